@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+// The reference backend: plain TypeScript kernels, the definition of correct.
+
+import type { Kernels } from '../spec.js';
+import { gemm_f32, gemm_int } from './gemm.js';
+import { im2col, col2im } from './im2col.js';
+import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+
+export const refKernels: Kernels = {
+  name: 'ref',
+  gemm_f32,
+  gemm_int,
+  im2col,
+  col2im,
+  quantize: quantizeInto,
+  requantize: requantizeInto,
+  maxAbs: (x) => maxAbs(x),
+};

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// Kernel specs: the typed operations every backend provides. Declared once here; `ref/`
+// implements them in plain TypeScript (the definition of correct) and faster backends must
+// match it bit for bit on integers. Kernels know nothing of schemes or layers.
+
+import type { IntArray, MantArray } from '../tensor/dtype.js';
+import type { Rng } from '../quant/rng.js';
+import type { Rounding } from '../quant/rounding.js';
+import type { QuantStats } from '../quant/stats.js';
+
+/**
+ * C (M,N) = op(A) (M,K) x op(B) (K,N), all row-major and contiguous.
+ * A is stored (M,K), or (K,M) when transA; B is stored (K,N), or (N,K) when transB.
+ * C is overwritten (accumulate=false) or added to (accumulate=true).
+ */
+export interface GemmShape {
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+  readonly accumulate?: boolean;
+}
+
+/** Geometry of a 2-D convolution over NCHW tensors (square or not, per axis). */
+export interface ConvGeom {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padH: number;
+  readonly padW: number;
+  readonly OH: number;
+  readonly OW: number;
+}
+
+export type AnyArray = MantArray | Float32Array;
+
+export interface Kernels {
+  readonly name: string;
+  /** float32 GEMM with float32 accumulation. */
+  gemm_f32(g: GemmShape, a: Float32Array, b: Float32Array, c: Float32Array): void;
+  /**
+   * Integer GEMM on int8/int16(/int32-stored narrow) mantissas. With an Int32Array C the
+   * caller guarantees K * max|a| * max|b| < 2^31 (see ops/intgemm.ts); with a Float64Array C
+   * the backend must produce the exact sums (it may split K into int32-safe chunks).
+   */
+  gemm_int(g: GemmShape, a: IntArray, b: IntArray, c: Int32Array | Float64Array): void;
+  /**
+   * im2col over a whole batch: x (N,C,H,W) -> col (C*KH*KW, N*OH*OW), zero padding.
+   * Works on any element type (mantissas or floats).
+   */
+  im2col<T extends AnyArray>(geom: ConvGeom, x: T, col: T): void;
+  /** Adjoint of im2col: col (C*KH*KW, N*OH*OW) summed into dx (N,C,H,W) (dx zeroed first). */
+  col2im<T extends Float32Array | Int32Array | Float64Array>(geom: ConvGeom, col: T, dx: T): void;
+  /** Float values -> `bits`-bit mantissas at exponent `exp`. */
+  quantize(
+    values: Float32Array | Float64Array,
+    exp: number,
+    bits: number,
+    rounding: Rounding,
+    rng: Rng | null,
+    out: IntArray,
+  ): QuantStats;
+  /** Mantissas at `fromExp` -> `bits`-bit mantissas at `toExp` (shift and round). */
+  requantize(
+    mant: MantArray,
+    fromExp: number,
+    toExp: number,
+    bits: number,
+    rounding: Rounding,
+    rng: Rng | null,
+    out: IntArray,
+  ): QuantStats;
+  /** max |x|; throws on NaN/Inf. */
+  maxAbs(x: AnyArray): number;
+}
