@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// The built-in `format` quantizer: a number format (float32, fixed<b,f>, dfp<b>) plus a
+// rounding mode. dfp picks each tensor's exponent from its current max |x|.
+
+import { z } from 'zod';
+import { parseFormat, formatBits, type Format } from '../format/format.js';
+import { allocInt } from '../tensor/dtype.js';
+import { fixedTensor, toFloat, type Tensor } from '../tensor/tensor.js';
+import { exponentFor } from './quantize.js';
+import { ROUNDINGS, type Rounding } from './rounding.js';
+import { registerQuantizer } from './registry.js';
+import type { Quantizer, SiteContext, SiteWhere } from './site.js';
+
+const formatName = z.string().refine(
+  (s) => {
+    try {
+      parseFormat(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a number format: write float32, fixed<bits,frac> or dfp<bits> with bits in 2..32' },
+);
+
+const params = z.strictObject({
+  format: formatName,
+  rounding: z.enum(ROUNDINGS as [Rounding, ...Rounding[]]).default('nearest'),
+});
+
+/** Quantizes any tensor to `format` with `rounding`; records what it did. */
+export class FormatQuantizer implements Quantizer {
+  readonly description: string;
+  constructor(
+    readonly format: Format,
+    readonly rounding: Rounding,
+    readonly where: SiteWhere,
+  ) {
+    this.description = format.kind === 'float32' ? 'float32' : `${format.name} ${rounding}`;
+  }
+
+  bits(): number {
+    return formatBits(this.format);
+  }
+
+  apply(x: Tensor, ctx: SiteContext): Tensor {
+    const f = this.format;
+    const k = ctx.kernels;
+    let out: Tensor;
+    let stats = { count: 0, saturated: 0, underflow: 0 };
+    if (f.kind === 'float32') {
+      out = toFloat(x);
+    } else {
+      const n = x.kind === 'float' ? x.data.length : x.mant.length;
+      const mant = allocInt(f.bits, n);
+      const rng = this.rounding === 'stochastic' ? ctx.rng : null;
+      let exp: number;
+      if (x.kind === 'float') {
+        exp = exponentFor(f, f.kind === 'dfp' ? k.maxAbs(x.data) : 0);
+        stats = k.quantize(x.data, exp, f.bits, this.rounding, rng, mant);
+      } else {
+        exp = exponentFor(f, f.kind === 'dfp' ? k.maxAbs(x.mant) * 2 ** x.exp : 0);
+        stats = k.requantize(x.mant, x.exp, exp, f.bits, this.rounding, rng, mant);
+      }
+      out = fixedTensor(x.shape, mant, exp, f.bits);
+    }
+    const t = ctx.telemetry;
+    if (t) {
+      t.record({
+        layer: this.where.layer,
+        site: this.where.site,
+        exp: out.kind === 'fixed' ? out.exp : NaN,
+        bits: this.bits(),
+        ...stats,
+        count: stats.count || (out.kind === 'float' ? out.data.length : out.mant.length),
+        ...(t.wantsValues ? { input: x, output: out } : {}),
+      });
+    }
+    return out;
+  }
+
+  saveState(): unknown {
+    return null;
+  }
+
+  loadState(): void {}
+}
+
+registerQuantizer({
+  name: 'format',
+  summary: 'a number format (float32, fixed<b,f>, dfp<b>) with nearest/stochastic/floor rounding',
+  params,
+  create: (p, where) => new FormatQuantizer(parseFormat(p.format), p.rounding, where),
+});

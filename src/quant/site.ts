@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// Quantization sites: the named points (W, A, E, G, U, BN.*, ...) where a tensor is
+// (re)quantized. A scheme resolves, per layer and site, a Quantizer; the layer calls it and
+// the quantizer reports what it did to telemetry.
+
+import type { Kernels } from '../kernels/spec.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Rng } from './rng.js';
+import type { QuantStats } from './stats.js';
+
+/** What a quantizer did at one call, for telemetry and reports. */
+export interface SiteRecord extends QuantStats {
+  readonly layer: string;
+  readonly site: string;
+  /** Exponent chosen (NaN for float32 sites). */
+  readonly exp: number;
+  /** Mantissa bit-width used (32 for float32 sites). */
+  readonly bits: number;
+  /** The input tensor, only when the sink asked for values (histograms). */
+  readonly input?: Tensor;
+  readonly output?: Tensor;
+}
+
+export interface TelemetrySink {
+  /** True when the sink wants the tensors themselves (costly; off by default). */
+  readonly wantsValues: boolean;
+  record(r: SiteRecord): void;
+}
+
+/** Everything a quantizer may use besides its input. */
+export interface SiteContext {
+  readonly kernels: Kernels;
+  /** The generator of this site (each site owns a stream, so adding a site elsewhere does not
+   * shift this one's draws). */
+  readonly rng: Rng;
+  /** Global training step (0-based) and epoch (0-based); -1 outside training. */
+  readonly step: number;
+  readonly epoch: number;
+  /** True in training mode (some quantizers adapt only then). */
+  readonly training: boolean;
+  readonly telemetry: TelemetrySink | null;
+}
+
+/** Where a quantizer sits: used for messages, overrides and telemetry. */
+export interface SiteWhere {
+  readonly layer: string;
+  readonly site: string;
+  /** Index of the layer among the model's parameterised layers, and their count. */
+  readonly layerIndex: number;
+  readonly layerCount: number;
+}
+
+export interface Quantizer {
+  /** One line for `lowbit schemes --show`: e.g. `dfp<8> stochastic`. */
+  readonly description: string;
+  /** Mantissa width it produces now (32 for float32); adaptive quantizers change it. */
+  bits(): number;
+  /** Quantizes x; returns a FixedTensor, or x itself for a float32 site. */
+  apply(x: Tensor, ctx: SiteContext): Tensor;
+  /** Serialisable state (for checkpoints); stateless quantizers return null. */
+  saveState(): unknown;
+  loadState(s: unknown): void;
+}
