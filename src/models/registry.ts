@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// Models by name, for the CLI and for experiments. Each builder takes the dataset's
+// per-sample input shape, its class count and a seeded generator for initialisation.
+
+import type { Layer } from '../nn/layer.js';
+import type { Rng } from '../quant/rng.js';
+import type { Shape } from '../tensor/shape.js';
+import { mlp } from './mlp.js';
+import { lenet5 } from './lenet5.js';
+
+export type ModelBuilder = (inputShape: Shape, numClasses: number, rng: Rng) => Layer;
+
+const models = new Map<string, { build: ModelBuilder; summary: string }>();
+
+export function registerModel(name: string, summary: string, build: ModelBuilder): void {
+  models.set(name, { build, summary });
+}
+
+registerModel('mlp', 'multilayer perceptron, hidden 300-100 (LeNet-300-100)', (s, c, r) => mlp(s, c, r));
+registerModel('lenet5', 'LeNet-5: conv6-pool-conv16-pool-fc120-fc84-fc', lenet5);
+
+export function modelNames(): string[] {
+  return [...models.keys()];
+}
+
+export function modelSummaries(): { name: string; summary: string }[] {
+  return [...models].map(([name, m]) => ({ name, summary: m.summary }));
+}
+
+export function buildModel(name: string, inputShape: Shape, numClasses: number, rng: Rng): Layer {
+  const m = models.get(name);
+  if (!m) throw new Error(`unknown model "${name}": known models are ${modelNames().join(', ')}`);
+  return m.build(inputShape, numClasses, rng);
+}

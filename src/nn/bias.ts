@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// Bias handling shared by Linear and Conv2d. In the integer path the bias is rounded (nearest)
+// to the accumulator's exponent and added as an integer, as integer inference engines do.
+
+import type { MantArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface IntBias {
+  readonly mant: Float64Array;
+  readonly maxAbs: number;
+}
+
+/** b (C) as integers at exponent `exp`: round(b * 2^-exp), round half up. */
+export function biasAtExp(b: Float32Array, exp: number): IntBias {
+  const mant = new Float64Array(b.length);
+  const s = 2 ** -exp;
+  let m = 0;
+  for (let i = 0; i < b.length; i++) {
+    mant[i] = Math.floor(b[i] * s + 0.5);
+    m = Math.max(m, Math.abs(mant[i]));
+  }
+  return { mant, maxAbs: m };
+}
+
+/** y (N, C, R) += b[c] for every n and r (R = 1 for Linear, OH*OW for conv). */
+export function addBiasRows(y: MantArray | Float32Array, b: ArrayLike<number>, N: number, C: number, R: number): void {
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const bc = b[c];
+      const o = (n * C + c) * R;
+      for (let r = 0; r < R; r++) y[o + r] += bc;
+    }
+}
+
+/** Sum of e (N, C, R) over n and r, as values (exact in float64, then float32). */
+export function colSums(e: Tensor, N: number, C: number, R: number): Float32Array {
+  const src = e.kind === 'float' ? e.data : e.mant;
+  const scale = e.kind === 'float' ? 1 : 2 ** e.exp;
+  const out = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) {
+      const o = (n * C + c) * R;
+      for (let r = 0; r < R; r++) s += src[o + r];
+    }
+    out[c] = s * scale;
+  }
+  return out;
+}

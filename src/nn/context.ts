@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// The context of one forward/backward pass: kernels, step counters, telemetry.
+
+import type { Kernels } from '../kernels/spec.js';
+import type { TelemetrySink } from '../quant/site.js';
+
+export interface RunContext {
+  readonly kernels: Kernels;
+  /** Global step (0-based) and epoch; -1 outside training. */
+  readonly step: number;
+  readonly epoch: number;
+  /** Training mode: layers save what backward needs; BatchNorm uses batch statistics. */
+  readonly training: boolean;
+  readonly telemetry: TelemetrySink | null;
+}

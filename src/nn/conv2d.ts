@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+// 2-D convolution over NCHW as im2col + one batch-wide GEMM, with sites A, W, E, G.
+//   forward:  col (C*KH*KW, N*OH*OW) = im2col(x);  y' (OC, N*OH*OW) = W (OC, C*KH*KW) col
+//   backward: dW = e' col^T;  dcol = W^T e';  dx = col2im(dcol)
+// Only the low-bit input mantissas are saved; im2col is recomputed in backward.
+
+import { Layer } from './layer.js';
+import { Param } from './param.js';
+import type { RunContext } from './context.js';
+import { defaultInit } from './init.js';
+import { bitsOfAcc, like, swapOuter } from './arrays.js';
+import { addBiasRows, biasAtExp, colSums } from './bias.js';
+import { allocAcc, intGemm, maxAbsMant } from '../ops/intgemm.js';
+import type { ConvGeom } from '../kernels/spec.js';
+import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
+import type { Rng } from '../quant/rng.js';
+
+export interface Conv2dOptions {
+  stride?: number;
+  padding?: number;
+  bias?: boolean;
+}
+
+export class Conv2d extends Layer {
+  readonly kind = 'conv2d';
+  override readonly siteNames = ['A', 'W', 'E', 'G'] as const;
+  readonly weight: Param;
+  readonly bias: Param | null;
+  readonly stride: number;
+  readonly padding: number;
+  private xq: Tensor | null = null;
+  private wq: Tensor | null = null;
+  private geom: ConvGeom | null = null;
+
+  constructor(
+    name: string,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    rng: Rng,
+    opts: Conv2dOptions = {},
+  ) {
+    super(name);
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? 0;
+    const k = kernelSize;
+    this.weight = new Param(`${name}.weight`, name, 'weight', [outChannels, inChannels, k, k]);
+    this.bias = opts.bias === false ? null : new Param(`${name}.bias`, name, 'bias', [outChannels]);
+    defaultInit(this.weight.value, this.bias?.value ?? null, inChannels * k * k, rng);
+  }
+
+  override params(): Param[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  private geometry(shape: Shape): ConvGeom {
+    if (shape.length !== 4 || shape[1] !== this.inChannels) {
+      throw new Error(
+        `${this.name}: expected input (N, ${this.inChannels}, H, W), got [${shape.join(', ')}]`,
+      );
+    }
+    const [N, C, H, W] = shape;
+    const K = this.kernelSize;
+    const OH = Math.floor((H + 2 * this.padding - K) / this.stride) + 1;
+    const OW = Math.floor((W + 2 * this.padding - K) / this.stride) + 1;
+    if (OH < 1 || OW < 1) throw new Error(`${this.name}: input ${H}x${W} is smaller than the kernel ${K}x${K}`);
+    return { N, C, H, W, KH: K, KW: K, strideH: this.stride, strideW: this.stride, padH: this.padding, padW: this.padding, OH, OW };
+  }
+
+  outputShape(input: Shape): Shape {
+    const g = this.geometry([1, ...input]);
+    return [this.outChannels, g.OH, g.OW];
+  }
+
+  // x (N,C,H,W) -> y (N,OC,OH,OW); fixed: i8 x i8 -> i32 at exp ex+ew.
+  forward(x: Tensor, ctx: RunContext): Tensor {
+    const g = this.geometry(x.shape);
+    const k = ctx.kernels;
+    const OC = this.outChannels;
+    const CKK = g.C * g.KH * g.KW;
+    const Q = g.N * g.OH * g.OW;
+    const R = g.OH * g.OW;
+    const xq = this.quant('A', x, ctx);
+    const wq = this.quant('W', floatTensor(this.weight.shape, this.weight.value), ctx);
+    if (ctx.training) {
+      this.xq = xq;
+      this.wq = wq;
+      this.geom = g;
+    }
+    const gemm = { M: OC, N: Q, K: CKK };
+    const outShape = [g.N, OC, g.OH, g.OW];
+    if (xq.kind === 'fixed' && wq.kind === 'fixed') {
+      if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: input must be requantized at site A`);
+      const col = like(xq.mant, CKK * Q);
+      k.im2col(g, xq.mant, col);
+      const exp = xq.exp + wq.exp;
+      const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
+      const acc = intGemm(k, gemm, wq.mant, col, b ? b.maxAbs : 0);
+      const y = swapOuter(acc, OC, g.N, R);
+      if (b) addBiasRows(y, b.mant, g.N, OC, R);
+      return fixedTensor(outShape, y, exp, bitsOfAcc(y));
+    }
+    const xv = dequantize(xq);
+    const col = new Float32Array(CKK * Q);
+    k.im2col(g, xv, col);
+    const acc = new Float32Array(OC * Q);
+    k.gemm_f32(gemm, dequantize(wq), col, acc);
+    const y = swapOuter(acc, OC, g.N, R);
+    if (this.bias) addBiasRows(y, this.bias.value, g.N, OC, R);
+    return floatTensor(outShape, y);
+  }
+
+  // dy (N,OC,OH,OW) -> dx (N,C,H,W); adds dW (OC,C,KH,KW) through site G, and db (OC).
+  backward(dy: Tensor, ctx: RunContext): Tensor {
+    const xq = this.xq;
+    const wq = this.wq;
+    const g = this.geom;
+    if (!xq || !wq || !g) throw new Error(`${this.name}: backward without a training forward`);
+    const k = ctx.kernels;
+    const OC = this.outChannels;
+    const CKK = g.C * g.KH * g.KW;
+    const Q = g.N * g.OH * g.OW;
+    const R = g.OH * g.OW;
+    const eq = this.quant('E', dy, ctx);
+    const gw = { M: OC, N: CKK, K: Q, transB: true };
+    const gc = { M: CKK, N: Q, K: OC, transA: true };
+    const xShape = [g.N, g.C, g.H, g.W];
+    let dx: Tensor;
+    let dw: Tensor;
+    if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
+      if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: bad saved input`);
+      const e = swapOuter(eq.mant, g.N, OC, R); // (OC, N*OH*OW)
+      const col = like(xq.mant, CKK * Q);
+      k.im2col(g, xq.mant, col);
+      const aw = intGemm(k, gw, e, col);
+      dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
+      const dcol = intGemm(k, gc, wq.mant, e);
+      // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator.
+      const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
+      const dxm = allocAcc(overlap * maxAbsMant(k, dcol), xShape.reduce((a, b) => a * b, 1));
+      k.col2im(g, dxm instanceof Float64Array ? Float64Array.from(dcol) : dcol, dxm);
+      dx = fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm));
+    } else {
+      const e = swapOuter(dequantize(eq), g.N, OC, R);
+      const col = new Float32Array(CKK * Q);
+      k.im2col(g, dequantize(xq), col);
+      const dwv = new Float32Array(OC * CKK);
+      k.gemm_f32(gw, e, col, dwv);
+      dw = floatTensor(this.weight.shape, dwv);
+      const dcol = new Float32Array(CKK * Q);
+      k.gemm_f32(gc, dequantize(wq), e, dcol);
+      const dxv = new Float32Array(g.N * g.C * g.H * g.W);
+      k.col2im(g, dcol, dxv);
+      dx = floatTensor(xShape, dxv);
+    }
+    this.weight.addGrad(this.quant('G', dw, ctx));
+    if (this.bias) this.bias.addGrad(floatTensor([OC], colSums(eq, g.N, OC, R)));
+    return dx;
+  }
+
+  override clearSaved(): void {
+    this.xq = null;
+    this.wq = null;
+    this.geom = null;
+  }
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// The layer contract: forward saves what backward needs; backward(dy) returns dx and adds
+// parameter gradients. Every tensor crossing the boundary of a parameterised layer passes one
+// of its named quantization sites, bound from a scheme by `bindSites`.
+
+import type { Param } from './param.js';
+import type { RunContext } from './context.js';
+import type { Quantizer, SiteContext } from '../quant/site.js';
+import type { Rng } from '../quant/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
+
+export interface BoundSite {
+  readonly quantizer: Quantizer;
+  readonly rng: Rng;
+}
+
+export abstract class Layer {
+  /** Kind of layer, e.g. `linear`; names in schemes and reports. */
+  abstract readonly kind: string;
+  /** Site names this layer quantizes at, e.g. ['A', 'W', 'E', 'G']. */
+  readonly siteNames: readonly string[] = [];
+  /** Quantizers bound by the scheme, by site name. */
+  readonly sites = new Map<string, BoundSite>();
+
+  constructor(readonly name: string) {}
+
+  abstract forward(x: Tensor, ctx: RunContext): Tensor;
+  abstract backward(dy: Tensor, ctx: RunContext): Tensor;
+  /** Shape of one output sample given one input sample's shape (no batch axis). */
+  abstract outputShape(input: Shape): Shape;
+
+  params(): Param[] {
+    return [];
+  }
+
+  /** Child layers (containers override). */
+  children(): Layer[] {
+    return [];
+  }
+
+  /** Passes x through the named site; a site the scheme left unbound passes x unchanged. */
+  protected quant(site: string, x: Tensor, ctx: RunContext): Tensor {
+    const s = this.sites.get(site);
+    if (!s) return x;
+    const sc: SiteContext = {
+      kernels: ctx.kernels,
+      rng: s.rng,
+      step: ctx.step,
+      epoch: ctx.epoch,
+      training: ctx.training,
+      telemetry: ctx.telemetry,
+    };
+    return s.quantizer.apply(x, sc);
+  }
+
+  /** Frees what forward saved for backward. */
+  clearSaved(): void {}
+}
+
+/** Every layer of a tree, depth first, containers included. */
+export function allLayers(root: Layer): Layer[] {
+  const out: Layer[] = [root];
+  for (const c of root.children()) out.push(...allLayers(c));
+  return out;
+}
+
+/** Layers that own quantization sites, in forward order. */
+export function siteLayers(root: Layer): Layer[] {
+  return allLayers(root).filter((l) => l.siteNames.length > 0);
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+// Max pooling over NCHW. Works on mantissas directly (max commutes with a shared positive
+// scale), so fixed-point tensors stay fixed-point; backward routes each error to its argmax.
+
+import { Layer } from './layer.js';
+import type { RunContext } from './context.js';
+import { like, sameKind, storage } from './arrays.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
+
+export class MaxPool2d extends Layer {
+  readonly kind = 'maxpool2d';
+  private argmax: Int32Array | null = null;
+  private inShape: Shape | null = null;
+
+  constructor(
+    name: string,
+    readonly kernelSize: number,
+    readonly stride = kernelSize,
+  ) {
+    super(name);
+  }
+
+  outputShape(input: Shape): Shape {
+    const [C, H, W] = input;
+    return [C, Math.floor((H - this.kernelSize) / this.stride) + 1, Math.floor((W - this.kernelSize) / this.stride) + 1];
+  }
+
+  // x (N,C,H,W) -> y (N,C,OH,OW), argmax (N*C*OH*OW) flat input indices.
+  forward(x: Tensor, ctx: RunContext): Tensor {
+    if (x.shape.length !== 4) throw new Error(`${this.name}: expected (N,C,H,W), got [${x.shape.join(', ')}]`);
+    const [N, C, H, W] = x.shape;
+    const [, OH, OW] = this.outputShape([C, H, W]);
+    const K = this.kernelSize;
+    const S = this.stride;
+    const src = storage(x);
+    const out = like(src, N * C * OH * OW);
+    const arg = new Int32Array(out.length);
+    let o = 0;
+    for (let nc = 0; nc < N * C; nc++) {
+      const base = nc * H * W;
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++, o++) {
+          let best = -Infinity;
+          let bi = 0;
+          for (let kh = 0; kh < K; kh++) {
+            const row = base + (oh * S + kh) * W + ow * S;
+            for (let kw = 0; kw < K; kw++) {
+              const v = src[row + kw];
+              if (v > best) {
+                best = v;
+                bi = row + kw;
+              }
+            }
+          }
+          out[o] = best;
+          arg[o] = bi;
+        }
+    }
+    if (ctx.training) {
+      this.argmax = arg;
+      this.inShape = x.shape;
+    }
+    const shape = [N, C, OH, OW];
+    return sameKind(x, shape, out);
+  }
+
+  backward(dy: Tensor): Tensor {
+    const arg = this.argmax;
+    const shape = this.inShape;
+    if (!arg || !shape) throw new Error(`${this.name}: backward without a training forward`);
+    const src = storage(dy);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const out = like(src, n);
+    // Windows do not overlap when stride >= kernel, so each input gets at most one error.
+    for (let i = 0; i < arg.length; i++) out[arg[i]] += src[i];
+    return sameKind(dy, shape, out);
+  }
+
+  override clearSaved(): void {
+    this.argmax = null;
+    this.inShape = null;
+  }
+}

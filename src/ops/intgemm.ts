@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// Matrix products on tensors, choosing the integer or the float path. When both operands are
+// fixed-point the product is computed on their mantissas with an integer accumulator and
+// stays fixed-point (exp = expA + expB). The accumulator is int32 when the static bound
+// K * max|a| * max|b| (+ extra) fits; otherwise it is widened to exact float64 integers,
+// never wrapped.
+
+import type { GemmShape, Kernels } from '../kernels/spec.js';
+import type { IntArray, MantArray } from '../tensor/dtype.js';
+
+export const INT32_LIMIT = 2 ** 31 - 1;
+
+/** Largest |mantissa|, cheap beside the product it bounds. */
+export function maxAbsMant(k: Kernels, m: MantArray): number {
+  return k.maxAbs(m);
+}
+
+/** The accumulator for a sum bounded by `bound`: int32 when it fits, float64 otherwise. */
+export function allocAcc(bound: number, size: number): Int32Array | Float64Array {
+  if (bound > 2 ** 53) {
+    throw new RangeError(
+      `an integer accumulation could reach ${bound.toExponential(2)}, beyond exact float64: ` +
+        `use narrower operand formats`,
+    );
+  }
+  return bound <= INT32_LIMIT ? new Int32Array(size) : new Float64Array(size);
+}
+
+/**
+ * Integer GEMM of mantissas into a fresh accumulator. `extra` bounds anything the caller will
+ * add to each output afterwards (a bias), so the accumulator type covers it too.
+ */
+export function intGemm(
+  k: Kernels,
+  g: GemmShape,
+  a: MantArray,
+  b: MantArray,
+  extra = 0,
+): Int32Array | Float64Array {
+  const bound = g.K * maxAbsMant(k, a) * maxAbsMant(k, b) + extra;
+  const c = allocAcc(bound, g.M * g.N);
+  k.gemm_int(g, asInt(a), asInt(b), c);
+  return c;
+}
+
+/** Operands of a GEMM are narrow mantissas; a widened accumulator must be requantized first. */
+export function asInt(m: MantArray): IntArray {
+  if (m instanceof Float64Array) {
+    throw new Error('a widened (float64) accumulator cannot be a GEMM operand: requantize it at a site first');
+  }
+  return m;
+}

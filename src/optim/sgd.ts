@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// SGD with momentum and weight decay, with every state in the formats the scheme names, and
+// optionally Park et al.'s lazy update (Algorithm 1: Kahan summation of the updates).
+//
+// Order of operations per parameter (theta stored at site WU):
+//   g     = G-site gradient (+ weight_decay * theta for weights; biases are not decayed)
+//   m     = Q_M(mu * m + g)                       (plain SGD when mu = 0: m = g)
+//   u     = Q_U(lr * m)
+//   plain: theta = Q_WU(theta - u)
+//   lazy:  acc = Q_ACC(acc + u); t = Q_WU(theta - acc); acc = Q_ACC(acc - (theta - t)); theta = t
+// The lazy form keeps in `acc` what the low-precision theta could not absorb, so updates
+// smaller than theta's step accumulate until they can change it, instead of being lost.
+
+import type { Param } from '../nn/param.js';
+import { quantizeInPlace, type Optimizer, type OptimizerState, type ParamSite, type StepInfo } from './optimizer.js';
+
+export interface SgdOptions {
+  momentum: number;
+  weightDecay: number;
+  lazy: boolean;
+}
+
+/** Sites of one parameter: how its update, storage, momentum and accumulator are kept. */
+export interface SgdSites {
+  readonly U: ParamSite;
+  readonly WU: ParamSite;
+  readonly M: ParamSite;
+  readonly ACC: ParamSite;
+}
+
+interface Slot {
+  readonly p: Param;
+  readonly sites: SgdSites;
+  readonly m: Float32Array | null;
+  readonly acc: Float32Array | null;
+  readonly u: Float32Array;
+}
+
+export class Sgd implements Optimizer {
+  readonly name = 'sgd';
+  private readonly slots: Slot[];
+  private steps = 0;
+
+  constructor(
+    params: Param[],
+    sitesOf: (p: Param) => SgdSites,
+    readonly opts: SgdOptions,
+  ) {
+    this.slots = params.map((p) => ({
+      p,
+      sites: sitesOf(p),
+      m: opts.momentum !== 0 ? new Float32Array(p.size) : null,
+      acc: opts.lazy ? new Float32Array(p.size) : null,
+      u: new Float32Array(p.size),
+    }));
+  }
+
+  /** Puts initial weights on the WU grid (call once, after construction, with real kernels). */
+  initStorage(info: StepInfo): void {
+    for (const s of this.slots) quantizeInPlace(s.p.value, s.sites.WU, s.p, info);
+  }
+
+  step(info: StepInfo): void {
+    const { momentum: mu, weightDecay: wd } = this.opts;
+    for (const s of this.slots) {
+      const { p, m, acc, u, sites } = s;
+      const g = p.grad;
+      if (!g) continue;
+      const theta = p.value;
+      const decay = p.role === 'weight' ? wd : 0;
+      const n = theta.length;
+      if (m) {
+        for (let i = 0; i < n; i++) m[i] = mu * m[i] + g[i] + decay * theta[i];
+        quantizeInPlace(m, sites.M, p, info);
+        for (let i = 0; i < n; i++) u[i] = info.lr * m[i];
+      } else {
+        for (let i = 0; i < n; i++) u[i] = info.lr * (g[i] + decay * theta[i]);
+      }
+      quantizeInPlace(u, sites.U, p, info);
+      if (acc) {
+        for (let i = 0; i < n; i++) acc[i] += u[i];
+        quantizeInPlace(acc, sites.ACC, p, info);
+        // u now holds the old theta, theta becomes Q(theta - acc), acc keeps the residual.
+        u.set(theta);
+        for (let i = 0; i < n; i++) theta[i] -= acc[i];
+        quantizeInPlace(theta, sites.WU, p, info);
+        for (let i = 0; i < n; i++) acc[i] -= u[i] - theta[i];
+        quantizeInPlace(acc, sites.ACC, p, info);
+      } else {
+        for (let i = 0; i < n; i++) theta[i] -= u[i];
+        quantizeInPlace(theta, sites.WU, p, info);
+      }
+    }
+    this.steps++;
+  }
+
+  saveState(): OptimizerState {
+    const buffers: OptimizerState['buffers'] = {};
+    const rngs: OptimizerState['rngs'] = {};
+    for (const s of this.slots) {
+      const b: Record<string, number[]> = {};
+      if (s.m) b.m = Array.from(s.m);
+      if (s.acc) b.acc = Array.from(s.acc);
+      buffers[s.p.name] = b;
+      for (const [k, site] of Object.entries(s.sites)) rngs[`${s.p.name}/${k}`] = site.rng.state();
+    }
+    return { buffers, rngs, steps: this.steps };
+  }
+
+  loadState(st: OptimizerState): void {
+    for (const s of this.slots) {
+      const b = st.buffers[s.p.name];
+      if (!b) throw new Error(`checkpoint has no optimizer state for ${s.p.name}`);
+      if (s.m && b.m) s.m.set(b.m);
+      if (s.acc && b.acc) s.acc.set(b.acc);
+      for (const [k, site] of Object.entries(s.sites)) {
+        const r = st.rngs[`${s.p.name}/${k}`];
+        if (r) site.rng.setState(r);
+      }
+    }
+    this.steps = st.steps;
+  }
+}

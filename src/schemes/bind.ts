@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// Binding a scheme to a model: for every layer with sites, each site gets the quantizer the
+// scheme names (per-layer override first, then the global table, else float32) and its own
+// seeded generator, so adding a site elsewhere never shifts this one's random draws.
+
+import type { Layer } from '../nn/layer.js';
+import { siteLayers } from '../nn/layer.js';
+import { createQuantizer, type SiteSpec } from '../quant/registry.js';
+import { makeRng, type Rng } from '../quant/rng.js';
+import type { Quantizer } from '../quant/site.js';
+import type { SchemeSpec } from './schema.js';
+
+const FLOAT32: SiteSpec = { format: 'float32' };
+
+/** 32-bit FNV-1a of a string: a stable way to derive per-site seeds. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export function siteRng(seed: number, layer: string, site: string): Rng {
+  return makeRng((seed ^ hashString(`${layer}/${site}`)) >>> 0);
+}
+
+export interface ResolvedSite {
+  readonly layer: string;
+  readonly site: string;
+  readonly spec: SiteSpec;
+  /** Where the spec came from: `sites`, `layers.first`, `layers.conv1`, or `default`. */
+  readonly from: string;
+}
+
+/** The spec for one site of one layer, and where it came from. */
+export function resolveSite(
+  scheme: SchemeSpec,
+  layer: string,
+  index: number,
+  count: number,
+  site: string,
+): ResolvedSite {
+  const keys = [layer, ...(index === count - 1 ? ['last'] : []), ...(index === 0 ? ['first'] : [])];
+  for (const k of keys) {
+    const o = scheme.layers[k]?.[site];
+    if (o) return { layer, site, spec: o, from: `layers.${k}` };
+  }
+  const g = scheme.sites[site];
+  return g ? { layer, site, spec: g, from: 'sites' } : { layer, site, spec: FLOAT32, from: 'default' };
+}
+
+/** Builds a quantizer for a site of a layer (the optimizer uses this for U, WU, M, ACC). */
+export function makeSiteQuantizer(
+  scheme: SchemeSpec,
+  layer: string,
+  index: number,
+  count: number,
+  site: string,
+  label = layer,
+): Quantizer {
+  const r = resolveSite(scheme, layer, index, count, site);
+  return createQuantizer(r.spec, { layer: label, site, layerIndex: index, layerCount: count });
+}
+
+/** Checks per-layer override keys against the model's layer names. */
+export function checkLayerKeys(scheme: SchemeSpec, model: Layer): void {
+  const names = new Set(siteLayers(model).map((l) => l.name));
+  for (const k of Object.keys(scheme.layers)) {
+    if (k !== 'first' && k !== 'last' && !names.has(k)) {
+      throw new Error(
+        `scheme "${scheme.name}": layers.${k} names no layer of this model; layers with sites are ` +
+          `${[...names].join(', ')} (or use "first" / "last")`,
+      );
+    }
+  }
+}
+
+/** Binds every site of every layer; returns the resolved table (for display and reports). */
+export function bindScheme(model: Layer, scheme: SchemeSpec, seed: number): ResolvedSite[] {
+  checkLayerKeys(scheme, model);
+  const layers = siteLayers(model);
+  const table: ResolvedSite[] = [];
+  layers.forEach((l, i) => {
+    l.sites.clear();
+    for (const site of l.siteNames) {
+      const r = resolveSite(scheme, l.name, i, layers.length, site);
+      const quantizer = createQuantizer(r.spec, {
+        layer: l.name,
+        site,
+        layerIndex: i,
+        layerCount: layers.length,
+      });
+      l.sites.set(site, { quantizer, rng: siteRng(seed, l.name, site) });
+      table.push(r);
+    }
+  });
+  return table;
+}

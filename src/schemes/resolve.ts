@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Finding schemes by name or file, and resolving `extends` chains into one flat spec.
+
+import { readFileSync } from 'node:fs';
+import { parseScheme, type SchemeInput, type SchemeSpec } from './schema.js';
+import { fp32, fixed8 } from './builtin/core.js';
+
+const builtins = new Map<string, SchemeInput>();
+
+/** Adds a built-in scheme (the papers' schemes register here). */
+export function registerScheme(s: SchemeInput): void {
+  builtins.set(s.name, s);
+}
+registerScheme(fp32);
+registerScheme(fixed8);
+
+export function builtinSchemes(): SchemeSpec[] {
+  return [...builtins.keys()].map((n) => loadScheme(n));
+}
+
+function merge(base: SchemeSpec, own: SchemeSpec): SchemeSpec {
+  const layers: SchemeSpec['layers'] = { ...base.layers };
+  for (const [k, v] of Object.entries(own.layers)) layers[k] = { ...(layers[k] ?? {}), ...v };
+  return {
+    name: own.name,
+    description: own.description || base.description,
+    sites: { ...base.sites, ...own.sites },
+    layers,
+    optimizer: { ...base.optimizer, ...own.optimizer },
+  };
+}
+
+/**
+ * A scheme by built-in name, or by path to a JSON file (anything ending in .json or holding a
+ * slash). `extends` is followed and merged: the extending scheme's sites replace the base's.
+ */
+export function loadScheme(nameOrPath: string, seen: string[] = []): SchemeSpec {
+  if (seen.includes(nameOrPath)) {
+    throw new Error(`scheme "${nameOrPath}" extends itself: ${[...seen, nameOrPath].join(' -> ')}`);
+  }
+  let spec: SchemeSpec;
+  const builtin = builtins.get(nameOrPath);
+  if (builtin) spec = parseScheme(builtin, `"${nameOrPath}"`);
+  else if (nameOrPath.endsWith('.json') || nameOrPath.includes('/')) {
+    let text: string;
+    try {
+      text = readFileSync(nameOrPath, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read scheme file ${nameOrPath}: ${(e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`scheme file ${nameOrPath} is not valid JSON: ${(e as Error).message}`);
+    }
+    spec = parseScheme(json, nameOrPath);
+  } else {
+    throw new Error(
+      `unknown scheme "${nameOrPath}": built-in schemes are ${[...builtins.keys()].join(', ')}; ` +
+        `or give a path to a scheme .json file`,
+    );
+  }
+  if (!spec.extends) return spec;
+  return merge(loadScheme(spec.extends, [...seen, nameOrPath]), spec);
+}

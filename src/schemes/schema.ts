@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// The scheme file format, validated with zod. A scheme is data: which quantizer each site
+// uses, per-layer overrides, and how the optimizer keeps its state.
+//
+// {
+//   "name": "my-scheme",
+//   "extends": "fixed8",                    // optional: start from another scheme
+//   "description": "...",
+//   "sites": { "W": { "format": "dfp<8>", "rounding": "nearest" }, ... },
+//   "layers": { "first": { "A": { "format": "float32" } }, "last": {...}, "fc2": {...} },
+//   "optimizer": { "lazy": false }
+// }
+// Sites: W, A, E, G (layers); U (the update), WU (stored weights), M (momentum),
+// ACC (lazy-update accumulator); more come with BatchNorm (BN.*) and split errors (E1, E2).
+// A site a scheme does not name stays float32.
+
+import { z } from 'zod';
+import { checkSiteSpec, type SiteSpec } from '../quant/registry.js';
+
+const siteSpec = z
+  .looseObject({ quantizer: z.string().optional() })
+  .superRefine((spec, ctx) => {
+    const err = checkSiteSpec(spec);
+    if (err) ctx.addIssue({ code: 'custom', message: err });
+  })
+  .transform((s): SiteSpec => s);
+
+const siteName = z
+  .string()
+  .regex(/^[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$/, 'a site name is like W, A, E, G, U, E2 or BN.mu');
+
+export const siteTable = z.record(siteName, siteSpec);
+
+export const optimizerSpec = z.strictObject({
+  /** Park et al.'s lazy update (Kahan summation of updates too small for the weights). */
+  lazy: z.boolean().default(false),
+});
+
+export const schemeSpec = z.strictObject({
+  name: z.string().min(1),
+  extends: z.string().optional(),
+  description: z.string().default(''),
+  sites: siteTable.default({}),
+  /** Keys: "first", "last" (among layers with sites) or a layer name such as "conv1". */
+  layers: z.record(z.string(), siteTable).default({}),
+  optimizer: optimizerSpec.default({ lazy: false }),
+});
+
+export type SchemeSpec = z.output<typeof schemeSpec>;
+export type SchemeInput = z.input<typeof schemeSpec>;
+
+/** Validates a parsed JSON value as a scheme; errors name the file and the bad key. */
+export function parseScheme(value: unknown, source: string): SchemeSpec {
+  const r = schemeSpec.safeParse(value);
+  if (!r.success) {
+    throw new Error(`invalid scheme ${source}:\n${z.prettifyError(r.error)}`);
+  }
+  return r.data;
+}
