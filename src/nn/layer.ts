@@ -34,6 +34,11 @@ export abstract class Layer {
     return [];
   }
 
+  /** Non-trainable state saved in checkpoints (e.g. BatchNorm running statistics). */
+  buffers(): Record<string, Float32Array> {
+    return {};
+  }
+
   /** Child layers (containers override). */
   children(): Layer[] {
     return [];
