@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+// im2col / col2im over a batch in NCHW, same layout and loop order as the reference:
+//   col row r = (c, kh, kw), column q = (n, oh, ow); col[r][q] = x[n][c][ih][iw], 0 outside.
+// im2col is a copy, so one body per element size (1, 2, 4, 8 bytes) covers every dtype;
+// col2im adds, in the reference's order, so float sums are bit-identical too.
+
+/** Geometry words at `g` (i32): N C H W KH KW strideH strideW padH padW OH OW. */
+function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + ((<usize>i) << 2));
+}
+
+/** First ow whose input column iw = ow*sw - pw + kw is >= 0, and one past the last < W. */
+function owLo(sw: i32, pw: i32, kw: i32): i32 {
+  const d = pw - kw;
+  return d <= 0 ? 0 : (d + sw - 1) / sw;
+}
+function owHi(sw: i32, pw: i32, kw: i32, W: i32, OW: i32): i32 {
+  const e = W - 1 + pw - kw;
+  return e < 0 ? 0 : min(OW, e / sw + 1);
+}
+
+function im2colT<T>(g: usize, x: usize, col: usize): void {
+  const N = gi(g, 0),
+    C = gi(g, 1),
+    H = gi(g, 2),
+    W = gi(g, 3),
+    KH = gi(g, 4),
+    KW = gi(g, 5);
+  const sh = gi(g, 6),
+    sw = gi(g, 7),
+    ph = gi(g, 8),
+    pw = gi(g, 9),
+    OH = gi(g, 10),
+    OW = gi(g, 11);
+  const Q = <usize>N * OH * OW;
+  const es = <usize>sizeof<T>();
+  for (let c = 0; c < C; c++)
+    for (let kh = 0; kh < KH; kh++)
+      for (let kw = 0; kw < KW; kw++) {
+        const row = <usize>((c * KH + kh) * KW + kw) * Q;
+        const lo = min(owLo(sw, pw, kw), OW);
+        const hi = max(owHi(sw, pw, kw, W, OW), lo);
+        for (let n = 0; n < N; n++) {
+          const xo = <usize>(n * C + c) * H * W;
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * sh - ph + kh;
+            const q0 = col + (row + <usize>(n * OH + oh) * OW) * es;
+            if (ih < 0 || ih >= H) {
+              memory.fill(q0, 0, <usize>OW * es);
+              continue;
+            }
+            if (lo > 0) memory.fill(q0, 0, <usize>lo * es);
+            const xr = x + (xo + <usize>ih * W) * es;
+            if (sw == 1) {
+              memory.copy(
+                q0 + <usize>lo * es,
+                xr + <usize>(lo - pw + kw) * es,
+                <usize>(hi - lo) * es,
+              );
+            } else {
+              for (let ow = lo; ow < hi; ow++) {
+                store<T>(q0 + <usize>ow * es, load<T>(xr + <usize>(ow * sw - pw + kw) * es));
+              }
+            }
+            if (hi < OW) memory.fill(q0 + <usize>hi * es, 0, <usize>(OW - hi) * es);
+          }
+        }
+      }
+}
+
+function col2imT<T>(g: usize, col: usize, dx: usize): void {
+  const N = gi(g, 0),
+    C = gi(g, 1),
+    H = gi(g, 2),
+    W = gi(g, 3),
+    KH = gi(g, 4),
+    KW = gi(g, 5);
+  const sh = gi(g, 6),
+    sw = gi(g, 7),
+    ph = gi(g, 8),
+    pw = gi(g, 9),
+    OH = gi(g, 10),
+    OW = gi(g, 11);
+  const Q = <usize>N * OH * OW;
+  const es = <usize>sizeof<T>();
+  memory.fill(dx, 0, <usize>N * C * H * W * es);
+  for (let c = 0; c < C; c++)
+    for (let kh = 0; kh < KH; kh++)
+      for (let kw = 0; kw < KW; kw++) {
+        const row = <usize>((c * KH + kh) * KW + kw) * Q;
+        const lo = min(owLo(sw, pw, kw), OW);
+        const hi = max(owHi(sw, pw, kw, W, OW), lo);
+        for (let n = 0; n < N; n++) {
+          const xo = <usize>(n * C + c) * H * W;
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * sh - ph + kh;
+            if (ih < 0 || ih >= H) continue;
+            const q0 = col + (row + <usize>(n * OH + oh) * OW) * es;
+            const xr = dx + (xo + <usize>ih * W) * es;
+            for (let ow = lo; ow < hi; ow++) {
+              const p = xr + <usize>(ow * sw - pw + kw) * es;
+              store<T>(p, load<T>(p) + load<T>(q0 + <usize>ow * es));
+            }
+          }
+        }
+      }
+}
+
+export function im2col_x8(g: usize, x: usize, col: usize): void {
+  im2colT<u8>(g, x, col);
+}
+export function im2col_x16(g: usize, x: usize, col: usize): void {
+  im2colT<u16>(g, x, col);
+}
+export function im2col_x32(g: usize, x: usize, col: usize): void {
+  im2colT<u32>(g, x, col);
+}
+export function im2col_x64(g: usize, x: usize, col: usize): void {
+  im2colT<u64>(g, x, col);
+}
+export function col2im_f32(g: usize, col: usize, dx: usize): void {
+  col2imT<f32>(g, col, dx);
+}
+export function col2im_i32(g: usize, col: usize, dx: usize): void {
+  col2imT<i32>(g, col, dx);
+}
+export function col2im_f64(g: usize, col: usize, dx: usize): void {
+  col2imT<f64>(g, col, dx);
+}

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+// lowbit's WebAssembly SIMD128 kernels (AssemblyScript). Raw pointers into linear memory,
+// no managed objects: the TypeScript side (src/kernels/wasm/) lays out operands and scratch.
+
+export { gemm_i16_i32acc, gemm_int_scratch_bytes } from './gemm_int';
+export { gemm_f32, gemm_f32_scratch_bytes } from './gemm_f32';
+export {
+  im2col_x8,
+  im2col_x16,
+  im2col_x32,
+  im2col_x64,
+  col2im_f32,
+  col2im_i32,
+  col2im_f64,
+} from './im2col';
+export { quantize, requantize, minmax, add_i32_to_f64 } from './quantize';
+
+/** First byte after static data: the TypeScript side allocates from here. */
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// What every WASM kernel wrapper works with: the exports, the arena over linear memory, and
+// the worker pool (absent when single-threaded).
+
+import { Arena } from './arena.js';
+import type { KernelExports } from './exports.js';
+import type { LoadedModule } from './module.js';
+
+/** Runs GEMM slices on workers; see threads.ts. */
+export interface GemmRunner {
+  /** Runs `slices` (argument lists of a gemm export, one per thread) and waits for all. */
+  run(fn: 'gemm_i16_i32acc' | 'gemm_f32', slices: number[][]): void;
+  /** Threads available now (1 = only the calling thread). */
+  readonly threads: number;
+}
+
+export class WasmContext {
+  readonly arena: Arena;
+  runner: GemmRunner | null = null;
+
+  constructor(
+    readonly mod: LoadedModule,
+    readonly ex: KernelExports = mod.ex,
+  ) {
+    this.arena = new Arena(mod.memory, ex.heap_base());
+  }
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// im2col / col2im wrappers: x (N,C,H,W) <-> col (C*KH*KW, N*OH*OW) in linear memory. im2col
+// is a copy, so every dtype runs by element size; col2im adds (float32, int32, float64).
+
+import type { AnyArray, ConvGeom } from '../spec.js';
+import type { WasmContext } from './context.js';
+
+function geomWords(g: ConvGeom): number[] {
+  const w = [g.N, g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.OH, g.OW];
+  for (const v of w) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`conv geometry ${JSON.stringify(g)}: sizes must be integers >= 0`);
+  }
+  if (g.strideH < 1 || g.strideW < 1)
+    throw new RangeError(`conv geometry: strides must be >= 1, got ${g.strideH}x${g.strideW}`);
+  return w;
+}
+
+function sizes(
+  kind: string,
+  g: ConvGeom,
+  x: { length: number },
+  col: { length: number },
+): [number, number] {
+  const nx = g.N * g.C * g.H * g.W;
+  const ncol = g.C * g.KH * g.KW * g.N * g.OH * g.OW;
+  if (x.length < nx)
+    throw new RangeError(
+      `${kind}: image (${g.N},${g.C},${g.H},${g.W}) needs ${nx} elements, got ${x.length}`,
+    );
+  if (col.length < ncol) {
+    throw new RangeError(
+      `${kind}: col (${g.C * g.KH * g.KW},${g.N * g.OH * g.OW}) needs ${ncol} elements, got ${col.length}`,
+    );
+  }
+  return [nx, ncol];
+}
+
+function putGeom(ctx: WasmContext, g: ConvGeom): number {
+  const p = ctx.arena.alloc(48);
+  ctx.arena.put(p, Int32Array.from(geomWords(g)), 12, 4);
+  return p;
+}
+
+export function im2colWasm<T extends AnyArray>(ctx: WasmContext, g: ConvGeom, x: T, col: T): void {
+  const [nx, ncol] = sizes('im2col', g, x, col);
+  if (ncol === 0) return;
+  const ar = ctx.arena;
+  ar.reset();
+  const pg = putGeom(ctx, g);
+  const es = x.BYTES_PER_ELEMENT;
+  const px = ar.copyIn(x, nx);
+  const pc = ar.alloc(ncol * es);
+  const fn =
+    es === 1 ? 'im2col_x8' : es === 2 ? 'im2col_x16' : es === 4 ? 'im2col_x32' : 'im2col_x64';
+  ctx.ex[fn](pg, px, pc);
+  ar.get(pc, col, ncol, es);
+}
+
+export function col2imWasm<T extends Float32Array | Int32Array | Float64Array>(
+  ctx: WasmContext,
+  g: ConvGeom,
+  col: T,
+  dx: T,
+): void {
+  const [nx, ncol] = sizes('col2im', g, dx, col);
+  const ar = ctx.arena;
+  ar.reset();
+  const pg = putGeom(ctx, g);
+  const es = col.BYTES_PER_ELEMENT;
+  const pc = ar.copyIn(col, ncol);
+  const px = ar.alloc(nx * es);
+  const fn =
+    col instanceof Float32Array
+      ? 'col2im_f32'
+      : col instanceof Int32Array
+        ? 'col2im_i32'
+        : 'col2im_f64';
+  ctx.ex[fn](pg, pc, px);
+  ar.get(px, dx, nx, es);
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// The WebAssembly SIMD128 backend: the Kernels of spec.ts, bit-exact with ref on integers.
+// Importing this module only registers the loader (`useBackend('wasm')` or `auto` loads it);
+// loadWasmKernels() loads it directly. See threads.ts for setThreads.
+
+import type { Kernels } from '../spec.js';
+import { registerBackend } from '../backend.js';
+import { WasmContext } from './context.js';
+import { gemmF32, gemmInt } from './gemm.js';
+import { col2imWasm, im2colWasm } from './im2col.js';
+import { loadModule } from './module.js';
+import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
+import { attachThreads } from './threads.js';
+
+export { setWasmBytes } from './module.js';
+export { setThreads, getThreads } from './threads.js';
+
+function makeKernels(ctx: WasmContext): Kernels {
+  return {
+    name: 'wasm',
+    gemm_f32: (g, a, b, c) => gemmF32(ctx, g, a, b, c),
+    gemm_int: (g, a, b, c) => gemmInt(ctx, g, a, b, c),
+    im2col: (g, x, col) => im2colWasm(ctx, g, x, col),
+    col2im: (g, col, dx) => col2imWasm(ctx, g, col, dx),
+    quantize: (v, exp, bits, r, rng, out) => quantizeWasm(ctx, v, exp, bits, r, rng, out),
+    requantize: (m, fe, te, bits, r, rng, out) => requantizeWasm(ctx, m, fe, te, bits, r, rng, out),
+    maxAbs: (x) => maxAbsWasm(ctx, x),
+  };
+}
+
+let loading: Promise<Kernels | null> | null = null;
+
+/**
+ * The WASM kernels, loaded once: null where this host lacks WebAssembly SIMD128. Worker
+ * threads start per setThreads (default: all cores where shared memory is allowed).
+ */
+export function loadWasmKernels(): Promise<Kernels | null> {
+  loading ??= (async () => {
+    const mod = await loadModule();
+    if (!mod) return null;
+    const ctx = new WasmContext(mod);
+    attachThreads(ctx);
+    return makeKernels(ctx);
+  })();
+  return loading;
+}
+
+registerBackend('wasm', loadWasmKernels);

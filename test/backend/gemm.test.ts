@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// GEMM on every fast backend vs ref: integer results bit-exact over a grid of ragged shapes,
+// all transpose variants, accumulate, mixed int8/int16, and the int32-overflow split.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { GemmShape } from '../../src/kernels/spec.js';
+import { refKernels } from '../../src/kernels/ref/index.js';
+import type { IntArray } from '../../src/tensor/dtype.js';
+import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
+
+const SIZES = [1, 7, 17, 33, 64, 100];
+const TRANS = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+] as const;
+type IntCtor = Int8ArrayConstructor | Int16ArrayConstructor;
+const DTYPES: [IntCtor, IntCtor, string][] = [
+  [Int8Array, Int8Array, 'i8xi8'],
+  [Int16Array, Int16Array, 'i16xi16'],
+  [Int16Array, Int8Array, 'i16xi8'],
+  [Int8Array, Int16Array, 'i8xi16'],
+];
+
+function fill(ctor: IntCtor, n: number, seed: number): IntArray {
+  const hi = ctor === Int8Array ? 127 : 32767;
+  return ctor.from(randInts(seeded(seed), n, -hi - 1, hi));
+}
+
+function label(g: GemmShape, what: string): string {
+  return `${what} M=${g.M} N=${g.N} K=${g.K} transA=${!!g.transA} transB=${!!g.transB} acc=${!!g.accumulate}`;
+}
+
+/** Expected C: ref without accumulate, plus the initial C (int32 wraps like a store). */
+function expectedInt(
+  g: GemmShape,
+  a: IntArray,
+  b: IntArray,
+  c0: Int32Array | Float64Array,
+): Int32Array | Float64Array {
+  const want = c0 instanceof Int32Array ? new Int32Array(c0.length) : new Float64Array(c0.length);
+  refKernels.gemm_int({ ...g, accumulate: false }, a, b, want);
+  if (g.accumulate) for (let i = 0; i < want.length; i++) want[i] += c0[i];
+  return want;
+}
+
+for (const be of await fastBackends()) {
+  describe(`gemm on ${be.name}`, { skip: be.skip }, () => {
+    const k = be.k!;
+
+    it('gemm_int int32 C is bit-exact with ref on a grid of ragged shapes, all trans variants', () => {
+      let seed = 1;
+      for (const M of SIZES)
+        for (const N of SIZES)
+          for (const K of SIZES)
+            for (const [transA, transB] of TRANS) {
+              seed++;
+              const [ca, cb, dt] = DTYPES[seed % DTYPES.length];
+              const g: GemmShape = { M, N, K, transA, transB, accumulate: seed % 3 === 0 };
+              // Small enough magnitudes that int32 never overflows (the Int32Array contract).
+              const a = fill(ca, M * K, seed);
+              const b = fill(cb, K * N, seed + 7777);
+              const c0 = Int32Array.from(randInts(seeded(seed + 99), M * N, -1000, 1000));
+              const want = expectedInt(g, a, b, c0);
+              const got = Int32Array.from(c0);
+              k.gemm_int(g, a, b, got);
+              assertSameArray(got, want, label(g, dt), N);
+            }
+    });
+
+    it('gemm_int crosses every cache block edge (M > 64, N > 2048, K > 512)', () => {
+      for (const [transA, transB] of TRANS) {
+        const g: GemmShape = { M: 66, N: 2053, K: 515, transA, transB };
+        const a = fill(Int8Array, g.M * g.K, 5);
+        const b = fill(Int8Array, g.K * g.N, 6);
+        const want = expectedInt(g, a, b, new Int32Array(g.M * g.N));
+        const got = new Int32Array(g.M * g.N).fill(12345);
+        k.gemm_int(g, a, b, got);
+        assertSameArray(got, want, label(g, 'i8xi8'), g.N);
+      }
+    });
+
+    it('gemm_int with Float64Array C splits K so int32 cannot wrap, and is exact', () => {
+      // All +-32767 / -32768: every product is about 2^30, so K=5 already passes 2^31.
+      const g: GemmShape = { M: 3, N: 5, K: 5 };
+      const a = new Int16Array(15).fill(-32768);
+      const b = new Int16Array(25).fill(-32768);
+      const c = new Float64Array(15);
+      k.gemm_int(g, a, b, c);
+      for (let i = 0; i < 15; i++)
+        assert.equal(c[i], 5 * 2 ** 30, `index ${i}: got ${c[i]}, want 5*2^30`);
+      assert.ok(5 * 2 ** 30 > 2 ** 31, 'the case overflows int32');
+      for (const [transA, transB] of TRANS)
+        for (const accumulate of [false, true]) {
+          const h: GemmShape = { M: 19, N: 23, K: 300, transA, transB, accumulate };
+          const x = fill(Int16Array, h.M * h.K, 11);
+          const y = fill(Int16Array, h.K * h.N, 12);
+          const c0 = Float64Array.from(randInts(seeded(13), h.M * h.N, -(2 ** 40), 2 ** 40));
+          const want = expectedInt(h, x, y, c0);
+          assert.ok(
+            want.some((v) => Math.abs(v) > 2 ** 31),
+            'some sums pass int32',
+          );
+          const got = Float64Array.from(c0);
+          k.gemm_int(h, x, y, got);
+          assertSameArray(got, want, label(h, 'i16xi16 f64 C'), h.N);
+        }
+    });
+
+    it('gemm_int with Int32Array operands matches ref', () => {
+      const g: GemmShape = { M: 9, N: 11, K: 13, transB: true };
+      const a = Int32Array.from(randInts(seeded(21), 117, -(2 ** 23), 2 ** 23));
+      const b = Int32Array.from(randInts(seeded(22), 143, -(2 ** 23), 2 ** 23));
+      const want = new Float64Array(99);
+      refKernels.gemm_int(g, a, b, want);
+      const got = new Float64Array(99);
+      k.gemm_int(g, a, b, got);
+      assertSameArray(got, want, label(g, 'i32xi32'), 11);
+    });
+
+    it('gemm_f32 matches ref within 1e-5 of sum |a||b| on ragged shapes', () => {
+      const rng = seeded(31);
+      for (const [M, N, K] of [
+        [1, 1, 1],
+        [7, 17, 33],
+        [33, 100, 7],
+        [64, 64, 300],
+        [5, 2053, 9],
+        [100, 1, 17],
+      ])
+        for (const [transA, transB] of TRANS)
+          for (const accumulate of [false, true]) {
+            const g: GemmShape = { M, N, K, transA, transB, accumulate };
+            const a = Float32Array.from({ length: M * K }, () => rng.nextFloat() * 2 - 1);
+            const b = Float32Array.from({ length: K * N }, () => rng.nextFloat() * 2 - 1);
+            const c0 = Float32Array.from({ length: M * N }, () => rng.nextFloat());
+            // ref accumulates in float64: its float32 result is the correctly rounded sum.
+            const exact = new Float32Array(M * N);
+            refKernels.gemm_f32({ ...g, accumulate: false }, a, b, exact);
+            const mag = new Float32Array(M * N); // sum_k |a||b|, the scale of rounding error
+            refKernels.gemm_f32({ ...g, accumulate: false }, a.map(Math.abs), b.map(Math.abs), mag);
+            const got = Float32Array.from(c0);
+            k.gemm_f32(g, a, b, got);
+            for (let i = 0; i < M * N; i++) {
+              const want = exact[i] + (accumulate ? c0[i] : 0);
+              const tol = 1e-5 * (mag[i] + (accumulate ? Math.abs(c0[i]) : 0)) + 1e-7;
+              if (!(Math.abs(got[i] - want) <= tol)) {
+                assert.fail(
+                  `${label(g, 'f32')}: index ${i}: got ${got[i]}, want ${want} (tol ${tol})`,
+                );
+              }
+            }
+          }
+    });
+  });
+}
