@@ -2,6 +2,7 @@
 // Finding schemes by name or file, and resolving `extends` chains into one flat spec.
 
 import { readFileSync } from 'node:fs';
+import '../quant/format-quantizer.js';
 import { parseScheme, type SchemeInput, type SchemeSpec } from './schema.js';
 import { fp32, fixed8 } from './builtin/core.js';
 

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+// The `lowbit` command line: subcommands, help, and errors printed as one clear line.
+
+import { Command, CommanderError } from 'commander';
+import { trainCommand } from './train-command.js';
+import { schemesCommand } from './schemes-command.js';
+import { modelsCommand } from './models-command.js';
+import '../register.js';
+
+export async function main(argv: string[], print: (s: string) => void = (s) => console.log(s)): Promise<number> {
+  const program = new Command('lowbit')
+    .description('train neural networks in low-bitwidth fixed-point and integer arithmetic')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(add --help for usage)');
+  for (const c of [trainCommand(print), schemesCommand(print), modelsCommand(print)]) {
+    c.exitOverride();
+    c.showHelpAfterError('(add --help for usage)');
+    program.addCommand(c);
+  }
+  try {
+    await program.parseAsync(['node', 'lowbit', ...argv]);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    throw e;
+  }
+}

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+// `lowbit models`: the models `--model` accepts.
+
+import { Command } from 'commander';
+import { modelSummaries } from '../models/registry.js';
+
+export function modelsCommand(print: (s: string) => void): Command {
+  return new Command('models').description('list the models --model accepts').action(() => {
+    const rows = modelSummaries();
+    const w = Math.max(...rows.map((r) => r.name.length));
+    for (const r of rows) print(`${r.name.padEnd(w)}  ${r.summary}`);
+  });
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// Building everything a run needs from its config: backend, data, model, scheme, optimizer.
+// Shared by `train`, `--resume` and `eval`, so all three build the same objects.
+
+import { useBackend } from '../kernels/backend.js';
+import type { Kernels } from '../kernels/spec.js';
+import { loadDataset } from '../data/registry.js';
+import type { Dataset } from '../data/dataset.js';
+import { buildModel } from '../models/registry.js';
+import type { Layer } from '../nn/layer.js';
+import { makeRng, type Rng } from '../quant/rng.js';
+import { loadScheme } from '../schemes/resolve.js';
+import { bindScheme, type ResolvedSite } from '../schemes/bind.js';
+import type { SchemeSpec } from '../schemes/schema.js';
+import { makeOptimizer, paramSites, type Optimizer } from '../optim/index.js';
+import type { TrainConfig } from './config.js';
+import { ClassificationTask } from './classification.js';
+import type { Task } from './task.js';
+
+export interface RunSetup {
+  readonly kernels: Kernels;
+  readonly data: Dataset;
+  readonly model: Layer;
+  readonly scheme: SchemeSpec;
+  readonly sites: ResolvedSite[];
+  readonly optimizer: Optimizer;
+  readonly task: Task;
+}
+
+/**
+ * Task builders for dataset kinds other than classification (sequence tasks register here);
+ * they build their model too, since it depends on the dataset (vocabularies, lengths).
+ */
+type TaskBuilder = (data: Dataset, cfg: TrainConfig, initRng: Rng) => Task;
+const taskBuilders = new Map<string, TaskBuilder>();
+export function registerTask(datasetKind: string, build: TaskBuilder): void {
+  taskBuilders.set(datasetKind, build);
+}
+
+export async function setupRun(cfg: TrainConfig): Promise<RunSetup> {
+  const kernels = await useBackend(cfg.backend);
+  const data = loadDataset(cfg.dataset, { seed: cfg.seed, limit: cfg.limit, testLimit: cfg.testLimit });
+  const scheme = loadScheme(cfg.scheme);
+  const initRng = makeRng(cfg.seed);
+  let task: Task;
+  if (data.kind === 'classification') {
+    const m = buildModel(cfg.model, data.inputShape, data.numClasses, initRng);
+    task = new ClassificationTask(m, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
+  } else {
+    const build = taskBuilders.get(data.kind);
+    if (!build) throw new Error(`no training task for ${data.kind} datasets such as ${data.name}`);
+    task = build(data, cfg, initRng);
+  }
+  const model = task.model;
+  const sites = bindScheme(model, scheme, cfg.seed);
+  const optimizer = makeOptimizer(
+    cfg.optimizer,
+    model.params(),
+    paramSites(model, scheme, cfg.seed),
+    { momentum: cfg.momentum, weightDecay: cfg.weightDecay, lazy: scheme.optimizer.lazy },
+    scheme,
+  );
+  return { kernels, data, model, scheme, sites, optimizer, task };
+}

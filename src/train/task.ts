@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// A task couples a model with a dataset: how one batch is trained and how the test split is
+// evaluated. Classification is built in; sequence tasks add their own.
+
+import type { Layer } from '../nn/layer.js';
+import type { RunContext } from '../nn/context.js';
+
+export interface StepResult {
+  /** Mean loss of the batch. */
+  readonly loss: number;
+  /** Samples in the batch. */
+  readonly count: number;
+  /** Correct predictions (classification), for the training accuracy. */
+  readonly correct: number;
+}
+
+export interface Task {
+  readonly model: Layer;
+  /** Training samples per epoch and batches per epoch. */
+  readonly trainSize: number;
+  readonly batchesPerEpoch: number;
+  /** Runs forward + backward for every batch of an epoch; `onStep` applies the update. */
+  trainEpoch(
+    epoch: number,
+    ctxAt: (stepInEpoch: number) => RunContext,
+    onStep: (r: StepResult, stepInEpoch: number) => void,
+    startBatch: number,
+  ): void;
+  /** Test-split metrics, e.g. { test_acc } (fractions in [0, 1]). */
+  evaluate(ctx: RunContext): Record<string, number>;
+}
