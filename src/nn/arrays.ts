@@ -22,7 +22,8 @@ export function swapOuter<T extends AnyArray>(src: T, A: number, B: number, R: n
     for (let b = 0; b < B; b++) {
       const s = (a * B + b) * R;
       const d = (b * A + a) * R;
-      for (let r = 0; r < R; r++) out[d + r] = src[s + r];
+      if (R >= 16) out.set(src.subarray(s, s + R), d);
+      else for (let r = 0; r < R; r++) out[d + r] = src[s + r];
     }
   return out;
 }

@@ -6,6 +6,7 @@ import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { like, sameKind, storage } from './arrays.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { AnyArray } from '../kernels/spec.js';
 import type { Shape } from '../tensor/shape.js';
 
 export class MaxPool2d extends Layer {
@@ -36,26 +37,29 @@ export class MaxPool2d extends Layer {
     const src = storage(x);
     const out = like(src, N * C * OH * OW);
     const arg = new Int32Array(out.length);
-    let o = 0;
-    for (let nc = 0; nc < N * C; nc++) {
-      const base = nc * H * W;
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++, o++) {
-          let best = -Infinity;
-          let bi = 0;
-          for (let kh = 0; kh < K; kh++) {
-            const row = base + (oh * S + kh) * W + ow * S;
-            for (let kw = 0; kw < K; kw++) {
-              const v = src[row + kw];
-              if (v > best) {
-                best = v;
-                bi = row + kw;
+    if (K === 2 && S === 2) pool2x2(src, out, arg, N * C, H, W, OH, OW);
+    else {
+      let o = 0;
+      for (let nc = 0; nc < N * C; nc++) {
+        const base = nc * H * W;
+        for (let oh = 0; oh < OH; oh++)
+          for (let ow = 0; ow < OW; ow++, o++) {
+            let best = -Infinity;
+            let bi = 0;
+            for (let kh = 0; kh < K; kh++) {
+              const row = base + (oh * S + kh) * W + ow * S;
+              for (let kw = 0; kw < K; kw++) {
+                const v = src[row + kw];
+                if (v > best) {
+                  best = v;
+                  bi = row + kw;
+                }
               }
             }
+            out[o] = best;
+            arg[o] = bi;
           }
-          out[o] = best;
-          arg[o] = bi;
-        }
+      }
     }
     if (ctx.training) {
       this.argmax = arg;
@@ -80,5 +84,37 @@ export class MaxPool2d extends Layer {
   override clearSaved(): void {
     this.argmax = null;
     this.inShape = null;
+  }
+}
+
+/** The common 2x2, stride 2 case, unrolled (ties keep the first element, like the general loop). */
+function pool2x2(src: AnyArray, out: AnyArray, arg: Int32Array, NC: number, H: number, W: number, OH: number, OW: number): void {
+  let o = 0;
+  for (let nc = 0; nc < NC; nc++) {
+    const base = nc * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      const r0 = base + 2 * oh * W;
+      const r1 = r0 + W;
+      for (let ow = 0; ow < OW; ow++, o++) {
+        const i = r0 + 2 * ow;
+        const j = r1 + 2 * ow;
+        let bi = i;
+        let best = src[i];
+        if (src[i + 1] > best) {
+          best = src[i + 1];
+          bi = i + 1;
+        }
+        if (src[j] > best) {
+          best = src[j];
+          bi = j;
+        }
+        if (src[j + 1] > best) {
+          best = src[j + 1];
+          bi = j + 1;
+        }
+        out[o] = best;
+        arg[o] = bi;
+      }
+    }
   }
 }
