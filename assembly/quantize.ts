@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: MIT
-// Quantization kernels: float -> mantissas, mantissas -> mantissas (shift), max |x|, and
-// the xoshiro128** generator. They mirror src/quant/quantize.ts operation for operation in
+// Quantization kernels: float -> mantissas, mantissas -> mantissas (shift), max |x|, and the
+// xoshiro128** generator (scalar here; SIMD bulk loops for nearest/floor in quantize_simd.ts). They mirror src/quant/quantize.ts operation for operation in
 // float64 (the same IEEE results), and stochastic rounding draws one 32-bit word per element
 // in index order, so mantissas, counts and generator state all match the reference.
 //
 // Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
 // Rounding modes: 0 nearest, 1 stochastic, 2 floor.
 
+import {
+  quantizeSimd,
+  requantizeSimd,
+  simdRng,
+  simdRngSet,
+  simdSat,
+  simdUnd,
+  stochasticSimd,
+} from './quantize_simd';
+
 // xoshiro128** state, loaded from and stored back to memory by each call.
+
 let s0: u32 = 0,
   s1: u32 = 0,
   s2: u32 = 0,
@@ -67,6 +78,12 @@ function clampCount(q: f64, x: f64, lo: f64, hi: f64): f64 {
   return q;
 }
 
+/** Whether [lo, hi] fits O, so a saturating narrow equals a wrapping store. */
+function fits<O>(lo: f64, hi: f64): bool {
+  const bits = <f64>(8 * sizeof<O>() - 1);
+  return lo >= -Math.pow(2, bits) && hi <= Math.pow(2, bits) - 1;
+}
+
 // One loop per (source type, output type, rounding): generics specialise the loads and
 // stores, and the rounding is fixed per loop, so nothing is decided per element.
 function qNearest<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: usize): void {
@@ -76,11 +93,39 @@ function qNearest<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: u
   }
 }
 function qStochastic<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: usize): void {
+  // Generator state and counts in locals (registers) for the loop; globals cost a memory trip.
+  let a = s0,
+    b = s1,
+    c = s2,
+    d = s3,
+    ns = 0,
+    nu = 0;
   for (let i = 0; i < n; i++) {
+    const k = rotl<u32>(b * 5, 7) * 9; // xoshiro128** step, as nextU32()
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl<u32>(d, 11);
     const v = ldv<S>(src, i) * scale;
-    const u = <f64>(nextU32() >>> 8) / 16777216.0;
-    stq<O>(out, i, clampCount(Math.floor(v + u), v, lo, hi));
+    let q = Math.floor(v + <f64>(k >>> 8) / 16777216.0);
+    if (q > hi) {
+      q = hi;
+      ns++;
+    } else if (q < lo) {
+      q = lo;
+      ns++;
+    } else if (q == 0 && v != 0) nu++;
+    stq<O>(out, i, q);
   }
+  s0 = a;
+  s1 = b;
+  s2 = c;
+  s3 = d;
+  sat += ns;
+  und += nu;
 }
 function qFloor<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: usize): void {
   for (let i = 0; i < n; i++) {
@@ -98,6 +143,23 @@ function quantizeTo<S, O>(
   mode: i32,
   out: usize,
 ): void {
+  if (fits<O>(lo, hi)) {
+    // SIMD for the bulk, the scalar loop for the last n % 4 elements.
+    let done = 0;
+    if (mode == 1) {
+      simdRngSet(s0, s1, s2, s3);
+      done = stochasticSimd<S, O>(src, n, false, scale, 0, 1, 1, lo, hi, out);
+      s0 = simdRng(0);
+      s1 = simdRng(1);
+      s2 = simdRng(2);
+      s3 = simdRng(3);
+    } else done = quantizeSimd<S, O>(src, n, scale, mode == 0 ? 0.5 : 0, lo, hi, out);
+    sat += simdSat();
+    und += simdUnd();
+    src += <usize>done * sizeof<S>();
+    out += <usize>done * sizeof<O>();
+    n -= done;
+  }
   if (mode == 0) qNearest<S, O>(src, n, scale, lo, hi, out);
   else if (mode == 1) qStochastic<S, O>(src, n, scale, lo, hi, out);
   else qFloor<S, O>(src, n, scale, lo, hi, out);
@@ -167,12 +229,40 @@ function rqStochastic<S, O>(
   hi: f64,
   out: usize,
 ): void {
+  let a = s0,
+    b = s1,
+    c = s2,
+    d = s3,
+    ns = 0,
+    nu = 0;
   for (let i = 0; i < n; i++) {
+    const w = rotl<u32>(b * 5, 7) * 9; // xoshiro128** step, as nextU32()
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl<u32>(d, 11);
     const m = ldv<S>(src, i);
-    const k = nextU32() >>> 8; // 24 random bits
+    const k = w >>> 8; // 24 random bits
     const r = s <= 24 ? <f64>(k >>> (24 - s)) : <f64>k * rfac;
-    stq<O>(out, i, clampCount(Math.floor((m + r) / div), m, lo, hi));
+    let q = Math.floor((m + r) / div);
+    if (q > hi) {
+      q = hi;
+      ns++;
+    } else if (q < lo) {
+      q = lo;
+      ns++;
+    } else if (q == 0 && m != 0) nu++;
+    stq<O>(out, i, q);
   }
+  s0 = a;
+  s1 = b;
+  s2 = c;
+  s3 = d;
+  sat += ns;
+  und += nu;
 }
 function rqFloor<S, O>(src: usize, n: i32, div: f64, lo: f64, hi: f64, out: usize): void {
   for (let i = 0; i < n; i++) {
@@ -209,6 +299,23 @@ function requantizeTo<S, O>(
   mode: i32,
   out: usize,
 ): void {
+  if (sizeof<S>() == 4 && !isFloat<S>() && s > 0 && fits<O>(lo, hi)) {
+    // int32 accumulators, the common case: SIMD for the bulk.
+    let done = 0;
+    if (mode == 1) {
+      simdRngSet(s0, s1, s2, s3);
+      done = stochasticSimd<i32, O>(src, n, true, 1, s, div, rfac, lo, hi, out);
+      s0 = simdRng(0);
+      s1 = simdRng(1);
+      s2 = simdRng(2);
+      s3 = simdRng(3);
+    } else done = requantizeSimd<O>(src, n, div, mode == 0 ? half : 0, lo, hi, out);
+    sat += simdSat();
+    und += simdUnd();
+    src += <usize>done * 4;
+    out += <usize>done * sizeof<O>();
+    n -= done;
+  }
   if (s <= 0) rqExact<S, O>(src, n, div, mode == 1, lo, hi, out);
   else if (mode == 0) rqNearest<S, O>(src, n, div, half, lo, hi, out);
   else if (mode == 1) rqStochastic<S, O>(src, n, s, div, rfac, lo, hi, out);
