@@ -3,3 +3,4 @@
 // Importing the package's entry point (or the CLI) runs this once.
 
 import './quant/format-quantizer.js';
+import './kernels/wasm/index.js';

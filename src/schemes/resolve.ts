@@ -47,13 +47,13 @@ export function loadScheme(nameOrPath: string, seen: string[] = []): SchemeSpec 
     try {
       text = readFileSync(nameOrPath, 'utf8');
     } catch (e) {
-      throw new Error(`cannot read scheme file ${nameOrPath}: ${(e as Error).message}`);
+      throw new Error(`cannot read scheme file ${nameOrPath}: ${(e as Error).message}`, { cause: e });
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new Error(`scheme file ${nameOrPath} is not valid JSON: ${(e as Error).message}`);
+      throw new Error(`scheme file ${nameOrPath} is not valid JSON: ${(e as Error).message}`, { cause: e });
     }
     spec = parseScheme(json, nameOrPath);
   } else {

@@ -74,7 +74,7 @@ export function loadCheckpoint(path: string, model: Layer, opt: Optimizer): Posi
   try {
     file = JSON.parse(readFileSync(path, 'utf8')) as CheckpointFile;
   } catch (e) {
-    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`, { cause: e });
   }
   if (file.version !== VERSION) throw new Error(`checkpoint ${path} has version ${file.version}, expected ${VERSION}`);
   for (const p of model.params()) {

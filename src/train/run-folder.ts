@@ -38,7 +38,7 @@ export function readConfig(dir: string): TrainConfig {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${path} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   const { resolvedScheme: _s, lowbitVersion: _v, ...cfg } = raw;
   return parseTrainConfig(cfg, path);

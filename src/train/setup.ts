@@ -3,6 +3,7 @@
 // Shared by `train`, `--resume` and `eval`, so all three build the same objects.
 
 import { useBackend } from '../kernels/backend.js';
+import { setThreads } from '../kernels/wasm/index.js';
 import type { Kernels } from '../kernels/spec.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
@@ -39,6 +40,7 @@ export function registerTask(datasetKind: string, build: TaskBuilder): void {
 
 export async function setupRun(cfg: TrainConfig): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
+  if (cfg.threads !== undefined && kernels.name === 'wasm') await setThreads(cfg.threads);
   const data = loadDataset(cfg.dataset, { seed: cfg.seed, limit: cfg.limit, testLimit: cfg.testLimit });
   const scheme = loadScheme(cfg.scheme);
   const initRng = makeRng(cfg.seed);
