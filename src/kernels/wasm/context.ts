@@ -8,8 +8,15 @@ import type { LoadedModule } from './module.js';
 
 /** Runs GEMM slices on workers; see threads.ts. */
 export interface GemmRunner {
-  /** Runs `slices` (argument lists of a gemm export, one per thread) and waits for all. */
-  run(fn: 'gemm_i16_i32acc' | 'gemm_f32', slices: number[][]): void;
+  /**
+   * Runs `slices` (argument lists of a gemm export): the first and any surplus ones through
+   * `local` on the calling thread, the others on workers; returns when all are done.
+   */
+  run(
+    fn: 'gemm_i16_i32acc' | 'gemm_f32',
+    slices: number[][],
+    local: (args: number[]) => void,
+  ): void;
   /** Threads available now (1 = only the calling thread). */
   readonly threads: number;
 }

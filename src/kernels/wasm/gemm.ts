@@ -123,7 +123,7 @@ function scratchAreas(ctx: WasmContext, fn: 'gemm_i16_i32acc' | 'gemm_f32'): num
 }
 
 function run(ctx: WasmContext, fn: 'gemm_i16_i32acc' | 'gemm_f32', parts: number[][]): void {
-  if (parts.length > 1 && ctx.runner) ctx.runner.run(fn, parts);
+  if (parts.length > 1 && ctx.runner) ctx.runner.run(fn, parts, (args) => ctx.ex[fn](...args));
   else for (const args of parts) ctx.ex[fn](...args);
 }
 

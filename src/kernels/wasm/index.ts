@@ -39,7 +39,7 @@ export function loadWasmKernels(): Promise<Kernels | null> {
     const mod = await loadModule();
     if (!mod) return null;
     const ctx = new WasmContext(mod);
-    attachThreads(ctx);
+    await attachThreads(ctx);
     return makeKernels(ctx);
   })();
   return loading;

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// The shared control block between the main thread and GEMM workers: per worker slot, four
+// int32 words (Slot) and ARGS_PER_SLOT float64 argument words (pointers reach 2^32).
+
+export const CTRL_PER_SLOT = 4;
+export const ARGS_PER_SLOT = 16;
+
+export const enum Slot {
+  /** Job number the main thread posted; -1 asks the worker to stop. */
+  Seq = 0,
+  /** Job number the worker finished. */
+  Done = 1,
+  /** Index into FN_CODES. */
+  Fn = 2,
+  /** 1 when the last job threw. */
+  Error = 3,
+}
+
+export const FN_CODES = ['gemm_i16_i32acc', 'gemm_f32'] as const;
+export type GemmFn = (typeof FN_CODES)[number];
