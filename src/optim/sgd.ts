@@ -12,7 +12,14 @@
 // smaller than theta's step accumulate until they can change it, instead of being lost.
 
 import type { Param } from '../nn/param.js';
-import { quantizeInPlace, type Optimizer, type OptimizerState, type ParamSite, type StepInfo } from './optimizer.js';
+import {
+  quantizeInPlace,
+  type Optimizer,
+  type OptimizerState,
+  type ParamSite,
+  type StepInfo,
+} from './optimizer.js';
+import { applyUpdate } from './apply.js';
 
 export interface SgdOptions {
   momentum: number;
@@ -55,12 +62,20 @@ export class Sgd implements Optimizer {
     }));
   }
 
-  /** Puts initial weights on the WU grid (call once, after construction, with real kernels). */
+  private stored = false;
+
+  /**
+   * Puts initial weights on the WU grid; `step` does it before its first update (the
+   * parameters live in the WU format, Park et al.), so calling it is optional.
+   */
   initStorage(info: StepInfo): void {
     for (const s of this.slots) quantizeInPlace(s.p.value, s.sites.WU, s.p, info);
+    this.stored = true;
   }
 
   step(info: StepInfo): void {
+    if (!this.stored && this.steps === 0) this.initStorage(info);
+    this.stored = true;
     const { momentum: mu, weightDecay: wd } = this.opts;
     for (const s of this.slots) {
       const { p, m, acc, u, sites } = s;
@@ -77,19 +92,8 @@ export class Sgd implements Optimizer {
         for (let i = 0; i < n; i++) u[i] = info.lr * (g[i] + decay * theta[i]);
       }
       quantizeInPlace(u, sites.U, p, info);
-      if (acc) {
-        for (let i = 0; i < n; i++) acc[i] += u[i];
-        quantizeInPlace(acc, sites.ACC, p, info);
-        // u now holds the old theta, theta becomes Q(theta - acc), acc keeps the residual.
-        u.set(theta);
-        for (let i = 0; i < n; i++) theta[i] -= acc[i];
-        quantizeInPlace(theta, sites.WU, p, info);
-        for (let i = 0; i < n; i++) acc[i] -= u[i] - theta[i];
-        quantizeInPlace(acc, sites.ACC, p, info);
-      } else {
-        for (let i = 0; i < n; i++) theta[i] -= u[i];
-        quantizeInPlace(theta, sites.WU, p, info);
-      }
+      // u doubles as the scratch buffer once acc has absorbed it (lazy form).
+      applyUpdate(p, u, acc, sites, u, info);
     }
     this.steps++;
   }

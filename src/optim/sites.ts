@@ -4,7 +4,7 @@
 import type { Layer } from '../nn/layer.js';
 import { siteLayers } from '../nn/layer.js';
 import type { Param } from '../nn/param.js';
-import { makeSiteQuantizer, siteRng } from '../schemes/bind.js';
+import { makeSiteQuantizer, outFeaturesOf, siteRng } from '../schemes/bind.js';
 import type { SchemeSpec } from '../schemes/schema.js';
 import type { ParamSite } from './optimizer.js';
 import { FormatQuantizer } from '../quant/format-quantizer.js';
@@ -17,7 +17,9 @@ export function paramSites(model: Layer, scheme: SchemeSpec, seed: number): Para
   const index = new Map(layers.map((l, i) => [l.name, i]));
   return (p, site) => {
     const i = index.get(p.layer) ?? 0;
-    const quantizer = makeSiteQuantizer(scheme, p.layer, i, layers.length, site, p.name);
+    const layer = layers[i];
+    const out = layer && layer.name === p.layer ? outFeaturesOf(layer) : undefined;
+    const quantizer = makeSiteQuantizer(scheme, p.layer, i, layers.length, site, p.name, out);
     const isFloat = quantizer instanceof FormatQuantizer && quantizer.format.kind === 'float32';
     return { quantizer, rng: siteRng(seed, p.name, site), isFloat };
   };

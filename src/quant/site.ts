@@ -19,6 +19,10 @@ export interface SiteRecord extends QuantStats {
   /** The input tensor, only when the sink asked for values (histograms). */
   readonly input?: Tensor;
   readonly output?: Tensor;
+  /** QEM measure of this call (Zhang et al. eq. 2), when the quantizer computed it. */
+  readonly diff?: number;
+  /** True when an adaptive quantizer re-chose its parameters at this call. */
+  readonly adjusted?: boolean;
 }
 
 export interface TelemetrySink {
@@ -48,6 +52,8 @@ export interface SiteWhere {
   /** Index of the layer among the model's parameterised layers, and their count. */
   readonly layerIndex: number;
   readonly layerCount: number;
+  /** Output features of the layer (a classifier's number of classes), when it has them. */
+  readonly outFeatures?: number;
 }
 
 export interface Quantizer {

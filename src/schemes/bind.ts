@@ -45,7 +45,9 @@ export function resolveSite(
     if (o) return { layer, site, spec: o, from: `layers.${k}` };
   }
   const g = scheme.sites[site];
-  return g ? { layer, site, spec: g, from: 'sites' } : { layer, site, spec: FLOAT32, from: 'default' };
+  return g
+    ? { layer, site, spec: g, from: 'sites' }
+    : { layer, site, spec: FLOAT32, from: 'default' };
 }
 
 /** Builds a quantizer for a site of a layer (the optimizer uses this for U, WU, M, ACC). */
@@ -56,9 +58,21 @@ export function makeSiteQuantizer(
   count: number,
   site: string,
   label = layer,
+  outFeatures?: number,
 ): Quantizer {
   const r = resolveSite(scheme, layer, index, count, site);
-  return createQuantizer(r.spec, { layer: label, site, layerIndex: index, layerCount: count });
+  return createQuantizer(r.spec, {
+    layer: label,
+    site,
+    layerIndex: index,
+    layerCount: count,
+    ...(outFeatures !== undefined ? { outFeatures } : {}),
+  });
+}
+
+/** A layer's output feature count (a Linear classifier's number of classes), if it has one. */
+export function outFeaturesOf(l: Layer): number | undefined {
+  return 'outFeatures' in l && typeof l.outFeatures === 'number' ? l.outFeatures : undefined;
 }
 
 /** Checks per-layer override keys against the model's layer names. */
@@ -83,11 +97,13 @@ export function bindScheme(model: Layer, scheme: SchemeSpec, seed: number): Reso
     l.sites.clear();
     for (const site of l.siteNames) {
       const r = resolveSite(scheme, l.name, i, layers.length, site);
+      const outFeatures = outFeaturesOf(l);
       const quantizer = createQuantizer(r.spec, {
         layer: l.name,
         site,
         layerIndex: i,
         layerCount: layers.length,
+        ...(outFeatures !== undefined ? { outFeatures } : {}),
       });
       l.sites.set(site, { quantizer, rng: siteRng(seed, l.name, site) });
       table.push(r);

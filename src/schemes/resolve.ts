@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import '../quant/format-quantizer.js';
 import { parseScheme, type SchemeInput, type SchemeSpec } from './schema.js';
 import { fp32, fixed8 } from './builtin/core.js';
+import { paperSchemes } from './builtin/index.js';
 
 const builtins = new Map<string, SchemeInput>();
 
@@ -14,6 +15,7 @@ export function registerScheme(s: SchemeInput): void {
 }
 registerScheme(fp32);
 registerScheme(fixed8);
+paperSchemes.forEach(registerScheme);
 
 export function builtinSchemes(): SchemeSpec[] {
   return [...builtins.keys()].map((n) => loadScheme(n));
@@ -47,13 +49,17 @@ export function loadScheme(nameOrPath: string, seen: string[] = []): SchemeSpec 
     try {
       text = readFileSync(nameOrPath, 'utf8');
     } catch (e) {
-      throw new Error(`cannot read scheme file ${nameOrPath}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`cannot read scheme file ${nameOrPath}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new Error(`scheme file ${nameOrPath} is not valid JSON: ${(e as Error).message}`, { cause: e });
+      throw new Error(`scheme file ${nameOrPath} is not valid JSON: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     spec = parseScheme(json, nameOrPath);
   } else {

@@ -16,6 +16,7 @@
 
 import { z } from 'zod';
 import { checkSiteSpec, type SiteSpec } from '../quant/registry.js';
+import { budgetErrors, siteBudgetErrors, WAGEUBN_WIDTHS } from '../optim/wageubn-budget.js';
 
 const siteSpec = z
   .looseObject({ quantizer: z.string().optional() })
@@ -31,20 +32,45 @@ const siteName = z
 
 export const siteTable = z.record(siteName, siteSpec);
 
+/** WAGEUBN's integer Momentum optimizer (Yang et al. eq. 19-23) and its widths. */
+export const wageubnOptimizerSpec = z
+  .strictObject({
+    kMom: z.number().int().min(1).max(16).default(WAGEUBN_WIDTHS.kMom),
+    kAcc: z.number().int().min(2).max(31).default(WAGEUBN_WIDTHS.kAcc),
+    kLr: z.number().int().min(2).max(31).default(WAGEUBN_WIDTHS.kLr),
+    kGC: z.number().int().min(2).max(31).default(WAGEUBN_WIDTHS.kGC),
+    kWU: z.number().int().min(2).max(31).default(WAGEUBN_WIDTHS.kWU),
+    /** Re-initialise weights with the discrete MSRA init of eq. 8 when the optimizer is built. */
+    msraInit: z.boolean().default(true),
+  })
+  .superRefine((w, ctx) => {
+    for (const message of budgetErrors(w)) ctx.addIssue({ code: 'custom', message });
+  });
+
 export const optimizerSpec = z.strictObject({
   /** Park et al.'s lazy update (Kahan summation of updates too small for the weights). */
   lazy: z.boolean().default(false),
+  /** Present: WAGEUBN's quantized Momentum replaces the run's SGD (see src/optim/wageubn-momentum.ts). */
+  wageubn: wageubnOptimizerSpec.optional(),
 });
 
-export const schemeSpec = z.strictObject({
-  name: z.string().min(1),
-  extends: z.string().optional(),
-  description: z.string().default(''),
-  sites: siteTable.default({}),
-  /** Keys: "first", "last" (among layers with sites) or a layer name such as "conv1". */
-  layers: z.record(z.string(), siteTable).default({}),
-  optimizer: optimizerSpec.default({ lazy: false }),
-});
+export const schemeSpec = z
+  .strictObject({
+    name: z.string().min(1),
+    extends: z.string().optional(),
+    description: z.string().default(''),
+    sites: siteTable.default({}),
+    /** Keys: "first", "last" (among layers with sites) or a layer name such as "conv1". */
+    layers: z.record(z.string(), siteTable).default({}),
+    optimizer: optimizerSpec.default({ lazy: false }),
+  })
+  .superRefine((s, ctx) => {
+    // Widths of sites named in this same file must fit the optimizer's budget (eq. 21/23);
+    // after `extends` the optimizer factory checks the merged scheme again.
+    const w = s.optimizer.wageubn;
+    if (!w) return;
+    for (const message of siteBudgetErrors(w, s.sites)) ctx.addIssue({ code: 'custom', message });
+  });
 
 export type SchemeSpec = z.output<typeof schemeSpec>;
 export type SchemeInput = z.input<typeof schemeSpec>;

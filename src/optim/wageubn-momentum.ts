@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// WAGEUBN's quantized Momentum optimizer (Yang et al. eq. 18-23), all state on fixed grids:
+//   lr_q  = Q(lr, k_lr)                     fixed-point learning rate (eq. 22)
+//   Mom_q = floor(Mom 2^(k_Mom-1)) / 2^(k_Mom-1)
+//   g_q   = Q(g + wd theta, k_GC)           (already on this grid after CQ / Q_G sites)
+//   Acc   = Q(Mom_q Acc + g_q, k_Acc)       (eq. 19, 20)
+//   theta = Q(theta - lr_q Acc, k_WU)       (eq. 22; weights also clipped to (-1, 1), eq. 8)
+// Choice: Mom is rounded down, not to nearest, so it stays below 1 (at k_Mom = 3 nearest
+// rounding would turn 0.9 into 1.0, an undamped accumulator; floor gives 0.75).
+// A parameter whose WU site is float32 (the unquantized first and last layers) gets plain
+// float momentum SGD with the same lr and Mom, as the paper leaves those layers in float.
+
+import type { Param } from '../nn/param.js';
+import { randNormal } from '../quant/rng.js';
+import type { Optimizer, OptimizerState, ParamSite, StepInfo } from './optimizer.js';
+import type { WageubnWidths } from './wageubn-budget.js';
+import { budgetErrors } from './wageubn-budget.js';
+
+/** Q(x, k) of eq. 5 on one value (round half up). */
+export const directQ = (x: number, k: number): number =>
+  Math.floor(x * 2 ** (k - 1) + 0.5) / 2 ** (k - 1);
+
+export interface WageubnMomentumOptions extends WageubnWidths {
+  momentum: number;
+  weightDecay: number;
+  msraInit: boolean;
+}
+
+interface Slot {
+  readonly p: Param;
+  readonly quantized: boolean;
+  readonly acc: Float64Array;
+  readonly wu: ParamSite;
+}
+
+/** Discrete MSRA init (eq. 8): W = clip(Q(W', k_WU), -1+d, 1-d), W' ~ N(0, 2/fan_in). */
+export function discreteMsraInit(p: Param, kWU: number, site: ParamSite): void {
+  const fanIn = p.size / p.shape[0];
+  const std = Math.sqrt(2 / fanIn);
+  const lim = 1 - 2 ** -(kWU - 1);
+  for (let i = 0; i < p.size; i++) {
+    p.value[i] = Math.max(-lim, Math.min(lim, directQ(randNormal(site.rng) * std, kWU)));
+  }
+}
+
+export class WageubnMomentum implements Optimizer {
+  readonly name = 'wageubn-momentum';
+  private readonly slots: Slot[];
+  private steps = 0;
+  readonly momentumQ: number;
+
+  constructor(
+    params: Param[],
+    wuSite: (p: Param) => ParamSite,
+    readonly opts: WageubnMomentumOptions,
+  ) {
+    const errs = budgetErrors(opts);
+    if (errs.length) throw new Error(`WAGEUBN momentum optimizer: ${errs.join('; ')}`);
+    const s = 2 ** (opts.kMom - 1);
+    this.momentumQ = Math.floor(opts.momentum * s) / s;
+    this.slots = params.map((p) => {
+      const wu = wuSite(p);
+      const quantized = !wu.isFloat;
+      if (quantized && opts.msraInit && p.role === 'weight') discreteMsraInit(p, opts.kWU, wu);
+      else if (quantized) this.store(p, p.value);
+      return { p, quantized, acc: new Float64Array(p.size), wu };
+    });
+  }
+
+  /** Puts values on the k_WU grid; weights are clipped to (-1, 1) (eq. 8-9). */
+  private store(p: Param, v: Float32Array | Float64Array): void {
+    const lim = 1 - 2 ** -(this.opts.kWU - 1);
+    for (let i = 0; i < v.length; i++) {
+      const q = directQ(v[i], this.opts.kWU);
+      p.value[i] = p.role === 'weight' ? Math.max(-lim, Math.min(lim, q)) : q;
+    }
+  }
+
+  /** The learning rate as used: Q(lr, k_lr); an error when it rounds to 0. */
+  learningRate(lr: number): number {
+    const q = directQ(lr, this.opts.kLr);
+    if (q <= 0) {
+      throw new Error(
+        `learning rate ${lr} is 0 as a ${this.opts.kLr}-bit fixed-point value (step 2^-${this.opts.kLr - 1}): ` +
+          `raise the learning rate or k_lr (and k_WU, eq. 23)`,
+      );
+    }
+    return q;
+  }
+
+  step(info: StepInfo): void {
+    const o = this.opts;
+    const lr = this.learningRate(info.lr);
+    const mom = this.momentumQ;
+    for (const { p, quantized, acc } of this.slots) {
+      const g = p.grad;
+      if (!g) continue;
+      const theta = p.value;
+      const wd = p.role === 'weight' ? o.weightDecay : 0;
+      if (!quantized) {
+        for (let i = 0; i < theta.length; i++) {
+          acc[i] = mom * acc[i] + g[i] + wd * theta[i];
+          theta[i] -= lr * acc[i];
+        }
+        continue;
+      }
+      const next = new Float64Array(theta.length);
+      for (let i = 0; i < theta.length; i++) {
+        const gq = directQ(g[i] + wd * theta[i], o.kGC);
+        acc[i] = directQ(mom * acc[i] + gq, o.kAcc);
+        next[i] = theta[i] - lr * acc[i];
+      }
+      this.store(p, next);
+    }
+    this.steps++;
+  }
+
+  saveState(): OptimizerState {
+    const buffers: OptimizerState['buffers'] = {};
+    for (const s of this.slots) buffers[s.p.name] = { acc: Array.from(s.acc) };
+    return { buffers, rngs: {}, steps: this.steps };
+  }
+
+  loadState(st: OptimizerState): void {
+    for (const s of this.slots) {
+      const b = st.buffers[s.p.name];
+      if (!b?.acc) throw new Error(`checkpoint has no optimizer state for ${s.p.name}`);
+      s.acc.set(b.acc);
+    }
+    this.steps = st.steps;
+  }
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+// WAGEUBN's quantization functions (Yang et al. 2020, sec. III-B/C) as quantizer kinds:
+//   wageubn-direct    Q(x,k)  = round(x 2^(k-1)) / 2^(k-1)                     eq. 5 (9, 12, 13)
+//   wageubn-constant  CQ(x)   = clip(Sr(dr x / R(x)), -dr+1, dr-1) / 2^(kGC-1)   eq. 6 (17)
+//   wageubn-shift     SQ(x,k) = R(x) clip(Q(x / R(x), k), -1+d(k), 1-d(k))       eq. 7 (14, 15)
+//   wageubn-flag      Flag Q_E2: the 9-bit flag format with Sc = R(x) / 2^(k-1)  eq. 16
+// with R(x) = 2^round(log2 max|x|) and d(k) = 2^-(k-1). round is round half up (lowbit's
+// nearest); Sr is stochastic rounding with the site's seeded generator (one draw per element).
+// Every output is a fixed-point tensor: mantissas on a power-of-two grid.
+
+import { z } from 'zod';
+import { allocInt } from '../tensor/dtype.js';
+import { fixedTensor, type Tensor } from '../tensor/tensor.js';
+import { flagQuantize } from '../format/flag.js';
+import { registerQuantizer } from './registry.js';
+import { recordSite, valuesOf } from './record.js';
+import { emptyStats, type QuantStats } from './stats.js';
+import type { Quantizer, SiteContext, SiteWhere } from './site.js';
+
+/** log2 of R(x) = 2^round(log2 max|x|) (eq. 6), or null for an all-zero tensor. */
+export function rExponent(maxAbs: number): number | null {
+  if (!(maxAbs > 0)) return null;
+  return Math.floor(Math.log2(maxAbs) + 0.5);
+}
+
+/** The dr of eq. 6 at `epoch`: 2^(k-1), halved at each epoch listed in `halveAt` (>= 1). */
+export function drAt(k: number, halveAt: readonly number[], epoch: number): number {
+  const passed = halveAt.filter((e) => Math.max(0, epoch) >= e).length;
+  return Math.max(1, 2 ** (k - 1 - passed));
+}
+
+function maxAbsOf(x: Tensor, ctx: SiteContext): number {
+  return x.kind === 'float' ? ctx.kernels.maxAbs(x.data) : ctx.kernels.maxAbs(x.mant) * 2 ** x.exp;
+}
+
+/**
+ * Quantizes x at exponent `exp` to `bits`-bit mantissas with the kernels, then moves the
+ * two's complement minimum -2^(bits-1) to -(2^(bits-1)-1): WAGEUBN clips symmetrically.
+ */
+function symmetricQuant(
+  x: Tensor,
+  exp: number,
+  bits: number,
+  stochastic: boolean,
+  ctx: SiteContext,
+) {
+  const n = x.kind === 'float' ? x.data.length : x.mant.length;
+  const mant = allocInt(bits, n);
+  const rounding = stochastic ? 'stochastic' : 'nearest';
+  const rng = stochastic ? ctx.rng : null;
+  const stats =
+    x.kind === 'float'
+      ? ctx.kernels.quantize(x.data, exp, bits, rounding, rng, mant)
+      : ctx.kernels.requantize(x.mant, x.exp, exp, bits, rounding, rng, mant);
+  const lo = -(2 ** (bits - 1));
+  for (let i = 0; i < n; i++) {
+    if (mant[i] === lo) {
+      mant[i] = lo + 1;
+      stats.saturated++;
+    }
+  }
+  return { mant, stats };
+}
+
+const zeroOut = (x: Tensor, bits: number): Tensor =>
+  fixedTensor(x.shape, allocInt(bits, x.kind === 'float' ? x.data.length : x.mant.length), 0, bits);
+
+abstract class WageubnQuantizer implements Quantizer {
+  abstract readonly description: string;
+  constructor(readonly where: SiteWhere) {}
+  abstract bits(): number;
+  abstract apply(x: Tensor, ctx: SiteContext): Tensor;
+  saveState(): unknown {
+    return null;
+  }
+  loadState(): void {}
+}
+
+/** Q(x, k) of eq. 5; with `clip`, clip to [-1+d(k), 1-d(k)] as Q_W (eq. 9) and eq. 8. */
+export class DirectQuantizer extends WageubnQuantizer {
+  readonly description: string;
+  constructor(
+    readonly k: number,
+    readonly clip: boolean,
+    where: SiteWhere,
+  ) {
+    super(where);
+    this.description = `WAGEUBN direct Q(x,${k}) (eq. 5), step 2^-${k - 1}${clip ? ', clipped to (-1, 1)' : ', no range limit'}`;
+  }
+  bits(): number {
+    return this.k;
+  }
+  apply(x: Tensor, ctx: SiteContext): Tensor {
+    const k = this.k;
+    const exp = -(k - 1);
+    let out: Tensor;
+    let stats: QuantStats;
+    if (this.clip) {
+      const r = symmetricQuant(x, exp, k, false, ctx);
+      out = fixedTensor(x.shape, r.mant, exp, k);
+      stats = r.stats;
+    } else {
+      // Eq. 5 has no range limit: the mantissa width follows the data (>= k bits).
+      const v = valuesOf(x);
+      const s = 2 ** (k - 1);
+      const m = new Float64Array(v.length);
+      let big = 0;
+      stats = emptyStats();
+      stats.count = v.length;
+      for (let i = 0; i < v.length; i++) {
+        const q = Math.floor(v[i] * s + 0.5);
+        if (q === 0 && v[i] !== 0) stats.underflow++;
+        m[i] = q;
+        big = Math.max(big, Math.abs(q));
+      }
+      const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
+      if (width > 32) {
+        throw new RangeError(
+          `${this.where.layer}.${this.where.site}: Q(x,${k}) of max |x| = ${big / s} needs ${width} bits: ` +
+            `the values are too large for direct quantization (set "clip": true or lower k)`,
+        );
+      }
+      const mant = allocInt(width, v.length);
+      mant.set(m);
+      out = fixedTensor(x.shape, mant, exp, width);
+    }
+    recordSite(this.where, ctx, exp, out.kind === 'fixed' ? out.bits : k, stats, x, out);
+    return out;
+  }
+}
+
+/** CQ of eq. 6: gradients normalised by R(x), stochastically rounded to +-(dr-1), scaled by 2^-(kGC-1). */
+export class ConstantQuantizer extends WageubnQuantizer {
+  readonly description: string;
+  constructor(
+    readonly k: number,
+    readonly kGC: number,
+    readonly halveAt: readonly number[],
+    where: SiteWhere,
+  ) {
+    super(where);
+    const sched = halveAt.length ? `, dr halves at epochs ${halveAt.join(', ')}` : '';
+    this.description = `WAGEUBN constant CQ (eq. 6): dr = 2^${k - 1}${sched}, stochastic, step 2^-${kGC - 1}`;
+  }
+  bits(): number {
+    return this.k;
+  }
+  apply(x: Tensor, ctx: SiteContext): Tensor {
+    const dr = drAt(this.k, this.halveAt, ctx.epoch);
+    const bits = Math.log2(dr) + 1;
+    const outExp = -(this.kGC - 1);
+    const re = rExponent(maxAbsOf(x, ctx));
+    if (re === null || dr === 1) return zeroOut(x, this.k);
+    // dr x / R(x) at exponent 0  <=>  x at exponent re - log2(dr)
+    const r = symmetricQuant(x, re - (bits - 1), Math.max(bits, 2), true, ctx);
+    const mant = allocInt(this.k, r.mant.length);
+    mant.set(r.mant);
+    const out = fixedTensor(x.shape, mant, outExp, this.k);
+    recordSite(this.where, ctx, outExp, this.k, r.stats, x, out);
+    return out;
+  }
+}
+
+/** SQ of eq. 7 (Q_E1 eq. 14; 16-bit Q_E2 eq. 15). */
+export class ShiftQuantizer extends WageubnQuantizer {
+  readonly description: string;
+  constructor(
+    readonly k: number,
+    where: SiteWhere,
+  ) {
+    super(where);
+    this.description = `WAGEUBN shift SQ(x,${k}) (eq. 7): R(x) * Q(x/R(x), ${k}) clipped`;
+  }
+  bits(): number {
+    return this.k;
+  }
+  apply(x: Tensor, ctx: SiteContext): Tensor {
+    const re = rExponent(maxAbsOf(x, ctx));
+    if (re === null) return zeroOut(x, this.k);
+    const exp = re - (this.k - 1);
+    const r = symmetricQuant(x, exp, this.k, false, ctx);
+    const out = fixedTensor(x.shape, r.mant, exp, this.k);
+    recordSite(this.where, ctx, exp, this.k, r.stats, x, out);
+    return out;
+  }
+}
+
+/** Flag Q_E2 of eq. 16 over the 9-bit flag format (src/format/flag.ts). */
+export class FlagQuantizer extends WageubnQuantizer {
+  readonly description: string;
+  constructor(
+    readonly k: number,
+    where: SiteWhere,
+  ) {
+    super(where);
+    this.description = `WAGEUBN flag Q_E2 (eq. 16): ${k + 1}-bit flag format, Sc = R(x)/2^${k - 1}`;
+  }
+  bits(): number {
+    return this.k + 1;
+  }
+  apply(x: Tensor, ctx: SiteContext): Tensor {
+    const re = rExponent(maxAbsOf(x, ctx));
+    const k = this.k;
+    if (re === null) return zeroOut(x, 2 * k);
+    const scExp = re - (k - 1);
+    const exp = scExp - (k - 1);
+    const v = valuesOf(x);
+    const mant = allocInt(2 * k, v.length);
+    const stats = emptyStats();
+    stats.count = v.length;
+    for (let i = 0; i < v.length; i++) {
+      const q = flagQuantize(v[i], scExp, k);
+      if (q.saturated) stats.saturated++;
+      else if (q.mant === 0 && v[i] !== 0) stats.underflow++;
+      mant[i] = q.mant;
+    }
+    const out = fixedTensor(x.shape, mant, exp, 2 * k);
+    recordSite(this.where, ctx, exp, k + 1, stats, x, out);
+    return out;
+  }
+}
+
+const kBits = z.number().int().min(2).max(24);
+
+registerQuantizer({
+  name: 'wageubn-direct',
+  summary: 'WAGEUBN direct quantization Q(x,k) (eq. 5), optionally clipped to (-1,1) (eq. 9)',
+  params: z.strictObject({ bits: kBits, clip: z.boolean().default(false) }),
+  create: (p, where) => new DirectQuantizer(p.bits, p.clip, where),
+});
+
+registerQuantizer({
+  name: 'wageubn-constant',
+  summary: 'WAGEUBN constant quantization CQ (eq. 6) with stochastic rounding and the dr schedule',
+  params: z.strictObject({
+    bits: z.number().int().min(2).max(16).default(8),
+    kGC: z.number().int().min(2).max(31).default(15),
+    /** Epochs at which dr halves (2^(k-1) -> 2^(k-2) -> ...), e.g. [30, 60]. */
+    drHalveAt: z.array(z.number().int().min(1)).default([]),
+  }),
+  create: (p, where) => new ConstantQuantizer(p.bits, p.kGC, p.drHalveAt, where),
+});
+
+registerQuantizer({
+  name: 'wageubn-shift',
+  summary: 'WAGEUBN shift quantization SQ(x,k) (eq. 7) for errors',
+  params: z.strictObject({ bits: kBits }),
+  create: (p, where) => new ShiftQuantizer(p.bits, where),
+});
+
+registerQuantizer({
+  name: 'wageubn-flag',
+  summary: 'WAGEUBN 9-bit flag quantization of errors (eq. 16)',
+  params: z.strictObject({ bits: z.number().int().min(2).max(15).default(8) }),
+  create: (p, where) => new FlagQuantizer(p.bits, where),
+});

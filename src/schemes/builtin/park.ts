@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// Park et al. 2018: dynamic fixed point with nearest rounding (no stochastic computing) at
+// every site, the parameters themselves stored in it (WU), and the lazy update.
+//   int8       dfp<8> at W, A, E, G, U, WU, M, V    (the paper's INT8 baseline)
+//   int16      dfp<16> everywhere                   (its INT16 baseline)
+//   int8-lazy  int8 plus Algorithm 1 (Kahan summation) with an INT16 accumulator (ACC) and
+//              update (U), INT16 optimizer state M, V (the paper found INT16 necessary for
+//              Adam; we use it for Momentum too, as its AlexNet run did), and the classifier's
+//              W, E, G, WU at the width eq. 5 gives for its number of classes (alpha = 0.5,
+//              never below 8 bits).
+
+import type { SchemeInput } from '../schema.js';
+
+const dfp = (bits: number) => ({ format: `dfp<${bits}>`, rounding: 'nearest' });
+const every = (bits: number) => {
+  const s = dfp(bits);
+  return { W: s, A: s, E: s, G: s, U: s, WU: s, M: s, V: s };
+};
+
+export const int8: SchemeInput = {
+  name: 'int8',
+  description: 'Park et al. INT8: dynamic fixed point, nearest rounding, weights stored in 8 bits',
+  sites: every(8),
+};
+
+export const int16: SchemeInput = {
+  name: 'int16',
+  description: 'Park et al. INT16: 16-bit dynamic fixed point, nearest rounding, at every site',
+  sites: every(16),
+};
+
+const classifier = { quantizer: 'dfp-classifier', alpha: 0.5, minBits: 8 };
+
+export const int8Lazy: SchemeInput = {
+  name: 'int8-lazy',
+  description:
+    'Park et al. INT8 with the lazy update (Kahan, INT16 accumulator) and the eq. 5 classifier width',
+  sites: { ...every(8), U: dfp(16), M: dfp(16), V: dfp(16), ACC: dfp(16) },
+  layers: { last: { W: classifier, E: classifier, G: classifier, WU: classifier } },
+  optimizer: { lazy: true },
+};

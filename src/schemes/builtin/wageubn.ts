@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// Yang et al. 2020, WAGEUBN: W, A, G, E, U, BN and Momentum all in integers.
+//
+// Sites (widths of sec. IV-A: k_W = k_A = k_E1 = k_gamma = k_beta = 8, k_GC = k_G_gamma =
+// k_G_beta = 15, k_BN = k_mu = k_sigma = 16, k_WU = 24; optimizer k_Mom = 3, k_Acc = 13,
+// k_lr = 10, checked against eq. 21/23):
+//   W   Q_W, direct Q(x, 8) clipped to (-1, 1)              eq. 9
+//   A   Q_A, direct Q(x, 8)                                  eq. 13 (no range limit: the
+//       mantissa widens when activations exceed 1, shown in telemetry)
+//   G   Q_GW = CQ, k_GC = 15, dr = 128 halving at epochs 30 and 60 (the paper's schedule)  eq. 6, 17
+//   E   the error entering a Conv/Linear backward (the paper's e_3, which feeds g_W): Q_E2,
+//       16-bit SQ in `wageubn` (eq. 15), the 9-bit flag format in `wageubn8` (eq. 16).
+//       After a BatchNorm this re-quantizes BN's E2 output, which is (nearly) idempotent.
+//   BatchNorm: BN.mu, BN.sigma, BN.xhat direct 16 bits; BN.gamma, BN.beta direct 8 bits
+//       (eq. 11-12); E1 = SQ(x, 8) on the error entering BN (eq. 14); E2 as E;
+//       BN.ggamma, BN.gbeta direct 15 bits (eq. 17, 21).
+//   WU  weights stored as Q(x, 24) (eq. 22-23); the optimizer is WAGEUBN's integer Momentum
+//       (src/optim/wageubn-momentum.ts) with the discrete MSRA init of eq. 8.
+// First and last layers stay float32 (sites and storage), as the paper does; override with
+// `layers.first` / `layers.last` in a scheme that extends this one.
+
+import type { SchemeInput } from '../schema.js';
+
+const direct = (bits: number, clip = false) => ({
+  quantizer: 'wageubn-direct',
+  bits,
+  ...(clip ? { clip } : {}),
+});
+const shift = (bits: number) => ({ quantizer: 'wageubn-shift', bits });
+const f32 = { format: 'float32' };
+const float = { W: f32, A: f32, E: f32, G: f32, WU: f32 };
+
+function wageubnScheme(
+  name: string,
+  e2: Record<string, unknown>,
+  description: string,
+): SchemeInput {
+  return {
+    name,
+    description,
+    sites: {
+      W: direct(8, true),
+      A: direct(8),
+      G: { quantizer: 'wageubn-constant', bits: 8, kGC: 15, drHalveAt: [30, 60] },
+      E: e2,
+      E1: shift(8),
+      E2: e2,
+      'BN.mu': direct(16),
+      'BN.sigma': direct(16),
+      'BN.xhat': direct(16),
+      'BN.gamma': direct(8),
+      'BN.beta': direct(8),
+      'BN.ggamma': direct(15),
+      'BN.gbeta': direct(15),
+      WU: direct(24, true),
+    },
+    layers: { first: float, last: float },
+    optimizer: {
+      lazy: false,
+      wageubn: { kMom: 3, kAcc: 13, kLr: 10, kGC: 15, kWU: 24, msraInit: true },
+    },
+  };
+}
+
+export const wageubn: SchemeInput = wageubnScheme(
+  'wageubn',
+  shift(16),
+  'Yang et al. WAGEUBN: 8-bit W/A/G/E1, 16-bit E2 (shift), quantized BN and integer Momentum; first/last float',
+);
+
+export const wageubn8: SchemeInput = wageubnScheme(
+  'wageubn8',
+  { quantizer: 'wageubn-flag', bits: 8 },
+  'Yang et al. WAGEUBN full 8-bit: as wageubn with E2 in the 9-bit flag format (eq. 16)',
+);
