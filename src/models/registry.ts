@@ -7,6 +7,8 @@ import type { Rng } from '../quant/rng.js';
 import type { Shape } from '../tensor/shape.js';
 import { mlp } from './mlp.js';
 import { lenet5 } from './lenet5.js';
+import { resnet20 } from './resnet20.js';
+import { cnnBn } from './cnn-bn.js';
 
 export type ModelBuilder = (inputShape: Shape, numClasses: number, rng: Rng) => Layer;
 
@@ -18,6 +20,8 @@ export function registerModel(name: string, summary: string, build: ModelBuilder
 
 registerModel('mlp', 'multilayer perceptron, hidden 300-100 (LeNet-300-100)', (s, c, r) => mlp(s, c, r));
 registerModel('lenet5', 'LeNet-5: conv6-pool-conv16-pool-fc120-fc84-fc', lenet5);
+registerModel('resnet20', 'ResNet-20 (CIFAR style): 3 stages x 3 basic blocks, 16/32/64 ch, BN, GAP, fc', resnet20);
+registerModel('cnn-bn', 'conv net with BatchNorm (Park et al. SVHN style): 2x(conv-BN-ReLU)+pool x3, fc256-BN, fc', (s, c, r) => cnnBn(s, c, r));
 
 export function modelNames(): string[] {
   return [...models.keys()];
