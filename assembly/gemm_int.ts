@@ -15,9 +15,61 @@ function ld(p: usize, idx: usize, es: i32): i32 {
   return es == 1 ? <i32>load<i8>(p + idx) : <i32>load<i16>(p + (idx << 1));
 }
 
+/** Row of 8 consecutive elements at p as i16x8 (int8 sign-extended). */
+function row8(p: usize, es: i32): v128 {
+  return es == 1 ? v128.load8x8_s(p) : v128.load(p);
+}
+
+/** Row of 4 consecutive elements at p as the low four i16 lanes. */
+function row4(p: usize, es: i32): v128 {
+  return es == 1 ? i16x8.extend_low_i8x16_s(v128.load32_zero(p)) : v128.load64_zero(p);
+}
+
+/**
+ * Four rows (ldBytes apart) of 8 consecutive k: four k pairs per row as i32 lanes. Transposed
+ * 4x4 so that vector q holds pair q of rows 0..3; stored at dst + q * stride.
+ */
+function pairs4x4(p: usize, ldBytes: usize, es: i32, dst: usize, stride: usize): void {
+  const r0 = row8(p, es);
+  const r1 = row8(p + ldBytes, es);
+  const r2 = row8(p + 2 * ldBytes, es);
+  const r3 = row8(p + 3 * ldBytes, es);
+  const t0 = i8x16.shuffle(r0, r1, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const t1 = i8x16.shuffle(r0, r1, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  const t2 = i8x16.shuffle(r2, r3, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const t3 = i8x16.shuffle(r2, r3, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  v128.store(dst, i8x16.shuffle(t0, t2, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+  v128.store(
+    dst + stride,
+    i8x16.shuffle(t0, t2, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+  );
+  v128.store(
+    dst + 2 * stride,
+    i8x16.shuffle(t1, t3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+  );
+  v128.store(
+    dst + 3 * stride,
+    i8x16.shuffle(t1, t3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+  );
+}
+
+/** Interleaves the i16 lanes of x and y: (x0, y0, x1, y1, ...) for lanes 0..3 or 4..7. */
+function zipLo(x: v128, y: v128): v128 {
+  return i8x16.shuffle(x, y, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
+function zipHi(x: v128, y: v128): v128 {
+  return i8x16.shuffle(x, y, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/** One (v0, v1) pair of i16 as an i32 word. */
+function pairWord(v0: i32, v1: i32): i32 {
+  return (v0 & 0xffff) | (v1 << 16);
+}
+
 /**
  * Packs rows i0..i0+mc, depth p0..p0+kc of op(A) into MR-row panels: per k pair, MR words of
- * (a(i,k), a(i,k+1)) as two i16. Rows past mc and the odd k tail are zero.
+ * (a(i,k), a(i,k+1)) as two i16. Rows past mc and the odd k tail are zero. Full panels take
+ * SIMD paths (a 4x4 transpose of pairs, or a zip of two rows when transA); edges go scalar.
  */
 function packA(
   a: usize,
@@ -31,25 +83,41 @@ function packA(
   dst: usize,
 ): void {
   const kc2 = (kc + 1) >> 1;
+  const sh = <usize>(es - 1);
+  const ldBytes = (<usize>lda) << sh;
   for (let r0 = 0; r0 < mc; r0 += MR) {
     const rows = min(MR, mc - r0);
-    for (let kp = 0; kp < kc2; kp++) {
+    const i = i0 + r0;
+    let kp = 0;
+    if (rows == MR && !transA) {
+      for (; 2 * kp + 8 <= kc; kp += 4) {
+        pairs4x4(a + ((<usize>i * lda + p0 + 2 * kp) << sh), ldBytes, es, dst, 16);
+        dst += 64;
+      }
+    } else if (rows == MR) {
+      for (; 2 * kp + 2 <= kc; kp++) {
+        const p = a + ((<usize>(p0 + 2 * kp) * lda + i) << sh);
+        v128.store(dst, zipLo(row4(p, es), row4(p + ldBytes, es)));
+        dst += 16;
+      }
+    }
+    for (; kp < kc2; kp++) {
       const k = p0 + 2 * kp;
       const has1 = 2 * kp + 1 < kc;
       for (let r = 0; r < MR; r++) {
         let v0 = 0,
           v1 = 0;
         if (r < rows) {
-          const i = i0 + r0 + r;
+          const ii = i + r;
           if (transA) {
-            v0 = ld(a, <usize>k * lda + i, es);
-            if (has1) v1 = ld(a, <usize>(k + 1) * lda + i, es);
+            v0 = ld(a, <usize>k * lda + ii, es);
+            if (has1) v1 = ld(a, <usize>(k + 1) * lda + ii, es);
           } else {
-            v0 = ld(a, <usize>i * lda + k, es);
-            if (has1) v1 = ld(a, <usize>i * lda + k + 1, es);
+            v0 = ld(a, <usize>ii * lda + k, es);
+            if (has1) v1 = ld(a, <usize>ii * lda + k + 1, es);
           }
         }
-        store<i32>(dst, (v0 & 0xffff) | (v1 << 16));
+        store<i32>(dst, pairWord(v0, v1));
         dst += 4;
       }
     }
@@ -72,49 +140,48 @@ function packB(
   dst: usize,
 ): void {
   const kc2 = (kc + 1) >> 1;
+  const sh = <usize>(es - 1);
+  const ldBytes = (<usize>ldb) << sh;
   for (let c0 = 0; c0 < nc; c0 += NR) {
     const cols = min(NR, nc - c0);
-    for (let kp = 0; kp < kc2; kp++) {
+    const j = j0 + c0;
+    let kp = 0;
+    if (cols == NR && !transB) {
+      // Two rows of 8 contiguous elements, zipped into (k, k+1) pairs.
+      for (; 2 * kp + 2 <= kc; kp++) {
+        const p = b + ((<usize>(p0 + 2 * kp) * ldb + j) << sh);
+        const x = row8(p, es);
+        const y = row8(p + ldBytes, es);
+        v128.store(dst, zipLo(x, y));
+        v128.store(dst, zipHi(x, y), 16);
+        dst += 32;
+      }
+    } else if (cols == NR) {
+      // B stored (N,K): columns 0..3 and 4..7 of the panel, 4 k pairs at a time.
+      for (; 2 * kp + 8 <= kc; kp += 4) {
+        const p = b + ((<usize>j * ldb + p0 + 2 * kp) << sh);
+        pairs4x4(p, ldBytes, es, dst, 32);
+        pairs4x4(p + 4 * ldBytes, ldBytes, es, dst + 16, 32);
+        dst += 128;
+      }
+    }
+    for (; kp < kc2; kp++) {
       const k = p0 + 2 * kp;
       const has1 = 2 * kp + 1 < kc;
-      if (!transB && cols == NR && has1) {
-        // Two rows of 8 contiguous elements, interleaved into (k, k+1) pairs.
-        const p = b + ((<usize>k * ldb + j0 + c0) << (es - 1));
-        const q = p + ((<usize>ldb) << (es - 1));
-        let r0: v128, r1: v128;
-        if (es == 1) {
-          r0 = v128.load8x8_s(p);
-          r1 = v128.load8x8_s(q);
-        } else {
-          r0 = v128.load(p);
-          r1 = v128.load(q);
-        }
-        v128.store(
-          dst,
-          i8x16.shuffle(r0, r1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23),
-        );
-        v128.store(
-          dst,
-          i8x16.shuffle(r0, r1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31),
-          16,
-        );
-        dst += 32;
-        continue;
-      }
       for (let c = 0; c < NR; c++) {
         let v0 = 0,
           v1 = 0;
         if (c < cols) {
-          const j = j0 + c0 + c;
+          const jj = j + c;
           if (transB) {
-            v0 = ld(b, <usize>j * ldb + k, es);
-            if (has1) v1 = ld(b, <usize>j * ldb + k + 1, es);
+            v0 = ld(b, <usize>jj * ldb + k, es);
+            if (has1) v1 = ld(b, <usize>jj * ldb + k + 1, es);
           } else {
-            v0 = ld(b, <usize>k * ldb + j, es);
-            if (has1) v1 = ld(b, <usize>(k + 1) * ldb + j, es);
+            v0 = ld(b, <usize>k * ldb + jj, es);
+            if (has1) v1 = ld(b, <usize>(k + 1) * ldb + jj, es);
           }
         }
-        store<i32>(dst, (v0 & 0xffff) | (v1 << 16));
+        store<i32>(dst, pairWord(v0, v1));
         dst += 4;
       }
     }
