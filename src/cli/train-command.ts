@@ -8,6 +8,7 @@ import { readConfig } from '../train/run-folder.js';
 import { train } from '../train/trainer.js';
 import { intOption, numberOption } from './options.js';
 import { makeProgress } from './progress.js';
+import { schemeNotes } from '../schemes/notes.js';
 
 interface TrainFlags {
   model?: string;
@@ -115,11 +116,13 @@ export function trainCommand(print: (s: string) => void): Command {
             },
             progress: (d, t, e, l) => progress.update(d, t, e, l),
             shouldStop: () => stopRequested,
-            started: (s) =>
+            started: (s) => {
               print(
                 `lowbit: ${cfg.model} on ${s.data.name} with scheme ${s.scheme.name}, ${s.kernels.name} backend, ` +
                   `batch ${cfg.batch}, lr ${cfg.lr}, seed ${cfg.seed} -> ${out}`,
-              ),
+              );
+              for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
+            },
           },
           Boolean(f.resume),
         );
