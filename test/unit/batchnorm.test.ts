@@ -108,3 +108,55 @@ test('BatchNorm rejects bad shapes with a clear message', () => {
     ['gamma', 'beta'],
   );
 });
+
+test('quantized BatchNorm (WAGEUBN eq. 11-12, 14, 17) matches the equations computed here', async () => {
+  const { DirectQuantizer, ShiftQuantizer } = await import('../../src/quant/wageubn.js');
+  const bn = new BatchNorm1d('bn', 2);
+  const w = (site: string) => ({ layer: 'bn', site, layerIndex: 0, layerCount: 1 });
+  const bind = (site: string, q: DirectQuantizerLike) =>
+    bn.sites.set(site, { quantizer: q, rng: makeRng(1) });
+  type DirectQuantizerLike =
+    InstanceType<typeof DirectQuantizer> | InstanceType<typeof ShiftQuantizer>;
+  for (const s of ['BN.mu', 'BN.sigma', 'BN.xhat']) bind(s, new DirectQuantizer(16, false, w(s)));
+  for (const s of ['BN.gamma', 'BN.beta']) bind(s, new DirectQuantizer(8, false, w(s)));
+  for (const s of ['BN.ggamma', 'BN.gbeta']) bind(s, new DirectQuantizer(15, false, w(s)));
+  bind('E1', new ShiftQuantizer(8, w('E1')));
+  bn.gamma.value.set([0.3, 1.2]);
+  bn.beta.value.set([0.1, -0.2]);
+  const xs = [0.7, -1.3, 2.1, 0.4, -0.2, 0.9]; // (N=3, C=2)
+  const y = bn.forward(floatTensor([3, 2], Float32Array.from(xs)), train);
+  assert.equal(y.kind, 'fixed', 'y = gamma_q xhat + beta_q is computed on mantissas');
+  const Q = (v: number, k: number) =>
+    Math.floor(Math.fround(v) * 2 ** (k - 1) + 0.5) / 2 ** (k - 1);
+  const xhat: number[] = [];
+  const want: number[] = [];
+  for (let c = 0; c < 2; c++) {
+    const col = [xs[c], xs[2 + c], xs[4 + c]].map(Math.fround);
+    const mean = (col[0] + col[1] + col[2]) / 3;
+    const v = col.reduce((a, b) => a + (b - mean) ** 2, 0) / 3;
+    const mu = Q(mean, 16);
+    const sigma = Q(Math.sqrt(v + 1e-5), 16);
+    col.forEach((xv, n) => {
+      xhat[n * 2 + c] = Q((xv - mu) / sigma, 16);
+      want[n * 2 + c] = Q(bn.gamma.value[c], 8) * xhat[n * 2 + c] + Q(bn.beta.value[c], 8);
+    });
+  }
+  assert.deepEqual(Array.from(dequantize64(y)), want);
+  // backward: e1 = SQ(dy, 8); g_gamma = Q(sum e1 xhat, 15), g_beta = Q(sum e1, 15)
+  const dy = [0.5, -0.25, 0.1, 0.3, -0.6, 0.05];
+  bn.backward(floatTensor([3, 2], Float32Array.from(dy)), train);
+  const R = 2 ** Math.floor(Math.log2(0.6) + 0.5); // 0.5
+  const e1 = dy.map(
+    (d) => (Math.max(-127, Math.min(127, Math.floor((Math.fround(d) / R) * 128 + 0.5))) * R) / 128,
+  );
+  for (let c = 0; c < 2; c++) {
+    let gg = 0;
+    let gb = 0;
+    for (let n = 0; n < 3; n++) {
+      gg += e1[n * 2 + c] * xhat[n * 2 + c];
+      gb += e1[n * 2 + c];
+    }
+    assert.equal(bn.gamma.grad?.[c], Math.fround(Q(gg, 15)), `g_gamma[${c}]`);
+    assert.equal(bn.beta.grad?.[c], Math.fround(Q(gb, 15)), `g_beta[${c}]`);
+  }
+});
