@@ -51,7 +51,8 @@ function im2colT<T>(g: usize, x: usize, col: usize): void {
             }
             if (lo > 0) memory.fill(q0, 0, <usize>lo * es);
             const xr = x + (xo + <usize>ih * W) * es;
-            if (sw == 1) {
+            if (sw == 1 && (hi - lo) * es >= 64) {
+              // Long runs: a bulk copy; short ones (small images) cost less as a loop.
               memory.copy(
                 q0 + <usize>lo * es,
                 xr + <usize>(lo - pw + kw) * es,
@@ -97,7 +98,20 @@ function col2imT<T>(g: usize, col: usize, dx: usize): void {
             if (ih < 0 || ih >= H) continue;
             const q0 = col + (row + <usize>(n * OH + oh) * OW) * es;
             const xr = dx + (xo + <usize>ih * W) * es;
-            for (let ow = lo; ow < hi; ow++) {
+            let ow = lo;
+            if (sw == 1) {
+              // Contiguous run: 16 bytes at a time. Each dx element still gets its adds in
+              // the reference's order (lanes are different elements).
+              const d = xr + <usize>(kw - pw) * es;
+              for (; ow + <i32>(16 / es) <= hi; ow += <i32>(16 / es)) {
+                const p = d + <usize>ow * es;
+                const v = v128.load(q0 + <usize>ow * es);
+                if (!isFloat<T>()) v128.store(p, i32x4.add(v128.load(p), v));
+                else if (sizeof<T>() == 4) v128.store(p, f32x4.add(v128.load(p), v));
+                else v128.store(p, f64x2.add(v128.load(p), v));
+              }
+            }
+            for (; ow < hi; ow++) {
               const p = xr + <usize>(ow * sw - pw + kw) * es;
               store<T>(p, load<T>(p) + load<T>(q0 + <usize>ow * es));
             }
