@@ -13,7 +13,8 @@ export {
   col2im_i32,
   col2im_f64,
 } from './im2col';
-export { quantize, requantize, minmax, add_i32_to_f64 } from './quantize';
+export { quantize, requantize } from './quantize';
+export { minmax, add_i32_to_f64 } from './reduce';
 
 /** First byte after static data: the TypeScript side allocates from here. */
 export function heap_base(): usize {
