@@ -9,6 +9,7 @@ import { mlp } from './mlp.js';
 import { lenet5 } from './lenet5.js';
 import { resnet20 } from './resnet20.js';
 import { cnnBn } from './cnn-bn.js';
+import { lstmClassifier } from './lstm.js';
 
 export type ModelBuilder = (inputShape: Shape, numClasses: number, rng: Rng) => Layer;
 
@@ -18,10 +19,34 @@ export function registerModel(name: string, summary: string, build: ModelBuilder
   models.set(name, { build, summary });
 }
 
-registerModel('mlp', 'multilayer perceptron, hidden 300-100 (LeNet-300-100)', (s, c, r) => mlp(s, c, r));
+registerModel('mlp', 'multilayer perceptron, hidden 300-100 (LeNet-300-100)', (s, c, r) =>
+  mlp(s, c, r),
+);
 registerModel('lenet5', 'LeNet-5: conv6-pool-conv16-pool-fc120-fc84-fc', lenet5);
-registerModel('resnet20', 'ResNet-20 (CIFAR style): 3 stages x 3 basic blocks, 16/32/64 ch, BN, GAP, fc', resnet20);
-registerModel('cnn-bn', 'conv net with BatchNorm (Park et al. SVHN style): 2x(conv-BN-ReLU)+pool x3, fc256-BN, fc', (s, c, r) => cnnBn(s, c, r));
+registerModel(
+  'resnet20',
+  'ResNet-20 (CIFAR style): 3 stages x 3 basic blocks, 16/32/64 ch, BN, GAP, fc',
+  resnet20,
+);
+registerModel(
+  'lstm',
+  'LSTM classifier for (T, F) sequences: LSTM 64 -> fc on the last state',
+  (s, c, r) => lstmClassifier(s, c, r),
+);
+registerModel(
+  'seq2seq',
+  'LSTM encoder, dot attention, LSTM decoder (translation; built by the seq2seq task)',
+  () => {
+    throw new Error(
+      "seq2seq is built from a translation dataset's vocabularies: use --dataset translate",
+    );
+  },
+);
+registerModel(
+  'cnn-bn',
+  'conv net with BatchNorm (Park et al. SVHN style): 2x(conv-BN-ReLU)+pool x3, fc256-BN, fc',
+  (s, c, r) => cnnBn(s, c, r),
+);
 
 export function modelNames(): string[] {
   return [...models.keys()];

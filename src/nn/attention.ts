@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// Scaled dot-product attention of decoder states over encoder states (Luong et al. 2015
+// "dot", scaled by 1/sqrt(H) as in Vaswani et al.), with masking of padded source positions.
+// Sites: A (queries, keys/values and the attention weights P, so both products are mantissa
+// GEMMs), E (the incoming error and the score error). Softmax runs in float32.
+//   forward:  S_n = A(q_n) A(kv_n)^T / sqrt(H)  (T,S);  P = softmax over valid s;
+//             ctx_n = A(P_n) A(kv_n)  (T,H)
+//   backward: dP_n = E(dctx_n) kv_n^T;  dV_n = P_n^T E(dctx_n);  dS = P (dP - sum P dP) / sqrt(H);
+//             dq_n = E(dS_n) kv_n;  dK_n = E(dS_n)^T q_n;  dkv = dV + dK
+// It has two inputs, so it is driven by `attend` / `attendBackward`, not forward/backward.
+
+import { Layer } from './layer.js';
+import type { RunContext } from './context.js';
+import { matmul, rows } from './matmul.js';
+import { dequantize, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
+
+interface Saved {
+  readonly N: number;
+  readonly T: number;
+  readonly S: number;
+  readonly qq: Tensor; // (N*T, H)
+  readonly kq: Tensor; // (N*S, H)
+  readonly p: Float32Array; // (N, T, S)
+  readonly pq: Tensor; // (N*T, S)
+}
+
+export class DotAttention extends Layer {
+  readonly kind = 'attention';
+  override readonly siteNames = ['A', 'E'] as const;
+  private saved: Saved | null = null;
+
+  constructor(
+    name: string,
+    readonly hidden: number,
+  ) {
+    super(name);
+  }
+
+  outputShape(input: Shape): Shape {
+    return input;
+  }
+
+  forward(): Tensor {
+    throw new Error(
+      `${this.name}: attention takes two inputs: call attend(queries, states, lengths, ctx)`,
+    );
+  }
+
+  backward(): Tensor {
+    throw new Error(`${this.name}: call attendBackward(dctx, ctx)`);
+  }
+
+  /** Attention weights of the last forward, (N, T, S) (for inspection). */
+  weights(): Float32Array | null {
+    return this.saved?.p ?? null;
+  }
+
+  // q (N,T,H), kv (N,S,H), lengths (N) valid source steps -> context (N,T,H) f32
+  attend(q: Tensor, kv: Tensor, lengths: Int32Array, ctx: RunContext): Tensor {
+    const H = this.hidden;
+    if (
+      q.shape.length !== 3 ||
+      kv.shape.length !== 3 ||
+      q.shape[2] !== H ||
+      kv.shape[2] !== H ||
+      q.shape[0] !== kv.shape[0]
+    ) {
+      throw new Error(
+        `${this.name}: expected queries (N, T, ${H}) and states (N, S, ${H}), got [${q.shape.join(', ')}] and [${kv.shape.join(', ')}]`,
+      );
+    }
+    const [N, T] = q.shape;
+    const S = kv.shape[1];
+    if (lengths.length !== N)
+      throw new Error(`${this.name}: ${lengths.length} lengths for a batch of ${N}`);
+    const k = ctx.kernels;
+    const qq = this.quant('A', reshape(q, [N * T, H]), ctx);
+    const kq = this.quant('A', reshape(kv, [N * S, H]), ctx);
+    const scale = 1 / Math.sqrt(H);
+    const p = new Float32Array(N * T * S);
+    for (let n = 0; n < N; n++) {
+      const sc = dequantize(
+        matmul(
+          k,
+          { M: T, N: S, K: H, transB: true },
+          rows(qq, n * T, (n + 1) * T),
+          rows(kq, n * S, (n + 1) * S),
+        ),
+      );
+      const L = Math.max(1, Math.min(S, lengths[n]));
+      for (let t = 0; t < T; t++) {
+        const o = (n * T + t) * S;
+        let mx = -Infinity;
+        for (let s = 0; s < L; s++) mx = Math.max(mx, sc[t * S + s] * scale);
+        let sum = 0;
+        for (let s = 0; s < L; s++) sum += p[o + s] = Math.exp(sc[t * S + s] * scale - mx);
+        for (let s = 0; s < L; s++) p[o + s] /= sum;
+      }
+    }
+    const pq = this.quant('A', floatTensor([N * T, S], p), ctx);
+    const out = new Float32Array(N * T * H);
+    for (let n = 0; n < N; n++) {
+      const c = matmul(
+        k,
+        { M: T, N: H, K: S },
+        rows(pq, n * T, (n + 1) * T),
+        rows(kq, n * S, (n + 1) * S),
+      );
+      out.set(dequantize(c), n * T * H);
+    }
+    if (ctx.training) this.saved = { N, T, S, qq, kq, p, pq };
+    return floatTensor([N, T, H], out);
+  }
+
+  // dctx (N,T,H) -> dq (N,T,H), dkv (N,S,H), f32
+  attendBackward(dctx: Tensor, ctx: RunContext): { dq: Tensor; dkv: Tensor } {
+    const s = this.saved;
+    if (!s) throw new Error(`${this.name}: backward without a training forward`);
+    const { N, T, S, qq, kq, p, pq } = s;
+    const H = this.hidden;
+    const k = ctx.kernels;
+    const eq = this.quant('E', reshape(dctx, [N * T, H]), ctx);
+    const dkv = new Float32Array(N * S * H);
+    const ds = new Float32Array(N * T * S);
+    const scale = 1 / Math.sqrt(H);
+    for (let n = 0; n < N; n++) {
+      const en = rows(eq, n * T, (n + 1) * T);
+      const kn = rows(kq, n * S, (n + 1) * S);
+      const dp = dequantize(matmul(k, { M: T, N: S, K: H, transB: true }, en, kn));
+      const dv = dequantize(
+        matmul(k, { M: S, N: H, K: T, transA: true }, rows(pq, n * T, (n + 1) * T), en),
+      );
+      dkv.set(dv, n * S * H);
+      for (let t = 0; t < T; t++) {
+        const o = (n * T + t) * S;
+        let dot = 0;
+        for (let j = 0; j < S; j++) dot += p[o + j] * dp[t * S + j];
+        for (let j = 0; j < S; j++) ds[o + j] = p[o + j] * (dp[t * S + j] - dot) * scale;
+      }
+    }
+    const dsq = this.quant('E', floatTensor([N * T, S], ds), ctx);
+    const dq = new Float32Array(N * T * H);
+    for (let n = 0; n < N; n++) {
+      const dn = rows(dsq, n * T, (n + 1) * T);
+      dq.set(
+        dequantize(matmul(k, { M: T, N: H, K: S }, dn, rows(kq, n * S, (n + 1) * S))),
+        n * T * H,
+      );
+      const dk = dequantize(
+        matmul(k, { M: S, N: H, K: T, transA: true }, dn, rows(qq, n * T, (n + 1) * T)),
+      );
+      for (let i = 0; i < S * H; i++) dkv[n * S * H + i] += dk[i];
+    }
+    return { dq: floatTensor([N, T, H], dq), dkv: floatTensor([N, S, H], dkv) };
+  }
+
+  override clearSaved(): void {
+    this.saved = null;
+  }
+}
