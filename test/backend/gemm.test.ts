@@ -120,6 +120,18 @@ for (const be of await fastBackends()) {
       assertSameArray(got, want, label(g, 'i32xi32'), 11);
     });
 
+    it('gemm rejects operands too short for the shape, naming the operand and its shape', () => {
+      const g: GemmShape = { M: 4, N: 5, K: 6, transA: true };
+      assert.throws(
+        () => k.gemm_int(g, new Int8Array(23), new Int8Array(30), new Int32Array(20)),
+        /A \(6,4\) needs 24 elements, got 23/,
+      );
+      assert.throws(
+        () => k.gemm_f32(g, new Float32Array(24), new Float32Array(30), new Float32Array(19)),
+        /C \(4,5\) needs 20 elements, got 19/,
+      );
+    });
+
     it('gemm_f32 matches ref within 1e-5 of sum |a||b| on ragged shapes', () => {
       const rng = seeded(31);
       for (const [M, N, K] of [

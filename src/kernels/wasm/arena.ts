@@ -5,6 +5,7 @@
 import type { WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
+const MAX_BYTES = 65536 * PAGE; // the wasm32 limit (and the memory's declared maximum)
 
 type View = ArrayBufferView;
 
@@ -29,14 +30,18 @@ export class Arena {
   alloc(bytes: number): number {
     const p = (this.top + 15) & ~15;
     const end = p + bytes;
-    if (end > 0xffff0000) {
+    if (end > MAX_BYTES) {
       throw new RangeError(
         `WASM kernels need ${end} bytes of linear memory, over the 4 GiB limit: ` +
           'use smaller batches or the ref backend',
       );
     }
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      // Grow by at least half again, so a slowly rising size does not grow on every call.
+      const want = Math.min(Math.max(end, have * 1.5), MAX_BYTES);
+      this.memory.grow(Math.ceil((want - have) / PAGE));
+    }
     this.top = end;
     return p;
   }

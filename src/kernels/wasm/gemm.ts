@@ -170,6 +170,21 @@ export function gemmInt(
   // int32-stored operands (e.g. 24-bit mantissas) have products past int32 and even 2^53:
   // the reference's float64 loop defines their result, so it runs them.
   if (a instanceof Int32Array || b instanceof Int32Array) return refKernels.gemm_int(g, a, b, c);
+  for (const [x, name] of [
+    [a, 'A'],
+    [b, 'B'],
+  ] as const) {
+    if (!(x instanceof Int8Array || x instanceof Int16Array)) {
+      throw new TypeError(
+        `gemm_int: ${name} must be an Int8Array, Int16Array or Int32Array of mantissas`,
+      );
+    }
+  }
+  if (!(c instanceof Int32Array || c instanceof Float64Array)) {
+    throw new TypeError(
+      'gemm_int: C must be an Int32Array, or a Float64Array where int32 could overflow',
+    );
+  }
   const { M, N, K } = g;
   if (M === 0 || N === 0) return;
   const ar = ctx.arena;

@@ -139,7 +139,17 @@ async function resize(n: number): Promise<void> {
 /** Called once by the loader: starts the default thread count. */
 export async function attachThreads(ctx: WasmContext): Promise<void> {
   context = ctx;
-  await resize(wanted ?? (await defaultThreads()));
+  const explicit = wanted !== null;
+  try {
+    await resize(wanted ?? (await defaultThreads()));
+  } catch (e) {
+    if (explicit) throw e;
+    // The default must not stop the backend from loading (a bundle without worker.js, say):
+    // stay on one thread and say why.
+    const msg = `lowbit: wasm GEMM stays single-threaded (${(e as Error).message})`;
+    if (isNode()) process.emitWarning(msg);
+    else console.warn(msg);
+  }
 }
 
 /**
