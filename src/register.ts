@@ -4,3 +4,4 @@
 
 import './quant/format-quantizer.js';
 import './kernels/wasm/index.js';
+import './train/seq2seq.js';
