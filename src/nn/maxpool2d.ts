@@ -11,7 +11,8 @@ import type { Shape } from '../tensor/shape.js';
 
 export class MaxPool2d extends Layer {
   readonly kind = 'maxpool2d';
-  private argmax: Int32Array | null = null;
+  /** Position of each output's maximum inside its window, kh*K + kw (1 byte per output). */
+  private argmax: Uint8Array | null = null;
   private inShape: Shape | null = null;
 
   constructor(
@@ -27,7 +28,7 @@ export class MaxPool2d extends Layer {
     return [C, Math.floor((H - this.kernelSize) / this.stride) + 1, Math.floor((W - this.kernelSize) / this.stride) + 1];
   }
 
-  // x (N,C,H,W) -> y (N,C,OH,OW), argmax (N*C*OH*OW) flat input indices.
+  // x (N,C,H,W) -> y (N,C,OH,OW), argmax (N,C,OH,OW) u8 window offsets.
   forward(x: Tensor, ctx: RunContext): Tensor {
     if (x.shape.length !== 4) throw new Error(`${this.name}: expected (N,C,H,W), got [${x.shape.join(', ')}]`);
     const [N, C, H, W] = x.shape;
@@ -36,7 +37,8 @@ export class MaxPool2d extends Layer {
     const S = this.stride;
     const src = storage(x);
     const out = like(src, N * C * OH * OW);
-    const arg = new Int32Array(out.length);
+    if (K > 15) throw new Error(`${this.name}: pooling windows above 15x15 are not supported`);
+    const arg = new Uint8Array(out.length);
     if (K === 2 && S === 2) pool2x2(src, out, arg, N * C, H, W, OH, OW);
     else {
       let o = 0;
@@ -52,7 +54,7 @@ export class MaxPool2d extends Layer {
                 const v = src[row + kw];
                 if (v > best) {
                   best = v;
-                  bi = row + kw;
+                  bi = kh * K + kw;
                 }
               }
             }
@@ -76,8 +78,19 @@ export class MaxPool2d extends Layer {
     const src = storage(dy);
     const n = shape.reduce((a, b) => a * b, 1);
     const out = like(src, n);
-    // Windows do not overlap when stride >= kernel, so each input gets at most one error.
-    for (let i = 0; i < arg.length; i++) out[arg[i]] += src[i];
+    const [N, C, H, W] = shape;
+    const K = this.kernelSize;
+    const S = this.stride;
+    const OH = Math.floor((H - K) / S) + 1;
+    const OW = Math.floor((W - K) / S) + 1;
+    let o = 0;
+    for (let nc = 0; nc < N * C; nc++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++, o++) {
+          const a = arg[o];
+          const kh = (a / K) | 0;
+          out[nc * H * W + (oh * S + kh) * W + ow * S + (a - kh * K)] += src[o];
+        }
     return sameKind(dy, shape, out);
   }
 
@@ -88,7 +101,7 @@ export class MaxPool2d extends Layer {
 }
 
 /** The common 2x2, stride 2 case, unrolled (ties keep the first element, like the general loop). */
-function pool2x2(src: AnyArray, out: AnyArray, arg: Int32Array, NC: number, H: number, W: number, OH: number, OW: number): void {
+function pool2x2(src: AnyArray, out: AnyArray, arg: Uint8Array, NC: number, H: number, W: number, OH: number, OW: number): void {
   let o = 0;
   for (let nc = 0; nc < NC; nc++) {
     const base = nc * H * W;
@@ -98,19 +111,19 @@ function pool2x2(src: AnyArray, out: AnyArray, arg: Int32Array, NC: number, H: n
       for (let ow = 0; ow < OW; ow++, o++) {
         const i = r0 + 2 * ow;
         const j = r1 + 2 * ow;
-        let bi = i;
+        let bi = 0;
         let best = src[i];
         if (src[i + 1] > best) {
           best = src[i + 1];
-          bi = i + 1;
+          bi = 1;
         }
         if (src[j] > best) {
           best = src[j];
-          bi = j;
+          bi = 2;
         }
         if (src[j + 1] > best) {
           best = src[j + 1];
-          bi = j + 1;
+          bi = 3;
         }
         out[o] = best;
         arg[o] = bi;
