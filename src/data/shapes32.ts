@@ -59,7 +59,7 @@ function shapeFn(
   switch (cls) {
     case 0: {
       const r = uni(rng, 4, 9);
-      return { cx, cy, rot: 0, inside: (u, v) => r - Math.hypot(u, v) };
+      return { cx, cy, rot: 0, inside: (u, v) => r - Math.sqrt(u * u + v * v) };
     }
     case 1: {
       const h = uni(rng, 3.5, 8);
@@ -96,7 +96,7 @@ function shapeFn(
     case 4: {
       const rm = uni(rng, 4.5, 9);
       const t = uni(rng, 0.9, 1.8);
-      return { cx, cy, rot: 0, inside: (u, v) => t - Math.abs(Math.hypot(u, v) - rm) };
+      return { cx, cy, rot: 0, inside: (u, v) => t - Math.abs(Math.sqrt(u * u + v * v) - rm) };
     }
     case 5:
     case 6:
@@ -153,7 +153,8 @@ function shapeFn(
         rot: 0,
         inside: (u, v) => {
           let g = -1e9;
-          for (let j = 0; j < k; j++) g = Math.max(g, rr[j] - Math.hypot(u - dx[j], v - dy[j]));
+          for (let j = 0; j < k; j++)
+            g = Math.max(g, rr[j] - Math.sqrt((u - dx[j]) ** 2 + (v - dy[j]) ** 2));
           return g;
         },
       };
@@ -167,7 +168,7 @@ function shapeFn(
  * Draws image `out` (3, 32, 32) f32 in [0,1] plus noise (unnormalised) of class `cls`.
  * Noise is Irwin-Hall(4) from the bytes of one rng word: cheap, near-Gaussian, std `sigma`.
  */
-function drawImage(out: Float32Array, cls: number, rng: Rng): void {
+function drawImage(out: Float32Array, cls: number, rng: Rng, sums: Float64Array): void {
   const { fg, bg } = colours(rng);
   const sh = shapeFn(cls, rng);
   const gx = uni(rng, -0.25, 0.25);
@@ -186,38 +187,27 @@ function drawImage(out: Float32Array, cls: number, rng: Rng): void {
       for (let ch = 0; ch < 3; ch++) {
         const w = rng.nextU32();
         const noise = (w & 255) + ((w >>> 8) & 255) + ((w >>> 16) & 255) + (w >>> 24) - 510;
-        out[ch * P + o] = (bg[ch] + grad) * (1 - m) + fg[ch] * m + sigma * noise;
+        const v = Math.fround((bg[ch] + grad) * (1 - m) + fg[ch] * m + sigma * noise);
+        out[ch * P + o] = v;
+        sums[ch] += v;
+        sums[3 + ch] += v * v;
       }
     }
   }
 }
 
-function generate(n: number, rng: Rng): Split {
+function generate(n: number, rng: Rng): { split: Split; mean: number[]; std: number[] } {
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) y[i] = i % 10; // balanced: counts differ by at most 1
   shuffle(y, rng);
   const x = new Float32Array(n * 3 * P);
-  for (let i = 0; i < n; i++) drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng);
-  return { x, y, n };
-}
-
-/** Per-channel mean and std over a split, to normalise both splits with train statistics. */
-function channelStats(s: Split): { mean: number[]; std: number[] } {
-  const mean = [0, 0, 0];
-  const sq = [0, 0, 0];
-  for (let i = 0; i < s.n; i++) {
-    for (let ch = 0; ch < 3; ch++) {
-      const base = i * 3 * P + ch * P;
-      for (let k = 0; k < P; k++) {
-        const v = s.x[base + k];
-        mean[ch] += v;
-        sq[ch] += v * v;
-      }
-    }
-  }
-  const cnt = Math.max(1, s.n * P);
-  const m = mean.map((v) => v / cnt);
-  return { mean: m, std: sq.map((v, ch) => Math.sqrt(Math.max(v / cnt - m[ch] * m[ch], 1e-12))) };
+  const sums = new Float64Array(6);
+  for (let i = 0; i < n; i++) drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng, sums);
+  // Per-channel mean and std over the split, accumulated while drawing (saves a pass).
+  const cnt = Math.max(1, n * P);
+  const mean = [0, 1, 2].map((ch) => sums[ch] / cnt);
+  const std = mean.map((m, ch) => Math.sqrt(Math.max(sums[3 + ch] / cnt - m * m, 1e-12)));
+  return { split: { x, y, n }, mean, std };
 }
 
 function normalise(s: Split, mean: number[], std: number[]): void {
@@ -246,9 +236,9 @@ export function loadShapes32(opts: Shapes32Options = {}): ClassificationDataset 
   const seed = opts.seed ?? 0;
   const nTrain = checkSize(opts.trainSize ?? 10000, 'trainSize');
   const nTest = checkSize(opts.testSize ?? 2000, 'testSize');
-  const train = generate(nTrain, new Xoshiro128(epochSeed(seed, 0x5a1)));
-  const test = generate(nTest, new Xoshiro128(epochSeed(seed, 0x5a2)));
-  const { mean, std } = channelStats(train);
+  const { split: train, mean, std } = generate(nTrain, new Xoshiro128(epochSeed(seed, 0x5a1)));
+  const { split: test } = generate(nTest, new Xoshiro128(epochSeed(seed, 0x5a2)));
+  // Both splits are normalised with the train statistics.
   normalise(train, mean, std);
   normalise(test, mean, std);
   const f = (a: number[]): string => a.map((v) => v.toFixed(3)).join(', ');
