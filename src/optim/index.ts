@@ -46,7 +46,7 @@ export function makeOptimizer(
       weightDecay: opts.weightDecay,
     });
   }
-  const lazy = opts.lazy || scheme.optimizer.lazy;
+  const lazy = opts.lazy || scheme.optimizer.lazy === true;
   switch (kind) {
     case 'sgd':
       return new Sgd(

@@ -49,7 +49,7 @@ export const wageubnOptimizerSpec = z
 
 export const optimizerSpec = z.strictObject({
   /** Park et al.'s lazy update (Kahan summation of updates too small for the weights). */
-  lazy: z.boolean().default(false),
+  lazy: z.boolean().optional(),
   /** Present: WAGEUBN's quantized Momentum replaces the run's SGD (see src/optim/wageubn-momentum.ts). */
   wageubn: wageubnOptimizerSpec.optional(),
 });
@@ -62,7 +62,7 @@ export const schemeSpec = z
     sites: siteTable.default({}),
     /** Keys: "first", "last" (among layers with sites) or a layer name such as "conv1". */
     layers: z.record(z.string(), siteTable).default({}),
-    optimizer: optimizerSpec.default({ lazy: false }),
+    optimizer: optimizerSpec.default({}),
   })
   .superRefine((s, ctx) => {
     // Widths of sites named in this same file must fit the optimizer's budget (eq. 21/23);

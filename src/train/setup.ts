@@ -59,7 +59,7 @@ export async function setupRun(cfg: TrainConfig): Promise<RunSetup> {
     cfg.optimizer,
     model.params(),
     paramSites(model, scheme, cfg.seed),
-    { momentum: cfg.momentum, weightDecay: cfg.weightDecay, lazy: scheme.optimizer.lazy },
+    { momentum: cfg.momentum, weightDecay: cfg.weightDecay, lazy: scheme.optimizer.lazy ?? false },
     scheme,
   );
   return { kernels, data, model, scheme, sites, optimizer, task };

@@ -65,3 +65,10 @@ test('a scheme extending itself is reported', () => {
   writeFileSync(p, JSON.stringify({ name: 'loop', extends: p }));
   assert.throws(() => loadScheme(p), /extends itself/);
 });
+
+test('a scheme extending another keeps the base optimizer settings it does not restate', () => {
+  const p = schemeFile({ name: 'lazy-child', extends: 'int8-lazy', sites: { E: { format: 'dfp<16>' } } });
+  assert.equal(loadScheme(p).optimizer.lazy, true);
+  const q = schemeFile({ name: 'not-lazy', extends: 'int8-lazy', optimizer: { lazy: false } });
+  assert.equal(loadScheme(q).optimizer.lazy, false);
+});
