@@ -34,6 +34,31 @@ test('English and German number words, checked by hand', () => {
   assert.throws(() => englishWords(1e6), /0\.\.999999/);
 });
 
+/** English number words -> number, by summing word values (hundred multiplies, thousand scales). */
+function parseEnglish(words: readonly string[]): number {
+  const small = new Map<string, number>();
+  const names =
+    'zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen';
+  names.split(' ').forEach((w, i) => small.set(w, i));
+  'twenty thirty forty fifty sixty seventy eighty ninety'
+    .split(' ')
+    .forEach((w, i) => small.set(w, 20 + 10 * i));
+  let total = 0;
+  let cur = 0;
+  for (const w of words) {
+    if (w === 'hundred') cur *= 100;
+    else if (w === 'thousand') {
+      total += cur * 1000;
+      cur = 0;
+    } else {
+      const v = small.get(w);
+      assert.ok(v !== undefined, `unknown word ${w}`);
+      cur += v;
+    }
+  }
+  return total + cur;
+}
+
 function rows(s: SeqSplit, field: 'src' | 'tgt'): string[] {
   const len = s[field].length / s.n;
   return Array.from({ length: s.n }, (_, i) => s[field].subarray(i * len, (i + 1) * len).join(','));
@@ -59,26 +84,17 @@ test('translate: padded encoding decodes back to the words; train and test are d
       assert.ok(words.length > 0);
     }
   }
-  // Recover the numbers of a few rows by brute force over 0..999999 would be slow; instead
-  // check a decoded pair maps consistently through a lookup of English -> German words.
-  const lookup = new Map<string, string>();
-  for (let v = 0; v < 1000; v++) lookup.set(en(v), de(v));
-  let checked = 0;
-  for (let i = 0; i < d.train.n; i++) {
-    const e = decodeTokens(
-      d.srcVocab,
-      d.train.src.subarray(i * d.maxSrcLen, (i + 1) * d.maxSrcLen),
-    ).join(' ');
-    const g = decodeTokens(
-      d.tgtVocab,
-      d.train.tgt.subarray(i * d.maxTgtLen, (i + 1) * d.maxTgtLen),
-    ).join(' ');
-    if (lookup.has(e)) {
-      assert.equal(g, lookup.get(e));
-      checked++;
+  // Every pair: parse the English source back to its number (an independent parser below)
+  // and check the target is that number's German words.
+  for (const s of [d.train, d.test]) {
+    for (let i = 0; i < s.n; i++) {
+      const e = decodeTokens(d.srcVocab, s.src.subarray(i * d.maxSrcLen, (i + 1) * d.maxSrcLen));
+      const g = decodeTokens(d.tgtVocab, s.tgt.subarray(i * d.maxTgtLen, (i + 1) * d.maxTgtLen));
+      const v = parseEnglish(e);
+      assert.equal(en(v), e.join(' '));
+      assert.equal(g.join(' '), de(v));
     }
   }
-  assert.ok(checked > 100, `only ${checked} short numbers checked`);
   const train = new Set(rows(d.train, 'src'));
   assert.equal(train.size, 3000, 'train sentences are distinct');
   for (const r of rows(d.test, 'src')) assert.ok(!train.has(r), 'a test sentence occurs in train');
