@@ -46,7 +46,7 @@ export function trainCommand(print: (s: string) => void): Command {
     .option('--scheme <name|file.json>', 'quantization scheme: a built-in name (see `lowbit schemes`) or a JSON file')
     .option('--epochs <n>', 'epochs to train (default 1)', intOption('--epochs'))
     .option('--batch <n>', 'mini-batch size (default 64)', intOption('--batch'))
-    .option('--lr <x>', 'learning rate (default 0.05)', numberOption('--lr'))
+    .option('--lr <x>', 'learning rate (default 0.02)', numberOption('--lr'))
     .option('--momentum <x>', 'momentum (default 0.9)', numberOption('--momentum'))
     .option('--weight-decay <x>', 'L2 weight decay on weights (default 0)', numberOption('--weight-decay'))
     .option('--optimizer <name>', 'optimizer: sgd (default), adam')

@@ -11,7 +11,7 @@ export const trainConfig = z.strictObject({
   scheme: z.string().default('fixed8'),
   epochs: z.int().min(1, 'epochs must be at least 1').default(1),
   batch: z.int().min(1, 'batch must be at least 1').default(64),
-  lr: z.number().positive('lr must be positive').default(0.05),
+  lr: z.number().positive('lr must be positive').default(0.02),
   momentum: z.number().min(0).max(0.999, 'momentum must be in [0, 1)').default(0.9),
   weightDecay: z.number().min(0).default(0),
   optimizer: z.string().default('sgd'),

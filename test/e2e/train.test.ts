@@ -24,7 +24,7 @@ test('a tiny fixed-seed fixed8 run reproduces its first losses', async () => {
   await train(cfg, null, { progress: (_d, _t, _e, l) => losses.push(l) });
   // Pinned from a reviewed run: any change in the numerics (rounding, rng use, kernels,
   // initialisation, data order) moves these.
-  const pinned = ['2.301141', '2.313148', '2.303809', '2.297901', '2.288106', '2.289649', '2.287363', '2.277761'];
+  const pinned = ['2.301141', '2.314256', '2.302843', '2.300440', '2.294750', '2.293952', '2.298881', '2.296693'];
   assert.equal(losses.length, 8);
   for (let i = 0; i < pinned.length; i++) assert.equal(losses[i].toFixed(6), pinned[i], `step ${i}`);
 });

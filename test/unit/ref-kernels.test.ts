@@ -139,3 +139,18 @@ test('col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)> exactly o
   for (let i = 0; i < n; i++) rhs += x[i] * dx[i];
   assert.equal(lhs, rhs);
 });
+
+test('accumulate adds to C for every transpose variant', () => {
+  const rng = makeRng(9);
+  for (const transA of [false, true])
+    for (const transB of [false, true]) {
+      const g = { M: 3, N: 4, K: 5, transA, transB };
+      const a = randInt(rng, 15, 8);
+      const b = randInt(rng, 20, 8);
+      const c0 = Int32Array.from({ length: 12 }, (_, i) => i * 7 - 30);
+      const c = c0.slice();
+      k.gemm_int({ ...g, accumulate: true }, a, b, c);
+      const ref = gemm64(g, a, 0, b, 0);
+      for (let i = 0; i < 12; i++) assert.equal(c[i], c0[i] + ref[i], `tA${transA} tB${transB} at ${i}`);
+    }
+});

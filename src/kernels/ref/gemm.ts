@@ -21,7 +21,6 @@ function gemmAny(g: GemmShape, a: Num, b: Num, c: Num, acc: Float64Array): void 
       // acc (N) += a(i,k) * B(k,:) over k; B row k is contiguous.
       for (let k = 0; k < K; k++) {
         const aik = g.transA ? a[k * M + i] : a[i * K + k];
-        if (aik === 0) continue;
         const bo = k * N;
         for (let j = 0; j < N; j++) acc[j] += aik * b[bo + j];
       }
@@ -35,7 +34,7 @@ function gemmAny(g: GemmShape, a: Num, b: Num, c: Num, acc: Float64Array): void 
           const ao = i * K;
           for (let k = 0; k < K; k++) s += a[ao + k] * b[bo + k];
         }
-        acc[j] = s;
+        acc[j] += s;
       }
     }
     for (let j = 0; j < N; j++) c[i * N + j] = acc[j];
