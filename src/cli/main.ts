@@ -6,6 +6,9 @@ import { trainCommand } from './train-command.js';
 import { schemesCommand } from './schemes-command.js';
 import { modelsCommand } from './models-command.js';
 import { evalCommand } from './eval-command.js';
+import { reproCommand } from './repro-command.js';
+import { reportCommand } from './report-command.js';
+import { costCommand } from './cost-command.js';
 import '../register.js';
 
 export async function main(argv: string[], print: (s: string) => void = (s) => console.log(s)): Promise<number> {
@@ -14,7 +17,8 @@ export async function main(argv: string[], print: (s: string) => void = (s) => c
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)');
-  for (const c of [trainCommand(print), evalCommand(print), schemesCommand(print), modelsCommand(print)]) {
+  for (const c of [trainCommand(print), evalCommand(print), schemesCommand(print), modelsCommand(print),
+    reproCommand(print), reportCommand(print), costCommand(print)]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');
     program.addCommand(c);

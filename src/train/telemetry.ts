@@ -1,9 +1,23 @@
 // SPDX-License-Identifier: MIT
-// Per-site telemetry: a sink the quantizers report to. It aggregates per epoch and site
-// (calls, mean exponent, bit-width, saturation and underflow rates) so it stays cheap; off,
-// the quantizers skip it entirely.
+// Per-site telemetry: the sink the quantizers report to during `train --telemetry`. Three
+// compact files in the run folder, appended once per epoch:
+//   telemetry.jsonl   per epoch, layer and site: calls, exponent and bit-width range,
+//                     saturation and underflow rates, mean QEM Diff, adaptive adjustments
+//   timeline.jsonl    the same per window of `every` steps (exponent / bit-width timelines)
+//   histograms.jsonl  on every `every`-th step: log2 histograms of |x| before and after
+//                     quantization (bin b counts values in [2^b, 2^(b+1)), zeros apart)
+// Off, the quantizers skip the sink entirely; on, only sampled steps look at the values.
 
+import { appendJsonl, TELEMETRY_FILE } from './run-folder.js';
 import type { SiteRecord, TelemetrySink } from '../quant/site.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export const TIMELINE_FILE = 'timeline.jsonl';
+export const HISTOGRAM_FILE = 'histograms.jsonl';
+
+/** Lowest and highest log2 bin kept; values outside are counted in the end bins. */
+export const HIST_MIN_BIN = -64;
+export const HIST_MAX_BIN = 63;
 
 interface Acc {
   calls: number;
@@ -11,15 +25,52 @@ interface Acc {
   saturated: number;
   underflow: number;
   expSum: number;
+  expCalls: number;
   expMin: number;
   expMax: number;
   bitsSum: number;
   bitsMin: number;
   bitsMax: number;
+  diffSum: number;
+  diffCalls: number;
+  adjustments: number;
+  byBits: Record<string, number>;
 }
 
+function emptyAcc(): Acc {
+  return {
+    calls: 0, count: 0, saturated: 0, underflow: 0, expSum: 0, expCalls: 0, expMin: Infinity, expMax: -Infinity,
+    bitsSum: 0, bitsMin: Infinity, bitsMax: -Infinity, diffSum: 0, diffCalls: 0, adjustments: 0, byBits: {},
+  };
+}
+
+function addTo(a: Acc, r: SiteRecord): void {
+  a.calls++;
+  a.count += r.count;
+  a.saturated += r.saturated;
+  a.underflow += r.underflow;
+  if (Number.isFinite(r.exp)) {
+    a.expSum += r.exp;
+    a.expCalls++;
+    a.expMin = Math.min(a.expMin, r.exp);
+    a.expMax = Math.max(a.expMax, r.exp);
+  }
+  a.bitsSum += r.bits;
+  a.bitsMin = Math.min(a.bitsMin, r.bits);
+  a.bitsMax = Math.max(a.bitsMax, r.bits);
+  if (r.diff !== undefined && Number.isFinite(r.diff)) {
+    a.diffSum += r.diff;
+    a.diffCalls++;
+  }
+  if (r.adjusted) a.adjustments++;
+  a.byBits[r.bits] = (a.byBits[r.bits] ?? 0) + r.count;
+}
+
+/** One row of telemetry.jsonl (per epoch) or timeline.jsonl (per window of steps). */
 export interface SiteSummary {
   readonly epoch: number;
+  /** First step of the window (timeline rows only). */
+  readonly step?: number;
   readonly layer: string;
   readonly site: string;
   readonly calls: number;
@@ -32,56 +83,211 @@ export interface SiteSummary {
   readonly bits_mean: number;
   readonly bits_min: number;
   readonly bits_max: number;
+  /** Mean QEM Diff (Zhang et al. eq. 2) of the calls that computed it. */
+  readonly qem_diff: number | null;
+  /** Calls at which an adaptive quantizer re-chose its width or resolution. */
+  readonly adjustments: number;
+  /** Values quantized at each mantissa width, e.g. { "8": 1200, "16": 300 }. */
+  readonly values_by_bits: Readonly<Record<string, number>>;
 }
 
-export class EpochTelemetry implements TelemetrySink {
-  readonly wantsValues = false;
-  private readonly acc = new Map<string, Acc>();
+function summarise(a: Acc, epoch: number, layer: string, site: string, step?: number): SiteSummary {
+  const finite = a.expCalls > 0;
+  return {
+    epoch,
+    ...(step !== undefined ? { step } : {}),
+    layer,
+    site,
+    calls: a.calls,
+    values: a.count,
+    saturation_rate: a.count ? a.saturated / a.count : 0,
+    underflow_rate: a.count ? a.underflow / a.count : 0,
+    exp_mean: finite ? a.expSum / a.expCalls : null,
+    exp_min: finite ? a.expMin : null,
+    exp_max: finite ? a.expMax : null,
+    bits_mean: a.bitsSum / a.calls,
+    bits_min: a.bitsMin,
+    bits_max: a.bitsMax,
+    qem_diff: a.diffCalls ? a.diffSum / a.diffCalls : null,
+    adjustments: a.adjustments,
+    values_by_bits: a.byBits,
+  };
+}
+
+/** A log2 histogram of |x|: counts[i] = values with floor(log2|x|) = lo + i. */
+export interface Log2Hist {
+  lo: number;
+  counts: number[];
+  zeros: number;
+  /** max |x| (0 for an all-zero tensor). */
+  max: number;
+}
+
+/** One row of histograms.jsonl: a site's values at one sampled step. */
+export interface HistogramRow {
+  readonly epoch: number;
+  readonly step: number;
+  readonly layer: string;
+  readonly site: string;
+  readonly bits: number;
+  readonly exp: number | null;
+  readonly input: Log2Hist;
+  readonly output: Log2Hist;
+}
+
+/** Log2 histogram of a tensor's magnitudes (fixed-point values are mant * 2^exp, exactly). */
+export function log2Histogram(t: Tensor): Log2Hist {
+  const full = new Float64Array(HIST_MAX_BIN - HIST_MIN_BIN + 1);
+  let zeros = 0;
+  let max = 0;
+  const add = (v: number): void => {
+    const a = Math.abs(v);
+    if (a === 0) {
+      zeros++;
+      return;
+    }
+    if (a > max) max = a;
+    const b = Math.min(HIST_MAX_BIN, Math.max(HIST_MIN_BIN, Math.floor(Math.log2(a))));
+    full[b - HIST_MIN_BIN]++;
+  };
+  if (t.kind === 'float') for (let i = 0; i < t.data.length; i++) add(t.data[i]);
+  else {
+    const s = 2 ** t.exp;
+    for (let i = 0; i < t.mant.length; i++) add(t.mant[i] * s);
+  }
+  let first = full.findIndex((c) => c > 0);
+  if (first < 0) return { lo: 0, counts: [], zeros, max };
+  let last = full.length - 1;
+  while (full[last] === 0) last--;
+  return { lo: first + HIST_MIN_BIN, counts: Array.from(full.subarray(first, last + 1)), zeros, max };
+}
+
+/**
+ * Share of the nonzero values of a histogram with |x| >= 2^-k * R, R = 2^round(log2 max|x|):
+ * what WAGEUBN's Fig. 9 calls the data ratio a k-bit error format covers (k = 8 for 8-bit
+ * Q_E2, 15 for the 9-bit flag format). Exact, since R is a power of two and bins are octaves.
+ */
+export function coveredShare(h: Log2Hist, k: number): number {
+  const nonzero = h.counts.reduce((a, b) => a + b, 0);
+  if (!nonzero) return 0;
+  const r = Math.round(Math.log2(h.max));
+  let covered = 0;
+  h.counts.forEach((c, i) => {
+    if (h.lo + i >= r - k) covered += c;
+  });
+  return covered / nonzero;
+}
+
+/**
+ * The sink. `totalSteps` sets the sampling period so that a run keeps about `samples`
+ * histogram snapshots and timeline windows, whatever its length.
+ */
+export class RunTelemetry implements TelemetrySink {
+  readonly every: number;
+  private step = 0;
+  private epochAcc = new Map<string, Acc>();
+  private windowAcc = new Map<string, Acc>();
+  private windowStart = 0;
+  private timeline: SiteSummary[] = [];
+  private hists: HistogramRow[] = [];
+  private histAt = new Map<string, HistogramRow>();
+  private epoch = 0;
+
+  constructor(totalSteps: number, samples = 40) {
+    this.every = Math.max(1, Math.round(totalSteps / samples));
+  }
+
+  /** True on sampled steps only: then the quantizers hand over their tensors. */
+  get wantsValues(): boolean {
+    return this.step % this.every === 0;
+  }
+
+  /** Called by the trainer before each step (idempotent within a step). */
+  beginStep(step: number, epoch: number): void {
+    this.epoch = epoch + 1;
+    if (step >= this.windowStart + this.every) {
+      this.closeWindow();
+      this.windowStart = step;
+    }
+    if (step !== this.step) this.histAt.clear();
+    this.step = step;
+  }
 
   record(r: SiteRecord): void {
     const key = `${r.layer}\u0000${r.site}`;
-    let a = this.acc.get(key);
-    if (!a) {
-      a = { calls: 0, count: 0, saturated: 0, underflow: 0, expSum: 0, expMin: Infinity, expMax: -Infinity, bitsSum: 0, bitsMin: Infinity, bitsMax: -Infinity };
-      this.acc.set(key, a);
+    for (const m of [this.epochAcc, this.windowAcc]) {
+      let a = m.get(key);
+      if (!a) m.set(key, (a = emptyAcc()));
+      addTo(a, r);
     }
-    a.calls++;
-    a.count += r.count;
-    a.saturated += r.saturated;
-    a.underflow += r.underflow;
-    if (Number.isFinite(r.exp)) {
-      a.expSum += r.exp;
-      a.expMin = Math.min(a.expMin, r.exp);
-      a.expMax = Math.max(a.expMax, r.exp);
-    }
-    a.bitsSum += r.bits;
-    a.bitsMin = Math.min(a.bitsMin, r.bits);
-    a.bitsMax = Math.max(a.bitsMax, r.bits);
+    if (r.input && r.output) this.addHist(key, r, r.input, r.output);
   }
 
-  /** Summaries of the epoch so far, then cleared. */
+  private addHist(key: string, r: SiteRecord, input: Tensor, output: Tensor): void {
+    const hin = log2Histogram(input);
+    const hout = log2Histogram(output);
+    const prev = this.histAt.get(key);
+    if (prev) {
+      // A site called twice in a step (shared layer): merge into one snapshot.
+      mergeHist(prev.input, hin);
+      mergeHist(prev.output, hout);
+      return;
+    }
+    const row: HistogramRow = {
+      epoch: this.epoch, step: this.step, layer: r.layer, site: r.site, bits: r.bits,
+      exp: Number.isFinite(r.exp) ? r.exp : null, input: hin, output: hout,
+    };
+    this.histAt.set(key, row);
+    this.hists.push(row);
+  }
+
+  private closeWindow(): void {
+    for (const [key, a] of this.windowAcc) {
+      const [layer, site] = key.split('\u0000');
+      this.timeline.push(summarise(a, this.epoch, layer, site, this.windowStart));
+    }
+    this.windowAcc.clear();
+  }
+
+  /** Per-site summaries of the epoch so far, then cleared. */
   flush(epoch: number): SiteSummary[] {
     const out: SiteSummary[] = [];
-    for (const [key, a] of this.acc) {
+    for (const [key, a] of this.epochAcc) {
       const [layer, site] = key.split('\u0000');
-      const finite = a.expMin <= a.expMax;
-      out.push({
-        epoch,
-        layer,
-        site,
-        calls: a.calls,
-        values: a.count,
-        saturation_rate: a.count ? a.saturated / a.count : 0,
-        underflow_rate: a.count ? a.underflow / a.count : 0,
-        exp_mean: finite ? a.expSum / a.calls : null,
-        exp_min: finite ? a.expMin : null,
-        exp_max: finite ? a.expMax : null,
-        bits_mean: a.bitsSum / a.calls,
-        bits_min: a.bitsMin,
-        bits_max: a.bitsMax,
-      });
+      out.push(summarise(a, epoch, layer, site));
     }
-    this.acc.clear();
+    this.epochAcc.clear();
     return out;
   }
+
+  /** Appends the epoch's rows to the run folder's three telemetry files. */
+  writeEpoch(dir: string, epoch: number): void {
+    appendJsonl(dir, TELEMETRY_FILE, this.flush(epoch));
+    // Windows end with the epoch; the next epoch's first step opens a new one.
+    this.closeWindow();
+    this.windowStart = this.step + 1;
+    appendJsonl(dir, TIMELINE_FILE, this.timeline);
+    appendJsonl(dir, HISTOGRAM_FILE, this.hists);
+    this.timeline = [];
+    this.hists = [];
+  }
+
+}
+
+function mergeHist(into: Log2Hist, h: Log2Hist): void {
+  into.zeros += h.zeros;
+  into.max = Math.max(into.max, h.max);
+  if (!h.counts.length) return;
+  if (!into.counts.length) {
+    into.lo = h.lo;
+    into.counts = [...h.counts];
+    return;
+  }
+  const lo = Math.min(into.lo, h.lo);
+  const hi = Math.max(into.lo + into.counts.length, h.lo + h.counts.length);
+  const c = new Array<number>(hi - lo).fill(0);
+  into.counts.forEach((v, i) => (c[into.lo - lo + i] += v));
+  h.counts.forEach((v, i) => (c[h.lo - lo + i] += v));
+  into.lo = lo;
+  into.counts = c;
 }

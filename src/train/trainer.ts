@@ -9,16 +9,14 @@ import type { RunContext } from '../nn/context.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, type Position } from './checkpoint.js';
 import { lrAt, type TrainConfig } from './config.js';
 import {
-  appendJsonl,
   appendMetrics,
   ensureDir,
-  TELEMETRY_FILE,
   truncateMetrics,
   writeConfig,
   type EpochMetrics,
 } from './run-folder.js';
 import { setupRun, type RunSetup } from './setup.js';
-import { EpochTelemetry } from './telemetry.js';
+import { RunTelemetry } from './telemetry.js';
 
 export interface TrainHooks {
   /** Called once everything is built, before the first step. */
@@ -72,8 +70,8 @@ export async function train(
       writeConfig(outDir, cfg, { resolvedScheme: setup.scheme });
     }
   }
-  const telemetry = cfg.telemetry ? new EpochTelemetry() : null;
   const totalSteps = cfg.epochs * task.batchesPerEpoch;
+  const telemetry = cfg.telemetry ? new RunTelemetry(totalSteps) : null;
   const metrics: EpochMetrics[] = [];
   let step = pos.step;
   let interrupted = false;
@@ -83,7 +81,10 @@ export async function train(
     const start = first ? pos.batchInEpoch : 0;
     const acc = first ? { ...pos.partial } : { lossSum: 0, count: 0, correct: 0, seconds: 0 };
     let t0 = performance.now();
-    const ctxAt = (): RunContext => ({ kernels, step, epoch, training: true, telemetry });
+    const ctxAt = (): RunContext => {
+      telemetry?.beginStep(step, epoch);
+      return { kernels, step, epoch, training: true, telemetry };
+    };
     const stopAt = (k: number): void => {
       interrupted = true;
       acc.seconds += (performance.now() - t0) / 1000;
@@ -133,7 +134,7 @@ export async function train(
     metrics.push(m);
     if (outDir) {
       appendMetrics(outDir, m);
-      if (telemetry) appendJsonl(outDir, TELEMETRY_FILE, telemetry.flush(epoch + 1));
+      if (telemetry) telemetry.writeEpoch(outDir, epoch + 1);
       saveCheckpoint(ckptPath!, setup.model, optimizer, { ...ZERO, epoch: epoch + 1, step });
     }
     log(formatEpoch(m, cfg.epochs));

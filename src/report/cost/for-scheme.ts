@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// The cost model of a model + scheme by name: builds the model, binds the scheme's sites and
+// reads the optimizer's shape from the scheme, without loading any data.
+
+import { buildModel } from '../../models/registry.js';
+import { makeRng } from '../../quant/rng.js';
+import { bindScheme, makeSiteQuantizer, outFeaturesOf } from '../../schemes/bind.js';
+import { siteLayers } from '../../nn/layer.js';
+import { loadScheme } from '../../schemes/resolve.js';
+import { costModel, type CostReport, type OptimizerShape } from './model.js';
+import type { OpTable } from './op-table.js';
+
+export function costForScheme(
+  model: string,
+  inputShape: readonly number[],
+  classes: number,
+  scheme: string,
+  batch: number,
+  table: OpTable,
+  optimizer: 'sgd' | 'adam' = 'sgd',
+  momentum = true,
+): CostReport {
+  const spec = loadScheme(scheme);
+  const m = buildModel(model, inputShape, classes, makeRng(1));
+  bindScheme(m, spec, 1);
+  const opt: OptimizerShape = { kind: spec.optimizer.wageubn ? 'wageubn' : optimizer, momentum, lazy: spec.optimizer.lazy ?? false };
+  const layers = siteLayers(m);
+  const bits = (p: { layer: string }, site: string): number | null => {
+    const i = layers.findIndex((l) => l.name === p.layer);
+    if (i < 0) return null;
+    const q = makeSiteQuantizer(spec, p.layer, i, layers.length, site, p.layer, outFeaturesOf(layers[i]));
+    return q.description.startsWith('float32') ? null : q.bits();
+  };
+  return costModel(m, inputShape, batch, opt, table, bits);
+}

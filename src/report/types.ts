@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// What a report is made of: tables, figures (Vega-Lite specs, rendered to inline SVG) and
+// sections that put the paper's result next to ours.
+
+import type { TopLevelSpec } from 'vega-lite';
+
+export type Cell = string | number | null;
+
+export interface Table {
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+  /** One line under the table: units, what a blank means, scale. */
+  readonly note?: string;
+}
+
+export interface Figure {
+  readonly title: string;
+  readonly spec: TopLevelSpec;
+  readonly caption?: string;
+}
+
+/** Did the paper's finding hold in our runs? null: could not be judged (missing runs). */
+export interface Verdict {
+  readonly reproduced: boolean | null;
+  readonly text: string;
+}
+
+export interface Section {
+  readonly id: string;
+  readonly title: string;
+  /** The paper and where in it (e.g. "Su et al. 2020, Table 1"). */
+  readonly source: string;
+  /** The paper's finding in one or two sentences. */
+  readonly claim: string;
+  /** The paper's own numbers, transcribed. */
+  readonly paper: readonly Table[];
+  /** Ours. */
+  readonly tables: readonly Table[];
+  readonly figures: readonly Figure[];
+  readonly verdict: Verdict;
+  /** How our setting differs from the paper's (model, data, epochs). */
+  readonly setting: string;
+}
+
+export interface Report {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly sections: readonly Section[];
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+// Park et al. 2018 (lazy update): Table 1 (fp32 vs INT8 vs INT8 + lazy update) and eq. 5 (the
+// classifier bit-width rule), swept on gauss-N for several class counts N.
+
+import { barFigure, lineFigure } from '../../report/charts.js';
+import type { SchemeInput } from '../../schemes/schema.js';
+import { accOf, curvesFigure, pct } from '../analysis.js';
+import { runOf } from '../scale.js';
+import type { Experiment, ExperimentContext, Scale } from '../types.js';
+
+const SOURCE = 'Park, Lee, Jung, Kim. Training deep neural networks in low-precision with high accuracy using FPGAs / lazy update. 2018';
+
+export const parkTable1: Experiment = {
+  name: 'park-table1',
+  title: 'float32 vs INT8 vs INT8 with lazy update (Park et al. Table 1)',
+  source: `${SOURCE}, Table 1`,
+  claim: 'Plain INT8 training (weights stored in 8 bits) loses a lot of accuracy because small updates vanish; the lazy update (Kahan accumulation) brings INT8 back to float32 accuracy.',
+  paper: [
+    {
+      title: 'Park et al. Table 1: validation accuracy (%)',
+      columns: ['benchmark', 'FP32', 'INT8', 'INT8 with lazy update'],
+      rows: [
+        ['MNIST', 99.1, 95.28, 99.24],
+        ['SVHN', 97.06, 73.32, 96.99],
+        ['CIFAR10-CNN', 81.56, 36.66, 81.17],
+        ['CIFAR10-ResNet20', 90.16, 83.84, 90.23],
+      ],
+    },
+  ],
+  setting: (s) => `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes fp32, int8, int8-lazy`,
+  runs: ({ scale }) => [scale.mnist, scale.resnet].flatMap((s) => ['fp32', 'int8', 'int8-lazy'].map((k) => runOf(s, k))),
+  analyse(runs, { scale }) {
+    const rows = [scale.mnist, scale.resnet].map((s) => {
+      const [fp, i8, lazy] = ['fp32', 'int8', 'int8-lazy'].map((k) => accOf(runs, runOf(s, k)));
+      return { s, fp, i8, lazy };
+    });
+    const table = {
+      title: 'Ours: final test accuracy (%)',
+      columns: ['model / data', 'FP32', 'INT8', 'INT8 with lazy update', 'status'],
+      rows: rows.map((r) => [`${r.s.model} / ${r.s.dataset}`, pct(r.fp.acc), pct(r.i8.acc), pct(r.lazy.acc), [r.fp, r.i8, r.lazy].map((x) => x.status).join(' / ')]),
+    };
+    const bars = barFigure(
+      rows.flatMap((r) => [
+        { model: r.s.model, scheme: 'fp32', acc: r.fp.acc },
+        { model: r.s.model, scheme: 'int8', acc: r.i8.acc },
+        { model: r.s.model, scheme: 'int8-lazy', acc: r.lazy.acc },
+      ]),
+      { title: 'Final test accuracy', x: 'model', y: 'acc', series: 'scheme', yTitle: 'test accuracy', yFormat: '%' },
+    );
+    const curves = curvesFigure(runs, ['fp32', 'int8', 'int8-lazy'].map((k) => [k, runOf(scale.mnist, k)] as const), 'LeNet-5 / MNIST: test accuracy per epoch (Fig. 3 analogue)');
+    const known = rows.filter((r) => r.fp.acc !== null && r.i8.acc !== null && r.lazy.acc !== null);
+    const holds = known.filter((r) => r.lazy.acc! > r.i8.acc! && r.lazy.acc! >= r.fp.acc! - 0.02);
+    const reproduced = known.length ? holds.length === known.length : null;
+    const text = known.length
+      ? known.map((r) => `${r.s.model}: fp32 ${pct(r.fp.acc)}%, int8 ${pct(r.i8.acc)}%, int8-lazy ${pct(r.lazy.acc)}%`).join('; ') +
+        ' (reproduced: lazy beats INT8 and is within 2 points of fp32)'
+      : 'runs missing';
+    return { tables: [table], figures: [bars, curves], verdict: { reproduced, text } };
+  },
+};
+
+/** Eq. 5 with alpha = 0.5: the smallest classifier width with bits > log2(N-1) + log2(2/alpha). */
+export function ruleBits(numClasses: number, alpha = 0.5): number {
+  return Math.floor(Math.log2(numClasses - 1) + Math.log2(2 / alpha)) + 1;
+}
+
+export function classifierSchemeName(bits: number): string {
+  return `int8-classifier${bits}`;
+}
+
+/** INT8 everywhere but the classifier's W, E, G and stored weights at `bits` (dfp, nearest). */
+export function classifierSchemes(scale: Scale): SchemeInput[] {
+  return scale.classifierBits.map((b) => {
+    const f = { format: `dfp<${b}>`, rounding: 'nearest' };
+    return {
+      name: classifierSchemeName(b),
+      extends: 'int8',
+      description: `Park et al. INT8 with a ${b}-bit classifier (W, E, G, WU of the last layer)`,
+      layers: { last: { W: f, E: f, G: f, WU: f } },
+    };
+  });
+}
+
+const sweepRun = (ctx: ExperimentContext, n: number, bits: number) =>
+  runOf({ ...ctx.scale.gauss, dataset: `gauss-${n}` }, classifierSchemeName(bits), ctx.schemePath(classifierSchemeName(bits)));
+
+export const parkEq5: Experiment = {
+  name: 'park-eq5',
+  title: 'Classifier bit-width rule (Park et al. eq. 5) on gauss-N',
+  source: `${SOURCE}, sec. 3.2, eq. 4-5`,
+  claim:
+    'The error dL/ds = y - t of an N-class softmax has components near 1/N that round to zero at low precision; the classifier needs bits > log2(N-1) + log2(2/alpha) (alpha = 0.5), so INT8 suffices for 10 classes but 1000 classes need about 14 bits (>= 12 by the rule).',
+  paper: [
+    {
+      title: 'Park et al.: the rule and its use',
+      columns: ['classes N', 'rule: bits > log2(N-1) + 2', 'used in the paper'],
+      rows: [
+        [10, '5.17', 'INT8 everywhere trains (Table 1)'],
+        [1000, '11.97', 'INT16 classifier for AlexNet / ImageNet; plain INT8 stays at chance (Table 2)'],
+      ],
+    },
+  ],
+  schemes: classifierSchemes,
+  setting: (s) => `MLP (300-100) on gauss-N, N in {${s.gaussClasses.join(', ')}}, ${s.gauss.epochs} epochs; INT8 everywhere except the classifier's W, E, G, WU at ${s.classifierBits.join('/')} bits`,
+  runs: (ctx) => ctx.scale.gaussClasses.flatMap((n) => ctx.scale.classifierBits.map((b) => sweepRun(ctx, n, b))),
+  analyse(runs, ctx) {
+    const { gaussClasses, classifierBits } = ctx.scale;
+    const grid = gaussClasses.map((n) => ({ n, rule: ruleBits(n), accs: classifierBits.map((b) => accOf(runs, sweepRun(ctx, n, b))) }));
+    const table = {
+      title: 'Ours: final test accuracy (%) by classifier width',
+      columns: ['classes N', 'rule (min bits)', ...classifierBits.map((b) => `${b} bits`)],
+      rows: grid.map((g) => [g.n, g.rule, ...g.accs.map((a) => (a.status === 'ok' ? pct(a.acc) : `${pct(a.acc) ?? '-'} (${a.status})`))]),
+      note: 'the rule is the smallest integer width with bits > log2(N-1) + log2(2/0.5)',
+    };
+    const lines = lineFigure(
+      grid.flatMap((g) => classifierBits.map((b, i) => ({ bits: b, acc: g.accs[i].acc, classes: `N = ${g.n} (rule ${g.rule})` }))),
+      { title: 'Test accuracy vs classifier width', x: 'bits', y: 'acc', series: 'classes', xTitle: 'classifier bits', yTitle: 'test accuracy', yFormat: '%', points: true },
+    );
+    const curves = gaussClasses.length
+      ? [curvesFigure(runs, classifierBits.map((b) => [`${b} bits`, sweepRun(ctx, gaussClasses.at(-1)!, b)] as const), `gauss-${gaussClasses.at(-1)}: test accuracy per epoch`)]
+      : [];
+    // Reproduced: for each N, widths at or above the rule reach within 2 points of the best,
+    // and where the rule asks for more than 8 bits, INT8 falls at least 2 points short.
+    const checks = grid.map((g) => {
+      const accs = g.accs.map((a) => a.acc ?? 0);
+      const best = Math.max(...accs);
+      const atRule = classifierBits.map((b, i) => ({ b, a: accs[i] })).filter((x) => x.b >= g.rule);
+      const okAbove = atRule.every((x) => x.a >= best - 0.02);
+      const i8 = accs[classifierBits.indexOf(8)];
+      const int8Fails = g.rule > 8 ? i8 !== undefined && i8 < best - 0.02 : true;
+      return { g, okAbove, int8Fails, best, i8 };
+    });
+    const missing = grid.some((g) => g.accs.some((a) => a.acc === null));
+    const reproduced = missing ? null : checks.every((c) => c.okAbove && c.int8Fails);
+    const text = checks
+      .map((c) => `N=${c.g.n}: rule ${c.g.rule} bits, best ${pct(c.best)}%, 8 bits ${pct(c.i8 ?? null)}%${c.okAbove ? '' : ' (a width above the rule fell short)'}${c.int8Fails ? '' : ' (INT8 did not fall short)'}`)
+      .join('; ');
+    const bars = barFigure(
+      grid.map((g) => ({ classes: `N = ${g.n}`, bits: g.rule })),
+      { title: 'Classifier width the rule asks for', x: 'classes', y: 'bits', yTitle: 'bits (eq. 5, alpha = 0.5)' },
+    );
+    return { tables: [table], figures: [lines, bars, ...curves], verdict: { reproduced, text } };
+  },
+};

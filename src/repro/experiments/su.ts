@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// Su et al. 2020: Table 1 (stochastic vs nearest rounding at 8 bits) and Table 2 (full 8-bit
+// vs float32 on ResNet-20, CIFAR-10; ours on shapes32).
+
+import { barFigure } from '../../report/charts.js';
+import { accOf, curvesFigure, diff, pct } from '../analysis.js';
+import { runOf } from '../scale.js';
+import type { Experiment } from '../types.js';
+
+const SOURCE = 'Su, Zhou, Feng, Zhang. Towards high performance low bitwidth training for deep neural networks. J. Semicond. 41(2), 2020';
+
+export const suRounding: Experiment = {
+  name: 'su-rounding',
+  title: 'Stochastic vs nearest rounding at 8 bits (Su et al. Table 1)',
+  source: `${SOURCE}, Table 1`,
+  claim:
+    'With 8-bit dynamic fixed point everywhere, stochastic rounding (SR) trains to higher accuracy than nearest rounding (NR): +1.88 points on AlexNet, +0.24 on ResNet-18 (ImageNet top-1).',
+  paper: [
+    {
+      title: 'Su et al. Table 1: top-1 accuracy (%), ImageNet',
+      columns: ['model', '8-bit SR', '8-bit NR', 'drop'],
+      rows: [
+        ['AlexNet', 54.34, 52.46, 1.88],
+        ['ResNet-18', 65.96, 65.72, 0.24],
+      ],
+    },
+  ],
+  setting: (s) => `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes dfp8-sr and dfp8-nr`,
+  runs: ({ scale }) => [scale.mnist, scale.resnet].flatMap((s) => ['dfp8-sr', 'dfp8-nr', 'fp32'].map((k) => runOf(s, k))),
+  analyse(runs, { scale }) {
+    const rows = [scale.mnist, scale.resnet].map((s) => {
+      const sr = accOf(runs, runOf(s, 'dfp8-sr'));
+      const nr = accOf(runs, runOf(s, 'dfp8-nr'));
+      const fp = accOf(runs, runOf(s, 'fp32'));
+      return { s, sr, nr, fp };
+    });
+    const table = {
+      title: 'Ours: final test accuracy (%)',
+      columns: ['model / data', '8-bit SR', '8-bit NR', 'drop (SR - NR)', 'fp32 (reference)', 'status SR / NR'],
+      rows: rows.map(({ s, sr, nr, fp }) => [`${s.model} / ${s.dataset}`, pct(sr.acc), pct(nr.acc), diff(sr.acc, nr.acc), pct(fp.acc), `${sr.status} / ${nr.status}`]),
+    };
+    const bars = barFigure(
+      rows.flatMap(({ s, sr, nr, fp }) => [
+        { model: s.model, scheme: 'dfp8-sr', acc: sr.acc },
+        { model: s.model, scheme: 'dfp8-nr', acc: nr.acc },
+        { model: s.model, scheme: 'fp32', acc: fp.acc },
+      ]),
+      { title: 'Final test accuracy', x: 'model', y: 'acc', series: 'scheme', yTitle: 'test accuracy', yFormat: '%' },
+    );
+    const curves = curvesFigure(runs, [['dfp8-sr', runOf(scale.mnist, 'dfp8-sr')], ['dfp8-nr', runOf(scale.mnist, 'dfp8-nr')], ['fp32', runOf(scale.mnist, 'fp32')]], 'LeNet-5 / MNIST: test accuracy per epoch');
+    const known = rows.filter((r) => r.sr.acc !== null && r.nr.acc !== null);
+    const wins = known.filter((r) => (r.sr.acc ?? 0) >= (r.nr.acc ?? 0));
+    const reproduced = known.length ? wins.length === known.length : null;
+    const text = known.length
+      ? `SR ${wins.length === known.length ? '>=' : 'is not >='} NR on ${wins.length}/${known.length} settings: ` +
+        known.map((r) => `${r.s.model} SR ${pct(r.sr.acc)}% vs NR ${pct(r.nr.acc)}%`).join('; ')
+      : 'no finished runs';
+    return { tables: [table], figures: [bars, curves], verdict: { reproduced, text } };
+  },
+};
+
+export const suResnet: Experiment = {
+  name: 'su-resnet20',
+  title: 'Full 8-bit vs float32 on ResNet-20 (Su et al. Table 2)',
+  source: `${SOURCE}, Table 2`,
+  claim: 'Fully 8-bit ResNet-20 on CIFAR-10 loses only 0.12 points of top-1 accuracy against float32 (92.24% vs 92.12%).',
+  paper: [
+    {
+      title: 'Su et al. Table 2: top-1 accuracy (%), CIFAR-10',
+      columns: ['model', 'full precision', '8-bit', 'drop'],
+      rows: [
+        ['ResNet-20', 92.24, 92.12, 0.12],
+        ['ResNet-56', 94.14, 93.75, 0.39],
+      ],
+    },
+  ],
+  setting: (s) => `ResNet-20 on shapes32 (a 10-class 32x32 RGB stand-in for CIFAR-10), ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; 8-bit = dfp8-sr`,
+  runs: ({ scale }) => ['fp32', 'dfp8-sr'].map((k) => runOf(scale.resnet, k)),
+  analyse(runs, { scale }) {
+    const fp = accOf(runs, runOf(scale.resnet, 'fp32'));
+    const q = accOf(runs, runOf(scale.resnet, 'dfp8-sr'));
+    const drop = fp.acc !== null && q.acc !== null ? fp.acc - q.acc : null;
+    const table = {
+      title: 'Ours: final test accuracy (%)',
+      columns: ['model', 'fp32', '8-bit (dfp8-sr)', 'drop', 'status'],
+      rows: [['ResNet-20 / shapes32', pct(fp.acc), pct(q.acc), pct(drop), `${fp.status} / ${q.status}`]],
+    };
+    const curves = curvesFigure(runs, [['fp32', runOf(scale.resnet, 'fp32')], ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')]], 'ResNet-20 / shapes32: test accuracy per epoch');
+    const loss = curvesFigure(runs, [['fp32', runOf(scale.resnet, 'fp32')], ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')]], 'ResNet-20 / shapes32: training loss per epoch', 'train_loss');
+    const reproduced = drop === null ? null : drop <= 0.02;
+    const text = drop === null ? 'runs missing' : `drop ${pct(drop)} points (fp32 ${pct(fp.acc)}%, 8-bit ${pct(q.acc)}%); reproduced means a drop of at most 2 points`;
+    return { tables: [table], figures: [curves, loss], verdict: { reproduced, text } };
+  },
+};

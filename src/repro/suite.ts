@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// `lowbit repro`: the papers' experiments as ordinary run folders under DIR/runs, their tables
+// as CSV and JSON under DIR/tables, and DIR/report.html. Re-running skips finished runs and
+// resumes interrupted ones from their checkpoints.
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { renderReport } from '../report/html.js';
+import { loadRun, type RunData } from '../report/run-data.js';
+import { toCsv } from '../report/tables.js';
+import type { Section } from '../report/types.js';
+import { costSection } from './cost-section.js';
+import { suResnet, suRounding } from './experiments/su.js';
+import { wageubnFig9, wageubnTable1, wageubnTable2 } from './experiments/wageubn.js';
+import { zhangTable1 } from './experiments/zhang.js';
+import { parkEq5, parkTable1 } from './experiments/park.js';
+import { runOne, slug, type RunOutcome } from './runs.js';
+import { scaleByName } from './scale.js';
+import type { Experiment, ExperimentContext, RunSpec } from './types.js';
+
+export const EXPERIMENTS: readonly Experiment[] = [
+  suRounding,
+  suResnet,
+  wageubnTable1,
+  wageubnTable2,
+  wageubnFig9,
+  zhangTable1,
+  parkTable1,
+  parkEq5,
+];
+
+export interface SuiteOptions {
+  out: string;
+  quick: boolean;
+  /** Experiment names (all when empty). */
+  only?: readonly string[];
+  log?(line: string): void;
+  shouldStop?(): boolean;
+  /** Build the report from what exists, without training. */
+  reportOnly?: boolean;
+}
+
+export interface SuiteResult {
+  readonly report: string;
+  readonly sections: readonly Section[];
+  readonly outcomes: ReadonlyMap<string, RunOutcome>;
+  readonly interrupted: boolean;
+}
+
+export function selectExperiments(only: readonly string[] | undefined): Experiment[] {
+  if (!only || only.length === 0) return [...EXPERIMENTS];
+  const names = EXPERIMENTS.map((e) => e.name);
+  const bad = only.filter((n) => !names.includes(n) && n !== 'cost');
+  if (bad.length) throw new Error(`unknown experiment ${bad.map((b) => `"${b}"`).join(', ')}: experiments are ${names.join(', ')}, cost`);
+  return EXPERIMENTS.filter((e) => only.includes(e.name));
+}
+
+export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
+  const log = o.log ?? (() => {});
+  const scale = scaleByName(o.quick ? 'quick' : 'full');
+  const exps = selectExperiments(o.only);
+  const out = resolve(o.out);
+  const schemeDir = join(out, 'schemes');
+  for (const d of [out, join(out, 'runs'), schemeDir, join(out, 'tables')]) mkdirSync(d, { recursive: true });
+  const ctx: ExperimentContext = { scale, schemePath: (name) => join(schemeDir, `${slug(name)}.json`) };
+  for (const e of exps) {
+    for (const s of e.schemes?.(scale) ?? []) writeFileSync(ctx.schemePath(s.name), JSON.stringify(s, null, 2) + '\n');
+  }
+  const specs = new Map<string, RunSpec>();
+  for (const e of exps) for (const r of e.runs(ctx)) specs.set(r.id, r);
+  const outcomes = new Map<string, RunOutcome>();
+  let interrupted = false;
+  if (!o.reportOnly) {
+    log(`lowbit repro (${scale.name}): ${exps.length} experiments, ${specs.size} runs -> ${out}`);
+    let i = 0;
+    for (const spec of specs.values()) {
+      i++;
+      const t0 = performance.now();
+      const dir = join(out, 'runs', spec.id);
+      const outcome = await runOne(spec, dir, { log, shouldStop: o.shouldStop });
+      outcomes.set(spec.id, outcome);
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      const acc = outcome === 'failed' ? '' : accLine(dir);
+      log(`[${i}/${specs.size}] ${spec.id}: ${outcome}${acc} (${secs} s)`);
+      if (outcome === 'interrupted') {
+        interrupted = true;
+        break;
+      }
+    }
+  }
+  const runs = new Map<string, RunData>();
+  for (const spec of specs.values()) {
+    const dir = join(out, 'runs', spec.id);
+    if (existsSync(join(dir, 'config.json'))) runs.set(spec.id, loadRun(dir));
+  }
+  const sections: Section[] = exps.map((e) => {
+    const a = e.analyse(runs, ctx);
+    return { id: e.name, title: e.title, source: e.source, claim: e.claim, paper: e.paper, setting: `${e.setting(scale)}. ${scale.label}.`, ...a };
+  });
+  if (!o.only?.length || o.only.includes('cost')) sections.push(await costSection(scale));
+  writeTables(join(out, 'tables'), sections);
+  const html = await renderReport({
+    title: 'lowbit: reproducing four low-bitwidth training papers',
+    subtitle: `${scale.label}. Generated ${new Date().toISOString().slice(0, 19)}Z by lowbit repro${o.quick ? ' --quick' : ''}.`,
+    sections,
+  });
+  const report = join(out, 'report.html');
+  writeFileSync(report, html);
+  return { report, sections, outcomes, interrupted };
+}
+
+function accLine(dir: string): string {
+  try {
+    const m = loadRun(dir, false).metrics.at(-1);
+    return m ? `, test_acc ${(m.test_acc * 100).toFixed(2)}%` : '';
+  } catch {
+    return '';
+  }
+}
+
+/** DIR/tables/<experiment>-<k>.csv per table, and all tables plus verdicts in results.json. */
+function writeTables(dir: string, sections: readonly Section[]): void {
+  const all = sections.map((s) => {
+    s.tables.forEach((t, k) => writeFileSync(join(dir, `${s.id}-${k + 1}.csv`), toCsv(t)));
+    return { id: s.id, title: s.title, verdict: s.verdict, tables: s.tables, paper: s.paper };
+  });
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(all, null, 2) + '\n');
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// An experiment of the repro suite: a named list of ordinary `train` runs plus how to turn
+// their run folders into the paper's table or figure, next to the paper's own numbers.
+
+import type { TrainConfigInput } from '../train/config.js';
+import type { SchemeInput } from '../schemes/schema.js';
+import type { RunData } from '../report/run-data.js';
+import type { Figure, Table, Verdict } from '../report/types.js';
+
+/** Sizes of one setting (a model on a dataset) at a given scale. */
+export interface Setting {
+  readonly model: string;
+  readonly dataset: string;
+  readonly epochs: number;
+  readonly limit?: number;
+  readonly testLimit?: number;
+  readonly batch: number;
+  readonly lr: number;
+}
+
+export interface Scale {
+  readonly name: 'quick' | 'full';
+  /** Shown on every section: how far this is from the paper's scale. */
+  readonly label: string;
+  /** LeNet-5 on MNIST. */
+  readonly mnist: Setting;
+  /** ResNet-20 on shapes32 (the CIFAR-10 analogue). */
+  readonly resnet: Setting;
+  /** MLP on gauss-N (N set per run). */
+  readonly gauss: Omit<Setting, 'dataset'>;
+  /** Classes N of the gauss-N sweep, and classifier widths tried. */
+  readonly gaussClasses: readonly number[];
+  readonly classifierBits: readonly number[];
+}
+
+export interface RunSpec {
+  /** Folder name under DIR/runs; identical configurations share one run. */
+  readonly id: string;
+  readonly config: TrainConfigInput & { scheme: string; model: string; dataset: string };
+}
+
+/** What an experiment's analysis returns; the runner adds title, paper and setting. */
+export interface Analysis {
+  readonly tables: Table[];
+  readonly figures: Figure[];
+  readonly verdict: Verdict;
+}
+
+export interface ExperimentContext {
+  readonly scale: Scale;
+  /** Path of a generated scheme file, by scheme name (see `schemes`). */
+  schemePath(name: string): string;
+}
+
+export interface Experiment {
+  readonly name: string;
+  readonly title: string;
+  readonly source: string;
+  readonly claim: string;
+  readonly paper: Table[];
+  /** Schemes this experiment builds as data (written to DIR/schemes/NAME.json). */
+  schemes?(scale: Scale): SchemeInput[];
+  runs(ctx: ExperimentContext): RunSpec[];
+  setting(scale: Scale): string;
+  analyse(runs: ReadonlyMap<string, RunData>, ctx: ExperimentContext): Analysis;
+}
