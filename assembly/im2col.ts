@@ -45,28 +45,44 @@ function im2colT<T>(g: usize, x: usize, col: usize): void {
           for (let oh = 0; oh < OH; oh++) {
             const ih = oh * sh - ph + kh;
             const q0 = col + (row + <usize>(n * OH + oh) * OW) * es;
+            // Segments of col are written in increasing address order and each is written
+            // whole (prefix zeros, copy, tail zeros), so 16-byte stores may run up to 15 bytes
+            // past a segment: the next write covers them. The caller leaves 16 spare bytes
+            // after col and after x (see IM2COL_SLACK in the wrapper).
             if (ih < 0 || ih >= H) {
-              memory.fill(q0, 0, <usize>OW * es);
+              zero16(q0, <usize>OW * es);
               continue;
             }
-            if (lo > 0) memory.fill(q0, 0, <usize>lo * es);
+            if (lo > 0) zero16(q0, <usize>lo * es);
             const xr = x + (xo + <usize>ih * W) * es;
-            if (sw == 1 && (hi - lo) * es >= 64) {
-              // Long runs: a bulk copy; short ones (small images) cost less as a loop.
-              memory.copy(
-                q0 + <usize>lo * es,
-                xr + <usize>(lo - pw + kw) * es,
-                <usize>(hi - lo) * es,
-              );
+            if (sw == 1) {
+              copy16(q0 + <usize>lo * es, xr + <usize>(lo - pw + kw) * es, <usize>(hi - lo) * es);
             } else {
               for (let ow = lo; ow < hi; ow++) {
                 store<T>(q0 + <usize>ow * es, load<T>(xr + <usize>(ow * sw - pw + kw) * es));
               }
             }
-            if (hi < OW) memory.fill(q0 + <usize>hi * es, 0, <usize>(OW - hi) * es);
+            if (hi < OW) zero16(q0 + <usize>hi * es, <usize>(OW - hi) * es);
           }
         }
       }
+}
+
+/** Zeroes [p, p + bytes) in 16-byte stores (may write up to 15 bytes past the end). */
+// @ts-ignore: decorator
+@inline
+function zero16(p: usize, bytes: usize): void {
+  const e = p + bytes;
+  const z = i32x4.splat(0);
+  for (; p < e; p += 16) v128.store(p, z);
+}
+
+/** Copies [s, s + bytes) to d in 16-byte steps (may read and write up to 15 bytes past). */
+// @ts-ignore: decorator
+@inline
+function copy16(d: usize, s: usize, bytes: usize): void {
+  const e = d + bytes;
+  for (; d < e; d += 16, s += 16) v128.store(d, v128.load(s));
 }
 
 function col2imT<T>(g: usize, col: usize, dx: usize): void {

@@ -2,7 +2,8 @@
 // 2-D convolution over NCHW as im2col + one batch-wide GEMM, with sites A, W, E, G.
 //   forward:  col (C*KH*KW, N*OH*OW) = im2col(x);  y' (OC, N*OH*OW) = W (OC, C*KH*KW) col
 //   backward: dW = e' col^T;  dcol = W^T e';  dx = col2im(dcol)
-// Only the low-bit input mantissas are saved; im2col is recomputed in backward.
+// Forward saves the im2col matrix (low-bit mantissas on the integer path) so backward does
+// not rebuild it; for LeNet-sized layers that is a few MB per step.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
@@ -11,7 +12,7 @@ import { defaultInit } from './init.js';
 import { bitsOfAcc, like, swapOuter } from './arrays.js';
 import { addBiasRows, biasAtExp, colSums } from './bias.js';
 import { allocAcc, intGemm, maxAbsMant } from '../ops/intgemm.js';
-import type { ConvGeom } from '../kernels/spec.js';
+import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
@@ -32,6 +33,8 @@ export class Conv2d extends Layer {
   private xq: Tensor | null = null;
   private wq: Tensor | null = null;
   private geom: ConvGeom | null = null;
+  /** im2col(x) of the training forward, (C*KH*KW, N*OH*OW), same storage as xq. */
+  private col: AnyArray | null = null;
 
   constructor(
     name: string,
@@ -64,8 +67,22 @@ export class Conv2d extends Layer {
     const K = this.kernelSize;
     const OH = Math.floor((H + 2 * this.padding - K) / this.stride) + 1;
     const OW = Math.floor((W + 2 * this.padding - K) / this.stride) + 1;
-    if (OH < 1 || OW < 1) throw new Error(`${this.name}: input ${H}x${W} is smaller than the kernel ${K}x${K}`);
-    return { N, C, H, W, KH: K, KW: K, strideH: this.stride, strideW: this.stride, padH: this.padding, padW: this.padding, OH, OW };
+    if (OH < 1 || OW < 1)
+      throw new Error(`${this.name}: input ${H}x${W} is smaller than the kernel ${K}x${K}`);
+    return {
+      N,
+      C,
+      H,
+      W,
+      KH: K,
+      KW: K,
+      strideH: this.stride,
+      strideW: this.stride,
+      padH: this.padding,
+      padW: this.padding,
+      OH,
+      OW,
+    };
   }
 
   outputShape(input: Shape): Shape {
@@ -91,9 +108,11 @@ export class Conv2d extends Layer {
     const gemm = { M: OC, N: Q, K: CKK };
     const outShape = [g.N, OC, g.OH, g.OW];
     if (xq.kind === 'fixed' && wq.kind === 'fixed') {
-      if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: input must be requantized at site A`);
+      if (xq.mant instanceof Float64Array)
+        throw new Error(`${this.name}: input must be requantized at site A`);
       const col = like(xq.mant, CKK * Q);
       k.im2col(g, xq.mant, col);
+      if (ctx.training) this.col = col;
       const exp = xq.exp + wq.exp;
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
       const acc = intGemm(k, gemm, wq.mant, col, b ? b.maxAbs : 0);
@@ -104,6 +123,7 @@ export class Conv2d extends Layer {
     const xv = dequantize(xq);
     const col = new Float32Array(CKK * Q);
     k.im2col(g, xv, col);
+    if (ctx.training) this.col = col;
     const acc = new Float32Array(OC * Q);
     k.gemm_f32(gemm, dequantize(wq), col, acc);
     const y = swapOuter(acc, OC, g.N, R);
@@ -131,20 +151,21 @@ export class Conv2d extends Layer {
     if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: bad saved input`);
       const e = swapOuter(eq.mant, g.N, OC, R); // (OC, N*OH*OW)
-      const col = like(xq.mant, CKK * Q);
-      k.im2col(g, xq.mant, col);
+      const col = this.savedCol(xq.mant, g, k);
       const aw = intGemm(k, gw, e, col);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       const dcol = intGemm(k, gc, wq.mant, e);
       // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator.
       const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
-      const dxm = allocAcc(overlap * maxAbsMant(k, dcol), xShape.reduce((a, b) => a * b, 1));
+      const dxm = allocAcc(
+        overlap * maxAbsMant(k, dcol),
+        xShape.reduce((a, b) => a * b, 1),
+      );
       k.col2im(g, dxm instanceof Float64Array ? Float64Array.from(dcol) : dcol, dxm);
       dx = fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm));
     } else {
       const e = swapOuter(dequantize(eq), g.N, OC, R);
-      const col = new Float32Array(CKK * Q);
-      k.im2col(g, dequantize(xq), col);
+      const col = this.savedCol(dequantize(xq), g, k);
       const dwv = new Float32Array(OC * CKK);
       k.gemm_f32(gw, e, col, dwv);
       dw = floatTensor(this.weight.shape, dwv);
@@ -159,9 +180,20 @@ export class Conv2d extends Layer {
     return dx;
   }
 
+  /** The forward's im2col matrix when it matches x's storage, else rebuilt from x. */
+  private savedCol<T extends AnyArray>(x: T, g: ConvGeom, k: Kernels): T {
+    const n = g.C * g.KH * g.KW * g.N * g.OH * g.OW;
+    const c = this.col;
+    if (c && c.constructor === x.constructor && c.length === n) return c as T;
+    const col = like(x, n);
+    k.im2col(g, x, col);
+    return col;
+  }
+
   override clearSaved(): void {
     this.xq = null;
     this.wq = null;
     this.geom = null;
+    this.col = null;
   }
 }

@@ -37,16 +37,29 @@ export function intGemm(
   b: MantArray,
   extra = 0,
 ): Int32Array | Float64Array {
-  const bound = g.K * maxAbsMant(k, a) * maxAbsMant(k, b) + extra;
+  // The storage type bounds |mantissa| (int8: 128, int16: 32768): when that bound already
+  // fits int32, the accumulator is int32 whatever the values, so the scans are skipped.
+  const typeBound = g.K * typeMax(a) * typeMax(b) + extra;
+  const bound =
+    typeBound <= INT32_LIMIT ? typeBound : g.K * maxAbsMant(k, a) * maxAbsMant(k, b) + extra;
   const c = allocAcc(bound, g.M * g.N);
   k.gemm_int(g, asInt(a), asInt(b), c);
   return c;
 }
 
+/** Largest |value| the storage type of `m` can hold. */
+function typeMax(m: MantArray): number {
+  if (m instanceof Int8Array) return 128;
+  if (m instanceof Int16Array) return 32768;
+  return Infinity;
+}
+
 /** Operands of a GEMM are narrow mantissas; a widened accumulator must be requantized first. */
 export function asInt(m: MantArray): IntArray {
   if (m instanceof Float64Array) {
-    throw new Error('a widened (float64) accumulator cannot be a GEMM operand: requantize it at a site first');
+    throw new Error(
+      'a widened (float64) accumulator cannot be a GEMM operand: requantize it at a site first',
+    );
   }
   return m;
 }

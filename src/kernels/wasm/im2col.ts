@@ -5,6 +5,9 @@
 import type { AnyArray, ConvGeom } from '../spec.js';
 import type { WasmContext } from './context.js';
 
+/** Spare bytes the im2col kernel may write past col (its 16-byte stores). */
+const IM2COL_SLACK = 16;
+
 function geomWords(g: ConvGeom): number[] {
   const w = [g.N, g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.OH, g.OW];
   for (const v of w) {
@@ -50,7 +53,9 @@ export function im2colWasm<T extends AnyArray>(ctx: WasmContext, g: ConvGeom, x:
   const pg = putGeom(ctx, g);
   const es = x.BYTES_PER_ELEMENT;
   const px = ar.copyIn(x, nx);
-  const pc = ar.alloc(ncol * es);
+  // The kernel's 16-byte copies may touch up to 15 bytes past col (and read past x, which
+  // col follows).
+  const pc = ar.alloc(ncol * es + IM2COL_SLACK);
   const fn =
     es === 1 ? 'im2col_x8' : es === 2 ? 'im2col_x16' : es === 4 ? 'im2col_x32' : 'im2col_x64';
   ctx.ex[fn](pg, px, pc);
