@@ -8,7 +8,9 @@ import { renderReport } from '../report/html.js';
 
 export function reportCommand(print: (s: string) => void): Command {
   return new Command('report')
-    .description('build a self-contained HTML report comparing run folders (curves, telemetry, distributions)')
+    .description(
+      'build a self-contained HTML report comparing run folders (curves, telemetry, distributions)',
+    )
     .argument('<dirs...>', 'run folders, or folders holding run folders')
     .option('--out <file>', 'HTML file to write', 'report.html')
     .action(async (dirs: string[], f: { out: string }) => {

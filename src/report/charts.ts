@@ -43,7 +43,13 @@ export function lineFigure(rows: Row[], o: LineOptions): Figure {
     mark: { type: 'line', point: o.points ?? rows.length < 60, interpolate: 'linear' },
     encoding: {
       x: { field: o.x, type: 'quantitative', title: o.xTitle ?? o.x },
-      y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y, scale: { zero: false }, axis: { format: o.yFormat ?? '' } },
+      y: {
+        field: o.y,
+        type: 'quantitative',
+        title: o.yTitle ?? o.y,
+        scale: { zero: false },
+        axis: { format: o.yFormat ?? '' },
+      },
       color: { field: o.series, type: 'nominal', title: o.series },
     },
   };
@@ -72,7 +78,13 @@ export function barFigure(rows: Row[], o: BarOptions): Figure {
     mark: { type: 'bar', tooltip: true },
     encoding: {
       x: { field: o.x, type: 'nominal', title: o.x, sort: null, axis: { labelAngle: -30 } },
-      y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y, axis: { format: o.yFormat ?? '' }, ...(o.stack ? {} : { stack: null }) },
+      y: {
+        field: o.y,
+        type: 'quantitative',
+        title: o.yTitle ?? o.y,
+        axis: { format: o.yFormat ?? '' },
+        ...(o.stack ? {} : { stack: null }),
+      },
       ...(o.series
         ? {
             color: { field: o.series, type: 'nominal', title: o.series },
@@ -88,7 +100,11 @@ export function barFigure(rows: Row[], o: BarOptions): Figure {
  * Log2 histograms (share of values per octave), one stepped line per series, as in the papers'
  * distribution figures; zeros are drawn at the left end as their own bar-like step.
  */
-export function log2HistFigure(rows: { bin: number; share: number; series: string }[], title: string, caption?: string): Figure {
+export function log2HistFigure(
+  rows: { bin: number; share: number; series: string }[],
+  title: string,
+  caption?: string,
+): Figure {
   const spec: TopLevelSpec = {
     width: WIDTH,
     height: HEIGHT,

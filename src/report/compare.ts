@@ -13,7 +13,10 @@ import type { Figure, Report, Section, Table } from './types.js';
 export function findRunDirs(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    if (!existsSync(p)) throw new Error(`${p} does not exist: give run folders (with config.json) or folders holding them`);
+    if (!existsSync(p))
+      throw new Error(
+        `${p} does not exist: give run folders (with config.json) or folders holding them`,
+      );
     if (existsSync(join(p, 'config.json'))) out.push(p);
     else {
       const kids = readdirSync(p)
@@ -31,12 +34,31 @@ const pct = (x: number | null): number | null => (x === null ? null : Math.round
 function summaryTable(runs: readonly RunData[]): Table {
   return {
     title: 'Runs',
-    columns: ['run', 'model', 'dataset', 'scheme', 'epochs', 'final test acc (%)', 'best test acc (%)', 'final loss', 'samples/s', 'status'],
+    columns: [
+      'run',
+      'model',
+      'dataset',
+      'scheme',
+      'epochs',
+      'final test acc (%)',
+      'best test acc (%)',
+      'final loss',
+      'samples/s',
+      'status',
+    ],
     rows: runs.map((r) => {
       const m = r.metrics.at(-1);
       return [
-        r.id, r.config.model, r.config.dataset, r.scheme, `${r.metrics.length}/${r.config.epochs}`, pct(finalAcc(r)), pct(bestAcc(r)),
-        m ? Math.round(m.train_loss * 10000) / 10000 : null, m ? Math.round(m.samples_per_s) : null, r.error ? `error: ${r.error}` : r.complete ? 'complete' : 'partial',
+        r.id,
+        r.config.model,
+        r.config.dataset,
+        r.scheme,
+        `${r.metrics.length}/${r.config.epochs}`,
+        pct(finalAcc(r)),
+        pct(bestAcc(r)),
+        m ? Math.round(m.train_loss * 10000) / 10000 : null,
+        m ? Math.round(m.samples_per_s) : null,
+        r.error ? `error: ${r.error}` : r.complete ? 'complete' : 'partial',
       ];
     }),
   };
@@ -50,9 +72,34 @@ function telemetrySection(r: RunData, idx: number): Section | null {
     const rows = r.timeline.filter((t) => t.site === site);
     if (!rows.length) continue;
     if (rows.some((t) => t.bits_mean < 32)) {
-      figures.push(lineFigure(rows.map((t) => ({ step: t.step ?? 0, bits: t.bits_mean, layer: t.layer })), { title: `${site}: bit-width per layer`, x: 'step', y: 'bits', series: 'layer', xTitle: 'step', yTitle: 'mean bits' }));
+      figures.push(
+        lineFigure(
+          rows.map((t) => ({ step: t.step ?? 0, bits: t.bits_mean, layer: t.layer })),
+          {
+            title: `${site}: bit-width per layer`,
+            x: 'step',
+            y: 'bits',
+            series: 'layer',
+            xTitle: 'step',
+            yTitle: 'mean bits',
+          },
+        ),
+      );
       const ex = rows.filter((t) => t.exp_mean !== null);
-      if (ex.length) figures.push(lineFigure(ex.map((t) => ({ step: t.step ?? 0, exp: t.exp_mean, layer: t.layer })), { title: `${site}: exponent per layer`, x: 'step', y: 'exp', series: 'layer', xTitle: 'step', yTitle: 'mean exponent' }));
+      if (ex.length)
+        figures.push(
+          lineFigure(
+            ex.map((t) => ({ step: t.step ?? 0, exp: t.exp_mean, layer: t.layer })),
+            {
+              title: `${site}: exponent per layer`,
+              x: 'step',
+              y: 'exp',
+              series: 'layer',
+              xTitle: 'step',
+              yTitle: 'mean exponent',
+            },
+          ),
+        );
     }
   }
   const lastEpoch = Math.max(0, ...r.telemetry.map((t) => t.epoch));
@@ -65,7 +112,14 @@ function telemetrySection(r: RunData, idx: number): Section | null {
           { site: `${t.layer}.${t.site}`, rate: t.saturation_rate, kind: 'saturated' },
           { site: `${t.layer}.${t.site}`, rate: t.underflow_rate, kind: 'underflow' },
         ]),
-        { title: `Saturation and underflow rates, epoch ${lastEpoch}`, x: 'site', y: 'rate', series: 'kind', yTitle: 'share of values', yFormat: '%' },
+        {
+          title: `Saturation and underflow rates, epoch ${lastEpoch}`,
+          x: 'site',
+          y: 'rate',
+          series: 'kind',
+          yTitle: 'share of values',
+          yFormat: '%',
+        },
       ),
     );
   }
@@ -77,17 +131,41 @@ function telemetrySection(r: RunData, idx: number): Section | null {
     const rows = (['input', 'output'] as const).flatMap((k) => {
       const hh = h[k];
       const n = hh.counts.reduce((a, b) => a + b, 0) + hh.zeros;
-      return hh.counts.map((c, i) => ({ bin: hh.lo + i, share: c / Math.max(1, n), series: k === 'input' ? 'before quantization' : 'after' }));
+      return hh.counts.map((c, i) => ({
+        bin: hh.lo + i,
+        share: c / Math.max(1, n),
+        series: k === 'input' ? 'before quantization' : 'after',
+      }));
     });
-    figures.push(log2HistFigure(rows, `${site} of ${h.layer}: distribution at step ${h.step}`, `${h.bits}-bit; zeros after: ${h.output.zeros} of ${h.output.zeros + h.output.counts.reduce((a, b) => a + b, 0)}`));
+    figures.push(
+      log2HistFigure(
+        rows,
+        `${site} of ${h.layer}: distribution at step ${h.step}`,
+        `${h.bits}-bit; zeros after: ${h.output.zeros} of ${h.output.zeros + h.output.counts.reduce((a, b) => a + b, 0)}`,
+      ),
+    );
   }
   const table: Table = {
     title: `Per-site telemetry, epoch ${lastEpoch}`,
-    columns: ['layer', 'site', 'bits (min-max)', 'exp (min-max)', 'saturated (%)', 'underflow (%)', 'QEM Diff', 'adjustments'],
+    columns: [
+      'layer',
+      'site',
+      'bits (min-max)',
+      'exp (min-max)',
+      'saturated (%)',
+      'underflow (%)',
+      'QEM Diff',
+      'adjustments',
+    ],
     rows: last.map((t) => [
-      t.layer, t.site, t.bits_min === t.bits_max ? String(t.bits_min) : `${t.bits_min}-${t.bits_max}`,
-      t.exp_min === null ? null : `${t.exp_min}..${t.exp_max}`, pct(t.saturation_rate), pct(t.underflow_rate),
-      t.qem_diff === null || t.qem_diff === undefined ? null : Math.round(t.qem_diff * 1e4) / 1e4, t.adjustments ?? 0,
+      t.layer,
+      t.site,
+      t.bits_min === t.bits_max ? String(t.bits_min) : `${t.bits_min}-${t.bits_max}`,
+      t.exp_min === null ? null : `${t.exp_min}..${t.exp_max}`,
+      pct(t.saturation_rate),
+      pct(t.underflow_rate),
+      t.qem_diff === null || t.qem_diff === undefined ? null : Math.round(t.qem_diff * 1e4) / 1e4,
+      t.adjustments ?? 0,
     ]),
   };
   return {
@@ -107,8 +185,18 @@ export function compareReport(dirs: readonly string[]): Report {
   const runs = findRunDirs(dirs).map((d) => loadRun(d));
   const curves = (metric: 'test_acc' | 'train_loss'): Figure =>
     lineFigure(
-      runs.flatMap((r) => r.metrics.map((m) => ({ epoch: m.epoch, value: m[metric], run: `${r.id}` }))),
-      { title: metric === 'test_acc' ? 'Test accuracy per epoch' : 'Training loss per epoch', x: 'epoch', y: 'value', series: 'run', yTitle: metric, yFormat: metric === 'test_acc' ? '%' : '', points: true },
+      runs.flatMap((r) =>
+        r.metrics.map((m) => ({ epoch: m.epoch, value: m[metric], run: `${r.id}` })),
+      ),
+      {
+        title: metric === 'test_acc' ? 'Test accuracy per epoch' : 'Training loss per epoch',
+        x: 'epoch',
+        y: 'value',
+        series: 'run',
+        yTitle: metric,
+        yFormat: metric === 'test_acc' ? '%' : '',
+        points: true,
+      },
     );
   const overview: Section = {
     id: 'overview',
@@ -122,5 +210,9 @@ export function compareReport(dirs: readonly string[]): Report {
     setting: 'as configured in each run folder (config.json)',
   };
   const tel = runs.map(telemetrySection).filter((s): s is Section => s !== null);
-  return { title: 'lowbit run comparison', subtitle: `${runs.length} run folders`, sections: [overview, ...tel] };
+  return {
+    title: 'lowbit run comparison',
+    subtitle: `${runs.length} run folders`,
+    sections: [overview, ...tel],
+  };
 }

@@ -30,7 +30,8 @@ async function figureHtml(f: Figure): Promise<string> {
 function verdictHtml(s: Section): string {
   const v = s.verdict;
   const cls = v.reproduced === null ? 'na' : v.reproduced ? 'yes' : 'no';
-  const word = v.reproduced === null ? 'Not judged' : v.reproduced ? 'Reproduced' : 'Not reproduced';
+  const word =
+    v.reproduced === null ? 'Not judged' : v.reproduced ? 'Reproduced' : 'Not reproduced';
   return `<div class="verdict ${cls}"><b>${word}.</b> ${escapeHtml(v.text)}</div>`;
 }
 

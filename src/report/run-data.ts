@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readConfig, readMetrics, TELEMETRY_FILE, type EpochMetrics } from '../train/run-folder.js';
 import type { TrainConfig } from '../train/config.js';
-import { HISTOGRAM_FILE, TIMELINE_FILE, type HistogramRow, type SiteSummary } from '../train/telemetry.js';
+import {
+  HISTOGRAM_FILE,
+  TIMELINE_FILE,
+  type HistogramRow,
+  type SiteSummary,
+} from '../train/telemetry.js';
 
 /** Written by `lowbit repro` next to a run that stopped with an error (e.g. divergence). */
 export const ERROR_FILE = 'error.txt';
@@ -35,14 +40,18 @@ function readJsonl<T>(path: string): T[] {
       try {
         return JSON.parse(l) as T;
       } catch (e) {
-        throw new Error(`${path}, line ${i + 1}: not valid JSON (${(e as Error).message})`, { cause: e });
+        throw new Error(`${path}, line ${i + 1}: not valid JSON (${(e as Error).message})`, {
+          cause: e,
+        });
       }
     });
 }
 
 function schemeName(dir: string, fallback: string): string {
   try {
-    const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { resolvedScheme?: { name?: unknown } };
+    const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
+      resolvedScheme?: { name?: unknown };
+    };
     const n = raw.resolvedScheme?.name;
     return typeof n === 'string' ? n : fallback;
   } catch {

@@ -19,11 +19,18 @@ export function runFor(runs: ReadonlyMap<string, RunData>, spec: RunSpec): RunDa
 }
 
 /** Final test accuracy of a spec's run, and a status note when it did not finish. */
-export function accOf(runs: ReadonlyMap<string, RunData>, spec: RunSpec): { acc: number | null; status: string } {
+export function accOf(
+  runs: ReadonlyMap<string, RunData>,
+  spec: RunSpec,
+): { acc: number | null; status: string } {
   const r = runs.get(spec.id);
   if (!r) return { acc: null, status: 'not run' };
-  if (r.error) return { acc: finalAcc(r), status: r.error.includes('diverged') ? 'diverged' : 'failed' };
-  return { acc: finalAcc(r), status: r.complete ? 'ok' : `${r.metrics.length}/${r.config.epochs} epochs` };
+  if (r.error)
+    return { acc: finalAcc(r), status: r.error.includes('diverged') ? 'diverged' : 'failed' };
+  return {
+    acc: finalAcc(r),
+    status: r.complete ? 'ok' : `${r.metrics.length}/${r.config.epochs} epochs`,
+  };
 }
 
 /** Test accuracy per epoch, one line per labelled run. */
@@ -34,7 +41,11 @@ export function curvesFigure(
   metric: 'test_acc' | 'train_loss' = 'test_acc',
 ): Figure {
   const rows = labelled.flatMap(([label, spec]) =>
-    (runs.get(spec.id)?.metrics ?? []).map((m) => ({ epoch: m.epoch, value: m[metric], run: label })),
+    (runs.get(spec.id)?.metrics ?? []).map((m) => ({
+      epoch: m.epoch,
+      value: m[metric],
+      run: label,
+    })),
   );
   return lineFigure(rows, {
     title,
@@ -50,7 +61,9 @@ export function curvesFigure(
 
 /** Timeline rows of one site (all layers), in step order. */
 export function timelineOf(r: RunData | undefined, site: string): SiteSummary[] {
-  return (r?.timeline ?? []).filter((t) => t.site === site).sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+  return (r?.timeline ?? [])
+    .filter((t) => t.site === site)
+    .sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
 }
 
 /** Histogram snapshots of one site, all layers and steps. */

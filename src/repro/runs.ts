@@ -36,7 +36,8 @@ export async function runOne(spec: RunSpec, dir: string, hooks: RunHooks): Promi
   const resume = existsSync(join(dir, CHECKPOINT_FILE));
   if (!resume) {
     // Killed before its first checkpoint: start again from nothing.
-    for (const f of [METRICS_FILE, TELEMETRY_FILE, TIMELINE_FILE, HISTOGRAM_FILE]) rmSync(join(dir, f), { force: true });
+    for (const f of [METRICS_FILE, TELEMETRY_FILE, TIMELINE_FILE, HISTOGRAM_FILE])
+      rmSync(join(dir, f), { force: true });
   }
   try {
     const r = await train(cfg, dir, { log: () => {}, shouldStop: hooks.shouldStop }, resume);

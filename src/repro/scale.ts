@@ -8,10 +8,27 @@ import type { RunSpec, Scale, Setting } from './types.js';
 
 export const QUICK: Scale = {
   name: 'quick',
-  label: 'QUICK RUN: a few hundred to a few thousand samples, 1-2 epochs; accuracies are not converged',
-  mnist: { model: 'lenet5', dataset: 'mnist', epochs: 2, limit: 4000, testLimit: 1000, batch: 32, lr: 0.05 },
-  resnet: { model: 'resnet20', dataset: 'shapes32', epochs: 1, limit: 384, testLimit: 256, batch: 32, lr: 0.05 },
-  gauss: { model: 'mlp', epochs: 2, batch: 32, lr: 0.05 },
+  label:
+    'QUICK RUN: a few hundred to a few thousand samples, 1-2 epochs; accuracies are not converged',
+  mnist: {
+    model: 'lenet5',
+    dataset: 'mnist',
+    epochs: 2,
+    limit: 4000,
+    testLimit: 1000,
+    batch: 32,
+    lr: 0.05,
+  },
+  resnet: {
+    model: 'resnet20',
+    dataset: 'shapes32',
+    epochs: 1,
+    limit: 128,
+    testLimit: 128,
+    batch: 32,
+    lr: 0.05,
+  },
+  gauss: { model: 'mlp', epochs: 1, batch: 32, lr: 0.05 },
   gaussClasses: [10, 100, 1000],
   classifierBits: [4, 6, 8, 10, 12, 16],
 };
@@ -34,7 +51,12 @@ export function scaleByName(name: 'quick' | 'full'): Scale {
  * A run of `scheme` in `setting`. Every suite run records telemetry (sampled, cheap), so any
  * experiment can draw distributions from any run and identical runs are shared.
  */
-export function runOf(setting: Setting, scheme: string, schemeRef = scheme, dataset = setting.dataset): RunSpec {
+export function runOf(
+  setting: Setting,
+  scheme: string,
+  schemeRef = scheme,
+  dataset = setting.dataset,
+): RunSpec {
   const { model, epochs, limit, testLimit, batch, lr } = setting;
   const config = {
     model,
@@ -48,6 +70,8 @@ export function runOf(setting: Setting, scheme: string, schemeRef = scheme, data
     ...(limit !== undefined ? { limit } : {}),
     ...(testLimit !== undefined ? { testLimit } : {}),
   };
-  const id = slug([model, dataset, scheme, `e${epochs}`, `n${limit ?? 'all'}`, `b${batch}`, `lr${lr}`].join('-'));
+  const id = slug(
+    [model, dataset, scheme, `e${epochs}`, `n${limit ?? 'all'}`, `b${batch}`, `lr${lr}`].join('-'),
+  );
   return { id, config };
 }

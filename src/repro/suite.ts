@@ -16,7 +16,7 @@ import { zhangTable1 } from './experiments/zhang.js';
 import { parkEq5, parkTable1 } from './experiments/park.js';
 import { runOne, slug, type RunOutcome } from './runs.js';
 import { scaleByName } from './scale.js';
-import type { Experiment, ExperimentContext, RunSpec } from './types.js';
+import type { Experiment, ExperimentContext, RunSpec, Scale } from './types.js';
 
 export const EXPERIMENTS: readonly Experiment[] = [
   suRounding,
@@ -38,6 +38,8 @@ export interface SuiteOptions {
   shouldStop?(): boolean;
   /** Build the report from what exists, without training. */
   reportOnly?: boolean;
+  /** Sizes other than the built-in quick/full (tests use a tiny one). */
+  scale?: Scale;
 }
 
 export interface SuiteResult {
@@ -51,20 +53,28 @@ export function selectExperiments(only: readonly string[] | undefined): Experime
   if (!only || only.length === 0) return [...EXPERIMENTS];
   const names = EXPERIMENTS.map((e) => e.name);
   const bad = only.filter((n) => !names.includes(n) && n !== 'cost');
-  if (bad.length) throw new Error(`unknown experiment ${bad.map((b) => `"${b}"`).join(', ')}: experiments are ${names.join(', ')}, cost`);
+  if (bad.length)
+    throw new Error(
+      `unknown experiment ${bad.map((b) => `"${b}"`).join(', ')}: experiments are ${names.join(', ')}, cost`,
+    );
   return EXPERIMENTS.filter((e) => only.includes(e.name));
 }
 
 export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const log = o.log ?? (() => {});
-  const scale = scaleByName(o.quick ? 'quick' : 'full');
+  const scale = o.scale ?? scaleByName(o.quick ? 'quick' : 'full');
   const exps = selectExperiments(o.only);
   const out = resolve(o.out);
   const schemeDir = join(out, 'schemes');
-  for (const d of [out, join(out, 'runs'), schemeDir, join(out, 'tables')]) mkdirSync(d, { recursive: true });
-  const ctx: ExperimentContext = { scale, schemePath: (name) => join(schemeDir, `${slug(name)}.json`) };
+  for (const d of [out, join(out, 'runs'), schemeDir, join(out, 'tables')])
+    mkdirSync(d, { recursive: true });
+  const ctx: ExperimentContext = {
+    scale,
+    schemePath: (name) => join(schemeDir, `${slug(name)}.json`),
+  };
   for (const e of exps) {
-    for (const s of e.schemes?.(scale) ?? []) writeFileSync(ctx.schemePath(s.name), JSON.stringify(s, null, 2) + '\n');
+    for (const s of e.schemes?.(scale) ?? [])
+      writeFileSync(ctx.schemePath(s.name), JSON.stringify(s, null, 2) + '\n');
   }
   const specs = new Map<string, RunSpec>();
   for (const e of exps) for (const r of e.runs(ctx)) specs.set(r.id, r);
@@ -95,7 +105,15 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   }
   const sections: Section[] = exps.map((e) => {
     const a = e.analyse(runs, ctx);
-    return { id: e.name, title: e.title, source: e.source, claim: e.claim, paper: e.paper, setting: `${e.setting(scale)}. ${scale.label}.`, ...a };
+    return {
+      id: e.name,
+      title: e.title,
+      source: e.source,
+      claim: e.claim,
+      paper: e.paper,
+      setting: `${e.setting(scale)}. ${scale.label}.`,
+      ...a,
+    };
   });
   if (!o.only?.length || o.only.includes('cost')) sections.push(await costSection(scale));
   writeTables(join(out, 'tables'), sections);

@@ -39,8 +39,21 @@ interface Acc {
 
 function emptyAcc(): Acc {
   return {
-    calls: 0, count: 0, saturated: 0, underflow: 0, expSum: 0, expCalls: 0, expMin: Infinity, expMax: -Infinity,
-    bitsSum: 0, bitsMin: Infinity, bitsMax: -Infinity, diffSum: 0, diffCalls: 0, adjustments: 0, byBits: {},
+    calls: 0,
+    count: 0,
+    saturated: 0,
+    underflow: 0,
+    expSum: 0,
+    expCalls: 0,
+    expMin: Infinity,
+    expMax: -Infinity,
+    bitsSum: 0,
+    bitsMin: Infinity,
+    bitsMax: -Infinity,
+    diffSum: 0,
+    diffCalls: 0,
+    adjustments: 0,
+    byBits: {},
   };
 }
 
@@ -155,11 +168,16 @@ export function log2Histogram(t: Tensor): Log2Hist {
     const s = 2 ** t.exp;
     for (let i = 0; i < t.mant.length; i++) add(t.mant[i] * s);
   }
-  let first = full.findIndex((c) => c > 0);
+  const first = full.findIndex((c) => c > 0);
   if (first < 0) return { lo: 0, counts: [], zeros, max };
   let last = full.length - 1;
   while (full[last] === 0) last--;
-  return { lo: first + HIST_MIN_BIN, counts: Array.from(full.subarray(first, last + 1)), zeros, max };
+  return {
+    lo: first + HIST_MIN_BIN,
+    counts: Array.from(full.subarray(first, last + 1)),
+    zeros,
+    max,
+  };
 }
 
 /**
@@ -234,8 +252,14 @@ export class RunTelemetry implements TelemetrySink {
       return;
     }
     const row: HistogramRow = {
-      epoch: this.epoch, step: this.step, layer: r.layer, site: r.site, bits: r.bits,
-      exp: Number.isFinite(r.exp) ? r.exp : null, input: hin, output: hout,
+      epoch: this.epoch,
+      step: this.step,
+      layer: r.layer,
+      site: r.site,
+      bits: r.bits,
+      exp: Number.isFinite(r.exp) ? r.exp : null,
+      input: hin,
+      output: hout,
     };
     this.histAt.set(key, row);
     this.hists.push(row);
@@ -271,7 +295,6 @@ export class RunTelemetry implements TelemetrySink {
     this.timeline = [];
     this.hists = [];
   }
-
 }
 
 function mergeHist(into: Log2Hist, h: Log2Hist): void {

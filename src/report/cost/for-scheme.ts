@@ -23,12 +23,24 @@ export function costForScheme(
   const spec = loadScheme(scheme);
   const m = buildModel(model, inputShape, classes, makeRng(1));
   bindScheme(m, spec, 1);
-  const opt: OptimizerShape = { kind: spec.optimizer.wageubn ? 'wageubn' : optimizer, momentum, lazy: spec.optimizer.lazy ?? false };
+  const opt: OptimizerShape = {
+    kind: spec.optimizer.wageubn ? 'wageubn' : optimizer,
+    momentum,
+    lazy: spec.optimizer.lazy ?? false,
+  };
   const layers = siteLayers(m);
   const bits = (p: { layer: string }, site: string): number | null => {
     const i = layers.findIndex((l) => l.name === p.layer);
     if (i < 0) return null;
-    const q = makeSiteQuantizer(spec, p.layer, i, layers.length, site, p.layer, outFeaturesOf(layers[i]));
+    const q = makeSiteQuantizer(
+      spec,
+      p.layer,
+      i,
+      layers.length,
+      site,
+      p.layer,
+      outFeaturesOf(layers[i]),
+    );
     return q.description.startsWith('float32') ? null : q.bits();
   };
   return costModel(m, inputShape, batch, opt, table, bits);

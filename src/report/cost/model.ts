@@ -38,6 +38,8 @@ export interface MemoryBreakdown {
   optimizer: number;
   activations: number;
   gradients: number;
+  /** Scratch buffers a layer keeps between steps (Conv2d's im2col matrix); not saved state. */
+  workspace: number;
 }
 
 export interface CostReport {
@@ -119,8 +121,20 @@ export function costModel(
   paramSiteBits: ParamSiteBits = () => null,
 ): CostReport {
   const macs: MacCount[] = [];
-  const stored: MemoryBreakdown = { weights: 0, optimizer: 0, activations: 0, gradients: 0 };
-  const nominal: MemoryBreakdown = { weights: 0, optimizer: 0, activations: 0, gradients: 0 };
+  const stored: MemoryBreakdown = {
+    weights: 0,
+    optimizer: 0,
+    activations: 0,
+    gradients: 0,
+    workspace: 0,
+  };
+  const nominal: MemoryBreakdown = {
+    weights: 0,
+    optimizer: 0,
+    activations: 0,
+    gradients: 0,
+    workspace: 0,
+  };
   const notes: string[] = [];
   const B = batch;
   for (const { layer: l, input: s, output: o } of traceShapes(model, input)) {
@@ -135,13 +149,29 @@ export function costModel(
         // Per output value: one dot product of length fan-in = weight size / output channels.
         const outCh = o[0];
         const count = B * prod(o) * (wSize / outCh);
-        const pair = (x: number, xf: boolean, y: number, yf: boolean) => (xf || yf ? 'fp32 x fp32' : `${operandName(Math.max(x, y), false)} x ${operandName(Math.max(x, y), false)}`);
+        const pair = (x: number, xf: boolean, y: number, yf: boolean) =>
+          xf || yf
+            ? 'fp32 x fp32'
+            : `${operandName(Math.max(x, y), false)} x ${operandName(Math.max(x, y), false)}`;
         macs.push({ pass: 'forward', layer: l.name, operands: pair(ab, af, wb, wf), macs: count });
-        macs.push({ pass: 'backward dx', layer: l.name, operands: pair(eb, ef, wb, wf), macs: count });
-        macs.push({ pass: 'backward dw', layer: l.name, operands: pair(eb, ef, ab, af), macs: count });
+        macs.push({
+          pass: 'backward dx',
+          layer: l.name,
+          operands: pair(eb, ef, wb, wf),
+          macs: count,
+        });
+        macs.push({
+          pass: 'backward dw',
+          layer: l.name,
+          operands: pair(eb, ef, ab, af),
+          macs: count,
+        });
         // Saved for backward: the A-site output, and a quantized copy of W when W is fixed.
         stored.activations += n * storageBytes(ab, af) + (wf ? 0 : wSize * storageBytes(wb, false));
         nominal.activations += (n * (af ? 32 : ab)) / 8;
+        // Conv2d keeps its im2col matrix (B*OH*OW, C*KH*KW) at the A site's storage type.
+        if (l.kind === 'conv2d')
+          stored.workspace += B * prod(o.slice(1)) * (wSize / outCh) * storageBytes(ab, af);
         break;
       }
       case 'relu':
@@ -149,8 +179,9 @@ export function costModel(
         nominal.activations += n / 8; // one bit per value
         break;
       case 'maxpool2d':
-        stored.activations += B * prod(o) * 4; // Int32Array argmax
-        nominal.activations += B * prod(o) * Math.ceil(Math.log2(Math.max(2, prod(s) / prod(o) + 1))) / 8;
+        stored.activations += B * prod(o); // Uint8Array: argmax index within the window
+        nominal.activations +=
+          (B * prod(o) * Math.ceil(Math.log2(Math.max(2, prod(s) / prod(o))))) / 8;
         break;
       case 'batchnorm2d':
       case 'batchnorm1d':
@@ -180,10 +211,16 @@ export function costModel(
     const m = opt.kind === 'wageubn' ? 16 : (paramSiteBits(p, 'M') ?? 32);
     const acc = opt.lazy ? (paramSiteBits(p, 'ACC') ?? 32) : 0;
     const u = opt.kind === 'wageubn' ? 16 : (paramSiteBits(p, 'U') ?? 32);
-    const other = Math.max(0, slots - (opt.momentum || opt.kind !== 'sgd' ? 1 : 0) - (opt.lazy ? 1 : 0) - 1);
-    nominal.optimizer += (p.size * ((opt.momentum || opt.kind !== 'sgd' ? m : 0) + acc + u + other * m)) / 8;
+    const other = Math.max(
+      0,
+      slots - (opt.momentum || opt.kind !== 'sgd' ? 1 : 0) - (opt.lazy ? 1 : 0) - 1,
+    );
+    nominal.optimizer +=
+      (p.size * ((opt.momentum || opt.kind !== 'sgd' ? m : 0) + acc + u + other * m)) / 8;
   }
-  notes.push('nominal optimizer state is counted as stored (float32), WU widths apply to weights only when the scheme sets WU on the layer');
+  notes.push(
+    'nominal optimizer state is counted as stored (float32), WU widths apply to weights only when the scheme sets WU on the layer',
+  );
   const macsByOperands: Record<string, number> = {};
   for (const m of macs) macsByOperands[m.operands] = (macsByOperands[m.operands] ?? 0) + m.macs;
   const macArea: Record<string, number> = {};
@@ -195,7 +232,8 @@ export function costModel(
   }
   // DRAM traffic per step: weights read twice (forward, backward), saved activations written
   // and read once, gradients written and read, optimizer state read and written.
-  const moved = 2 * nominal.weights + 2 * nominal.activations + 2 * nominal.gradients + 2 * nominal.optimizer;
+  const moved =
+    2 * nominal.weights + 2 * nominal.activations + 2 * nominal.gradients + 2 * nominal.optimizer;
   const memPj = moved * table.dramPjPerByte;
   return {
     batch,
@@ -212,7 +250,8 @@ export function costModel(
 
 /** One MAC: a multiply at the operand width plus an int32 (or fp32) accumulate. */
 function macEntry(operands: string, t: OpTable): { pj: number; um2: number } {
-  if (operands.startsWith('fp32')) return { pj: t.fp32Mul.pj + t.fp32Add.pj, um2: t.fp32Mul.um2 + t.fp32Add.um2 };
+  if (operands.startsWith('fp32'))
+    return { pj: t.fp32Mul.pj + t.fp32Add.pj, um2: t.fp32Mul.um2 + t.fp32Add.um2 };
   const bits = Number(/^int(\d+)/.exec(operands)?.[1] ?? 32);
   const m = byWidth(t.intMul, bits);
   const a = byWidth(t.intAdd, 32);

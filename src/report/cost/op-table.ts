@@ -27,8 +27,13 @@ export const opTableSchema = z.strictObject({
 export type OpTable = z.output<typeof opTableSchema>;
 
 export const HOROWITZ_45NM: OpTable = {
-  source: 'Horowitz, ISSCC 2014, 45 nm (int16 multiply interpolated); memory: DRAM 1.3-2.6 nJ per 64-bit access (midpoint), 8 KB SRAM 10 pJ per 64 bits',
-  intMul: { '8': { pj: 0.2, um2: 282 }, '16': { pj: 0.78, um2: 1100 }, '32': { pj: 3.1, um2: 3495 } },
+  source:
+    'Horowitz, ISSCC 2014, 45 nm (int16 multiply interpolated); memory: DRAM 1.3-2.6 nJ per 64-bit access (midpoint), 8 KB SRAM 10 pJ per 64 bits',
+  intMul: {
+    '8': { pj: 0.2, um2: 282 },
+    '16': { pj: 0.78, um2: 1100 },
+    '32': { pj: 3.1, um2: 3495 },
+  },
   intAdd: { '8': { pj: 0.03, um2: 36 }, '16': { pj: 0.05, um2: 67 }, '32': { pj: 0.1, um2: 137 } },
   fp32Mul: { pj: 3.7, um2: 7700 },
   fp32Add: { pj: 0.9, um2: 4184 },
@@ -47,14 +52,22 @@ export function loadOpTable(path: string): OpTable {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot read cost table ${path}: ${(e as Error).message} (give a JSON file shaped like the default: lowbit cost --print-table)`, { cause: e });
+    throw new Error(
+      `cannot read cost table ${path}: ${(e as Error).message} (give a JSON file shaped like the default: lowbit cost --print-table)`,
+      { cause: e },
+    );
   }
   return parseOpTable(json, path);
 }
 
 /** The entry for a width: the smallest listed width >= bits (the largest if none is). */
-export function byWidth(entries: Readonly<Record<string, { pj: number; um2: number }>>, bits: number): { pj: number; um2: number } {
-  const ws = Object.keys(entries).map(Number).sort((a, b) => a - b);
+export function byWidth(
+  entries: Readonly<Record<string, { pj: number; um2: number }>>,
+  bits: number,
+): { pj: number; um2: number } {
+  const ws = Object.keys(entries)
+    .map(Number)
+    .sort((a, b) => a - b);
   const w = ws.find((x) => x >= bits) ?? ws[ws.length - 1];
   return entries[String(w)];
 }

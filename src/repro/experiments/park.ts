@@ -8,13 +8,15 @@ import { accOf, curvesFigure, pct } from '../analysis.js';
 import { runOf } from '../scale.js';
 import type { Experiment, ExperimentContext, Scale } from '../types.js';
 
-const SOURCE = 'Park, Lee, Jung, Kim. Training deep neural networks in low-precision with high accuracy using FPGAs / lazy update. 2018';
+const SOURCE =
+  'Park, Lee, Jung, Kim. Training deep neural networks in low-precision with high accuracy using FPGAs / lazy update. 2018';
 
 export const parkTable1: Experiment = {
   name: 'park-table1',
   title: 'float32 vs INT8 vs INT8 with lazy update (Park et al. Table 1)',
   source: `${SOURCE}, Table 1`,
-  claim: 'Plain INT8 training (weights stored in 8 bits) loses a lot of accuracy because small updates vanish; the lazy update (Kahan accumulation) brings INT8 back to float32 accuracy.',
+  claim:
+    'Plain INT8 training (weights stored in 8 bits) loses a lot of accuracy because small updates vanish; the lazy update (Kahan accumulation) brings INT8 back to float32 accuracy.',
   paper: [
     {
       title: 'Park et al. Table 1: validation accuracy (%)',
@@ -27,8 +29,12 @@ export const parkTable1: Experiment = {
       ],
     },
   ],
-  setting: (s) => `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes fp32, int8, int8-lazy`,
-  runs: ({ scale }) => [scale.mnist, scale.resnet].flatMap((s) => ['fp32', 'int8', 'int8-lazy'].map((k) => runOf(s, k))),
+  setting: (s) =>
+    `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes fp32, int8, int8-lazy`,
+  runs: ({ scale }) =>
+    [scale.mnist, scale.resnet].flatMap((s) =>
+      ['fp32', 'int8', 'int8-lazy'].map((k) => runOf(s, k)),
+    ),
   analyse(runs, { scale }) {
     const rows = [scale.mnist, scale.resnet].map((s) => {
       const [fp, i8, lazy] = ['fp32', 'int8', 'int8-lazy'].map((k) => accOf(runs, runOf(s, k)));
@@ -37,7 +43,13 @@ export const parkTable1: Experiment = {
     const table = {
       title: 'Ours: final test accuracy (%)',
       columns: ['model / data', 'FP32', 'INT8', 'INT8 with lazy update', 'status'],
-      rows: rows.map((r) => [`${r.s.model} / ${r.s.dataset}`, pct(r.fp.acc), pct(r.i8.acc), pct(r.lazy.acc), [r.fp, r.i8, r.lazy].map((x) => x.status).join(' / ')]),
+      rows: rows.map((r) => [
+        `${r.s.model} / ${r.s.dataset}`,
+        pct(r.fp.acc),
+        pct(r.i8.acc),
+        pct(r.lazy.acc),
+        [r.fp, r.i8, r.lazy].map((x) => x.status).join(' / '),
+      ]),
     };
     const bars = barFigure(
       rows.flatMap((r) => [
@@ -45,15 +57,30 @@ export const parkTable1: Experiment = {
         { model: r.s.model, scheme: 'int8', acc: r.i8.acc },
         { model: r.s.model, scheme: 'int8-lazy', acc: r.lazy.acc },
       ]),
-      { title: 'Final test accuracy', x: 'model', y: 'acc', series: 'scheme', yTitle: 'test accuracy', yFormat: '%' },
+      {
+        title: 'Final test accuracy',
+        x: 'model',
+        y: 'acc',
+        series: 'scheme',
+        yTitle: 'test accuracy',
+        yFormat: '%',
+      },
     );
-    const curves = curvesFigure(runs, ['fp32', 'int8', 'int8-lazy'].map((k) => [k, runOf(scale.mnist, k)] as const), 'LeNet-5 / MNIST: test accuracy per epoch (Fig. 3 analogue)');
+    const curves = curvesFigure(
+      runs,
+      ['fp32', 'int8', 'int8-lazy'].map((k) => [k, runOf(scale.mnist, k)] as const),
+      'LeNet-5 / MNIST: test accuracy per epoch (Fig. 3 analogue)',
+    );
     const known = rows.filter((r) => r.fp.acc !== null && r.i8.acc !== null && r.lazy.acc !== null);
     const holds = known.filter((r) => r.lazy.acc! > r.i8.acc! && r.lazy.acc! >= r.fp.acc! - 0.02);
     const reproduced = known.length ? holds.length === known.length : null;
     const text = known.length
-      ? known.map((r) => `${r.s.model}: fp32 ${pct(r.fp.acc)}%, int8 ${pct(r.i8.acc)}%, int8-lazy ${pct(r.lazy.acc)}%`).join('; ') +
-        ' (reproduced: lazy beats INT8 and is within 2 points of fp32)'
+      ? known
+          .map(
+            (r) =>
+              `${r.s.model}: fp32 ${pct(r.fp.acc)}%, int8 ${pct(r.i8.acc)}%, int8-lazy ${pct(r.lazy.acc)}%`,
+          )
+          .join('; ') + ' (reproduced: lazy beats INT8 and is within 2 points of fp32)'
       : 'runs missing';
     return { tables: [table], figures: [bars, curves], verdict: { reproduced, text } };
   },
@@ -82,7 +109,11 @@ export function classifierSchemes(scale: Scale): SchemeInput[] {
 }
 
 const sweepRun = (ctx: ExperimentContext, n: number, bits: number) =>
-  runOf({ ...ctx.scale.gauss, dataset: `gauss-${n}` }, classifierSchemeName(bits), ctx.schemePath(classifierSchemeName(bits)));
+  runOf(
+    { ...ctx.scale.gauss, dataset: `gauss-${n}` },
+    classifierSchemeName(bits),
+    ctx.schemePath(classifierSchemeName(bits)),
+  );
 
 export const parkEq5: Experiment = {
   name: 'park-eq5',
@@ -96,28 +127,67 @@ export const parkEq5: Experiment = {
       columns: ['classes N', 'rule: bits > log2(N-1) + 2', 'used in the paper'],
       rows: [
         [10, '5.17', 'INT8 everywhere trains (Table 1)'],
-        [1000, '11.97', 'INT16 classifier for AlexNet / ImageNet; plain INT8 stays at chance (Table 2)'],
+        [
+          1000,
+          '11.97',
+          'INT16 classifier for AlexNet / ImageNet; plain INT8 stays at chance (Table 2)',
+        ],
       ],
     },
   ],
   schemes: classifierSchemes,
-  setting: (s) => `MLP (300-100) on gauss-N, N in {${s.gaussClasses.join(', ')}}, ${s.gauss.epochs} epochs; INT8 everywhere except the classifier's W, E, G, WU at ${s.classifierBits.join('/')} bits`,
-  runs: (ctx) => ctx.scale.gaussClasses.flatMap((n) => ctx.scale.classifierBits.map((b) => sweepRun(ctx, n, b))),
+  setting: (s) =>
+    `MLP (300-100) on gauss-N, N in {${s.gaussClasses.join(', ')}}, ${s.gauss.epochs} epochs; INT8 everywhere except the classifier's W, E, G, WU at ${s.classifierBits.join('/')} bits`,
+  runs: (ctx) =>
+    ctx.scale.gaussClasses.flatMap((n) => ctx.scale.classifierBits.map((b) => sweepRun(ctx, n, b))),
   analyse(runs, ctx) {
     const { gaussClasses, classifierBits } = ctx.scale;
-    const grid = gaussClasses.map((n) => ({ n, rule: ruleBits(n), accs: classifierBits.map((b) => accOf(runs, sweepRun(ctx, n, b))) }));
+    const grid = gaussClasses.map((n) => ({
+      n,
+      rule: ruleBits(n),
+      accs: classifierBits.map((b) => accOf(runs, sweepRun(ctx, n, b))),
+    }));
     const table = {
       title: 'Ours: final test accuracy (%) by classifier width',
       columns: ['classes N', 'rule (min bits)', ...classifierBits.map((b) => `${b} bits`)],
-      rows: grid.map((g) => [g.n, g.rule, ...g.accs.map((a) => (a.status === 'ok' ? pct(a.acc) : `${pct(a.acc) ?? '-'} (${a.status})`))]),
+      rows: grid.map((g) => [
+        g.n,
+        g.rule,
+        ...g.accs.map((a) =>
+          a.status === 'ok' ? pct(a.acc) : `${pct(a.acc) ?? '-'} (${a.status})`,
+        ),
+      ]),
       note: 'the rule is the smallest integer width with bits > log2(N-1) + log2(2/0.5)',
     };
     const lines = lineFigure(
-      grid.flatMap((g) => classifierBits.map((b, i) => ({ bits: b, acc: g.accs[i].acc, classes: `N = ${g.n} (rule ${g.rule})` }))),
-      { title: 'Test accuracy vs classifier width', x: 'bits', y: 'acc', series: 'classes', xTitle: 'classifier bits', yTitle: 'test accuracy', yFormat: '%', points: true },
+      grid.flatMap((g) =>
+        classifierBits.map((b, i) => ({
+          bits: b,
+          acc: g.accs[i].acc,
+          classes: `N = ${g.n} (rule ${g.rule})`,
+        })),
+      ),
+      {
+        title: 'Test accuracy vs classifier width',
+        x: 'bits',
+        y: 'acc',
+        series: 'classes',
+        xTitle: 'classifier bits',
+        yTitle: 'test accuracy',
+        yFormat: '%',
+        points: true,
+      },
     );
     const curves = gaussClasses.length
-      ? [curvesFigure(runs, classifierBits.map((b) => [`${b} bits`, sweepRun(ctx, gaussClasses.at(-1)!, b)] as const), `gauss-${gaussClasses.at(-1)}: test accuracy per epoch`)]
+      ? [
+          curvesFigure(
+            runs,
+            classifierBits.map(
+              (b) => [`${b} bits`, sweepRun(ctx, gaussClasses.at(-1)!, b)] as const,
+            ),
+            `gauss-${gaussClasses.at(-1)}: test accuracy per epoch`,
+          ),
+        ]
       : [];
     // Reproduced: for each N, widths at or above the rule reach within 2 points of the best,
     // and where the rule asks for more than 8 bits, INT8 falls at least 2 points short.
@@ -133,11 +203,19 @@ export const parkEq5: Experiment = {
     const missing = grid.some((g) => g.accs.some((a) => a.acc === null));
     const reproduced = missing ? null : checks.every((c) => c.okAbove && c.int8Fails);
     const text = checks
-      .map((c) => `N=${c.g.n}: rule ${c.g.rule} bits, best ${pct(c.best)}%, 8 bits ${pct(c.i8 ?? null)}%${c.okAbove ? '' : ' (a width above the rule fell short)'}${c.int8Fails ? '' : ' (INT8 did not fall short)'}`)
+      .map(
+        (c) =>
+          `N=${c.g.n}: rule ${c.g.rule} bits, best ${pct(c.best)}%, 8 bits ${pct(c.i8 ?? null)}%${c.okAbove ? '' : ' (a width above the rule fell short)'}${c.int8Fails ? '' : ' (INT8 did not fall short)'}`,
+      )
       .join('; ');
     const bars = barFigure(
       grid.map((g) => ({ classes: `N = ${g.n}`, bits: g.rule })),
-      { title: 'Classifier width the rule asks for', x: 'classes', y: 'bits', yTitle: 'bits (eq. 5, alpha = 0.5)' },
+      {
+        title: 'Classifier width the rule asks for',
+        x: 'classes',
+        y: 'bits',
+        yTitle: 'bits (eq. 5, alpha = 0.5)',
+      },
     );
     return { tables: [table], figures: [lines, bars, ...curves], verdict: { reproduced, text } };
   },

@@ -7,7 +7,8 @@ import { accOf, curvesFigure, diff, pct } from '../analysis.js';
 import { runOf } from '../scale.js';
 import type { Experiment } from '../types.js';
 
-const SOURCE = 'Su, Zhou, Feng, Zhang. Towards high performance low bitwidth training for deep neural networks. J. Semicond. 41(2), 2020';
+const SOURCE =
+  'Su, Zhou, Feng, Zhang. Towards high performance low bitwidth training for deep neural networks. J. Semicond. 41(2), 2020';
 
 export const suRounding: Experiment = {
   name: 'su-rounding',
@@ -25,8 +26,12 @@ export const suRounding: Experiment = {
       ],
     },
   ],
-  setting: (s) => `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes dfp8-sr and dfp8-nr`,
-  runs: ({ scale }) => [scale.mnist, scale.resnet].flatMap((s) => ['dfp8-sr', 'dfp8-nr', 'fp32'].map((k) => runOf(s, k))),
+  setting: (s) =>
+    `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes dfp8-sr and dfp8-nr`,
+  runs: ({ scale }) =>
+    [scale.mnist, scale.resnet].flatMap((s) =>
+      ['dfp8-sr', 'dfp8-nr', 'fp32'].map((k) => runOf(s, k)),
+    ),
   analyse(runs, { scale }) {
     const rows = [scale.mnist, scale.resnet].map((s) => {
       const sr = accOf(runs, runOf(s, 'dfp8-sr'));
@@ -36,8 +41,22 @@ export const suRounding: Experiment = {
     });
     const table = {
       title: 'Ours: final test accuracy (%)',
-      columns: ['model / data', '8-bit SR', '8-bit NR', 'drop (SR - NR)', 'fp32 (reference)', 'status SR / NR'],
-      rows: rows.map(({ s, sr, nr, fp }) => [`${s.model} / ${s.dataset}`, pct(sr.acc), pct(nr.acc), diff(sr.acc, nr.acc), pct(fp.acc), `${sr.status} / ${nr.status}`]),
+      columns: [
+        'model / data',
+        '8-bit SR',
+        '8-bit NR',
+        'drop (SR - NR)',
+        'fp32 (reference)',
+        'status SR / NR',
+      ],
+      rows: rows.map(({ s, sr, nr, fp }) => [
+        `${s.model} / ${s.dataset}`,
+        pct(sr.acc),
+        pct(nr.acc),
+        diff(sr.acc, nr.acc),
+        pct(fp.acc),
+        `${sr.status} / ${nr.status}`,
+      ]),
     };
     const bars = barFigure(
       rows.flatMap(({ s, sr, nr, fp }) => [
@@ -45,9 +64,24 @@ export const suRounding: Experiment = {
         { model: s.model, scheme: 'dfp8-nr', acc: nr.acc },
         { model: s.model, scheme: 'fp32', acc: fp.acc },
       ]),
-      { title: 'Final test accuracy', x: 'model', y: 'acc', series: 'scheme', yTitle: 'test accuracy', yFormat: '%' },
+      {
+        title: 'Final test accuracy',
+        x: 'model',
+        y: 'acc',
+        series: 'scheme',
+        yTitle: 'test accuracy',
+        yFormat: '%',
+      },
     );
-    const curves = curvesFigure(runs, [['dfp8-sr', runOf(scale.mnist, 'dfp8-sr')], ['dfp8-nr', runOf(scale.mnist, 'dfp8-nr')], ['fp32', runOf(scale.mnist, 'fp32')]], 'LeNet-5 / MNIST: test accuracy per epoch');
+    const curves = curvesFigure(
+      runs,
+      [
+        ['dfp8-sr', runOf(scale.mnist, 'dfp8-sr')],
+        ['dfp8-nr', runOf(scale.mnist, 'dfp8-nr')],
+        ['fp32', runOf(scale.mnist, 'fp32')],
+      ],
+      'LeNet-5 / MNIST: test accuracy per epoch',
+    );
     const known = rows.filter((r) => r.sr.acc !== null && r.nr.acc !== null);
     const wins = known.filter((r) => (r.sr.acc ?? 0) >= (r.nr.acc ?? 0));
     const reproduced = known.length ? wins.length === known.length : null;
@@ -63,7 +97,8 @@ export const suResnet: Experiment = {
   name: 'su-resnet20',
   title: 'Full 8-bit vs float32 on ResNet-20 (Su et al. Table 2)',
   source: `${SOURCE}, Table 2`,
-  claim: 'Fully 8-bit ResNet-20 on CIFAR-10 loses only 0.12 points of top-1 accuracy against float32 (92.24% vs 92.12%).',
+  claim:
+    'Fully 8-bit ResNet-20 on CIFAR-10 loses only 0.12 points of top-1 accuracy against float32 (92.24% vs 92.12%).',
   paper: [
     {
       title: 'Su et al. Table 2: top-1 accuracy (%), CIFAR-10',
@@ -74,7 +109,8 @@ export const suResnet: Experiment = {
       ],
     },
   ],
-  setting: (s) => `ResNet-20 on shapes32 (a 10-class 32x32 RGB stand-in for CIFAR-10), ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; 8-bit = dfp8-sr`,
+  setting: (s) =>
+    `ResNet-20 on shapes32 (a 10-class 32x32 RGB stand-in for CIFAR-10), ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; 8-bit = dfp8-sr`,
   runs: ({ scale }) => ['fp32', 'dfp8-sr'].map((k) => runOf(scale.resnet, k)),
   analyse(runs, { scale }) {
     const fp = accOf(runs, runOf(scale.resnet, 'fp32'));
@@ -83,12 +119,32 @@ export const suResnet: Experiment = {
     const table = {
       title: 'Ours: final test accuracy (%)',
       columns: ['model', 'fp32', '8-bit (dfp8-sr)', 'drop', 'status'],
-      rows: [['ResNet-20 / shapes32', pct(fp.acc), pct(q.acc), pct(drop), `${fp.status} / ${q.status}`]],
+      rows: [
+        ['ResNet-20 / shapes32', pct(fp.acc), pct(q.acc), pct(drop), `${fp.status} / ${q.status}`],
+      ],
     };
-    const curves = curvesFigure(runs, [['fp32', runOf(scale.resnet, 'fp32')], ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')]], 'ResNet-20 / shapes32: test accuracy per epoch');
-    const loss = curvesFigure(runs, [['fp32', runOf(scale.resnet, 'fp32')], ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')]], 'ResNet-20 / shapes32: training loss per epoch', 'train_loss');
+    const curves = curvesFigure(
+      runs,
+      [
+        ['fp32', runOf(scale.resnet, 'fp32')],
+        ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')],
+      ],
+      'ResNet-20 / shapes32: test accuracy per epoch',
+    );
+    const loss = curvesFigure(
+      runs,
+      [
+        ['fp32', runOf(scale.resnet, 'fp32')],
+        ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')],
+      ],
+      'ResNet-20 / shapes32: training loss per epoch',
+      'train_loss',
+    );
     const reproduced = drop === null ? null : drop <= 0.02;
-    const text = drop === null ? 'runs missing' : `drop ${pct(drop)} points (fp32 ${pct(fp.acc)}%, 8-bit ${pct(q.acc)}%); reproduced means a drop of at most 2 points`;
+    const text =
+      drop === null
+        ? 'runs missing'
+        : `drop ${pct(drop)} points (fp32 ${pct(fp.acc)}%, 8-bit ${pct(q.acc)}%); reproduced means a drop of at most 2 points`;
     return { tables: [table], figures: [curves, loss], verdict: { reproduced, text } };
   },
 };

@@ -10,13 +10,15 @@ import { accOf, curvesFigure, histogramsOf, layerOrder, pct, runFor } from '../a
 import { runOf } from '../scale.js';
 import type { Experiment, ExperimentContext } from '../types.js';
 
-const SOURCE = 'Yang, Deng, Wu, Yan, Li, Shi. Training high-performance and large-scale deep neural networks with full 8-bit integers. Neural Networks 125, 2020';
+const SOURCE =
+  'Yang, Deng, Wu, Yan, Li, Shi. Training high-performance and large-scale deep neural networks with full 8-bit integers. Neural Networks 125, 2020';
 
 export const wageubnTable1: Experiment = {
   name: 'wageubn-table1',
   title: 'float32 vs WAGEUBN with 16-bit E2 vs full 8-bit (Yang et al. Table I)',
   source: `${SOURCE}, Table I`,
-  claim: 'WAGEUBN trains ResNets with every data path in integers: 16-bit E2 loses 1.8-5.6 points of top-1 against float32, full 8-bit (flag-format E2) a little more.',
+  claim:
+    'WAGEUBN trains ResNets with every data path in integers: 16-bit E2 loses 1.8-5.6 points of top-1 against float32, full 8-bit (flag-format E2) a little more.',
   paper: [
     {
       title: 'Yang et al. Table I: ImageNet top-1 / top-5 (%)',
@@ -28,17 +30,37 @@ export const wageubnTable1: Experiment = {
       ],
     },
   ],
-  setting: (s) => `ResNet-20 on shapes32, ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; schemes fp32, wageubn, wageubn8 (first and last layer float32 as in the paper)`,
+  setting: (s) =>
+    `ResNet-20 on shapes32, ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; schemes fp32, wageubn, wageubn8 (first and last layer float32 as in the paper)`,
   runs: ({ scale }) => ['fp32', 'wageubn', 'wageubn8'].map((k) => runOf(scale.resnet, k)),
   analyse(runs, { scale }) {
-    const [fp, w16, w8] = ['fp32', 'wageubn', 'wageubn8'].map((k) => accOf(runs, runOf(scale.resnet, k)));
+    const [fp, w16, w8] = ['fp32', 'wageubn', 'wageubn8'].map((k) =>
+      accOf(runs, runOf(scale.resnet, k)),
+    );
     const table = {
       title: 'Ours: final test accuracy (%)',
       columns: ['model', 'fp32', 'wageubn (16-bit E2)', 'wageubn8 (flag E2)', 'status'],
-      rows: [['ResNet-20 / shapes32', pct(fp.acc), pct(w16.acc), pct(w8.acc), [fp, w16, w8].map((x) => x.status).join(' / ')]],
+      rows: [
+        [
+          'ResNet-20 / shapes32',
+          pct(fp.acc),
+          pct(w16.acc),
+          pct(w8.acc),
+          [fp, w16, w8].map((x) => x.status).join(' / '),
+        ],
+      ],
     };
-    const curves = curvesFigure(runs, ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const), 'ResNet-20 / shapes32: test accuracy per epoch');
-    const loss = curvesFigure(runs, ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const), 'ResNet-20 / shapes32: training loss', 'train_loss');
+    const curves = curvesFigure(
+      runs,
+      ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const),
+      'ResNet-20 / shapes32: test accuracy per epoch',
+    );
+    const loss = curvesFigure(
+      runs,
+      ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const),
+      'ResNet-20 / shapes32: training loss',
+      'train_loss',
+    );
     const ok = fp.acc !== null && w16.acc !== null && w8.acc !== null;
     const tol = 0.005;
     const reproduced = ok ? fp.acc! + tol >= w16.acc! && w16.acc! + tol >= w8.acc! : null;
@@ -71,7 +93,12 @@ export function sensitivityName(path: string): string {
 export function sensitivitySchemes(): SchemeInput[] {
   const w8 = loadScheme('wageubn8');
   return Object.entries(PATHS).map(([path, sites]) => {
-    const picked = Object.fromEntries(sites.map((s) => [s, s === 'BN.xhat' ? { quantizer: 'wageubn-direct', bits: 8 } : w8.sites[s]]));
+    const picked = Object.fromEntries(
+      sites.map((s) => [
+        s,
+        s === 'BN.xhat' ? { quantizer: 'wageubn-direct', bits: 8 } : w8.sites[s],
+      ]),
+    );
     return {
       name: sensitivityName(path),
       extends: 'fp32',
@@ -82,46 +109,81 @@ export function sensitivitySchemes(): SchemeInput[] {
   });
 }
 
-const sensitivityRun = (ctx: ExperimentContext, path: string) => runOf(ctx.scale.resnet, sensitivityName(path), ctx.schemePath(sensitivityName(path)));
+const sensitivityRun = (ctx: ExperimentContext, path: string) =>
+  runOf(ctx.scale.resnet, sensitivityName(path), ctx.schemePath(sensitivityName(path)));
 
 export const wageubnTable2: Experiment = {
   name: 'wageubn-table2',
   title: 'Sensitivity: one data path at a time in 8 bits (Yang et al. Table II)',
   source: `${SOURCE}, Table II`,
-  claim: 'Quantizing a single path to 8 bits costs little for W, BN, A, G and E1; E2 (the error between conv and BN, e3) costs the most, and its training fluctuates.',
+  claim:
+    'Quantizing a single path to 8 bits costs little for W, BN, A, G and E1; E2 (the error between conv and BN, e3) costs the most, and its training fluctuates.',
   paper: [
     {
       title: 'Yang et al. Table II: ResNet18 on ImageNet, top-1 / top-5 (%)',
       columns: ['k_W = 8', 'k_BN = 8', 'k_A = 8', 'k_GW = 8', 'k_E1 = 8', 'k_E2 = 8'],
-      rows: [['67.98 / 88.02', '68.01 / 87.96', '67.74 / 87.89', '67.88 / 87.89', '67.88 / 87.92', '67.08 / 87.44']],
+      rows: [
+        [
+          '67.98 / 88.02',
+          '68.01 / 87.96',
+          '67.74 / 87.89',
+          '67.88 / 87.89',
+          '67.88 / 87.92',
+          '67.08 / 87.44',
+        ],
+      ],
       note: 'fp32 baseline 68.70 / 88.37 (Table I)',
     },
   ],
   schemes: () => sensitivitySchemes(),
-  setting: (s) => `ResNet-20 on shapes32, ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; schemes built in code (extends fp32, one path's wageubn8 sites)`,
-  runs: (ctx) => [runOf(ctx.scale.resnet, 'fp32'), ...Object.keys(PATHS).map((p) => sensitivityRun(ctx, p))],
+  setting: (s) =>
+    `ResNet-20 on shapes32, ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; schemes built in code (extends fp32, one path's wageubn8 sites)`,
+  runs: (ctx) => [
+    runOf(ctx.scale.resnet, 'fp32'),
+    ...Object.keys(PATHS).map((p) => sensitivityRun(ctx, p)),
+  ],
   analyse(runs, ctx) {
     const fp = accOf(runs, runOf(ctx.scale.resnet, 'fp32'));
     const per = Object.keys(PATHS).map((p) => ({ p, ...accOf(runs, sensitivityRun(ctx, p)) }));
     const table = {
       title: 'Ours: final test accuracy (%) with one path in 8 bits',
       columns: ['fp32', ...Object.keys(PATHS).map((p) => `only ${p}`)],
-      rows: [[pct(fp.acc), ...per.map((x) => pct(x.acc))], ['ok', ...per.map((x) => x.status)]],
+      rows: [
+        [pct(fp.acc), ...per.map((x) => pct(x.acc))],
+        ['ok', ...per.map((x) => x.status)],
+      ],
     };
     const bars = barFigure(
       [{ path: 'fp32', acc: fp.acc }, ...per.map((x) => ({ path: `only ${x.p}`, acc: x.acc }))],
-      { title: 'Final test accuracy, one path quantized', x: 'path', y: 'acc', yTitle: 'test accuracy', yFormat: '%' },
+      {
+        title: 'Final test accuracy, one path quantized',
+        x: 'path',
+        y: 'acc',
+        yTitle: 'test accuracy',
+        yFormat: '%',
+      },
     );
-    const curves = curvesFigure(runs, per.map((x) => [`only ${x.p}`, sensitivityRun(ctx, x.p)] as const), 'Test accuracy per epoch');
+    const curves = curvesFigure(
+      runs,
+      per.map((x) => [`only ${x.p}`, sensitivityRun(ctx, x.p)] as const),
+      'Test accuracy per epoch',
+    );
     const known = per.filter((x) => x.acc !== null);
-    if (known.length < per.length) return { tables: [table], figures: [bars, curves], verdict: { reproduced: null, text: 'runs missing' } };
+    if (known.length < per.length)
+      return {
+        tables: [table],
+        figures: [bars, curves],
+        verdict: { reproduced: null, text: 'runs missing' },
+      };
     const worst = known.reduce((a, b) => ((b.acc ?? 1) < (a.acc ?? 1) ? b : a));
     return {
       tables: [table],
       figures: [bars, curves],
       verdict: {
         reproduced: worst.p === 'E2',
-        text: `most harmful path: ${worst.p} (${pct(worst.acc)}%); the paper finds E2. ` + per.map((x) => `${x.p} ${pct(x.acc)}%`).join(', '),
+        text:
+          `most harmful path: ${worst.p} (${pct(worst.acc)}%); the paper finds E2. ` +
+          per.map((x) => `${x.p} ${pct(x.acc)}%`).join(', '),
       },
     };
   },
@@ -137,7 +199,7 @@ export const wageubnFig9: Experiment = {
   title: 'Share of e3 values each 8-bit E2 format covers, per layer (Yang et al. Fig. 9)',
   source: `${SOURCE}, Figs. 8 and 9`,
   claim:
-    "8-bit Q_E2 keeps only |e3| >= 2^-8 R (R = 2^round(log2 max|e3|)): a small share of the values in every layer, so training does not converge; the 9-bit flag format keeps |e3| >= 2^-15 R, nearly all of them.",
+    '8-bit Q_E2 keeps only |e3| >= 2^-8 R (R = 2^round(log2 max|e3|)): a small share of the values in every layer, so training does not converge; the 9-bit flag format keeps |e3| >= 2^-15 R, nearly all of them.',
   paper: [
     {
       title: 'Yang et al. Fig. 9 (read from the figure): data ratio covered per layer of ResNet18',
@@ -149,7 +211,8 @@ export const wageubnFig9: Experiment = {
       note: 'the figure gives bars per layer; the text states the comparison, which is what we check',
     },
   ],
-  setting: (s) => `e3 = the error entering each conv/linear backward (site E), sampled log2 histograms from the ResNet-20 / shapes32 runs (${s.resnet.limit ?? 'all'} samples); shares are of nonzero values`,
+  setting: (s) =>
+    `e3 = the error entering each conv/linear backward (site E), sampled log2 histograms from the ResNet-20 / shapes32 runs (${s.resnet.limit ?? 'all'} samples); shares are of nonzero values`,
   runs: ({ scale }) => ['fp32', 'wageubn8'].map((k) => runOf(scale.resnet, k)),
   analyse(runs, { scale }) {
     const fp = runFor(runs, runOf(scale.resnet, 'fp32'));
@@ -158,12 +221,27 @@ export const wageubnFig9: Experiment = {
     const layers = layerOrder(hs);
     const rows = layers.map((l) => {
       const ins = hs.filter((h) => h.layer === l).map((h) => h.input);
-      const w8ins = histogramsOf(w8, 'E').filter((h) => h.layer === l).map((h) => h.input);
-      return { l, q8: shareOf(ins, 8), flag: shareOf(ins, 15), q8w: shareOf(w8ins, 8), flagw: shareOf(w8ins, 15) };
+      const w8ins = histogramsOf(w8, 'E')
+        .filter((h) => h.layer === l)
+        .map((h) => h.input);
+      return {
+        l,
+        q8: shareOf(ins, 8),
+        flag: shareOf(ins, 15),
+        q8w: shareOf(w8ins, 8),
+        flagw: shareOf(w8ins, 15),
+      };
     });
     const table = {
-      title: 'Ours: share of nonzero e3 values inside each format\'s range (%), mean over sampled steps',
-      columns: ['layer', '8-bit Q_E2 (fp32 run)', 'flag Q_E2 (fp32 run)', '8-bit Q_E2 (wageubn8 run)', 'flag Q_E2 (wageubn8 run)'],
+      title:
+        "Ours: share of nonzero e3 values inside each format's range (%), mean over sampled steps",
+      columns: [
+        'layer',
+        '8-bit Q_E2 (fp32 run)',
+        'flag Q_E2 (fp32 run)',
+        '8-bit Q_E2 (wageubn8 run)',
+        'flag Q_E2 (wageubn8 run)',
+      ],
       rows: rows.map((r) => [r.l, pct(r.q8), pct(r.flag), pct(r.q8w), pct(r.flagw)]),
     };
     const bars = barFigure(
@@ -171,7 +249,14 @@ export const wageubnFig9: Experiment = {
         { layer: r.l, format: '8-bit Q_E2', share: r.q8 },
         { layer: r.l, format: '8-bit flag Q_E2', share: r.flag },
       ]),
-      { title: 'Share of e3 covered, per layer (fp32 run)', x: 'layer', y: 'share', series: 'format', yTitle: 'share covered', yFormat: '%' },
+      {
+        title: 'Share of e3 covered, per layer (fp32 run)',
+        x: 'layer',
+        y: 'share',
+        series: 'format',
+        yTitle: 'share covered',
+        yFormat: '%',
+      },
     );
     const figures = [bars];
     // Fig. 8 analogue: e3 of the first layer with an E site, before and after quantization.
@@ -184,16 +269,26 @@ export const wageubnFig9: Experiment = {
       };
       figures.push(
         log2HistFigure(
-          [...toRows(first.input, 'e3 before Q (wageubn8)'), ...toRows(first.output, 'after flag Q_E2'), ...(firstFp ? toRows(firstFp.input, 'e3, fp32 run') : [])],
+          [
+            ...toRows(first.input, 'e3 before Q (wageubn8)'),
+            ...toRows(first.output, 'after flag Q_E2'),
+            ...(firstFp ? toRows(firstFp.input, 'e3, fp32 run') : []),
+          ],
           `Distribution of e3 in ${first.layer} (Fig. 8 analogue), step ${first.step}`,
           'shares of all values per octave; values rounded to zero are missing from the "after" line',
         ),
       );
     }
     const known = rows.filter((r) => r.q8 !== null && r.flag !== null);
-    if (!known.length) return { tables: [table], figures, verdict: { reproduced: null, text: 'no e3 histograms (runs missing)' } };
+    if (!known.length)
+      return {
+        tables: [table],
+        figures,
+        verdict: { reproduced: null, text: 'no e3 histograms (runs missing)' },
+      };
     const mean = (k: 'q8' | 'flag') => known.reduce((a, r) => a + (r[k] ?? 0), 0) / known.length;
-    const reproduced = known.every((r) => (r.flag ?? 0) >= (r.q8 ?? 0)) && mean('flag') - mean('q8') > 0.05;
+    const reproduced =
+      known.every((r) => (r.flag ?? 0) >= (r.q8 ?? 0)) && mean('flag') - mean('q8') > 0.05;
     return {
       tables: [table],
       figures,

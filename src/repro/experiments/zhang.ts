@@ -23,7 +23,8 @@ export function widthShares(r: RunData | undefined, site = 'E'): Record<string, 
 
 export const zhangTable1: Experiment = {
   name: 'zhang-table1',
-  title: 'Adaptive fixed point vs float32, and activation-gradient widths (Zhang et al. Table 1, Fig. 8a)',
+  title:
+    'Adaptive fixed point vs float32, and activation-gradient widths (Zhang et al. Table 1, Fig. 8a)',
   source: `${SOURCE}, Table 1 and Fig. 8`,
   claim:
     'Layer-wise adaptive widths (int8 weights and activations; activation gradients int8 -> int16 as QEM demands) match float32 accuracy (-1.3 to +0.2 points); most activation-gradient values need int16. QPA adjusts often early in training and rarely later (Fig. 8a).',
@@ -41,8 +42,10 @@ export const zhangTable1: Experiment = {
       ],
     },
   ],
-  setting: (s) => `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples); scheme adaptive (Mode2), widths from telemetry`,
-  runs: ({ scale }) => [scale.mnist, scale.resnet].flatMap((s) => ['fp32', 'adaptive'].map((k) => runOf(s, k))),
+  setting: (s) =>
+    `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples); scheme adaptive (Mode2), widths from telemetry`,
+  runs: ({ scale }) =>
+    [scale.mnist, scale.resnet].flatMap((s) => ['fp32', 'adaptive'].map((k) => runOf(s, k))),
   analyse(runs, { scale }) {
     const rows = [scale.mnist, scale.resnet].map((s) => {
       const fp = accOf(runs, runOf(s, 'fp32'));
@@ -52,28 +55,80 @@ export const zhangTable1: Experiment = {
     });
     const table = {
       title: 'Ours: final test accuracy (%) and share of activation-gradient (E) values per width',
-      columns: ['model / data', 'float32', 'adaptive', 'difference', 'int8 share', 'int16 share', 'int24 share', 'status'],
+      columns: [
+        'model / data',
+        'float32',
+        'adaptive',
+        'difference',
+        'int8 share',
+        'int16 share',
+        'int24 share',
+        'status',
+      ],
       rows: rows.map((r) => [
-        `${r.s.model} / ${r.s.dataset}`, pct(r.fp.acc), pct(r.ad.acc), diff(r.ad.acc, r.fp.acc),
-        pct(r.shares['8'] ?? 0), pct(r.shares['16'] ?? 0), pct(r.shares['24'] ?? 0), `${r.fp.status} / ${r.ad.status}`,
+        `${r.s.model} / ${r.s.dataset}`,
+        pct(r.fp.acc),
+        pct(r.ad.acc),
+        diff(r.ad.acc, r.fp.acc),
+        pct(r.shares['8'] ?? 0),
+        pct(r.shares['16'] ?? 0),
+        pct(r.shares['24'] ?? 0),
+        `${r.fp.status} / ${r.ad.status}`,
       ]),
     };
     const shareBars = barFigure(
-      rows.flatMap((r) => ['8', '16', '24'].map((b) => ({ model: r.s.model, width: `int${b}`, share: r.shares[b] ?? 0 }))),
-      { title: 'Activation-gradient values per width', x: 'model', y: 'share', series: 'width', yTitle: 'share of values', yFormat: '%', stack: true },
+      rows.flatMap((r) =>
+        ['8', '16', '24'].map((b) => ({
+          model: r.s.model,
+          width: `int${b}`,
+          share: r.shares[b] ?? 0,
+        })),
+      ),
+      {
+        title: 'Activation-gradient values per width',
+        x: 'model',
+        y: 'share',
+        series: 'width',
+        yTitle: 'share of values',
+        yFormat: '%',
+        stack: true,
+      },
     );
     const ad = runFor(runs, runOf(scale.mnist, 'adaptive'));
     const adj = new Map<number, number>();
-    for (const t of ad?.timeline ?? []) adj.set(t.step ?? 0, (adj.get(t.step ?? 0) ?? 0) + t.adjustments);
+    for (const t of ad?.timeline ?? [])
+      adj.set(t.step ?? 0, (adj.get(t.step ?? 0) ?? 0) + t.adjustments);
     const fig8a = lineFigure(
-      [...adj].sort((a, b) => a[0] - b[0]).map(([step, n]) => ({ step, adjustments: n, run: 'adaptive, LeNet-5' })),
-      { title: 'QPA adjustments per window of steps, all sites (Fig. 8a analogue)', x: 'step', y: 'adjustments', series: 'run', xTitle: 'training step (window start)' },
+      [...adj]
+        .sort((a, b) => a[0] - b[0])
+        .map(([step, n]) => ({ step, adjustments: n, run: 'adaptive, LeNet-5' })),
+      {
+        title: 'QPA adjustments per window of steps, all sites (Fig. 8a analogue)',
+        x: 'step',
+        y: 'adjustments',
+        series: 'run',
+        xTitle: 'training step (window start)',
+      },
     );
     const widths = lineFigure(
       timelineOf(ad, 'E').map((t) => ({ step: t.step ?? 0, bits: t.bits_mean, layer: t.layer })),
-      { title: 'Activation-gradient (E) width per layer over training, LeNet-5', x: 'step', y: 'bits', series: 'layer', xTitle: 'training step', yTitle: 'mean bits in window' },
+      {
+        title: 'Activation-gradient (E) width per layer over training, LeNet-5',
+        x: 'step',
+        y: 'bits',
+        series: 'layer',
+        xTitle: 'training step',
+        yTitle: 'mean bits in window',
+      },
     );
-    const curves = curvesFigure(runs, [['fp32', runOf(scale.mnist, 'fp32')], ['adaptive', runOf(scale.mnist, 'adaptive')]], 'LeNet-5 / MNIST: test accuracy per epoch');
+    const curves = curvesFigure(
+      runs,
+      [
+        ['fp32', runOf(scale.mnist, 'fp32')],
+        ['adaptive', runOf(scale.mnist, 'adaptive')],
+      ],
+      'LeNet-5 / MNIST: test accuracy per epoch',
+    );
     const known = rows.filter((r) => r.fp.acc !== null && r.ad.acc !== null);
     const close = known.filter((r) => r.ad.acc! >= r.fp.acc! - 0.015);
     const steps = [...adj.keys()].sort((a, b) => a - b);
@@ -82,9 +137,18 @@ export const zhangTable1: Experiment = {
     const late = steps.slice(half).reduce((a, s) => a + (adj.get(s) ?? 0), 0);
     const reproduced = known.length ? close.length === known.length && early >= late : null;
     const text = known.length
-      ? known.map((r) => `${r.s.model}: adaptive ${pct(r.ad.acc)}% vs fp32 ${pct(r.fp.acc)}%, E int8/int16/int24 ${pct(r.shares['8'] ?? 0)}/${pct(r.shares['16'] ?? 0)}/${pct(r.shares['24'] ?? 0)}%`).join('; ') +
+      ? known
+          .map(
+            (r) =>
+              `${r.s.model}: adaptive ${pct(r.ad.acc)}% vs fp32 ${pct(r.fp.acc)}%, E int8/int16/int24 ${pct(r.shares['8'] ?? 0)}/${pct(r.shares['16'] ?? 0)}/${pct(r.shares['24'] ?? 0)}%`,
+          )
+          .join('; ') +
         `; adjustments first half ${early}, second half ${late} (reproduced: within 1.5 points of fp32 and no more adjustments late than early)`
       : 'runs missing';
-    return { tables: [table], figures: [curves, shareBars, fig8a, widths], verdict: { reproduced, text } };
+    return {
+      tables: [table],
+      figures: [curves, shareBars, fig8a, widths],
+      verdict: { reproduced, text },
+    };
   },
 };

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// End to end: a repro report built from tiny runs (an MLP on gauss-10, seconds each) opens in
+// headless Chromium (Debian's package, driven by playwright-core): every experiment section
+// has its tables and at least one SVG plot, and the page logs no errors. `lowbit report` over
+// the same run folders is checked the same way. Skips, saying so, where no Chromium exists.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { EXPERIMENTS, runSuite } from '../../src/repro/suite.js';
+import type { Scale } from '../../src/repro/types.js';
+import { compareReport } from '../../src/report/compare.js';
+import { renderReport } from '../../src/report/html.js';
+import '../../src/register.js';
+
+const CHROMIUM = process.env.LOWBIT_CHROMIUM ?? '/usr/bin/chromium';
+/** Where the screenshot goes (reported by the test). */
+export const SCREENSHOT =
+  process.env.LOWBIT_REPORT_SCREENSHOT ?? join(tmpdir(), 'lowbit-report-e2e.png');
+
+const tiny = {
+  model: 'mlp',
+  dataset: 'gauss-10',
+  epochs: 1,
+  limit: 96,
+  testLimit: 64,
+  batch: 32,
+  lr: 0.05,
+};
+const TINY: Scale = {
+  name: 'quick',
+  label: 'TEST RUN: 96 samples, 1 epoch',
+  mnist: tiny,
+  resnet: tiny,
+  gauss: { model: 'mlp', epochs: 1, limit: 96, testLimit: 64, batch: 32, lr: 0.05 },
+  gaussClasses: [10],
+  classifierBits: [4, 8],
+};
+
+interface PageCheck {
+  sections: { id: string; tables: number; svgs: number }[];
+  errors: string[];
+}
+
+async function openAndCheck(file: string, screenshot?: string): Promise<PageCheck> {
+  const profile = mkdtempSync(join(tmpdir(), 'lowbit-chromium-'));
+  // A fresh profile per launch (playwright passes it as --user-data-dir).
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    // Offline: any network request is an error of the report (it must be self-contained).
+    await page.route('**/*', (route) =>
+      route.request().url().startsWith('file:') ? route.continue() : route.abort(),
+    );
+    page.on('requestfailed', (r) => errors.push(`request ${r.url()}`));
+    await page.goto(`file://${file}`, { waitUntil: 'load' });
+    const sections = await page.$$eval('section', (ss) =>
+      ss.map((s) => ({
+        id: s.id,
+        tables: s.querySelectorAll('table').length,
+        svgs: s.querySelectorAll('figure svg').length,
+      })),
+    );
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: false });
+    return { sections, errors };
+  } finally {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test(
+  'repro report from tiny runs opens in Chromium with every section, table and plot',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) {
+      t.skip(
+        `no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium) or set LOWBIT_CHROMIUM`,
+      );
+      return;
+    }
+    const out = mkdtempSync(join(tmpdir(), 'lowbit-repro-e2e-'));
+    try {
+      const r = await runSuite({ out, quick: true, scale: TINY, only: [] });
+      assert.ok(existsSync(join(out, 'tables', 'results.json')));
+      const page = await openAndCheck(r.report, SCREENSHOT);
+      assert.deepEqual(page.errors, [], 'console errors or network requests');
+      const ids = page.sections.map((s) => s.id);
+      for (const e of [...EXPERIMENTS.map((x) => x.name), 'cost'])
+        assert.ok(ids.includes(e), `section ${e} missing (have ${ids.join(', ')})`);
+      for (const s of page.sections) {
+        assert.ok(s.tables >= 2, `section ${s.id}: ${s.tables} tables (paper's and ours expected)`);
+        assert.ok(s.svgs >= 1, `section ${s.id}: no plot`);
+      }
+      // A second invocation finds every run finished and trains nothing.
+      const again = await runSuite({ out, quick: true, scale: TINY, only: ['su-rounding'] });
+      assert.ok([...again.outcomes.values()].every((o) => o === 'skipped'));
+
+      // `lowbit report` over the same run folders.
+      const html = await renderReport(compareReport([join(out, 'runs')]));
+      const file = join(out, 'compare.html');
+      writeFileSync(file, html);
+      const cmp = await openAndCheck(file);
+      assert.deepEqual(cmp.errors, []);
+      assert.ok(cmp.sections.length > 1 && cmp.sections.every((s) => s.tables >= 1 && s.svgs >= 1));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+);

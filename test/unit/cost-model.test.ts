@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// The cost model against the real thing: MAC counts from LeNet-5's architecture worked out by
+// hand, and the bytes lowbit keeps for backward and in the optimizer, measured as the
+// byteLength of the typed arrays the layers and optimizer actually hold after a training step.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTrainConfig } from '../../src/train/config.js';
+import { setupRun } from '../../src/train/setup.js';
+import { allLayers, Layer } from '../../src/nn/layer.js';
+import { Param } from '../../src/nn/param.js';
+import { floatTensor } from '../../src/tensor/tensor.js';
+import { softmaxCrossEntropy } from '../../src/nn/loss.js';
+import { costForScheme } from '../../src/report/cost/for-scheme.js';
+import { HOROWITZ_45NM, parseOpTable } from '../../src/report/cost/op-table.js';
+import '../../src/register.js';
+
+/** Sum of byteLength of typed arrays reachable from v, not counting parameters' own arrays. */
+function typedBytes(
+  v: unknown,
+  skip: ReadonlySet<ArrayBufferLike>,
+  seen = new Set<object>(),
+): number {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return 0;
+  seen.add(v);
+  if (ArrayBuffer.isView(v)) return skip.has(v.buffer) ? 0 : v.byteLength;
+  if (v instanceof Param || v instanceof Map || v instanceof Layer) return 0;
+  let sum = 0;
+  for (const x of Object.values(v)) sum += typedBytes(x, skip, seen);
+  return sum;
+}
+
+function ownBytes(layers: Layer[], skip: ReadonlySet<ArrayBufferLike>): number {
+  return layers.reduce((a, l) => a + typedBytes(Object.assign({}, l), skip), 0);
+}
+
+// LeNet-5 (padding 2 on 28x28): conv1 6x28x28 outputs of fan-in 25, conv2 16x10x10 of fan-in
+// 150, fc 400->120->84->10: multiply-accumulates per sample per GEMM pass.
+const LENET_MACS = 6 * 28 * 28 * 25 + 16 * 10 * 10 * 150 + 400 * 120 + 120 * 84 + 84 * 10;
+
+test('MACs per step: three GEMM passes of LeNet-5, at the scheme operand widths', () => {
+  const c = costForScheme('lenet5', [1, 28, 28], 10, 'int8', 4, HOROWITZ_45NM);
+  assert.deepEqual(Object.keys(c.macsByOperands), ['int8 x int8']);
+  assert.equal(c.macsByOperands['int8 x int8'], 3 * 4 * LENET_MACS);
+  const f = costForScheme('lenet5', [1, 28, 28], 10, 'fp32', 4, HOROWITZ_45NM);
+  assert.equal(f.macsByOperands['fp32 x fp32'], 3 * 4 * LENET_MACS);
+  // An INT8 MAC costs ~10x less energy than FP32 (WAGEUBN Fig. 10 / Horowitz).
+  assert.ok(f.energy.macUj / c.energy.macUj > 8);
+});
+
+for (const scheme of ['fp32', 'int8', 'fixed8', 'int8-lazy', 'int16']) {
+  test(`memory model matches measured typed-array bytes: ${scheme}`, async () => {
+    const B = 8;
+    const cfg = parseTrainConfig({
+      model: 'lenet5',
+      scheme,
+      limit: B,
+      testLimit: B,
+      batch: B,
+      backend: 'ref',
+    });
+    const s = await setupRun(cfg);
+    const layers = allLayers(s.model);
+    const params = s.model.params();
+    const skip = new Set<ArrayBufferLike>(params.map((p) => p.value.buffer));
+    const before = ownBytes(layers, skip);
+    const ctx = { kernels: s.kernels, step: 0, epoch: 0, training: true, telemetry: null };
+    if (s.data.kind !== 'classification') throw new Error('mnist is classification');
+    const x = floatTensor([B, 1, 28, 28], s.data.train.x.subarray(0, B * 784));
+    const logits = s.model.forward(x, ctx);
+    const saved = ownBytes(layers, skip) - before;
+    const model = costForScheme('lenet5', [1, 28, 28], 10, scheme, B, HOROWITZ_45NM);
+    const predicted = model.stored.activations + model.stored.workspace;
+    assert.equal(
+      saved,
+      predicted,
+      `saved for backward + im2col workspace: measured ${saved} B, model ${predicted} B`,
+    );
+    s.model.backward(softmaxCrossEntropy(logits, s.data.train.y.subarray(0, B)).grad, ctx);
+    s.optimizer.step({ kernels: s.kernels, step: 0, epoch: 0, lr: 0.01, telemetry: null });
+    const opt = typedBytes(s.optimizer, skip);
+    assert.equal(
+      opt,
+      model.stored.optimizer,
+      `optimizer state: measured ${opt} B, model ${model.stored.optimizer} B`,
+    );
+  });
+}
+
+test('a user op table is validated with the key named', () => {
+  assert.throws(
+    () => parseOpTable({ intMul: {}, intAdd: {}, fp32Mul: { pj: 1 } }, 'my.json'),
+    /my\.json[\s\S]*fp32Mul/,
+  );
+  const t = parseOpTable(JSON.parse(JSON.stringify(HOROWITZ_45NM)), 'copy');
+  assert.equal(t.fp32Mul.pj, 3.7);
+});
