@@ -69,7 +69,7 @@ export const parkTable1: Experiment = {
     const curves = curvesFigure(
       runs,
       ['fp32', 'int8', 'int8-lazy'].map((k) => [k, runOf(scale.mnist, k)] as const),
-      'LeNet-5 / MNIST: test accuracy per epoch (Fig. 3 analogue)',
+      `${scale.mnist.model} / ${scale.mnist.dataset}: test accuracy per epoch (Fig. 3 analogue)`,
     );
     const known = rows.filter((r) => r.fp.acc !== null && r.i8.acc !== null && r.lazy.acc !== null);
     const holds = known.filter((r) => r.lazy.acc! > r.i8.acc! && r.lazy.acc! >= r.fp.acc! - 0.02);

@@ -80,7 +80,7 @@ export const suRounding: Experiment = {
         ['dfp8-nr', runOf(scale.mnist, 'dfp8-nr')],
         ['fp32', runOf(scale.mnist, 'fp32')],
       ],
-      'LeNet-5 / MNIST: test accuracy per epoch',
+      `${scale.mnist.model} / ${scale.mnist.dataset}: test accuracy per epoch`,
     );
     const known = rows.filter((r) => r.sr.acc !== null && r.nr.acc !== null);
     const wins = known.filter((r) => (r.sr.acc ?? 0) >= (r.nr.acc ?? 0));
@@ -120,7 +120,13 @@ export const suResnet: Experiment = {
       title: 'Ours: final test accuracy (%)',
       columns: ['model', 'fp32', '8-bit (dfp8-sr)', 'drop', 'status'],
       rows: [
-        ['ResNet-20 / shapes32', pct(fp.acc), pct(q.acc), pct(drop), `${fp.status} / ${q.status}`],
+        [
+          `${scale.resnet.model} / ${scale.resnet.dataset}`,
+          pct(fp.acc),
+          pct(q.acc),
+          pct(drop),
+          `${fp.status} / ${q.status}`,
+        ],
       ],
     };
     const curves = curvesFigure(
@@ -129,7 +135,7 @@ export const suResnet: Experiment = {
         ['fp32', runOf(scale.resnet, 'fp32')],
         ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')],
       ],
-      'ResNet-20 / shapes32: test accuracy per epoch',
+      `${scale.resnet.model} / ${scale.resnet.dataset}: test accuracy per epoch`,
     );
     const loss = curvesFigure(
       runs,
@@ -137,7 +143,7 @@ export const suResnet: Experiment = {
         ['fp32', runOf(scale.resnet, 'fp32')],
         ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')],
       ],
-      'ResNet-20 / shapes32: training loss per epoch',
+      `${scale.resnet.model} / ${scale.resnet.dataset}: training loss per epoch`,
       'train_loss',
     );
     const reproduced = drop === null ? null : drop <= 0.02;

@@ -42,7 +42,7 @@ export const wageubnTable1: Experiment = {
       columns: ['model', 'fp32', 'wageubn (16-bit E2)', 'wageubn8 (flag E2)', 'status'],
       rows: [
         [
-          'ResNet-20 / shapes32',
+          `${scale.resnet.model} / ${scale.resnet.dataset}`,
           pct(fp.acc),
           pct(w16.acc),
           pct(w8.acc),
@@ -53,12 +53,12 @@ export const wageubnTable1: Experiment = {
     const curves = curvesFigure(
       runs,
       ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const),
-      'ResNet-20 / shapes32: test accuracy per epoch',
+      `${scale.resnet.model} / ${scale.resnet.dataset}: test accuracy per epoch`,
     );
     const loss = curvesFigure(
       runs,
       ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const),
-      'ResNet-20 / shapes32: training loss',
+      `${scale.resnet.model} / ${scale.resnet.dataset}: training loss`,
       'train_loss',
     );
     const ok = fp.acc !== null && w16.acc !== null && w8.acc !== null;

@@ -101,7 +101,7 @@ export const zhangTable1: Experiment = {
     const fig8a = lineFigure(
       [...adj]
         .sort((a, b) => a[0] - b[0])
-        .map(([step, n]) => ({ step, adjustments: n, run: 'adaptive, LeNet-5' })),
+        .map(([step, n]) => ({ step, adjustments: n, run: `adaptive, ${scale.mnist.model}` })),
       {
         title: 'QPA adjustments per window of steps, all sites (Fig. 8a analogue)',
         x: 'step',
@@ -113,7 +113,7 @@ export const zhangTable1: Experiment = {
     const widths = lineFigure(
       timelineOf(ad, 'E').map((t) => ({ step: t.step ?? 0, bits: t.bits_mean, layer: t.layer })),
       {
-        title: 'Activation-gradient (E) width per layer over training, LeNet-5',
+        title: `Activation-gradient (E) width per layer over training, ${scale.mnist.model}`,
         x: 'step',
         y: 'bits',
         series: 'layer',
@@ -127,7 +127,7 @@ export const zhangTable1: Experiment = {
         ['fp32', runOf(scale.mnist, 'fp32')],
         ['adaptive', runOf(scale.mnist, 'adaptive')],
       ],
-      'LeNet-5 / MNIST: test accuracy per epoch',
+      `${scale.mnist.model} / ${scale.mnist.dataset}: test accuracy per epoch`,
     );
     const known = rows.filter((r) => r.fp.acc !== null && r.ad.acc !== null);
     const close = known.filter((r) => r.ad.acc! >= r.fp.acc! - 0.015);
