@@ -69,8 +69,6 @@ function im2colT<T>(g: usize, x: usize, col: usize): void {
 }
 
 /** Zeroes [p, p + bytes) in 16-byte stores (may write up to 15 bytes past the end). */
-// @ts-ignore: decorator
-@inline
 function zero16(p: usize, bytes: usize): void {
   const e = p + bytes;
   const z = i32x4.splat(0);
@@ -78,8 +76,6 @@ function zero16(p: usize, bytes: usize): void {
 }
 
 /** Copies [s, s + bytes) to d in 16-byte steps (may read and write up to 15 bytes past). */
-// @ts-ignore: decorator
-@inline
 function copy16(d: usize, s: usize, bytes: usize): void {
   const e = d + bytes;
   for (; d < e; d += 16, s += 16) v128.store(d, v128.load(s));

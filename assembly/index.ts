@@ -20,3 +20,4 @@ export { minmax, add_i32_to_f64 } from './reduce';
 export function heap_base(): usize {
   return __heap_base;
 }
+export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';

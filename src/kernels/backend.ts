@@ -40,7 +40,8 @@ export async function useBackend(choice: BackendName | 'auto' = envChoice()): Pr
   }
   const load = loaders.get(choice);
   const k = load ? await load() : null;
-  if (!k) throw new Error(`backend "${choice}" is not available on this platform: use --backend ref`);
+  if (!k)
+    throw new Error(`backend "${choice}" is not available on this platform: use --backend ref`);
   return (current = k);
 }
 

@@ -3,7 +3,7 @@
 // implements them in plain TypeScript (the definition of correct) and faster backends must
 // match it bit for bit on integers. Kernels know nothing of schemes or layers.
 
-import type { IntArray, MantArray } from '../tensor/dtype.js';
+import type { DType, DTypeMap, IntArray, MantArray } from '../tensor/dtype.js';
 import type { Rng } from '../quant/rng.js';
 import type { Rounding } from '../quant/rounding.js';
 import type { QuantStats } from '../quant/stats.js';
@@ -78,4 +78,31 @@ export interface Kernels {
   ): QuantStats;
   /** max |x|; throws on NaN/Inf. */
   maxAbs(x: AnyArray): number;
+  /**
+   * y = x > 0 ? x : 0 elementwise, y of x's type (-0 and NaN give +0); with `mask`, also
+   * mask = x > 0 ? 1 : 0 (what backward needs, one byte per element).
+   */
+  relu<T extends AnyArray>(x: T, y: T, mask?: Int8Array | null): void;
+  /** dx = m > 0 ? dy : 0: ReLU's backward through its saved mask (or output) m. */
+  relu_backward<T extends AnyArray>(m: AnyArray, dy: T, dx: T): void;
+  /**
+   * out (B, A, R) = src (A, B, R): swaps the two outer axes (the GEMM layout (OC, N*OH*OW) <->
+   * NCHW), adding bias[a] to every element of src row a when a bias is given: as an integer on
+   * integer storage (the caller bounded the sum), as a float32 add on Float32Array storage.
+   */
+  swap_outer<T extends AnyArray>(
+    src: T,
+    A: number,
+    B: number,
+    R: number,
+    bias: ArrayLike<number> | null,
+    out: T,
+  ): void;
+  /**
+   * Optional: a zeroed array of `n` elements for the tensors of training step `step`, placed
+   * where this backend's kernels use it in place (WASM memory: no copies in or out). It stays
+   * valid until an array for another step is asked for, so only a step's own tensors may live
+   * there. Absent (or null) means: allocate ordinarily. Use nn/arrays.ts `stepArray`.
+   */
+  stepArray?<D extends DType>(dtype: D, n: number, step: number): DTypeMap[D] | null;
 }

@@ -9,8 +9,8 @@ import { Layer } from './layer.js';
 import { Param } from './param.js';
 import type { RunContext } from './context.js';
 import { defaultInit } from './init.js';
-import { bitsOfAcc, like, swapOuter } from './arrays.js';
-import { addBiasRows, biasAtExp, colSums } from './bias.js';
+import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
+import { biasAtExp, colSums } from './bias.js';
 import { allocAcc, intGemm, maxAbsMant } from '../ops/intgemm.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
@@ -110,24 +110,25 @@ export class Conv2d extends Layer {
     if (xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array)
         throw new Error(`${this.name}: input must be requantized at site A`);
-      const col = like(xq.mant, CKK * Q);
+      const col = stepLike(ctx, xq.mant, CKK * Q);
       k.im2col(g, xq.mant, col);
       if (ctx.training) this.col = col;
       const exp = xq.exp + wq.exp;
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
-      const acc = intGemm(k, gemm, wq.mant, col, b ? b.maxAbs : 0);
-      const y = swapOuter(acc, OC, g.N, R);
-      if (b) addBiasRows(y, b.mant, g.N, OC, R);
+      const acc = intGemm(k, gemm, wq.mant, col, b ? b.maxAbs : 0, ctx);
+      // (OC, N, R) -> (N, OC, R) with the bias added on the way.
+      const y = stepLike(ctx, acc, acc.length);
+      k.swap_outer(acc, OC, g.N, R, b ? b.mant : null, y);
       return fixedTensor(outShape, y, exp, bitsOfAcc(y));
     }
     const xv = dequantize(xq);
-    const col = new Float32Array(CKK * Q);
+    const col = stepArray(ctx, 'float32', CKK * Q);
     k.im2col(g, xv, col);
     if (ctx.training) this.col = col;
-    const acc = new Float32Array(OC * Q);
+    const acc = stepArray(ctx, 'float32', OC * Q);
     k.gemm_f32(gemm, dequantize(wq), col, acc);
-    const y = swapOuter(acc, OC, g.N, R);
-    if (this.bias) addBiasRows(y, this.bias.value, g.N, OC, R);
+    const y = stepArray(ctx, 'float32', OC * Q);
+    k.swap_outer(acc, OC, g.N, R, this.bias ? this.bias.value : null, y);
     return floatTensor(outShape, y);
   }
 
@@ -150,28 +151,31 @@ export class Conv2d extends Layer {
     let dw: Tensor;
     if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: bad saved input`);
-      const e = swapOuter(eq.mant, g.N, OC, R); // (OC, N*OH*OW)
-      const col = this.savedCol(xq.mant, g, k);
-      const aw = intGemm(k, gw, e, col);
+      const e = stepLike(ctx, eq.mant, OC * Q); // (OC, N*OH*OW)
+      k.swap_outer(eq.mant, g.N, OC, R, null, e);
+      const col = this.savedCol(xq.mant, g, k, ctx);
+      const aw = intGemm(k, gw, e, col, 0, ctx);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
-      const dcol = intGemm(k, gc, wq.mant, e);
+      const dcol = intGemm(k, gc, wq.mant, e, 0, ctx);
       // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator.
       const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
       const dxm = allocAcc(
         overlap * maxAbsMant(k, dcol),
         xShape.reduce((a, b) => a * b, 1),
+        ctx,
       );
       k.col2im(g, dxm instanceof Float64Array ? Float64Array.from(dcol) : dcol, dxm);
       dx = fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm));
     } else {
-      const e = swapOuter(dequantize(eq), g.N, OC, R);
-      const col = this.savedCol(dequantize(xq), g, k);
-      const dwv = new Float32Array(OC * CKK);
+      const e = stepArray(ctx, 'float32', OC * Q);
+      k.swap_outer(dequantize(eq), g.N, OC, R, null, e);
+      const col = this.savedCol(dequantize(xq), g, k, ctx);
+      const dwv = stepArray(ctx, 'float32', OC * CKK);
       k.gemm_f32(gw, e, col, dwv);
       dw = floatTensor(this.weight.shape, dwv);
-      const dcol = new Float32Array(CKK * Q);
+      const dcol = stepArray(ctx, 'float32', CKK * Q);
       k.gemm_f32(gc, dequantize(wq), e, dcol);
-      const dxv = new Float32Array(g.N * g.C * g.H * g.W);
+      const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W);
       k.col2im(g, dcol, dxv);
       dx = floatTensor(xShape, dxv);
     }
@@ -181,11 +185,11 @@ export class Conv2d extends Layer {
   }
 
   /** The forward's im2col matrix when it matches x's storage, else rebuilt from x. */
-  private savedCol<T extends AnyArray>(x: T, g: ConvGeom, k: Kernels): T {
+  private savedCol<T extends AnyArray>(x: T, g: ConvGeom, k: Kernels, ctx: RunContext): T {
     const n = g.C * g.KH * g.KW * g.N * g.OH * g.OW;
     const c = this.col;
     if (c && c.constructor === x.constructor && c.length === n) return c as T;
-    const col = like(x, n);
+    const col = stepLike(ctx, x, n);
     k.im2col(g, x, col);
     return col;
   }

@@ -6,7 +6,7 @@ import { Layer } from './layer.js';
 import { Param } from './param.js';
 import type { RunContext } from './context.js';
 import { defaultInit } from './init.js';
-import { bitsOfAcc } from './arrays.js';
+import { bitsOfAcc, stepArray } from './arrays.js';
 import { intGemm } from '../ops/intgemm.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { assertShape, type Shape } from '../tensor/shape.js';
@@ -47,7 +47,9 @@ export class Linear extends Layer {
   forward(x: Tensor, ctx: RunContext): Tensor {
     const [N, IN] = x.shape;
     if (x.shape.length !== 2 || IN !== this.inFeatures) {
-      throw new Error(`${this.name}: expected input (N, ${this.inFeatures}), got [${x.shape.join(', ')}]`);
+      throw new Error(
+        `${this.name}: expected input (N, ${this.inFeatures}), got [${x.shape.join(', ')}]`,
+      );
     }
     const OUT = this.outFeatures;
     const xq = this.quant('A', x, ctx);
@@ -60,11 +62,11 @@ export class Linear extends Layer {
     if (xq.kind === 'fixed' && wq.kind === 'fixed') {
       const exp = xq.exp + wq.exp;
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
-      const acc = intGemm(ctx.kernels, g, xq.mant, wq.mant, b ? b.maxAbs : 0);
+      const acc = intGemm(ctx.kernels, g, xq.mant, wq.mant, b ? b.maxAbs : 0, ctx);
       if (b) addBiasRows(acc, b.mant, N, OUT, 1);
       return fixedTensor([N, OUT], acc, exp, bitsOfAcc(acc));
     }
-    const y = new Float32Array(N * OUT);
+    const y = stepArray(ctx, 'float32', N * OUT);
     ctx.kernels.gemm_f32(g, dequantize(xq), dequantize(wq), y);
     if (this.bias) addBiasRows(y, this.bias.value, N, OUT, 1);
     return floatTensor([N, OUT], y);
@@ -83,15 +85,15 @@ export class Linear extends Layer {
     let dx: Tensor;
     let dw: Tensor;
     if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
-      const ax = intGemm(ctx.kernels, gx, eq.mant, wq.mant);
+      const ax = intGemm(ctx.kernels, gx, eq.mant, wq.mant, 0, ctx);
       dx = fixedTensor([N, IN], ax, eq.exp + wq.exp, bitsOfAcc(ax));
-      const aw = intGemm(ctx.kernels, gw, eq.mant, xq.mant);
+      const aw = intGemm(ctx.kernels, gw, eq.mant, xq.mant, 0, ctx);
       dw = fixedTensor([OUT, IN], aw, eq.exp + xq.exp, bitsOfAcc(aw));
     } else {
       const e = dequantize(eq);
-      const dxv = new Float32Array(N * IN);
+      const dxv = stepArray(ctx, 'float32', N * IN);
       ctx.kernels.gemm_f32(gx, e, dequantize(wq), dxv);
-      const dwv = new Float32Array(OUT * IN);
+      const dwv = stepArray(ctx, 'float32', OUT * IN);
       ctx.kernels.gemm_f32(gw, e, dequantize(xq), dwv);
       dx = floatTensor([N, IN], dxv);
       dw = floatTensor([OUT, IN], dwv);

@@ -4,7 +4,7 @@
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
-import { like, sameKind, storage } from './arrays.js';
+import { sameKind, stepLike, storage } from './arrays.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { AnyArray } from '../kernels/spec.js';
 import type { Shape } from '../tensor/shape.js';
@@ -25,18 +25,23 @@ export class MaxPool2d extends Layer {
 
   outputShape(input: Shape): Shape {
     const [C, H, W] = input;
-    return [C, Math.floor((H - this.kernelSize) / this.stride) + 1, Math.floor((W - this.kernelSize) / this.stride) + 1];
+    return [
+      C,
+      Math.floor((H - this.kernelSize) / this.stride) + 1,
+      Math.floor((W - this.kernelSize) / this.stride) + 1,
+    ];
   }
 
   // x (N,C,H,W) -> y (N,C,OH,OW), argmax (N,C,OH,OW) u8 window offsets.
   forward(x: Tensor, ctx: RunContext): Tensor {
-    if (x.shape.length !== 4) throw new Error(`${this.name}: expected (N,C,H,W), got [${x.shape.join(', ')}]`);
+    if (x.shape.length !== 4)
+      throw new Error(`${this.name}: expected (N,C,H,W), got [${x.shape.join(', ')}]`);
     const [N, C, H, W] = x.shape;
     const [, OH, OW] = this.outputShape([C, H, W]);
     const K = this.kernelSize;
     const S = this.stride;
     const src = storage(x);
-    const out = like(src, N * C * OH * OW);
+    const out = stepLike(ctx, src, N * C * OH * OW);
     if (K > 15) throw new Error(`${this.name}: pooling windows above 15x15 are not supported`);
     const arg = new Uint8Array(out.length);
     if (K === 2 && S === 2) pool2x2(src, out, arg, N * C, H, W, OH, OW);
@@ -71,13 +76,13 @@ export class MaxPool2d extends Layer {
     return sameKind(x, shape, out);
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, ctx?: RunContext): Tensor {
     const arg = this.argmax;
     const shape = this.inShape;
     if (!arg || !shape) throw new Error(`${this.name}: backward without a training forward`);
     const src = storage(dy);
     const n = shape.reduce((a, b) => a * b, 1);
-    const out = like(src, n);
+    const out = stepLike(ctx, src, n);
     const [N, C, H, W] = shape;
     const K = this.kernelSize;
     const S = this.stride;
@@ -101,7 +106,16 @@ export class MaxPool2d extends Layer {
 }
 
 /** The common 2x2, stride 2 case, unrolled (ties keep the first element, like the general loop). */
-function pool2x2(src: AnyArray, out: AnyArray, arg: Uint8Array, NC: number, H: number, W: number, OH: number, OW: number): void {
+function pool2x2(
+  src: AnyArray,
+  out: AnyArray,
+  arg: Uint8Array,
+  NC: number,
+  H: number,
+  W: number,
+  OH: number,
+  OW: number,
+): void {
   let o = 0;
   for (let nc = 0; nc < NC; nc++) {
     const base = nc * H * W;

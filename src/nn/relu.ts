@@ -1,46 +1,52 @@
 // SPDX-License-Identifier: MIT
 // ReLU. On a fixed-point tensor it is a max on mantissas (the exponent is unchanged), so it
-// needs no site. Backward masks the error with the saved sign of the output.
+// needs no site. Backward masks the error with the saved x > 0 mask.
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
-import { like, sameKind, storage } from './arrays.js';
+import { sameKind, stepArray, stepLike, storage } from './arrays.js';
+import type { Kernels } from '../kernels/spec.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 
 export class ReLU extends Layer {
   readonly kind = 'relu';
-  private mask: Uint8Array | null = null;
+  /** The training forward's x > 0 mask (N, ...), 1 byte per element, and its kernels. */
+  private mask: Int8Array | null = null;
+  private k: Kernels | null = null;
 
   outputShape(input: Shape): Shape {
     return input;
   }
 
+  // x (N, ...) any storage -> y same storage: y = x > 0 ? x : 0; mask (N, ...) i8.
   forward(x: Tensor, ctx: RunContext): Tensor {
     const src = storage(x);
-    const out = like(src, src.length);
-    const mask = new Uint8Array(src.length);
-    for (let i = 0; i < src.length; i++) {
-      if (src[i] > 0) {
-        out[i] = src[i];
-        mask[i] = 1;
-      }
+    const out = stepLike(ctx, src, src.length);
+    const mask = ctx.training ? stepArray(ctx, 'int8', src.length) : null;
+    ctx.kernels.relu(src, out, mask);
+    if (ctx.training) {
+      this.mask = mask;
+      this.k = ctx.kernels;
     }
-    if (ctx.training) this.mask = mask;
     return sameKind(x, x.shape, out);
   }
 
-  backward(dy: Tensor): Tensor {
+  // dy (N, ...) -> dx = mask ? dy : 0.
+  backward(dy: Tensor, ctx?: RunContext): Tensor {
     const mask = this.mask;
-    if (!mask) throw new Error(`${this.name}: backward without a training forward`);
+    const k = ctx?.kernels ?? this.k;
+    if (!mask || !k) throw new Error(`${this.name}: backward without a training forward`);
     const src = storage(dy);
-    if (src.length !== mask.length) throw new Error(`${this.name}: error size ${src.length} != output size ${mask.length}`);
-    const out = like(src, src.length);
-    for (let i = 0; i < src.length; i++) if (mask[i]) out[i] = src[i];
+    if (src.length !== mask.length)
+      throw new Error(`${this.name}: error size ${src.length} != output size ${mask.length}`);
+    const out = stepLike(ctx, src, src.length);
+    k.relu_backward(mask, src, out);
     return sameKind(dy, dy.shape, out);
   }
 
   override clearSaved(): void {
     this.mask = null;
+    this.k = null;
   }
 }

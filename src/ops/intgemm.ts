@@ -7,6 +7,7 @@
 
 import type { GemmShape, Kernels } from '../kernels/spec.js';
 import type { IntArray, MantArray } from '../tensor/dtype.js';
+import { stepArray, type StepScope } from '../nn/arrays.js';
 
 export const INT32_LIMIT = 2 ** 31 - 1;
 
@@ -15,20 +16,28 @@ export function maxAbsMant(k: Kernels, m: MantArray): number {
   return k.maxAbs(m);
 }
 
-/** The accumulator for a sum bounded by `bound`: int32 when it fits, float64 otherwise. */
-export function allocAcc(bound: number, size: number): Int32Array | Float64Array {
+/**
+ * The accumulator for a sum bounded by `bound`: int32 when it fits, float64 otherwise; a step
+ * workspace array when `at` is a training step (see nn/arrays.ts stepArray).
+ */
+export function allocAcc(
+  bound: number,
+  size: number,
+  at?: StepScope | null,
+): Int32Array | Float64Array {
   if (bound > 2 ** 53) {
     throw new RangeError(
       `an integer accumulation could reach ${bound.toExponential(2)}, beyond exact float64: ` +
         `use narrower operand formats`,
     );
   }
-  return bound <= INT32_LIMIT ? new Int32Array(size) : new Float64Array(size);
+  return bound <= INT32_LIMIT ? stepArray(at, 'int32', size) : stepArray(at, 'float64', size);
 }
 
 /**
  * Integer GEMM of mantissas into a fresh accumulator. `extra` bounds anything the caller will
- * add to each output afterwards (a bias), so the accumulator type covers it too.
+ * add to each output afterwards (a bias), so the accumulator type covers it too. `at`: see
+ * allocAcc.
  */
 export function intGemm(
   k: Kernels,
@@ -36,13 +45,14 @@ export function intGemm(
   a: MantArray,
   b: MantArray,
   extra = 0,
+  at?: StepScope | null,
 ): Int32Array | Float64Array {
   // The storage type bounds |mantissa| (int8: 128, int16: 32768): when that bound already
   // fits int32, the accumulator is int32 whatever the values, so the scans are skipped.
   const typeBound = g.K * typeMax(a) * typeMax(b) + extra;
   const bound =
     typeBound <= INT32_LIMIT ? typeBound : g.K * maxAbsMant(k, a) * maxAbsMant(k, b) + extra;
-  const c = allocAcc(bound, g.M * g.N);
+  const c = allocAcc(bound, g.M * g.N, at);
   k.gemm_int(g, asInt(a), asInt(b), c);
   return c;
 }

@@ -4,7 +4,8 @@
 
 import { z } from 'zod';
 import { parseFormat, formatBits, type Format } from '../format/format.js';
-import { allocInt } from '../tensor/dtype.js';
+import { intDTypeFor } from '../tensor/dtype.js';
+import { stepArray } from '../nn/arrays.js';
 import { fixedTensor, toFloat, type Tensor } from '../tensor/tensor.js';
 import { exponentFor } from './quantize.js';
 import { ROUNDINGS, type Rounding } from './rounding.js';
@@ -20,7 +21,9 @@ const formatName = z.string().refine(
       return false;
     }
   },
-  { message: 'not a number format: write float32, fixed<bits,frac> or dfp<bits> with bits in 2..32' },
+  {
+    message: 'not a number format: write float32, fixed<bits,frac> or dfp<bits> with bits in 2..32',
+  },
 );
 
 const params = z.strictObject({
@@ -52,7 +55,8 @@ export class FormatQuantizer implements Quantizer {
       out = toFloat(x);
     } else {
       const n = x.kind === 'float' ? x.data.length : x.mant.length;
-      const mant = allocInt(f.bits, n);
+      // A step's tensor: in the kernels' workspace when training (no copies into kernels).
+      const mant = stepArray(ctx, intDTypeFor(f.bits), n);
       const rng = this.rounding === 'stochastic' ? ctx.rng : null;
       let exp: number;
       if (x.kind === 'float') {

@@ -47,6 +47,11 @@ export function gemm_f32(g: GemmShape, a: Float32Array, b: Float32Array, c: Floa
   gemmAny(g, a, b, c, new Float64Array(g.N));
 }
 
-export function gemm_int(g: GemmShape, a: IntArray, b: IntArray, c: Int32Array | Float64Array): void {
+export function gemm_int(
+  g: GemmShape,
+  a: IntArray,
+  b: IntArray,
+  c: Int32Array | Float64Array,
+): void {
   gemmAny(g, a, b, c, new Float64Array(g.N));
 }

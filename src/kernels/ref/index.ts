@@ -4,6 +4,7 @@
 import type { Kernels } from '../spec.js';
 import { gemm_f32, gemm_int } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
+import { relu, relu_backward, swap_outer } from './layers.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 
 export const refKernels: Kernels = {
@@ -15,4 +16,7 @@ export const refKernels: Kernels = {
   quantize: quantizeInto,
   requantize: requantizeInto,
   maxAbs: (x) => maxAbs(x),
+  relu,
+  relu_backward,
+  swap_outer,
 };

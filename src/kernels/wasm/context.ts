@@ -29,6 +29,6 @@ export class WasmContext {
     readonly mod: LoadedModule,
     readonly ex: KernelExports = mod.ex,
   ) {
-    this.arena = new Arena(mod.memory, ex.heap_base());
+    this.arena = new Arena(mod.memory, ex.heap_base(), (p, n) => ex.zero_bytes(p, n));
   }
 }

@@ -20,6 +20,10 @@ const NAMES = [
   'requantize',
   'minmax',
   'add_i32_to_f64',
+  'zero_bytes',
+  'relu_fwd',
+  'relu_bwd4',
+  'swap_outer',
 ] as const;
 
 export type KernelExports = Record<(typeof NAMES)[number], WasmFn>;

@@ -140,7 +140,7 @@ export function gemmF32(
   const ar = ctx.arena;
   ar.reset();
   const p: Placed = { a: ar.copyIn(a, M * K), esA: 4, b: ar.copyIn(b, K * N), esB: 4 };
-  const pc = g.accumulate ? ar.copyIn(c, M * N) : ar.alloc(M * N * 4);
+  const pc = g.accumulate ? ar.copyIn(c, M * N) : ar.outAt(c, M * N * 4);
   const lda = g.transA ? M : K;
   const ldb = g.transB ? K : N;
   const sc = scratchAreas(ctx, 'gemm_f32');
@@ -200,7 +200,7 @@ export function gemmInt(
   const sc = scratchAreas(ctx, 'gemm_i16_i32acc');
   if (c instanceof Int32Array) {
     // The caller guarantees no overflow; int32 arithmetic wraps like an Int32Array store anyway.
-    const pc = g.accumulate ? ar.copyIn(c, M * N) : ar.alloc(M * N * 4);
+    const pc = g.accumulate ? ar.copyIn(c, M * N) : ar.outAt(c, M * N * 4);
     run(
       ctx,
       'gemm_i16_i32acc',
@@ -212,7 +212,7 @@ export function gemmInt(
   // Float64Array C: exact sums. Chunk depth kc with kc * max|a| * max|b| < 2^31.
   const tmp = ar.alloc(16);
   const bound = maxAbsAt(ctx, p.a, p.esA, M * K, tmp) * maxAbsAt(ctx, p.b, p.esB, K * N, tmp);
-  const p64 = g.accumulate ? ar.copyIn(c, M * N) : ar.alloc(M * N * 8);
+  const p64 = g.accumulate ? ar.copyIn(c, M * N) : ar.outAt(c, M * N * 8);
   if (!g.accumulate) ar.zero(p64, M * N * 8);
   const p32 = ar.alloc(M * N * 4);
   const kc = bound === 0 ? K : Math.max(1, Math.min(K, Math.floor((INT32_LIMIT - 1) / bound)));

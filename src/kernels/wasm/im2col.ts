@@ -54,8 +54,8 @@ export function im2colWasm<T extends AnyArray>(ctx: WasmContext, g: ConvGeom, x:
   const es = x.BYTES_PER_ELEMENT;
   const px = ar.copyIn(x, nx);
   // The kernel's 16-byte copies may touch up to 15 bytes past col (and read past x, which
-  // col follows).
-  const pc = ar.alloc(ncol * es + IM2COL_SLACK);
+  // col follows); resident arrays have that slack (Arena.stepAlloc).
+  const pc = ar.outAt(col, ncol * es + IM2COL_SLACK);
   const fn =
     es === 1 ? 'im2col_x8' : es === 2 ? 'im2col_x16' : es === 4 ? 'im2col_x32' : 'im2col_x64';
   ctx.ex[fn](pg, px, pc);
@@ -74,7 +74,7 @@ export function col2imWasm<T extends Float32Array | Int32Array | Float64Array>(
   const pg = putGeom(ctx, g);
   const es = col.BYTES_PER_ELEMENT;
   const pc = ar.copyIn(col, ncol);
-  const px = ar.alloc(nx * es);
+  const px = ar.outAt(dx, nx * es);
   const fn =
     col instanceof Float32Array
       ? 'col2im_f32'

@@ -9,14 +9,16 @@ import { WasmContext } from './context.js';
 import { gemmF32, gemmInt } from './gemm.js';
 import { col2imWasm, im2colWasm } from './im2col.js';
 import { loadModule } from './module.js';
+import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { attachThreads } from './threads.js';
+import { stepArrayWasm } from './workspace.js';
 
 export { setWasmBytes } from './module.js';
 export { setThreads, getThreads } from './threads.js';
 
 function makeKernels(ctx: WasmContext): Kernels {
-  return {
+  const k: Kernels = {
     name: 'wasm',
     gemm_f32: (g, a, b, c) => gemmF32(ctx, g, a, b, c),
     gemm_int: (g, a, b, c) => gemmInt(ctx, g, a, b, c),
@@ -25,7 +27,12 @@ function makeKernels(ctx: WasmContext): Kernels {
     quantize: (v, exp, bits, r, rng, out) => quantizeWasm(ctx, v, exp, bits, r, rng, out),
     requantize: (m, fe, te, bits, r, rng, out) => requantizeWasm(ctx, m, fe, te, bits, r, rng, out),
     maxAbs: (x) => maxAbsWasm(ctx, x),
+    relu: (x, y, mask) => reluWasm(ctx, x, y, mask ?? null),
+    relu_backward: (y, dy, dx) => reluBackwardWasm(ctx, y, dy, dx),
+    swap_outer: (src, A, B, R, bias, out) => swapOuterWasm(ctx, src, A, B, R, bias, out),
   };
+  if (ctx.arena.shared) k.stepArray = (dtype, n, step) => stepArrayWasm(ctx.arena, dtype, n, step);
+  return k;
 }
 
 let loading: Promise<Kernels | null> | null = null;

@@ -73,7 +73,7 @@ export function quantizeWasm(
   if (pr === null) return quantizeInto(values, exp, bits, rounding, rng, out);
   const ps = ar.alloc(8);
   const pv = ar.copyIn(values);
-  const po = ar.alloc(n * out.BYTES_PER_ELEMENT);
+  const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
   ctx.ex.quantize(
     pv,
     kindOf(values),
@@ -110,7 +110,7 @@ export function requantizeWasm(
   const s = toExp - fromExp;
   const ps = ar.alloc(8);
   const pm = ar.copyIn(mant);
-  const po = ar.alloc(n * out.BYTES_PER_ELEMENT);
+  const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
   const div = 2 ** s;
   const half = s > 0 ? 2 ** (s - 1) : 0;
   ctx.ex.requantize(

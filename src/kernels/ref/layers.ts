@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// Reference elementwise and layout kernels of the layers: ReLU forward/backward and the
+// outer-axes swap (with bias) between the GEMM layout and NCHW.
+
+import type { AnyArray } from '../spec.js';
+
+export function relu<T extends AnyArray>(x: T, y: T, mask?: Int8Array | null): void {
+  for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  if (mask) for (let i = 0; i < x.length; i++) mask[i] = x[i] > 0 ? 1 : 0;
+}
+
+export function relu_backward<T extends AnyArray>(m: AnyArray, dy: T, dx: T): void {
+  for (let i = 0; i < m.length; i++) dx[i] = m[i] > 0 ? dy[i] : 0;
+}
+
+/** out (B, A, R) = src (A, B, R) (+ bias[a]); see Kernels.swap_outer. */
+export function swap_outer<T extends AnyArray>(
+  src: T,
+  A: number,
+  B: number,
+  R: number,
+  bias: ArrayLike<number> | null,
+  out: T,
+): void {
+  for (let a = 0; a < A; a++) {
+    const ba = bias ? bias[a] : 0;
+    for (let b = 0; b < B; b++) {
+      const s = (a * B + b) * R;
+      const d = (b * A + a) * R;
+      // The typed-array store rounds a float32 sum once, like a float32 add.
+      if (bias) for (let r = 0; r < R; r++) out[d + r] = src[s + r] + ba;
+      else for (let r = 0; r < R; r++) out[d + r] = src[s + r];
+    }
+  }
+}

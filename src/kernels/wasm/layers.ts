@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// Wrappers of the layer kernels (assembly/layers.ts): ReLU forward/backward and the outer-axes
+// swap with bias. Resident (workspace) arrays are used in place; others are copied in and out.
+// Type combinations without a SIMD body run the reference loop.
+
+import type { AnyArray } from '../spec.js';
+import * as ref from '../ref/layers.js';
+import type { WasmContext } from './context.js';
+
+/** Element kind codes of assembly/layers.ts. */
+function kindOf(x: AnyArray): number {
+  if (x instanceof Int8Array) return 0;
+  if (x instanceof Int16Array) return 1;
+  if (x instanceof Int32Array) return 2;
+  if (x instanceof Float32Array) return 3;
+  return 4;
+}
+
+function checkLen(kind: string, what: string, got: number, want: number): void {
+  if (got < want) throw new RangeError(`${kind}: ${what} holds ${got} elements, needs ${want}`);
+}
+
+export function reluWasm<T extends AnyArray>(
+  ctx: WasmContext,
+  x: T,
+  y: T,
+  mask: Int8Array | null = null,
+): void {
+  const n = x.length;
+  checkLen('relu', 'y', y.length, n);
+  if (mask) checkLen('relu', 'mask', mask.length, n);
+  if (y.constructor !== x.constructor) throw new TypeError('relu: y must have the type of x');
+  const ar = ctx.arena;
+  ar.reset();
+  const px = ar.copyIn(x);
+  const py = ar.outAt(y, n * y.BYTES_PER_ELEMENT);
+  const pm = mask ? ar.outAt(mask, n) : 0;
+  ctx.ex.relu_fwd(px, py, kindOf(x), n, pm);
+  ar.get(py, y, n, y.BYTES_PER_ELEMENT);
+  if (mask) ar.get(pm, mask, n, 1);
+}
+
+export function reluBackwardWasm<T extends AnyArray>(
+  ctx: WasmContext,
+  y: AnyArray,
+  dy: T,
+  dx: T,
+): void {
+  // y: the forward's int8 mask, or its int32/float32 output.
+  const n = y.length;
+  checkLen('relu_backward', 'dy', dy.length, n);
+  checkLen('relu_backward', 'dx', dx.length, n);
+  const ky = kindOf(y);
+  const four = (a: AnyArray) => a instanceof Int32Array || a instanceof Float32Array;
+  if (!(four(y) || y instanceof Int8Array) || !four(dy) || dx.constructor !== dy.constructor) {
+    ref.relu_backward(y, dy, dx);
+    return;
+  }
+  const ar = ctx.arena;
+  ar.reset();
+  const py = ar.copyIn(y);
+  const pdy = ar.copyIn(dy, n);
+  const pdx = ar.outAt(dx, n * 4);
+  ctx.ex.relu_bwd4(py, ky, pdy, pdx, n);
+  ar.get(pdx, dx, n, 4);
+}
+
+export function swapOuterWasm<T extends AnyArray>(
+  ctx: WasmContext,
+  src: T,
+  A: number,
+  B: number,
+  R: number,
+  bias: ArrayLike<number> | null,
+  out: T,
+): void {
+  const n = A * B * R;
+  checkLen('swap_outer', 'src', src.length, n);
+  checkLen('swap_outer', 'out', out.length, n);
+  checkLen('swap_outer', 'bias', bias ? bias.length : A, A);
+  const kind = kindOf(src);
+  if (out.constructor !== src.constructor || (bias && kind !== 2 && kind !== 3)) {
+    ref.swap_outer(src, A, B, R, bias, out);
+    return;
+  }
+  if (n === 0) return;
+  const ar = ctx.arena;
+  ar.reset();
+  const es = src.BYTES_PER_ELEMENT;
+  let pb = 0;
+  if (bias) {
+    pb = ar.alloc(A * 8);
+    ar.f64(pb, A).set(Array.from({ length: A }, (_, i) => bias[i]));
+  }
+  const ps = ar.copyIn(src, n);
+  const po = ar.outAt(out, n * es);
+  ctx.ex.swap_outer(ps, A, B, R, es, kind, pb, po);
+  ar.get(po, out, n, es);
+}
