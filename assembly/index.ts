@@ -21,3 +21,4 @@ export function heap_base(): usize {
   return __heap_base;
 }
 export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
+export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';

@@ -99,10 +99,45 @@ export interface Kernels {
     out: T,
   ): void;
   /**
-   * Optional: a zeroed array of `n` elements for the tensors of training step `step`, placed
-   * where this backend's kernels use it in place (WASM memory: no copies in or out). It stays
-   * valid until an array for another step is asked for, so only a step's own tensors may live
-   * there. Absent (or null) means: allocate ordinarily. Use nn/arrays.ts `stepArray`.
+   * Max pooling over NC planes (H, W) with K x K windows at stride S: y (NC, OH, OW) of x's
+   * type, OH = floor((H - K) / S) + 1 (OW alike), and arg = kh*K + kw of each window's first
+   * maximum (strict >; the 2x2 stride-2 case starts from the window's first element, others
+   * from -Infinity).
    */
-  stepArray?<D extends DType>(dtype: D, n: number, step: number): DTypeMap[D] | null;
+  maxpool<T extends AnyArray>(
+    x: T,
+    NC: number,
+    H: number,
+    W: number,
+    K: number,
+    S: number,
+    y: T,
+    arg: Uint8Array,
+  ): void;
+  /** dx (NC, H, W) = 0, then dx[window o's argmax] += dy[o], o in output order. */
+  maxpool_backward<T extends AnyArray>(
+    dy: T,
+    arg: Uint8Array,
+    NC: number,
+    H: number,
+    W: number,
+    K: number,
+    S: number,
+    dx: T,
+  ): void;
+  /** out[c] = sum over n, r of e (N, C, R), added in float64 in order n then r. */
+  col_sums(e: AnyArray, N: number, C: number, R: number, out: Float64Array): void;
+  /**
+   * Optional: an array of `n` elements for the tensors of training step `step`, placed where
+   * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless
+   * `zeroed` is false (the caller then overwrites every element). It stays valid until an
+   * array for another step is asked for, so only a step's own tensors may live there. Absent
+   * (or null) means: allocate ordinarily. Use nn/arrays.ts `stepArray`.
+   */
+  stepArray?<D extends DType>(
+    dtype: D,
+    n: number,
+    step: number,
+    zeroed?: boolean,
+  ): DTypeMap[D] | null;
 }

@@ -37,23 +37,33 @@ function plainArray(dtype: DType, n: number): DTypeMap[DType] {
 }
 
 /**
- * A zeroed array of `n` elements. In training, on a backend with a step workspace, it lives in
- * the kernels' memory (no copies in kernel calls) and is valid for this step only: use it for
- * the step's activations, errors and saved tensors, never for state kept across steps.
+ * An array of `n` elements, zeroed unless `zeroed` is false (then the caller must overwrite
+ * every element, e.g. as a kernel's output). In training, on a backend with a step workspace,
+ * it lives in the kernels' memory (no copies in kernel calls) and is valid for this step only:
+ * use it for the step's activations, errors and saved tensors, never for state kept across
+ * steps.
  */
 export function stepArray<D extends DType>(
   at: StepScope | null | undefined,
   dtype: D,
   n: number,
+  zeroed = true,
 ): DTypeMap[D] {
   const ws =
-    at && at.training && at.kernels.stepArray ? at.kernels.stepArray(dtype, n, at.step) : null;
+    at && at.training && at.kernels.stepArray
+      ? at.kernels.stepArray(dtype, n, at.step, zeroed)
+      : null;
   return ws ?? plainArray(dtype, n);
 }
 
 /** stepArray of the same type as `a`. */
-export function stepLike<T extends AnyArray>(at: StepScope | null | undefined, a: T, n: number): T {
-  return stepArray(at, dtypeOf(a), n) as T;
+export function stepLike<T extends AnyArray>(
+  at: StepScope | null | undefined,
+  a: T,
+  n: number,
+  zeroed = true,
+): T {
+  return stepArray(at, dtypeOf(a), n, zeroed) as T;
 }
 
 /**

@@ -4,6 +4,8 @@
 
 import type { MantArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Kernels } from '../kernels/spec.js';
+import { refKernels } from '../kernels/ref/index.js';
 
 export interface IntBias {
   readonly mant: Float64Array;
@@ -23,7 +25,13 @@ export function biasAtExp(b: Float32Array, exp: number): IntBias {
 }
 
 /** y (N, C, R) += b[c] for every n and r (R = 1 for Linear, OH*OW for conv). */
-export function addBiasRows(y: MantArray | Float32Array, b: ArrayLike<number>, N: number, C: number, R: number): void {
+export function addBiasRows(
+  y: MantArray | Float32Array,
+  b: ArrayLike<number>,
+  N: number,
+  C: number,
+  R: number,
+): void {
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const bc = b[c];
@@ -33,17 +41,18 @@ export function addBiasRows(y: MantArray | Float32Array, b: ArrayLike<number>, N
 }
 
 /** Sum of e (N, C, R) over n and r, as values (exact in float64, then float32). */
-export function colSums(e: Tensor, N: number, C: number, R: number): Float32Array {
+export function colSums(
+  e: Tensor,
+  N: number,
+  C: number,
+  R: number,
+  k: Kernels = refKernels,
+): Float32Array {
   const src = e.kind === 'float' ? e.data : e.mant;
   const scale = e.kind === 'float' ? 1 : 2 ** e.exp;
+  const sums = new Float64Array(C);
+  k.col_sums(src, N, C, R, sums);
   const out = new Float32Array(C);
-  for (let c = 0; c < C; c++) {
-    let s = 0;
-    for (let n = 0; n < N; n++) {
-      const o = (n * C + c) * R;
-      for (let r = 0; r < R; r++) s += src[o + r];
-    }
-    out[c] = s * scale;
-  }
+  for (let c = 0; c < C; c++) out[c] = sums[c] * scale;
   return out;
 }

@@ -110,24 +110,24 @@ export class Conv2d extends Layer {
     if (xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array)
         throw new Error(`${this.name}: input must be requantized at site A`);
-      const col = stepLike(ctx, xq.mant, CKK * Q);
+      const col = stepLike(ctx, xq.mant, CKK * Q, false);
       k.im2col(g, xq.mant, col);
       if (ctx.training) this.col = col;
       const exp = xq.exp + wq.exp;
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
       const acc = intGemm(k, gemm, wq.mant, col, b ? b.maxAbs : 0, ctx);
       // (OC, N, R) -> (N, OC, R) with the bias added on the way.
-      const y = stepLike(ctx, acc, acc.length);
+      const y = stepLike(ctx, acc, acc.length, false);
       k.swap_outer(acc, OC, g.N, R, b ? b.mant : null, y);
       return fixedTensor(outShape, y, exp, bitsOfAcc(y));
     }
     const xv = dequantize(xq);
-    const col = stepArray(ctx, 'float32', CKK * Q);
+    const col = stepArray(ctx, 'float32', CKK * Q, false);
     k.im2col(g, xv, col);
     if (ctx.training) this.col = col;
-    const acc = stepArray(ctx, 'float32', OC * Q);
+    const acc = stepArray(ctx, 'float32', OC * Q, false);
     k.gemm_f32(gemm, dequantize(wq), col, acc);
-    const y = stepArray(ctx, 'float32', OC * Q);
+    const y = stepArray(ctx, 'float32', OC * Q, false);
     k.swap_outer(acc, OC, g.N, R, this.bias ? this.bias.value : null, y);
     return floatTensor(outShape, y);
   }
@@ -151,7 +151,7 @@ export class Conv2d extends Layer {
     let dw: Tensor;
     if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: bad saved input`);
-      const e = stepLike(ctx, eq.mant, OC * Q); // (OC, N*OH*OW)
+      const e = stepLike(ctx, eq.mant, OC * Q, false); // (OC, N*OH*OW)
       k.swap_outer(eq.mant, g.N, OC, R, null, e);
       const col = this.savedCol(xq.mant, g, k, ctx);
       const aw = intGemm(k, gw, e, col, 0, ctx);
@@ -163,24 +163,25 @@ export class Conv2d extends Layer {
         overlap * maxAbsMant(k, dcol),
         xShape.reduce((a, b) => a * b, 1),
         ctx,
+        false, // col2im zeroes it
       );
       k.col2im(g, dxm instanceof Float64Array ? Float64Array.from(dcol) : dcol, dxm);
       dx = fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm));
     } else {
-      const e = stepArray(ctx, 'float32', OC * Q);
+      const e = stepArray(ctx, 'float32', OC * Q, false);
       k.swap_outer(dequantize(eq), g.N, OC, R, null, e);
       const col = this.savedCol(dequantize(xq), g, k, ctx);
-      const dwv = stepArray(ctx, 'float32', OC * CKK);
+      const dwv = stepArray(ctx, 'float32', OC * CKK, false);
       k.gemm_f32(gw, e, col, dwv);
       dw = floatTensor(this.weight.shape, dwv);
-      const dcol = stepArray(ctx, 'float32', CKK * Q);
+      const dcol = stepArray(ctx, 'float32', CKK * Q, false);
       k.gemm_f32(gc, dequantize(wq), e, dcol);
-      const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W);
+      const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
       k.col2im(g, dcol, dxv);
       dx = floatTensor(xShape, dxv);
     }
     this.weight.addGrad(this.quant('G', dw, ctx));
-    if (this.bias) this.bias.addGrad(floatTensor([OC], colSums(eq, g.N, OC, R)));
+    if (this.bias) this.bias.addGrad(floatTensor([OC], colSums(eq, g.N, OC, R, k)));
     return dx;
   }
 
@@ -189,7 +190,7 @@ export class Conv2d extends Layer {
     const n = g.C * g.KH * g.KW * g.N * g.OH * g.OW;
     const c = this.col;
     if (c && c.constructor === x.constructor && c.length === n) return c as T;
-    const col = stepLike(ctx, x, n);
+    const col = stepLike(ctx, x, n, false);
     k.im2col(g, x, col);
     return col;
   }

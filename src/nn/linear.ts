@@ -66,7 +66,7 @@ export class Linear extends Layer {
       if (b) addBiasRows(acc, b.mant, N, OUT, 1);
       return fixedTensor([N, OUT], acc, exp, bitsOfAcc(acc));
     }
-    const y = stepArray(ctx, 'float32', N * OUT);
+    const y = stepArray(ctx, 'float32', N * OUT, false);
     ctx.kernels.gemm_f32(g, dequantize(xq), dequantize(wq), y);
     if (this.bias) addBiasRows(y, this.bias.value, N, OUT, 1);
     return floatTensor([N, OUT], y);
@@ -91,16 +91,16 @@ export class Linear extends Layer {
       dw = fixedTensor([OUT, IN], aw, eq.exp + xq.exp, bitsOfAcc(aw));
     } else {
       const e = dequantize(eq);
-      const dxv = stepArray(ctx, 'float32', N * IN);
+      const dxv = stepArray(ctx, 'float32', N * IN, false);
       ctx.kernels.gemm_f32(gx, e, dequantize(wq), dxv);
-      const dwv = stepArray(ctx, 'float32', OUT * IN);
+      const dwv = stepArray(ctx, 'float32', OUT * IN, false);
       ctx.kernels.gemm_f32(gw, e, dequantize(xq), dwv);
       dx = floatTensor([N, IN], dxv);
       dw = floatTensor([OUT, IN], dwv);
     }
     this.weight.addGrad(this.quant('G', dw, ctx));
     // The bias gradient is the exact column sum of the error (no extra site).
-    if (this.bias) this.bias.addGrad(floatTensor([OUT], colSums(eq, N, OUT, 1)));
+    if (this.bias) this.bias.addGrad(floatTensor([OUT], colSums(eq, N, OUT, 1, ctx.kernels)));
     return dx;
   }
 

@@ -22,8 +22,8 @@ export class ReLU extends Layer {
   // x (N, ...) any storage -> y same storage: y = x > 0 ? x : 0; mask (N, ...) i8.
   forward(x: Tensor, ctx: RunContext): Tensor {
     const src = storage(x);
-    const out = stepLike(ctx, src, src.length);
-    const mask = ctx.training ? stepArray(ctx, 'int8', src.length) : null;
+    const out = stepLike(ctx, src, src.length, false);
+    const mask = ctx.training ? stepArray(ctx, 'int8', src.length, false) : null;
     ctx.kernels.relu(src, out, mask);
     if (ctx.training) {
       this.mask = mask;
@@ -40,7 +40,7 @@ export class ReLU extends Layer {
     const src = storage(dy);
     if (src.length !== mask.length)
       throw new Error(`${this.name}: error size ${src.length} != output size ${mask.length}`);
-    const out = stepLike(ctx, src, src.length);
+    const out = stepLike(ctx, src, src.length, false);
     k.relu_backward(mask, src, out);
     return sameKind(dy, dy.shape, out);
   }

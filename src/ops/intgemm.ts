@@ -24,6 +24,7 @@ export function allocAcc(
   bound: number,
   size: number,
   at?: StepScope | null,
+  zeroed = true,
 ): Int32Array | Float64Array {
   if (bound > 2 ** 53) {
     throw new RangeError(
@@ -31,7 +32,9 @@ export function allocAcc(
         `use narrower operand formats`,
     );
   }
-  return bound <= INT32_LIMIT ? stepArray(at, 'int32', size) : stepArray(at, 'float64', size);
+  return bound <= INT32_LIMIT
+    ? stepArray(at, 'int32', size, zeroed)
+    : stepArray(at, 'float64', size, zeroed);
 }
 
 /**
@@ -52,7 +55,8 @@ export function intGemm(
   const typeBound = g.K * typeMax(a) * typeMax(b) + extra;
   const bound =
     typeBound <= INT32_LIMIT ? typeBound : g.K * maxAbsMant(k, a) * maxAbsMant(k, b) + extra;
-  const c = allocAcc(bound, g.M * g.N, at);
+  // The GEMM overwrites C (accumulate is off) unless the depth is 0.
+  const c = allocAcc(bound, g.M * g.N, at, g.K === 0);
   k.gemm_int(g, asInt(a), asInt(b), c);
   return c;
 }

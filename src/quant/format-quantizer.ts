@@ -56,7 +56,7 @@ export class FormatQuantizer implements Quantizer {
     } else {
       const n = x.kind === 'float' ? x.data.length : x.mant.length;
       // A step's tensor: in the kernels' workspace when training (no copies into kernels).
-      const mant = stepArray(ctx, intDTypeFor(f.bits), n);
+      const mant = stepArray(ctx, intDTypeFor(f.bits), n, false);
       const rng = this.rounding === 'stochastic' ? ctx.rng : null;
       let exp: number;
       if (x.kind === 'float') {

@@ -5,6 +5,7 @@ import type { Kernels } from '../spec.js';
 import { gemm_f32, gemm_int } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
 import { relu, relu_backward, swap_outer } from './layers.js';
+import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 
 export const refKernels: Kernels = {
@@ -19,4 +20,7 @@ export const refKernels: Kernels = {
   relu,
   relu_backward,
   swap_outer,
+  maxpool,
+  maxpool_backward,
+  col_sums,
 };

@@ -46,11 +46,11 @@ export class Arena {
   }
 
   /**
-   * `bytes` of workspace for training step `step`, zeroed; the first request of another step
+   * `bytes` of workspace for training step `step`, zeroed if asked; the first request of another step
    * frees the previous step's arrays. Null where views could be detached (unshared memory)
    * or the step's workspace is over its limit: the caller then allocates ordinarily.
    */
-  stepAlloc(bytes: number, step: number): number | null {
+  stepAlloc(bytes: number, step: number, zeroed = true): number | null {
     if (!this.shared) return null;
     if (step !== this.wsStep) {
       this.wsStep = step;
@@ -61,7 +61,7 @@ export class Arena {
     this.top = p;
     this.alloc(bytes + WS_SLACK);
     this.wsTop = this.top;
-    this.zero(p, bytes);
+    if (zeroed) this.zero(p, bytes);
     return p;
   }
 

@@ -24,6 +24,9 @@ const NAMES = [
   'relu_fwd',
   'relu_bwd4',
   'swap_outer',
+  'maxpool_fwd',
+  'maxpool_bwd',
+  'col_sums',
 ] as const;
 
 export type KernelExports = Record<(typeof NAMES)[number], WasmFn>;

@@ -10,6 +10,7 @@ import { gemmF32, gemmInt } from './gemm.js';
 import { col2imWasm, im2colWasm } from './im2col.js';
 import { loadModule } from './module.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
+import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { attachThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
@@ -30,8 +31,14 @@ function makeKernels(ctx: WasmContext): Kernels {
     relu: (x, y, mask) => reluWasm(ctx, x, y, mask ?? null),
     relu_backward: (y, dy, dx) => reluBackwardWasm(ctx, y, dy, dx),
     swap_outer: (src, A, B, R, bias, out) => swapOuterWasm(ctx, src, A, B, R, bias, out),
+    maxpool: (x, NC, H, W, K, S, y, arg) => maxpoolWasm(ctx, x, NC, H, W, K, S, y, arg),
+    maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
+      maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
+    col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
   };
-  if (ctx.arena.shared) k.stepArray = (dtype, n, step) => stepArrayWasm(ctx.arena, dtype, n, step);
+  if (ctx.arena.shared)
+    k.stepArray = (dtype, n, step, zeroed) =>
+      stepArrayWasm(ctx.arena, dtype, n, step, zeroed ?? true);
   return k;
 }
 

@@ -23,13 +23,17 @@ function viewOf(dtype: DType, buf: ArrayBufferLike, p: number, n: number): DType
   }
 }
 
-/** A zeroed resident array of `n` elements for step `step`, or null (allocate ordinarily). */
+/**
+ * A resident array of `n` elements for step `step` (zeroed unless `zeroed` is false), or null
+ * (allocate ordinarily).
+ */
 export function stepArrayWasm<D extends DType>(
   arena: Arena,
   dtype: D,
   n: number,
   step: number,
+  zeroed: boolean,
 ): DTypeMap[D] | null {
-  const p = arena.stepAlloc(n * BYTES[dtype], step);
+  const p = arena.stepAlloc(n * BYTES[dtype], step, zeroed);
   return p === null ? null : arena.view((buf) => viewOf(dtype, buf, p, n));
 }
