@@ -8,6 +8,7 @@ import type { Shape } from '../tensor/shape.js';
 import { mlp } from './mlp.js';
 import { lenet5 } from './lenet5.js';
 import { resnet20 } from './resnet20.js';
+import { resnet8 } from './resnet8.js';
 import { cnnBn } from './cnn-bn.js';
 import { lstmClassifier } from './lstm.js';
 
@@ -28,6 +29,7 @@ registerModel(
   'ResNet-20 (CIFAR style): 3 stages x 3 basic blocks, 16/32/64 ch, BN, GAP, fc',
   resnet20,
 );
+registerModel('resnet8', 'ResNet-8: ResNet-20 with 1 basic block per stage, 16/32/64 ch', resnet8);
 registerModel(
   'lstm',
   'LSTM classifier for (T, F) sequences: LSTM 64 -> fc on the last state',

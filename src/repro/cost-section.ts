@@ -13,10 +13,11 @@ const SCHEMES = ['fp32', 'int16', 'int8', 'int8-lazy', 'dfp8-sr', 'wageubn8', 'a
 const MB = (b: number): number => Math.round((b / 2 ** 20) * 1000) / 1000;
 
 export async function costSection(scale: Scale): Promise<Section> {
-  const settings = [
-    { ...scale.mnist, inputShape: [1, 28, 28], classes: 10 },
-    { ...scale.resnet, inputShape: [3, 32, 32], classes: 10 },
-  ];
+  // Each model once, with its dataset's per-sample shape (the quick ResNet runs on MNIST).
+  const shapeOf = (dataset: string): number[] => (dataset === 'mnist' ? [1, 28, 28] : [3, 32, 32]);
+  const settings = [scale.mnist, scale.resnet, scale.second]
+    .filter((s, i, all) => all.findIndex((t) => t.model === s.model) === i)
+    .map((s) => ({ ...s, inputShape: shapeOf(s.dataset), classes: 10 }));
   const memRows: (string | number | null)[][] = [];
   const macRows: (string | number | null)[][] = [];
   const memBars: { scheme: string; kind: string; share: number; model: string }[] = [];

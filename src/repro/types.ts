@@ -24,8 +24,14 @@ export interface Scale {
   readonly label: string;
   /** LeNet-5 on MNIST. */
   readonly mnist: Setting;
-  /** ResNet-20 on shapes32 (the CIFAR-10 analogue). */
+  /** A BN-ResNet on shapes32 (the CIFAR-10 analogue): ResNet-20 in full, ResNet-8 in quick. */
   readonly resnet: Setting;
+  /**
+   * The second model of the two-model tables (Su Table 1, Zhang Table 1, Park Table 1): the
+   * ResNet setting in full (runs shared), a cheaper one in quick so the ResNet budget goes to
+   * the experiments that need BatchNorm (Su Table 2, WAGEUBN).
+   */
+  readonly second: Setting;
   /** MLP on gauss-N (N set per run). */
   readonly gauss: Omit<Setting, 'dataset'>;
   /** Classes N of the gauss-N sweep, and classifier widths tried. */

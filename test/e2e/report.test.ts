@@ -35,6 +35,7 @@ const TINY: Scale = {
   label: 'TEST RUN: 96 samples, 1 epoch',
   mnist: tiny,
   resnet: tiny,
+  second: tiny,
   gauss: { model: 'mlp', epochs: 1, limit: 96, testLimit: 64, batch: 32, lr: 0.05 },
   gaussClasses: [10],
   classifierBits: [4, 8],

@@ -5,7 +5,7 @@
 import { barFigure, lineFigure } from '../../report/charts.js';
 import type { SchemeInput } from '../../schemes/schema.js';
 import { accOf, curvesFigure, pct } from '../analysis.js';
-import { runOf } from '../scale.js';
+import { describe, modelName, runOf } from '../scale.js';
 import type { Experiment, ExperimentContext, Scale } from '../types.js';
 
 const SOURCE =
@@ -29,14 +29,13 @@ export const parkTable1: Experiment = {
       ],
     },
   ],
-  setting: (s) =>
-    `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes fp32, int8, int8-lazy`,
+  setting: (s) => `${describe(s.mnist)} and ${describe(s.second)}; schemes fp32, int8, int8-lazy`,
   runs: ({ scale }) =>
-    [scale.mnist, scale.resnet].flatMap((s) =>
+    [scale.mnist, scale.second].flatMap((s) =>
       ['fp32', 'int8', 'int8-lazy'].map((k) => runOf(s, k)),
     ),
   analyse(runs, { scale }) {
-    const rows = [scale.mnist, scale.resnet].map((s) => {
+    const rows = [scale.mnist, scale.second].map((s) => {
       const [fp, i8, lazy] = ['fp32', 'int8', 'int8-lazy'].map((k) => accOf(runs, runOf(s, k)));
       return { s, fp, i8, lazy };
     });
@@ -44,7 +43,7 @@ export const parkTable1: Experiment = {
       title: 'Ours: final test accuracy (%)',
       columns: ['model / data', 'FP32', 'INT8', 'INT8 with lazy update', 'status'],
       rows: rows.map((r) => [
-        `${r.s.model} / ${r.s.dataset}`,
+        `${modelName(r.s.model)} / ${r.s.dataset}`,
         pct(r.fp.acc),
         pct(r.i8.acc),
         pct(r.lazy.acc),
@@ -69,7 +68,7 @@ export const parkTable1: Experiment = {
     const curves = curvesFigure(
       runs,
       ['fp32', 'int8', 'int8-lazy'].map((k) => [k, runOf(scale.mnist, k)] as const),
-      `${scale.mnist.model} / ${scale.mnist.dataset}: test accuracy per epoch (Fig. 3 analogue)`,
+      `${modelName(scale.mnist.model)} / ${scale.mnist.dataset}: test accuracy per epoch (Fig. 3 analogue)`,
     );
     const known = rows.filter((r) => r.fp.acc !== null && r.i8.acc !== null && r.lazy.acc !== null);
     const holds = known.filter((r) => r.lazy.acc! > r.i8.acc! && r.lazy.acc! >= r.fp.acc! - 0.02);
@@ -78,7 +77,7 @@ export const parkTable1: Experiment = {
       ? known
           .map(
             (r) =>
-              `${r.s.model}: fp32 ${pct(r.fp.acc)}%, int8 ${pct(r.i8.acc)}%, int8-lazy ${pct(r.lazy.acc)}%`,
+              `${modelName(r.s.model)}: fp32 ${pct(r.fp.acc)}%, int8 ${pct(r.i8.acc)}%, int8-lazy ${pct(r.lazy.acc)}%`,
           )
           .join('; ') + ' (reproduced: lazy beats INT8 and is within 2 points of fp32)'
       : 'runs missing';
@@ -137,7 +136,7 @@ export const parkEq5: Experiment = {
   ],
   schemes: classifierSchemes,
   setting: (s) =>
-    `MLP (300-100) on gauss-N, N in {${s.gaussClasses.join(', ')}}, ${s.gauss.epochs} epochs; INT8 everywhere except the classifier's W, E, G, WU at ${s.classifierBits.join('/')} bits`,
+    `MLP (300-100) on gauss-N (64-d Gaussian clusters; 10,000 training samples, 20 per class at N = 1000), N in {${s.gaussClasses.join(', ')}}, ${s.gauss.epochs} epochs, batch ${s.gauss.batch}, lr ${s.gauss.lr}; INT8 everywhere except the classifier's W, E, G, WU at ${s.classifierBits.join('/')} bits`,
   runs: (ctx) =>
     ctx.scale.gaussClasses.flatMap((n) => ctx.scale.classifierBits.map((b) => sweepRun(ctx, n, b))),
   analyse(runs, ctx) {

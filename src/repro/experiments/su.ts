@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Su et al. 2020: Table 1 (stochastic vs nearest rounding at 8 bits) and Table 2 (full 8-bit
-// vs float32 on ResNet-20, CIFAR-10; ours on shapes32).
+// vs float32 on ResNet-20, CIFAR-10; ours a BN-ResNet on shapes32).
 
 import { barFigure } from '../../report/charts.js';
 import { accOf, curvesFigure, diff, pct } from '../analysis.js';
-import { runOf } from '../scale.js';
+import { describe, modelName, runOf } from '../scale.js';
 import type { Experiment } from '../types.js';
 
 const SOURCE =
@@ -27,13 +27,13 @@ export const suRounding: Experiment = {
     },
   ],
   setting: (s) =>
-    `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs); schemes dfp8-sr and dfp8-nr`,
+    `${describe(s.mnist)} and ${describe(s.second)}; schemes dfp8-sr and dfp8-nr (8-bit dynamic fixed point everywhere, stochastic vs nearest rounding)`,
   runs: ({ scale }) =>
-    [scale.mnist, scale.resnet].flatMap((s) =>
+    [scale.mnist, scale.second].flatMap((s) =>
       ['dfp8-sr', 'dfp8-nr', 'fp32'].map((k) => runOf(s, k)),
     ),
   analyse(runs, { scale }) {
-    const rows = [scale.mnist, scale.resnet].map((s) => {
+    const rows = [scale.mnist, scale.second].map((s) => {
       const sr = accOf(runs, runOf(s, 'dfp8-sr'));
       const nr = accOf(runs, runOf(s, 'dfp8-nr'));
       const fp = accOf(runs, runOf(s, 'fp32'));
@@ -50,7 +50,7 @@ export const suRounding: Experiment = {
         'status SR / NR',
       ],
       rows: rows.map(({ s, sr, nr, fp }) => [
-        `${s.model} / ${s.dataset}`,
+        `${modelName(s.model)} / ${s.dataset}`,
         pct(sr.acc),
         pct(nr.acc),
         diff(sr.acc, nr.acc),
@@ -80,14 +80,16 @@ export const suRounding: Experiment = {
         ['dfp8-nr', runOf(scale.mnist, 'dfp8-nr')],
         ['fp32', runOf(scale.mnist, 'fp32')],
       ],
-      `${scale.mnist.model} / ${scale.mnist.dataset}: test accuracy per epoch`,
+      `${modelName(scale.mnist.model)} / ${scale.mnist.dataset}: test accuracy per epoch`,
     );
     const known = rows.filter((r) => r.sr.acc !== null && r.nr.acc !== null);
     const wins = known.filter((r) => (r.sr.acc ?? 0) >= (r.nr.acc ?? 0));
     const reproduced = known.length ? wins.length === known.length : null;
     const text = known.length
       ? `SR ${wins.length === known.length ? '>=' : 'is not >='} NR on ${wins.length}/${known.length} settings: ` +
-        known.map((r) => `${r.s.model} SR ${pct(r.sr.acc)}% vs NR ${pct(r.nr.acc)}%`).join('; ')
+        known
+          .map((r) => `${modelName(r.s.model)} SR ${pct(r.sr.acc)}% vs NR ${pct(r.nr.acc)}%`)
+          .join('; ')
       : 'no finished runs';
     return { tables: [table], figures: [bars, curves], verdict: { reproduced, text } };
   },
@@ -95,7 +97,7 @@ export const suRounding: Experiment = {
 
 export const suResnet: Experiment = {
   name: 'su-resnet20',
-  title: 'Full 8-bit vs float32 on ResNet-20 (Su et al. Table 2)',
+  title: 'Full 8-bit vs float32 on a BN-ResNet (Su et al. Table 2)',
   source: `${SOURCE}, Table 2`,
   claim:
     'Fully 8-bit ResNet-20 on CIFAR-10 loses only 0.12 points of top-1 accuracy against float32 (92.24% vs 92.12%).',
@@ -110,7 +112,7 @@ export const suResnet: Experiment = {
     },
   ],
   setting: (s) =>
-    `ResNet-20 on shapes32 (a 10-class 32x32 RGB stand-in for CIFAR-10), ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; 8-bit = dfp8-sr`,
+    `${describe(s.resnet)}; shapes32 is a 10-class 32x32 RGB stand-in for CIFAR-10; 8-bit = dfp8-sr`,
   runs: ({ scale }) => ['fp32', 'dfp8-sr'].map((k) => runOf(scale.resnet, k)),
   analyse(runs, { scale }) {
     const fp = accOf(runs, runOf(scale.resnet, 'fp32'));
@@ -121,7 +123,7 @@ export const suResnet: Experiment = {
       columns: ['model', 'fp32', '8-bit (dfp8-sr)', 'drop', 'status'],
       rows: [
         [
-          `${scale.resnet.model} / ${scale.resnet.dataset}`,
+          `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}`,
           pct(fp.acc),
           pct(q.acc),
           pct(drop),
@@ -135,7 +137,7 @@ export const suResnet: Experiment = {
         ['fp32', runOf(scale.resnet, 'fp32')],
         ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')],
       ],
-      `${scale.resnet.model} / ${scale.resnet.dataset}: test accuracy per epoch`,
+      `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}: test accuracy per epoch`,
     );
     const loss = curvesFigure(
       runs,
@@ -143,7 +145,7 @@ export const suResnet: Experiment = {
         ['fp32', runOf(scale.resnet, 'fp32')],
         ['dfp8-sr', runOf(scale.resnet, 'dfp8-sr')],
       ],
-      `${scale.resnet.model} / ${scale.resnet.dataset}: training loss per epoch`,
+      `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}: training loss per epoch`,
       'train_loss',
     );
     const reproduced = drop === null ? null : drop <= 0.02;

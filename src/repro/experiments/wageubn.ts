@@ -7,7 +7,7 @@ import { loadScheme } from '../../schemes/resolve.js';
 import type { SchemeInput } from '../../schemes/schema.js';
 import { coveredShare, type Log2Hist } from '../../train/telemetry.js';
 import { accOf, curvesFigure, histogramsOf, layerOrder, pct, runFor } from '../analysis.js';
-import { runOf } from '../scale.js';
+import { describe, modelName, runOf } from '../scale.js';
 import type { Experiment, ExperimentContext } from '../types.js';
 
 const SOURCE =
@@ -31,7 +31,7 @@ export const wageubnTable1: Experiment = {
     },
   ],
   setting: (s) =>
-    `ResNet-20 on shapes32, ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; schemes fp32, wageubn, wageubn8 (first and last layer float32 as in the paper)`,
+    `${describe(s.resnet)}; schemes fp32, wageubn, wageubn8 (first and last layer float32 as in the paper)`,
   runs: ({ scale }) => ['fp32', 'wageubn', 'wageubn8'].map((k) => runOf(scale.resnet, k)),
   analyse(runs, { scale }) {
     const [fp, w16, w8] = ['fp32', 'wageubn', 'wageubn8'].map((k) =>
@@ -42,7 +42,7 @@ export const wageubnTable1: Experiment = {
       columns: ['model', 'fp32', 'wageubn (16-bit E2)', 'wageubn8 (flag E2)', 'status'],
       rows: [
         [
-          `${scale.resnet.model} / ${scale.resnet.dataset}`,
+          `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}`,
           pct(fp.acc),
           pct(w16.acc),
           pct(w8.acc),
@@ -53,12 +53,12 @@ export const wageubnTable1: Experiment = {
     const curves = curvesFigure(
       runs,
       ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const),
-      `${scale.resnet.model} / ${scale.resnet.dataset}: test accuracy per epoch`,
+      `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}: test accuracy per epoch`,
     );
     const loss = curvesFigure(
       runs,
       ['fp32', 'wageubn', 'wageubn8'].map((k) => [k, runOf(scale.resnet, k)] as const),
-      `${scale.resnet.model} / ${scale.resnet.dataset}: training loss`,
+      `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}: training loss`,
       'train_loss',
     );
     const ok = fp.acc !== null && w16.acc !== null && w8.acc !== null;
@@ -137,7 +137,7 @@ export const wageubnTable2: Experiment = {
   ],
   schemes: () => sensitivitySchemes(),
   setting: (s) =>
-    `ResNet-20 on shapes32, ${s.resnet.limit ?? 'all'} samples, ${s.resnet.epochs} epochs; schemes built in code (extends fp32, one path's wageubn8 sites)`,
+    `${describe(s.resnet)}; schemes built in code (extends fp32, one path's wageubn8 sites)`,
   runs: (ctx) => [
     runOf(ctx.scale.resnet, 'fp32'),
     ...Object.keys(PATHS).map((p) => sensitivityRun(ctx, p)),
@@ -212,7 +212,7 @@ export const wageubnFig9: Experiment = {
     },
   ],
   setting: (s) =>
-    `e3 = the error entering each conv/linear backward (site E), sampled log2 histograms from the ResNet-20 / shapes32 runs (${s.resnet.limit ?? 'all'} samples); shares are of nonzero values`,
+    `e3 = the error entering each conv/linear backward (site E), sampled log2 histograms from the fp32 and wageubn8 runs of ${describe(s.resnet)}; shares are of nonzero values`,
   runs: ({ scale }) => ['fp32', 'wageubn8'].map((k) => runOf(scale.resnet, k)),
   analyse(runs, { scale }) {
     const fp = runFor(runs, runOf(scale.resnet, 'fp32'));

@@ -5,7 +5,7 @@
 import { barFigure, lineFigure } from '../../report/charts.js';
 import type { RunData } from '../../report/run-data.js';
 import { accOf, curvesFigure, diff, pct, runFor, timelineOf } from '../analysis.js';
-import { runOf } from '../scale.js';
+import { describe, modelName, runOf } from '../scale.js';
 import type { Experiment } from '../types.js';
 
 const SOURCE = 'Zhang, Liu, Zhou, et al. Fixed-point back-propagation training. CVPR 2020';
@@ -43,11 +43,11 @@ export const zhangTable1: Experiment = {
     },
   ],
   setting: (s) =>
-    `LeNet-5 on MNIST (${s.mnist.limit ?? 'all'} samples, ${s.mnist.epochs} epochs) and ResNet-20 on shapes32 (${s.resnet.limit ?? 'all'} samples); scheme adaptive (Mode2), widths from telemetry`,
+    `${describe(s.mnist)} and ${describe(s.second)}; scheme adaptive (Mode2), widths from telemetry`,
   runs: ({ scale }) =>
-    [scale.mnist, scale.resnet].flatMap((s) => ['fp32', 'adaptive'].map((k) => runOf(s, k))),
+    [scale.mnist, scale.second].flatMap((s) => ['fp32', 'adaptive'].map((k) => runOf(s, k))),
   analyse(runs, { scale }) {
-    const rows = [scale.mnist, scale.resnet].map((s) => {
+    const rows = [scale.mnist, scale.second].map((s) => {
       const fp = accOf(runs, runOf(s, 'fp32'));
       const ad = accOf(runs, runOf(s, 'adaptive'));
       const shares = widthShares(runFor(runs, runOf(s, 'adaptive')));
@@ -66,7 +66,7 @@ export const zhangTable1: Experiment = {
         'status',
       ],
       rows: rows.map((r) => [
-        `${r.s.model} / ${r.s.dataset}`,
+        `${modelName(r.s.model)} / ${r.s.dataset}`,
         pct(r.fp.acc),
         pct(r.ad.acc),
         diff(r.ad.acc, r.fp.acc),
@@ -101,7 +101,11 @@ export const zhangTable1: Experiment = {
     const fig8a = lineFigure(
       [...adj]
         .sort((a, b) => a[0] - b[0])
-        .map(([step, n]) => ({ step, adjustments: n, run: `adaptive, ${scale.mnist.model}` })),
+        .map(([step, n]) => ({
+          step,
+          adjustments: n,
+          run: `adaptive, ${modelName(scale.mnist.model)}`,
+        })),
       {
         title: 'QPA adjustments per window of steps, all sites (Fig. 8a analogue)',
         x: 'step',
@@ -113,7 +117,7 @@ export const zhangTable1: Experiment = {
     const widths = lineFigure(
       timelineOf(ad, 'E').map((t) => ({ step: t.step ?? 0, bits: t.bits_mean, layer: t.layer })),
       {
-        title: `Activation-gradient (E) width per layer over training, ${scale.mnist.model}`,
+        title: `Activation-gradient (E) width per layer over training, ${modelName(scale.mnist.model)}`,
         x: 'step',
         y: 'bits',
         series: 'layer',
@@ -127,7 +131,7 @@ export const zhangTable1: Experiment = {
         ['fp32', runOf(scale.mnist, 'fp32')],
         ['adaptive', runOf(scale.mnist, 'adaptive')],
       ],
-      `${scale.mnist.model} / ${scale.mnist.dataset}: test accuracy per epoch`,
+      `${modelName(scale.mnist.model)} / ${scale.mnist.dataset}: test accuracy per epoch`,
     );
     const known = rows.filter((r) => r.fp.acc !== null && r.ad.acc !== null);
     const close = known.filter((r) => r.ad.acc! >= r.fp.acc! - 0.015);
@@ -140,7 +144,7 @@ export const zhangTable1: Experiment = {
       ? known
           .map(
             (r) =>
-              `${r.s.model}: adaptive ${pct(r.ad.acc)}% vs fp32 ${pct(r.fp.acc)}%, E int8/int16/int24 ${pct(r.shares['8'] ?? 0)}/${pct(r.shares['16'] ?? 0)}/${pct(r.shares['24'] ?? 0)}%`,
+              `${modelName(r.s.model)}: adaptive ${pct(r.ad.acc)}% vs fp32 ${pct(r.fp.acc)}%, E int8/int16/int24 ${pct(r.shares['8'] ?? 0)}/${pct(r.shares['16'] ?? 0)}/${pct(r.shares['24'] ?? 0)}%`,
           )
           .join('; ') +
         `; adjustments first half ${early}, second half ${late} (reproduced: within 1.5 points of fp32 and no more adjustments late than early)`
