@@ -249,6 +249,32 @@ function tile(
     v128.store(c + 3 * rs, c31, 16);
     return;
   }
+  if (nr == NR) {
+    // Fewer rows (M not a multiple of MR, e.g. 6 output channels): full-width rows as vectors.
+    if (add) {
+      c00 = i32x4.add(c00, v128.load(c));
+      c01 = i32x4.add(c01, v128.load(c, 16));
+    }
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    if (mr > 1) {
+      if (add) {
+        c10 = i32x4.add(c10, v128.load(c + rs));
+        c11 = i32x4.add(c11, v128.load(c + rs, 16));
+      }
+      v128.store(c + rs, c10);
+      v128.store(c + rs, c11, 16);
+    }
+    if (mr > 2) {
+      if (add) {
+        c20 = i32x4.add(c20, v128.load(c + 2 * rs));
+        c21 = i32x4.add(c21, v128.load(c + 2 * rs, 16));
+      }
+      v128.store(c + 2 * rs, c20);
+      v128.store(c + 2 * rs, c21, 16);
+    }
+    return;
+  }
   // Ragged edge: spill the tile, then write only the valid mr x nr part.
   v128.store(tmp, c00);
   v128.store(tmp, c01, 16);

@@ -200,6 +200,10 @@ export function maxpool_bwd(
 ): void {
   const es: usize = kind == 0 ? 1 : kind == 1 ? 2 : kind == 4 ? 8 : 4;
   memory.fill(dx, 0, <usize>NC * H * W * es);
+  if (K == 2 && S == 2 && (kind == 2 || kind == 3)) {
+    unpool2x2_4(dy, kind, arg, NC, H, W, OH, OW, dx);
+    return;
+  }
   let o: usize = 0;
   for (let nc = 0; nc < NC; nc++) {
     const base = <usize>nc * H * W;
@@ -214,6 +218,71 @@ export function maxpool_bwd(
           store<f32>(dx + (i << 2), load<f32>(dx + (i << 2)) + load<f32>(dy + (o << 2)));
         else st(dx, i, kind, ld(dx, i, kind) + ld(dy, o, kind));
       }
+  }
+}
+
+/**
+ * 2x2 stride-2 backward on a 4-byte kind, four outputs per step: windows do not overlap, so
+ * each dx element gets 0 + dy (float32: the add turns -0 into +0 like the reference's +=) at
+ * its window's argmax and stays 0 elsewhere. dx is already zeroed.
+ */
+function unpool2x2_4(
+  dy: usize,
+  kind: i32,
+  arg: usize,
+  NC: i32,
+  H: i32,
+  W: i32,
+  OH: i32,
+  OW: i32,
+  dx: usize,
+): void {
+  let o: usize = 0;
+  const z = i32x4.splat(0);
+  for (let nc = 0; nc < NC; nc++) {
+    const base = dx + ((<usize>nc * H * W) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const r0 = base + ((<usize>(2 * oh) * W) << 2);
+      const r1 = r0 + ((<usize>W) << 2);
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4, o += 4) {
+        const d = v128.load(dy + (o << 2));
+        const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(arg + o)));
+        let v0 = v128.and(d, i32x4.eq(a, i32x4.splat(0)));
+        let v1 = v128.and(d, i32x4.eq(a, i32x4.splat(1)));
+        let v2 = v128.and(d, i32x4.eq(a, i32x4.splat(2)));
+        let v3 = v128.and(d, i32x4.eq(a, i32x4.splat(3)));
+        if (kind == 3) {
+          v0 = f32x4.add(v0, z);
+          v1 = f32x4.add(v1, z);
+          v2 = f32x4.add(v2, z);
+          v3 = f32x4.add(v3, z);
+        }
+        const q = (<usize>ow) << 3;
+        v128.store(
+          r0 + q,
+          i8x16.shuffle(v0, v1, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23),
+        );
+        v128.store(
+          r0 + q + 16,
+          i8x16.shuffle(v0, v1, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31),
+        );
+        v128.store(
+          r1 + q,
+          i8x16.shuffle(v2, v3, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23),
+        );
+        v128.store(
+          r1 + q + 16,
+          i8x16.shuffle(v2, v3, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31),
+        );
+      }
+      for (; ow < OW; ow++, o++) {
+        const a = <i32>load<u8>(arg + o);
+        const p = (a < 2 ? r0 : r1) + ((<usize>(2 * ow + (a & 1))) << 2);
+        if (kind == 2) store<i32>(p, load<i32>(p) + load<i32>(dy + (o << 2)));
+        else store<f32>(p, load<f32>(p) + load<f32>(dy + (o << 2)));
+      }
+    }
   }
 }
 

@@ -14,13 +14,18 @@ import { biasAtExp, colSums } from './bias.js';
 import { allocAcc, intGemm, maxAbsMant } from '../ops/intgemm.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 
 export interface Conv2dOptions {
   stride?: number;
   padding?: number;
   bias?: boolean;
+  /**
+   * false: backward does not compute the input gradient and returns zeros (for a model's first
+   * layer, whose input is data: its dx GEMM and col2im are most of that layer's backward).
+   */
+  inputGrad?: boolean;
 }
 
 export class Conv2d extends Layer {
@@ -30,6 +35,8 @@ export class Conv2d extends Layer {
   readonly bias: Param | null;
   readonly stride: number;
   readonly padding: number;
+  /** Whether backward computes dx (see Conv2dOptions.inputGrad). */
+  readonly inputGrad: boolean;
   private xq: Tensor | null = null;
   private wq: Tensor | null = null;
   private geom: ConvGeom | null = null;
@@ -47,6 +54,7 @@ export class Conv2d extends Layer {
     super(name);
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
+    this.inputGrad = opts.inputGrad ?? true;
     const k = kernelSize;
     this.weight = new Param(`${name}.weight`, name, 'weight', [outChannels, inChannels, k, k]);
     this.bias = opts.bias === false ? null : new Param(`${name}.bias`, name, 'bias', [outChannels]);
@@ -156,6 +164,10 @@ export class Conv2d extends Layer {
       const col = this.savedCol(xq.mant, g, k, ctx);
       const aw = intGemm(k, gw, e, col, 0, ctx);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
+      if (!this.inputGrad) {
+        dx = fixedTensor(xShape, new Int32Array(sizeOf(xShape)), eq.exp + wq.exp, 32);
+        return this.finishBackward(dw, eq, g, ctx, dx);
+      }
       const dcol = intGemm(k, gc, wq.mant, e, 0, ctx);
       // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator.
       const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
@@ -174,14 +186,30 @@ export class Conv2d extends Layer {
       const dwv = stepArray(ctx, 'float32', OC * CKK, false);
       k.gemm_f32(gw, e, col, dwv);
       dw = floatTensor(this.weight.shape, dwv);
+      if (!this.inputGrad) {
+        return this.finishBackward(
+          dw,
+          eq,
+          g,
+          ctx,
+          floatTensor(xShape, new Float32Array(sizeOf(xShape))),
+        );
+      }
       const dcol = stepArray(ctx, 'float32', CKK * Q, false);
       k.gemm_f32(gc, dequantize(wq), e, dcol);
       const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
       k.col2im(g, dcol, dxv);
       dx = floatTensor(xShape, dxv);
     }
+    return this.finishBackward(dw, eq, g, ctx, dx);
+  }
+
+  /** Adds dW (through site G) and db, returns dx. */
+  private finishBackward(dw: Tensor, eq: Tensor, g: ConvGeom, ctx: RunContext, dx: Tensor): Tensor {
     this.weight.addGrad(this.quant('G', dw, ctx));
-    if (this.bias) this.bias.addGrad(floatTensor([OC], colSums(eq, g.N, OC, R, k)));
+    const OC = this.outChannels;
+    if (this.bias)
+      this.bias.addGrad(floatTensor([OC], colSums(eq, g.N, OC, g.OH * g.OW, ctx.kernels)));
     return dx;
   }
 
