@@ -3,7 +3,7 @@
 // i32x4.dot_i16x8_s into int32 accumulators (wrapping, i.e. exact modulo 2^32 like an
 // Int32Array store). C (M,N) i32 = op(A) (M,K) x op(B) (K,N), strided (lda, ldb, ldc in elements).
 
-import { dotSuits, gemmDotNT } from './gemm_dot';
+import { dotSuits, gemmDotNT, gemmSmallM, smallMSuits } from './gemm_dot';
 
 // Register tile MR x NR, cache blocks MC x KC (A block) and KC x NC (B block).
 const MR = 4;
@@ -326,6 +326,10 @@ export function gemm_i16_i32acc(
   const tmp = bp + KC * NC * 2;
   if (dotSuits(M, N, K, transA, transB)) {
     gemmDotNT(M, N, K, a, esA, lda, b, esB, ldb, c, ldc, accumulate);
+    return;
+  }
+  if (smallMSuits(M, N, K, transA, transB)) {
+    gemmSmallM(M, N, K, a, esA, lda, b, esB, ldb, c, ldc, accumulate, (scratch + 15) & ~15);
     return;
   }
   if (K == 0) {

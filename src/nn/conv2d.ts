@@ -11,7 +11,7 @@ import type { RunContext } from './context.js';
 import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
 import { biasAtExp, colSums } from './bias.js';
-import { allocAcc, intGemm, maxAbsMant } from '../ops/intgemm.js';
+import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from '../ops/intgemm.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
@@ -169,10 +169,12 @@ export class Conv2d extends Layer {
         return this.finishBackward(dw, eq, g, ctx, dx);
       }
       const dcol = intGemm(k, gc, wq.mant, e, 0, ctx);
-      // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator.
+      // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator,
+      // by the operand types when that already fits int32 (no scan of dcol).
       const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
+      const typeBound = overlap * OC * typeMax(wq.mant) * typeMax(e);
       const dxm = allocAcc(
-        overlap * maxAbsMant(k, dcol),
+        typeBound <= INT32_LIMIT ? typeBound : overlap * maxAbsMant(k, dcol),
         xShape.reduce((a, b) => a * b, 1),
         ctx,
         false, // col2im zeroes it

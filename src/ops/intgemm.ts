@@ -62,7 +62,7 @@ export function intGemm(
 }
 
 /** Largest |value| the storage type of `m` can hold. */
-function typeMax(m: MantArray): number {
+export function typeMax(m: MantArray): number {
   if (m instanceof Int8Array) return 128;
   if (m instanceof Int16Array) return 32768;
   return Infinity;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The dot-product path of integer GEMM (A row-major x B transposed, few outputs, depth >= 1024:
-// the weight gradients) on every fast backend vs ref: bit-exact over ragged M and N (tiles of
-// 2 x 4), depths with and without a tail of 8, int8/int16 mixes, accumulate, full-range values
-// (int32 sums wrap like a store), and resident operands.
+// The unpacked paths of integer GEMM on every fast backend vs ref: the dot-product path (A x
+// B^T, few outputs, depth >= 1024: weight gradients) and the small-M path (A x B, M <= 16:
+// convolution forward). Bit-exact over ragged M and N, odd depths and tails, int8/int16 mixes,
+// accumulate, full-range values (int32 sums wrap like a store), and resident operands.
 
 import { describe, it } from 'node:test';
 import type { GemmShape } from '../../src/kernels/spec.js';
@@ -49,6 +49,36 @@ for (const be of await fastBackends()) {
             const got = c0.slice();
             k.gemm_int(g, a, b, got);
             const what = `M=${M} N=${N} K=${K} ${TA.name}x${TB.name} acc=${accumulate}`;
+            assertSameArray(got, want, what, N);
+          }
+    });
+
+    it('A x B with few rows (the small-M path: conv forward shapes) equals ref bit for bit', () => {
+      let seed = 5000;
+      for (const [M, N, K] of [
+        [6, 1024, 25],
+        [16, 200, 150],
+        [13, 1003, 7],
+        [1, 64, 1],
+        [7, 77, 300],
+      ])
+        for (const [TA, TB] of [
+          [Int8Array, Int8Array],
+          [Int16Array, Int8Array],
+          [Int8Array, Int16Array],
+          [Int16Array, Int16Array],
+        ] as [IntCtor, IntCtor][])
+          for (const accumulate of [false, true]) {
+            const g: GemmShape = { M, N, K, accumulate };
+            const a = fill(TA, M * K, seed++);
+            const b = fill(TB, K * N, seed++);
+            const c0 = Int32Array.from(randInts(seeded(seed++), M * N, -1000, 1000));
+            const want = c0.slice();
+            refKernels.gemm_int({ ...g, accumulate: false }, a, b, want);
+            if (accumulate) for (let i = 0; i < want.length; i++) want[i] += c0[i];
+            const got = c0.slice();
+            k.gemm_int(g, a, b, got);
+            const what = `NN M=${M} N=${N} K=${K} ${TA.name}x${TB.name} acc=${accumulate}`;
             assertSameArray(got, want, what, N);
           }
     });
