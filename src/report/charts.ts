@@ -29,6 +29,8 @@ export interface LineOptions {
   xTitle?: string;
   yTitle?: string;
   yFormat?: string;
+  /** Whole-number ticks on x (epochs, steps, bits), never "1.000000". */
+  xInteger?: boolean;
   caption?: string;
   /** Draw points too (short series). */
   points?: boolean;
@@ -42,7 +44,12 @@ export function lineFigure(rows: Row[], o: LineOptions): Figure {
     data: { values: rows },
     mark: { type: 'line', point: o.points ?? rows.length < 60, interpolate: 'linear' },
     encoding: {
-      x: { field: o.x, type: 'quantitative', title: o.xTitle ?? o.x },
+      x: {
+        field: o.x,
+        type: 'quantitative',
+        title: o.xTitle ?? o.x,
+        ...(o.xInteger ? { axis: { format: 'd', tickMinStep: 1 } } : {}),
+      },
       y: {
         field: o.y,
         type: 'quantitative',

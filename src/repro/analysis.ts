@@ -53,6 +53,7 @@ export function curvesFigure(
     y: 'value',
     series: 'run',
     xTitle: 'epoch',
+    xInteger: true,
     yTitle: metric === 'test_acc' ? 'test accuracy' : 'training loss',
     yFormat: metric === 'test_acc' ? '%' : '',
     points: true,

@@ -41,7 +41,7 @@ test('the quick label and settings say what was cut', () => {
   assert.match(QUICK.label, /ResNet-8/);
   assert.equal(
     describe(QUICK.resnet),
-    'ResNet-8 on MNIST (640 training samples, 2 epochs, batch 32, lr 0.05, 500 test samples)',
+    'ResNet-8 on MNIST (1280 training samples, 2 epochs, batch 32, lr 0.05, 500 test samples)',
   );
   assert.match(describe(FULL.mnist), /^LeNet-5 on MNIST \(all training samples, 10 epochs/);
 });

@@ -52,9 +52,9 @@ export const parkTable1: Experiment = {
     };
     const bars = barFigure(
       rows.flatMap((r) => [
-        { model: r.s.model, scheme: 'fp32', acc: r.fp.acc },
-        { model: r.s.model, scheme: 'int8', acc: r.i8.acc },
-        { model: r.s.model, scheme: 'int8-lazy', acc: r.lazy.acc },
+        { model: modelName(r.s.model), scheme: 'fp32', acc: r.fp.acc },
+        { model: modelName(r.s.model), scheme: 'int8', acc: r.i8.acc },
+        { model: modelName(r.s.model), scheme: 'int8-lazy', acc: r.lazy.acc },
       ]),
       {
         title: 'Final test accuracy',
@@ -81,7 +81,8 @@ export const parkTable1: Experiment = {
           )
           .join('; ') + ' (reproduced: lazy beats INT8 and is within 2 points of fp32)'
       : 'runs missing';
-    return { tables: [table], figures: [bars, curves], verdict: { reproduced, text } };
+    const figures = scale.mnist.epochs > 1 ? [bars, curves] : [bars];
+    return { tables: [table], figures, verdict: { reproduced, text } };
   },
 };
 
@@ -136,7 +137,7 @@ export const parkEq5: Experiment = {
   ],
   schemes: classifierSchemes,
   setting: (s) =>
-    `MLP (300-100) on gauss-N (64-d Gaussian clusters; 10,000 training samples, 20 per class at N = 1000), N in {${s.gaussClasses.join(', ')}}, ${s.gauss.epochs} epochs, batch ${s.gauss.batch}, lr ${s.gauss.lr}; INT8 everywhere except the classifier's W, E, G, WU at ${s.classifierBits.join('/')} bits`,
+    `MLP (300-100) on gauss-N (64-d Gaussian clusters, max(20, ceil(10000 / N)) training samples per class), N in {${s.gaussClasses.join(', ')}}, ${s.gauss.epochs} epochs, batch ${s.gauss.batch}, lr ${s.gauss.lr}; INT8 everywhere except the classifier's W, E, G, WU at ${s.classifierBits.join('/')} bits`,
   runs: (ctx) =>
     ctx.scale.gaussClasses.flatMap((n) => ctx.scale.classifierBits.map((b) => sweepRun(ctx, n, b))),
   analyse(runs, ctx) {
@@ -172,6 +173,7 @@ export const parkEq5: Experiment = {
         y: 'acc',
         series: 'classes',
         xTitle: 'classifier bits',
+        xInteger: true,
         yTitle: 'test accuracy',
         yFormat: '%',
         points: true,

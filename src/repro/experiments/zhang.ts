@@ -79,7 +79,7 @@ export const zhangTable1: Experiment = {
     const shareBars = barFigure(
       rows.flatMap((r) =>
         ['8', '16', '24'].map((b) => ({
-          model: r.s.model,
+          model: modelName(r.s.model),
           width: `int${b}`,
           share: r.shares[b] ?? 0,
         })),
@@ -151,7 +151,7 @@ export const zhangTable1: Experiment = {
       : 'runs missing';
     return {
       tables: [table],
-      figures: [curves, shareBars, fig8a, widths],
+      figures: [...(scale.mnist.epochs > 1 ? [curves] : []), shareBars, fig8a, widths],
       verdict: { reproduced, text },
     };
   },
