@@ -122,6 +122,15 @@ function col2imT<T>(g: usize, col: usize, dx: usize): void {
                 else if (sizeof<T>() == 4) v128.store(p, f32x4.add(v128.load(p), v));
                 else v128.store(p, f64x2.add(v128.load(p), v));
               }
+              // An 8-byte tail (two 4-byte elements) as one half-vector add.
+              if (sizeof<T>() == 4 && ow + 2 <= hi) {
+                const p = d + <usize>ow * es;
+                const v = v128.load64_zero(q0 + <usize>ow * es);
+                const x = v128.load64_zero(p);
+                const y = isFloat<T>() ? f32x4.add(x, v) : i32x4.add(x, v);
+                v128.store64_lane(p, y, 0);
+                ow += 2;
+              }
             }
             for (; ow < hi; ow++) {
               const p = xr + <usize>(ow * sw - pw + kw) * es;
