@@ -287,6 +287,52 @@ function unpool2x2_4(
 }
 
 /**
+ * Exact sum of R (<= 32768) integers of kind 0..2 at element offset o: pairwise widening adds
+ * into int32 lanes for int8/int16 (no lane exceeds 2^31), int64 lanes for int32.
+ */
+function rowSumSimd(e: usize, o: usize, R: i32, kind: i32): i64 {
+  let r = 0;
+  let t: i64 = 0;
+  if (kind == 0) {
+    let acc = i32x4.splat(0);
+    const p = e + o;
+    for (; r + 16 <= R; r += 16)
+      acc = i32x4.add(
+        acc,
+        i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v128.load(p + r))),
+      );
+    t = <i64>(
+      (i32x4.extract_lane(acc, 0) +
+        i32x4.extract_lane(acc, 1) +
+        i32x4.extract_lane(acc, 2) +
+        i32x4.extract_lane(acc, 3))
+    );
+    for (; r < R; r++) t += <i64>load<i8>(p + r);
+  } else if (kind == 1) {
+    let acc = i32x4.splat(0);
+    const p = e + (o << 1);
+    for (; r + 8 <= R; r += 8)
+      acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(v128.load(p + ((<usize>r) << 1))));
+    t =
+      <i64>i32x4.extract_lane(acc, 0) +
+      <i64>i32x4.extract_lane(acc, 1) +
+      <i64>i32x4.extract_lane(acc, 2) +
+      <i64>i32x4.extract_lane(acc, 3);
+    for (; r < R; r++) t += <i64>load<i16>(p + ((<usize>r) << 1));
+  } else {
+    let acc = i64x2.splat(0);
+    const p = e + (o << 2);
+    for (; r + 4 <= R; r += 4) {
+      const v = v128.load(p + ((<usize>r) << 2));
+      acc = i64x2.add(acc, i64x2.add(i64x2.extend_low_i32x4_s(v), i64x2.extend_high_i32x4_s(v)));
+    }
+    t = i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1);
+    for (; r < R; r++) t += <i64>load<i32>(p + ((<usize>r) << 2));
+  }
+  return t;
+}
+
+/**
  * out[c] (f64) = sum over n, r of e (N, C, R), added in float64 in the order n then r (the
  * reference's order; exact for integer kinds).
  */
@@ -298,7 +344,9 @@ export function col_sums(e: usize, kind: i32, N: i32, C: i32, R: i32, out: usize
       if (kind == 0 || kind == 1 || kind == 2) {
         // Integers: an exact i64 sum of the row, then one (exact) float64 add.
         let t: i64 = 0;
-        if (kind == 0) for (let r = 0; r < R; r++) t += <i64>load<i8>(e + o + r);
+        if (R <= 32768)
+          t = rowSumSimd(e, o, R, kind); // |row sum| < 2^31: int32 lanes are exact
+        else if (kind == 0) for (let r = 0; r < R; r++) t += <i64>load<i8>(e + o + r);
         else if (kind == 1) for (let r = 0; r < R; r++) t += <i64>load<i16>(e + ((o + r) << 1));
         else for (let r = 0; r < R; r++) t += <i64>load<i32>(e + ((o + r) << 2));
         s += <f64>t;
