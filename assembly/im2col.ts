@@ -40,8 +40,22 @@ function im2colT<T>(g: usize, x: usize, col: usize): void {
         const row = <usize>((c * KH + kh) * KW + kw) * Q;
         const lo = min(owLo(sw, pw, kw), OW);
         const hi = max(owHi(sw, pw, kw, W, OW), lo);
+        // Short full rows (stride 1, no column padding for this kw, at most 16 bytes): one
+        // vector per output row, no per-row branches beyond the vertical padding test.
+        const short = sw == 1 && lo == 0 && hi == OW && <usize>OW * es <= 16;
         for (let n = 0; n < N; n++) {
           const xo = <usize>(n * C + c) * H * W;
+          if (short) {
+            const src = x + (xo + <usize>(kw - pw)) * es;
+            let q = col + (row + <usize>n * OH * OW) * es;
+            const step = <usize>OW * es;
+            for (let oh = 0; oh < OH; oh++, q += step) {
+              const ih = oh * sh - ph + kh;
+              if (ih < 0 || ih >= H) v128.store(q, i32x4.splat(0));
+              else v128.store(q, v128.load(src + <usize>ih * W * es));
+            }
+            continue;
+          }
           for (let oh = 0; oh < OH; oh++) {
             const ih = oh * sh - ph + kh;
             const q0 = col + (row + <usize>(n * OH + oh) * OW) * es;
