@@ -216,6 +216,7 @@ export const parkEq5: Experiment = {
         x: 'classes',
         y: 'bits',
         yTitle: 'bits (eq. 5, alpha = 0.5)',
+        yFormat: 'd',
       },
     );
     return { tables: [table], figures: [lines, bars, ...curves], verdict: { reproduced, text } };
