@@ -136,6 +136,19 @@ function col2imT<T>(g: usize, col: usize, dx: usize): void {
                 else if (sizeof<T>() == 4) v128.store(p, f32x4.add(v128.load(p), v));
                 else v128.store(p, f64x2.add(v128.load(p), v));
               }
+              // Integers: the last 1-3 elements as one vector add with the lanes past the run
+              // zeroed, so the dx elements after it get + 0 (unchanged; the caller leaves 16
+              // spare bytes after dx).
+              if (!isFloat<T>() && sizeof<T>() == 4 && ow < hi) {
+                const p = d + <usize>ow * es;
+                const keep = i32x4.gt_s(
+                  i32x4.splat(hi - ow),
+                  v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0),
+                );
+                const v = v128.and(v128.load(q0 + <usize>ow * es), keep);
+                v128.store(p, i32x4.add(v128.load(p), v));
+                ow = hi;
+              }
               // An 8-byte tail (two 4-byte elements) as one half-vector add.
               if (sizeof<T>() == 4 && ow + 2 <= hi) {
                 const p = d + <usize>ow * es;

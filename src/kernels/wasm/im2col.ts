@@ -74,7 +74,7 @@ export function col2imWasm<T extends Float32Array | Int32Array | Float64Array>(
   const pg = putGeom(ctx, g);
   const es = col.BYTES_PER_ELEMENT;
   const pc = ar.copyIn(col, ncol);
-  const px = ar.outAt(dx, nx * es);
+  const px = ar.outAt(dx, nx * es + IM2COL_SLACK); // int32 tails add 0 past a run
   const fn =
     col instanceof Float32Array
       ? 'col2im_f32'
