@@ -35,8 +35,6 @@ export class Conv2d extends Layer {
   readonly bias: Param | null;
   readonly stride: number;
   readonly padding: number;
-  /** Whether backward computes dx (see Conv2dOptions.inputGrad). */
-  readonly inputGrad: boolean;
   private xq: Tensor | null = null;
   private wq: Tensor | null = null;
   private geom: ConvGeom | null = null;
@@ -54,7 +52,7 @@ export class Conv2d extends Layer {
     super(name);
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
-    this.inputGrad = opts.inputGrad ?? true;
+    if (opts.inputGrad === false) this.inputGrad = false;
     const k = kernelSize;
     this.weight = new Param(`${name}.weight`, name, 'weight', [outChannels, inChannels, k, k]);
     this.bias = opts.bias === false ? null : new Param(`${name}.bias`, name, 'bias', [outChannels]);

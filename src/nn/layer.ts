@@ -22,6 +22,11 @@ export abstract class Layer {
   readonly siteNames: readonly string[] = [];
   /** Quantizers bound by the scheme, by site name. */
   readonly sites = new Map<string, BoundSite>();
+  /**
+   * Whether backward must produce dx. A model's first layer reads data, whose gradient nobody
+   * uses; layers that can skip that work (Conv2d) honour false and return zeros.
+   */
+  inputGrad = true;
 
   constructor(readonly name: string) {}
 
@@ -73,4 +78,11 @@ export function allLayers(root: Layer): Layer[] {
 /** Layers that own quantization sites, in forward order. */
 export function siteLayers(root: Layer): Layer[] {
   return allLayers(root).filter((l) => l.siteNames.length > 0);
+}
+
+/** Marks the first leaf layer of a model as reading data: its input gradient is not needed. */
+export function skipDataInputGrad(root: Layer): void {
+  let l = root;
+  while (l.children().length) l = l.children()[0];
+  l.inputGrad = false;
 }

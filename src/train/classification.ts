@@ -3,7 +3,7 @@
 
 import type { ClassificationDataset } from '../data/dataset.js';
 import { Batcher } from '../data/batches.js';
-import type { Layer } from '../nn/layer.js';
+import { skipDataInputGrad, type Layer } from '../nn/layer.js';
 import type { RunContext } from '../nn/context.js';
 import { predict, softmaxCrossEntropy } from '../nn/loss.js';
 import { floatTensor } from '../tensor/tensor.js';
@@ -27,6 +27,8 @@ export class ClassificationTask implements Task {
     readonly data: ClassificationDataset,
     readonly opts: ClassificationOptions,
   ) {
+    // The data's gradient is never used: the first layer can skip computing it.
+    skipDataInputGrad(model);
     this.batcher = new Batcher(data.train, { batchSize: opts.batch, seed: opts.seed, limit: opts.limit });
     this.trainSize = this.batcher.n;
     this.batchesPerEpoch = this.batcher.batchesPerEpoch;
