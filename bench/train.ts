@@ -22,9 +22,22 @@ interface Result {
 const worker = fileURLToPath(new URL('./workers/train-one.js', import.meta.url));
 
 function runOne(scheme: string, backend: 'wasm' | 'ref', threads: number, limit: number): Result {
-  const cfg = { model: 'lenet5', dataset: 'mnist', scheme, batch: 64, epochs: 1, seed: 1, backend, threads, limit };
+  const cfg = {
+    model: 'lenet5',
+    dataset: 'mnist',
+    scheme,
+    batch: 64,
+    epochs: 1,
+    seed: 1,
+    backend,
+    threads,
+    limit,
+  };
   const out = execFileSync(process.execPath, [worker, JSON.stringify(cfg)], { encoding: 'utf8' });
-  const r = JSON.parse(out.trim().split('\n').pop()!) as Omit<Result, 'scheme' | 'threads' | 'samples'>;
+  const r = JSON.parse(out.trim().split('\n').pop()!) as Omit<
+    Result,
+    'scheme' | 'threads' | 'samples'
+  >;
   return { ...r, scheme, threads, samples: limit };
 }
 
@@ -36,17 +49,39 @@ export const bench: Bench = {
     const rows: Result[] = [];
     for (const threads of [1, 2])
       for (const scheme of ['fp32', 'fixed8']) rows.push(runOne(scheme, 'wasm', threads, limit));
-    for (const scheme of ['fp32', 'fixed8']) rows.push(runOne(scheme, 'ref', 1, Math.min(limit, 3200)));
+    for (const scheme of ['fp32', 'fixed8'])
+      rows.push(runOne(scheme, 'ref', 1, Math.min(limit, 3200)));
     printTable(
-      ['scheme', 'backend', 'threads', 'samples', 'samples/s', 'epoch s', 'test acc', 'peak RSS MB'],
-      rows.map((r) => [r.scheme, r.backend, r.threads, r.samples, Math.round(r.samples_per_s), r.epoch_seconds.toFixed(1), (r.test_acc * 100).toFixed(2) + '%', Math.round(r.peak_rss_mb)]),
+      [
+        'scheme',
+        'backend',
+        'threads',
+        'samples',
+        'samples/s',
+        'epoch s',
+        'test acc',
+        'peak RSS MB',
+      ],
+      rows.map((r) => [
+        r.scheme,
+        r.backend,
+        r.threads,
+        r.samples,
+        Math.round(r.samples_per_s),
+        r.epoch_seconds.toFixed(1),
+        (r.test_acc * 100).toFixed(2) + '%',
+        Math.round(r.peak_rss_mb),
+      ]),
     );
-    const sps = (s: string, t: number) => rows.find((r) => r.scheme === s && r.threads === t && r.backend === 'wasm')!.samples_per_s;
+    const sps = (s: string, t: number) =>
+      rows.find((r) => r.scheme === s && r.threads === t && r.backend === 'wasm')!.samples_per_s;
     const ratios = {
       fixed8_over_fp32_1thread: sps('fixed8', 1) / sps('fp32', 1),
       fixed8_2threads_over_1thread: sps('fixed8', 2) / sps('fixed8', 1),
     };
-    console.log(`fixed8 / fp32 (1 thread): ${ratios.fixed8_over_fp32_1thread.toFixed(2)}x; fixed8 2 threads / 1 thread: ${ratios.fixed8_2threads_over_1thread.toFixed(2)}x`);
+    console.log(
+      `fixed8 / fp32 (1 thread): ${ratios.fixed8_over_fp32_1thread.toFixed(2)}x; fixed8 2 threads / 1 thread: ${ratios.fixed8_2threads_over_1thread.toFixed(2)}x`,
+    );
     return { rows, ratios };
   },
 };

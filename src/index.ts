@@ -11,7 +11,14 @@ export * from './quant/site.js';
 export * from './quant/registry.js';
 export { FormatQuantizer } from './quant/format-quantizer.js';
 export type { Kernels, GemmShape, ConvGeom } from './kernels/spec.js';
-export { kernels, useBackend, setKernels, registerBackend, BACKENDS, type BackendName } from './kernels/backend.js';
+export {
+  kernels,
+  useBackend,
+  setKernels,
+  registerBackend,
+  BACKENDS,
+  type BackendName,
+} from './kernels/backend.js';
 export { refKernels } from './kernels/ref/index.js';
 export { intGemm } from './ops/intgemm.js';
 export { Layer, allLayers, siteLayers } from './nn/layer.js';

@@ -11,14 +11,27 @@ import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
 import '../register.js';
 
-export async function main(argv: string[], print: (s: string) => void = (s) => console.log(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  print: (s: string) => void = (s) => console.log(s),
+): Promise<number> {
   const program = new Command('lowbit')
     .description('train neural networks in low-bitwidth fixed-point and integer arithmetic')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    })
     .showHelpAfterError('(add --help for usage)');
-  for (const c of [trainCommand(print), evalCommand(print), schemesCommand(print), modelsCommand(print),
-    reproCommand(print), reportCommand(print), costCommand(print)]) {
+  for (const c of [
+    trainCommand(print),
+    evalCommand(print),
+    schemesCommand(print),
+    modelsCommand(print),
+    reproCommand(print),
+    reportCommand(print),
+    costCommand(print),
+  ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');
     program.addCommand(c);

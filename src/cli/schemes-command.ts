@@ -15,37 +15,70 @@ const OPT_SITES = ['U', 'WU', 'M', 'ACC'];
 
 function table(rows: string[][]): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(w[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function schemesCommand(print: (s: string) => void): Command {
   return new Command('schemes')
     .description('list the built-in quantization schemes, or --show one in full')
-    .option('--show <name|file.json>', 'print a scheme\'s resolved table of sites, formats, rounding and overrides')
+    .option(
+      '--show <name|file.json>',
+      "print a scheme's resolved table of sites, formats, rounding and overrides",
+    )
     .option('--model <name>', 'model whose layers --show resolves (default lenet5)', 'lenet5')
     .action((f: { show?: string; model: string }) => {
       if (!f.show) {
-        const rows = [['scheme', 'description'], ...builtinSchemes().map((s) => [s.name, s.description])];
+        const rows = [
+          ['scheme', 'description'],
+          ...builtinSchemes().map((s) => [s.name, s.description]),
+        ];
         print(table(rows));
         print('\nquantizer kinds usable in scheme files:');
-        print(table([['kind', 'what it does'], ...quantizerKinds().map((k) => [k.name, k.summary])]));
+        print(
+          table([['kind', 'what it does'], ...quantizerKinds().map((k) => [k.name, k.summary])]),
+        );
         return;
       }
       const scheme = loadScheme(f.show);
       print(`scheme ${scheme.name}: ${scheme.description}`);
       print(`optimizer: ${JSON.stringify(scheme.optimizer)}`);
-      const model = buildModel(f.model, f.model === 'lenet5' ? [1, 28, 28] : [1, 28, 28], 10, makeRng(0));
+      const model = buildModel(
+        f.model,
+        f.model === 'lenet5' ? [1, 28, 28] : [1, 28, 28],
+        10,
+        makeRng(0),
+      );
       const layers = siteLayers(model);
       const rows = [['layer', 'site', 'quantizer', 'from']];
       layers.forEach((l, i) => {
-        const sites = [...new Set([...l.siteNames, ...LAYER_SITES.filter((s) => l.siteNames.includes(s)), ...OPT_SITES])];
+        const sites = [
+          ...new Set([
+            ...l.siteNames,
+            ...LAYER_SITES.filter((s) => l.siteNames.includes(s)),
+            ...OPT_SITES,
+          ]),
+        ];
         for (const site of sites) {
           const r = resolveSite(scheme, l.name, i, layers.length, site);
-          const q = createQuantizer(r.spec, { layer: l.name, site, layerIndex: i, layerCount: layers.length });
+          const q = createQuantizer(r.spec, {
+            layer: l.name,
+            site,
+            layerIndex: i,
+            layerCount: layers.length,
+          });
           rows.push([l.name, site, q.description, r.from]);
         }
       });
-      print(`\nresolved on ${f.model} (per-layer overrides: ${Object.keys(scheme.layers).join(', ') || 'none'}):`);
+      print(
+        `\nresolved on ${f.model} (per-layer overrides: ${Object.keys(scheme.layers).join(', ') || 'none'}):`,
+      );
       print(table(rows));
     });
 }

@@ -40,24 +40,58 @@ function defaultOut(c: { model: string; dataset: string; scheme: string }): stri
 
 export function trainCommand(print: (s: string) => void): Command {
   return new Command('train')
-    .description('train a model in low-bitwidth fixed point (default: LeNet-5 on MNIST, fixed8, 1 epoch)')
+    .description(
+      'train a model in low-bitwidth fixed point (default: LeNet-5 on MNIST, fixed8, 1 epoch)',
+    )
     .option('--model <name>', 'model: lenet5, mlp, ... (see `lowbit models`)')
     .option('--dataset <name>', 'dataset: mnist, shapes32, gauss-N, digits-seq, translate')
-    .option('--scheme <name|file.json>', 'quantization scheme: a built-in name (see `lowbit schemes`) or a JSON file')
+    .option(
+      '--scheme <name|file.json>',
+      'quantization scheme: a built-in name (see `lowbit schemes`) or a JSON file',
+    )
     .option('--epochs <n>', 'epochs to train (default 1)', intOption('--epochs'))
     .option('--batch <n>', 'mini-batch size (default 64)', intOption('--batch'))
     .option('--lr <x>', 'learning rate (default 0.02)', numberOption('--lr'))
     .option('--momentum <x>', 'momentum (default 0.9)', numberOption('--momentum'))
-    .option('--weight-decay <x>', 'L2 weight decay on weights (default 0)', numberOption('--weight-decay'))
+    .option(
+      '--weight-decay <x>',
+      'L2 weight decay on weights (default 0)',
+      numberOption('--weight-decay'),
+    )
     .option('--optimizer <name>', 'optimizer: sgd (default), adam')
-    .addOption(new Option('--schedule <kind>', 'learning-rate schedule').choices(['constant', 'cosine']))
-    .option('--seed <n>', 'seed of initialisation, data order and stochastic rounding (default 1)', intOption('--seed', 0))
+    .addOption(
+      new Option('--schedule <kind>', 'learning-rate schedule').choices(['constant', 'cosine']),
+    )
+    .option(
+      '--seed <n>',
+      'seed of initialisation, data order and stochastic rounding (default 1)',
+      intOption('--seed', 0),
+    )
     .option('--limit <n>', 'train on the first N training samples only', intOption('--limit'))
-    .option('--test-limit <n>', 'evaluate on the first N test samples only', intOption('--test-limit'))
-    .option('--out <dir>', 'run folder for config.json, metrics.jsonl, checkpoint.json (default runs/<name>)')
-    .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint (--epochs may extend it)')
-    .addOption(new Option('--backend <name>', 'kernels: auto picks wasm when it loads (env LOWBIT_BACKEND)').choices(['auto', 'ref', 'wasm']))
-    .option('--threads <n>', 'worker threads for the wasm kernels (default: all cores)', intOption('--threads'))
+    .option(
+      '--test-limit <n>',
+      'evaluate on the first N test samples only',
+      intOption('--test-limit'),
+    )
+    .option(
+      '--out <dir>',
+      'run folder for config.json, metrics.jsonl, checkpoint.json (default runs/<name>)',
+    )
+    .option(
+      '--resume <dir>',
+      'continue the run in <dir> from its last checkpoint (--epochs may extend it)',
+    )
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'kernels: auto picks wasm when it loads (env LOWBIT_BACKEND)',
+      ).choices(['auto', 'ref', 'wasm']),
+    )
+    .option(
+      '--threads <n>',
+      'worker threads for the wasm kernels (default: all cores)',
+      intOption('--threads'),
+    )
     .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)')
     .option('--no-progress', 'no progress bar')
     .action(async (f: TrainFlags) => {
@@ -87,9 +121,15 @@ export function trainCommand(print: (s: string) => void): Command {
         const saved = readConfig(out);
         // Only the length of the run and the machine-side choices may change on resume.
         const allowed = ['epochs', 'backend', 'threads'];
-        const changed = Object.keys(defined).filter((k) => !allowed.includes(k) && JSON.stringify(defined[k]) !== JSON.stringify((saved as Record<string, unknown>)[k]));
+        const changed = Object.keys(defined).filter(
+          (k) =>
+            !allowed.includes(k) &&
+            JSON.stringify(defined[k]) !== JSON.stringify((saved as Record<string, unknown>)[k]),
+        );
         if (changed.length) {
-          throw new Error(`--resume continues the run as configured; these options differ from ${out}/config.json: ${changed.join(', ')} (only --epochs, --backend, --threads may change)`);
+          throw new Error(
+            `--resume continues the run as configured; these options differ from ${out}/config.json: ${changed.join(', ')} (only --epochs, --backend, --threads may change)`,
+          );
         }
         cfg = parseTrainConfig({ ...saved, ...defined }, 'options');
       } else {

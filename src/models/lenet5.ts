@@ -13,7 +13,8 @@ import type { Shape } from '../tensor/shape.js';
 
 export function lenet5(inputShape: Shape, numClasses: number, rng: Rng): Sequential {
   const [C, H, W] = inputShape;
-  if (inputShape.length !== 3) throw new Error(`lenet5 needs (C,H,W) images, got [${inputShape.join(', ')}]`);
+  if (inputShape.length !== 3)
+    throw new Error(`lenet5 needs (C,H,W) images, got [${inputShape.join(', ')}]`);
   // Spatial size after conv1 (same) + pool, conv2 (valid) + pool.
   const h = Math.floor((Math.floor(H / 2) - 4) / 2);
   const w = Math.floor((Math.floor(W / 2) - 4) / 2);

@@ -10,7 +10,12 @@ import type { Rng } from '../quant/rng.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 
 /** MLP over any input shape; hidden sizes default to LeNet-300-100. */
-export function mlp(inputShape: Shape, numClasses: number, rng: Rng, hidden = [300, 100]): Sequential {
+export function mlp(
+  inputShape: Shape,
+  numClasses: number,
+  rng: Rng,
+  hidden = [300, 100],
+): Sequential {
   const layers: Layer[] = [new Flatten('flatten')];
   let width = sizeOf(inputShape);
   hidden.forEach((h, i) => {

@@ -10,7 +10,12 @@ export function uniformInit(out: Float32Array, bound: number, rng: Rng): void {
   for (let i = 0; i < out.length; i++) out[i] = (rng.nextFloat() * 2 - 1) * bound;
 }
 
-export function defaultInit(weight: Float32Array, bias: Float32Array | null, fanIn: number, rng: Rng): void {
+export function defaultInit(
+  weight: Float32Array,
+  bias: Float32Array | null,
+  fanIn: number,
+  rng: Rng,
+): void {
   const bound = 1 / Math.sqrt(fanIn);
   uniformInit(weight, bound, rng);
   if (bias) uniformInit(bias, bound, rng);

@@ -17,7 +17,9 @@ export interface LossResult {
 export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array): LossResult {
   const [N, C] = logits.shape;
   if (logits.shape.length !== 2 || labels.length !== N) {
-    throw new Error(`loss: logits [${logits.shape.join(', ')}] do not match ${labels.length} labels`);
+    throw new Error(
+      `loss: logits [${logits.shape.join(', ')}] do not match ${labels.length} labels`,
+    );
   }
   const z = dequantize(logits);
   const grad = new Float32Array(N * C);
@@ -40,7 +42,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array): LossRes
     let sum = 0;
     for (let c = 0; c < C; c++) sum += Math.exp(z[o + c] - mx);
     loss += Math.log(sum) - (z[o + y] - mx);
-    for (let c = 0; c < C; c++) grad[o + c] = (Math.exp(z[o + c] - mx) / sum - (c === y ? 1 : 0)) / N;
+    for (let c = 0; c < C; c++)
+      grad[o + c] = (Math.exp(z[o + c] - mx) / sum - (c === y ? 1 : 0)) / N;
     if (arg === y) correct++;
   }
   return { loss: loss / N, grad: floatTensor([N, C], grad), correct };

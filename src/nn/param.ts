@@ -30,7 +30,9 @@ export class Param {
     const n = sizeOf(shape);
     this.value = value ?? new Float32Array(n);
     if (this.value.length !== n) {
-      throw new Error(`${name}: shape ${shapeStr(shape)} needs ${n} values, got ${this.value.length}`);
+      throw new Error(
+        `${name}: shape ${shapeStr(shape)} needs ${n} values, got ${this.value.length}`,
+      );
     }
   }
 
@@ -42,7 +44,9 @@ export class Param {
   addGrad(g: Tensor): void {
     const v = dequantize(g);
     if (v.length !== this.value.length) {
-      throw new Error(`${this.name}: gradient has ${v.length} values, parameter ${this.value.length}`);
+      throw new Error(
+        `${this.name}: gradient has ${v.length} values, parameter ${this.value.length}`,
+      );
     }
     if (this.grad === null) {
       this.grad = v === (g.kind === 'float' ? g.data : null) ? v.slice() : v;

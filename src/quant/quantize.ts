@@ -28,7 +28,9 @@ export function maxAbs(values: ArrayLike<number>, what = 'tensor'): number {
     }
   }
   if (m === Infinity) {
-    throw new RangeError(`${what} holds an infinite value: training diverged (lower the learning rate)`);
+    throw new RangeError(
+      `${what} holds an infinite value: training diverged (lower the learning rate)`,
+    );
   }
   return m;
 }
@@ -169,9 +171,17 @@ export function quantizeWithStats(
  * quantize(values, format, { rounding, seed | rng }): the fixed-point tensor whose value is
  * mant * 2^exp. A float32 format gives a float tensor (values rounded to float32).
  */
-export function quantize(values: ArrayLike<number>, format: IntFormat, opts?: QuantizeOptions): FixedTensor;
+export function quantize(
+  values: ArrayLike<number>,
+  format: IntFormat,
+  opts?: QuantizeOptions,
+): FixedTensor;
 export function quantize(values: ArrayLike<number>, format: Format, opts?: QuantizeOptions): Tensor;
-export function quantize(values: ArrayLike<number>, format: Format, opts: QuantizeOptions = {}): Tensor {
+export function quantize(
+  values: ArrayLike<number>,
+  format: Format,
+  opts: QuantizeOptions = {},
+): Tensor {
   if (format.kind === 'float32') {
     return floatTensor(opts.shape ?? [values.length], Float32Array.from(values));
   }

@@ -23,7 +23,9 @@ export type SiteSpec = { readonly quantizer?: string } & Readonly<Record<string,
 interface ErasedKind {
   readonly name: string;
   readonly summary: string;
-  parse(params: unknown): { ok: true; make: (w: SiteWhere) => Quantizer } | { ok: false; error: string };
+  parse(
+    params: unknown,
+  ): { ok: true; make: (w: SiteWhere) => Quantizer } | { ok: false; error: string };
 }
 const kinds = new Map<string, ErasedKind>();
 

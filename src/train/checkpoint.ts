@@ -30,12 +30,15 @@ interface CheckpointFile extends Position {
   readonly optimizer: OptimizerState;
 }
 
-const b64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const b64 = (a: Float32Array): string =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 function unb64(s: string, into: Float32Array, what: string): void {
   const buf = Buffer.from(s, 'base64');
   if (buf.byteLength !== into.byteLength) {
-    throw new Error(`checkpoint: ${what} has ${buf.byteLength / 4} values, the model expects ${into.length}`);
+    throw new Error(
+      `checkpoint: ${what} has ${buf.byteLength / 4} values, the model expects ${into.length}`,
+    );
   }
   into.set(new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)));
 }
@@ -64,7 +67,14 @@ export function saveCheckpoint(path: string, model: Layer, opt: Optimizer, pos: 
       sites[`${l.name}/${site}`] = { rng: s.rng.state(), state: s.quantizer.saveState() };
     }
   }
-  const file: CheckpointFile = { version: VERSION, ...pos, params, buffers, sites, optimizer: opt.saveState() };
+  const file: CheckpointFile = {
+    version: VERSION,
+    ...pos,
+    params,
+    buffers,
+    sites,
+    optimizer: opt.saveState(),
+  };
   writeAtomic(path, JSON.stringify(file));
 }
 
@@ -76,10 +86,14 @@ export function loadCheckpoint(path: string, model: Layer, opt: Optimizer): Posi
   } catch (e) {
     throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`, { cause: e });
   }
-  if (file.version !== VERSION) throw new Error(`checkpoint ${path} has version ${file.version}, expected ${VERSION}`);
+  if (file.version !== VERSION)
+    throw new Error(`checkpoint ${path} has version ${file.version}, expected ${VERSION}`);
   for (const p of model.params()) {
     const s = file.params[p.name];
-    if (s === undefined) throw new Error(`checkpoint ${path} has no parameter ${p.name}: was it made by another model?`);
+    if (s === undefined)
+      throw new Error(
+        `checkpoint ${path} has no parameter ${p.name}: was it made by another model?`,
+      );
     unb64(s, p.value, p.name);
   }
   for (const l of allLayers(model)) {
@@ -90,11 +104,19 @@ export function loadCheckpoint(path: string, model: Layer, opt: Optimizer): Posi
     }
     for (const [site, s] of l.sites) {
       const saved = file.sites[`${l.name}/${site}`];
-      if (!saved) throw new Error(`checkpoint ${path} has no state for site ${l.name}.${site}: was the scheme changed?`);
+      if (!saved)
+        throw new Error(
+          `checkpoint ${path} has no state for site ${l.name}.${site}: was the scheme changed?`,
+        );
       s.rng.setState(saved.rng);
       s.quantizer.loadState(saved.state);
     }
   }
   opt.loadState(file.optimizer);
-  return { epoch: file.epoch, batchInEpoch: file.batchInEpoch, step: file.step, partial: file.partial };
+  return {
+    epoch: file.epoch,
+    batchInEpoch: file.batchInEpoch,
+    step: file.step,
+    partial: file.partial,
+  };
 }

@@ -29,7 +29,11 @@ export class ClassificationTask implements Task {
   ) {
     // The data's gradient is never used: the first layer can skip computing it.
     skipDataInputGrad(model);
-    this.batcher = new Batcher(data.train, { batchSize: opts.batch, seed: opts.seed, limit: opts.limit });
+    this.batcher = new Batcher(data.train, {
+      batchSize: opts.batch,
+      seed: opts.seed,
+      limit: opts.limit,
+    });
     this.trainSize = this.batcher.n;
     this.batchesPerEpoch = this.batcher.batchesPerEpoch;
   }

@@ -38,6 +38,7 @@ export function parseTrainConfig(value: unknown, source = 'options'): TrainConfi
 
 /** Learning rate at a global step. */
 export function lrAt(cfg: TrainConfig, step: number, totalSteps: number): number {
-  if (cfg.schedule === 'cosine') return (cfg.lr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2;
+  if (cfg.schedule === 'cosine')
+    return (cfg.lr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2;
   return cfg.lr;
 }

@@ -64,5 +64,6 @@ export function appendMetrics(dir: string, m: EpochMetrics): void {
 }
 
 export function appendJsonl(dir: string, file: string, rows: readonly unknown[]): void {
-  if (rows.length) appendFileSync(join(dir, file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  if (rows.length)
+    appendFileSync(join(dir, file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }

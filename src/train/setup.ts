@@ -41,7 +41,11 @@ export function registerTask(datasetKind: string, build: TaskBuilder): void {
 export async function setupRun(cfg: TrainConfig): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
   if (cfg.threads !== undefined && kernels.name === 'wasm') await setThreads(cfg.threads);
-  const data = loadDataset(cfg.dataset, { seed: cfg.seed, limit: cfg.limit, testLimit: cfg.testLimit });
+  const data = loadDataset(cfg.dataset, {
+    seed: cfg.seed,
+    limit: cfg.limit,
+    testLimit: cfg.testLimit,
+  });
   const scheme = loadScheme(cfg.scheme);
   const initRng = makeRng(cfg.seed);
   let task: Task;

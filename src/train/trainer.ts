@@ -36,7 +36,12 @@ export interface TrainResult {
   readonly interrupted: boolean;
 }
 
-const ZERO: Position = { epoch: 0, batchInEpoch: 0, step: 0, partial: { lossSum: 0, count: 0, correct: 0, seconds: 0 } };
+const ZERO: Position = {
+  epoch: 0,
+  batchInEpoch: 0,
+  step: 0,
+  partial: { lossSum: 0, count: 0, correct: 0, seconds: 0 },
+};
 
 /**
  * Trains per `cfg`. With `outDir` the run folder gets config.json, metrics.jsonl and a
@@ -58,14 +63,18 @@ export async function train(
     ensureDir(outDir);
     if (resume) {
       if (!ckptPath || !existsSync(ckptPath)) {
-        throw new Error(`${outDir} has no ${CHECKPOINT_FILE} to resume from: start the run again without --resume`);
+        throw new Error(
+          `${outDir} has no ${CHECKPOINT_FILE} to resume from: start the run again without --resume`,
+        );
       }
       pos = loadCheckpoint(ckptPath, setup.model, optimizer);
       truncateMetrics(outDir, pos.epoch);
       log(`resuming ${outDir} at epoch ${pos.epoch + 1}, batch ${pos.batchInEpoch}`);
     } else {
       if (existsSync(ckptPath!)) {
-        throw new Error(`${outDir} already holds a run: use --resume to continue it, or choose another --out`);
+        throw new Error(
+          `${outDir} already holds a run: use --resume to continue it, or choose another --out`,
+        );
       }
       writeConfig(outDir, cfg, { resolvedScheme: setup.scheme });
     }
@@ -89,7 +98,12 @@ export async function train(
       interrupted = true;
       acc.seconds += (performance.now() - t0) / 1000;
       if (ckptPath) {
-        saveCheckpoint(ckptPath, setup.model, optimizer, { epoch, batchInEpoch: k + 1, step, partial: acc });
+        saveCheckpoint(ckptPath, setup.model, optimizer, {
+          epoch,
+          batchInEpoch: k + 1,
+          step,
+          partial: acc,
+        });
       }
       throw new StopSignal();
     };
@@ -115,7 +129,10 @@ export async function train(
     } catch (e) {
       if (e instanceof StopSignal) break;
       const where = `epoch ${epoch + 1}, step ${step}`;
-      const hint = ckptPath && existsSync(ckptPath) ? `; the last checkpoint in ${outDir} is intact (--resume continues from it)` : '';
+      const hint =
+        ckptPath && existsSync(ckptPath)
+          ? `; the last checkpoint in ${outDir} is intact (--resume continues from it)`
+          : '';
       throw new Error(`${(e as Error).message} [at ${where}]${hint}`, { cause: e });
     }
     acc.seconds += (performance.now() - t0) / 1000;

@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 const bin = fileURLToPath(new URL('../../../bin/lowbit.js', import.meta.url));
 
 function run(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, LOWBIT_BACKEND: 'ref' } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOWBIT_BACKEND: 'ref' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -10,7 +10,17 @@ import { parseTrainConfig, type TrainConfigInput } from '../../src/train/config.
 import { train } from '../../src/train/trainer.js';
 
 const tiny = (over: TrainConfigInput = {}) =>
-  parseTrainConfig({ model: 'lenet5', dataset: 'mnist', scheme: 'fixed8', limit: 256, testLimit: 200, batch: 32, seed: 7, backend: 'ref', ...over });
+  parseTrainConfig({
+    model: 'lenet5',
+    dataset: 'mnist',
+    scheme: 'fixed8',
+    limit: 256,
+    testLimit: 200,
+    batch: 32,
+    seed: 7,
+    backend: 'ref',
+    ...over,
+  });
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lowbit-run-'));
 
@@ -24,9 +34,19 @@ test('a tiny fixed-seed fixed8 run reproduces its first losses', async () => {
   await train(cfg, null, { progress: (_d, _t, _e, l) => losses.push(l) });
   // Pinned from a reviewed run: any change in the numerics (rounding, rng use, kernels,
   // initialisation, data order) moves these.
-  const pinned = ['2.301141', '2.314256', '2.302843', '2.300440', '2.294750', '2.293952', '2.298881', '2.296693'];
+  const pinned = [
+    '2.301141',
+    '2.314256',
+    '2.302843',
+    '2.300440',
+    '2.294750',
+    '2.293952',
+    '2.298881',
+    '2.296693',
+  ];
   assert.equal(losses.length, 8);
-  for (let i = 0; i < pinned.length; i++) assert.equal(losses[i].toFixed(6), pinned[i], `step ${i}`);
+  for (let i = 0; i < pinned.length; i++)
+    assert.equal(losses[i].toFixed(6), pinned[i], `step ${i}`);
 });
 
 test('same seed, same run bit for bit; another seed differs', async () => {
@@ -43,10 +63,17 @@ test('the run folder holds config.json, metrics.jsonl and an atomic checkpoint',
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.equal(cfg.scheme, 'fixed8');
   assert.equal(cfg.resolvedScheme.name, 'fixed8');
-  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
-  for (const k of ['epoch', 'train_loss', 'test_acc', 'samples_per_s', 'seconds']) assert.ok(k in lines[0], k);
-  assert.deepEqual(lines.map((l) => l.epoch), [1, 2]);
+  for (const k of ['epoch', 'train_loss', 'test_acc', 'samples_per_s', 'seconds'])
+    assert.ok(k in lines[0], k);
+  assert.deepEqual(
+    lines.map((l) => l.epoch),
+    [1, 2],
+  );
   assert.ok(existsSync(join(dir, 'checkpoint.json')));
   await assert.rejects(train(tiny({ epochs: 2 }), dir), /already holds a run: use --resume/);
 });
@@ -90,7 +117,10 @@ test('fp32 and fixed8 both learn: the loss falls and test accuracy rises well ab
     const r = await train(tiny({ scheme, limit: 512, epochs: 3, lr: 0.05 }), null);
     if (scheme === 'fp32') for (const l of r.setup.sites) assert.equal(l.spec.format, 'float32');
     const [first, , last] = r.metrics;
-    assert.ok(last.train_loss < first.train_loss - 0.3, `${scheme}: loss ${first.train_loss} -> ${last.train_loss}`);
+    assert.ok(
+      last.train_loss < first.train_loss - 0.3,
+      `${scheme}: loss ${first.train_loss} -> ${last.train_loss}`,
+    );
     assert.ok(last.test_acc > 0.5, `${scheme}: test accuracy ${last.test_acc}`);
   }
 });

@@ -1,7 +1,14 @@
 // Number formats: ranges, steps, names, exponent choice, parsing and bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dynamicExponent, dynamicFixed, fixed, float32, parseFormat, qmax } from '../../src/format/format.js';
+import {
+  dynamicExponent,
+  dynamicFixed,
+  fixed,
+  float32,
+  parseFormat,
+  qmax,
+} from '../../src/format/format.js';
 
 test('fixed<8,4>: range and step', () => {
   const f = fixed(8, 4);
@@ -60,6 +67,9 @@ test('parseFormat reads canonical names back; bad names explain the syntax', () 
   assert.equal(parseFormat('fixed<8,4>').name, 'fixed<8,4>');
   assert.equal(parseFormat('dfp<16>').name, 'dfp<16>');
   assert.equal(parseFormat('float32'), float32);
-  assert.throws(() => parseFormat('int8'), /unknown number format "int8": write float32, fixed<bits,frac>/);
+  assert.throws(
+    () => parseFormat('int8'),
+    /unknown number format "int8": write float32, fixed<bits,frac>/,
+  );
   assert.throws(() => parseFormat('dfp<40>'), /out of range/);
 });

@@ -13,7 +13,8 @@ test('nearest rounding error <= step/2, ties go up (round half up)', () => {
   const xs = Float32Array.from({ length: 5000 }, () => (rng.nextFloat() * 2 - 1) * 15);
   const q = quantize(xs, f, { rounding: 'nearest' });
   const v = dequantize(q);
-  for (let i = 0; i < xs.length; i++) assert.ok(Math.abs(v[i] - xs[i]) <= f.step / 2, `i=${i} x=${xs[i]} q=${v[i]}`);
+  for (let i = 0; i < xs.length; i++)
+    assert.ok(Math.abs(v[i] - xs[i]) <= f.step / 2, `i=${i} x=${xs[i]} q=${v[i]}`);
   const ties = quantize(Float32Array.of(0.0625, -0.0625, 0.1875), f, { rounding: 'nearest' });
   assert.deepEqual(Array.from(ties.mant), [1, 0, 2]); // 0.5 -> 1, -0.5 -> 0, 1.5 -> 2
 });
@@ -45,7 +46,8 @@ test('exhaustive: every fixed<8,f> value is a fixed point of quantization, and n
     for (let m = qmin(8); m <= qmax(8); m++) all[m + 128] = m * f.step;
     for (const rounding of ['nearest', 'stochastic', 'floor'] as const) {
       const q = quantize(all, f, { rounding, seed: 1 });
-      for (let i = 0; i < 256; i++) assert.equal(q.mant[i], i - 128, `${f.name} ${rounding} m=${i - 128}`);
+      for (let i = 0; i < 256; i++)
+        assert.equal(q.mant[i], i - 128, `${f.name} ${rounding} m=${i - 128}`);
     }
     // Midpoints between neighbours: nearest goes up, floor goes down.
     const mids = new Float32Array(255);
@@ -86,14 +88,20 @@ test('requantizing mantissas equals quantizing their float64 values (nearest, st
   const rng = makeRng(5);
   for (let t = 0; t < 30; t++) {
     const n = 300;
-    const mant = Int32Array.from({ length: n }, () => Math.floor((rng.nextFloat() * 2 - 1) * 2 ** (8 + (t % 20))));
+    const mant = Int32Array.from({ length: n }, () =>
+      Math.floor((rng.nextFloat() * 2 - 1) * 2 ** (8 + (t % 20))),
+    );
     const acc = fixedTensor([n], mant, -10 + (t % 7), 32);
     for (const rounding of ['nearest', 'stochastic', 'floor'] as const) {
       for (const f of [dynamicFixed(8), dynamicFixed(16), fixed(8, 2)]) {
         const a = requantize(acc, f, { rounding, seed: 99 });
         const b = quantizeWithStats(dequantize64(acc), f, { rounding, seed: 99 });
         assert.equal(a.tensor.exp, b.tensor.exp);
-        assert.deepEqual(Array.from(a.tensor.mant), Array.from(b.tensor.mant), `${f.name} ${rounding} t=${t}`);
+        assert.deepEqual(
+          Array.from(a.tensor.mant),
+          Array.from(b.tensor.mant),
+          `${f.name} ${rounding} t=${t}`,
+        );
         assert.deepEqual(a.stats, b.stats);
       }
     }
@@ -107,7 +115,10 @@ test('seeded stochastic rounding: same seed same result, other seed other result
   const c = quantize(xs, dynamicFixed(4), { rounding: 'stochastic', seed: 43 });
   assert.deepEqual(a.mant, b.mant);
   assert.notDeepEqual(a.mant, c.mant);
-  assert.throws(() => quantize(xs, dynamicFixed(4), { rounding: 'stochastic' }), /needs a seed or an rng/);
+  assert.throws(
+    () => quantize(xs, dynamicFixed(4), { rounding: 'stochastic' }),
+    /needs a seed or an rng/,
+  );
 });
 
 test('NaN and Infinity are reported, not quantized', () => {

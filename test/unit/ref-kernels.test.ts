@@ -16,7 +16,13 @@ function randInt(rng: Rng, n: number, bits: number): Int8Array | Int16Array {
 }
 
 /** C = op(A) op(B) in float64 with plain index arithmetic, values = mant * 2^exp. */
-function gemm64(g: GemmShape, a: ArrayLike<number>, ea: number, b: ArrayLike<number>, eb: number): Float64Array {
+function gemm64(
+  g: GemmShape,
+  a: ArrayLike<number>,
+  ea: number,
+  b: ArrayLike<number>,
+  eb: number,
+): Float64Array {
   const { M, N, K } = g;
   const c = new Float64Array(M * N);
   for (let i = 0; i < M; i++)
@@ -43,7 +49,11 @@ const shapes = [
 test('integer GEMM (int8, int16, mixed; all transposes) is bit-exact vs float64 on dequantized values', () => {
   const rng = makeRng(1);
   for (const [M, N, K] of shapes)
-    for (const [ba, bb] of [[8, 8], [16, 16], [16, 8]])
+    for (const [ba, bb] of [
+      [8, 8],
+      [16, 16],
+      [16, 8],
+    ])
       for (const transA of [false, true])
         for (const transB of [false, true]) {
           const g = { M, N, K, transA, transB };
@@ -52,7 +62,11 @@ test('integer GEMM (int8, int16, mixed; all transposes) is bit-exact vs float64 
           const c = intGemm(k, g, a, b);
           const ref = gemm64(g, a, -3, b, -5);
           for (let i = 0; i < c.length; i++) {
-            assert.equal(c[i] * 2 ** -8, ref[i], `M${M} N${N} K${K} i${ba}xi${bb} tA${transA} tB${transB} at ${i}: ${c[i]} vs ${ref[i]}`);
+            assert.equal(
+              c[i] * 2 ** -8,
+              ref[i],
+              `M${M} N${N} K${K} i${ba}xi${bb} tA${transA} tB${transB} at ${i}: ${c[i]} vs ${ref[i]}`,
+            );
           }
         }
 });
@@ -64,7 +78,12 @@ test('int32 overflow is detected statically and the accumulator widened, never w
   const c = intGemm(k, { M: 1, N: 1, K }, a, b);
   assert.ok(c instanceof Float64Array, 'K*2^30 > 2^31 must widen');
   assert.equal(c[0], K * 2 ** 30);
-  const small = intGemm(k, { M: 1, N: 1, K }, new Int8Array(K).fill(-128), new Int8Array(K).fill(127));
+  const small = intGemm(
+    k,
+    { M: 1, N: 1, K },
+    new Int8Array(K).fill(-128),
+    new Int8Array(K).fill(127),
+  );
   assert.ok(small instanceof Int32Array);
   assert.equal(small[0], -K * 128 * 127);
 });
@@ -78,14 +97,36 @@ test('float32 GEMM agrees with float64 within float32 rounding', () => {
     const c = new Float32Array(M * N);
     k.gemm_f32(g, a, b, c);
     const ref = gemm64(g, a, 0, b, 0);
-    for (let i = 0; i < c.length; i++) assert.ok(Math.abs(c[i] - ref[i]) <= 1e-6 * (1 + Math.abs(ref[i])));
+    for (let i = 0; i < c.length; i++)
+      assert.ok(Math.abs(c[i] - ref[i]) <= 1e-6 * (1 + Math.abs(ref[i])));
   }
 });
 
-function geom(N: number, C: number, H: number, W: number, KS: number, stride: number, pad: number): ConvGeom {
+function geom(
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  KS: number,
+  stride: number,
+  pad: number,
+): ConvGeom {
   const OH = Math.floor((H + 2 * pad - KS) / stride) + 1;
   const OW = Math.floor((W + 2 * pad - KS) / stride) + 1;
-  return { N, C, H, W, KH: KS, KW: KS, strideH: stride, strideW: stride, padH: pad, padW: pad, OH, OW };
+  return {
+    N,
+    C,
+    H,
+    W,
+    KH: KS,
+    KW: KS,
+    strideH: stride,
+    strideW: stride,
+    padH: pad,
+    padW: pad,
+    OH,
+    OW,
+  };
 }
 
 test('integer convolution (im2col + GEMM) is bit-exact vs a direct float64 convolution', () => {
@@ -113,10 +154,17 @@ test('integer convolution (im2col + GEMM) is bit-exact vs a direct float64 convo
                   const ih = oh * S - P + kh;
                   const iw = ow * S - P + kw;
                   if (ih < 0 || iw < 0 || ih >= H || iw >= W) continue;
-                  s += x[((n * C + c) * H + ih) * W + iw] * 0.25 * (w[((o * C + c) * KS + kh) * KS + kw] * 0.125);
+                  s +=
+                    x[((n * C + c) * H + ih) * W + iw] *
+                    0.25 *
+                    (w[((o * C + c) * KS + kh) * KS + kw] * 0.125);
                 }
             const got = y[o * Q + (n * g.OH + oh) * g.OW + ow] * 0.25 * 0.125;
-            assert.equal(got, s, `conv N${N} C${C} ${H}x${W} k${KS} s${S} p${P} at n${n} o${o} ${oh},${ow}`);
+            assert.equal(
+              got,
+              s,
+              `conv N${N} C${C} ${H}x${W} k${KS} s${S} p${P} at n${n} o${o} ${oh},${ow}`,
+            );
           }
   }
 });
@@ -151,6 +199,7 @@ test('accumulate adds to C for every transpose variant', () => {
       const c = c0.slice();
       k.gemm_int({ ...g, accumulate: true }, a, b, c);
       const ref = gemm64(g, a, 0, b, 0);
-      for (let i = 0; i < 12; i++) assert.equal(c[i], c0[i] + ref[i], `tA${transA} tB${transB} at ${i}`);
+      for (let i = 0; i < 12; i++)
+        assert.equal(c[i], c0[i] + ref[i], `tA${transA} tB${transB} at ${i}`);
     }
 });

@@ -24,7 +24,10 @@ test('built-in schemes fp32 and fixed8 exist and resolve', () => {
 
 test('unknown keys, bad formats and bad bit-widths are clear errors naming the file', () => {
   const unknownKey = schemeFile({ name: 'x', sitez: {} });
-  assert.throws(() => loadScheme(unknownKey), (e: Error) => e.message.includes(unknownKey) && /sitez/.test(e.message));
+  assert.throws(
+    () => loadScheme(unknownKey),
+    (e: Error) => e.message.includes(unknownKey) && /sitez/.test(e.message),
+  );
   const badBits = schemeFile({ name: 'x', sites: { W: { format: 'dfp<64>' } } });
   assert.throws(() => loadScheme(badBits), /not a number format.*bits in 2\.\.32/s);
   const badRounding = schemeFile({ name: 'x', sites: { W: { format: 'dfp<8>', rounding: 'up' } } });
@@ -56,7 +59,10 @@ test('extends merges sites; per-layer overrides win over the global table', () =
 
 test('an override naming no layer of the model is an error listing the layers', () => {
   const s = loadScheme(schemeFile({ name: 'x', layers: { fc9: { W: { format: 'dfp<8>' } } } }));
-  assert.throws(() => bindScheme(lenet5([1, 28, 28], 10, makeRng(0)), s, 1), /layers\.fc9 names no layer.*conv1, conv2, fc1, fc2, fc3/);
+  assert.throws(
+    () => bindScheme(lenet5([1, 28, 28], 10, makeRng(0)), s, 1),
+    /layers\.fc9 names no layer.*conv1, conv2, fc1, fc2, fc3/,
+  );
 });
 
 test('a scheme extending itself is reported', () => {
@@ -67,7 +73,11 @@ test('a scheme extending itself is reported', () => {
 });
 
 test('a scheme extending another keeps the base optimizer settings it does not restate', () => {
-  const p = schemeFile({ name: 'lazy-child', extends: 'int8-lazy', sites: { E: { format: 'dfp<16>' } } });
+  const p = schemeFile({
+    name: 'lazy-child',
+    extends: 'int8-lazy',
+    sites: { E: { format: 'dfp<16>' } },
+  });
   assert.equal(loadScheme(p).optimizer.lazy, true);
   const q = schemeFile({ name: 'not-lazy', extends: 'int8-lazy', optimizer: { lazy: false } });
   assert.equal(loadScheme(q).optimizer.lazy, false);
