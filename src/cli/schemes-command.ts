@@ -3,10 +3,11 @@
 
 import { Command } from 'commander';
 import { builtinSchemes, loadScheme } from '../schemes/resolve.js';
-import { resolveSite } from '../schemes/bind.js';
+import { outFeaturesOf, resolveSite } from '../schemes/bind.js';
 import { createQuantizer } from '../quant/registry.js';
 import { siteLayers } from '../nn/layer.js';
 import { buildModel } from '../models/registry.js';
+import { loadDataset } from '../data/registry.js';
 import { makeRng } from '../quant/rng.js';
 import { quantizerKinds } from '../quant/registry.js';
 
@@ -33,7 +34,12 @@ export function schemesCommand(print: (s: string) => void): Command {
       "print a scheme's resolved table of sites, formats, rounding and overrides",
     )
     .option('--model <name>', 'model whose layers --show resolves (default lenet5)', 'lenet5')
-    .action((f: { show?: string; model: string }) => {
+    .option(
+      '--dataset <name>',
+      'dataset giving that model its input shape (default mnist)',
+      'mnist',
+    )
+    .action((f: { show?: string; model: string; dataset: string }) => {
       if (!f.show) {
         const rows = [
           ['scheme', 'description'],
@@ -49,12 +55,11 @@ export function schemesCommand(print: (s: string) => void): Command {
       const scheme = loadScheme(f.show);
       print(`scheme ${scheme.name}: ${scheme.description}`);
       print(`optimizer: ${JSON.stringify(scheme.optimizer)}`);
-      const model = buildModel(
-        f.model,
-        f.model === 'lenet5' ? [1, 28, 28] : [1, 28, 28],
-        10,
-        makeRng(0),
-      );
+      const data = loadDataset(f.dataset, { seed: 0, limit: 1, testLimit: 1 });
+      if (data.kind !== 'classification') {
+        throw new Error(`--show resolves on a classification model; ${f.dataset} is ${data.kind}`);
+      }
+      const model = buildModel(f.model, data.inputShape, data.numClasses, makeRng(0));
       const layers = siteLayers(model);
       const rows = [['layer', 'site', 'quantizer', 'from']];
       layers.forEach((l, i) => {
@@ -72,6 +77,7 @@ export function schemesCommand(print: (s: string) => void): Command {
             site,
             layerIndex: i,
             layerCount: layers.length,
+            outFeatures: outFeaturesOf(l),
           });
           rows.push([l.name, site, q.description, r.from]);
         }

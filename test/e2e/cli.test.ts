@@ -61,3 +61,9 @@ test('resume of a folder that is not a run is a clear error', () => {
   assert.equal(r.code, 1);
   assert.match(r.err, /is not a run folder: it has no config\.json/);
 });
+
+test('schemes --show resolves on any classification model and dataset (Park eq. 5 for 1000 classes)', () => {
+  const r = run('schemes', '--show', 'int8-lazy', '--model', 'mlp', '--dataset', 'gauss-1000');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /fc3\s+W\s+dfp<14> nearest \(Park eq\. 5: 1000 classes/);
+});
