@@ -11,7 +11,6 @@ import { loadDataset } from '../data/registry.js';
 import { makeRng } from '../quant/rng.js';
 import { quantizerKinds } from '../quant/registry.js';
 
-const LAYER_SITES = ['A', 'W', 'E', 'G'];
 const OPT_SITES = ['U', 'WU', 'M', 'ACC'];
 
 function table(rows: string[][]): string {
@@ -63,13 +62,7 @@ export function schemesCommand(print: (s: string) => void): Command {
       const layers = siteLayers(model);
       const rows = [['layer', 'site', 'quantizer', 'from']];
       layers.forEach((l, i) => {
-        const sites = [
-          ...new Set([
-            ...l.siteNames,
-            ...LAYER_SITES.filter((s) => l.siteNames.includes(s)),
-            ...OPT_SITES,
-          ]),
-        ];
+        const sites = [...new Set([...l.siteNames, ...OPT_SITES])];
         for (const site of sites) {
           const r = resolveSite(scheme, l.name, i, layers.length, site);
           const q = createQuantizer(r.spec, {

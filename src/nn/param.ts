@@ -49,7 +49,8 @@ export class Param {
       );
     }
     if (this.grad === null) {
-      this.grad = v === (g.kind === 'float' ? g.data : null) ? v.slice() : v;
+      // A float gradient's storage belongs to the layer (it may be reused): keep a copy.
+      this.grad = g.kind === 'float' ? v.slice() : v;
       this.gradTensor = g;
     } else {
       for (let i = 0; i < v.length; i++) this.grad[i] += v[i];
