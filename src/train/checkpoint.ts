@@ -43,12 +43,13 @@ function unb64(s: string, into: Float32Array, what: string): void {
   into.set(new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)));
 }
 
-/** Writes `text` to `path` atomically. */
-export function writeAtomic(path: string, text: string): void {
+/** Writes `text` (or bytes) to `path` atomically. */
+export function writeAtomic(path: string, text: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else for (let off = 0; off < text.length; ) off += writeSync(fd, text, off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
