@@ -10,6 +10,7 @@ import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
 import { exportCommand } from './export-command.js';
+import { vectorsCommand } from './vectors-command.js';
 import '../register.js';
 
 export async function main(
@@ -33,6 +34,7 @@ export async function main(
     reportCommand(print),
     costCommand(print),
     exportCommand(print),
+    vectorsCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');
