@@ -26,7 +26,7 @@ interface VectorsFlags {
   momentum?: number;
   optimizer?: string;
   limit?: number;
-  backend?: 'auto' | 'ref' | 'wasm';
+  backend: 'auto' | 'ref' | 'wasm';
   check?: string;
 }
 
@@ -53,7 +53,12 @@ export function vectorsCommand(print: (s: string) => void): Command {
     .option('--optimizer <name>', 'optimizer of a fresh run (sgd, adam)')
     .option('--limit <n>', 'training samples of a fresh run', intOption('--limit'))
     .addOption(
-      new Option('--backend <name>', 'kernels used to record').choices(['auto', 'ref', 'wasm']),
+      new Option(
+        '--backend <name>',
+        'kernels used to record (ref: float layers replay bit for bit too; wasm matches ref on integer paths only)',
+      )
+        .choices(['auto', 'ref', 'wasm'])
+        .default('ref'),
     )
     .option('--check <vdir>', 'replay the vectors in VDIR with the reference kernels and compare')
     .action(async (dir: string | undefined, f: VectorsFlags) => {
@@ -72,7 +77,7 @@ export function vectorsCommand(print: (s: string) => void): Command {
           throw new Error('vectors: give a run folder or --model/--scheme, not both');
         cfg = parseTrainConfig({
           ...readConfig(dir),
-          ...(f.backend ? { backend: f.backend } : {}),
+          backend: f.backend,
         });
       } else {
         if (!f.model || !f.scheme)
