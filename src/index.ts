@@ -39,3 +39,11 @@ export * from './models/registry.js';
 export * from './train/config.js';
 export { train, type TrainHooks, type TrainResult } from './train/trainer.js';
 export { setupRun, registerTask } from './train/setup.js';
+export { buildOnnx, calibrate, ExportError, type OnnxModelInfo } from './export/onnx/export.js';
+export { exportRun, evalLogits, type ExportOptions } from './export/run-export.js';
+export {
+  recordVectors,
+  type Manifest as VectorsManifest,
+} from './export/vectors/record-vectors.js';
+export { replayVectors, readManifest } from './export/vectors/replay.js';
+export type { StepObserver, SiteEvent, GemmEvent } from './quant/observer.js';

@@ -49,7 +49,7 @@ export function writeAtomic(path: string, text: string | Uint8Array): void {
   const fd = openSync(tmp, 'w');
   try {
     if (typeof text === 'string') writeSync(fd, text);
-    else for (let off = 0; off < text.length; ) off += writeSync(fd, text, off);
+    else for (let off = 0; off < text.length;) off += writeSync(fd, text, off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
