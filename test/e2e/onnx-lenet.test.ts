@@ -11,7 +11,7 @@
 //   in another order than lowbit's kernels (measured: about 1e-6).
 // - wageubn8: 1e-2 of the row's largest |logit|: its first and last layers are float32, so
 //   float32 summation order changes the values entering the next 2^-7 rounding site slightly,
-//   and a value at a rounding boundary can move one step (measured: about 1.3e-3).
+//   and a value at a rounding boundary can move one step (measured: about 1.6e-3).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,8 +36,12 @@ const cases: [string, number][] = [
 ];
 
 for (const [scheme, tol] of cases) {
-  test(`${scheme} LeNet-5 in onnxruntime: top-1 agrees with lowbit eval on >= 99.9% of the MNIST test set, logits within ${tol}`, async () => {
+  test(`${scheme} LeNet-5 in onnxruntime: top-1 agrees with lowbit eval on >= 99.9% of the MNIST test set, logits within ${tol}`, async (t) => {
     const r = await trainExportCompare(lenet(scheme), 10000);
+    t.diagnostic(
+      `${scheme}: lowbit top-1 ${r.accuracy}, agreement ${r.agree} on ${r.n} images, ` +
+        `max |logit diff| ${r.maxAbs.toExponential(2)} (${r.maxRel.toExponential(2)} of the row max)`,
+    );
     assert.equal(r.n, 10000);
     assert.ok(r.accuracy > 0.6, `the run learned (lowbit top-1 ${r.accuracy}; chance is 0.1)`);
     assert.ok(r.agree >= 0.999, `top-1 agreement ${r.agree}`);
