@@ -14,7 +14,7 @@ import { softmaxCrossEntropy } from '../../nn/loss.js';
 import { floatTensor } from '../../tensor/tensor.js';
 import { lrAt, type TrainConfig } from '../../train/config.js';
 import type { RunSetup } from '../../train/setup.js';
-import { writeAtomic } from '../../train/checkpoint.js';
+import { writeAtomic } from '../../train/run-folder.js';
 import { npyDescr, writeNpy, type NpyArray } from './npy.js';
 import { Recorder, recOf, type Entry, type Rec } from './recorder.js';
 import { vectorsReadme } from './readme.js';
