@@ -18,6 +18,7 @@ export {
   useBackend,
   setKernels,
   registerBackend,
+  backendNote,
   BACKENDS,
   type BackendName,
 } from './kernels/backend.js';

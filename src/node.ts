@@ -24,6 +24,16 @@ export {
 export { mnistDataDir, readMnistRaw } from './data/mnist-files.js';
 export { readIdx, readIdxImageSet } from './data/idx-files.js';
 export { nodeHost } from './kernels/wasm/node-host.js';
+// The native kernels (a C++ addon built at install where a compiler is found).
+export {
+  loadNativeKernels,
+  setNativeThreads,
+  getNativeThreads,
+  nativeUnavailable,
+  nativeIsas,
+  NATIVE_ISAS,
+  type NativeIsa,
+} from './kernels/native/index.js';
 // Exporting a run folder's model and writing/replaying test vectors read and write files.
 export { exportRun, evalLogits, loadRun, type ExportOptions } from './export/run-export.js';
 export {

@@ -13,7 +13,7 @@ import { parseTrainConfig } from '../train/config.js';
 import { intOption } from './options.js';
 
 interface EvalFlags {
-  backend?: 'auto' | 'ref' | 'wasm';
+  backend?: 'auto' | 'ref' | 'wasm' | 'native';
   threads?: number;
   testLimit?: number;
   json?: boolean;
@@ -51,7 +51,7 @@ export function evalCommand(print: (s: string) => void): Command {
       "evaluate a run folder's checkpoint on its test split (top-1/top-5, or BLEU and token accuracy)",
     )
     .argument('<dir>', 'run folder written by `lowbit train`')
-    .addOption(new Option('--backend <name>', 'kernels').choices(['auto', 'ref', 'wasm']))
+    .addOption(new Option('--backend <name>', 'kernels').choices(['auto', 'ref', 'wasm', 'native']))
     .option('--threads <n>', 'worker threads for the wasm kernels', intOption('--threads'))
     .option(
       '--test-limit <n>',

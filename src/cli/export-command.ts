@@ -12,7 +12,7 @@ interface ExportFlags {
   exponents: 'dynamic' | 'calibrated';
   calibration: 'train' | 'test';
   calibrationSamples?: number;
-  backend?: 'auto' | 'ref' | 'wasm';
+  backend?: 'auto' | 'ref' | 'wasm' | 'native';
 }
 
 export function exportCommand(print: (s: string) => void): Command {
@@ -42,7 +42,7 @@ export function exportCommand(print: (s: string) => void): Command {
       'calibration samples (default 10000)',
       intOption('--calibration-samples'),
     )
-    .addOption(new Option('--backend <name>', 'kernels').choices(['auto', 'ref', 'wasm']))
+    .addOption(new Option('--backend <name>', 'kernels').choices(['auto', 'ref', 'wasm', 'native']))
     .action(async (dir: string, f: ExportFlags) => {
       const r = await exportRun(dir, {
         out: f.out,

@@ -9,6 +9,7 @@ import { train } from '../train/trainer.js';
 import { intOption, numberOption } from './options.js';
 import { makeProgress } from './progress.js';
 import { schemeNotes } from '../schemes/notes.js';
+import { backendNote } from '../kernels/backend.js';
 
 interface TrainFlags {
   model?: string;
@@ -26,7 +27,7 @@ interface TrainFlags {
   testLimit?: number;
   out?: string;
   resume?: string;
-  backend?: 'auto' | 'ref' | 'wasm';
+  backend?: 'auto' | 'ref' | 'wasm' | 'native';
   threads?: number;
   telemetry?: boolean;
   progress: boolean;
@@ -84,12 +85,12 @@ export function trainCommand(print: (s: string) => void): Command {
     .addOption(
       new Option(
         '--backend <name>',
-        'kernels: auto picks wasm when it loads (env LOWBIT_BACKEND)',
-      ).choices(['auto', 'ref', 'wasm']),
+        'kernels: auto picks native where the addon was built, else wasm (env LOWBIT_BACKEND)',
+      ).choices(['auto', 'ref', 'wasm', 'native']),
     )
     .option(
       '--threads <n>',
-      'worker threads for the wasm kernels (default: all cores)',
+      'threads for the native or wasm kernels (default: LOWBIT_THREADS, else all cores)',
       intOption('--threads'),
     )
     .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)')
@@ -158,9 +159,10 @@ export function trainCommand(print: (s: string) => void): Command {
             shouldStop: () => stopRequested,
             started: (s) => {
               print(
-                `lowbit: ${cfg.model} on ${s.data.name} with scheme ${s.scheme.name}, ${s.kernels.name} backend, ` +
+                `lowbit: ${cfg.model} on ${s.data.name} with scheme ${s.scheme.name}, ` +
                   `batch ${cfg.batch}, lr ${cfg.lr}, seed ${cfg.seed} -> ${out}`,
               );
+              print(`  backend: ${backendNote()}`);
               for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
             },
           },

@@ -27,7 +27,7 @@ interface VectorsFlags {
   momentum?: number;
   optimizer?: string;
   limit?: number;
-  backend: 'auto' | 'ref' | 'wasm';
+  backend: 'auto' | 'ref' | 'wasm' | 'native';
   check?: string;
 }
 
@@ -58,7 +58,7 @@ export function vectorsCommand(print: (s: string) => void): Command {
         '--backend <name>',
         'kernels used to record (ref: float layers replay bit for bit too; wasm matches ref on integer paths only)',
       )
-        .choices(['auto', 'ref', 'wasm'])
+        .choices(['auto', 'ref', 'wasm', 'native'])
         .default('ref'),
     )
     .option('--check <vdir>', 'replay the vectors in VDIR with the reference kernels and compare')

@@ -30,7 +30,7 @@ export interface ExportOptions {
   readonly calibration?: 'train' | 'test';
   /** Calibration samples (default 10,000, or the whole split when smaller). */
   readonly calibrationSamples?: number;
-  readonly backend?: 'auto' | 'ref' | 'wasm';
+  readonly backend?: 'auto' | 'ref' | 'wasm' | 'native';
 }
 
 export interface ExportResult {
@@ -52,7 +52,10 @@ function packageVersion(): string {
 }
 
 /** Rebuilds the run in `dir` with its checkpoint loaded (as `lowbit eval` does). */
-export async function loadRun(dir: string, backend?: 'auto' | 'ref' | 'wasm'): Promise<RunSetup> {
+export async function loadRun(
+  dir: string,
+  backend?: 'auto' | 'ref' | 'wasm' | 'native',
+): Promise<RunSetup> {
   const saved = readConfig(dir);
   const ckpt = join(dir, CHECKPOINT_FILE);
   if (!existsSync(ckpt))

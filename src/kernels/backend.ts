@@ -1,20 +1,38 @@
 // SPDX-License-Identifier: MIT
 // Backend selection: which kernel set the layers call. `ref` is always there; faster
-// backends register themselves and are picked when available.
+// backends register themselves and are picked when available: `native` (the C++ addon, Node
+// only, where it was built), then `wasm`, then `ref`.
 
 import type { Kernels } from './spec.js';
 import { refKernels } from './ref/index.js';
 
-export type BackendName = 'ref' | 'wasm';
-export const BACKENDS: readonly BackendName[] = ['ref', 'wasm'];
+export type BackendName = 'ref' | 'wasm' | 'native';
+export const BACKENDS: readonly BackendName[] = ['ref', 'wasm', 'native'];
+/** The order `auto` tries, fastest first. */
+const AUTO_ORDER: readonly BackendName[] = ['native', 'wasm', 'ref'];
 
 type Loader = () => Promise<Kernels | null>;
-const loaders = new Map<BackendName, Loader>([['ref', async () => refKernels]]);
+interface Registered {
+  load: Loader;
+  /** Why the loader gave null (or threw), for messages. */
+  whyNot: () => string;
+}
+const loaders = new Map<BackendName, Registered>([
+  ['ref', { load: async () => refKernels, whyNot: () => '' }],
+]);
 let current: Kernels = refKernels;
+let choice = 'the default before any selection';
 
-/** Registers a loader that resolves to null where the backend cannot run (no SIMD, say). */
-export function registerBackend(name: BackendName, load: Loader): void {
-  loaders.set(name, load);
+/**
+ * Registers a loader that resolves to null where the backend cannot run (no SIMD, an addon
+ * that was not built, ...); `whyNot` then says why.
+ */
+export function registerBackend(
+  name: BackendName,
+  load: Loader,
+  whyNot: () => string = () => 'it cannot run on this platform',
+): void {
+  loaders.set(name, { load, whyNot });
 }
 
 /** The kernels layers use now. */
@@ -23,25 +41,57 @@ export function kernels(): Kernels {
 }
 
 /**
- * Selects a backend: `auto` (the default) takes the fastest that loads here, `ref` or `wasm`
- * force one (an error if it cannot load). The LOWBIT_BACKEND environment variable gives the
- * default choice.
+ * Why the current backend was chosen, with what it runs on: e.g. "native (avx2, 2 threads),
+ * picked by auto" or "wasm (1 thread), picked by auto: native not available (...)".
  */
-export async function useBackend(choice: BackendName | 'auto' = envChoice()): Promise<Kernels> {
-  if (choice !== 'auto' && !BACKENDS.includes(choice)) {
-    throw new Error(`unknown backend "${choice}": use auto, ${BACKENDS.join(', ')}`);
+export function backendNote(): string {
+  const what = current.describe?.();
+  return `${current.name}${what ? ` (${what})` : ''}, ${choice}`;
+}
+
+async function tryLoad(name: BackendName): Promise<{ k: Kernels | null; why: string }> {
+  const r = loaders.get(name);
+  if (!r) return { k: null, why: 'not registered on this platform (it needs Node)' };
+  try {
+    const k = await r.load();
+    return { k, why: k ? '' : r.whyNot() };
+  } catch (e) {
+    return { k: null, why: (e as Error).message };
   }
-  if (choice === 'auto') {
-    for (const name of ['wasm', 'ref'] as const) {
-      const k = await loaders.get(name)?.();
-      if (k) return (current = k);
+}
+
+/**
+ * Selects a backend: `auto` (the default) takes the fastest that loads here, `ref`, `wasm` or
+ * `native` force one (an error saying why if it cannot load). The LOWBIT_BACKEND environment
+ * variable gives the default choice.
+ */
+export async function useBackend(choose: BackendName | 'auto' = envChoice()): Promise<Kernels> {
+  if (choose !== 'auto' && !BACKENDS.includes(choose)) {
+    throw new Error(`unknown backend "${choose}": use auto, ${BACKENDS.join(', ')}`);
+  }
+  if (choose === 'auto') {
+    const skipped: string[] = [];
+    for (const name of AUTO_ORDER) {
+      const { k, why } = await tryLoad(name);
+      if (k) {
+        choice = skipped.length
+          ? `picked by auto: ${skipped.join('; ')}`
+          : 'picked by auto (the fastest here)';
+        return (current = k);
+      }
+      skipped.push(`${name} not available (${why})`);
     }
+    choice = 'picked by auto';
     return (current = refKernels);
   }
-  const load = loaders.get(choice);
-  const k = load ? await load() : null;
-  if (!k)
-    throw new Error(`backend "${choice}" is not available on this platform: use --backend ref`);
+  const { k, why } = await tryLoad(choose);
+  if (!k) {
+    const other = choose === 'native' ? 'wasm' : 'ref';
+    throw new Error(
+      `backend "${choose}" is not available here: ${why}. Use --backend auto or ${other}`,
+    );
+  }
+  choice = 'chosen explicitly';
   return (current = k);
 }
 
@@ -55,4 +105,5 @@ function envChoice(): BackendName | 'auto' {
 /** Forces a kernel set directly (tests use this to run one body on every backend). */
 export function setKernels(k: Kernels): void {
   current = k;
+  choice = 'set directly';
 }

@@ -128,6 +128,13 @@ export interface Kernels {
   /** out[c] = sum over n, r of e (N, C, R), added in float64 in order n then r. */
   col_sums(e: AnyArray, N: number, C: number, R: number, out: Float64Array): void;
   /**
+   * Optional: runs the kernels on `n` threads (results are the same bits for every n);
+   * resolves once the threads are ready.
+   */
+  setThreads?(n: number): Promise<void>;
+  /** Optional: what the kernels run on, for messages (e.g. "avx2, 2 threads"). */
+  describe?(): string;
+  /**
    * Optional: an array of `n` elements for the tensors of training step `step`, placed where
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless
    * `zeroed` is false (the caller then overwrites every element). It stays valid until an

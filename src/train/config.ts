@@ -22,7 +22,7 @@ export const trainConfig = z.strictObject({
   limit: z.int().min(1).optional(),
   /** Use only the first N test samples. */
   testLimit: z.int().min(1).optional(),
-  backend: z.enum(['auto', 'ref', 'wasm']).default('auto'),
+  backend: z.enum(['auto', 'ref', 'wasm', 'native']).default('auto'),
   threads: z.int().min(1).optional(),
   telemetry: z.boolean().default(false),
 });

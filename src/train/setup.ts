@@ -3,7 +3,6 @@
 // Shared by `train`, `--resume` and `eval`, so all three build the same objects.
 
 import { useBackend } from '../kernels/backend.js';
-import { setThreads } from '../kernels/wasm/index.js';
 import type { Kernels } from '../kernels/spec.js';
 import { limitDataset, loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
@@ -45,7 +44,7 @@ export interface SetupOptions {
 
 export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
-  if (cfg.threads !== undefined && kernels.name === 'wasm') await setThreads(cfg.threads);
+  if (cfg.threads !== undefined) await kernels.setThreads?.(cfg.threads);
   const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
   const data = opts.data
     ? limitDataset(opts.data, limits)

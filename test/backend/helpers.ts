@@ -5,13 +5,49 @@
 import assert from 'node:assert/strict';
 import type { Kernels } from '../../src/kernels/spec.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
+import {
+  loadNativeKernels,
+  NATIVE_ISAS,
+  NATIVE_TEST_ISAS,
+  nativeIsas,
+  nativeUnavailable,
+} from '../../src/kernels/native/index.js';
 import { makeRng, type Rng } from '../../src/quant/rng.js';
 import '../../src/kernels/wasm/node-host.js';
 
+export interface FastBackend {
+  name: string;
+  k: Kernels | null;
+  skip: string | false;
+}
+
+/**
+ * The native kernels of every instruction set (native-avx512vnni, native-avx2,
+ * native-portable, and native-avx512vnni-emulated: the VNNI integer path with a scalar
+ * microkernel, on AVX2 CPUs), each skipped with the reason where this CPU cannot run it or the
+ * addon was not built. With LOWBIT_REQUIRE_NATIVE=1 (CI on x86-64 with a compiler) a missing addon is an
+ * error instead of a skip.
+ */
+export async function nativeBackends(): Promise<FastBackend[]> {
+  const why = nativeUnavailable();
+  if (why && !nativeIsas().length && process.env.LOWBIT_REQUIRE_NATIVE === '1')
+    throw new Error(`LOWBIT_REQUIRE_NATIVE=1 but the native backend cannot load: ${why}`);
+  const have = nativeIsas();
+  const out: FastBackend[] = [];
+  for (const isa of [...NATIVE_ISAS, ...NATIVE_TEST_ISAS]) {
+    const k = await loadNativeKernels(isa);
+    const skip = k
+      ? false
+      : have.length
+        ? `this CPU cannot run the ${isa} kernels (only ${have.join(', ')})`
+        : `the native addon is not available: ${why}`;
+    out.push({ name: `native-${isa}`, k, skip });
+  }
+  return out;
+}
+
 /** Backends other than ref, with a reason when one cannot run here (then its tests skip). */
-export async function fastBackends(): Promise<
-  { name: string; k: Kernels | null; skip: string | false }[]
-> {
+export async function fastBackends(): Promise<FastBackend[]> {
   const wasm = await loadWasmKernels();
   return [
     {
@@ -19,6 +55,7 @@ export async function fastBackends(): Promise<
       k: wasm,
       skip: wasm ? false : 'WebAssembly SIMD128 is not available on this host',
     },
+    ...(await nativeBackends()),
   ];
 }
 

@@ -12,7 +12,7 @@ import { loadModule } from './module.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
-import { attachThreads } from './threads.js';
+import { attachThreads, getThreads, setThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
 
 export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
@@ -36,6 +36,8 @@ function makeKernels(ctx: WasmContext): Kernels {
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
+    setThreads,
+    describe: () => `${getThreads()} thread${getThreads() > 1 ? 's' : ''}`,
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>

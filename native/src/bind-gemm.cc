@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Bindings of the GEMM kernels: gemmInt and gemmF32 (M, N, K, a, transA, b, transB, c,
+// accumulate), the layouts of src/kernels/spec.ts GemmShape.
+
+#include <string>
+
+#include "args.h"
+#include "bindings.h"
+#include "gemm.h"
+
+namespace {
+
+std::string shape(int64_t r, int64_t c) {
+  return "(" + std::to_string(r) + "," + std::to_string(c) + ")";
+}
+
+struct Shape {
+  int64_t M, N, K;
+  bool transA, transB, accumulate;
+};
+
+Shape readShape(const Args& a, const View& A, const View& B, const View& C) {
+  Shape s{a.size(0, "M"), a.size(1, "N"), a.size(2, "K"), a.flag(4), a.flag(6), a.flag(8)};
+  a.need(A, s.M * s.K, std::string("A ") + (s.transA ? shape(s.K, s.M) : shape(s.M, s.K)));
+  a.need(B, s.K * s.N, std::string("B ") + (s.transB ? shape(s.N, s.K) : shape(s.K, s.N)));
+  a.need(C, s.M * s.N, "C " + shape(s.M, s.N));
+  return s;
+}
+
+int bytesOf(Kind k) { return k == Kind::I8 ? 1 : k == Kind::I16 ? 2 : 4; }
+
+Napi::Value gemmInt(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "gemm_int");
+  const View A = a.array(3, "A"), B = a.array(5, "B"), C = a.array(7, "C");
+  for (const View* v : {&A, &B})
+    if (v->kind != Kind::I8 && v->kind != Kind::I16 && v->kind != Kind::I32)
+      a.typeError(std::string(v == &A ? "A" : "B") +
+                  " must be an Int8Array, Int16Array or Int32Array of mantissas");
+  if (C.kind != Kind::I32 && C.kind != Kind::F64)
+    a.typeError("C must be an Int32Array, or a Float64Array where int32 could overflow");
+  const Shape s = readShape(a, A, B, C);
+  const bool f64 = C.kind == Kind::F64;
+  if (A.kind == Kind::I32 || B.kind == Kind::I32) {
+    // 32-bit mantissas: products past int32 and even 2^53; the reference loop defines them.
+    gemmIntRefAny(s.M, s.N, s.K, A.p, bytesOf(A.kind), s.transA, B.p, bytesOf(B.kind), s.transB, C.p, f64, s.accumulate);
+    return info.Env().Undefined();
+  }
+  const IntOperand oa{A.p, bytesOf(A.kind), s.transA};
+  const IntOperand ob{B.p, bytesOf(B.kind), s.transB};
+  if (f64)
+    gemmIntF64(isa, s.M, s.N, s.K, oa, ob, static_cast<double*>(C.p), s.accumulate);
+  else
+    gemmIntI32(isa, s.M, s.N, s.K, oa, ob, static_cast<int32_t*>(C.p), s.accumulate);
+  return info.Env().Undefined();
+}
+
+Napi::Value gemmF32Binding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "gemm_f32");
+  const View A = a.array(3, "A"), B = a.array(5, "B"), C = a.array(7, "C");
+  for (const View* v : {&A, &B, &C})
+    if (v->kind != Kind::F32) a.typeError("A, B and C must be Float32Arrays");
+  const Shape s = readShape(a, A, B, C);
+  gemmF32(isa, s.M, s.N, s.K, static_cast<const float*>(A.p), s.transA,
+          static_cast<const float*>(B.p), s.transB, static_cast<float*>(C.p), s.accumulate);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
+  void* data = const_cast<Isa*>(isa);
+  target.Set("gemmInt", Napi::Function::New(env, gemmInt, "gemmInt", data));
+  target.Set("gemmF32", Napi::Function::New(env, gemmF32Binding, "gemmF32", data));
+}

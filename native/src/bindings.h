@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+// The kernel functions JavaScript calls: each reads and checks its arguments (args.h), then
+// runs the kernel of the instruction set its function object was made for (Napi data).
+#pragma once
+
+#include <napi.h>
+
+#include "cpu.h"
+
+/** Adds the kernel functions of `isa` to `target`. */
+void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa);
+void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa);
+/** Adds packPanel(...) (tests compare the vector packers with the portable one). */
+void addPackBinding(Napi::Env env, Napi::Object target);

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+// The elementwise and layer kernels compiled for the baseline instruction set.
+
+#include <cstdint>
+#include <type_traits>
+
+#include "codes.h"
+#include "kernels.h"
+#include "pool.h"
+
+namespace {
+#include "layers-impl.h"
+#include "quantize-impl.h"
+}  // namespace
+
+const ElemKernels ELEM_PORTABLE{quantizeK, requantizeK,   maxAbsK,  reluK,   reluBackwardK,
+                                swapOuterK, maxpoolK,     maxpoolBackwardK, colSumsK,
+                                im2colK,    col2imK};
+
+const ElemKernels& elemKernels(Isa isa) {
+  return isa != Isa::Portable && ELEM_AVX2 ? *ELEM_AVX2 : ELEM_PORTABLE;
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// AVX-512 float32 microkernel: 8 x 32 tiles, 16 zmm accumulators, FMA. Compiled whatever the
+// build machine; run only where the CPU reports AVX-512 (cpu.cc).
+
+#include "gemm.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#define LOWBIT_TARGET "avx512f,avx512bw,avx512vl,avx2,fma"
+#include "isa-begin.h"
+
+namespace {
+
+constexpr int MR = 8;
+constexpr int NR = 32;
+
+void tile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool add) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_loadu_ps(B + k * NR);
+    const __m512 b1 = _mm512_loadu_ps(B + k * NR + 16);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      const __m512 x = _mm512_set1_ps(A[k * MR + r]);
+      c0[r] = _mm512_fmadd_ps(x, b0, c0[r]);
+      c1[r] = _mm512_fmadd_ps(x, b1, c1[r]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++) {
+    float* p = C + r * ldc;
+    __m512 v0 = c0[r], v1 = c1[r];
+    if (add) {
+      v0 = _mm512_add_ps(_mm512_loadu_ps(p), v0);
+      v1 = _mm512_add_ps(_mm512_loadu_ps(p + 16), v1);
+    }
+    _mm512_storeu_ps(p, v0);
+    _mm512_storeu_ps(p + 16, v1);
+  }
+}
+
+const F32Micro MICRO{MR, NR, tile, 128, 256, 4096};
+
+}  // namespace
+
+#include "isa-end.h"
+
+const F32Micro* const F32_AVX512 = &MICRO;
+#else
+const F32Micro* const F32_AVX512 = nullptr;
+#endif

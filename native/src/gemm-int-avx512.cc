@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// AVX-512 VNNI integer microkernels, 8 rows x 32 columns (16 zmm accumulators):
+// - int8 x int8 with vpdpbusd: four u8 x s8 products summed into each int32 lane without
+//   intermediate saturation. A is packed as a + 128 (unsigned), so each tile starts from
+//   -128 * (column sums of B): sum (a + 128) b - 128 sum b = sum a b, exact modulo 2^32.
+// - any pair with int16 with vpdpwssd: two int16 x int16 products summed into int32 (the one
+//   case past int32, (-32768)^2 * 2, wraps to the same value modulo 2^32).
+// Compiled for AVX-512 F/BW/VL + VNNI whatever the build machine; run only where the CPU
+// reports them (cpu.cc).
+
+#include "gemm.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#define LOWBIT_TARGET "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma"
+#include "isa-begin.h"
+
+namespace {
+
+constexpr int MR = 8;
+constexpr int NR = 32;
+
+template <bool BYTES>
+inline __m512i dot(__m512i acc, __m512i a, __m512i b) {
+  return BYTES ? _mm512_dpbusd_epi32(acc, a, b) : _mm512_dpwssd_epi32(acc, a, b);
+}
+
+template <bool BYTES>
+void tile(int64_t groups, const uint8_t* Ap, const uint8_t* Bp, const int32_t* init, int32_t* C,
+          int64_t ldc, bool add) {
+  __m512i c0[MR], c1[MR];
+  const __m512i i0 = init ? _mm512_loadu_si512(init) : _mm512_setzero_si512();
+  const __m512i i1 = init ? _mm512_loadu_si512(init + 16) : _mm512_setzero_si512();
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++) {
+    c0[r] = i0;
+    c1[r] = i1;
+  }
+  const int32_t* a = reinterpret_cast<const int32_t*>(Ap);
+  const uint8_t* b = Bp;
+  for (int64_t g = 0; g < groups; g++) {
+    const __m512i b0 = _mm512_loadu_si512(b);
+    const __m512i b1 = _mm512_loadu_si512(b + 64);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      const __m512i x = _mm512_set1_epi32(a[r]);
+      c0[r] = dot<BYTES>(c0[r], x, b0);
+      c1[r] = dot<BYTES>(c1[r], x, b1);
+    }
+    a += MR;
+    b += NR * 4;
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++) {
+    int32_t* p = C + r * ldc;
+    __m512i v0 = c0[r], v1 = c1[r];
+    if (add) {
+      v0 = _mm512_add_epi32(v0, _mm512_loadu_si512(p));
+      v1 = _mm512_add_epi32(v1, _mm512_loadu_si512(p + 16));
+    }
+    _mm512_storeu_si512(p, v0);
+    _mm512_storeu_si512(p + 16, v1);
+  }
+}
+
+const IntKernels KERNELS{
+    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBAvx2},
+    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2},
+};
+
+}  // namespace
+
+#include "isa-end.h"
+
+const IntKernels* const INT_AVX512VNNI = &KERNELS;
+#else
+const IntKernels* const INT_AVX512VNNI = nullptr;
+#endif

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+// The integer GEMM driver: cache blocking (BLIS order: column blocks of B, depth blocks, row
+// blocks of A, then MR x NR tiles), packing, the exact-overflow rule for float64 C, and the
+// split of the work into tasks for the thread pool. Every task computes whole tiles of C (or a
+// depth range whose int32 or exact float64 partial sums are added in a fixed order), so results
+// are the same bits for every thread count.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "gemm.h"
+#include "pack.h"
+#include "pool.h"
+#include "scratch.h"
+
+namespace {
+
+constexpr int64_t INT32_LIMIT = 2147483647;  // 2^31 - 1
+/** Below this many multiply-adds a GEMM stays on the calling thread. */
+constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
+/** Largest tile of any microkernel (MR * NR). */
+constexpr int MAX_TILE = 512;
+
+/** Where results go: int32 C (wrapping), or float64 C (exact integers). */
+struct Out {
+  int32_t* i32;
+  double* f64;
+  int64_t ldc;
+};
+
+struct Job {
+  int64_t M, N, K;
+  IntOperand A, B;
+  const IntMicro* mk;
+  int limbs;    // 1, or 2: A split into 8-bit limbs (hi weighs 256)
+  int64_t KC;   // depth per block (a multiple of G); bounds each int32 partial sum
+};
+
+PanelSrc srcA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc) {
+  return {j.A.p, j.A.bytes, j.A.trans, j.A.trans ? j.M : j.K, r0, rows, k0, kc};
+}
+
+PanelSrc srcB(const Job& j, int64_t c0, int cols, int64_t k0, int64_t kc) {
+  return {j.B.p, j.B.bytes, !j.B.trans, j.B.trans ? j.K : j.N, c0, cols, k0, kc};
+}
+
+/** Adds (or stores) a finished int32 tile into C. */
+void merge(const int32_t* t, int NR, int rows, int cols, const Out& o, int64_t i, int64_t jj,
+           bool add, double weight) {
+  for (int r = 0; r < rows; r++) {
+    const int32_t* src = t + r * NR;
+    if (o.i32) {
+      int32_t* c = o.i32 + (i + r) * o.ldc + jj;
+      if (add)
+        for (int q = 0; q < cols; q++)
+          c[q] = static_cast<int32_t>(static_cast<uint32_t>(c[q]) + static_cast<uint32_t>(src[q]));
+      else
+        std::memcpy(c, src, sizeof(int32_t) * cols);
+    } else {
+      double* c = o.f64 + (i + r) * o.ldc + jj;
+      if (add)
+        for (int q = 0; q < cols; q++) c[q] += weight * src[q];
+      else
+        for (int q = 0; q < cols; q++) c[q] = weight * src[q];
+    }
+  }
+}
+
+/**
+ * C rows [m0, m1) x columns [n0, n1) over depth [k0, k1): C = sum (accumulate: C + sum).
+ * C's element (i, j) is at out + (i - cm) * ldc + (j - cn) (a part buffer starts at cm, cn).
+ */
+void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t k0,
+             int64_t k1, const Out& out, bool accumulate) {
+  const IntMicro& mk = *j.mk;
+  const int MR = mk.MR, NR = mk.NR, G = mk.G;
+  const int64_t maxGroups = (std::min<int64_t>(j.KC, k1 - k0) + G - 1) / G;
+  const int64_t nPanelsMax = (std::min<int64_t>(mk.NC, n1 - n0) + NR - 1) / NR;
+  const int64_t mPanelsMax = (std::min<int64_t>(mk.MC, m1 - m0) + MR - 1) / MR;
+  uint8_t* bufB = static_cast<uint8_t*>(scratch(Slot::PackB, nPanelsMax * maxGroups * NR * 4));
+  uint8_t* bufA = static_cast<uint8_t*>(scratch(Slot::PackA, mPanelsMax * maxGroups * MR * 4));
+  int32_t* init =
+      mk.offsetA ? static_cast<int32_t*>(scratch(Slot::Init, nPanelsMax * NR * 4)) : nullptr;
+  alignas(64) int32_t tile[MAX_TILE];
+
+  for (int64_t jc = n0; jc < n1; jc += mk.NC) {
+    const int64_t nc = std::min<int64_t>(mk.NC, n1 - jc);
+    const int64_t nPanels = (nc + NR - 1) / NR;
+    for (int64_t pc = k0; pc < k1; pc += j.KC) {
+      const int64_t kc = std::min<int64_t>(j.KC, k1 - pc);
+      const int64_t groups = (kc + G - 1) / G;
+      for (int64_t p = 0; p < nPanels; p++) {
+        const int cols = static_cast<int>(std::min<int64_t>(NR, nc - p * NR));
+        int32_t* cs = init ? init + p * NR : nullptr;
+        mk.packB(srcB(j, jc + p * NR, cols, pc, kc), NR, G, bufB + p * groups * NR * 4, cs);
+        if (cs)
+          for (int q = 0; q < NR; q++) cs[q] *= -128;
+      }
+      const bool firstK = pc == k0;
+      for (int64_t ic = m0; ic < m1; ic += mk.MC) {
+        const int64_t mc = std::min<int64_t>(mk.MC, m1 - ic);
+        const int64_t mPanels = (mc + MR - 1) / MR;
+        for (int limb = 0; limb < j.limbs; limb++) {
+          const PackMode mode = mk.offsetA ? PackMode::U8
+                                : j.limbs == 1 ? PackMode::Plain
+                                : limb == 0    ? PackMode::Hi
+                                               : PackMode::Lo;
+          const double weight = j.limbs == 2 && limb == 0 ? 256.0 : 1.0;
+          for (int64_t q = 0; q < mPanels; q++) {
+            const int rows = static_cast<int>(std::min<int64_t>(MR, mc - q * MR));
+            mk.packA(srcA(j, ic + q * MR, rows, pc, kc), MR, G, mode, bufA + q * groups * MR * 4);
+          }
+          const bool add = accumulate || !firstK || limb > 0;
+          for (int64_t p = 0; p < nPanels; p++) {
+            const int cols = static_cast<int>(std::min<int64_t>(NR, nc - p * NR));
+            const uint8_t* Bp = bufB + p * groups * NR * 4;
+            const int32_t* in = init ? init + p * NR : nullptr;
+            for (int64_t q = 0; q < mPanels; q++) {
+              const int rows = static_cast<int>(std::min<int64_t>(MR, mc - q * MR));
+              const uint8_t* Ap = bufA + q * groups * MR * 4;
+              const int64_t i = ic + q * MR - m0;
+              const int64_t jj = jc + p * NR - n0;
+              if (out.i32 && rows == MR && cols == NR) {
+                mk.tile(groups, Ap, Bp, in, out.i32 + i * out.ldc + jj, out.ldc, add);
+              } else {
+                mk.tile(groups, Ap, Bp, in, tile, NR, false);
+                merge(tile, NR, rows, cols, out, i, jj, add, weight);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** max |x| over n int8 or int16 elements. */
+int64_t maxAbs(const IntOperand& x, int64_t n) {
+  int lo = 0, hi = 0;
+  if (x.bytes == 1) {
+    const int8_t* p = static_cast<const int8_t*>(x.p);
+    for (int64_t i = 0; i < n; i++) {
+      lo = std::min<int>(lo, p[i]);
+      hi = std::max<int>(hi, p[i]);
+    }
+  } else {
+    const int16_t* p = static_cast<const int16_t*>(x.p);
+    for (int64_t i = 0; i < n; i++) {
+      lo = std::min<int>(lo, p[i]);
+      hi = std::max<int>(hi, p[i]);
+    }
+  }
+  return std::max<int64_t>(-static_cast<int64_t>(lo), hi);
+}
+
+/** How the work splits into tasks: parts along N, M or K (see run). */
+struct Split {
+  char axis;  // 'n', 'm', 'k' or 0 (one part)
+  int parts;
+  int64_t step;
+};
+
+Split chooseSplit(const Job& j) {
+  const int T = pool::threads();
+  const int64_t macs = j.M * j.N * j.K;
+  if (T <= 1 || macs < MIN_THREADED_MACS) return {0, 1, 0};
+  const IntMicro& mk = *j.mk;
+  const int64_t nPanels = (j.N + mk.NR - 1) / mk.NR;
+  const int64_t mPanels = (j.M + mk.MR - 1) / mk.MR;
+  const int64_t kBlocks = (j.K + j.KC - 1) / j.KC;
+  // A few tasks per thread balance a busy machine; each task repacks the other operand.
+  const int want = 3 * T;
+  if (nPanels >= 2 * T || (nPanels >= mPanels && nPanels >= T)) {
+    const int parts = static_cast<int>(std::min<int64_t>(want, nPanels));
+    const int64_t per = (nPanels + parts - 1) / parts;
+    return {'n', static_cast<int>((nPanels + per - 1) / per), per * mk.NR};
+  }
+  if (mPanels >= 2 * T) {
+    const int parts = static_cast<int>(std::min<int64_t>(want, mPanels));
+    const int64_t per = (mPanels + parts - 1) / parts;
+    return {'m', static_cast<int>((mPanels + per - 1) / per), per * mk.MR};
+  }
+  if (kBlocks >= 2 * T) {
+    const int parts = static_cast<int>(std::min<int64_t>(T, kBlocks));
+    const int64_t per = (kBlocks + parts - 1) / parts;
+    return {'k', static_cast<int>((kBlocks + per - 1) / per), per * j.KC};
+  }
+  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(want, nPanels)));
+  const int64_t per = (nPanels + parts - 1) / parts;
+  return {'n', static_cast<int>((nPanels + per - 1) / per), per * mk.NR};
+}
+
+void run(const Job& j, const Out& out, bool accumulate) {
+  const Split s = chooseSplit(j);
+  if (s.axis == 0 || s.parts <= 1) {
+    runPart(j, 0, j.M, 0, j.N, 0, j.K, out, accumulate);
+    return;
+  }
+  if (s.axis == 'n' || s.axis == 'm') {
+    pool::run(s.parts, [&](int t) {
+      const int64_t a = t * s.step;
+      if (s.axis == 'n') {
+        const int64_t b = std::min<int64_t>(j.N, a + s.step);
+        Out o = out;
+        if (o.i32) o.i32 += a;
+        else o.f64 += a;
+        runPart(j, 0, j.M, a, b, 0, j.K, o, accumulate);
+      } else {
+        const int64_t b = std::min<int64_t>(j.M, a + s.step);
+        Out o = out;
+        if (o.i32) o.i32 += a * out.ldc;
+        else o.f64 += a * out.ldc;
+        runPart(j, a, b, 0, j.N, 0, j.K, o, accumulate);
+      }
+    });
+    return;
+  }
+  // Depth split: each part sums its depth range into its own buffer; the parts are then
+  // added in order. Integer sums modulo 2^32 (int32 C) and exact float64 integers do not
+  // depend on how the depth was split.
+  const int64_t MN = j.M * j.N;
+  const size_t es = out.i32 ? sizeof(int32_t) : sizeof(double);
+  std::vector<uint8_t> parts(static_cast<size_t>(s.parts) * MN * es);
+  pool::run(s.parts, [&](int t) {
+    const int64_t a = t * s.step;
+    const int64_t b = std::min<int64_t>(j.K, a + s.step);
+    Out o{nullptr, nullptr, j.N};
+    if (out.i32) o.i32 = reinterpret_cast<int32_t*>(parts.data()) + t * MN;
+    else o.f64 = reinterpret_cast<double*>(parts.data()) + t * MN;
+    runPart(j, 0, j.M, 0, j.N, a, b, o, false);
+  });
+  for (int64_t i = 0; i < j.M; i++)
+    for (int t = 0; t < s.parts; t++) {
+      const bool add = accumulate || t > 0;
+      if (out.i32) {
+        const int32_t* src = reinterpret_cast<const int32_t*>(parts.data()) + t * MN + i * j.N;
+        int32_t* c = out.i32 + i * out.ldc;
+        for (int64_t q = 0; q < j.N; q++)
+          c[q] = add ? static_cast<int32_t>(static_cast<uint32_t>(c[q]) +
+                                            static_cast<uint32_t>(src[q]))
+                     : src[q];
+      } else {
+        const double* src = reinterpret_cast<const double*>(parts.data()) + t * MN + i * j.N;
+        double* c = out.f64 + i * out.ldc;
+        for (int64_t q = 0; q < j.N; q++) c[q] = add ? c[q] + src[q] : src[q];
+      }
+    }
+}
+
+const IntMicro* microFor(Isa isa, const IntOperand& A, const IntOperand& B) {
+  const IntKernels* k = intKernels(isa);
+  return A.bytes == 1 && B.bytes == 1 ? &k->i8 : &k->i16;
+}
+
+}  // namespace
+
+const IntKernels* intKernels(Isa isa) {
+  if (isa == Isa::Avx512Vnni && INT_AVX512VNNI) return INT_AVX512VNNI;
+  if (isa == Isa::Avx512VnniEmulated) return INT_VNNI_EMULATED;
+  if (isa != Isa::Portable && INT_AVX2) return INT_AVX2;
+  return INT_PORTABLE;
+}
+
+void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B,
+                int32_t* C, bool accumulate) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate) std::memset(C, 0, sizeof(int32_t) * M * N);
+    return;
+  }
+  const IntMicro* mk = microFor(isa, A, B);
+  const Job j{M, N, K, A, B, mk, 1, mk->KC};
+  run(j, Out{C, nullptr, N}, accumulate);
+}
+
+void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,
+                bool accumulate) {
+  if (M == 0 || N == 0) return;
+  const int64_t ma = K == 0 ? 0 : maxAbs(A, M * K);
+  const int64_t mb = K == 0 ? 0 : maxAbs(B, K * N);
+  if (ma == 0 || mb == 0) {
+    if (!accumulate) std::memset(C, 0, sizeof(double) * M * N);
+    return;
+  }
+  const IntMicro* mk = microFor(isa, A, B);
+  const int G = mk->G;
+  // Depth whose int32 sum cannot overflow: kx * max|a| * max|b| <= 2^31 - 1.
+  const int64_t kx = INT32_LIMIT / (ma * mb);
+  int limbs = 1;
+  int64_t KC = mk->KC;
+  if (kx < K) {
+    if (kx >= 64 || A.bytes == 1) {
+      KC = std::min<int64_t>(KC, kx / G * G);
+    } else {
+      // int16 x int16 with large values: A = 256 hi + lo with hi = a >> 8 (|hi| <= ma/256 + 1)
+      // and lo = a & 255, so each limb's products stay near 2^23 and chunks stay long.
+      limbs = 2;
+      const int64_t limbMax = std::max<int64_t>((ma >> 8) + 1, 255);
+      KC = std::min<int64_t>(KC, INT32_LIMIT / (limbMax * mb) / G * G);
+    }
+  }
+  if (KC < G) KC = G;  // unreachable for 8- and 16-bit operands (kx >= 2 for int8 x int16)
+  const Job j{M, N, K, A, B, mk, limbs, KC};
+  run(j, Out{nullptr, C, N}, accumulate);
+}
+
+namespace {
+
+template <typename TA, typename TB, typename TC>
+void refLoop(int64_t M, int64_t N, int64_t K, const TA* a, bool transA, const TB* b, bool transB,
+             TC* c, bool accumulate) {
+  // The reference's loop (src/kernels/ref/gemm.ts), operation for operation in float64.
+  std::vector<double> acc(N);
+  for (int64_t i = 0; i < M; i++) {
+    for (int64_t q = 0; q < N; q++) acc[q] = accumulate ? static_cast<double>(c[i * N + q]) : 0.0;
+    if (!transB) {
+      for (int64_t k = 0; k < K; k++) {
+        const double aik = transA ? a[k * M + i] : a[i * K + k];
+        const TB* br = b + k * N;
+        for (int64_t q = 0; q < N; q++) acc[q] += aik * static_cast<double>(br[q]);
+      }
+    } else {
+      for (int64_t q = 0; q < N; q++) {
+        double s = 0;
+        const TB* br = b + q * K;
+        for (int64_t k = 0; k < K; k++)
+          s += static_cast<double>(transA ? a[k * M + i] : a[i * K + k]) * br[k];
+        acc[q] += s;
+      }
+    }
+    for (int64_t q = 0; q < N; q++) {
+      if constexpr (sizeof(TC) == 8) {
+        c[i * N + q] = acc[q];
+      } else {
+        // An Int32Array store: ToInt32 (truncate, modulo 2^32; NaN and infinities give 0).
+        const double v = acc[q];
+        if (!std::isfinite(v)) {
+          c[i * N + q] = 0;
+        } else {
+          const double t = std::fmod(std::trunc(v), 4294967296.0);
+          const int64_t w = static_cast<int64_t>(t < 0 ? t + 4294967296.0 : t);
+          c[i * N + q] = static_cast<int32_t>(static_cast<uint32_t>(w));
+        }
+      }
+    }
+  }
+}
+
+template <typename TA>
+void refB(int64_t M, int64_t N, int64_t K, const TA* a, bool transA, const void* b, int bBytes,
+          bool transB, void* c, bool cIsF64, bool acc) {
+  auto go = [&](auto* bb) {
+    if (cIsF64) refLoop(M, N, K, a, transA, bb, transB, static_cast<double*>(c), acc);
+    else refLoop(M, N, K, a, transA, bb, transB, static_cast<int32_t*>(c), acc);
+  };
+  if (bBytes == 1) go(static_cast<const int8_t*>(b));
+  else if (bBytes == 2) go(static_cast<const int16_t*>(b));
+  else go(static_cast<const int32_t*>(b));
+}
+
+}  // namespace
+
+void gemmIntRefAny(int64_t M, int64_t N, int64_t K, const void* a, int aBytes, bool transA,
+                   const void* b, int bBytes, bool transB, void* c, bool cIsF64, bool acc) {
+  if (aBytes == 1)
+    refB(M, N, K, static_cast<const int8_t*>(a), transA, b, bBytes, transB, c, cIsF64, acc);
+  else if (aBytes == 2)
+    refB(M, N, K, static_cast<const int16_t*>(a), transA, b, bBytes, transB, c, cIsF64, acc);
+  else
+    refB(M, N, K, static_cast<const int32_t*>(a), transA, b, bBytes, transB, c, cIsF64, acc);
+}

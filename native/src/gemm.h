@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// GEMM entry points and the per-instruction-set microkernel tables they dispatch to.
+//   C (M,N) (+)= op(A) (M,K) x op(B) (K,N), row-major; A stored (M,K) or (K,M) when transA,
+//   B stored (K,N) or (N,K) when transB (the layouts of src/kernels/spec.ts GemmShape).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "cpu.h"
+#include "pack.h"
+
+/** A narrow integer operand: int8 or int16 elements, stored transposed or not. */
+struct IntOperand {
+  const void* p;
+  int bytes;  // 1: int8, 2: int16
+  bool trans;
+};
+
+/**
+ * Integer microkernel of one instruction set. Packed operands hold groups of G consecutive k
+ * per row (A) or column (B), 4 bytes per group: G = 2 int16 pairs, or G = 4 bytes (A as
+ * unsigned a + 128, B signed, for u8 x s8 dot products). A panel is MR rows, a B panel NR
+ * columns: A panel [group][MR][4 bytes], B panel [group][NR][4 bytes].
+ */
+struct IntMicro {
+  int MR, NR, G;
+  /** A packed as a + 128: the tile starts from init = -128 * column sums of B. */
+  bool offsetA;
+  /**
+   * C (MR, NR) tile at row stride ldc: (C if add else 0) + init (if given, per column) + the
+   * int32 sum over `groups` groups, all with wrapping int32 arithmetic.
+   */
+  void (*tile)(int64_t groups, const uint8_t* A, const uint8_t* B, const int32_t* init,
+               int32_t* C, int64_t ldc, bool add);
+  /** Cache blocks: rows of A, k, and columns of B packed at once. */
+  int MC, KC, NC;
+  /** Packs an A panel (MR rows) and a B panel (NR columns, column sums if asked). */
+  void (*packA)(const PanelSrc& s, int width, int G, PackMode mode, uint8_t* out);
+  void (*packB)(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* colsum);
+};
+
+/** The integer microkernels of an instruction set: int8 x int8, and any pair with int16. */
+struct IntKernels {
+  IntMicro i8;
+  IntMicro i16;
+};
+
+/** float32 microkernel: C (MR, NR) (+)= A panel [k][MR] x B panel [k][NR]. */
+struct F32Micro {
+  int MR, NR;
+  void (*tile)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool add);
+  int MC, KC, NC;
+};
+
+const IntKernels* intKernels(Isa isa);
+const F32Micro* f32Kernel(Isa isa);
+
+// Microkernel tables, defined by the files compiled for each instruction set (null where the
+// compiler or architecture cannot build them).
+extern const IntKernels* const INT_PORTABLE;
+extern const IntKernels* const INT_AVX2;
+extern const IntKernels* const INT_AVX512VNNI;
+extern const IntKernels* const INT_VNNI_EMULATED;
+extern const F32Micro* const F32_PORTABLE;
+extern const F32Micro* const F32_AVX2;
+extern const F32Micro* const F32_AVX512;
+
+/**
+ * Integer GEMM into int32 C: exact modulo 2^32 (the caller keeps the true sums in int32, so
+ * they are exact). accumulate adds to C.
+ */
+void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B,
+                int32_t* C, bool accumulate);
+
+/**
+ * Integer GEMM into float64 C, exact: K is split into chunks whose int32 sums cannot overflow
+ * (from max |a| and max |b|), int16 x int16 operands with large values are split into 8-bit
+ * limbs, and chunk sums are added to C as exact float64 integers.
+ */
+void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,
+                bool accumulate);
+
+/**
+ * The reference's float64 loop, operation for operation (for int32-stored operands, whose
+ * products leave int32 and even 2^53): A and B of 1, 2 or 4 bytes per element, C int32 (an
+ * Int32Array store: modulo 2^32) or float64.
+ */
+void gemmIntRefAny(int64_t M, int64_t N, int64_t K, const void* A, int aBytes, bool transA,
+                   const void* B, int bBytes, bool transB, void* C, bool cIsF64, bool accumulate);
+
+/** float32 GEMM with float32 accumulation. */
+void gemmF32(Isa isa, int64_t M, int64_t N, int64_t K, const float* A, bool transA,
+             const float* B, bool transB, float* C, bool accumulate);

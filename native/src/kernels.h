@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// The non-GEMM kernels (quantize, layers, pooling, im2col), over raw arrays. Their formulas are
+// those of the reference backend (src/kernels/ref/, src/quant/quantize.ts), which they repeat
+// operation for operation so integer and float results alike are the same bits.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu.h"
+
+/** Element type of an array argument. */
+enum class Kind { I8, I16, I32, F32, F64, U8, U32 };
+
+/** An array argument: its elements, count and type. */
+struct View {
+  void* p;
+  int64_t n;
+  Kind kind;
+};
+
+struct QuantCounts {
+  int64_t saturated;
+  int64_t underflow;
+};
+
+/** The elementwise kernels of one instruction set (the same code compiled for it). */
+struct ElemKernels {
+  /** out = clamp(round(values * scale)) to [lo, hi]; rng: xoshiro128** state (stochastic). */
+  QuantCounts (*quantize)(const View& values, double scale, double lo, double hi, int rounding,
+                          uint32_t* rng, const View& out);
+  /** out = clamp(round(mant / 2^s)); div = 2^s, half = 2^(s-1), p24 = 2^(s-24) (from JS). */
+  QuantCounts (*requantize)(const View& mant, int s, double div, double half, double p24,
+                            double lo, double hi, int rounding, uint32_t* rng, const View& out);
+  /** max |x|, or NaN if x holds NaN or an infinity. */
+  double (*maxAbs)(const View& x);
+  void (*relu)(const View& x, const View& y, int8_t* mask);
+  void (*reluBackward)(const View& m, const View& dy, const View& dx);
+  /** out (B, A, R) = src (A, B, R) (+ bias[a]). */
+  void (*swapOuter)(const View& src, int64_t A, int64_t B, int64_t R, const double* bias,
+                    const View& out);
+  void (*maxpool)(const View& x, int64_t NC, int64_t H, int64_t W, int64_t K, int64_t S,
+                  const View& y, uint8_t* arg);
+  void (*maxpoolBackward)(const View& dy, const uint8_t* arg, int64_t NC, int64_t H, int64_t W,
+                          int64_t K, int64_t S, const View& dx);
+  void (*colSums)(const View& e, int64_t N, int64_t C, int64_t R, double* out);
+  /** g: N, C, H, W, KH, KW, strideH, strideW, padH, padW, OH, OW. */
+  void (*im2col)(const int64_t* g, const View& x, const View& col);
+  void (*col2im)(const int64_t* g, const View& col, const View& dx);
+};
+
+extern const ElemKernels ELEM_PORTABLE;
+extern const ElemKernels* const ELEM_AVX2;  // null where it cannot be built
+
+const ElemKernels& elemKernels(Isa isa);

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+// Layer kernel bodies (ReLU, the outer-axes swap, max pooling, column sums, im2col/col2im),
+// included inside an anonymous namespace by elem-portable.cc and elem-avx2.cc. Each repeats
+// its reference loop (src/kernels/ref/) with the same arithmetic in the same order; large
+// calls split into tasks over rows or planes, which leaves every element's operations alone.
+
+/** Elements per task of an elementwise kernel split over threads. */
+constexpr int64_t CHUNK = int64_t(1) << 16;
+
+template <typename F>
+void withKind(const View& v, F&& f) {
+  switch (v.kind) {
+    case Kind::I8:
+      return f(static_cast<int8_t*>(v.p));
+    case Kind::I16:
+      return f(static_cast<int16_t*>(v.p));
+    case Kind::I32:
+      return f(static_cast<int32_t*>(v.p));
+    case Kind::F32:
+      return f(static_cast<float*>(v.p));
+    default:
+      return f(static_cast<double*>(v.p));
+  }
+}
+
+/** Rows (planes, channels) per task when each holds `size` elements. */
+inline int64_t perTask(int64_t size) { return size >= CHUNK ? 1 : CHUNK / (size > 0 ? size : 1); }
+
+/** Runs body(i0, i1) over [0, n) in chunks, on the pool when n is large. */
+template <typename F>
+void chunked(int64_t n, int64_t chunk, F&& body) {
+  if (n <= chunk) {
+    body(int64_t(0), n);
+    return;
+  }
+  const int tasks = static_cast<int>((n + chunk - 1) / chunk);
+  pool::run(tasks, [&](int t) {
+    const int64_t a = t * chunk;
+    body(a, a + chunk < n ? a + chunk : n);
+  });
+}
+
+void reluK(const View& x, const View& y, int8_t* mask) {
+  withKind(x, [&](auto* xp) {
+    using T = typename std::remove_pointer<decltype(xp)>::type;
+    T* yp = static_cast<T*>(y.p);
+    chunked(x.n, CHUNK, [&](int64_t a, int64_t b) {
+      for (int64_t i = a; i < b; i++) {
+        const T v = xp[i];
+        yp[i] = v > 0 ? v : T(0);
+      }
+      if (mask)
+        for (int64_t i = a; i < b; i++) mask[i] = xp[i] > 0 ? 1 : 0;
+    });
+  });
+}
+
+void reluBackwardK(const View& m, const View& dy, const View& dx) {
+  withKind(m, [&](auto* mp) {
+    withKind(dy, [&](auto* dyp) {
+      using T = typename std::remove_pointer<decltype(dyp)>::type;
+      T* dxp = static_cast<T*>(dx.p);
+      chunked(m.n, CHUNK, [&](int64_t a, int64_t b) {
+        for (int64_t i = a; i < b; i++) dxp[i] = mp[i] > 0 ? dyp[i] : T(0);
+      });
+    });
+  });
+}
+
+/** A number stored into an integer typed array: ToInt32 (truncate, modulo 2^32), narrowed. */
+template <typename T>
+inline T toIntJS(double d) {
+  if (!(d - d == 0)) return T(0);  // NaN or an infinity
+  double m = __builtin_fmod(__builtin_trunc(d), 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  return static_cast<T>(static_cast<uint32_t>(static_cast<uint64_t>(m)));
+}
+
+template <typename T>
+void swapRow(const T* s, T* d, int64_t R, const double* bias, int64_t a) {
+  if (!bias) {
+    for (int64_t r = 0; r < R; r++) d[r] = s[r];
+    return;
+  }
+  const double ba = bias[a];
+  constexpr bool isInt = static_cast<T>(0.5) == 0;
+  if (!isInt) {
+    // float32: the sum rounded once (the typed-array store); float64: the sum.
+    for (int64_t r = 0; r < R; r++) d[r] = static_cast<T>(static_cast<double>(s[r]) + ba);
+  } else if (ba == __builtin_trunc(ba) && __builtin_fabs(ba) <= 4503599627370496.0) {
+    // An integer bias: the exact sum, wrapped to the type as the store would.
+    const int64_t bi = static_cast<int64_t>(ba);
+    for (int64_t r = 0; r < R; r++)
+      d[r] = static_cast<T>(static_cast<uint64_t>(static_cast<int64_t>(s[r]) + bi));
+  } else {
+    for (int64_t r = 0; r < R; r++) d[r] = toIntJS<T>(static_cast<double>(s[r]) + ba);
+  }
+}
+
+void swapOuterK(const View& src, int64_t A, int64_t B, int64_t R, const double* bias,
+                const View& out) {
+  withKind(src, [&](auto* sp) {
+    using T = typename std::remove_pointer<decltype(sp)>::type;
+    T* op = static_cast<T*>(out.p);
+    chunked(A * B, perTask(R), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t a = i / B, b = i % B;
+        swapRow(sp + (a * B + b) * R, op + (b * A + a) * R, R, bias, a);
+      }
+    });
+  });
+}
+
+inline int64_t pooled(int64_t n, int64_t K, int64_t S) {
+  const int64_t d = n - K;
+  return (d >= 0 ? d / S : -((-d + S - 1) / S)) + 1;  // floor((n - K) / S) + 1
+}
+
+template <typename T>
+void maxpoolPlane(const T* x, int64_t H, int64_t W, int64_t K, int64_t S, int64_t OH,
+                  int64_t OW, T* y, uint8_t* arg) {
+  if (K == 2 && S == 2) {
+    // From the window's first element, strict > (ties keep the first), as the reference.
+    for (int64_t oh = 0; oh < OH; oh++) {
+      const T* r0 = x + 2 * oh * W;
+      const T* r1 = r0 + W;
+      for (int64_t ow = 0; ow < OW; ow++) {
+        const int64_t i = 2 * ow;
+        T best = r0[i];
+        uint8_t bi = 0;
+        if (r0[i + 1] > best) best = r0[i + 1], bi = 1;
+        if (r1[i] > best) best = r1[i], bi = 2;
+        if (r1[i + 1] > best) best = r1[i + 1], bi = 3;
+        y[oh * OW + ow] = best;
+        arg[oh * OW + ow] = bi;
+      }
+    }
+    return;
+  }
+  for (int64_t oh = 0; oh < OH; oh++)
+    for (int64_t ow = 0; ow < OW; ow++) {
+      double best = -__builtin_inf();
+      uint8_t bi = 0;
+      for (int64_t kh = 0; kh < K; kh++) {
+        const T* row = x + (oh * S + kh) * W + ow * S;
+        for (int64_t kw = 0; kw < K; kw++) {
+          const double v = static_cast<double>(row[kw]);
+          if (v > best) {
+            best = v;
+            bi = static_cast<uint8_t>(kh * K + kw);
+          }
+        }
+      }
+      y[oh * OW + ow] = static_cast<T>(best);
+      arg[oh * OW + ow] = bi;
+    }
+}
+
+void maxpoolK(const View& x, int64_t NC, int64_t H, int64_t W, int64_t K, int64_t S,
+              const View& y, uint8_t* arg) {
+  const int64_t OH = pooled(H, K, S), OW = pooled(W, K, S);
+  if (OH <= 0 || OW <= 0) return;
+  withKind(x, [&](auto* xp) {
+    using T = typename std::remove_pointer<decltype(xp)>::type;
+    T* yp = static_cast<T*>(y.p);
+    chunked(NC, perTask(H * W), [&](int64_t a, int64_t b) {
+      for (int64_t p = a; p < b; p++)
+        maxpoolPlane(xp + p * H * W, H, W, K, S, OH, OW, yp + p * OH * OW, arg + p * OH * OW);
+    });
+  });
+}
+
+template <typename T>
+inline void addTo(T& d, T v) {
+  if constexpr (static_cast<T>(0.5) == 0) {
+    using U = typename std::make_unsigned<T>::type;
+    d = static_cast<T>(static_cast<U>(static_cast<U>(d) + static_cast<U>(v)));
+  } else {
+    d += v;
+  }
+}
+
+void maxpoolBackwardK(const View& dy, const uint8_t* arg, int64_t NC, int64_t H, int64_t W,
+                      int64_t K, int64_t S, const View& dx) {
+  const int64_t OH = pooled(H, K, S) > 0 ? pooled(H, K, S) : 0;
+  const int64_t OW = pooled(W, K, S) > 0 ? pooled(W, K, S) : 0;
+  withKind(dy, [&](auto* dyp) {
+    using T = typename std::remove_pointer<decltype(dyp)>::type;
+    T* dxp = static_cast<T*>(dx.p);
+    chunked(NC, perTask(H * W), [&](int64_t a, int64_t b) {
+      for (int64_t p = a; p < b; p++) {
+        T* d = dxp + p * H * W;
+        for (int64_t i = 0; i < H * W; i++) d[i] = T(0);
+        const T* g = dyp + p * OH * OW;
+        const uint8_t* ar = arg + p * OH * OW;
+        for (int64_t oh = 0; oh < OH; oh++)
+          for (int64_t ow = 0; ow < OW; ow++) {
+            const int64_t o = oh * OW + ow;
+            const int64_t kh = ar[o] / K, kw = ar[o] - kh * K;
+            addTo(d[(oh * S + kh) * W + ow * S + kw], g[o]);
+          }
+      }
+    });
+  });
+}
+
+void colSumsK(const View& e, int64_t N, int64_t C, int64_t R, double* out) {
+  withKind(e, [&](auto* ep) {
+    using T = typename std::remove_pointer<decltype(ep)>::type;
+    constexpr bool isInt = static_cast<T>(0.5) == 0;
+    // Integers: exact int64 sums equal the reference's float64 ones while every partial sum
+    // stays below 2^53 (N * R < 2^22 values of at most 2^31 in magnitude).
+    const bool exact = isInt && N * R < (int64_t(1) << 22);
+    chunked(C, perTask(N * R), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; c++) {
+        if (exact) {
+          int64_t s = 0;
+          for (int64_t n = 0; n < N; n++) {
+            const T* p = ep + (n * C + c) * R;
+            for (int64_t r = 0; r < R; r++) s += static_cast<int64_t>(p[r]);
+          }
+          out[c] = static_cast<double>(s);
+        } else {
+          double s = 0;
+          for (int64_t n = 0; n < N; n++) {
+            const T* p = ep + (n * C + c) * R;
+            for (int64_t r = 0; r < R; r++) s += static_cast<double>(p[r]);
+          }
+          out[c] = s;
+        }
+      }
+    });
+  });
+}
+
+/** Geometry words: N, C, H, W, KH, KW, strideH, strideW, padH, padW, OH, OW. */
+struct Geom {
+  int64_t N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW;
+  explicit Geom(const int64_t* g)
+      : N(g[0]), C(g[1]), H(g[2]), W(g[3]), KH(g[4]), KW(g[5]), sh(g[6]), sw(g[7]), ph(g[8]),
+        pw(g[9]), OH(g[10]), OW(g[11]) {}
+};
+
+template <typename T>
+void im2colT(const Geom& g, const T* x, T* col) {
+  const int64_t Q = g.N * g.OH * g.OW;
+  chunked(g.C, perTask(g.KH * g.KW * Q), [&](int64_t c0, int64_t c1) {
+   for (int64_t c = c0; c < c1; c++)
+    for (int64_t kh = 0; kh < g.KH; kh++)
+      for (int64_t kw = 0; kw < g.KW; kw++) {
+        T* row = col + ((c * g.KH + kh) * g.KW + kw) * Q;
+        for (int64_t n = 0; n < g.N; n++) {
+          const T* xp = x + (n * g.C + c) * g.H * g.W;
+          for (int64_t oh = 0; oh < g.OH; oh++) {
+            const int64_t ih = oh * g.sh - g.ph + kh;
+            T* o = row + (n * g.OH + oh) * g.OW;
+            if (ih < 0 || ih >= g.H) {
+              for (int64_t ow = 0; ow < g.OW; ow++) o[ow] = T(0);
+              continue;
+            }
+            const T* xr = xp + ih * g.W;
+            if (g.sw == 1) {
+              // Contiguous run: zeros left of the image, a copy, zeros right of it.
+              const int64_t iw0 = kw - g.pw;
+              int64_t ow = 0;
+              for (; ow < g.OW && iw0 + ow < 0; ow++) o[ow] = T(0);
+              for (; ow < g.OW && iw0 + ow < g.W; ow++) o[ow] = xr[iw0 + ow];
+              for (; ow < g.OW; ow++) o[ow] = T(0);
+            } else {
+              for (int64_t ow = 0; ow < g.OW; ow++) {
+                const int64_t iw = ow * g.sw - g.pw + kw;
+                o[ow] = iw >= 0 && iw < g.W ? xr[iw] : T(0);
+              }
+            }
+          }
+        }
+      }
+  });
+}
+
+void im2colK(const int64_t* gw, const View& x, const View& col) {
+  const Geom g(gw);
+  switch (x.kind) {
+    case Kind::I8:
+      return im2colT(g, static_cast<const uint8_t*>(x.p), static_cast<uint8_t*>(col.p));
+    case Kind::I16:
+      return im2colT(g, static_cast<const uint16_t*>(x.p), static_cast<uint16_t*>(col.p));
+    case Kind::F64:
+      return im2colT(g, static_cast<const uint64_t*>(x.p), static_cast<uint64_t*>(col.p));
+    default:
+      return im2colT(g, static_cast<const uint32_t*>(x.p), static_cast<uint32_t*>(col.p));
+  }
+}
+
+template <typename T>
+void col2imT(const Geom& g, const T* col, T* dx) {
+  const int64_t Q = g.N * g.OH * g.OW;
+  chunked(g.C, perTask(g.KH * g.KW * Q), [&](int64_t c0, int64_t c1) {
+   for (int64_t c = c0; c < c1; c++) {
+    for (int64_t n = 0; n < g.N; n++) {
+      T* d = dx + (n * g.C + c) * g.H * g.W;
+      for (int64_t i = 0; i < g.H * g.W; i++) d[i] = T(0);
+    }
+    // The reference's order (kh, kw, then n, oh, ow) for every element's additions.
+    for (int64_t kh = 0; kh < g.KH; kh++)
+      for (int64_t kw = 0; kw < g.KW; kw++) {
+        const T* row = col + ((c * g.KH + kh) * g.KW + kw) * Q;
+        for (int64_t n = 0; n < g.N; n++) {
+          T* d = dx + (n * g.C + c) * g.H * g.W;
+          for (int64_t oh = 0; oh < g.OH; oh++) {
+            const int64_t ih = oh * g.sh - g.ph + kh;
+            if (ih < 0 || ih >= g.H) continue;
+            const T* q = row + (n * g.OH + oh) * g.OW;
+            T* dr = d + ih * g.W;
+            for (int64_t ow = 0; ow < g.OW; ow++) {
+              const int64_t iw = ow * g.sw - g.pw + kw;
+              if (iw >= 0 && iw < g.W) addTo(dr[iw], q[ow]);
+            }
+          }
+        }
+      }
+   }
+  });
+}
+
+void col2imK(const int64_t* gw, const View& col, const View& dx) {
+  const Geom g(gw);
+  switch (col.kind) {
+    case Kind::F32:
+      return col2imT(g, static_cast<const float*>(col.p), static_cast<float*>(dx.p));
+    case Kind::I32:
+      return col2imT(g, static_cast<const int32_t*>(col.p), static_cast<int32_t*>(dx.p));
+    default:
+      return col2imT(g, static_cast<const double*>(col.p), static_cast<double*>(dx.p));
+  }
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+// The thread pool: workers sleep on a condition variable between calls. A call publishes a
+// job (its task function and counters) under a new generation number; everyone, the caller
+// included, takes task indices from the job's atomic counter, and the caller waits until the
+// last task is done. A worker that wakes late holds its own reference to the job and finds
+// no task left. Workers spin briefly before sleeping: a training step makes many calls in
+// quick succession.
+
+#include "pool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define LOWBIT_PAUSE() _mm_pause()
+#else
+#define LOWBIT_PAUSE() std::this_thread::yield()
+#endif
+
+namespace pool {
+namespace {
+
+/** Spins of a thread waiting for work or for the last task before it sleeps (tens of µs). */
+constexpr int SPIN = 4000;
+
+struct Job {
+  void (*fn)(void*, int);
+  void* ctx;
+  int tasks;
+  std::atomic<int> next{0};
+  std::atomic<int> done{0};
+};
+
+struct State {
+  std::mutex mu;
+  std::condition_variable wake;
+  std::condition_variable finished;
+  std::vector<std::thread> workers;
+  std::shared_ptr<Job> job;
+  std::atomic<uint64_t> generation{0};
+  bool stop = false;
+  // One call at a time (JavaScript calls kernels from one thread; this guards the rest).
+  std::mutex callMu;
+};
+
+State& state() {
+  static State* s = new State();  // never destroyed: workers may outlive static destructors
+  return *s;
+}
+
+/** Runs tasks of `j` until none are left; returns how many this thread ran. */
+int drain(Job& j) {
+  int ran = 0;
+  for (;;) {
+    const int t = j.next.fetch_add(1, std::memory_order_acq_rel);
+    if (t >= j.tasks) break;
+    j.fn(j.ctx, t);
+    ran++;
+  }
+  return ran;
+}
+
+void workerLoop() {
+  State& s = state();
+  uint64_t seen = s.generation.load(std::memory_order_acquire);
+  for (;;) {
+    for (int i = 0; i < SPIN && s.generation.load(std::memory_order_acquire) == seen; i++)
+      LOWBIT_PAUSE();
+    std::shared_ptr<Job> job;
+    {
+      std::unique_lock<std::mutex> lock(s.mu);
+      s.wake.wait(lock, [&] {
+        return s.stop || s.generation.load(std::memory_order_acquire) != seen;
+      });
+      if (s.stop) return;
+      seen = s.generation.load(std::memory_order_acquire);
+      job = s.job;
+    }
+    if (!job) continue;
+    const int ran = drain(*job);
+    if (ran > 0 && job->done.fetch_add(ran, std::memory_order_acq_rel) + ran == job->tasks) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      s.finished.notify_all();
+    }
+  }
+}
+
+void stopWorkers(State& s) {
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.stop = true;
+  }
+  s.wake.notify_all();
+  for (auto& w : s.workers) w.join();
+  s.workers.clear();
+  s.stop = false;
+}
+
+}  // namespace
+
+void setThreads(int n) {
+  State& s = state();
+  std::lock_guard<std::mutex> call(s.callMu);
+  if (n < 1) n = 1;
+  if (static_cast<int>(s.workers.size()) == n - 1) return;
+  stopWorkers(s);
+  for (int i = 0; i < n - 1; i++) s.workers.emplace_back(workerLoop);
+}
+
+int threads() { return static_cast<int>(state().workers.size()) + 1; }
+
+void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
+  if (tasks <= 0) return;
+  State& s = state();
+  if (tasks == 1 || s.workers.empty()) {
+    for (int t = 0; t < tasks; t++) fn(ctx, t);
+    return;
+  }
+  std::lock_guard<std::mutex> call(s.callMu);
+  auto job = std::make_shared<Job>();
+  job->fn = fn;
+  job->ctx = ctx;
+  job->tasks = tasks;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.job = job;
+    s.generation.fetch_add(1, std::memory_order_acq_rel);
+  }
+  s.wake.notify_all();
+  const int ran = drain(*job);
+  if (job->done.fetch_add(ran, std::memory_order_acq_rel) + ran != tasks) {
+    for (int i = 0; i < SPIN && job->done.load(std::memory_order_acquire) != tasks; i++)
+      LOWBIT_PAUSE();
+    std::unique_lock<std::mutex> lock(s.mu);
+    s.finished.wait(lock, [&] { return job->done.load(std::memory_order_acquire) == tasks; });
+  }
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.job.reset();
+}
+
+}  // namespace pool

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+// Per-thread scratch memory for packed operands: grows on demand, 64-byte aligned, kept
+// across calls so steady-state kernels allocate nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+/** Scratch slots of one thread (each grows independently). */
+enum class Slot { PackA = 0, PackB = 1, Init = 2, Part = 3, Count = 4 };
+
+/** At least `bytes` of this thread's scratch slot, 64-byte aligned (contents undefined). */
+void* scratch(Slot slot, size_t bytes);

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+// The native addon's typed interface, and loading it: native/build/Release/lowbit_native.node
+// (built by node-gyp at install, see native/build.mjs), or the file LOWBIT_NATIVE_ADDON names.
+// Loading never throws: where the addon is missing or stale, the reason comes back instead.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { AnyArray } from '../spec.js';
+import type { IntArray, MantArray } from '../../tensor/dtype.js';
+import type { RoundCode } from '../wasm/codes.js';
+
+/**
+ * The instruction sets the addon's kernels are built for, fastest first, and a test path:
+ * `avx512vnni-emulated` runs the AVX-512 VNNI integer GEMM path (tiles, layouts, offset
+ * correction) with a scalar microkernel on any AVX2 CPU; it is never picked by dispatch.
+ */
+export type NativeIsa = 'avx512vnni' | 'avx2' | 'portable' | 'avx512vnni-emulated';
+export const NATIVE_ISAS: readonly NativeIsa[] = ['avx512vnni', 'avx2', 'portable'];
+export const NATIVE_TEST_ISAS: readonly NativeIsa[] = ['avx512vnni-emulated'];
+
+/** The kernel functions of one instruction set (argument orders: native/src/bind-*.cc). */
+export interface NativeIsaKernels {
+  readonly isa: NativeIsa;
+  gemmInt(
+    M: number,
+    N: number,
+    K: number,
+    a: IntArray,
+    transA: boolean,
+    b: IntArray,
+    transB: boolean,
+    c: Int32Array | Float64Array,
+    accumulate: boolean,
+  ): void;
+  gemmF32(
+    M: number,
+    N: number,
+    K: number,
+    a: Float32Array,
+    transA: boolean,
+    b: Float32Array,
+    transB: boolean,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void;
+  /** counts receives [saturated, underflow]; state: xoshiro128** words (stochastic only). */
+  quantize(
+    values: Float32Array | Float64Array,
+    scale: number,
+    lo: number,
+    hi: number,
+    rounding: RoundCode,
+    state: Uint32Array | null,
+    out: IntArray,
+    counts: Float64Array,
+  ): void;
+  requantize(
+    mant: MantArray,
+    shift: number,
+    div: number,
+    half: number,
+    p24: number,
+    lo: number,
+    hi: number,
+    rounding: RoundCode,
+    state: Uint32Array | null,
+    out: IntArray,
+    counts: Float64Array,
+  ): void;
+  /** max |x|, NaN where x holds NaN or an infinity. */
+  maxAbs(x: AnyArray): number;
+  relu(x: AnyArray, y: AnyArray, mask: Int8Array | null): void;
+  reluBackward(m: AnyArray, dy: AnyArray, dx: AnyArray): void;
+  swapOuter(
+    src: AnyArray,
+    A: number,
+    B: number,
+    R: number,
+    bias: Float64Array | null,
+    out: AnyArray,
+  ): void;
+  maxpool(
+    x: AnyArray,
+    NC: number,
+    H: number,
+    W: number,
+    K: number,
+    S: number,
+    y: AnyArray,
+    arg: Uint8Array,
+  ): void;
+  maxpoolBackward(
+    dy: AnyArray,
+    arg: Uint8Array,
+    NC: number,
+    H: number,
+    W: number,
+    K: number,
+    S: number,
+    dx: AnyArray,
+  ): void;
+  colSums(e: AnyArray, N: number, C: number, R: number, out: Float64Array): void;
+  /** geom: N, C, H, W, KH, KW, strideH, strideW, padH, padW, OH, OW. */
+  im2col(geom: Float64Array, x: AnyArray, col: AnyArray): void;
+  col2im(geom: Float64Array, col: AnyArray, dx: AnyArray): void;
+}
+
+export interface NativeAddon {
+  cpu(): { features: string; isas: NativeIsa[] };
+  kernels(isa: NativeIsa): NativeIsaKernels;
+  setThreads(n: number): void;
+  threads(): number;
+  /** Packs one integer GEMM panel with the avx2 or portable packer (tests; native/src/pack.h). */
+  packPanel(
+    packer: 'avx2' | 'portable',
+    operand: 'A' | 'B',
+    G: 2 | 4,
+    mode: number,
+    width: number,
+    src: Int8Array | Int16Array,
+    kMajor: boolean,
+    ld: number,
+    r0: number,
+    rows: number,
+    k0: number,
+    kc: number,
+    out: Uint8Array,
+    colsum: Int32Array | null,
+  ): void;
+}
+
+/** Every function a kernels object must have (a stale build lacks some). */
+const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
+  'gemmInt',
+  'gemmF32',
+  'quantize',
+  'requantize',
+  'maxAbs',
+  'relu',
+  'reluBackward',
+  'swapOuter',
+  'maxpool',
+  'maxpoolBackward',
+  'colSums',
+  'im2col',
+  'col2im',
+];
+
+/** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */
+export function addonPath(): string {
+  const env = process.env.LOWBIT_NATIVE_ADDON;
+  if (env) return env;
+  // dist/src/kernels/native/addon.js -> <package>/native/build/Release/lowbit_native.node
+  return fileURLToPath(
+    new URL('../../../../native/build/Release/lowbit_native.node', import.meta.url),
+  );
+}
+
+export type AddonLoad = { addon: NativeAddon; path: string } | { error: string; path: string };
+
+/** Loads the addon, or says why it cannot (missing, another platform's, or stale). */
+export function loadAddon(path = addonPath()): AddonLoad {
+  if (!existsSync(path)) {
+    return {
+      path,
+      error:
+        `the addon ${path} was not built (no C++ compiler at install, or another platform?): ` +
+        `run npm run build:native to build it`,
+    };
+  }
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (e) {
+    return {
+      path,
+      error: `the addon ${path} does not load (${(e as Error).message.split('\n')[0]}): run npm run build:native`,
+    };
+  }
+  for (const f of ['cpu', 'kernels', 'setThreads', 'threads', 'packPanel'] as const) {
+    if (typeof addon[f] !== 'function')
+      return {
+        path,
+        error: `the addon ${path} has no ${f}(): rebuild it with npm run build:native`,
+      };
+  }
+  const k = addon.kernels('portable');
+  const missing = KERNEL_FUNCTIONS.filter((f) => typeof k[f] !== 'function');
+  if (missing.length) {
+    return {
+      path,
+      error: `the addon ${path} is stale (no ${missing.join(', ')}): rebuild it with npm run build:native`,
+    };
+  }
+  return { addon, path };
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// The Kernels of spec.ts over the native addon's functions of one instruction set. Arrays go
+// to C++ in place (no copies); the wrappers only pass what JavaScript computes the way the
+// reference does (2^-exp, the format's range, rounding codes) and carry the generator state
+// of stochastic rounding in and back out, so it ends where the reference leaves it.
+
+import type { AnyArray, ConvGeom, Kernels } from '../spec.js';
+import type { NativeIsaKernels } from './addon.js';
+import { qmax, qmin } from '../../format/format.js';
+import { Xoshiro128, type Rng } from '../../quant/rng.js';
+import type { Rounding } from '../../quant/rounding.js';
+import type { QuantStats } from '../../quant/stats.js';
+import { maxAbs as refMaxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { roundCode } from '../wasm/codes.js';
+
+/** Reusable argument arrays (calls are synchronous: one at a time). */
+const counts = new Float64Array(2);
+const state = new Uint32Array(4);
+const geom = new Float64Array(12);
+
+function geomOf(g: ConvGeom): Float64Array {
+  geom[0] = g.N;
+  geom[1] = g.C;
+  geom[2] = g.H;
+  geom[3] = g.W;
+  geom[4] = g.KH;
+  geom[5] = g.KW;
+  geom[6] = g.strideH;
+  geom[7] = g.strideW;
+  geom[8] = g.padH;
+  geom[9] = g.padW;
+  geom[10] = g.OH;
+  geom[11] = g.OW;
+  return geom;
+}
+
+/**
+ * The generator's state words for a stochastic call, null otherwise; undefined when the loop
+ * must stay in TypeScript (a generator other than xoshiro128**).
+ */
+function stateOf(rounding: Rounding, rng: Rng | null): Uint32Array | null | undefined {
+  if (rounding !== 'stochastic') return null;
+  if (!rng) throw new Error('stochastic rounding needs a seeded rng');
+  if (!(rng instanceof Xoshiro128)) return undefined;
+  state.set(rng.state());
+  return state;
+}
+
+function finish(n: number, rng: Rng | null, st: Uint32Array | null): QuantStats {
+  if (st && rng) rng.setState(Array.from(st));
+  return { count: n, saturated: counts[0], underflow: counts[1] };
+}
+
+function biasArray(bias: ArrayLike<number> | null): Float64Array | null {
+  if (!bias || bias instanceof Float64Array) return bias as Float64Array | null;
+  return Float64Array.from(bias);
+}
+
+export function nativeKernels(k: NativeIsaKernels, describe: () => string): Kernels {
+  return {
+    name: 'native',
+    gemm_f32: (g, a, b, c) =>
+      k.gemmF32(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
+    gemm_int: (g, a, b, c) =>
+      k.gemmInt(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
+    im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
+    col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
+    quantize(values, exp, bits, rounding, rng, out) {
+      const st = stateOf(rounding, rng);
+      if (st === undefined) return quantizeInto(values, exp, bits, rounding, rng, out);
+      k.quantize(values, 2 ** -exp, qmin(bits), qmax(bits), roundCode(rounding), st, out, counts);
+      return finish(values.length, rng, st);
+    },
+    requantize(mant, fromExp, toExp, bits, rounding, rng, out) {
+      const st = stateOf(rounding, rng);
+      if (st === undefined) return requantizeInto(mant, fromExp, toExp, bits, rounding, rng, out);
+      const s = toExp - fromExp;
+      k.requantize(
+        mant,
+        s,
+        2 ** s,
+        s > 0 ? 2 ** (s - 1) : 0,
+        2 ** (s - 24),
+        qmin(bits),
+        qmax(bits),
+        roundCode(rounding),
+        st,
+        out,
+        counts,
+      );
+      return finish(mant.length, rng, st);
+    },
+    maxAbs(x: AnyArray) {
+      const m = k.maxAbs(x);
+      // NaN or an infinity: the reference finds the first bad index and throws its message.
+      return Number.isNaN(m) ? refMaxAbs(x) : m;
+    },
+    relu: (x, y, mask) => k.relu(x, y, mask ?? null),
+    relu_backward: (m, dy, dx) => k.reluBackward(m, dy, dx),
+    swap_outer: (src, A, B, R, bias, out) => k.swapOuter(src, A, B, R, biasArray(bias), out),
+    maxpool: (x, NC, H, W, K, S, y, arg) => k.maxpool(x, NC, H, W, K, S, y, arg),
+    maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
+      k.maxpoolBackward(dy, arg, NC, H, W, K, S, dx),
+    col_sums: (e, N, C, R, out) => k.colSums(e, N, C, R, out),
+    describe,
+  };
+}
