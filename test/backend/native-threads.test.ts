@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// The native kernels on 2 and 3 threads give exactly the 1-thread bits: integer GEMMs split
+// along N, M and K (int32 C, and float64 C with chunked sums and 8-bit limbs), float32 GEMM,
+// and the elementwise and layer kernels that split over rows or planes.
+
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConvGeom, GemmShape, Kernels } from '../../src/kernels/spec.js';
+import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
+import { assertSameArray, nativeBackends, randInts, seeded } from './helpers.js';
+
+const backends = (await nativeBackends()).filter((b) => b.k);
+
+const GEMMS: [string, GemmShape][] = [
+  ['split along N', { M: 16, N: 3000, K: 150 }],
+  ['split along M', { M: 700, N: 20, K: 300, transA: true }],
+  ['split along K', { M: 6, N: 9, K: 40000, transB: true, accumulate: true }],
+  ['both large', { M: 65, N: 130, K: 600, transA: true, transB: true }],
+];
+
+const CONV: ConvGeom = {
+  N: 8,
+  C: 12,
+  H: 30,
+  W: 30,
+  KH: 3,
+  KW: 3,
+  strideH: 1,
+  strideW: 1,
+  padH: 1,
+  padW: 1,
+  OH: 30,
+  OW: 30,
+};
+
+/** Every output of the threaded kernels on fixed seeded inputs. */
+function outputs(k: Kernels): ArrayLike<number>[] {
+  const out: ArrayLike<number>[] = [];
+  let seed = 10;
+  for (const [, g] of GEMMS) {
+    const a8 = Int8Array.from(randInts(seeded(seed++), g.M * g.K, -128, 127));
+    const b8 = Int8Array.from(randInts(seeded(seed++), g.K * g.N, -128, 127));
+    const a16 = Int16Array.from(randInts(seeded(seed++), g.M * g.K, -32768, 32767));
+    const b16 = Int16Array.from(randInts(seeded(seed++), g.K * g.N, -32768, 32767));
+    const c0 = randInts(seeded(seed++), g.M * g.N, -999, 999);
+    const ci = Int32Array.from(c0);
+    k.gemm_int(g, a8, b8, ci);
+    const cd = Float64Array.from(c0);
+    k.gemm_int(g, a8, b16, cd); // chunked exact sums
+    const cl = Float64Array.from(c0);
+    k.gemm_int(g, a16, b16, cl); // 8-bit limbs of A
+    const cf = Float32Array.from(c0, (x) => x / 64);
+    k.gemm_f32(
+      g,
+      Float32Array.from(a8, (x) => x / 128),
+      Float32Array.from(b16, (x) => x / 32768),
+      cf,
+    );
+    out.push(ci, cd, cl, cf);
+  }
+  const x = Float32Array.from(randInts(seeded(seed++), 8 * 12 * 30 * 30, -500, 500), (v) => v / 7);
+  const col = new Float32Array(12 * 9 * 8 * 900);
+  k.im2col(CONV, x, col);
+  const dx = new Float32Array(x.length);
+  k.col2im(CONV, col, dx);
+  const xi = Int32Array.from(x, (v) => Math.round(v));
+  const coli = new Int32Array(col.length);
+  k.im2col(CONV, xi, coli);
+  const dxi = new Int32Array(xi.length);
+  k.col2im(CONV, coli, dxi);
+  const q = new Int8Array(col.length);
+  const stats = k.quantize(col, -3, 8, 'nearest', null, q);
+  const y = new Float32Array(col.length);
+  const mask = new Int8Array(col.length);
+  k.relu(col, y, mask);
+  const sums = new Float64Array(12);
+  k.col_sums(x, 8, 12, 900, sums);
+  const sw = new Float32Array(x.length);
+  k.swap_outer(
+    x,
+    8,
+    12,
+    900,
+    Float64Array.from({ length: 8 }, (_, i) => i / 3),
+    sw,
+  );
+  const mp = new Float32Array(8 * 12 * 15 * 15);
+  const arg = new Uint8Array(mp.length);
+  k.maxpool(x, 96, 30, 30, 2, 2, mp, arg);
+  out.push(col, dx, coli, dxi, q, [stats.saturated, stats.underflow], y, mask, sums, sw, mp, arg);
+  return out;
+}
+
+for (const be of backends) {
+  describe(`${be.name} on threads`, () => {
+    after(() => setNativeThreads(1));
+    it('gives the 1-thread bits on 2 and 3 threads', async () => {
+      await setNativeThreads(1);
+      const want = outputs(be.k!);
+      for (const n of [2, 3]) {
+        await setNativeThreads(n);
+        assert.equal(getNativeThreads(), n);
+        const got = outputs(be.k!);
+        got.forEach((g, i) => assertSameArray(g, want[i], `${n} threads, output ${i}`));
+      }
+    });
+  });
+}
+
+describe('native thread count', { skip: backends.length ? false : 'no native backend' }, () => {
+  it('rejects a bad count with a clear message', async () => {
+    await assert.rejects(setNativeThreads(0), /integer from 1 to 256/);
+    await assert.rejects(setNativeThreads(2.5), /integer from 1 to 256/);
+  });
+});
