@@ -58,7 +58,7 @@ function outputs(k: Kernels): ArrayLike<number>[] {
     );
     out.push(ci, cd, cl, cf);
   }
-  const x = Float32Array.from(randInts(seeded(seed++), 8 * 12 * 30 * 30, -500, 500), (v) => v / 7);
+  const x = Float32Array.from(randInts(seeded(seed), 8 * 12 * 30 * 30, -500, 500), (v) => v / 7);
   const col = new Float32Array(12 * 9 * 8 * 900);
   k.im2col(CONV, x, col);
   const dx = new Float32Array(x.length);
