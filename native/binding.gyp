@@ -26,6 +26,7 @@
         'src/pack-avx2.cc',
         'src/pack.cc',
         'src/pool.cc',
+        'src/quantize-avx2.cc',
         'src/scratch.cc',
       ],
       'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],

@@ -17,9 +17,10 @@ namespace {
 #include "layers-impl.h"
 #include "quantize-impl.h"
 
-const ElemKernels KERNELS{quantizeK, requantizeK,   maxAbsK,  reluK,   reluBackwardK,
-                          swapOuterK, maxpoolK,     maxpoolBackwardK, colSumsK,
-                          im2colK,    col2imK};
+// quantize / requantize: the vector loops of quantize-avx2.cc.
+const ElemKernels KERNELS{quantizeAvx2, requantizeAvx2, maxAbsK,          reluK,
+                          reluBackwardK, swapOuterK,    maxpoolK,         maxpoolBackwardK,
+                          colSumsK,     im2colK,        col2imK};
 }  // namespace
 
 #include "isa-end.h"

@@ -49,6 +49,11 @@ struct ElemKernels {
 };
 
 extern const ElemKernels ELEM_PORTABLE;
+/** The AVX2 vector quantizers (quantize-avx2.cc; x86-64 only). */
+QuantCounts quantizeAvx2(const View& values, double scale, double lo, double hi, int rounding,
+                         uint32_t* rng, const View& out);
+QuantCounts requantizeAvx2(const View& mant, int s, double div, double half, double p24,
+                           double lo, double hi, int rounding, uint32_t* rng, const View& out);
 extern const ElemKernels* const ELEM_AVX2;  // null where it cannot be built
 
 const ElemKernels& elemKernels(Isa isa);

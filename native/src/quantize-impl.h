@@ -97,8 +97,8 @@ QuantCounts quantizeOut(const TI* v, int64_t n, double scale, double lo, double 
   }
 }
 
-QuantCounts quantizeK(const View& values, double scale, double lo, double hi, int mode,
-                      uint32_t* st, const View& out) {
+[[maybe_unused]] QuantCounts quantizeK(const View& values, double scale, double lo, double hi,
+                                        int mode, uint32_t* st, const View& out) {
   if (values.kind == Kind::F32)
     return quantizeOut(static_cast<const float*>(values.p), values.n, scale, lo, hi, mode, st, out);
   return quantizeOut(static_cast<const double*>(values.p), values.n, scale, lo, hi, mode, st, out);
@@ -209,8 +209,9 @@ QuantCounts requantOut(const TM* m, int64_t n, int s, double div, double half, d
   }
 }
 
-QuantCounts requantizeK(const View& mant, int s, double div, double half, double p24, double lo,
-                        double hi, int mode, uint32_t* st, const View& out) {
+[[maybe_unused]] QuantCounts requantizeK(const View& mant, int s, double div, double half,
+                                          double p24, double lo, double hi, int mode,
+                                          uint32_t* st, const View& out) {
   const int64_t n = mant.n;
   switch (mant.kind) {
     case Kind::I8:
@@ -251,7 +252,7 @@ double maxAbsFloat(const T* x, int64_t n, T limit) {
   return bad ? __builtin_nan("") : static_cast<double>(m);
 }
 
-double maxAbsK(const View& x) {
+[[maybe_unused]] double maxAbsK(const View& x) {
   switch (x.kind) {
     case Kind::I8:
       return maxAbsInt(static_cast<const int8_t*>(x.p), x.n);
