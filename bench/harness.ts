@@ -2,6 +2,7 @@
 // Shared bench plumbing: the Bench shape every bench file exports, best/median timing, and
 // writing results to bench/results/<name>.json. Benches print figures and assert nothing.
 
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 
 export interface Bench {
@@ -60,4 +61,23 @@ export function printTable(head: string[], rows: (string | number)[][]): void {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const width = head.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? '').length)));
   for (const r of cells) console.log(r.map((c, j) => c.padStart(width[j])).join('  '));
+}
+
+/** The first interpreter that imports torch, or null with the reason. */
+export function findTorch(explicit: string | undefined): { python: string | null; note: string } {
+  const candidates = explicit
+    ? [explicit]
+    : [process.env.LOWBIT_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter(
+        (c): c is string => !!c,
+      );
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+    });
+    if (r.status === 0) return { python: py, note: `PyTorch ${r.stdout.trim()} (${py})` };
+  }
+  return {
+    python: null,
+    note: `no PyTorch column: none of ${candidates.join(', ')} imports torch (apt-get install python3-torch, or --python PATH)`,
+  };
 }

@@ -10,6 +10,8 @@ export interface Row {
   dataset: string;
   batch: number;
   scheme: string;
+  /** Kernels: wasm, native or ref. */
+  backend: string;
   threads: number;
   /** Best over repeats, and every repeat's figure. */
   samples_per_s: number;
@@ -47,9 +49,14 @@ export function report(
   torchNote: string,
 ): object {
   const haveTorch = torchRows.size > 0;
-  const sps = (m: string, s: string, t: number): number | undefined =>
-    rows.find((r) => r.model === m && r.scheme === s && r.threads === t && !r.error)?.samples_per_s;
-  const head = ['model', 'batch', 'scheme', 'thr', 'samples/s', 'x fixed8', 'steps', 'RSS MB'];
+  const sps = (m: string, s: string, t: number, b: string): number | undefined =>
+    rows.find(
+      (r) => r.model === m && r.scheme === s && r.threads === t && r.backend === b && !r.error,
+    )?.samples_per_s;
+  const backends = [...new Set(rows.map((r) => r.backend))];
+  const head = ['model', 'batch', 'scheme', 'kernels', 'thr', 'samples/s', 'x fixed8'];
+  if (backends.includes('native') && backends.includes('wasm')) head.push('x wasm');
+  head.push('steps', 'RSS MB');
   if (haveTorch) head.push('PyTorch', 'x PyTorch');
   printTable(
     head,
@@ -59,12 +66,14 @@ export function report(
         r.model,
         r.batch,
         r.scheme,
+        r.backend,
         r.threads,
         r.error ? `error: ${r.error}` : r.samples_per_s.toFixed(1),
-        ratio(r.samples_per_s, sps(r.model, 'fixed8', r.threads)),
-        r.steps,
-        Math.round(r.peak_rss_mb),
+        ratio(r.samples_per_s, sps(r.model, 'fixed8', r.threads, r.backend)),
       ];
+      if (head.includes('x wasm'))
+        cells.push(ratio(r.samples_per_s, sps(r.model, r.scheme, r.threads, 'wasm')));
+      cells.push(r.steps, Math.round(r.peak_rss_mb));
       if (haveTorch)
         cells.push(
           tr && !tr.error ? tr.samples_per_s.toFixed(1) : '-',
@@ -83,12 +92,14 @@ export function report(
         (tp === null ? '' : `, PyTorch ${tp}${tp === res.params ? ' (same)' : ' (DIFFERENT)'}`),
     );
   }
-  const threadPairs = [...new Set(rows.map((r) => `${r.model}/${r.scheme}`))].flatMap((k) => {
-    const [m, s] = k.split('/');
-    const one = sps(m, s, 1);
-    const two = sps(m, s, 2);
-    return one && two ? [`${m} ${s} ${(two / one).toFixed(2)}x`] : [];
-  });
+  const threadPairs = [...new Set(rows.map((r) => `${r.model}/${r.scheme}/${r.backend}`))].flatMap(
+    (k) => {
+      const [m, s, b] = k.split('/');
+      const one = sps(m, s, 1, b);
+      const two = sps(m, s, 2, b);
+      return one && two ? [`${m} ${s} ${b} ${(two / one).toFixed(2)}x`] : [];
+    },
+  );
   if (threadPairs.length) console.log(`2 threads / 1 thread: ${threadPairs.join(', ')}`);
   printShares(rows);
   return {
@@ -118,7 +129,11 @@ function printShares(rows: Row[]): void {
     );
     printTable(
       ['scheme', 'thr', ...cols],
-      rs.map((r) => [r.scheme, r.threads, ...cols.map((k) => pct(r.layer_share![k] ?? 0))]),
+      rs.map((r) => [
+        `${r.scheme} ${r.backend}`,
+        r.threads,
+        ...cols.map((k) => pct(r.layer_share![k] ?? 0)),
+      ]),
     );
   }
 }

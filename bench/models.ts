@@ -4,12 +4,14 @@
 // kind, each configuration in its own process (bench/workers/train-steps.ts). Where an
 // interpreter imports torch, the same networks train in PyTorch fp32 in the same run
 // (bench/workers/torch-models.py) and their samples/s and parameter counts print alongside.
+// Each configuration runs on the wasm kernels and, where the addon loaded, the native ones.
 // `npm run bench -- models --help` lists the options.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Bench } from './harness.js';
+import { nativeUnavailable } from '../src/kernels/native/index.js';
+import { findTorch, type Bench } from './harness.js';
 import { report, type Row, type TorchRow } from './models-report.js';
 import type { StepsJob, StepsResult } from './workers/train-steps.js';
 
@@ -31,6 +33,7 @@ const DEFAULTS = {
   'min-steps': '3',
   'max-steps': '400',
   repeat: '1',
+  backends: 'wasm,native',
 };
 const QUICK = {
   models: 'lenet5,resnet20',
@@ -52,6 +55,7 @@ const HELP = `npm run bench -- models [options]
   --min-steps N     at least N timed steps (default ${DEFAULTS['min-steps']})
   --max-steps N     at most N timed steps (default ${DEFAULTS['max-steps']})
   --repeat N        run every configuration N times, interleaved; report the best (default 1)
+  --backends a,b    kernels (wasm, native, ref; default ${DEFAULTS.backends}: native where it loads)
   --batch N         one batch size for every model (default: resnet 32, lenet5 64, lstm 32, seq2seq 64)
   --quick           ${Object.entries(QUICK)
     .map(([k, v]) => `--${k} ${v}`)
@@ -75,25 +79,6 @@ function count(s: string, what: string, min = 0): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${what} must be an integer >= ${min}`);
   return n;
-}
-
-/** The first interpreter that imports torch, or null with the reason. */
-function findTorch(explicit: string | undefined): { python: string | null; note: string } {
-  const candidates = explicit
-    ? [explicit]
-    : [process.env.LOWBIT_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter(
-        (c): c is string => !!c,
-      );
-  for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], {
-      encoding: 'utf8',
-    });
-    if (r.status === 0) return { python: py, note: `PyTorch ${r.stdout.trim()} (${py})` };
-  }
-  return {
-    python: null,
-    note: `no PyTorch column: none of ${candidates.join(', ')} imports torch (apt-get install python3-torch, or --python PATH)`,
-  };
 }
 
 function lastJson<T>(out: string): T {
@@ -123,6 +108,7 @@ export const bench: Bench = {
         'min-steps': { type: 'string' },
         'max-steps': { type: 'string' },
         repeat: { type: 'string' },
+        backends: { type: 'string' },
         batch: { type: 'string' },
         quick: { type: 'boolean', default: false },
         'no-torch': { type: 'boolean', default: false },
@@ -149,13 +135,23 @@ export const bench: Bench = {
     const minSteps = count(o['min-steps'], 'min-steps', 1);
     const maxSteps = count(o['max-steps'], 'max-steps', minSteps);
     const repeat = count(o.repeat, 'repeat', 1);
+    const backends = list(o.backends);
+    for (const b of backends)
+      if (!['wasm', 'native', 'ref'].includes(b))
+        throw new Error(`--backends: no backend "${b}"; have wasm, native, ref`);
+    const noNative = backends.includes('native') ? nativeUnavailable() : null;
+    if (noNative) {
+      if (v.backends !== undefined) throw new Error(`--backends native: ${noNative}`);
+      backends.splice(backends.indexOf('native'), 1);
+      console.log(`no native column: ${noNative}`);
+    }
     const batchAll = v.batch === undefined ? undefined : count(v.batch, 'batch', 1);
     const torch = v['no-torch']
       ? { python: null, note: 'no PyTorch column (--no-torch)' }
       : findTorch(v.python);
     console.log(
       `${torch.note}\nsteady state: ${warmup} warm-up steps, then >= ${minSteps} steps and ${seconds} s ` +
-        `(<= ${maxSteps} steps) per configuration, best of ${repeat}; wasm backend; each in its own process`,
+        `(<= ${maxSteps} steps) per configuration, best of ${repeat}; ${backends.join(', ')} kernels; each in its own process`,
     );
 
     const rows = new Map<string, Row>();
@@ -166,75 +162,79 @@ export const bench: Bench = {
         const { dataset } = MODELS[model];
         const batch = batchAll ?? MODELS[model].batch;
         for (const t of threads) {
-          for (const scheme of schemes) {
-            const key = `${model}/${scheme}/${t}`;
-            const job: StepsJob = {
-              model,
-              dataset,
-              scheme,
-              batch,
-              threads: t,
-              warmup,
-              minSteps,
-              maxSteps,
-              seconds,
-              layerTimes: !v['no-layer-times'],
-              seed: 1,
-            };
-            let res: StepsResult | null = null;
-            let error: string | undefined;
-            try {
-              const out = execFileSync(process.execPath, [worker, JSON.stringify(job)], {
-                encoding: 'utf8',
-                stdio: ['ignore', 'pipe', 'pipe'],
-              });
-              res = lastJson<StepsResult>(out);
-            } catch (e) {
-              error = errorText(e);
-            }
-            if (res && !info.has(model)) info.set(model, res);
-            const prev = rows.get(key);
-            const sps = res?.samples_per_s ?? 0;
-            const runs = [...(prev?.runs ?? []), sps];
-            const better = res && (!prev || sps > prev.samples_per_s);
-            rows.set(
-              key,
-              better
-                ? {
-                    model,
-                    dataset,
-                    batch,
-                    scheme,
-                    threads: t,
-                    samples_per_s: sps,
-                    runs,
-                    steps: res!.steps,
-                    peak_rss_mb: Math.max(res!.peak_rss_mb, prev?.peak_rss_mb ?? 0),
-                    params: res!.params,
-                    layer_share: shares(res!),
-                  }
-                : prev
-                  ? { ...prev, runs }
-                  : {
+          for (const scheme of schemes)
+            for (const backend of backends) {
+              const key = `${model}/${scheme}/${t}/${backend}`;
+              const job: StepsJob = {
+                model,
+                dataset,
+                scheme,
+                batch,
+                threads: t,
+                warmup,
+                minSteps,
+                maxSteps,
+                seconds,
+                layerTimes: !v['no-layer-times'],
+                seed: 1,
+                backend: backend as StepsJob['backend'],
+              };
+              let res: StepsResult | null = null;
+              let error: string | undefined;
+              try {
+                const out = execFileSync(process.execPath, [worker, JSON.stringify(job)], {
+                  encoding: 'utf8',
+                  stdio: ['ignore', 'pipe', 'pipe'],
+                });
+                res = lastJson<StepsResult>(out);
+              } catch (e) {
+                error = errorText(e);
+              }
+              if (res && !info.has(model)) info.set(model, res);
+              const prev = rows.get(key);
+              const sps = res?.samples_per_s ?? 0;
+              const runs = [...(prev?.runs ?? []), sps];
+              const better = res && (!prev || sps > prev.samples_per_s);
+              rows.set(
+                key,
+                better
+                  ? {
                       model,
                       dataset,
                       batch,
                       scheme,
+                      backend,
                       threads: t,
-                      samples_per_s: 0,
+                      samples_per_s: sps,
                       runs,
-                      steps: 0,
-                      peak_rss_mb: 0,
-                      params: 0,
-                      layer_share: null,
-                      error,
-                    },
-            );
-            console.log(
-              `  ${model} ${scheme} ${t}t: ` +
-                (res ? `${res.samples_per_s.toFixed(1)} samples/s (${res.steps} steps)` : error),
-            );
-          }
+                      steps: res!.steps,
+                      peak_rss_mb: Math.max(res!.peak_rss_mb, prev?.peak_rss_mb ?? 0),
+                      params: res!.params,
+                      layer_share: shares(res!),
+                    }
+                  : prev
+                    ? { ...prev, runs }
+                    : {
+                        model,
+                        dataset,
+                        batch,
+                        scheme,
+                        backend,
+                        threads: t,
+                        samples_per_s: 0,
+                        runs,
+                        steps: 0,
+                        peak_rss_mb: 0,
+                        params: 0,
+                        layer_share: null,
+                        error,
+                      },
+              );
+              console.log(
+                `  ${model} ${scheme} ${backend} ${t}t: ` +
+                  (res ? `${res.samples_per_s.toFixed(1)} samples/s (${res.steps} steps)` : error),
+              );
+            }
           if (torch.python && info.has(model)) {
             const tr = runTorch(torch.python, info.get(model)!, {
               model,

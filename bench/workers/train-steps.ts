@@ -24,6 +24,8 @@ export interface StepsJob {
   /** Instrument layers, sites and the optimizer with the per-kind timer. */
   layerTimes: boolean;
   seed: number;
+  /** Kernels (default wasm). */
+  backend?: 'wasm' | 'native' | 'ref';
 }
 
 export interface StepsResult {
@@ -65,7 +67,7 @@ const cfg = parseTrainConfig(
     batch: job.batch,
     epochs: 1,
     seed: job.seed,
-    backend: 'wasm',
+    backend: job.backend ?? 'wasm',
     threads: job.threads,
     // Enough full batches for every step; the run stops itself after the last timed step.
     limit: job.batch * (job.warmup + job.maxSteps),
