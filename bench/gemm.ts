@@ -200,8 +200,9 @@ export const bench: Bench = {
     await setAllThreads(ks, 1);
     if (torch.python) {
       const shapes = SHAPES.map(([name, g]) => ({ name, ...g }));
-      for (const t of torchGemm(torch.python, shapes))
-        rows.push(row(t.name, t, 'float32 PyTorch', 1, t));
+      const ts = torchGemm(torch.python, shapes);
+      for (const t of ts) rows.push(row(t.name, t, 'float32 PyTorch', 1, t));
+      console.log(`PyTorch float32 GEMM through ${ts[0]?.path}`);
     }
 
     printTable(

@@ -12,11 +12,14 @@ const script = fileURLToPath(new URL('../../bench/workers/torch-gemm.py', import
 export type NamedShape = GemmShape & { name: string };
 
 /** Best/median ms per shape of torch.mm on one thread, in the order given. */
-export function torchGemm(python: string, shapes: NamedShape[]): (NamedShape & Timing)[] {
+export function torchGemm(
+  python: string,
+  shapes: NamedShape[],
+): (NamedShape & Timing & { path: string })[] {
   const out = execFileSync(python, [script, JSON.stringify(shapes)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, OMP_NUM_THREADS: '1' },
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as (NamedShape & Timing)[];
+  return JSON.parse(out.trim().split('\n').pop()!) as (NamedShape & Timing & { path: string })[];
 }
