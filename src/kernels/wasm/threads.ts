@@ -7,7 +7,14 @@
 // setThreads(n) picks the count (default: LOWBIT_THREADS, else all cores).
 
 import type { GemmRunner, WasmContext } from './context.js';
-import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot, type GemmFn } from './thread-protocol.js';
+import type { ArgsOf } from './exports.js';
+import {
+  ARGS_PER_SLOT,
+  CTRL_PER_SLOT,
+  FN_CODES,
+  Slot,
+  type ThreadedFn,
+} from './thread-protocol.js';
 
 interface WorkerHandle {
   terminate(): Promise<number>;
@@ -37,7 +44,11 @@ class Pool implements GemmRunner {
     return this.workers.length + 1;
   }
 
-  run(fn: GemmFn, slices: number[][], local: (args: number[]) => void): void {
+  run<F extends ThreadedFn>(
+    fn: F,
+    slices: readonly ArgsOf<F>[],
+    local: (args: ArgsOf<F>) => void,
+  ): void {
     const seq = ++this.seq;
     const used = Math.min(slices.length - 1, this.workers.length);
     for (let w = 0; w < used; w++) {

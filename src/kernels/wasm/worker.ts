@@ -4,6 +4,7 @@
 // arguments the main thread wrote, and flags it done. See threads.ts for the protocol.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { callWithArgs, paramCount } from './exports.js';
 import { instantiate } from './module.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
 import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot } from './thread-protocol.js';
@@ -42,8 +43,9 @@ for (;;) {
   // Reading the buffer picks up growth the main thread did since the last job.
   if (memory.buffer.byteLength === 0) break;
   try {
-    const a = Array.from(args.subarray(slot * ARGS_PER_SLOT, (slot + 1) * ARGS_PER_SLOT));
-    ex[FN_CODES[Atomics.load(ctrl, base + Slot.Fn)]](...a);
+    const fn = FN_CODES[Atomics.load(ctrl, base + Slot.Fn)];
+    const at = slot * ARGS_PER_SLOT;
+    callWithArgs(ex, fn, Array.from(args.subarray(at, at + paramCount(fn))));
     Atomics.store(ctrl, base + Slot.Error, 0);
   } catch {
     Atomics.store(ctrl, base + Slot.Error, 1);
