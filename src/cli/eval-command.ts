@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: MIT
 // `lowbit eval DIR`: rebuilds a run from its config.json, loads its checkpoint and evaluates
-// the test split with the run's scheme: top-1 (and top-5 past 10 classes) for classification,
-// BLEU and token accuracy for translation.
+// the test split with the scheme recorded in the run (not whatever its scheme file says now):
+// top-1 (and top-5 past 10 classes) for classification, BLEU and token accuracy for
+// translation. --data-dir / --test-images / --test-labels evaluate on other IDX files.
 
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, readConfig } from '../train/run-folder.js';
+import { loadCheckpoint, readRecord } from '../train/run-folder.js';
 import { setupRun } from '../train/setup.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { parseTrainConfig } from '../train/config.js';
-import { intOption } from './options.js';
+import { envBackend, intOption } from './options.js';
+import { addDataOptions, dataConfig, type DataFlags } from './data-options.js';
 
-interface EvalFlags {
+interface EvalFlags extends DataFlags {
   backend?: 'auto' | 'ref' | 'wasm';
   threads?: number;
   testLimit?: number;
@@ -23,17 +25,20 @@ const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
 /** Evaluates the run in `dir`; returns the metrics (fractions in [0, 1]). */
 export async function evalRun(dir: string, f: EvalFlags = {}): Promise<Record<string, number>> {
-  const saved = readConfig(dir);
+  const { resolvedScheme, ...saved } = readRecord(dir);
   const ckpt = join(dir, CHECKPOINT_FILE);
   if (!existsSync(ckpt))
     throw new Error(`${dir} has no ${CHECKPOINT_FILE}: train at least one epoch first`);
   const over = Object.fromEntries(
-    Object.entries({ backend: f.backend, threads: f.threads, testLimit: f.testLimit }).filter(
-      ([, v]) => v !== undefined,
-    ),
+    Object.entries({
+      backend: f.backend ?? envBackend(),
+      threads: f.threads,
+      testLimit: f.testLimit,
+      ...dataConfig(f),
+    }).filter(([, v]) => v !== undefined),
   );
   const cfg = parseTrainConfig({ ...saved, ...over }, `${dir}/config.json`);
-  const s = await setupRun(cfg);
+  const s = await setupRun(cfg, { scheme: resolvedScheme });
   const pos = loadCheckpoint(ckpt, s.model, s.optimizer);
   const metrics = s.task.evaluate({
     kernels: s.kernels,
@@ -46,12 +51,20 @@ export async function evalRun(dir: string, f: EvalFlags = {}): Promise<Record<st
 }
 
 export function evalCommand(print: (s: string) => void): Command {
-  return new Command('eval')
+  const cmd = new Command('eval')
     .description(
       "evaluate a run folder's checkpoint on its test split (top-1/top-5, or BLEU and token accuracy)",
     )
-    .argument('<dir>', 'run folder written by `lowbit train`')
-    .addOption(new Option('--backend <name>', 'kernels').choices(['auto', 'ref', 'wasm']))
+    .argument('<dir>', 'run folder written by `lowbit train`');
+  addDataOptions(cmd, 'evaluate on');
+  return cmd
+    .addOption(
+      new Option('--backend <name>', 'kernels (default: env LOWBIT_BACKEND, else auto)').choices([
+        'auto',
+        'ref',
+        'wasm',
+      ]),
+    )
     .option('--threads <n>', 'worker threads for the wasm kernels', intOption('--threads'))
     .option(
       '--test-limit <n>',
@@ -60,14 +73,14 @@ export function evalCommand(print: (s: string) => void): Command {
     )
     .option('--json', 'print the metrics as one JSON object')
     .action(async (dir: string, f: EvalFlags) => {
-      const cfg = readConfig(dir);
+      const rec = readRecord(dir);
       const m = await evalRun(dir, f);
       if (f.json) {
         print(JSON.stringify(m));
         return;
       }
       print(
-        `${dir}: ${cfg.model} on ${cfg.dataset}, scheme ${cfg.scheme}, after ${m.epoch} epoch(s)`,
+        `${dir}: ${rec.model} on ${rec.dataset}, scheme ${rec.resolvedScheme.name}, after ${m.epoch} epoch(s)`,
       );
       if (m.test_bleu !== undefined) {
         print(`  BLEU            ${(100 * m.test_bleu).toFixed(2)}`);

@@ -42,8 +42,8 @@ export class DivergenceWatch {
 
   constructor(private readonly chance: number) {}
 
-  /** Checks one step's loss and the parameters after its update; throws DivergenceError. */
-  observe(loss: number, params: readonly Param[], step: number): void {
+  /** Checks one step's loss; throws DivergenceError. */
+  observe(loss: number, step: number): void {
     const c = this.chance;
     if (!Number.isFinite(loss)) throw new DivergenceError(`the loss is ${loss}`, step);
     if (loss > SPIKE * c) {
@@ -52,19 +52,6 @@ export class DivergenceWatch {
           `(${c.toFixed(2)})`,
         step,
       );
-    }
-    for (const p of params) {
-      const v = p.value;
-      for (let i = 0; i < v.length; i++) {
-        const a = Math.abs(v[i]);
-        if (!(a <= MAX_WEIGHT)) {
-          throw new DivergenceError(
-            `${p.name} holds ${v[i].toExponential(2)} at index ${i} (weights beyond ` +
-              `${MAX_WEIGHT.toExponential(0)} no longer take updates)`,
-            step,
-          );
-        }
-      }
     }
     this.flat.push(loss);
     if (this.flat.length > FLAT) this.flat.shift();
@@ -80,7 +67,30 @@ export class DivergenceWatch {
       }
     }
   }
+
+  /**
+   * Checks the parameters (a pass over every weight: the loop calls it every few steps and
+   * before each checkpoint, so a checkpoint never holds diverged weights).
+   */
+  checkWeights(params: readonly Param[], step: number): void {
+    for (const p of params) {
+      const v = p.value;
+      for (let i = 0; i < v.length; i++) {
+        if (!(Math.abs(v[i]) <= MAX_WEIGHT)) {
+          throw new DivergenceError(
+            `${p.name} holds ${v[i].toExponential(2)} at index ${i} (weights beyond ` +
+              `${MAX_WEIGHT.toExponential(0)} no longer take updates)`,
+            step,
+          );
+        }
+      }
+    }
+  }
 }
+
+/** Steps between two weight checks (a step costs far more than one pass over the weights,
+ * but there is no need to pay even that every step). */
+export const WEIGHT_CHECK_EVERY = 16;
 
 /**
  * Advice after a divergence: the learning rate to try (a tenth of the rate in force) and

@@ -13,7 +13,8 @@ function firstFailure(losses: number[], params = [w(0.1, -0.2)]): DivergenceErro
   const watch = new DivergenceWatch(chance);
   for (let s = 0; s < losses.length; s++) {
     try {
-      watch.observe(losses[s], params, s);
+      watch.observe(losses[s], s);
+      watch.checkWeights(params, s);
     } catch (e) {
       assert.ok(e instanceof DivergenceError);
       return e;
