@@ -1,5 +1,6 @@
 // Property-based fuzzing (fast-check, fixed seeds) of everything that reads outside input: the
-// scheme schema, the run configuration, the IDX reader and quantize/dequantize. Whatever the
+// scheme schema, the run configuration, the checkpoint reader, the IDX reader and
+// quantize/dequantize. Whatever the
 // input, the result is a value that passes its own checks or an error written by lowbit (not a
 // TypeError or an engine message such as "Cannot read properties of undefined"), quickly, and
 // never a silent NaN.
@@ -18,6 +19,13 @@ import { encodeIdx, parseIdx } from '../../src/data/idx.js';
 import { lenet5 } from '../../src/models/lenet5.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { assertNamedError } from '../helpers/named-error.js';
+import {
+  captureCheckpoint,
+  parseCheckpoint,
+  restoreCheckpoint,
+  START,
+} from '../../src/train/checkpoint.js';
+import { setupRun } from '../../src/train/setup.js';
 
 const RUNS = { numRuns: 400, seed: 20260513 };
 
@@ -226,6 +234,71 @@ test('dequantize: any tensor-like value gives finite float32 values, or a named 
       const v = attempt(() => dequantize(t), t);
       if (!v || t.kind !== 'fixed') return;
       for (const x of v) assert.ok(Number.isFinite(x), `value ${x}`);
+    }),
+    RUNS,
+  );
+});
+
+/** A valid checkpoint of a small run, and a fresh model/optimizer pair to restore into. */
+async function checkpointFixture() {
+  const cfg = parseTrainConfig({
+    model: 'mlp',
+    dataset: 'gauss-3',
+    scheme: 'fixed8',
+    limit: 32,
+    testLimit: 8,
+    batch: 8,
+    backend: 'ref',
+  });
+  const a = await setupRun(cfg);
+  const at = { ...START, epoch: 1, step: a.task.batchesPerEpoch };
+  const json = JSON.parse(JSON.stringify(captureCheckpoint(a.model, a.optimizer, at))) as Record<
+    string,
+    unknown
+  >;
+  return { json, fresh: () => setupRun(cfg), bpe: a.task.batchesPerEpoch };
+}
+
+/** Replaces (or deletes, for `undefined`) the value at a path of keys into `v`. */
+function setAt(v: unknown, path: number[], value: unknown): unknown {
+  if (path.length === 0 || typeof v !== 'object' || v === null) return value;
+  const keys = Object.keys(v);
+  if (keys.length === 0) return value;
+  const k = keys[path[0] % keys.length];
+  const copy: Record<string, unknown> = Array.isArray(v) ? ([...v] as never) : { ...v };
+  const next = setAt((v as Record<string, unknown>)[k], path.slice(1), value);
+  if (next === undefined) delete copy[k];
+  else copy[k] = next;
+  return copy;
+}
+
+test('checkpoints: any damage to a valid one restores consistently or is a named error', async () => {
+  const fx = await checkpointFixture();
+  const target = await fx.fresh();
+  const damage = fc.tuple(
+    fc.array(fc.nat(50), { minLength: 1, maxLength: 5 }),
+    fc.oneof(
+      fc.jsonValue(),
+      fc.constant(undefined),
+      fc.constantFrom(-1, 1e9, 'two', [0, 0, 0, 0], NaN),
+    ),
+  );
+  fc.assert(
+    fc.property(damage, ([path, value]) => {
+      const c = setAt(fx.json, path, value);
+      const pos = attempt(
+        () => restoreCheckpoint(c as never, target.model, target.optimizer, 'fuzz', fx.bpe),
+        { path, value },
+      );
+      if (!pos) return;
+      assert.equal(pos.step, pos.epoch * fx.bpe + pos.batchInEpoch);
+      for (const p of target.model.params()) for (const x of p.value) assert.ok(Number.isFinite(x));
+    }),
+    { ...RUNS, numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.string(), (text) => {
+      attempt(() => parseCheckpoint(text, 'fuzz.json'), text);
     }),
     RUNS,
   );
