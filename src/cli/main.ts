@@ -10,6 +10,8 @@ import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
 import { takeExitStatus } from './exit.js';
+import { exportCommand } from './export-command.js';
+import { vectorsCommand } from './vectors-command.js';
 import '../register.js';
 
 export async function main(
@@ -32,6 +34,8 @@ export async function main(
     reproCommand(print),
     reportCommand(print),
     costCommand(print),
+    exportCommand(print),
+    vectorsCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');

@@ -200,12 +200,13 @@ function slowWriteForTests(): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Writes `text` to `path` atomically (temporary file, fsync, rename). */
-export function writeAtomic(path: string, text: string): void {
+/** Writes `text` (or bytes) to `path` atomically (temporary file, fsync, rename). */
+export function writeAtomic(path: string, text: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else for (let off = 0; off < text.length;) off += writeSync(fd, text, off);
     fsyncSync(fd);
     slowWriteForTests();
   } finally {
