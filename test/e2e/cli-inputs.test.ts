@@ -31,6 +31,13 @@ test('LOWBIT_BACKEND is read by the CLI, and a bad value is named', () => {
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /ref backend/);
   assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).backend, 'ref');
+  // A resume continues the recorded run: other options than these are refused.
+  const changed = lowbit(['train', '--resume', dir, '--batch', '32', '--seed', '9']);
+  assert.equal(changed.code, 1);
+  assert.match(
+    changed.err,
+    /these options differ from it: batch, seed\. Only --epochs, --lr, --backend and --threads may change/,
+  );
   const bad = lowbit(['train', '--limit', '32'], { env: { LOWBIT_BACKEND: 'gpu' } });
   assert.equal(bad.code, 1);
   assert.match(bad.err, /LOWBIT_BACKEND="gpu" is not a backend: use auto, ref, wasm/);

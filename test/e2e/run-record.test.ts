@@ -252,3 +252,19 @@ test('--out that is a file, or under one, is refused before anything is loaded',
   await assert.rejects(train(bad, join(d, 'kept')), /no-such-data/);
   assert.equal(existsSync(join(d, 'kept')), true);
 });
+
+test('telemetry rows of an epoch the checkpoint does not cover are dropped on resume', async () => {
+  const full = tmp();
+  await train(tiny({ epochs: 2, telemetry: true }), full);
+  const dir = await oneEpoch({ telemetry: true });
+  const file = join(dir, 'telemetry.jsonl');
+  const rows = readFileSync(file, 'utf8');
+  appendFileSync(file, rows.replaceAll('"epoch":1', '"epoch":2')); // a killed epoch 2
+  await train(tiny({ epochs: 2, telemetry: true }), dir, {}, true);
+  const epochs = (d: string) =>
+    readFileSync(join(d, 'telemetry.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+  assert.deepEqual(epochs(dir), epochs(full));
+});
