@@ -16,6 +16,7 @@ import { siteLayers } from '../../src/nn/layer.js';
 import { lenet5 } from '../../src/models/lenet5.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { formatWarnings } from '../../src/train/format-check.js';
+import { FormatQuantizer } from '../../src/quant/format-quantizer.js';
 
 test('a scheme naming an unknown site is an error listing the sites', () => {
   for (const bad of ['Z', 'Wu', 'GRAD', 'w', 'BN.foo']) {
@@ -150,4 +151,16 @@ test('a weight site whose fixed format misses the weights is reported before tra
   const m = lenet5([1, 28, 28], 10, makeRng(1));
   bindScheme(m, parseScheme({ name: 'x', layers: { fc3: { W: { format: suggested } } } }, 'x'), 1);
   assert.deepEqual(formatWarnings(m), []);
+});
+
+test('a FormatQuantizer built by hand checks its format and rounding', () => {
+  const where = { layer: 'fc1', site: 'W', layerIndex: 0, layerCount: 1 };
+  assert.throws(
+    () => new FormatQuantizer({ ...dynamicFixed(8), bits: 99 } as Format, 'nearest', where),
+    /fc1\.W format bit-width 99 is out of range/,
+  );
+  assert.throws(
+    () => new FormatQuantizer(dynamicFixed(8), 'banker' as Rounding, where),
+    /unknown rounding "banker"/,
+  );
 });
