@@ -111,13 +111,22 @@ function recordedScheme(
   } catch {
     // gone or unreadable: the record is all that counts anyway
   }
-  if (now && JSON.stringify(now) !== JSON.stringify(record.resolvedScheme)) {
+  if (now && canonical(now) !== canonical(record.resolvedScheme)) {
     log(
       `note: scheme ${cfg.scheme} has changed since this run started; resuming with the ` +
         `scheme recorded in ${store!.label} (start a new run to train with the new one)`,
     );
   }
   return record.resolvedScheme;
+}
+
+/** JSON with object keys sorted, so two equal schemes compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
 }
 
 async function runEpochs(

@@ -58,6 +58,10 @@ test('resume uses the scheme recorded in the run, not an edited scheme file', as
   const full = await train(tiny({ scheme: file, epochs: 2 }), tmp());
   const dir = tmp();
   await train(tiny({ scheme: file, epochs: 1 }), dir);
+  const same = copy(dir);
+  const quiet: string[] = [];
+  await train(tiny({ scheme: file, epochs: 2 }), same, { log: (l) => quiet.push(l) }, true);
+  assert.ok(!quiet.some((l) => /has changed/.test(l)), quiet.join('\n'));
   writeFileSync(file, JSON.stringify({ name: 'mine', extends: 'fp32' }));
   const lines: string[] = [];
   const resumed = await train(
