@@ -4,6 +4,7 @@
 // block, runs the slice whose arguments the calling thread wrote, and flags it done. See
 // threads.ts for the protocol.
 
+import { callWithArgs, paramCount } from './exports.js';
 import type { GemmWorkerInit } from './host.js';
 import { instantiate } from './module.js';
 import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot } from './thread-protocol.js';
@@ -35,8 +36,9 @@ export async function serveGemmSlot(init: GemmWorkerInit, ready: () => void): Pr
     // Reading the buffer picks up growth the calling thread did since the last job.
     if (memory.buffer.byteLength === 0) break;
     try {
-      const a = Array.from(args.subarray(slot * ARGS_PER_SLOT, (slot + 1) * ARGS_PER_SLOT));
-      ex[FN_CODES[Atomics.load(ctrl, base + Slot.Fn)]](...a);
+      const fn = FN_CODES[Atomics.load(ctrl, base + Slot.Fn)];
+      const at = slot * ARGS_PER_SLOT;
+      callWithArgs(ex, fn, Array.from(args.subarray(at, at + paramCount(fn))));
       Atomics.store(ctrl, base + Slot.Error, 0);
     } catch {
       Atomics.store(ctrl, base + Slot.Error, 1);

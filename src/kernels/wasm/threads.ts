@@ -8,8 +8,15 @@
 // setThreads(n) picks the count (default: the host's, e.g. LOWBIT_THREADS or all cores).
 
 import type { GemmRunner, WasmContext } from './context.js';
+import type { ArgsOf } from './exports.js';
 import { wasmHost, type WorkerHandle } from './host.js';
-import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot, type GemmFn } from './thread-protocol.js';
+import {
+  ARGS_PER_SLOT,
+  CTRL_PER_SLOT,
+  FN_CODES,
+  Slot,
+  type ThreadedFn,
+} from './thread-protocol.js';
 
 let wanted: number | null = null;
 let context: WasmContext | null = null;
@@ -33,7 +40,11 @@ class Pool implements GemmRunner {
     return this.workers.length + 1;
   }
 
-  run(fn: GemmFn, slices: number[][], local: (args: number[]) => void): void {
+  run<F extends ThreadedFn>(
+    fn: F,
+    slices: readonly ArgsOf<F>[],
+    local: (args: ArgsOf<F>) => void,
+  ): void {
     const seq = ++this.seq;
     const used = Math.min(slices.length - 1, this.workers.length);
     for (let w = 0; w < used; w++) {
