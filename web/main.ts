@@ -271,13 +271,18 @@ function onMessage(m: FromWorker): void {
         result.dataset.samplesPerS = String(last.samples_per_s);
       }
       if (m.digest) result.dataset.digest = m.digest;
-      result.textContent = last
-        ? `test accuracy ${pct(last.test_acc)} on ${info?.testSize ?? '?'} test images; ` +
-          `weights sha256 ${m.digest}`
-        : 'stopped before the first epoch ended (a checkpoint mid-epoch is kept by lowbit train --resume in Node)';
+      const acc = last
+        ? `test accuracy ${pct(last.test_acc)} on ${info?.testSize ?? '?'} test images` +
+          (m.interrupted ? ` after epoch ${last.epoch}` : '')
+        : 'no epoch finished, so no test accuracy yet';
+      const at =
+        m.interrupted && lastStep
+          ? `stopped in epoch ${lastStep.epoch + 1} at batch ${lastStep.done}/${lastStep.total}; `
+          : '';
+      result.textContent = `${at}${acc}` + (m.digest ? `; weights sha256 ${m.digest}` : '');
       if (m.interrupted) $('progress-text').textContent += ' (stopped)';
-      if (m.digest) modelReady(`trained: ${info?.model} with ${info?.scheme}`);
-      else haveModel = m.metrics.length > 0;
+      if (m.digest)
+        modelReady(`${m.interrupted ? 'stopped' : 'trained'}: ${info?.model} with ${info?.scheme}`);
       return;
     }
     case 'prediction':
