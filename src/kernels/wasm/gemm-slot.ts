@@ -4,8 +4,8 @@
 // block, runs the slice whose arguments the calling thread wrote, and flags it done. See
 // threads.ts for the protocol.
 
-import { callWithArgs, paramCount } from './exports.js';
 import type { GemmWorkerInit } from './host.js';
+import { callWithArgs, paramCount } from './exports.js';
 import { instantiate } from './module.js';
 import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot } from './thread-protocol.js';
 
