@@ -22,6 +22,7 @@ import {
   parseTrainConfig,
   restoreCheckpoint,
   schemeLabel,
+  setThreads,
   setupRun,
   siteLayers,
   train,
@@ -193,6 +194,9 @@ function runInfo(setup: RunSetup, cfg: TrainConfig, fp32: CostReport): RunInfo {
 
 async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   const cfg = parseTrainConfig(msg.config, 'the form');
+  // 'auto' after an explicit count: back to one thread per core.
+  if (cfg.threads === undefined)
+    await setThreads(Math.min(256, navigator.hardwareConcurrency || 1));
   const data = dataFor(await mnistRaw(msg.data), cfg);
   const store = new MemoryStore('this tab');
   stopRequested = false;
@@ -251,6 +255,8 @@ async function runTraining(msg: Extract<ToWorker, { type: 'train' }>): Promise<v
 
 function predict(pixels: Float32Array): void {
   if (!current) throw new Error('train a model or load a checkpoint first');
+  // A forward pass between training steps could draw from the sites' generators.
+  if (busy) throw new Error('the model is training: draw again when it is done');
   const { setup } = current;
   const shape = (setup.data as ClassificationDataset).inputShape;
   const logits = setup.model.forward(floatTensor([1, ...shape], pixels), {
