@@ -290,6 +290,11 @@ async function loadBack(msg: Extract<ToWorker, { type: 'load' }>): Promise<void>
     );
   }
   const cfg = configFromRecord(record, `${ck.name} (its config)`);
+  if (cfg.dataset !== 'mnist') {
+    throw new Error(
+      `${ck.name} is a checkpoint of a ${cfg.dataset} run: this page evaluates and draws on MNIST (evaluate it with lowbit eval)`,
+    );
+  }
   const data = dataFor(await mnistRaw(msg.data), cfg);
   post({ type: 'status', text: `loading ${ck.name}` });
   const setup = await setupRun(cfg, { data });

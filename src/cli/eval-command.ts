@@ -70,7 +70,7 @@ export async function evalRun(path: string, f: EvalFlags = {}): Promise<Record<s
 export function evalCommand(print: (s: string) => void): Command {
   return new Command('eval')
     .description(
-      "evaluate a run folder's checkpoint on its test split (top-1/top-5, or BLEU and token accuracy)",
+      "evaluate a run's checkpoint (a run folder or a checkpoint file) on its test split (top-1/top-5, or BLEU and token accuracy)",
     )
     .argument(
       '<path>',

@@ -195,6 +195,17 @@ describe('the training page in Chromium', { skip }, () => {
       await page.waitForSelector('#result[data-loaded-test-acc]', { state: 'attached' });
       const loadedAcc = await page.getAttribute('#result', 'data-loaded-test-acc');
       assert.equal(Number(loadedAcc), pageAcc);
+      // So does the Node run's folder: its checkpoint.json picked with its config.json.
+      await page.setInputFiles('#load', [join(out, 'checkpoint.json'), join(out, 'config.json')]);
+      await until(
+        async () => /loaded checkpoint\.json/.test((await page.textContent('#model-line')) ?? ''),
+        60_000,
+        "the Node run's checkpoint loads",
+      );
+      assert.match(
+        (await page.textContent('#model-line')) ?? '',
+        new RegExp(digest ?? 'no digest'),
+      );
 
       assert.deepEqual(errors, [], 'console errors');
       const outside = requests.filter((u) => {
