@@ -4,7 +4,8 @@
 // (Debian's, headless, driven by playwright-core) runs the training page served by `lowbit
 // web`'s server, a fresh page per run; Node runs the same configuration in a fresh process
 // (workers/train-one.ts). Both report the loop's own figure (training samples / training
-// seconds of the epoch). Runs alternate, best of LOWBIT_BENCH_REPEAT (default 3) each.
+// seconds of the epoch), in samples/s. Runs alternate; best and median of LOWBIT_BENCH_REPEAT
+// (default 3) each (the median says more on a loaded machine).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -117,18 +118,42 @@ export const bench: Bench = {
       rmSync(profile, { recursive: true, force: true });
     }
     const best = (xs: number[]): number => Math.max(...xs);
+    const median = (xs: number[]): number => {
+      const s = [...xs].sort((a, b) => a - b);
+      const m = s.length >> 1;
+      return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+    };
     const table = rows.map((r) => ({
       threads: r.threads,
       node: best(r.node),
       chromium: best(r.chromium),
       ratio: best(r.chromium) / best(r.node),
+      nodeMedian: median(r.node),
+      chromiumMedian: median(r.chromium),
+      medianRatio: median(r.chromium) / median(r.node),
     }));
     console.log(
-      `fixed8 LeNet-5, MNIST first ${limit} samples, batch 64; best of ${repeat}, alternating`,
+      `fixed8 LeNet-5, MNIST first ${limit} samples, batch 64; best and median of ${repeat}, alternating`,
     );
     printTable(
-      ['threads', 'Node samples/s', 'Chromium samples/s', 'Chromium / Node'],
-      table.map((r) => [r.threads, Math.round(r.node), Math.round(r.chromium), r.ratio.toFixed(2)]),
+      [
+        'threads',
+        'Node best',
+        'Chromium best',
+        'ratio (best)',
+        'Node median',
+        'Chromium median',
+        'ratio (median)',
+      ],
+      table.map((r) => [
+        r.threads,
+        Math.round(r.node),
+        Math.round(r.chromium),
+        r.ratio.toFixed(2),
+        Math.round(r.nodeMedian),
+        Math.round(r.chromiumMedian),
+        r.medianRatio.toFixed(2),
+      ]),
     );
     return { limit, repeat, cores, rows, table };
   },
