@@ -12,6 +12,7 @@ import { costCommand } from './cost-command.js';
 import { takeExitStatus } from './exit.js';
 import { exportCommand } from './export-command.js';
 import { vectorsCommand } from './vectors-command.js';
+import { webCommand } from './web-command.js';
 import '../register.js';
 
 export async function main(
@@ -36,6 +37,7 @@ export async function main(
     costCommand(print),
     exportCommand(print),
     vectorsCommand(print),
+    webCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');

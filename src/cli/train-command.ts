@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import {
   baseLrAt,
   parseTrainConfig,
+  schemeLabel,
   type TrainConfig,
   type TrainConfigInput,
 } from '../train/config.js';
@@ -46,9 +47,9 @@ interface TrainFlags extends DataFlags {
  * A new folder runs/<model>-<dataset>-<scheme>-<time>, made here so that two runs started in
  * the same second (with other options) never share one: the second gets a -2 suffix.
  */
-function defaultOut(c: { model: string; dataset: string; scheme: string }): string {
+function defaultOut(c: { model: string; dataset: string; scheme: TrainConfig['scheme'] }): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const scheme = c.scheme.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
+  const scheme = schemeLabel(c.scheme).replace(/^.*[\\/]/, '');
   const base = join('runs', `${c.model}-${c.dataset}-${scheme}-${stamp}`);
   mkdirSync('runs', { recursive: true });
   for (let i = 1; ; i++) {

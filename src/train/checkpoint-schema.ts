@@ -58,6 +58,7 @@ export const checkpointSchema = z.strictObject({
   }),
   ...positionSchema.shape,
   metricsLines: count.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
   params: z.record(z.string(), base64),
   buffers: z.record(z.string(), base64),
   sites: z.record(z.string(), z.strictObject({ rng: rngState, state: z.unknown() })),

@@ -34,6 +34,11 @@ export interface Checkpoint extends Position {
   /** Lines of metrics.jsonl (one per finished epoch) this checkpoint covers; resume drops
    * the lines past them. Absent in checkpoints of older versions: then `epoch`. */
   readonly metricsLines?: number;
+  /**
+   * The run's record (config.json's content), in a checkpoint that travels alone - the one the
+   * training page downloads - so the file can be evaluated (`lowbit eval FILE`) or loaded back.
+   */
+  readonly config?: Record<string, unknown>;
 }
 
 /** A restored checkpoint: where to continue, and how many metrics lines it covers. */
@@ -221,4 +226,11 @@ function guard(what: string, f: () => void): void {
   } catch (e) {
     throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** SHA-256 (hex) of a checkpoint's parameters: equal digests, equal weights bit for bit. */
+export async function weightsDigest(c: Checkpoint): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(c.params));
+  const d = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
 }

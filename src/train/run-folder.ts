@@ -32,7 +32,7 @@ import {
   type Checkpoint,
   type Position,
 } from './checkpoint.js';
-import { parseTrainConfig, type TrainConfig } from './config.js';
+import { configFromRecord, parseTrainConfig, type TrainConfig } from './config.js';
 import type { EpochMetrics } from './metrics.js';
 import type { RunRecord, RunStore, TelemetryRows } from './store.js';
 import { HISTOGRAM_FILE, TELEMETRY_FILE, TIMELINE_FILE } from './telemetry.js';
@@ -268,8 +268,7 @@ function readConfigJson(dir: string): { path: string; raw: Record<string, unknow
 /** Reads a run's config.json (keys this version does not know are an error). */
 export function readConfig(dir: string): TrainConfig {
   const { path, raw } = readConfigJson(dir);
-  const { resolvedScheme: _s, lowbitVersion: _v, ...cfg } = raw;
-  return parseTrainConfig(cfg, path);
+  return configFromRecord(raw, path);
 }
 
 /** Reads a run's record: its configuration and the scheme it resolved to (both validated). */
