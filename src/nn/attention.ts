@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Scaled dot-product attention of decoder states over encoder states (Luong et al. 2015
 // "dot", scaled by 1/sqrt(H) as in Vaswani et al.), with masking of padded source positions.
-// Sites: A (queries, keys/values and the attention weights P, so both products are mantissa
-// GEMMs), E (the incoming error and the score error). Softmax runs in float32.
-//   forward:  S_n = A(q_n) A(kv_n)^T / sqrt(H)  (T,S);  P = softmax over valid s;
-//             ctx_n = A(P_n) A(kv_n)  (T,H)
+// Sites (role sites of A and E, see quant/site.ts, each with its own quantizer state): Aq
+// (queries), Ak (keys/values), Ap (the attention weights P), so both products are mantissa
+// GEMMs; E (the incoming error) and Es (the score error). Softmax runs in float32.
+//   forward:  S_n = Aq(q_n) Ak(kv_n)^T / sqrt(H)  (T,S);  P = softmax over valid s;
+//             ctx_n = Ap(P_n) Ak(kv_n)  (T,H)
 //   backward: dP_n = E(dctx_n) kv_n^T;  dV_n = P_n^T E(dctx_n);  dS = P (dP - sum P dP) / sqrt(H);
-//             dq_n = E(dS_n) kv_n;  dK_n = E(dS_n)^T q_n;  dkv = dV + dK
+//             dq_n = Es(dS_n) kv_n;  dK_n = Es(dS_n)^T q_n;  dkv = dV + dK
 // It has two inputs, so it is driven by `attend` / `attendBackward`, not forward/backward.
 
 import { Layer } from './layer.js';
@@ -27,7 +28,7 @@ interface Saved {
 
 export class DotAttention extends Layer {
   readonly kind = 'attention';
-  override readonly siteNames = ['A', 'E'] as const;
+  override readonly siteNames = ['Aq', 'Ak', 'Ap', 'E', 'Es'] as const;
   private saved: Saved | null = null;
 
   constructor(
@@ -75,8 +76,8 @@ export class DotAttention extends Layer {
     if (lengths.length !== N)
       throw new Error(`${this.name}: ${lengths.length} lengths for a batch of ${N}`);
     const k = ctx.kernels;
-    const qq = this.quant('A', reshape(q, [N * T, H]), ctx);
-    const kq = this.quant('A', reshape(kv, [N * S, H]), ctx);
+    const qq = this.quant('Aq', reshape(q, [N * T, H]), ctx);
+    const kq = this.quant('Ak', reshape(kv, [N * S, H]), ctx);
     const scale = 1 / Math.sqrt(H);
     const p = new Float32Array(N * T * S);
     for (let n = 0; n < N; n++) {
@@ -98,7 +99,7 @@ export class DotAttention extends Layer {
         for (let s = 0; s < L; s++) p[o + s] /= sum;
       }
     }
-    const pq = this.quant('A', floatTensor([N * T, S], p), ctx);
+    const pq = this.quant('Ap', floatTensor([N * T, S], p), ctx);
     const out = new Float32Array(N * T * H);
     for (let n = 0; n < N; n++) {
       const c = matmul(
@@ -139,7 +140,7 @@ export class DotAttention extends Layer {
         for (let j = 0; j < S; j++) ds[o + j] = p[o + j] * (dp[t * S + j] - dot) * scale;
       }
     }
-    const dsq = this.quant('E', floatTensor([N * T, S], ds), ctx);
+    const dsq = this.quant('Es', floatTensor([N * T, S], ds), ctx);
     const dq = new Float32Array(N * T * H);
     for (let n = 0; n < N; n++) {
       const dn = rows(dsq, n * T, (n + 1) * T);

@@ -27,8 +27,14 @@ export interface BatchNormOptions {
   momentum?: number;
 }
 
-/** Site names of a BatchNorm layer (WAGEUBN eq. 11, 12, 14-17). */
+/**
+ * Site names of a BatchNorm layer (WAGEUBN eq. 11, 12, 14-17), and its input and output
+ * (BN.x, BN.y: Park et al. sec. 4.1 quantize BN's inputs and outputs but not its internals;
+ * straight through in backward).
+ */
 export const BN_SITES = [
+  'BN.x',
+  'BN.y',
   'BN.mu',
   'BN.sigma',
   'BN.gamma',
@@ -49,6 +55,7 @@ interface Saved {
 
 abstract class BatchNormBase extends Layer {
   override readonly siteNames: readonly string[] = BN_SITES;
+  override readonly paramSitePrefix = 'BN.';
   readonly gamma: Param;
   readonly beta: Param;
   readonly runningMean: Float32Array;
@@ -108,6 +115,11 @@ abstract class BatchNormBase extends Layer {
   }
 
   forward(x: Tensor, ctx: RunContext): Tensor {
+    const y = this.normalize(this.quant('BN.x', x, ctx), ctx);
+    return this.quant('BN.y', y, ctx);
+  }
+
+  private normalize(x: Tensor, ctx: RunContext): Tensor {
     const { N, R } = this.dims(x.shape);
     const C = this.channels;
     const xv = dequantize64(x);

@@ -30,7 +30,7 @@ export interface Conv2dOptions {
 
 export class Conv2d extends Layer {
   readonly kind = 'conv2d';
-  override readonly siteNames = ['A', 'W', 'E', 'G'] as const;
+  override readonly siteNames = ['A', 'W', 'E', 'E1', 'G'] as const;
   readonly weight: Param;
   readonly bias: Param | null;
   readonly stride: number;
@@ -149,7 +149,7 @@ export class Conv2d extends Layer {
     const CKK = g.C * g.KH * g.KW;
     const Q = g.N * g.OH * g.OW;
     const R = g.OH * g.OW;
-    const eq = this.quant('E', dy, ctx);
+    const eq = this.incomingError(dy, ctx);
     const gw = { M: OC, N: CKK, K: Q, transB: true };
     const gc = { M: CKK, N: Q, K: OC, transA: true };
     const xShape = [g.N, g.C, g.H, g.W];

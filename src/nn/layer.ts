@@ -23,6 +23,11 @@ export abstract class Layer {
   /** Quantizers bound by the scheme, by site name. */
   readonly sites = new Map<string, BoundSite>();
   /**
+   * Prefix of the optimizer sites of this layer's parameters (BatchNorm: `BN.`, so its gamma
+   * and beta resolve `BN.WU` before `WU`); empty for most layers.
+   */
+  readonly paramSitePrefix: string = '';
+  /**
    * Whether backward must produce dx. A model's first layer reads data, whose gradient nobody
    * uses; layers that can skip that work (Conv2d) honour false and return zeros.
    */
@@ -62,6 +67,14 @@ export abstract class Layer {
       telemetry: ctx.telemetry,
     };
     return s.quantizer.apply(x, sc);
+  }
+
+  /**
+   * The error entering a Conv2d/Linear backward: through E1 where the scheme binds it (WAGEUBN's
+   * Q_E1 on a layer no BatchNorm follows, see schemes/bind.ts layerSiteNames), then E.
+   */
+  protected incomingError(dy: Tensor, ctx: RunContext): Tensor {
+    return this.quant('E', this.quant('E1', dy, ctx), ctx);
   }
 
   /** Frees what forward saved for backward. */

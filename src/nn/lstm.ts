@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // LSTM (Hochreiter & Schmidhuber 1997, PyTorch's gate order i, f, g, o) with full backprop
-// through time. Sites: A (the input sequence and each step's h_{t-1}), W (both weight
-// matrices), E (the incoming error and each step's gate error), G (both weight gradients).
-//   forward:  GX (N*T, 4H) = A(x) W(Wx)^T            one GEMM for all steps
-//             per t: z = GX_t + A(h_{t-1}) W(Wh)^T + b; i,f,o = sigmoid, g = tanh
+// through time. Each of its two GEMMs has its own sites (role sites, see quant/site.ts), so a
+// stateful quantizer tracks one tensor: the input GEMM Ax (x), Wx, Ex (the stacked gate
+// errors), Gx; the recurrent GEMM Ah (each step's h_{t-1}), Wh, Eh (each step's gate error),
+// Gh; and E, the incoming error. A scheme naming only A, W, E, G binds each role to those.
+//   forward:  GX (N*T, 4H) = Ax(x) Wx(W_ih)^T            one GEMM for all steps
+//             per t: z = GX_t + Ah(h_{t-1}) Wh(W_hh)^T + b; i,f,o = sigmoid, g = tanh
 //                    c_t = f c_{t-1} + i g;  h_t = o tanh(c_t)
-//   backward: per t (reverse): dz_t from dh, dc;  dzq = E(dz_t);  dh_{t-1} = dzq W(Wh);
-//             dWh += dzq^T A(h_{t-1});  then dx = E(DZ) W(Wx), dWx = E(DZ)^T A(x) in one GEMM each
+//   backward: per t (reverse): dz_t from dh, dc;  dzq = Eh(dz_t);  dh_{t-1} = dzq Wh;
+//             dWh += dzq^T Ah(h_{t-1});  then dx = Ex(DZ) Wx, dWx = Ex(DZ)^T Ax(x), one GEMM each
 // The gate nonlinearities and the cell state run in float32 on dequantized sums (they round
 // anyway); every matrix product runs on mantissas when its operands are fixed-point.
 // Variable lengths: with `lengths` set, steps t >= lengths[n] carry (h, c) unchanged, so the
@@ -43,7 +45,7 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 export class LSTM extends Layer {
   readonly kind = 'lstm';
-  override readonly siteNames = ['A', 'W', 'E', 'G'] as const;
+  override readonly siteNames = ['Ax', 'Ah', 'Wx', 'Wh', 'E', 'Ex', 'Eh', 'Gx', 'Gh'] as const;
   readonly weightIh: Param;
   readonly weightHh: Param;
   readonly bias: Param;
@@ -113,9 +115,9 @@ export class LSTM extends Layer {
     const len = this.lengths;
     if (len && len.length !== N)
       throw new Error(`${this.name}: ${len.length} lengths for a batch of ${N}`);
-    const xq = this.quant('A', reshape(x, [N * T, F]), ctx);
-    const wxq = this.quant('W', floatTensor(this.weightIh.shape, this.weightIh.value), ctx);
-    const whq = this.quant('W', floatTensor(this.weightHh.shape, this.weightHh.value), ctx);
+    const xq = this.quant('Ax', reshape(x, [N * T, F]), ctx);
+    const wxq = this.quant('Wx', floatTensor(this.weightIh.shape, this.weightIh.value), ctx);
+    const whq = this.quant('Wh', floatTensor(this.weightHh.shape, this.weightHh.value), ctx);
     const gx = dequantize(matmul(k, { M: N * T, N: G4, K: F, transB: true }, xq, wxq));
     const bias = this.bias.value;
     const h = this.h0 ? Float32Array.from(this.h0) : new Float32Array(N * H);
@@ -131,7 +133,7 @@ export class LSTM extends Layer {
     const out = this.returnSequences ? new Float32Array(N * T * H) : new Float32Array(0);
     for (let t = 0; t < T; t++) {
       // A copy: h is updated in place below, and an unbound site returns its input as is.
-      const hq = this.quant('A', floatTensor([N, H], h.slice()), ctx);
+      const hq = this.quant('Ah', floatTensor([N, H], h.slice()), ctx);
       if (train) hqs.push(hq);
       const gh = dequantize(matmul(k, { M: N, N: G4, K: H, transB: true }, hq, whq));
       const ao = train ? t * N * G4 : 0;
@@ -229,7 +231,7 @@ export class LSTM extends Layer {
           dc[hn + j] = dcj * f;
         }
       }
-      const dzq = this.quant('E', floatTensor([N, G4], dz), ctx);
+      const dzq = this.quant('Eh', floatTensor([N, G4], dz), ctx);
       const dzv = dequantize(dzq);
       for (let n = 0; n < N; n++) {
         DZ.set(dzv.subarray(n * G4, (n + 1) * G4), (n * T + t) * G4);
@@ -245,12 +247,12 @@ export class LSTM extends Layer {
     }
     this.dh0 = dh;
     this.dc0 = dc;
-    const dzAll = this.quant('E', floatTensor([N * T, G4], DZ), ctx);
+    const dzAll = this.quant('Ex', floatTensor([N * T, G4], DZ), ctx);
     const dx = matmul(k, { M: N * T, N: F, K: G4 }, dzAll, s.wxq);
     const dWx = matmul(k, { M: G4, N: F, K: N * T, transA: true }, dzAll, s.xq);
-    this.weightIh.addGrad(this.quant('G', reshape(dWx, this.weightIh.shape), ctx));
+    this.weightIh.addGrad(this.quant('Gx', reshape(dWx, this.weightIh.shape), ctx));
     this.weightHh.addGrad(
-      this.quant('G', floatTensor(this.weightHh.shape, Float32Array.from(dWh)), ctx),
+      this.quant('Gh', floatTensor(this.weightHh.shape, Float32Array.from(dWh)), ctx),
     );
     this.bias.addGrad(floatTensor([G4], Float32Array.from(db)));
     return reshape(dx, [N, T, F]);

@@ -4,7 +4,7 @@
 
 import { buildModel } from '../../models/registry.js';
 import { makeRng } from '../../quant/rng.js';
-import { bindScheme, makeSiteQuantizer, outFeaturesOf } from '../../schemes/bind.js';
+import { bindScheme, makeSiteQuantizer, outFeaturesOf, paramSiteName } from '../../schemes/bind.js';
 import { siteLayers } from '../../nn/layer.js';
 import { loadScheme } from '../../schemes/resolve.js';
 import { costModel, type CostReport, type OptimizerShape } from './model.js';
@@ -37,7 +37,7 @@ export function costForScheme(
       p.layer,
       i,
       layers.length,
-      site,
+      paramSiteName(layers[i], site),
       p.layer,
       outFeaturesOf(layers[i]),
     );
