@@ -11,11 +11,17 @@
 //   E   the error entering a Conv/Linear backward (the paper's e_3, which feeds g_W): Q_E2,
 //       16-bit SQ in `wageubn` (eq. 15), the 9-bit flag format in `wageubn8` (eq. 16).
 //       After a BatchNorm this re-quantizes BN's E2 output, which is (nearly) idempotent.
+//   E1  Q_E1 = SQ(x, 8) (eq. 14) on e_0, the error arriving at a layer (Fig. 2): with
+//       BatchNorm, on the error entering BN; on a Conv/Linear that no BN follows (LeNet-5, the
+//       MLP), on its incoming error before E (there e_3 = Q_E2(e_0 * relu'), and lowbit has
+//       applied relu' already: the mask commutes with SQ but for R(x) when the largest value
+//       is masked). So the errors of models without BN are 8-bit too, as in the paper's layer.
 //   BatchNorm: BN.mu, BN.sigma, BN.xhat direct 16 bits; BN.gamma, BN.beta direct 8 bits
-//       (eq. 11-12); E1 = SQ(x, 8) on the error entering BN (eq. 14); E2 as E;
-//       BN.ggamma, BN.gbeta direct 15 bits (eq. 17, 21).
-//   WU  weights stored as Q(x, 24) (eq. 22-23); the optimizer is WAGEUBN's integer Momentum
-//       (src/optim/wageubn-momentum.ts) with the discrete MSRA init of eq. 8.
+//       (eq. 11-12); E2 as E; BN.ggamma, BN.gbeta direct 15 bits (eq. 17, 21).
+//   WU  weights stored as Q(x, 24) (eq. 22-23), clipped to (-1, 1) (eq. 8); BN's gamma and
+//       beta (BN.WU) as Q(x, 24) unclipped; the optimizer is WAGEUBN's integer Momentum
+//       (src/optim/wageubn-momentum.ts) with the discrete MSRA init of eq. 8. It keeps its own
+//       accumulator (k_Acc) and update (k_WU) widths: the U, M and ACC sites are not used.
 // First and last layers stay float32 (sites and storage), as the paper does; override with
 // `layers.first` / `layers.last` in a scheme that extends this one.
 
@@ -28,7 +34,7 @@ const direct = (bits: number, clip = false) => ({
 });
 const shift = (bits: number) => ({ quantizer: 'wageubn-shift', bits });
 const f32 = { format: 'float32' };
-const float = { W: f32, A: f32, E: f32, G: f32, WU: f32 };
+const float = { W: f32, A: f32, E: f32, E1: f32, G: f32, WU: f32 };
 
 function wageubnScheme(
   name: string,
@@ -53,6 +59,7 @@ function wageubnScheme(
       'BN.ggamma': direct(15),
       'BN.gbeta': direct(15),
       WU: direct(24, true),
+      'BN.WU': direct(24),
     },
     layers: { first: float, last: float },
     optimizer: {
