@@ -40,6 +40,18 @@ export interface ConvGeom {
 
 export type AnyArray = MantArray | Float32Array;
 
+/** One step of an LSTM over a batch: N rows, H units, step t, valid lengths (null: all). */
+export interface LstmStep {
+  readonly N: number;
+  readonly H: number;
+  readonly t: number;
+  /** Rows with t >= lens[n] carry their state. */
+  readonly lens: Int32Array | null;
+}
+
+/** An exact integer accumulator: int32, or float64 holding integers (a widened GEMM). */
+export type AccArray = Int32Array | Float64Array;
+
 export interface Kernels {
   readonly name: string;
   /** float32 GEMM with float32 accumulation. */
@@ -127,6 +139,68 @@ export interface Kernels {
   ): void;
   /** out[c] = sum over n, r of e (N, C, R), added in float64 in order n then r. */
   col_sums(e: AnyArray, N: number, C: number, R: number, out: Float64Array): void;
+  /**
+   * One LSTM step's gate arithmetic in fixed point (formats, rounding and error bound in
+   * ref/lstm.ts): gx, gh (N,4H) the two GEMMs' accumulators at scales sx = 2^(ex+12),
+   * sh = 2^(eh+12), b12 (4H) the bias in Q.12, hPrev (N,H) Q0.15, cPrev (N,H) Q.15 ->
+   * act (N,4H) gates i,f,g,o, tc = tanh(c_t), h (N,H) Q0.15, c (N,H) Q.15.
+   */
+  lstm_fwd_fixed(
+    s: LstmStep,
+    gx: AccArray,
+    sx: number,
+    gh: AccArray,
+    sh: number,
+    b12: Int32Array,
+    hPrev: Int16Array,
+    cPrev: Int32Array,
+    act: Int16Array,
+    tc: Int16Array,
+    h: Int16Array,
+    c: Int32Array,
+  ): void;
+  /**
+   * Its backward in float32 (ref/lstm.ts): dh = dhp * scale on rows live at t+1 (dhp null:
+   * kept), dh += ey (null: none), then dz (N,4H) and dc from the saved act, tc and cPrev.
+   */
+  lstm_bwd_f32(
+    s: LstmStep,
+    dhp: AccArray | null,
+    scale: number,
+    ey: Float32Array | null,
+    act: Int16Array,
+    tc: Int16Array,
+    cPrev: Int32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    dz: Float32Array,
+  ): void;
+  /**
+   * Attention's softmax in fixed point over rows of scores (ref/softmax.ts): the first
+   * `valid` columns, scaled by `mult` = 2^(exp+12)/sqrt(H) -> p (rows, cols) Q0.15.
+   */
+  softmax_fixed(
+    scores: AccArray,
+    rows: number,
+    cols: number,
+    valid: number,
+    mult: number,
+    p: Int16Array,
+  ): void;
+  /** ds = p (dp dpScale - sum p dp dpScale) scale, float64 rounded to float32 once. */
+  softmax_bwd(
+    p: Int16Array,
+    dp: AccArray | Float32Array,
+    dpScale: number,
+    rows: number,
+    cols: number,
+    scale: number,
+    ds: Float32Array,
+  ): void;
+  /** dst[i] = float32(src[i] * scale) for i < dst.length (mantissas to values). */
+  scale_to_f32(src: AnyArray, scale: number, dst: Float32Array): void;
+  /** c[i] += src[i] * scale in float64, for i < c.length. */
+  axpy_f64(src: AccArray, scale: number, c: Float64Array): void;
   /**
    * Optional: an array of `n` elements for the tensors of training step `step`, placed where
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless

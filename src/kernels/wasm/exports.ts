@@ -166,6 +166,67 @@ export interface KernelExports {
     dx: Ptr,
   ): void;
   col_sums(e: Ptr, kind: ElemKind, N: I32, C: I32, R: I32, out: Ptr): void;
+
+  /** One fixed-point LSTM step (src/kernels/ref/lstm.ts); lens = 0: every row live. */
+  lstm_fwd_fixed(
+    N: I32,
+    H: I32,
+    t: I32,
+    lens: Ptr,
+    gx: Ptr,
+    kx: ElemKind,
+    sx: F64,
+    gh: Ptr,
+    kh: ElemKind,
+    sh: F64,
+    b12: Ptr,
+    hPrev: Ptr,
+    cPrev: Ptr,
+    act: Ptr,
+    tc: Ptr,
+    h: Ptr,
+    c: Ptr,
+  ): void;
+  /** Its float32 backward; dhp = 0 or ey = 0: absent. */
+  lstm_bwd_f32(
+    N: I32,
+    H: I32,
+    t: I32,
+    lens: Ptr,
+    dhp: Ptr,
+    kd: ElemKind,
+    scale: F64,
+    ey: Ptr,
+    act: Ptr,
+    tc: Ptr,
+    cPrev: Ptr,
+    dh: Ptr,
+    dc: Ptr,
+    dz: Ptr,
+  ): void;
+  /** Attention's fixed-point softmax over rows (src/kernels/ref/softmax.ts). */
+  softmax_fixed(
+    scores: Ptr,
+    ks: ElemKind,
+    rows: I32,
+    cols: I32,
+    valid: I32,
+    mult: F64,
+    p: Ptr,
+  ): void;
+  softmax_bwd(
+    p: Ptr,
+    dp: Ptr,
+    kd: ElemKind,
+    dpScale: F64,
+    rows: I32,
+    cols: I32,
+    scale: F64,
+    ds: Ptr,
+  ): void;
+  /** dst f32 = src * scale; c f64 += src * scale (n elements of kind `kind`). */
+  scale_to_f32(src: Ptr, kind: ElemKind, n: I32, scale: F64, dst: Ptr): void;
+  axpy_f64(src: Ptr, kind: ElemKind, n: I32, scale: F64, c: Ptr): void;
 }
 
 export type ExportName = keyof KernelExports;
@@ -201,6 +262,12 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   maxpool_fwd: 11,
   maxpool_bwd: 11,
   col_sums: 6,
+  lstm_fwd_fixed: 17,
+  lstm_bwd_f32: 14,
+  softmax_fixed: 7,
+  softmax_bwd: 8,
+  scale_to_f32: 5,
+  axpy_f64: 5,
 };
 
 export const EXPORT_NAMES = Object.freeze(Object.keys(PARAMS)) as readonly ExportName[];

@@ -13,6 +13,14 @@ import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { attachThreads } from './threads.js';
+import {
+  axpyF64Wasm,
+  lstmBwdF32Wasm,
+  lstmFwdFixedWasm,
+  scaleToF32Wasm,
+  softmaxBwdWasm,
+  softmaxFixedWasm,
+} from './recurrent.js';
 import { stepArrayWasm } from './workspace.js';
 
 export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
@@ -36,6 +44,16 @@ function makeKernels(ctx: WasmContext): Kernels {
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
+    lstm_fwd_fixed: (s, gx, sx, gh, sh, b, hp, cp, act, tc, h, c) =>
+      lstmFwdFixedWasm(ctx, s, gx, sx, gh, sh, b, hp, cp, act, tc, h, c),
+    lstm_bwd_f32: (s, dhp, scale, ey, act, tc, cp, dh, dc, dz) =>
+      lstmBwdF32Wasm(ctx, s, dhp, scale, ey, act, tc, cp, dh, dc, dz),
+    softmax_fixed: (sc, rows, cols, valid, mult, p) =>
+      softmaxFixedWasm(ctx, sc, rows, cols, valid, mult, p),
+    softmax_bwd: (p, dp, dps, rows, cols, scale, ds) =>
+      softmaxBwdWasm(ctx, p, dp, dps, rows, cols, scale, ds),
+    scale_to_f32: (src, scale, dst) => scaleToF32Wasm(ctx, src, scale, dst),
+    axpy_f64: (src, scale, c) => axpyF64Wasm(ctx, src, scale, c),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>
