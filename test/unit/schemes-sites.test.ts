@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScheme } from '../../src/schemes/resolve.js';
+import '../../src/schemes/files.js';
 import { bindScheme } from '../../src/schemes/bind.js';
 import { lstmClassifier } from '../../src/models/lstm.js';
 import { lenet5 } from '../../src/models/lenet5.js';
