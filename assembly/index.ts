@@ -32,4 +32,4 @@ export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
 export { lstm_fwd_fixed, lstm_bwd_f32 } from './lstm';
 export { softmax_fixed, softmax_bwd } from './softmax';
-export { scale_to_f32, axpy_f64 } from './convert';
+export { scale_to_f32, axpy_f64, sum_rows_f64 } from './convert';

@@ -141,16 +141,17 @@ export interface Kernels {
   col_sums(e: AnyArray, N: number, C: number, R: number, out: Float64Array): void;
   /**
    * One LSTM step's gate arithmetic in fixed point (formats, rounding and error bound in
-   * ref/lstm.ts): gx, gh (N,4H) the two GEMMs' accumulators at scales sx = 2^(ex+12),
-   * sh = 2^(eh+12), b12 (4H) the bias in Q.12, hPrev (N,H) Q0.15, cPrev (N,H) Q.15 ->
+   * ref/lstm.ts): gx, gh (N,4H) the two GEMMs' accumulators, scaled onto Q.12 by 2^zx and
+   * 2^zh (zx = their exponent + 12), b12 (4H) the bias in Q.12, hPrev (N,H) Q0.15, cPrev
+   * (N,H) Q.15 ->
    * act (N,4H) gates i,f,g,o, tc = tanh(c_t), h (N,H) Q0.15, c (N,H) Q.15.
    */
   lstm_fwd_fixed(
     s: LstmStep,
     gx: AccArray,
-    sx: number,
+    zx: number,
     gh: AccArray,
-    sh: number,
+    zh: number,
     b12: Int32Array,
     hPrev: Int16Array,
     cPrev: Int32Array,
@@ -201,6 +202,8 @@ export interface Kernels {
   scale_to_f32(src: AnyArray, scale: number, dst: Float32Array): void;
   /** c[i] += src[i] * scale in float64, for i < c.length. */
   axpy_f64(src: AccArray, scale: number, c: Float64Array): void;
+  /** out[c] = sum over r ascending of src[r * cols + c] in float64 (a row-major matrix). */
+  sum_rows_f64(src: Float32Array, rows: number, cols: number, out: Float64Array): void;
   /**
    * Optional: an array of `n` elements for the tensors of training step `step`, placed where
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless

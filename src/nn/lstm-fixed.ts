@@ -68,7 +68,7 @@ export function forwardFixed(
   const b12 = Int32Array.from(l.bias.value, (b) =>
     Math.max(-Z_TERM_MAX, Math.min(Z_TERM_MAX, Math.floor(b * 2 ** Z_FRAC + 0.5))),
   );
-  const sx = 2 ** (gx.exp + Z_FRAC);
+  const zx = gx.exp + Z_FRAC;
   const hqs: Tensor[] = [];
   for (let t = 0; t < T; t++) {
     const at = (a: Int16Array | Int32Array, w: number, i: number) => a.subarray(i * w, (i + 1) * w);
@@ -81,9 +81,9 @@ export function forwardFixed(
     k.lstm_fwd_fixed(
       { N, H, t, lens: l.lengths },
       gxa.subarray(t * N * G4, (t + 1) * N * G4),
-      sx,
+      zx,
       gh,
-      2 ** (hq.exp + whq.exp + Z_FRAC),
+      hq.exp + whq.exp + Z_FRAC,
       b12,
       hPrev,
       at(cs, NH, t) as Int32Array,

@@ -205,7 +205,7 @@ export class LSTM extends Layer implements LstmCore {
     );
     // The bias gradient is the exact column sum of the (Eh-quantized) gate errors.
     const db = new Float64Array(G4);
-    k.col_sums(DZ, T * N, G4, 1, db);
+    k.sum_rows_f64(DZ, T * N, G4, db);
     this.bias.addGrad(floatTensor([G4], Float32Array.from(db)));
     if (!this.inputGrad) return floatTensor([N, T, F]);
     const dxt = matmul(k, { M: T * N, N: F, K: G4 }, dzAll, s.wxq, ctx);

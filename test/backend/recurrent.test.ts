@@ -40,7 +40,7 @@ function fwdArgs(rng: Rng, N: number, H: number, wide: boolean) {
   };
 }
 
-function runFwd(k: Kernels, s: LstmStep, a: ReturnType<typeof fwdArgs>, sx: number, sh: number) {
+function runFwd(k: Kernels, s: LstmStep, a: ReturnType<typeof fwdArgs>, zx: number, zh: number) {
   const { N, H } = s;
   const out = {
     act: new Int16Array(N * 4 * H).fill(7),
@@ -48,7 +48,7 @@ function runFwd(k: Kernels, s: LstmStep, a: ReturnType<typeof fwdArgs>, sx: numb
     h: new Int16Array(N * H).fill(7),
     c: new Int32Array(N * H).fill(7),
   };
-  k.lstm_fwd_fixed(s, a.gx, sx, a.gh, sh, a.b12, a.hPrev, a.cPrev, out.act, out.tc, out.h, out.c);
+  k.lstm_fwd_fixed(s, a.gx, zx, a.gh, zh, a.b12, a.hPrev, a.cPrev, out.act, out.tc, out.h, out.c);
   return out;
 }
 
@@ -60,18 +60,20 @@ for (const be of await fastBackends()) {
       let seed = 1;
       for (const [N, H] of SHAPES) {
         for (const wide of [false, true]) {
-          for (const [sx, sh] of [
-            [2 ** -9, 2 ** -14],
-            [2 ** 3, 2 ** -30],
-            [1, 2 ** -1],
+          // exponents onto Q.12: right shifts, left shifts, none, beyond the accumulator
+          for (const [zx, zh] of [
+            [-9, -14],
+            [3, -30],
+            [0, -1],
+            [40, -70],
           ]) {
             const rng = seeded(seed++);
             const a = fwdArgs(rng, N, H, wide);
             for (const lens of [null, lensFor(rng, N, 6)]) {
               const s = { N, H, t: 3, lens };
-              const want = runFwd(refKernels, s, a, sx, sh);
-              const got = runFwd(k, s, a, sx, sh);
-              const what = `N=${N} H=${H} wide=${wide} sx=${sx} sh=${sh} lens=${!!lens}`;
+              const want = runFwd(refKernels, s, a, zx, zh);
+              const got = runFwd(k, s, a, zx, zh);
+              const what = `N=${N} H=${H} wide=${wide} zx=${zx} zh=${zh} lens=${!!lens}`;
               assertSameArray(got.act, want.act, `act ${what}`, 4 * H);
               assertSameArray(got.tc, want.tc, `tc ${what}`, H);
               assertSameArray(got.h, want.h, `h ${what}`, H);
@@ -89,7 +91,7 @@ for (const be of await fastBackends()) {
           const rng = seeded(seed++);
           const a = fwdArgs(rng, N, H, false);
           const lens = seed % 2 ? lensFor(rng, N, 6) : null;
-          const f = runFwd(refKernels, { N, H, t: 2, lens }, a, 2 ** -10, 2 ** -12);
+          const f = runFwd(refKernels, { N, H, t: 2, lens }, a, -10, -12);
           const dhp =
             dk === 'none'
               ? null
@@ -165,9 +167,32 @@ for (const be of await fastBackends()) {
       }
     });
 
+    it('sum_rows_f64 equals ref (ragged widths)', () => {
+      const rng = seeded(400);
+      for (const [rows, cols] of [
+        [1, 1],
+        [7, 3],
+        [33, 256],
+        [5, 17],
+      ]) {
+        const src = Float32Array.from(
+          randInts(rng, rows * cols, -(2 ** 20), 2 ** 20),
+          (x) => x / 3,
+        );
+        const w = new Float64Array(cols).fill(5);
+        const g = new Float64Array(cols).fill(5);
+        refKernels.sum_rows_f64(src, rows, cols, w);
+        k.sum_rows_f64(src, rows, cols, g);
+        assertSameArray(g, w, `sum_rows_f64 ${rows}x${cols}`);
+        const cs = new Float64Array(cols);
+        refKernels.col_sums(src, rows, cols, 1, cs);
+        assertSameArray(w, cs, `sum_rows_f64 = col_sums (R = 1) ${rows}x${cols}`);
+      }
+    });
+
     it('scale_to_f32 and axpy_f64 equal ref on every storage type', () => {
       const rng = seeded(300);
-      for (const n of [1, 5, 37, 1000]) {
+      for (const n of [1, 5, 7, 37, 1000]) {
         const v = randInts(rng, n, -(2 ** 30), 2 ** 30);
         for (const src of [
           Int8Array.from(v, (x) => x >> 23),

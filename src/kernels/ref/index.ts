@@ -9,7 +9,7 @@ import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 import { lstm_bwd_f32, lstm_fwd_fixed } from './lstm.js';
 import { softmax_bwd, softmax_fixed } from './softmax.js';
-import { axpy_f64, scale_to_f32 } from './convert.js';
+import { axpy_f64, scale_to_f32, sum_rows_f64 } from './convert.js';
 
 export const refKernels: Kernels = {
   name: 'ref',
@@ -32,4 +32,5 @@ export const refKernels: Kernels = {
   softmax_bwd,
   scale_to_f32,
   axpy_f64,
+  sum_rows_f64,
 };

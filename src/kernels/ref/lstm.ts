@@ -33,14 +33,14 @@ const C_MAX = 2 ** 31 - 1;
 const f = Math.fround;
 const live = (s: LstmStep, n: number, t: number): boolean => !s.lens || t < s.lens[n];
 
-// gx, gh (N,4H) accumulators at scales sx = 2^(ex+12), sh = 2^(eh+12); b12 (4H) Q.12;
+// gx, gh (N,4H) accumulators onto Q.12 by 2^zx, 2^zh (zx = ex + 12); b12 (4H) Q.12;
 // hPrev, cPrev (N,H) -> act (N,4H), tc, h (N,H) Q0.15, c (N,H) Q.15.
 export function lstm_fwd_fixed(
   s: LstmStep,
   gx: AccArray,
-  sx: number,
+  zx: number,
   gh: AccArray,
-  sh: number,
+  zh: number,
   b12: Int32Array,
   hPrev: Int16Array,
   cPrev: Int32Array,
@@ -53,6 +53,8 @@ export function lstm_fwd_fixed(
   const G = 4 * H;
   const half = 2 ** (V_FRAC - 1);
   const one = 2 ** V_FRAC;
+  const sx = 2 ** zx;
+  const sh = 2 ** zh;
   for (let n = 0; n < N; n++) {
     const r = n * H;
     if (!live(s, n, s.t)) {

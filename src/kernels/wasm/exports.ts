@@ -175,10 +175,10 @@ export interface KernelExports {
     lens: Ptr,
     gx: Ptr,
     kx: ElemKind,
-    sx: F64,
+    zx: I32,
     gh: Ptr,
     kh: ElemKind,
-    sh: F64,
+    zh: I32,
     b12: Ptr,
     hPrev: Ptr,
     cPrev: Ptr,
@@ -227,6 +227,8 @@ export interface KernelExports {
   /** dst f32 = src * scale; c f64 += src * scale (n elements of kind `kind`). */
   scale_to_f32(src: Ptr, kind: ElemKind, n: I32, scale: F64, dst: Ptr): void;
   axpy_f64(src: Ptr, kind: ElemKind, n: I32, scale: F64, c: Ptr): void;
+  /** out f64 (cols) = column sums of src f32 (rows, cols), rows in order. */
+  sum_rows_f64(src: Ptr, rows: I32, cols: I32, out: Ptr): void;
 }
 
 export type ExportName = keyof KernelExports;
@@ -268,6 +270,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   softmax_bwd: 8,
   scale_to_f32: 5,
   axpy_f64: 5,
+  sum_rows_f64: 4,
 };
 
 export const EXPORT_NAMES = Object.freeze(Object.keys(PARAMS)) as readonly ExportName[];

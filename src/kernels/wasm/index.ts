@@ -20,6 +20,7 @@ import {
   scaleToF32Wasm,
   softmaxBwdWasm,
   softmaxFixedWasm,
+  sumRowsF64Wasm,
 } from './recurrent.js';
 import { stepArrayWasm } from './workspace.js';
 
@@ -44,8 +45,8 @@ function makeKernels(ctx: WasmContext): Kernels {
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
-    lstm_fwd_fixed: (s, gx, sx, gh, sh, b, hp, cp, act, tc, h, c) =>
-      lstmFwdFixedWasm(ctx, s, gx, sx, gh, sh, b, hp, cp, act, tc, h, c),
+    lstm_fwd_fixed: (s, gx, zx, gh, zh, b, hp, cp, act, tc, h, c) =>
+      lstmFwdFixedWasm(ctx, s, gx, zx, gh, zh, b, hp, cp, act, tc, h, c),
     lstm_bwd_f32: (s, dhp, scale, ey, act, tc, cp, dh, dc, dz) =>
       lstmBwdF32Wasm(ctx, s, dhp, scale, ey, act, tc, cp, dh, dc, dz),
     softmax_fixed: (sc, rows, cols, valid, mult, p) =>
@@ -54,6 +55,7 @@ function makeKernels(ctx: WasmContext): Kernels {
       softmaxBwdWasm(ctx, p, dp, dps, rows, cols, scale, ds),
     scale_to_f32: (src, scale, dst) => scaleToF32Wasm(ctx, src, scale, dst),
     axpy_f64: (src, scale, c) => axpyF64Wasm(ctx, src, scale, c),
+    sum_rows_f64: (src, rows, cols, out) => sumRowsF64Wasm(ctx, src, rows, cols, out),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>

@@ -21,9 +21,9 @@ export function lstmFwdFixedWasm(
   ctx: WasmContext,
   s: LstmStep,
   gx: AccArray,
-  sx: number,
+  zx: number,
   gh: AccArray,
-  sh: number,
+  zh: number,
   b12: Int32Array,
   hPrev: Int16Array,
   cPrev: Int32Array,
@@ -33,6 +33,9 @@ export function lstmFwdFixedWasm(
   c: Int32Array,
 ): void {
   checkStep('lstm_fwd_fixed', s);
+  for (const z of [zx, zh])
+    if (!Number.isInteger(z) || Math.abs(z) > 900)
+      throw new RangeError(`lstm_fwd_fixed: scale exponent ${z} must be an integer in [-900, 900]`);
   const { N, H } = s;
   const nh = N * H;
   const ng = 4 * nh;
@@ -68,10 +71,10 @@ export function lstmFwdFixedWasm(
     pl,
     pgx,
     elemKind(gx),
-    sx,
+    zx,
     pgh,
     elemKind(gh),
-    sh,
+    zh,
     pb,
     php,
     pcp,
@@ -222,4 +225,22 @@ export function axpyF64Wasm(ctx: WasmContext, src: AccArray, scale: number, c: F
   const pc = ar.copyIn(c, n);
   ctx.ex.axpy_f64(ps, elemKind(src), n, scale, pc);
   ar.get(pc, c, n, 8);
+}
+
+export function sumRowsF64Wasm(
+  ctx: WasmContext,
+  src: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float64Array,
+): void {
+  need('sum_rows_f64', 'src', src.length, rows * cols);
+  need('sum_rows_f64', 'out', out.length, cols);
+  if (cols === 0) return;
+  const ar = ctx.arena;
+  ar.reset();
+  const ps = ar.copyIn(src, rows * cols);
+  const po = ar.outAt(out, cols * 8);
+  ctx.ex.sum_rows_f64(ps, rows, cols, po);
+  ar.get(po, out, cols, 8);
 }
