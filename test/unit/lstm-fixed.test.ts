@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The LSTM's fixed-point path (integer gates, Q0.15 h, Q.15 c) against its float path on the
-// same weights and inputs: 16-bit GEMM operands, so what differs is the gate arithmetic;
-// outputs, final state and every gradient stay within stated tolerances, padded rows and an
-// initial state included.
+// The LSTM's fixed-point path (integer gates, Q0.15 h, Q.15 c) and attention's fixed-point
+// softmax against their float paths on the same weights and inputs: 16-bit GEMM operands, so
+// what differs is the gate / softmax arithmetic; outputs, final state and every gradient
+// stay within stated tolerances, padded rows and an initial state included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LSTM } from '../../src/nn/lstm.js';
+import { DotAttention } from '../../src/nn/attention.js';
 import { makeRng, randNormal } from '../../src/quant/rng.js';
 import { bindScheme } from '../../src/schemes/bind.js';
 import { parseScheme } from '../../src/schemes/schema.js';
@@ -74,4 +75,32 @@ test('LSTM fixed-point path: Q0.15 outputs within 2^-9 of float, gradients withi
       assert.ok(d <= 0.01 * maxAbs(b), `seq=${seq} ${what}: ${d} vs range ${maxAbs(b)}`);
     }
   }
+});
+
+test('attention fixed-point softmax: P within 2^-12 of float, context and gradients close', () => {
+  const sites = parseScheme({ name: 'qk16', sites: { Aq: dfp16, Ak: dfp16, Ap: dfp16 } }, 'qk16');
+  const run = (fixed: boolean) => {
+    const rng = makeRng(8);
+    const [N, T, S, H] = [3, 4, 6, 8];
+    const at = new DotAttention('attention', H);
+    bindScheme(at, fixed ? sites : loadScheme('fp32'), 1);
+    const q = Float32Array.from({ length: N * T * H }, () => randNormal(rng));
+    const kv = Float32Array.from({ length: N * S * H }, () => randNormal(rng));
+    const lens = Int32Array.from([6, 3, 1]);
+    const c = at.attend(floatTensor([N, T, H], q), floatTensor([N, S, H], kv), lens, trainCtx);
+    const p = at.weights();
+    assert.ok(p);
+    const dctx = Float32Array.from({ length: N * T * H }, (_, i) => Math.cos(i));
+    const g = at.attendBackward(floatTensor([N, T, H], dctx), trainCtx);
+    return { c: dequantize(c), p: p.slice(), dq: dequantize(g.dq), dkv: dequantize(g.dkv) };
+  };
+  const f = run(false);
+  const q = run(true);
+  assert.ok(maxDiff(q.p, f.p) <= 2 ** -12, `P: ${maxDiff(q.p, f.p)}`);
+  assert.ok(maxDiff(q.c, f.c) <= 2 ** -9, `context: ${maxDiff(q.c, f.c)}`);
+  for (const [what, a, b] of [
+    ['dq', q.dq, f.dq],
+    ['dkv', q.dkv, f.dkv],
+  ] as const)
+    assert.ok(maxDiff(a, b) <= 0.01 * maxAbs(b), `${what}: ${maxDiff(a, b)} vs ${maxAbs(b)}`);
 });
