@@ -23,6 +23,6 @@ export function paramSites(model: Layer, scheme: SchemeSpec, seed: number): Para
     const name = paramSiteName(own, site);
     const quantizer = makeSiteQuantizer(scheme, p.layer, i, layers.length, name, p.name, out);
     const isFloat = quantizer instanceof FormatQuantizer && quantizer.format.kind === 'float32';
-    return { quantizer, rng: siteRng(seed, p.name, site), isFloat };
+    return { quantizer, rng: siteRng(seed, p.name, site), isFloat, name: site };
   };
 }
