@@ -77,8 +77,14 @@ test('dfp-tracked: the calls of one step share one exponent and move it at most 
     where,
   );
   // Step 0: ten calls, as an LSTM's h_t: max 1 first, then values 8x larger in two calls.
-  const small = floatTensor([10], Float32Array.from({ length: 10 }, (_, i) => (i + 1) / 10));
-  const large = floatTensor([10], Float32Array.from({ length: 10 }, (_, i) => (i + 1) * 0.8));
+  const small = floatTensor(
+    [10],
+    Float32Array.from({ length: 10 }, (_, i) => (i + 1) / 10),
+  );
+  const large = floatTensor(
+    [10],
+    Float32Array.from({ length: 10 }, (_, i) => (i + 1) * 0.8),
+  );
   const exps: number[] = [];
   for (let c = 0; c < 10; c++) {
     const o = q.apply(c === 4 || c === 7 ? large : small, ctx(true, 1, 0));
