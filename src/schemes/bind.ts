@@ -114,7 +114,13 @@ export function checkLayerKeys(scheme: SchemeSpec, model: Layer): void {
       );
     }
     if (!l) continue;
-    const has = [...l.siteNames, ...(l.params().length ? OPTIMIZER_SITES : [])];
+    // A role site (LSTM Wx, BatchNorm's BN.U, ...) may also be named by its generic site.
+    const pre = l.paramSitePrefix;
+    const opt = l.params().length ? OPTIMIZER_SITES.flatMap((s) => (pre ? [pre + s, s] : [s])) : [];
+    const own = [...l.siteNames, ...opt];
+    // E1 and L exist by position (E1 where no BatchNorm follows, L on the last layer), so a
+    // scheme written for any model (WAGEUBN's float first and last layers) may name them.
+    const has = [...new Set([...own, ...own.map(genericSite), 'E1', 'L'])];
     for (const site of Object.keys(table)) {
       if (!has.includes(site)) {
         throw new Error(
