@@ -3,12 +3,16 @@
 
 import { Command } from 'commander';
 import { EXPERIMENTS, runSuite } from '../repro/suite.js';
+import { intOption } from './options.js';
+import { makeRunBars } from './run-bars.js';
 
 interface ReproFlags {
   quick?: boolean;
   only?: string;
   out: string;
   reportOnly?: boolean;
+  jobs?: number;
+  progress: boolean;
 }
 
 export function reproCommand(print: (s: string) => void): Command {
@@ -23,6 +27,8 @@ export function reproCommand(print: (s: string) => void): Command {
     )
     .requiredOption('--out <dir>', 'output folder: runs/, schemes/, tables/, report.html')
     .option('--report-only', 'rebuild report.html from the runs already in DIR, without training')
+    .option('--jobs <n>', 'runs at once on this machine (default 1)', intOption('--jobs'))
+    .option('--no-progress', 'no progress bars')
     .action(async (f: ReproFlags) => {
       const only = f.only
         ? f.only
@@ -30,11 +36,12 @@ export function reproCommand(print: (s: string) => void): Command {
             .map((s) => s.trim())
             .filter(Boolean)
         : [];
+      const bars = makeRunBars(f.progress, print);
       let stop = false;
       const onSigint = (): void => {
         if (stop) process.exit(130);
         stop = true;
-        print(
+        bars.print(
           'stopping after this step (the run keeps a checkpoint; run the same command again to resume)',
         );
       };
@@ -45,9 +52,11 @@ export function reproCommand(print: (s: string) => void): Command {
           out: f.out,
           quick: Boolean(f.quick),
           only,
-          log: print,
+          log: bars.print,
           shouldStop: () => stop,
           reportOnly: f.reportOnly,
+          jobs: f.jobs,
+          progress: bars.progress,
         });
         for (const s of r.sections) {
           const v =

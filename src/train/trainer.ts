@@ -27,6 +27,8 @@ export interface TrainHooks {
   progress?(done: number, total: number, epoch: number, loss: number): void;
   /** Asked after every step; true stops the run after saving a checkpoint. */
   shouldStop?(): boolean;
+  /** Called after every finished epoch, once its metrics and checkpoint are written. */
+  epochEnd?(m: EpochMetrics): void;
 }
 
 export interface TrainResult {
@@ -155,6 +157,7 @@ export async function train(
       saveCheckpoint(ckptPath!, setup.model, optimizer, { ...ZERO, epoch: epoch + 1, step });
     }
     log(formatEpoch(m, cfg.epochs));
+    hooks.epochEnd?.(m);
     t0 = performance.now();
   }
   return { setup, metrics, interrupted };
