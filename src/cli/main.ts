@@ -9,6 +9,7 @@ import { evalCommand } from './eval-command.js';
 import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
+import { sweepCommand } from './sweep-command.js';
 import '../register.js';
 
 export async function main(
@@ -31,6 +32,7 @@ export async function main(
     reproCommand(print),
     reportCommand(print),
     costCommand(print),
+    sweepCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');
