@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { runOne, runState } from './run-one.js';
 import type { RunOutcome, RunSpec } from './spec.js';
-import { runInThread, type ThreadRun } from './thread-run.js';
+import { ThreadPool, type ThreadRun } from './thread-run.js';
 import { accLine, runDir, type ListOptions, type ListResult } from './list.js';
 
 /** GEMM threads per run when `jobs` runs share this machine. */
@@ -50,6 +50,7 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
   };
 
   // One run in a worker thread (jobs > 1).
+  const pool = jobs > 1 ? new ThreadPool() : null;
   const active = new Set<ThreadRun>();
   const inThread = async (spec: RunSpec): Promise<void> => {
     const t0 = performance.now();
@@ -57,7 +58,7 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
     mkdirSync(dir, { recursive: true });
     const state = runState(spec, dir);
     if (state === 'done' || state === 'diverged') return report(spec, 'skipped', t0);
-    const run = runInThread(
+    const run = pool!.run(
       spec,
       dir,
       {
@@ -95,6 +96,7 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
     await Promise.all(Array.from({ length: Math.min(jobs, specs.length) }, lane));
   } finally {
     if (poll) clearInterval(poll);
+    await pool?.close();
     o.progress?.clear();
   }
   return { outcomes, interrupted: interrupted || (pending.length > 0 && stopping()) };

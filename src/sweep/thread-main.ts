@@ -1,57 +1,64 @@
 // SPDX-License-Identifier: MIT
-// A worker thread that trains one run of a list (see thread-run.ts): training is synchronous
-// JavaScript and WASM, so it runs here and leaves the starting thread free for its event loop
-// (other runs' messages, a job queue's lock renewals, signals).
+// A worker thread that trains runs of a list, one after another (see thread-run.ts): training
+// is synchronous JavaScript and WASM, so it runs here and leaves the starting thread free for
+// its event loop (other runs' messages, a job queue's lock renewals, signals). The thread
+// stays for the next run, so its modules and WASM kernels load once.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import '../register.js';
 import { setThreads } from '../kernels/wasm/index.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { APPENDED_FILES, runOne } from './run-one.js';
-import type { Snapshot, ThreadInput, ThreadMessage } from './thread-protocol.js';
+import type { RunRequest, Snapshot, ThreadMessage } from './thread-protocol.js';
 
-const input = workerData as ThreadInput;
 const port = parentPort!;
 const post = (m: ThreadMessage): void => port.postMessage(m);
-const stopFlag = new Int32Array(input.stop);
+let gemmThreads: number | null = null;
 
-/** Byte offsets already reported of each appended file. */
-const offsets = new Map<string, number>();
-const sizeOf = (f: string): number => {
-  const p = join(input.dir, f);
-  return existsSync(p) ? statSync(p).size : 0;
-};
-
-function snapshot(): Snapshot {
-  const checkpoint = readFileSync(join(input.dir, CHECKPOINT_FILE), 'utf8');
-  const pos = JSON.parse(checkpoint) as { step: number; epoch: number };
-  const appends: Record<string, string> = {};
+/** A run's checkpoint and the lines its .jsonl files gained since the last snapshot. */
+function snapshotter(dir: string): () => Snapshot {
+  const offsets = new Map<string, number>();
   for (const f of APPENDED_FILES) {
-    const p = join(input.dir, f);
-    if (!existsSync(p)) continue;
-    const buf = readFileSync(p);
-    const from = offsets.get(f) ?? 0;
-    // A resume may rewrite a file shorter (metrics past the checkpoint are dropped): resend it.
-    const start = buf.length < from ? 0 : from;
-    if (buf.length > start) appends[f] = buf.subarray(start).toString('utf8');
-    offsets.set(f, buf.length);
+    const p = join(dir, f);
+    offsets.set(f, existsSync(p) ? statSync(p).size : 0);
   }
-  return { step: pos.step, epoch: pos.epoch, checkpoint, appends };
+  return () => {
+    const checkpoint = readFileSync(join(dir, CHECKPOINT_FILE), 'utf8');
+    const pos = JSON.parse(checkpoint) as { step: number; epoch: number };
+    const appends: Record<string, string> = {};
+    for (const f of APPENDED_FILES) {
+      const p = join(dir, f);
+      if (!existsSync(p)) continue;
+      const buf = readFileSync(p);
+      const from = offsets.get(f) ?? 0;
+      // A resume may rewrite a file shorter (metrics past the checkpoint dropped): resend it.
+      const start = buf.length < from ? 0 : from;
+      if (buf.length > start) appends[f] = buf.subarray(start).toString('utf8');
+      offsets.set(f, buf.length);
+    }
+    return { step: pos.step, epoch: pos.epoch, checkpoint, appends };
+  };
 }
 
-async function main(): Promise<void> {
-  const { spec, dir } = input;
-  if (input.threads !== undefined && spec.config.threads === undefined)
-    await setThreads(input.threads);
-  for (const f of APPENDED_FILES) offsets.set(f, sizeOf(f));
+async function run(req: RunRequest): Promise<void> {
+  const { spec, dir } = req;
+  const stopFlag = new Int32Array(req.stop);
+  if (
+    req.threads !== undefined &&
+    spec.config.threads === undefined &&
+    req.threads !== gemmThreads
+  ) {
+    await setThreads(req.threads);
+    gemmThreads = req.threads;
+  }
+  const snapshot = snapshotter(dir);
   let startEpoch = 0;
-  if (existsSync(join(dir, CHECKPOINT_FILE))) {
+  const ckpt = join(dir, CHECKPOINT_FILE);
+  if (existsSync(ckpt)) {
     try {
-      startEpoch = (
-        JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8')) as { epoch: number }
-      ).epoch;
+      startEpoch = (JSON.parse(readFileSync(ckpt, 'utf8')) as { epoch: number }).epoch;
     } catch {
       // runOne reports an unreadable checkpoint.
     }
@@ -68,13 +75,14 @@ async function main(): Promise<void> {
       post({ type: 'progress', done, total, epoch, loss });
     },
     epochEnd: (metrics) =>
-      post({ type: 'epoch', metrics, ...(input.collect ? { snapshot: snapshot() } : {}) }),
+      post({ type: 'epoch', metrics, ...(req.collect ? { snapshot: snapshot() } : {}) }),
   });
-  const withSnap =
-    input.collect && outcome === 'interrupted' && existsSync(join(dir, CHECKPOINT_FILE));
+  const withSnap = req.collect && outcome === 'interrupted' && existsSync(ckpt);
   post({ type: 'done', outcome, ...(withSnap ? { snapshot: snapshot() } : {}) });
 }
 
-main().catch((e: unknown) => {
-  post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+port.on('message', (req: RunRequest) => {
+  run(req).catch((e: unknown) => {
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  });
 });

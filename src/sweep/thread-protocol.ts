@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Messages between a run's worker thread (thread-main.ts) and the thread that started it
-// (thread-run.ts): what it is given, and what it reports while it trains.
+// Messages between a run thread (thread-main.ts) and the thread that owns it (thread-run.ts):
+// a run to train, and what the thread reports while it trains it.
 
 import type { EpochMetrics } from '../train/run-folder.js';
 import type { RunOutcome, RunSpec } from './spec.js';
 
-export interface ThreadInput {
+export interface RunRequest {
   readonly spec: RunSpec;
   readonly dir: string;
   /** WASM GEMM threads for this run when its config sets none (machine-side, not recorded). */
