@@ -10,6 +10,7 @@ import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
 import { sweepCommand } from './sweep-command.js';
+import { workerCommand } from './worker-command.js';
 import '../register.js';
 
 export async function main(
@@ -33,6 +34,7 @@ export async function main(
     reportCommand(print),
     costCommand(print),
     sweepCommand(print),
+    workerCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');

@@ -5,8 +5,9 @@ import { Command } from 'commander';
 import { EXPERIMENTS, runSuite } from '../repro/suite.js';
 import { intOption } from './options.js';
 import { makeRunBars } from './run-bars.js';
+import { queueNameOption, queueOf, queueOption, type QueueFlags } from './queue-options.js';
 
-interface ReproFlags {
+interface ReproFlags extends QueueFlags {
   quick?: boolean;
   only?: string;
   out: string;
@@ -28,6 +29,8 @@ export function reproCommand(print: (s: string) => void): Command {
     .requiredOption('--out <dir>', 'output folder: runs/, schemes/, tables/, report.html')
     .option('--report-only', 'rebuild report.html from the runs already in DIR, without training')
     .option('--jobs <n>', 'runs at once on this machine (default 1)', intOption('--jobs'))
+    .addOption(queueOption('run the suite'))
+    .addOption(queueNameOption())
     .option('--no-progress', 'no progress bars')
     .action(async (f: ReproFlags) => {
       const only = f.only
@@ -56,6 +59,7 @@ export function reproCommand(print: (s: string) => void): Command {
           shouldStop: () => stop,
           reportOnly: f.reportOnly,
           jobs: f.jobs,
+          queue: queueOf(f),
           progress: bars.progress,
         });
         for (const s of r.sections) {

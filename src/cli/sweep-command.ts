@@ -7,9 +7,10 @@ import { mergeGrids, parseVary, readSweepFile, type Axis } from '../sweep/grid.j
 import { runSweep } from '../sweep/sweep.js';
 import { intOption } from './options.js';
 import { makeRunBars } from './run-bars.js';
+import { queueNameOption, queueOf, queueOption, type QueueFlags } from './queue-options.js';
 import { addTrainOptions, trainInput, type TrainOptionFlags } from './train-options.js';
 
-interface SweepFlags extends TrainOptionFlags {
+interface SweepFlags extends TrainOptionFlags, QueueFlags {
   out: string;
   vary: Axis[];
   jobs?: number;
@@ -41,6 +42,8 @@ export function sweepCommand(print: (s: string) => void): Command {
       ),
   )
     .option('--jobs <n>', 'runs at once on this machine (default 1)', intOption('--jobs'))
+    .addOption(queueOption('run the points'))
+    .addOption(queueNameOption())
     .option('--report-only', 'rebuild summary.csv and report.html from the runs in DIR')
     .option('--no-progress', 'no progress bars')
     .addHelpText(
@@ -50,7 +53,8 @@ Base options are the train options above; each point is an ordinary run folder u
 DIR/runs (identical points share one; re-run the same command to resume). Examples:
   lowbit sweep --out sw --model mlp --dataset gauss-10 --epochs 3 \\
     --vary scheme=fixed8,int8-lazy --vary seed=1,2,3 --vary 'sites.E.format=dfp<6>,dfp<8>'
-  lowbit sweep grid.json --out sw --jobs 2`,
+  lowbit sweep grid.json --out sw --jobs 2
+  lowbit sweep grid.json --out sw --queue redis://host:6379   # with: lowbit worker --queue ...`,
     )
     .action(async (file: string | undefined, f: SweepFlags) => {
       const grid = mergeGrids(file ? readSweepFile(file) : null, { ...trainInput(f) }, f.vary);
@@ -70,6 +74,7 @@ DIR/runs (identical points share one; re-run the same command to resume). Exampl
           grid,
           out: f.out,
           jobs: f.jobs,
+          queue: queueOf(f),
           log: bars.print,
           shouldStop: () => stop,
           progress: bars.progress,

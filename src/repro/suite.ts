@@ -17,6 +17,7 @@ import { parkEq5, parkTable1 } from './experiments/park.js';
 import { slug, type RunOutcome } from '../sweep/spec.js';
 import type { RunProgress } from '../sweep/list.js';
 import { runList } from '../sweep/run-list.js';
+import type { QueueOptions } from '../sweep/queue/connection.js';
 import { scaleByName } from './scale.js';
 import type { Experiment, ExperimentContext, RunSpec, Scale } from './types.js';
 
@@ -44,6 +45,8 @@ export interface SuiteOptions {
   scale?: Scale;
   /** Runs at once on this machine (default 1). */
   jobs?: number;
+  /** Spread the runs over the workers of this job queue instead. */
+  queue?: QueueOptions;
   progress?: RunProgress;
 }
 
@@ -90,6 +93,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     const r = await runList([...specs.values()], {
       out,
       jobs: o.jobs,
+      queue: o.queue,
       log,
       shouldStop: o.shouldStop,
       progress: o.progress,

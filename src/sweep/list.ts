@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadRun } from '../report/run-data.js';
 import type { EpochMetrics } from '../train/run-folder.js';
 import type { RunOutcome } from './spec.js';
+import type { QueueOptions } from './queue/connection.js';
 
 /** Where the runs of a list stand, for progress bars. */
 export interface RunProgress {
@@ -24,6 +25,8 @@ export interface ListOptions {
   out: string;
   /** Runs at once on this machine (default 1). */
   jobs?: number;
+  /** Spread the runs over the workers of this job queue instead. */
+  queue?: QueueOptions;
   log(line: string): void;
   shouldStop?(): boolean;
   progress?: RunProgress;

@@ -6,9 +6,10 @@
 
 import type { ListOptions, ListResult } from './list.js';
 import { runLocal } from './local.js';
+import { runQueued } from './queue/coordinator.js';
 import type { RunSpec } from './spec.js';
 
-/** Runs the list. */
+/** Runs the list locally, or through the queue when `o.queue` is set. */
 export function runList(specs: readonly RunSpec[], o: ListOptions): Promise<ListResult> {
-  return runLocal(specs, o);
+  return o.queue ? runQueued(specs, { ...o, queue: o.queue }) : runLocal(specs, o);
 }
