@@ -9,6 +9,8 @@ import { evalCommand } from './eval-command.js';
 import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
+import { exportCommand } from './export-command.js';
+import { vectorsCommand } from './vectors-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { workerCommand } from './worker-command.js';
 import '../register.js';
@@ -33,6 +35,8 @@ export async function main(
     reproCommand(print),
     reportCommand(print),
     costCommand(print),
+    exportCommand(print),
+    vectorsCommand(print),
     sweepCommand(print),
     workerCommand(print),
   ]) {

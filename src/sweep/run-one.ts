@@ -11,9 +11,11 @@ import {
   CONFIG_FILE,
   METRICS_FILE,
   readMetrics,
+  RunFolder,
   TELEMETRY_FILE,
   type EpochMetrics,
 } from '../train/run-folder.js';
+import type { RunStore } from '../train/store.js';
 import { HISTOGRAM_FILE, TIMELINE_FILE } from '../train/telemetry.js';
 import { ERROR_FILE } from '../report/run-data.js';
 import type { RunOutcome, RunSpec } from './spec.js';
@@ -41,6 +43,8 @@ export interface RunHooks {
   progress?(done: number, total: number, epoch: number, loss: number): void;
   /** After each finished epoch, once its metrics and checkpoint are in the folder. */
   epochEnd?(m: EpochMetrics): void;
+  /** The store the run trains against: the run folder, or one that wraps it. */
+  store?(folder: RunFolder): RunStore;
 }
 
 /**
@@ -69,9 +73,10 @@ export async function runOne(spec: RunSpec, dir: string, hooks: RunHooks): Promi
       rmSync(join(dir, f), { force: true });
   }
   try {
+    const folder = new RunFolder(dir);
     const r = await train(
       cfg,
-      dir,
+      hooks.store ? hooks.store(folder) : folder,
       {
         log: () => {},
         shouldStop: hooks.shouldStop,
