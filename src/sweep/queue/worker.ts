@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG_FILE } from '../../train/run-folder.js';
+import { ERROR_FILE } from '../../report/run-data.js';
 import { RUN_FILES } from '../run-one.js';
 import type { RunSpec } from '../spec.js';
 import { ThreadPool, type ThreadRun } from '../thread-run.js';
@@ -162,13 +163,11 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
         o.log(`${run}: checkpointed and back in the queue`);
         throw new WaitingError();
       }
-      const files: Record<string, string> = {};
-      for (const f of RUN_FILES) {
-        const p = join(dir, f);
-        if (existsSync(p)) files[f] = readFileSync(p, 'utf8');
-      }
-      const cfg = configText(dir, coordinatorRef);
-      if (cfg !== null) files[CONFIG_FILE] = cfg;
+      // Every checkpoint and line is in Redis already; what may not be: the error of a run that
+      // failed, and the config of one that failed before its first checkpoint.
+      const files: Record<string, string> = { ...configSet() };
+      if (existsSync(join(dir, ERROR_FILE)))
+        files[ERROR_FILE] = readFileSync(join(dir, ERROR_FILE), 'utf8');
       const result: JobResult = { run, outcome: r.outcome, startEpoch, worker: o.name };
       await store.finish(jobId, files, JSON.stringify(result));
       o.log(`${run}: ${r.outcome}`);
