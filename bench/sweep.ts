@@ -1,49 +1,47 @@
 // SPDX-License-Identifier: MIT
 // Sweeps, locally and through the job queue (a redis-server on a free loopback port, worker
-// processes of `lowbit worker`): wall time of the same 8 runs on 1 and 2 workers (and with
-// --jobs 1 and 2), side by side and repeated; then 16 tiny runs locally and through one
-// worker for the queue's overhead per job, the coordinator's CPU per job, and what Redis
-// carries per epoch besides the checkpoint (from its INFO counters).
-// LOWBIT_BENCH_REPS=N repeats the throughput rounds (default 2).
+// processes of `lowbit worker --threads 1`): wall time of the same 8 runs on 1 and 2 workers
+// (and with --jobs 1 and 2), side by side in rounds that alternate, best of the rounds; then
+// 16 tiny runs in this thread and through one worker: the queue's wall overhead per job, the
+// coordinator's CPU per job, Redis commands per job, and the bytes Redis carries per epoch
+// besides the checkpoint (INFO counters, less the checkpoints' exact sizes). Only the running
+// of the list is timed (not planning or the report). Load averages print with each round:
+// on a shared machine the ratios are only as good as the cores the workers get.
+// LOWBIT_BENCH_REPS=N sets the rounds (default 3).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import '../src/register.js';
 import { mergeGrids, parseVary, type Grid } from '../src/sweep/grid.js';
-import { runSweep } from '../src/sweep/sweep.js';
+import { planSweep } from '../src/sweep/points.js';
+import { runList } from '../src/sweep/run-list.js';
 import { connectRedis } from '../src/sweep/queue/connection.js';
+import { parseTrainConfig } from '../src/train/config.js';
+import { MemoryStore } from '../src/train/store.js';
+import { train } from '../src/train/trainer.js';
+import type { Checkpoint } from '../src/train/checkpoint.js';
 import { NO_REDIS, startRedis } from '../test/helpers/redis.js';
 import { printTable, type Bench } from './harness.js';
 
 const bin = fileURLToPath(new URL('../../bin/lowbit.js', import.meta.url));
 
 /** 8 runs of about a second each: an MLP on gauss-100, 4,000 samples, 2 epochs. */
-const MEDIUM = (): Grid =>
-  mergeGrids(
-    null,
-    {
-      model: 'mlp',
-      dataset: 'gauss-100',
-      epochs: 2,
-      limit: 4000,
-      testLimit: 500,
-      batch: 32,
-      lr: 0.05,
-    },
-    [parseVary('seed=1,2,3,4,5,6,7,8')],
-  );
+const MEDIUM: Grid = mergeGrids(
+  null,
+  { model: 'mlp', dataset: 'gauss-100', epochs: 2, limit: 4000, testLimit: 500, batch: 32 },
+  [parseVary('seed=1,2,3,4,5,6,7,8')],
+);
 
 /** 16 tiny runs (tens of milliseconds of training each): the fixed costs show. */
-const TINY = (): Grid =>
-  mergeGrids(
-    null,
-    { model: 'mlp', dataset: 'gauss-10', epochs: 2, limit: 64, testLimit: 32, batch: 32 },
-    [parseVary('seed=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16')],
-  );
+const TINY: Grid = mergeGrids(
+  null,
+  { model: 'mlp', dataset: 'gauss-10', epochs: 2, limit: 64, testLimit: 32, batch: 32 },
+  [parseVary('seed=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16')],
+);
 
 async function startWorkers(url: string, queue: string, n: number): Promise<ChildProcess[]> {
   return Promise.all(
@@ -73,44 +71,39 @@ async function stopWorkers(ws: ChildProcess[]): Promise<void> {
   );
 }
 
-async function timed(f: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await f();
-  return (performance.now() - t) / 1000;
-}
-
-async function local(grid: Grid, jobs: number): Promise<number> {
+/** Seconds to run the grid's list (after planning, before any report). */
+async function runGrid(
+  grid: Grid,
+  o: { jobs?: number; url?: string; queue?: string },
+): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'lowbit-bench-sweep-'));
   try {
-    return await timed(() => runSweep({ grid, out, jobs, log: () => {} }));
+    const plan = planSweep(grid, out);
+    const t = performance.now();
+    await runList(plan.specs, {
+      out,
+      jobs: o.jobs,
+      ...(o.url ? { queue: { url: o.url, name: o.queue } } : {}),
+      log: () => {},
+    });
+    return (performance.now() - t) / 1000;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
 let queues = 0;
-async function queued(
-  url: string,
-  grid: Grid,
-  workers: number,
-  measure?: (out: string) => void,
-): Promise<number> {
+async function queued(url: string, grid: Grid, workers: number): Promise<number> {
   const queue = `bench${queues++}`;
   const ws = await startWorkers(url, queue, workers);
-  const out = mkdtempSync(join(tmpdir(), 'lowbit-bench-sweep-'));
   try {
-    const s = await timed(() =>
-      runSweep({ grid, out, queue: { url, name: queue }, log: () => {} }),
-    );
-    measure?.(out);
-    return s;
+    return await runGrid(grid, { url, queue });
   } finally {
     await stopWorkers(ws);
-    rmSync(out, { recursive: true, force: true });
   }
 }
 
-async function stats(r: Redis): Promise<Record<string, number>> {
+async function stats(r: Redis): Promise<{ in: number; out: number; commands: number }> {
   const text = await r.info('stats');
   const get = (k: string): number => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return {
@@ -120,8 +113,31 @@ async function stats(r: Redis): Promise<Record<string, number>> {
   };
 }
 
+/** Exact sizes of every checkpoint the grid's runs write (runs are deterministic). */
+async function checkpointBytes(
+  grid: Grid,
+): Promise<{ all: number; final: number; epochs: number }> {
+  const plan = planSweep(grid, mkdtempSync(join(tmpdir(), 'lowbit-bench-sweep-')));
+  let all = 0;
+  let final = 0;
+  let epochs = 0;
+  for (const s of plan.specs) {
+    const store = new MemoryStore();
+    const write = store.writeCheckpoint.bind(store);
+    store.writeCheckpoint = (c: Checkpoint) => {
+      all += JSON.stringify(c).length;
+      epochs++;
+      write(c);
+    };
+    await train(parseTrainConfig(s.config), store);
+    final += JSON.stringify(store.checkpoint).length;
+  }
+  return { all, final, epochs };
+}
+
 const best = (xs: number[]): number => Math.min(...xs);
 const f = (x: number, d = 2): string => x.toFixed(d);
+const load = (): string => loadavg()[0].toFixed(1);
 
 export const bench: Bench = {
   name: 'sweep',
@@ -132,26 +148,28 @@ export const bench: Bench = {
       console.log(`skipped: ${NO_REDIS}`);
       return { skipped: NO_REDIS };
     }
-    const reps = Number(process.env.LOWBIT_BENCH_REPS ?? 2);
+    const reps = Number(process.env.LOWBIT_BENCH_REPS ?? 3);
     const redis = await startRedis();
     const client = await connectRedis(redis.url);
     try {
       // Throughput: the same 8 runs each way, rounds alternating, best of the rounds.
-      const walls: Record<string, number[]> = {
-        'queue, 1 worker': [],
-        'queue, 2 workers': [],
-        'local, --jobs 1': [],
-        'local, --jobs 2': [],
-      };
+      const ways: [string, () => Promise<number>][] = [
+        ['queue, 1 worker', () => queued(redis.url, MEDIUM, 1)],
+        ['queue, 2 workers', () => queued(redis.url, MEDIUM, 2)],
+        ['local, --jobs 1', () => runGrid(MEDIUM, { jobs: 1 })],
+        ['local, --jobs 2', () => runGrid(MEDIUM, { jobs: 2 })],
+      ];
+      const walls: Record<string, number[]> = Object.fromEntries(ways.map(([k]) => [k, []]));
+      const loads: string[] = [];
       for (let rep = 0; rep < reps; rep++) {
-        walls['queue, 1 worker'].push(await queued(redis.url, MEDIUM(), 1));
-        walls['queue, 2 workers'].push(await queued(redis.url, MEDIUM(), 2));
-        walls['local, --jobs 1'].push(await local(MEDIUM(), 1));
-        walls['local, --jobs 2'].push(await local(MEDIUM(), 2));
+        loads.push(load());
+        for (const [k, run] of ways) walls[k].push(await run());
       }
-      console.log('\n8 runs (MLP, gauss-100, 4,000 samples, 2 epochs), wall seconds:');
+      console.log(
+        `\n8 runs (MLP, gauss-100, 4,000 samples, 2 epochs), wall seconds; load average at each round's start: ${loads.join(', ')}`,
+      );
       printTable(
-        ['how', ...Array.from({ length: reps }, (_, i) => `round ${i + 1}`), 'best', 'runs/min'],
+        ['how', ...walls[ways[0][0]].map((_, i) => `round ${i + 1}`), 'best', 'runs/min'],
         Object.entries(walls).map(([k, v]) => [
           k,
           ...v.map((x) => f(x, 1)),
@@ -159,52 +177,48 @@ export const bench: Bench = {
           f((8 * 60) / best(v), 1),
         ]),
       );
-      const speedup = best(walls['queue, 1 worker']) / best(walls['queue, 2 workers']);
-      const localSpeedup = best(walls['local, --jobs 1']) / best(walls['local, --jobs 2']);
-      const perRound = walls['queue, 1 worker'].map((w, i) => w / walls['queue, 2 workers'][i]);
+      const ratio = (a: string, b: string): number[] => walls[a].map((x, i) => x / walls[b][i]);
+      const q = ratio('queue, 1 worker', 'queue, 2 workers');
+      const l = ratio('local, --jobs 1', 'local, --jobs 2');
       console.log(
-        `2 workers vs 1: ${f(speedup)}x (best of rounds; per round ${perRound.map((x) => f(x)).join(', ')}); ` +
-          `--jobs 2 vs 1: ${f(localSpeedup)}x`,
+        `2 workers vs 1: best ${f(Math.max(...q))}x (rounds ${q.map((x) => f(x)).join(', ')}); ` +
+          `--jobs 2 vs 1: best ${f(Math.max(...l))}x (rounds ${l.map((x) => f(x)).join(', ')})`,
       );
 
-      // Overhead: 16 tiny runs locally (this thread) and through one worker.
-      const tLocal = await local(TINY(), 1);
+      // Overhead: 16 tiny runs in this thread, then through one worker.
+      const tLocal = await runGrid(TINY, { jobs: 1 });
       const before = await stats(client);
       const cpu0 = process.cpuUsage();
-      let ckptBytes = 0;
-      let epochs = 0;
-      const tQueue = await queued(redis.url, TINY(), 1, (out) => {
-        const runs = join(out, 'runs');
-        for (const d of readdirSync(runs)) {
-          ckptBytes += readFileSync(join(runs, d, 'checkpoint.json')).length;
-          epochs += 2;
-        }
-      });
+      const tQueue = await queued(redis.url, TINY, 1);
       const cpu = process.cpuUsage(cpu0);
       const after = await stats(client);
+      const ck = await checkpointBytes(TINY);
       const jobs = 16;
-      // Each epoch's checkpoint goes in once; the final one comes out once to the coordinator.
-      const ckptIn = (ckptBytes / jobs) * epochs;
-      const ckptOut = ckptBytes;
       const row = {
+        load_average: load(),
         local_seconds: tLocal,
         queue_seconds: tQueue,
         overhead_ms_per_job: ((tQueue - tLocal) / jobs) * 1000,
         coordinator_cpu_ms_per_job: (cpu.user + cpu.system) / 1000 / jobs,
         redis_commands_per_job: (after.commands - before.commands) / jobs,
-        checkpoint_bytes: ckptBytes / jobs,
-        in_bytes_per_epoch_besides_checkpoint: (after.in - before.in - ckptIn) / epochs,
-        out_bytes_per_epoch_besides_checkpoint: (after.out - before.out - ckptOut) / epochs,
+        redis_commands_per_epoch: (after.commands - before.commands) / ck.epochs,
+        checkpoint_bytes: ck.all / ck.epochs,
+        // Every checkpoint goes in once; the final one comes out once, to the coordinator.
+        in_bytes_per_epoch_besides_checkpoint: (after.in - before.in - ck.all) / ck.epochs,
+        out_bytes_per_epoch_besides_checkpoint: (after.out - before.out - ck.final) / ck.epochs,
       };
-      console.log('\n16 tiny runs (MLP, gauss-10, 64 samples, 2 epochs), local vs one worker:');
+      console.log(
+        `\n16 tiny runs (MLP, gauss-10, 64 samples, 2 epochs), this thread vs one worker (load ${row.load_average}):`,
+      );
       printTable(
         ['figure', 'value'],
         [
-          ['local --jobs 1, s', f(row.local_seconds)],
-          ['queue, 1 worker, s', f(row.queue_seconds)],
-          ['overhead per job, ms', f(row.overhead_ms_per_job, 0)],
+          ['in this thread (--jobs 1), s', f(row.local_seconds)],
+          ['through the queue, 1 worker, s', f(row.queue_seconds)],
+          ['wall overhead per job, ms', f(row.overhead_ms_per_job, 0)],
           ['coordinator CPU per job, ms', f(row.coordinator_cpu_ms_per_job, 1)],
           ['Redis commands per job', f(row.redis_commands_per_job, 0)],
+          ['Redis commands per epoch', f(row.redis_commands_per_epoch, 0)],
           ['checkpoint, bytes', f(row.checkpoint_bytes, 0)],
           [
             'to Redis per epoch besides the checkpoint, bytes',
@@ -216,12 +230,7 @@ export const bench: Bench = {
           ],
         ],
       );
-      return {
-        throughput: walls,
-        speedup_2_workers: speedup,
-        speedup_jobs_2: localSpeedup,
-        overhead: row,
-      };
+      return { throughput: walls, loads, ratio_2_workers: q, ratio_jobs_2: l, overhead: row };
     } finally {
       client.disconnect();
       await redis.stop();

@@ -5,12 +5,12 @@
 // run resumes on another worker from its checkpoint, and every final checkpoint and metrics
 // file equals a local --jobs 1 sweep's bit for bit. Malformed jobs and a job whose `out`
 // leaves the worker's folder fail with their error recorded while the workers go on.
-// Password and TLS (rediss://, self-signed certificate) URLs work.
+// Password and TLS (rediss://, self-signed certificate) URLs work, and so does repro --queue.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ import { Queue, QueueEvents } from 'bullmq';
 import '../../src/register.js';
 import { mergeGrids, parseVary, type Grid } from '../../src/sweep/grid.js';
 import { runSweep } from '../../src/sweep/sweep.js';
+import { runSuite } from '../../src/repro/suite.js';
+import type { Scale } from '../../src/repro/types.js';
 import { connectRedis, KEY_PREFIX } from '../../src/sweep/queue/connection.js';
 import { startWorker } from '../../src/sweep/queue/worker.js';
 import type { JobProgress } from '../../src/sweep/queue/worker.js';
@@ -261,6 +263,58 @@ test(
       assert.match(ok.text, /\[2\/2\] .*: done on t1/);
     } finally {
       await stopWorker(w);
+      await redis.stop();
+    }
+  },
+);
+
+test(
+  'repro --queue spreads the suite the same way (its schemes travel inside the jobs)',
+  { skip: NO_REDIS ?? false, timeout: 120_000 },
+  async () => {
+    const redis = await startRedis();
+    const tiny = { model: 'mlp', epochs: 1, limit: 96, testLimit: 64, batch: 32, lr: 0.05 };
+    const scale: Scale = {
+      name: 'quick',
+      label: 'TEST RUN',
+      mnist: { ...tiny, dataset: 'mnist' },
+      resnet: { ...tiny, dataset: 'mnist' },
+      second: { ...tiny, dataset: 'mnist' },
+      gauss: tiny,
+      gaussClasses: [10],
+      classifierBits: [4, 8],
+    };
+    const w = await startWorker({
+      queue: { url: redis.url, name: 'repro' },
+      dir: tmp('repro-worker'),
+      name: 'rw',
+      log: () => {},
+    });
+    try {
+      const out = tmp('repro');
+      const logs: string[] = [];
+      const r = await runSuite({
+        out,
+        quick: true,
+        only: ['park-eq5'],
+        scale,
+        queue: { url: redis.url, name: 'repro' },
+        log: (l) => logs.push(l),
+      });
+      assert.deepEqual([...r.outcomes.values()], ['done', 'done']);
+      assert.ok(
+        logs.some((l) => /\[2\/2\] .*: done on rw/.test(l)),
+        logs.join('\n'),
+      );
+      // The runs name the coordinator's scheme files, as a local run would.
+      for (const id of r.outcomes.keys()) {
+        const cfg = JSON.parse(readFileSync(join(out, 'runs', id, 'config.json'), 'utf8'));
+        assert.ok(cfg.scheme.startsWith(join(out, 'schemes')), cfg.scheme);
+        assert.match(cfg.resolvedScheme.name, /^int8-classifier\d+$/);
+      }
+      assert.ok(existsSync(r.report));
+    } finally {
+      await w.close();
       await redis.stop();
     }
   },
