@@ -189,3 +189,11 @@ export function label(a: Assignment, skip: readonly string[] = []): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 }
+
+/** "fixed8 dfp<6>": the values alone, for a legend titled with the keys. */
+export function values(a: Assignment, skip: readonly string[] = []): string {
+  return Object.entries(a)
+    .filter(([k]) => !skip.includes(k))
+    .map(([, v]) => String(v))
+    .join(' ');
+}

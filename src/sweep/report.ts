@@ -10,7 +10,7 @@ import { lineFigure } from '../report/charts.js';
 import { ERROR_FILE, loadRun, type RunData } from '../report/run-data.js';
 import type { Figure, Section } from '../report/types.js';
 import { parseTrainConfig } from '../train/config.js';
-import { label, type Axis } from './grid.js';
+import { values, type Axis } from './grid.js';
 import { runDir } from './list.js';
 import type { SweepPlan } from './points.js';
 import { groups, pointsTable, SEED_AXIS, summaryTable, type Group } from './summary.js';
@@ -50,7 +50,13 @@ function axisFigure(plan: SweepPlan, gs: readonly Group[], axis: Axis): Figure {
       g.points.map((p) => {
         const m = g.complete.find((r) => r.id === p.spec.id)?.metrics.at(-1);
         const acc = m ? m.test_acc : null;
-        return { x: p.assign[SEED_AXIS] as number, mean: acc, lo: acc, hi: acc, series: g.label };
+        return {
+          x: p.assign[SEED_AXIS] as number,
+          mean: acc,
+          lo: acc,
+          hi: acc,
+          series: values(g.assign) || 'all',
+        };
       }),
     );
   } else {
@@ -63,18 +69,23 @@ function axisFigure(plan: SweepPlan, gs: readonly Group[], axis: Axis): Figure {
         mean,
         lo: mean === null ? null : mean - sd,
         hi: mean === null ? null : mean + sd,
-        series: label(g.assign, [axis.key, SEED_AXIS]) || 'all',
+        series: values(g.assign, [axis.key, SEED_AXIS]) || 'all',
       };
     });
   }
   rows = rows.filter((r) => r.mean !== null);
-  const numeric = isNumeric(axis);
+  // Seeds are names, not quantities: one tick each.
+  const numeric = isNumeric(axis) && axis.key !== SEED_AXIS;
+  const integers = axis.values.every((v) => Number.isInteger(v));
   const x = {
     field: 'x',
     type: numeric ? ('quantitative' as const) : ('ordinal' as const),
     title: axis.key,
-    ...(numeric ? { scale: { zero: false } } : { sort: axis.values.map(String) }),
+    ...(numeric
+      ? { scale: { zero: false }, ...(integers ? { axis: { format: 'd', tickMinStep: 1 } } : {}) }
+      : { sort: axis.values.map(String), axis: { labelAngle: 0 } }),
   };
+  const bars = axis.key !== SEED_AXIS && plan.grid.axes.some((a) => a.key === SEED_AXIS);
   const color = { field: 'series', type: 'nominal' as const, title: others.join(' ') || ' ' };
   const spec: TopLevelSpec = {
     width: 380,
@@ -95,21 +106,25 @@ function axisFigure(plan: SweepPlan, gs: readonly Group[], axis: Axis): Figure {
           color,
         },
       },
-      {
-        mark: { type: 'errorbar', ticks: true },
-        encoding: {
-          x,
-          y: { field: 'lo', type: 'quantitative' },
-          y2: { field: 'hi' },
-          color,
-        },
-      },
+      ...(bars
+        ? [
+            {
+              mark: { type: 'errorbar' as const, ticks: true },
+              encoding: {
+                x,
+                y: { field: 'lo', type: 'quantitative' as const, title: 'final test accuracy' },
+                y2: { field: 'hi' },
+                color,
+              },
+            },
+          ]
+        : []),
     ],
   };
   const caption =
     axis.key === SEED_AXIS
       ? 'One point per run: the spread over seeds.'
-      : plan.grid.axes.some((a) => a.key === SEED_AXIS)
+      : bars
         ? 'Mean over seeds, bars +- one standard deviation.'
         : undefined;
   return { title: `Final test accuracy against ${axis.key}`, spec, caption };
@@ -121,7 +136,7 @@ function curves(plan: SweepPlan, runs: ReadonlyMap<string, RunData>): Figure {
     (runs.get(p.spec.id)?.metrics ?? []).map((m) => ({
       epoch: m.epoch,
       value: m.test_acc,
-      point: label(p.assign) || p.spec.id,
+      point: values(p.assign) || p.spec.id,
     })),
   );
   return lineFigure(rows, {
@@ -129,6 +144,8 @@ function curves(plan: SweepPlan, runs: ReadonlyMap<string, RunData>): Figure {
     x: 'epoch',
     y: 'value',
     series: 'point',
+    // Keys hold dots, which Vega-Lite reads as nested fields: a title, not a field name.
+    seriesTitle: plan.grid.axes.map((a) => a.key).join(' '),
     xTitle: 'epoch',
     xInteger: true,
     yTitle: 'test accuracy',
