@@ -24,10 +24,17 @@ export function makeRunBars(enabled: boolean, print: (s: string) => void): RunBa
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, { bar: cliProgress.SingleBar; epochs: number }>();
+  // Stopping twice would clear lines printed in between: stop only a running display.
+  let running = false;
+  const stop = (): void => {
+    if (running) multi.stop();
+    running = false;
+  };
   const short = (id: string): string => (id.length > 40 ? `${id.slice(0, 37)}...` : id);
   const progress: RunProgress = {
     start(id, epochs, startEpoch) {
       const detail = startEpoch ? `(resumed at epoch ${startEpoch + 1})` : '';
+      running = true;
       const bar = multi.create(epochs * 1000, startEpoch * 1000, {
         id: short(id),
         epoch: startEpoch + 1,
@@ -55,11 +62,13 @@ export function makeRunBars(enabled: boolean, print: (s: string) => void): RunBa
     end(id) {
       const b = bars.get(id);
       if (!b) return;
+      // The last bar: stop the display first, so that it clears every line it drew.
+      if (bars.size === 1) stop();
       multi.remove(b.bar);
       bars.delete(id);
     },
     clear() {
-      if (!bars.size) multi.stop();
+      if (!bars.size) stop();
     },
   };
   return {
