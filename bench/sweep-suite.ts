@@ -2,11 +2,13 @@
 // What the full repro suite (`lowbit repro`, 70 runs) would take on 1, 10 or 100 queue
 // workers, worked out from figures measured here: each distinct kind of run (model, dataset,
 // scheme family, telemetry) trains a short slice on one thread for its training and
-// evaluation samples/s and set-up time; the suite's own run list (src/repro at full scale)
-// gives each run's sizes; runs go to the first free worker in suite order (the queue is FIFO),
-// each paying the queue's overhead per job (LOWBIT_QUEUE_OVERHEAD_MS, default 200, above the
-// `sweep` bench's figure). A worker here is one run slot of one core (a 2-core machine like
-// this one is 2 workers with --concurrency 2 --threads 1).
+// evaluation samples per CPU second and its set-up CPU time (CPU time of one thread is what
+// the run takes on a core of its own, however busy this machine is meanwhile); the suite's
+// own run list (src/repro at full scale) gives each run's sizes; runs go to the first free
+// worker in suite order (the queue is FIFO), each paying the queue's overhead per job
+// (LOWBIT_QUEUE_OVERHEAD_MS, default 200, above the `sweep` bench's figure). A worker here is
+// one run slot of one core (a 2-core machine like this one is 2 workers with --concurrency 2
+// --threads 1).
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +46,12 @@ const SLICE: Record<string, { limit: number; testLimit: number }> = {
   mlp: { limit: 3200, testLimit: 1000 },
 };
 
+/** CPU seconds of this process so far (one thread trains: wall time on an idle core). */
+const cpuS = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 async function measure(spec: RunSpec, schemeRef: string): Promise<Rates> {
   const slice = SLICE[spec.config.model];
   const cfg = parseTrainConfig({
@@ -53,15 +61,20 @@ async function measure(spec: RunSpec, schemeRef: string): Promise<Rates> {
     limit: slice.limit,
     testLimit: slice.testLimit,
   });
-  const t0 = performance.now();
-  let t1 = t0;
-  const r = await train(cfg, null, { started: () => (t1 = performance.now()) });
-  const total = (performance.now() - t1) / 1000;
-  const m = r.metrics[0];
+  const c0 = cpuS();
+  let started = c0;
+  let trained = c0;
+  await train(cfg, null, {
+    started: () => (started = cpuS()),
+    progress: (done, total) => {
+      if (done === total) trained = cpuS();
+    },
+  });
+  const end = cpuS();
   return {
-    trainPerS: m.samples_per_s,
-    evalPerS: slice.testLimit / Math.max(1e-3, total - m.seconds),
-    setupS: (t1 - t0) / 1000,
+    trainPerS: slice.limit / (trained - started),
+    evalPerS: slice.testLimit / Math.max(1e-3, end - trained),
+    setupS: started - c0,
   };
 }
 

@@ -5,12 +5,13 @@
 // 16 tiny runs in this thread and through one worker: the queue's wall overhead per job, the
 // coordinator's CPU per job, Redis commands per job, and the bytes Redis carries per epoch
 // besides the checkpoint (INFO counters, less the checkpoints' exact sizes). Only the running
-// of the list is timed (not planning or the report). Load averages print with each round:
-// on a shared machine the ratios are only as good as the cores the workers get.
+// of the list is timed (not planning or the report), every run on one GEMM thread. Load
+// averages print with each round: on a shared machine the ratios are only as good as the cores
+// the workers get.
 // LOWBIT_BENCH_REPS=N sets the rounds (default 3).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { mergeGrids, parseVary, type Grid } from '../src/sweep/grid.js';
 import { planSweep } from '../src/sweep/points.js';
 import { runList } from '../src/sweep/run-list.js';
 import { connectRedis } from '../src/sweep/queue/connection.js';
+import { setThreads } from '../src/kernels/wasm/index.js';
 import { parseTrainConfig } from '../src/train/config.js';
 import { MemoryStore } from '../src/train/store.js';
 import { train } from '../src/train/trainer.js';
@@ -71,33 +73,58 @@ async function stopWorkers(ws: ChildProcess[]): Promise<void> {
   );
 }
 
-/** Seconds to run the grid's list (after planning, before any report). */
+interface Timed {
+  /** Wall seconds to run the grid's list (after planning, before any report). */
+  seconds: number;
+  /** CPU milliseconds this process spent meanwhile (the coordinator, with a queue). */
+  cpuMs: number;
+}
+
 async function runGrid(
   grid: Grid,
   o: { jobs?: number; url?: string; queue?: string },
-): Promise<number> {
+): Promise<Timed> {
   const out = mkdtempSync(join(tmpdir(), 'lowbit-bench-sweep-'));
   try {
     const plan = planSweep(grid, out);
     const t = performance.now();
+    const cpu = process.cpuUsage();
     await runList(plan.specs, {
       out,
       jobs: o.jobs,
       ...(o.url ? { queue: { url: o.url, name: o.queue } } : {}),
       log: () => {},
     });
-    return (performance.now() - t) / 1000;
+    const c = process.cpuUsage(cpu);
+    return { seconds: (performance.now() - t) / 1000, cpuMs: (c.user + c.system) / 1000 };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
+/** CPU milliseconds a child process has used (Linux /proc; utime + stime in clock ticks). */
+function childCpuMs(p: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 let queues = 0;
-async function queued(url: string, grid: Grid, workers: number): Promise<number> {
+async function queued(
+  url: string,
+  grid: Grid,
+  workers: number,
+): Promise<Timed & { workerCpuMs: number }> {
   const queue = `bench${queues++}`;
   const ws = await startWorkers(url, queue, workers);
   try {
-    return await runGrid(grid, { url, queue });
+    const before = ws.map(childCpuMs);
+    const t = await runGrid(grid, { url, queue });
+    const used = ws.map((w, i) => childCpuMs(w) - before[i]).reduce((a, b) => a + b, 0);
+    return { ...t, workerCpuMs: used };
   } finally {
     await stopWorkers(ws);
   }
@@ -153,7 +180,9 @@ export const bench: Bench = {
     const client = await connectRedis(redis.url);
     try {
       // Throughput: the same 8 runs each way, rounds alternating, best of the rounds.
-      const ways: [string, () => Promise<number>][] = [
+      // One GEMM thread per run everywhere (workers run with --threads 1).
+      await setThreads(1);
+      const ways: [string, () => Promise<Timed>][] = [
         ['queue, 1 worker', () => queued(redis.url, MEDIUM, 1)],
         ['queue, 2 workers', () => queued(redis.url, MEDIUM, 2)],
         ['local, --jobs 1', () => runGrid(MEDIUM, { jobs: 1 })],
@@ -163,7 +192,7 @@ export const bench: Bench = {
       const loads: string[] = [];
       for (let rep = 0; rep < reps; rep++) {
         loads.push(load());
-        for (const [k, run] of ways) walls[k].push(await run());
+        for (const [k, run] of ways) walls[k].push((await run()).seconds);
       }
       console.log(
         `\n8 runs (MLP, gauss-100, 4,000 samples, 2 epochs), wall seconds; load average at each round's start: ${loads.join(', ')}`,
@@ -186,11 +215,11 @@ export const bench: Bench = {
       );
 
       // Overhead: 16 tiny runs in this thread, then through one worker.
-      const tLocal = await runGrid(TINY, { jobs: 1 });
+      const l1 = await runGrid(TINY, { jobs: 1 });
+      const tLocal = l1.seconds;
       const before = await stats(client);
-      const cpu0 = process.cpuUsage();
-      const tQueue = await queued(redis.url, TINY, 1);
-      const cpu = process.cpuUsage(cpu0);
+      const q1 = await queued(redis.url, TINY, 1);
+      const tQueue = q1.seconds;
       const after = await stats(client);
       const ck = await checkpointBytes(TINY);
       const jobs = 16;
@@ -199,7 +228,9 @@ export const bench: Bench = {
         local_seconds: tLocal,
         queue_seconds: tQueue,
         overhead_ms_per_job: ((tQueue - tLocal) / jobs) * 1000,
-        coordinator_cpu_ms_per_job: (cpu.user + cpu.system) / 1000 / jobs,
+        coordinator_cpu_ms_per_job: q1.cpuMs / jobs,
+        // The same runs' CPU through the queue (coordinator + worker) less in this thread.
+        cpu_overhead_ms_per_job: (q1.cpuMs + q1.workerCpuMs - l1.cpuMs) / jobs,
         redis_commands_per_job: (after.commands - before.commands) / jobs,
         redis_commands_per_epoch: (after.commands - before.commands) / ck.epochs,
         checkpoint_bytes: ck.all / ck.epochs,
@@ -217,6 +248,10 @@ export const bench: Bench = {
           ['through the queue, 1 worker, s', f(row.queue_seconds)],
           ['wall overhead per job, ms', f(row.overhead_ms_per_job, 0)],
           ['coordinator CPU per job, ms', f(row.coordinator_cpu_ms_per_job, 1)],
+          [
+            'CPU per job through the queue less in this thread, ms',
+            f(row.cpu_overhead_ms_per_job, 1),
+          ],
           ['Redis commands per job', f(row.redis_commands_per_job, 0)],
           ['Redis commands per epoch', f(row.redis_commands_per_epoch, 0)],
           ['checkpoint, bytes', f(row.checkpoint_bytes, 0)],
