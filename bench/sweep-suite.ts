@@ -10,7 +10,7 @@
 // one run slot of one core (a 2-core machine like this one is 2 workers with --concurrency 2
 // --threads 1).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../src/register.js';
@@ -174,6 +174,7 @@ export const bench: Bench = {
         `${((100 * total) / 3600 / t.workers / t.hours).toFixed(0)}%`,
       ]),
     );
+    rmSync(schemeDir, { recursive: true, force: true });
     return {
       runs: runs.length,
       run_hours: total / 3600,
