@@ -9,10 +9,12 @@ import { evalCommand } from './eval-command.js';
 import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
+import { takeExitStatus } from './exit.js';
 import { exportCommand } from './export-command.js';
 import { vectorsCommand } from './vectors-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { workerCommand } from './worker-command.js';
+import { webCommand } from './web-command.js';
 import '../register.js';
 
 export async function main(
@@ -39,15 +41,18 @@ export async function main(
     vectorsCommand(print),
     sweepCommand(print),
     workerCommand(print),
+    webCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');
     program.addCommand(c);
   }
   try {
+    takeExitStatus();
     await program.parseAsync(['node', 'lowbit', ...argv]);
-    return 0;
+    return takeExitStatus();
   } catch (e) {
+    takeExitStatus();
     if (e instanceof CommanderError) return e.exitCode;
     throw e;
   }

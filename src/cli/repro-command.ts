@@ -3,9 +3,17 @@
 
 import { Command } from 'commander';
 import { EXPERIMENTS, runSuite } from '../repro/suite.js';
-import { intOption } from './options.js';
+import { setExitStatus } from './exit.js';
+import { envBackend, intOption, pathOption } from './options.js';
 import { makeRunBars } from './run-bars.js';
 import { queueNameOption, queueOf, queueOption, type QueueFlags } from './queue-options.js';
+import { handleStopSignals, SIGNAL_EXIT } from './signals.js';
+
+/** The command line that started this process, as a user would type it again. */
+function resumeCommand(): string {
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`));
+  return `lowbit ${args.join(' ')}`;
+}
 
 interface ReproFlags extends QueueFlags {
   quick?: boolean;
@@ -26,29 +34,33 @@ export function reproCommand(print: (s: string) => void): Command {
       '--only <names>',
       `comma-separated experiments: ${EXPERIMENTS.map((e) => e.name).join(', ')}, cost`,
     )
-    .requiredOption('--out <dir>', 'output folder: runs/, schemes/, tables/, report.html')
+    .requiredOption(
+      '--out <dir>',
+      'output folder: runs/, schemes/, tables/, report.html',
+      pathOption('--out'),
+    )
     .option('--report-only', 'rebuild report.html from the runs already in DIR, without training')
     .option('--jobs <n>', 'runs at once on this machine (default 1)', intOption('--jobs'))
     .addOption(queueOption('run the suite'))
     .addOption(queueNameOption())
     .option('--no-progress', 'no progress bars')
     .action(async (f: ReproFlags) => {
-      const only = f.only
-        ? f.only
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : [];
-      const bars = makeRunBars(f.progress, print);
-      let stop = false;
-      const onSigint = (): void => {
-        if (stop) process.exit(130);
-        stop = true;
-        bars.print(
-          'stopping after this step (the run keeps a checkpoint; run the same command again to resume)',
+      const only = (f.only ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (f.only !== undefined && only.length === 0) {
+        throw new Error(
+          `--only names no experiment: give a comma-separated list of ${EXPERIMENTS.map((e) => e.name).join(', ')}, cost ` +
+            `(or leave --only out to run them all)`,
         );
-      };
-      process.on('SIGINT', onSigint);
+      }
+      const backend = envBackend();
+      const bars = makeRunBars(f.progress, print);
+      const stop = handleStopSignals(
+        bars.print,
+        "stopping after this step and saving the run's checkpoint",
+      );
       try {
         const t0 = performance.now();
         const r = await runSuite({
@@ -56,11 +68,12 @@ export function reproCommand(print: (s: string) => void): Command {
           quick: Boolean(f.quick),
           only,
           log: bars.print,
-          shouldStop: () => stop,
+          shouldStop: () => stop.signal !== null,
           reportOnly: f.reportOnly,
           jobs: f.jobs,
           queue: queueOf(f),
           progress: bars.progress,
+          ...(backend ? { backend } : {}),
         });
         for (const s of r.sections) {
           const v =
@@ -72,9 +85,12 @@ export function reproCommand(print: (s: string) => void): Command {
           print(`${s.id}: ${v} - ${s.verdict.text}`);
         }
         print(`report: ${r.report} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-        if (r.interrupted) print('interrupted; run the same command again to continue');
+        if (r.interrupted) {
+          print(`stopped; continue with the same command: ${resumeCommand()}`);
+          if (stop.signal) setExitStatus(SIGNAL_EXIT[stop.signal]);
+        }
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.dispose();
       }
     });
 }

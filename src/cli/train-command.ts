@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
-// `lowbit train`: train a model on a dataset with a scheme, writing a run folder.
+// `lowbit train`: train a model on a dataset with a scheme, writing a run folder. Ctrl-C (or
+// SIGTERM) stops after the current step with a checkpoint and exit status 130 (143).
 
 import { Command } from 'commander';
-import { join } from 'node:path';
-import { parseTrainConfig } from '../train/config.js';
-import { readConfig } from '../train/run-folder.js';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { baseLrAt, parseTrainConfig, schemeLabel, type TrainConfig } from '../train/config.js';
+import { readRecord } from '../train/run-folder.js';
 import { train } from '../train/trainer.js';
+import { envBackend, pathOption } from './options.js';
 import { addTrainOptions, trainInput, type TrainOptionFlags } from './train-options.js';
 import { makeProgress } from './progress.js';
 import { schemeNotes } from '../schemes/notes.js';
+import { setExitStatus } from './exit.js';
+import { handleStopSignals, SIGNAL_EXIT } from './signals.js';
 
 interface TrainFlags extends TrainOptionFlags {
   out?: string;
@@ -16,10 +21,47 @@ interface TrainFlags extends TrainOptionFlags {
   progress: boolean;
 }
 
-function defaultOut(c: { model: string; dataset: string; scheme: string }): string {
+/**
+ * A new folder runs/<model>-<dataset>-<scheme>-<time>, made here so that two runs started in
+ * the same second (with other options) never share one: the second gets a -2 suffix.
+ */
+function defaultOut(c: { model: string; dataset: string; scheme: TrainConfig['scheme'] }): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const scheme = c.scheme.replace(/^.*\//, '').replace(/\.json$/, '');
-  return join('runs', `${c.model}-${c.dataset}-${scheme}-${stamp}`);
+  const scheme = schemeLabel(c.scheme).replace(/^.*[\\/]/, '');
+  const base = join('runs', `${c.model}-${c.dataset}-${scheme}-${stamp}`);
+  mkdirSync('runs', { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      mkdirSync(dir); // atomic: exactly one process creates a given name
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** Options that may differ on resume: the run's length, its learning rate (recorded), and
+ * machine-side choices that do not change results. */
+const RESUME_MAY_CHANGE = ['epochs', 'lr', 'backend', 'threads'];
+
+function resumeConfig(out: string, defined: Record<string, unknown>): TrainConfig {
+  const saved = readRecord(out);
+  const changed = Object.keys(defined).filter(
+    (k) =>
+      !RESUME_MAY_CHANGE.includes(k) &&
+      JSON.stringify(defined[k]) !== JSON.stringify((saved as Record<string, unknown>)[k]),
+  );
+  if (changed.length) {
+    throw new Error(
+      `--resume continues the run as recorded in ${join(out, 'config.json')}; these options ` +
+        `differ from it: ${changed.join(', ')}. Only --epochs, --lr, --backend and --threads may ` +
+        `change; for anything else start a new run (another --out).`,
+    );
+  }
+  const { resolvedScheme: _s, ...cfg } = saved;
+  const { lr: _lr, ...rest } = defined; // a new rate applies from the checkpoint on
+  return parseTrainConfig({ ...cfg, ...rest }, 'options');
 }
 
 export function trainCommand(print: (s: string) => void): Command {
@@ -31,45 +73,34 @@ export function trainCommand(print: (s: string) => void): Command {
     .option(
       '--out <dir>',
       'run folder for config.json, metrics.jsonl, checkpoint.json (default runs/<name>)',
+      pathOption('--out'),
     )
     .option(
       '--resume <dir>',
-      'continue the run in <dir> from its last checkpoint (--epochs may extend it)',
+      'continue the run in <dir> from its last checkpoint (--epochs may extend it, --lr change it)',
+      pathOption('--resume'),
     )
     .option('--no-progress', 'no progress bar')
     .action(async (f: TrainFlags) => {
-      const defined = trainInput(f);
+      const env = f.backend === undefined ? envBackend() : undefined;
+      const defined = { ...trainInput(f), ...(env !== undefined ? { backend: env } : {}) };
       let out: string;
-      let cfg;
+      let cfg: TrainConfig;
       if (f.resume) {
-        out = f.resume;
-        const saved = readConfig(out);
-        // Only the length of the run and the machine-side choices may change on resume.
-        const allowed = ['epochs', 'backend', 'threads'];
-        const changed = Object.keys(defined).filter(
-          (k) =>
-            !allowed.includes(k) &&
-            JSON.stringify(defined[k]) !== JSON.stringify((saved as Record<string, unknown>)[k]),
-        );
-        if (changed.length) {
-          throw new Error(
-            `--resume continues the run as configured; these options differ from ${out}/config.json: ${changed.join(', ')} (only --epochs, --backend, --threads may change)`,
-          );
+        if (f.out !== undefined && resolve(f.out) !== resolve(f.resume)) {
+          throw new Error('--resume continues the run in its own folder: leave out --out');
         }
-        cfg = parseTrainConfig({ ...saved, ...defined }, 'options');
+        out = f.resume;
+        cfg = resumeConfig(out, defined);
       } else {
         cfg = parseTrainConfig(defined, 'options');
         out = f.out ?? defaultOut(cfg);
       }
       const progress = makeProgress(f.progress);
-      let stopRequested = false;
-      const onSigint = (): void => {
-        if (stopRequested) process.exit(130);
-        stopRequested = true;
+      const stop = handleStopSignals((l) => {
         progress.stop();
-        print('stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)');
-      };
-      process.on('SIGINT', onSigint);
+        print(l);
+      }, 'stopping after this step and saving a checkpoint');
       try {
         const r = await train(
           cfg,
@@ -80,21 +111,44 @@ export function trainCommand(print: (s: string) => void): Command {
               print(l);
             },
             progress: (d, t, e, l) => progress.update(d, t, e, l),
-            shouldStop: () => stopRequested,
+            shouldStop: () => stop.signal !== null,
             started: (s) => {
               print(
                 `lowbit: ${cfg.model} on ${s.data.name} with scheme ${s.scheme.name}, ${s.kernels.name} backend, ` +
-                  `batch ${cfg.batch}, lr ${cfg.lr}, seed ${cfg.seed} -> ${out}`,
+                  `batch ${cfg.batch}, lr ${f.resume && f.lr !== undefined ? f.lr : baseLrAt(cfg, Infinity)}, ` +
+                  `seed ${cfg.seed} -> ${out}`,
               );
               for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
             },
+            ...(f.resume && f.lr !== undefined ? { lr: f.lr } : {}),
           },
           Boolean(f.resume),
         );
-        if (r.interrupted) print(`stopped; continue with: lowbit train --resume ${out}`);
+        if (r.interrupted) {
+          print(`stopped; continue with: lowbit train --resume ${out}`);
+          if (stop.signal) setExitStatus(SIGNAL_EXIT[stop.signal]);
+        }
+      } catch (e) {
+        throw withCommands(e as Error, out);
       } finally {
         progress.stop();
-        process.off('SIGINT', onSigint);
+        stop.dispose();
       }
     });
+}
+
+/** A divergence message with the command that follows its advice. */
+function withCommands(e: Error, out: string): Error {
+  const m = /--resume with --lr (\S+)$|start again: --lr (\S+)$/.exec(e.message);
+  if (!m) return e;
+  const cmd = m[1]
+    ? `lowbit train --resume ${out} --lr ${m[1]}`
+    : `${commandLine().replace(/ --lr[= ]\S+/, '')} --lr ${m[2]}`;
+  return new Error(`${e.message}:\n  ${cmd}`, { cause: e });
+}
+
+/** This process's command line as `lowbit ...`, quoted where needed. */
+function commandLine(): string {
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`));
+  return `lowbit ${args.join(' ')}`;
 }

@@ -5,8 +5,9 @@
 import { Command, Option } from 'commander';
 import type { TrainConfigInput } from '../train/config.js';
 import { intOption, numberOption } from './options.js';
+import { addDataOptions, dataConfig, type DataFlags } from './data-options.js';
 
-export interface TrainOptionFlags {
+export interface TrainOptionFlags extends DataFlags {
   model?: string;
   dataset?: string;
   scheme?: string;
@@ -26,8 +27,7 @@ export interface TrainOptionFlags {
 }
 
 export function addTrainOptions(c: Command): Command {
-  return c
-    .option('--model <name>', 'model: lenet5, mlp, ... (see `lowbit models`)')
+  c.option('--model <name>', 'model: lenet5, mlp, ... (see `lowbit models`)')
     .option('--dataset <name>', 'dataset: mnist, shapes32, gauss-N, digits-seq, translate')
     .option(
       '--scheme <name|file.json>',
@@ -35,7 +35,11 @@ export function addTrainOptions(c: Command): Command {
     )
     .option('--epochs <n>', 'epochs to train (default 1)', intOption('--epochs'))
     .option('--batch <n>', 'mini-batch size (default 64)', intOption('--batch'))
-    .option('--lr <x>', 'learning rate (default 0.02)', numberOption('--lr'))
+    .option(
+      '--lr <x>',
+      'learning rate (default 0.02); with --resume, the rate from the checkpoint on',
+      numberOption('--lr'),
+    )
     .option('--momentum <x>', 'momentum (default 0.9)', numberOption('--momentum'))
     .option(
       '--weight-decay <x>',
@@ -56,11 +60,13 @@ export function addTrainOptions(c: Command): Command {
       '--test-limit <n>',
       'evaluate on the first N test samples only',
       intOption('--test-limit'),
-    )
+    );
+  addDataOptions(c, 'train and test on');
+  return c
     .addOption(
       new Option(
         '--backend <name>',
-        'kernels: auto picks wasm when it loads (env LOWBIT_BACKEND)',
+        'kernels: auto picks wasm when it loads (default: env LOWBIT_BACKEND, else auto)',
       ).choices(['auto', 'ref', 'wasm']),
     )
     .option(
@@ -87,6 +93,7 @@ export function trainInput(f: TrainOptionFlags): Record<string, unknown> & Train
     seed: f.seed,
     limit: f.limit,
     testLimit: f.testLimit,
+    ...dataConfig(f),
     backend: f.backend,
     threads: f.threads,
     telemetry: f.telemetry,

@@ -48,6 +48,8 @@ export interface SuiteOptions {
   /** Spread the runs over the workers of this job queue instead. */
   queue?: QueueOptions;
   progress?: RunProgress;
+  /** Kernels for every run (a machine-side choice: results are the same bit for bit). */
+  backend?: 'auto' | 'ref' | 'wasm';
 }
 
 export interface SuiteResult {
@@ -90,7 +92,11 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   let interrupted = false;
   if (!o.reportOnly) {
     log(`lowbit repro (${scale.name}): ${exps.length} experiments, ${specs.size} runs -> ${out}`);
-    const r = await runList([...specs.values()], {
+    const backend = o.backend;
+    const list = [...specs.values()].map((spec) =>
+      backend ? { ...spec, config: { ...spec.config, backend } } : spec,
+    );
+    const r = await runList(list, {
       out,
       jobs: o.jobs,
       queue: o.queue,

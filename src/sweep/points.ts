@@ -118,8 +118,11 @@ export function planSweep(grid: Grid, out: string): SweepPlan {
     const { name: _n, description: _d, ...content } = scheme;
     const { scheme: _s, ...rest } = cfg;
     const hash = sha(canonical({ ...rest, scheme: content })).slice(0, 10);
-    let schemeRef = cfg.scheme;
-    if (keys.length || !builtins.has(cfg.scheme)) {
+    // A built-in name stays a name; anything else (edited, a file, an object) becomes a file.
+    let schemeRef: string;
+    if (typeof cfg.scheme === 'string' && !keys.length && builtins.has(cfg.scheme)) {
+      schemeRef = cfg.scheme;
+    } else {
       const text = JSON.stringify(scheme, null, 2) + '\n';
       schemeRef = join(
         schemeDir,

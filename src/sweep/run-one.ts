@@ -8,6 +8,7 @@ import { parseTrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import {
+  checkpointEpochs,
   CONFIG_FILE,
   METRICS_FILE,
   readMetrics,
@@ -55,7 +56,9 @@ export function runState(spec: RunSpec, dir: string): 'done' | 'diverged' | 'par
   const errPath = join(dir, ERROR_FILE);
   if (existsSync(errPath) && readFileSync(errPath, 'utf8').includes('diverged')) return 'diverged';
   const epochs = parseTrainConfig(spec.config, `run ${spec.id}`).epochs;
-  if (readMetrics(dir).length >= epochs) return 'done';
+  // Finished: its checkpoint says so (a metrics line alone may have outlived a kill before
+  // the checkpoint it belongs to).
+  if (readMetrics(dir).length >= epochs && checkpointEpochs(dir) >= epochs) return 'done';
   return existsSync(join(dir, CHECKPOINT_FILE)) ? 'partial' : 'new';
 }
 

@@ -9,7 +9,7 @@ import type { Checkpoint } from '../train/checkpoint.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import type { EpochMetrics } from '../train/metrics.js';
 import type { RunFolder } from '../train/run-folder.js';
-import type { RunRecord, RunStore, TelemetryRows } from '../train/store.js';
+import type { Awaitable, RunRecord, RunStore, TelemetryRows } from '../train/store.js';
 import { APPENDED_FILES } from './run-one.js';
 import type { Snapshot } from './thread-protocol.js';
 
@@ -69,7 +69,7 @@ export class SnapshotStore implements RunStore {
     this.last = { step: c.step, epoch: c.epoch, checkpoint, appends };
   }
 
-  truncateMetrics(epochs: number): void | Promise<void> {
+  truncateMetrics(epochs: number): Awaitable<number | void> {
     return this.folder.truncateMetrics(epochs);
   }
 

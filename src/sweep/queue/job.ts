@@ -76,6 +76,13 @@ export function checkJob(data: unknown, root: string, jobId: string): CheckedJob
       throw new Error(
         `job ${jobId}: its scheme extends "${scheme.extends}", which is not built in: jobs carry schemes resolved`,
       );
+  } else if (typeof config.scheme !== 'string') {
+    // A scheme given as an object is resolved already, unless it extends a file.
+    const ext = (config.scheme as { extends?: unknown }).extends;
+    if (ext !== undefined && !builtins.includes(String(ext)))
+      throw new Error(
+        `job ${jobId}: its scheme extends "${String(ext)}", which is not built in: jobs carry schemes resolved`,
+      );
   } else if (!builtins.includes(config.scheme))
     throw new Error(
       `job ${jobId}: scheme "${config.scheme}" is not built in and the job carries none: a worker reads no file a job names`,

@@ -109,11 +109,14 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     if (stored)
       for (const [f, text] of Object.entries(stored.files))
         if ((RUN_FILES as readonly string[]).includes(f)) writeFileSync(join(dir, f), text);
-    let schemeRef = config.scheme;
-    if (scheme) {
+    // A built-in name stays a name; a scheme the job carries (or an object) becomes a file.
+    let schemeRef: string;
+    if (!scheme && typeof config.scheme === 'string') {
+      schemeRef = config.scheme;
+    } else {
       mkdirSync(join(o.dir, 'schemes'), { recursive: true });
       schemeRef = join(o.dir, 'schemes', `${jobId}.json`);
-      writeFileSync(schemeRef, JSON.stringify(scheme, null, 2) + '\n');
+      writeFileSync(schemeRef, JSON.stringify(scheme ?? config.scheme, null, 2) + '\n');
     }
     const spec: RunSpec = { id: run, config: { ...config, scheme: schemeRef } };
     let configSent = Boolean(stored?.files[CONFIG_FILE]);
