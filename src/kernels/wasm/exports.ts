@@ -4,7 +4,7 @@
 // it in KernelExports, give its parameter count in PARAMS (the compiler checks the count
 // against the declaration; the loader checks it against the module). Codes: codes.ts.
 
-import type { ElemKind, RoundCode } from './codes.js';
+import type { ElemKind, KIND_I16, KIND_I32, KIND_I8, RoundCode } from './codes.js';
 import type { WasmFn, WasmInstance } from './wasm-api.js';
 
 /** A byte address in linear memory. */
@@ -56,6 +56,33 @@ export type GemmDotArgs = [
 /** C (M,N) i32 (+)= A (M,K) B (K,N), both row-major: the small-M route. */
 export type GemmSmallMArgs = [...GemmDotArgs, scratch: Ptr];
 
+/** Element kinds an exact wide GEMM operand may have. */
+export type WideKind = typeof KIND_I8 | typeof KIND_I16 | typeof KIND_I32;
+
+/**
+ * C (M,N) f64 += op(A) op(B), exact: int32 sums of at most `chunk` k, operands split into
+ * limbsA/limbsB 8-bit limbs (1 = whole values).
+ */
+export type GemmWideArgs = [
+  M: I32,
+  N: I32,
+  K: I32,
+  a: Ptr,
+  kindA: WideKind,
+  lda: I32,
+  transA: Flag,
+  b: Ptr,
+  kindB: WideKind,
+  ldb: I32,
+  transB: Flag,
+  c: Ptr,
+  ldc: I32,
+  scratch: Ptr,
+  chunk: I32,
+  limbsA: I32,
+  limbsB: I32,
+];
+
 /** C (M,N) f32 (+)= op(A) op(B). */
 export type GemmF32Args = [
   M: I32,
@@ -85,6 +112,8 @@ export interface KernelExports {
   gemm_i16_i32acc__blocked(...args: GemmIntArgs): void;
   gemm_i16_i32acc__smallm(...args: GemmSmallMArgs): void;
   gemm_i16_i32acc__dot(...args: GemmDotArgs): void;
+  /** Exact integer GEMM into float64 C (chunked int32 sums, limbs for wide operands). */
+  gemm_i16_f64acc(...args: GemmWideArgs): void;
   /** Scratch bytes of gemm_i16_i32acc and __blocked (enough for __smallm up to K = 8192). */
   gemm_int_scratch_bytes(): I32;
   gemm_smallm_scratch_bytes(K: I32): I32;
@@ -179,6 +208,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   gemm_i16_i32acc__blocked: 15,
   gemm_i16_i32acc__smallm: 13,
   gemm_i16_i32acc__dot: 12,
+  gemm_i16_f64acc: 17,
   gemm_int_scratch_bytes: 0,
   gemm_smallm_scratch_bytes: 1,
   gemm_f32: 13,
