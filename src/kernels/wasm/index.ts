@@ -15,7 +15,7 @@ import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { attachThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
 
-export { setWasmBytes } from './module.js';
+export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
 export { setThreads, getThreads } from './threads.js';
 export { GEMM_ROUTES, type GemmRoute } from './gemm.js';
 
