@@ -111,7 +111,7 @@ export function gemm_i16_i32acc__blocked(
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const cp = c + ((<usize>(ic + ir) * ldc + jc + jr) << 2);
-            tile<i32>(ap + <usize>ir * kc2 * 4, bpp, kc2, cp, ldc, mr, nr, add, tmp, 1);
+            tile<i32>(ap + <usize>ir * kc2 * 4, bpp, kc2, cp, ldc, mr, nr, add, tmp, 1, 1);
           }
         }
       }

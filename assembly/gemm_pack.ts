@@ -44,10 +44,18 @@ function pairs4x4<T>(
   dst: usize,
   stride: usize,
 ): void {
-  const r0 = row8<T>(p, sh, mask);
-  const r1 = row8<T>(p + ldBytes, sh, mask);
-  const r2 = row8<T>(p + 2 * ldBytes, sh, mask);
-  const r3 = row8<T>(p + 3 * ldBytes, sh, mask);
+  transpose4(
+    row8<T>(p, sh, mask),
+    row8<T>(p + ldBytes, sh, mask),
+    row8<T>(p + 2 * ldBytes, sh, mask),
+    row8<T>(p + 3 * ldBytes, sh, mask),
+    dst,
+    stride,
+  );
+}
+
+/** Rows r0..r3 of 8 i16 (4 k pairs each) -> vector q = pair q of rows 0..3, at dst + q * stride. */
+function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
   const t0 = i8x16.shuffle(r0, r1, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
   const t1 = i8x16.shuffle(r0, r1, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
   const t2 = i8x16.shuffle(r2, r3, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
@@ -196,6 +204,77 @@ export function packB<T>(
             v0 = ld<T>(b, <usize>k * ldb + jj, sh, mask);
             if (has1) v1 = ld<T>(b, <usize>(k + 1) * ldb + jj, sh, mask);
           }
+        }
+        store<i32>(dst, pairWord(v0, v1));
+        dst += 4;
+      }
+    }
+  }
+}
+
+/** Shift and mask of limb l of L: low limbs are unsigned bytes, the top one keeps the sign. */
+export function limbShift(l: i32): i32 {
+  return 8 * l;
+}
+export function limbMask(l: i32, L: i32): i32 {
+  return l < L - 1 ? 0xff : -1;
+}
+
+/**
+ * packA for an operand split into L limbs (L = 2 or 4): row i of op(A) becomes the L logical
+ * rows (i, limb 0..L-1), so one MR-row panel holds MR / L rows of A and the tile's epilogue
+ * recombines them (gemm_tile.ts). Rows i0..i0+mc, depth p0..p0+kc; zero padded like packA.
+ */
+export function packALimbs<T>(
+  a: usize,
+  lda: i32,
+  transA: bool,
+  i0: i32,
+  mc: i32,
+  p0: i32,
+  kc: i32,
+  dst: usize,
+  L: i32,
+): void {
+  const kc2 = (kc + 1) >> 1;
+  const es = <usize>sizeof<T>();
+  const rowsL = mc * L;
+  for (let q0 = 0; q0 < rowsL; q0 += MR) {
+    const lrows = min(MR, rowsL - q0);
+    // Logical row q0 + t: row i0 + (q0 + t) / L of A, limb (q0 + t) % L.
+    const i = i0 + q0 / L;
+    let kp = 0;
+    if (lrows == MR && !transA) {
+      const pr = a + <usize>i * lda * es;
+      const pr2 = L == 2 ? pr + <usize>lda * es : pr;
+      const l0 = q0 % L;
+      for (; 2 * kp + 8 <= kc; kp += 4) {
+        const o = <usize>(p0 + 2 * kp) * es;
+        transpose4(
+          row8<T>(pr + o, limbShift(l0), limbMask(l0, L)),
+          row8<T>(pr + o, limbShift(l0 + 1), limbMask(l0 + 1, L)),
+          row8<T>(pr2 + o, limbShift((l0 + 2) % L), limbMask((l0 + 2) % L, L)),
+          row8<T>(pr2 + o, limbShift((l0 + 3) % L), limbMask((l0 + 3) % L, L)),
+          dst,
+          16,
+        );
+        dst += 64;
+      }
+    }
+    for (; kp < kc2; kp++) {
+      const k = p0 + 2 * kp;
+      const has1 = 2 * kp + 1 < kc;
+      for (let t = 0; t < MR; t++) {
+        let v0 = 0,
+          v1 = 0;
+        if (t < lrows) {
+          const ii = i0 + (q0 + t) / L;
+          const l = (q0 + t) % L;
+          const sh = limbShift(l);
+          const mask = limbMask(l, L);
+          const i0k = transA ? <usize>k * lda + ii : <usize>ii * lda + k;
+          v0 = ld<T>(a, i0k, sh, mask);
+          if (has1) v1 = ld<T>(a, i0k + (transA ? <usize>lda : 1), sh, mask);
         }
         store<i32>(dst, pairWord(v0, v1));
         dst += 4;

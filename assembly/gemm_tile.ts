@@ -7,8 +7,9 @@ import { MR, NR } from './gemm_pack';
 
 /**
  * MR x NR tile over kc2 k pairs of packed A (ap) and B (bp). O = i32: C (row stride ldc) is
- * added to when `add`, else overwritten. O = f64: C += scale * sums, always added (exact: the
- * int32 sums and the power-of-two scale of a limb pair stay far below 2^53).
+ * added to when `add`, else overwritten. O = f64: the tile's mr rows are mr / L rows of C,
+ * each as L consecutive limb rows (weights 2^(8l)); C = (or += when `add`) scale * their
+ * weighted sum, exact (int32 sums, power-of-two weights, results below 2^53).
  */
 export function tile<O>(
   ap: usize,
@@ -21,6 +22,7 @@ export function tile<O>(
   add: bool,
   tmp: usize,
   scale: f64,
+  L: i32,
 ): void {
   let c00 = i32x4.splat(0),
     c01 = i32x4.splat(0);
@@ -50,21 +52,23 @@ export function tile<O>(
     bp += 32;
   }
   if (isFloat<O>()) {
-    if (mr == MR && nr == NR) {
+    if (mr == MR && nr == NR && L <= 2) {
+      // Full tiles without a spill: 4 rows of C, or 2 rows of 2 limbs each.
       const rs8 = (<usize>ldc) << 3;
-      addRow64(c, c00, c01, scale);
-      addRow64(c + rs8, c10, c11, scale);
-      addRow64(c + 2 * rs8, c20, c21, scale);
-      addRow64(c + 3 * rs8, c30, c31, scale);
+      const z = i32x4.splat(0);
+      if (L == 1) {
+        row64(c, c00, c01, z, z, scale, add);
+        row64(c + rs8, c10, c11, z, z, scale, add);
+        row64(c + 2 * rs8, c20, c21, z, z, scale, add);
+        row64(c + 3 * rs8, c30, c31, z, z, scale, add);
+      } else {
+        row64(c, c00, c01, c10, c11, scale, add);
+        row64(c + rs8, c20, c21, c30, c31, scale, add);
+      }
       return;
     }
     spill(tmp, c00, c01, c10, c11, c20, c21, c30, c31);
-    for (let i = 0; i < mr; i++) {
-      for (let j = 0; j < nr; j++) {
-        const cp = c + ((<usize>i * ldc + j) << 3);
-        store<f64>(cp, load<f64>(cp) + scale * <f64>load<i32>(tmp + ((i * NR + j) << 2)));
-      }
-    }
+    addRows64(tmp, c, ldc, mr, nr, add, scale, L);
     return;
   }
   const rs = (<usize>ldc) << 2;
@@ -148,13 +152,88 @@ function spill(
   v128.store(tmp, c31, 112);
 }
 
-/** C row (8 f64 at p) += scale * (lo, hi) (i32x4 each), exactly. */
-function addRow64(p: usize, lo: v128, hi: v128, scale: f64): void {
+/**
+ * C rows (float64, row stride ldc) = (or += when `add`) scale * sum over l of 2^(8l) * limb row
+ * l of the spilled int32 tile at tmp (MR x NR, row-major), for the mr / L rows of C.
+ */
+function addRows64(
+  tmp: usize,
+  c: usize,
+  ldc: i32,
+  mr: i32,
+  nr: i32,
+  add: bool,
+  scale: f64,
+  L: i32,
+): void {
+  const rows = mr / L;
+  for (let ri = 0; ri < rows; ri++) {
+    const cr = c + ((<usize>ri * ldc) << 3);
+    const t0 = tmp + <usize>(ri * L * NR * 4);
+    if (nr == NR) {
+      for (let j = 0; j < NR; j += 2) {
+        let w = scale;
+        let v = f64x2.splat(0);
+        for (let l = 0; l < L; l++) {
+          const q = f64x2.convert_low_i32x4_s(v128.load64_zero(t0 + <usize>((l * NR + j) * 4)));
+          v = f64x2.add(v, f64x2.mul(f64x2.splat(w), q));
+          w *= 256;
+        }
+        const cp = cr + ((<usize>j) << 3);
+        v128.store(cp, add ? f64x2.add(v128.load(cp), v) : v);
+      }
+    } else {
+      for (let j = 0; j < nr; j++) {
+        let w = scale;
+        let v: f64 = 0;
+        for (let l = 0; l < L; l++) {
+          v += w * <f64>load<i32>(t0 + <usize>((l * NR + j) * 4));
+          w *= 256;
+        }
+        const cp = cr + ((<usize>j) << 3);
+        store<f64>(cp, add ? load<f64>(cp) + v : v);
+      }
+    }
+  }
+}
+
+/** Lanes 2, 3 of an i32x4 as lanes 0, 1 (for the second f64x2 conversion). */
+function high2(v: v128): v128 {
+  return i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/**
+ * One row of 8 f64 at p = (or += when `add`) scale * (lo + 256 * lo1, hi + 256 * hi1), the
+ * int32 sums of a row's low and high limb (lo1 = hi1 = 0 for a whole row). Exact.
+ */
+function row64(p: usize, lo: v128, hi: v128, lo1: v128, hi1: v128, scale: f64, add: bool): void {
   const s = f64x2.splat(scale);
-  const lo2 = i8x16.shuffle(lo, lo, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
-  const hi2 = i8x16.shuffle(hi, hi, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
-  v128.store(p, f64x2.add(v128.load(p), f64x2.mul(s, f64x2.convert_low_i32x4_s(lo))));
-  v128.store(p, f64x2.add(v128.load(p, 16), f64x2.mul(s, f64x2.convert_low_i32x4_s(lo2))), 16);
-  v128.store(p, f64x2.add(v128.load(p, 32), f64x2.mul(s, f64x2.convert_low_i32x4_s(hi))), 32);
-  v128.store(p, f64x2.add(v128.load(p, 48), f64x2.mul(s, f64x2.convert_low_i32x4_s(hi2))), 48);
+  const s1 = f64x2.splat(scale * 256);
+  const v0 = f64x2.add(
+    f64x2.mul(s, f64x2.convert_low_i32x4_s(lo)),
+    f64x2.mul(s1, f64x2.convert_low_i32x4_s(lo1)),
+  );
+  const v1 = f64x2.add(
+    f64x2.mul(s, f64x2.convert_low_i32x4_s(high2(lo))),
+    f64x2.mul(s1, f64x2.convert_low_i32x4_s(high2(lo1))),
+  );
+  const v2 = f64x2.add(
+    f64x2.mul(s, f64x2.convert_low_i32x4_s(hi)),
+    f64x2.mul(s1, f64x2.convert_low_i32x4_s(hi1)),
+  );
+  const v3 = f64x2.add(
+    f64x2.mul(s, f64x2.convert_low_i32x4_s(high2(hi))),
+    f64x2.mul(s1, f64x2.convert_low_i32x4_s(high2(hi1))),
+  );
+  if (add) {
+    v128.store(p, f64x2.add(v128.load(p), v0));
+    v128.store(p, f64x2.add(v128.load(p, 16), v1), 16);
+    v128.store(p, f64x2.add(v128.load(p, 32), v2), 32);
+    v128.store(p, f64x2.add(v128.load(p, 48), v3), 48);
+  } else {
+    v128.store(p, v0);
+    v128.store(p, v1, 16);
+    v128.store(p, v2, 32);
+    v128.store(p, v3, 48);
+  }
 }

@@ -60,8 +60,8 @@ export type GemmSmallMArgs = [...GemmDotArgs, scratch: Ptr];
 export type WideKind = typeof KIND_I8 | typeof KIND_I16 | typeof KIND_I32;
 
 /**
- * C (M,N) f64 += op(A) op(B), exact: int32 sums of at most `chunk` k, operands split into
- * limbsA/limbsB 8-bit limbs (1 = whole values).
+ * C (M,N) f64 (+)= op(A) op(B), exact: int32 sums of at most `chunk` k, operands split into
+ * limbsA (1, 2 or 4) / limbsB (1..4) 8-bit limbs (1 = whole values).
  */
 export type GemmWideArgs = [
   M: I32,
@@ -77,6 +77,7 @@ export type GemmWideArgs = [
   transB: Flag,
   c: Ptr,
   ldc: I32,
+  accumulate: Flag,
   scratch: Ptr,
   chunk: I32,
   limbsA: I32,
@@ -208,7 +209,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   gemm_i16_i32acc__blocked: 15,
   gemm_i16_i32acc__smallm: 13,
   gemm_i16_i32acc__dot: 12,
-  gemm_i16_f64acc: 17,
+  gemm_i16_f64acc: 18,
   gemm_int_scratch_bytes: 0,
   gemm_smallm_scratch_bytes: 1,
   gemm_f32: 13,

@@ -64,6 +64,8 @@ export function planWide(
     else LB++;
     chunk = chunkOf(LA, LB);
   }
+  // A's limbs share its panels (MR = 4 rows): 3 limbs of A are packed as 4.
+  if (LA === 3) chunk = chunkOf((LA = 4), LB);
   return { limbsA: LA, limbsB: LB, chunk: Math.min(chunk, Math.max(1, K)) };
 }
 
@@ -99,11 +101,18 @@ export function runWide(
   const { M, N, K } = g;
   const kindA = wideKind(a);
   const kindB = wideKind(b);
-  const maxA = maxAbsAt(ctx, pa, kindA, M * K);
-  const maxB = maxAbsAt(ctx, pb, kindB, K * N);
+  // int8/int16 operands plan from their type's range (no scan: the chunks are as long), unless
+  // that would leave the exact float64 domain; int32-stored ones from their values.
+  const typeMax = (kind: WideKind) => (kind === KIND_I8 ? 128 : kind === KIND_I16 ? 32768 : 0);
+  const byType =
+    kindA !== KIND_I32 && kindB !== KIND_I32 && K * typeMax(kindA) * typeMax(kindB) <= 2 ** 53;
+  const maxA = byType ? typeMax(kindA) : maxAbsAt(ctx, pa, kindA, M * K);
+  const maxB = byType ? typeMax(kindB) : maxAbsAt(ctx, pb, kindB, K * N);
   if (K * maxA * maxB > 2 ** 53) return false;
-  if (!accumulate) ctx.arena.zero(c, M * N * 8);
-  if (K === 0 || maxA === 0 || maxB === 0) return true;
+  if (K === 0 || maxA === 0 || maxB === 0) {
+    if (!accumulate) ctx.arena.zero(c, M * N * 8);
+    return true;
+  }
   const plan = planWide(K, maxA, maxB, kindA, kindB);
   const p: Placed = {
     a: pa,
@@ -129,6 +138,7 @@ export function runWide(
     tb,
     q.c,
     N,
+    flag(accumulate),
     sc[i],
     plan.chunk,
     plan.limbsA,
