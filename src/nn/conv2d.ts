@@ -3,7 +3,10 @@
 //   forward:  col (C*KH*KW, N*OH*OW) = im2col(x);  y' (OC, N*OH*OW) = W (OC, C*KH*KW) col
 //   backward: dW = e' col^T;  dcol = W^T e';  dx = col2im(dcol)
 // Forward saves the im2col matrix (low-bit mantissas on the integer path) so backward does
-// not rebuild it; for LeNet-sized layers that is a few MB per step.
+// not rebuild it; for LeNet-sized layers that is a few MB per step. On int8 mantissas a 3x3
+// stride-1 conv's forward and input gradient run as exact integer Winograd F(2x2,3x3)
+// instead (ops/winograd.ts has the rule): the same integers with 2.25x fewer multiplies; its
+// weight gradient then builds the im2col matrix in backward.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
@@ -12,6 +15,7 @@ import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
 import { biasAtExp, colSums } from './bias.js';
 import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from '../ops/intgemm.js';
+import { winogradFor, winogradForward, winogradInputGrad } from '../ops/winograd.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
@@ -116,11 +120,19 @@ export class Conv2d extends Layer {
     if (xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array)
         throw new Error(`${this.name}: input must be requantized at site A`);
+      const exp = xq.exp + wq.exp;
+      const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
+      const xm = xq.mant;
+      const wm = wq.mant;
+      if (xm instanceof Int8Array && wm instanceof Int8Array && winogradFor(g, g.C, b?.maxAbs)) {
+        // 3x3 stride 1, int8: Winograd, straight into (N, OC, OH, OW); no im2col to save.
+        if (ctx.training) this.col = null;
+        const y = winogradForward(k, g, xm, wm, OC, b ? b.mant : null, ctx);
+        return fixedTensor(outShape, y, exp, bitsOfAcc(y));
+      }
       const col = stepLike(ctx, xq.mant, CKK * Q, false);
       k.im2col(g, xq.mant, col);
       if (ctx.training) this.col = col;
-      const exp = xq.exp + wq.exp;
-      const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
       const acc = intGemm(k, gemm, wq.mant, col, b ? b.maxAbs : 0, ctx);
       // (OC, N, R) -> (N, OC, R) with the bias added on the way.
       const y = stepLike(ctx, acc, acc.length, false);
@@ -164,6 +176,14 @@ export class Conv2d extends Layer {
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       if (!this.inputGrad) {
         dx = fixedTensor(xShape, new Int32Array(sizeOf(xShape)), eq.exp + wq.exp, 32);
+        return this.finishBackward(dw, eq, g, ctx, dx);
+      }
+      const em = eq.mant;
+      const wm = wq.mant;
+      // dx of a 3x3 stride-1 conv: the Winograd forward of e, channels summed over OC.
+      if (em instanceof Int8Array && wm instanceof Int8Array && winogradFor(g, OC)) {
+        const dxw = winogradInputGrad(k, g, em, wm, OC, ctx);
+        dx = fixedTensor(xShape, dxw, eq.exp + wq.exp, bitsOfAcc(dxw));
         return this.finishBackward(dw, eq, g, ctx, dx);
       }
       const dcol = intGemm(k, gc, wq.mant, e, 0, ctx);

@@ -26,5 +26,6 @@ export const FN_CODES = [
   'gemm_i16_i32acc__dot',
   'gemm_i16_f64acc',
   'gemm_f32',
+  'winograd_conv',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
