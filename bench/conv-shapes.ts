@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 // Integer convolution throughput at ResNet-20's conv shapes (32x32 input, batch 32, int8 x int8
 // mantissas, 1 thread): forward, input gradient (dx) and weight gradient (dW) of each distinct
-// conv, as the GEMM alone and as the whole conv (im2col / col2im / layout swaps included), in
-// GOPS = 2 * (direct-conv multiply-adds) / s, beside the int8 GEMM's 512^3 throughput measured
-// in the same run (% of peak). Operands live in the kernels' step workspace, as in training.
-// Timing: best of several runs on this process's CPU time (the machine is shared), see harness.
+// conv as Conv2d runs them (ops/conv.ts: exact Winograd for 3x3 stride-1 forward and dx, else
+// im2col + GEMM; im2col, col2im and layout swaps included), beside the same passes all as
+// im2col + GEMM, in GOPS = 2 * (direct-conv multiply-adds) / s and in % of the int8 GEMM's
+// 512^3 throughput measured in the same rounds. Every call is a training step of its own, its
+// operands in that step's workspace as in training. Timing: round-robin over all variants,
+// best of the rounds, on this process's CPU time (harness.ts compareCpu: the machine is shared).
 
 import type { ConvGeom, Kernels } from '../src/kernels/spec.js';
 import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
+import { stepArray, type StepScope } from '../src/nn/arrays.js';
+import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../src/ops/conv.js';
+import { useWinograd } from '../src/ops/winograd.js';
 import { makeRng } from '../src/quant/rng.js';
-import { gops, printTable, timeCpu, type Bench } from './harness.js';
+import { compareCpu, gops, printTable, type Bench } from './harness.js';
 
 interface ConvShape {
   name: string;
@@ -53,166 +58,165 @@ function geom(s: ConvShape): ConvGeom {
   };
 }
 
-/** Arrays in the step workspace where the backend has one (as layers get in training). */
-function i8(k: Kernels, n: number): Int8Array {
-  return k.stepArray?.('int8', n, 1, false) ?? new Int8Array(n);
-}
-function i32(k: Kernels, n: number): Int32Array {
-  return k.stepArray?.('int32', n, 1, false) ?? new Int32Array(n);
+function int8s(n: number, seed: number): Int8Array {
+  const rng = makeRng(seed);
+  return Int8Array.from({ length: n }, () => Math.floor(rng.nextFloat() * 255) - 127);
 }
 
-function fill(x: Int8Array, seed: number): Int8Array {
-  const rng = makeRng(seed);
-  for (let i = 0; i < x.length; i++) x[i] = Math.floor(rng.nextFloat() * 255) - 127;
-  return x;
+type Pass = 'fwd' | 'dx' | 'dW';
+const PASSES: Pass[] = ['fwd', 'dx', 'dW'];
+
+/** The three passes of one conv shape as Conv2d runs them; every call is a fresh step. */
+function passes(
+  k: Kernels,
+  s: ConvShape,
+  nextStep: () => number,
+): Record<Pass, () => number | void> {
+  const g = geom(s);
+  const OC = s.OC;
+  const X = int8s(g.N * g.C * g.H * g.W, 1);
+  const Wt = int8s(OC * g.C * g.KH * g.KW, 2);
+  const E = int8s(g.N * OC * g.OH * g.OW, 3);
+  const step = () => {
+    const at: StepScope = { kernels: k, step: nextStep(), training: true };
+    const put = (v: Int8Array) => {
+      const a = stepArray(at, 'int8', v.length, false);
+      a.set(v);
+      return a;
+    };
+    return { at, x: put(X), w: put(Wt), e: put(E) };
+  };
+  return {
+    fwd: () => {
+      const { at, x, w } = step();
+      convForwardInt(k, g, x, w, OC, null, at);
+    },
+    dx: () => {
+      const { at, e, w } = step();
+      convInputGradInt(k, g, e, () => errorRows(k, g, e, OC, at), w, OC, at);
+    },
+    dW: () => {
+      // The im2col matrix: saved by a GEMM forward; after a Winograd forward, built here.
+      const { at, x, w, e } = step();
+      const col = convForwardInt(k, g, x, w, OC, null, at).col;
+      const t0 = process.cpuUsage();
+      const c = col ?? stepArray(at, 'int8', g.C * g.KH * g.KW * g.N * g.OH * g.OW, false);
+      if (!col) k.im2col(g, x, c);
+      convWeightGradInt(k, g, errorRows(k, g, e, OC, at), c, OC, at);
+      const t1 = process.cpuUsage(t0);
+      return (t1.user + t1.system) / 1000; // a forward ran first for col: time only dW
+    },
+  };
 }
 
 interface Row {
   shape: string;
   count: number;
-  pass: 'fwd' | 'dx' | 'dW';
-  M: number;
-  N: number;
-  K: number;
-  gemmGops: number;
-  convGops: number;
-  gemmPctPeak: number;
-  convPctPeak: number;
+  pass: Pass;
+  algo: string;
+  gemmMs: number;
   convMs: number;
+  gops: number;
+  gemmGops: number;
+  pctPeak: number;
+  gemmPctPeak: number;
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
-
-function measureShape(k: Kernels, s: ConvShape, peak: number): Row[] {
-  const g = geom(s);
-  const OC = s.OC;
-  const CKK = g.C * g.KH * g.KW;
-  const R = g.OH * g.OW;
-  const Q = g.N * R;
-  const x = fill(i8(k, g.N * g.C * g.H * g.W), 1);
-  const w = fill(i8(k, OC * CKK), 2);
-  const eNCHW = fill(i8(k, g.N * OC * R), 3);
-  const col = i8(k, CKK * Q);
-  const e = i8(k, OC * Q);
-  const acc = i32(k, OC * Q);
-  const y = i32(k, OC * Q);
-  const dcol = i32(k, CKK * Q);
-  const dx = i32(k, g.N * g.C * g.H * g.W);
-  const dw = i32(k, OC * CKK);
-  k.im2col(g, x, col);
-  k.swap_outer(eNCHW, g.N, OC, R, null, e);
-  const fwd = { M: OC, N: Q, K: CKK };
-  const gdx = { M: CKK, N: Q, K: OC, transA: true };
-  const gdw = { M: OC, N: CKK, K: Q, transB: true };
-  const macs = OC * Q * CKK;
-  const passes: [Row['pass'], { M: number; N: number; K: number }, () => void, () => void][] = [
-    [
-      'fwd',
-      fwd,
-      () => k.gemm_int(fwd, w, col, acc),
-      () => {
-        k.im2col(g, x, col);
-        k.gemm_int(fwd, w, col, acc);
-        k.swap_outer(acc, OC, g.N, R, null, y);
-      },
-    ],
-    [
-      'dx',
-      gdx,
-      () => k.gemm_int(gdx, w, e, dcol),
-      () => {
-        k.gemm_int(gdx, w, e, dcol);
-        k.col2im(g, dcol, dx);
-      },
-    ],
-    [
-      'dW',
-      gdw,
-      () => k.gemm_int(gdw, e, col, dw),
-      () => {
-        k.swap_outer(eNCHW, g.N, OC, R, null, e);
-        k.gemm_int(gdw, e, col, dw);
-      },
-    ],
-  ];
-  return passes.map(([pass, sh, gemmOnly, conv]) => {
-    const tg = timeCpu(gemmOnly, 400);
-    const tc = timeCpu(conv, 400);
-    const gg = gops(2 * macs, tg.best);
-    const gc = gops(2 * macs, tc.best);
-    return {
-      shape: s.name,
-      count: s.count,
-      pass,
-      M: sh.M,
-      N: sh.N,
-      K: sh.K,
-      gemmGops: r1(gg),
-      convGops: r1(gc),
-      gemmPctPeak: Math.round((100 * gg) / peak),
-      convPctPeak: Math.round((100 * gc) / peak),
-      convMs: Math.round(tc.best * 1000) / 1000,
-    };
-  });
-}
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export const bench: Bench = {
   name: 'conv-shapes',
-  description: `ResNet-20 conv shapes (batch ${BATCH}, int8): fwd/dx/dW GOPS and % of the int8 512^3 GEMM, 1 thread`,
+  description: `ResNet-20 conv shapes (batch ${BATCH}, int8): fwd/dx/dW GOPS and % of the int8 512^3 GEMM, as trained vs all im2col + GEMM, 1 thread`,
   async run() {
     const k = await loadWasmKernels();
     if (!k) throw new Error('the wasm backend does not load here (no WebAssembly SIMD128)');
     await setThreads(1);
+    const rounds = Number(process.env.LOWBIT_BENCH_ROUNDS ?? 12);
     const cube = { M: 512, N: 512, K: 512 };
-    const a = fill(new Int8Array(512 * 512), 7);
-    const b = fill(new Int8Array(512 * 512), 8);
-    const c = new Int32Array(512 * 512);
-    const peakOf = () => gops(2 * 512 ** 3, timeCpu(() => k.gemm_int(cube, a, b, c), 600).best);
-    const peakBefore = peakOf();
-    const rows = SHAPES.flatMap((s) => measureShape(k, s, peakBefore));
-    // The peak again after the shapes: a drift of the machine shows as a difference.
-    const peakAfter = peakOf();
-    const peak = Math.max(peakBefore, peakAfter);
+    const [ca, cb, cc] = [int8s(512 * 512, 7), int8s(512 * 512, 8), new Int32Array(512 * 512)];
+    let stepNo = 1000;
+    const nextStep = () => ++stepNo;
+    const rows: Row[] = [];
+    let peak = 0;
+    for (const s of SHAPES) {
+      const p = passes(k, s, nextStep);
+      const timed = (mode: boolean, pass: Pass) => () => {
+        useWinograd(mode);
+        return p[pass]();
+      };
+      const fns: [string, () => number | void][] = [['peak', () => k.gemm_int(cube, ca, cb, cc)]];
+      for (const pass of PASSES) {
+        fns.push([`auto ${pass}`, timed(true, pass)]);
+        fns.push([`gemm ${pass}`, timed(false, pass)]);
+      }
+      const best = compareCpu(fns, rounds);
+      useWinograd(true);
+      const pk = gops(2 * 512 ** 3, best.get('peak')!);
+      peak = Math.max(peak, pk);
+      const g = geom(s);
+      const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
+      for (const pass of PASSES) {
+        const auto = best.get(`auto ${pass}`)!;
+        const gemm = best.get(`gemm ${pass}`)!;
+        const wino = s.k === 3 && s.stride === 1 && pass !== 'dW';
+        rows.push({
+          shape: s.name,
+          count: s.count,
+          pass,
+          algo: wino ? 'winograd' : 'im2col+gemm',
+          gemmMs: r3(gemm),
+          convMs: r3(auto),
+          gops: r1(gops(2 * macs, auto)),
+          gemmGops: r1(gops(2 * macs, gemm)),
+          pctPeak: Math.round((100 * gops(2 * macs, auto)) / pk),
+          gemmPctPeak: Math.round((100 * gops(2 * macs, gemm)) / pk),
+        });
+      }
+    }
     printTable(
       [
         'shape',
         'x',
         'pass',
-        'M',
-        'N',
-        'K',
-        'GEMM GOPS',
+        'as trained',
+        'ms',
+        'GOPS',
         '% peak',
-        'conv GOPS',
+        'im2col+GEMM ms',
+        'GOPS',
         '% peak',
-        'conv ms',
       ],
       rows.map((r) => [
         r.shape,
         r.count,
         r.pass,
-        r.M,
-        r.N,
-        r.K,
+        r.algo,
+        r.convMs.toFixed(2),
+        r.gops.toFixed(1),
+        `${r.pctPeak}%`,
+        r.gemmMs.toFixed(2),
         r.gemmGops.toFixed(1),
         `${r.gemmPctPeak}%`,
-        r.convGops.toFixed(1),
-        `${r.convPctPeak}%`,
-        r.convMs.toFixed(2),
       ]),
     );
-    const stepMs = rows.reduce((t, r) => t + r.count * r.convMs, 0);
+    const total = (f: (r: Row) => number) => r1(rows.reduce((t, r) => t + r.count * f(r), 0));
+    const stepAuto = total((r) => r.convMs);
+    const stepGemm = total((r) => r.gemmMs);
     console.log(
-      `\nint8 GEMM 512^3: ${r1(peakBefore)} GOPS before, ${r1(peakAfter)} after the shapes (CPU time, best); ` +
-        `% of peak uses the first. All ResNet-20 convs of one step (fwd+dx+dW): ${r1(stepMs)} ms`,
+      `\nint8 GEMM 512^3: ${r1(peak)} GOPS (best over the rounds, CPU time). All ResNet-20 convs ` +
+        `of one step (fwd + dx + dW, x counts): ${stepAuto} ms as trained, ${stepGemm} ms all ` +
+        `im2col + GEMM (${r1(stepGemm / stepAuto)}x)`,
     );
     return {
       batch: BATCH,
       threads: 1,
-      clock: 'process CPU time',
+      clock: 'process CPU time, best of round-robin rounds',
+      rounds,
       peakGops: r1(peak),
       rows,
-      stepMs,
+      stepMsAsTrained: stepAuto,
+      stepMsAllGemm: stepGemm,
     };
   },
 };
