@@ -10,15 +10,7 @@
 
 import { MR, NR, packA } from './gemm_pack';
 import { tile } from './gemm_tile';
-
-function gi(g: usize, i: i32): i32 {
-  return load<i32>(g + ((<usize>i) << 2));
-}
-
-/** Padded plane width: 2 TW + 2 columns read, 16 spare for whole-vector loads, rounded. */
-function planeCols(TW: i32): i32 {
-  return ((2 * TW + 2 + 15) & ~15) + 16;
-}
+import { gi, inputBlock, padPlane, planeCols, planeRows } from './winograd_tile';
 
 // Scratch areas, in order (bytes): packed U (16 positions of ceil(OC/4) panels x C/2 pairs x 4
 // words), the C padded planes of one image, V of one block (16, C, 8) i16, V zipped (16, C/2,
@@ -27,7 +19,7 @@ function upkBytes(C: i32, OC: i32): i32 {
   return 16 * ((OC + MR - 1) / MR) * ((C + 1) >> 1) * MR * 4;
 }
 function planesBytes(C: i32, TH: i32, TW: i32): i32 {
-  return C * (2 * TH + 4) * planeCols(TW);
+  return C * planeRows(TH) * planeCols(TW);
 }
 function vplainBytes(C: i32): i32 {
   return 16 * C * 16;
@@ -82,7 +74,7 @@ export function winograd_conv(
   const TW = (OW + 1) >> 1;
   const C2 = (C + 1) >> 1;
   const panels = (OC + MR - 1) / MR;
-  const Hp = 2 * TH + 4; // + 2 rows: a split block reads row th + 1 past the last
+  const Hp = planeRows(TH);
   const Wp = planeCols(TW);
   const base = (scratch + 15) & ~15;
   const upk = base;
@@ -119,7 +111,7 @@ export function winograd_conv(
         const pB = split ? pA + 2 * <usize>Wp : pA + 8;
         for (let c = 0; c < C; c++) {
           const pl = planes + <usize>c * planeBytes;
-          inputTile(pl + pA, pl + pB, Wp, vplain + <usize>c * 16, vps);
+          inputBlock(pl + pA, pl + pB, Wp, vplain + <usize>c * 16, vps);
         }
         // Channel pairs zipped: (V[c][t], V[c+1][t]) per tile, the packed B layout.
         const z = i32x4.splat(0);
@@ -161,113 +153,11 @@ export function winograd_conv(
   }
 }
 
-/** Copies plane (H, W) int8 into (Hp, Wp) with ph zero rows above, pw zero columns left. */
-function padPlane(
-  src: usize,
-  H: i32,
-  W: i32,
-  dst: usize,
-  Hp: i32,
-  Wp: i32,
-  ph: i32,
-  pw: i32,
-): void {
-  memory.fill(dst, 0, <usize>Hp * Wp);
-  for (let r = 0; r < H; r++) {
-    const rr = r + ph;
-    if (rr >= Hp) break;
-    const n = min(W, Wp - pw);
-    if (n > 0) memory.copy(dst + <usize>rr * Wp + pw, src + <usize>r * W, n);
-  }
-}
-
 function zipLo(x: v128, y: v128): v128 {
   return i8x16.shuffle(x, y, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
 }
 function zipHi(x: v128, y: v128): v128 {
   return i8x16.shuffle(x, y, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-}
-
-/**
- * V = B^T d B of 8 tiles: tiles 0-3 with 4x4 patches at columns 0, 2, 4, 6 of 4 padded rows
- * at pA (row stride Wp), tiles 4-7 likewise at pB; position p's vector (an i16 lane per tile)
- * at out + p * ps.
- */
-function inputTile(pA: usize, pB: usize, Wp: i32, out: usize, ps: usize): void {
-  const w = <usize>Wp;
-  let a = v128.load(pA);
-  let b = v128.load(pB);
-  const d00 = col(a, b, 0),
-    d01 = col(a, b, 1),
-    d02 = col(a, b, 2),
-    d03 = col(a, b, 3);
-  a = v128.load(pA + w);
-  b = v128.load(pB + w);
-  const d10 = col(a, b, 0),
-    d11 = col(a, b, 1),
-    d12 = col(a, b, 2),
-    d13 = col(a, b, 3);
-  a = v128.load(pA + 2 * w);
-  b = v128.load(pB + 2 * w);
-  const d20 = col(a, b, 0),
-    d21 = col(a, b, 1),
-    d22 = col(a, b, 2),
-    d23 = col(a, b, 3);
-  a = v128.load(pA + 3 * w);
-  b = v128.load(pB + 3 * w);
-  const d30 = col(a, b, 0),
-    d31 = col(a, b, 1),
-    d32 = col(a, b, 2),
-    d33 = col(a, b, 3);
-  inputRow(
-    i16x8.sub(d00, d20),
-    i16x8.sub(d01, d21),
-    i16x8.sub(d02, d22),
-    i16x8.sub(d03, d23),
-    out,
-    ps,
-  );
-  inputRow(
-    i16x8.add(d10, d20),
-    i16x8.add(d11, d21),
-    i16x8.add(d12, d22),
-    i16x8.add(d13, d23),
-    out + 4 * ps,
-    ps,
-  );
-  inputRow(
-    i16x8.sub(d20, d10),
-    i16x8.sub(d21, d11),
-    i16x8.sub(d22, d12),
-    i16x8.sub(d23, d13),
-    out + 8 * ps,
-    ps,
-  );
-  inputRow(
-    i16x8.sub(d10, d30),
-    i16x8.sub(d11, d31),
-    i16x8.sub(d12, d32),
-    i16x8.sub(d13, d33),
-    out + 12 * ps,
-    ps,
-  );
-}
-
-/** Patch column s of 8 tiles: bytes s, s+2, s+4, s+6 of a and of b, as i16 lanes. */
-function col(a: v128, b: v128, s: i32): v128 {
-  let v: v128;
-  if (s == 0) v = i8x16.shuffle(a, b, 0, 2, 4, 6, 16, 18, 20, 22, 0, 0, 0, 0, 0, 0, 0, 0);
-  else if (s == 1) v = i8x16.shuffle(a, b, 1, 3, 5, 7, 17, 19, 21, 23, 0, 0, 0, 0, 0, 0, 0, 0);
-  else if (s == 2) v = i8x16.shuffle(a, b, 2, 4, 6, 8, 18, 20, 22, 24, 0, 0, 0, 0, 0, 0, 0, 0);
-  else v = i8x16.shuffle(a, b, 3, 5, 7, 9, 19, 21, 23, 25, 0, 0, 0, 0, 0, 0, 0, 0);
-  return i16x8.extend_low_i8x16_s(v);
-}
-
-function inputRow(t0: v128, t1: v128, t2: v128, t3: v128, p: usize, ps: usize): void {
-  v128.store(p, i16x8.sub(t0, t2));
-  v128.store(p + ps, i16x8.add(t1, t2));
-  v128.store(p + 2 * ps, i16x8.sub(t2, t1));
-  v128.store(p + 3 * ps, i16x8.sub(t1, t3));
 }
 
 /**

@@ -10,7 +10,7 @@
 // The weight gradient takes V = winogradInput(x).
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
-import { checkWinogradGeom, winogradTiles } from '../kernels/ref/winograd.js';
+import { checkWinogradGeom, winogradStride, winogradTiles } from '../kernels/ref/winograd.js';
 import { stepArray, type StepScope } from '../nn/arrays.js';
 import { allocAcc, INT32_LIMIT } from './intgemm.js';
 
@@ -106,7 +106,7 @@ export function winogradInput(
   x: Int8Array,
   at?: StepScope | null,
 ): Int16Array {
-  const V = stepArray(at, 'int16', 16 * g.C * winogradTiles(g).T, false);
+  const V = stepArray(at, 'int16', 16 * winogradStride(g.C, winogradTiles(g).T), false);
   k.winograd_input(g, x, V);
   return V;
 }
@@ -139,14 +139,16 @@ export function winogradWeightGrad(
 ): Int32Array | Float64Array {
   const { C } = g;
   const { T } = winogradTiles(g);
-  const E = stepArray(at, 'int16', 16 * OC * T, false);
+  const psE = winogradStride(OC, T);
+  const psV = winogradStride(C, T);
+  const E = stepArray(at, 'int16', 16 * psE, false);
   k.winograd_error(g, OC, e, E);
   const dU = allocAcc(T * V_MAX * V_MAX, 16 * OC * C, at, T === 0);
   for (let p = 0; p < 16; p++)
     k.gemm_int(
       { M: OC, N: C, K: T, transB: true },
-      E.subarray(p * OC * T, (p + 1) * OC * T),
-      V.subarray(p * C * T, (p + 1) * C * T),
+      E.subarray(p * psE, p * psE + OC * T),
+      V.subarray(p * psV, p * psV + C * T),
       dU.subarray(p * OC * C, (p + 1) * OC * C),
     );
   const dw = allocAcc(g.N * g.OH * g.OW * 128 * 128, OC * C * 9, at, false);

@@ -10,7 +10,9 @@
 // dU = sum over tiles of (A dY A^T) . V (dY: the 2x2 error tile, zero past the output's edge).
 // Tiles: TH = ceil(OH/2) x TW = ceil(OW/2) per image, t = (n * TH + th) * TW + tw; position
 // p = 4i + j of the 4x4 transform; layouts U (16, OC, C), V (16, C, T), M (16, OC, T),
-// E (16, OC, T), dU (16, OC, C). Magnitudes for int8 operands: |U'| <= 9 * 128, |V|, |E| <= 510.
+// E (16, OC, T), dU (16, OC, C); V and E keep winogradStride elements between positions (a
+// few more than C * T: power-of-two strides between the 16 streams a transform writes at
+// once would map them onto one cache set). Magnitudes for int8 operands: |U'| <= 9 * 128, |V|, |E| <= 510.
 
 import type { ConvGeom } from '../spec.js';
 
@@ -19,6 +21,11 @@ export function winogradTiles(g: ConvGeom): { TH: number; TW: number; T: number 
   const TH = Math.ceil(g.OH / 2);
   const TW = Math.ceil(g.OW / 2);
   return { TH, TW, T: g.N * TH * TW };
+}
+
+/** Elements between the positions of V (rows = C) or E (rows = OC): rows * T + 32. */
+export function winogradStride(rows: number, T: number): number {
+  return rows * T + 32;
 }
 
 function check(what: string, got: number, want: number): void {
@@ -77,7 +84,8 @@ export function winograd_input(g: ConvGeom, x: Int8Array, V: Int16Array): void {
   checkWinogradGeom(g);
   const { TH, TW, T } = winogradTiles(g);
   check('winograd_input: x', x.length, g.N * g.C * g.H * g.W);
-  check('winograd_input: V', V.length, 16 * g.C * T);
+  const ps = winogradStride(g.C, T);
+  check('winograd_input: V', V.length, 16 * ps);
   const t = new Array<number>(16);
   for (let n = 0; n < g.N; n++)
     for (let c = 0; c < g.C; c++)
@@ -94,7 +102,7 @@ export function winograd_input(g: ConvGeom, x: Int8Array, V: Int16Array): void {
           for (let i = 0; i < 4; i++) {
             const [a, b, e, f] = [t[4 * i], t[4 * i + 1], t[4 * i + 2], t[4 * i + 3]];
             const row = [a - e, b + e, e - b, b - f]; // V row i = t row i B
-            for (let j = 0; j < 4; j++) V[((4 * i + j) * g.C + c) * T + tile] = row[j];
+            for (let j = 0; j < 4; j++) V[(4 * i + j) * ps + c * T + tile] = row[j];
           }
         }
 }
@@ -154,14 +162,15 @@ export function winograd_conv(
   const { C } = g;
   const { T } = winogradTiles(g);
   check('winograd_conv: U', U.length, 16 * OC * C);
-  const V = new Int16Array(16 * C * T);
+  const ps = winogradStride(C, T);
+  const V = new Int16Array(16 * ps);
   winograd_input(g, x, V);
   const M = new Int32Array(16 * OC * T);
   for (let p = 0; p < 16; p++)
     for (let o = 0; o < OC; o++)
       for (let c = 0; c < C; c++) {
         const u = U[(p * OC + o) * C + c];
-        const vo = (p * C + c) * T;
+        const vo = p * ps + c * T;
         const mo = (p * OC + o) * T;
         for (let t = 0; t < T; t++) M[mo + t] += u * V[vo + t];
       }
@@ -176,7 +185,8 @@ export function winograd_error(g: ConvGeom, OC: number, e: Int8Array, E: Int16Ar
   checkWinogradGeom(g);
   const { TH, TW, T } = winogradTiles(g);
   check('winograd_error: e', e.length, g.N * OC * g.OH * g.OW);
-  check('winograd_error: E', E.length, 16 * OC * T);
+  const ps = winogradStride(OC, T);
+  check('winograd_error: E', E.length, 16 * ps);
   for (let n = 0; n < g.N; n++)
     for (let o = 0; o < OC; o++)
       for (let th = 0; th < TH; th++)
@@ -199,7 +209,7 @@ export function winograd_error(g: ConvGeom, OC: number, e: Int8Array, E: Int16Ar
           for (let i = 0; i < 4; i++) {
             const [a, b] = t[i];
             const row = [a, a + b, a - b, -b];
-            for (let j = 0; j < 4; j++) E[((4 * i + j) * OC + o) * T + tile] = row[j];
+            for (let j = 0; j < 4; j++) E[(4 * i + j) * ps + o * T + tile] = row[j];
           }
         }
 }

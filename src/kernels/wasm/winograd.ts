@@ -3,7 +3,7 @@
 // memory (resident workspace arrays in place), geometry words, scratch for padded planes.
 
 import type { ConvGeom } from '../spec.js';
-import { checkWinogradGeom, winogradTiles } from '../ref/winograd.js';
+import { checkWinogradGeom, winogradStride, winogradTiles } from '../ref/winograd.js';
 import { elemKind, KIND_F64, KIND_I32 } from './codes.js';
 import type { WasmContext } from './context.js';
 import type { ArgsOf } from './exports.js';
@@ -49,16 +49,17 @@ export function winogradInputWasm(
   checkWinogradGeom(g);
   const { T } = winogradTiles(g);
   need('winograd_input: x', x.length, g.N * g.C * g.H * g.W);
-  need('winograd_input: V', V.length, 16 * g.C * T);
+  const ps = winogradStride(g.C, T);
+  need('winograd_input: V', V.length, 16 * ps);
   if (T === 0 || g.C === 0) return;
   const ar = ctx.arena;
   ar.reset();
   const pg = putGeom(ctx, g);
   const px = ar.copyIn(x, g.N * g.C * g.H * g.W);
-  const pv = ar.outAt(V, 16 * g.C * T * 2);
+  const pv = ar.outAt(V, 16 * ps * 2);
   const sc = ar.alloc(ctx.ex.winograd_scratch_bytes(pg));
-  ctx.ex.winograd_input(pg, px, pv, sc);
-  ar.get(pv, V, 16 * g.C * T, 2);
+  ctx.ex.winograd_input(pg, px, pv, ps, sc);
+  ar.get(pv, V, 16 * ps, 2);
 }
 
 export function winogradConvWasm(
@@ -112,16 +113,17 @@ export function winogradErrorWasm(
   checkWinogradGeom(g);
   const { T } = winogradTiles(g);
   need('winograd_error: e', e.length, g.N * OC * g.OH * g.OW);
-  need('winograd_error: E', E.length, 16 * OC * T);
+  const ps = winogradStride(OC, T);
+  need('winograd_error: E', E.length, 16 * ps);
   if (T === 0 || OC === 0) return;
   const ar = ctx.arena;
   ar.reset();
   const pg = putGeom(ctx, g);
   const pe = ar.copyIn(e, g.N * OC * g.OH * g.OW);
-  const pE = ar.outAt(E, 16 * OC * T * 2);
+  const pE = ar.outAt(E, 16 * ps * 2);
   const sc = ar.alloc(ctx.ex.winograd_scratch_bytes(pg));
-  ctx.ex.winograd_error(pg, OC, pe, pE, sc);
-  ar.get(pE, E, 16 * OC * T, 2);
+  ctx.ex.winograd_error(pg, OC, pe, pE, ps, sc);
+  ar.get(pE, E, 16 * ps, 2);
 }
 
 export function winogradWgradWasm(
