@@ -11,6 +11,15 @@ export {
   gemm_i16_i32acc__smallm,
   gemm_smallm_scratch_bytes,
 } from './gemm_dot';
+export { gemm_i16_f64acc } from './gemm_wide';
+export {
+  winograd_error,
+  winograd_filter,
+  winograd_input,
+  winograd_scratch_bytes,
+  winograd_wgrad,
+} from './winograd';
+export { winograd_conv, winograd_conv_scratch_bytes } from './winograd_conv';
 export { gemm_f32, gemm_f32_scratch_bytes } from './gemm_f32';
 export {
   im2col_x8,

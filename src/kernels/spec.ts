@@ -127,6 +127,33 @@ export interface Kernels {
   ): void;
   /** out[c] = sum over n, r of e (N, C, R), added in float64 in order n then r. */
   col_sums(e: AnyArray, N: number, C: number, R: number, out: Float64Array): void;
+  // Exact integer Winograd F(2x2,3x3) for 3x3 stride-1 convs over int8 mantissas (the
+  // definitions, layouts and bounds: ref/winograd.ts; ops/winograd.ts chains them with GEMMs).
+  /** U (16, OC, C) int16 = G' w G'^T of w (OC, C, 3, 3) int8. */
+  winograd_filter(w: Int8Array, OC: number, C: number, U: Int16Array): void;
+  /** V (16, C, T) int16 = B^T d B of every 4x4 input tile of x (N, C, H, W) int8. */
+  winograd_input(g: ConvGeom, x: Int8Array, V: Int16Array): void;
+  /**
+   * y (N, OC, OH, OW) int32 = conv(x (N, C, H, W) int8, w) (+ bias[oc], integers) from
+   * U = winograd_filter(w): the direct conv's sums (the caller bounds them to int32).
+   */
+  winograd_conv(
+    g: ConvGeom,
+    x: Int8Array,
+    U: Int16Array,
+    OC: number,
+    bias: ArrayLike<number> | null,
+    y: Int32Array,
+  ): void;
+  /** E (16, OC, T) int16 = A e A^T of every 2x2 tile of e (N, OC, OH, OW) int8. */
+  winograd_error(g: ConvGeom, OC: number, e: Int8Array, E: Int16Array): void;
+  /** dw (OC, C, 3, 3) = G'^T dU G' / 4 of dU (16, OC, C). */
+  winograd_wgrad(
+    dU: Int32Array | Float64Array,
+    OC: number,
+    C: number,
+    dw: Int32Array | Float64Array,
+  ): void;
   /**
    * Optional: an array of `n` elements for the tensors of training step `step`, placed where
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless

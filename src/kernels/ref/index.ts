@@ -7,6 +7,13 @@ import { im2col, col2im } from './im2col.js';
 import { relu, relu_backward, swap_outer } from './layers.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import {
+  winograd_error,
+  winograd_filter,
+  winograd_input,
+  winograd_conv,
+  winograd_wgrad,
+} from './winograd.js';
 
 export const refKernels: Kernels = {
   name: 'ref',
@@ -23,4 +30,9 @@ export const refKernels: Kernels = {
   maxpool,
   maxpool_backward,
   col_sums,
+  winograd_filter,
+  winograd_input,
+  winograd_conv,
+  winograd_error,
+  winograd_wgrad,
 };

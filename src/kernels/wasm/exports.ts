@@ -4,7 +4,7 @@
 // it in KernelExports, give its parameter count in PARAMS (the compiler checks the count
 // against the declaration; the loader checks it against the module). Codes: codes.ts.
 
-import type { ElemKind, RoundCode } from './codes.js';
+import type { ElemKind, KIND_I16, KIND_I32, KIND_I8, RoundCode } from './codes.js';
 import type { WasmFn, WasmInstance } from './wasm-api.js';
 
 /** A byte address in linear memory. */
@@ -56,6 +56,34 @@ export type GemmDotArgs = [
 /** C (M,N) i32 (+)= A (M,K) B (K,N), both row-major: the small-M route. */
 export type GemmSmallMArgs = [...GemmDotArgs, scratch: Ptr];
 
+/** Element kinds an exact wide GEMM operand may have. */
+export type WideKind = typeof KIND_I8 | typeof KIND_I16 | typeof KIND_I32;
+
+/**
+ * C (M,N) f64 (+)= op(A) op(B), exact: int32 sums of at most `chunk` k, operands split into
+ * limbsA (1, 2 or 4) / limbsB (1..4) 8-bit limbs (1 = whole values).
+ */
+export type GemmWideArgs = [
+  M: I32,
+  N: I32,
+  K: I32,
+  a: Ptr,
+  kindA: WideKind,
+  lda: I32,
+  transA: Flag,
+  b: Ptr,
+  kindB: WideKind,
+  ldb: I32,
+  transB: Flag,
+  c: Ptr,
+  ldc: I32,
+  accumulate: Flag,
+  scratch: Ptr,
+  chunk: I32,
+  limbsA: I32,
+  limbsB: I32,
+];
+
 /** C (M,N) f32 (+)= op(A) op(B). */
 export type GemmF32Args = [
   M: I32,
@@ -85,6 +113,8 @@ export interface KernelExports {
   gemm_i16_i32acc__blocked(...args: GemmIntArgs): void;
   gemm_i16_i32acc__smallm(...args: GemmSmallMArgs): void;
   gemm_i16_i32acc__dot(...args: GemmDotArgs): void;
+  /** Exact integer GEMM into float64 C (chunked int32 sums, limbs for wide operands). */
+  gemm_i16_f64acc(...args: GemmWideArgs): void;
   /** Scratch bytes of gemm_i16_i32acc and __blocked (enough for __smallm up to K = 8192). */
   gemm_int_scratch_bytes(): I32;
   gemm_smallm_scratch_bytes(K: I32): I32;
@@ -166,6 +196,29 @@ export interface KernelExports {
     dx: Ptr,
   ): void;
   col_sums(e: Ptr, kind: ElemKind, N: I32, C: I32, R: I32, out: Ptr): void;
+
+  /** Winograd F(2x2,3x3) transforms (src/kernels/ref/winograd.ts); geom: 12 i32 words. */
+  winograd_filter(w: Ptr, OC: I32, C: I32, U: Ptr): void;
+  /** ps: elements between V's positions (ref/winograd.ts winogradStride). */
+  winograd_input(geom: Ptr, x: Ptr, V: Ptr, ps: I32, scratch: Ptr): void;
+  /** Fused conv of images n0..n1 from U (16, OC, C); bias: OC f64 integers or 0. */
+  winograd_conv(
+    geom: Ptr,
+    x: Ptr,
+    U: Ptr,
+    OC: I32,
+    bias: Ptr,
+    y: Ptr,
+    n0: I32,
+    n1: I32,
+    scratch: Ptr,
+  ): void;
+  winograd_conv_scratch_bytes(geom: Ptr, OC: I32): I32;
+  winograd_error(geom: Ptr, OC: I32, e: Ptr, E: Ptr, ps: I32, scratch: Ptr): void;
+  /** dU kind and dw kind: KIND_I32 or KIND_F64. */
+  winograd_wgrad(dU: Ptr, kd: ElemKind, OC: I32, C: I32, dw: Ptr, kw: ElemKind): void;
+  /** Scratch bytes of winograd_input / winograd_error for a geometry. */
+  winograd_scratch_bytes(geom: Ptr): I32;
 }
 
 export type ExportName = keyof KernelExports;
@@ -179,6 +232,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   gemm_i16_i32acc__blocked: 15,
   gemm_i16_i32acc__smallm: 13,
   gemm_i16_i32acc__dot: 12,
+  gemm_i16_f64acc: 18,
   gemm_int_scratch_bytes: 0,
   gemm_smallm_scratch_bytes: 1,
   gemm_f32: 13,
@@ -201,6 +255,13 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   maxpool_fwd: 11,
   maxpool_bwd: 11,
   col_sums: 6,
+  winograd_filter: 4,
+  winograd_input: 5,
+  winograd_conv: 9,
+  winograd_conv_scratch_bytes: 2,
+  winograd_error: 6,
+  winograd_wgrad: 6,
+  winograd_scratch_bytes: 1,
 };
 
 export const EXPORT_NAMES = Object.freeze(Object.keys(PARAMS)) as readonly ExportName[];

@@ -14,6 +14,13 @@ import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { attachThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
+import {
+  winogradConvWasm,
+  winogradErrorWasm,
+  winogradFilterWasm,
+  winogradInputWasm,
+  winogradWgradWasm,
+} from './winograd.js';
 
 export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
 export { setThreads, getThreads } from './threads.js';
@@ -36,6 +43,11 @@ function makeKernels(ctx: WasmContext): Kernels {
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
+    winograd_filter: (w, OC, C, U) => winogradFilterWasm(ctx, w, OC, C, U),
+    winograd_input: (g, x, V) => winogradInputWasm(ctx, g, x, V),
+    winograd_conv: (g, x, U, OC, bias, y) => winogradConvWasm(ctx, g, x, U, OC, bias, y),
+    winograd_error: (g, OC, e, E) => winogradErrorWasm(ctx, g, OC, e, E),
+    winograd_wgrad: (dU, OC, C, dw) => winogradWgradWasm(ctx, dU, OC, C, dw),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>
