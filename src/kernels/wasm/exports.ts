@@ -27,6 +27,13 @@ const NAMES = [
   'maxpool_fwd',
   'maxpool_bwd',
   'col_sums',
+  'bn_sums',
+  'bn_forward',
+  'bn_affine_int',
+  'bn_backward',
+  'add_scaled',
+  'avgpool_fwd',
+  'avgpool_bwd',
 ] as const;
 
 export type KernelExports = Record<(typeof NAMES)[number], WasmFn>;

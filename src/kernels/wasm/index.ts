@@ -14,6 +14,8 @@ import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { attachThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
+import { bnAffineIntWasm, bnBackwardWasm, bnForwardWasm, bnSumsWasm } from './norm.js';
+import { addScaledWasm, avgpoolBackwardWasm, avgpoolWasm } from './add.js';
 
 export { setWasmBytes } from './module.js';
 export { setThreads, getThreads } from './threads.js';
@@ -35,6 +37,15 @@ function makeKernels(ctx: WasmContext): Kernels {
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
+    bn_sums: (a, b, mask, N, C, R, out) => bnSumsWasm(ctx, a, b, mask, N, C, R, out),
+    bn_forward: (x, N, C, R, p, relu, mask, y) => bnForwardWasm(ctx, x, N, C, R, p, relu, mask, y),
+    bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
+      bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
+    bn_backward: (e, x, mask, N, C, R, p, dx) => bnBackwardWasm(ctx, e, x, mask, N, C, R, p, dx),
+    add_scaled: (a, ka, b, kb, relu, mask, out) =>
+      addScaledWasm(ctx, a, ka, b, kb, relu, mask, out),
+    avgpool: (x, g, scale, y) => avgpoolWasm(ctx, x, g, scale, y),
+    avgpool_backward: (dy, g, scale, dx) => avgpoolBackwardWasm(ctx, dy, g, scale, dx),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+// BatchNorm kernels, SIMD128, bit-exact with src/kernels/ref/norm.ts: per-channel sums (exact
+// int64 pieces on integers, four float64 lanes by r mod 4 otherwise), the elementwise forward
+// (float64 arithmetic, float32 out; or integer g x + b) and the input gradient. Every array is
+// (N, C, R): channel c's plane of sample n starts at element (n C + c) R.
+//
+// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
+
+import { demote4, ld1, ld1i, ld2, ld4i, mask2, mask4, storeMask4 } from './elems';
+
+const LO32: i64 = 0xffffffff;
+
+function storeSum(out: usize, hi: i64, lo: i64): void {
+  store<f64>(out, <f64>hi);
+  store<f64>(out + 8, <f64>lo);
+}
+
+/**
+ * out (C, 4) = [sa_hi, sa_lo, sab_hi, sab_lo] of sa = sum a, sab = sum a b over n, r (a = 0
+ * where mask is 0; mask 0 = none). Integer kinds: exact in int64 pieces; else float64 lanes.
+ */
+export function bn_sums(
+  a: usize,
+  ka: i32,
+  b: usize,
+  kb: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  if (ka <= 2 && kb <= 2) sumsExact(a, ka, b, kb, mask, N, C, R, out);
+  else sumsFloat(a, ka, b, kb, mask, N, C, R, out);
+}
+
+function sumsExact(
+  a: usize,
+  ka: i32,
+  b: usize,
+  kb: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  const lo32 = i64x2.splat(LO32);
+  for (let c = 0; c < C; c++) {
+    let sa = i64x2.splat(0);
+    let slo = i64x2.splat(0);
+    let shi = i64x2.splat(0);
+    let ta: i64 = 0,
+      tlo: i64 = 0,
+      thi: i64 = 0;
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let va = ld4i(a, ka, i);
+        if (mask) va = v128.and(va, mask4(mask, i));
+        const vb = ld4i(b, kb, i);
+        sa = i64x2.add(sa, i64x2.add(i64x2.extend_low_i32x4_s(va), i64x2.extend_high_i32x4_s(va)));
+        // Products of int32 lanes are exact in int64; split each into its high word (signed)
+        // and low 32 bits (unsigned), summed apart so neither sum can overflow.
+        const p0 = i64x2.extmul_low_i32x4_s(va, vb);
+        const p1 = i64x2.extmul_high_i32x4_s(va, vb);
+        slo = i64x2.add(slo, i64x2.add(v128.and(p0, lo32), v128.and(p1, lo32)));
+        shi = i64x2.add(shi, i64x2.add(i64x2.shr_s(p0, 32), i64x2.shr_s(p1, 32)));
+      }
+      for (; r < R; r++) {
+        const i = o + r;
+        const av: i64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : <i64>ld1i(a, ka, i);
+        const p = av * <i64>ld1i(b, kb, i);
+        ta += av;
+        tlo += p & LO32;
+        thi += p >> 32;
+      }
+    }
+    ta += i64x2.extract_lane(sa, 0) + i64x2.extract_lane(sa, 1);
+    tlo += i64x2.extract_lane(slo, 0) + i64x2.extract_lane(slo, 1);
+    thi += i64x2.extract_lane(shi, 0) + i64x2.extract_lane(shi, 1) + (tlo >>> 32);
+    const q = out + ((<usize>c) << 5);
+    storeSum(q, ta >> 32, ta & LO32);
+    storeSum(q + 16, thi, tlo & LO32);
+  }
+}
+
+function sumsFloat(
+  a: usize,
+  ka: i32,
+  b: usize,
+  kb: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  for (let c = 0; c < C; c++) {
+    // Lanes 0, 1 and 2, 3 of the sums of a and of a b.
+    let a01 = f64x2.splat(0),
+      a23 = f64x2.splat(0),
+      p01 = f64x2.splat(0),
+      p23 = f64x2.splat(0);
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let x0 = ld2(a, ka, i);
+        let x1 = ld2(a, ka, i + 2);
+        if (mask) {
+          x0 = v128.and(x0, mask2(mask, i));
+          x1 = v128.and(x1, mask2(mask, i + 2));
+        }
+        a01 = f64x2.add(a01, x0);
+        a23 = f64x2.add(a23, x1);
+        p01 = f64x2.add(p01, f64x2.mul(x0, ld2(b, kb, i)));
+        p23 = f64x2.add(p23, f64x2.mul(x1, ld2(b, kb, i + 2)));
+      }
+      // Tail: elements R - R % 4 .. R - 1 of the plane go to lanes 0, 1, 2; the others add 0.
+      if (r < R) {
+        let x0: f64 = 0,
+          x1: f64 = 0,
+          x2: f64 = 0,
+          y0: f64 = 0,
+          y1: f64 = 0,
+          y2: f64 = 0;
+        const i = o + r;
+        const rest = R - r;
+        x0 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1(a, ka, i);
+        y0 = ld1(b, kb, i);
+        if (rest > 1) {
+          x1 = mask != 0 && load<u8>(mask + i + 1) == 0 ? 0 : ld1(a, ka, i + 1);
+          y1 = ld1(b, kb, i + 1);
+        }
+        if (rest > 2) {
+          x2 = mask != 0 && load<u8>(mask + i + 2) == 0 ? 0 : ld1(a, ka, i + 2);
+          y2 = ld1(b, kb, i + 2);
+        }
+        a01 = f64x2.add(a01, f64x2.replace_lane(f64x2.splat(x0), 1, x1));
+        p01 = f64x2.add(p01, f64x2.replace_lane(f64x2.splat(x0 * y0), 1, x1 * y1));
+        // Lane 3 gets nothing: adding +0 to a sum that started at +0 leaves it unchanged.
+        a23 = f64x2.replace_lane(a23, 0, f64x2.extract_lane(a23, 0) + x2);
+        p23 = f64x2.replace_lane(p23, 0, f64x2.extract_lane(p23, 0) + x2 * y2);
+      }
+    }
+    const sa = f64x2.add(a01, a23);
+    const sp = f64x2.add(p01, p23);
+    const q = out + ((<usize>c) << 5);
+    store<f64>(q, 0);
+    store<f64>(q + 8, f64x2.extract_lane(sa, 0) + f64x2.extract_lane(sa, 1));
+    store<f64>(q + 16, 0);
+    store<f64>(q + 24, f64x2.extract_lane(sp, 0) + f64x2.extract_lane(sp, 1));
+  }
+}
+
+/**
+ * y (f32) = g ((x - mu) rs) + b with p (C, 4) = [mu, rs, g, b] (f64); with relu, y > 0 ? y : 0
+ * and mask bytes (mask 0 = none).
+ */
+export function bn_forward(
+  x: usize,
+  kx: i32,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const q = p + ((<usize>c) << 5);
+      const mu = load<f64>(q),
+        rs = load<f64>(q + 8),
+        g = load<f64>(q + 16),
+        b = load<f64>(q + 24);
+      const vmu = f64x2.splat(mu),
+        vrs = f64x2.splat(rs),
+        vg = f64x2.splat(g),
+        vb = f64x2.splat(b);
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        const t0 = f64x2.mul(f64x2.sub(ld2(x, kx, i), vmu), vrs);
+        const t1 = f64x2.mul(f64x2.sub(ld2(x, kx, i + 2), vmu), vrs);
+        let v = demote4(f64x2.add(f64x2.mul(vg, t0), vb), f64x2.add(f64x2.mul(vg, t1), vb));
+        if (relu) {
+          const m = f32x4.gt(v, zero);
+          v = v128.and(v, m);
+          if (mask) storeMask4(mask, i, m);
+        }
+        v128.store(y + (i << 2), v);
+      }
+      for (; r < R; r++) {
+        const i = o + r;
+        let v = <f32>(g * ((ld1(x, kx, i) - mu) * rs) + b);
+        if (relu) {
+          const pos = v > 0;
+          if (!pos) v = 0;
+          if (mask) store<u8>(mask + i, pos ? 1 : 0);
+        }
+        store<f32>(y + (i << 2), v);
+      }
+    }
+}
+
+/**
+ * y (int32) = g x + b on integer x (kind 0..2), p (C, 2) = [g, b] integer-valued f64 (the
+ * caller bounds the result); relu and mask as bn_forward.
+ */
+export function bn_affine_int(
+  x: usize,
+  kx: i32,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
+  const zero = i32x4.splat(0);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const q = p + ((<usize>c) << 4);
+      const g = <i32>load<f64>(q),
+        b = <i32>load<f64>(q + 8);
+      const vg = i32x4.splat(g),
+        vb = i32x4.splat(b);
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let v = i32x4.add(i32x4.mul(ld4i(x, kx, i), vg), vb);
+        if (relu) {
+          const m = i32x4.gt_s(v, zero);
+          v = v128.and(v, m);
+          if (mask) storeMask4(mask, i, m);
+        }
+        v128.store(y + (i << 2), v);
+      }
+      for (; r < R; r++) {
+        const i = o + r;
+        let v = g * ld1i(x, kx, i) + b;
+        if (relu) {
+          const pos = v > 0;
+          if (!pos) v = 0;
+          if (mask) store<u8>(mask + i, pos ? 1 : 0);
+        }
+        store<i32>(y + (i << 2), v);
+      }
+    }
+}
+
+/**
+ * dx (f32) = k ((e - a) - ((x - mu) rs) b) with p (C, 5) = [mu, rs, k, a, b] (f64), e = 0
+ * where mask is 0 (mask 0 = none).
+ */
+export function bn_backward(
+  e: usize,
+  ke: i32,
+  x: usize,
+  kx: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  dx: usize,
+): void {
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const q = p + <usize>c * 40;
+      const mu = load<f64>(q),
+        rs = load<f64>(q + 8),
+        k = load<f64>(q + 16),
+        a = load<f64>(q + 24),
+        b = load<f64>(q + 32);
+      const vmu = f64x2.splat(mu),
+        vrs = f64x2.splat(rs),
+        vk = f64x2.splat(k),
+        va = f64x2.splat(a),
+        vb = f64x2.splat(b);
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let e0 = ld2(e, ke, i);
+        let e1 = ld2(e, ke, i + 2);
+        if (mask) {
+          e0 = v128.and(e0, mask2(mask, i));
+          e1 = v128.and(e1, mask2(mask, i + 2));
+        }
+        const h0 = f64x2.mul(f64x2.sub(ld2(x, kx, i), vmu), vrs);
+        const h1 = f64x2.mul(f64x2.sub(ld2(x, kx, i + 2), vmu), vrs);
+        const d0 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e0, va), f64x2.mul(h0, vb)));
+        const d1 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e1, va), f64x2.mul(h1, vb)));
+        v128.store(dx + (i << 2), demote4(d0, d1));
+      }
+      for (; r < R; r++) {
+        const i = o + r;
+        const ev: f64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1(e, ke, i);
+        store<f32>(dx + (i << 2), <f32>(k * (ev - a - (ld1(x, kx, i) - mu) * rs * b)));
+      }
+    }
+}
