@@ -2,19 +2,15 @@
 // The scaled elementwise add of residual connections, SIMD128, bit-exact with the reference
 // (src/kernels/ref/layers.ts add_scaled): integer out = (a << sa) + (b << sb), exact (the caller
 // bounds it); float32 out = f32(f32(a ka) + f32(b kb)), each term rounded once from float64.
-// Optionally ReLU with a 1-byte mask.
-//
-// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
+// Optionally ReLU with a 1-byte mask. Generic bodies; kind codes as assembly/elems.ts.
 
 import { demote4, ld1, ld1i, ld2, ld4i, storeMask4 } from './elems';
 
 /** f32(x k) for elements i..i+3 (x k exact in float64, rounded once). */
-// @ts-ignore: decorator
-@inline
-function ldf4(p: usize, kind: i32, k: f64, i: usize): v128 {
-  if (kind == 3 && k == 1) return v128.load(p + (i << 2));
+function ldf4<T>(p: usize, k: f64, i: usize): v128 {
+  if (isFloat<T>() && sizeof<T>() == 4) if (k == 1) return v128.load(p + (i << 2));
   const vk = f64x2.splat(k);
-  return demote4(f64x2.mul(ld2(p, kind, i), vk), f64x2.mul(ld2(p, kind, i + 2), vk));
+  return demote4(f64x2.mul(ld2<T>(p, i), vk), f64x2.mul(ld2<T>(p, i + 2), vk));
 }
 
 /**
@@ -37,12 +33,53 @@ export function add_scaled(
   mask: usize,
   out: usize,
 ): void {
+  if (kindA == 0) addA<i8>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindA == 1) addA<i16>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindA == 2) addA<i32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindA == 3) addA<f32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  else addA<f64>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+}
+
+function addA<A>(
+  a: usize,
+  ka: f64,
+  sa: i32,
+  b: usize,
+  kindB: i32,
+  kb: f64,
+  sb: i32,
+  n: i32,
+  floatOut: i32,
+  relu: i32,
+  mask: usize,
+  out: usize,
+): void {
+  if (kindB == 0) add<A, i8>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindB == 1) add<A, i16>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindB == 2) add<A, i32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindB == 3) add<A, f32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  else add<A, f64>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+}
+
+function add<A, B>(
+  a: usize,
+  ka: f64,
+  sa: i32,
+  b: usize,
+  kb: f64,
+  sb: i32,
+  n: i32,
+  floatOut: i32,
+  relu: i32,
+  mask: usize,
+  out: usize,
+): void {
   let i = 0;
-  if (floatOut) {
+  if (floatOut || !isInteger<A>() || !isInteger<B>()) {
     const zero = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const u = <usize>i;
-      let v = f32x4.add(ldf4(a, kindA, ka, u), ldf4(b, kindB, kb, u));
+      let v = f32x4.add(ldf4<A>(a, ka, u), ldf4<B>(b, kb, u));
       if (relu) {
         const m = f32x4.gt(v, zero);
         v = v128.and(v, m);
@@ -52,7 +89,7 @@ export function add_scaled(
     }
     for (; i < n; i++) {
       const u = <usize>i;
-      let v = <f32>(ld1(a, kindA, u) * ka) + <f32>(ld1(b, kindB, u) * kb);
+      let v = <f32>(ld1<A>(a, u) * ka) + <f32>(ld1<B>(b, u) * kb);
       if (relu) {
         const pos = v > 0;
         if (!pos) v = 0;
@@ -65,7 +102,7 @@ export function add_scaled(
   const zero = i32x4.splat(0);
   for (; i + 4 <= n; i += 4) {
     const u = <usize>i;
-    let v = i32x4.add(i32x4.shl(ld4i(a, kindA, u), sa), i32x4.shl(ld4i(b, kindB, u), sb));
+    let v = i32x4.add(i32x4.shl(ld4i<A>(a, u), sa), i32x4.shl(ld4i<B>(b, u), sb));
     if (relu) {
       const m = i32x4.gt_s(v, zero);
       v = v128.and(v, m);
@@ -75,7 +112,7 @@ export function add_scaled(
   }
   for (; i < n; i++) {
     const u = <usize>i;
-    let v = (ld1i(a, kindA, u) << sa) + (ld1i(b, kindB, u) << sb);
+    let v = (ld1i<A>(a, u) << sa) + (ld1i<B>(b, u) << sb);
     if (relu) {
       const pos = v > 0;
       if (!pos) v = 0;

@@ -3,9 +3,7 @@
 // bit-exact with src/kernels/ref/avgpool.ts: integer window sums in int32 (the caller bounds
 // the exact sum, so wrapping lanes still end on it), float sums in float64 in window order,
 // scaled and rounded to float32 once. Global average pooling (one window per plane) takes
-// SIMD paths; other windows are scalar.
-//
-// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
+// SIMD paths; other windows are scalar. Generic bodies; kind codes as assembly/elems.ts.
 
 import { ld1, ld1i, ld4i } from './elems';
 
@@ -26,20 +24,42 @@ export function avgpool_fwd(
   intOut: i32,
   y: usize,
 ): void {
+  if (kx == 0) poolFwd<i8>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  else if (kx == 1) poolFwd<i16>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  else if (kx == 2) poolFwd<i32>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  else if (kx == 3) poolFwd<f32>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  else poolFwd<f64>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+}
+
+function poolFwd<X>(
+  x: usize,
+  P: i32,
+  H: i32,
+  W: i32,
+  KH: i32,
+  KW: i32,
+  SH: i32,
+  SW: i32,
+  OH: i32,
+  OW: i32,
+  scale: f64,
+  intOut: i32,
+  y: usize,
+): void {
   const plane = <usize>H * W;
-  if (intOut && KH == H && KW == W) {
+  if (isInteger<X>() && intOut && KH == H && KW == W) {
     const n = <i32>plane;
     for (let p = 0; p < P; p++) {
       const o = <usize>p * plane;
       let acc = i32x4.splat(0);
       let r = 0;
-      for (; r + 4 <= n; r += 4) acc = i32x4.add(acc, ld4i(x, kx, o + r));
+      for (; r + 4 <= n; r += 4) acc = i32x4.add(acc, ld4i<X>(x, o + r));
       let s =
         i32x4.extract_lane(acc, 0) +
         i32x4.extract_lane(acc, 1) +
         i32x4.extract_lane(acc, 2) +
         i32x4.extract_lane(acc, 3);
-      for (; r < n; r++) s += ld1i(x, kx, o + r);
+      for (; r < n; r++) s += ld1i<X>(x, o + r);
       store<i32>(y + ((<usize>p) << 2), s);
     }
     return;
@@ -53,14 +73,14 @@ export function avgpool_fwd(
           let s: i32 = 0;
           for (let kh = 0; kh < KH; kh++) {
             const r = base + <usize>(oh * SH + kh) * W + ow * SW;
-            for (let kw = 0; kw < KW; kw++) s += ld1i(x, kx, r + kw);
+            for (let kw = 0; kw < KW; kw++) s += ld1i<X>(x, r + kw);
           }
           store<i32>(y + (o << 2), s);
         } else {
           let s: f64 = 0;
           for (let kh = 0; kh < KH; kh++) {
             const r = base + <usize>(oh * SH + kh) * W + ow * SW;
-            for (let kw = 0; kw < KW; kw++) s += ld1(x, kx, r + kw);
+            for (let kw = 0; kw < KW; kw++) s += ld1<X>(x, r + kw);
           }
           store<f32>(y + (o << 2), <f32>(s * scale));
         }
@@ -89,6 +109,29 @@ export function avgpool_bwd(
   scratch: usize,
   dx: usize,
 ): void {
+  if (kd == 0) poolBwd<i8>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  else if (kd == 1) poolBwd<i16>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  else if (kd == 2) poolBwd<i32>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  else if (kd == 3) poolBwd<f32>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  else poolBwd<f64>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+}
+
+function poolBwd<D>(
+  dy: usize,
+  P: i32,
+  H: i32,
+  W: i32,
+  KH: i32,
+  KW: i32,
+  SH: i32,
+  SW: i32,
+  OH: i32,
+  OW: i32,
+  scale: f64,
+  intOut: i32,
+  scratch: usize,
+  dx: usize,
+): void {
   const plane = <usize>H * W;
   const total = <usize>P * plane;
   if (KH == H && KW == W) {
@@ -100,10 +143,10 @@ export function avgpool_bwd(
       let vi: i32 = 0;
       let vf: f32 = 0;
       if (intOut) {
-        vi = ld1i(dy, kd, <usize>p);
+        vi = ld1i<D>(dy, <usize>p);
         v = i32x4.splat(vi);
       } else {
-        vf = <f32>((0 + ld1(dy, kd, <usize>p)) * scale);
+        vf = <f32>((0 + ld1<D>(dy, <usize>p)) * scale);
         v = f32x4.splat(vf);
       }
       let r = 0;
@@ -126,8 +169,8 @@ export function avgpool_bwd(
           const r = base + <usize>(oh * SH + kh) * W + ow * SW;
           for (let kw = 0; kw < KW; kw++) {
             const at = r + kw;
-            if (intOut) store<i32>(dx + (at << 2), load<i32>(dx + (at << 2)) + ld1i(dy, kd, o));
-            else store<f64>(scratch + (at << 3), load<f64>(scratch + (at << 3)) + ld1(dy, kd, o));
+            if (intOut) store<i32>(dx + (at << 2), load<i32>(dx + (at << 2)) + ld1i<D>(dy, o));
+            else store<f64>(scratch + (at << 3), load<f64>(scratch + (at << 3)) + ld1<D>(dy, o));
           }
         }
       }

@@ -2,18 +2,12 @@
 // BatchNorm kernels, SIMD128, bit-exact with src/kernels/ref/norm.ts: per-channel sums (exact
 // int64 pieces on integers, four float64 lanes by r mod 4 otherwise), the elementwise forward
 // (float64 arithmetic, float32 out; or integer g x + b) and the input gradient. Every array is
-// (N, C, R): channel c's plane of sample n starts at element (n C + c) R.
-//
-// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
+// (N, C, R): channel c's plane of sample n starts at element (n C + c) R. Bodies are generic
+// over the element types; the exports dispatch on the kind codes of assembly/elems.ts.
 
 import { demote4, ld1, ld1i, ld2, ld4i, mask2, mask4, storeMask4 } from './elems';
 
 const LO32: i64 = 0xffffffff;
-
-function storeSum(out: usize, hi: i64, lo: i64): void {
-  store<f64>(out, <f64>hi);
-  store<f64>(out + 8, <f64>lo);
-}
 
 /**
  * out (C, 4) = [sa_hi, sa_lo, sab_hi, sab_lo] of sa = sum a, sab = sum a b over n, r (a = 0
@@ -30,15 +24,38 @@ export function bn_sums(
   R: i32,
   out: usize,
 ): void {
-  if (ka <= 2 && kb <= 2) sumsExact(a, ka, b, kb, mask, N, C, R, out);
-  else sumsFloat(a, ka, b, kb, mask, N, C, R, out);
+  if (ka == 0) sumsA<i8>(a, b, kb, mask, N, C, R, out);
+  else if (ka == 1) sumsA<i16>(a, b, kb, mask, N, C, R, out);
+  else if (ka == 2) sumsA<i32>(a, b, kb, mask, N, C, R, out);
+  else if (ka == 3) sumsA<f32>(a, b, kb, mask, N, C, R, out);
+  else sumsA<f64>(a, b, kb, mask, N, C, R, out);
 }
 
-function sumsExact(
+function sumsA<A>(
   a: usize,
-  ka: i32,
   b: usize,
   kb: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  if (kb == 0) sums<A, i8>(a, b, mask, N, C, R, out);
+  else if (kb == 1) sums<A, i16>(a, b, mask, N, C, R, out);
+  else if (kb == 2) sums<A, i32>(a, b, mask, N, C, R, out);
+  else if (kb == 3) sums<A, f32>(a, b, mask, N, C, R, out);
+  else sums<A, f64>(a, b, mask, N, C, R, out);
+}
+
+function sums<A, B>(a: usize, b: usize, mask: usize, N: i32, C: i32, R: i32, out: usize): void {
+  if (isInteger<A>() && isInteger<B>()) sumsExact<A, B>(a, b, mask, N, C, R, out);
+  else sumsFloat<A, B>(a, b, mask, N, C, R, out);
+}
+
+function sumsExact<A, B>(
+  a: usize,
+  b: usize,
   mask: usize,
   N: i32,
   C: i32,
@@ -58,9 +75,9 @@ function sumsExact(
       let r = 0;
       for (; r + 4 <= R; r += 4) {
         const i = o + r;
-        let va = ld4i(a, ka, i);
+        let va = ld4i<A>(a, i);
         if (mask) va = v128.and(va, mask4(mask, i));
-        const vb = ld4i(b, kb, i);
+        const vb = ld4i<B>(b, i);
         sa = i64x2.add(sa, i64x2.add(i64x2.extend_low_i32x4_s(va), i64x2.extend_high_i32x4_s(va)));
         // Products of int32 lanes are exact in int64; split each into its high word (signed)
         // and low 32 bits (unsigned), summed apart so neither sum can overflow.
@@ -71,8 +88,8 @@ function sumsExact(
       }
       for (; r < R; r++) {
         const i = o + r;
-        const av: i64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : <i64>ld1i(a, ka, i);
-        const p = av * <i64>ld1i(b, kb, i);
+        const av: i64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : <i64>ld1i<A>(a, i);
+        const p = av * <i64>ld1i<B>(b, i);
         ta += av;
         tlo += p & LO32;
         thi += p >> 32;
@@ -82,16 +99,16 @@ function sumsExact(
     tlo += i64x2.extract_lane(slo, 0) + i64x2.extract_lane(slo, 1);
     thi += i64x2.extract_lane(shi, 0) + i64x2.extract_lane(shi, 1) + (tlo >>> 32);
     const q = out + ((<usize>c) << 5);
-    storeSum(q, ta >> 32, ta & LO32);
-    storeSum(q + 16, thi, tlo & LO32);
+    store<f64>(q, <f64>(ta >> 32));
+    store<f64>(q + 8, <f64>(ta & LO32));
+    store<f64>(q + 16, <f64>thi);
+    store<f64>(q + 24, <f64>(tlo & LO32));
   }
 }
 
-function sumsFloat(
+function sumsFloat<A, B>(
   a: usize,
-  ka: i32,
   b: usize,
-  kb: i32,
   mask: usize,
   N: i32,
   C: i32,
@@ -109,40 +126,38 @@ function sumsFloat(
       let r = 0;
       for (; r + 4 <= R; r += 4) {
         const i = o + r;
-        let x0 = ld2(a, ka, i);
-        let x1 = ld2(a, ka, i + 2);
+        let x0 = ld2<A>(a, i);
+        let x1 = ld2<A>(a, i + 2);
         if (mask) {
           x0 = v128.and(x0, mask2(mask, i));
           x1 = v128.and(x1, mask2(mask, i + 2));
         }
         a01 = f64x2.add(a01, x0);
         a23 = f64x2.add(a23, x1);
-        p01 = f64x2.add(p01, f64x2.mul(x0, ld2(b, kb, i)));
-        p23 = f64x2.add(p23, f64x2.mul(x1, ld2(b, kb, i + 2)));
+        p01 = f64x2.add(p01, f64x2.mul(x0, ld2<B>(b, i)));
+        p23 = f64x2.add(p23, f64x2.mul(x1, ld2<B>(b, i + 2)));
       }
-      // Tail: elements R - R % 4 .. R - 1 of the plane go to lanes 0, 1, 2; the others add 0.
+      // Tail: elements R - R % 4 .. R - 1 of the plane go to lanes 0, 1, 2; lanes without an
+      // element add +0, which leaves a sum that started at +0 unchanged.
       if (r < R) {
-        let x0: f64 = 0,
-          x1: f64 = 0,
-          x2: f64 = 0,
-          y0: f64 = 0,
-          y1: f64 = 0,
-          y2: f64 = 0;
         const i = o + r;
         const rest = R - r;
-        x0 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1(a, ka, i);
-        y0 = ld1(b, kb, i);
+        let x1: f64 = 0,
+          x2: f64 = 0,
+          y1: f64 = 0,
+          y2: f64 = 0;
+        const x0: f64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1<A>(a, i);
+        const y0 = ld1<B>(b, i);
         if (rest > 1) {
-          x1 = mask != 0 && load<u8>(mask + i + 1) == 0 ? 0 : ld1(a, ka, i + 1);
-          y1 = ld1(b, kb, i + 1);
+          x1 = mask != 0 && load<u8>(mask + i + 1) == 0 ? 0 : ld1<A>(a, i + 1);
+          y1 = ld1<B>(b, i + 1);
         }
         if (rest > 2) {
-          x2 = mask != 0 && load<u8>(mask + i + 2) == 0 ? 0 : ld1(a, ka, i + 2);
-          y2 = ld1(b, kb, i + 2);
+          x2 = mask != 0 && load<u8>(mask + i + 2) == 0 ? 0 : ld1<A>(a, i + 2);
+          y2 = ld1<B>(b, i + 2);
         }
         a01 = f64x2.add(a01, f64x2.replace_lane(f64x2.splat(x0), 1, x1));
         p01 = f64x2.add(p01, f64x2.replace_lane(f64x2.splat(x0 * y0), 1, x1 * y1));
-        // Lane 3 gets nothing: adding +0 to a sum that started at +0 leaves it unchanged.
         a23 = f64x2.replace_lane(a23, 0, f64x2.extract_lane(a23, 0) + x2);
         p23 = f64x2.replace_lane(p23, 0, f64x2.extract_lane(p23, 0) + x2 * y2);
       }
@@ -172,6 +187,23 @@ export function bn_forward(
   mask: usize,
   y: usize,
 ): void {
+  if (kx == 0) forward<i8>(x, N, C, R, p, relu, mask, y);
+  else if (kx == 1) forward<i16>(x, N, C, R, p, relu, mask, y);
+  else if (kx == 2) forward<i32>(x, N, C, R, p, relu, mask, y);
+  else if (kx == 3) forward<f32>(x, N, C, R, p, relu, mask, y);
+  else forward<f64>(x, N, C, R, p, relu, mask, y);
+}
+
+function forward<X>(
+  x: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
   const zero = f32x4.splat(0);
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
@@ -188,8 +220,8 @@ export function bn_forward(
       let r = 0;
       for (; r + 4 <= R; r += 4) {
         const i = o + r;
-        const t0 = f64x2.mul(f64x2.sub(ld2(x, kx, i), vmu), vrs);
-        const t1 = f64x2.mul(f64x2.sub(ld2(x, kx, i + 2), vmu), vrs);
+        const t0 = f64x2.mul(f64x2.sub(ld2<X>(x, i), vmu), vrs);
+        const t1 = f64x2.mul(f64x2.sub(ld2<X>(x, i + 2), vmu), vrs);
         let v = demote4(f64x2.add(f64x2.mul(vg, t0), vb), f64x2.add(f64x2.mul(vg, t1), vb));
         if (relu) {
           const m = f32x4.gt(v, zero);
@@ -200,7 +232,7 @@ export function bn_forward(
       }
       for (; r < R; r++) {
         const i = o + r;
-        let v = <f32>(g * ((ld1(x, kx, i) - mu) * rs) + b);
+        let v = <f32>(g * ((ld1<X>(x, i) - mu) * rs) + b);
         if (relu) {
           const pos = v > 0;
           if (!pos) v = 0;
@@ -226,6 +258,21 @@ export function bn_affine_int(
   mask: usize,
   y: usize,
 ): void {
+  if (kx == 0) affineInt<i8>(x, N, C, R, p, relu, mask, y);
+  else if (kx == 1) affineInt<i16>(x, N, C, R, p, relu, mask, y);
+  else affineInt<i32>(x, N, C, R, p, relu, mask, y);
+}
+
+function affineInt<X>(
+  x: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
   const zero = i32x4.splat(0);
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
@@ -238,7 +285,7 @@ export function bn_affine_int(
       let r = 0;
       for (; r + 4 <= R; r += 4) {
         const i = o + r;
-        let v = i32x4.add(i32x4.mul(ld4i(x, kx, i), vg), vb);
+        let v = i32x4.add(i32x4.mul(ld4i<X>(x, i), vg), vb);
         if (relu) {
           const m = i32x4.gt_s(v, zero);
           v = v128.and(v, m);
@@ -248,7 +295,7 @@ export function bn_affine_int(
       }
       for (; r < R; r++) {
         const i = o + r;
-        let v = g * ld1i(x, kx, i) + b;
+        let v = g * ld1i<X>(x, i) + b;
         if (relu) {
           const pos = v > 0;
           if (!pos) v = 0;
@@ -275,6 +322,41 @@ export function bn_backward(
   p: usize,
   dx: usize,
 ): void {
+  if (ke == 0) backwardE<i8>(e, x, kx, mask, N, C, R, p, dx);
+  else if (ke == 1) backwardE<i16>(e, x, kx, mask, N, C, R, p, dx);
+  else if (ke == 2) backwardE<i32>(e, x, kx, mask, N, C, R, p, dx);
+  else if (ke == 3) backwardE<f32>(e, x, kx, mask, N, C, R, p, dx);
+  else backwardE<f64>(e, x, kx, mask, N, C, R, p, dx);
+}
+
+function backwardE<E>(
+  e: usize,
+  x: usize,
+  kx: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  dx: usize,
+): void {
+  if (kx == 0) backward<E, i8>(e, x, mask, N, C, R, p, dx);
+  else if (kx == 1) backward<E, i16>(e, x, mask, N, C, R, p, dx);
+  else if (kx == 2) backward<E, i32>(e, x, mask, N, C, R, p, dx);
+  else if (kx == 3) backward<E, f32>(e, x, mask, N, C, R, p, dx);
+  else backward<E, f64>(e, x, mask, N, C, R, p, dx);
+}
+
+function backward<E, X>(
+  e: usize,
+  x: usize,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  dx: usize,
+): void {
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const q = p + <usize>c * 40;
@@ -292,22 +374,22 @@ export function bn_backward(
       let r = 0;
       for (; r + 4 <= R; r += 4) {
         const i = o + r;
-        let e0 = ld2(e, ke, i);
-        let e1 = ld2(e, ke, i + 2);
+        let e0 = ld2<E>(e, i);
+        let e1 = ld2<E>(e, i + 2);
         if (mask) {
           e0 = v128.and(e0, mask2(mask, i));
           e1 = v128.and(e1, mask2(mask, i + 2));
         }
-        const h0 = f64x2.mul(f64x2.sub(ld2(x, kx, i), vmu), vrs);
-        const h1 = f64x2.mul(f64x2.sub(ld2(x, kx, i + 2), vmu), vrs);
+        const h0 = f64x2.mul(f64x2.sub(ld2<X>(x, i), vmu), vrs);
+        const h1 = f64x2.mul(f64x2.sub(ld2<X>(x, i + 2), vmu), vrs);
         const d0 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e0, va), f64x2.mul(h0, vb)));
         const d1 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e1, va), f64x2.mul(h1, vb)));
         v128.store(dx + (i << 2), demote4(d0, d1));
       }
       for (; r < R; r++) {
         const i = o + r;
-        const ev: f64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1(e, ke, i);
-        store<f32>(dx + (i << 2), <f32>(k * (ev - a - (ld1(x, kx, i) - mu) * rs * b)));
+        const ev: f64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1<E>(e, i);
+        store<f32>(dx + (i << 2), <f32>(k * (ev - a - (ld1<X>(x, i) - mu) * rs * b)));
       }
     }
 }
