@@ -177,7 +177,17 @@ export class Conv2d extends Layer {
         ctx,
         false, // col2im zeroes it
       );
-      k.col2im(g, dxm instanceof Float64Array ? Float64Array.from(dcol) : dcol, dxm);
+      // col2im takes col and dx of one type: a wide (float64) dcol whose sums fit int32 goes to
+      // int32 exactly (every entry is within the bound), an int32 one to float64 when dx is wide.
+      const dc =
+        dxm instanceof Float64Array
+          ? dcol instanceof Float64Array
+            ? dcol
+            : Float64Array.from(dcol)
+          : dcol instanceof Int32Array
+            ? dcol
+            : Int32Array.from(dcol);
+      k.col2im(g, dc, dxm);
       dx = fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm));
     } else {
       const e = stepArray(ctx, 'float32', OC * Q, false);
