@@ -9,6 +9,11 @@ import { demote4, ld1, ld1i, ld2, ld4i, mask2, mask4, storeMask4 } from './elems
 
 const LO32: i64 = 0xffffffff;
 
+/** Both float64 lanes rounded to float32 and back (x-hat through a float32 site). */
+function round32(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
+}
+
 /**
  * out (C, 4) = [sa_hi, sa_lo, sab_hi, sab_lo] of sa = sum a, sab = sum a b over n, r (a = 0
  * where mask is 0; mask 0 = none). Integer kinds: exact in int64 pieces; else float64 lanes.
@@ -173,8 +178,8 @@ function sumsFloat<A, B>(
 }
 
 /**
- * y (f32) = g ((x - mu) rs) + b with p (C, 4) = [mu, rs, g, b] (f64); with relu, y > 0 ? y : 0
- * and mask bytes (mask 0 = none).
+ * y (f32) = g t + b, t = (x - mu) rs (rounded to f32 if xhat32), p (C, 4) = [mu, rs, g, b]
+ * (f64); with relu, y > 0 ? y : 0 and mask bytes (mask 0 = none).
  */
 export function bn_forward(
   x: usize,
@@ -183,15 +188,16 @@ export function bn_forward(
   C: i32,
   R: i32,
   p: usize,
+  xhat32: i32,
   relu: i32,
   mask: usize,
   y: usize,
 ): void {
-  if (kx == 0) forward<i8>(x, N, C, R, p, relu, mask, y);
-  else if (kx == 1) forward<i16>(x, N, C, R, p, relu, mask, y);
-  else if (kx == 2) forward<i32>(x, N, C, R, p, relu, mask, y);
-  else if (kx == 3) forward<f32>(x, N, C, R, p, relu, mask, y);
-  else forward<f64>(x, N, C, R, p, relu, mask, y);
+  if (kx == 0) forward<i8>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == 1) forward<i16>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == 2) forward<i32>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == 3) forward<f32>(x, N, C, R, p, xhat32, relu, mask, y);
+  else forward<f64>(x, N, C, R, p, xhat32, relu, mask, y);
 }
 
 function forward<X>(
@@ -200,6 +206,7 @@ function forward<X>(
   C: i32,
   R: i32,
   p: usize,
+  xhat32: i32,
   relu: i32,
   mask: usize,
   y: usize,
@@ -220,8 +227,12 @@ function forward<X>(
       let r = 0;
       for (; r + 4 <= R; r += 4) {
         const i = o + r;
-        const t0 = f64x2.mul(f64x2.sub(ld2<X>(x, i), vmu), vrs);
-        const t1 = f64x2.mul(f64x2.sub(ld2<X>(x, i + 2), vmu), vrs);
+        let t0 = f64x2.mul(f64x2.sub(ld2<X>(x, i), vmu), vrs);
+        let t1 = f64x2.mul(f64x2.sub(ld2<X>(x, i + 2), vmu), vrs);
+        if (xhat32) {
+          t0 = round32(t0);
+          t1 = round32(t1);
+        }
         let v = demote4(f64x2.add(f64x2.mul(vg, t0), vb), f64x2.add(f64x2.mul(vg, t1), vb));
         if (relu) {
           const m = f32x4.gt(v, zero);
@@ -232,7 +243,9 @@ function forward<X>(
       }
       for (; r < R; r++) {
         const i = o + r;
-        let v = <f32>(g * ((ld1<X>(x, i) - mu) * rs) + b);
+        let t = (ld1<X>(x, i) - mu) * rs;
+        if (xhat32) t = <f64>(<f32>t);
+        let v = <f32>(g * t + b);
         if (relu) {
           const pos = v > 0;
           if (!pos) v = 0;
@@ -307,8 +320,8 @@ function affineInt<X>(
 }
 
 /**
- * dx (f32) = k ((e - a) - ((x - mu) rs) b) with p (C, 5) = [mu, rs, k, a, b] (f64), e = 0
- * where mask is 0 (mask 0 = none).
+ * dx (f32) = k ((e - a) - t b), t = (x - mu) rs (rounded to f32 if xhat32), p (C, 5) =
+ * [mu, rs, k, a, b] (f64), e = 0 where mask is 0 (mask 0 = none).
  */
 export function bn_backward(
   e: usize,
@@ -320,13 +333,14 @@ export function bn_backward(
   C: i32,
   R: i32,
   p: usize,
+  xhat32: i32,
   dx: usize,
 ): void {
-  if (ke == 0) backwardE<i8>(e, x, kx, mask, N, C, R, p, dx);
-  else if (ke == 1) backwardE<i16>(e, x, kx, mask, N, C, R, p, dx);
-  else if (ke == 2) backwardE<i32>(e, x, kx, mask, N, C, R, p, dx);
-  else if (ke == 3) backwardE<f32>(e, x, kx, mask, N, C, R, p, dx);
-  else backwardE<f64>(e, x, kx, mask, N, C, R, p, dx);
+  if (ke == 0) backwardE<i8>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  else if (ke == 1) backwardE<i16>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  else if (ke == 2) backwardE<i32>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  else if (ke == 3) backwardE<f32>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  else backwardE<f64>(e, x, kx, mask, N, C, R, p, xhat32, dx);
 }
 
 function backwardE<E>(
@@ -338,13 +352,14 @@ function backwardE<E>(
   C: i32,
   R: i32,
   p: usize,
+  xhat32: i32,
   dx: usize,
 ): void {
-  if (kx == 0) backward<E, i8>(e, x, mask, N, C, R, p, dx);
-  else if (kx == 1) backward<E, i16>(e, x, mask, N, C, R, p, dx);
-  else if (kx == 2) backward<E, i32>(e, x, mask, N, C, R, p, dx);
-  else if (kx == 3) backward<E, f32>(e, x, mask, N, C, R, p, dx);
-  else backward<E, f64>(e, x, mask, N, C, R, p, dx);
+  if (kx == 0) backward<E, i8>(e, x, mask, N, C, R, p, xhat32, dx);
+  else if (kx == 1) backward<E, i16>(e, x, mask, N, C, R, p, xhat32, dx);
+  else if (kx == 2) backward<E, i32>(e, x, mask, N, C, R, p, xhat32, dx);
+  else if (kx == 3) backward<E, f32>(e, x, mask, N, C, R, p, xhat32, dx);
+  else backward<E, f64>(e, x, mask, N, C, R, p, xhat32, dx);
 }
 
 function backward<E, X>(
@@ -355,6 +370,7 @@ function backward<E, X>(
   C: i32,
   R: i32,
   p: usize,
+  xhat32: i32,
   dx: usize,
 ): void {
   for (let n = 0; n < N; n++)
@@ -380,8 +396,12 @@ function backward<E, X>(
           e0 = v128.and(e0, mask2(mask, i));
           e1 = v128.and(e1, mask2(mask, i + 2));
         }
-        const h0 = f64x2.mul(f64x2.sub(ld2<X>(x, i), vmu), vrs);
-        const h1 = f64x2.mul(f64x2.sub(ld2<X>(x, i + 2), vmu), vrs);
+        let h0 = f64x2.mul(f64x2.sub(ld2<X>(x, i), vmu), vrs);
+        let h1 = f64x2.mul(f64x2.sub(ld2<X>(x, i + 2), vmu), vrs);
+        if (xhat32) {
+          h0 = round32(h0);
+          h1 = round32(h1);
+        }
         const d0 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e0, va), f64x2.mul(h0, vb)));
         const d1 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e1, va), f64x2.mul(h1, vb)));
         v128.store(dx + (i << 2), demote4(d0, d1));
@@ -389,7 +409,9 @@ function backward<E, X>(
       for (; r < R; r++) {
         const i = o + r;
         const ev: f64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1<E>(e, i);
-        store<f32>(dx + (i << 2), <f32>(k * (ev - a - (ld1<X>(x, i) - mu) * rs * b)));
+        let t = (ld1<X>(x, i) - mu) * rs;
+        if (xhat32) t = <f64>(<f32>t);
+        store<f32>(dx + (i << 2), <f32>(k * (ev - a - t * b)));
       }
     }
 }

@@ -159,8 +159,9 @@ export interface Kernels {
   ): void;
   /**
    * BatchNorm's elementwise forward over x (N, C, R) with p (C, 4) = [mu, rs, g, b] per channel:
-   * y = f32(g * ((x - mu) * rs) + b), float64 operations in that order on x's stored number.
-   * With `relu`, then y = y > 0 ? y : 0, and `mask` (if given) = y > 0 ? 1 : 0.
+   * t = (x - mu) * rs, rounded to float32 if `xhat32`; y = f32(g * t + b); float64 operations
+   * in that order on x's stored number. With `relu`, then y = y > 0 ? y : 0, and `mask` (if
+   * given) = y > 0 ? 1 : 0.
    */
   bn_forward(
     x: AnyArray,
@@ -168,6 +169,7 @@ export interface Kernels {
     C: number,
     R: number,
     p: Float64Array,
+    xhat32: boolean,
     relu: boolean,
     mask: Int8Array | null,
     y: Float32Array,
@@ -189,8 +191,8 @@ export interface Kernels {
   ): void;
   /**
    * BatchNorm's input gradient over e and x (N, C, R) with p (C, 5) = [mu, rs, k, a, b]:
-   * dx = f32(k * ((e - a) - ((x - mu) * rs) * b)), float64 operations in that order on the
-   * stored numbers, e taken as 0 where `mask` is 0.
+   * t = (x - mu) * rs, rounded to float32 if `xhat32`; dx = f32(k * ((e - a) - t * b)), float64
+   * operations in that order on the stored numbers, e taken as 0 where `mask` is 0.
    */
   bn_backward(
     e: AnyArray,
@@ -200,6 +202,7 @@ export interface Kernels {
     C: number,
     R: number,
     p: Float64Array,
+    xhat32: boolean,
     dx: Float32Array,
   ): void;
   /**

@@ -10,13 +10,25 @@
 // as PyTorch) in eval. Choice: eps is folded inside the square root, so sigma_q plays the
 // role of the paper's (sigma_q + eps_q) and stays > 0 for any k_sigma >= 9.
 // Quantizers act as straight-through estimators in backward (the paper's e_3 uses the
-// quantized x-hat and sigma). When x-hat, gamma and beta are fixed-point, y is computed in
-// integers: y = gm * xm + bm * 2^(eb - eg - ex) at exponent eg + ex (exact).
+// quantized x-hat and sigma).
+//
+// How it computes (kernels bn_sums, bn_forward, bn_affine_int, bn_backward; no float64 copies
+// of tensors): batch statistics come from sums of the stored numbers (mantissas or floats),
+// exact on integer mantissas, so mean and variance are rounded once from exact values.
+// x-hat = (x - mu_q) * (1 / sigma_q) in float64. Unbound BN.xhat: y = gamma * x-hat + beta in
+// one pass to float32, and backward recomputes x-hat from the saved input. Bound BN.xhat: the
+// float32 x-hat passes the site; when x-hat, gamma and beta are fixed-point, y is computed in
+// integers: y = gm * xm + bm * 2^(eb - eg - ex) at exponent eg + ex (exact). A following ReLU
+// can be fused (forwardWith / backwardWith): one pass, its 1-byte mask kept by the ReLU.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
 import type { RunContext } from './context.js';
-import { dequantize64, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { ReLU } from './relu.js';
+import { sameKind, stepArray, stepLike, storage } from './arrays.js';
+import { meanVar, sumOf } from './bn-stats.js';
+import type { AnyArray } from '../kernels/spec.js';
+import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { shapeStr } from '../tensor/shape.js';
 
@@ -40,11 +52,55 @@ export const BN_SITES = [
   'BN.gbeta',
 ] as const;
 
+/** p[at..] = values. */
+function put(p: Float64Array, at: number, ...values: number[]): void {
+  for (let i = 0; i < values.length; i++) p[at + i] = values[i];
+}
+
+/** Fixed-point mantissas that float32 holds exactly (|m| <= 2^24), or a float tensor. */
+function isExact32(t: Tensor): boolean {
+  if (t.kind === 'float') return true;
+  if (t.mant instanceof Int8Array || t.mant instanceof Int16Array) return true;
+  let m = 0;
+  for (let i = 0; i < t.mant.length; i++) m = Math.max(m, Math.abs(t.mant[i]));
+  return m <= 2 ** 24;
+}
+
+const isInt = (a: AnyArray) =>
+  a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
+
+/** What backward needs: x-hat = (x - mu) * rs per channel, in x's stored units. */
 interface Saved {
   readonly shape: Shape;
-  readonly xhat: Float64Array; // (N,C,R) quantized normalised input, as values
+  readonly x: AnyArray;
+  readonly mu: Float64Array;
+  readonly rs: Float64Array;
+  /** x-hat was rounded to float32 (a float32 BN.xhat site). */
+  readonly xhat32: boolean;
   readonly sigma: Float64Array; // (C) sigma_q
   readonly gamma: Float64Array; // (C) gamma_q
+}
+
+/** Per-channel arrays of one layer, allocated once (C values each). */
+class ChannelScratch {
+  readonly sums: Float64Array;
+  readonly mu: Float64Array;
+  readonly sig: Float64Array;
+  readonly rs: Float64Array;
+  readonly fwd: Float64Array; // (C, 4) bn_forward parameters
+  readonly bwd: Float64Array; // (C, 5) bn_backward parameters
+  readonly gg: Float64Array;
+  readonly gb: Float64Array;
+  constructor(C: number) {
+    this.sums = new Float64Array(4 * C);
+    this.mu = new Float64Array(C);
+    this.sig = new Float64Array(C);
+    this.rs = new Float64Array(C);
+    this.fwd = new Float64Array(4 * C);
+    this.bwd = new Float64Array(5 * C);
+    this.gg = new Float64Array(C);
+    this.gb = new Float64Array(C);
+  }
 }
 
 abstract class BatchNormBase extends Layer {
@@ -56,6 +112,7 @@ abstract class BatchNormBase extends Layer {
   readonly eps: number;
   readonly momentum: number;
   private saved: Saved | null = null;
+  private readonly ch: ChannelScratch;
 
   constructor(
     name: string,
@@ -82,6 +139,7 @@ abstract class BatchNormBase extends Layer {
     this.beta = new Param(`${name}.beta`, name, 'beta', [channels]);
     this.runningMean = new Float32Array(channels);
     this.runningVar = new Float32Array(channels).fill(1);
+    this.ch = new ChannelScratch(channels);
   }
 
   override params(): Param[] {
@@ -95,48 +153,65 @@ abstract class BatchNormBase extends Layer {
   /** Checks the input shape; returns (N, R) with R the spatial size per channel. */
   protected abstract dims(shape: Shape): { N: number; R: number };
 
-  /** Values through a site as float64; an unbound site passes them through untouched. */
+  /** Per-channel values through a site; an unbound site passes them through untouched. */
   private q64(
     site: string,
     v: Float64Array,
-    shape: Shape,
     ctx: RunContext,
   ): { t: Tensor | null; v: Float64Array } {
     if (!this.sites.has(site)) return { t: null, v };
-    const t = this.quant(site, floatTensor(shape, Float32Array.from(v)), ctx);
-    return { t, v: dequantize64(t) };
+    const t = this.quant(site, floatTensor([this.channels], Float32Array.from(v)), ctx);
+    const out = new Float64Array(this.channels);
+    const src = storage(t);
+    const s = t.kind === 'fixed' ? 2 ** t.exp : 1;
+    for (let c = 0; c < out.length; c++) out[c] = src[c] * s;
+    return { t, v: out };
   }
 
   forward(x: Tensor, ctx: RunContext): Tensor {
+    return this.run(x, ctx, null);
+  }
+
+  override forwardWith(next: Layer, x: Tensor, ctx: RunContext): Tensor | null {
+    return next instanceof ReLU ? this.run(x, ctx, next) : null;
+  }
+
+  /** BatchNorm then ReLU in one pass; `relu` keeps the mask for its backward. */
+  forwardRelu(x: Tensor, ctx: RunContext, relu: ReLU): Tensor {
+    return this.run(x, ctx, relu);
+  }
+
+  // x (N,C,R) any storage -> y (N,C,R) f32, or i32 (exact f64 if wide) when integer output.
+  private run(x: Tensor, ctx: RunContext, relu: ReLU | null): Tensor {
     const { N, R } = this.dims(x.shape);
     const C = this.channels;
-    const xv = dequantize64(x);
-    const mu = new Float64Array(C);
-    const sig = new Float64Array(C);
+    const k = ctx.kernels;
+    const ch = this.ch;
+    const src = storage(x);
+    const xs = x.kind === 'fixed' ? 2 ** x.exp : 1; // value = stored * xs
     if (ctx.training) {
       const m = N * R;
+      if (m === 0) throw new Error(`${this.name}: batch statistics of an empty batch`);
+      k.bn_sums(src, null, null, N, C, R, ch.sums);
+      const exact = isInt(src);
+      const mo = this.momentum;
       for (let c = 0; c < C; c++) {
-        let s = 0;
-        for (let n = 0; n < N; n++) for (let r = 0, o = (n * C + c) * R; r < R; r++) s += xv[o + r];
-        const mean = s / m;
-        let ss = 0;
-        for (let n = 0; n < N; n++)
-          for (let r = 0, o = (n * C + c) * R; r < R; r++) ss += (xv[o + r] - mean) ** 2;
-        const v = ss / m;
-        mu[c] = mean;
-        sig[c] = Math.sqrt(v + this.eps);
-        const mo = this.momentum;
+        const st = meanVar(ch.sums, c, m, exact);
+        const mean = st.mean * xs;
+        const v = st.variance * xs * xs;
+        ch.mu[c] = mean;
+        ch.sig[c] = Math.sqrt(v + this.eps);
         this.runningMean[c] = (1 - mo) * this.runningMean[c] + mo * mean;
         this.runningVar[c] = (1 - mo) * this.runningVar[c] + mo * (m > 1 ? (v * m) / (m - 1) : v);
       }
     } else {
       for (let c = 0; c < C; c++) {
-        mu[c] = this.runningMean[c];
-        sig[c] = Math.sqrt(this.runningVar[c] + this.eps);
+        ch.mu[c] = this.runningMean[c];
+        ch.sig[c] = Math.sqrt(this.runningVar[c] + this.eps);
       }
     }
-    const muq = this.q64('BN.mu', mu, [C], ctx).v;
-    const sigq = this.q64('BN.sigma', sig, [C], ctx).v;
+    const muq = this.q64('BN.mu', ch.mu, ctx).v;
+    const sigq = this.q64('BN.sigma', ch.sig, ctx).v;
     for (let c = 0; c < C; c++) {
       if (!(sigq[c] > 0)) {
         throw new Error(
@@ -144,33 +219,86 @@ abstract class BatchNormBase extends Layer {
         );
       }
     }
-    const xh = new Float64Array(xv.length);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) xh[o + r] = (xv[o + r] - muq[c]) / sigq[c];
-    const xhq = this.q64('BN.xhat', xh, x.shape, ctx);
-    const g = this.q64('BN.gamma', Float64Array.from(this.gamma.value), [C], ctx);
-    const b = this.q64('BN.beta', Float64Array.from(this.beta.value), [C], ctx);
-    if (ctx.training) this.saved = { shape: [...x.shape], xhat: xhq.v, sigma: sigq, gamma: g.v };
-    const intY = this.integerOutput(xhq.t, g.t, b.t, N, R);
+    const n = src.length;
+    const mask = relu ? relu.fusedMask(ctx, n) : null;
+    // x-hat = (x - mu) * rs in stored units: mu / xs and xs / sigma (exact power-of-two scaling).
+    const mu = new Float64Array(C);
+    const rs = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+      mu[c] = muq[c] / xs;
+      rs[c] = (1 / sigq[c]) * xs;
+    }
+    const g = this.q64('BN.gamma', Float64Array.from(this.gamma.value), ctx);
+    const b = this.q64('BN.beta', Float64Array.from(this.beta.value), ctx);
+    const p = ch.fwd;
+    const xq = this.sites.get('BN.xhat');
+    if (!xq || xq.quantizer.float32) {
+      // x-hat stays float (float32 if the site says so): one pass to y.
+      const xhat32 = xq !== undefined;
+      if (xq && ctx.telemetry) this.recordXhat(src, N, R, x.shape, mu, rs, ctx);
+      for (let c = 0; c < C; c++) put(p, 4 * c, mu[c], rs[c], g.v[c], b.v[c]);
+      const y = stepArray(ctx, 'float32', n, false);
+      k.bn_forward(src, N, C, R, p, xhat32, relu !== null, mask, y);
+      if (ctx.training) {
+        const sigma = Float64Array.from(sigq);
+        this.saved = { shape: [...x.shape], x: src, mu, rs, xhat32, sigma, gamma: g.v };
+      }
+      return floatTensor(x.shape, y);
+    }
+    for (let c = 0; c < C; c++) put(p, 4 * c, mu[c], rs[c], 1, 0);
+    const xh = stepArray(ctx, 'float32', n, false);
+    k.bn_forward(src, N, C, R, p, true, false, null, xh);
+    const xhq = this.quant('BN.xhat', floatTensor(x.shape, xh), ctx);
+    const xhs = xhq.kind === 'fixed' ? 2 ** xhq.exp : 1;
+    if (ctx.training) {
+      this.saved = {
+        shape: [...x.shape],
+        x: storage(xhq),
+        mu: new Float64Array(C),
+        rs: new Float64Array(C).fill(xhs),
+        xhat32: false,
+        sigma: Float64Array.from(sigq),
+        gamma: g.v,
+      };
+    }
+    const intY = this.integerOutput(xhq, g.t, b.t, N, R, ctx, relu !== null, mask);
     if (intY) return intY;
-    const y = new Float32Array(xv.length);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) y[o + r] = g.v[c] * xhq.v[o + r] + b.v[c];
+    for (let c = 0; c < C; c++) put(p, 4 * c, 0, xhs, g.v[c], b.v[c]);
+    const y = stepArray(ctx, 'float32', n, false);
+    k.bn_forward(storage(xhq), N, C, R, p, false, relu !== null, mask, y);
     return floatTensor(x.shape, y);
+  }
+
+  /** Telemetry of a float32 x-hat site: the float32 x-hat, made only to be recorded. */
+  private recordXhat(
+    src: AnyArray,
+    N: number,
+    R: number,
+    shape: Shape,
+    mu: Float64Array,
+    rs: Float64Array,
+    ctx: RunContext,
+  ): void {
+    const C = this.channels;
+    const p = this.ch.fwd;
+    for (let c = 0; c < C; c++) put(p, 4 * c, mu[c], rs[c], 1, 0);
+    const xh = stepArray(ctx, 'float32', src.length, false);
+    ctx.kernels.bn_forward(src, N, C, R, p, true, false, null, xh);
+    this.quant('BN.xhat', floatTensor(shape, xh), ctx);
   }
 
   /** y = gamma_q * xhat + beta_q on mantissas, when all three are fixed-point; else null. */
   private integerOutput(
-    xh: Tensor | null,
+    xh: Tensor,
     g: Tensor | null,
     b: Tensor | null,
     N: number,
     R: number,
+    ctx: RunContext,
+    relu: boolean,
+    mask: Int8Array | null,
   ): Tensor | null {
-    if (!xh || !g || !b || xh.kind !== 'fixed' || g.kind !== 'fixed' || b.kind !== 'fixed')
-      return null;
+    if (!g || !b || xh.kind !== 'fixed' || g.kind !== 'fixed' || b.kind !== 'fixed') return null;
     const exp = g.exp + xh.exp;
     const shift = b.exp - exp;
     if (shift < 0) return null; // beta finer than the product: fall back to values
@@ -182,17 +310,34 @@ abstract class BatchNormBase extends Layer {
     }
     const wide = bound > 2 ** 31 - 1;
     if (bound > 2 ** 53) return null;
-    const mant = wide ? new Float64Array(xh.mant.length) : new Int32Array(xh.mant.length);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++) {
-        const gm = g.mant[c];
-        const bm = b.mant[c] * bs;
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) mant[o + r] = gm * xh.mant[o + r] + bm;
-      }
-    return fixedTensor(xh.shape, mant, exp, wide ? 53 : 32);
+    const p = this.ch.fwd; // (C, 2) here
+    for (let c = 0; c < C; c++) {
+      p[2 * c] = g.mant[c];
+      p[2 * c + 1] = b.mant[c] * bs;
+    }
+    const n = xh.mant.length;
+    const y = wide ? stepArray(ctx, 'float64', n, false) : stepArray(ctx, 'int32', n, false);
+    ctx.kernels.bn_affine_int(xh.mant, N, C, R, p, relu, mask, y);
+    return fixedTensor(xh.shape, y, exp, wide ? 53 : 32);
   }
 
   backward(dy: Tensor, ctx: RunContext): Tensor {
+    return this.back(dy, ctx, null);
+  }
+
+  override backwardWith(next: Layer, dy: Tensor, ctx: RunContext): Tensor {
+    return next instanceof ReLU
+      ? this.back(dy, ctx, next.savedMask())
+      : super.backwardWith(next, dy, ctx);
+  }
+
+  /** Backward of forwardRelu: dy of the ReLU's output. */
+  backwardRelu(dy: Tensor, ctx: RunContext, relu: ReLU): Tensor {
+    return this.back(dy, ctx, relu.savedMask());
+  }
+
+  // dy (N,C,R), mask (N,C,R) i8 of a fused ReLU or null -> dx (N,C,R) f32 (or E2's output).
+  private back(dy: Tensor, ctx: RunContext, mask: Int8Array | null): Tensor {
     const s = this.saved;
     if (!s) throw new Error(`${this.name}: backward without a training forward`);
     if (shapeStr(dy.shape) !== shapeStr(s.shape)) {
@@ -203,30 +348,60 @@ abstract class BatchNormBase extends Layer {
     const { N, R } = this.dims(dy.shape);
     const C = this.channels;
     const m = N * R;
-    const e1 = this.q64('E1', dequantize64(dy), dy.shape, ctx).v;
-    const gg = new Float64Array(C);
-    const gb = new Float64Array(C);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) {
-          gg[c] += e1[o + r] * s.xhat[o + r];
-          gb[c] += e1[o + r];
-        }
-    const dx = new Float64Array(e1.length);
+    const k = ctx.kernels;
+    const ch = this.ch;
+    const { e, em } = this.errorIn(dy, mask, ctx);
+    const es = storage(e);
+    const ee = e.kind === 'fixed' ? 2 ** e.exp : 1;
+    k.bn_sums(es, s.x, em, N, C, R, ch.sums);
+    // g_beta = sum e, g_gamma = sum e * xhat = rs (sum e x - mu sum e), in values.
     for (let c = 0; c < C; c++) {
-      // mean(e2) = gamma gb / m, mean(e2 * xhat) = gamma gg / m
-      const k = s.gamma[c] / s.sigma[c];
-      const a = gb[c] / m;
-      const b = gg[c] / m;
-      for (let n = 0; n < N; n++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++)
-          dx[o + r] = k * (e1[o + r] - a - s.xhat[o + r] * b);
+      const se = sumOf(ch.sums, c, 0);
+      ch.gb[c] = se * ee;
+      ch.gg[c] = (sumOf(ch.sums, c, 1) - s.mu[c] * se) * s.rs[c] * ee;
     }
-    this.gamma.addGrad(this.gradThrough('BN.ggamma', gg, ctx));
-    this.beta.addGrad(this.gradThrough('BN.gbeta', gb, ctx));
-    if (this.sites.has('E2'))
-      return this.quant('E2', floatTensor(dy.shape, Float32Array.from(dx)), ctx);
-    return floatTensor(dy.shape, Float32Array.from(dx));
+    const p = ch.bwd;
+    for (let c = 0; c < C; c++) {
+      // mean(e2) = gamma gb / m, mean(e2 * xhat) = gamma gg / m; the error's scale ee folded in.
+      const kk = s.gamma[c] / s.sigma[c];
+      put(p, 5 * c, s.mu[c], s.rs[c], kk * ee, ch.gb[c] / m / ee, ch.gg[c] / m / ee);
+    }
+    const dx = stepArray(ctx, 'float32', es.length, false);
+    k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
+    this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
+    this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
+    const out = floatTensor(dy.shape, dx);
+    return this.sites.has('E2') ? this.quant('E2', out, ctx) : out;
+  }
+
+  /**
+   * The error entering BatchNorm: E1's output, with a fused ReLU's mask applied first. A float32
+   * E1 that would return the same values (float input, or mantissas exact in float32) and that
+   * nothing records is skipped, and the mask stays fused into the kernels.
+   */
+  private errorIn(
+    dy: Tensor,
+    mask: Int8Array | null,
+    ctx: RunContext,
+  ): { e: Tensor; em: Int8Array | null } {
+    const q = this.sites.get('E1');
+    if (!q) return { e: dy, em: mask };
+    const k = ctx.kernels;
+    if (q.quantizer.float32 && !ctx.telemetry) {
+      if (dy.kind === 'float' || dy.mant instanceof Int8Array || dy.mant instanceof Int16Array)
+        return { e: dy, em: mask };
+      if (k.maxAbs(dy.mant) <= 2 ** 24) return { e: dy, em: mask };
+    }
+    let e = dy;
+    if (mask) {
+      const src = storage(dy);
+      const out = stepLike(ctx, src, src.length, false);
+      k.relu_backward(mask, src, out);
+      e = sameKind(dy, dy.shape, out);
+    }
+    const eq = this.quant('E1', e, ctx);
+    // A float32 E1 on exact mantissas changed nothing: keep the integer storage.
+    return { e: q.quantizer.float32 && isExact32(e) ? e : eq, em: null };
   }
 
   private gradThrough(site: string, g: Float64Array, ctx: RunContext): Tensor {

@@ -49,6 +49,19 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * Forward of this layer and then `next` as one fused pass (BatchNorm then ReLU), or null
+   * when this layer cannot fuse `next`: the caller then runs both. Containers use it.
+   */
+  forwardWith(_next: Layer, _x: Tensor, _ctx: RunContext): Tensor | null {
+    return null;
+  }
+
+  /** Backward of a pair that forwardWith ran: dy of `next`'s output -> dx of this input. */
+  backwardWith(next: Layer, dy: Tensor, ctx: RunContext): Tensor {
+    return this.backward(next.backward(dy, ctx), ctx);
+  }
+
   /** Passes x through the named site; a site the scheme left unbound passes x unchanged. */
   protected quant(site: string, x: Tensor, ctx: RunContext): Tensor {
     const s = this.sites.get(site);

@@ -60,12 +60,9 @@ export class BasicBlock extends Layer {
     this.relu = new ReLU(`${name}.relu`);
   }
 
-  private main(): Layer[] {
-    return [this.conv1, this.bn1, this.relu1, this.conv2, this.bn2];
-  }
-
   override children(): Layer[] {
-    return [...this.main(), ...(this.proj ? [this.proj.conv, this.proj.bn] : []), this.relu];
+    const main = [this.conv1, this.bn1, this.relu1, this.conv2, this.bn2];
+    return [...main, ...(this.proj ? [this.proj.conv, this.proj.bn] : []), this.relu];
   }
 
   override params(): Param[] {
@@ -76,21 +73,21 @@ export class BasicBlock extends Layer {
     return this.conv1.outputShape(input);
   }
 
-  // x (N,C,H,W) -> (N,OC,H/s,W/s)
+  // x (N,C,H,W) -> (N,OC,H/s,W/s). bn1 + relu1 and the add + relu run fused (one pass each).
   forward(x: Tensor, ctx: RunContext): Tensor {
-    let h = x;
-    for (const l of this.main()) h = l.forward(h, ctx);
+    let h = this.conv1.forward(x, ctx);
+    h = this.bn1.forwardRelu(h, ctx, this.relu1);
+    h = this.bn2.forward(this.conv2.forward(h, ctx), ctx);
     const s = this.proj ? this.proj.bn.forward(this.proj.conv.forward(x, ctx), ctx) : x;
-    return this.relu.forward(addTensors(ctx.kernels, h, s, this.name), ctx);
+    return addTensors(ctx.kernels, h, s, this.name, ctx, this.relu);
   }
 
   backward(dy: Tensor, ctx: RunContext): Tensor {
-    const e = this.relu.backward(dy);
-    let dm = e;
-    const main = this.main();
-    for (let i = main.length - 1; i >= 0; i--) dm = main[i].backward(dm, ctx);
+    const e = this.relu.backward(dy, ctx);
+    let dm = this.conv2.backward(this.bn2.backward(e, ctx), ctx);
+    dm = this.conv1.backward(this.bn1.backwardRelu(dm, ctx, this.relu1), ctx);
     const ds = this.proj ? this.proj.conv.backward(this.proj.bn.backward(e, ctx), ctx) : e;
-    return addTensors(ctx.kernels, dm, ds, this.name);
+    return addTensors(ctx.kernels, dm, ds, this.name, ctx);
   }
 
   override clearSaved(): void {

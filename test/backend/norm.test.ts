@@ -134,7 +134,12 @@ for (const be of await fastBackends()) {
       let seed = 2000;
       for (const [N, C, R] of GRID)
         for (const X of CTORS)
-          for (const relu of [false, true]) {
+          for (const [relu, xhat32] of [
+            [false, false],
+            [true, false],
+            [false, true],
+            [true, true],
+          ]) {
             const n = N * C * R;
             const x = filled(X, n, seed++);
             const p = Float64Array.from(randInts(seeded(seed++), 4 * C, -500, 500), (v, i) =>
@@ -142,9 +147,9 @@ for (const be of await fastBackends()) {
             );
             const [yr, yw] = [new Float32Array(n), new Float32Array(n)];
             const [mr, mw] = [new Int8Array(n).fill(9), new Int8Array(n).fill(9)];
-            refKernels.bn_forward(x, N, C, R, p, relu, relu ? mr : null, yr);
-            k.bn_forward(x, N, C, R, p, relu, relu ? mw : null, yw);
-            const what = `bn_forward ${X.name} (${N},${C},${R}) relu=${relu}`;
+            refKernels.bn_forward(x, N, C, R, p, xhat32, relu, relu ? mr : null, yr);
+            k.bn_forward(x, N, C, R, p, xhat32, relu, relu ? mw : null, yw);
+            const what = `bn_forward ${X.name} (${N},${C},${R}) relu=${relu} xhat32=${xhat32}`;
             assertSameArray(bits(yw), bits(yr), what);
             assertSameArray(mw, mr, `${what} mask`);
           }
@@ -191,7 +196,10 @@ for (const be of await fastBackends()) {
       for (const [N, C, R] of GRID)
         for (const E of CTORS)
           for (const X of CTORS)
-            for (const withMask of [false, true]) {
+            for (const [withMask, xhat32] of [
+              [false, false],
+              [true, true],
+            ]) {
               const n = N * C * R;
               const e = filled(E, n, seed++);
               const x = filled(X, n, seed++);
@@ -201,9 +209,9 @@ for (const be of await fastBackends()) {
                 (v) => v / 13,
               );
               const [dr, dw] = [new Float32Array(n), new Float32Array(n)];
-              refKernels.bn_backward(e, x, mask, N, C, R, p, dr);
-              k.bn_backward(e, x, mask, N, C, R, p, dw);
-              const what = `bn_backward e ${E.name} x ${X.name} (${N},${C},${R}) mask=${withMask}`;
+              refKernels.bn_backward(e, x, mask, N, C, R, p, xhat32, dr);
+              k.bn_backward(e, x, mask, N, C, R, p, xhat32, dw);
+              const what = `bn_backward e ${E.name} x ${X.name} (${N},${C},${R}) mask=${withMask} xhat32=${xhat32}`;
               assertSameArray(bits(dw), bits(dr), what);
             }
     });
@@ -219,16 +227,16 @@ for (const be of await fastBackends()) {
         (_, i) => [2 ** 40 + 0.375, 1 / 3, 1.7, -0.2][i % 4],
       );
       const [yr, yw] = [new Float32Array(n), new Float32Array(n)];
-      refKernels.bn_forward(big, N, C, R, p4, false, null, yr);
-      k.bn_forward(big, N, C, R, p4, false, null, yw);
+      refKernels.bn_forward(big, N, C, R, p4, false, false, null, yr);
+      k.bn_forward(big, N, C, R, p4, false, false, null, yw);
       assertSameArray(bits(yw), bits(yr), 'bn_forward near 2^40');
       const p5 = Float64Array.from(
         { length: 5 * C },
         (_, i) => [2 ** 40 + 0.375, 1 / 3, 0.9, 2 ** 40 + 0.625, 0.3][i % 5],
       );
       const [dr, dw] = [new Float32Array(n), new Float32Array(n)];
-      refKernels.bn_backward(big, big, null, N, C, R, p5, dr);
-      k.bn_backward(big, big, null, N, C, R, p5, dw);
+      refKernels.bn_backward(big, big, null, N, C, R, p5, false, dr);
+      k.bn_backward(big, big, null, N, C, R, p5, false, dw);
       assertSameArray(bits(dw), bits(dr), 'bn_backward near 2^40');
       // The definition itself, element 0: f32(k ((e - a) - ((x - mu) rs) b)).
       const e0 = big[0];
@@ -242,9 +250,9 @@ for (const be of await fastBackends()) {
       const y = k.stepArray('float32', 30, 77, false)!;
       const m = k.stepArray('int8', 30, 77, false)!;
       const p = Float64Array.from({ length: 12 }, (_, i) => (i % 4 === 1 ? 0.01 : i));
-      k.bn_forward(x, 2, 3, 5, p, true, m, y);
+      k.bn_forward(x, 2, 3, 5, p, true, true, m, y);
       const [yr, mr] = [new Float32Array(30), new Int8Array(30)];
-      refKernels.bn_forward(x, 2, 3, 5, p, true, mr, yr);
+      refKernels.bn_forward(x, 2, 3, 5, p, true, true, mr, yr);
       assertSameArray(y, yr, 'resident y');
       assertSameArray(m, mr, 'resident mask');
     });

@@ -141,10 +141,12 @@ export function bn_forward(
   C: number,
   R: number,
   p: Float64Array,
+  xhat32: boolean,
   relu: boolean,
   mask: Int8Array | null,
   y: Float32Array,
 ): void {
+  const f = xhat32 ? Math.fround : (t: number) => t;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const mu = p[4 * c];
@@ -152,7 +154,7 @@ export function bn_forward(
       const g = p[4 * c + 2];
       const b = p[4 * c + 3];
       const o = (n * C + c) * R;
-      for (let r = 0; r < R; r++) y[o + r] = g * ((x[o + r] - mu) * rs) + b;
+      for (let r = 0; r < R; r++) y[o + r] = g * f((x[o + r] - mu) * rs) + b;
       if (relu) reluRun(y, o, R, mask);
     }
 }
@@ -199,8 +201,10 @@ export function bn_backward(
   C: number,
   R: number,
   p: Float64Array,
+  xhat32: boolean,
   dx: Float32Array,
 ): void {
+  const f = xhat32 ? Math.fround : (t: number) => t;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const mu = p[5 * c];
@@ -211,7 +215,7 @@ export function bn_backward(
       const o = (n * C + c) * R;
       for (let r = 0; r < R; r++) {
         const ev = mask && mask[o + r] === 0 ? 0 : e[o + r];
-        dx[o + r] = k * (ev - a - (x[o + r] - mu) * rs * b);
+        dx[o + r] = k * (ev - a - f((x[o + r] - mu) * rs) * b);
       }
     }
 }

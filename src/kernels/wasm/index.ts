@@ -38,10 +38,12 @@ function makeKernels(ctx: WasmContext): Kernels {
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
     bn_sums: (a, b, mask, N, C, R, out) => bnSumsWasm(ctx, a, b, mask, N, C, R, out),
-    bn_forward: (x, N, C, R, p, relu, mask, y) => bnForwardWasm(ctx, x, N, C, R, p, relu, mask, y),
+    bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
+      bnForwardWasm(ctx, x, N, C, R, p, xhat32, relu, mask, y),
     bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
       bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
-    bn_backward: (e, x, mask, N, C, R, p, dx) => bnBackwardWasm(ctx, e, x, mask, N, C, R, p, dx),
+    bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
+      bnBackwardWasm(ctx, e, x, mask, N, C, R, p, xhat32, dx),
     add_scaled: (a, ka, b, kb, relu, mask, out) =>
       addScaledWasm(ctx, a, ka, b, kb, relu, mask, out),
     avgpool: (x, g, scale, y) => avgpoolWasm(ctx, x, g, scale, y),

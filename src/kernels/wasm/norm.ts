@@ -80,6 +80,7 @@ export function bnForwardWasm(
   C: number,
   R: number,
   p: Float64Array,
+  xhat32: boolean,
   relu: boolean,
   mask: Int8Array | null,
   y: Float32Array,
@@ -96,7 +97,7 @@ export function bnForwardWasm(
   const px = ar.copyIn(x, n);
   const py = ar.outAt(y, n * 4);
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.bn_forward(px, kindOf(x), N, C, R, pp, relu ? 1 : 0, pm, py);
+  ctx.ex.bn_forward(px, kindOf(x), N, C, R, pp, xhat32 ? 1 : 0, relu ? 1 : 0, pm, py);
   ar.get(py, y, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
 }
@@ -143,6 +144,7 @@ export function bnBackwardWasm(
   C: number,
   R: number,
   p: Float64Array,
+  xhat32: boolean,
   dx: Float32Array,
 ): void {
   const n = checkNCR('bn_backward', N, C, R, [
@@ -159,6 +161,6 @@ export function bnBackwardWasm(
   const px = ar.copyIn(x, n);
   const pm = mask ? ar.copyIn(mask, n) : 0;
   const pd = ar.outAt(dx, n * 4);
-  ctx.ex.bn_backward(pe, kindOf(e), px, kindOf(x), pm, N, C, R, pp, pd);
+  ctx.ex.bn_backward(pe, kindOf(e), px, kindOf(x), pm, N, C, R, pp, xhat32 ? 1 : 0, pd);
   ar.get(pd, dx, n, 4);
 }
