@@ -26,9 +26,19 @@ import { Param } from './param.js';
 import type { RunContext } from './context.js';
 import { ReLU } from './relu.js';
 import { sameKind, stepArray, stepLike, storage } from './arrays.js';
-import { meanVar, sumOf } from './bn-stats.js';
+import {
+  integerAffine,
+  isExact32,
+  isInt,
+  meanOf,
+  Norm,
+  put4,
+  Scratch,
+  sumOf,
+  varianceOf,
+} from './bn-channels.js';
 import type { AnyArray } from '../kernels/spec.js';
-import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { shapeStr } from '../tensor/shape.js';
 
@@ -52,57 +62,6 @@ export const BN_SITES = [
   'BN.gbeta',
 ] as const;
 
-/** p[at..] = values. */
-function put(p: Float64Array, at: number, ...values: number[]): void {
-  for (let i = 0; i < values.length; i++) p[at + i] = values[i];
-}
-
-/** Fixed-point mantissas that float32 holds exactly (|m| <= 2^24), or a float tensor. */
-function isExact32(t: Tensor): boolean {
-  if (t.kind === 'float') return true;
-  if (t.mant instanceof Int8Array || t.mant instanceof Int16Array) return true;
-  let m = 0;
-  for (let i = 0; i < t.mant.length; i++) m = Math.max(m, Math.abs(t.mant[i]));
-  return m <= 2 ** 24;
-}
-
-const isInt = (a: AnyArray) =>
-  a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
-
-/** What backward needs: x-hat = (x - mu) * rs per channel, in x's stored units. */
-interface Saved {
-  readonly shape: Shape;
-  readonly x: AnyArray;
-  readonly mu: Float64Array;
-  readonly rs: Float64Array;
-  /** x-hat was rounded to float32 (a float32 BN.xhat site). */
-  readonly xhat32: boolean;
-  readonly sigma: Float64Array; // (C) sigma_q
-  readonly gamma: Float64Array; // (C) gamma_q
-}
-
-/** Per-channel arrays of one layer, allocated once (C values each). */
-class ChannelScratch {
-  readonly sums: Float64Array;
-  readonly mu: Float64Array;
-  readonly sig: Float64Array;
-  readonly rs: Float64Array;
-  readonly fwd: Float64Array; // (C, 4) bn_forward parameters
-  readonly bwd: Float64Array; // (C, 5) bn_backward parameters
-  readonly gg: Float64Array;
-  readonly gb: Float64Array;
-  constructor(C: number) {
-    this.sums = new Float64Array(4 * C);
-    this.mu = new Float64Array(C);
-    this.sig = new Float64Array(C);
-    this.rs = new Float64Array(C);
-    this.fwd = new Float64Array(4 * C);
-    this.bwd = new Float64Array(5 * C);
-    this.gg = new Float64Array(C);
-    this.gb = new Float64Array(C);
-  }
-}
-
 abstract class BatchNormBase extends Layer {
   override readonly siteNames: readonly string[] = BN_SITES;
   readonly gamma: Param;
@@ -111,8 +70,11 @@ abstract class BatchNormBase extends Layer {
   readonly runningVar: Float32Array;
   readonly eps: number;
   readonly momentum: number;
-  private saved: Saved | null = null;
-  private readonly ch: ChannelScratch;
+  /** The training forward's normalisation (null once cleared), and the one eval uses. */
+  private saved: Norm | null = null;
+  private readonly trainNorm: Norm;
+  private readonly evalNorm: Norm;
+  private readonly ch: Scratch;
 
   constructor(
     name: string,
@@ -139,7 +101,9 @@ abstract class BatchNormBase extends Layer {
     this.beta = new Param(`${name}.beta`, name, 'beta', [channels]);
     this.runningMean = new Float32Array(channels);
     this.runningVar = new Float32Array(channels).fill(1);
-    this.ch = new ChannelScratch(channels);
+    this.trainNorm = new Norm(channels);
+    this.evalNorm = new Norm(channels);
+    this.ch = new Scratch(channels);
   }
 
   override params(): Param[] {
@@ -153,19 +117,22 @@ abstract class BatchNormBase extends Layer {
   /** Checks the input shape; returns (N, R) with R the spatial size per channel. */
   protected abstract dims(shape: Shape): { N: number; R: number };
 
-  /** Per-channel values through a site; an unbound site passes them through untouched. */
-  private q64(
-    site: string,
-    v: Float64Array,
-    ctx: RunContext,
-  ): { t: Tensor | null; v: Float64Array } {
-    if (!this.sites.has(site)) return { t: null, v };
-    const t = this.quant(site, floatTensor([this.channels], Float32Array.from(v)), ctx);
-    const out = new Float64Array(this.channels);
+  /**
+   * Per-channel values v through a site (as float32 values), their result's values into out;
+   * an unbound site copies v. Returns the site's tensor, or null when unbound.
+   */
+  private q64(site: string, v: Float64Array, out: Float64Array, ctx: RunContext): Tensor | null {
+    if (!this.sites.has(site)) {
+      out.set(v);
+      return null;
+    }
+    const x = this.ch.f32(site);
+    x.set(v);
+    const t = this.quant(site, floatTensor([this.channels], x), ctx);
     const src = storage(t);
     const s = t.kind === 'fixed' ? 2 ** t.exp : 1;
     for (let c = 0; c < out.length; c++) out[c] = src[c] * s;
-    return { t, v: out };
+    return t;
   }
 
   forward(x: Tensor, ctx: RunContext): Tensor {
@@ -181,6 +148,32 @@ abstract class BatchNormBase extends Layer {
     return this.run(x, ctx, relu);
   }
 
+  /** Batch statistics (training; running ones in eval) into ch.mu and ch.sig, as values. */
+  private statistics(src: AnyArray, xs: number, N: number, R: number, ctx: RunContext): void {
+    const C = this.channels;
+    const ch = this.ch;
+    if (!ctx.training) {
+      for (let c = 0; c < C; c++) {
+        ch.mu[c] = this.runningMean[c];
+        ch.sig[c] = Math.sqrt(this.runningVar[c] + this.eps);
+      }
+      return;
+    }
+    const m = N * R;
+    if (m === 0) throw new Error(`${this.name}: batch statistics of an empty batch`);
+    ctx.kernels.bn_sums(src, null, null, N, C, R, ch.sums);
+    const exact = isInt(src);
+    const mo = this.momentum;
+    for (let c = 0; c < C; c++) {
+      const mean = meanOf(ch.sums, c, m) * xs;
+      const v = varianceOf(ch.sums, c, m, exact) * xs * xs;
+      ch.mu[c] = mean;
+      ch.sig[c] = Math.sqrt(v + this.eps);
+      this.runningMean[c] = (1 - mo) * this.runningMean[c] + mo * mean;
+      this.runningVar[c] = (1 - mo) * this.runningVar[c] + mo * (m > 1 ? (v * m) / (m - 1) : v);
+    }
+  }
+
   // x (N,C,R) any storage -> y (N,C,R) f32, or i32 (exact f64 if wide) when integer output.
   private run(x: Tensor, ctx: RunContext, relu: ReLU | null): Tensor {
     const { N, R } = this.dims(x.shape);
@@ -189,136 +182,66 @@ abstract class BatchNormBase extends Layer {
     const ch = this.ch;
     const src = storage(x);
     const xs = x.kind === 'fixed' ? 2 ** x.exp : 1; // value = stored * xs
-    if (ctx.training) {
-      const m = N * R;
-      if (m === 0) throw new Error(`${this.name}: batch statistics of an empty batch`);
-      k.bn_sums(src, null, null, N, C, R, ch.sums);
-      const exact = isInt(src);
-      const mo = this.momentum;
-      for (let c = 0; c < C; c++) {
-        const st = meanVar(ch.sums, c, m, exact);
-        const mean = st.mean * xs;
-        const v = st.variance * xs * xs;
-        ch.mu[c] = mean;
-        ch.sig[c] = Math.sqrt(v + this.eps);
-        this.runningMean[c] = (1 - mo) * this.runningMean[c] + mo * mean;
-        this.runningVar[c] = (1 - mo) * this.runningVar[c] + mo * (m > 1 ? (v * m) / (m - 1) : v);
-      }
-    } else {
-      for (let c = 0; c < C; c++) {
-        ch.mu[c] = this.runningMean[c];
-        ch.sig[c] = Math.sqrt(this.runningVar[c] + this.eps);
-      }
-    }
-    const muq = this.q64('BN.mu', ch.mu, ctx).v;
-    const sigq = this.q64('BN.sigma', ch.sig, ctx).v;
+    this.statistics(src, xs, N, R, ctx);
+    const nm = ctx.training ? this.trainNorm : this.evalNorm;
+    this.q64('BN.mu', ch.mu, ch.muq, ctx);
+    this.q64('BN.sigma', ch.sig, nm.sigma, ctx);
     for (let c = 0; c < C; c++) {
-      if (!(sigq[c] > 0)) {
+      if (!(nm.sigma[c] > 0)) {
         throw new Error(
-          `${this.name}: sigma of channel ${c} quantized to ${sigq[c]}: give BN.sigma more fraction bits`,
+          `${this.name}: sigma of channel ${c} quantized to ${nm.sigma[c]}: give BN.sigma more fraction bits`,
         );
       }
+      // x-hat = (x - mu) * rs in stored units: mu / xs and xs / sigma (exact power-of-two scaling).
+      nm.mu[c] = ch.muq[c] / xs;
+      nm.rs[c] = (1 / nm.sigma[c]) * xs;
     }
+    ch.g.set(this.gamma.value);
+    ch.b.set(this.beta.value);
+    const gT = this.q64('BN.gamma', ch.g, nm.gamma, ctx);
+    const bT = this.q64('BN.beta', ch.b, ch.b, ctx);
     const n = src.length;
     const mask = relu ? relu.fusedMask(ctx, n) : null;
-    // x-hat = (x - mu) * rs in stored units: mu / xs and xs / sigma (exact power-of-two scaling).
-    const mu = new Float64Array(C);
-    const rs = new Float64Array(C);
-    for (let c = 0; c < C; c++) {
-      mu[c] = muq[c] / xs;
-      rs[c] = (1 / sigq[c]) * xs;
-    }
-    const g = this.q64('BN.gamma', Float64Array.from(this.gamma.value), ctx);
-    const b = this.q64('BN.beta', Float64Array.from(this.beta.value), ctx);
     const p = ch.fwd;
+    nm.x = src;
+    nm.shape = x.shape;
+    this.saved = ctx.training ? nm : this.saved;
     const xq = this.sites.get('BN.xhat');
     if (!xq || xq.quantizer.float32) {
       // x-hat stays float (float32 if the site says so): one pass to y.
-      const xhat32 = xq !== undefined;
-      if (xq && ctx.telemetry) this.recordXhat(src, N, R, x.shape, mu, rs, ctx);
-      for (let c = 0; c < C; c++) put(p, 4 * c, mu[c], rs[c], g.v[c], b.v[c]);
+      nm.xhat32 = xq !== undefined;
+      if (xq && ctx.telemetry) this.recordXhat(nm, N, R, ctx);
+      for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], nm.gamma[c], ch.b[c]);
       const y = stepArray(ctx, 'float32', n, false);
-      k.bn_forward(src, N, C, R, p, xhat32, relu !== null, mask, y);
-      if (ctx.training) {
-        const sigma = Float64Array.from(sigq);
-        this.saved = { shape: [...x.shape], x: src, mu, rs, xhat32, sigma, gamma: g.v };
-      }
+      k.bn_forward(src, N, C, R, p, nm.xhat32, relu !== null, mask, y);
       return floatTensor(x.shape, y);
     }
-    for (let c = 0; c < C; c++) put(p, 4 * c, mu[c], rs[c], 1, 0);
+    for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
     const xh = stepArray(ctx, 'float32', n, false);
     k.bn_forward(src, N, C, R, p, true, false, null, xh);
     const xhq = this.quant('BN.xhat', floatTensor(x.shape, xh), ctx);
     const xhs = xhq.kind === 'fixed' ? 2 ** xhq.exp : 1;
-    if (ctx.training) {
-      this.saved = {
-        shape: [...x.shape],
-        x: storage(xhq),
-        mu: new Float64Array(C),
-        rs: new Float64Array(C).fill(xhs),
-        xhat32: false,
-        sigma: Float64Array.from(sigq),
-        gamma: g.v,
-      };
-    }
-    const intY = this.integerOutput(xhq, g.t, b.t, N, R, ctx, relu !== null, mask);
+    // Backward reads the quantized x-hat: (xhat - 0) * xhs.
+    nm.x = storage(xhq);
+    nm.mu.fill(0);
+    nm.rs.fill(xhs);
+    nm.xhat32 = false;
+    const intY = integerAffine(xhq, gT, bT, N, C, R, ch.fwd, ctx, relu !== null, mask);
     if (intY) return intY;
-    for (let c = 0; c < C; c++) put(p, 4 * c, 0, xhs, g.v[c], b.v[c]);
+    for (let c = 0; c < C; c++) put4(p, c, 0, xhs, nm.gamma[c], ch.b[c]);
     const y = stepArray(ctx, 'float32', n, false);
-    k.bn_forward(storage(xhq), N, C, R, p, false, relu !== null, mask, y);
+    k.bn_forward(nm.x, N, C, R, p, false, relu !== null, mask, y);
     return floatTensor(x.shape, y);
   }
 
   /** Telemetry of a float32 x-hat site: the float32 x-hat, made only to be recorded. */
-  private recordXhat(
-    src: AnyArray,
-    N: number,
-    R: number,
-    shape: Shape,
-    mu: Float64Array,
-    rs: Float64Array,
-    ctx: RunContext,
-  ): void {
+  private recordXhat(nm: Norm, N: number, R: number, ctx: RunContext): void {
     const C = this.channels;
     const p = this.ch.fwd;
-    for (let c = 0; c < C; c++) put(p, 4 * c, mu[c], rs[c], 1, 0);
-    const xh = stepArray(ctx, 'float32', src.length, false);
-    ctx.kernels.bn_forward(src, N, C, R, p, true, false, null, xh);
-    this.quant('BN.xhat', floatTensor(shape, xh), ctx);
-  }
-
-  /** y = gamma_q * xhat + beta_q on mantissas, when all three are fixed-point; else null. */
-  private integerOutput(
-    xh: Tensor,
-    g: Tensor | null,
-    b: Tensor | null,
-    N: number,
-    R: number,
-    ctx: RunContext,
-    relu: boolean,
-    mask: Int8Array | null,
-  ): Tensor | null {
-    if (!g || !b || xh.kind !== 'fixed' || g.kind !== 'fixed' || b.kind !== 'fixed') return null;
-    const exp = g.exp + xh.exp;
-    const shift = b.exp - exp;
-    if (shift < 0) return null; // beta finer than the product: fall back to values
-    const C = this.channels;
-    const bs = 2 ** shift;
-    let bound = 0;
-    for (let c = 0; c < C; c++) {
-      bound = Math.max(bound, Math.abs(g.mant[c]) * 2 ** (xh.bits - 1) + Math.abs(b.mant[c]) * bs);
-    }
-    const wide = bound > 2 ** 31 - 1;
-    if (bound > 2 ** 53) return null;
-    const p = this.ch.fwd; // (C, 2) here
-    for (let c = 0; c < C; c++) {
-      p[2 * c] = g.mant[c];
-      p[2 * c + 1] = b.mant[c] * bs;
-    }
-    const n = xh.mant.length;
-    const y = wide ? stepArray(ctx, 'float64', n, false) : stepArray(ctx, 'int32', n, false);
-    ctx.kernels.bn_affine_int(xh.mant, N, C, R, p, relu, mask, y);
-    return fixedTensor(xh.shape, y, exp, wide ? 53 : 32);
+    for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
+    const xh = stepArray(ctx, 'float32', nm.x.length, false);
+    ctx.kernels.bn_forward(nm.x, N, C, R, p, true, false, null, xh);
+    this.quant('BN.xhat', floatTensor(nm.shape, xh), ctx);
   }
 
   backward(dy: Tensor, ctx: RunContext): Tensor {
@@ -354,17 +277,20 @@ abstract class BatchNormBase extends Layer {
     const es = storage(e);
     const ee = e.kind === 'fixed' ? 2 ** e.exp : 1;
     k.bn_sums(es, s.x, em, N, C, R, ch.sums);
-    // g_beta = sum e, g_gamma = sum e * xhat = rs (sum e x - mu sum e), in values.
+    const p = ch.bwd;
     for (let c = 0; c < C; c++) {
+      // g_beta = sum e, g_gamma = sum e * xhat = rs (sum e x - mu sum e), as values.
       const se = sumOf(ch.sums, c, 0);
       ch.gb[c] = se * ee;
       ch.gg[c] = (sumOf(ch.sums, c, 1) - s.mu[c] * se) * s.rs[c] * ee;
-    }
-    const p = ch.bwd;
-    for (let c = 0; c < C; c++) {
       // mean(e2) = gamma gb / m, mean(e2 * xhat) = gamma gg / m; the error's scale ee folded in.
       const kk = s.gamma[c] / s.sigma[c];
-      put(p, 5 * c, s.mu[c], s.rs[c], kk * ee, ch.gb[c] / m / ee, ch.gg[c] / m / ee);
+      const q = 5 * c;
+      p[q] = s.mu[c];
+      p[q + 1] = s.rs[c];
+      p[q + 2] = kk * ee;
+      p[q + 3] = ch.gb[c] / m / ee;
+      p[q + 4] = ch.gg[c] / m / ee;
     }
     const dx = stepArray(ctx, 'float32', es.length, false);
     k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
