@@ -2,8 +2,9 @@
 // The scaled elementwise add of residual connections, SIMD128, bit-exact with the reference
 // (src/kernels/ref/layers.ts add_scaled): integer out = (a << sa) + (b << sb), exact (the caller
 // bounds it); float32 out = f32(f32(a ka) + f32(b kb)), each term rounded once from float64.
-// Optionally ReLU with a 1-byte mask. Generic bodies; kind codes as assembly/elems.ts.
+// Optionally ReLU with a 1-byte mask. Generic bodies; kind codes from assembly/codes.ts.
 
+import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
 import { demote4, ld1, ld1i, ld2, ld4i, storeMask4 } from './elems';
 
 /** f32(x k) for elements i..i+3 (x k exact in float64, rounded once). */
@@ -33,10 +34,10 @@ export function add_scaled(
   mask: usize,
   out: usize,
 ): void {
-  if (kindA == 0) addA<i8>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindA == 1) addA<i16>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindA == 2) addA<i32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindA == 3) addA<f32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  if (kindA == KIND_I8) addA<i8>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindA == KIND_I16) addA<i16>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindA == KIND_I32) addA<i32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindA == KIND_F32) addA<f32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
   else addA<f64>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
 }
 
@@ -54,10 +55,10 @@ function addA<A>(
   mask: usize,
   out: usize,
 ): void {
-  if (kindB == 0) add<A, i8>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindB == 1) add<A, i16>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindB == 2) add<A, i32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindB == 3) add<A, f32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  if (kindB == KIND_I8) add<A, i8>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindB == KIND_I16) add<A, i16>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindB == KIND_I32) add<A, i32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  else if (kindB == KIND_F32) add<A, f32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
   else add<A, f64>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
 }
 

@@ -3,8 +3,9 @@
 // bit-exact with src/kernels/ref/avgpool.ts: integer window sums in int32 (the caller bounds
 // the exact sum, so wrapping lanes still end on it), float sums in float64 in window order,
 // scaled and rounded to float32 once. Global average pooling (one window per plane) takes
-// SIMD paths; other windows are scalar. Generic bodies; kind codes as assembly/elems.ts.
+// SIMD paths; other windows are scalar. Generic bodies; kind codes from assembly/codes.ts.
 
+import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
 import { ld1, ld1i, ld4i } from './elems';
 
 /** y (P, OH, OW): int32 window sums (intOut) of integer x, else f32(sum * scale). */
@@ -24,10 +25,10 @@ export function avgpool_fwd(
   intOut: i32,
   y: usize,
 ): void {
-  if (kx == 0) poolFwd<i8>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
-  else if (kx == 1) poolFwd<i16>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
-  else if (kx == 2) poolFwd<i32>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
-  else if (kx == 3) poolFwd<f32>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  if (kx == KIND_I8) poolFwd<i8>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  else if (kx == KIND_I16) poolFwd<i16>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  else if (kx == KIND_I32) poolFwd<i32>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
+  else if (kx == KIND_F32) poolFwd<f32>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
   else poolFwd<f64>(x, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, y);
 }
 
@@ -109,10 +110,13 @@ export function avgpool_bwd(
   scratch: usize,
   dx: usize,
 ): void {
-  if (kd == 0) poolBwd<i8>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
-  else if (kd == 1) poolBwd<i16>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
-  else if (kd == 2) poolBwd<i32>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
-  else if (kd == 3) poolBwd<f32>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  if (kd == KIND_I8) poolBwd<i8>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  else if (kd == KIND_I16)
+    poolBwd<i16>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  else if (kd == KIND_I32)
+    poolBwd<i32>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
+  else if (kd == KIND_F32)
+    poolBwd<f32>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
   else poolBwd<f64>(dy, P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut, scratch, dx);
 }
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Element loads shared by the layer kernels, generic over the element type T (i8, i16, i32,
 // f32, f64): each instance is a few instructions, which the optimizer inlines into the loops.
-// dispatch1/dispatch2 turn the host's element-kind codes (0 int8, 1 int16, 2 int32,
-// 3 float32, 4 float64) into these types.
+// The kernels' exports turn the element-kind codes of assembly/codes.ts into these types.
 
 /** Elements i, i+1 as float64 lanes (exact for every type). */
 export function ld2<T>(p: usize, i: usize): v128 {

@@ -3,8 +3,9 @@
 // int64 pieces on integers, four float64 lanes by r mod 4 otherwise), the elementwise forward
 // (float64 arithmetic, float32 out; or integer g x + b) and the input gradient. Every array is
 // (N, C, R): channel c's plane of sample n starts at element (n C + c) R. Bodies are generic
-// over the element types; the exports dispatch on the kind codes of assembly/elems.ts.
+// over the element types; the exports dispatch on the kind codes of assembly/codes.ts.
 
+import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
 import { demote4, ld1, ld1i, ld2, ld4i, mask2, mask4, storeMask4 } from './elems';
 
 const LO32: i64 = 0xffffffff;
@@ -29,10 +30,10 @@ export function bn_sums(
   R: i32,
   out: usize,
 ): void {
-  if (ka == 0) sumsA<i8>(a, b, kb, mask, N, C, R, out);
-  else if (ka == 1) sumsA<i16>(a, b, kb, mask, N, C, R, out);
-  else if (ka == 2) sumsA<i32>(a, b, kb, mask, N, C, R, out);
-  else if (ka == 3) sumsA<f32>(a, b, kb, mask, N, C, R, out);
+  if (ka == KIND_I8) sumsA<i8>(a, b, kb, mask, N, C, R, out);
+  else if (ka == KIND_I16) sumsA<i16>(a, b, kb, mask, N, C, R, out);
+  else if (ka == KIND_I32) sumsA<i32>(a, b, kb, mask, N, C, R, out);
+  else if (ka == KIND_F32) sumsA<f32>(a, b, kb, mask, N, C, R, out);
   else sumsA<f64>(a, b, kb, mask, N, C, R, out);
 }
 
@@ -46,10 +47,10 @@ function sumsA<A>(
   R: i32,
   out: usize,
 ): void {
-  if (kb == 0) sums<A, i8>(a, b, mask, N, C, R, out);
-  else if (kb == 1) sums<A, i16>(a, b, mask, N, C, R, out);
-  else if (kb == 2) sums<A, i32>(a, b, mask, N, C, R, out);
-  else if (kb == 3) sums<A, f32>(a, b, mask, N, C, R, out);
+  if (kb == KIND_I8) sums<A, i8>(a, b, mask, N, C, R, out);
+  else if (kb == KIND_I16) sums<A, i16>(a, b, mask, N, C, R, out);
+  else if (kb == KIND_I32) sums<A, i32>(a, b, mask, N, C, R, out);
+  else if (kb == KIND_F32) sums<A, f32>(a, b, mask, N, C, R, out);
   else sums<A, f64>(a, b, mask, N, C, R, out);
 }
 
@@ -193,10 +194,10 @@ export function bn_forward(
   mask: usize,
   y: usize,
 ): void {
-  if (kx == 0) forward<i8>(x, N, C, R, p, xhat32, relu, mask, y);
-  else if (kx == 1) forward<i16>(x, N, C, R, p, xhat32, relu, mask, y);
-  else if (kx == 2) forward<i32>(x, N, C, R, p, xhat32, relu, mask, y);
-  else if (kx == 3) forward<f32>(x, N, C, R, p, xhat32, relu, mask, y);
+  if (kx == KIND_I8) forward<i8>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == KIND_I16) forward<i16>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == KIND_I32) forward<i32>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == KIND_F32) forward<f32>(x, N, C, R, p, xhat32, relu, mask, y);
   else forward<f64>(x, N, C, R, p, xhat32, relu, mask, y);
 }
 
@@ -271,8 +272,8 @@ export function bn_affine_int(
   mask: usize,
   y: usize,
 ): void {
-  if (kx == 0) affineInt<i8>(x, N, C, R, p, relu, mask, y);
-  else if (kx == 1) affineInt<i16>(x, N, C, R, p, relu, mask, y);
+  if (kx == KIND_I8) affineInt<i8>(x, N, C, R, p, relu, mask, y);
+  else if (kx == KIND_I16) affineInt<i16>(x, N, C, R, p, relu, mask, y);
   else affineInt<i32>(x, N, C, R, p, relu, mask, y);
 }
 
@@ -336,10 +337,10 @@ export function bn_backward(
   xhat32: i32,
   dx: usize,
 ): void {
-  if (ke == 0) backwardE<i8>(e, x, kx, mask, N, C, R, p, xhat32, dx);
-  else if (ke == 1) backwardE<i16>(e, x, kx, mask, N, C, R, p, xhat32, dx);
-  else if (ke == 2) backwardE<i32>(e, x, kx, mask, N, C, R, p, xhat32, dx);
-  else if (ke == 3) backwardE<f32>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  if (ke == KIND_I8) backwardE<i8>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  else if (ke == KIND_I16) backwardE<i16>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  else if (ke == KIND_I32) backwardE<i32>(e, x, kx, mask, N, C, R, p, xhat32, dx);
+  else if (ke == KIND_F32) backwardE<f32>(e, x, kx, mask, N, C, R, p, xhat32, dx);
   else backwardE<f64>(e, x, kx, mask, N, C, R, p, xhat32, dx);
 }
 
@@ -355,10 +356,10 @@ function backwardE<E>(
   xhat32: i32,
   dx: usize,
 ): void {
-  if (kx == 0) backward<E, i8>(e, x, mask, N, C, R, p, xhat32, dx);
-  else if (kx == 1) backward<E, i16>(e, x, mask, N, C, R, p, xhat32, dx);
-  else if (kx == 2) backward<E, i32>(e, x, mask, N, C, R, p, xhat32, dx);
-  else if (kx == 3) backward<E, f32>(e, x, mask, N, C, R, p, xhat32, dx);
+  if (kx == KIND_I8) backward<E, i8>(e, x, mask, N, C, R, p, xhat32, dx);
+  else if (kx == KIND_I16) backward<E, i16>(e, x, mask, N, C, R, p, xhat32, dx);
+  else if (kx == KIND_I32) backward<E, i32>(e, x, mask, N, C, R, p, xhat32, dx);
+  else if (kx == KIND_F32) backward<E, f32>(e, x, mask, N, C, R, p, xhat32, dx);
   else backward<E, f64>(e, x, mask, N, C, R, p, xhat32, dx);
 }
 

@@ -8,8 +8,12 @@ export interface Bench {
   /** Short name: `npm run bench -- <name>` runs only this one; also the results file name. */
   readonly name: string;
   readonly description: string;
-  /** Runs, prints a table, and returns what goes into the JSON results. */
-  run(): Promise<object>;
+  /**
+   * Runs, prints a table, and returns what goes into the JSON results. `args` are the
+   * command-line options after the bench names (`npm run bench -- models --quick`). null
+   * writes nothing (e.g. after printing `--help`).
+   */
+  run(args: readonly string[]): Promise<object | null>;
 }
 
 export interface Timing {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Runs the benches: every file in this folder exporting `bench` (see harness.ts), or only
-// those named on the command line (`npm run bench -- gemm`). Add a bench by adding a file.
+// those named on the command line (`npm run bench -- gemm`). Options after the names go to the
+// chosen benches (`npm run bench -- models --quick`). Add a bench by adding a file.
 
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,10 @@ function isBench(x: unknown): x is Bench {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const argv = process.argv.slice(2);
+  const firstOption = argv.findIndex((a) => a.startsWith('-'));
+  const only = firstOption < 0 ? argv : argv.slice(0, firstOption);
+  const args = firstOption < 0 ? [] : argv.slice(firstOption);
   const dir = fileURLToPath(new URL('.', import.meta.url));
   const files = (await readdir(dir))
     .filter((f) => f.endsWith('.js') && !['run.js', 'harness.js'].includes(f))
@@ -24,6 +28,11 @@ async function main(): Promise<void> {
     if (isBench(mod.bench)) benches.push(mod.bench);
   }
   const chosen = only.length ? benches.filter((b) => only.includes(b.name)) : benches;
+  if (args.length && !only.length) {
+    throw new Error(
+      `options (${args.join(' ')}) need a bench name: npm run bench -- NAME ${args[0]}`,
+    );
+  }
   const unknown = only.filter((n) => !benches.some((b) => b.name === n));
   if (unknown.length) {
     throw new Error(
@@ -32,7 +41,8 @@ async function main(): Promise<void> {
   }
   for (const b of chosen) {
     console.log(`\n== ${b.name}: ${b.description}`);
-    const data = await b.run();
+    const data = await b.run(args);
+    if (!data) continue;
     const file = await writeResults(b.name, {
       bench: b.name,
       date: new Date().toISOString(),

@@ -19,9 +19,10 @@
 // one pass to float32, and backward recomputes x-hat from the saved input. Bound BN.xhat: the
 // float32 x-hat passes the site; when x-hat, gamma and beta are fixed-point, y is computed in
 // integers: y = gm * xm + bm * 2^(eb - eg - ex) at exponent eg + ex (exact). A following ReLU
-// can be fused (forwardWith / backwardWith): one pass, its 1-byte mask kept by the ReLU.
+// can be fused (forwardWith / backwardWith): one pass, its 1-byte mask kept by the ReLU. Float32
+// sites that would change nothing are called only when telemetry or an observer records them.
 
-import { Layer } from './layer.js';
+import { fusing, Layer } from './layer.js';
 import { Param } from './param.js';
 import type { RunContext } from './context.js';
 import { ReLU } from './relu.js';
@@ -61,6 +62,9 @@ export const BN_SITES = [
   'BN.ggamma',
   'BN.gbeta',
 ] as const;
+
+/** Telemetry or an observer wants every site call. */
+const recording = (ctx: RunContext) => ctx.telemetry !== null || !!ctx.observer;
 
 abstract class BatchNormBase extends Layer {
   override readonly siteNames: readonly string[] = BN_SITES;
@@ -139,13 +143,13 @@ abstract class BatchNormBase extends Layer {
     return this.run(x, ctx, null);
   }
 
-  override forwardWith(next: Layer, x: Tensor, ctx: RunContext): Tensor | null {
-    return next instanceof ReLU ? this.run(x, ctx, next) : null;
+  override fuses(next: Layer, ctx: RunContext): boolean {
+    return next instanceof ReLU && fusing(ctx);
   }
 
-  /** BatchNorm then ReLU in one pass; `relu` keeps the mask for its backward. */
-  forwardRelu(x: Tensor, ctx: RunContext, relu: ReLU): Tensor {
-    return this.run(x, ctx, relu);
+  override forwardWith(next: Layer, x: Tensor, ctx: RunContext): Tensor {
+    if (!(next instanceof ReLU)) return super.forwardWith(next, x, ctx);
+    return this.run(x, ctx, next);
   }
 
   /** Batch statistics (training; running ones in eval) into ch.mu and ch.sig, as values. */
@@ -210,7 +214,7 @@ abstract class BatchNormBase extends Layer {
     if (!xq || xq.quantizer.float32) {
       // x-hat stays float (float32 if the site says so): one pass to y.
       nm.xhat32 = xq !== undefined;
-      if (xq && ctx.telemetry) this.recordXhat(nm, N, R, ctx);
+      if (xq && recording(ctx)) this.recordXhat(nm, N, R, ctx);
       for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], nm.gamma[c], ch.b[c]);
       const y = stepArray(ctx, 'float32', n, false);
       k.bn_forward(src, N, C, R, p, nm.xhat32, relu !== null, mask, y);
@@ -234,7 +238,7 @@ abstract class BatchNormBase extends Layer {
     return floatTensor(x.shape, y);
   }
 
-  /** Telemetry of a float32 x-hat site: the float32 x-hat, made only to be recorded. */
+  /** A float32 x-hat site's call, made only to be recorded (telemetry, observer). */
   private recordXhat(nm: Norm, N: number, R: number, ctx: RunContext): void {
     const C = this.channels;
     const p = this.ch.fwd;
@@ -252,11 +256,6 @@ abstract class BatchNormBase extends Layer {
     return next instanceof ReLU
       ? this.back(dy, ctx, next.savedMask())
       : super.backwardWith(next, dy, ctx);
-  }
-
-  /** Backward of forwardRelu: dy of the ReLU's output. */
-  backwardRelu(dy: Tensor, ctx: RunContext, relu: ReLU): Tensor {
-    return this.back(dy, ctx, relu.savedMask());
   }
 
   // dy (N,C,R), mask (N,C,R) i8 of a fused ReLU or null -> dx (N,C,R) f32 (or E2's output).
@@ -302,8 +301,8 @@ abstract class BatchNormBase extends Layer {
 
   /**
    * The error entering BatchNorm: E1's output, with a fused ReLU's mask applied first. A float32
-   * E1 that would return the same values (float input, or mantissas exact in float32) and that
-   * nothing records is skipped, and the mask stays fused into the kernels.
+   * E1 that would return the same values (float input, or mantissas exact in float32) is
+   * skipped unless something records site calls, and the mask stays fused into the kernels.
    */
   private errorIn(
     dy: Tensor,
@@ -313,7 +312,7 @@ abstract class BatchNormBase extends Layer {
     const q = this.sites.get('E1');
     if (!q) return { e: dy, em: mask };
     const k = ctx.kernels;
-    if (q.quantizer.float32 && !ctx.telemetry) {
+    if (q.quantizer.float32 && !recording(ctx)) {
       if (dy.kind === 'float' || dy.mant instanceof Int8Array || dy.mant instanceof Int16Array)
         return { e: dy, em: mask };
       if (k.maxAbs(dy.mant) <= 2 ** 24) return { e: dy, em: mask };

@@ -9,6 +9,7 @@ import type { Quantizer, SiteContext } from '../quant/site.js';
 import type { Rng } from '../quant/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import { observedApply } from '../quant/observer.js';
 
 export interface BoundSite {
   readonly quantizer: Quantizer;
@@ -50,11 +51,16 @@ export abstract class Layer {
   }
 
   /**
-   * Forward of this layer and then `next` as one fused pass (BatchNorm then ReLU), or null
-   * when this layer cannot fuse `next`: the caller then runs both. Containers use it.
+   * Whether this layer can run `next` fused into its own pass (BatchNorm then ReLU) in this
+   * context; never while `fusing(ctx)` is false. Containers ask before calling forwardWith.
    */
-  forwardWith(_next: Layer, _x: Tensor, _ctx: RunContext): Tensor | null {
-    return null;
+  fuses(_next: Layer, _ctx: RunContext): boolean {
+    return false;
+  }
+
+  /** Forward of this layer and then `next` as one pass; only where fuses() said so. */
+  forwardWith(next: Layer, _x: Tensor, _ctx: RunContext): Tensor {
+    throw new Error(`${this.name} cannot fuse ${next.name}`);
   }
 
   /** Backward of a pair that forwardWith ran: dy of `next`'s output -> dx of this input. */
@@ -74,11 +80,32 @@ export abstract class Layer {
       training: ctx.training,
       telemetry: ctx.telemetry,
     };
+    const obs = ctx.observer;
+    if (obs) {
+      return observedApply(
+        obs,
+        this.name,
+        site,
+        s.quantizer,
+        s.rng,
+        x,
+        () => s.quantizer.apply(x, sc),
+        ctx.training,
+      );
+    }
     return s.quantizer.apply(x, sc);
   }
 
   /** Frees what forward saved for backward. */
   clearSaved(): void {}
+}
+
+/**
+ * Whether layers may fuse passes: not while an observer records each layer's output and
+ * error on its own (test vectors wrap every layer's forward and backward).
+ */
+export function fusing(ctx: RunContext): boolean {
+  return !ctx.observer;
 }
 
 /** Every layer of a tree, depth first, containers included. */

@@ -39,16 +39,16 @@ export class Sequential extends Layer {
     return this.layers.reduce((s, l) => l.outputShape(s), input);
   }
 
-  // A layer may fuse the next one (forwardWith); the training forward's pairs are replayed
+  // A layer may fuse the next one (fuses, forwardWith); the training forward's pairs are replayed
   // in backward.
   forward(x: Tensor, ctx: RunContext): Tensor {
     const L = this.layers;
     let h = x;
     for (let i = 0; i < L.length; i++) {
-      const fused = i + 1 < L.length ? L[i].forwardWith(L[i + 1], h, ctx) : null;
-      if (ctx.training) this.fused[i] = fused !== null;
+      const fused = i + 1 < L.length && L[i].fuses(L[i + 1], ctx);
+      if (ctx.training) this.fused[i] = fused;
       if (fused) {
-        h = fused;
+        h = L[i].forwardWith(L[i + 1], h, ctx);
         if (ctx.training) this.fused[i + 1] = false;
         i++;
       } else h = L[i].forward(h, ctx);

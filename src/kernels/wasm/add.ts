@@ -6,7 +6,7 @@
 import type { AnyArray, PoolGeom } from '../spec.js';
 import { add_scaled as refAdd } from '../ref/layers.js';
 import type { WasmContext } from './context.js';
-import { kindOf } from './norm.js';
+import { elemKind } from './codes.js';
 
 const isIntKind = (a: AnyArray) =>
   a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
@@ -51,11 +51,11 @@ export function addScaledWasm(
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
   ctx.ex.add_scaled(
     pa,
-    kindOf(a),
+    elemKind(a),
     ka,
     Math.max(sa, 0),
     pb,
-    kindOf(b),
+    elemKind(b),
     kb,
     Math.max(sb, 0),
     n,
@@ -100,7 +100,7 @@ export function avgpoolWasm(
   const px = ar.copyIn(x, nIn);
   const py = ar.outAt(y, nOut * 4);
   const { P, H, W, KH, KW, SH, SW, OH, OW } = g;
-  ctx.ex.avgpool_fwd(px, kindOf(x), P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut ? 1 : 0, py);
+  ctx.ex.avgpool_fwd(px, elemKind(x), P, H, W, KH, KW, SH, SW, OH, OW, scale, intOut ? 1 : 0, py);
   ar.get(py, y, nOut, 4);
 }
 
@@ -127,7 +127,7 @@ export function avgpoolBackwardWasm(
   const { P, H, W, KH, KW, SH, SW, OH, OW } = g;
   ctx.ex.avgpool_bwd(
     pd,
-    kindOf(dy),
+    elemKind(dy),
     P,
     H,
     W,

@@ -7,15 +7,7 @@ import type { MantArray } from '../../tensor/dtype.js';
 import * as ref from '../ref/norm.js';
 import type { WasmContext } from './context.js';
 import type { Arena } from './arena.js';
-
-/** Element kind codes of assembly/elems.ts. */
-export function kindOf(x: AnyArray): number {
-  if (x instanceof Int8Array) return 0;
-  if (x instanceof Int16Array) return 1;
-  if (x instanceof Int32Array) return 2;
-  if (x instanceof Float32Array) return 3;
-  return 4;
-}
+import { elemKind } from './codes.js';
 
 /** Checks (N, C, R) and that every array holds N*C*R elements (params: C * per). */
 export function checkNCR(
@@ -69,7 +61,7 @@ export function bnSumsWasm(
   const pb = b ? ar.copyIn(b, n) : pa;
   const pm = mask ? ar.copyIn(mask, n) : 0;
   const po = ar.outAt(out, C * 32);
-  ctx.ex.bn_sums(pa, kindOf(a), pb, kindOf(b ?? a), pm, N, C, R, po);
+  ctx.ex.bn_sums(pa, elemKind(a), pb, elemKind(b ?? a), pm, N, C, R, po);
   ar.get(po, out, 4 * C, 8);
 }
 
@@ -97,7 +89,7 @@ export function bnForwardWasm(
   const px = ar.copyIn(x, n);
   const py = ar.outAt(y, n * 4);
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.bn_forward(px, kindOf(x), N, C, R, pp, xhat32 ? 1 : 0, relu ? 1 : 0, pm, py);
+  ctx.ex.bn_forward(px, elemKind(x), N, C, R, pp, xhat32 ? 1 : 0, relu ? 1 : 0, pm, py);
   ar.get(py, y, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
 }
@@ -130,7 +122,7 @@ export function bnAffineIntWasm(
   const px = ar.copyIn(x, n);
   const py = ar.outAt(y, n * 4);
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.bn_affine_int(px, kindOf(x), N, C, R, pp, relu ? 1 : 0, pm, py);
+  ctx.ex.bn_affine_int(px, elemKind(x), N, C, R, pp, relu ? 1 : 0, pm, py);
   ar.get(py, y, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
 }
@@ -161,6 +153,6 @@ export function bnBackwardWasm(
   const px = ar.copyIn(x, n);
   const pm = mask ? ar.copyIn(mask, n) : 0;
   const pd = ar.outAt(dx, n * 4);
-  ctx.ex.bn_backward(pe, kindOf(e), px, kindOf(x), pm, N, C, R, pp, xhat32 ? 1 : 0, pd);
+  ctx.ex.bn_backward(pe, elemKind(e), px, elemKind(x), pm, N, C, R, pp, xhat32 ? 1 : 0, pd);
   ar.get(pd, dx, n, 4);
 }

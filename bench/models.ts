@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+// Training speed per model and scheme, beside PyTorch fp32: steady-state training samples/s
+// (warm-up steps skipped) on 1 and 2 threads, peak RSS, and the share of step time per layer
+// kind, each configuration in its own process (bench/workers/train-steps.ts). Where an
+// interpreter imports torch, the same networks train in PyTorch fp32 in the same run
+// (bench/workers/torch-models.py) and their samples/s and parameter counts print alongside.
+// `npm run bench -- models --help` lists the options.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Bench } from './harness.js';
+import { report, type Row, type TorchRow } from './models-report.js';
+import type { StepsJob, StepsResult } from './workers/train-steps.js';
+
+/** The dataset and batch each model trains on here (the issue's settings). */
+const MODELS: Record<string, { dataset: string; batch: number }> = {
+  resnet20: { dataset: 'shapes32', batch: 32 },
+  lenet5: { dataset: 'mnist', batch: 64 },
+  lstm: { dataset: 'digits-seq', batch: 32 },
+  seq2seq: { dataset: 'translate', batch: 64 },
+  resnet8: { dataset: 'shapes32', batch: 32 },
+};
+const ALL_SCHEMES = ['fp32', 'fixed8', 'dfp8-sr', 'wageubn8', 'adaptive', 'int16', 'int8-lazy'];
+const DEFAULTS = {
+  models: 'resnet20,lenet5,lstm,seq2seq',
+  schemes: ALL_SCHEMES.join(','),
+  threads: '1,2',
+  seconds: '6',
+  warmup: '3',
+  'min-steps': '3',
+  'max-steps': '400',
+  repeat: '1',
+};
+const QUICK = {
+  models: 'lenet5,resnet20',
+  schemes: 'fp32,fixed8,wageubn8,int8-lazy',
+  threads: '1',
+  seconds: '2',
+  warmup: '2',
+  'min-steps': '2',
+};
+const LR = 0.02;
+const MOMENTUM = 0.9;
+
+const HELP = `npm run bench -- models [options]
+  --models a,b      models (${Object.keys(MODELS).join(', ')}; default ${DEFAULTS.models})
+  --schemes a,b     schemes (default ${DEFAULTS.schemes})
+  --threads 1,2     thread counts (default ${DEFAULTS.threads})
+  --seconds S       timed seconds per configuration after warm-up (default ${DEFAULTS.seconds})
+  --warmup N        untimed steps first (default ${DEFAULTS.warmup})
+  --min-steps N     at least N timed steps (default ${DEFAULTS['min-steps']})
+  --max-steps N     at most N timed steps (default ${DEFAULTS['max-steps']})
+  --repeat N        run every configuration N times, interleaved; report the best (default 1)
+  --batch N         one batch size for every model (default: resnet 32, lenet5 64, lstm 32, seq2seq 64)
+  --quick           ${Object.entries(QUICK)
+    .map(([k, v]) => `--${k} ${v}`)
+    .join(' ')} (a minute or two)
+  --no-torch        skip the PyTorch column
+  --no-layer-times  skip the per-layer-kind timer
+  --python PATH     interpreter that imports torch (default: $LOWBIT_TORCH_PYTHON, /usr/bin/python3, python3)`;
+
+const worker = fileURLToPath(new URL('./workers/train-steps.js', import.meta.url));
+// dist/bench/models.js -> <repo>/bench/workers/torch-models.py (not compiled, not copied)
+const torchScript = fileURLToPath(new URL('../../bench/workers/torch-models.py', import.meta.url));
+
+function list(s: string): string[] {
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+function count(s: string, what: string, min = 0): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${what} must be an integer >= ${min}`);
+  return n;
+}
+
+/** The first interpreter that imports torch, or null with the reason. */
+function findTorch(explicit: string | undefined): { python: string | null; note: string } {
+  const candidates = explicit
+    ? [explicit]
+    : [process.env.LOWBIT_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter(
+        (c): c is string => !!c,
+      );
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+    });
+    if (r.status === 0) return { python: py, note: `PyTorch ${r.stdout.trim()} (${py})` };
+  }
+  return {
+    python: null,
+    note: `no PyTorch column: none of ${candidates.join(', ')} imports torch (apt-get install python3-torch, or --python PATH)`,
+  };
+}
+
+function lastJson<T>(out: string): T {
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+function errorText(e: unknown): string {
+  const err = e as { stderr?: string; message?: string };
+  const lines = (err.stderr || err.message || String(e)).trim().split('\n');
+  return lines.find((l) => /Error|error/.test(l)) ?? lines[lines.length - 1];
+}
+
+export const bench: Bench = {
+  name: 'models',
+  description:
+    'training samples/s per model and scheme (1 and 2 threads) beside PyTorch fp32, peak RSS, time per layer kind',
+  async run(args) {
+    const { values: v } = parseArgs({
+      args: [...args],
+      strict: true,
+      options: {
+        models: { type: 'string' },
+        schemes: { type: 'string' },
+        threads: { type: 'string' },
+        seconds: { type: 'string' },
+        warmup: { type: 'string' },
+        'min-steps': { type: 'string' },
+        'max-steps': { type: 'string' },
+        repeat: { type: 'string' },
+        batch: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        'no-torch': { type: 'boolean', default: false },
+        'no-layer-times': { type: 'boolean', default: false },
+        python: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    if (v.help) {
+      console.log(HELP);
+      return null;
+    }
+    const o = { ...DEFAULTS, ...(v.quick ? QUICK : {}), ...stripUndefined(v) };
+    const models = list(o.models);
+    for (const m of models) {
+      if (!MODELS[m])
+        throw new Error(`--models: no setting for "${m}"; have ${Object.keys(MODELS).join(', ')}`);
+    }
+    const schemes = list(o.schemes);
+    const threads = list(o.threads).map((t) => count(t, 'threads', 1));
+    const seconds = Number(o.seconds);
+    if (!(seconds >= 0)) throw new Error('--seconds must be a number >= 0');
+    const warmup = count(o.warmup, 'warmup');
+    const minSteps = count(o['min-steps'], 'min-steps', 1);
+    const maxSteps = count(o['max-steps'], 'max-steps', minSteps);
+    const repeat = count(o.repeat, 'repeat', 1);
+    const batchAll = v.batch === undefined ? undefined : count(v.batch, 'batch', 1);
+    const torch = v['no-torch']
+      ? { python: null, note: 'no PyTorch column (--no-torch)' }
+      : findTorch(v.python);
+    console.log(
+      `${torch.note}\nsteady state: ${warmup} warm-up steps, then >= ${minSteps} steps and ${seconds} s ` +
+        `(<= ${maxSteps} steps) per configuration, best of ${repeat}; wasm backend; each in its own process`,
+    );
+
+    const rows = new Map<string, Row>();
+    const torchRows = new Map<string, TorchRow>();
+    const info = new Map<string, StepsResult>();
+    for (let r = 0; r < repeat; r++) {
+      for (const model of models) {
+        const { dataset } = MODELS[model];
+        const batch = batchAll ?? MODELS[model].batch;
+        for (const t of threads) {
+          for (const scheme of schemes) {
+            const key = `${model}/${scheme}/${t}`;
+            const job: StepsJob = {
+              model,
+              dataset,
+              scheme,
+              batch,
+              threads: t,
+              warmup,
+              minSteps,
+              maxSteps,
+              seconds,
+              layerTimes: !v['no-layer-times'],
+              seed: 1,
+            };
+            let res: StepsResult | null = null;
+            let error: string | undefined;
+            try {
+              const out = execFileSync(process.execPath, [worker, JSON.stringify(job)], {
+                encoding: 'utf8',
+                stdio: ['ignore', 'pipe', 'pipe'],
+              });
+              res = lastJson<StepsResult>(out);
+            } catch (e) {
+              error = errorText(e);
+            }
+            if (res && !info.has(model)) info.set(model, res);
+            const prev = rows.get(key);
+            const sps = res?.samples_per_s ?? 0;
+            const runs = [...(prev?.runs ?? []), sps];
+            const better = res && (!prev || sps > prev.samples_per_s);
+            rows.set(
+              key,
+              better
+                ? {
+                    model,
+                    dataset,
+                    batch,
+                    scheme,
+                    threads: t,
+                    samples_per_s: sps,
+                    runs,
+                    steps: res!.steps,
+                    peak_rss_mb: Math.max(res!.peak_rss_mb, prev?.peak_rss_mb ?? 0),
+                    params: res!.params,
+                    layer_share: shares(res!),
+                  }
+                : prev
+                  ? { ...prev, runs }
+                  : {
+                      model,
+                      dataset,
+                      batch,
+                      scheme,
+                      threads: t,
+                      samples_per_s: 0,
+                      runs,
+                      steps: 0,
+                      peak_rss_mb: 0,
+                      params: 0,
+                      layer_share: null,
+                      error,
+                    },
+            );
+            console.log(
+              `  ${model} ${scheme} ${t}t: ` +
+                (res ? `${res.samples_per_s.toFixed(1)} samples/s (${res.steps} steps)` : error),
+            );
+          }
+          if (torch.python && info.has(model)) {
+            const tr = runTorch(torch.python, info.get(model)!, {
+              model,
+              batch,
+              threads: t,
+              warmup,
+              minSteps,
+              maxSteps,
+              seconds,
+            });
+            const key = `${model}/${t}`;
+            const prev = torchRows.get(key);
+            const runs = [...(prev?.runs ?? []), tr.samples_per_s];
+            torchRows.set(
+              key,
+              !prev || tr.samples_per_s > prev.samples_per_s ? { ...tr, runs } : { ...prev, runs },
+            );
+            console.log(
+              `  ${model} PyTorch fp32 ${t}t: ` +
+                (tr.error ?? `${tr.samples_per_s.toFixed(1)} samples/s`),
+            );
+          }
+        }
+      }
+    }
+    return report([...rows.values()], torchRows, info, torch.note);
+  },
+};
+
+function stripUndefined<T extends object>(o: T): Partial<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(o)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
+/** Share of the timed step time per layer kind. */
+function shares(r: StepsResult): Record<string, number> | null {
+  if (!r.layer_ms) return null;
+  const total = r.seconds * 1000;
+  const out: Record<string, number> = {};
+  for (const [k, ms] of Object.entries(r.layer_ms)) out[k] = ms / Math.max(1e-9, total);
+  return out;
+}
+
+interface TorchJobBase {
+  model: string;
+  batch: number;
+  threads: number;
+  warmup: number;
+  minSteps: number;
+  maxSteps: number;
+  seconds: number;
+}
+
+function runTorch(python: string, lowbit: StepsResult, j: TorchJobBase): TorchRow {
+  const job = {
+    ...j,
+    seed: 1,
+    lr: LR,
+    momentum: MOMENTUM,
+    inputShape: lowbit.inputShape,
+    classes: lowbit.classes,
+    seq2seq: lowbit.seq2seq,
+  };
+  try {
+    const out = execFileSync(python, [torchScript, JSON.stringify(job)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: String(j.threads) },
+    });
+    const r = lastJson<{ samples_per_s: number; params: number; peak_rss_mb: number }>(out);
+    return { model: j.model, threads: j.threads, runs: [], ...r };
+  } catch (e) {
+    return {
+      model: j.model,
+      threads: j.threads,
+      samples_per_s: 0,
+      runs: [],
+      params: 0,
+      peak_rss_mb: 0,
+      error: errorText(e),
+    };
+  }
+}

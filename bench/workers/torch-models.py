@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: MIT
+# The PyTorch fp32 twin of one models-bench configuration: the same network as lowbit's
+# (architecture, shapes, batch, SGD with momentum, cross-entropy), trained on random data of
+# the same shape for `warmup` steps, then timed until `seconds` have passed (at least
+# `minSteps`, at most `maxSteps`). argv[1]: JSON job; prints one JSON line.
+# Run by bench/models.ts with an interpreter that imports torch (Debian's python3-torch).
+
+import json
+import math
+import resource
+import sys
+import time
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+def lenet5(c, h, w, classes):
+    # conv 5x5x6 (pad 2), pool, conv 5x5x16, pool, fc 120, fc 84, fc (as src/models/lenet5.ts)
+    hh = ((h // 2) - 4) // 2
+    ww = ((w // 2) - 4) // 2
+    return nn.Sequential(
+        nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(16 * hh * ww, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, classes))
+
+
+class BasicBlock(nn.Module):
+    # conv3x3(stride)-BN-ReLU-conv3x3-BN + (identity | 1x1 conv + BN), ReLU (src/nn/residual.ts)
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.proj = None
+        if stride != 1 or cin != cout:
+            self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                      nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        h = torch.relu(self.bn1(self.conv1(x)))
+        h = self.bn2(self.conv2(h))
+        return torch.relu(h + (self.proj(x) if self.proj is not None else x))
+
+
+def resnet(c, classes, n, width=16):
+    layers = [nn.Conv2d(c, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+    cin = width
+    for stage in range(3):
+        cout = width * 2 ** stage
+        for b in range(n):
+            layers.append(BasicBlock(cin, cout, 2 if stage > 0 and b == 0 else 1))
+            cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
+    return nn.Sequential(*layers)
+
+
+def lstm_layer(inp, hidden):
+    # lowbit's LSTM has one bias vector; PyTorch's has two (b_ih + b_hh). The second is zeroed
+    # and frozen so both train the same parameters (counts compared by the bench).
+    m = nn.LSTM(inp, hidden, batch_first=True)
+    with torch.no_grad():
+        m.bias_hh_l0.zero_()
+    m.bias_hh_l0.requires_grad_(False)
+    return m
+
+
+class LstmClassifier(nn.Module):
+    # LSTM 64 over (T, F) -> fc on the last hidden state (src/models/lstm.ts)
+    def __init__(self, features, classes, hidden=64):
+        super().__init__()
+        self.lstm = lstm_layer(features, hidden)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.fc(h[-1])
+
+
+class Seq2Seq(nn.Module):
+    # Embedding 32 -> LSTM 64 encoder (over real lengths); embedding -> LSTM 64 decoder from the
+    # encoder's final state; scaled dot attention over valid source steps;
+    # out = W_o tanh(W_c [context; h]) (src/models/seq2seq.ts)
+    def __init__(self, src_vocab, tgt_vocab, embed=32, hidden=64):
+        super().__init__()
+        self.hidden = hidden
+        self.src_emb = nn.Embedding(src_vocab, embed)
+        self.encoder = lstm_layer(embed, hidden)
+        self.tgt_emb = nn.Embedding(tgt_vocab, embed)
+        self.decoder = lstm_layer(embed, hidden)
+        self.combine = nn.Linear(2 * hidden, hidden)
+        self.out = nn.Linear(hidden, tgt_vocab)
+
+    def forward(self, src, src_len, tgt_in):
+        packed = pack_padded_sequence(self.src_emb(src), src_len, batch_first=True,
+                                      enforce_sorted=False)
+        enc, state = self.encoder(packed)
+        enc, _ = pad_packed_sequence(enc, batch_first=True, total_length=src.shape[1])
+        dec, _ = self.decoder(self.tgt_emb(tgt_in), state)
+        scores = torch.bmm(dec, enc.transpose(1, 2)) / math.sqrt(self.hidden)
+        valid = torch.arange(src.shape[1])[None, :] < src_len[:, None]
+        scores = scores.masked_fill(~valid[:, None, :], float('-inf'))
+        ctx = torch.bmm(torch.softmax(scores, dim=2), enc)
+        z = torch.tanh(self.combine(torch.cat([ctx, dec], dim=2)))
+        return self.out(z).reshape(-1, self.out.out_features)
+
+
+def batches(job, gen):
+    """A few batches of random data of the model's shapes: (model, make_step_inputs)."""
+    b = job['batch']
+    if job['model'] == 'seq2seq':
+        s = job['seq2seq']
+        S, T, pad = s['srcLen'], s['tgtLen'], s['pad']
+        model = Seq2Seq(s['srcVocab'], s['tgtVocab'])
+        out = []
+        lens = s['srcLens']
+        tlens = s['tgtLens']
+        for k in range(4):
+            sl = torch.tensor([lens[(k * b + i) % len(lens)] for i in range(b)])
+            tl = torch.tensor([tlens[(k * b + i) % len(tlens)] for i in range(b)])
+            src = torch.randint(4, s['srcVocab'], (b, S), generator=gen)
+            src[torch.arange(S)[None, :] >= sl[:, None]] = pad
+            tgt = torch.randint(4, s['tgtVocab'], (b, T + 1), generator=gen)
+            tgt[torch.arange(T + 1)[None, :] >= tl[:, None]] = pad
+            out.append(((src, sl, tgt[:, :-1]), tgt[:, 1:].reshape(-1)))
+        return model, out, nn.CrossEntropyLoss(ignore_index=pad)
+    shape, classes = job['inputShape'], job['classes']
+    if job['model'] == 'lenet5':
+        model = lenet5(*shape, classes)
+    elif job['model'] == 'resnet20':
+        model = resnet(shape[0], classes, 3)
+    elif job['model'] == 'resnet8':
+        model = resnet(shape[0], classes, 1)
+    elif job['model'] == 'lstm':
+        model = LstmClassifier(shape[1], classes)
+    else:
+        raise SystemExit(f"no PyTorch twin of model {job['model']}")
+    out = [((torch.randn(b, *shape, generator=gen),),
+            torch.randint(0, classes, (b,), generator=gen)) for _ in range(4)]
+    return model, out, nn.CrossEntropyLoss()
+
+
+def main():
+    job = json.loads(sys.argv[1])
+    torch.set_num_threads(job['threads'])
+    gen = torch.Generator().manual_seed(job['seed'])
+    torch.manual_seed(job['seed'])
+    model, data, loss_fn = batches(job, gen)
+    model.train()
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=job['lr'],
+                          momentum=job['momentum'])
+
+    def step(k):
+        x, y = data[k % len(data)]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(*x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for k in range(job['warmup']):
+        step(k)
+    t0 = time.perf_counter()
+    steps = 0
+    while steps < job['maxSteps'] and (steps < job['minSteps']
+                                       or time.perf_counter() - t0 < job['seconds']):
+        step(job['warmup'] + steps)
+        steps += 1
+    seconds = time.perf_counter() - t0
+    print(json.dumps({
+        'torch': torch.__version__,
+        'threads': torch.get_num_threads(),
+        'steps': steps,
+        'seconds': seconds,
+        'samples_per_s': steps * job['batch'] / seconds,
+        'params': sum(p.numel() for p in model.parameters() if p.requires_grad),
+        'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+main()

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// One configuration of the models bench, in its own process (so its peak RSS is its own):
+// trains `warmup` steps, then times steps until `seconds` have passed (at least `minSteps`,
+// at most `maxSteps`), through the ordinary trainer. argv[2]: JSON `StepsJob`. Prints one
+// JSON line (`StepsResult`).
+
+import '../../src/register.js';
+import { parseTrainConfig } from '../../src/train/config.js';
+import { train } from '../../src/train/trainer.js';
+import { installLayerTimer, type LayerTimer } from '../../src/train/layer-timer.js';
+import type { RunSetup } from '../../src/train/setup.js';
+import { Seq2Seq } from '../../src/models/seq2seq.js';
+
+export interface StepsJob {
+  model: string;
+  dataset: string;
+  scheme: string;
+  batch: number;
+  threads: number;
+  warmup: number;
+  minSteps: number;
+  maxSteps: number;
+  seconds: number;
+  /** Instrument layers, sites and the optimizer with the per-kind timer. */
+  layerTimes: boolean;
+  seed: number;
+}
+
+export interface StepsResult {
+  backend: string;
+  /** Timed (steady-state) steps and their wall time. */
+  steps: number;
+  seconds: number;
+  samples_per_s: number;
+  /** Mean loss of the timed steps (a sanity check that training runs). */
+  loss: number;
+  peak_rss_mb: number;
+  /** Trainable parameter count. */
+  params: number;
+  /** Exclusive ms per kind over the timed steps, and the rest of the step time. */
+  layer_ms: Record<string, number> | null;
+  /** Classification: one sample's shape and the class count (for the PyTorch twin). */
+  inputShape?: number[];
+  classes?: number;
+  /** seq2seq: the sizes the PyTorch twin needs, and real row lengths to draw batches from. */
+  seq2seq?: Seq2SeqSizes;
+}
+
+export interface Seq2SeqSizes {
+  srcVocab: number;
+  tgtVocab: number;
+  srcLen: number;
+  tgtLen: number;
+  pad: number;
+  srcLens: number[];
+  tgtLens: number[];
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as StepsJob;
+const cfg = parseTrainConfig(
+  {
+    model: job.model,
+    dataset: job.dataset,
+    scheme: job.scheme,
+    batch: job.batch,
+    epochs: 1,
+    seed: job.seed,
+    backend: 'wasm',
+    threads: job.threads,
+    // Enough full batches for every step; the run stops itself after the last timed step.
+    limit: job.batch * (job.warmup + job.maxSteps),
+    testLimit: job.batch,
+  },
+  'models bench job',
+);
+
+let timer: LayerTimer | null = null;
+let setup: RunSetup | null = null;
+let t0 = 0;
+let tLast = 0;
+let maxSteps = job.maxSteps;
+let timed = 0;
+let lossSum = 0;
+let stop = false;
+await train(cfg, null, {
+  started(s) {
+    setup = s;
+    // A small training set ends the epoch early: stop at its last full batch.
+    maxSteps = Math.min(maxSteps, Math.floor(s.task.trainSize / job.batch) - job.warmup);
+    if (maxSteps < 1) {
+      throw new Error(`${job.dataset} has too few samples for ${job.warmup} warm-up steps`);
+    }
+    if (job.layerTimes) timer = installLayerTimer(s.model, s.optimizer);
+    t0 = performance.now();
+  },
+  progress(done, _total, _epoch, loss) {
+    const now = performance.now();
+    if (done === job.warmup) {
+      // Steady state starts here: the clock and the per-kind totals start over.
+      t0 = now;
+      timer?.reset();
+      return;
+    }
+    if (done < job.warmup) return;
+    timed++;
+    tLast = now;
+    lossSum += loss;
+    const elapsed = (now - t0) / 1000;
+    if (timed >= maxSteps || (timed >= job.minSteps && elapsed >= job.seconds)) stop = true;
+  },
+  shouldStop: () => stop,
+});
+const seconds = (tLast - t0) / 1000;
+const s = setup as RunSetup | null;
+if (!s) throw new Error('the run did not start');
+let layer_ms: Record<string, number> | null = null;
+const tm = timer as LayerTimer | null;
+if (tm) {
+  layer_ms = { ...tm.times().ms };
+  layer_ms.other = Math.max(0, seconds * 1000 - tm.totalMs());
+  tm.uninstall();
+}
+const m = s.model;
+const d = s.data;
+const sample = job.batch * 8;
+const result: StepsResult = {
+  backend: s.kernels.name,
+  steps: timed,
+  seconds,
+  samples_per_s: (timed * job.batch) / seconds,
+  loss: lossSum / Math.max(1, timed),
+  peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  params: m.params().reduce((n, p) => n + p.size, 0),
+  layer_ms,
+  ...(d.kind === 'classification' ? { inputShape: [...d.inputShape], classes: d.numClasses } : {}),
+  ...(m instanceof Seq2Seq && d.kind === 'seq2seq'
+    ? {
+        seq2seq: {
+          srcVocab: m.sizes.srcVocab,
+          tgtVocab: m.sizes.tgtVocab,
+          srcLen: m.sizes.srcLen,
+          tgtLen: m.sizes.tgtLen,
+          pad: m.pad,
+          srcLens: [...d.train.srcLen.subarray(0, sample)],
+          tgtLens: [...d.train.tgtLen.subarray(0, sample)],
+        },
+      }
+    : {}),
+};
+process.stdout.write(JSON.stringify(result) + '\n');
