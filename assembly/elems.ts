@@ -81,3 +81,8 @@ export function storeMask4(mask: usize, i: usize, m: v128): void {
   const h = i16x8.narrow_i32x4_s(m, m);
   v128.store32_lane(mask + i, v128.and(i8x16.narrow_i16x8_s(h, h), i8x16.splat(1)), 0);
 }
+
+/** Both float64 lanes rounded to float32 and back (x-hat through a float32 site). */
+export function round32(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Wrappers of the BatchNorm kernels (assembly/norm.ts). Resident (workspace) arrays are used in
-// place; others are copied in and out. Per-channel parameters are copied in (C * 5 values).
+// Wrappers of the BatchNorm kernels (assembly/norm.ts, norm-backward.ts). Resident (workspace)
+// arrays are used in place; others are copied in and out. Per-channel parameters are copied
+// in (C * 5 values).
 
 import type { AnyArray } from '../spec.js';
 import type { MantArray } from '../../tensor/dtype.js';
