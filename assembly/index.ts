@@ -39,3 +39,7 @@ export function heap_base(): usize {
 }
 export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
+export { bn_sums, bn_forward, bn_affine_int } from './norm';
+export { bn_backward } from './norm-backward';
+export { add_scaled } from './add';
+export { avgpool_fwd, avgpool_bwd } from './avgpool';

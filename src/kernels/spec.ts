@@ -40,6 +40,19 @@ export interface ConvGeom {
 
 export type AnyArray = MantArray | Float32Array;
 
+/** Average pooling over P planes (H, W): KH x KW windows at strides SH, SW, output OH x OW. */
+export interface PoolGeom {
+  readonly P: number;
+  readonly H: number;
+  readonly W: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly SH: number;
+  readonly SW: number;
+  readonly OH: number;
+  readonly OW: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** float32 GEMM with float32 accumulation. */
@@ -154,6 +167,99 @@ export interface Kernels {
     C: number,
     dw: Int32Array | Float64Array,
   ): void;
+  /**
+   * BatchNorm's per-channel sums over a and b (N, C, R): out (C, 4) = [sa_hi, sa_lo, sab_hi,
+   * sab_lo] with sa = sum of a and sab = sum of a * b (b null: a * a) over n and r, a taken as 0
+   * where `mask` (N, C, R) is 0. Each sum is hi * 2^32 + lo. Integer a and b (int8/16/32
+   * storage): exact, 0 <= lo < 2^32. Otherwise float64 sums of the stored numbers, hi = 0, in
+   * one fixed order: element r of each plane goes to lane r mod 4, each lane sums in order n
+   * then r, and the lanes combine as (l0 + l2) + (l1 + l3).
+   */
+  bn_sums(
+    a: AnyArray,
+    b: AnyArray | null,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    out: Float64Array,
+  ): void;
+  /**
+   * BatchNorm's elementwise forward over x (N, C, R) with p (C, 4) = [mu, rs, g, b] per channel:
+   * t = (x - mu) * rs, rounded to float32 if `xhat32`; y = f32(g * t + b); float64 operations
+   * in that order on x's stored number. With `relu`, then y = y > 0 ? y : 0, and `mask` (if
+   * given) = y > 0 ? 1 : 0.
+   */
+  bn_forward(
+    x: AnyArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    relu: boolean,
+    mask: Int8Array | null,
+    y: Float32Array,
+  ): void;
+  /**
+   * y (N, C, R) = g * x + b on integers with p (C, 2) = [g, b] integer-valued: x mantissas, y an
+   * Int32Array (the caller bounds |g| max|x| + |b| by 2^31 - 1) or exact Float64Array integers
+   * (bound 2^53). relu and mask as bn_forward.
+   */
+  bn_affine_int(
+    x: MantArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    relu: boolean,
+    mask: Int8Array | null,
+    y: Int32Array | Float64Array,
+  ): void;
+  /**
+   * BatchNorm's input gradient over e and x (N, C, R) with p (C, 5) = [mu, rs, k, a, b]:
+   * t = (x - mu) * rs, rounded to float32 if `xhat32`; dx = f32(k * ((e - a) - t * b)), float64
+   * operations in that order on the stored numbers, e taken as 0 where `mask` is 0.
+   */
+  bn_backward(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    dx: Float32Array,
+  ): void;
+  /**
+   * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
+   * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
+   * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and
+   * `mask` (if given) = out > 0 ? 1 : 0.
+   */
+  add_scaled(
+    a: AnyArray,
+    ka: number,
+    b: AnyArray,
+    kb: number,
+    relu: boolean,
+    mask: Int8Array | null,
+    out: Int32Array | Float64Array | Float32Array,
+  ): void;
+  /**
+   * Average pooling's window sums over P planes (H, W), KH x KW windows at strides SH, SW, no
+   * padding: y (P, OH, OW), OH = floor((H - KH) / SH) + 1 (OW alike). Int32Array y: exact sums
+   * of integer x (the caller bounds them; `scale` unused). Float32Array y: f32(s * scale), s
+   * the float64 sum of the window in order kh, kw.
+   */
+  avgpool(x: AnyArray, g: PoolGeom, scale: number, y: Int32Array | Float32Array): void;
+  /**
+   * Adjoint of avgpool: dx (P, H, W) = the sum of dy over the windows that cover each element.
+   * Int32Array dx: exact, from integer dy. Float32Array dx: f32(s * scale), s the float64 sum
+   * (from 0) in output order.
+   */
+  avgpool_backward(dy: AnyArray, g: PoolGeom, scale: number, dx: Int32Array | Float32Array): void;
   /**
    * Optional: an array of `n` elements for the tensors of training step `step`, placed where
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless

@@ -4,7 +4,9 @@
 import type { Kernels } from '../spec.js';
 import { gemm_f32, gemm_int } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
-import { relu, relu_backward, swap_outer } from './layers.js';
+import { add_scaled, relu, relu_backward, swap_outer } from './layers.js';
+import { bn_affine_int, bn_backward, bn_forward, bn_sums } from './norm.js';
+import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 import {
@@ -35,4 +37,11 @@ export const refKernels: Kernels = {
   winograd_conv,
   winograd_error,
   winograd_wgrad,
+  bn_sums,
+  bn_forward,
+  bn_affine_int,
+  bn_backward,
+  add_scaled,
+  avgpool,
+  avgpool_backward,
 };

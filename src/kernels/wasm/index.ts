@@ -21,6 +21,8 @@ import {
   winogradInputWasm,
   winogradWgradWasm,
 } from './winograd.js';
+import { bnAffineIntWasm, bnBackwardWasm, bnForwardWasm, bnSumsWasm } from './norm.js';
+import { addScaledWasm, avgpoolBackwardWasm, avgpoolWasm } from './add.js';
 
 export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
 export { setThreads, getThreads } from './threads.js';
@@ -48,6 +50,17 @@ function makeKernels(ctx: WasmContext): Kernels {
     winograd_conv: (g, x, U, OC, bias, y) => winogradConvWasm(ctx, g, x, U, OC, bias, y),
     winograd_error: (g, OC, e, E) => winogradErrorWasm(ctx, g, OC, e, E),
     winograd_wgrad: (dU, OC, C, dw) => winogradWgradWasm(ctx, dU, OC, C, dw),
+    bn_sums: (a, b, mask, N, C, R, out) => bnSumsWasm(ctx, a, b, mask, N, C, R, out),
+    bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
+      bnForwardWasm(ctx, x, N, C, R, p, xhat32, relu, mask, y),
+    bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
+      bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
+    bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
+      bnBackwardWasm(ctx, e, x, mask, N, C, R, p, xhat32, dx),
+    add_scaled: (a, ka, b, kb, relu, mask, out) =>
+      addScaledWasm(ctx, a, ka, b, kb, relu, mask, out),
+    avgpool: (x, g, scale, y) => avgpoolWasm(ctx, x, g, scale, y),
+    avgpool_backward: (dy, g, scale, dx) => avgpoolBackwardWasm(ctx, dy, g, scale, dx),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>
