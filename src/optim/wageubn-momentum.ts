@@ -3,8 +3,12 @@
 //   lr_q  = Q(lr, k_lr)                     fixed-point learning rate (eq. 22)
 //   Mom_q = floor(Mom 2^(k_Mom-1)) / 2^(k_Mom-1)
 //   g_q   = Q(g + wd theta, k_GC)           (already on this grid after CQ / Q_G sites)
-//   Acc   = Q(Mom_q Acc + g_q, k_Acc)       (eq. 19, 20)
-//   theta = Q(theta - lr_q Acc, k_WU)       (eq. 22; weights also clipped to (-1, 1), eq. 8)
+//   Acc_i = Mom_q Acc_q + g_q               (eq. 19, exact: on the 2^-(k_GC-1) grid)
+//   theta = Q(theta - lr_q Acc_i, k_WU)     (eq. 22; weights also clipped to (-1, 1), eq. 8)
+//   Acc_q = Q(Acc_i, k_Acc)                 (eq. 19, 20: the state kept for the next step)
+// The update uses Acc_i, the accumulator before Q_Acc (eq. 22 and Algorithm 2), so the lowest
+// bits of each gradient reach the weights; lr_q Acc_i then lies on the 2^-(k_WU-1) grid, which
+// is exactly eq. 23's budget k_WU = k_Mom + k_Acc + k_lr - 2, and Q(., k_WU) only clips.
 // Choice: Mom is rounded down, not to nearest, so it stays below 1 (at k_Mom = 3 nearest
 // rounding would turn 0.9 into 1.0, an undamped accumulator; floor gives 0.75).
 // A parameter whose WU site is float32 (the unquantized first and last layers) gets plain
@@ -107,8 +111,9 @@ export class WageubnMomentum implements Optimizer {
       const next = new Float64Array(theta.length);
       for (let i = 0; i < theta.length; i++) {
         const gq = directQ(g[i] + wd * theta[i], o.kGC);
-        acc[i] = directQ(mom * acc[i] + gq, o.kAcc);
-        next[i] = theta[i] - lr * acc[i];
+        const a = mom * acc[i] + gq; // Acc_i, before Q_Acc
+        next[i] = theta[i] - lr * a;
+        acc[i] = directQ(a, o.kAcc);
       }
       this.store(p, next);
     }
