@@ -6,7 +6,7 @@
 // and generator state all match the reference.
 //
 // Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
-// Rounding modes: 0 nearest, 1 stochastic, 2 floor.
+// Rounding modes: 0 nearest, 1 stochastic, 2 floor, 3 nearest-even (f64.nearest: ties to even).
 
 import {
   quantizeSimd,
@@ -134,6 +134,12 @@ function qFloor<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: usi
     stq<O>(out, i, clampCount(Math.floor(v), v, lo, hi));
   }
 }
+function qNearestEven<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const v = ldv<S>(src, i) * scale;
+    stq<O>(out, i, clampCount(nearest<f64>(v), v, lo, hi));
+  }
+}
 
 function quantizeTo<S, O>(
   src: usize,
@@ -154,7 +160,7 @@ function quantizeTo<S, O>(
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = quantizeSimd<S, O>(src, n, scale, mode == 0 ? 0.5 : 0, lo, hi, out);
+    } else done = quantizeSimd<S, O>(src, n, scale, mode == 0 ? 0.5 : 0, mode == 3, lo, hi, out);
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * sizeof<S>();
@@ -163,6 +169,7 @@ function quantizeTo<S, O>(
   }
   if (mode == 0) qNearest<S, O>(src, n, scale, lo, hi, out);
   else if (mode == 1) qStochastic<S, O>(src, n, scale, lo, hi, out);
+  else if (mode == 3) qNearestEven<S, O>(src, n, scale, lo, hi, out);
   else qFloor<S, O>(src, n, scale, lo, hi, out);
 }
 
@@ -271,6 +278,13 @@ function rqFloor<S, O>(src: usize, n: i32, div: f64, lo: f64, hi: f64, out: usiz
     stq<O>(out, i, clampCount(Math.floor(m / div), m, lo, hi));
   }
 }
+/** Ties to even on m / 2^s, which is exact in float64. */
+function rqNearestEven<S, O>(src: usize, n: i32, div: f64, lo: f64, hi: f64, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const m = ldv<S>(src, i);
+    stq<O>(out, i, clampCount(nearest<f64>(m / div), m, lo, hi));
+  }
+}
 /** s <= 0: an exact left shift; stochastic rounding still takes its one draw per element. */
 function rqExact<S, O>(
   src: usize,
@@ -310,7 +324,7 @@ function requantizeTo<S, O>(
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = requantizeSimd<O>(src, n, div, mode == 0 ? half : 0, lo, hi, out);
+    } else done = requantizeSimd<O>(src, n, div, mode == 0 ? half : 0, mode == 3, lo, hi, out);
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * 4;
@@ -320,6 +334,7 @@ function requantizeTo<S, O>(
   if (s <= 0) rqExact<S, O>(src, n, div, mode == 1, lo, hi, out);
   else if (mode == 0) rqNearest<S, O>(src, n, div, half, lo, hi, out);
   else if (mode == 1) rqStochastic<S, O>(src, n, s, div, rfac, lo, hi, out);
+  else if (mode == 3) rqNearestEven<S, O>(src, n, div, lo, hi, out);
   else rqFloor<S, O>(src, n, div, lo, hi, out);
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Quantization to integer mantissas: from float values, and from other mantissas by shifting
 // (requantization of an int32 accumulator to int8/int16). Both paths use the rounding rules of
-// rounding.ts and give the same integers for the same values and random draws.
+// rounding.ts and give the same integers for the same values and random draws (m / 2^s is
+// exact in float64, so nearest-even rounds the same value on both).
 //
 // Stochastic rounding draws exactly one 32-bit word per element, in index order, and uses its
 // top 24 bits; the WebAssembly kernels follow the same contract so runs match bit for bit.
@@ -11,7 +12,7 @@ import { allocInt, type IntArray, type MantArray } from '../tensor/dtype.js';
 import { fixedTensor, floatTensor, type FixedTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { makeRng, type Rng } from './rng.js';
-import type { Rounding } from './rounding.js';
+import { roundHalfEven, type Rounding } from './rounding.js';
 import { emptyStats, type QuantStats } from './stats.js';
 
 /** Largest |x| over finite values; throws on NaN or Infinity, naming where it was seen. */
@@ -57,6 +58,7 @@ export function quantizeInto(
     const v = values[i] * scale;
     let q: number;
     if (rounding === 'nearest') q = Math.floor(v + 0.5);
+    else if (rounding === 'nearest-even') q = roundHalfEven(v);
     else if (rounding === 'stochastic') q = Math.floor(v + (rng!.nextU32() >>> 8) / 16777216);
     else q = Math.floor(v);
     if (q > hi) {
@@ -100,6 +102,7 @@ export function requantizeInto(
       q = m / div; // exact left shift by -s bits
       if (rounding === 'stochastic') rng!.nextU32(); // keep one draw per element
     } else if (rounding === 'nearest') q = Math.floor((m + half) / div);
+    else if (rounding === 'nearest-even') q = roundHalfEven(m / div);
     else if (rounding === 'stochastic') {
       const k = rng!.nextU32() >>> 8; // 24 random bits
       const r = s <= 24 ? k >>> (24 - s) : k * 2 ** (s - 24);

@@ -5,7 +5,9 @@
 //   wageubn-shift     SQ(x,k) = R(x) clip(Q(x / R(x), k), -1+d(k), 1-d(k))       eq. 7 (14, 15)
 //   wageubn-flag      Flag Q_E2: the 9-bit flag format with Sc = R(x) / 2^(k-1)  eq. 16
 // with R(x) = 2^round(log2 max|x|) and d(k) = 2^-(k-1). round is round half up (lowbit's
-// nearest); Sr is stochastic rounding with the site's seeded generator (one draw per element).
+// nearest); a direct site may ask for round half to even instead ("rounding": "nearest-even",
+// e.g. Q_Acc, whose input lies on a grid two bits finer, so a quarter of it are ties). Sr is
+// stochastic rounding with the site's seeded generator (one draw per element).
 // Every output is a fixed-point tensor: mantissas on a power-of-two grid.
 
 import { z } from 'zod';
@@ -15,6 +17,7 @@ import { flagQuantize } from '../format/flag.js';
 import { registerQuantizer } from './registry.js';
 import { recordSite, valuesOf } from './record.js';
 import { emptyStats, type QuantStats } from './stats.js';
+import { roundHalfEven, type Rounding } from './rounding.js';
 import type { Quantizer, SiteContext, SiteWhere } from './site.js';
 
 /** log2 of R(x) = 2^round(log2 max|x|) (eq. 6), or null for an all-zero tensor. */
@@ -41,13 +44,12 @@ function symmetricQuant(
   x: Tensor,
   exp: number,
   bits: number,
-  stochastic: boolean,
+  rounding: Rounding,
   ctx: SiteContext,
 ) {
   const n = x.kind === 'float' ? x.data.length : x.mant.length;
   const mant = allocInt(bits, n);
-  const rounding = stochastic ? 'stochastic' : 'nearest';
-  const rng = stochastic ? ctx.rng : null;
+  const rng = rounding === 'stochastic' ? ctx.rng : null;
   const stats =
     x.kind === 'float'
       ? ctx.kernels.quantize(x.data, exp, bits, rounding, rng, mant)
@@ -76,6 +78,9 @@ abstract class WageubnQuantizer implements Quantizer {
   loadState(): void {}
 }
 
+/** The tie rules a direct quantizer offers: eq. 5's round (half up) or half to even. */
+export type DirectRounding = 'nearest' | 'nearest-even';
+
 /** Q(x, k) of eq. 5; with `clip`, clip to [-1+d(k), 1-d(k)] as Q_W (eq. 9) and eq. 8. */
 export class DirectQuantizer extends WageubnQuantizer {
   readonly description: string;
@@ -83,9 +88,11 @@ export class DirectQuantizer extends WageubnQuantizer {
     readonly k: number,
     readonly clip: boolean,
     where: SiteWhere,
+    readonly rounding: DirectRounding = 'nearest',
   ) {
     super(where);
-    this.description = `WAGEUBN direct Q(x,${k}) (eq. 5), step 2^-${k - 1}${clip ? ', clipped to (-1, 1)' : ', no range limit'}`;
+    const ties = rounding === 'nearest-even' ? ', ties to even' : '';
+    this.description = `WAGEUBN direct Q(x,${k}) (eq. 5), step 2^-${k - 1}${ties}${clip ? ', clipped to (-1, 1)' : ', no range limit'}`;
   }
   bits(): number {
     return this.k;
@@ -96,7 +103,7 @@ export class DirectQuantizer extends WageubnQuantizer {
     let out: Tensor;
     let stats: QuantStats;
     if (this.clip) {
-      const r = symmetricQuant(x, exp, k, false, ctx);
+      const r = symmetricQuant(x, exp, k, this.rounding, ctx);
       out = fixedTensor(x.shape, r.mant, exp, k);
       stats = r.stats;
     } else {
@@ -107,8 +114,9 @@ export class DirectQuantizer extends WageubnQuantizer {
       let big = 0;
       stats = emptyStats();
       stats.count = v.length;
+      const even = this.rounding === 'nearest-even';
       for (let i = 0; i < v.length; i++) {
-        const q = Math.floor(v[i] * s + 0.5);
+        const q = even ? roundHalfEven(v[i] * s) : Math.floor(v[i] * s + 0.5);
         if (q === 0 && v[i] !== 0) stats.underflow++;
         m[i] = q;
         big = Math.max(big, Math.abs(q));
@@ -152,7 +160,7 @@ export class ConstantQuantizer extends WageubnQuantizer {
     const re = rExponent(maxAbsOf(x, ctx));
     if (re === null || dr === 1) return zeroOut(x, this.k);
     // dr x / R(x) at exponent 0  <=>  x at exponent re - log2(dr)
-    const r = symmetricQuant(x, re - (bits - 1), Math.max(bits, 2), true, ctx);
+    const r = symmetricQuant(x, re - (bits - 1), Math.max(bits, 2), 'stochastic', ctx);
     const mant = allocInt(this.k, r.mant.length);
     mant.set(r.mant);
     const out = fixedTensor(x.shape, mant, outExp, this.k);
@@ -178,7 +186,7 @@ export class ShiftQuantizer extends WageubnQuantizer {
     const re = rExponent(maxAbsOf(x, ctx));
     if (re === null) return zeroOut(x, this.k);
     const exp = re - (this.k - 1);
-    const r = symmetricQuant(x, exp, this.k, false, ctx);
+    const r = symmetricQuant(x, exp, this.k, 'nearest', ctx);
     const out = fixedTensor(x.shape, r.mant, exp, this.k);
     recordSite(this.where, ctx, exp, this.k, r.stats, x, out);
     return out;
@@ -225,8 +233,13 @@ const kBits = z.number().int().min(2).max(24);
 registerQuantizer({
   name: 'wageubn-direct',
   summary: 'WAGEUBN direct quantization Q(x,k) (eq. 5), optionally clipped to (-1,1) (eq. 9)',
-  params: z.strictObject({ bits: kBits, clip: z.boolean().default(false) }),
-  create: (p, where) => new DirectQuantizer(p.bits, p.clip, where),
+  params: z.strictObject({
+    bits: kBits,
+    clip: z.boolean().default(false),
+    /** Tie rule: eq. 5's round half up, or round half to even (unbiased). */
+    rounding: z.enum(['nearest', 'nearest-even']).default('nearest'),
+  }),
+  create: (p, where) => new DirectQuantizer(p.bits, p.clip, where, p.rounding),
 });
 
 registerQuantizer({

@@ -12,7 +12,7 @@ import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 import type { WasmContext } from './context.js';
 
-const MODE: Record<Rounding, number> = { nearest: 0, stochastic: 1, floor: 2 };
+const MODE: Record<Rounding, number> = { nearest: 0, stochastic: 1, floor: 2, 'nearest-even': 3 };
 
 /** Element kind codes of assembly/quantize.ts. */
 function kindOf(x: AnyArray): number {
