@@ -5,17 +5,24 @@
 //   g_q   = Q(g + wd theta, k_GC)           (already on this grid after CQ / Q_G sites)
 //   Acc_i = Mom_q Acc_q + g_q               (eq. 19, exact: on the 2^-(k_GC-1) grid)
 //   theta = Q(theta - lr_q Acc_i, k_WU)     (eq. 22; weights also clipped to (-1, 1), eq. 8)
-//   Acc_q = Q(Acc_i, k_Acc)                 (eq. 19, 20: the state kept for the next step)
+//   Acc_q = Q_Acc(Acc_i) = Q(Acc_i, k_Acc)  (eq. 19, 20: the state kept for the next step)
 // The update uses Acc_i, the accumulator before Q_Acc (eq. 22 and Algorithm 2), so the lowest
 // bits of each gradient reach the weights; lr_q Acc_i then lies on the 2^-(k_WU-1) grid, which
 // is exactly eq. 23's budget k_WU = k_Mom + k_Acc + k_lr - 2, and Q(., k_WU) only clips.
 // Choice: Mom is rounded down, not to nearest, so it stays below 1 (at k_Mom = 3 nearest
 // rounding would turn 0.9 into 1.0, an undamped accumulator; floor gives 0.75).
+// Q_Acc is the parameter's ACC site, a `wageubn-direct` quantizer of k_Acc bits whose tie rule
+// the scheme states; unbound (float32), it is Q(., k_Acc) with ties to even. Mom_q Acc_q + g_q
+// lies on the 2^-(k_GC-1) grid, two bits finer than Q_Acc's, so about a quarter of its
+// elements are exact ties: rounding them all up would push every weight down by about half
+// the mean update per step even under zero-mean gradients; ties to even carry no such bias.
 // A parameter whose WU site is float32 (the unquantized first and last layers) gets plain
 // float momentum SGD with the same lr and Mom, as the paper leaves those layers in float.
 
 import type { Param } from '../nn/param.js';
 import { randNormal } from '../quant/rng.js';
+import { roundHalfEven } from '../quant/rounding.js';
+import { DirectQuantizer } from '../quant/wageubn.js';
 import type { Optimizer, OptimizerState, ParamSite, StepInfo } from './optimizer.js';
 import type { WageubnWidths } from './wageubn-budget.js';
 import { budgetErrors } from './wageubn-budget.js';
@@ -30,11 +37,30 @@ export interface WageubnMomentumOptions extends WageubnWidths {
   msraInit: boolean;
 }
 
+/** The optimizer's sites of one parameter: storage (WU) and the accumulator's Q_Acc (ACC). */
+export interface WageubnSites {
+  readonly WU: ParamSite;
+  readonly ACC: ParamSite;
+}
+
 interface Slot {
   readonly p: Param;
   readonly quantized: boolean;
   readonly acc: Float64Array;
   readonly wu: ParamSite;
+  /** Q_Acc rounds ties to even (else half up). */
+  readonly accEven: boolean;
+}
+
+/** Q_Acc's tie rule from the ACC site: a wageubn-direct quantizer of k_Acc bits, or unbound. */
+function accTieRule(site: ParamSite, kAcc: number, param: string): boolean {
+  if (site.isFloat) return true;
+  const q = site.quantizer;
+  if (q instanceof DirectQuantizer && q.k === kAcc && !q.clip) return q.rounding === 'nearest-even';
+  throw new Error(
+    `${param}: WAGEUBN's ACC site is Q_Acc = Q(x, k_Acc) (eq. 20): use ` +
+      `{ "quantizer": "wageubn-direct", "bits": ${kAcc} } (with "rounding" as the tie rule), not ${q.description}`,
+  );
 }
 
 /** Discrete MSRA init (eq. 8): W = clip(Q(W', k_WU), -1+d, 1-d), W' ~ N(0, 2/fan_in). */
@@ -55,7 +81,7 @@ export class WageubnMomentum implements Optimizer {
 
   constructor(
     params: Param[],
-    wuSite: (p: Param) => ParamSite,
+    sitesOf: (p: Param) => WageubnSites,
     readonly opts: WageubnMomentumOptions,
   ) {
     const errs = budgetErrors(opts);
@@ -63,11 +89,12 @@ export class WageubnMomentum implements Optimizer {
     const s = 2 ** (opts.kMom - 1);
     this.momentumQ = Math.floor(opts.momentum * s) / s;
     this.slots = params.map((p) => {
-      const wu = wuSite(p);
+      const { WU: wu, ACC: accSite } = sitesOf(p);
       const quantized = !wu.isFloat;
+      const accEven = quantized ? accTieRule(accSite, opts.kAcc, p.name) : false;
       if (quantized && opts.msraInit && p.role === 'weight') discreteMsraInit(p, opts.kWU, wu);
       else if (quantized) this.store(p, p.value);
-      return { p, quantized, acc: new Float64Array(p.size), wu };
+      return { p, quantized, acc: new Float64Array(p.size), wu, accEven };
     });
   }
 
@@ -96,7 +123,8 @@ export class WageubnMomentum implements Optimizer {
     const o = this.opts;
     const lr = this.learningRate(info.lr);
     const mom = this.momentumQ;
-    for (const { p, quantized, acc } of this.slots) {
+    const accScale = 2 ** (o.kAcc - 1);
+    for (const { p, quantized, acc, accEven } of this.slots) {
       const g = p.grad;
       if (!g) continue;
       const theta = p.value;
@@ -113,7 +141,9 @@ export class WageubnMomentum implements Optimizer {
         const gq = directQ(g[i] + wd * theta[i], o.kGC);
         const a = mom * acc[i] + gq; // Acc_i, before Q_Acc
         next[i] = theta[i] - lr * a;
-        acc[i] = directQ(a, o.kAcc);
+        // Q_Acc: a on the 2^-(k_GC-1) grid times 2^(k_Acc-1) is exact
+        acc[i] =
+          (accEven ? roundHalfEven(a * accScale) : Math.floor(a * accScale + 0.5)) / accScale;
       }
       this.store(p, next);
     }

@@ -72,7 +72,7 @@ test('lazy update: plain INT8 SGD leaves the weights unchanged, the Kahan update
 
 test('WAGEUBN momentum (eq. 19-22): two steps by hand', () => {
   const p = new Param('w', 'l', 'weight', [2], Float32Array.from([0.5, -0.25]));
-  const opt = new WageubnMomentum([p], () => site('dfp<24>'), {
+  const opt = new WageubnMomentum([p], () => ({ WU: site('dfp<24>'), ACC: site('float32') }), {
     kMom: 3,
     kAcc: 13,
     kLr: 10,
@@ -99,8 +99,8 @@ test('WAGEUBN momentum (eq. 19-22): two steps by hand', () => {
     0.5 - 5 * 2 ** -19 - 35 * 2 ** -21,
     -0.25 + 15 * 2 ** -23 + 30 * 2 ** -23,
   ]);
-  // Acc_q = Q(Acc_2, 13) = [7 * 2^-12, Q(-1.5 * 2^-12) = -2^-12] (a tie, rounded half up)
-  assert.deepEqual(opt.saveState().buffers.w.acc, [7 * 2 ** -12, -(2 ** -12)]);
+  // Acc_q = Q(Acc_2, 13) = [7 * 2^-12, Q(-1.5 * 2^-12) = -2^-11] (a tie: to even)
+  assert.deepEqual(opt.saveState().buffers.w.acc, [7 * 2 ** -12, -(2 ** -11)]);
   assert.throws(
     () => opt.learningRate(1e-4),
     /learning rate 0.0001 is 0 as a 10-bit fixed-point value/,
@@ -132,6 +132,17 @@ test('WAGEUBN bit budget: widths breaking eq. 21 or eq. 23 are rejected, naming 
         }),
       ),
     /eq\. 21: site G uses k_GC = 14/,
+  );
+  assert.throws(
+    () =>
+      loadScheme(
+        schemeFile({
+          name: 'x',
+          sites: { ACC: { quantizer: 'wageubn-direct', bits: 12 } },
+          optimizer: { wageubn: {} },
+        }),
+      ),
+    /eq\. 20: site ACC \(Q_Acc\) has 12 bits but k_Acc = 13/,
   );
   // consistent widths other than the paper's are fine: 4 + 12 - 1 = 15, 15 + 10 - 1 = 24
   assert.ok(loadScheme(schemeFile({ name: 'x', optimizer: { wageubn: { kMom: 4, kAcc: 12 } } })));
