@@ -121,8 +121,11 @@ export function dotSuits(M: i32, N: i32, K: i32, transA: bool, transB: bool): bo
   return !transA && transB && K >= 1024 && <i64>M * N <= 8192;
 }
 
-/** C (+)= A B^T by dot products; esA/esB element bytes (1 or 2). */
-export function gemmDotNT(
+/**
+ * The dot route: C (M,N) i32 (+)= A (M,K) B^T, B stored (N,K), by dot products of rows read in
+ * place; esA/esB element bytes (1 or 2). Any shape; fast for few outputs over long depths.
+ */
+export function gemm_i16_i32acc__dot(
   M: i32,
   N: i32,
   K: i32,
@@ -268,6 +271,11 @@ function smallM<TA, TB>(
   }
 }
 
+/** Scratch bytes of the small-M route at depth K: 6 rows of K/2 + 1 pair words, and alignment. */
+export function gemm_smallm_scratch_bytes(K: i32): i32 {
+  return SM * (((K + 1) >> 1) + 1) * 4 + 16;
+}
+
 function putRow(p: usize, lo: v128, hi: v128, add: bool): void {
   if (add) {
     lo = i32x4.add(lo, v128.load(p));
@@ -277,8 +285,11 @@ function putRow(p: usize, lo: v128, hi: v128, add: bool): void {
   v128.store(p, hi, 16);
 }
 
-/** C (+)= A B, both row-major, few rows (see smallM); `scratch` holds 6 * (K/2 + 1) words. */
-export function gemmSmallM(
+/**
+ * The small-M route: C (M,N) i32 (+)= A (M,K) B (K,N), both row-major (see smallM). Any shape;
+ * fast for few rows. `scratch` holds gemm_smallm_scratch_bytes(K) bytes (aligned here).
+ */
+export function gemm_i16_i32acc__smallm(
   M: i32,
   N: i32,
   K: i32,
@@ -293,6 +304,7 @@ export function gemmSmallM(
   add: bool,
   scratch: usize,
 ): void {
+  scratch = (scratch + 15) & ~15;
   if (esA == 1) {
     if (esB == 1) smallM<i8, i8>(M, N, K, a, lda, b, ldb, c, ldc, add, scratch);
     else smallM<i8, i16>(M, N, K, a, lda, b, ldb, c, ldc, add, scratch);

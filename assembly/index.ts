@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: MIT
 // lowbit's WebAssembly SIMD128 kernels (AssemblyScript). Raw pointers into linear memory,
 // no managed objects: the TypeScript side (src/kernels/wasm/) lays out operands and scratch.
+// Every export here is declared with its typed signature in src/kernels/wasm/exports.ts (the
+// loader checks names and parameter counts); numeric codes live in codes.ts.
 
-export { gemm_i16_i32acc, gemm_int_scratch_bytes } from './gemm_int';
+// Integer GEMM: the dispatcher and its three routes, each callable on its own.
+export { gemm_i16_i32acc, gemm_i16_i32acc__blocked, gemm_int_scratch_bytes } from './gemm_int';
+export {
+  gemm_i16_i32acc__dot,
+  gemm_i16_i32acc__smallm,
+  gemm_smallm_scratch_bytes,
+} from './gemm_dot';
 export { gemm_f32, gemm_f32_scratch_bytes } from './gemm_f32';
 export {
   im2col_x8,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Elementwise and layout kernels of the layers, SIMD128, same results as the reference loops:
 // zeroing, ReLU forward/backward, and the outer-axes swap with bias of the conv epilogue.
-//
-// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
+// Element kinds are the KIND_* codes of codes.ts.
+
+import { KIND_F32, KIND_I16, KIND_I32, KIND_I8, kindBytes } from './codes';
 
 /** Zeroes `bytes` bytes at p (workspace arrays: a bulk fill, fast on shared memory too). */
 export function zero_bytes(p: usize, bytes: usize): void {
@@ -14,17 +15,17 @@ export function zero_bytes(p: usize, bytes: usize): void {
  * zeroed output with only positives written). Lanes are independent: SIMD compare and mask.
  */
 export function relu_fwd(x: usize, y: usize, kind: i32, n: i32, mask: usize): void {
-  const es: i32 = kind == 0 ? 1 : kind == 1 ? 2 : kind == 4 ? 8 : 4;
+  const es = kindBytes(kind);
   const per = 16 / es;
   let i = 0;
   for (; i + per <= n; i += per) {
     const o = <usize>i * es;
     const v = v128.load(x + o);
     let m: v128;
-    if (kind == 0) m = i8x16.gt_s(v, i8x16.splat(0));
-    else if (kind == 1) m = i16x8.gt_s(v, i16x8.splat(0));
-    else if (kind == 2) m = i32x4.gt_s(v, i32x4.splat(0));
-    else if (kind == 3) m = f32x4.gt(v, f32x4.splat(0));
+    if (kind == KIND_I8) m = i8x16.gt_s(v, i8x16.splat(0));
+    else if (kind == KIND_I16) m = i16x8.gt_s(v, i16x8.splat(0));
+    else if (kind == KIND_I32) m = i32x4.gt_s(v, i32x4.splat(0));
+    else if (kind == KIND_F32) m = f32x4.gt(v, f32x4.splat(0));
     else m = f64x2.gt(v, f64x2.splat(0));
     v128.store(y + o, v128.and(v, m));
     if (mask != 0) storeMask(mask + <usize>i, m, kind);
@@ -33,17 +34,17 @@ export function relu_fwd(x: usize, y: usize, kind: i32, n: i32, mask: usize): vo
     const o = <usize>i * es;
     if (mask != 0) {
       let pos = false;
-      if (kind == 0) pos = load<i8>(x + o) > 0;
-      else if (kind == 1) pos = load<i16>(x + o) > 0;
-      else if (kind == 2) pos = load<i32>(x + o) > 0;
-      else if (kind == 3) pos = load<f32>(x + o) > 0;
+      if (kind == KIND_I8) pos = load<i8>(x + o) > 0;
+      else if (kind == KIND_I16) pos = load<i16>(x + o) > 0;
+      else if (kind == KIND_I32) pos = load<i32>(x + o) > 0;
+      else if (kind == KIND_F32) pos = load<f32>(x + o) > 0;
       else pos = load<f64>(x + o) > 0;
       store<i8>(mask + <usize>i, pos ? 1 : 0);
     }
-    if (kind == 0) store<i8>(y + o, max<i8>(load<i8>(x + o), 0));
-    else if (kind == 1) store<i16>(y + o, max<i16>(load<i16>(x + o), 0));
-    else if (kind == 2) store<i32>(y + o, max<i32>(load<i32>(x + o), 0));
-    else if (kind == 3) {
+    if (kind == KIND_I8) store<i8>(y + o, max<i8>(load<i8>(x + o), 0));
+    else if (kind == KIND_I16) store<i16>(y + o, max<i16>(load<i16>(x + o), 0));
+    else if (kind == KIND_I32) store<i32>(y + o, max<i32>(load<i32>(x + o), 0));
+    else if (kind == KIND_F32) {
       const v = load<f32>(x + o);
       store<f32>(y + o, v > 0 ? v : 0);
     } else {
@@ -58,12 +59,12 @@ export function relu_fwd(x: usize, y: usize, kind: i32, n: i32, mask: usize): vo
  * 1 or 0 at p: 16, 8, 4 or 2 bytes.
  */
 function storeMask(p: usize, m: v128, kind: i32): void {
-  if (kind == 0) {
+  if (kind == KIND_I8) {
     v128.store(p, v128.and(m, i8x16.splat(1)));
-  } else if (kind == 1) {
+  } else if (kind == KIND_I16) {
     const b = i8x16.narrow_i16x8_s(m, m);
     v128.store64_lane(p, v128.and(b, i8x16.splat(1)), 0);
-  } else if (kind == 2 || kind == 3) {
+  } else if (kind == KIND_I32 || kind == KIND_F32) {
     const h = i16x8.narrow_i32x4_s(m, m);
     const b = i8x16.narrow_i16x8_s(h, h);
     v128.store32_lane(p, v128.and(b, i8x16.splat(1)), 0);
@@ -82,18 +83,18 @@ export function relu_bwd4(y: usize, ky: i32, dy: usize, dx: usize, n: i32): void
   for (; i + 4 <= n; i += 4) {
     const o = (<usize>i) << 2;
     let m: v128;
-    if (ky == 0) {
+    if (ky == KIND_I8) {
       const b = i16x8.extend_low_i8x16_s(v128.load32_zero(y + <usize>i));
       m = i32x4.gt_s(i32x4.extend_low_i16x8_s(b), i32x4.splat(0));
-    } else if (ky == 2) m = i32x4.gt_s(v128.load(y + o), i32x4.splat(0));
+    } else if (ky == KIND_I32) m = i32x4.gt_s(v128.load(y + o), i32x4.splat(0));
     else m = f32x4.gt(v128.load(y + o), f32x4.splat(0));
     v128.store(dx + o, v128.and(v128.load(dy + o), m));
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
     let pos = false;
-    if (ky == 0) pos = load<i8>(y + <usize>i) > 0;
-    else if (ky == 2) pos = load<i32>(y + o) > 0;
+    if (ky == KIND_I8) pos = load<i8>(y + <usize>i) > 0;
+    else if (ky == KIND_I32) pos = load<i32>(y + o) > 0;
     else pos = load<f32>(y + o) > 0;
     store<i32>(dx + o, pos ? load<i32>(dy + o) : 0);
   }
@@ -125,7 +126,7 @@ export function swap_outer(
         continue;
       }
       let r = 0;
-      if (kind == 2) {
+      if (kind == KIND_I32) {
         const bi = <i32>load<f64>(bias + ((<usize>a) << 3));
         const bv = i32x4.splat(bi);
         for (; r + 4 <= R; r += 4) {

@@ -4,21 +4,23 @@
 // reference loops: the 2x2 forward compares in the reference's order (strict >, so ties and
 // NaN keep the earlier element) with SIMD selects on int32/float32; other cases are scalar.
 //
-// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
+// Element kinds are the KIND_* codes of codes.ts.
+
+import { KIND_F32, KIND_I16, KIND_I32, KIND_I8, kindBytes } from './codes';
 
 function ld(p: usize, i: usize, kind: i32): f64 {
-  if (kind == 0) return <f64>load<i8>(p + i);
-  if (kind == 1) return <f64>load<i16>(p + (i << 1));
-  if (kind == 2) return <f64>load<i32>(p + (i << 2));
-  if (kind == 3) return <f64>load<f32>(p + (i << 2));
+  if (kind == KIND_I8) return <f64>load<i8>(p + i);
+  if (kind == KIND_I16) return <f64>load<i16>(p + (i << 1));
+  if (kind == KIND_I32) return <f64>load<i32>(p + (i << 2));
+  if (kind == KIND_F32) return <f64>load<f32>(p + (i << 2));
   return load<f64>(p + (i << 3));
 }
 
 function st(p: usize, i: usize, kind: i32, v: f64): void {
-  if (kind == 0) store<i8>(p + i, <i8>(<i32>v));
-  else if (kind == 1) store<i16>(p + (i << 1), <i16>(<i32>v));
-  else if (kind == 2) store<i32>(p + (i << 2), <i32>v);
-  else if (kind == 3) store<f32>(p + (i << 2), <f32>v);
+  if (kind == KIND_I8) store<i8>(p + i, <i8>(<i32>v));
+  else if (kind == KIND_I16) store<i16>(p + (i << 1), <i16>(<i32>v));
+  else if (kind == KIND_I32) store<i32>(p + (i << 2), <i32>v);
+  else if (kind == KIND_F32) store<f32>(p + (i << 2), <f32>v);
   else store<f64>(p + (i << 3), v);
 }
 
@@ -69,7 +71,7 @@ function odds(p: usize): v128 {
 }
 
 function gt4(a: v128, b: v128, kind: i32): v128 {
-  return kind == 2 ? i32x4.gt_s(a, b) : f32x4.gt(a, b);
+  return kind == KIND_I32 ? i32x4.gt_s(a, b) : f32x4.gt(a, b);
 }
 
 /** 2x2 stride 2 on a 4-byte kind: four outputs per step. */
@@ -154,7 +156,7 @@ export function maxpool_fwd(
   y: usize,
   arg: usize,
 ): void {
-  if (K == 2 && S == 2 && (kind == 2 || kind == 3)) {
+  if (K == 2 && S == 2 && (kind == KIND_I32 || kind == KIND_F32)) {
     pool2x2_4(x, NC, H, W, OH, OW, kind, y, arg);
     return;
   }
@@ -198,9 +200,9 @@ export function maxpool_bwd(
   OW: i32,
   dx: usize,
 ): void {
-  const es: usize = kind == 0 ? 1 : kind == 1 ? 2 : kind == 4 ? 8 : 4;
+  const es = <usize>kindBytes(kind);
   memory.fill(dx, 0, <usize>NC * H * W * es);
-  if (K == 2 && S == 2 && (kind == 2 || kind == 3)) {
+  if (K == 2 && S == 2 && (kind == KIND_I32 || kind == KIND_F32)) {
     unpool2x2_4(dy, kind, arg, NC, H, W, OH, OW, dx);
     return;
   }
@@ -212,9 +214,9 @@ export function maxpool_bwd(
         const a = <i32>load<u8>(arg + o);
         const kh = a / K;
         const i = base + <usize>(oh * S + kh) * W + <usize>(ow * S + a - kh * K);
-        if (kind == 2)
+        if (kind == KIND_I32)
           store<i32>(dx + (i << 2), load<i32>(dx + (i << 2)) + load<i32>(dy + (o << 2)));
-        else if (kind == 3)
+        else if (kind == KIND_F32)
           store<f32>(dx + (i << 2), load<f32>(dx + (i << 2)) + load<f32>(dy + (o << 2)));
         else st(dx, i, kind, ld(dx, i, kind) + ld(dy, o, kind));
       }
@@ -252,7 +254,7 @@ function unpool2x2_4(
         let v1 = v128.and(d, i32x4.eq(a, i32x4.splat(1)));
         let v2 = v128.and(d, i32x4.eq(a, i32x4.splat(2)));
         let v3 = v128.and(d, i32x4.eq(a, i32x4.splat(3)));
-        if (kind == 3) {
+        if (kind == KIND_F32) {
           v0 = f32x4.add(v0, z);
           v1 = f32x4.add(v1, z);
           v2 = f32x4.add(v2, z);
@@ -279,7 +281,7 @@ function unpool2x2_4(
       for (; ow < OW; ow++, o++) {
         const a = <i32>load<u8>(arg + o);
         const p = (a < 2 ? r0 : r1) + ((<usize>(2 * ow + (a & 1))) << 2);
-        if (kind == 2) store<i32>(p, load<i32>(p) + load<i32>(dy + (o << 2)));
+        if (kind == KIND_I32) store<i32>(p, load<i32>(p) + load<i32>(dy + (o << 2)));
         else store<f32>(p, load<f32>(p) + load<f32>(dy + (o << 2)));
       }
     }
@@ -293,7 +295,7 @@ function unpool2x2_4(
 function rowSumSimd(e: usize, o: usize, R: i32, kind: i32): i64 {
   let r = 0;
   let t: i64 = 0;
-  if (kind == 0) {
+  if (kind == KIND_I8) {
     let acc = i32x4.splat(0);
     const p = e + o;
     for (; r + 16 <= R; r += 16)
@@ -308,7 +310,7 @@ function rowSumSimd(e: usize, o: usize, R: i32, kind: i32): i64 {
         i32x4.extract_lane(acc, 3))
     );
     for (; r < R; r++) t += <i64>load<i8>(p + r);
-  } else if (kind == 1) {
+  } else if (kind == KIND_I16) {
     let acc = i32x4.splat(0);
     const p = e + (o << 1);
     for (; r + 8 <= R; r += 8)
@@ -341,13 +343,14 @@ export function col_sums(e: usize, kind: i32, N: i32, C: i32, R: i32, out: usize
     let s: f64 = 0;
     for (let n = 0; n < N; n++) {
       const o = (<usize>n * C + c) * R;
-      if (kind == 0 || kind == 1 || kind == 2) {
+      if (kind == KIND_I8 || kind == KIND_I16 || kind == KIND_I32) {
         // Integers: an exact i64 sum of the row, then one (exact) float64 add.
         let t: i64 = 0;
         if (R <= 32768)
           t = rowSumSimd(e, o, R, kind); // |row sum| < 2^31: int32 lanes are exact
-        else if (kind == 0) for (let r = 0; r < R; r++) t += <i64>load<i8>(e + o + r);
-        else if (kind == 1) for (let r = 0; r < R; r++) t += <i64>load<i16>(e + ((o + r) << 1));
+        else if (kind == KIND_I8) for (let r = 0; r < R; r++) t += <i64>load<i8>(e + o + r);
+        else if (kind == KIND_I16)
+          for (let r = 0; r < R; r++) t += <i64>load<i16>(e + ((o + r) << 1));
         else for (let r = 0; r < R; r++) t += <i64>load<i32>(e + ((o + r) << 2));
         s += <f64>t;
       } else {

@@ -5,9 +5,17 @@
 // stochastic rounding draws one 32-bit word per element in index order, so mantissas, counts
 // and generator state all match the reference.
 //
-// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
-// Rounding modes: 0 nearest, 1 stochastic, 2 floor, 3 nearest-even (f64.nearest: ties to even).
+// Element kinds and rounding modes are the KIND_* and ROUND_* codes of codes.ts.
 
+import {
+  KIND_F32,
+  KIND_I16,
+  KIND_I32,
+  KIND_I8,
+  ROUND_NEAREST,
+  ROUND_NEAREST_EVEN,
+  ROUND_STOCHASTIC,
+} from './codes';
 import {
   quantizeSimd,
   requantizeSimd,
@@ -153,23 +161,23 @@ function quantizeTo<S, O>(
   if (fits<O>(lo, hi)) {
     // SIMD for the bulk, the scalar loop for the last n % 4 elements.
     let done = 0;
-    if (mode == 1) {
+    if (mode == ROUND_STOCHASTIC) {
       simdRngSet(s0, s1, s2, s3);
       done = stochasticSimd<S, O>(src, n, false, scale, 0, 1, 1, lo, hi, out);
       s0 = simdRng(0);
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = quantizeSimd<S, O>(src, n, scale, mode == 0 ? 0.5 : 0, mode == 3, lo, hi, out);
+    } else done = quantizeSimd<S, O>(src, n, scale, mode == ROUND_NEAREST ? 0.5 : 0, mode == ROUND_NEAREST_EVEN, lo, hi, out);
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * sizeof<S>();
     out += <usize>done * sizeof<O>();
     n -= done;
   }
-  if (mode == 0) qNearest<S, O>(src, n, scale, lo, hi, out);
-  else if (mode == 1) qStochastic<S, O>(src, n, scale, lo, hi, out);
-  else if (mode == 3) qNearestEven<S, O>(src, n, scale, lo, hi, out);
+  if (mode == ROUND_NEAREST) qNearest<S, O>(src, n, scale, lo, hi, out);
+  else if (mode == ROUND_STOCHASTIC) qStochastic<S, O>(src, n, scale, lo, hi, out);
+  else if (mode == ROUND_NEAREST_EVEN) qNearestEven<S, O>(src, n, scale, lo, hi, out);
   else qFloor<S, O>(src, n, scale, lo, hi, out);
 }
 
@@ -183,8 +191,8 @@ function quantizeFrom<S>(
   out: usize,
   ok: i32,
 ): void {
-  if (ok == 0) quantizeTo<S, i8>(src, n, scale, lo, hi, mode, out);
-  else if (ok == 1) quantizeTo<S, i16>(src, n, scale, lo, hi, mode, out);
+  if (ok == KIND_I8) quantizeTo<S, i8>(src, n, scale, lo, hi, mode, out);
+  else if (ok == KIND_I16) quantizeTo<S, i16>(src, n, scale, lo, hi, mode, out);
   else quantizeTo<S, i32>(src, n, scale, lo, hi, mode, out);
 }
 
@@ -204,10 +212,10 @@ export function quantize(
 ): void {
   sat = 0;
   und = 0;
-  if (mode == 1) rngIn(rng);
-  if (sk == 3) quantizeFrom<f32>(src, n, scale, lo, hi, mode, out, ok);
+  if (mode == ROUND_STOCHASTIC) rngIn(rng);
+  if (sk == KIND_F32) quantizeFrom<f32>(src, n, scale, lo, hi, mode, out, ok);
   else quantizeFrom<f64>(src, n, scale, lo, hi, mode, out, ok);
-  if (mode == 1) rngOut(rng);
+  if (mode == ROUND_STOCHASTIC) rngOut(rng);
   store<i32>(stats, sat);
   store<i32>(stats, und, 4);
 }
@@ -317,24 +325,24 @@ function requantizeTo<S, O>(
   if (sizeof<S>() == 4 && !isFloat<S>() && s > 0 && fits<O>(lo, hi)) {
     // int32 accumulators, the common case: SIMD for the bulk.
     let done = 0;
-    if (mode == 1) {
+    if (mode == ROUND_STOCHASTIC) {
       simdRngSet(s0, s1, s2, s3);
       done = stochasticSimd<i32, O>(src, n, true, 1, s, div, rfac, lo, hi, out);
       s0 = simdRng(0);
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = requantizeSimd<O>(src, n, div, mode == 0 ? half : 0, mode == 3, lo, hi, out);
+    } else done = requantizeSimd<O>(src, n, div, mode == ROUND_NEAREST ? half : 0, mode == ROUND_NEAREST_EVEN, lo, hi, out);
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * 4;
     out += <usize>done * sizeof<O>();
     n -= done;
   }
-  if (s <= 0) rqExact<S, O>(src, n, div, mode == 1, lo, hi, out);
-  else if (mode == 0) rqNearest<S, O>(src, n, div, half, lo, hi, out);
-  else if (mode == 1) rqStochastic<S, O>(src, n, s, div, rfac, lo, hi, out);
-  else if (mode == 3) rqNearestEven<S, O>(src, n, div, lo, hi, out);
+  if (s <= 0) rqExact<S, O>(src, n, div, mode == ROUND_STOCHASTIC, lo, hi, out);
+  else if (mode == ROUND_NEAREST) rqNearest<S, O>(src, n, div, half, lo, hi, out);
+  else if (mode == ROUND_STOCHASTIC) rqStochastic<S, O>(src, n, s, div, rfac, lo, hi, out);
+  else if (mode == ROUND_NEAREST_EVEN) rqNearestEven<S, O>(src, n, div, lo, hi, out);
   else rqFloor<S, O>(src, n, div, lo, hi, out);
 }
 
@@ -351,8 +359,8 @@ function requantizeFrom<S>(
   out: usize,
   ok: i32,
 ): void {
-  if (ok == 0) requantizeTo<S, i8>(src, n, s, div, half, rfac, lo, hi, mode, out);
-  else if (ok == 1) requantizeTo<S, i16>(src, n, s, div, half, rfac, lo, hi, mode, out);
+  if (ok == KIND_I8) requantizeTo<S, i8>(src, n, s, div, half, rfac, lo, hi, mode, out);
+  else if (ok == KIND_I16) requantizeTo<S, i16>(src, n, s, div, half, rfac, lo, hi, mode, out);
   else requantizeTo<S, i32>(src, n, s, div, half, rfac, lo, hi, mode, out);
 }
 
@@ -375,12 +383,12 @@ export function requantize(
 ): void {
   sat = 0;
   und = 0;
-  if (mode == 1) rngIn(rng);
-  if (sk == 0) requantizeFrom<i8>(src, n, s, div, half, rfac, lo, hi, mode, out, ok);
-  else if (sk == 1) requantizeFrom<i16>(src, n, s, div, half, rfac, lo, hi, mode, out, ok);
-  else if (sk == 2) requantizeFrom<i32>(src, n, s, div, half, rfac, lo, hi, mode, out, ok);
+  if (mode == ROUND_STOCHASTIC) rngIn(rng);
+  if (sk == KIND_I8) requantizeFrom<i8>(src, n, s, div, half, rfac, lo, hi, mode, out, ok);
+  else if (sk == KIND_I16) requantizeFrom<i16>(src, n, s, div, half, rfac, lo, hi, mode, out, ok);
+  else if (sk == KIND_I32) requantizeFrom<i32>(src, n, s, div, half, rfac, lo, hi, mode, out, ok);
   else requantizeFrom<f64>(src, n, s, div, half, rfac, lo, hi, mode, out, ok);
-  if (mode == 1) rngOut(rng);
+  if (mode == ROUND_STOCHASTIC) rngOut(rng);
   store<i32>(stats, sat);
   store<i32>(stats, und, 4);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Reductions and the float64 accumulation of int32 GEMM chunks: min/max of any element kind
 // (for max |x| and for the overflow-safe chunk depth), and c64 += c32.
-//
-// Element kinds: 0 int8, 1 int16, 2 int32, 3 float32, 4 float64.
+// Element kinds are the KIND_* codes of codes.ts.
+
+import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
 
 /** Element i of an array of T, as f64 (exact for every kind used). */
 function ldv<T>(p: usize, i: usize): f64 {
@@ -30,7 +31,7 @@ export function minmax(src: usize, kind: i32, n: i32, out: usize): void {
   let mn: f64 = 0,
     mx: f64 = 0;
   let i = 0;
-  if (kind == 0) {
+  if (kind == KIND_I8) {
     let a = i8x16.splat(0),
       b = i8x16.splat(0);
     for (; i + 16 <= n; i += 16) {
@@ -40,7 +41,7 @@ export function minmax(src: usize, kind: i32, n: i32, out: usize): void {
     }
     mn = hmin16(i16x8.min_s(i16x8.extend_low_i8x16_s(a), i16x8.extend_high_i8x16_s(a)));
     mx = hmax16(i16x8.max_s(i16x8.extend_low_i8x16_s(b), i16x8.extend_high_i8x16_s(b)));
-  } else if (kind == 1) {
+  } else if (kind == KIND_I16) {
     let a = i16x8.splat(0),
       b = i16x8.splat(0);
     for (; i + 8 <= n; i += 8) {
@@ -50,7 +51,7 @@ export function minmax(src: usize, kind: i32, n: i32, out: usize): void {
     }
     mn = hmin16(a);
     mx = hmax16(b);
-  } else if (kind == 2) {
+  } else if (kind == KIND_I32) {
     let a = i32x4.splat(0),
       b = i32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
@@ -70,7 +71,7 @@ export function minmax(src: usize, kind: i32, n: i32, out: usize): void {
         max(i32x4.extract_lane(b, 2), i32x4.extract_lane(b, 3)),
       )
     );
-  } else if (kind == 3) {
+  } else if (kind == KIND_F32) {
     let a = f32x4.splat(0),
       b = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
@@ -103,13 +104,13 @@ export function minmax(src: usize, kind: i32, n: i32, out: usize): void {
   }
   for (; i < n; i++) {
     const v =
-      kind == 0
+      kind == KIND_I8
         ? ldv<i8>(src, i)
-        : kind == 1
+        : kind == KIND_I16
           ? ldv<i16>(src, i)
-          : kind == 2
+          : kind == KIND_I32
             ? ldv<i32>(src, i)
-            : kind == 3
+            : kind == KIND_F32
               ? ldv<f32>(src, i)
               : ldv<f64>(src, i);
     mn = min(mn, v); // Math.min semantics: NaN propagates

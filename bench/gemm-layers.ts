@@ -3,6 +3,7 @@
 // batch 4): Linear forward NT, backward NN (dx) and TN (dW); conv forward NN, dW NT, dcol TN.
 
 import type { GemmShape } from '../src/kernels/spec.js';
+import '../src/kernels/wasm/node-host.js';
 import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
 import { gops, printTable, time, type Bench } from './harness.js';
 

@@ -4,6 +4,7 @@
 
 import type { GemmShape, Kernels } from '../src/kernels/spec.js';
 import { refKernels } from '../src/kernels/ref/index.js';
+import '../src/kernels/wasm/node-host.js';
 import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
 import { makeRng } from '../src/quant/rng.js';
 import { gops, printTable, time, type Bench, type Timing } from './harness.js';

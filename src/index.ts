@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// lowbit's public API: formats, tensors, quantizers, kernels, layers, optimizers, schemes,
-// datasets, models and the training loop.
+// lowbit's public API, browser-safe: formats, tensors, quantizers, kernels (ref and wasm),
+// layers, optimizers, schemes, datasets from bytes, models and the training loop with its
+// run kept in a RunStore (MemoryStore in memory). No Node built-in is reached from here; the
+// Node entry (node.ts: run folders, files, worker_threads) adds what needs Node.
 
-import './register.js';
+import './builtins.js';
 
 export * from './format/index.js';
 export * from './tensor/index.js';
@@ -19,6 +21,15 @@ export {
   BACKENDS,
   type BackendName,
 } from './kernels/backend.js';
+export {
+  loadWasmKernels,
+  setThreads,
+  getThreads,
+  setWasmBytes,
+  setWasmHost,
+  webHost,
+  type WasmHost,
+} from './kernels/wasm/index.js';
 export { refKernels } from './kernels/ref/index.js';
 export { intGemm } from './ops/intgemm.js';
 export { Layer, allLayers, siteLayers } from './nn/layer.js';
@@ -36,6 +47,11 @@ export * from './schemes/schema.js';
 export * from './schemes/resolve.js';
 export * from './schemes/bind.js';
 export * from './models/registry.js';
+export * from './data/index.js';
 export * from './train/config.js';
-export { train, type TrainHooks, type TrainResult } from './train/trainer.js';
-export { setupRun, registerTask } from './train/setup.js';
+export { train, type TrainHooks, type TrainOptions, type TrainResult } from './train/loop.js';
+export { setupRun, registerTask, type RunSetup, type SetupOptions } from './train/setup.js';
+export * from './train/checkpoint.js';
+export * from './train/store.js';
+export { formatEpoch, type EpochMetrics } from './train/metrics.js';
+export type { Task, StepResult } from './train/task.js';

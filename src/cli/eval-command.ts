@@ -6,9 +6,9 @@
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfig } from '../train/run-folder.js';
+import { loadCheckpoint, readConfig } from '../train/run-folder.js';
 import { setupRun } from '../train/setup.js';
-import { CHECKPOINT_FILE, loadCheckpoint } from '../train/checkpoint.js';
+import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { parseTrainConfig } from '../train/config.js';
 import { intOption } from './options.js';
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Reader for the IDX format (LeCun's MNIST files): 4-byte magic [0, 0, type, ndims], ndims
-// big-endian uint32 dimensions, then the values big-endian, row-major.
-
-import { readFileSync } from 'node:fs';
+// big-endian uint32 dimensions, then the values big-endian, row-major. Works on bytes in
+// memory (browser-safe); idx-files.ts reads files in Node.
 
 /** IDX type codes and the storage each is read into. */
 export const IDX_TYPES = {
@@ -143,14 +142,8 @@ export interface IdxExpect {
   dims?: readonly (number | null)[];
 }
 
-/** Reads and parses an IDX file, optionally checking its type and dims. */
-export function readIdx(file: string, expect: IdxExpect = {}): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new IdxError(file, `cannot read: ${(e as Error).message}`);
-  }
+/** Parses IDX bytes and checks their type and dims; `file` names them in errors. */
+export function parseIdxChecked(bytes: Uint8Array, file: string, expect: IdxExpect = {}): IdxArray {
   const arr = parseIdx(bytes, file);
   checkExpect(arr, file, expect);
   return arr;
@@ -183,17 +176,20 @@ export interface IdxImageSet {
 }
 
 /**
- * Reads an images file (ubyte, N x rows x cols) and a labels file (ubyte, N), checking that
- * both hold the same N and that every label is in [0, numClasses).
+ * Parses an images file (ubyte, N x rows x cols) and a labels file (ubyte, N) held in memory,
+ * checking that both hold the same N and that every label is in [0, numClasses).
  */
-export function readIdxImageSet(
-  imagesFile: string,
-  labelsFile: string,
+export function parseIdxImageSet(
+  images: { bytes: Uint8Array; name: string },
+  labels: { bytes: Uint8Array; name: string },
   numClasses: number,
 ): IdxImageSet {
-  const im = readIdx(imagesFile, { type: 'ubyte', dims: [null, null, null] });
-  const lb = readIdx(labelsFile, { type: 'ubyte', dims: [null] });
-  return pairImagesLabels(im, imagesFile, lb, labelsFile, numClasses);
+  const im = parseIdxChecked(images.bytes, images.name, {
+    type: 'ubyte',
+    dims: [null, null, null],
+  });
+  const lb = parseIdxChecked(labels.bytes, labels.name, { type: 'ubyte', dims: [null] });
+  return pairImagesLabels(im, images.name, lb, labels.name, numClasses);
 }
 
 export function pairImagesLabels(

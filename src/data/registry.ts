@@ -39,7 +39,10 @@ function limitSeq(s: SeqSplit, limit: number | undefined): SeqSplit {
   };
 }
 
-function limited(d: ClassificationDataset, o: LoadOptions): ClassificationDataset {
+function limited(
+  d: ClassificationDataset,
+  o: Pick<LoadOptions, 'limit' | 'testLimit'>,
+): ClassificationDataset {
   if (o.limit === undefined && o.testLimit === undefined) return d;
   const train = limitSplit(d.train, o.limit);
   const test = limitSplit(d.test, o.testLimit);
@@ -49,6 +52,13 @@ function limited(d: ClassificationDataset, o: LoadOptions): ClassificationDatase
     test,
     description: `${d.description} Using the first ${train.n} train / ${test.n} test.`,
   };
+}
+
+/** The first `limit` training and `testLimit` test samples of any dataset (views, no copy). */
+export function limitDataset(d: Dataset, o: Pick<LoadOptions, 'limit' | 'testLimit'>): Dataset {
+  if (d.kind === 'classification') return limited(d, o);
+  if (o.limit === undefined && o.testLimit === undefined) return d;
+  return { ...d, train: limitSeq(d.train, o.limit), test: limitSeq(d.test, o.testLimit) };
 }
 
 /**

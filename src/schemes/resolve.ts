@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: MIT
 // Finding schemes by name or file, and resolving `extends` chains into one flat spec.
+// Browser-safe: scheme files are read by the reader the Node entry registers (files.ts).
 
-import { readFileSync } from 'node:fs';
 import '../quant/format-quantizer.js';
 import { parseScheme, type SchemeInput, type SchemeSpec } from './schema.js';
 import { fp32, fixed8 } from './builtin/core.js';
 import { paperSchemes } from './builtin/index.js';
 
 const builtins = new Map<string, SchemeInput>();
+
+let readText: ((path: string) => string) | null = null;
+
+/** Sets how scheme files are read (the Node entry reads them from disk). */
+export function setSchemeFileReader(read: (path: string) => string): void {
+  readText = read;
+}
 
 /** Adds a built-in scheme (the papers' schemes register here). */
 export function registerScheme(s: SchemeInput): void {
@@ -45,9 +52,15 @@ export function loadScheme(nameOrPath: string, seen: string[] = []): SchemeSpec 
   const builtin = builtins.get(nameOrPath);
   if (builtin) spec = parseScheme(builtin, `"${nameOrPath}"`);
   else if (nameOrPath.endsWith('.json') || nameOrPath.includes('/')) {
+    if (!readText) {
+      throw new Error(
+        `cannot read scheme file ${nameOrPath} here: files are read in Node (import lowbit's ` +
+          'Node entry); elsewhere pass the scheme itself as an object',
+      );
+    }
     let text: string;
     try {
-      text = readFileSync(nameOrPath, 'utf8');
+      text = readText(nameOrPath);
     } catch (e) {
       throw new Error(`cannot read scheme file ${nameOrPath}: ${(e as Error).message}`, {
         cause: e,

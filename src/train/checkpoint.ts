@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Checkpoints: everything needed to continue a run bit for bit - parameters, layer buffers,
-// optimizer state, every site's generator and quantizer state, and the position in training.
-// Written atomically (temporary file, fsync, rename), so a crash never leaves a torn file.
+// optimizer state, every site's generator and quantizer state, and the position in training -
+// as one JSON-ready object. Browser-safe: where a checkpoint is kept (a run folder, memory,
+// a download) is the business of a RunStore (store.ts); the run folder writes it atomically.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { Layer } from '../nn/layer.js';
 import { allLayers } from '../nn/layer.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
-const VERSION = 1;
+export const CHECKPOINT_VERSION = 1;
 
 export interface Position {
   /** Epochs fully done; training continues with this epoch index. */
@@ -22,7 +22,8 @@ export interface Position {
   readonly partial: { lossSum: number; count: number; correct: number; seconds: number };
 }
 
-interface CheckpointFile extends Position {
+/** The content of checkpoint.json. Float arrays are base64 of their little-endian bytes. */
+export interface Checkpoint extends Position {
   readonly version: number;
   readonly params: Record<string, string>;
   readonly buffers: Record<string, string>;
@@ -30,83 +31,114 @@ interface CheckpointFile extends Position {
   readonly optimizer: OptimizerState;
 }
 
-const b64 = (a: Float32Array): string =>
-  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+export const START: Position = {
+  epoch: 0,
+  batchInEpoch: 0,
+  step: 0,
+  partial: { lossSum: 0, count: 0, correct: 0, seconds: 0 },
+};
 
-function unb64(s: string, into: Float32Array, what: string): void {
-  const buf = Buffer.from(s, 'base64');
-  if (buf.byteLength !== into.byteLength) {
+// btoa/atob exist in browsers and in Node; they work on "binary strings" (one char per byte).
+const CHUNK = 0x8000;
+
+/** Base64 of a float32 array's bytes (platform byte order: little-endian everywhere we run). */
+export function floatsToBase64(a: Float32Array): string {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += CHUNK)
+    bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  return btoa(bin);
+}
+
+/** Decodes base64 float32 bytes into `into`, which must have exactly that many values. */
+export function base64ToFloats(s: string, into: Float32Array, what: string): void {
+  let bin: string;
+  try {
+    bin = atob(s);
+  } catch {
+    throw new Error(`checkpoint: ${what} is not valid base64`);
+  }
+  if (bin.length !== into.byteLength) {
     throw new Error(
-      `checkpoint: ${what} has ${buf.byteLength / 4} values, the model expects ${into.length}`,
+      `checkpoint: ${what} has ${bin.length / 4} values, the model expects ${into.length}`,
     );
   }
-  into.set(new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)));
+  const bytes = new Uint8Array(into.length * 4);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = bin.charCodeAt(i);
+  into.set(new Float32Array(bytes.buffer));
 }
 
-/** Writes `text` to `path` atomically. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
-export function saveCheckpoint(path: string, model: Layer, opt: Optimizer, pos: Position): void {
+/** A checkpoint of `model` and `opt` at `pos`. */
+export function captureCheckpoint(model: Layer, opt: Optimizer, pos: Position): Checkpoint {
   const params: Record<string, string> = {};
-  for (const p of model.params()) params[p.name] = b64(p.value);
+  for (const p of model.params()) params[p.name] = floatsToBase64(p.value);
   const buffers: Record<string, string> = {};
-  const sites: CheckpointFile['sites'] = {};
+  const sites: Checkpoint['sites'] = {};
   for (const l of allLayers(model)) {
-    for (const [k, v] of Object.entries(l.buffers())) buffers[`${l.name}.${k}`] = b64(v);
+    for (const [k, v] of Object.entries(l.buffers())) buffers[`${l.name}.${k}`] = floatsToBase64(v);
     for (const [site, s] of l.sites) {
       sites[`${l.name}/${site}`] = { rng: s.rng.state(), state: s.quantizer.saveState() };
     }
   }
-  const file: CheckpointFile = {
-    version: VERSION,
-    ...pos,
+  return {
+    version: CHECKPOINT_VERSION,
+    epoch: pos.epoch,
+    batchInEpoch: pos.batchInEpoch,
+    step: pos.step,
+    partial: pos.partial,
     params,
     buffers,
     sites,
     optimizer: opt.saveState(),
   };
-  writeAtomic(path, JSON.stringify(file));
 }
 
-/** Restores a checkpoint into a freshly built model and optimizer; returns the position. */
-export function loadCheckpoint(path: string, model: Layer, opt: Optimizer): Position {
-  let file: CheckpointFile;
+/** Parses checkpoint JSON text; `source` names it in errors (a path, a file name). */
+export function parseCheckpoint(text: string, source: string): Checkpoint {
+  let c: Checkpoint;
   try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as CheckpointFile;
+    c = JSON.parse(text) as Checkpoint;
   } catch (e) {
-    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`cannot read checkpoint ${source}: ${(e as Error).message}`, { cause: e });
   }
-  if (file.version !== VERSION)
-    throw new Error(`checkpoint ${path} has version ${file.version}, expected ${VERSION}`);
+  if (typeof c !== 'object' || c === null || typeof c.params !== 'object')
+    throw new Error(`${source} is not a lowbit checkpoint (no params)`);
+  return c;
+}
+
+/**
+ * Restores a checkpoint into a freshly built model and optimizer; returns the position.
+ * `source` names the checkpoint in errors.
+ */
+export function restoreCheckpoint(
+  file: Checkpoint,
+  model: Layer,
+  opt: Optimizer,
+  source: string,
+): Position {
+  if (file.version !== CHECKPOINT_VERSION)
+    throw new Error(
+      `checkpoint ${source} has version ${file.version}, expected ${CHECKPOINT_VERSION}`,
+    );
   for (const p of model.params()) {
     const s = file.params[p.name];
     if (s === undefined)
       throw new Error(
-        `checkpoint ${path} has no parameter ${p.name}: was it made by another model?`,
+        `checkpoint ${source} has no parameter ${p.name}: was it made by another model?`,
       );
-    unb64(s, p.value, p.name);
+    base64ToFloats(s, p.value, p.name);
   }
   for (const l of allLayers(model)) {
     for (const [k, v] of Object.entries(l.buffers())) {
       const s = file.buffers[`${l.name}.${k}`];
-      if (s === undefined) throw new Error(`checkpoint ${path} has no buffer ${l.name}.${k}`);
-      unb64(s, v, `${l.name}.${k}`);
+      if (s === undefined) throw new Error(`checkpoint ${source} has no buffer ${l.name}.${k}`);
+      base64ToFloats(s, v, `${l.name}.${k}`);
     }
     for (const [site, s] of l.sites) {
       const saved = file.sites[`${l.name}/${site}`];
       if (!saved)
         throw new Error(
-          `checkpoint ${path} has no state for site ${l.name}.${site}: was the scheme changed?`,
+          `checkpoint ${source} has no state for site ${l.name}.${site}: was the scheme changed?`,
         );
       s.rng.setState(saved.rng);
       s.quantizer.loadState(saved.state);

@@ -38,12 +38,11 @@ export class ClassificationTask implements Task {
     this.batchesPerEpoch = this.batcher.batchesPerEpoch;
   }
 
-  trainEpoch(
+  *trainEpoch(
     epoch: number,
     ctxAt: (k: number) => RunContext,
-    onStep: (r: StepResult, k: number) => void,
     startBatch: number,
-  ): void {
+  ): Generator<StepResult> {
     const shape = this.data.inputShape;
     let k = 0;
     for (const b of this.batcher.epoch(epoch)) {
@@ -57,7 +56,7 @@ export class ClassificationTask implements Task {
       const l = softmaxCrossEntropy(logits, b.y);
       this.model.backward(l.grad, ctx);
       this.model.clearSaved();
-      onStep({ loss: l.loss, count: b.size, correct: l.correct }, k);
+      yield { loss: l.loss, count: b.size, correct: l.correct };
       k++;
     }
   }

@@ -1,25 +1,127 @@
 // SPDX-License-Identifier: MIT
-// The run folder: config.json (what was run), metrics.jsonl (one line per epoch),
-// checkpoint.json (where to continue), telemetry.jsonl (opt-in).
+// The run folder (Node): config.json (what was run), metrics.jsonl (one line per epoch),
+// checkpoint.json (where to continue, written atomically), telemetry.jsonl, timeline.jsonl
+// and histograms.jsonl (opt-in). RunFolder is the loop's RunStore over such a folder.
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from './checkpoint.js';
+import type { Layer } from '../nn/layer.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import {
+  captureCheckpoint,
+  CHECKPOINT_FILE,
+  parseCheckpoint,
+  restoreCheckpoint,
+  type Checkpoint,
+  type Position,
+} from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig } from './config.js';
+import type { EpochMetrics } from './metrics.js';
+import type { RunRecord, RunStore, TelemetryRows } from './store.js';
+import { HISTOGRAM_FILE, TELEMETRY_FILE, TIMELINE_FILE } from './telemetry.js';
+
+export { TELEMETRY_FILE } from './telemetry.js';
+export type { EpochMetrics } from './metrics.js';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
-export const TELEMETRY_FILE = 'telemetry.jsonl';
 
-export interface EpochMetrics {
-  readonly epoch: number;
-  readonly train_loss: number;
-  readonly train_acc: number;
-  readonly test_acc: number;
-  readonly samples_per_s: number;
-  readonly seconds: number;
-  readonly lr: number;
-  readonly [extra: string]: number;
+/** A run folder as the training loop's store. */
+export class RunFolder implements RunStore {
+  constructor(readonly dir: string) {}
+
+  get label(): string {
+    return this.dir;
+  }
+
+  private get checkpointPath(): string {
+    return join(this.dir, CHECKPOINT_FILE);
+  }
+
+  open(resume: boolean): void {
+    const has = existsSync(this.checkpointPath);
+    if (resume && !has) {
+      throw new Error(
+        `${this.dir} has no ${CHECKPOINT_FILE} to resume from: start the run again without --resume`,
+      );
+    }
+    if (!resume && has) {
+      throw new Error(
+        `${this.dir} already holds a run: use --resume to continue it, or choose another --out`,
+      );
+    }
+    ensureDir(this.dir);
+  }
+
+  writeConfig(record: RunRecord): void {
+    writeAtomic(join(this.dir, CONFIG_FILE), JSON.stringify(record, null, 2) + '\n');
+  }
+
+  readCheckpoint(): Checkpoint | null {
+    if (!existsSync(this.checkpointPath)) return null;
+    return readCheckpointFile(this.checkpointPath);
+  }
+
+  writeCheckpoint(c: Checkpoint): void {
+    writeAtomic(this.checkpointPath, JSON.stringify(c));
+  }
+
+  truncateMetrics(epochs: number): void {
+    truncateMetrics(this.dir, epochs);
+  }
+
+  appendMetrics(m: EpochMetrics): void {
+    appendMetrics(this.dir, m);
+  }
+
+  appendTelemetry(rows: TelemetryRows): void {
+    appendJsonl(this.dir, TELEMETRY_FILE, rows.sites);
+    appendJsonl(this.dir, TIMELINE_FILE, rows.timeline);
+    appendJsonl(this.dir, HISTOGRAM_FILE, rows.histograms);
+  }
+}
+
+/** Writes `text` to `path` atomically (temporary file, fsync, rename). */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Reads and parses a checkpoint file (errors name the path). */
+export function readCheckpointFile(path: string): Checkpoint {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return parseCheckpoint(text, path);
+}
+
+export function saveCheckpoint(path: string, model: Layer, opt: Optimizer, pos: Position): void {
+  writeAtomic(path, JSON.stringify(captureCheckpoint(model, opt, pos)));
+}
+
+/** Restores a checkpoint file into a freshly built model and optimizer; returns the position. */
+export function loadCheckpoint(path: string, model: Layer, opt: Optimizer): Position {
+  return restoreCheckpoint(readCheckpointFile(path), model, opt, path);
 }
 
 export function ensureDir(dir: string): void {

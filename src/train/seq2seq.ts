@@ -104,12 +104,11 @@ export class Seq2SeqTask implements Task {
     return { x: floatTensor([b.size, S + T], x), y };
   }
 
-  trainEpoch(
+  *trainEpoch(
     epoch: number,
     ctxAt: (k: number) => RunContext,
-    onStep: (r: StepResult, k: number) => void,
     startBatch: number,
-  ): void {
+  ): Generator<StepResult> {
     let k = 0;
     for (const b of this.batcher.epoch(epoch)) {
       if (k < startBatch) {
@@ -121,7 +120,7 @@ export class Seq2SeqTask implements Task {
       const l = maskedCrossEntropy(this.model.forward(x, ctx), y, this.data.pad);
       this.model.backward(l.grad, ctx);
       this.model.clearSaved();
-      onStep({ loss: l.loss, count: l.tokens, correct: l.correct }, k);
+      yield { loss: l.loss, count: l.tokens, correct: l.correct };
       k++;
     }
   }

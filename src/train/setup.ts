@@ -5,7 +5,7 @@
 import { useBackend } from '../kernels/backend.js';
 import { setThreads } from '../kernels/wasm/index.js';
 import type { Kernels } from '../kernels/spec.js';
-import { loadDataset } from '../data/registry.js';
+import { limitDataset, loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
 import { buildModel } from '../models/registry.js';
 import type { Layer } from '../nn/layer.js';
@@ -38,14 +38,18 @@ export function registerTask(datasetKind: string, build: TaskBuilder): void {
   taskBuilders.set(datasetKind, build);
 }
 
-export async function setupRun(cfg: TrainConfig): Promise<RunSetup> {
+export interface SetupOptions {
+  /** The data to use instead of loading `cfg.dataset` by name (e.g. MNIST from bytes). */
+  data?: Dataset;
+}
+
+export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
   if (cfg.threads !== undefined && kernels.name === 'wasm') await setThreads(cfg.threads);
-  const data = loadDataset(cfg.dataset, {
-    seed: cfg.seed,
-    limit: cfg.limit,
-    testLimit: cfg.testLimit,
-  });
+  const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
+  const data = opts.data
+    ? limitDataset(opts.data, limits)
+    : loadDataset(cfg.dataset, { seed: cfg.seed, ...limits });
   const scheme = loadScheme(cfg.scheme);
   const initRng = makeRng(cfg.seed);
   let task: Task;

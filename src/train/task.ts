@@ -19,13 +19,15 @@ export interface Task {
   /** Training samples per epoch and batches per epoch. */
   readonly trainSize: number;
   readonly batchesPerEpoch: number;
-  /** Runs forward + backward for every batch of an epoch; `onStep` applies the update. */
+  /**
+   * Runs forward + backward for every batch of an epoch from `startBatch` on, yielding after
+   * each one; the caller applies the update (and may pause) before asking for the next.
+   */
   trainEpoch(
     epoch: number,
     ctxAt: (stepInEpoch: number) => RunContext,
-    onStep: (r: StepResult, stepInEpoch: number) => void,
     startBatch: number,
-  ): void;
+  ): Iterable<StepResult>;
   /** Test-split metrics, e.g. { test_acc } (fractions in [0, 1]). */
   evaluate(ctx: RunContext): Record<string, number>;
 }

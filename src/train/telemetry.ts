@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Per-site telemetry: the sink the quantizers report to during `train --telemetry`. Three
-// compact files in the run folder, appended once per epoch:
+// kinds of rows, handed to the run's store once per epoch (a run folder appends them to):
 //   telemetry.jsonl   per epoch, layer and site: calls, exponent and bit-width range,
 //                     saturation and underflow rates, mean QEM Diff, adaptive adjustments
 //   timeline.jsonl    the same per window of `every` steps (exponent / bit-width timelines)
@@ -8,10 +8,11 @@
 //                     quantization (bin b counts values in [2^b, 2^(b+1)), zeros apart)
 // Off, the quantizers skip the sink entirely; on, only sampled steps look at the values.
 
-import { appendJsonl, TELEMETRY_FILE } from './run-folder.js';
 import type { SiteRecord, TelemetrySink } from '../quant/site.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { TelemetryRows } from './store.js';
 
+export const TELEMETRY_FILE = 'telemetry.jsonl';
 export const TIMELINE_FILE = 'timeline.jsonl';
 export const HISTOGRAM_FILE = 'histograms.jsonl';
 
@@ -284,16 +285,16 @@ export class RunTelemetry implements TelemetrySink {
     return out;
   }
 
-  /** Appends the epoch's rows to the run folder's three telemetry files. */
-  writeEpoch(dir: string, epoch: number): void {
-    appendJsonl(dir, TELEMETRY_FILE, this.flush(epoch));
+  /** The epoch's rows (per-site summaries, timeline windows, histograms), then cleared. */
+  takeEpoch(epoch: number): TelemetryRows {
+    const sites = this.flush(epoch);
     // Windows end with the epoch; the next epoch's first step opens a new one.
     this.closeWindow();
     this.windowStart = this.step + 1;
-    appendJsonl(dir, TIMELINE_FILE, this.timeline);
-    appendJsonl(dir, HISTOGRAM_FILE, this.hists);
+    const rows = { sites, timeline: this.timeline, histograms: this.hists };
     this.timeline = [];
     this.hists = [];
+    return rows;
   }
 }
 

@@ -1,80 +1,40 @@
 // SPDX-License-Identifier: MIT
 // GEMM on every fast backend vs ref: integer results bit-exact over a grid of ragged shapes,
-// all transpose variants, accumulate, mixed int8/int16, and the int32-overflow split.
+// all transpose variants, accumulate, every int8/int16 operand pair (with ranges that keep
+// int32 sums in range, as the Int32Array C contract requires), and the int32-overflow split.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GemmShape } from '../../src/kernels/spec.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import type { IntArray } from '../../src/tensor/dtype.js';
 import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
-
-const SIZES = [1, 7, 17, 33, 64, 100];
-const TRANS = [
-  [false, false],
-  [false, true],
-  [true, false],
-  [true, true],
-] as const;
-type IntCtor = Int8ArrayConstructor | Int16ArrayConstructor;
-const DTYPES: [IntCtor, IntCtor, string][] = [
-  [Int8Array, Int8Array, 'i8xi8'],
-  [Int16Array, Int16Array, 'i16xi16'],
-  [Int16Array, Int8Array, 'i16xi8'],
-  [Int8Array, Int16Array, 'i8xi16'],
-];
-
-function fill(ctor: IntCtor, n: number, seed: number): IntArray {
-  const hi = ctor === Int8Array ? 127 : 32767;
-  return ctor.from(randInts(seeded(seed), n, -hi - 1, hi));
-}
+import { DTYPES, expectedInt, fillFull, intGrid, SIZES, TRANS } from './gemm-grid.js';
 
 function label(g: GemmShape, what: string): string {
   return `${what} M=${g.M} N=${g.N} K=${g.K} transA=${!!g.transA} transB=${!!g.transB} acc=${!!g.accumulate}`;
-}
-
-/** Expected C: ref without accumulate, plus the initial C (int32 wraps like a store). */
-function expectedInt(
-  g: GemmShape,
-  a: IntArray,
-  b: IntArray,
-  c0: Int32Array | Float64Array,
-): Int32Array | Float64Array {
-  const want = c0 instanceof Int32Array ? new Int32Array(c0.length) : new Float64Array(c0.length);
-  refKernels.gemm_int({ ...g, accumulate: false }, a, b, want);
-  if (g.accumulate) for (let i = 0; i < want.length; i++) want[i] += c0[i];
-  return want;
 }
 
 for (const be of await fastBackends()) {
   describe(`gemm on ${be.name}`, { skip: be.skip }, () => {
     const k = be.k!;
 
-    it('gemm_int int32 C is bit-exact with ref on a grid of ragged shapes, all trans variants', () => {
-      let seed = 1;
-      for (const M of SIZES)
-        for (const N of SIZES)
-          for (const K of SIZES)
-            for (const [transA, transB] of TRANS) {
-              seed++;
-              const [ca, cb, dt] = DTYPES[seed % DTYPES.length];
-              const g: GemmShape = { M, N, K, transA, transB, accumulate: seed % 3 === 0 };
-              // Small enough magnitudes that int32 never overflows (the Int32Array contract).
-              const a = fill(ca, M * K, seed);
-              const b = fill(cb, K * N, seed + 7777);
-              const c0 = Int32Array.from(randInts(seeded(seed + 99), M * N, -1000, 1000));
-              const want = expectedInt(g, a, b, c0);
-              const got = Int32Array.from(c0);
-              k.gemm_int(g, a, b, got);
-              assertSameArray(got, want, label(g, dt), N);
-            }
+    it('gemm_int int32 C is bit-exact with ref on a grid of ragged shapes, all trans variants and operand types', () => {
+      let cases = 0;
+      for (const { g, a, b, c0, what } of intGrid()) {
+        const want = expectedInt(g, a, b, c0);
+        const got = Int32Array.from(c0);
+        k.gemm_int(g, a, b, got);
+        assertSameArray(got, want, what, g.N);
+        cases++;
+      }
+      assert.equal(cases, SIZES.length ** 3 * TRANS.length * DTYPES.length);
     });
 
     it('gemm_int crosses every cache block edge (M > 64, N > 2048, K > 512)', () => {
       for (const [transA, transB] of TRANS) {
         const g: GemmShape = { M: 66, N: 2053, K: 515, transA, transB };
-        const a = fill(Int8Array, g.M * g.K, 5);
-        const b = fill(Int8Array, g.K * g.N, 6);
+        const a = fillFull(Int8Array, g.M * g.K, 5);
+        const b = fillFull(Int8Array, g.K * g.N, 6);
         const want = expectedInt(g, a, b, new Int32Array(g.M * g.N));
         const got = new Int32Array(g.M * g.N).fill(12345);
         k.gemm_int(g, a, b, got);
@@ -95,8 +55,8 @@ for (const be of await fastBackends()) {
       for (const [transA, transB] of TRANS)
         for (const accumulate of [false, true]) {
           const h: GemmShape = { M: 19, N: 23, K: 300, transA, transB, accumulate };
-          const x = fill(Int16Array, h.M * h.K, 11);
-          const y = fill(Int16Array, h.K * h.N, 12);
+          const x = fillFull(Int16Array, h.M * h.K, 11);
+          const y = fillFull(Int16Array, h.K * h.N, 12);
           const c0 = Float64Array.from(randInts(seeded(13), h.M * h.N, -(2 ** 40), 2 ** 40));
           const want = expectedInt(h, x, y, c0);
           assert.ok(

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Kernels } from '../../src/kernels/spec.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { makeRng, type Rng } from '../../src/quant/rng.js';
+import '../../src/kernels/wasm/node-host.js';
 
 /** Backends other than ref, with a reason when one cannot run here (then its tests skip). */
 export async function fastBackends(): Promise<

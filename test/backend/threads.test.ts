@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { GemmShape, Kernels } from '../../src/kernels/spec.js';
 import { getThreads, loadWasmKernels, setThreads } from '../../src/kernels/wasm/index.js';
 import { assertSameArray, randInts, seeded } from './helpers.js';
+import '../../src/kernels/wasm/node-host.js';
 
 const wasm = await loadWasmKernels();
 const canThread = typeof SharedArrayBuffer !== 'undefined';

@@ -105,23 +105,18 @@ test('seq2seq task learns a shift-copy language (token accuracy and BLEU rise)',
   // Plain SGD with momentum, applied by hand (the trainer's optimizer is tested elsewhere).
   const vel = model.params().map((p) => new Float32Array(p.size));
   for (let e = 0; e < 12; e++) {
-    task.trainEpoch(
-      e,
-      () => ctx,
-      (r) => {
-        losses.push(r.loss);
-        model.params().forEach((p, i) => {
-          const g = p.grad;
-          if (!g) return;
-          for (let j = 0; j < p.size; j++) {
-            vel[i][j] = 0.9 * vel[i][j] + g[j];
-            p.value[j] -= 0.1 * vel[i][j];
-          }
-          p.zeroGrad();
-        });
-      },
-      0,
-    );
+    for (const r of task.trainEpoch(e, () => ctx, 0)) {
+      losses.push(r.loss);
+      model.params().forEach((p, i) => {
+        const g = p.grad;
+        if (!g) return;
+        for (let j = 0; j < p.size; j++) {
+          vel[i][j] = 0.9 * vel[i][j] + g[j];
+          p.value[j] -= 0.1 * vel[i][j];
+        }
+        p.zeroGrad();
+      });
+    }
   }
   const after = task.evaluate(ctx);
   const head = losses.slice(0, 20).reduce((a, b) => a + b) / 20;

@@ -7,13 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  encodeIdx,
-  IdxError,
-  readIdx,
-  readIdxImageSet,
-  type IdxTypeName,
-} from '../../src/data/idx.js';
+import { encodeIdx, IdxError, type IdxTypeName } from '../../src/data/idx.js';
+import { readIdx, readIdxImageSet } from '../../src/data/idx-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-idx-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

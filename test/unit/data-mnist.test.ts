@@ -3,7 +3,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadDigitsSeq, loadMnist, MNIST_MEAN, MNIST_STD } from '../../src/data/mnist.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  loadDigitsSeq,
+  loadMnist,
+  MNIST_FILES,
+  MNIST_MEAN,
+  MNIST_STD,
+  mnistRawFromIdx,
+  type MnistBytes,
+} from '../../src/data/mnist.js';
+import { mnistDataDir } from '../../src/data/mnist-files.js';
 import { classCounts } from '../../src/data/dataset.js';
 
 test('MNIST loads 60000/10000 samples, labels 0..9, normalised to mean ~0 and std ~1', () => {
@@ -59,4 +70,22 @@ test('limit / testLimit keep a prefix; digits-seq is the same data as 28 steps x
   assert.deepEqual(d.test.y, m.test.y);
   assert.throws(() => loadMnist({ limit: -1 }), /limit must be a non-negative integer/);
   assert.throws(() => loadMnist({ dir: '/nonexistent-lowbit' }), /nonexistent-lowbit.*cannot read/);
+});
+
+test('MNIST built from the IDX bytes (the browser path) equals the files read in Node', () => {
+  const dir = mnistDataDir();
+  const bytes = Object.fromEntries(
+    Object.entries(MNIST_FILES).map(([k, f]) => [k, new Uint8Array(readFileSync(join(dir, f)))]),
+  ) as MnistBytes;
+  const fromBytes = loadMnist({ raw: mnistRawFromIdx(bytes), limit: 500, testLimit: 300 });
+  const fromFiles = loadMnist({ limit: 500, testLimit: 300 });
+  assert.deepEqual(fromBytes.train.x, fromFiles.train.x);
+  assert.deepEqual(fromBytes.train.y, fromFiles.train.y);
+  assert.deepEqual(fromBytes.test.x, fromFiles.test.x);
+  assert.deepEqual(fromBytes.test.y, fromFiles.test.y);
+  // A labels file swapped for an images file is refused, naming the file.
+  assert.throws(
+    () => mnistRawFromIdx({ ...bytes, trainLabels: bytes.testImages }),
+    /train-labels-idx1-ubyte: dims mismatch/,
+  );
 });

@@ -8,6 +8,7 @@ import { classCounts, type ClassificationDataset, type Split } from '../../src/d
 import { gaussMeansFor, loadGauss, nearestMeanAccuracy } from '../../src/data/gauss.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { loadShapes32 } from '../../src/data/shapes32.js';
+import '../../src/data/mnist-files.js';
 
 function balanced(s: Split, k: number): void {
   const c = classCounts(s, k);

@@ -19,7 +19,7 @@ import { loadScheme } from '../../src/schemes/resolve.js';
 import { dequantize64, fixedTensor, floatTensor } from '../../src/tensor/tensor.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { Linear } from '../../src/nn/linear.js';
-import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/run-folder.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -16,6 +16,7 @@ import { parseFormat } from '../../src/format/format.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import { loadScheme } from '../../src/schemes/resolve.js';
+import '../../src/schemes/files.js';
 
 const info = (step: number, lr: number): StepInfo => ({
   kernels: refKernels,

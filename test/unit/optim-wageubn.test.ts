@@ -13,6 +13,7 @@ import { makeRng } from '../../src/quant/rng.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import { makeOptimizer, paramSites } from '../../src/optim/index.js';
 import { loadScheme } from '../../src/schemes/resolve.js';
+import '../../src/schemes/files.js';
 import type { SchemeSpec } from '../../src/schemes/schema.js';
 import { Linear } from '../../src/nn/linear.js';
 import { Sequential } from '../../src/nn/sequential.js';

@@ -8,6 +8,7 @@ import { loadScheme, builtinSchemes } from '../../src/schemes/resolve.js';
 import { bindScheme } from '../../src/schemes/bind.js';
 import { lenet5 } from '../../src/models/lenet5.js';
 import { makeRng } from '../../src/quant/rng.js';
+import '../../src/schemes/files.js';
 
 function schemeFile(obj: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'lowbit-scheme-'));

@@ -15,6 +15,7 @@ import { siteLayers } from '../../src/nn/layer.js';
 import { makeOptimizer, paramSites } from '../../src/optim/index.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { WageubnMomentum } from '../../src/optim/wageubn-momentum.js';
+import '../../src/schemes/files.js';
 
 const PAPERS = [
   'dfp8-sr',

@@ -3,19 +3,20 @@
 // the worker pool (absent when single-threaded).
 
 import { Arena } from './arena.js';
-import type { KernelExports } from './exports.js';
+import type { ArgsOf, KernelExports } from './exports.js';
 import type { LoadedModule } from './module.js';
+import type { ThreadedFn } from './thread-protocol.js';
 
 /** Runs GEMM slices on workers; see threads.ts. */
 export interface GemmRunner {
   /**
-   * Runs `slices` (argument lists of a gemm export): the first and any surplus ones through
+   * Runs `slices` (argument lists of export `fn`): the first and any surplus ones through
    * `local` on the calling thread, the others on workers; returns when all are done.
    */
-  run(
-    fn: 'gemm_i16_i32acc' | 'gemm_f32',
-    slices: number[][],
-    local: (args: number[]) => void,
+  run<F extends ThreadedFn>(
+    fn: F,
+    slices: readonly ArgsOf<F>[],
+    local: (args: ArgsOf<F>) => void,
   ): void;
   /** Threads available now (1 = only the calling thread). */
   readonly threads: number;

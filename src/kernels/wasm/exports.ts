@@ -1,45 +1,257 @@
 // SPDX-License-Identifier: MIT
-// Typed view of the kernel module's exports (assembly/index.ts), checked at load time.
+// The kernel ABI: every export of assembly/index.ts with its typed signature, checked at load
+// (name, function, parameter count). To add a kernel: export it from assembly/index.ts, declare
+// it in KernelExports, give its parameter count in PARAMS (the compiler checks the count
+// against the declaration; the loader checks it against the module). Codes: codes.ts.
 
+import type { ElemKind, RoundCode } from './codes.js';
 import type { WasmFn, WasmInstance } from './wasm-api.js';
 
-const NAMES = [
-  'heap_base',
-  'gemm_i16_i32acc',
-  'gemm_int_scratch_bytes',
-  'gemm_f32',
-  'gemm_f32_scratch_bytes',
-  'im2col_x8',
-  'im2col_x16',
-  'im2col_x32',
-  'im2col_x64',
-  'col2im_f32',
-  'col2im_i32',
-  'col2im_f64',
-  'quantize',
-  'requantize',
-  'minmax',
-  'add_i32_to_f64',
-  'zero_bytes',
-  'relu_fwd',
-  'relu_bwd4',
-  'swap_outer',
-  'maxpool_fwd',
-  'maxpool_bwd',
-  'col_sums',
-] as const;
+/** A byte address in linear memory. */
+export type Ptr = number;
+/** An int32 argument (a count, size or stride in elements). */
+export type I32 = number;
+/** A float64 argument. */
+export type F64 = number;
+/** A bool argument. */
+export type Flag = 0 | 1;
+/** Element bytes of an integer GEMM operand: 1 int8, 2 int16. */
+export type OperandBytes = 1 | 2;
 
-export type KernelExports = Record<(typeof NAMES)[number], WasmFn>;
+/** C (M,N) i32 (+)= op(A) op(B); A (M,K) or (K,M) when transA, B (K,N) or (N,K) when transB. */
+export type GemmIntArgs = [
+  M: I32,
+  N: I32,
+  K: I32,
+  a: Ptr,
+  esA: OperandBytes,
+  lda: I32,
+  transA: Flag,
+  b: Ptr,
+  esB: OperandBytes,
+  ldb: I32,
+  transB: Flag,
+  c: Ptr,
+  ldc: I32,
+  accumulate: Flag,
+  scratch: Ptr,
+];
 
-/** The kernel functions of an instance; throws naming the first one missing (a stale build). */
-export function kernelExports(inst: WasmInstance): KernelExports {
-  const out: Partial<KernelExports> = {};
-  for (const name of NAMES) {
-    const f = inst.exports[name];
-    if (typeof f !== 'function') {
-      throw new Error(`lowbit.wasm has no export "${name}": rebuild it with npm run build:wasm`);
-    }
-    out[name] = f;
+/** C (M,N) i32 (+)= A (M,K) B^T, B stored (N,K): the dot route (no transposes, no scratch). */
+export type GemmDotArgs = [
+  M: I32,
+  N: I32,
+  K: I32,
+  a: Ptr,
+  esA: OperandBytes,
+  lda: I32,
+  b: Ptr,
+  esB: OperandBytes,
+  ldb: I32,
+  c: Ptr,
+  ldc: I32,
+  accumulate: Flag,
+];
+
+/** C (M,N) i32 (+)= A (M,K) B (K,N), both row-major: the small-M route. */
+export type GemmSmallMArgs = [...GemmDotArgs, scratch: Ptr];
+
+/** C (M,N) f32 (+)= op(A) op(B). */
+export type GemmF32Args = [
+  M: I32,
+  N: I32,
+  K: I32,
+  a: Ptr,
+  lda: I32,
+  transA: Flag,
+  b: Ptr,
+  ldb: I32,
+  transB: Flag,
+  c: Ptr,
+  ldc: I32,
+  accumulate: Flag,
+  scratch: Ptr,
+];
+
+/** im2col/col2im: geometry (12 int32 words, ConvGeom order), source and destination. */
+type ConvCopy = (geom: Ptr, src: Ptr, dst: Ptr) => void;
+
+export interface KernelExports {
+  /** First free byte after static data. */
+  heap_base(): Ptr;
+
+  /** Integer GEMM, route chosen by shape (dot, small-M or blocked). */
+  gemm_i16_i32acc(...args: GemmIntArgs): void;
+  gemm_i16_i32acc__blocked(...args: GemmIntArgs): void;
+  gemm_i16_i32acc__smallm(...args: GemmSmallMArgs): void;
+  gemm_i16_i32acc__dot(...args: GemmDotArgs): void;
+  /** Scratch bytes of gemm_i16_i32acc and __blocked (enough for __smallm up to K = 8192). */
+  gemm_int_scratch_bytes(): I32;
+  gemm_smallm_scratch_bytes(K: I32): I32;
+  gemm_f32(...args: GemmF32Args): void;
+  gemm_f32_scratch_bytes(): I32;
+
+  im2col_x8: ConvCopy;
+  im2col_x16: ConvCopy;
+  im2col_x32: ConvCopy;
+  im2col_x64: ConvCopy;
+  col2im_f32: ConvCopy;
+  col2im_i32: ConvCopy;
+  col2im_f64: ConvCopy;
+
+  /** src (n of kind sk) * scale, rounded and clamped to [lo, hi] -> out (kind ok); stats [sat, und]. */
+  quantize(
+    src: Ptr,
+    sk: ElemKind,
+    n: I32,
+    scale: F64,
+    lo: F64,
+    hi: F64,
+    mode: RoundCode,
+    out: Ptr,
+    ok: ElemKind,
+    rng: Ptr,
+    stats: Ptr,
+  ): void;
+  /** src (n of kind sk) / 2^s rounded and clamped -> out (kind ok); stats [sat, und]. */
+  requantize(
+    src: Ptr,
+    sk: ElemKind,
+    n: I32,
+    s: I32,
+    div: F64,
+    half: F64,
+    rfac: F64,
+    lo: F64,
+    hi: F64,
+    mode: RoundCode,
+    out: Ptr,
+    ok: ElemKind,
+    rng: Ptr,
+    stats: Ptr,
+  ): void;
+  /** [min, max] of n elements of `kind` as two f64 at out. */
+  minmax(src: Ptr, kind: ElemKind, n: I32, out: Ptr): void;
+  /** c64 (f64) += c32 (i32), n elements. */
+  add_i32_to_f64(c64: Ptr, c32: Ptr, n: I32): void;
+
+  zero_bytes(p: Ptr, bytes: I32): void;
+  relu_fwd(x: Ptr, y: Ptr, kind: ElemKind, n: I32, mask: Ptr): void;
+  relu_bwd4(y: Ptr, ky: ElemKind, dy: Ptr, dx: Ptr, n: I32): void;
+  swap_outer(src: Ptr, A: I32, B: I32, R: I32, es: I32, kind: ElemKind, bias: Ptr, out: Ptr): void;
+  maxpool_fwd(
+    x: Ptr,
+    kind: ElemKind,
+    NC: I32,
+    H: I32,
+    W: I32,
+    K: I32,
+    S: I32,
+    OH: I32,
+    OW: I32,
+    y: Ptr,
+    arg: Ptr,
+  ): void;
+  maxpool_bwd(
+    dy: Ptr,
+    kind: ElemKind,
+    arg: Ptr,
+    NC: I32,
+    H: I32,
+    W: I32,
+    K: I32,
+    S: I32,
+    OH: I32,
+    OW: I32,
+    dx: Ptr,
+  ): void;
+  col_sums(e: Ptr, kind: ElemKind, N: I32, C: I32, R: I32, out: Ptr): void;
+}
+
+export type ExportName = keyof KernelExports;
+/** The argument list of an export. */
+export type ArgsOf<F extends ExportName> = Parameters<KernelExports[F]>;
+
+/** Parameter count of every export; the compiler checks each against KernelExports. */
+const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
+  heap_base: 0,
+  gemm_i16_i32acc: 15,
+  gemm_i16_i32acc__blocked: 15,
+  gemm_i16_i32acc__smallm: 13,
+  gemm_i16_i32acc__dot: 12,
+  gemm_int_scratch_bytes: 0,
+  gemm_smallm_scratch_bytes: 1,
+  gemm_f32: 13,
+  gemm_f32_scratch_bytes: 0,
+  im2col_x8: 3,
+  im2col_x16: 3,
+  im2col_x32: 3,
+  im2col_x64: 3,
+  col2im_f32: 3,
+  col2im_i32: 3,
+  col2im_f64: 3,
+  quantize: 11,
+  requantize: 14,
+  minmax: 4,
+  add_i32_to_f64: 3,
+  zero_bytes: 2,
+  relu_fwd: 5,
+  relu_bwd4: 5,
+  swap_outer: 8,
+  maxpool_fwd: 11,
+  maxpool_bwd: 11,
+  col_sums: 6,
+};
+
+export const EXPORT_NAMES = Object.freeze(Object.keys(PARAMS)) as readonly ExportName[];
+
+/** Parameter count the ABI declares for an export. */
+export function paramCount(name: ExportName): number {
+  return PARAMS[name];
+}
+
+/** The export `name` of an instance, checked: a function taking the declared parameter count. */
+function checked(inst: WasmInstance, name: ExportName): WasmFn {
+  const f = inst.exports[name];
+  if (typeof f !== 'function') {
+    throw new Error(`lowbit.wasm has no export "${name}": rebuild it with npm run build:wasm`);
   }
-  return out as KernelExports;
+  if (f.length !== PARAMS[name]) {
+    throw new Error(
+      `lowbit.wasm export "${name}" takes ${f.length} parameters, the ABI declares ` +
+        `${PARAMS[name]}: rebuild it with npm run build:wasm (or fix src/kernels/wasm/exports.ts)`,
+    );
+  }
+  return f;
+}
+
+/** The untyped functions behind each typed view (for callWithArgs). */
+const untyped = new WeakMap<KernelExports, Readonly<Record<ExportName, WasmFn>>>();
+
+/**
+ * The typed kernel exports of an instance; throws naming the first export that is missing or
+ * takes another parameter count than declared (a stale build).
+ */
+export function kernelExports(inst: WasmInstance): KernelExports {
+  const out: Partial<Record<ExportName, WasmFn>> = {};
+  for (const name of EXPORT_NAMES) out[name] = checked(inst, name);
+  // Every name was checked above, and a WasmFn (numbers in, a number out) is callable as each
+  // declared signature.
+  const fns = out as Record<ExportName, WasmFn>;
+  const ex: KernelExports = fns;
+  untyped.set(ex, fns);
+  return ex;
+}
+
+/**
+ * Calls export `name` with arguments read from untyped storage (a worker's slot of the shared
+ * control block), checking their count.
+ */
+export function callWithArgs(ex: KernelExports, name: ExportName, args: readonly number[]): void {
+  const fns = untyped.get(ex);
+  if (!fns) throw new Error('callWithArgs: not a loaded kernel module');
+  if (args.length !== PARAMS[name]) {
+    throw new Error(`${name}: ${args.length} arguments, the ABI declares ${PARAMS[name]}`);
+  }
+  fns[name](...args);
 }

@@ -6,7 +6,7 @@
 import type { Kernels } from '../spec.js';
 import { registerBackend } from '../backend.js';
 import { WasmContext } from './context.js';
-import { gemmF32, gemmInt } from './gemm.js';
+import { gemmF32, gemmInt, type GemmRoute } from './gemm.js';
 import { col2imWasm, im2colWasm } from './im2col.js';
 import { loadModule } from './module.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
@@ -15,8 +15,9 @@ import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { attachThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
 
-export { setWasmBytes } from './module.js';
+export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
 export { setThreads, getThreads } from './threads.js';
+export { GEMM_ROUTES, type GemmRoute } from './gemm.js';
 
 function makeKernels(ctx: WasmContext): Kernels {
   const k: Kernels = {
@@ -42,21 +43,45 @@ function makeKernels(ctx: WasmContext): Kernels {
   return k;
 }
 
-let loading: Promise<Kernels | null> | null = null;
+let loading: Promise<{ ctx: WasmContext; kernels: Kernels } | null> | null = null;
 
-/**
- * The WASM kernels, loaded once: null where this host lacks WebAssembly SIMD128. Worker
- * threads start per setThreads (default: all cores where shared memory is allowed).
- */
-export function loadWasmKernels(): Promise<Kernels | null> {
+function load(): Promise<{ ctx: WasmContext; kernels: Kernels } | null> {
   loading ??= (async () => {
     const mod = await loadModule();
     if (!mod) return null;
     const ctx = new WasmContext(mod);
     await attachThreads(ctx);
-    return makeKernels(ctx);
+    return { ctx, kernels: makeKernels(ctx) };
   })();
   return loading;
+}
+
+/**
+ * The WASM kernels, loaded once: null where this host lacks WebAssembly SIMD128. Worker
+ * threads start per setThreads (default: all cores where shared memory is allowed).
+ */
+export async function loadWasmKernels(): Promise<Kernels | null> {
+  return (await load())?.kernels ?? null;
+}
+
+/** gemm_int forced onto one route (each must equal ref bit for bit; benches compare them). */
+export type GemmRoutes = Readonly<Record<GemmRoute, Kernels['gemm_int']>>;
+
+/** The integer GEMM routes of the loaded WASM kernels, or null where they cannot load. */
+export async function loadWasmGemmRoutes(): Promise<GemmRoutes | null> {
+  const l = await load();
+  if (!l) return null;
+  const { ctx } = l;
+  const route =
+    (r: GemmRoute): Kernels['gemm_int'] =>
+    (g, a, b, c) =>
+      gemmInt(ctx, g, a, b, c, r);
+  return {
+    auto: route('auto'),
+    blocked: route('blocked'),
+    smallm: route('smallm'),
+    dot: route('dot'),
+  };
 }
 
 registerBackend('wasm', loadWasmKernels);

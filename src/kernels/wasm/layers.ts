@@ -5,16 +5,8 @@
 
 import type { AnyArray } from '../spec.js';
 import * as ref from '../ref/layers.js';
+import { elemKind } from './codes.js';
 import type { WasmContext } from './context.js';
-
-/** Element kind codes of assembly/layers.ts. */
-function kindOf(x: AnyArray): number {
-  if (x instanceof Int8Array) return 0;
-  if (x instanceof Int16Array) return 1;
-  if (x instanceof Int32Array) return 2;
-  if (x instanceof Float32Array) return 3;
-  return 4;
-}
 
 function checkLen(kind: string, what: string, got: number, want: number): void {
   if (got < want) throw new RangeError(`${kind}: ${what} holds ${got} elements, needs ${want}`);
@@ -35,7 +27,7 @@ export function reluWasm<T extends AnyArray>(
   const px = ar.copyIn(x);
   const py = ar.outAt(y, n * y.BYTES_PER_ELEMENT);
   const pm = mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.relu_fwd(px, py, kindOf(x), n, pm);
+  ctx.ex.relu_fwd(px, py, elemKind(x), n, pm);
   ar.get(py, y, n, y.BYTES_PER_ELEMENT);
   if (mask) ar.get(pm, mask, n, 1);
 }
@@ -50,7 +42,7 @@ export function reluBackwardWasm<T extends AnyArray>(
   const n = y.length;
   checkLen('relu_backward', 'dy', dy.length, n);
   checkLen('relu_backward', 'dx', dx.length, n);
-  const ky = kindOf(y);
+  const ky = elemKind(y);
   const four = (a: AnyArray) => a instanceof Int32Array || a instanceof Float32Array;
   if (!(four(y) || y instanceof Int8Array) || !four(dy) || dx.constructor !== dy.constructor) {
     ref.relu_backward(y, dy, dx);
@@ -78,7 +70,7 @@ export function swapOuterWasm<T extends AnyArray>(
   checkLen('swap_outer', 'src', src.length, n);
   checkLen('swap_outer', 'out', out.length, n);
   checkLen('swap_outer', 'bias', bias ? bias.length : A, A);
-  const kind = kindOf(src);
+  const kind = elemKind(src);
   if (out.constructor !== src.constructor || (bias && kind !== 2 && kind !== 3)) {
     ref.swap_outer(src, A, B, R, bias, out);
     return;

@@ -4,16 +4,8 @@
 
 import type { AnyArray } from '../spec.js';
 import { pooledSize } from '../ref/pool.js';
+import { elemKind } from './codes.js';
 import type { WasmContext } from './context.js';
-
-/** Element kind codes of assembly/pool.ts. */
-function kindOf(x: AnyArray): number {
-  if (x instanceof Int8Array) return 0;
-  if (x instanceof Int16Array) return 1;
-  if (x instanceof Int32Array) return 2;
-  if (x instanceof Float32Array) return 3;
-  return 4;
-}
 
 /** Checks the pooling geometry and array sizes; returns [OH, OW]. */
 function poolDims(
@@ -72,7 +64,7 @@ export function maxpoolWasm<T extends AnyArray>(
   const px = ar.copyIn(x, NC * H * W);
   const py = ar.outAt(y, n * es);
   const pa = ar.outAt(arg, n);
-  ctx.ex.maxpool_fwd(px, kindOf(x), NC, H, W, K, S, OH, OW, py, pa);
+  ctx.ex.maxpool_fwd(px, elemKind(x), NC, H, W, K, S, OH, OW, py, pa);
   ar.get(py, y, n, es);
   ar.get(pa, arg, n, 1);
 }
@@ -98,7 +90,7 @@ export function maxpoolBackwardWasm<T extends AnyArray>(
   const pdy = ar.copyIn(dy, n);
   const pa = ar.copyIn(arg, n);
   const pdx = ar.outAt(dx, NC * H * W * es);
-  ctx.ex.maxpool_bwd(pdy, kindOf(dy), pa, NC, H, W, K, S, OH, OW, pdx);
+  ctx.ex.maxpool_bwd(pdy, elemKind(dy), pa, NC, H, W, K, S, OH, OW, pdx);
   ar.get(pdx, dx, NC * H * W, es);
 }
 
@@ -120,6 +112,6 @@ export function colSumsWasm(
   ar.reset();
   const pe = ar.copyIn(e, N * C * R);
   const po = ar.outAt(out, C * 8);
-  ctx.ex.col_sums(pe, kindOf(e), N, C, R, po);
+  ctx.ex.col_sums(pe, elemKind(e), N, C, R, po);
   ar.get(po, out, C, 8);
 }

@@ -10,18 +10,8 @@ import { Xoshiro128, type Rng } from '../../quant/rng.js';
 import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { elemKind, roundCode } from './codes.js';
 import type { WasmContext } from './context.js';
-
-const MODE: Record<Rounding, number> = { nearest: 0, stochastic: 1, floor: 2, 'nearest-even': 3 };
-
-/** Element kind codes of assembly/quantize.ts. */
-function kindOf(x: AnyArray): number {
-  if (x instanceof Int8Array) return 0;
-  if (x instanceof Int16Array) return 1;
-  if (x instanceof Int32Array) return 2;
-  if (x instanceof Float32Array) return 3;
-  return 4;
-}
 
 /** Generator state slot, or null when the loop must stay in TypeScript (another Rng kind). */
 function rngSlot(ctx: WasmContext, rounding: Rounding, rng: Rng | null): number | null {
@@ -76,14 +66,14 @@ export function quantizeWasm(
   const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
   ctx.ex.quantize(
     pv,
-    kindOf(values),
+    elemKind(values),
     n,
     2 ** -exp,
     qmin(bits),
     qmax(bits),
-    MODE[rounding],
+    roundCode(rounding),
     po,
-    kindOf(out),
+    elemKind(out),
     pr,
     ps,
   );
@@ -115,7 +105,7 @@ export function requantizeWasm(
   const half = s > 0 ? 2 ** (s - 1) : 0;
   ctx.ex.requantize(
     pm,
-    kindOf(mant),
+    elemKind(mant),
     n,
     s,
     div,
@@ -123,9 +113,9 @@ export function requantizeWasm(
     2 ** (s - 24),
     qmin(bits),
     qmax(bits),
-    MODE[rounding],
+    roundCode(rounding),
     po,
-    kindOf(out),
+    elemKind(out),
     pr,
     ps,
   );
@@ -138,7 +128,7 @@ export function maxAbsWasm(ctx: WasmContext, x: AnyArray): number {
   ar.reset();
   const pt = ar.alloc(16);
   const px = ar.copyIn(x);
-  ctx.ex.minmax(px, kindOf(x), x.length, pt);
+  ctx.ex.minmax(px, elemKind(x), x.length, pt);
   const [mn, mx] = ar.f64(pt, 2);
   const m = Math.max(-mn, mx);
   // NaN or Infinity: the reference finds the first bad index and throws its message.

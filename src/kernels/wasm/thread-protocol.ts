@@ -2,6 +2,8 @@
 // The shared control block between the main thread and GEMM workers: per worker slot, four
 // int32 words (Slot) and ARGS_PER_SLOT float64 argument words (pointers reach 2^32).
 
+import type { ExportName } from './exports.js';
+
 export const CTRL_PER_SLOT = 4;
 export const ARGS_PER_SLOT = 16;
 
@@ -16,5 +18,12 @@ export const enum Slot {
   Error = 3,
 }
 
-export const FN_CODES = ['gemm_i16_i32acc', 'gemm_f32'] as const;
-export type GemmFn = (typeof FN_CODES)[number];
+/** The exports a worker may run, by index (Slot.Fn); each takes at most ARGS_PER_SLOT arguments. */
+export const FN_CODES = [
+  'gemm_i16_i32acc',
+  'gemm_i16_i32acc__blocked',
+  'gemm_i16_i32acc__smallm',
+  'gemm_i16_i32acc__dot',
+  'gemm_f32',
+] as const satisfies readonly ExportName[];
+export type ThreadedFn = (typeof FN_CODES)[number];

@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: MIT
-// Multi-threaded GEMM: N-1 worker threads (node:worker_threads) plus the calling thread run
-// slices of one GEMM on shared WebAssembly memory; each slice writes its own block of C, so
-// results equal the single-threaded ones exactly. Node only: a browser main thread may not
-// block in Atomics.wait, so there the kernels stay single-threaded.
+// Multi-threaded GEMM: N-1 worker threads plus the calling thread run slices of one GEMM on
+// shared WebAssembly memory; each slice writes its own block of C, so results equal the
+// single-threaded ones exactly. Workers come from the host (host.ts): worker_threads in Node,
+// Web Workers in a cross-origin-isolated page. The calling thread waits in Atomics.wait, so a
+// page's main thread stays single-threaded: train in a dedicated worker to use threads.
 //
-// setThreads(n) picks the count (default: LOWBIT_THREADS, else all cores).
+// setThreads(n) picks the count (default: the host's, e.g. LOWBIT_THREADS or all cores).
 
 import type { GemmRunner, WasmContext } from './context.js';
-import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot, type GemmFn } from './thread-protocol.js';
-
-interface WorkerHandle {
-  terminate(): Promise<number>;
-  unref(): void;
-  once(ev: 'message' | 'error' | 'exit', fn: (x: unknown) => void): void;
-}
+import type { ArgsOf } from './exports.js';
+import { wasmHost, type WorkerHandle } from './host.js';
+import {
+  ARGS_PER_SLOT,
+  CTRL_PER_SLOT,
+  FN_CODES,
+  Slot,
+  type ThreadedFn,
+} from './thread-protocol.js';
 
 let wanted: number | null = null;
 let context: WasmContext | null = null;
@@ -37,7 +40,11 @@ class Pool implements GemmRunner {
     return this.workers.length + 1;
   }
 
-  run(fn: GemmFn, slices: number[][], local: (args: number[]) => void): void {
+  run<F extends ThreadedFn>(
+    fn: F,
+    slices: readonly ArgsOf<F>[],
+    local: (args: ArgsOf<F>) => void,
+  ): void {
     const seq = ++this.seq;
     const used = Math.min(slices.length - 1, this.workers.length);
     for (let w = 0; w < used; w++) {
@@ -71,19 +78,7 @@ class Pool implements GemmRunner {
   }
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
-async function defaultThreads(): Promise<number> {
-  const env = isNode() ? process.env.LOWBIT_THREADS : undefined;
-  if (env !== undefined && env !== '') return checkCount(Number(env), 'LOWBIT_THREADS');
-  if (!isNode()) return 1;
-  const os = await import('node:os');
-  return os.availableParallelism();
-}
-
-function checkCount(n: number, what: string): number {
+export function checkThreadCount(n: number, what: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 256) {
     throw new RangeError(`${what}=${n}: the thread count must be an integer from 1 to 256`);
   }
@@ -91,38 +86,34 @@ function checkCount(n: number, what: string): number {
 }
 
 async function startPool(ctx: WasmContext, n: number): Promise<Pool | null> {
-  if (n <= 1 || !ctx.mod.shared || !isNode()) return null;
-  const { Worker } = await import('node:worker_threads');
+  const host = wasmHost();
+  if (n <= 1 || !ctx.mod.shared || !host.canBlock()) return null;
   const nw = n - 1;
   const ctrl = new SharedArrayBuffer(nw * CTRL_PER_SLOT * 4);
   const args = new SharedArrayBuffer(nw * ARGS_PER_SLOT * 8);
-  const url = new URL('./worker.js', import.meta.url);
   const workers: WorkerHandle[] = [];
   try {
-    await Promise.all(
-      Array.from({ length: nw }, (_, slot) => {
-        const w = new Worker(url, {
-          workerData: {
-            module: ctx.mod.module,
-            memory: ctx.mod.memory,
-            ctrl: new Int32Array(ctrl),
-            args: new Float64Array(args),
-            slot,
-          },
-        });
-        workers.push(w);
-        return new Promise<void>((resolve, reject) => {
-          w.once('message', () => resolve());
-          w.once('error', (e) => reject(e instanceof Error ? e : new Error(String(e))));
-          w.once('exit', () => reject(new Error('GEMM worker exited during start')));
-        });
-      }),
-    );
+    for (let slot = 0; slot < nw; slot++) {
+      const w = host.startWorker({
+        module: ctx.mod.module,
+        memory: ctx.mod.memory,
+        ctrl: new Int32Array(ctrl),
+        args: new Float64Array(args),
+        slot,
+      });
+      if (!w) break; // no worker threads on this host
+      workers.push(w);
+    }
+    if (workers.length < nw) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      return null;
+    }
+    await Promise.all(workers.map((w) => w.ready));
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));
     throw e;
   }
-  for (const w of workers) w.unref(); // idle workers must not keep the process alive
+  for (const w of workers) w.unref?.(); // idle workers must not keep the process alive
   return new Pool(workers, ctrl, args);
 }
 
@@ -141,24 +132,23 @@ export async function attachThreads(ctx: WasmContext): Promise<void> {
   context = ctx;
   const explicit = wanted !== null;
   try {
-    await resize(wanted ?? (await defaultThreads()));
+    await resize(wanted ?? checkThreadCount(wasmHost().defaultThreads(), 'threads'));
   } catch (e) {
     if (explicit) throw e;
     // The default must not stop the backend from loading (a bundle without worker.js, say):
     // stay on one thread and say why.
-    const msg = `lowbit: wasm GEMM stays single-threaded (${(e as Error).message})`;
-    if (isNode()) process.emitWarning(msg);
-    else console.warn(msg);
+    wasmHost().warn(`lowbit: wasm GEMM stays single-threaded (${(e as Error).message})`);
   }
 }
 
 /**
  * Runs WASM GEMMs on `n` threads (n-1 workers + the caller). Results are identical for every
- * n. Resolves once the workers are ready; n = 1 stops them. Where shared memory or
- * worker_threads are missing (browsers), the kernels stay on one thread.
+ * n. Resolves once the workers are ready; n = 1 stops them. Where shared memory, worker
+ * threads or blocking are not allowed (a page that is not cross-origin isolated, a page's
+ * main thread), the kernels stay on one thread.
  */
 export async function setThreads(n: number): Promise<void> {
-  wanted = checkCount(n, 'threads');
+  wanted = checkThreadCount(n, 'threads');
   await resize(wanted);
 }
 

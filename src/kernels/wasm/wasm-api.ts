@@ -7,7 +7,10 @@ export interface WasmMemory {
   grow(pages: number): number;
 }
 
-/** Every kernel export takes numbers (pointers, sizes, 0/1 flags) and returns a number or nothing. */
+/**
+ * A function export as the JS API hands it over, untyped: numbers in, a number out. exports.ts
+ * gives each kernel export its declared signature.
+ */
 export type WasmFn = (...args: number[]) => number;
 
 export interface WasmModule {

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// Where a run keeps its record - configuration, per-epoch metrics, telemetry and the latest
+// checkpoint. The training loop (loop.ts) talks only to this interface, so it runs wherever
+// a store exists: a run folder (Node, run-folder.ts), memory (a browser tab, MemoryStore
+// below), or any medium a caller adds (a database, a queue). Every method may be async.
+
+import type { SchemeSpec } from '../schemes/schema.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import type { EpochMetrics } from './metrics.js';
+import type { HistogramRow, SiteSummary } from './telemetry.js';
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** What config.json holds: the run's configuration and the scheme it resolved to. */
+export type RunRecord = TrainConfig & { readonly resolvedScheme: SchemeSpec };
+
+/** One epoch's telemetry (runs with `telemetry` on); see telemetry.ts for the rows. */
+export interface TelemetryRows {
+  /** Per layer and site over the epoch (telemetry.jsonl). */
+  readonly sites: SiteSummary[];
+  /** Per window of steps (timeline.jsonl). */
+  readonly timeline: SiteSummary[];
+  /** Sampled log2 histograms (histograms.jsonl). */
+  readonly histograms: HistogramRow[];
+}
+
+/**
+ * A run's storage. The loop calls, in order: `open(resume)`; for a fresh run `writeConfig`,
+ * for a resumed one `readCheckpoint` then `truncateMetrics`; after every epoch
+ * `appendMetrics`, `appendTelemetry` (with telemetry on), `writeCheckpoint`; a mid-epoch
+ * `writeCheckpoint` when asked to stop; finally `close` (also after an error).
+ */
+export interface RunStore {
+  /** Names the store in messages: a run folder's path, "memory", a URL. */
+  readonly label: string;
+  /**
+   * Starts using the store: a fresh run (`resume` false) must refuse a store that already
+   * holds a run, a resumed one a store without a checkpoint, each with a message saying
+   * what to do. A store with locks takes its lock here.
+   */
+  open(resume: boolean): Awaitable<void>;
+  /** Stops using the store (releases a lock). Called once, after success or failure. */
+  close?(): Awaitable<void>;
+  writeConfig(record: RunRecord): Awaitable<void>;
+  /** The latest checkpoint, or null when there is none. */
+  readCheckpoint(): Awaitable<Checkpoint | null>;
+  /**
+   * Replaces the latest checkpoint; a crash must leave either the old one or the new one.
+   * `at` says whether it ends an epoch or marks a stop mid-epoch.
+   */
+  writeCheckpoint(c: Checkpoint, at: 'epoch' | 'stop'): Awaitable<void>;
+  /** Keeps only the metrics of epochs <= `epochs` (a resume from an earlier checkpoint). */
+  truncateMetrics(epochs: number): Awaitable<void>;
+  appendMetrics(m: EpochMetrics): Awaitable<void>;
+  appendTelemetry(rows: TelemetryRows): Awaitable<void>;
+}
+
+/**
+ * A store in memory: what a browser tab (or a test) keeps. The checkpoint is the object
+ * itself; JSON.stringify(store.checkpoint) is the same text as a run folder's checkpoint.json.
+ */
+export class MemoryStore implements RunStore {
+  readonly label: string;
+  record: RunRecord | null = null;
+  checkpoint: Checkpoint | null = null;
+  metrics: EpochMetrics[] = [];
+  readonly telemetry: TelemetryRows = { sites: [], timeline: [], histograms: [] };
+
+  constructor(label = 'memory') {
+    this.label = label;
+  }
+
+  open(resume: boolean): void {
+    if (!resume && this.checkpoint)
+      throw new Error(`${this.label} already holds a run: resume it, or use a new store`);
+    if (resume && !this.checkpoint)
+      throw new Error(`${this.label} has no checkpoint to resume from: start a fresh run`);
+  }
+
+  writeConfig(record: RunRecord): void {
+    this.record = record;
+  }
+
+  readCheckpoint(): Checkpoint | null {
+    return this.checkpoint;
+  }
+
+  writeCheckpoint(c: Checkpoint): void {
+    this.checkpoint = c;
+  }
+
+  truncateMetrics(epochs: number): void {
+    this.metrics = this.metrics.filter((m) => m.epoch <= epochs);
+  }
+
+  appendMetrics(m: EpochMetrics): void {
+    this.metrics.push(m);
+  }
+
+  appendTelemetry(rows: TelemetryRows): void {
+    this.telemetry.sites.push(...rows.sites);
+    this.telemetry.timeline.push(...rows.timeline);
+    this.telemetry.histograms.push(...rows.histograms);
+  }
+}
