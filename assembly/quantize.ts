@@ -168,7 +168,17 @@ function quantizeTo<S, O>(
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = quantizeSimd<S, O>(src, n, scale, mode == ROUND_NEAREST ? 0.5 : 0, mode == ROUND_NEAREST_EVEN, lo, hi, out);
+    } else
+      done = quantizeSimd<S, O>(
+        src,
+        n,
+        scale,
+        mode == ROUND_NEAREST ? 0.5 : 0,
+        mode == ROUND_NEAREST_EVEN,
+        lo,
+        hi,
+        out,
+      );
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * sizeof<S>();
@@ -332,7 +342,17 @@ function requantizeTo<S, O>(
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = requantizeSimd<O>(src, n, div, mode == ROUND_NEAREST ? half : 0, mode == ROUND_NEAREST_EVEN, lo, hi, out);
+    } else
+      done = requantizeSimd<O>(
+        src,
+        n,
+        div,
+        mode == ROUND_NEAREST ? half : 0,
+        mode == ROUND_NEAREST_EVEN,
+        lo,
+        hi,
+        out,
+      );
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * 4;
