@@ -30,3 +30,4 @@ export function heap_base(): usize {
 }
 export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
+export { flag_quantize } from './flag';

@@ -18,13 +18,13 @@ function clampPair(q: v128, x: v128, lo: v128, hi: v128): v128 {
 }
 
 /** Four clamped doubles (two pairs) -> four i32 in one vector. */
-function toI32x4(q0: v128, q1: v128): v128 {
+export function toI32x4(q0: v128, q1: v128): v128 {
   const a = i32x4.trunc_sat_f64x2_s_zero(q0);
   const b = i32x4.trunc_sat_f64x2_s_zero(q1);
   return i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
-function store4<O>(out: usize, i: usize, v: v128): void {
+export function store4<O>(out: usize, i: usize, v: v128): void {
   if (sizeof<O>() == 4) v128.store(out + (i << 2), v);
   else if (sizeof<O>() == 2) v128.store64_lane(out + (i << 1), i16x8.narrow_i32x4_s(v, v), 0);
   else {
@@ -34,7 +34,7 @@ function store4<O>(out: usize, i: usize, v: v128): void {
 }
 
 /** Elements i, i+1 (hi = false) or i+2, i+3 (hi = true) of an f32/f64/i32 array, as f64x2. */
-function pair<S>(src: usize, i: usize, hi: bool): v128 {
+export function pair<S>(src: usize, i: usize, hi: bool): v128 {
   if (sizeof<S>() == 8) return v128.load(src + ((i + (hi ? 2 : 0)) << 3));
   const x = v128.load64_zero(src + ((i + (hi ? 2 : 0)) << 2));
   return isFloat<S>() ? f64x2.promote_low_f32x4(x) : f64x2.convert_low_i32x4_s(x);

@@ -57,7 +57,10 @@ export interface Kernels {
   im2col<T extends AnyArray>(geom: ConvGeom, x: T, col: T): void;
   /** Adjoint of im2col: col (C*KH*KW, N*OH*OW) summed into dx (N,C,H,W) (dx zeroed first). */
   col2im<T extends Float32Array | Int32Array | Float64Array>(geom: ConvGeom, col: T, dx: T): void;
-  /** Float values -> `bits`-bit mantissas at exponent `exp`. */
+  /**
+   * Float values -> `bits`-bit mantissas at exponent `exp` (out may be wider than `bits`).
+   * `symmetric` clamps to +-(2^(bits-1) - 1), leaving out -2^(bits-1) (WAGEUBN's clip).
+   */
   quantize(
     values: Float32Array | Float64Array,
     exp: number,
@@ -65,8 +68,9 @@ export interface Kernels {
     rounding: Rounding,
     rng: Rng | null,
     out: IntArray,
+    symmetric?: boolean,
   ): QuantStats;
-  /** Mantissas at `fromExp` -> `bits`-bit mantissas at `toExp` (shift and round). */
+  /** Mantissas at `fromExp` -> `bits`-bit mantissas at `toExp` (shift and round); `symmetric` as quantize. */
   requantize(
     mant: MantArray,
     fromExp: number,
@@ -75,9 +79,20 @@ export interface Kernels {
     rounding: Rounding,
     rng: Rng | null,
     out: IntArray,
+    symmetric?: boolean,
   ): QuantStats;
   /** max |x|; throws on NaN/Inf. */
   maxAbs(x: AnyArray): number;
+  /** [min, max] of the elements of x and 0 (so [0, 0] for none); throws on NaN/Inf as maxAbs. */
+  minMax(x: AnyArray): [number, number];
+  /**
+   * WAGEUBN's flag quantization (Yang et al. eq. 16) of the values x * 2^xExp (xExp = 0 for
+   * float x) with scaling factor Sc = 2^scExp and k-bit data, half = 2^(k-1):
+   *   u = (x * 2^xExp) * 2^-scExp;  |u| >= 1: out = clamp(floor(u + 1/2), +-(half-1)) * half
+   *   else out = floor(u * half + 1/2)            (mantissas on the grid Sc / half)
+   * Counts the large case's clipped values as saturated, nonzero values sent to 0 as underflow.
+   */
+  flag_quantize(x: AnyArray, xExp: number, scExp: number, k: number, out: IntArray): QuantStats;
   /**
    * y = x > 0 ? x : 0 elementwise, y of x's type (-0 and NaN give +0); with `mask`, also
    * mask = x > 0 ? 1 : 0 (what backward needs, one byte per element).

@@ -37,8 +37,8 @@ export function maxAbs(values: ArrayLike<number>, what = 'tensor'): number {
 }
 
 /**
- * out[i] = clamp(round(values[i] * 2^-exp)) for a `bits`-bit mantissa.
- * Returns the counts of saturated and underflowed values.
+ * out[i] = clamp(round(values[i] * 2^-exp)) for a `bits`-bit mantissa; `symmetric` clamps to
+ * +-(2^(bits-1) - 1). Returns the counts of saturated and underflowed values.
  */
 export function quantizeInto(
   values: ArrayLike<number>,
@@ -47,8 +47,9 @@ export function quantizeInto(
   rounding: Rounding,
   rng: Rng | null,
   out: IntArray,
+  symmetric = false,
 ): QuantStats {
-  const lo = qmin(bits);
+  const lo = qmin(bits) + (symmetric ? 1 : 0);
   const hi = qmax(bits);
   const scale = 2 ** -exp;
   const stats = emptyStats();
@@ -76,7 +77,7 @@ export function quantizeInto(
 /**
  * Requantizes integer mantissas from exponent `fromExp` to `toExp` with a shift of
  * s = toExp - fromExp bits: out = clamp(round(mant / 2^s)). For s <= 0 it is exact.
- * All arithmetic is on integers below 2^53, so it is exact in float64.
+ * All arithmetic is on integers below 2^53, so it is exact in float64. `symmetric` as above.
  */
 export function requantizeInto(
   mant: MantArray,
@@ -86,8 +87,9 @@ export function requantizeInto(
   rounding: Rounding,
   rng: Rng | null,
   out: IntArray,
+  symmetric = false,
 ): QuantStats {
-  const lo = qmin(bits);
+  const lo = qmin(bits) + (symmetric ? 1 : 0);
   const hi = qmax(bits);
   const s = toExp - fromExp;
   const stats = emptyStats();

@@ -7,6 +7,7 @@ import { im2col, col2im } from './im2col.js';
 import { relu, relu_backward, swap_outer } from './layers.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { flag_quantize, minMax } from './flag.js';
 
 export const refKernels: Kernels = {
   name: 'ref',
@@ -17,6 +18,8 @@ export const refKernels: Kernels = {
   quantize: quantizeInto,
   requantize: requantizeInto,
   maxAbs: (x) => maxAbs(x),
+  minMax,
+  flag_quantize,
   relu,
   relu_backward,
   swap_outer,

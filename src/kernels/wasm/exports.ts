@@ -130,6 +130,18 @@ export interface KernelExports {
     rng: Ptr,
     stats: Ptr,
   ): void;
+  /** WAGEUBN flag quantization (eq. 16) of src * pre * post, k-bit data (half = 2^(k-1)). */
+  flag_quantize(
+    src: Ptr,
+    sk: ElemKind,
+    n: I32,
+    pre: F64,
+    post: F64,
+    half: F64,
+    out: Ptr,
+    ok: ElemKind,
+    stats: Ptr,
+  ): void;
   /** [min, max] of n elements of `kind` as two f64 at out. */
   minmax(src: Ptr, kind: ElemKind, n: I32, out: Ptr): void;
   /** c64 (f64) += c32 (i32), n elements. */
@@ -192,6 +204,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   col2im_f64: 3,
   quantize: 11,
   requantize: 14,
+  flag_quantize: 9,
   minmax: 4,
   add_i32_to_f64: 3,
   zero_bytes: 2,
