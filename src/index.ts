@@ -55,3 +55,5 @@ export * from './train/checkpoint.js';
 export * from './train/store.js';
 export { formatEpoch, type EpochMetrics } from './train/metrics.js';
 export type { Task, StepResult } from './train/task.js';
+export { buildOnnx, calibrate, ExportError, type OnnxModelInfo } from './export/onnx/export.js';
+export type { StepObserver, SiteEvent, GemmEvent } from './quant/observer.js';

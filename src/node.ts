@@ -24,3 +24,10 @@ export {
 export { mnistDataDir, readMnistRaw } from './data/mnist-files.js';
 export { readIdx, readIdxImageSet } from './data/idx-files.js';
 export { nodeHost } from './kernels/wasm/node-host.js';
+// Exporting a run folder's model and writing/replaying test vectors read and write files.
+export { exportRun, evalLogits, loadRun, type ExportOptions } from './export/run-export.js';
+export {
+  recordVectors,
+  type Manifest as VectorsManifest,
+} from './export/vectors/record-vectors.js';
+export { replayVectors, readManifest } from './export/vectors/replay.js';

@@ -9,6 +9,8 @@ import { evalCommand } from './eval-command.js';
 import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
+import { exportCommand } from './export-command.js';
+import { vectorsCommand } from './vectors-command.js';
 import '../register.js';
 
 export async function main(
@@ -31,6 +33,8 @@ export async function main(
     reproCommand(print),
     reportCommand(print),
     costCommand(print),
+    exportCommand(print),
+    vectorsCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');

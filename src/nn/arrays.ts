@@ -6,6 +6,7 @@ import { dtypeOf, type DType, type DTypeMap, type MantArray } from '../tensor/dt
 import type { AnyArray, Kernels } from '../kernels/spec.js';
 import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import type { StepObserver } from '../quant/observer.js';
 
 /** A zeroed array of the same type as `a` with `n` elements. */
 export function like<T extends AnyArray>(a: T, n: number): T {
@@ -18,6 +19,8 @@ export interface StepScope {
   readonly kernels: Kernels;
   readonly step: number;
   readonly training: boolean;
+  /** Told about each integer GEMM when set (ops/intgemm.ts). */
+  readonly observer?: StepObserver | null;
 }
 
 function plainArray<D extends DType>(dtype: D, n: number): DTypeMap[D];

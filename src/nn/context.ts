@@ -3,6 +3,7 @@
 
 import type { Kernels } from '../kernels/spec.js';
 import type { TelemetrySink } from '../quant/site.js';
+import type { StepObserver } from '../quant/observer.js';
 
 export interface RunContext {
   readonly kernels: Kernels;
@@ -12,4 +13,6 @@ export interface RunContext {
   /** Training mode: layers save what backward needs; BatchNorm uses batch statistics. */
   readonly training: boolean;
   readonly telemetry: TelemetrySink | null;
+  /** Listener for site calls and integer GEMMs (test vectors, calibration); usually unset. */
+  readonly observer?: StepObserver | null;
 }

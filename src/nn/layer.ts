@@ -9,6 +9,7 @@ import type { Quantizer, SiteContext } from '../quant/site.js';
 import type { Rng } from '../quant/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import { observedApply } from '../quant/observer.js';
 
 export interface BoundSite {
   readonly quantizer: Quantizer;
@@ -61,6 +62,19 @@ export abstract class Layer {
       training: ctx.training,
       telemetry: ctx.telemetry,
     };
+    const obs = ctx.observer;
+    if (obs) {
+      return observedApply(
+        obs,
+        this.name,
+        site,
+        s.quantizer,
+        s.rng,
+        x,
+        () => s.quantizer.apply(x, sc),
+        ctx.training,
+      );
+    }
     return s.quantizer.apply(x, sc);
   }
 

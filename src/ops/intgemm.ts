@@ -58,6 +58,7 @@ export function intGemm(
   // The GEMM overwrites C (accumulate is off) unless the depth is 0.
   const c = allocAcc(bound, g.M * g.N, at, g.K === 0);
   k.gemm_int(g, asInt(a), asInt(b), c);
+  at?.observer?.gemm?.({ shape: g, a, b, c });
   return c;
 }
 

@@ -9,6 +9,7 @@
 import type { Param } from '../nn/param.js';
 import type { Kernels } from '../kernels/spec.js';
 import type { Quantizer, SiteContext, TelemetrySink } from '../quant/site.js';
+import { observedApply, type StepObserver } from '../quant/observer.js';
 import type { Rng } from '../quant/rng.js';
 import { dequantize, floatTensor } from '../tensor/tensor.js';
 
@@ -19,6 +20,8 @@ export interface StepInfo {
   /** Learning rate for this step (schedules are applied by the caller). */
   readonly lr: number;
   readonly telemetry: TelemetrySink | null;
+  /** Listener for the optimizer's site calls (test vectors); usually unset. */
+  readonly observer?: StepObserver | null;
 }
 
 export interface Optimizer {
@@ -42,6 +45,8 @@ export interface ParamSite {
   readonly rng: Rng;
   /** True when the site is float32 (a pass-through), so the optimizer can skip the copy. */
   readonly isFloat: boolean;
+  /** The site's name (U, WU, M, V, ACC), for observers; optional for hand-built sites. */
+  readonly name?: string;
 }
 
 /** Quantizes `v` in place through a parameter site (values stay exact on the site's grid). */
@@ -55,6 +60,18 @@ export function quantizeInPlace(v: Float32Array, site: ParamSite, p: Param, info
     training: true,
     telemetry: info.telemetry,
   };
-  const q = site.quantizer.apply(floatTensor(p.shape, v), ctx);
+  const x = floatTensor(p.shape, v);
+  const q = info.observer
+    ? observedApply(
+        info.observer,
+        p.name,
+        site.name ?? 'optimizer',
+        site.quantizer,
+        site.rng,
+        x,
+        () => site.quantizer.apply(x, ctx),
+        true,
+      )
+    : site.quantizer.apply(x, ctx);
   v.set(dequantize(q));
 }

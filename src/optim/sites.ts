@@ -21,6 +21,6 @@ export function paramSites(model: Layer, scheme: SchemeSpec, seed: number): Para
     const out = layer && layer.name === p.layer ? outFeaturesOf(layer) : undefined;
     const quantizer = makeSiteQuantizer(scheme, p.layer, i, layers.length, site, p.name, out);
     const isFloat = quantizer instanceof FormatQuantizer && quantizer.format.kind === 'float32';
-    return { quantizer, rng: siteRng(seed, p.name, site), isFloat };
+    return { quantizer, rng: siteRng(seed, p.name, site), isFloat, name: site };
   };
 }

@@ -91,12 +91,13 @@ export class RunFolder implements RunStore {
   }
 }
 
-/** Writes `text` to `path` atomically (temporary file, fsync, rename). */
-export function writeAtomic(path: string, text: string): void {
+/** Writes `text` (or bytes) to `path` atomically (temporary file, fsync, rename). */
+export function writeAtomic(path: string, text: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else for (let off = 0; off < text.length;) off += writeSync(fd, text, off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
