@@ -31,3 +31,14 @@ export function heap_base(): usize {
 export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
 export { flag_quantize } from './flag';
+export {
+  round_to_grid_f32,
+  sgd_momentum_f32,
+  sgd_update_f32,
+  add_inplace_f32,
+  sub_inplace_f32,
+  kahan_carry_f32,
+  adam_moments_f32,
+  adam_update_f32,
+  wageubn_momentum_f32,
+} from './optim';

@@ -45,11 +45,15 @@ function nextU32(): u32 {
   return r;
 }
 
-function rngIn(p: usize): void {
+export function rngIn(p: usize): void {
   s0 = load<u32>(p);
   s1 = load<u32>(p, 4);
   s2 = load<u32>(p, 8);
   s3 = load<u32>(p, 12);
+}
+/** Word i of the generator state loaded by rngIn. */
+export function rngState(i: i32): u32 {
+  return i == 0 ? s0 : i == 1 ? s1 : i == 2 ? s2 : s3;
 }
 function rngOut(p: usize): void {
   store<u32>(p, s0);

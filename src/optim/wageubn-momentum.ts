@@ -18,14 +18,15 @@
 // the mean update per step even under zero-mean gradients; ties to even carry no such bias.
 // A parameter whose WU site is float32 (the unquantized first and last layers) gets plain
 // float momentum SGD with the same lr and Mom, as the paper leaves those layers in float.
+// A step is one kernel per parameter (wageubn_momentum_f32) over preallocated state.
 
 import type { Param } from '../nn/param.js';
 import { randNormal } from '../quant/rng.js';
-import { roundHalfEven } from '../quant/rounding.js';
 import { DirectQuantizer } from '../quant/wageubn.js';
 import type { Optimizer, OptimizerState, ParamSite, StepInfo } from './optimizer.js';
 import type { WageubnWidths } from './wageubn-budget.js';
 import { budgetErrors } from './wageubn-budget.js';
+import { Staging } from './kernel-steps.js';
 
 /** Q(x, k) of eq. 5 on one value (round half up). */
 export const directQ = (x: number, k: number): number =>
@@ -122,30 +123,27 @@ export class WageubnMomentum implements Optimizer {
   step(info: StepInfo): void {
     const o = this.opts;
     const lr = this.learningRate(info.lr);
-    const mom = this.momentumQ;
-    const accScale = 2 ** (o.kAcc - 1);
+    const lim = 1 - 2 ** -(o.kWU - 1);
+    const st = new Staging(info);
     for (const { p, quantized, acc, accEven } of this.slots) {
-      const g = p.grad;
-      if (!g) continue;
-      const theta = p.value;
-      const wd = p.role === 'weight' ? o.weightDecay : 0;
-      if (!quantized) {
-        for (let i = 0; i < theta.length; i++) {
-          acc[i] = mom * acc[i] + g[i] + wd * theta[i];
-          theta[i] -= lr * acc[i];
-        }
-        continue;
-      }
-      const next = new Float64Array(theta.length);
-      for (let i = 0; i < theta.length; i++) {
-        const gq = directQ(g[i] + wd * theta[i], o.kGC);
-        const a = mom * acc[i] + gq; // Acc_i, before Q_Acc
-        next[i] = theta[i] - lr * a;
-        // Q_Acc: a on the 2^-(k_GC-1) grid times 2^(k_Acc-1) is exact
-        acc[i] =
-          (accEven ? roundHalfEven(a * accScale) : Math.floor(a * accScale + 0.5)) / accScale;
-      }
-      this.store(p, next);
+      if (!p.grad) continue;
+      // theta, g (n) f32 and acc (n) f64, staged for the kernel
+      const theta = st.stage(p.value);
+      const a = st.stage(acc);
+      info.kernels.wageubn_momentum_f32(theta, st.stage(p.grad), a, {
+        lr,
+        mom: this.momentumQ,
+        decay: p.role === 'weight' ? o.weightDecay : 0,
+        quantized,
+        kGC: o.kGC,
+        kAcc: o.kAcc,
+        accEven,
+        kWU: o.kWU,
+        // weights are clipped to (-1, 1) (eq. 8-9); BN's gamma and beta are not
+        lim: p.role === 'weight' ? lim : Infinity,
+      });
+      st.unstage(p.value, theta);
+      st.unstage(acc, a);
     }
     this.steps++;
   }

@@ -8,6 +8,7 @@ import { relu, relu_backward, swap_outer } from './layers.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 import { flag_quantize, minMax } from './flag.js';
+import * as optim from './optim.js';
 
 export const refKernels: Kernels = {
   name: 'ref',
@@ -26,4 +27,5 @@ export const refKernels: Kernels = {
   maxpool,
   maxpool_backward,
   col_sums,
+  ...optim,
 };

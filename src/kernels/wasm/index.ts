@@ -13,6 +13,7 @@ import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { maxAbsWasm, minMaxWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { flagQuantizeWasm } from './flag.js';
+import { makeOptimKernels } from './optim.js';
 import { attachThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
 
@@ -40,6 +41,7 @@ function makeKernels(ctx: WasmContext): Kernels {
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
+    ...makeOptimKernels(ctx),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>
