@@ -2,7 +2,7 @@
 // WAGEUBN's flag quantization (Yang et al. eq. 16) over a whole tensor, bit-exact with
 // src/kernels/ref/flag.ts: the same float64 operations per element (u = (x * pre) * post,
 // floor(u + 1/2) clamped to +-(half - 1) in the large case, floor(u * half + 1/2) in the small
-// one), two elements per f64x2 step for float32/float64/int32 sources, a scalar loop otherwise.
+// one), two elements per f64x2 step, a scalar loop for the last n % 4.
 // Element kinds are the KIND_* codes of codes.ts.
 
 import { KIND_F32, KIND_F64, KIND_I16, KIND_I32, KIND_I8 } from './codes';
@@ -60,7 +60,18 @@ function flagPair(v: v128, post: v128, half: v128, top: v128, ntop: v128): v128 
   return m;
 }
 
-/** Elements [0, n & ~3) of a float32/float64/int32 source; returns how many were done. */
+/** Elements i, i+1 (hi = false) or i+2, i+3 (hi = true) of any source kind, as f64x2. */
+function pairOf<S>(src: usize, i: i32, hi: bool): v128 {
+  if (sizeof<S>() >= 4) return pair<S>(src, i, hi);
+  // int8 / int16: four elements sign-extended to i32 lanes, then the low or high two
+  const q =
+    sizeof<S>() == 2
+      ? i32x4.extend_low_i16x8_s(v128.load64_zero(src + ((<usize>i) << 1)))
+      : i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(src + <usize>i)));
+  return f64x2.convert_low_i32x4_s(hi ? i64x2.shuffle(q, q, 1, 0) : q);
+}
+
+/** Elements [0, n & ~3) of any source kind; returns how many were done. */
 function flagSimd<S, O>(src: usize, n: i32, pre: f64, post: f64, half: f64, out: usize): i32 {
   satV = i64x2.splat(0);
   undV = i64x2.splat(0);
@@ -71,8 +82,8 @@ function flagSimd<S, O>(src: usize, n: i32, pre: f64, post: f64, half: f64, out:
     nt = f64x2.splat(1 - half);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const m0 = flagPair(f64x2.mul(pair<S>(src, i, false), pr), po, h, t, nt);
-    const m1 = flagPair(f64x2.mul(pair<S>(src, i, true), pr), po, h, t, nt);
+    const m0 = flagPair(f64x2.mul(pairOf<S>(src, i, false), pr), po, h, t, nt);
+    const m1 = flagPair(f64x2.mul(pairOf<S>(src, i, true), pr), po, h, t, nt);
     store4<O>(out, i, toI32x4(m0, m1));
   }
   sat += <i32>(i64x2.extract_lane(satV, 0) + i64x2.extract_lane(satV, 1));
@@ -80,16 +91,8 @@ function flagSimd<S, O>(src: usize, n: i32, pre: f64, post: f64, half: f64, out:
   return i;
 }
 
-function flagTo<S, O>(
-  src: usize,
-  n: i32,
-  pre: f64,
-  post: f64,
-  half: f64,
-  out: usize,
-  simd: bool,
-): void {
-  const done = simd ? flagSimd<S, O>(src, n, pre, post, half, out) : 0;
+function flagTo<S, O>(src: usize, n: i32, pre: f64, post: f64, half: f64, out: usize): void {
+  const done = flagSimd<S, O>(src, n, pre, post, half, out);
   flagScalar<S, O>(src, done, n, pre, post, half, out);
 }
 
@@ -101,11 +104,10 @@ function flagFrom<S>(
   half: f64,
   out: usize,
   ok: i32,
-  simd: bool,
 ): void {
-  if (ok == KIND_I8) flagTo<S, i8>(src, n, pre, post, half, out, simd);
-  else if (ok == KIND_I16) flagTo<S, i16>(src, n, pre, post, half, out, simd);
-  else flagTo<S, i32>(src, n, pre, post, half, out, simd);
+  if (ok == KIND_I8) flagTo<S, i8>(src, n, pre, post, half, out);
+  else if (ok == KIND_I16) flagTo<S, i16>(src, n, pre, post, half, out);
+  else flagTo<S, i32>(src, n, pre, post, half, out);
 }
 
 /**
@@ -125,11 +127,11 @@ export function flag_quantize(
 ): void {
   sat = 0;
   und = 0;
-  if (sk == KIND_F32) flagFrom<f32>(src, n, pre, post, half, out, ok, true);
-  else if (sk == KIND_F64) flagFrom<f64>(src, n, pre, post, half, out, ok, true);
-  else if (sk == KIND_I32) flagFrom<i32>(src, n, pre, post, half, out, ok, true);
-  else if (sk == KIND_I16) flagFrom<i16>(src, n, pre, post, half, out, ok, false);
-  else flagFrom<i8>(src, n, pre, post, half, out, ok, false);
+  if (sk == KIND_F32) flagFrom<f32>(src, n, pre, post, half, out, ok);
+  else if (sk == KIND_F64) flagFrom<f64>(src, n, pre, post, half, out, ok);
+  else if (sk == KIND_I32) flagFrom<i32>(src, n, pre, post, half, out, ok);
+  else if (sk == KIND_I16) flagFrom<i16>(src, n, pre, post, half, out, ok);
+  else flagFrom<i8>(src, n, pre, post, half, out, ok);
   store<i32>(stats, sat);
   store<i32>(stats, und, 4);
 }
