@@ -19,6 +19,9 @@ export interface Row {
   steps: number;
   peak_rss_mb: number;
   params: number;
+  /** The same configuration on the --baseline tree, when one was given. */
+  baseline?:
+    { samples_per_s: number; samples_per_cpu_s: number; runs: number[] } | { error: string };
   /** Share of the step time per layer kind (exclusive), from the best run. */
   layer_share: Record<string, number> | null;
   error?: string;
@@ -58,6 +61,8 @@ export function report(
   if (haveTorch) head.push('PyTorch', 'x PyTorch');
   head.push('/CPU s', 'x fixed8');
   if (haveTorch) head.push('PyTorch', 'x PyTorch');
+  const haveBase = rows.some((r) => r.baseline);
+  if (haveBase) head.push('base /s', 'x base', 'base /CPU s', 'x base');
   head.push('steps', 'RSS MB');
   printTable(
     head,
@@ -78,6 +83,15 @@ export function report(
           tr ? tr.samples_per_cpu_s.toFixed(1) : '-',
           ratio(r.samples_per_cpu_s, tr?.samples_per_cpu_s),
         );
+      if (haveBase) {
+        const b = r.baseline && 'samples_per_s' in r.baseline ? r.baseline : null;
+        cells.push(
+          b ? b.samples_per_s.toFixed(1) : '-',
+          ratio(r.samples_per_s, b?.samples_per_s),
+          b ? b.samples_per_cpu_s.toFixed(1) : '-',
+          ratio(r.samples_per_cpu_s, b?.samples_per_cpu_s),
+        );
+      }
       cells.push(r.steps, Math.round(r.peak_rss_mb));
       return cells;
     }),

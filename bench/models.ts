@@ -7,6 +7,8 @@
 // `npm run bench -- models --help` lists the options.
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Bench } from './harness.js';
@@ -58,7 +60,9 @@ const HELP = `npm run bench -- models [options]
     .join(' ')} (a minute or two)
   --no-torch        skip the PyTorch column
   --no-layer-times  skip the per-layer-kind timer
-  --python PATH     interpreter that imports torch (default: $LOWBIT_TORCH_PYTHON, /usr/bin/python3, python3)`;
+  --python PATH     interpreter that imports torch (default: $LOWBIT_TORCH_PYTHON, /usr/bin/python3, python3)
+  --baseline DIR    another built lowbit tree (npm run build there; it must have this bench's worker):
+                    each configuration also runs there, right after this tree's, for before/after ratios`;
 
 const worker = fileURLToPath(new URL('./workers/train-steps.js', import.meta.url));
 // dist/bench/models.js -> <repo>/bench/workers/torch-models.py (not compiled, not copied)
@@ -128,6 +132,7 @@ export const bench: Bench = {
         'no-torch': { type: 'boolean', default: false },
         'no-layer-times': { type: 'boolean', default: false },
         python: { type: 'string' },
+        baseline: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -158,7 +163,10 @@ export const bench: Bench = {
         `(<= ${maxSteps} steps) per configuration, best of ${repeat}; wasm backend; each in its own process`,
     );
 
+    const baseWorker = v.baseline ? baselineWorker(v.baseline) : null;
+    if (baseWorker) console.log(`baseline: ${baseWorker} (run right after each configuration)`);
     const lowbit = new Map<string, Runs<StepsResult> & { model: string; scheme: string }>();
+    const base = new Map<string, Runs<StepsResult>>();
     const pytorch = new Map<string, Runs<TorchResult> & { model: string }>();
     const info = new Map<string, StepsResult>();
     const meta = (model: string) => ({
@@ -191,6 +199,14 @@ export const bench: Bench = {
               if (!info.has(model)) info.set(model, got);
             }
             console.log(`  ${model} ${scheme} ${t}t: ${describe(got)}`);
+            if (baseWorker) {
+              const b = runLowbit(job, baseWorker);
+              const eb = base.get(key) ?? { threads: t, ok: [], errors: [] };
+              base.set(key, eb);
+              if (typeof b === 'string') eb.errors.push(b);
+              else eb.ok.push(b);
+              console.log(`  ${model} ${scheme} ${t}t (baseline): ${describe(b)}`);
+            }
           }
           if (torch.python && info.has(model)) {
             const got = runTorch(torch.python, info.get(model)!, {
@@ -209,8 +225,10 @@ export const bench: Bench = {
         }
       }
     }
-    const rows: Row[] = [...lowbit.values()].map((e) => {
+    const rows: Row[] = [...lowbit.entries()].map(([key, e]) => {
       const best = bestOf(e.ok);
+      const b = base.get(key);
+      const bb = b ? bestOf(b.ok) : null;
       return {
         model: e.model,
         ...meta(e.model),
@@ -224,6 +242,17 @@ export const bench: Bench = {
         params: best?.params ?? 0,
         layer_share: best ? shares(best) : null,
         ...(best ? {} : { error: e.errors[0] }),
+        ...(b
+          ? {
+              baseline: bb
+                ? {
+                    samples_per_s: bb.samples_per_s,
+                    samples_per_cpu_s: Math.max(0, ...b.ok.map((x) => x.samples_per_cpu_s)),
+                    runs: b.ok.map((x) => x.samples_per_s),
+                  }
+                : { error: b.errors[0] },
+            }
+          : {}),
       };
     });
     const torchRows: TorchRow[] = [...pytorch.values()].map((e) => {
@@ -268,9 +297,20 @@ function describe(r: { samples_per_s: number; samples_per_cpu_s: number } | stri
     : `${r.samples_per_s.toFixed(1)} samples/s, ${r.samples_per_cpu_s.toFixed(1)} per CPU s`;
 }
 
-function runLowbit(job: StepsJob): StepsResult | string {
+/** The models worker of another built tree; throws saying what is missing. */
+function baselineWorker(dir: string): string {
+  const w = resolve(dir, 'dist/bench/workers/train-steps.js');
+  if (!existsSync(w)) {
+    throw new Error(
+      `--baseline ${dir}: no ${w}; build that tree (npm run build) with this bench's worker in it`,
+    );
+  }
+  return w;
+}
+
+function runLowbit(job: StepsJob, script = worker): StepsResult | string {
   try {
-    const out = execFileSync(process.execPath, [worker, JSON.stringify(job)], {
+    const out = execFileSync(process.execPath, [script, JSON.stringify(job)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
