@@ -4,7 +4,8 @@
 import { Command } from 'commander';
 import { loadDataset } from '../data/registry.js';
 import { costForScheme } from '../report/cost/for-scheme.js';
-import { HOROWITZ_45NM, loadOpTable } from '../report/cost/op-table.js';
+import { HOROWITZ_45NM } from '../report/cost/op-table.js';
+import { loadOpTable } from '../report/cost/op-table-file.js';
 import type { MemoryBreakdown } from '../report/cost/model.js';
 import { intOption } from './options.js';
 

@@ -11,6 +11,7 @@ import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
 import { exportCommand } from './export-command.js';
 import { vectorsCommand } from './vectors-command.js';
+import { webCommand } from './web-command.js';
 import '../register.js';
 
 export async function main(
@@ -35,6 +36,7 @@ export async function main(
     costCommand(print),
     exportCommand(print),
     vectorsCommand(print),
+    webCommand(print),
   ]) {
     c.exitOverride();
     c.showHelpAfterError('(add --help for usage)');

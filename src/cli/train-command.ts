@@ -3,7 +3,12 @@
 
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { parseTrainConfig, type TrainConfigInput } from '../train/config.js';
+import {
+  parseTrainConfig,
+  schemeLabel,
+  type TrainConfig,
+  type TrainConfigInput,
+} from '../train/config.js';
 import { readConfig } from '../train/run-folder.js';
 import { train } from '../train/trainer.js';
 import { intOption, numberOption } from './options.js';
@@ -32,10 +37,9 @@ interface TrainFlags {
   progress: boolean;
 }
 
-function defaultOut(c: { model: string; dataset: string; scheme: string }): string {
+function defaultOut(c: { model: string; dataset: string; scheme: TrainConfig['scheme'] }): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const scheme = c.scheme.replace(/^.*\//, '').replace(/\.json$/, '');
-  return join('runs', `${c.model}-${c.dataset}-${scheme}-${stamp}`);
+  return join('runs', `${c.model}-${c.dataset}-${schemeLabel(c.scheme)}-${stamp}`);
 }
 
 export function trainCommand(print: (s: string) => void): Command {

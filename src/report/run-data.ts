@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readConfig, readMetrics, TELEMETRY_FILE, type EpochMetrics } from '../train/run-folder.js';
-import type { TrainConfig } from '../train/config.js';
+import { schemeLabel, type TrainConfig } from '../train/config.js';
 import {
   HISTOGRAM_FILE,
   TIMELINE_FILE,
@@ -67,7 +67,7 @@ export function loadRun(dir: string, withHistograms = true): RunData {
     dir,
     id: basename(dir),
     config,
-    scheme: schemeName(dir, config.scheme),
+    scheme: schemeName(dir, schemeLabel(config.scheme)),
     metrics,
     telemetry: readJsonl<SiteSummary>(join(dir, TELEMETRY_FILE)),
     timeline: readJsonl<SiteSummary>(join(dir, TIMELINE_FILE)),

@@ -41,10 +41,20 @@ function merge(base: SchemeSpec, own: SchemeSpec): SchemeSpec {
 }
 
 /**
- * A scheme by built-in name, or by path to a JSON file (anything ending in .json or holding a
- * slash). `extends` is followed and merged: the extending scheme's sites replace the base's.
+ * A scheme by built-in name, by path to a JSON file (anything ending in .json or holding a
+ * slash), or given as an object (parsed and checked like a file's content). `extends` is
+ * followed and merged: the extending scheme's sites replace the base's.
  */
-export function loadScheme(nameOrPath: string, seen: string[] = []): SchemeSpec {
+export function loadScheme(
+  nameOrPath: string | Readonly<Record<string, unknown>>,
+  seen: string[] = [],
+): SchemeSpec {
+  if (typeof nameOrPath !== 'string') {
+    const label = typeof nameOrPath.name === 'string' ? nameOrPath.name : 'given as an object';
+    const spec = parseScheme(nameOrPath, `"${label}"`);
+    if (!spec.extends) return spec;
+    return merge(loadScheme(spec.extends, [...seen, spec.name]), spec);
+  }
   if (seen.includes(nameOrPath)) {
     throw new Error(`scheme "${nameOrPath}" extends itself: ${[...seen, nameOrPath].join(' -> ')}`);
   }

@@ -29,6 +29,11 @@ export interface Checkpoint extends Position {
   readonly buffers: Record<string, string>;
   readonly sites: Record<string, { rng: number[]; state: unknown }>;
   readonly optimizer: OptimizerState;
+  /**
+   * The run's record (config.json's content), in a checkpoint that travels alone - the one the
+   * training page downloads - so the file can be evaluated (`lowbit eval FILE`) or loaded back.
+   */
+  readonly config?: Record<string, unknown>;
 }
 
 export const START: Position = {
@@ -151,4 +156,11 @@ export function restoreCheckpoint(
     step: file.step,
     partial: file.partial,
   };
+}
+
+/** SHA-256 (hex) of a checkpoint's parameters: equal digests, equal weights bit for bit. */
+export async function weightsDigest(c: Checkpoint): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(c.params));
+  const d = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -7,8 +7,11 @@ import { z } from 'zod';
 export const trainConfig = z.strictObject({
   model: z.string().default('lenet5'),
   dataset: z.string().default('mnist'),
-  /** Built-in scheme name or path to a scheme JSON file. */
-  scheme: z.string().default('fixed8'),
+  /**
+   * Built-in scheme name, path to a scheme JSON file, or the scheme itself as an object (what a
+   * browser page passes for a pasted scheme; validated when the run is set up).
+   */
+  scheme: z.union([z.string(), z.record(z.string(), z.unknown())]).default('fixed8'),
   epochs: z.int().min(1, 'epochs must be at least 1').default(1),
   batch: z.int().min(1, 'batch must be at least 1').default(64),
   lr: z.number().positive('lr must be positive').default(0.02),
@@ -36,9 +39,25 @@ export function parseTrainConfig(value: unknown, source = 'options'): TrainConfi
   return r.data;
 }
 
+/**
+ * The configuration in a run's record (config.json's content, or the `config` a downloaded
+ * checkpoint embeds): the recorded extras (the resolved scheme, a version) are dropped, and
+ * keys this version does not know are an error naming `source`.
+ */
+export function configFromRecord(raw: Record<string, unknown>, source: string): TrainConfig {
+  const { resolvedScheme: _s, lowbitVersion: _v, ...cfg } = raw;
+  return parseTrainConfig(cfg, source);
+}
+
 /** Learning rate at a global step. */
 export function lrAt(cfg: TrainConfig, step: number, totalSteps: number): number {
   if (cfg.schedule === 'cosine')
     return (cfg.lr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2;
   return cfg.lr;
+}
+
+/** A short name for the scheme of a config: a built-in name, a file's base name, an object's name. */
+export function schemeLabel(scheme: TrainConfig['scheme']): string {
+  if (typeof scheme !== 'string') return typeof scheme.name === 'string' ? scheme.name : 'custom';
+  return scheme.replace(/^.*\//, '').replace(/\.json$/, '');
 }

@@ -11,6 +11,7 @@ import { lrAt, type TrainConfig } from './config.js';
 import { formatEpoch, type EpochMetrics } from './metrics.js';
 import { setupRun, type RunSetup } from './setup.js';
 import type { RunStore } from './store.js';
+import type { StepResult } from './task.js';
 import { RunTelemetry } from './telemetry.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -19,8 +20,11 @@ export interface TrainHooks {
   started?(setup: RunSetup): void;
   /** A line of output (start-up notes, epoch summaries). */
   log?(line: string): void;
-  /** Called after every step with (batch index within epoch, batches per epoch, epoch). */
-  progress?(done: number, total: number, epoch: number, loss: number): void;
+  /**
+   * Called after every step with (batches done in the epoch, batches per epoch, epoch index,
+   * the batch's mean loss, the batch's result: loss, samples, correct predictions).
+   */
+  progress?(done: number, total: number, epoch: number, loss: number, batch: StepResult): void;
   /** Called after every epoch with its metrics (also kept by the store). */
   epochEnd?(m: EpochMetrics, setup: RunSetup): void;
   /** Asked after every step; true stops the run after saving a checkpoint. */
@@ -112,7 +116,7 @@ async function runEpochs(
         acc.lossSum += r.loss * r.count;
         acc.count += r.count;
         acc.correct += r.correct;
-        hooks.progress?.(k + 1, task.batchesPerEpoch, epoch, r.loss);
+        hooks.progress?.(k + 1, task.batchesPerEpoch, epoch, r.loss, r);
         if (hooks.shouldStop?.()) {
           interrupted = true;
           acc.seconds += (performance.now() - t0) / 1000;

@@ -25,7 +25,7 @@ import {
   type Checkpoint,
   type Position,
 } from './checkpoint.js';
-import { parseTrainConfig, type TrainConfig } from './config.js';
+import { configFromRecord, type TrainConfig } from './config.js';
 import type { EpochMetrics } from './metrics.js';
 import type { RunRecord, RunStore, TelemetryRows } from './store.js';
 import { HISTOGRAM_FILE, TELEMETRY_FILE, TIMELINE_FILE } from './telemetry.js';
@@ -143,8 +143,7 @@ export function readConfig(dir: string): TrainConfig {
   } catch (e) {
     throw new Error(`${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  const { resolvedScheme: _s, lowbitVersion: _v, ...cfg } = raw;
-  return parseTrainConfig(cfg, path);
+  return configFromRecord(raw, path);
 }
 
 export function readMetrics(dir: string): EpochMetrics[] {

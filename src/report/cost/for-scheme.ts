@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The cost model of a model + scheme by name: builds the model, binds the scheme's sites and
-// reads the optimizer's shape from the scheme, without loading any data.
+// reads the optimizer's shape from the scheme, without loading any data (costForScheme); or
+// of a model a run already built (costForModel).
 
 import { buildModel } from '../../models/registry.js';
 import { makeRng } from '../../quant/rng.js';
 import { bindScheme, makeSiteQuantizer, outFeaturesOf } from '../../schemes/bind.js';
-import { siteLayers } from '../../nn/layer.js';
+import { siteLayers, type Layer } from '../../nn/layer.js';
+import type { SchemeSpec } from '../../schemes/schema.js';
 import { loadScheme } from '../../schemes/resolve.js';
 import { costModel, type CostReport, type OptimizerShape } from './model.js';
 import type { OpTable } from './op-table.js';
@@ -23,6 +25,22 @@ export function costForScheme(
   const spec = loadScheme(scheme);
   const m = buildModel(model, inputShape, classes, makeRng(1));
   bindScheme(m, spec, 1);
+  return costForModel(m, spec, inputShape, batch, table, optimizer, momentum);
+}
+
+/**
+ * The cost model of a model already bound to `spec` - e.g. a run's, whose adaptive sites
+ * report the widths they use now; the optimizer-side sites are read from the scheme.
+ */
+export function costForModel(
+  m: Layer,
+  spec: SchemeSpec,
+  inputShape: readonly number[],
+  batch: number,
+  table: OpTable,
+  optimizer: 'sgd' | 'adam' = 'sgd',
+  momentum = true,
+): CostReport {
   const opt: OptimizerShape = {
     kind: spec.optimizer.wageubn ? 'wageubn' : optimizer,
     momentum,

@@ -6,7 +6,6 @@
 // Fig. 10 (FPGA) reports the same ordering: INT8 multiply ~10x less power and ~9x less area
 // than FP32, INT8 accumulate > 30x less energy and area. A user table is JSON of the same shape.
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const op = z.strictObject({ pj: z.number().nonnegative(), um2: z.number().nonnegative() });
@@ -45,19 +44,6 @@ export function parseOpTable(value: unknown, source: string): OpTable {
   const r = opTableSchema.safeParse(value);
   if (!r.success) throw new Error(`invalid cost table ${source}:\n${z.prettifyError(r.error)}`);
   return r.data;
-}
-
-export function loadOpTable(path: string): OpTable {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(
-      `cannot read cost table ${path}: ${(e as Error).message} (give a JSON file shaped like the default: lowbit cost --print-table)`,
-      { cause: e },
-    );
-  }
-  return parseOpTable(json, path);
 }
 
 /** The entry for a width: the smallest listed width >= bits (the largest if none is). */
