@@ -12,9 +12,9 @@ import type { Layer } from '../nn/layer.js';
 import { makeRng, type Rng } from '../quant/rng.js';
 import { loadScheme } from '../schemes/resolve.js';
 import { bindScheme, type ResolvedSite } from '../schemes/bind.js';
-import type { SchemeSpec } from '../schemes/schema.js';
+import { parseScheme, type SchemeSpec } from '../schemes/schema.js';
 import { makeOptimizer, paramSites, type Optimizer } from '../optim/index.js';
-import type { TrainConfig } from './config.js';
+import { dataFiles, type TrainConfig } from './config.js';
 import { ClassificationTask } from './classification.js';
 import type { Task } from './task.js';
 
@@ -41,16 +41,41 @@ export function registerTask(datasetKind: string, build: TaskBuilder): void {
 export interface SetupOptions {
   /** The data to use instead of loading `cfg.dataset` by name (e.g. MNIST from bytes). */
   data?: Dataset;
+  /** The resolved scheme to use instead of loading `cfg.scheme` (a resumed run's record). */
+  scheme?: SchemeSpec;
+}
+
+/** A split of 0 samples would "train" at 0 samples/s and report an accuracy of nothing. */
+function checkNotEmpty(data: Dataset): void {
+  for (const [split, what] of [
+    [data.train, 'training'],
+    [data.test, 'test'],
+  ] as const) {
+    if (split.n === 0) {
+      throw new Error(
+        `dataset ${data.name} has no ${what} samples: check the data files (or --limit / --test-limit)`,
+      );
+    }
+  }
 }
 
 export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
   if (cfg.threads !== undefined && kernels.name === 'wasm') await setThreads(cfg.threads);
   const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
+  const files = dataFiles(cfg);
   const data = opts.data
     ? limitDataset(opts.data, limits)
-    : loadDataset(cfg.dataset, { seed: cfg.seed, ...limits });
-  const scheme = loadScheme(cfg.scheme);
+    : loadDataset(cfg.dataset, {
+        seed: cfg.seed,
+        ...limits,
+        ...(cfg.dataDir !== undefined ? { dir: cfg.dataDir } : {}),
+        ...(Object.keys(files).length ? { files } : {}),
+      });
+  checkNotEmpty(data);
+  const scheme = opts.scheme
+    ? parseScheme(opts.scheme, 'recorded in the run')
+    : loadScheme(cfg.scheme);
   const initRng = makeRng(cfg.seed);
   let task: Task;
   if (data.kind === 'classification') {

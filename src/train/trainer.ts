@@ -11,7 +11,7 @@ import type { RunStore } from './store.js';
 export type { TrainHooks, TrainOptions, TrainResult } from './loop.js';
 export { formatEpoch } from './metrics.js';
 
-export function train(
+export async function train(
   cfg: TrainConfig,
   out: string | RunStore | null,
   opts: TrainOptions = {},
