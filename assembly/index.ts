@@ -43,3 +43,15 @@ export { bn_sums, bn_forward, bn_affine_int } from './norm';
 export { bn_backward } from './norm-backward';
 export { add_scaled } from './add';
 export { avgpool_fwd, avgpool_bwd } from './avgpool';
+export { flag_quantize } from './flag';
+export {
+  round_to_grid_f32,
+  sgd_momentum_f32,
+  sgd_update_f32,
+  add_inplace_f32,
+  sub_inplace_f32,
+  kahan_carry_f32,
+  adam_moments_f32,
+  adam_update_f32,
+  wageubn_momentum_f32,
+} from './optim';

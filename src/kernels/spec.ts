@@ -53,6 +53,23 @@ export interface PoolGeom {
   readonly OW: number;
 }
 
+/** One step of WAGEUBN's integer Momentum on a parameter (see wageubn_momentum_f32). */
+export interface WageubnStep {
+  /** Fixed-point learning rate Q(lr, k_lr) and momentum coefficient Mom_q. */
+  readonly lr: number;
+  readonly mom: number;
+  readonly decay: number;
+  /** False for a parameter stored in float32 (plain float momentum). */
+  readonly quantized: boolean;
+  readonly kGC: number;
+  readonly kAcc: number;
+  /** Q_Acc rounds ties to even (else half up). */
+  readonly accEven: boolean;
+  readonly kWU: number;
+  /** Stored values are clipped to [-lim, lim] (Infinity: no clip). */
+  readonly lim: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** float32 GEMM with float32 accumulation. */
@@ -70,7 +87,10 @@ export interface Kernels {
   im2col<T extends AnyArray>(geom: ConvGeom, x: T, col: T): void;
   /** Adjoint of im2col: col (C*KH*KW, N*OH*OW) summed into dx (N,C,H,W) (dx zeroed first). */
   col2im<T extends Float32Array | Int32Array | Float64Array>(geom: ConvGeom, col: T, dx: T): void;
-  /** Float values -> `bits`-bit mantissas at exponent `exp`. */
+  /**
+   * Float values -> `bits`-bit mantissas at exponent `exp` (out may be wider than `bits`).
+   * `symmetric` clamps to +-(2^(bits-1) - 1), leaving out -2^(bits-1) (WAGEUBN's clip).
+   */
   quantize(
     values: Float32Array | Float64Array,
     exp: number,
@@ -78,8 +98,9 @@ export interface Kernels {
     rounding: Rounding,
     rng: Rng | null,
     out: IntArray,
+    symmetric?: boolean,
   ): QuantStats;
-  /** Mantissas at `fromExp` -> `bits`-bit mantissas at `toExp` (shift and round). */
+  /** Mantissas at `fromExp` -> `bits`-bit mantissas at `toExp` (shift and round); `symmetric` as quantize. */
   requantize(
     mant: MantArray,
     fromExp: number,
@@ -88,9 +109,20 @@ export interface Kernels {
     rounding: Rounding,
     rng: Rng | null,
     out: IntArray,
+    symmetric?: boolean,
   ): QuantStats;
   /** max |x|; throws on NaN/Inf. */
   maxAbs(x: AnyArray): number;
+  /** [min, max] of the elements of x and 0 (so [0, 0] for none); throws on NaN/Inf as maxAbs. */
+  minMax(x: AnyArray): [number, number];
+  /**
+   * WAGEUBN's flag quantization (Yang et al. eq. 16) of the values x * 2^xExp (xExp = 0 for
+   * float x) with scaling factor Sc = 2^scExp and k-bit data, half = 2^(k-1):
+   *   u = (x * 2^xExp) * 2^-scExp;  |u| >= 1: out = clamp(floor(u + 1/2), +-(half-1)) * half
+   *   else out = floor(u * half + 1/2)            (mantissas on the grid Sc / half)
+   * Counts the large case's clipped values as saturated, nonzero values sent to 0 as underflow.
+   */
+  flag_quantize(x: AnyArray, xExp: number, scExp: number, k: number, out: IntArray): QuantStats;
   /**
    * y = x > 0 ? x : 0 elementwise, y of x's type (-0 and NaN give +0); with `mask`, also
    * mask = x > 0 ? 1 : 0 (what backward needs, one byte per element).
@@ -260,6 +292,67 @@ export interface Kernels {
    * (from 0) in output order.
    */
   avgpool_backward(dy: AnyArray, g: PoolGeom, scale: number, dx: Int32Array | Float32Array): void;
+  // The optimizers' arithmetic over whole float32 parameter tensors (src/optim/), in float64
+  // with one float32 rounding per store, as written in src/kernels/ref/optim.ts.
+  /** v = clamp(round(v 2^-exp)) 2^exp in place: quantize then dequantize, same draws and counts. */
+  round_to_grid_f32(
+    v: Float32Array,
+    exp: number,
+    bits: number,
+    rounding: Rounding,
+    rng: Rng | null,
+    symmetric?: boolean,
+  ): QuantStats;
+  /** m = mu m + g + decay theta. */
+  sgd_momentum_f32(
+    m: Float32Array,
+    g: Float32Array,
+    theta: Float32Array,
+    mu: number,
+    decay: number,
+  ): void;
+  /** u = lr x, or with theta u = lr (x + decay theta). */
+  sgd_update_f32(
+    u: Float32Array,
+    x: Float32Array,
+    lr: number,
+    theta: Float32Array | null,
+    decay: number,
+  ): void;
+  /** a += b. */
+  add_inplace_f32(a: Float32Array, b: Float32Array): void;
+  /** a -= b. */
+  sub_inplace_f32(a: Float32Array, b: Float32Array): void;
+  /** acc -= before - theta (the lazy update's carry). */
+  kahan_carry_f32(acc: Float32Array, before: Float32Array, theta: Float32Array): void;
+  /** gi = g + decay theta; m = b1 m + (1 - b1) gi; v = b2 v + (1 - b2) gi gi. */
+  adam_moments_f32(
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    theta: Float32Array,
+    b1: number,
+    b2: number,
+    decay: number,
+  ): void;
+  /** u = lr clamp((m / c1) / (sqrt(v / c2) + eps), -bound, bound). */
+  adam_update_f32(
+    u: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    bound: number,
+  ): void;
+  /** WAGEUBN's integer Momentum: theta, g (n) f32, acc (n) f64 updated in place. */
+  wageubn_momentum_f32(
+    theta: Float32Array,
+    g: Float32Array,
+    acc: Float64Array,
+    step: WageubnStep,
+  ): void;
   /**
    * Optional: an array of `n` elements for the tensors of training step `step`, placed where
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless

@@ -16,6 +16,8 @@ import {
   winograd_conv,
   winograd_wgrad,
 } from './winograd.js';
+import { flag_quantize, minMax } from './flag.js';
+import * as optim from './optim.js';
 
 export const refKernels: Kernels = {
   name: 'ref',
@@ -26,6 +28,8 @@ export const refKernels: Kernels = {
   quantize: quantizeInto,
   requantize: requantizeInto,
   maxAbs: (x) => maxAbs(x),
+  minMax,
+  flag_quantize,
   relu,
   relu_backward,
   swap_outer,
@@ -44,4 +48,5 @@ export const refKernels: Kernels = {
   add_scaled,
   avgpool,
   avgpool_backward,
+  ...optim,
 };

@@ -160,6 +160,18 @@ export interface KernelExports {
     rng: Ptr,
     stats: Ptr,
   ): void;
+  /** WAGEUBN flag quantization (eq. 16) of src * pre * post, k-bit data (half = 2^(k-1)). */
+  flag_quantize(
+    src: Ptr,
+    sk: ElemKind,
+    n: I32,
+    pre: F64,
+    post: F64,
+    half: F64,
+    out: Ptr,
+    ok: ElemKind,
+    stats: Ptr,
+  ): void;
   /** [min, max] of n elements of `kind` as two f64 at out. */
   minmax(src: Ptr, kind: ElemKind, n: I32, out: Ptr): void;
   /** c64 (f64) += c32 (i32), n elements. */
@@ -321,6 +333,51 @@ export interface KernelExports {
     scratch: Ptr,
     dx: Ptr,
   ): void;
+  // Optimizer kernels (assembly/optim.ts): float32 arrays of n elements, updated in place.
+  round_to_grid_f32(
+    v: Ptr,
+    n: I32,
+    scale: F64,
+    unscale: F64,
+    lo: F64,
+    hi: F64,
+    mode: RoundCode,
+    rng: Ptr,
+    stats: Ptr,
+  ): void;
+  sgd_momentum_f32(m: Ptr, g: Ptr, theta: Ptr, n: I32, mu: F64, decay: F64): void;
+  sgd_update_f32(u: Ptr, x: Ptr, n: I32, lr: F64, theta: Ptr, decay: F64, withTheta: Flag): void;
+  add_inplace_f32(a: Ptr, b: Ptr, n: I32): void;
+  sub_inplace_f32(a: Ptr, b: Ptr, n: I32): void;
+  kahan_carry_f32(acc: Ptr, before: Ptr, theta: Ptr, n: I32): void;
+  adam_moments_f32(m: Ptr, v: Ptr, g: Ptr, theta: Ptr, n: I32, b1: F64, b2: F64, decay: F64): void;
+  adam_update_f32(
+    u: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: I32,
+    lr: F64,
+    c1: F64,
+    c2: F64,
+    eps: F64,
+    bound: F64,
+  ): void;
+  /** theta, g f32, acc f64; sGC, sAcc, sWU = 2^(k-1) of each width; lim clips theta. */
+  wageubn_momentum_f32(
+    theta: Ptr,
+    g: Ptr,
+    acc: Ptr,
+    n: I32,
+    lr: F64,
+    mom: F64,
+    decay: F64,
+    quantized: Flag,
+    sGC: F64,
+    sAcc: F64,
+    accEven: Flag,
+    sWU: F64,
+    lim: F64,
+  ): void;
 }
 
 export type ExportName = keyof KernelExports;
@@ -348,6 +405,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   col2im_f64: 3,
   quantize: 11,
   requantize: 14,
+  flag_quantize: 9,
   minmax: 4,
   add_i32_to_f64: 3,
   zero_bytes: 2,
@@ -371,6 +429,15 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   add_scaled: 13,
   avgpool_fwd: 14,
   avgpool_bwd: 15,
+  round_to_grid_f32: 9,
+  sgd_momentum_f32: 6,
+  sgd_update_f32: 7,
+  add_inplace_f32: 3,
+  sub_inplace_f32: 3,
+  kahan_carry_f32: 4,
+  adam_moments_f32: 8,
+  adam_update_f32: 9,
+  wageubn_momentum_f32: 13,
 };
 
 export const EXPORT_NAMES = Object.freeze(Object.keys(PARAMS)) as readonly ExportName[];

@@ -11,7 +11,9 @@ import { col2imWasm, im2colWasm } from './im2col.js';
 import { loadModule } from './module.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
-import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
+import { maxAbsWasm, minMaxWasm, quantizeWasm, requantizeWasm } from './quantize.js';
+import { flagQuantizeWasm } from './flag.js';
+import { makeOptimKernels } from './optim.js';
 import { attachThreads } from './threads.js';
 import { stepArrayWasm } from './workspace.js';
 import {
@@ -35,9 +37,12 @@ function makeKernels(ctx: WasmContext): Kernels {
     gemm_int: (g, a, b, c) => gemmInt(ctx, g, a, b, c),
     im2col: (g, x, col) => im2colWasm(ctx, g, x, col),
     col2im: (g, col, dx) => col2imWasm(ctx, g, col, dx),
-    quantize: (v, exp, bits, r, rng, out) => quantizeWasm(ctx, v, exp, bits, r, rng, out),
-    requantize: (m, fe, te, bits, r, rng, out) => requantizeWasm(ctx, m, fe, te, bits, r, rng, out),
+    quantize: (v, exp, bits, r, rng, out, sym) => quantizeWasm(ctx, v, exp, bits, r, rng, out, sym),
+    requantize: (m, fe, te, bits, r, rng, out, sym) =>
+      requantizeWasm(ctx, m, fe, te, bits, r, rng, out, sym),
     maxAbs: (x) => maxAbsWasm(ctx, x),
+    minMax: (x) => minMaxWasm(ctx, x),
+    flag_quantize: (x, xExp, scExp, k, out) => flagQuantizeWasm(ctx, x, xExp, scExp, k, out),
     relu: (x, y, mask) => reluWasm(ctx, x, y, mask ?? null),
     relu_backward: (y, dy, dx) => reluBackwardWasm(ctx, y, dy, dx),
     swap_outer: (src, A, B, R, bias, out) => swapOuterWasm(ctx, src, A, B, R, bias, out),
@@ -61,6 +66,7 @@ function makeKernels(ctx: WasmContext): Kernels {
       addScaledWasm(ctx, a, ka, b, kb, relu, mask, out),
     avgpool: (x, g, scale, y) => avgpoolWasm(ctx, x, g, scale, y),
     avgpool_backward: (dy, g, scale, dx) => avgpoolBackwardWasm(ctx, dy, g, scale, dx),
+    ...makeOptimKernels(ctx),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>
