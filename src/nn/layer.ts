@@ -55,6 +55,24 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * Whether this layer can run `next` fused into its own pass (BatchNorm then ReLU) in this
+   * context; never while `fusing(ctx)` is false. Containers ask before calling forwardWith.
+   */
+  fuses(_next: Layer, _ctx: RunContext): boolean {
+    return false;
+  }
+
+  /** Forward of this layer and then `next` as one pass; only where fuses() said so. */
+  forwardWith(next: Layer, _x: Tensor, _ctx: RunContext): Tensor {
+    throw new Error(`${this.name} cannot fuse ${next.name}`);
+  }
+
+  /** Backward of a pair that forwardWith ran: dy of `next`'s output -> dx of this input. */
+  backwardWith(next: Layer, dy: Tensor, ctx: RunContext): Tensor {
+    return this.backward(next.backward(dy, ctx), ctx);
+  }
+
   /** Passes x through the named site; a site the scheme left unbound passes x unchanged. */
   protected quant(site: string, x: Tensor, ctx: RunContext): Tensor {
     const s = this.sites.get(site);
@@ -93,6 +111,14 @@ export abstract class Layer {
 
   /** Frees what forward saved for backward. */
   clearSaved(): void {}
+}
+
+/**
+ * Whether layers may fuse passes: not while an observer records each layer's output and
+ * error on its own (test vectors wrap every layer's forward and backward).
+ */
+export function fusing(ctx: RunContext): boolean {
+  return !ctx.observer;
 }
 
 /** Every layer of a tree, depth first, containers included. */

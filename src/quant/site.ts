@@ -63,6 +63,12 @@ export interface Quantizer {
   bits(): number;
   /** Quantizes x; returns a FixedTensor, or x itself for a float32 site. */
   apply(x: Tensor, ctx: SiteContext): Tensor;
+  /**
+   * True for a float32 site: apply returns a float input itself and a fixed-point input as its
+   * float32 values, with no random draws and no state, so a layer may skip the call when no
+   * telemetry is recorded and the values are exact in float32.
+   */
+  readonly float32?: boolean;
   /** Serialisable state (for checkpoints); stateless quantizers return null. */
   saveState(): unknown;
   loadState(s: unknown): void;

@@ -64,7 +64,7 @@ test('a per-layer override naming a site that layer does not have is an error', 
 test('quantize refuses an unknown rounding instead of flooring', () => {
   assert.throws(
     () => quantize([0.7], fixed(8, 0), { rounding: 'banker' as Rounding }),
-    /unknown rounding "banker": use one of nearest, stochastic, floor/,
+    /unknown rounding "banker": use one of nearest, nearest-even, stochastic, floor/,
   );
 });
 
