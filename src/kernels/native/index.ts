@@ -21,6 +21,9 @@ import {
   type NativeIsa,
 } from './addon.js';
 import { nativeKernels } from './kernels.js';
+import '../wasm/node-host.js';
+import { loadWasmKernels } from '../wasm/index.js';
+import { refKernels } from '../ref/index.js';
 
 export { NATIVE_ISAS, NATIVE_TEST_ISAS, type NativeIsa } from './addon.js';
 
@@ -117,8 +120,17 @@ export async function loadNativeKernels(isa?: NativeIsa): Promise<Kernels | null
   if (!k) {
     const fns = l.addon.kernels(use);
     const threads = () => l.addon.threads();
-    k = nativeKernels(fns, () => `${use}, ${threads()} thread${threads() > 1 ? 's' : ''}`);
-    k.setThreads = setNativeThreads;
+    // The kernels the addon lacks run on wasm (ref only where WebAssembly SIMD is missing).
+    const base = (await loadWasmKernels()) ?? refKernels;
+    k = nativeKernels(
+      fns,
+      () => `${use}, ${threads()} thread${threads() > 1 ? 's' : ''}; other kernels ${base.name}`,
+      base,
+    );
+    k.setThreads = async (n) => {
+      await setNativeThreads(n);
+      await base.setThreads?.(n);
+    };
     byIsa.set(use, k);
   }
   return k;

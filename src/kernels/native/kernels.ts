@@ -3,6 +3,11 @@
 // to C++ in place (no copies); the wrappers only pass what JavaScript computes the way the
 // reference does (2^-exp, the format's range, rounding codes) and carry the generator state
 // of stochastic rounding in and back out, so it ends where the reference leaves it.
+// Kernels the addon does not implement (Winograd, BatchNorm, LSTM/attention, the optimizers,
+// ...) and the calls it does not cover (symmetric quantizers, generators other than
+// xoshiro128**) run on the `base` kernels, the WASM ones: bit-exact with ref like the addon,
+// and far faster than ref. The step arrays are the base's too (WASM shared memory): the
+// addon reads and writes them in place, so neither side copies a step's tensors.
 
 import type { AnyArray, ConvGeom, Kernels } from '../spec.js';
 import type { NativeIsaKernels } from './addon.js';
@@ -10,7 +15,7 @@ import { qmax, qmin } from '../../format/format.js';
 import { Xoshiro128, type Rng } from '../../quant/rng.js';
 import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
-import { maxAbs as refMaxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { maxAbs as refMaxAbs } from '../../quant/quantize.js';
 import { roundCode } from '../wasm/codes.js';
 
 /** Reusable argument arrays (calls are synchronous: one at a time). */
@@ -56,24 +61,26 @@ function biasArray(bias: ArrayLike<number> | null): Float64Array | null {
   return Float64Array.from(bias);
 }
 
-export function nativeKernels(k: NativeIsaKernels, describe: () => string): Kernels {
-  return {
-    name: 'native',
+export function nativeKernels(k: NativeIsaKernels, describe: () => string, base: Kernels): Kernels {
+  const own: Partial<Kernels> = {
     gemm_f32: (g, a, b, c) =>
       k.gemmF32(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
     gemm_int: (g, a, b, c) =>
       k.gemmInt(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
     col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
-    quantize(values, exp, bits, rounding, rng, out) {
+    quantize(values, exp, bits, rounding, rng, out, symmetric) {
+      if (symmetric) return base.quantize(values, exp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
-      if (st === undefined) return quantizeInto(values, exp, bits, rounding, rng, out);
+      if (st === undefined) return base.quantize(values, exp, bits, rounding, rng, out);
       k.quantize(values, 2 ** -exp, qmin(bits), qmax(bits), roundCode(rounding), st, out, counts);
       return finish(values.length, rng, st);
     },
-    requantize(mant, fromExp, toExp, bits, rounding, rng, out) {
+    requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric) {
+      if (symmetric)
+        return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
-      if (st === undefined) return requantizeInto(mant, fromExp, toExp, bits, rounding, rng, out);
+      if (st === undefined) return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out);
       const s = toExp - fromExp;
       k.requantize(
         mant,
@@ -102,6 +109,9 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string): Kern
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       k.maxpoolBackward(dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => k.colSums(e, N, C, R, out),
-    describe,
   };
+  const out: Kernels = { ...base, ...own, name: 'native', describe };
+  // Bound to the base: its step arrays live in its memory.
+  if (base.stepArray) out.stepArray = base.stepArray.bind(base);
+  return out;
 }
