@@ -66,7 +66,7 @@ export function addTrainOptions(c: Command): Command {
     .addOption(
       new Option(
         '--backend <name>',
-        'kernels: auto picks native where the addon was built, else wasm (default: env LOWBIT_BACKEND, else auto)',
+        'kernels: auto picks wasm (native only by name: slower than wasm here) (default: env LOWBIT_BACKEND, else auto)',
       ).choices(['auto', 'ref', 'wasm', 'native']),
     )
     .option(
