@@ -4,8 +4,8 @@
 // reference does (2^-exp, the format's range, rounding codes) and carry the generator state
 // of stochastic rounding in and back out, so it ends where the reference leaves it.
 // Kernels the addon does not implement (Winograd, BatchNorm, LSTM/attention, the optimizers,
-// ...) and the calls it does not cover (symmetric quantizers, generators other than
-// xoshiro128**) run on the `base` kernels, the WASM ones: bit-exact with ref like the addon,
+// ...) and the calls it does not cover (symmetric or nearest-even quantizers, generators
+// other than xoshiro128**) run on the `base` kernels, the WASM ones: bit-exact with ref like the addon,
 // and far faster than ref. The step arrays are the base's too (WASM shared memory): the
 // addon reads and writes them in place, so neither side copies a step's tensors.
 
@@ -17,6 +17,9 @@ import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs } from '../../quant/quantize.js';
 import { roundCode } from '../wasm/codes.js';
+
+/** The rounding modes the addon's quantizers implement (nearest-even runs on the base). */
+const ADDON_ROUNDINGS = new Set<Rounding>(['nearest', 'stochastic', 'floor']);
 
 /** Reusable argument arrays (calls are synchronous: one at a time). */
 const counts = new Float64Array(2);
@@ -70,14 +73,15 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
     col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
     quantize(values, exp, bits, rounding, rng, out, symmetric) {
-      if (symmetric) return base.quantize(values, exp, bits, rounding, rng, out, symmetric);
+      if (symmetric || !ADDON_ROUNDINGS.has(rounding))
+        return base.quantize(values, exp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
       if (st === undefined) return base.quantize(values, exp, bits, rounding, rng, out);
       k.quantize(values, 2 ** -exp, qmin(bits), qmax(bits), roundCode(rounding), st, out, counts);
       return finish(values.length, rng, st);
     },
     requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric) {
-      if (symmetric)
+      if (symmetric || !ADDON_ROUNDINGS.has(rounding))
         return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
       if (st === undefined) return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out);
