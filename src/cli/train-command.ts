@@ -34,6 +34,9 @@ interface TrainFlags {
   backend?: 'auto' | 'ref' | 'wasm';
   threads?: number;
   telemetry?: boolean;
+  classes?: string;
+  init?: string;
+  reinitClassifier?: boolean;
   progress: boolean;
 }
 
@@ -97,6 +100,18 @@ export function trainCommand(print: (s: string) => void): Command {
       intOption('--threads'),
     )
     .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)')
+    .option(
+      '--classes <list>',
+      'train and test on these classes only, relabelled 0..k-1 (e.g. 0-4 or 5,6,7)',
+    )
+    .option(
+      '--init <run_dir>',
+      "start from the weights of a run folder's checkpoint (fine-tuning, any scheme)",
+    )
+    .option(
+      '--reinit-classifier',
+      'with --init: start the classifier (last layer) afresh, e.g. for a new class set',
+    )
     .option('--no-progress', 'no progress bar')
     .action(async (f: TrainFlags) => {
       const given: TrainConfigInput = {
@@ -116,6 +131,9 @@ export function trainCommand(print: (s: string) => void): Command {
         backend: f.backend,
         threads: f.threads,
         telemetry: f.telemetry,
+        classes: f.classes,
+        init: f.init,
+        reinitClassifier: f.reinitClassifier,
       };
       const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
       let out: string;
@@ -166,6 +184,11 @@ export function trainCommand(print: (s: string) => void): Command {
                   `batch ${cfg.batch}, lr ${cfg.lr}, seed ${cfg.seed} -> ${out}`,
               );
               for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
+              if (s.init)
+                print(
+                  `  weights from ${cfg.init}: ${s.init.copied.length} parameters copied` +
+                    (s.init.fresh.length ? `, classifier ${s.init.classifier} started afresh` : ''),
+                );
             },
           },
           Boolean(f.resume),

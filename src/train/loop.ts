@@ -9,7 +9,7 @@ import type { RunContext } from '../nn/context.js';
 import { captureCheckpoint, restoreCheckpoint, START, type Position } from './checkpoint.js';
 import { lrAt, type TrainConfig } from './config.js';
 import { formatEpoch, type EpochMetrics } from './metrics.js';
-import { setupRun, type RunSetup } from './setup.js';
+import { setupRun, type RunSetup, type SetupOptions } from './setup.js';
 import type { RunStore } from './store.js';
 import type { StepResult } from './task.js';
 import { RunTelemetry } from './telemetry.js';
@@ -37,6 +37,8 @@ export interface TrainOptions extends TrainHooks {
    * IDX bytes in a browser (mnistFromIdx). Its name should match `cfg.dataset`.
    */
   data?: Dataset;
+  /** A new run's starting weights (cfg.init's checkpoint); ignored on resume. */
+  init?: SetupOptions['init'];
 }
 
 export interface TrainResult {
@@ -59,7 +61,9 @@ export async function train(
 ): Promise<TrainResult> {
   if (resume && !store) throw new Error('resume: give the store that holds the run');
   const log = opts.log ?? (() => {});
-  const setup = await setupRun(cfg, { data: opts.data });
+  if (cfg.init !== undefined && !resume && !opts.init)
+    throw new Error(`--init ${cfg.init}: give the checkpoint of that run to start from`);
+  const setup = await setupRun(cfg, { data: opts.data, init: resume ? undefined : opts.init });
   opts.started?.(setup);
   if (store) await store.open(resume);
   try {
