@@ -14,6 +14,7 @@ import { suResnet, suRounding } from './experiments/su.js';
 import { wageubnFig9, wageubnTable1, wageubnTable2 } from './experiments/wageubn.js';
 import { zhangTable1 } from './experiments/zhang.js';
 import { parkEq5, parkTable1 } from './experiments/park.js';
+import { parkTable3 } from './experiments/park-transfer.js';
 import { runOne, slug, type RunOutcome } from './runs.js';
 import { scaleByName } from './scale.js';
 import type { Experiment, ExperimentContext, RunSpec, Scale } from './types.js';
@@ -27,6 +28,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   zhangTable1,
   parkTable1,
   parkEq5,
+  parkTable3,
 ];
 
 export interface SuiteOptions {
@@ -71,6 +73,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const ctx: ExperimentContext = {
     scale,
     schemePath: (name) => join(schemeDir, `${slug(name)}.json`),
+    runPath: (id) => join(out, 'runs', id),
   };
   for (const e of exps) {
     for (const s of e.schemes?.(scale) ?? [])
