@@ -12,6 +12,7 @@ export { train } from './train/trainer.js';
 export {
   RunFolder,
   readConfig,
+  readRecord,
   readMetrics,
   readCheckpointFile,
   saveCheckpoint,
@@ -21,7 +22,8 @@ export {
   METRICS_FILE,
   TELEMETRY_FILE,
 } from './train/run-folder.js';
-export { mnistDataDir, readMnistRaw } from './data/mnist-files.js';
+export { lockRunFolder, RunLockedError, LOCK_FILE, type RunLock } from './train/lock.js';
+export { mnistDataDir, mnistPaths, readMnistRaw } from './data/mnist-files.js';
 export { readIdx, readIdxImageSet } from './data/idx-files.js';
 export { nodeHost } from './kernels/wasm/node-host.js';
 // Exporting a run folder's model and writing/replaying test vectors read and write files.

@@ -9,6 +9,7 @@ import { evalCommand } from './eval-command.js';
 import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { costCommand } from './cost-command.js';
+import { takeExitStatus } from './exit.js';
 import { exportCommand } from './export-command.js';
 import { vectorsCommand } from './vectors-command.js';
 import { webCommand } from './web-command.js';
@@ -43,9 +44,11 @@ export async function main(
     program.addCommand(c);
   }
   try {
+    takeExitStatus();
     await program.parseAsync(['node', 'lowbit', ...argv]);
-    return 0;
+    return takeExitStatus();
   } catch (e) {
+    takeExitStatus();
     if (e instanceof CommanderError) return e.exitCode;
     throw e;
   }

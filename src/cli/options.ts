@@ -22,3 +22,28 @@ export function numberOption(name: string, min = 0): (v: string) => number {
     return n;
   };
 }
+
+/** A path option: an empty string would silently mean "nowhere" (or the current folder). */
+export function pathOption(name: string): (v: string) => string {
+  return (v) => {
+    if (v.trim() === '')
+      throw new InvalidArgumentError(`${name} needs a path, got an empty string`);
+    return v;
+  };
+}
+
+export type BackendChoice = 'auto' | 'ref' | 'wasm';
+const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'ref', 'wasm'];
+
+/**
+ * The backend when --backend is not given: LOWBIT_BACKEND if set (checked), else undefined
+ * (the configuration's default, auto).
+ */
+export function envBackend(): BackendChoice | undefined {
+  const v = process.env.LOWBIT_BACKEND;
+  if (v === undefined || v === '') return undefined;
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new Error(
+    `LOWBIT_BACKEND="${v}" is not a backend: use ${BACKEND_CHOICES.join(', ')} (or unset it)`,
+  );
+}

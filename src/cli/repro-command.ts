@@ -3,6 +3,15 @@
 
 import { Command } from 'commander';
 import { EXPERIMENTS, runSuite } from '../repro/suite.js';
+import { setExitStatus } from './exit.js';
+import { envBackend, pathOption } from './options.js';
+import { handleStopSignals, SIGNAL_EXIT } from './signals.js';
+
+/** The command line that started this process, as a user would type it again. */
+function resumeCommand(): string {
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`));
+  return `lowbit ${args.join(' ')}`;
+}
 
 interface ReproFlags {
   quick?: boolean;
@@ -21,24 +30,28 @@ export function reproCommand(print: (s: string) => void): Command {
       '--only <names>',
       `comma-separated experiments: ${EXPERIMENTS.map((e) => e.name).join(', ')}, cost`,
     )
-    .requiredOption('--out <dir>', 'output folder: runs/, schemes/, tables/, report.html')
+    .requiredOption(
+      '--out <dir>',
+      'output folder: runs/, schemes/, tables/, report.html',
+      pathOption('--out'),
+    )
     .option('--report-only', 'rebuild report.html from the runs already in DIR, without training')
     .action(async (f: ReproFlags) => {
-      const only = f.only
-        ? f.only
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : [];
-      let stop = false;
-      const onSigint = (): void => {
-        if (stop) process.exit(130);
-        stop = true;
-        print(
-          'stopping after this step (the run keeps a checkpoint; run the same command again to resume)',
+      const only = (f.only ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (f.only !== undefined && only.length === 0) {
+        throw new Error(
+          `--only names no experiment: give a comma-separated list of ${EXPERIMENTS.map((e) => e.name).join(', ')}, cost ` +
+            `(or leave --only out to run them all)`,
         );
-      };
-      process.on('SIGINT', onSigint);
+      }
+      const backend = envBackend();
+      const stop = handleStopSignals(
+        print,
+        "stopping after this step and saving the run's checkpoint",
+      );
       try {
         const t0 = performance.now();
         const r = await runSuite({
@@ -46,8 +59,9 @@ export function reproCommand(print: (s: string) => void): Command {
           quick: Boolean(f.quick),
           only,
           log: print,
-          shouldStop: () => stop,
+          shouldStop: () => stop.signal !== null,
           reportOnly: f.reportOnly,
+          ...(backend ? { backend } : {}),
         });
         for (const s of r.sections) {
           const v =
@@ -59,9 +73,12 @@ export function reproCommand(print: (s: string) => void): Command {
           print(`${s.id}: ${v} - ${s.verdict.text}`);
         }
         print(`report: ${r.report} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-        if (r.interrupted) print('interrupted; run the same command again to continue');
+        if (r.interrupted) {
+          print(`stopped; continue with the same command: ${resumeCommand()}`);
+          if (stop.signal) setExitStatus(SIGNAL_EXIT[stop.signal]);
+        }
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.dispose();
       }
     });
 }

@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: MIT
-// `lowbit train`: train a model on a dataset with a scheme, writing a run folder.
+// `lowbit train`: train a model on a dataset with a scheme, writing a run folder. Ctrl-C (or
+// SIGTERM) stops after the current step with a checkpoint and exit status 130 (143).
 
 import { Command, Option } from 'commander';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
+  baseLrAt,
   parseTrainConfig,
   schemeLabel,
   type TrainConfig,
   type TrainConfigInput,
 } from '../train/config.js';
-import { readConfig } from '../train/run-folder.js';
+import { readRecord } from '../train/run-folder.js';
 import { train } from '../train/trainer.js';
-import { intOption, numberOption } from './options.js';
+import { envBackend, intOption, numberOption, pathOption } from './options.js';
 import { makeProgress } from './progress.js';
 import { schemeNotes } from '../schemes/notes.js';
+import { setExitStatus } from './exit.js';
+import { handleStopSignals, SIGNAL_EXIT } from './signals.js';
+import { addDataOptions, dataConfig, type DataFlags } from './data-options.js';
 
-interface TrainFlags {
+interface TrainFlags extends DataFlags {
   model?: string;
   dataset?: string;
   scheme?: string;
@@ -40,13 +46,51 @@ interface TrainFlags {
   progress: boolean;
 }
 
+/**
+ * A new folder runs/<model>-<dataset>-<scheme>-<time>, made here so that two runs started in
+ * the same second (with other options) never share one: the second gets a -2 suffix.
+ */
 function defaultOut(c: { model: string; dataset: string; scheme: TrainConfig['scheme'] }): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join('runs', `${c.model}-${c.dataset}-${schemeLabel(c.scheme)}-${stamp}`);
+  const scheme = schemeLabel(c.scheme).replace(/^.*[\\/]/, '');
+  const base = join('runs', `${c.model}-${c.dataset}-${scheme}-${stamp}`);
+  mkdirSync('runs', { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      mkdirSync(dir); // atomic: exactly one process creates a given name
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** Options that may differ on resume: the run's length, its learning rate (recorded), and
+ * machine-side choices that do not change results. */
+const RESUME_MAY_CHANGE = ['epochs', 'lr', 'backend', 'threads'];
+
+function resumeConfig(out: string, defined: Record<string, unknown>): TrainConfig {
+  const saved = readRecord(out);
+  const changed = Object.keys(defined).filter(
+    (k) =>
+      !RESUME_MAY_CHANGE.includes(k) &&
+      JSON.stringify(defined[k]) !== JSON.stringify((saved as Record<string, unknown>)[k]),
+  );
+  if (changed.length) {
+    throw new Error(
+      `--resume continues the run as recorded in ${join(out, 'config.json')}; these options ` +
+        `differ from it: ${changed.join(', ')}. Only --epochs, --lr, --backend and --threads may ` +
+        `change; for anything else start a new run (another --out).`,
+    );
+  }
+  const { resolvedScheme: _s, ...cfg } = saved;
+  const { lr: _lr, ...rest } = defined; // a new rate applies from the checkpoint on
+  return parseTrainConfig({ ...cfg, ...rest }, 'options');
 }
 
 export function trainCommand(print: (s: string) => void): Command {
-  return new Command('train')
+  const cmd = new Command('train')
     .description(
       'train a model in low-bitwidth fixed point (default: LeNet-5 on MNIST, fixed8, 1 epoch)',
     )
@@ -58,7 +102,11 @@ export function trainCommand(print: (s: string) => void): Command {
     )
     .option('--epochs <n>', 'epochs to train (default 1)', intOption('--epochs'))
     .option('--batch <n>', 'mini-batch size (default 64)', intOption('--batch'))
-    .option('--lr <x>', 'learning rate (default 0.02)', numberOption('--lr'))
+    .option(
+      '--lr <x>',
+      'learning rate (default 0.02); with --resume, the rate from the checkpoint on',
+      numberOption('--lr'),
+    )
     .option('--momentum <x>', 'momentum (default 0.9)', numberOption('--momentum'))
     .option(
       '--weight-decay <x>',
@@ -79,19 +127,23 @@ export function trainCommand(print: (s: string) => void): Command {
       '--test-limit <n>',
       'evaluate on the first N test samples only',
       intOption('--test-limit'),
-    )
+    );
+  addDataOptions(cmd, 'train and test on');
+  return cmd
     .option(
       '--out <dir>',
       'run folder for config.json, metrics.jsonl, checkpoint.json (default runs/<name>)',
+      pathOption('--out'),
     )
     .option(
       '--resume <dir>',
-      'continue the run in <dir> from its last checkpoint (--epochs may extend it)',
+      'continue the run in <dir> from its last checkpoint (--epochs may extend it, --lr change it)',
+      pathOption('--resume'),
     )
     .addOption(
       new Option(
         '--backend <name>',
-        'kernels: auto picks wasm when it loads (env LOWBIT_BACKEND)',
+        'kernels: auto picks wasm when it loads (default: env LOWBIT_BACKEND, else auto)',
       ).choices(['auto', 'ref', 'wasm']),
     )
     .option(
@@ -128,7 +180,8 @@ export function trainCommand(print: (s: string) => void): Command {
         seed: f.seed,
         limit: f.limit,
         testLimit: f.testLimit,
-        backend: f.backend,
+        ...dataConfig(f),
+        backend: f.backend ?? envBackend(),
         threads: f.threads,
         telemetry: f.telemetry,
         classes: f.classes,
@@ -137,36 +190,22 @@ export function trainCommand(print: (s: string) => void): Command {
       };
       const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
       let out: string;
-      let cfg;
+      let cfg: TrainConfig;
       if (f.resume) {
-        out = f.resume;
-        const saved = readConfig(out);
-        // Only the length of the run and the machine-side choices may change on resume.
-        const allowed = ['epochs', 'backend', 'threads'];
-        const changed = Object.keys(defined).filter(
-          (k) =>
-            !allowed.includes(k) &&
-            JSON.stringify(defined[k]) !== JSON.stringify((saved as Record<string, unknown>)[k]),
-        );
-        if (changed.length) {
-          throw new Error(
-            `--resume continues the run as configured; these options differ from ${out}/config.json: ${changed.join(', ')} (only --epochs, --backend, --threads may change)`,
-          );
+        if (f.out !== undefined && resolve(f.out) !== resolve(f.resume)) {
+          throw new Error('--resume continues the run in its own folder: leave out --out');
         }
-        cfg = parseTrainConfig({ ...saved, ...defined }, 'options');
+        out = f.resume;
+        cfg = resumeConfig(out, defined);
       } else {
         cfg = parseTrainConfig(defined, 'options');
         out = f.out ?? defaultOut(cfg);
       }
       const progress = makeProgress(f.progress);
-      let stopRequested = false;
-      const onSigint = (): void => {
-        if (stopRequested) process.exit(130);
-        stopRequested = true;
+      const stop = handleStopSignals((l) => {
         progress.stop();
-        print('stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)');
-      };
-      process.on('SIGINT', onSigint);
+        print(l);
+      }, 'stopping after this step and saving a checkpoint');
       try {
         const r = await train(
           cfg,
@@ -177,11 +216,12 @@ export function trainCommand(print: (s: string) => void): Command {
               print(l);
             },
             progress: (d, t, e, l) => progress.update(d, t, e, l),
-            shouldStop: () => stopRequested,
+            shouldStop: () => stop.signal !== null,
             started: (s) => {
               print(
                 `lowbit: ${cfg.model} on ${s.data.name} with scheme ${s.scheme.name}, ${s.kernels.name} backend, ` +
-                  `batch ${cfg.batch}, lr ${cfg.lr}, seed ${cfg.seed} -> ${out}`,
+                  `batch ${cfg.batch}, lr ${f.resume && f.lr !== undefined ? f.lr : baseLrAt(cfg, Infinity)}, ` +
+                  `seed ${cfg.seed} -> ${out}`,
               );
               for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
               if (s.init)
@@ -190,13 +230,35 @@ export function trainCommand(print: (s: string) => void): Command {
                     (s.init.fresh.length ? `, classifier ${s.init.classifier} started afresh` : ''),
                 );
             },
+            ...(f.resume && f.lr !== undefined ? { lr: f.lr } : {}),
           },
           Boolean(f.resume),
         );
-        if (r.interrupted) print(`stopped; continue with: lowbit train --resume ${out}`);
+        if (r.interrupted) {
+          print(`stopped; continue with: lowbit train --resume ${out}`);
+          if (stop.signal) setExitStatus(SIGNAL_EXIT[stop.signal]);
+        }
+      } catch (e) {
+        throw withCommands(e as Error, out);
       } finally {
         progress.stop();
-        process.off('SIGINT', onSigint);
+        stop.dispose();
       }
     });
+}
+
+/** A divergence message with the command that follows its advice. */
+function withCommands(e: Error, out: string): Error {
+  const m = /--resume with --lr (\S+)$|start again: --lr (\S+)$/.exec(e.message);
+  if (!m) return e;
+  const cmd = m[1]
+    ? `lowbit train --resume ${out} --lr ${m[1]}`
+    : `${commandLine().replace(/ --lr[= ]\S+/, '')} --lr ${m[2]}`;
+  return new Error(`${e.message}:\n  ${cmd}`, { cause: e });
+}
+
+/** This process's command line as `lowbit ...`, quoted where needed. */
+function commandLine(): string {
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`));
+  return `lowbit ${args.join(' ')}`;
 }

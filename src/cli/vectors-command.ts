@@ -6,7 +6,8 @@
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfig } from '../train/run-folder.js';
+import { readRecord } from '../train/run-folder.js';
+import type { SchemeSpec } from '../schemes/schema.js';
 import { parseTrainConfig } from '../train/config.js';
 import { setupRun } from '../train/setup.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
@@ -72,12 +73,15 @@ export function vectorsCommand(print: (s: string) => void): Command {
       }
       if (!f.out) throw new Error('vectors: give --out VDIR (the folder for the vectors)');
       let cfg;
+      let recorded: SchemeSpec | null = null;
       let start = { epoch: 0, batchInEpoch: 0, step: 0 };
       if (dir) {
         if (f.model || f.scheme)
           throw new Error('vectors: give a run folder or --model/--scheme, not both');
+        const { resolvedScheme, ...rec } = readRecord(dir);
+        recorded = resolvedScheme; // the scheme it trained with, not its file as it is now
         cfg = parseTrainConfig({
-          ...readConfig(dir),
+          ...rec,
           backend: f.backend,
         });
       } else {
@@ -101,7 +105,7 @@ export function vectorsCommand(print: (s: string) => void): Command {
           ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)),
         });
       }
-      const s = await setupRun(cfg);
+      const s = await setupRun(cfg, recorded ? { scheme: recorded } : {});
       if (dir) {
         const ckpt = join(dir, CHECKPOINT_FILE);
         if (!existsSync(ckpt))

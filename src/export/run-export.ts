@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readConfig } from '../train/run-folder.js';
+import { readConfig, readRecord } from '../train/run-folder.js';
 import { setupRun, type RunSetup } from '../train/setup.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { loadCheckpoint, writeAtomic } from '../train/run-folder.js';
@@ -53,12 +53,13 @@ function packageVersion(): string {
 
 /** Rebuilds the run in `dir` with its checkpoint loaded (as `lowbit eval` does). */
 export async function loadRun(dir: string, backend?: 'auto' | 'ref' | 'wasm'): Promise<RunSetup> {
-  const saved = readConfig(dir);
+  const { resolvedScheme, ...saved } = readRecord(dir);
   const ckpt = join(dir, CHECKPOINT_FILE);
   if (!existsSync(ckpt))
     throw new Error(`${dir} has no ${CHECKPOINT_FILE}: train at least one epoch first`);
   const cfg = parseTrainConfig({ ...saved, ...(backend ? { backend } : {}) }, `${dir}/config.json`);
-  const s = await setupRun(cfg);
+  // The scheme the run trained with, as recorded (its scheme file may have changed since).
+  const s = await setupRun(cfg, { scheme: resolvedScheme });
   loadCheckpoint(ckpt, s.model, s.optimizer);
   return s;
 }

@@ -113,6 +113,41 @@ export function dynamicExponent(maxAbs: number, bits: number): number {
   return e;
 }
 
+/**
+ * Checks that `f` is a well-formed format (as `fixed()`, `dynamicFixed()` or `float32` make
+ * them): a hand-made object with 99 bits or a fixed format whose exp is not -frac is refused
+ * here rather than producing wrong mantissas later. Returns `f`.
+ */
+export function checkFormat(f: Format, what = 'format'): Format {
+  if (typeof f !== 'object' || f === null) {
+    throw new Error(
+      `${what} must be a number format such as dfp<8> or fixed<8,4>, got ${String(f)}`,
+    );
+  }
+  const kind = (f as { kind?: unknown }).kind;
+  switch (kind) {
+    case 'float32':
+      return f;
+    case 'fixed': {
+      const x = f as FixedFormat;
+      checkBits(x.bits, `${what} bit-width`);
+      if (!Number.isInteger(x.frac) || Math.abs(x.frac) > 1000 || x.exp !== -x.frac) {
+        throw new RangeError(
+          `${what}: a fixed format needs whole-number frac and exp = -frac, got frac ${x.frac}, exp ${x.exp}; build it with fixed(bits, frac)`,
+        );
+      }
+      return f;
+    }
+    case 'dfp':
+      checkBits((f as DynamicFixedFormat).bits, `${what} bit-width`);
+      return f;
+    default:
+      throw new Error(
+        `${what} has kind ${JSON.stringify(kind)}: use float32, fixed(bits, frac) or dynamicFixed(bits)`,
+      );
+  }
+}
+
 /** Parses a canonical name back into a format: `float32`, `fixed<8,4>`, `dfp<8>`. */
 export function parseFormat(name: string): Format {
   const s = name.trim();

@@ -28,8 +28,9 @@ export function allocAcc(
 ): Int32Array | Float64Array {
   if (bound > 2 ** 53) {
     throw new RangeError(
-      `an integer accumulation could reach ${bound.toExponential(2)}, beyond exact float64: ` +
-        `use narrower operand formats`,
+      `an integer accumulation could reach ${bound.toExponential(2)}, beyond exact float64 ` +
+        `(2^53): the scheme gives this layer's operands too many bits for their depth; use at ` +
+        `most 16 bits at its W, A, E and G sites (e.g. dfp<16>), or float32 for one operand`,
     );
   }
   return bound <= INT32_LIMIT

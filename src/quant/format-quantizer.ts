@@ -3,12 +3,12 @@
 // rounding mode. dfp picks each tensor's exponent from its current max |x|.
 
 import { z } from 'zod';
-import { parseFormat, formatBits, type Format } from '../format/format.js';
+import { checkFormat, parseFormat, formatBits, type Format } from '../format/format.js';
 import { intDTypeFor } from '../tensor/dtype.js';
 import { stepArray } from '../nn/arrays.js';
 import { fixedTensor, toFloat, type Tensor } from '../tensor/tensor.js';
 import { exponentFor } from './quantize.js';
-import { ROUNDINGS, type Rounding } from './rounding.js';
+import { checkRounding, ROUNDINGS, type Rounding } from './rounding.js';
 import { registerQuantizer } from './registry.js';
 import type { Quantizer, SiteContext, SiteWhere } from './site.js';
 
@@ -39,6 +39,9 @@ export class FormatQuantizer implements Quantizer {
     readonly rounding: Rounding,
     readonly where: SiteWhere,
   ) {
+    // Built by hand (the API) as well as from schemes: the same checks as quantize().
+    checkFormat(format, `${where.layer}.${where.site} format`);
+    checkRounding(rounding);
     this.description = format.kind === 'float32' ? 'float32' : `${format.name} ${rounding}`;
   }
 

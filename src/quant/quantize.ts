@@ -6,12 +6,25 @@
 // Stochastic rounding draws exactly one 32-bit word per element, in index order, and uses its
 // top 24 bits; the WebAssembly kernels follow the same contract so runs match bit for bit.
 
-import { qmax, qmin, dynamicExponent, type Format, type IntFormat } from '../format/format.js';
+import {
+  checkFormat,
+  qmax,
+  qmin,
+  dynamicExponent,
+  type Format,
+  type IntFormat,
+} from '../format/format.js';
 import { allocInt, type IntArray, type MantArray } from '../tensor/dtype.js';
-import { fixedTensor, floatTensor, type FixedTensor, type Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import {
+  checkTensor,
+  fixedTensor,
+  floatTensor,
+  type FixedTensor,
+  type Tensor,
+} from '../tensor/tensor.js';
+import { checkShape, shapeStr, sizeOf, type Shape } from '../tensor/shape.js';
 import { makeRng, type Rng } from './rng.js';
-import type { Rounding } from './rounding.js';
+import { checkRounding, type Rounding } from './rounding.js';
 import { emptyStats, type QuantStats } from './stats.js';
 
 /** Largest |x| over finite values; throws on NaN or Infinity, naming where it was seen. */
@@ -28,8 +41,11 @@ export function maxAbs(values: ArrayLike<number>, what = 'tensor'): number {
     }
   }
   if (m === Infinity) {
+    let i = 0;
+    while (Math.abs(values[i]) !== Infinity) i++;
     throw new RangeError(
-      `${what} holds an infinite value: training diverged (lower the learning rate)`,
+      `${what} holds an infinite value (${values[i]}) at index ${i}: training diverged or the ` +
+        `input is bad (lower the learning rate, or check the data)`,
     );
   }
   return m;
@@ -136,11 +152,46 @@ export interface QuantizeResult {
 
 function pickRng(opts: QuantizeOptions, rounding: Rounding): Rng | null {
   if (opts.rng) return opts.rng;
-  if (opts.seed !== undefined) return makeRng(opts.seed);
+  if (opts.seed !== undefined) {
+    if (!Number.isFinite(opts.seed))
+      throw new RangeError(`seed must be a number, got ${opts.seed}`);
+    return makeRng(opts.seed);
+  }
   if (rounding === 'stochastic') {
     throw new Error('stochastic rounding needs a seed or an rng: pass { seed } or { rng }');
   }
   return null;
+}
+
+/** Exponents whose scale 2^exp float64 holds with room for 32-bit mantissas. */
+const MAX_EXP = 960;
+
+/** Validates the options every public quantize call shares; returns the rounding. */
+function checkOptions(opts: QuantizeOptions, n: number): Rounding {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new Error(`quantize options must be an object such as { rounding: 'nearest' }`);
+  }
+  const rounding = checkRounding(opts.rounding ?? 'nearest');
+  if (opts.exp !== undefined && (!Number.isInteger(opts.exp) || Math.abs(opts.exp) > MAX_EXP)) {
+    throw new RangeError(
+      `exp must be a whole number in [-${MAX_EXP}, ${MAX_EXP}], got ${opts.exp}`,
+    );
+  }
+  if (opts.shape !== undefined) {
+    checkShape(opts.shape);
+    if (sizeOf(opts.shape) !== n) {
+      throw new RangeError(
+        `shape ${shapeStr(opts.shape)} holds ${sizeOf(opts.shape)} values, got ${n} values`,
+      );
+    }
+  }
+  return rounding;
+}
+
+function checkValues(values: ArrayLike<number>): void {
+  if (values === null || typeof values !== 'object' || !Number.isSafeInteger(values.length)) {
+    throw new Error('quantize: values must be an array or typed array of numbers');
+  }
 }
 
 /** The exponent a format gives a tensor whose largest magnitude is `maxAbsValue`. */
@@ -153,15 +204,23 @@ export function exponentFor(format: IntFormat, maxAbsValue: number): number {
   }
 }
 
-/** Quantizes float values to a fixed-point tensor, returning the tensor and its counts. */
+/**
+ * Quantizes float values to a fixed-point tensor, returning the tensor and its counts.
+ * NaN or an infinite value is an error naming its index, whatever the format.
+ */
 export function quantizeWithStats(
   values: ArrayLike<number>,
   format: IntFormat,
   opts: QuantizeOptions = {},
 ): QuantizeResult {
-  const rounding = opts.rounding ?? 'nearest';
+  checkValues(values);
+  if (checkFormat(format).kind === 'float32') {
+    throw new Error('quantizeWithStats needs an integer format (fixed or dfp), got float32');
+  }
+  const rounding = checkOptions(opts, values.length);
+  const m = maxAbs(values, 'quantize: values');
   const rng = pickRng(opts, rounding);
-  const exp = opts.exp ?? exponentFor(format, format.kind === 'dfp' ? maxAbs(values) : 0);
+  const exp = opts.exp ?? exponentFor(format, m);
   const out = allocInt(format.bits, values.length);
   const stats = quantizeInto(values, exp, format.bits, rounding, rng, out);
   return { tensor: fixedTensor(opts.shape ?? [values.length], out, exp, format.bits), stats };
@@ -182,10 +241,15 @@ export function quantize(
   format: Format,
   opts: QuantizeOptions = {},
 ): Tensor {
-  if (format.kind === 'float32') {
-    return floatTensor(opts.shape ?? [values.length], Float32Array.from(values));
+  checkValues(values);
+  const f = checkFormat(format);
+  if (f.kind === 'float32') {
+    checkOptions(opts, values.length);
+    const data = Float32Array.from(values);
+    maxAbs(data, 'quantize: values (as float32)');
+    return floatTensor(opts.shape ?? [values.length], data);
   }
-  return quantizeWithStats(values, format, opts).tensor;
+  return quantizeWithStats(values, f, opts).tensor;
 }
 
 /** Requantizes a fixed-point tensor (e.g. an int32 accumulator) to `format`, in integers. */
@@ -194,10 +258,14 @@ export function requantize(
   format: IntFormat,
   opts: QuantizeOptions = {},
 ): QuantizeResult {
-  const rounding = opts.rounding ?? 'nearest';
+  checkTensor(t, 'requantize: tensor');
+  if (t.kind !== 'fixed') throw new Error('requantize needs a fixed-point tensor; use quantize');
+  const f: Format = checkFormat(format);
+  if (f.kind === 'float32') throw new Error('requantize needs an integer format (fixed or dfp)');
+  const rounding = checkOptions({ ...opts, shape: undefined }, t.mant.length);
   const rng = pickRng(opts, rounding);
-  const exp = opts.exp ?? exponentFor(format, maxAbs(t.mant) * 2 ** t.exp);
-  const out = allocInt(format.bits, t.mant.length);
-  const stats = requantizeInto(t.mant, t.exp, exp, format.bits, rounding, rng, out);
-  return { tensor: fixedTensor(t.shape, out, exp, format.bits), stats };
+  const exp = opts.exp ?? exponentFor(f, maxAbs(t.mant, 'requantize: mantissas') * 2 ** t.exp);
+  const out = allocInt(f.bits, t.mant.length);
+  const stats = requantizeInto(t.mant, t.exp, exp, f.bits, rounding, rng, out);
+  return { tensor: fixedTensor(t.shape, out, exp, f.bits), stats };
 }

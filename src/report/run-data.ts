@@ -4,7 +4,13 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readConfig, readMetrics, TELEMETRY_FILE, type EpochMetrics } from '../train/run-folder.js';
+import {
+  parseJsonl,
+  readConfig,
+  readMetrics,
+  TELEMETRY_FILE,
+  type EpochMetrics,
+} from '../train/run-folder.js';
 import { schemeLabel, type TrainConfig } from '../train/config.js';
 import {
   HISTOGRAM_FILE,
@@ -31,20 +37,10 @@ export interface RunData {
   readonly complete: boolean;
 }
 
+/** Rows of a JSON-lines file; a torn final line (a killed writer) is skipped. */
 function readJsonl<T>(path: string): T[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as T;
-      } catch (e) {
-        throw new Error(`${path}, line ${i + 1}: not valid JSON (${(e as Error).message})`, {
-          cause: e,
-        });
-      }
-    });
+  return parseJsonl<T>(readFileSync(path, 'utf8'), path);
 }
 
 function schemeName(dir: string, fallback: string): string {

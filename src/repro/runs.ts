@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { parseTrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
-import { METRICS_FILE, readMetrics, TELEMETRY_FILE } from '../train/run-folder.js';
+import {
+  checkpointEpochs,
+  METRICS_FILE,
+  readMetrics,
+  TELEMETRY_FILE,
+} from '../train/run-folder.js';
 import { HISTOGRAM_FILE, TIMELINE_FILE } from '../train/telemetry.js';
 import { ERROR_FILE } from '../report/run-data.js';
 import type { RunSpec } from './types.js';
@@ -32,7 +37,10 @@ export async function runOne(spec: RunSpec, dir: string, hooks: RunHooks): Promi
     if (readFileSync(errPath, 'utf8').includes('diverged')) return 'skipped';
     rmSync(errPath);
   }
-  if (readMetrics(dir).length >= cfg.epochs) return 'skipped';
+  // Finished: its checkpoint says so (a metrics line alone may have outlived a kill before
+  // the checkpoint it belongs to).
+  if (readMetrics(dir).length >= cfg.epochs && checkpointEpochs(dir) >= cfg.epochs)
+    return 'skipped';
   const resume = existsSync(join(dir, CHECKPOINT_FILE));
   if (!resume) {
     // Killed before its first checkpoint: start again from nothing.

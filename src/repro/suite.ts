@@ -42,6 +42,8 @@ export interface SuiteOptions {
   reportOnly?: boolean;
   /** Sizes other than the built-in quick/full (tests use a tiny one). */
   scale?: Scale;
+  /** Kernels for every run (a machine-side choice: results are the same bit for bit). */
+  backend?: 'auto' | 'ref' | 'wasm';
 }
 
 export interface SuiteResult {
@@ -90,7 +92,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       i++;
       const t0 = performance.now();
       const dir = join(out, 'runs', spec.id);
-      const outcome = await runOne(spec, dir, { log, shouldStop: o.shouldStop });
+      const run = o.backend ? { ...spec, config: { ...spec.config, backend: o.backend } } : spec;
+      const outcome = await runOne(run, dir, { log, shouldStop: o.shouldStop });
       outcomes.set(spec.id, outcome);
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       const acc = outcome === 'failed' ? '' : accLine(dir);

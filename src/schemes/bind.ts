@@ -9,6 +9,7 @@ import { createQuantizer, type SiteSpec } from '../quant/registry.js';
 import { makeRng, type Rng } from '../quant/rng.js';
 import type { Quantizer } from '../quant/site.js';
 import type { SchemeSpec } from './schema.js';
+import { OPTIMIZER_SITES } from './sites.js';
 
 const FLOAT32: SiteSpec = { format: 'float32' };
 
@@ -75,15 +76,30 @@ export function outFeaturesOf(l: Layer): number | undefined {
   return 'outFeatures' in l && typeof l.outFeatures === 'number' ? l.outFeatures : undefined;
 }
 
-/** Checks per-layer override keys against the model's layer names. */
+/**
+ * Checks per-layer override keys against the model's layer names, and the sites each override
+ * names against the sites that layer has (its own, plus the optimizer's if it has parameters).
+ */
 export function checkLayerKeys(scheme: SchemeSpec, model: Layer): void {
-  const names = new Set(siteLayers(model).map((l) => l.name));
-  for (const k of Object.keys(scheme.layers)) {
-    if (k !== 'first' && k !== 'last' && !names.has(k)) {
+  const layers = siteLayers(model);
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  for (const [k, table] of Object.entries(scheme.layers)) {
+    const l = k === 'first' ? layers[0] : k === 'last' ? layers.at(-1) : byName.get(k);
+    if (!l && k !== 'first' && k !== 'last') {
       throw new Error(
         `scheme "${scheme.name}": layers.${k} names no layer of this model; layers with sites are ` +
-          `${[...names].join(', ')} (or use "first" / "last")`,
+          `${[...byName.keys()].join(', ')} (or use "first" / "last")`,
       );
+    }
+    if (!l) continue;
+    const has = [...l.siteNames, ...(l.params().length ? OPTIMIZER_SITES : [])];
+    for (const site of Object.keys(table)) {
+      if (!has.includes(site)) {
+        throw new Error(
+          `scheme "${scheme.name}": layers.${k}.${site}: layer ${l.name} (${l.kind}) has no site ` +
+            `${site}; its sites are ${has.join(', ')}`,
+        );
+      }
     }
   }
 }

@@ -40,10 +40,23 @@ function merge(base: SchemeSpec, own: SchemeSpec): SchemeSpec {
   };
 }
 
+const isPath = (s: string): boolean => s.endsWith('.json') || /[\\/]/.test(s);
+
+/**
+ * Where a file scheme's `extends` path points: beside the file that names it (as a relative
+ * import would), not in the current folder. Built-in names and absolute paths stay as they are.
+ */
+export function extendsTarget(base: string, from: string | null): string {
+  if (from === null || !isPath(base) || /^([\\/]|[A-Za-z]:[\\/])/.test(base)) return base;
+  const cut = Math.max(from.lastIndexOf('/'), from.lastIndexOf('\\'));
+  return cut < 0 ? base : `${from.slice(0, cut + 1)}${base}`;
+}
+
 /**
  * A scheme by built-in name, by path to a JSON file (anything ending in .json or holding a
  * slash), or given as an object (parsed and checked like a file's content). `extends` is
- * followed and merged: the extending scheme's sites replace the base's.
+ * followed and merged: the extending scheme's sites replace the base's; a relative `extends`
+ * path is read beside the file that names it.
  */
 export function loadScheme(
   nameOrPath: string | Readonly<Record<string, unknown>>,
@@ -59,9 +72,11 @@ export function loadScheme(
     throw new Error(`scheme "${nameOrPath}" extends itself: ${[...seen, nameOrPath].join(' -> ')}`);
   }
   let spec: SchemeSpec;
+  let file: string | null = null;
   const builtin = builtins.get(nameOrPath);
   if (builtin) spec = parseScheme(builtin, `"${nameOrPath}"`);
-  else if (nameOrPath.endsWith('.json') || nameOrPath.includes('/')) {
+  else if (isPath(nameOrPath)) {
+    file = nameOrPath;
     if (!readText) {
       throw new Error(
         `cannot read scheme file ${nameOrPath} here: files are read in Node (import lowbit's ` +
@@ -92,5 +107,5 @@ export function loadScheme(
     );
   }
   if (!spec.extends) return spec;
-  return merge(loadScheme(spec.extends, [...seen, nameOrPath]), spec);
+  return merge(loadScheme(extendsTarget(spec.extends, file), [...seen, nameOrPath]), spec);
 }

@@ -10,13 +10,14 @@
 //   "layers": { "first": { "A": { "format": "float32" } }, "last": {...}, "fc2": {...} },
 //   "optimizer": { "lazy": false }
 // }
-// Sites: W, A, E, G (layers); U (the update), WU (stored weights), M (momentum),
-// ACC (lazy-update accumulator); more come with BatchNorm (BN.*) and split errors (E1, E2).
-// A site a scheme does not name stays float32.
+// Sites: W, A, E, G (layers); U (the update), WU (stored weights), M (momentum), V (Adam's
+// second moment), ACC (lazy-update accumulator); BatchNorm's BN.* and split errors E1, E2
+// (sites.ts lists them; any other name is an error). A site a scheme does not name stays float32.
 
 import { z } from 'zod';
 import { checkSiteSpec, type SiteSpec } from '../quant/registry.js';
 import { budgetErrors, siteBudgetErrors, WAGEUBN_WIDTHS } from '../optim/wageubn-budget.js';
+import { unknownSiteError } from './sites.js';
 
 const siteSpec = z
   .looseObject({ quantizer: z.string().optional() })
@@ -26,11 +27,13 @@ const siteSpec = z
   })
   .transform((s): SiteSpec => s);
 
-const siteName = z
-  .string()
-  .regex(/^[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$/, 'a site name is like W, A, E, G, U, E2 or BN.mu');
-
-export const siteTable = z.record(siteName, siteSpec);
+// Keys are checked on the table (zod reports a bad record key only as "Invalid key").
+export const siteTable = z.record(z.string(), siteSpec).superRefine((table, ctx) => {
+  for (const name of Object.keys(table)) {
+    const err = unknownSiteError(name);
+    if (err) ctx.addIssue({ code: 'custom', message: err, path: [name] });
+  }
+});
 
 /** WAGEUBN's integer Momentum optimizer (Yang et al. eq. 19-23) and its widths. */
 export const wageubnOptimizerSpec = z

@@ -42,12 +42,76 @@ export function fixedTensor(shape: Shape, mant: MantArray, exp: number, bits: nu
   return { kind: 'fixed', shape: [...shape], mant, exp, bits };
 }
 
-/** Values as float32 (mant * 2^exp rounded to float32; exact while |mant| < 2^24). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** Exponents a checked tensor may carry: 2^exp and mant * 2^exp stay finite in float64. */
+export const MAX_TENSOR_EXP = 960;
+
+const isMant = (a: unknown): a is MantArray =>
+  a instanceof Int8Array ||
+  a instanceof Int16Array ||
+  a instanceof Int32Array ||
+  a instanceof Float64Array;
+
+/**
+ * Checks a tensor made elsewhere (by hand, from a file): its kind, a shape of whole numbers
+ * whose size matches the storage, integer mantissa storage and an integer exponent in range.
+ * O(1): values are checked where they are read. Throws an error naming what is wrong.
+ */
+export function checkTensor(t: Tensor, what = 'tensor'): Tensor {
+  if (typeof t !== 'object' || t === null)
+    throw new Error(`${what} is not a tensor: got ${String(t)}`);
+  const shape: unknown = t.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(
+      `${what} has shape ${JSON.stringify(shape)}: a shape is a list of whole numbers >= 0`,
+    );
+  }
+  const n = sizeOf(shape);
+  if (t.kind === 'float') {
+    if (!(t.data instanceof Float32Array))
+      throw new Error(`${what}: a float tensor holds a Float32Array`);
+    if (t.data.length !== n)
+      throw new Error(`${what}: shape ${shapeStr(shape)} needs ${n} values, got ${t.data.length}`);
+    return t;
+  }
+  if (t.kind !== 'fixed') {
+    throw new Error(
+      `${what} has kind ${JSON.stringify((t as { kind?: unknown }).kind)}: use 'float' or 'fixed'`,
+    );
+  }
+  if (!isMant(t.mant))
+    throw new Error(
+      `${what}: mantissas must be an Int8Array, Int16Array, Int32Array or Float64Array`,
+    );
+  if (t.mant.length !== n)
+    throw new Error(`${what}: shape ${shapeStr(shape)} needs ${n} mantissas, got ${t.mant.length}`);
+  if (!Number.isInteger(t.exp) || Math.abs(t.exp) > MAX_TENSOR_EXP) {
+    throw new Error(
+      `${what}: exponent must be a whole number in [-${MAX_TENSOR_EXP}, ${MAX_TENSOR_EXP}], got ${t.exp}`,
+    );
+  }
+  return t;
+}
+
+/**
+ * Values as float32 (mant * 2^exp rounded to float32; exact while |mant| < 2^24). The tensor
+ * is checked first; a value beyond float32's range is an error naming it (use dequantize64).
+ */
 export function dequantize(t: Tensor): Float32Array {
+  checkTensor(t, 'dequantize: tensor');
   if (t.kind === 'float') return t.data;
   const out = new Float32Array(t.mant.length);
   const s = 2 ** t.exp;
-  for (let i = 0; i < out.length; i++) out[i] = t.mant[i] * s;
+  for (let i = 0; i < out.length; i++) {
+    const v = t.mant[i] * s;
+    // One comparison catches overflow and a NaN in a hand-made Float64Array of mantissas.
+    if (!(Math.abs(v) <= FLOAT32_MAX)) {
+      throw new RangeError(
+        `dequantize: mantissa ${t.mant[i]} at index ${i} times 2^${t.exp} is not a finite float32 value`,
+      );
+    }
+    out[i] = v;
+  }
   return out;
 }
 

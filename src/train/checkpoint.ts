@@ -3,13 +3,15 @@
 // optimizer state, every site's generator and quantizer state, and the position in training -
 // as one JSON-ready object. Browser-safe: where a checkpoint is kept (a run folder, memory,
 // a download) is the business of a RunStore (store.ts); the run folder writes it atomically.
+// Whatever kept it, it is validated (checkpoint-schema.ts) before anything is restored.
 
 import type { Layer } from '../nn/layer.js';
 import { allLayers } from '../nn/layer.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import { CHECKPOINT_VERSION, validateCheckpoint } from './checkpoint-schema.js';
 
+export { CHECKPOINT_VERSION } from './checkpoint-schema.js';
 export const CHECKPOINT_FILE = 'checkpoint.json';
-export const CHECKPOINT_VERSION = 1;
 
 export interface Position {
   /** Epochs fully done; training continues with this epoch index. */
@@ -29,11 +31,19 @@ export interface Checkpoint extends Position {
   readonly buffers: Record<string, string>;
   readonly sites: Record<string, { rng: number[]; state: unknown }>;
   readonly optimizer: OptimizerState;
+  /** Lines of metrics.jsonl (one per finished epoch) this checkpoint covers; resume drops
+   * the lines past them. Absent in checkpoints of older versions: then `epoch`. */
+  readonly metricsLines?: number;
   /**
    * The run's record (config.json's content), in a checkpoint that travels alone - the one the
    * training page downloads - so the file can be evaluated (`lowbit eval FILE`) or loaded back.
    */
   readonly config?: Record<string, unknown>;
+}
+
+/** A restored checkpoint: where to continue, and how many metrics lines it covers. */
+export interface Restored extends Position {
+  readonly metricsLines: number;
 }
 
 export const START: Position = {
@@ -70,11 +80,22 @@ export function base64ToFloats(s: string, into: Float32Array, what: string): voi
   }
   const bytes = new Uint8Array(into.length * 4);
   for (let i = 0; i < bytes.length; i++) bytes[i] = bin.charCodeAt(i);
-  into.set(new Float32Array(bytes.buffer));
+  const v = new Float32Array(bytes.buffer);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new Error(`checkpoint: ${what} holds ${v[i]} at index ${i}: the checkpoint is damaged`);
+    }
+  }
+  into.set(v);
 }
 
-/** A checkpoint of `model` and `opt` at `pos`. */
-export function captureCheckpoint(model: Layer, opt: Optimizer, pos: Position): Checkpoint {
+/** A checkpoint of `model` and `opt` at `pos`, covering `metricsLines` metrics lines. */
+export function captureCheckpoint(
+  model: Layer,
+  opt: Optimizer,
+  pos: Position,
+  metricsLines = pos.epoch,
+): Checkpoint {
   const params: Record<string, string> = {};
   for (const p of model.params()) params[p.name] = floatsToBase64(p.value);
   const buffers: Record<string, string> = {};
@@ -91,6 +112,7 @@ export function captureCheckpoint(model: Layer, opt: Optimizer, pos: Position): 
     batchInEpoch: pos.batchInEpoch,
     step: pos.step,
     partial: pos.partial,
+    metricsLines,
     params,
     buffers,
     sites,
@@ -98,33 +120,35 @@ export function captureCheckpoint(model: Layer, opt: Optimizer, pos: Position): 
   };
 }
 
-/** Parses checkpoint JSON text; `source` names it in errors (a path, a file name). */
+/** Parses and validates checkpoint JSON text; `source` names it in errors (a path, a name). */
 export function parseCheckpoint(text: string, source: string): Checkpoint {
-  let c: Checkpoint;
+  let c: unknown;
   try {
-    c = JSON.parse(text) as Checkpoint;
+    c = JSON.parse(text);
   } catch (e) {
-    throw new Error(`cannot read checkpoint ${source}: ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `cannot read checkpoint ${source}: ${(e as Error).message}. Resume from a copy, or ` +
+        `start the run again without --resume.`,
+      { cause: e },
+    );
   }
-  if (typeof c !== 'object' || c === null || typeof c.params !== 'object')
-    throw new Error(`${source} is not a lowbit checkpoint (no params)`);
-  return c;
+  return validateCheckpoint(c, source);
 }
 
 /**
- * Restores a checkpoint into a freshly built model and optimizer; returns the position.
- * `source` names the checkpoint in errors.
+ * Restores a checkpoint into a freshly built model and optimizer; returns the position. The
+ * checkpoint is validated first, whatever store it came from; with `batchesPerEpoch` its
+ * position is checked against the run's data too. `source` names it in errors.
  */
 export function restoreCheckpoint(
-  file: Checkpoint,
+  checkpoint: Checkpoint,
   model: Layer,
   opt: Optimizer,
   source: string,
-): Position {
-  if (file.version !== CHECKPOINT_VERSION)
-    throw new Error(
-      `checkpoint ${source} has version ${file.version}, expected ${CHECKPOINT_VERSION}`,
-    );
+  batchesPerEpoch?: number,
+): Restored {
+  const file = validateCheckpoint(checkpoint, source);
+  if (batchesPerEpoch !== undefined) checkPosition(file, source, batchesPerEpoch);
   for (const p of model.params()) {
     const s = file.params[p.name];
     if (s === undefined)
@@ -145,17 +169,63 @@ export function restoreCheckpoint(
         throw new Error(
           `checkpoint ${source} has no state for site ${l.name}.${site}: was the scheme changed?`,
         );
-      s.rng.setState(saved.rng);
-      s.quantizer.loadState(saved.state);
+      const what = `checkpoint ${source}: site ${l.name}.${site}`;
+      guard(what, () => s.rng.setState(saved.rng));
+      guard(what, () => s.quantizer.loadState(saved.state));
     }
   }
-  opt.loadState(file.optimizer);
+  const sizes = new Map(model.params().map((p) => [p.name, p.size]));
+  for (const [name, bufs] of Object.entries(file.optimizer.buffers)) {
+    const n = sizes.get(name);
+    for (const [k, v] of Object.entries(bufs)) {
+      if ((n !== undefined && v.length !== n) || !v.every(Number.isFinite)) {
+        throw new Error(
+          `checkpoint ${source}: optimizer buffer ${name}.${k} must hold ${n ?? "its parameter's count of"} finite numbers`,
+        );
+      }
+    }
+  }
+  guard(`checkpoint ${source}: optimizer state`, () => opt.loadState(file.optimizer));
   return {
     epoch: file.epoch,
     batchInEpoch: file.batchInEpoch,
     step: file.step,
     partial: file.partial,
+    metricsLines: file.metricsLines ?? file.epoch,
   };
+}
+
+/** The position must fit the run: a batch inside an epoch, a step count that adds up. */
+function checkPosition(f: Checkpoint, source: string, batchesPerEpoch: number): void {
+  const bad = (what: string): never => {
+    throw new Error(
+      `checkpoint ${source}: ${what}. Resume from a copy, or start the run again without --resume.`,
+    );
+  };
+  if (f.batchInEpoch >= batchesPerEpoch) {
+    bad(`batchInEpoch ${f.batchInEpoch} is past the end of an epoch of ${batchesPerEpoch} batches`);
+  }
+  if (f.step !== f.epoch * batchesPerEpoch + f.batchInEpoch) {
+    bad(
+      `step ${f.step} does not match epoch ${f.epoch} and batchInEpoch ${f.batchInEpoch} ` +
+        `(${batchesPerEpoch} batches per epoch)`,
+    );
+  }
+  if (f.batchInEpoch === 0 && f.partial.count !== 0) {
+    bad('it holds partial sums of an epoch that has not started');
+  }
+  if (f.metricsLines !== undefined && f.metricsLines !== f.epoch) {
+    bad(`metricsLines ${f.metricsLines} differs from the ${f.epoch} epochs it has done`);
+  }
+}
+
+/** Runs a restore step, turning a raw error (a ZodError, a TypeError) into one naming `what`. */
+function guard(what: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** SHA-256 (hex) of a checkpoint's parameters: equal digests, equal weights bit for bit. */

@@ -25,6 +25,24 @@ export const trainConfig = z.strictObject({
   limit: z.int().min(1).optional(),
   /** Use only the first N test samples. */
   testLimit: z.int().min(1).optional(),
+  /** mnist / digits-seq from your own IDX files: a folder holding MNIST's four file names... */
+  dataDir: z.string().min(1, 'dataDir needs a path').optional(),
+  /** ...and/or single files, each replacing one of dataDir's (the CLI stores them absolute,
+   * so a run resumes from any folder). */
+  trainImages: z.string().min(1, 'trainImages needs a path').optional(),
+  trainLabels: z.string().min(1, 'trainLabels needs a path').optional(),
+  testImages: z.string().min(1, 'testImages needs a path').optional(),
+  testLabels: z.string().min(1, 'testLabels needs a path').optional(),
+  /**
+   * Learning rates set on resume: from global step `step` on, `lr` replaces the configured
+   * rate (the schedule still applies). Recorded so the run's record says what it trained with.
+   */
+  lrChanges: z
+    .array(z.strictObject({ step: z.int().min(0), lr: z.number().positive('lr must be positive') }))
+    .refine((a) => a.every((c, i) => i === 0 || c.step > a[i - 1].step), {
+      message: 'lrChanges must be in increasing step order',
+    })
+    .optional(),
   backend: z.enum(['auto', 'ref', 'wasm']).default('auto'),
   threads: z.int().min(1).optional(),
   telemetry: z.boolean().default(false),
@@ -45,6 +63,42 @@ export function parseTrainConfig(value: unknown, source = 'options'): TrainConfi
   return r.data;
 }
 
+export const IDX_FILE_KEYS = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
+export type IdxFileKey = (typeof IDX_FILE_KEYS)[number];
+
+/** The IDX files a config names (only those it names). */
+export function dataFiles(cfg: TrainConfig): Partial<Record<IdxFileKey, string>> {
+  const out: Partial<Record<IdxFileKey, string>> = {};
+  for (const k of IDX_FILE_KEYS) if (cfg[k] !== undefined) out[k] = cfg[k];
+  return out;
+}
+
+/** The configured learning rate in force at a global step (the last change at or before it). */
+export function baseLrAt(cfg: TrainConfig, step: number): number {
+  let lr = cfg.lr;
+  for (const c of cfg.lrChanges ?? []) if (c.step <= step) lr = c.lr;
+  return lr;
+}
+
+/** Learning rate at a global step: the rate in force, through the schedule. */
+export function lrAt(cfg: TrainConfig, step: number, totalSteps: number): number {
+  const lr = baseLrAt(cfg, step);
+  if (cfg.schedule === 'cosine') return (lr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2;
+  return lr;
+}
+
+/**
+ * The config with `lr` in force from `step` on (a resume at `step` asking for it). A change
+ * recorded past `step` never took effect and is dropped; one at `step` is replaced.
+ */
+export function withLrFrom(cfg: TrainConfig, step: number, lr: number): TrainConfig {
+  const past = (cfg.lrChanges ?? []).filter((c) => c.step <= step);
+  if (past.length === (cfg.lrChanges ?? []).length && baseLrAt(cfg, step) === lr) return cfg;
+  if (baseLrAt(cfg, step) === lr) return { ...cfg, lrChanges: past };
+  const kept = past.filter((c) => c.step < step);
+  return { ...cfg, lrChanges: [...kept, { step, lr }] };
+}
+
 /**
  * The configuration in a run's record (config.json's content, or the `config` a downloaded
  * checkpoint embeds): the recorded extras (the resolved scheme, a version) are dropped, and
@@ -53,13 +107,6 @@ export function parseTrainConfig(value: unknown, source = 'options'): TrainConfi
 export function configFromRecord(raw: Record<string, unknown>, source: string): TrainConfig {
   const { resolvedScheme: _s, lowbitVersion: _v, ...cfg } = raw;
   return parseTrainConfig(cfg, source);
-}
-
-/** Learning rate at a global step. */
-export function lrAt(cfg: TrainConfig, step: number, totalSteps: number): number {
-  if (cfg.schedule === 'cosine')
-    return (cfg.lr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2;
-  return cfg.lr;
 }
 
 /** A short name for the scheme of a config: a built-in name, a file's base name, an object's name. */

@@ -3,14 +3,26 @@
 // checkpoints kept by a RunStore (store.ts), exact resume. Browser-safe: it touches no file;
 // the Node entry's `train` (trainer.ts) puts a run folder behind the store. Errors that stop
 // a run (divergence, bad data) leave the last checkpoint intact and say how to continue.
+// A resumed run trusts only its own record: the scheme in the store's config, the position
+// and states in its checkpoint, the metrics lines that checkpoint covers.
 
 import type { Dataset } from '../data/dataset.js';
 import type { RunContext } from '../nn/context.js';
+import type { SchemeSpec } from '../schemes/schema.js';
+import { loadScheme } from '../schemes/resolve.js';
 import { captureCheckpoint, restoreCheckpoint, START, type Position } from './checkpoint.js';
-import { lrAt, type TrainConfig } from './config.js';
+import { baseLrAt, lrAt, withLrFrom, type TrainConfig } from './config.js';
+import {
+  chanceLoss,
+  DivergenceError,
+  DivergenceWatch,
+  divergenceAdvice,
+  WEIGHT_CHECK_EVERY,
+} from './divergence.js';
+import { formatWarnings } from './format-check.js';
 import { formatEpoch, type EpochMetrics } from './metrics.js';
 import { setupRun, type RunSetup, type SetupOptions } from './setup.js';
-import type { RunStore } from './store.js';
+import type { RunRecord, RunStore } from './store.js';
 import type { StepResult } from './task.js';
 import { RunTelemetry } from './telemetry.js';
 import { yieldToEventLoop } from './yield.js';
@@ -39,6 +51,11 @@ export interface TrainOptions extends TrainHooks {
   data?: Dataset;
   /** A new run's starting weights (cfg.init's checkpoint); ignored on resume. */
   init?: SetupOptions['init'];
+  /**
+   * On resume: the learning rate from the checkpoint on (e.g. lower, after a divergence).
+   * Recorded in the run's configuration (`lrChanges`), so the record says what it trained with.
+   */
+  lr?: number;
 }
 
 export interface TrainResult {
@@ -46,6 +63,10 @@ export interface TrainResult {
   readonly metrics: EpochMetrics[];
   /** True if the run stopped early on request (a checkpoint was written). */
   readonly interrupted: boolean;
+  /** The configuration the run ended with (a resume may have extended or changed it). */
+  readonly config: TrainConfig;
+  /** Epochs done, from the run's checkpoint (all of cfg.epochs when it finished). */
+  readonly epochsDone: number;
 }
 
 /**
@@ -60,44 +81,123 @@ export async function train(
   resume = false,
 ): Promise<TrainResult> {
   if (resume && !store) throw new Error('resume: give the store that holds the run');
+  if (opts.lr !== undefined && !resume) {
+    throw new Error('a learning rate option for a resume was given to a fresh run: set cfg.lr');
+  }
   const log = opts.log ?? (() => {});
   if (cfg.init !== undefined && !resume && !opts.init)
     throw new Error(`--init ${cfg.init}: give the checkpoint of that run to start from`);
-  const setup = await setupRun(cfg, { data: opts.data, init: resume ? undefined : opts.init });
-  opts.started?.(setup);
+  // The store first: a folder that cannot be used (a file, locked by another run) fails
+  // before minutes of data loading.
   if (store) await store.open(resume);
   try {
+    const record = resume ? await store!.readRecord?.() : null;
+    const scheme = recordedScheme(cfg, record ?? null, store, log);
+    const setup = await setupRun(cfg, {
+      data: opts.data,
+      ...(scheme ? { scheme } : {}),
+      ...(!resume && opts.init ? { init: opts.init } : {}),
+    });
+    opts.started?.(setup);
+    for (const w of formatWarnings(setup.model)) log(`warning: ${w}`);
     return await runEpochs(cfg, setup, store, opts, resume, log);
   } finally {
     await store?.close?.();
   }
 }
 
-async function runEpochs(
+/**
+ * The scheme a resumed run continues with: the one its record holds. A scheme file edited
+ * since is noted, not used (the run would silently train another scheme).
+ */
+function recordedScheme(
   cfg: TrainConfig,
+  record: RunRecord | null,
+  store: RunStore | null,
+  log: (line: string) => void,
+): SchemeSpec | null {
+  if (!record?.resolvedScheme) return null;
+  let now: SchemeSpec | null = null;
+  try {
+    now = loadScheme(cfg.scheme);
+  } catch {
+    // gone or unreadable: the record is all that counts anyway
+  }
+  if (now && canonical(now) !== canonical(record.resolvedScheme)) {
+    log(
+      `note: scheme ${cfg.scheme} has changed since this run started; resuming with the ` +
+        `scheme recorded in ${store!.label} (start a new run to train with the new one)`,
+    );
+  }
+  return record.resolvedScheme;
+}
+
+/** JSON with object keys sorted, so two equal schemes compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+async function runEpochs(
+  cfg0: TrainConfig,
   setup: RunSetup,
   store: RunStore | null,
-  hooks: TrainHooks,
+  hooks: TrainOptions,
   resume: boolean,
   log: (line: string) => void,
 ): Promise<TrainResult> {
   const { task, optimizer, kernels } = setup;
+  let cfg = cfg0;
   let pos: Position = START;
   if (store && resume) {
     const saved = await store.readCheckpoint();
     if (!saved) throw new Error(`${store.label} has no checkpoint to resume from`);
-    pos = restoreCheckpoint(saved, setup.model, optimizer, store.label);
-    await store.truncateMetrics(pos.epoch);
-    log(`resuming ${store.label} at epoch ${pos.epoch + 1}, batch ${pos.batchInEpoch}`);
-  } else if (store) {
-    await store.writeConfig({ ...cfg, resolvedScheme: setup.scheme });
+    const r = restoreCheckpoint(saved, setup.model, optimizer, store.label, task.batchesPerEpoch);
+    pos = r;
+    const kept = await store.truncateMetrics(r.metricsLines);
+    if (typeof kept === 'number' && kept < r.metricsLines) {
+      log(
+        `warning: ${store.label} holds ${kept} metrics lines but its checkpoint covers ` +
+          `${r.metricsLines} epochs: the metrics of the missing epochs are lost`,
+      );
+    }
+    if (hooks.lr !== undefined) {
+      const before = baseLrAt(cfg, pos.step);
+      cfg = withLrFrom(cfg, pos.step, hooks.lr);
+      if (hooks.lr !== before) log(`learning rate ${before} -> ${hooks.lr} from step ${pos.step}`);
+    }
+    if (pos.epoch >= cfg.epochs) {
+      log(
+        `${store.label} has finished all ${pos.epoch} epochs of its run: nothing to train. ` +
+          `To train longer, resume with more epochs (--epochs ${pos.epoch + 1} or more).`,
+      );
+    } else {
+      log(`resuming ${store.label} at epoch ${pos.epoch + 1}, batch ${pos.batchInEpoch}`);
+    }
   }
+  // A fresh run in a store with no checkpoint: lines of an earlier attempt killed before its
+  // first checkpoint are covered by none, so they go.
+  if (store && !resume) await store.truncateMetrics(0);
+  if (store) await store.writeConfig({ ...cfg, resolvedScheme: setup.scheme });
   let haveCheckpoint = resume;
   const totalSteps = cfg.epochs * task.batchesPerEpoch;
   const telemetry = cfg.telemetry ? new RunTelemetry(totalSteps) : null;
+  const watch = new DivergenceWatch(chanceLoss(setup.data));
+  const params = setup.model.params();
   const metrics: EpochMetrics[] = [];
   let step = pos.step;
+  let epochsDone = pos.epoch;
   let interrupted = false;
+  const stopHere = async (at: Position): Promise<void> => {
+    interrupted = true;
+    if (store) {
+      await store.writeCheckpoint(captureCheckpoint(setup.model, optimizer, at), 'stop');
+      haveCheckpoint = true;
+    }
+  };
 
   for (let epoch = pos.epoch; epoch < cfg.epochs && !interrupted; epoch++) {
     const first = epoch === pos.epoch;
@@ -111,35 +211,39 @@ async function runEpochs(
     try {
       let k = start;
       for (const r of task.trainEpoch(epoch, ctxAt, start)) {
-        if (!Number.isFinite(r.loss)) {
-          throw new RangeError(`loss is ${r.loss}: training diverged (lower --lr)`);
-        }
+        watch.observe(r.loss, step);
         optimizer.step({ kernels, step, epoch, lr: lrAt(cfg, step, totalSteps), telemetry });
-        for (const p of setup.model.params()) p.zeroGrad();
+        for (const p of params) p.zeroGrad();
+        if (step % WEIGHT_CHECK_EVERY === 0) watch.checkWeights(params, step);
         step++;
         acc.lossSum += r.loss * r.count;
         acc.count += r.count;
         acc.correct += r.correct;
         hooks.progress?.(k + 1, task.batchesPerEpoch, epoch, r.loss, r);
         if (hooks.shouldStop?.()) {
-          interrupted = true;
           acc.seconds += (performance.now() - t0) / 1000;
-          const at = { epoch, batchInEpoch: k + 1, step, partial: acc };
-          if (store) {
-            await store.writeCheckpoint(captureCheckpoint(setup.model, optimizer, at), 'stop');
-            haveCheckpoint = true;
-          }
+          watch.checkWeights(params, step - 1);
+          await stopHere({ epoch, batchInEpoch: k + 1, step, partial: acc });
           break;
         }
         k++;
         await yieldToEventLoop();
       }
+      if (!interrupted) watch.checkWeights(params, step - 1);
     } catch (e) {
       const where = `epoch ${epoch + 1}, step ${step}`;
-      const hint =
+      const kept =
         store && haveCheckpoint
-          ? `; the last checkpoint in ${store.label} is intact (--resume continues from it)`
-          : '';
+          ? `the last checkpoint in ${store.label} is intact (written before this step)`
+          : `no checkpoint was written`;
+      if (e instanceof DivergenceError) {
+        throw new Error(
+          `${e.message} [at ${where}]. ${kept[0].toUpperCase()}${kept.slice(1)}. ` +
+            divergenceAdvice(lrAt(cfg, step, totalSteps), Boolean(store && haveCheckpoint)),
+          { cause: e },
+        );
+      }
+      const hint = store && haveCheckpoint ? `; ${kept} (--resume continues from it)` : '';
       throw new Error(`${(e as Error).message} [at ${where}]${hint}`, { cause: e });
     }
     if (interrupted) break;
@@ -157,15 +261,21 @@ async function runEpochs(
       lr: lrAt(cfg, step - 1, totalSteps),
     };
     metrics.push(m);
+    epochsDone = epoch + 1;
     if (store) {
+      // Metrics line first, checkpoint second: a crash between them leaves a line the
+      // checkpoint does not cover, which the next resume drops and writes again.
       await store.appendMetrics(m);
       if (telemetry) await store.appendTelemetry(telemetry.takeEpoch(epoch + 1));
       const at = { ...START, epoch: epoch + 1, step };
-      await store.writeCheckpoint(captureCheckpoint(setup.model, optimizer, at), 'epoch');
+      await store.writeCheckpoint(
+        captureCheckpoint(setup.model, optimizer, at, epoch + 1),
+        'epoch',
+      );
       haveCheckpoint = true;
     }
     hooks.epochEnd?.(m, setup);
     log(formatEpoch(m, cfg.epochs));
   }
-  return { setup, metrics, interrupted };
+  return { setup, metrics, interrupted, config: cfg, epochsDone };
 }

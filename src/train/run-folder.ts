@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The run folder (Node): config.json (what was run), metrics.jsonl (one line per epoch),
 // checkpoint.json (where to continue, written atomically), telemetry.jsonl, timeline.jsonl
-// and histograms.jsonl (opt-in). RunFolder is the loop's RunStore over such a folder.
+// and histograms.jsonl (opt-in), and `lock` while a process writes it. RunFolder is the
+// loop's RunStore over such a folder.
 
 import {
   appendFileSync,
@@ -10,11 +11,17 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parseScheme } from '../schemes/schema.js';
+import { LOCK_FILE, lockRunFolder, type RunLock } from './lock.js';
 import type { Layer } from '../nn/layer.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import {
@@ -25,7 +32,7 @@ import {
   type Checkpoint,
   type Position,
 } from './checkpoint.js';
-import { configFromRecord, type TrainConfig } from './config.js';
+import { configFromRecord, parseTrainConfig, type TrainConfig } from './config.js';
 import type { EpochMetrics } from './metrics.js';
 import type { RunRecord, RunStore, TelemetryRows } from './store.js';
 import { HISTOGRAM_FILE, TELEMETRY_FILE, TIMELINE_FILE } from './telemetry.js';
@@ -38,7 +45,12 @@ export const METRICS_FILE = 'metrics.jsonl';
 
 /** A run folder as the training loop's store. */
 export class RunFolder implements RunStore {
-  constructor(readonly dir: string) {}
+  private lock: RunLock | null = null;
+  private created = false;
+
+  constructor(readonly dir: string) {
+    if (dir.trim() === '') throw new Error('a run folder needs a path, got an empty string');
+  }
 
   get label(): string {
     return this.dir;
@@ -48,23 +60,55 @@ export class RunFolder implements RunStore {
     return join(this.dir, CHECKPOINT_FILE);
   }
 
+  /**
+   * Creates the folder if needed and takes its lock (a second writer is refused), then
+   * checks it fits the request: a fresh run needs a folder without a checkpoint, a resume
+   * one with. Leftovers of a killed writer (temporary files) are removed.
+   */
   open(resume: boolean): void {
-    const has = existsSync(this.checkpointPath);
-    if (resume && !has) {
-      throw new Error(
-        `${this.dir} has no ${CHECKPOINT_FILE} to resume from: start the run again without --resume`,
-      );
+    this.created = prepareDir(this.dir, resume);
+    this.lock = lockRunFolder(this.dir);
+    try {
+      const has = existsSync(this.checkpointPath);
+      if (resume && !has) {
+        throw new Error(
+          `${this.dir} has no ${CHECKPOINT_FILE} to resume from: start the run again without --resume`,
+        );
+      }
+      if (!resume && has) {
+        throw new Error(
+          `${this.dir} already holds a run: use --resume to continue it, or choose another --out`,
+        );
+      }
+      removeLeftovers(this.dir);
+    } catch (e) {
+      this.close();
+      throw e;
     }
-    if (!resume && has) {
-      throw new Error(
-        `${this.dir} already holds a run: use --resume to continue it, or choose another --out`,
-      );
+  }
+
+  /** Releases the lock; a folder this run created and left empty (it failed early) goes. */
+  close(): void {
+    this.lock?.release();
+    this.lock = null;
+    if (this.created) {
+      this.created = false;
+      try {
+        if (readdirSync(this.dir).length === 0) rmdirSync(this.dir);
+      } catch {
+        // not empty after all, or gone: nothing to tidy
+      }
     }
-    ensureDir(this.dir);
+  }
+
+  readRecord(): RunRecord | null {
+    if (!existsSync(join(this.dir, CONFIG_FILE))) return null;
+    return readRecord(this.dir);
   }
 
   writeConfig(record: RunRecord): void {
     writeAtomic(join(this.dir, CONFIG_FILE), JSON.stringify(record, null, 2) + '\n');
+    this.created = false; // it holds a run now, even if it fails later
   }
 
   readCheckpoint(): Checkpoint | null {
@@ -76,8 +120,11 @@ export class RunFolder implements RunStore {
     writeAtomic(this.checkpointPath, JSON.stringify(c));
   }
 
-  truncateMetrics(epochs: number): void {
-    truncateMetrics(this.dir, epochs);
+  truncateMetrics(epochs: number): number {
+    for (const f of [TELEMETRY_FILE, TIMELINE_FILE, HISTOGRAM_FILE]) {
+      truncateJsonlByEpoch(join(this.dir, f), epochs);
+    }
+    return truncateMetrics(this.dir, epochs);
   }
 
   appendMetrics(m: EpochMetrics): void {
@@ -91,6 +138,68 @@ export class RunFolder implements RunStore {
   }
 }
 
+/**
+ * Checks a run folder path before anything is loaded, and creates the folder. Returns true
+ * when it created it. A path that is a file, or lies under one, is refused by name.
+ */
+function prepareDir(dir: string, resume: boolean): boolean {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    st = null;
+  }
+  if (st && !st.isDirectory()) {
+    throw new Error(`${dir} is a file, not a run folder: choose another --out`);
+  }
+  if (st) return false;
+  if (resume) throw new Error(`${dir} does not exist: there is no run to resume there`);
+  for (let up = dirname(dir); ; up = dirname(up)) {
+    let s;
+    try {
+      s = statSync(up);
+    } catch {
+      if (dirname(up) === up) break;
+      continue;
+    }
+    if (!s.isDirectory()) {
+      throw new Error(`cannot create run folder ${dir}: ${up} is a file, not a folder`);
+    }
+    break;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`cannot create run folder ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  return true;
+}
+
+/** Temporary files of a writer killed mid-write (`*.tmp-PID`, lock attempts of dead pids). */
+function removeLeftovers(dir: string): void {
+  for (const f of readdirSync(dir)) {
+    const m = /\.tmp-(\d+)$/.exec(f) ?? new RegExp(`^${LOCK_FILE}\\.(?:stale-)?(\\d+)$`).exec(f);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    rmSync(join(dir, f), { force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Test hook: LOWBIT_TEST_SLOW_WRITE_MS holds each atomic write open that long before its
+ * rename, so a test can kill a process in the middle of writing a checkpoint. */
+function slowWriteForTests(): void {
+  const ms = Number(process.env.LOWBIT_TEST_SLOW_WRITE_MS ?? 0);
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Writes `text` (or bytes) to `path` atomically (temporary file, fsync, rename). */
 export function writeAtomic(path: string, text: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -99,6 +208,7 @@ export function writeAtomic(path: string, text: string | Uint8Array): void {
     if (typeof text === 'string') writeSync(fd, text);
     else for (let off = 0; off < text.length;) off += writeSync(fd, text, off);
     fsyncSync(fd);
+    slowWriteForTests();
   } finally {
     closeSync(fd);
   }
@@ -114,6 +224,12 @@ export function readCheckpointFile(path: string): Checkpoint {
     throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`, { cause: e });
   }
   return parseCheckpoint(text, path);
+}
+
+/** Epochs the run folder's checkpoint has done (0 without one); a damaged one is an error. */
+export function checkpointEpochs(dir: string): number {
+  const path = join(dir, CHECKPOINT_FILE);
+  return existsSync(path) ? readCheckpointFile(path).epoch : 0;
 }
 
 export function saveCheckpoint(path: string, model: Layer, opt: Optimizer, pos: Position): void {
@@ -133,32 +249,111 @@ export function writeConfig(dir: string, cfg: TrainConfig, extra: Record<string,
   writeAtomic(join(dir, CONFIG_FILE), JSON.stringify({ ...cfg, ...extra }, null, 2) + '\n');
 }
 
-/** Reads a run's config.json (keys this version does not know are an error). */
-export function readConfig(dir: string): TrainConfig {
+/** The raw JSON of a run's config.json; errors name the file. */
+function readConfigJson(dir: string): { path: string; raw: Record<string, unknown> } {
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) throw new Error(`${dir} is not a run folder: it has no ${CONFIG_FILE}`);
-  let raw: Record<string, unknown>;
+  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new Error(`${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new Error(`${path} does not hold a run configuration (a JSON object)`);
+  }
+  return { path, raw: raw as Record<string, unknown> };
+}
+
+/** Reads a run's config.json (keys this version does not know are an error). */
+export function readConfig(dir: string): TrainConfig {
+  const { path, raw } = readConfigJson(dir);
   return configFromRecord(raw, path);
 }
 
+/** Reads a run's record: its configuration and the scheme it resolved to (both validated). */
+export function readRecord(dir: string): RunRecord {
+  const { path, raw } = readConfigJson(dir);
+  const { resolvedScheme, lowbitVersion: _v, ...cfg } = raw;
+  if (resolvedScheme === undefined) {
+    throw new Error(`${path} has no resolvedScheme: it was not written by lowbit train`);
+  }
+  return {
+    ...parseTrainConfig(cfg, path),
+    resolvedScheme: parseScheme(resolvedScheme, `${path} (resolvedScheme)`),
+  };
+}
+
+/**
+ * The metrics lines of a run. A torn final line (a process killed while appending it) is
+ * skipped: no checkpoint covers it, so a resume writes it again. Any other bad line is an
+ * error naming the file and line.
+ */
 export function readMetrics(dir: string): EpochMetrics[] {
   const path = join(dir, METRICS_FILE);
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as EpochMetrics);
+  return parseJsonl<EpochMetrics>(readFileSync(path, 'utf8'), path, (m) =>
+    typeof (m as EpochMetrics).epoch === 'number' ? null : 'not an epoch\'s metrics (no "epoch")',
+  );
 }
 
-/** Keeps only the metrics of epochs <= `epochs` (after a resume from an earlier checkpoint). */
-export function truncateMetrics(dir: string, epochs: number): void {
-  const keep = readMetrics(dir).filter((m) => m.epoch <= epochs);
-  writeAtomic(join(dir, METRICS_FILE), keep.map((m) => JSON.stringify(m) + '\n').join(''));
+/**
+ * Rows of a JSON-lines text; `check` returns what is wrong with a row, or null. A last line
+ * without its newline that does not parse is a torn write and is skipped.
+ */
+export function parseJsonl<T>(
+  text: string,
+  path: string,
+  check: (row: unknown) => string | null = () => null,
+): T[] {
+  const lines = text.split('\n');
+  const out: T[] = [];
+  lines.forEach((l, i) => {
+    if (!l.trim()) return;
+    let row: unknown;
+    let err: string | null;
+    try {
+      row = JSON.parse(l);
+      err = typeof row === 'object' && row !== null ? check(row) : 'not a JSON object';
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    if (err === null) out.push(row as T);
+    else if (i < lines.length - 1) {
+      throw new Error(
+        `${path}, line ${i + 1}: ${err}. Fix or delete that line (a resume rewrites the lines ` +
+          `its checkpoint does not cover).`,
+      );
+    }
+  });
+  return out;
+}
+
+/**
+ * Keeps the first `lines` complete lines of metrics.jsonl: the epochs the checkpoint covers.
+ * Lines past them (an epoch whose checkpoint was never written, a torn line) are dropped.
+ * Returns how many lines it kept.
+ */
+export function truncateMetrics(dir: string, lines: number): number {
+  const path = join(dir, METRICS_FILE);
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const complete = text
+    .split('\n')
+    .slice(0, -1) // what follows the last newline is a torn line, or nothing
+    .filter((l) => l.trim());
+  const keep = complete.slice(0, lines);
+  const out = keep.map((l) => l + '\n').join('');
+  if (out !== text) writeAtomic(path, out);
+  return keep.length;
+}
+
+/** Keeps the rows of a telemetry file whose epoch is at most `epochs` (a resume). */
+function truncateJsonlByEpoch(path: string, epochs: number): void {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, 'utf8');
+  const rows = parseJsonl<{ epoch: number }>(text, path).filter((r) => r.epoch <= epochs);
+  const out = rows.map((r) => JSON.stringify(r) + '\n').join('');
+  if (out !== text) writeAtomic(path, out);
 }
 
 export function appendMetrics(dir: string, m: EpochMetrics): void {

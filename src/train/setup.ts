@@ -13,9 +13,9 @@ import type { Layer } from '../nn/layer.js';
 import { makeRng, type Rng } from '../quant/rng.js';
 import { loadScheme } from '../schemes/resolve.js';
 import { bindScheme, type ResolvedSite } from '../schemes/bind.js';
-import type { SchemeSpec } from '../schemes/schema.js';
+import { parseScheme, type SchemeSpec } from '../schemes/schema.js';
 import { makeOptimizer, paramSites, type Optimizer } from '../optim/index.js';
-import type { TrainConfig } from './config.js';
+import { dataFiles, type TrainConfig } from './config.js';
 import { ClassificationTask } from './classification.js';
 import type { Task } from './task.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -58,21 +58,46 @@ export interface SetupOptions {
    * a resumed or evaluated one, whose checkpoint holds its own weights.
    */
   init?: { readonly checkpoint: Checkpoint; readonly source: string };
+  /** The resolved scheme to use instead of loading `cfg.scheme` (a resumed run's record). */
+  scheme?: SchemeSpec;
+}
+
+/** A split of 0 samples would "train" at 0 samples/s and report an accuracy of nothing. */
+function checkNotEmpty(data: Dataset): void {
+  for (const [split, what] of [
+    [data.train, 'training'],
+    [data.test, 'test'],
+  ] as const) {
+    if (split.n === 0) {
+      throw new Error(
+        `dataset ${data.name} has no ${what} samples: check the data files (or --limit / --test-limit)`,
+      );
+    }
+  }
 }
 
 export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
   if (cfg.threads !== undefined && kernels.name === 'wasm') await setThreads(cfg.threads);
   const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
+  const files = dataFiles(cfg);
+  const load = (l: Partial<typeof limits>): Dataset =>
+    loadDataset(cfg.dataset, {
+      seed: cfg.seed,
+      ...l,
+      ...(cfg.dataDir !== undefined ? { dir: cfg.dataDir } : {}),
+      ...(Object.keys(files).length ? { files } : {}),
+    });
+  // With --classes the limits count samples of the kept classes, so they apply after it.
   const data = cfg.classes
-    ? limitDataset(
-        classSubset(opts.data ?? loadDataset(cfg.dataset, { seed: cfg.seed }), cfg.classes),
-        limits,
-      )
+    ? limitDataset(classSubset(opts.data ?? load({}), cfg.classes), limits)
     : opts.data
       ? limitDataset(opts.data, limits)
-      : loadDataset(cfg.dataset, { seed: cfg.seed, ...limits });
-  const scheme = loadScheme(cfg.scheme);
+      : load(limits);
+  checkNotEmpty(data);
+  const scheme = opts.scheme
+    ? parseScheme(opts.scheme, 'recorded in the run')
+    : loadScheme(cfg.scheme);
   const initRng = makeRng(cfg.seed);
   let task: Task;
   if (data.kind === 'classification') {

@@ -26,8 +26,10 @@ export interface TelemetryRows {
 }
 
 /**
- * A run's storage. The loop calls, in order: `open(resume)`; for a fresh run `writeConfig`,
- * for a resumed one `readCheckpoint` then `truncateMetrics`; after every epoch
+ * A run's storage. The loop calls, in order: `open(resume)` (before loading any data, so a
+ * store that cannot be used fails at once); for a resumed run `readRecord` (the scheme it
+ * resumes with), `readCheckpoint`, `truncateMetrics`; `writeConfig` (the record as it now
+ * stands: a resume may extend `epochs` or change the learning rate); after every epoch
  * `appendMetrics`, `appendTelemetry` (with telemetry on), `writeCheckpoint`; a mid-epoch
  * `writeCheckpoint` when asked to stop; finally `close` (also after an error).
  */
@@ -43,6 +45,11 @@ export interface RunStore {
   /** Stops using the store (releases a lock). Called once, after success or failure. */
   close?(): Awaitable<void>;
   writeConfig(record: RunRecord): Awaitable<void>;
+  /**
+   * The record the run was started with (config.json), or null when there is none. A run
+   * resumes with the scheme recorded here, not with whatever its scheme file now says.
+   */
+  readRecord?(): Awaitable<RunRecord | null>;
   /** The latest checkpoint, or null when there is none. */
   readCheckpoint(): Awaitable<Checkpoint | null>;
   /**
@@ -50,8 +57,12 @@ export interface RunStore {
    * `at` says whether it ends an epoch or marks a stop mid-epoch.
    */
   writeCheckpoint(c: Checkpoint, at: 'epoch' | 'stop'): Awaitable<void>;
-  /** Keeps only the metrics of epochs <= `epochs` (a resume from an earlier checkpoint). */
-  truncateMetrics(epochs: number): Awaitable<void>;
+  /**
+   * Keeps the first `epochs` metrics lines - those the resumed checkpoint covers - and the
+   * telemetry of those epochs; a line past them (its epoch's checkpoint was never written)
+   * goes. Returns how many lines it kept: fewer when some were lost.
+   */
+  truncateMetrics(epochs: number): Awaitable<number | void>;
   appendMetrics(m: EpochMetrics): Awaitable<void>;
   appendTelemetry(rows: TelemetryRows): Awaitable<void>;
 }
@@ -82,6 +93,10 @@ export class MemoryStore implements RunStore {
     this.record = record;
   }
 
+  readRecord(): RunRecord | null {
+    return this.record;
+  }
+
   readCheckpoint(): Checkpoint | null {
     return this.checkpoint;
   }
@@ -90,8 +105,13 @@ export class MemoryStore implements RunStore {
     this.checkpoint = c;
   }
 
-  truncateMetrics(epochs: number): void {
-    this.metrics = this.metrics.filter((m) => m.epoch <= epochs);
+  truncateMetrics(epochs: number): number {
+    this.metrics = this.metrics.slice(0, epochs);
+    for (const rows of Object.values(this.telemetry) as { epoch: number }[][]) {
+      const keep = rows.filter((r) => r.epoch <= epochs);
+      rows.splice(0, rows.length, ...keep);
+    }
+    return this.metrics.length;
   }
 
   appendMetrics(m: EpochMetrics): void {
