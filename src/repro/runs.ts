@@ -2,7 +2,7 @@
 // Running the suite's runs as ordinary run folders: finished runs are skipped, interrupted
 // ones resume from their checkpoint, a run that fails keeps its error for the report.
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
@@ -53,6 +53,8 @@ export async function runOne(spec: RunSpec, dir: string, hooks: RunHooks): Promi
     return resume ? 'resumed' : 'done';
   } catch (e) {
     const msg = (e as Error).message;
+    // A run can fail before its folder exists (e.g. its data cannot be loaded).
+    mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, ERROR_FILE), msg + '\n');
     hooks.log(`  ${spec.id} failed: ${msg}`);
     return 'failed';
