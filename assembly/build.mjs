@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Compiles the AssemblyScript kernels to build/lowbit.wasm (memory imported, not shared) and
 // build/lowbit-mt.wasm (shared memory, for worker threads). SIMD128 on, relaxed SIMD off.
+// LOWBIT_WASM_NAMES=1 keeps function names in the binaries (for CPU profiles; same code).
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,7 @@ const common = [
   '65536',
   '--use',
   'abort=',
+  ...(process.env.LOWBIT_WASM_NAMES === '1' ? ['--debug'] : []),
 ];
 const targets = [
   ['lowbit.wasm', []],

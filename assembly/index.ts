@@ -11,6 +11,15 @@ export {
   gemm_i16_i32acc__smallm,
   gemm_smallm_scratch_bytes,
 } from './gemm_dot';
+export { gemm_i16_f64acc } from './gemm_wide';
+export {
+  winograd_error,
+  winograd_filter,
+  winograd_input,
+  winograd_scratch_bytes,
+  winograd_wgrad,
+} from './winograd';
+export { winograd_conv, winograd_conv_scratch_bytes } from './winograd_conv';
 export { gemm_f32, gemm_f32_scratch_bytes } from './gemm_f32';
 export {
   im2col_x8,
@@ -30,3 +39,22 @@ export function heap_base(): usize {
 }
 export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
+export { lstm_fwd_fixed, lstm_bwd_f32 } from './lstm';
+export { softmax_fixed, softmax_bwd } from './softmax';
+export { scale_to_f32, axpy_f64, sum_rows_f64 } from './convert';
+export { bn_sums, bn_forward, bn_affine_int } from './norm';
+export { bn_backward } from './norm-backward';
+export { add_scaled } from './add';
+export { avgpool_fwd, avgpool_bwd } from './avgpool';
+export { flag_quantize } from './flag';
+export {
+  round_to_grid_f32,
+  sgd_momentum_f32,
+  sgd_update_f32,
+  add_inplace_f32,
+  sub_inplace_f32,
+  kahan_carry_f32,
+  adam_moments_f32,
+  adam_update_f32,
+  wageubn_momentum_f32,
+} from './optim';

@@ -7,7 +7,15 @@
 //
 // Element kinds and rounding modes are the KIND_* and ROUND_* codes of codes.ts.
 
-import { KIND_F32, KIND_I16, KIND_I32, KIND_I8, ROUND_NEAREST, ROUND_STOCHASTIC } from './codes';
+import {
+  KIND_F32,
+  KIND_I16,
+  KIND_I32,
+  KIND_I8,
+  ROUND_NEAREST,
+  ROUND_NEAREST_EVEN,
+  ROUND_STOCHASTIC,
+} from './codes';
 import {
   quantizeSimd,
   requantizeSimd,
@@ -37,11 +45,15 @@ function nextU32(): u32 {
   return r;
 }
 
-function rngIn(p: usize): void {
+export function rngIn(p: usize): void {
   s0 = load<u32>(p);
   s1 = load<u32>(p, 4);
   s2 = load<u32>(p, 8);
   s3 = load<u32>(p, 12);
+}
+/** Word i of the generator state loaded by rngIn. */
+export function rngState(i: i32): u32 {
+  return i == 0 ? s0 : i == 1 ? s1 : i == 2 ? s2 : s3;
 }
 function rngOut(p: usize): void {
   store<u32>(p, s0);
@@ -134,6 +146,12 @@ function qFloor<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: usi
     stq<O>(out, i, clampCount(Math.floor(v), v, lo, hi));
   }
 }
+function qNearestEven<S, O>(src: usize, n: i32, scale: f64, lo: f64, hi: f64, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const v = ldv<S>(src, i) * scale;
+    stq<O>(out, i, clampCount(nearest<f64>(v), v, lo, hi));
+  }
+}
 
 function quantizeTo<S, O>(
   src: usize,
@@ -154,7 +172,17 @@ function quantizeTo<S, O>(
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = quantizeSimd<S, O>(src, n, scale, mode == ROUND_NEAREST ? 0.5 : 0, lo, hi, out);
+    } else
+      done = quantizeSimd<S, O>(
+        src,
+        n,
+        scale,
+        mode == ROUND_NEAREST ? 0.5 : 0,
+        mode == ROUND_NEAREST_EVEN,
+        lo,
+        hi,
+        out,
+      );
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * sizeof<S>();
@@ -163,6 +191,7 @@ function quantizeTo<S, O>(
   }
   if (mode == ROUND_NEAREST) qNearest<S, O>(src, n, scale, lo, hi, out);
   else if (mode == ROUND_STOCHASTIC) qStochastic<S, O>(src, n, scale, lo, hi, out);
+  else if (mode == ROUND_NEAREST_EVEN) qNearestEven<S, O>(src, n, scale, lo, hi, out);
   else qFloor<S, O>(src, n, scale, lo, hi, out);
 }
 
@@ -271,6 +300,13 @@ function rqFloor<S, O>(src: usize, n: i32, div: f64, lo: f64, hi: f64, out: usiz
     stq<O>(out, i, clampCount(Math.floor(m / div), m, lo, hi));
   }
 }
+/** Ties to even on m / 2^s, which is exact in float64. */
+function rqNearestEven<S, O>(src: usize, n: i32, div: f64, lo: f64, hi: f64, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const m = ldv<S>(src, i);
+    stq<O>(out, i, clampCount(nearest<f64>(m / div), m, lo, hi));
+  }
+}
 /** s <= 0: an exact left shift; stochastic rounding still takes its one draw per element. */
 function rqExact<S, O>(
   src: usize,
@@ -310,7 +346,17 @@ function requantizeTo<S, O>(
       s1 = simdRng(1);
       s2 = simdRng(2);
       s3 = simdRng(3);
-    } else done = requantizeSimd<O>(src, n, div, mode == ROUND_NEAREST ? half : 0, lo, hi, out);
+    } else
+      done = requantizeSimd<O>(
+        src,
+        n,
+        div,
+        mode == ROUND_NEAREST ? half : 0,
+        mode == ROUND_NEAREST_EVEN,
+        lo,
+        hi,
+        out,
+      );
     sat += simdSat();
     und += simdUnd();
     src += <usize>done * 4;
@@ -320,6 +366,7 @@ function requantizeTo<S, O>(
   if (s <= 0) rqExact<S, O>(src, n, div, mode == ROUND_STOCHASTIC, lo, hi, out);
   else if (mode == ROUND_NEAREST) rqNearest<S, O>(src, n, div, half, lo, hi, out);
   else if (mode == ROUND_STOCHASTIC) rqStochastic<S, O>(src, n, s, div, rfac, lo, hi, out);
+  else if (mode == ROUND_NEAREST_EVEN) rqNearestEven<S, O>(src, n, div, lo, hi, out);
   else rqFloor<S, O>(src, n, div, lo, hi, out);
 }
 

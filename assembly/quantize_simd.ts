@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// SIMD128 loops for the deterministic roundings (nearest, floor) of quantize / requantize:
+// SIMD128 loops for the deterministic roundings (nearest, floor, nearest-even) of quantize / requantize:
 // four elements per step in f64x2 pairs, the same float64 operations as the scalar loops
 // (so the same integers), saturation and underflow counted with lane masks.
 // Only used when [lo, hi] fits the output type, so narrowing never saturates by itself.
@@ -18,13 +18,13 @@ function clampPair(q: v128, x: v128, lo: v128, hi: v128): v128 {
 }
 
 /** Four clamped doubles (two pairs) -> four i32 in one vector. */
-function toI32x4(q0: v128, q1: v128): v128 {
+export function toI32x4(q0: v128, q1: v128): v128 {
   const a = i32x4.trunc_sat_f64x2_s_zero(q0);
   const b = i32x4.trunc_sat_f64x2_s_zero(q1);
   return i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
-function store4<O>(out: usize, i: usize, v: v128): void {
+export function store4<O>(out: usize, i: usize, v: v128): void {
   if (sizeof<O>() == 4) v128.store(out + (i << 2), v);
   else if (sizeof<O>() == 2) v128.store64_lane(out + (i << 1), i16x8.narrow_i32x4_s(v, v), 0);
   else {
@@ -34,18 +34,22 @@ function store4<O>(out: usize, i: usize, v: v128): void {
 }
 
 /** Elements i, i+1 (hi = false) or i+2, i+3 (hi = true) of an f32/f64/i32 array, as f64x2. */
-function pair<S>(src: usize, i: usize, hi: bool): v128 {
+export function pair<S>(src: usize, i: usize, hi: bool): v128 {
   if (sizeof<S>() == 8) return v128.load(src + ((i + (hi ? 2 : 0)) << 3));
   const x = v128.load64_zero(src + ((i + (hi ? 2 : 0)) << 2));
   return isFloat<S>() ? f64x2.promote_low_f32x4(x) : f64x2.convert_low_i32x4_s(x);
 }
 
-/** Elements [0, n & ~3) of q = floor(x * scale + add); returns how many were done. */
+/**
+ * Elements [0, n & ~3) of q = floor(x * scale + add), or nearest(x * scale) (ties to even)
+ * when `even`; returns how many were done.
+ */
 export function quantizeSimd<S, O>(
   src: usize,
   n: i32,
   scale: f64,
   add: f64,
+  even: bool,
   lo: f64,
   hi: f64,
   out: usize,
@@ -60,19 +64,23 @@ export function quantizeSimd<S, O>(
   for (; i + 4 <= n; i += 4) {
     const v0 = f64x2.mul(pair<S>(src, i, false), sc);
     const v1 = f64x2.mul(pair<S>(src, i, true), sc);
-    const q0 = clampPair(f64x2.floor(f64x2.add(v0, ad)), v0, l, h);
-    const q1 = clampPair(f64x2.floor(f64x2.add(v1, ad)), v1, l, h);
-    store4<O>(out, i, toI32x4(q0, q1));
+    const r0 = even ? f64x2.nearest(v0) : f64x2.floor(f64x2.add(v0, ad));
+    const r1 = even ? f64x2.nearest(v1) : f64x2.floor(f64x2.add(v1, ad));
+    store4<O>(out, i, toI32x4(clampPair(r0, v0, l, h), clampPair(r1, v1, l, h)));
   }
   return i;
 }
 
-/** Elements [0, n & ~3) of q = floor((m + add) / div) for int32 m; returns how many. */
+/**
+ * Elements [0, n & ~3) of q = floor((m + add) / div) for int32 m, or nearest(m / div) (ties
+ * to even; m / div is exact) when `even`; returns how many.
+ */
 export function requantizeSimd<O>(
   src: usize,
   n: i32,
   div: f64,
   add: f64,
+  even: bool,
   lo: f64,
   hi: f64,
   out: usize,
@@ -87,9 +95,13 @@ export function requantizeSimd<O>(
   for (; i + 4 <= n; i += 4) {
     const m0 = pair<i32>(src, i, false);
     const m1 = pair<i32>(src, i, true);
-    const q0 = clampPair(f64x2.floor(f64x2.div(f64x2.add(m0, ad), dv)), m0, l, h);
-    const q1 = clampPair(f64x2.floor(f64x2.div(f64x2.add(m1, ad), dv)), m1, l, h);
-    store4<O>(out, i, toI32x4(q0, q1));
+    const r0 = even
+      ? f64x2.nearest(f64x2.div(m0, dv))
+      : f64x2.floor(f64x2.div(f64x2.add(m0, ad), dv));
+    const r1 = even
+      ? f64x2.nearest(f64x2.div(m1, dv))
+      : f64x2.floor(f64x2.div(f64x2.add(m1, ad), dv));
+    store4<O>(out, i, toI32x4(clampPair(r0, m0, l, h), clampPair(r1, m1, l, h)));
   }
   return i;
 }

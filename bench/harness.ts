@@ -41,6 +41,57 @@ export function time(f: () => void, budgetMs = 1500, minRuns = 3, maxRuns = 50):
   return { best: ts[0], median: ts[ts.length >> 1], runs: ts.length };
 }
 
+/**
+ * As `time`, on this process's CPU time (user + system) instead of the wall clock: on a
+ * shared, loaded machine a run that waits for a core does not count its wait. Single-threaded
+ * work only (worker threads' CPU time would add up).
+ */
+export function timeCpu(f: () => void, budgetMs = 1500, minRuns = 3, maxRuns = 50): Timing {
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  f();
+  const ts: number[] = [];
+  const start = cpuMs();
+  while (ts.length < maxRuns && (ts.length < minRuns || cpuMs() - start < budgetMs)) {
+    const t = cpuMs();
+    f();
+    ts.push(cpuMs() - t);
+  }
+  ts.sort((a, b) => a - b);
+  return { best: ts[0], median: ts[ts.length >> 1], runs: ts.length };
+}
+
+/**
+ * Round-robin timing of named functions on this process's CPU time: `rounds` rounds, each
+ * calling every function once; the best (least) time of each. A function may return its own
+ * measured milliseconds (when it does untimed preparation first). Side by side in one run,
+ * so a noisy phase of a shared machine hits every variant alike.
+ */
+export function compareCpu(
+  fns: readonly (readonly [string, () => number | void])[],
+  rounds: number,
+): Map<string, number> {
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const best = new Map<string, number>();
+  for (const [name, f] of fns) {
+    f(); // warm-up
+    best.set(name, Infinity);
+  }
+  for (let r = 0; r < rounds; r++)
+    for (const [name, f] of fns) {
+      const t = cpuMs();
+      const own = f();
+      const d = typeof own === 'number' ? own : cpuMs() - t;
+      if (d < best.get(name)!) best.set(name, d);
+    }
+  return best;
+}
+
 /** Giga-operations per second for `ops` operations in `ms` milliseconds. */
 export function gops(ops: number, ms: number): number {
   return ops / ms / 1e6;

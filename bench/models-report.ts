@@ -11,12 +11,17 @@ export interface Row {
   batch: number;
   scheme: string;
   threads: number;
-  /** Best over repeats, and every repeat's figure. */
+  /** Best over repeats (wall clock), and every repeat's figure. */
   samples_per_s: number;
   runs: number[];
+  /** Best samples per CPU second (user + system of all threads) over repeats. */
+  samples_per_cpu_s: number;
   steps: number;
   peak_rss_mb: number;
   params: number;
+  /** The same configuration on the --baseline tree, when one was given. */
+  baseline?:
+    { samples_per_s: number; samples_per_cpu_s: number; runs: number[] } | { error: string };
   /** Share of the step time per layer kind (exclusive), from the best run. */
   layer_share: Record<string, number> | null;
   error?: string;
@@ -26,6 +31,7 @@ export interface TorchRow {
   model: string;
   threads: number;
   samples_per_s: number;
+  samples_per_cpu_s: number;
   runs: number[];
   params: number;
   peak_rss_mb: number;
@@ -42,41 +48,62 @@ function ratio(a: number | undefined, b: number | undefined): string {
 
 export function report(
   rows: Row[],
-  torchRows: Map<string, TorchRow>,
+  torchRows: TorchRow[],
   info: Map<string, StepsResult>,
   torchNote: string,
 ): object {
-  const haveTorch = torchRows.size > 0;
-  const sps = (m: string, s: string, t: number): number | undefined =>
-    rows.find((r) => r.model === m && r.scheme === s && r.threads === t && !r.error)?.samples_per_s;
-  const head = ['model', 'batch', 'scheme', 'thr', 'samples/s', 'x fixed8', 'steps', 'RSS MB'];
+  const haveTorch = torchRows.some((t) => !t.error);
+  const find = (m: string, s: string, t: number): Row | undefined =>
+    rows.find((r) => r.model === m && r.scheme === s && r.threads === t && !r.error);
+  const torchOf = (m: string, t: number): TorchRow | undefined =>
+    torchRows.find((r) => r.model === m && r.threads === t && !r.error);
+  const head = ['model', 'batch', 'scheme', 'thr', 'samples/s', 'x fixed8'];
   if (haveTorch) head.push('PyTorch', 'x PyTorch');
+  head.push('/CPU s', 'x fixed8');
+  if (haveTorch) head.push('PyTorch', 'x PyTorch');
+  const haveBase = rows.some((r) => r.baseline);
+  if (haveBase) head.push('base /s', 'x base', 'base /CPU s', 'x base');
+  head.push('steps', 'RSS MB');
   printTable(
     head,
     rows.map((r) => {
-      const tr = torchRows.get(`${r.model}/${r.threads}`);
-      const cells: (string | number)[] = [
-        r.model,
-        r.batch,
-        r.scheme,
-        r.threads,
-        r.error ? `error: ${r.error}` : r.samples_per_s.toFixed(1),
-        ratio(r.samples_per_s, sps(r.model, 'fixed8', r.threads)),
-        r.steps,
-        Math.round(r.peak_rss_mb),
-      ];
+      const tr = torchOf(r.model, r.threads);
+      const f8 = find(r.model, 'fixed8', r.threads);
+      const cells: (string | number)[] = [r.model, r.batch, r.scheme, r.threads];
+      if (r.error) return [...cells, `error: ${r.error}`];
+      cells.push(r.samples_per_s.toFixed(1), ratio(r.samples_per_s, f8?.samples_per_s));
       if (haveTorch)
         cells.push(
-          tr && !tr.error ? tr.samples_per_s.toFixed(1) : '-',
+          tr ? tr.samples_per_s.toFixed(1) : '-',
           ratio(r.samples_per_s, tr?.samples_per_s),
         );
+      cells.push(r.samples_per_cpu_s.toFixed(1), ratio(r.samples_per_cpu_s, f8?.samples_per_cpu_s));
+      if (haveTorch)
+        cells.push(
+          tr ? tr.samples_per_cpu_s.toFixed(1) : '-',
+          ratio(r.samples_per_cpu_s, tr?.samples_per_cpu_s),
+        );
+      if (haveBase) {
+        const b = r.baseline && 'samples_per_s' in r.baseline ? r.baseline : null;
+        cells.push(
+          b ? b.samples_per_s.toFixed(1) : '-',
+          ratio(r.samples_per_s, b?.samples_per_s),
+          b ? b.samples_per_cpu_s.toFixed(1) : '-',
+          ratio(r.samples_per_cpu_s, b?.samples_per_cpu_s),
+        );
+      }
+      cells.push(r.steps, Math.round(r.peak_rss_mb));
       return cells;
     }),
+  );
+  console.log(
+    'samples/s: wall clock, best of the repeats; /CPU s: samples per second of CPU time (user + ' +
+      'system, all threads), steadier than wall time while other processes share the machine',
   );
   if (!haveTorch) console.log(torchNote);
   const params: Record<string, { lowbit: number; pytorch: number | null }> = {};
   for (const [model, res] of info) {
-    const tp = [...torchRows.values()].find((t) => t.model === model && !t.error)?.params ?? null;
+    const tp = torchRows.find((t) => t.model === model && !t.error)?.params ?? null;
     params[model] = { lowbit: res.params, pytorch: tp };
     console.log(
       `${model} trainable parameters: lowbit ${res.params}` +
@@ -85,18 +112,13 @@ export function report(
   }
   const threadPairs = [...new Set(rows.map((r) => `${r.model}/${r.scheme}`))].flatMap((k) => {
     const [m, s] = k.split('/');
-    const one = sps(m, s, 1);
-    const two = sps(m, s, 2);
+    const one = find(m, s, 1)?.samples_per_s;
+    const two = find(m, s, 2)?.samples_per_s;
     return one && two ? [`${m} ${s} ${(two / one).toFixed(2)}x`] : [];
   });
-  if (threadPairs.length) console.log(`2 threads / 1 thread: ${threadPairs.join(', ')}`);
+  if (threadPairs.length) console.log(`2 threads / 1 thread (wall): ${threadPairs.join(', ')}`);
   printShares(rows);
-  return {
-    torch: torchNote,
-    params,
-    rows,
-    pytorch: [...torchRows.values()],
-  };
+  return { torch: torchNote, params, rows, pytorch: torchRows };
 }
 
 /** Per model: the share of step time per layer kind, one row per scheme and thread count. */

@@ -7,6 +7,8 @@
 // `npm run bench -- models --help` lists the options.
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Bench } from './harness.js';
@@ -58,7 +60,9 @@ const HELP = `npm run bench -- models [options]
     .join(' ')} (a minute or two)
   --no-torch        skip the PyTorch column
   --no-layer-times  skip the per-layer-kind timer
-  --python PATH     interpreter that imports torch (default: $LOWBIT_TORCH_PYTHON, /usr/bin/python3, python3)`;
+  --python PATH     interpreter that imports torch (default: $LOWBIT_TORCH_PYTHON, /usr/bin/python3, python3)
+  --baseline DIR    another built lowbit tree (npm run build there; it must have this bench's worker):
+                    each configuration also runs there, right after this tree's, for before/after ratios`;
 
 const worker = fileURLToPath(new URL('./workers/train-steps.js', import.meta.url));
 // dist/bench/models.js -> <repo>/bench/workers/torch-models.py (not compiled, not copied)
@@ -128,6 +132,7 @@ export const bench: Bench = {
         'no-torch': { type: 'boolean', default: false },
         'no-layer-times': { type: 'boolean', default: false },
         python: { type: 'string' },
+        baseline: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -158,111 +163,162 @@ export const bench: Bench = {
         `(<= ${maxSteps} steps) per configuration, best of ${repeat}; wasm backend; each in its own process`,
     );
 
-    const rows = new Map<string, Row>();
-    const torchRows = new Map<string, TorchRow>();
+    const baseWorker = v.baseline ? baselineWorker(v.baseline) : null;
+    if (baseWorker) console.log(`baseline: ${baseWorker} (run right after each configuration)`);
+    const lowbit = new Map<string, Runs<StepsResult> & { model: string; scheme: string }>();
+    const base = new Map<string, Runs<StepsResult>>();
+    const pytorch = new Map<string, Runs<TorchResult> & { model: string }>();
     const info = new Map<string, StepsResult>();
+    const meta = (model: string) => ({
+      dataset: MODELS[model].dataset,
+      batch: batchAll ?? MODELS[model].batch,
+    });
+    const budget = { warmup, minSteps, maxSteps, seconds };
     for (let r = 0; r < repeat; r++) {
       for (const model of models) {
-        const { dataset } = MODELS[model];
-        const batch = batchAll ?? MODELS[model].batch;
+        const { dataset, batch } = meta(model);
         for (const t of threads) {
           for (const scheme of schemes) {
-            const key = `${model}/${scheme}/${t}`;
             const job: StepsJob = {
+              ...budget,
               model,
               dataset,
               scheme,
               batch,
               threads: t,
-              warmup,
-              minSteps,
-              maxSteps,
-              seconds,
               layerTimes: !v['no-layer-times'],
               seed: 1,
             };
-            let res: StepsResult | null = null;
-            let error: string | undefined;
-            try {
-              const out = execFileSync(process.execPath, [worker, JSON.stringify(job)], {
-                encoding: 'utf8',
-                stdio: ['ignore', 'pipe', 'pipe'],
-              });
-              res = lastJson<StepsResult>(out);
-            } catch (e) {
-              error = errorText(e);
+            const got = runLowbit(job);
+            const key = `${model}/${scheme}/${t}`;
+            const e = lowbit.get(key) ?? { model, scheme, threads: t, ok: [], errors: [] };
+            lowbit.set(key, e);
+            if (typeof got === 'string') e.errors.push(got);
+            else {
+              e.ok.push(got);
+              if (!info.has(model)) info.set(model, got);
             }
-            if (res && !info.has(model)) info.set(model, res);
-            const prev = rows.get(key);
-            const sps = res?.samples_per_s ?? 0;
-            const runs = [...(prev?.runs ?? []), sps];
-            const better = res && (!prev || sps > prev.samples_per_s);
-            rows.set(
-              key,
-              better
-                ? {
-                    model,
-                    dataset,
-                    batch,
-                    scheme,
-                    threads: t,
-                    samples_per_s: sps,
-                    runs,
-                    steps: res!.steps,
-                    peak_rss_mb: Math.max(res!.peak_rss_mb, prev?.peak_rss_mb ?? 0),
-                    params: res!.params,
-                    layer_share: shares(res!),
-                  }
-                : prev
-                  ? { ...prev, runs }
-                  : {
-                      model,
-                      dataset,
-                      batch,
-                      scheme,
-                      threads: t,
-                      samples_per_s: 0,
-                      runs,
-                      steps: 0,
-                      peak_rss_mb: 0,
-                      params: 0,
-                      layer_share: null,
-                      error,
-                    },
-            );
-            console.log(
-              `  ${model} ${scheme} ${t}t: ` +
-                (res ? `${res.samples_per_s.toFixed(1)} samples/s (${res.steps} steps)` : error),
-            );
+            console.log(`  ${model} ${scheme} ${t}t: ${describe(got)}`);
+            if (baseWorker) {
+              const b = runLowbit(job, baseWorker);
+              const eb = base.get(key) ?? { threads: t, ok: [], errors: [] };
+              base.set(key, eb);
+              if (typeof b === 'string') eb.errors.push(b);
+              else eb.ok.push(b);
+              console.log(`  ${model} ${scheme} ${t}t (baseline): ${describe(b)}`);
+            }
           }
           if (torch.python && info.has(model)) {
-            const tr = runTorch(torch.python, info.get(model)!, {
+            const got = runTorch(torch.python, info.get(model)!, {
+              ...budget,
               model,
               batch,
               threads: t,
-              warmup,
-              minSteps,
-              maxSteps,
-              seconds,
             });
             const key = `${model}/${t}`;
-            const prev = torchRows.get(key);
-            const runs = [...(prev?.runs ?? []), tr.samples_per_s];
-            torchRows.set(
-              key,
-              !prev || tr.samples_per_s > prev.samples_per_s ? { ...tr, runs } : { ...prev, runs },
-            );
-            console.log(
-              `  ${model} PyTorch fp32 ${t}t: ` +
-                (tr.error ?? `${tr.samples_per_s.toFixed(1)} samples/s`),
-            );
+            const e = pytorch.get(key) ?? { model, threads: t, ok: [], errors: [] };
+            pytorch.set(key, e);
+            if (typeof got === 'string') e.errors.push(got);
+            else e.ok.push(got);
+            console.log(`  ${model} PyTorch fp32 ${t}t: ${describe(got)}`);
           }
         }
       }
     }
-    return report([...rows.values()], torchRows, info, torch.note);
+    const rows: Row[] = [...lowbit.entries()].map(([key, e]) => {
+      const best = bestOf(e.ok);
+      const b = base.get(key);
+      const bb = b ? bestOf(b.ok) : null;
+      return {
+        model: e.model,
+        ...meta(e.model),
+        scheme: e.scheme,
+        threads: e.threads,
+        samples_per_s: best?.samples_per_s ?? 0,
+        samples_per_cpu_s: Math.max(0, ...e.ok.map((x) => x.samples_per_cpu_s)),
+        runs: e.ok.map((x) => x.samples_per_s),
+        steps: best?.steps ?? 0,
+        peak_rss_mb: Math.max(0, ...e.ok.map((x) => x.peak_rss_mb)),
+        params: best?.params ?? 0,
+        layer_share: best ? shares(best) : null,
+        ...(best ? {} : { error: e.errors[0] }),
+        ...(b
+          ? {
+              baseline: bb
+                ? {
+                    samples_per_s: bb.samples_per_s,
+                    samples_per_cpu_s: Math.max(0, ...b.ok.map((x) => x.samples_per_cpu_s)),
+                    runs: b.ok.map((x) => x.samples_per_s),
+                  }
+                : { error: b.errors[0] },
+            }
+          : {}),
+      };
+    });
+    const torchRows: TorchRow[] = [...pytorch.values()].map((e) => {
+      const best = bestOf(e.ok);
+      return {
+        model: e.model,
+        threads: e.threads,
+        samples_per_s: best?.samples_per_s ?? 0,
+        samples_per_cpu_s: Math.max(0, ...e.ok.map((x) => x.samples_per_cpu_s)),
+        runs: e.ok.map((x) => x.samples_per_s),
+        params: best?.params ?? 0,
+        peak_rss_mb: Math.max(0, ...e.ok.map((x) => x.peak_rss_mb)),
+        ...(best ? {} : { error: e.errors[0] }),
+      };
+    });
+    return report(rows, torchRows, info, torch.note);
   },
 };
+
+/** The runs of one configuration, and the errors of those that failed. */
+interface Runs<T> {
+  threads: number;
+  ok: T[];
+  errors: string[];
+}
+
+interface TorchResult {
+  samples_per_s: number;
+  samples_per_cpu_s: number;
+  params: number;
+  peak_rss_mb: number;
+}
+
+/** The run with the most samples/s (wall clock). */
+function bestOf<T extends { samples_per_s: number }>(xs: T[]): T | null {
+  return xs.reduce<T | null>((b, x) => (!b || x.samples_per_s > b.samples_per_s ? x : b), null);
+}
+
+function describe(r: { samples_per_s: number; samples_per_cpu_s: number } | string): string {
+  return typeof r === 'string'
+    ? r
+    : `${r.samples_per_s.toFixed(1)} samples/s, ${r.samples_per_cpu_s.toFixed(1)} per CPU s`;
+}
+
+/** The models worker of another built tree; throws saying what is missing. */
+function baselineWorker(dir: string): string {
+  const w = resolve(dir, 'dist/bench/workers/train-steps.js');
+  if (!existsSync(w)) {
+    throw new Error(
+      `--baseline ${dir}: no ${w}; build that tree (npm run build) with this bench's worker in it`,
+    );
+  }
+  return w;
+}
+
+function runLowbit(job: StepsJob, script = worker): StepsResult | string {
+  try {
+    const out = execFileSync(process.execPath, [script, JSON.stringify(job)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return lastJson<StepsResult>(out);
+  } catch (e) {
+    return errorText(e);
+  }
+}
 
 function stripUndefined<T extends object>(o: T): Partial<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -289,7 +345,7 @@ interface TorchJobBase {
   seconds: number;
 }
 
-function runTorch(python: string, lowbit: StepsResult, j: TorchJobBase): TorchRow {
+function runTorch(python: string, lowbit: StepsResult, j: TorchJobBase): TorchResult | string {
   const job = {
     ...j,
     seed: 1,
@@ -305,17 +361,8 @@ function runTorch(python: string, lowbit: StepsResult, j: TorchJobBase): TorchRo
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, OMP_NUM_THREADS: String(j.threads) },
     });
-    const r = lastJson<{ samples_per_s: number; params: number; peak_rss_mb: number }>(out);
-    return { model: j.model, threads: j.threads, runs: [], ...r };
+    return lastJson<TorchResult>(out);
   } catch (e) {
-    return {
-      model: j.model,
-      threads: j.threads,
-      samples_per_s: 0,
-      runs: [],
-      params: 0,
-      peak_rss_mb: 0,
-      error: errorText(e),
-    };
+    return errorText(e);
   }
 }

@@ -164,18 +164,22 @@ def main():
     for k in range(job['warmup']):
         step(k)
     t0 = time.perf_counter()
+    c0 = time.process_time()  # CPU time of all threads, as lowbit's worker measures
     steps = 0
     while steps < job['maxSteps'] and (steps < job['minSteps']
                                        or time.perf_counter() - t0 < job['seconds']):
         step(job['warmup'] + steps)
         steps += 1
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     print(json.dumps({
         'torch': torch.__version__,
         'threads': torch.get_num_threads(),
         'steps': steps,
         'seconds': seconds,
         'samples_per_s': steps * job['batch'] / seconds,
+        'cpu_seconds': cpu,
+        'samples_per_cpu_s': steps * job['batch'] / cpu,
         'params': sum(p.numel() for p in model.parameters() if p.requires_grad),
         'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))

@@ -32,6 +32,10 @@ export interface StepsResult {
   steps: number;
   seconds: number;
   samples_per_s: number;
+  /** CPU time (user + system, all threads) of the timed steps, and samples per CPU second:
+   * less sensitive than wall time to other processes on a shared machine. */
+  cpu_seconds: number;
+  samples_per_cpu_s: number;
   /** Mean loss of the timed steps (a sanity check that training runs). */
   loss: number;
   peak_rss_mb: number;
@@ -78,6 +82,12 @@ let timer: LayerTimer | null = null;
 let setup: RunSetup | null = null;
 let t0 = 0;
 let tLast = 0;
+let cpu0 = 0;
+let cpuLast = 0;
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 let maxSteps = job.maxSteps;
 let timed = 0;
 let lossSum = 0;
@@ -92,18 +102,21 @@ await train(cfg, null, {
     }
     if (job.layerTimes) timer = installLayerTimer(s.model, s.optimizer);
     t0 = performance.now();
+    cpu0 = cpuNow();
   },
   progress(done, _total, _epoch, loss) {
     const now = performance.now();
     if (done === job.warmup) {
       // Steady state starts here: the clock and the per-kind totals start over.
       t0 = now;
+      cpu0 = cpuNow();
       timer?.reset();
       return;
     }
     if (done < job.warmup) return;
     timed++;
     tLast = now;
+    cpuLast = cpuNow();
     lossSum += loss;
     const elapsed = (now - t0) / 1000;
     if (timed >= maxSteps || (timed >= job.minSteps && elapsed >= job.seconds)) stop = true;
@@ -111,6 +124,7 @@ await train(cfg, null, {
   shouldStop: () => stop,
 });
 const seconds = (tLast - t0) / 1000;
+const cpuSeconds = cpuLast - cpu0;
 const s = setup as RunSetup | null;
 if (!s) throw new Error('the run did not start');
 let layer_ms: Record<string, number> | null = null;
@@ -128,6 +142,8 @@ const result: StepsResult = {
   steps: timed,
   seconds,
   samples_per_s: (timed * job.batch) / seconds,
+  cpu_seconds: cpuSeconds,
+  samples_per_cpu_s: (timed * job.batch) / cpuSeconds,
   loss: lossSum / Math.max(1, timed),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   params: m.params().reduce((n, p) => n + p.size, 0),

@@ -12,6 +12,8 @@ import { costCommand } from './cost-command.js';
 import { takeExitStatus } from './exit.js';
 import { exportCommand } from './export-command.js';
 import { vectorsCommand } from './vectors-command.js';
+import { sweepCommand } from './sweep-command.js';
+import { workerCommand } from './worker-command.js';
 import { webCommand } from './web-command.js';
 import '../register.js';
 
@@ -37,6 +39,8 @@ export async function main(
     costCommand(print),
     exportCommand(print),
     vectorsCommand(print),
+    sweepCommand(print),
+    workerCommand(print),
     webCommand(print),
   ]) {
     c.exitOverride();

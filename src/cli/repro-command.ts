@@ -4,7 +4,9 @@
 import { Command } from 'commander';
 import { EXPERIMENTS, runSuite } from '../repro/suite.js';
 import { setExitStatus } from './exit.js';
-import { envBackend, pathOption } from './options.js';
+import { envBackend, intOption, pathOption } from './options.js';
+import { makeRunBars } from './run-bars.js';
+import { queueNameOption, queueOf, queueOption, type QueueFlags } from './queue-options.js';
 import { handleStopSignals, SIGNAL_EXIT } from './signals.js';
 
 /** The command line that started this process, as a user would type it again. */
@@ -13,11 +15,13 @@ function resumeCommand(): string {
   return `lowbit ${args.join(' ')}`;
 }
 
-interface ReproFlags {
+interface ReproFlags extends QueueFlags {
   quick?: boolean;
   only?: string;
   out: string;
   reportOnly?: boolean;
+  jobs?: number;
+  progress: boolean;
 }
 
 export function reproCommand(print: (s: string) => void): Command {
@@ -36,6 +40,10 @@ export function reproCommand(print: (s: string) => void): Command {
       pathOption('--out'),
     )
     .option('--report-only', 'rebuild report.html from the runs already in DIR, without training')
+    .option('--jobs <n>', 'runs at once on this machine (default 1)', intOption('--jobs'))
+    .addOption(queueOption('run the suite'))
+    .addOption(queueNameOption())
+    .option('--no-progress', 'no progress bars')
     .action(async (f: ReproFlags) => {
       const only = (f.only ?? '')
         .split(',')
@@ -48,8 +56,9 @@ export function reproCommand(print: (s: string) => void): Command {
         );
       }
       const backend = envBackend();
+      const bars = makeRunBars(f.progress, print);
       const stop = handleStopSignals(
-        print,
+        bars.print,
         "stopping after this step and saving the run's checkpoint",
       );
       try {
@@ -58,9 +67,12 @@ export function reproCommand(print: (s: string) => void): Command {
           out: f.out,
           quick: Boolean(f.quick),
           only,
-          log: print,
+          log: bars.print,
           shouldStop: () => stop.signal !== null,
           reportOnly: f.reportOnly,
+          jobs: f.jobs,
+          queue: queueOf(f),
+          progress: bars.progress,
           ...(backend ? { backend } : {}),
         });
         for (const s of r.sections) {

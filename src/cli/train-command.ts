@@ -2,47 +2,22 @@
 // `lowbit train`: train a model on a dataset with a scheme, writing a run folder. Ctrl-C (or
 // SIGTERM) stops after the current step with a checkpoint and exit status 130 (143).
 
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  baseLrAt,
-  parseTrainConfig,
-  schemeLabel,
-  type TrainConfig,
-  type TrainConfigInput,
-} from '../train/config.js';
+import { baseLrAt, parseTrainConfig, schemeLabel, type TrainConfig } from '../train/config.js';
 import { readRecord } from '../train/run-folder.js';
 import { train } from '../train/trainer.js';
-import { envBackend, intOption, numberOption, pathOption } from './options.js';
+import { envBackend, pathOption } from './options.js';
+import { addTrainOptions, trainInput, type TrainOptionFlags } from './train-options.js';
 import { makeProgress } from './progress.js';
 import { schemeNotes } from '../schemes/notes.js';
 import { setExitStatus } from './exit.js';
 import { handleStopSignals, SIGNAL_EXIT } from './signals.js';
-import { addDataOptions, dataConfig, type DataFlags } from './data-options.js';
 
-interface TrainFlags extends DataFlags {
-  model?: string;
-  dataset?: string;
-  scheme?: string;
-  epochs?: number;
-  batch?: number;
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
-  optimizer?: string;
-  schedule?: 'constant' | 'cosine';
-  seed?: number;
-  limit?: number;
-  testLimit?: number;
+interface TrainFlags extends TrainOptionFlags {
   out?: string;
   resume?: string;
-  backend?: 'auto' | 'ref' | 'wasm';
-  threads?: number;
-  telemetry?: boolean;
-  classes?: string;
-  init?: string;
-  reinitClassifier?: boolean;
   progress: boolean;
 }
 
@@ -90,46 +65,11 @@ function resumeConfig(out: string, defined: Record<string, unknown>): TrainConfi
 }
 
 export function trainCommand(print: (s: string) => void): Command {
-  const cmd = new Command('train')
-    .description(
+  return addTrainOptions(
+    new Command('train').description(
       'train a model in low-bitwidth fixed point (default: LeNet-5 on MNIST, fixed8, 1 epoch)',
-    )
-    .option('--model <name>', 'model: lenet5, mlp, ... (see `lowbit models`)')
-    .option('--dataset <name>', 'dataset: mnist, shapes32, gauss-N, digits-seq, translate')
-    .option(
-      '--scheme <name|file.json>',
-      'quantization scheme: a built-in name (see `lowbit schemes`) or a JSON file',
-    )
-    .option('--epochs <n>', 'epochs to train (default 1)', intOption('--epochs'))
-    .option('--batch <n>', 'mini-batch size (default 64)', intOption('--batch'))
-    .option(
-      '--lr <x>',
-      'learning rate (default 0.02); with --resume, the rate from the checkpoint on',
-      numberOption('--lr'),
-    )
-    .option('--momentum <x>', 'momentum (default 0.9)', numberOption('--momentum'))
-    .option(
-      '--weight-decay <x>',
-      'L2 weight decay on weights (default 0)',
-      numberOption('--weight-decay'),
-    )
-    .option('--optimizer <name>', 'optimizer: sgd (default), adam')
-    .addOption(
-      new Option('--schedule <kind>', 'learning-rate schedule').choices(['constant', 'cosine']),
-    )
-    .option(
-      '--seed <n>',
-      'seed of initialisation, data order and stochastic rounding (default 1)',
-      intOption('--seed', 0),
-    )
-    .option('--limit <n>', 'train on the first N training samples only', intOption('--limit'))
-    .option(
-      '--test-limit <n>',
-      'evaluate on the first N test samples only',
-      intOption('--test-limit'),
-    );
-  addDataOptions(cmd, 'train and test on');
-  return cmd
+    ),
+  )
     .option(
       '--out <dir>',
       'run folder for config.json, metrics.jsonl, checkpoint.json (default runs/<name>)',
@@ -140,55 +80,10 @@ export function trainCommand(print: (s: string) => void): Command {
       'continue the run in <dir> from its last checkpoint (--epochs may extend it, --lr change it)',
       pathOption('--resume'),
     )
-    .addOption(
-      new Option(
-        '--backend <name>',
-        'kernels: auto picks wasm when it loads (default: env LOWBIT_BACKEND, else auto)',
-      ).choices(['auto', 'ref', 'wasm']),
-    )
-    .option(
-      '--threads <n>',
-      'worker threads for the wasm kernels (default: all cores)',
-      intOption('--threads'),
-    )
-    .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)')
-    .option(
-      '--classes <list>',
-      'train and test on these classes only, relabelled 0..k-1 (e.g. 0-4 or 5,6,7)',
-    )
-    .option(
-      '--init <run_dir>',
-      "start from the weights of a run folder's checkpoint (fine-tuning, any scheme)",
-    )
-    .option(
-      '--reinit-classifier',
-      'with --init: start the classifier (last layer) afresh, e.g. for a new class set',
-    )
     .option('--no-progress', 'no progress bar')
     .action(async (f: TrainFlags) => {
-      const given: TrainConfigInput = {
-        model: f.model,
-        dataset: f.dataset,
-        scheme: f.scheme,
-        epochs: f.epochs,
-        batch: f.batch,
-        lr: f.lr,
-        momentum: f.momentum,
-        weightDecay: f.weightDecay,
-        optimizer: f.optimizer,
-        schedule: f.schedule,
-        seed: f.seed,
-        limit: f.limit,
-        testLimit: f.testLimit,
-        ...dataConfig(f),
-        backend: f.backend ?? envBackend(),
-        threads: f.threads,
-        telemetry: f.telemetry,
-        classes: f.classes,
-        init: f.init,
-        reinitClassifier: f.reinitClassifier,
-      };
-      const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+      const env = f.backend === undefined ? envBackend() : undefined;
+      const defined = { ...trainInput(f), ...(env !== undefined ? { backend: env } : {}) };
       let out: string;
       let cfg: TrainConfig;
       if (f.resume) {

@@ -40,6 +40,47 @@ export interface ConvGeom {
 
 export type AnyArray = MantArray | Float32Array;
 
+/** One step of an LSTM over a batch: N rows, H units, step t, valid lengths (null: all). */
+export interface LstmStep {
+  readonly N: number;
+  readonly H: number;
+  readonly t: number;
+  /** Rows with t >= lens[n] carry their state. */
+  readonly lens: Int32Array | null;
+}
+
+/** An exact integer accumulator: int32, or float64 holding integers (a widened GEMM). */
+export type AccArray = Int32Array | Float64Array;
+/** Average pooling over P planes (H, W): KH x KW windows at strides SH, SW, output OH x OW. */
+export interface PoolGeom {
+  readonly P: number;
+  readonly H: number;
+  readonly W: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly SH: number;
+  readonly SW: number;
+  readonly OH: number;
+  readonly OW: number;
+}
+
+/** One step of WAGEUBN's integer Momentum on a parameter (see wageubn_momentum_f32). */
+export interface WageubnStep {
+  /** Fixed-point learning rate Q(lr, k_lr) and momentum coefficient Mom_q. */
+  readonly lr: number;
+  readonly mom: number;
+  readonly decay: number;
+  /** False for a parameter stored in float32 (plain float momentum). */
+  readonly quantized: boolean;
+  readonly kGC: number;
+  readonly kAcc: number;
+  /** Q_Acc rounds ties to even (else half up). */
+  readonly accEven: boolean;
+  readonly kWU: number;
+  /** Stored values are clipped to [-lim, lim] (Infinity: no clip). */
+  readonly lim: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** float32 GEMM with float32 accumulation. */
@@ -57,7 +98,10 @@ export interface Kernels {
   im2col<T extends AnyArray>(geom: ConvGeom, x: T, col: T): void;
   /** Adjoint of im2col: col (C*KH*KW, N*OH*OW) summed into dx (N,C,H,W) (dx zeroed first). */
   col2im<T extends Float32Array | Int32Array | Float64Array>(geom: ConvGeom, col: T, dx: T): void;
-  /** Float values -> `bits`-bit mantissas at exponent `exp`. */
+  /**
+   * Float values -> `bits`-bit mantissas at exponent `exp` (out may be wider than `bits`).
+   * `symmetric` clamps to +-(2^(bits-1) - 1), leaving out -2^(bits-1) (WAGEUBN's clip).
+   */
   quantize(
     values: Float32Array | Float64Array,
     exp: number,
@@ -65,8 +109,9 @@ export interface Kernels {
     rounding: Rounding,
     rng: Rng | null,
     out: IntArray,
+    symmetric?: boolean,
   ): QuantStats;
-  /** Mantissas at `fromExp` -> `bits`-bit mantissas at `toExp` (shift and round). */
+  /** Mantissas at `fromExp` -> `bits`-bit mantissas at `toExp` (shift and round); `symmetric` as quantize. */
   requantize(
     mant: MantArray,
     fromExp: number,
@@ -75,9 +120,20 @@ export interface Kernels {
     rounding: Rounding,
     rng: Rng | null,
     out: IntArray,
+    symmetric?: boolean,
   ): QuantStats;
   /** max |x|; throws on NaN/Inf. */
   maxAbs(x: AnyArray): number;
+  /** [min, max] of the elements of x and 0 (so [0, 0] for none); throws on NaN/Inf as maxAbs. */
+  minMax(x: AnyArray): [number, number];
+  /**
+   * WAGEUBN's flag quantization (Yang et al. eq. 16) of the values x * 2^xExp (xExp = 0 for
+   * float x) with scaling factor Sc = 2^scExp and k-bit data, half = 2^(k-1):
+   *   u = (x * 2^xExp) * 2^-scExp;  |u| >= 1: out = clamp(floor(u + 1/2), +-(half-1)) * half
+   *   else out = floor(u * half + 1/2)            (mantissas on the grid Sc / half)
+   * Counts the large case's clipped values as saturated, nonzero values sent to 0 as underflow.
+   */
+  flag_quantize(x: AnyArray, xExp: number, scExp: number, k: number, out: IntArray): QuantStats;
   /**
    * y = x > 0 ? x : 0 elementwise, y of x's type (-0 and NaN give +0); with `mask`, also
    * mask = x > 0 ? 1 : 0 (what backward needs, one byte per element).
@@ -127,6 +183,252 @@ export interface Kernels {
   ): void;
   /** out[c] = sum over n, r of e (N, C, R), added in float64 in order n then r. */
   col_sums(e: AnyArray, N: number, C: number, R: number, out: Float64Array): void;
+  // Exact integer Winograd F(2x2,3x3) for 3x3 stride-1 convs over int8 mantissas (the
+  // definitions, layouts and bounds: ref/winograd.ts; ops/winograd.ts chains them with GEMMs).
+  /** U (16, OC, C) int16 = G' w G'^T of w (OC, C, 3, 3) int8. */
+  winograd_filter(w: Int8Array, OC: number, C: number, U: Int16Array): void;
+  /** V (16, C, T) int16 = B^T d B of every 4x4 input tile of x (N, C, H, W) int8. */
+  winograd_input(g: ConvGeom, x: Int8Array, V: Int16Array): void;
+  /**
+   * y (N, OC, OH, OW) int32 = conv(x (N, C, H, W) int8, w) (+ bias[oc], integers) from
+   * U = winograd_filter(w): the direct conv's sums (the caller bounds them to int32).
+   */
+  winograd_conv(
+    g: ConvGeom,
+    x: Int8Array,
+    U: Int16Array,
+    OC: number,
+    bias: ArrayLike<number> | null,
+    y: Int32Array,
+  ): void;
+  /** E (16, OC, T) int16 = A e A^T of every 2x2 tile of e (N, OC, OH, OW) int8. */
+  winograd_error(g: ConvGeom, OC: number, e: Int8Array, E: Int16Array): void;
+  /** dw (OC, C, 3, 3) = G'^T dU G' / 4 of dU (16, OC, C). */
+  winograd_wgrad(
+    dU: Int32Array | Float64Array,
+    OC: number,
+    C: number,
+    dw: Int32Array | Float64Array,
+  ): void;
+  /**
+   * BatchNorm's per-channel sums over a and b (N, C, R): out (C, 4) = [sa_hi, sa_lo, sab_hi,
+   * sab_lo] with sa = sum of a and sab = sum of a * b (b null: a * a) over n and r, a taken as 0
+   * where `mask` (N, C, R) is 0. Each sum is hi * 2^32 + lo. Integer a and b (int8/16/32
+   * storage): exact, 0 <= lo < 2^32. Otherwise float64 sums of the stored numbers, hi = 0, in
+   * one fixed order: element r of each plane goes to lane r mod 4, each lane sums in order n
+   * then r, and the lanes combine as (l0 + l2) + (l1 + l3).
+   */
+  bn_sums(
+    a: AnyArray,
+    b: AnyArray | null,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    out: Float64Array,
+  ): void;
+  /**
+   * BatchNorm's elementwise forward over x (N, C, R) with p (C, 4) = [mu, rs, g, b] per channel:
+   * t = (x - mu) * rs, rounded to float32 if `xhat32`; y = f32(g * t + b); float64 operations
+   * in that order on x's stored number. With `relu`, then y = y > 0 ? y : 0, and `mask` (if
+   * given) = y > 0 ? 1 : 0.
+   */
+  bn_forward(
+    x: AnyArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    relu: boolean,
+    mask: Int8Array | null,
+    y: Float32Array,
+  ): void;
+  /**
+   * y (N, C, R) = g * x + b on integers with p (C, 2) = [g, b] integer-valued: x mantissas, y an
+   * Int32Array (the caller bounds |g| max|x| + |b| by 2^31 - 1) or exact Float64Array integers
+   * (bound 2^53). relu and mask as bn_forward.
+   */
+  bn_affine_int(
+    x: MantArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    relu: boolean,
+    mask: Int8Array | null,
+    y: Int32Array | Float64Array,
+  ): void;
+  /**
+   * BatchNorm's input gradient over e and x (N, C, R) with p (C, 5) = [mu, rs, k, a, b]:
+   * t = (x - mu) * rs, rounded to float32 if `xhat32`; dx = f32(k * ((e - a) - t * b)), float64
+   * operations in that order on the stored numbers, e taken as 0 where `mask` is 0.
+   */
+  bn_backward(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    dx: Float32Array,
+  ): void;
+  /**
+   * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
+   * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
+   * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and
+   * `mask` (if given) = out > 0 ? 1 : 0.
+   */
+  add_scaled(
+    a: AnyArray,
+    ka: number,
+    b: AnyArray,
+    kb: number,
+    relu: boolean,
+    mask: Int8Array | null,
+    out: Int32Array | Float64Array | Float32Array,
+  ): void;
+  /**
+   * Average pooling's window sums over P planes (H, W), KH x KW windows at strides SH, SW, no
+   * padding: y (P, OH, OW), OH = floor((H - KH) / SH) + 1 (OW alike). Int32Array y: exact sums
+   * of integer x (the caller bounds them; `scale` unused). Float32Array y: f32(s * scale), s
+   * the float64 sum of the window in order kh, kw.
+   */
+  avgpool(x: AnyArray, g: PoolGeom, scale: number, y: Int32Array | Float32Array): void;
+  /**
+   * Adjoint of avgpool: dx (P, H, W) = the sum of dy over the windows that cover each element.
+   * Int32Array dx: exact, from integer dy. Float32Array dx: f32(s * scale), s the float64 sum
+   * (from 0) in output order.
+   */
+  avgpool_backward(dy: AnyArray, g: PoolGeom, scale: number, dx: Int32Array | Float32Array): void;
+  // The optimizers' arithmetic over whole float32 parameter tensors (src/optim/), in float64
+  // with one float32 rounding per store, as written in src/kernels/ref/optim.ts.
+  /** v = clamp(round(v 2^-exp)) 2^exp in place: quantize then dequantize, same draws and counts. */
+  round_to_grid_f32(
+    v: Float32Array,
+    exp: number,
+    bits: number,
+    rounding: Rounding,
+    rng: Rng | null,
+    symmetric?: boolean,
+  ): QuantStats;
+  /** m = mu m + g + decay theta. */
+  sgd_momentum_f32(
+    m: Float32Array,
+    g: Float32Array,
+    theta: Float32Array,
+    mu: number,
+    decay: number,
+  ): void;
+  /** u = lr x, or with theta u = lr (x + decay theta). */
+  sgd_update_f32(
+    u: Float32Array,
+    x: Float32Array,
+    lr: number,
+    theta: Float32Array | null,
+    decay: number,
+  ): void;
+  /** a += b. */
+  add_inplace_f32(a: Float32Array, b: Float32Array): void;
+  /** a -= b. */
+  sub_inplace_f32(a: Float32Array, b: Float32Array): void;
+  /** acc -= before - theta (the lazy update's carry). */
+  kahan_carry_f32(acc: Float32Array, before: Float32Array, theta: Float32Array): void;
+  /** gi = g + decay theta; m = b1 m + (1 - b1) gi; v = b2 v + (1 - b2) gi gi. */
+  adam_moments_f32(
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    theta: Float32Array,
+    b1: number,
+    b2: number,
+    decay: number,
+  ): void;
+  /** u = lr clamp((m / c1) / (sqrt(v / c2) + eps), -bound, bound). */
+  adam_update_f32(
+    u: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    bound: number,
+  ): void;
+  /** WAGEUBN's integer Momentum: theta, g (n) f32, acc (n) f64 updated in place. */
+  wageubn_momentum_f32(
+    theta: Float32Array,
+    g: Float32Array,
+    acc: Float64Array,
+    step: WageubnStep,
+  ): void;
+  /**
+   * One LSTM step's gate arithmetic in fixed point (formats, rounding and error bound in
+   * ref/lstm.ts): gx, gh (N,4H) the two GEMMs' accumulators, scaled onto Q.12 by 2^zx and
+   * 2^zh (zx = their exponent + 12), b12 (4H) the bias in Q.12, hPrev (N,H) Q0.15, cPrev
+   * (N,H) Q.15 ->
+   * act (N,4H) gates i,f,g,o, tc = tanh(c_t), h (N,H) Q0.15, c (N,H) Q.15.
+   */
+  lstm_fwd_fixed(
+    s: LstmStep,
+    gx: AccArray,
+    zx: number,
+    gh: AccArray,
+    zh: number,
+    b12: Int32Array,
+    hPrev: Int16Array,
+    cPrev: Int32Array,
+    act: Int16Array,
+    tc: Int16Array,
+    h: Int16Array,
+    c: Int32Array,
+  ): void;
+  /**
+   * Its backward in float32 (ref/lstm.ts): dh = dhp * scale on rows live at t+1 (dhp null:
+   * kept), dh += ey (null: none), then dz (N,4H) and dc from the saved act, tc and cPrev.
+   */
+  lstm_bwd_f32(
+    s: LstmStep,
+    dhp: AccArray | null,
+    scale: number,
+    ey: Float32Array | null,
+    act: Int16Array,
+    tc: Int16Array,
+    cPrev: Int32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    dz: Float32Array,
+  ): void;
+  /**
+   * Attention's softmax in fixed point over rows of scores (ref/softmax.ts): the first
+   * `valid` columns, scaled by `mult` = 2^(exp+12)/sqrt(H) -> p (rows, cols) Q0.15.
+   */
+  softmax_fixed(
+    scores: AccArray,
+    rows: number,
+    cols: number,
+    valid: number,
+    mult: number,
+    p: Int16Array,
+  ): void;
+  /** ds = p (dp dpScale - sum p dp dpScale) scale, float64 rounded to float32 once. */
+  softmax_bwd(
+    p: Int16Array,
+    dp: AccArray | Float32Array,
+    dpScale: number,
+    rows: number,
+    cols: number,
+    scale: number,
+    ds: Float32Array,
+  ): void;
+  /** dst[i] = float32(src[i] * scale) for i < dst.length (mantissas to values). */
+  scale_to_f32(src: AnyArray, scale: number, dst: Float32Array): void;
+  /** c[i] += src[i] * scale in float64, for i < c.length. */
+  axpy_f64(src: AccArray, scale: number, c: Float64Array): void;
+  /** out[c] = sum over r ascending of src[r * cols + c] in float64 (a row-major matrix). */
+  sum_rows_f64(src: Float32Array, rows: number, cols: number, out: Float64Array): void;
   /**
    * Optional: an array of `n` elements for the tensors of training step `step`, placed where
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless

@@ -3,35 +3,55 @@
 // fixed-point inputs are aligned by shifting the mantissas with the larger exponent left, so
 // a * 2^ea + b * 2^eb = (a * 2^(ea-e) + b * 2^(eb-e)) * 2^e with e = min(ea, eb): no rounding.
 // The sum is int32 when its bound fits, else exact float64 integers (< 2^53); beyond that,
-// or when either input is float, the sum is taken on float32 values.
+// or when either input is float, the sum is taken on float32 values. One kernel pass
+// (add_scaled), optionally with the following ReLU fused; the result is a step array.
 
 import { INT32_LIMIT } from '../ops/intgemm.js';
-import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
-import { shapeStr, sameShape } from '../tensor/shape.js';
+import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { shapeStr, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Kernels } from '../kernels/spec.js';
+import { stepArray, storage, type StepScope } from './arrays.js';
+import type { ReLU } from './relu.js';
 
-// a, b same shape -> a + b; fixed + fixed -> fixed at exp min(ea, eb), i32 or exact f64 mantissas.
-export function addTensors(k: Kernels, a: Tensor, b: Tensor, what = 'add'): Tensor {
+/** Largest |mantissa| of t: from its declared width when that already fits, else a scan. */
+function bound(k: Kernels, t: Tensor & { kind: 'fixed' }, scale: number, typeOnly: boolean) {
+  return typeOnly ? 2 ** (t.bits - 1) * scale : k.maxAbs(t.mant) * scale;
+}
+
+/**
+ * a, b same shape -> a + b; fixed + fixed -> fixed at exp min(ea, eb), i32 or exact f64
+ * mantissas. `at`: the step whose workspace holds the result; `relu`: apply that ReLU in the
+ * same pass (it keeps the mask for its backward).
+ */
+export function addTensors(
+  k: Kernels,
+  a: Tensor,
+  b: Tensor,
+  what = 'add',
+  at: StepScope | null = null,
+  relu: ReLU | null = null,
+): Tensor {
   if (!sameShape(a.shape, b.shape)) {
     throw new Error(`${what}: cannot add ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
   }
+  const n = sizeOf(a.shape);
+  const mask = relu && at ? relu.fusedMask(at, n) : null;
   if (a.kind === 'fixed' && b.kind === 'fixed') {
     const e = Math.min(a.exp, b.exp);
     const sa = 2 ** (a.exp - e);
     const sb = 2 ** (b.exp - e);
-    const bound = k.maxAbs(a.mant) * sa + k.maxAbs(b.mant) * sb;
-    if (bound <= 2 ** 53) {
-      const n = a.mant.length;
-      const out = bound <= INT32_LIMIT ? new Int32Array(n) : new Float64Array(n);
-      const am = a.mant;
-      const bm = b.mant;
-      for (let i = 0; i < n; i++) out[i] = am[i] * sa + bm[i] * sb;
+    // The declared widths bound the sum without a scan when that already fits int32.
+    const byType = bound(k, a, sa, true) + bound(k, b, sb, true) <= INT32_LIMIT;
+    const sum = byType ? 0 : bound(k, a, sa, false) + bound(k, b, sb, false);
+    if (sum <= 2 ** 53) {
+      const out =
+        sum <= INT32_LIMIT ? stepArray(at, 'int32', n, false) : stepArray(at, 'float64', n, false);
+      k.add_scaled(a.mant, sa, b.mant, sb, relu !== null, mask, out);
       return fixedTensor(a.shape, out, e, out instanceof Int32Array ? 32 : 53);
     }
   }
-  const av = dequantize(a);
-  const bv = dequantize(b);
-  const out = new Float32Array(av.length);
-  for (let i = 0; i < out.length; i++) out[i] = av[i] + bv[i];
+  const out = stepArray(at, 'float32', n, false);
+  const scale = (t: Tensor) => (t.kind === 'fixed' ? 2 ** t.exp : 1);
+  k.add_scaled(storage(a), scale(a), storage(b), scale(b), relu !== null, mask, out);
   return floatTensor(a.shape, out);
 }

@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: MIT
 // Scaled dot-product attention of decoder states over encoder states (Luong et al. 2015
 // "dot", scaled by 1/sqrt(H) as in Vaswani et al.), with masking of padded source positions.
-// Sites: A (queries, keys/values and the attention weights P, so both products are mantissa
-// GEMMs), E (the incoming error and the score error). Softmax runs in float32.
-//   forward:  S_n = A(q_n) A(kv_n)^T / sqrt(H)  (T,S);  P = softmax over valid s;
-//             ctx_n = A(P_n) A(kv_n)  (T,H)
+// Sites (role sites of A and E, see quant/site.ts, each with its own quantizer state): Aq
+// (queries), Ak (keys/values), Ap (the attention weights P), so both products are mantissa
+// GEMMs; E (the incoming error) and Es (the score error). When the scores are fixed-point
+// (Aq, Ak fixed) the softmax is the integer kernel softmax_fixed (P in Q0.15, within 2^-12 of
+// float; kernels/ref/softmax.ts) and its backward the softmax_bwd kernel; otherwise both run
+// in float.
+//   forward:  S_n = Aq(q_n) Ak(kv_n)^T / sqrt(H)  (T,S);  P = softmax over valid s;
+//             ctx_n = Ap(P_n) Ak(kv_n)  (T,H)
 //   backward: dP_n = E(dctx_n) kv_n^T;  dV_n = P_n^T E(dctx_n);  dS = P (dP - sum P dP) / sqrt(H);
-//             dq_n = E(dS_n) kv_n;  dK_n = E(dS_n)^T q_n;  dkv = dV + dK
+//             dq_n = Es(dS_n) kv_n;  dK_n = Es(dS_n)^T q_n;  dkv = dV + dK
 // It has two inputs, so it is driven by `attend` / `attendBackward`, not forward/backward.
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { matmul, rows } from './matmul.js';
-import { dequantize, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import { stepArray } from './arrays.js';
+import { V_FRAC, Z_FRAC } from '../kernels/ref/fixed-functions.js';
+import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 
 interface Saved {
@@ -21,13 +27,13 @@ interface Saved {
   readonly S: number;
   readonly qq: Tensor; // (N*T, H)
   readonly kq: Tensor; // (N*S, H)
-  readonly p: Float32Array; // (N, T, S)
+  readonly p: Float32Array | Int16Array; // (N, T, S) float, or Q0.15 on the fixed path
   readonly pq: Tensor; // (N*T, S)
 }
 
 export class DotAttention extends Layer {
   readonly kind = 'attention';
-  override readonly siteNames = ['A', 'E'] as const;
+  override readonly siteNames = ['Aq', 'Ak', 'Ap', 'E', 'Es'] as const;
   private saved: Saved | null = null;
 
   constructor(
@@ -51,9 +57,11 @@ export class DotAttention extends Layer {
     throw new Error(`${this.name}: call attendBackward(dctx, ctx)`);
   }
 
-  /** Attention weights of the last forward, (N, T, S) (for inspection). */
+  /** Attention weights of the last training forward, (N, T, S) (for inspection). */
   weights(): Float32Array | null {
-    return this.saved?.p ?? null;
+    const p = this.saved?.p;
+    if (!p) return null;
+    return p instanceof Float32Array ? p : Float32Array.from(p, (v) => v / 32768);
   }
 
   // q (N,T,H), kv (N,S,H), lengths (N) valid source steps -> context (N,T,H) f32
@@ -75,30 +83,44 @@ export class DotAttention extends Layer {
     if (lengths.length !== N)
       throw new Error(`${this.name}: ${lengths.length} lengths for a batch of ${N}`);
     const k = ctx.kernels;
-    const qq = this.quant('A', reshape(q, [N * T, H]), ctx);
-    const kq = this.quant('A', reshape(kv, [N * S, H]), ctx);
+    const qq = this.quant('Aq', reshape(q, [N * T, H]), ctx);
+    const kq = this.quant('Ak', reshape(kv, [N * S, H]), ctx);
     const scale = 1 / Math.sqrt(H);
-    const p = new Float32Array(N * T * S);
+    const fixed = qq.kind === 'fixed' && kq.kind === 'fixed';
+    const p = fixed ? stepArray(ctx, 'int16', N * T * S, false) : new Float32Array(N * T * S);
     for (let n = 0; n < N; n++) {
-      const sc = dequantize(
-        matmul(
-          k,
-          { M: T, N: S, K: H, transB: true },
-          rows(qq, n * T, (n + 1) * T),
-          rows(kq, n * S, (n + 1) * S),
-        ),
+      const sc = matmul(
+        k,
+        { M: T, N: S, K: H, transB: true },
+        rows(qq, n * T, (n + 1) * T),
+        rows(kq, n * S, (n + 1) * S),
+        ctx,
       );
       const L = Math.max(1, Math.min(S, lengths[n]));
+      if (p instanceof Int16Array) {
+        if (sc.kind !== 'fixed' || sc.mant instanceof Int8Array || sc.mant instanceof Int16Array)
+          throw new Error(
+            `${this.name}: fixed-point scores must be an int32 or float64 accumulator`,
+          );
+        const pn = p.subarray(n * T * S, (n + 1) * T * S);
+        k.softmax_fixed(sc.mant, T, S, L, 2 ** (sc.exp + Z_FRAC) * scale, pn);
+        continue;
+      }
+      const sv = dequantize(sc);
       for (let t = 0; t < T; t++) {
         const o = (n * T + t) * S;
         let mx = -Infinity;
-        for (let s = 0; s < L; s++) mx = Math.max(mx, sc[t * S + s] * scale);
+        for (let s = 0; s < L; s++) mx = Math.max(mx, sv[t * S + s] * scale);
         let sum = 0;
-        for (let s = 0; s < L; s++) sum += p[o + s] = Math.exp(sc[t * S + s] * scale - mx);
+        for (let s = 0; s < L; s++) sum += p[o + s] = Math.exp(sv[t * S + s] * scale - mx);
         for (let s = 0; s < L; s++) p[o + s] /= sum;
       }
     }
-    const pq = this.quant('A', floatTensor([N * T, S], p), ctx);
+    const P =
+      p instanceof Int16Array
+        ? fixedTensor([N * T, S], p, -V_FRAC, 16)
+        : floatTensor([N * T, S], p);
+    const pq = this.quant('Ap', P, ctx);
     const out = new Float32Array(N * T * H);
     for (let n = 0; n < N; n++) {
       const c = matmul(
@@ -127,19 +149,29 @@ export class DotAttention extends Layer {
     for (let n = 0; n < N; n++) {
       const en = rows(eq, n * T, (n + 1) * T);
       const kn = rows(kq, n * S, (n + 1) * S);
-      const dp = dequantize(matmul(k, { M: T, N: S, K: H, transB: true }, en, kn));
+      const dp = matmul(k, { M: T, N: S, K: H, transB: true }, en, kn, ctx);
       const dv = dequantize(
         matmul(k, { M: S, N: H, K: T, transA: true }, rows(pq, n * T, (n + 1) * T), en),
       );
       dkv.set(dv, n * S * H);
+      const o = n * T * S;
+      if (p instanceof Int16Array) {
+        const d = dp.kind === 'fixed' ? dp.mant : dp.data;
+        if (d instanceof Int8Array || d instanceof Int16Array)
+          throw new Error(`${this.name}: the score error must be an accumulator or float32`);
+        const scaleD = dp.kind === 'fixed' ? 2 ** dp.exp : 1;
+        k.softmax_bwd(p.subarray(o, o + T * S), d, scaleD, T, S, scale, ds.subarray(o, o + T * S));
+        continue;
+      }
+      const dpv = dequantize(dp);
       for (let t = 0; t < T; t++) {
-        const o = (n * T + t) * S;
+        const r = o + t * S;
         let dot = 0;
-        for (let j = 0; j < S; j++) dot += p[o + j] * dp[t * S + j];
-        for (let j = 0; j < S; j++) ds[o + j] = p[o + j] * (dp[t * S + j] - dot) * scale;
+        for (let j = 0; j < S; j++) dot += p[r + j] * dpv[t * S + j];
+        for (let j = 0; j < S; j++) ds[r + j] = p[r + j] * (dpv[t * S + j] - dot) * scale;
       }
     }
-    const dsq = this.quant('E', floatTensor([N * T, S], ds), ctx);
+    const dsq = this.quant('Es', floatTensor([N * T, S], ds), ctx);
     const dq = new Float32Array(N * T * H);
     for (let n = 0; n < N; n++) {
       const dn = rows(dsq, n * T, (n + 1) * T);

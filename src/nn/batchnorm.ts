@@ -10,13 +10,36 @@
 // as PyTorch) in eval. Choice: eps is folded inside the square root, so sigma_q plays the
 // role of the paper's (sigma_q + eps_q) and stays > 0 for any k_sigma >= 9.
 // Quantizers act as straight-through estimators in backward (the paper's e_3 uses the
-// quantized x-hat and sigma). When x-hat, gamma and beta are fixed-point, y is computed in
-// integers: y = gm * xm + bm * 2^(eb - eg - ex) at exponent eg + ex (exact).
+// quantized x-hat and sigma).
+//
+// How it computes (kernels bn_sums, bn_forward, bn_affine_int, bn_backward; no float64 copies
+// of tensors): batch statistics come from sums of the stored numbers (mantissas or floats),
+// exact on integer mantissas, so mean and variance are rounded once from exact values.
+// x-hat = (x - mu_q) * (1 / sigma_q) in float64. Unbound BN.xhat: y = gamma * x-hat + beta in
+// one pass to float32, and backward recomputes x-hat from the saved input. Bound BN.xhat: the
+// float32 x-hat passes the site; when x-hat, gamma and beta are fixed-point, y is computed in
+// integers: y = gm * xm + bm * 2^(eb - eg - ex) at exponent eg + ex (exact). A following ReLU
+// can be fused (forwardWith / backwardWith): one pass, its 1-byte mask kept by the ReLU. Float32
+// sites that would change nothing are called only when telemetry or an observer records them.
 
-import { Layer } from './layer.js';
+import { fusing, Layer } from './layer.js';
 import { Param } from './param.js';
 import type { RunContext } from './context.js';
-import { dequantize64, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { ReLU } from './relu.js';
+import { sameKind, stepArray, stepLike, storage } from './arrays.js';
+import {
+  integerAffine,
+  isExact32,
+  isInt,
+  meanOf,
+  Norm,
+  put4,
+  Scratch,
+  sumOf,
+  varianceOf,
+} from './bn-channels.js';
+import type { AnyArray } from '../kernels/spec.js';
+import { floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { shapeStr } from '../tensor/shape.js';
 
@@ -27,8 +50,14 @@ export interface BatchNormOptions {
   momentum?: number;
 }
 
-/** Site names of a BatchNorm layer (WAGEUBN eq. 11, 12, 14-17). */
+/**
+ * Site names of a BatchNorm layer (WAGEUBN eq. 11, 12, 14-17), and its input and output
+ * (BN.x, BN.y: Park et al. sec. 4.1 quantize BN's inputs and outputs but not its internals;
+ * straight through in backward).
+ */
 export const BN_SITES = [
+  'BN.x',
+  'BN.y',
   'BN.mu',
   'BN.sigma',
   'BN.gamma',
@@ -40,22 +69,23 @@ export const BN_SITES = [
   'BN.gbeta',
 ] as const;
 
-interface Saved {
-  readonly shape: Shape;
-  readonly xhat: Float64Array; // (N,C,R) quantized normalised input, as values
-  readonly sigma: Float64Array; // (C) sigma_q
-  readonly gamma: Float64Array; // (C) gamma_q
-}
+/** Telemetry or an observer wants every site call. */
+const recording = (ctx: RunContext) => ctx.telemetry !== null || !!ctx.observer;
 
 abstract class BatchNormBase extends Layer {
   override readonly siteNames: readonly string[] = BN_SITES;
+  override readonly paramSitePrefix = 'BN.';
   readonly gamma: Param;
   readonly beta: Param;
   readonly runningMean: Float32Array;
   readonly runningVar: Float32Array;
   readonly eps: number;
   readonly momentum: number;
-  private saved: Saved | null = null;
+  /** The training forward's normalisation (null once cleared), and the one eval uses. */
+  private saved: Norm | null = null;
+  private readonly trainNorm: Norm;
+  private readonly evalNorm: Norm;
+  private readonly ch: Scratch;
 
   constructor(
     name: string,
@@ -82,6 +112,9 @@ abstract class BatchNormBase extends Layer {
     this.beta = new Param(`${name}.beta`, name, 'beta', [channels]);
     this.runningMean = new Float32Array(channels);
     this.runningVar = new Float32Array(channels).fill(1);
+    this.trainNorm = new Norm(channels);
+    this.evalNorm = new Norm(channels);
+    this.ch = new Scratch(channels);
   }
 
   override params(): Param[] {
@@ -95,104 +128,147 @@ abstract class BatchNormBase extends Layer {
   /** Checks the input shape; returns (N, R) with R the spatial size per channel. */
   protected abstract dims(shape: Shape): { N: number; R: number };
 
-  /** Values through a site as float64; an unbound site passes them through untouched. */
-  private q64(
-    site: string,
-    v: Float64Array,
-    shape: Shape,
-    ctx: RunContext,
-  ): { t: Tensor | null; v: Float64Array } {
-    if (!this.sites.has(site)) return { t: null, v };
-    const t = this.quant(site, floatTensor(shape, Float32Array.from(v)), ctx);
-    return { t, v: dequantize64(t) };
+  /**
+   * Per-channel values v through a site (as float32 values), their result's values into out;
+   * an unbound site copies v. Returns the site's tensor, or null when unbound.
+   */
+  private q64(site: string, v: Float64Array, out: Float64Array, ctx: RunContext): Tensor | null {
+    if (!this.sites.has(site)) {
+      out.set(v);
+      return null;
+    }
+    const x = this.ch.f32(site);
+    x.set(v);
+    const t = this.quant(site, floatTensor([this.channels], x), ctx);
+    const src = storage(t);
+    const s = t.kind === 'fixed' ? 2 ** t.exp : 1;
+    for (let c = 0; c < out.length; c++) out[c] = src[c] * s;
+    return t;
   }
 
   forward(x: Tensor, ctx: RunContext): Tensor {
+    const y = this.run(this.quant('BN.x', x, ctx), ctx, null);
+    return this.quant('BN.y', y, ctx);
+  }
+
+  // A BN.y site rounds before the ReLU (its exponent sees the negative values): no fusion then.
+  override fuses(next: Layer, ctx: RunContext): boolean {
+    return next instanceof ReLU && fusing(ctx) && !this.sites.has('BN.y');
+  }
+
+  override forwardWith(next: Layer, x: Tensor, ctx: RunContext): Tensor {
+    if (!(next instanceof ReLU) || this.sites.has('BN.y')) return super.forwardWith(next, x, ctx);
+    return this.run(this.quant('BN.x', x, ctx), ctx, next);
+  }
+
+  /** Batch statistics (training; running ones in eval) into ch.mu and ch.sig, as values. */
+  private statistics(src: AnyArray, xs: number, N: number, R: number, ctx: RunContext): void {
+    const C = this.channels;
+    const ch = this.ch;
+    if (!ctx.training) {
+      for (let c = 0; c < C; c++) {
+        ch.mu[c] = this.runningMean[c];
+        ch.sig[c] = Math.sqrt(this.runningVar[c] + this.eps);
+      }
+      return;
+    }
+    const m = N * R;
+    if (m === 0) throw new Error(`${this.name}: batch statistics of an empty batch`);
+    ctx.kernels.bn_sums(src, null, null, N, C, R, ch.sums);
+    const exact = isInt(src);
+    const mo = this.momentum;
+    for (let c = 0; c < C; c++) {
+      const mean = meanOf(ch.sums, c, m) * xs;
+      const v = varianceOf(ch.sums, c, m, exact) * xs * xs;
+      ch.mu[c] = mean;
+      ch.sig[c] = Math.sqrt(v + this.eps);
+      this.runningMean[c] = (1 - mo) * this.runningMean[c] + mo * mean;
+      this.runningVar[c] = (1 - mo) * this.runningVar[c] + mo * (m > 1 ? (v * m) / (m - 1) : v);
+    }
+  }
+
+  // x (N,C,R) any storage -> y (N,C,R) f32, or i32 (exact f64 if wide) when integer output.
+  private run(x: Tensor, ctx: RunContext, relu: ReLU | null): Tensor {
     const { N, R } = this.dims(x.shape);
     const C = this.channels;
-    const xv = dequantize64(x);
-    const mu = new Float64Array(C);
-    const sig = new Float64Array(C);
-    if (ctx.training) {
-      const m = N * R;
-      for (let c = 0; c < C; c++) {
-        let s = 0;
-        for (let n = 0; n < N; n++) for (let r = 0, o = (n * C + c) * R; r < R; r++) s += xv[o + r];
-        const mean = s / m;
-        let ss = 0;
-        for (let n = 0; n < N; n++)
-          for (let r = 0, o = (n * C + c) * R; r < R; r++) ss += (xv[o + r] - mean) ** 2;
-        const v = ss / m;
-        mu[c] = mean;
-        sig[c] = Math.sqrt(v + this.eps);
-        const mo = this.momentum;
-        this.runningMean[c] = (1 - mo) * this.runningMean[c] + mo * mean;
-        this.runningVar[c] = (1 - mo) * this.runningVar[c] + mo * (m > 1 ? (v * m) / (m - 1) : v);
-      }
-    } else {
-      for (let c = 0; c < C; c++) {
-        mu[c] = this.runningMean[c];
-        sig[c] = Math.sqrt(this.runningVar[c] + this.eps);
-      }
-    }
-    const muq = this.q64('BN.mu', mu, [C], ctx).v;
-    const sigq = this.q64('BN.sigma', sig, [C], ctx).v;
+    const k = ctx.kernels;
+    const ch = this.ch;
+    const src = storage(x);
+    const xs = x.kind === 'fixed' ? 2 ** x.exp : 1; // value = stored * xs
+    this.statistics(src, xs, N, R, ctx);
+    const nm = ctx.training ? this.trainNorm : this.evalNorm;
+    this.q64('BN.mu', ch.mu, ch.muq, ctx);
+    this.q64('BN.sigma', ch.sig, nm.sigma, ctx);
     for (let c = 0; c < C; c++) {
-      if (!(sigq[c] > 0)) {
+      if (!(nm.sigma[c] > 0)) {
         throw new Error(
-          `${this.name}: sigma of channel ${c} quantized to ${sigq[c]}: give BN.sigma more fraction bits`,
+          `${this.name}: sigma of channel ${c} quantized to ${nm.sigma[c]}: give BN.sigma more fraction bits`,
         );
       }
+      // x-hat = (x - mu) * rs in stored units: mu / xs and xs / sigma (exact power-of-two scaling).
+      nm.mu[c] = ch.muq[c] / xs;
+      nm.rs[c] = (1 / nm.sigma[c]) * xs;
     }
-    const xh = new Float64Array(xv.length);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) xh[o + r] = (xv[o + r] - muq[c]) / sigq[c];
-    const xhq = this.q64('BN.xhat', xh, x.shape, ctx);
-    const g = this.q64('BN.gamma', Float64Array.from(this.gamma.value), [C], ctx);
-    const b = this.q64('BN.beta', Float64Array.from(this.beta.value), [C], ctx);
-    if (ctx.training) this.saved = { shape: [...x.shape], xhat: xhq.v, sigma: sigq, gamma: g.v };
-    const intY = this.integerOutput(xhq.t, g.t, b.t, N, R);
+    ch.g.set(this.gamma.value);
+    ch.b.set(this.beta.value);
+    const gT = this.q64('BN.gamma', ch.g, nm.gamma, ctx);
+    const bT = this.q64('BN.beta', ch.b, ch.b, ctx);
+    const n = src.length;
+    const mask = relu ? relu.fusedMask(ctx, n) : null;
+    const p = ch.fwd;
+    nm.x = src;
+    nm.shape = x.shape;
+    this.saved = ctx.training ? nm : this.saved;
+    const xq = this.sites.get('BN.xhat');
+    if (!xq || xq.quantizer.float32) {
+      // x-hat stays float (float32 if the site says so): one pass to y.
+      nm.xhat32 = xq !== undefined;
+      if (xq && recording(ctx)) this.recordXhat(nm, N, R, ctx);
+      for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], nm.gamma[c], ch.b[c]);
+      const y = stepArray(ctx, 'float32', n, false);
+      k.bn_forward(src, N, C, R, p, nm.xhat32, relu !== null, mask, y);
+      return floatTensor(x.shape, y);
+    }
+    for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
+    const xh = stepArray(ctx, 'float32', n, false);
+    k.bn_forward(src, N, C, R, p, true, false, null, xh);
+    const xhq = this.quant('BN.xhat', floatTensor(x.shape, xh), ctx);
+    const xhs = xhq.kind === 'fixed' ? 2 ** xhq.exp : 1;
+    // Backward reads the quantized x-hat: (xhat - 0) * xhs.
+    nm.x = storage(xhq);
+    nm.mu.fill(0);
+    nm.rs.fill(xhs);
+    nm.xhat32 = false;
+    const intY = integerAffine(xhq, gT, bT, N, C, R, ch.fwd, ctx, relu !== null, mask);
     if (intY) return intY;
-    const y = new Float32Array(xv.length);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) y[o + r] = g.v[c] * xhq.v[o + r] + b.v[c];
+    for (let c = 0; c < C; c++) put4(p, c, 0, xhs, nm.gamma[c], ch.b[c]);
+    const y = stepArray(ctx, 'float32', n, false);
+    k.bn_forward(nm.x, N, C, R, p, false, relu !== null, mask, y);
     return floatTensor(x.shape, y);
   }
 
-  /** y = gamma_q * xhat + beta_q on mantissas, when all three are fixed-point; else null. */
-  private integerOutput(
-    xh: Tensor | null,
-    g: Tensor | null,
-    b: Tensor | null,
-    N: number,
-    R: number,
-  ): Tensor | null {
-    if (!xh || !g || !b || xh.kind !== 'fixed' || g.kind !== 'fixed' || b.kind !== 'fixed')
-      return null;
-    const exp = g.exp + xh.exp;
-    const shift = b.exp - exp;
-    if (shift < 0) return null; // beta finer than the product: fall back to values
+  /** A float32 x-hat site's call, made only to be recorded (telemetry, observer). */
+  private recordXhat(nm: Norm, N: number, R: number, ctx: RunContext): void {
     const C = this.channels;
-    const bs = 2 ** shift;
-    let bound = 0;
-    for (let c = 0; c < C; c++) {
-      bound = Math.max(bound, Math.abs(g.mant[c]) * 2 ** (xh.bits - 1) + Math.abs(b.mant[c]) * bs);
-    }
-    const wide = bound > 2 ** 31 - 1;
-    if (bound > 2 ** 53) return null;
-    const mant = wide ? new Float64Array(xh.mant.length) : new Int32Array(xh.mant.length);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++) {
-        const gm = g.mant[c];
-        const bm = b.mant[c] * bs;
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) mant[o + r] = gm * xh.mant[o + r] + bm;
-      }
-    return fixedTensor(xh.shape, mant, exp, wide ? 53 : 32);
+    const p = this.ch.fwd;
+    for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
+    const xh = stepArray(ctx, 'float32', nm.x.length, false);
+    ctx.kernels.bn_forward(nm.x, N, C, R, p, true, false, null, xh);
+    this.quant('BN.xhat', floatTensor(nm.shape, xh), ctx);
   }
 
   backward(dy: Tensor, ctx: RunContext): Tensor {
+    return this.back(dy, ctx, null);
+  }
+
+  override backwardWith(next: Layer, dy: Tensor, ctx: RunContext): Tensor {
+    return next instanceof ReLU
+      ? this.back(dy, ctx, next.savedMask())
+      : super.backwardWith(next, dy, ctx);
+  }
+
+  // dy (N,C,R), mask (N,C,R) i8 of a fused ReLU or null -> dx (N,C,R) f32 (or E2's output).
+  private back(dy: Tensor, ctx: RunContext, mask: Int8Array | null): Tensor {
     const s = this.saved;
     if (!s) throw new Error(`${this.name}: backward without a training forward`);
     if (shapeStr(dy.shape) !== shapeStr(s.shape)) {
@@ -203,30 +279,63 @@ abstract class BatchNormBase extends Layer {
     const { N, R } = this.dims(dy.shape);
     const C = this.channels;
     const m = N * R;
-    const e1 = this.q64('E1', dequantize64(dy), dy.shape, ctx).v;
-    const gg = new Float64Array(C);
-    const gb = new Float64Array(C);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++) {
-          gg[c] += e1[o + r] * s.xhat[o + r];
-          gb[c] += e1[o + r];
-        }
-    const dx = new Float64Array(e1.length);
+    const k = ctx.kernels;
+    const ch = this.ch;
+    const { e, em } = this.errorIn(dy, mask, ctx);
+    const es = storage(e);
+    const ee = e.kind === 'fixed' ? 2 ** e.exp : 1;
+    k.bn_sums(es, s.x, em, N, C, R, ch.sums);
+    const p = ch.bwd;
     for (let c = 0; c < C; c++) {
-      // mean(e2) = gamma gb / m, mean(e2 * xhat) = gamma gg / m
-      const k = s.gamma[c] / s.sigma[c];
-      const a = gb[c] / m;
-      const b = gg[c] / m;
-      for (let n = 0; n < N; n++)
-        for (let r = 0, o = (n * C + c) * R; r < R; r++)
-          dx[o + r] = k * (e1[o + r] - a - s.xhat[o + r] * b);
+      // g_beta = sum e, g_gamma = sum e * xhat = rs (sum e x - mu sum e), as values.
+      const se = sumOf(ch.sums, c, 0);
+      ch.gb[c] = se * ee;
+      ch.gg[c] = (sumOf(ch.sums, c, 1) - s.mu[c] * se) * s.rs[c] * ee;
+      // mean(e2) = gamma gb / m, mean(e2 * xhat) = gamma gg / m; the error's scale ee folded in.
+      const kk = s.gamma[c] / s.sigma[c];
+      const q = 5 * c;
+      p[q] = s.mu[c];
+      p[q + 1] = s.rs[c];
+      p[q + 2] = kk * ee;
+      p[q + 3] = ch.gb[c] / m / ee;
+      p[q + 4] = ch.gg[c] / m / ee;
     }
-    this.gamma.addGrad(this.gradThrough('BN.ggamma', gg, ctx));
-    this.beta.addGrad(this.gradThrough('BN.gbeta', gb, ctx));
-    if (this.sites.has('E2'))
-      return this.quant('E2', floatTensor(dy.shape, Float32Array.from(dx)), ctx);
-    return floatTensor(dy.shape, Float32Array.from(dx));
+    const dx = stepArray(ctx, 'float32', es.length, false);
+    k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
+    this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
+    this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
+    const out = floatTensor(dy.shape, dx);
+    return this.sites.has('E2') ? this.quant('E2', out, ctx) : out;
+  }
+
+  /**
+   * The error entering BatchNorm: E1's output, with a fused ReLU's mask applied first. A float32
+   * E1 that would return the same values (float input, or mantissas exact in float32) is
+   * skipped unless something records site calls, and the mask stays fused into the kernels.
+   */
+  private errorIn(
+    dy: Tensor,
+    mask: Int8Array | null,
+    ctx: RunContext,
+  ): { e: Tensor; em: Int8Array | null } {
+    const q = this.sites.get('E1');
+    if (!q) return { e: dy, em: mask };
+    const k = ctx.kernels;
+    if (q.quantizer.float32 && !recording(ctx)) {
+      if (dy.kind === 'float' || dy.mant instanceof Int8Array || dy.mant instanceof Int16Array)
+        return { e: dy, em: mask };
+      if (k.maxAbs(dy.mant) <= 2 ** 24) return { e: dy, em: mask };
+    }
+    let e = dy;
+    if (mask) {
+      const src = storage(dy);
+      const out = stepLike(ctx, src, src.length, false);
+      k.relu_backward(mask, src, out);
+      e = sameKind(dy, dy.shape, out);
+    }
+    const eq = this.quant('E1', e, ctx);
+    // A float32 E1 on exact mantissas changed nothing: keep the integer storage.
+    return { e: q.quantizer.float32 && isExact32(e) ? e : eq, em: null };
   }
 
   private gradThrough(site: string, g: Float64Array, ctx: RunContext): Tensor {

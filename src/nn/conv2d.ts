@@ -3,7 +3,10 @@
 //   forward:  col (C*KH*KW, N*OH*OW) = im2col(x);  y' (OC, N*OH*OW) = W (OC, C*KH*KW) col
 //   backward: dW = e' col^T;  dcol = W^T e';  dx = col2im(dcol)
 // Forward saves the im2col matrix (low-bit mantissas on the integer path) so backward does
-// not rebuild it; for LeNet-sized layers that is a few MB per step.
+// not rebuild it; for LeNet-sized layers that is a few MB per step. The integer passes live
+// in ops/conv.ts: on int8 mantissas a 3x3 stride-1 conv's forward and input gradient run as
+// exact integer Winograd F(2x2,3x3) there (the same integers, 2.25x fewer multiplies), and
+// its weight gradient then builds the im2col matrix in backward.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
@@ -11,7 +14,8 @@ import type { RunContext } from './context.js';
 import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
 import { biasAtExp, colSums } from './bias.js';
-import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from '../ops/intgemm.js';
+import { asInt } from '../ops/intgemm.js';
+import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
@@ -30,7 +34,7 @@ export interface Conv2dOptions {
 
 export class Conv2d extends Layer {
   readonly kind = 'conv2d';
-  override readonly siteNames = ['A', 'W', 'E', 'G'] as const;
+  override readonly siteNames = ['A', 'W', 'E', 'E1', 'G'] as const;
   readonly weight: Param;
   readonly bias: Param | null;
   readonly stride: number;
@@ -116,16 +120,11 @@ export class Conv2d extends Layer {
     if (xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array)
         throw new Error(`${this.name}: input must be requantized at site A`);
-      const col = stepLike(ctx, xq.mant, CKK * Q, false);
-      k.im2col(g, xq.mant, col);
-      if (ctx.training) this.col = col;
       const exp = xq.exp + wq.exp;
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
-      const acc = intGemm(k, gemm, wq.mant, col, b ? b.maxAbs : 0, ctx);
-      // (OC, N, R) -> (N, OC, R) with the bias added on the way.
-      const y = stepLike(ctx, acc, acc.length, false);
-      k.swap_outer(acc, OC, g.N, R, b ? b.mant : null, y);
-      return fixedTensor(outShape, y, exp, bitsOfAcc(y));
+      const f = convForwardInt(k, g, xq.mant, asInt(wq.mant), OC, b, ctx);
+      if (ctx.training) this.col = f.col; // null after Winograd: backward builds it
+      return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
     const xv = dequantize(xq);
     const col = stepArray(ctx, 'float32', CKK * Q, false);
@@ -149,7 +148,7 @@ export class Conv2d extends Layer {
     const CKK = g.C * g.KH * g.KW;
     const Q = g.N * g.OH * g.OW;
     const R = g.OH * g.OW;
-    const eq = this.quant('E', dy, ctx);
+    const eq = this.incomingError(dy, ctx);
     const gw = { M: OC, N: CKK, K: Q, transB: true };
     const gc = { M: CKK, N: Q, K: OC, transA: true };
     const xShape = [g.N, g.C, g.H, g.W];
@@ -157,27 +156,16 @@ export class Conv2d extends Layer {
     let dw: Tensor;
     if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: bad saved input`);
-      const e = stepLike(ctx, eq.mant, OC * Q, false); // (OC, N*OH*OW)
-      k.swap_outer(eq.mant, g.N, OC, R, null, e);
+      const em = asInt(eq.mant);
+      const e = errorRows(k, g, em, OC, ctx); // (OC, N*OH*OW)
       const col = this.savedCol(xq.mant, g, k, ctx);
-      const aw = intGemm(k, gw, e, col, 0, ctx);
+      const aw = convWeightGradInt(k, g, e, col, OC, ctx);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       if (!this.inputGrad) {
         dx = fixedTensor(xShape, new Int32Array(sizeOf(xShape)), eq.exp + wq.exp, 32);
         return this.finishBackward(dw, eq, g, ctx, dx);
       }
-      const dcol = intGemm(k, gc, wq.mant, e, 0, ctx);
-      // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator,
-      // by the operand types when that already fits int32 (no scan of dcol).
-      const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
-      const typeBound = overlap * OC * typeMax(wq.mant) * typeMax(e);
-      const dxm = allocAcc(
-        typeBound <= INT32_LIMIT ? typeBound : overlap * maxAbsMant(k, dcol),
-        xShape.reduce((a, b) => a * b, 1),
-        ctx,
-        false, // col2im zeroes it
-      );
-      k.col2im(g, dxm instanceof Float64Array ? Float64Array.from(dcol) : dcol, dxm);
+      const dxm = convInputGradInt(k, g, em, () => e, asInt(wq.mant), OC, ctx);
       dx = fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm));
     } else {
       const e = stepArray(ctx, 'float32', OC * Q, false);

@@ -31,13 +31,13 @@ export class GlobalAvgPool extends Layer {
   forward(x: Tensor, ctx: RunContext): Tensor {
     const g = this.geom(x.shape);
     if (ctx.training) this.inShape = x.shape;
-    const { y, exact } = poolForward(x, [x.shape[0], x.shape[1]], g);
+    const { y, exact } = poolForward(ctx.kernels, x, [x.shape[0], x.shape[1]], g, ctx);
     return exact ? y : this.quant('A', y, ctx);
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, ctx: RunContext): Tensor {
     if (!this.inShape) throw new Error(`${this.name}: backward without a training forward`);
-    return poolBackward(dy, this.inShape, this.geom(this.inShape));
+    return poolBackward(ctx.kernels, dy, this.inShape, this.geom(this.inShape), ctx);
   }
 
   override clearSaved(): void {

@@ -24,6 +24,11 @@ export abstract class Layer {
   /** Quantizers bound by the scheme, by site name. */
   readonly sites = new Map<string, BoundSite>();
   /**
+   * Prefix of the optimizer sites of this layer's parameters (BatchNorm: `BN.`, so its gamma
+   * and beta resolve `BN.WU` before `WU`); empty for most layers.
+   */
+  readonly paramSitePrefix: string = '';
+  /**
    * Whether backward must produce dx. A model's first layer reads data, whose gradient nobody
    * uses; layers that can skip that work (Conv2d) honour false and return zeros.
    */
@@ -48,6 +53,24 @@ export abstract class Layer {
   /** Child layers (containers override). */
   children(): Layer[] {
     return [];
+  }
+
+  /**
+   * Whether this layer can run `next` fused into its own pass (BatchNorm then ReLU) in this
+   * context; never while `fusing(ctx)` is false. Containers ask before calling forwardWith.
+   */
+  fuses(_next: Layer, _ctx: RunContext): boolean {
+    return false;
+  }
+
+  /** Forward of this layer and then `next` as one pass; only where fuses() said so. */
+  forwardWith(next: Layer, _x: Tensor, _ctx: RunContext): Tensor {
+    throw new Error(`${this.name} cannot fuse ${next.name}`);
+  }
+
+  /** Backward of a pair that forwardWith ran: dy of `next`'s output -> dx of this input. */
+  backwardWith(next: Layer, dy: Tensor, ctx: RunContext): Tensor {
+    return this.backward(next.backward(dy, ctx), ctx);
   }
 
   /** Passes x through the named site; a site the scheme left unbound passes x unchanged. */
@@ -78,8 +101,24 @@ export abstract class Layer {
     return s.quantizer.apply(x, sc);
   }
 
+  /**
+   * The error entering a Conv2d/Linear backward: through E1 where the scheme binds it (WAGEUBN's
+   * Q_E1 on a layer no BatchNorm follows, see schemes/bind.ts layerSiteNames), then E.
+   */
+  protected incomingError(dy: Tensor, ctx: RunContext): Tensor {
+    return this.quant('E', this.quant('E1', dy, ctx), ctx);
+  }
+
   /** Frees what forward saved for backward. */
   clearSaved(): void {}
+}
+
+/**
+ * Whether layers may fuse passes: not while an observer records each layer's output and
+ * error on its own (test vectors wrap every layer's forward and backward).
+ */
+export function fusing(ctx: RunContext): boolean {
+  return !ctx.observer;
 }
 
 /** Every layer of a tree, depth first, containers included. */

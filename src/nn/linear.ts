@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Fully connected layer y = x W^T + b, with sites A (input), W (weights), E (incoming error),
-// G (weight gradient). Both operands fixed-point -> integer GEMM, result stays fixed-point.
+// G (weight gradient), E1 (WAGEUBN's Q_E1 before E when no BatchNorm follows) and, on a
+// model's last layer, L (its output: the logits, Park et al. sec. 4.2; backward passes the
+// error straight through). Both operands fixed-point -> integer GEMM, result stays fixed-point.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
@@ -15,7 +17,7 @@ import { addBiasRows, biasAtExp, colSums } from './bias.js';
 
 export class Linear extends Layer {
   readonly kind = 'linear';
-  override readonly siteNames = ['A', 'W', 'E', 'G'] as const;
+  override readonly siteNames = ['A', 'W', 'E', 'E1', 'G', 'L'] as const;
   readonly weight: Param;
   readonly bias: Param | null;
   private xq: Tensor | null = null;
@@ -64,12 +66,12 @@ export class Linear extends Layer {
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
       const acc = intGemm(ctx.kernels, g, xq.mant, wq.mant, b ? b.maxAbs : 0, ctx);
       if (b) addBiasRows(acc, b.mant, N, OUT, 1);
-      return fixedTensor([N, OUT], acc, exp, bitsOfAcc(acc));
+      return this.quant('L', fixedTensor([N, OUT], acc, exp, bitsOfAcc(acc)), ctx);
     }
     const y = stepArray(ctx, 'float32', N * OUT, false);
     ctx.kernels.gemm_f32(g, dequantize(xq), dequantize(wq), y);
     if (this.bias) addBiasRows(y, this.bias.value, N, OUT, 1);
-    return floatTensor([N, OUT], y);
+    return this.quant('L', floatTensor([N, OUT], y), ctx);
   }
 
   // dy (N,OUT) -> dx (N,IN); adds dW (OUT,IN) through site G and db (OUT).
@@ -79,7 +81,7 @@ export class Linear extends Layer {
     if (!xq || !wq) throw new Error(`${this.name}: backward without a training forward`);
     const [N, IN] = xq.shape;
     const OUT = this.outFeatures;
-    const eq = this.quant('E', dy, ctx);
+    const eq = this.incomingError(dy, ctx);
     const gx = { M: N, N: IN, K: OUT };
     const gw = { M: OUT, N: IN, K: N, transA: true };
     let dx: Tensor;

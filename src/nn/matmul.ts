@@ -6,17 +6,38 @@
 import type { GemmShape, Kernels } from '../kernels/spec.js';
 import { intGemm } from '../ops/intgemm.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
-import { bitsOfAcc } from './arrays.js';
+import { bitsOfAcc, sameKind, stepArray, stepLike, type StepScope } from './arrays.js';
+import type { Shape } from '../tensor/shape.js';
 
-// a: op(A) (M,K), b: op(B) (K,N) -> (M,N), see GemmShape for the stored layouts.
-export function matmul(k: Kernels, g: GemmShape, a: Tensor, b: Tensor): Tensor {
+// a: op(A) (M,K), b: op(B) (K,N) -> (M,N), see GemmShape for the stored layouts. With `at`
+// (a training step) the result lives in the step workspace: valid for this step only.
+export function matmul(k: Kernels, g: GemmShape, a: Tensor, b: Tensor, at?: StepScope): Tensor {
   if (a.kind === 'fixed' && b.kind === 'fixed') {
-    const acc = intGemm(k, g, a.mant, b.mant);
+    const acc = intGemm(k, g, a.mant, b.mant, 0, at);
     return fixedTensor([g.M, g.N], acc, a.exp + b.exp, bitsOfAcc(acc));
   }
-  const c = new Float32Array(g.M * g.N);
+  const c = stepArray(at, 'float32', g.M * g.N, g.K === 0);
   k.gemm_f32(g, dequantize(a), dequantize(b), c);
   return floatTensor([g.M, g.N], c);
+}
+
+/**
+ * (A, B, R) -> (B, A, R) of a tensor of any kind (same exponent), e.g. (N, T, F) <-> (T, N, F);
+ * in the step workspace with `at`.
+ */
+export function swapOuterTensor(
+  k: Kernels,
+  t: Tensor,
+  A: number,
+  B: number,
+  R: number,
+  shape: Shape,
+  at?: StepScope,
+): Tensor {
+  const src = t.kind === 'float' ? t.data : t.mant;
+  const out = stepLike(at, src, A * B * R, false);
+  k.swap_outer(src, A, B, R, null, out);
+  return sameKind(t, shape, out);
 }
 
 /** Rows [r0, r1) of a 2-D tensor (a view of the storage; no copy). */

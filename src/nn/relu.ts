@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // ReLU. On a fixed-point tensor it is a max on mantissas (the exponent is unchanged), so it
-// needs no site. Backward masks the error with the saved x > 0 mask.
+// needs no site. Backward masks the error with the saved x > 0 mask. BatchNorm and the
+// residual add can apply it in their own pass (fusedMask); the mask then lives here as well.
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
-import { sameKind, stepArray, stepLike, storage } from './arrays.js';
+import { sameKind, stepArray, stepLike, storage, type StepScope } from './arrays.js';
 import type { Kernels } from '../kernels/spec.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
@@ -30,6 +31,23 @@ export class ReLU extends Layer {
       this.k = ctx.kernels;
     }
     return sameKind(x, x.shape, out);
+  }
+
+  /**
+   * For a producer that applies this ReLU itself (BatchNorm, the residual add): the mask array
+   * (n bytes) it must fill, kept for this layer's backward; null outside training.
+   */
+  fusedMask(ctx: StepScope, n: number): Int8Array | null {
+    const mask = ctx.training ? stepArray(ctx, 'int8', n, false) : null;
+    this.mask = mask;
+    this.k = mask ? ctx.kernels : null;
+    return mask;
+  }
+
+  /** The mask of the last training forward (fused or not). */
+  savedMask(): Int8Array {
+    if (!this.mask) throw new Error(`${this.name}: backward without a training forward`);
+    return this.mask;
   }
 
   // dy (N, ...) -> dx = mask ? dy : 0.

@@ -4,7 +4,7 @@
 // ReLU. The two branches meet in an exact add that aligns their exponents by shifting.
 // Every conv and BN is a child layer with its own sites; names are `<block>.conv1` etc.
 
-import { Layer } from './layer.js';
+import { fusing, Layer } from './layer.js';
 import type { Param } from './param.js';
 import type { RunContext } from './context.js';
 import { Conv2d } from './conv2d.js';
@@ -26,6 +26,8 @@ export class BasicBlock extends Layer {
   /** Projection shortcut (1x1 conv + BN), or null for identity. */
   readonly proj: { conv: Conv2d; bn: BatchNorm2d } | null;
   readonly relu: ReLU;
+  /** The training forward ran bn1 + relu1 fused. */
+  private fused = false;
 
   constructor(
     name: string,
@@ -60,12 +62,9 @@ export class BasicBlock extends Layer {
     this.relu = new ReLU(`${name}.relu`);
   }
 
-  private main(): Layer[] {
-    return [this.conv1, this.bn1, this.relu1, this.conv2, this.bn2];
-  }
-
   override children(): Layer[] {
-    return [...this.main(), ...(this.proj ? [this.proj.conv, this.proj.bn] : []), this.relu];
+    const main = [this.conv1, this.bn1, this.relu1, this.conv2, this.bn2];
+    return [...main, ...(this.proj ? [this.proj.conv, this.proj.bn] : []), this.relu];
   }
 
   override params(): Param[] {
@@ -76,21 +75,31 @@ export class BasicBlock extends Layer {
     return this.conv1.outputShape(input);
   }
 
-  // x (N,C,H,W) -> (N,OC,H/s,W/s)
+  // x (N,C,H,W) -> (N,OC,H/s,W/s). bn1 + relu1 and the add + relu run as one pass each
+  // (unless an observer records every layer on its own).
   forward(x: Tensor, ctx: RunContext): Tensor {
-    let h = x;
-    for (const l of this.main()) h = l.forward(h, ctx);
+    const k = ctx.kernels;
+    let h = this.conv1.forward(x, ctx);
+    const f = this.bn1.fuses(this.relu1, ctx);
+    if (ctx.training) this.fused = f;
+    h = f
+      ? this.bn1.forwardWith(this.relu1, h, ctx)
+      : this.relu1.forward(this.bn1.forward(h, ctx), ctx);
+    h = this.bn2.forward(this.conv2.forward(h, ctx), ctx);
     const s = this.proj ? this.proj.bn.forward(this.proj.conv.forward(x, ctx), ctx) : x;
-    return this.relu.forward(addTensors(ctx.kernels, h, s, this.name), ctx);
+    if (fusing(ctx)) return addTensors(k, h, s, this.name, ctx, this.relu);
+    return this.relu.forward(addTensors(k, h, s, this.name, ctx), ctx);
   }
 
   backward(dy: Tensor, ctx: RunContext): Tensor {
-    const e = this.relu.backward(dy);
-    let dm = e;
-    const main = this.main();
-    for (let i = main.length - 1; i >= 0; i--) dm = main[i].backward(dm, ctx);
+    const e = this.relu.backward(dy, ctx);
+    let dm = this.conv2.backward(this.bn2.backward(e, ctx), ctx);
+    dm = this.fused
+      ? this.bn1.backwardWith(this.relu1, dm, ctx)
+      : this.bn1.backward(this.relu1.backward(dm, ctx), ctx);
+    dm = this.conv1.backward(dm, ctx);
     const ds = this.proj ? this.proj.conv.backward(this.proj.bn.backward(e, ctx), ctx) : e;
-    return addTensors(ctx.kernels, dm, ds, this.name);
+    return addTensors(ctx.kernels, dm, ds, this.name, ctx);
   }
 
   override clearSaved(): void {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A chain of layers: forward in order, backward in reverse.
+// A chain of layers: forward in order, backward in reverse; pairs a layer can fuse (BatchNorm
+// then ReLU) run as one pass.
 
 import { Layer } from './layer.js';
 import type { Param } from './param.js';
@@ -10,11 +11,15 @@ import type { Shape } from '../tensor/shape.js';
 export class Sequential extends Layer {
   readonly kind = 'sequential';
 
+  /** fused[i]: the training forward ran layers i and i + 1 as one pass. */
+  private readonly fused: boolean[];
+
   constructor(
     name: string,
     readonly layers: Layer[],
   ) {
     super(name);
+    this.fused = layers.map(() => false);
     const seen = new Set<string>();
     for (const l of layers) {
       if (seen.has(l.name)) throw new Error(`${name}: two layers are named "${l.name}"`);
@@ -34,15 +39,32 @@ export class Sequential extends Layer {
     return this.layers.reduce((s, l) => l.outputShape(s), input);
   }
 
+  // A layer may fuse the next one (fuses, forwardWith); the training forward's pairs are replayed
+  // in backward.
   forward(x: Tensor, ctx: RunContext): Tensor {
+    const L = this.layers;
     let h = x;
-    for (const l of this.layers) h = l.forward(h, ctx);
+    for (let i = 0; i < L.length; i++) {
+      const fused = i + 1 < L.length && L[i].fuses(L[i + 1], ctx);
+      if (ctx.training) this.fused[i] = fused;
+      if (fused) {
+        h = L[i].forwardWith(L[i + 1], h, ctx);
+        if (ctx.training) this.fused[i + 1] = false;
+        i++;
+      } else h = L[i].forward(h, ctx);
+    }
     return h;
   }
 
   backward(dy: Tensor, ctx: RunContext): Tensor {
+    const L = this.layers;
     let e = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) e = this.layers[i].backward(e, ctx);
+    for (let i = L.length - 1; i >= 0; i--) {
+      if (i > 0 && this.fused[i - 1]) {
+        e = L[i - 1].backwardWith(L[i], e, ctx);
+        i--;
+      } else e = L[i].backward(e, ctx);
+    }
     return e;
   }
 

@@ -10,14 +10,9 @@
 //   u = Q_U(lr r);  then theta -= u plainly or lazily (apply.ts)
 
 import type { Param } from '../nn/param.js';
-import {
-  quantizeInPlace,
-  type Optimizer,
-  type OptimizerState,
-  type ParamSite,
-  type StepInfo,
-} from './optimizer.js';
+import { type Optimizer, type OptimizerState, type ParamSite, type StepInfo } from './optimizer.js';
 import { applyUpdate } from './apply.js';
+import { Staging, roundAtSite } from './kernel-steps.js';
 
 export interface AdamOptions {
   beta1: number;
@@ -71,31 +66,33 @@ export class Adam implements Optimizer {
 
   step(info: StepInfo): void {
     const { beta1: b1, beta2: b2, eps, weightDecay } = this.opts;
-    if (this.steps === 0)
-      for (const s of this.slots) quantizeInPlace(s.p.value, s.sites.WU, s.p, info);
+    if (this.steps === 0) for (const s of this.slots) roundAtSite(s.p.value, s.sites.WU, s.p, info);
     const t = this.steps + 1;
     const c1 = 1 - b1 ** t;
     const c2 = 1 - b2 ** t;
-    for (const { p, sites, m, v, acc, u } of this.slots) {
-      const g = p.grad;
-      if (!g) continue;
-      const theta = p.value;
+    const k = info.kernels;
+    const st = new Staging(info);
+    for (const s of this.slots) {
+      const { p, sites } = s;
+      if (!p.grad) continue;
       const wd = p.role === 'weight' ? weightDecay : 0;
-      const n = theta.length;
-      for (let i = 0; i < n; i++) {
-        const gi = g[i] + wd * theta[i];
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-      }
-      quantizeInPlace(m, sites.M, p, info);
-      quantizeInPlace(v, sites.V, p, info);
-      const bound = sites.V.isFloat ? Infinity : 1;
-      for (let i = 0; i < n; i++) {
-        const r = m[i] / c1 / (Math.sqrt(v[i] / c2) + eps);
-        u[i] = info.lr * Math.max(-bound, Math.min(bound, r));
-      }
-      quantizeInPlace(u, sites.U, p, info);
-      applyUpdate(p, u, acc, sites, u, info);
+      // (n) f32 each, staged for the kernels
+      const theta = st.stage(p.value);
+      const g = st.stage(p.grad);
+      const m = st.stage(s.m);
+      const v = st.stage(s.v);
+      const acc = s.acc && st.stage(s.acc);
+      const u = st.scratch(s.u);
+      k.adam_moments_f32(m, v, g, theta, b1, b2, wd);
+      roundAtSite(m, sites.M, p, info);
+      roundAtSite(v, sites.V, p, info);
+      k.adam_update_f32(u, m, v, info.lr, c1, c2, eps, sites.V.isFloat ? Infinity : 1);
+      roundAtSite(u, sites.U, p, info);
+      applyUpdate(p, theta, u, acc, sites, u, info);
+      st.unstage(p.value, theta);
+      st.unstage(s.m, m);
+      st.unstage(s.v, v);
+      if (acc) st.unstage(s.acc!, acc);
     }
     this.steps++;
   }

@@ -7,34 +7,38 @@
 // the descent sign explicit: theta moves by -acc, and acc keeps what theta could not absorb.)
 
 import type { Param } from '../nn/param.js';
-import { quantizeInPlace, type ParamSite, type StepInfo } from './optimizer.js';
+import type { ParamSite, StepInfo } from './optimizer.js';
+import { roundAtSite } from './kernel-steps.js';
 
 export interface UpdateSites {
   readonly WU: ParamSite;
   readonly ACC: ParamSite;
 }
 
-/** theta -= u through WU; with `acc`, the lazy form. `scratch` is a buffer of theta's size. */
+/**
+ * theta -= u through WU; with `acc`, the lazy form. theta is p's values (or their staged
+ * copy), `scratch` a buffer of theta's size; all run as kernels in place.
+ */
 export function applyUpdate(
   p: Param,
+  theta: Float32Array,
   u: Float32Array,
   acc: Float32Array | null,
   sites: UpdateSites,
   scratch: Float32Array,
   info: StepInfo,
 ): void {
-  const theta = p.value;
-  const n = theta.length;
+  const k = info.kernels;
   if (!acc) {
-    for (let i = 0; i < n; i++) theta[i] -= u[i];
-    quantizeInPlace(theta, sites.WU, p, info);
+    k.sub_inplace_f32(theta, u);
+    roundAtSite(theta, sites.WU, p, info);
     return;
   }
-  for (let i = 0; i < n; i++) acc[i] += u[i];
-  quantizeInPlace(acc, sites.ACC, p, info);
+  k.add_inplace_f32(acc, u);
+  roundAtSite(acc, sites.ACC, p, info);
   scratch.set(theta);
-  for (let i = 0; i < n; i++) theta[i] -= acc[i];
-  quantizeInPlace(theta, sites.WU, p, info);
-  for (let i = 0; i < n; i++) acc[i] -= scratch[i] - theta[i];
-  quantizeInPlace(acc, sites.ACC, p, info);
+  k.sub_inplace_f32(theta, acc);
+  roundAtSite(theta, sites.WU, p, info);
+  k.kahan_carry_f32(acc, scratch, theta);
+  roundAtSite(acc, sites.ACC, p, info);
 }

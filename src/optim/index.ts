@@ -40,7 +40,7 @@ export function makeOptimizer(
   if (w) {
     const errs = [...budgetErrors(w), ...siteBudgetErrors(w, scheme.sites)];
     if (errs.length) throw new Error(`scheme "${scheme.name}": ${errs.join('; ')}`);
-    return new WageubnMomentum(params, (p) => sites(p, 'WU'), {
+    return new WageubnMomentum(params, (p) => ({ WU: sites(p, 'WU'), ACC: sites(p, 'ACC') }), {
       ...w,
       momentum: opts.momentum,
       weightDecay: opts.weightDecay,

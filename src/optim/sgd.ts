@@ -12,14 +12,9 @@
 // smaller than theta's step accumulate until they can change it, instead of being lost.
 
 import type { Param } from '../nn/param.js';
-import {
-  quantizeInPlace,
-  type Optimizer,
-  type OptimizerState,
-  type ParamSite,
-  type StepInfo,
-} from './optimizer.js';
+import { type Optimizer, type OptimizerState, type ParamSite, type StepInfo } from './optimizer.js';
 import { applyUpdate } from './apply.js';
+import { Staging, roundAtSite } from './kernel-steps.js';
 
 export interface SgdOptions {
   momentum: number;
@@ -69,7 +64,7 @@ export class Sgd implements Optimizer {
    * parameters live in the WU format, Park et al.), so calling it is optional.
    */
   initStorage(info: StepInfo): void {
-    for (const s of this.slots) quantizeInPlace(s.p.value, s.sites.WU, s.p, info);
+    for (const s of this.slots) roundAtSite(s.p.value, s.sites.WU, s.p, info);
     this.stored = true;
   }
 
@@ -77,23 +72,29 @@ export class Sgd implements Optimizer {
     if (!this.stored && this.steps === 0) this.initStorage(info);
     this.stored = true;
     const { momentum: mu, weightDecay: wd } = this.opts;
+    const k = info.kernels;
+    const st = new Staging(info);
     for (const s of this.slots) {
-      const { p, m, acc, u, sites } = s;
-      const g = p.grad;
-      if (!g) continue;
-      const theta = p.value;
+      const { p, sites } = s;
+      if (!p.grad) continue;
       const decay = p.role === 'weight' ? wd : 0;
-      const n = theta.length;
+      // (n) f32 each: the parameter, its gradient, momentum and accumulator, staged for the kernels
+      const theta = st.stage(p.value);
+      const g = st.stage(p.grad);
+      const m = s.m && st.stage(s.m);
+      const acc = s.acc && st.stage(s.acc);
+      const u = st.scratch(s.u);
       if (m) {
-        for (let i = 0; i < n; i++) m[i] = mu * m[i] + g[i] + decay * theta[i];
-        quantizeInPlace(m, sites.M, p, info);
-        for (let i = 0; i < n; i++) u[i] = info.lr * m[i];
-      } else {
-        for (let i = 0; i < n; i++) u[i] = info.lr * (g[i] + decay * theta[i]);
-      }
-      quantizeInPlace(u, sites.U, p, info);
+        k.sgd_momentum_f32(m, g, theta, mu, decay);
+        roundAtSite(m, sites.M, p, info);
+        k.sgd_update_f32(u, m, info.lr, null, 0);
+      } else k.sgd_update_f32(u, g, info.lr, theta, decay);
+      roundAtSite(u, sites.U, p, info);
       // u doubles as the scratch buffer once acc has absorbed it (lazy form).
-      applyUpdate(p, u, acc, sites, u, info);
+      applyUpdate(p, theta, u, acc, sites, u, info);
+      st.unstage(p.value, theta);
+      if (m) st.unstage(s.m!, m);
+      if (acc) st.unstage(s.acc!, acc);
     }
     this.steps++;
   }

@@ -4,7 +4,7 @@
 import type { Layer } from '../nn/layer.js';
 import { siteLayers } from '../nn/layer.js';
 import type { Param } from '../nn/param.js';
-import { makeSiteQuantizer, outFeaturesOf, siteRng } from '../schemes/bind.js';
+import { makeSiteQuantizer, outFeaturesOf, paramSiteName, siteRng } from '../schemes/bind.js';
 import type { SchemeSpec } from '../schemes/schema.js';
 import type { ParamSite } from './optimizer.js';
 import { FormatQuantizer } from '../quant/format-quantizer.js';
@@ -18,8 +18,10 @@ export function paramSites(model: Layer, scheme: SchemeSpec, seed: number): Para
   return (p, site) => {
     const i = index.get(p.layer) ?? 0;
     const layer = layers[i];
-    const out = layer && layer.name === p.layer ? outFeaturesOf(layer) : undefined;
-    const quantizer = makeSiteQuantizer(scheme, p.layer, i, layers.length, site, p.name, out);
+    const own = layer && layer.name === p.layer ? layer : undefined;
+    const out = own ? outFeaturesOf(own) : undefined;
+    const name = paramSiteName(own, site);
+    const quantizer = makeSiteQuantizer(scheme, p.layer, i, layers.length, name, p.name, out);
     const isFloat = quantizer instanceof FormatQuantizer && quantizer.format.kind === 'float32';
     return { quantizer, rng: siteRng(seed, p.name, site), isFloat, name: site };
   };

@@ -35,8 +35,8 @@ type Spec = Readonly<Record<string, unknown>> | undefined;
 
 /**
  * Widths the scheme's sites use must agree with the optimizer's: the weight gradient G (CQ,
- * k_GC), the BN parameter gradients BN.ggamma / BN.gbeta (eq. 21) and the stored weights WU
- * (eq. 23). Returns messages naming the equation.
+ * k_GC), the BN parameter gradients BN.ggamma / BN.gbeta (eq. 21), the accumulator ACC (eq. 20)
+ * and the stored weights WU (eq. 23). Returns messages naming the equation.
  */
 export function siteBudgetErrors(
   w: WageubnWidths,
@@ -56,6 +56,12 @@ export function siteBudgetErrors(
         `WAGEUBN eq. 21: site ${s} uses ${String(b.bits)} bits but k_G must equal k_GC = ${w.kGC}`,
       );
     }
+  }
+  const acc = sites.ACC;
+  if (acc && acc.quantizer === 'wageubn-direct' && acc.bits !== w.kAcc) {
+    errs.push(
+      `WAGEUBN eq. 20: site ACC (Q_Acc) has ${String(acc.bits)} bits but k_Acc = ${w.kAcc}`,
+    );
   }
   const wu = sites.WU;
   if (wu && wu.quantizer === 'wageubn-direct' && wu.bits !== w.kWU) {

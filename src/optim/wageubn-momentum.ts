@@ -3,18 +3,30 @@
 //   lr_q  = Q(lr, k_lr)                     fixed-point learning rate (eq. 22)
 //   Mom_q = floor(Mom 2^(k_Mom-1)) / 2^(k_Mom-1)
 //   g_q   = Q(g + wd theta, k_GC)           (already on this grid after CQ / Q_G sites)
-//   Acc   = Q(Mom_q Acc + g_q, k_Acc)       (eq. 19, 20)
-//   theta = Q(theta - lr_q Acc, k_WU)       (eq. 22; weights also clipped to (-1, 1), eq. 8)
+//   Acc_i = Mom_q Acc_q + g_q               (eq. 19, exact: on the 2^-(k_GC-1) grid)
+//   theta = Q(theta - lr_q Acc_i, k_WU)     (eq. 22; weights also clipped to (-1, 1), eq. 8)
+//   Acc_q = Q_Acc(Acc_i) = Q(Acc_i, k_Acc)  (eq. 19, 20: the state kept for the next step)
+// The update uses Acc_i, the accumulator before Q_Acc (eq. 22 and Algorithm 2), so the lowest
+// bits of each gradient reach the weights; lr_q Acc_i then lies on the 2^-(k_WU-1) grid, which
+// is exactly eq. 23's budget k_WU = k_Mom + k_Acc + k_lr - 2, and Q(., k_WU) only clips.
 // Choice: Mom is rounded down, not to nearest, so it stays below 1 (at k_Mom = 3 nearest
 // rounding would turn 0.9 into 1.0, an undamped accumulator; floor gives 0.75).
+// Q_Acc is the parameter's ACC site, a `wageubn-direct` quantizer of k_Acc bits whose tie rule
+// the scheme states; unbound (float32), it is Q(., k_Acc) with ties to even. Mom_q Acc_q + g_q
+// lies on the 2^-(k_GC-1) grid, two bits finer than Q_Acc's, so about a quarter of its
+// elements are exact ties: rounding them all up would push every weight down by about half
+// the mean update per step even under zero-mean gradients; ties to even carry no such bias.
 // A parameter whose WU site is float32 (the unquantized first and last layers) gets plain
 // float momentum SGD with the same lr and Mom, as the paper leaves those layers in float.
+// A step is one kernel per parameter (wageubn_momentum_f32) over preallocated state.
 
 import type { Param } from '../nn/param.js';
 import { randNormal } from '../quant/rng.js';
+import { DirectQuantizer } from '../quant/wageubn.js';
 import type { Optimizer, OptimizerState, ParamSite, StepInfo } from './optimizer.js';
 import type { WageubnWidths } from './wageubn-budget.js';
 import { budgetErrors } from './wageubn-budget.js';
+import { Staging } from './kernel-steps.js';
 
 /** Q(x, k) of eq. 5 on one value (round half up). */
 export const directQ = (x: number, k: number): number =>
@@ -26,11 +38,30 @@ export interface WageubnMomentumOptions extends WageubnWidths {
   msraInit: boolean;
 }
 
+/** The optimizer's sites of one parameter: storage (WU) and the accumulator's Q_Acc (ACC). */
+export interface WageubnSites {
+  readonly WU: ParamSite;
+  readonly ACC: ParamSite;
+}
+
 interface Slot {
   readonly p: Param;
   readonly quantized: boolean;
   readonly acc: Float64Array;
   readonly wu: ParamSite;
+  /** Q_Acc rounds ties to even (else half up). */
+  readonly accEven: boolean;
+}
+
+/** Q_Acc's tie rule from the ACC site: a wageubn-direct quantizer of k_Acc bits, or unbound. */
+function accTieRule(site: ParamSite, kAcc: number, param: string): boolean {
+  if (site.isFloat) return true;
+  const q = site.quantizer;
+  if (q instanceof DirectQuantizer && q.k === kAcc && !q.clip) return q.rounding === 'nearest-even';
+  throw new Error(
+    `${param}: WAGEUBN's ACC site is Q_Acc = Q(x, k_Acc) (eq. 20): use ` +
+      `{ "quantizer": "wageubn-direct", "bits": ${kAcc} } (with "rounding" as the tie rule), not ${q.description}`,
+  );
 }
 
 /** Discrete MSRA init (eq. 8): W = clip(Q(W', k_WU), -1+d, 1-d), W' ~ N(0, 2/fan_in). */
@@ -51,7 +82,7 @@ export class WageubnMomentum implements Optimizer {
 
   constructor(
     params: Param[],
-    wuSite: (p: Param) => ParamSite,
+    sitesOf: (p: Param) => WageubnSites,
     readonly opts: WageubnMomentumOptions,
   ) {
     const errs = budgetErrors(opts);
@@ -59,11 +90,12 @@ export class WageubnMomentum implements Optimizer {
     const s = 2 ** (opts.kMom - 1);
     this.momentumQ = Math.floor(opts.momentum * s) / s;
     this.slots = params.map((p) => {
-      const wu = wuSite(p);
+      const { WU: wu, ACC: accSite } = sitesOf(p);
       const quantized = !wu.isFloat;
+      const accEven = quantized ? accTieRule(accSite, opts.kAcc, p.name) : false;
       if (quantized && opts.msraInit && p.role === 'weight') discreteMsraInit(p, opts.kWU, wu);
       else if (quantized) this.store(p, p.value);
-      return { p, quantized, acc: new Float64Array(p.size), wu };
+      return { p, quantized, acc: new Float64Array(p.size), wu, accEven };
     });
   }
 
@@ -91,26 +123,27 @@ export class WageubnMomentum implements Optimizer {
   step(info: StepInfo): void {
     const o = this.opts;
     const lr = this.learningRate(info.lr);
-    const mom = this.momentumQ;
-    for (const { p, quantized, acc } of this.slots) {
-      const g = p.grad;
-      if (!g) continue;
-      const theta = p.value;
-      const wd = p.role === 'weight' ? o.weightDecay : 0;
-      if (!quantized) {
-        for (let i = 0; i < theta.length; i++) {
-          acc[i] = mom * acc[i] + g[i] + wd * theta[i];
-          theta[i] -= lr * acc[i];
-        }
-        continue;
-      }
-      const next = new Float64Array(theta.length);
-      for (let i = 0; i < theta.length; i++) {
-        const gq = directQ(g[i] + wd * theta[i], o.kGC);
-        acc[i] = directQ(mom * acc[i] + gq, o.kAcc);
-        next[i] = theta[i] - lr * acc[i];
-      }
-      this.store(p, next);
+    const lim = 1 - 2 ** -(o.kWU - 1);
+    const st = new Staging(info);
+    for (const { p, quantized, acc, accEven } of this.slots) {
+      if (!p.grad) continue;
+      // theta, g (n) f32 and acc (n) f64, staged for the kernel
+      const theta = st.stage(p.value);
+      const a = st.stage(acc);
+      info.kernels.wageubn_momentum_f32(theta, st.stage(p.grad), a, {
+        lr,
+        mom: this.momentumQ,
+        decay: p.role === 'weight' ? o.weightDecay : 0,
+        quantized,
+        kGC: o.kGC,
+        kAcc: o.kAcc,
+        accEven,
+        kWU: o.kWU,
+        // weights are clipped to (-1, 1) (eq. 8-9); BN's gamma and beta are not
+        lim: p.role === 'weight' ? lim : Infinity,
+      });
+      st.unstage(p.value, theta);
+      st.unstage(acc, a);
     }
     this.steps++;
   }

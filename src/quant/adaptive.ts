@@ -11,6 +11,18 @@ import { recordSite } from './record.js';
 import type { Quantizer, SiteContext, SiteWhere } from './site.js';
 import type { QuantStats } from './stats.js';
 
+/** sum |x| * scale. */
+function sumAbs(x: ArrayLike<number>, scale = 1): number {
+  let a = 0;
+  for (let i = 0; i < x.length; i++) a += Math.abs(x[i]);
+  return a * scale;
+}
+
+/** QEM (eq. 2) from the sums: log2(|a - b| / a + 1), a = sum|x|, b = sum|x^|; 0 when a = 0. */
+export function qemFromSums(a: number, b: number): number {
+  return a === 0 ? 0 : Math.log2(Math.abs((a - b) / a) + 1);
+}
+
 /** QEM (eq. 2): Diff = log2(|sum|x| - sum|x^| | / sum|x| + 1); 0 for an all-zero x. */
 export function qemDiff(
   x: ArrayLike<number>,
@@ -18,15 +30,7 @@ export function qemDiff(
   xScale = 1,
   qScale = 1,
 ): number {
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < x.length; i++) {
-    a += Math.abs(x[i]);
-    b += Math.abs(xq[i]);
-  }
-  a *= xScale;
-  b *= qScale;
-  return a === 0 ? 0 : Math.log2(Math.abs((a - b) / a) + 1);
+  return qemFromSums(sumAbs(x, xScale), sumAbs(xq, qScale));
 }
 
 /** Resolution exponent: r = 2^ceil(log2(Range / (2^(n-1) - 1))). */
@@ -86,6 +90,21 @@ export interface AdaptiveHistory {
   readonly bitsCalls: Readonly<Record<string, number>>;
 }
 
+/**
+ * What an adjustment step has measured so far. A site called several times in one step (an
+ * LSTM's per-step gate errors) is measured as one tensor: the range is the max over the
+ * step's calls and QEM's sums run over all of them, so a later call can still widen n or
+ * coarsen r within the step (never narrow them), and Itv follows the whole step.
+ */
+interface StepStats {
+  readonly step: number;
+  range: number;
+  sumX: number;
+  sumQ: number;
+  /** R before this step (eq. 3's R_{i-1}); null before the first adjustment. */
+  readonly prevR: number | null;
+}
+
 export class AdaptiveQuantizer implements Quantizer {
   readonly description: string;
   private n: number;
@@ -95,6 +114,7 @@ export class AdaptiveQuantizer implements Quantizer {
   private adjustments = 0;
   private calls = 0;
   private bitsCalls: Record<string, number> = {};
+  private measured: StepStats | null = null;
 
   constructor(
     readonly p: AdaptiveParams,
@@ -105,7 +125,7 @@ export class AdaptiveQuantizer implements Quantizer {
     this.n = p.initBits;
     this.description =
       `adaptive fixed point (QEM/QPA, ${p.mode}): int${p.initBits} +${p.step} up to int${p.maxBits} ` +
-      `when Diff > ${p.tData}, ${p.rounding}`;
+      `when Diff > ${p.tData}, ${p.rounding}; a step's calls measured together`;
   }
 
   bits(): number {
@@ -137,22 +157,35 @@ export class AdaptiveQuantizer implements Quantizer {
     const p = this.p;
     const src = x.kind === 'float' ? x.data : x.mant;
     const xs = x.kind === 'float' ? 1 : 2 ** x.exp;
-    const adjust = this.exp === null || (ctx.training && ctx.step >= this.next);
+    const inStep = ctx.training && this.measured !== null && this.measured.step === ctx.step;
+    const adjust = this.exp === null || inStep || (ctx.training && ctx.step >= this.next);
     let diff: number | undefined;
     let result: { mant: ReturnType<typeof allocInt>; stats: QuantStats };
     if (adjust) {
-      const range = ctx.kernels.maxAbs(src) * xs;
-      let n = p.mode === 'mode1' ? p.initBits : this.n;
+      const m: StepStats =
+        inStep && this.measured
+          ? this.measured
+          : { step: ctx.step, range: 0, sumX: 0, sumQ: 0, prevR: this.R };
+      const range = Math.max(m.range, ctx.kernels.maxAbs(src) * xs);
+      const sx = sumAbs(src, xs);
+      // Mode1 restarts from initBits at an adjustment step's first call; within the step the
+      // width only grows, as the first calls were quantized at it already.
+      let n = p.mode === 'mode1' && !inStep ? p.initBits : this.n;
+      let sq: number;
       for (;;) {
         const exp = resolutionExp(range, n);
         result = this.quantAt(x, n, exp, ctx);
-        diff = qemDiff(src, result.mant, xs, 2 ** exp);
+        sq = sumAbs(result.mant, 2 ** exp);
+        diff = qemFromSums(m.sumX + sx, m.sumQ + sq);
         this.exp = exp;
         if (diff > p.tData && n + p.step <= p.maxBits) n += p.step;
         else break;
       }
       this.n = n;
-      const prev = this.R ?? range;
+      m.range = range;
+      m.sumX += sx;
+      m.sumQ += sq;
+      const prev = m.prevR ?? range;
       this.R = p.alpha * range + (1 - p.alpha) * prev;
       if (ctx.training) {
         const init = ctx.epoch <= 0 && ctx.step < p.initSteps;
@@ -160,7 +193,8 @@ export class AdaptiveQuantizer implements Quantizer {
           ? 1
           : adjustInterval(diff, this.R - prev, p.beta, p.delta, p.gamma, p.maxInterval);
         this.next = ctx.step + itv;
-        this.adjustments++;
+        if (!inStep) this.adjustments++;
+        this.measured = m;
       }
     } else {
       result = this.quantAt(x, this.n, this.exp ?? 0, ctx);

@@ -22,18 +22,34 @@ const params = z.strictObject({
 });
 type Params = z.output<typeof params>;
 
+/** Counts of one training step's calls, settled into one exponent move at the step's end. */
+interface Pending {
+  step: number;
+  /** Values seen, values that saturated, values that would overflow one step finer. */
+  count: number;
+  saturated: number;
+  finer: number;
+  /** Largest |x| seen (0: every value was zero, which says nothing about the range). */
+  max: number;
+}
+
 /**
- * One shared exponent per tensor, kept from step to step and moved by one after each
- * training call: up when more than `overflowRate` of the values overflowed, down when twice
- * the values would still have overflowed no more often. The first call starts from the
- * tensor's own max |x|. Eval calls use the current exponent and do not move it. Values that
- * overflow saturate (counted in telemetry). With `rng: "lfsr"` stochastic rounding draws from
- * an Lfsr32 seeded from the site's generator on first use (reproducible from the run seed).
+ * One shared exponent per site, kept from step to step and moved by at most one per training
+ * step: up when more than `overflowRate` of the step's values overflowed, down when twice the
+ * values would still have overflowed no more often. A site called several times in one step
+ * (an LSTM's h_t, each step's gate error) uses one exponent for the whole step and counts all
+ * its calls before the move, which happens at the first call of a later step (or an eval
+ * call). A step whose values were all zero does not move it (nothing to fit: lowering would
+ * run away). The exponent starts from the first nonzero tensor's max |x|. Eval calls use the
+ * current exponent and are not counted. Values that overflow saturate (counted in telemetry).
+ * With `rng: "lfsr"` stochastic rounding draws from an Lfsr32 seeded from the site's generator
+ * on first use (reproducible from the run seed).
  */
 export class DfpTrackedQuantizer implements Quantizer {
   readonly description: string;
   private exp: number | null = null;
   private lfsr: Lfsr32 | null = null;
+  private pending: Pending | null = null;
 
   constructor(
     readonly p: Params,
@@ -43,16 +59,16 @@ export class DfpTrackedQuantizer implements Quantizer {
       p.rounding === 'stochastic'
         ? `stochastic (${p.rng === 'lfsr' ? 'LFSR' : 'xoshiro128**'})`
         : 'nearest';
-    this.description = `dfp<${p.bits}> ${r}, exponent tracked by overflow rate <= ${p.overflowRate}`;
+    this.description = `dfp<${p.bits}> ${r}, exponent tracked per step by overflow rate <= ${p.overflowRate}`;
   }
 
   bits(): number {
     return this.p.bits;
   }
 
-  /** The current exponent (null before the first call). */
+  /** The exponent a call of the next step uses (null before the first nonzero tensor). */
   exponent(): number | null {
-    return this.exp;
+    return this.moved(this.pending);
   }
 
   private generator(ctx: SiteContext): Rng | null {
@@ -62,13 +78,32 @@ export class DfpTrackedQuantizer implements Quantizer {
     return this.lfsr;
   }
 
+  /** The exponent after a step with counts `s`: one up on overflow, one down when it fits. */
+  private moved(s: Pending | null): number | null {
+    if (!s || this.exp === null || s.max === 0) return this.exp;
+    const limit = this.p.overflowRate * s.count;
+    if (s.saturated > limit) return this.exp + 1;
+    if (s.finer <= limit) return this.exp - 1;
+    return this.exp;
+  }
+
+  /** Moves the exponent by the counts of the finished step. */
+  private settle(): void {
+    this.exp = this.moved(this.pending);
+    this.pending = null;
+  }
+
   apply(x: Tensor, ctx: SiteContext): Tensor {
+    if (this.pending && (!ctx.training || ctx.step !== this.pending.step)) this.settle();
     const k = ctx.kernels;
     const bits = this.p.bits;
     const n = x.kind === 'float' ? x.data.length : x.mant.length;
     const scale = x.kind === 'float' ? 1 : 2 ** x.exp;
     const src = x.kind === 'float' ? x.data : x.mant;
-    const exp = (this.exp ??= dynamicExponent(k.maxAbs(src) * scale, bits));
+    const max = k.maxAbs(src) * scale;
+    if (this.exp === null && max > 0) this.exp = dynamicExponent(max, bits);
+    // Before the first nonzero tensor any exponent quantizes the zeros exactly.
+    const exp = this.exp ?? dynamicExponent(0, bits);
     const mant = allocInt(bits, n);
     const rng = this.generator(ctx);
     const stats =
@@ -79,9 +114,18 @@ export class DfpTrackedQuantizer implements Quantizer {
       // Count |v| > max at exponent exp - 1 (would overflow one step finer).
       const lim = (qmax(bits) + 0.5) * 2 ** (exp - 1);
       let finer = 0;
-      for (let i = 0; i < n; i++) if (Math.abs(src[i] * scale) >= lim) finer++;
-      if (stats.saturated > this.p.overflowRate * n) this.exp = exp + 1;
-      else if (finer <= this.p.overflowRate * n) this.exp = exp - 1;
+      if (max >= lim) for (let i = 0; i < n; i++) if (Math.abs(src[i] * scale) >= lim) finer++;
+      const s = (this.pending ??= {
+        step: ctx.step,
+        count: 0,
+        saturated: 0,
+        finer: 0,
+        max: 0,
+      });
+      s.count += n;
+      s.saturated += stats.saturated;
+      s.finer += finer;
+      s.max = Math.max(s.max, max);
     }
     const out = fixedTensor(x.shape, mant, exp, bits);
     const t = ctx.telemetry;
@@ -99,12 +143,17 @@ export class DfpTrackedQuantizer implements Quantizer {
   }
 
   saveState(): unknown {
-    return { exp: this.exp, lfsr: this.lfsr ? this.lfsr.state() : null };
+    return {
+      exp: this.exp,
+      lfsr: this.lfsr ? this.lfsr.state() : null,
+      pending: this.pending ? { ...this.pending } : null,
+    };
   }
 
   loadState(s: unknown): void {
     const st = stateSchema.parse(s);
     this.exp = st.exp;
+    this.pending = st.pending ? { ...st.pending } : null;
     if (st.lfsr) {
       this.lfsr = new Lfsr32(1);
       this.lfsr.setState(st.lfsr);
@@ -115,6 +164,16 @@ export class DfpTrackedQuantizer implements Quantizer {
 const stateSchema = z.object({
   exp: z.number().int().nullable(),
   lfsr: z.array(z.number()).nullable(),
+  pending: z
+    .object({
+      step: z.number().int(),
+      count: z.number(),
+      saturated: z.number(),
+      finer: z.number(),
+      max: z.number(),
+    })
+    .nullable()
+    .default(null),
 });
 
 export type { RngKind };

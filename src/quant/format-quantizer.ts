@@ -34,6 +34,7 @@ const params = z.strictObject({
 /** Quantizes any tensor to `format` with `rounding`; records what it did. */
 export class FormatQuantizer implements Quantizer {
   readonly description: string;
+  readonly float32: boolean;
   constructor(
     readonly format: Format,
     readonly rounding: Rounding,
@@ -43,6 +44,7 @@ export class FormatQuantizer implements Quantizer {
     checkFormat(format, `${where.layer}.${where.site} format`);
     checkRounding(rounding);
     this.description = format.kind === 'float32' ? 'float32' : `${format.name} ${rounding}`;
+    this.float32 = format.kind === 'float32';
   }
 
   bits(): number {

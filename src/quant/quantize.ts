@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Quantization to integer mantissas: from float values, and from other mantissas by shifting
 // (requantization of an int32 accumulator to int8/int16). Both paths use the rounding rules of
-// rounding.ts and give the same integers for the same values and random draws.
+// rounding.ts and give the same integers for the same values and random draws (m / 2^s is
+// exact in float64, so nearest-even rounds the same value on both).
 //
 // Stochastic rounding draws exactly one 32-bit word per element, in index order, and uses its
 // top 24 bits; the WebAssembly kernels follow the same contract so runs match bit for bit.
@@ -24,7 +25,7 @@ import {
 } from '../tensor/tensor.js';
 import { checkShape, shapeStr, sizeOf, type Shape } from '../tensor/shape.js';
 import { makeRng, type Rng } from './rng.js';
-import { checkRounding, type Rounding } from './rounding.js';
+import { checkRounding, roundHalfEven, type Rounding } from './rounding.js';
 import { emptyStats, type QuantStats } from './stats.js';
 
 /** Largest |x| over finite values; throws on NaN or Infinity, naming where it was seen. */
@@ -52,8 +53,8 @@ export function maxAbs(values: ArrayLike<number>, what = 'tensor'): number {
 }
 
 /**
- * out[i] = clamp(round(values[i] * 2^-exp)) for a `bits`-bit mantissa.
- * Returns the counts of saturated and underflowed values.
+ * out[i] = clamp(round(values[i] * 2^-exp)) for a `bits`-bit mantissa; `symmetric` clamps to
+ * +-(2^(bits-1) - 1). Returns the counts of saturated and underflowed values.
  */
 export function quantizeInto(
   values: ArrayLike<number>,
@@ -62,8 +63,9 @@ export function quantizeInto(
   rounding: Rounding,
   rng: Rng | null,
   out: IntArray,
+  symmetric = false,
 ): QuantStats {
-  const lo = qmin(bits);
+  const lo = qmin(bits) + (symmetric ? 1 : 0);
   const hi = qmax(bits);
   const scale = 2 ** -exp;
   const stats = emptyStats();
@@ -73,6 +75,7 @@ export function quantizeInto(
     const v = values[i] * scale;
     let q: number;
     if (rounding === 'nearest') q = Math.floor(v + 0.5);
+    else if (rounding === 'nearest-even') q = roundHalfEven(v);
     else if (rounding === 'stochastic') q = Math.floor(v + (rng!.nextU32() >>> 8) / 16777216);
     else q = Math.floor(v);
     if (q > hi) {
@@ -90,7 +93,7 @@ export function quantizeInto(
 /**
  * Requantizes integer mantissas from exponent `fromExp` to `toExp` with a shift of
  * s = toExp - fromExp bits: out = clamp(round(mant / 2^s)). For s <= 0 it is exact.
- * All arithmetic is on integers below 2^53, so it is exact in float64.
+ * All arithmetic is on integers below 2^53, so it is exact in float64. `symmetric` as above.
  */
 export function requantizeInto(
   mant: MantArray,
@@ -100,8 +103,9 @@ export function requantizeInto(
   rounding: Rounding,
   rng: Rng | null,
   out: IntArray,
+  symmetric = false,
 ): QuantStats {
-  const lo = qmin(bits);
+  const lo = qmin(bits) + (symmetric ? 1 : 0);
   const hi = qmax(bits);
   const s = toExp - fromExp;
   const stats = emptyStats();
@@ -116,6 +120,7 @@ export function requantizeInto(
       q = m / div; // exact left shift by -s bits
       if (rounding === 'stochastic') rng!.nextU32(); // keep one draw per element
     } else if (rounding === 'nearest') q = Math.floor((m + half) / div);
+    else if (rounding === 'nearest-even') q = roundHalfEven(m / div);
     else if (rounding === 'stochastic') {
       const k = rng!.nextU32() >>> 8; // 24 random bits
       const r = s <= 24 ? k >>> (24 - s) : k * 2 ** (s - 24);

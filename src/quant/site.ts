@@ -63,7 +63,49 @@ export interface Quantizer {
   bits(): number;
   /** Quantizes x; returns a FixedTensor, or x itself for a float32 site. */
   apply(x: Tensor, ctx: SiteContext): Tensor;
+  /**
+   * True for a float32 site: apply returns a float input itself and a fixed-point input as its
+   * float32 values, with no random draws and no state, so a layer may skip the call when no
+   * telemetry is recorded and the values are exact in float32.
+   */
+  readonly float32?: boolean;
   /** Serialisable state (for checkpoints); stateless quantizers return null. */
   saveState(): unknown;
   loadState(s: unknown): void;
+}
+
+/**
+ * Role sites and the generic site each stands in for. A layer that passes several distinct
+ * tensors through one kind of site gives each its own role site, so stateful quantizers
+ * (dfp-tracked, adaptive) track one tensor each: the LSTM's input and recurrent GEMMs (`Ax`
+ * input x, `Ah` each step's h_{t-1}, `Wx`/`Wh` weights, `Ex` the stacked gate errors for the
+ * input GEMMs, `Eh` each step's gate error for the recurrent GEMMs, `Gx`/`Gh` weight
+ * gradients) and attention (`Aq` queries, `Ak` keys/values, `Ap` the attention weights, `Es`
+ * the score error). BatchNorm's parameters take their optimizer sites as `BN.U`, `BN.WU`, ...
+ * A scheme may name a role site; where it names only the generic one, the role site is bound
+ * to that spec, with its own state and generator.
+ */
+export const ROLE_SITES: Readonly<Record<string, string>> = {
+  Ax: 'A',
+  Ah: 'A',
+  Wx: 'W',
+  Wh: 'W',
+  Ex: 'E',
+  Eh: 'E',
+  Gx: 'G',
+  Gh: 'G',
+  Aq: 'A',
+  Ak: 'A',
+  Ap: 'A',
+  Es: 'E',
+  'BN.U': 'U',
+  'BN.WU': 'WU',
+  'BN.M': 'M',
+  'BN.V': 'V',
+  'BN.ACC': 'ACC',
+};
+
+/** The generic site a role site stands in for (the site itself when it is not a role). */
+export function genericSite(site: string): string {
+  return ROLE_SITES[site] ?? site;
 }

@@ -5,16 +5,19 @@
 //   wageubn-shift     SQ(x,k) = R(x) clip(Q(x / R(x), k), -1+d(k), 1-d(k))       eq. 7 (14, 15)
 //   wageubn-flag      Flag Q_E2: the 9-bit flag format with Sc = R(x) / 2^(k-1)  eq. 16
 // with R(x) = 2^round(log2 max|x|) and d(k) = 2^-(k-1). round is round half up (lowbit's
-// nearest); Sr is stochastic rounding with the site's seeded generator (one draw per element).
+// nearest); a direct site may ask for round half to even instead ("rounding": "nearest-even",
+// e.g. Q_Acc, whose input lies on a grid two bits finer, so a quarter of it are ties). Sr is
+// stochastic rounding with the site's seeded generator (one draw per element).
 // Every output is a fixed-point tensor: mantissas on a power-of-two grid.
 
 import { z } from 'zod';
-import { allocInt } from '../tensor/dtype.js';
+import { intDTypeFor } from '../tensor/dtype.js';
+import { stepArray } from '../nn/arrays.js';
 import { fixedTensor, type Tensor } from '../tensor/tensor.js';
-import { flagQuantize } from '../format/flag.js';
 import { registerQuantizer } from './registry.js';
-import { recordSite, valuesOf } from './record.js';
-import { emptyStats, type QuantStats } from './stats.js';
+import { recordSite } from './record.js';
+import type { QuantStats } from './stats.js';
+import { roundHalfEven, type Rounding } from './rounding.js';
 import type { Quantizer, SiteContext, SiteWhere } from './site.js';
 
 /** log2 of R(x) = 2^round(log2 max|x|) (eq. 6), or null for an all-zero tensor. */
@@ -33,37 +36,36 @@ function maxAbsOf(x: Tensor, ctx: SiteContext): number {
   return x.kind === 'float' ? ctx.kernels.maxAbs(x.data) : ctx.kernels.maxAbs(x.mant) * 2 ** x.exp;
 }
 
+const lengthOf = (x: Tensor): number => (x.kind === 'float' ? x.data.length : x.mant.length);
+
+/** A step's mantissa array for `bits`-bit values (in the kernels' workspace when training). */
+const mantissas = (ctx: SiteContext, bits: number, n: number, zeroed = false) =>
+  stepArray(ctx, intDTypeFor(bits), n, zeroed);
+
 /**
- * Quantizes x at exponent `exp` to `bits`-bit mantissas with the kernels, then moves the
- * two's complement minimum -2^(bits-1) to -(2^(bits-1)-1): WAGEUBN clips symmetrically.
+ * Quantizes x at exponent `exp` to `bits`-bit mantissas with the kernels, clamped
+ * symmetrically to +-(2^(bits-1) - 1) as WAGEUBN clips, into an array of `outBits` bits.
  */
 function symmetricQuant(
   x: Tensor,
   exp: number,
   bits: number,
-  stochastic: boolean,
+  rounding: Rounding,
   ctx: SiteContext,
+  outBits = bits,
 ) {
-  const n = x.kind === 'float' ? x.data.length : x.mant.length;
-  const mant = allocInt(bits, n);
-  const rounding = stochastic ? 'stochastic' : 'nearest';
-  const rng = stochastic ? ctx.rng : null;
+  const mant = mantissas(ctx, outBits, lengthOf(x));
+  const rng = rounding === 'stochastic' ? ctx.rng : null;
+  const k = ctx.kernels;
   const stats =
     x.kind === 'float'
-      ? ctx.kernels.quantize(x.data, exp, bits, rounding, rng, mant)
-      : ctx.kernels.requantize(x.mant, x.exp, exp, bits, rounding, rng, mant);
-  const lo = -(2 ** (bits - 1));
-  for (let i = 0; i < n; i++) {
-    if (mant[i] === lo) {
-      mant[i] = lo + 1;
-      stats.saturated++;
-    }
-  }
+      ? k.quantize(x.data, exp, bits, rounding, rng, mant, true)
+      : k.requantize(x.mant, x.exp, exp, bits, rounding, rng, mant, true);
   return { mant, stats };
 }
 
-const zeroOut = (x: Tensor, bits: number): Tensor =>
-  fixedTensor(x.shape, allocInt(bits, x.kind === 'float' ? x.data.length : x.mant.length), 0, bits);
+const zeroOut = (x: Tensor, bits: number, ctx: SiteContext): Tensor =>
+  fixedTensor(x.shape, mantissas(ctx, bits, lengthOf(x), true), 0, bits);
 
 abstract class WageubnQuantizer implements Quantizer {
   abstract readonly description: string;
@@ -76,6 +78,9 @@ abstract class WageubnQuantizer implements Quantizer {
   loadState(): void {}
 }
 
+/** The tie rules a direct quantizer offers: eq. 5's round (half up) or half to even. */
+export type DirectRounding = 'nearest' | 'nearest-even';
+
 /** Q(x, k) of eq. 5; with `clip`, clip to [-1+d(k), 1-d(k)] as Q_W (eq. 9) and eq. 8. */
 export class DirectQuantizer extends WageubnQuantizer {
   readonly description: string;
@@ -83,9 +88,11 @@ export class DirectQuantizer extends WageubnQuantizer {
     readonly k: number,
     readonly clip: boolean,
     where: SiteWhere,
+    readonly rounding: DirectRounding = 'nearest',
   ) {
     super(where);
-    this.description = `WAGEUBN direct Q(x,${k}) (eq. 5), step 2^-${k - 1}${clip ? ', clipped to (-1, 1)' : ', no range limit'}`;
+    const ties = rounding === 'nearest-even' ? ', ties to even' : '';
+    this.description = `WAGEUBN direct Q(x,${k}) (eq. 5), step 2^-${k - 1}${ties}${clip ? ', clipped to (-1, 1)' : ', no range limit'}`;
   }
   bits(): number {
     return this.k;
@@ -96,23 +103,19 @@ export class DirectQuantizer extends WageubnQuantizer {
     let out: Tensor;
     let stats: QuantStats;
     if (this.clip) {
-      const r = symmetricQuant(x, exp, k, false, ctx);
+      const r = symmetricQuant(x, exp, k, this.rounding, ctx);
       out = fixedTensor(x.shape, r.mant, exp, k);
       stats = r.stats;
     } else {
-      // Eq. 5 has no range limit: the mantissa width follows the data (>= k bits).
-      const v = valuesOf(x);
+      // Eq. 5 has no range limit: the mantissa width follows the data (>= k bits), from the
+      // rounded extremes (rounding is monotone, so they bound every mantissa).
+      const kr = ctx.kernels;
+      const [mn, mx] = kr.minMax(x.kind === 'float' ? x.data : x.mant);
+      const pre = x.kind === 'float' ? 1 : 2 ** x.exp;
       const s = 2 ** (k - 1);
-      const m = new Float64Array(v.length);
-      let big = 0;
-      stats = emptyStats();
-      stats.count = v.length;
-      for (let i = 0; i < v.length; i++) {
-        const q = Math.floor(v[i] * s + 0.5);
-        if (q === 0 && v[i] !== 0) stats.underflow++;
-        m[i] = q;
-        big = Math.max(big, Math.abs(q));
-      }
+      const even = this.rounding === 'nearest-even';
+      const round = (v: number) => (even ? roundHalfEven(v * s) : Math.floor(v * s + 0.5));
+      const big = Math.max(Math.abs(round(mx * pre)), Math.abs(round(mn * pre)));
       const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
       if (width > 32) {
         throw new RangeError(
@@ -120,8 +123,11 @@ export class DirectQuantizer extends WageubnQuantizer {
             `the values are too large for direct quantization (set "clip": true or lower k)`,
         );
       }
-      const mant = allocInt(width, v.length);
-      mant.set(m);
+      const mant = mantissas(ctx, width, lengthOf(x));
+      stats =
+        x.kind === 'float'
+          ? kr.quantize(x.data, exp, width, this.rounding, null, mant)
+          : kr.requantize(x.mant, x.exp, exp, width, this.rounding, null, mant);
       out = fixedTensor(x.shape, mant, exp, width);
     }
     recordSite(this.where, ctx, exp, out.kind === 'fixed' ? out.bits : k, stats, x, out);
@@ -150,12 +156,10 @@ export class ConstantQuantizer extends WageubnQuantizer {
     const bits = Math.log2(dr) + 1;
     const outExp = -(this.kGC - 1);
     const re = rExponent(maxAbsOf(x, ctx));
-    if (re === null || dr === 1) return zeroOut(x, this.k);
-    // dr x / R(x) at exponent 0  <=>  x at exponent re - log2(dr)
-    const r = symmetricQuant(x, re - (bits - 1), Math.max(bits, 2), true, ctx);
-    const mant = allocInt(this.k, r.mant.length);
-    mant.set(r.mant);
-    const out = fixedTensor(x.shape, mant, outExp, this.k);
+    if (re === null || dr === 1) return zeroOut(x, this.k, ctx);
+    // dr x / R(x) at exponent 0  <=>  x at exponent re - log2(dr); stored as k-bit mantissas
+    const r = symmetricQuant(x, re - (bits - 1), Math.max(bits, 2), 'stochastic', ctx, this.k);
+    const out = fixedTensor(x.shape, r.mant, outExp, this.k);
     recordSite(this.where, ctx, outExp, this.k, r.stats, x, out);
     return out;
   }
@@ -176,9 +180,9 @@ export class ShiftQuantizer extends WageubnQuantizer {
   }
   apply(x: Tensor, ctx: SiteContext): Tensor {
     const re = rExponent(maxAbsOf(x, ctx));
-    if (re === null) return zeroOut(x, this.k);
+    if (re === null) return zeroOut(x, this.k, ctx);
     const exp = re - (this.k - 1);
-    const r = symmetricQuant(x, exp, this.k, false, ctx);
+    const r = symmetricQuant(x, exp, this.k, 'nearest', ctx);
     const out = fixedTensor(x.shape, r.mant, exp, this.k);
     recordSite(this.where, ctx, exp, this.k, r.stats, x, out);
     return out;
@@ -201,19 +205,14 @@ export class FlagQuantizer extends WageubnQuantizer {
   apply(x: Tensor, ctx: SiteContext): Tensor {
     const re = rExponent(maxAbsOf(x, ctx));
     const k = this.k;
-    if (re === null) return zeroOut(x, 2 * k);
+    if (re === null) return zeroOut(x, 2 * k, ctx);
     const scExp = re - (k - 1);
     const exp = scExp - (k - 1);
-    const v = valuesOf(x);
-    const mant = allocInt(2 * k, v.length);
-    const stats = emptyStats();
-    stats.count = v.length;
-    for (let i = 0; i < v.length; i++) {
-      const q = flagQuantize(v[i], scExp, k);
-      if (q.saturated) stats.saturated++;
-      else if (q.mant === 0 && v[i] !== 0) stats.underflow++;
-      mant[i] = q.mant;
-    }
+    const mant = mantissas(ctx, 2 * k, lengthOf(x));
+    const stats =
+      x.kind === 'float'
+        ? ctx.kernels.flag_quantize(x.data, 0, scExp, k, mant)
+        : ctx.kernels.flag_quantize(x.mant, x.exp, scExp, k, mant);
     const out = fixedTensor(x.shape, mant, exp, 2 * k);
     recordSite(this.where, ctx, exp, k + 1, stats, x, out);
     return out;
@@ -225,8 +224,13 @@ const kBits = z.number().int().min(2).max(24);
 registerQuantizer({
   name: 'wageubn-direct',
   summary: 'WAGEUBN direct quantization Q(x,k) (eq. 5), optionally clipped to (-1,1) (eq. 9)',
-  params: z.strictObject({ bits: kBits, clip: z.boolean().default(false) }),
-  create: (p, where) => new DirectQuantizer(p.bits, p.clip, where),
+  params: z.strictObject({
+    bits: kBits,
+    clip: z.boolean().default(false),
+    /** Tie rule: eq. 5's round half up, or round half to even (unbiased). */
+    rounding: z.enum(['nearest', 'nearest-even']).default('nearest'),
+  }),
+  create: (p, where) => new DirectQuantizer(p.bits, p.clip, where, p.rounding),
 });
 
 registerQuantizer({

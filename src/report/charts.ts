@@ -26,6 +26,8 @@ export interface LineOptions {
   x: string;
   y: string;
   series: string;
+  /** Legend title (default: the series field's name). */
+  seriesTitle?: string;
   xTitle?: string;
   yTitle?: string;
   yFormat?: string;
@@ -57,7 +59,7 @@ export function lineFigure(rows: Row[], o: LineOptions): Figure {
         scale: { zero: false },
         axis: { format: o.yFormat ?? '' },
       },
-      color: { field: o.series, type: 'nominal', title: o.series },
+      color: { field: o.series, type: 'nominal', title: o.seriesTitle ?? o.series },
     },
   };
   return { title: o.title, spec, caption: o.caption };

@@ -40,8 +40,8 @@ export async function sectionHtml(s: Section): Promise<string> {
   return `<section id="${escapeHtml(s.id)}" class="experiment">
 <h2>${escapeHtml(s.title)}</h2>
 <p class="source">${escapeHtml(s.source)}</p>
-<p class="claim"><b>Paper:</b> ${escapeHtml(s.claim)}</p>
-${verdictHtml(s)}
+${s.claim ? `<p class="claim"><b>Paper:</b> ${escapeHtml(s.claim)}</p>` : ''}
+${s.verdict.text ? verdictHtml(s) : ''}
 <p class="setting"><b>Our setting:</b> ${escapeHtml(s.setting)}</p>
 <div class="cols">${s.paper.map((t) => htmlTable(t, 'paper')).join('\n')}${s.tables.map((t) => htmlTable(t, 'ours')).join('\n')}</div>
 <div class="figures">${figs.join('\n')}</div>

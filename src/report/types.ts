@@ -31,13 +31,14 @@ export interface Section {
   readonly title: string;
   /** The paper and where in it (e.g. "Su et al. 2020, Table 1"). */
   readonly source: string;
-  /** The paper's finding in one or two sentences. */
+  /** The paper's finding in one or two sentences ('' for none, as in a sweep). */
   readonly claim: string;
   /** The paper's own numbers, transcribed. */
   readonly paper: readonly Table[];
   /** Ours. */
   readonly tables: readonly Table[];
   readonly figures: readonly Figure[];
+  /** Shown when its text is not empty. */
   readonly verdict: Verdict;
   /** How our setting differs from the paper's (model, data, epochs). */
   readonly setting: string;

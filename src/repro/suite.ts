@@ -15,7 +15,10 @@ import { wageubnFig9, wageubnTable1, wageubnTable2 } from './experiments/wageubn
 import { zhangTable1 } from './experiments/zhang.js';
 import { parkEq5, parkTable1 } from './experiments/park.js';
 import { parkTable3 } from './experiments/park-transfer.js';
-import { runOne, slug, type RunOutcome } from './runs.js';
+import { slug, type RunOutcome } from '../sweep/spec.js';
+import type { RunProgress } from '../sweep/list.js';
+import { runList } from '../sweep/run-list.js';
+import type { QueueOptions } from '../sweep/queue/connection.js';
 import { scaleByName } from './scale.js';
 import type { Experiment, ExperimentContext, RunSpec, Scale } from './types.js';
 
@@ -42,6 +45,11 @@ export interface SuiteOptions {
   reportOnly?: boolean;
   /** Sizes other than the built-in quick/full (tests use a tiny one). */
   scale?: Scale;
+  /** Runs at once on this machine (default 1). */
+  jobs?: number;
+  /** Spread the runs over the workers of this job queue instead. */
+  queue?: QueueOptions;
+  progress?: RunProgress;
   /** Kernels for every run (a machine-side choice: results are the same bit for bit). */
   backend?: 'auto' | 'ref' | 'wasm';
 }
@@ -83,26 +91,24 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   }
   const specs = new Map<string, RunSpec>();
   for (const e of exps) for (const r of e.runs(ctx)) specs.set(r.id, r);
-  const outcomes = new Map<string, RunOutcome>();
+  let outcomes: ReadonlyMap<string, RunOutcome> = new Map();
   let interrupted = false;
   if (!o.reportOnly) {
     log(`lowbit repro (${scale.name}): ${exps.length} experiments, ${specs.size} runs -> ${out}`);
-    let i = 0;
-    for (const spec of specs.values()) {
-      i++;
-      const t0 = performance.now();
-      const dir = join(out, 'runs', spec.id);
-      const run = o.backend ? { ...spec, config: { ...spec.config, backend: o.backend } } : spec;
-      const outcome = await runOne(run, dir, { log, shouldStop: o.shouldStop });
-      outcomes.set(spec.id, outcome);
-      const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      const acc = outcome === 'failed' ? '' : accLine(dir);
-      log(`[${i}/${specs.size}] ${spec.id}: ${outcome}${acc} (${secs} s)`);
-      if (outcome === 'interrupted') {
-        interrupted = true;
-        break;
-      }
-    }
+    const backend = o.backend;
+    const list = [...specs.values()].map((spec) =>
+      backend ? { ...spec, config: { ...spec.config, backend } } : spec,
+    );
+    const r = await runList(list, {
+      out,
+      jobs: o.jobs,
+      queue: o.queue,
+      log,
+      shouldStop: o.shouldStop,
+      progress: o.progress,
+    });
+    outcomes = r.outcomes;
+    interrupted = r.interrupted;
   }
   const runs = new Map<string, RunData>();
   for (const spec of specs.values()) {
@@ -131,15 +137,6 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const report = join(out, 'report.html');
   writeFileSync(report, html);
   return { report, sections, outcomes, interrupted };
-}
-
-function accLine(dir: string): string {
-  try {
-    const m = loadRun(dir, false).metrics.at(-1);
-    return m ? `, test_acc ${(m.test_acc * 100).toFixed(2)}%` : '';
-  } catch {
-    return '';
-  }
 }
 
 /** DIR/tables/<experiment>-<k>.csv per table, and all tables plus verdicts in results.json. */

@@ -2,7 +2,7 @@
 // An experiment of the repro suite: a named list of ordinary `train` runs plus how to turn
 // their run folders into the paper's table or figure, next to the paper's own numbers.
 
-import type { TrainConfigInput } from '../train/config.js';
+import type { RunSpec } from '../sweep/spec.js';
 import type { SchemeInput } from '../schemes/schema.js';
 import type { RunData } from '../report/run-data.js';
 import type { Figure, Table, Verdict } from '../report/types.js';
@@ -39,11 +39,7 @@ export interface Scale {
   readonly classifierBits: readonly number[];
 }
 
-export interface RunSpec {
-  /** Folder name under DIR/runs; identical configurations share one run. */
-  readonly id: string;
-  readonly config: TrainConfigInput & { scheme: string; model: string; dataset: string };
-}
+export type { RunSpec } from '../sweep/spec.js';
 
 /** What an experiment's analysis returns; the runner adds title, paper and setting. */
 export interface Analysis {

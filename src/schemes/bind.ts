@@ -7,7 +7,7 @@ import type { Layer } from '../nn/layer.js';
 import { siteLayers } from '../nn/layer.js';
 import { createQuantizer, type SiteSpec } from '../quant/registry.js';
 import { makeRng, type Rng } from '../quant/rng.js';
-import type { Quantizer } from '../quant/site.js';
+import { genericSite, type Quantizer } from '../quant/site.js';
 import type { SchemeSpec } from './schema.js';
 import { OPTIMIZER_SITES } from './sites.js';
 
@@ -28,11 +28,18 @@ export interface ResolvedSite {
   readonly layer: string;
   readonly site: string;
   readonly spec: SiteSpec;
-  /** Where the spec came from: `sites`, `layers.first`, `layers.conv1`, or `default`. */
+  /**
+   * Where the spec came from: `sites`, `layers.first`, `layers.conv1`, or `default`; a role
+   * site bound to its generic site's spec says so, e.g. `sites (as W)`.
+   */
   readonly from: string;
 }
 
-/** The spec for one site of one layer, and where it came from. */
+/**
+ * The spec for one site of one layer, and where it came from. Per-layer overrides come before
+ * the global table; at each level a role site's own name (`Wh`) comes before its generic
+ * site (`W`, see ROLE_SITES), so `layers.first.W` still covers an LSTM's `Wh`.
+ */
 export function resolveSite(
   scheme: SchemeSpec,
   layer: string,
@@ -41,14 +48,29 @@ export function resolveSite(
   site: string,
 ): ResolvedSite {
   const keys = [layer, ...(index === count - 1 ? ['last'] : []), ...(index === 0 ? ['first'] : [])];
+  const generic = genericSite(site);
+  const names = generic === site ? [site] : [site, generic];
+  const as = (n: string) => (n === site ? '' : ` (as ${n})`);
   for (const k of keys) {
-    const o = scheme.layers[k]?.[site];
-    if (o) return { layer, site, spec: o, from: `layers.${k}` };
+    for (const n of names) {
+      const o = scheme.layers[k]?.[n];
+      if (o) return { layer, site, spec: o, from: `layers.${k}${as(n)}` };
+    }
   }
-  const g = scheme.sites[site];
-  return g
-    ? { layer, site, spec: g, from: 'sites' }
-    : { layer, site, spec: FLOAT32, from: 'default' };
+  for (const n of names) {
+    const g = scheme.sites[n];
+    if (g) return { layer, site, spec: g, from: `sites${as(n)}` };
+  }
+  return { layer, site, spec: FLOAT32, from: 'default' };
+}
+
+/**
+ * The site name an optimizer site of `layer`'s parameters resolves under: BatchNorm's
+ * parameters use `BN.U`, `BN.WU`, ... (falling back to `U`, `WU`, ...), so a scheme can keep
+ * BN's internal parameters apart (Park et al. sec. 4.1 leaves them unquantized).
+ */
+export function paramSiteName(layer: Layer | undefined, site: string): string {
+  return layer?.paramSitePrefix ? `${layer.paramSitePrefix}${site}` : site;
 }
 
 /** Builds a quantizer for a site of a layer (the optimizer uses this for U, WU, M, ACC). */
@@ -92,7 +114,13 @@ export function checkLayerKeys(scheme: SchemeSpec, model: Layer): void {
       );
     }
     if (!l) continue;
-    const has = [...l.siteNames, ...(l.params().length ? OPTIMIZER_SITES : [])];
+    // A role site (LSTM Wx, BatchNorm's BN.U, ...) may also be named by its generic site.
+    const pre = l.paramSitePrefix;
+    const opt = l.params().length ? OPTIMIZER_SITES.flatMap((s) => (pre ? [pre + s, s] : [s])) : [];
+    const own = [...l.siteNames, ...opt];
+    // E1 and L exist by position (E1 where no BatchNorm follows, L on the last layer), so a
+    // scheme written for any model (WAGEUBN's float first and last layers) may name them.
+    const has = [...new Set([...own, ...own.map(genericSite), 'E1', 'L'])];
     for (const site of Object.keys(table)) {
       if (!has.includes(site)) {
         throw new Error(
@@ -104,6 +132,35 @@ export function checkLayerKeys(scheme: SchemeSpec, model: Layer): void {
   }
 }
 
+const isNorm = (l: Layer | undefined): boolean => !!l && l.kind.startsWith('batchnorm');
+
+/**
+ * The sites of layer i that exist in this model. Two depend on the layer's place:
+ * - `L` (the logits, Park et al. sec. 4.2) only on the model's last layer with sites;
+ * - `E1` on a Conv2d/Linear is WAGEUBN's Q_E1 of a layer without BatchNorm (Yang et al.
+ *   Fig. 2: e0 = Q_E1 of the error arriving at the layer, before the activation's derivative
+ *   and Q_E2). When a BatchNorm takes the layer's output, that BatchNorm's own E1 is the
+ *   layer's Q_E1, so the Conv2d/Linear has none.
+ */
+export function layerSiteNames(layers: readonly Layer[], i: number): string[] {
+  const l = layers[i];
+  return l.siteNames.filter((s) => {
+    if (s === 'L') return i === layers.length - 1;
+    if (s === 'E1' && !isNorm(l)) return !isNorm(layers[i + 1]);
+    return true;
+  });
+}
+
+/**
+ * Sites bound only when the scheme names them: left unbound, the tensor passes unchanged
+ * (a float32 site would round an int32 accumulator to float32). They are the extra
+ * requantizations some papers add: E1 on a Conv2d/Linear, the logits L, BatchNorm's input
+ * and output BN.x, BN.y.
+ */
+export function optionalSite(l: Layer, site: string): boolean {
+  return site === 'L' || site === 'BN.x' || site === 'BN.y' || (site === 'E1' && !isNorm(l));
+}
+
 /** Binds every site of every layer; returns the resolved table (for display and reports). */
 export function bindScheme(model: Layer, scheme: SchemeSpec, seed: number): ResolvedSite[] {
   checkLayerKeys(scheme, model);
@@ -111,8 +168,9 @@ export function bindScheme(model: Layer, scheme: SchemeSpec, seed: number): Reso
   const table: ResolvedSite[] = [];
   layers.forEach((l, i) => {
     l.sites.clear();
-    for (const site of l.siteNames) {
+    for (const site of layerSiteNames(layers, i)) {
       const r = resolveSite(scheme, l.name, i, layers.length, site);
+      if (r.from === 'default' && optionalSite(l, site)) continue;
       const outFeatures = outFeaturesOf(l);
       const quantizer = createQuantizer(r.spec, {
         layer: l.name,

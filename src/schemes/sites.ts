@@ -3,9 +3,11 @@
 // "GRAD") that would otherwise leave the site silently float32, so schemes reject it.
 
 import { BN_SITES } from '../nn/batchnorm.js';
+import { ROLE_SITES } from '../quant/site.js';
 
-/** Sites of a Conv/Linear/LSTM/Embedding layer (and A of pooling, E of attention). */
-export const LAYER_SITES = ['W', 'A', 'E', 'G'] as const;
+/** Sites of a Conv/Linear/LSTM/Embedding layer (and A of pooling, E of attention); E1 of a
+ * Conv/Linear is in BN_SITES' list, L is the logits of a model's last Linear. */
+export const LAYER_SITES = ['W', 'A', 'E', 'G', 'L'] as const;
 /** BatchNorm's sites (WAGEUBN eq. 11, 12, 14-17). */
 export const BATCHNORM_SITES: readonly string[] = BN_SITES;
 /** Per-parameter sites of the optimizers: update, stored weights, momentum, Adam's second
@@ -16,6 +18,8 @@ export const SITE_NAMES: readonly string[] = [
   ...LAYER_SITES,
   ...BATCHNORM_SITES,
   ...OPTIMIZER_SITES,
+  // Role sites (LSTM Ax, Wh, ...; attention Aq, ...; BatchNorm's BN.U, BN.WU, ...).
+  ...Object.keys(ROLE_SITES),
 ];
 
 /** An error message for a site name no layer or optimizer has, or null when it is known. */

@@ -9,8 +9,18 @@ import { allLayers, type Layer } from '../nn/layer.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Quantizer } from '../quant/site.js';
 
-/** Methods through which layers are driven (attention takes two inputs: attend*). */
-const LAYER_METHODS = ['forward', 'backward', 'attend', 'attendBackward'] as const;
+/**
+ * Methods through which layers are driven (attention takes two inputs: attend*; a layer that
+ * fuses the next one, BatchNorm then ReLU, runs both through *With, counted as its own kind).
+ */
+const LAYER_METHODS = [
+  'forward',
+  'backward',
+  'forwardWith',
+  'backwardWith',
+  'attend',
+  'attendBackward',
+] as const;
 
 /** The kind under which the quantizers at layer sites are counted. */
 export const SITES_KIND = 'sites';

@@ -86,6 +86,49 @@ for (const be of await fastBackends()) {
             }
     });
 
+    it('ties: nearest goes half up, nearest-even to the even neighbour, on every path', () => {
+      // x.5 in units of the target step, for every exponent and both float source types
+      // (the SIMD bulk and the scalar tail), and as mantissas shifted right by 1..30 bits.
+      const halves = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, -3.5, 126.5, -127.5, 0.25, -0.75];
+      const even = [0, 2, 2, 0, -2, -2, 4, -4, 126, -128, 0, -1];
+      const up = [1, 2, 3, 0, -1, -2, 4, -3, 127, -127, 0, -1];
+      for (const exp of [-7, 0, 5]) {
+        const v = Float64Array.from(halves, (h) => h * 2 ** exp);
+        for (const src of [v, Float32Array.from(v)])
+          for (const [rounding, want] of [
+            ['nearest-even', even],
+            ['nearest', up],
+          ] as const) {
+            const got = new Int8Array(v.length);
+            const ref = new Int8Array(v.length);
+            refKernels.quantize(src, exp, 8, rounding, null, ref);
+            k.quantize(src, exp, 8, rounding, null, got);
+            assertSameArray(ref, want, `ref quantize ${rounding} exp=${exp}`);
+            assertSameArray(got, want, `${be.name} quantize ${rounding} exp=${exp}`);
+          }
+      }
+      for (const s of [1, 2, 7, 13, 30]) {
+        // m = (2j + 1) 2^(s-1): exactly half way between j and j + 1 after the shift
+        const m = Int32Array.from({ length: 23 }, (_, i) => (2 * (i - 11) + 1) * 2 ** (s - 1));
+        const wantEven = Array.from(m, (x) => {
+          const j = Math.floor(x / 2 ** s);
+          return j % 2 === 0 ? j : j + 1;
+        });
+        const wantUp = Array.from(m, (x) => Math.floor(x / 2 ** s) + 1);
+        for (const [rounding, want] of [
+          ['nearest-even', wantEven],
+          ['nearest', wantUp],
+        ] as const) {
+          const got = new Int32Array(m.length);
+          const ref = new Int32Array(m.length);
+          refKernels.requantize(m, 0, s, 32, rounding, null, ref);
+          k.requantize(m, 0, s, 32, rounding, null, got);
+          assertSameArray(ref, want, `ref requantize ${rounding} shift=${s}`);
+          assertSameArray(got, want, `${be.name} requantize ${rounding} shift=${s}`);
+        }
+      }
+    });
+
     it('stochastic rounding with another Rng kind gives the reference result', () => {
       const v = values(300, 9);
       const r1 = lcg(42);

@@ -55,6 +55,25 @@ test('schemes lists the built-ins and --show resolves one site by site', () => {
   assert.match(s.out, /fc3\s+E\s+dfp<8> stochastic/);
 });
 
+test('schemes --show wageubn shows what runs: no U/M/ACC rows, BN parameters not clipped', () => {
+  const r = run('schemes', '--show', 'wageubn', '--model', 'resnet8');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /WAGEUBN integer Momentum .* does not use the U, M, V or ACC sites/);
+  assert.doesNotMatch(r.out, /^\S+\s+(U|M|ACC|BN\.U|BN\.M|BN\.ACC)\s/m);
+  assert.match(
+    r.out,
+    /s1b1\.conv1\.weight\s+WU\s+Q\(x, 24\) \(step 2\^-23\), clipped to \(-1, 1\)/,
+  );
+  assert.match(r.out, /s1b1\.bn1\.gamma\s+BN\.WU\s+Q\(x, 24\) \(step 2\^-23\), no range limit/);
+  assert.doesNotMatch(r.out, /bn\d?\.(gamma|beta)\s.*clipped/);
+  // SGD without momentum has no M; Adam has M and V; the lazy update adds ACC.
+  const p = run('schemes', '--show', 'int8-lazy', '--optimizer', 'adam');
+  assert.match(p.out, /conv1\.weight\s+V\s+dfp<16> nearest/);
+  assert.match(p.out, /conv1\.weight\s+ACC\s+dfp<16> nearest/);
+  const q = run('schemes', '--show', 'int8', '--momentum', '0');
+  assert.doesNotMatch(q.out, /conv1\.weight\s+M\s/);
+});
+
 test('resume of a folder that is not a run is a clear error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lowbit-cli-'));
   const r = run('train', '--resume', dir);

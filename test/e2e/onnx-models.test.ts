@@ -25,6 +25,8 @@ const cases: [string, string, number][] = [
   ['mlp', 'int8', 0],
   ['mlp', 'fp32', 1e-5],
   ['cnn-bn', 'fixed8', 5e-2],
+  // Park et al.'s INT8: BatchNorm's input and output sites BN.x, BN.y and the logits site L.
+  ['cnn-bn', 'int8', 5e-2],
   ['resnet8', 'fp32', 1e-5],
   ['resnet8', 'wageubn8', 5e-2],
 ];
@@ -42,6 +44,16 @@ for (const [model, scheme, tol] of cases) {
     const ops = new Set(decodeModel(r.onnx).graph.node.map((n) => n.opType));
     if (model !== 'mlp') assert.ok(ops.has('Conv'));
     if (model === 'resnet8') assert.ok(ops.has('Add') && ops.has('GlobalAveragePool'));
+    if (scheme === 'int8') {
+      // Park's sites are rounding nodes in the graph: the logits, and BN's input and output.
+      const names = decodeModel(r.onnx).graph.node.map((n) => n.name);
+      const sites = ['/L/value', ...(model === 'cnn-bn' ? ['/BN.x/value', '/BN.y/value'] : [])];
+      for (const s of sites)
+        assert.ok(
+          names.some((n) => n.includes(s)),
+          `no ${s} node`,
+        );
+    }
   });
 }
 
@@ -77,7 +89,8 @@ test('a model with no exact ONNX form is refused with an error naming the layer 
   await train(parseTrainConfig({ ...cfg, testLimit: 32 }), dir);
   await assert.rejects(exportRun(dir, { out: join(dir, 'm.onnx') }), (e: Error) => {
     assert.ok(e instanceof ExportError);
-    assert.match(e.message, /^lstm\.A rounds h\(t-1\) inside the recurrence/);
+    // The recurrent input h(t-1) has its own site, Ah (bound from the scheme's A).
+    assert.match(e.message, /^lstm\.Ah rounds h\(t-1\) inside the recurrence/);
     return true;
   });
   const sr = mkdtempSync(join(tmpdir(), 'lowbit-onnx-'));

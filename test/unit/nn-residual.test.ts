@@ -134,7 +134,7 @@ test('AvgPool2d on fixed-point input: power-of-two windows are an exact exponent
   assert.deepEqual(Array.from(y.mant), [1 + 2 + 5 + 6, 3 + 4 + 7 - 9]);
   const dx = new AvgPool2d('ap', 2);
   dx.forward(x, trainCtx);
-  const g = dx.backward(fixedTensor([1, 1, 1, 2], Int8Array.from([4, -8]), 0, 8));
+  const g = dx.backward(fixedTensor([1, 1, 1, 2], Int8Array.from([4, -8]), 0, 8), trainCtx);
   assert.ok(g.kind === 'fixed');
   assert.deepEqual(Array.from(dequantize64(g)), [1, 1, -2, -2, 1, 1, -2, -2]);
   // 3x3 window: 1/9 rounds, so the quotient goes through A (dfp<8> under fixed8).

@@ -73,7 +73,7 @@ test('lazy update: plain INT8 SGD leaves the weights unchanged, the Kahan update
 
 test('WAGEUBN momentum (eq. 19-22): two steps by hand', () => {
   const p = new Param('w', 'l', 'weight', [2], Float32Array.from([0.5, -0.25]));
-  const opt = new WageubnMomentum([p], () => site('dfp<24>'), {
+  const opt = new WageubnMomentum([p], () => ({ WU: site('dfp<24>'), ACC: site('float32') }), {
     kMom: 3,
     kAcc: 13,
     kLr: 10,
@@ -88,17 +88,20 @@ test('WAGEUBN momentum (eq. 19-22): two steps by hand', () => {
   const g = () => Float32Array.from([2 ** -10, -3 * 2 ** -14]);
   p.grad = g();
   opt.step(info(0, 0.01));
-  // acc = Q(g, 13) = [2^-10, -2^-12] (-0.75 * 2^-12 rounds half up to -1)
+  // Acc_1 = g; theta -= lr Acc_1 (eq. 22 uses Acc before Q_Acc): -3 * 2^-14 moves w[1] by
+  // 15 * 2^-23, all of it, not the 2^-12 that Q_Acc keeps.
+  assert.deepEqual(Array.from(p.value), [0.5 - 5 * 2 ** -19, -0.25 + 15 * 2 ** -23]);
+  // Acc_q = Q(Acc_1, 13) = [2^-10, -2^-12] (-0.75 * 2^-12 rounds to -1)
   assert.deepEqual(opt.saveState().buffers.w.acc, [2 ** -10, -(2 ** -12)]);
-  assert.deepEqual(Array.from(p.value), [0.5 - 5 * 2 ** -19, -0.25 + 5 * 2 ** -21]);
   p.grad = g();
   opt.step(info(1, 0.01));
-  // acc = Q(0.75 acc + g, 13) = [7 * 2^-12, Q(-6 * 2^-14) = -2^-12]
-  assert.deepEqual(opt.saveState().buffers.w.acc, [7 * 2 ** -12, -(2 ** -12)]);
+  // Acc_2 = 0.75 Acc_q + g = [7 * 2^-12, -6 * 2^-14]; theta -= lr Acc_2
   assert.deepEqual(Array.from(p.value), [
     0.5 - 5 * 2 ** -19 - 35 * 2 ** -21,
-    -0.25 + 5 * 2 ** -21 + 5 * 2 ** -21,
+    -0.25 + 15 * 2 ** -23 + 30 * 2 ** -23,
   ]);
+  // Acc_q = Q(Acc_2, 13) = [7 * 2^-12, Q(-1.5 * 2^-12) = -2^-11] (a tie: to even)
+  assert.deepEqual(opt.saveState().buffers.w.acc, [7 * 2 ** -12, -(2 ** -11)]);
   assert.throws(
     () => opt.learningRate(1e-4),
     /learning rate 0.0001 is 0 as a 10-bit fixed-point value/,
@@ -130,6 +133,17 @@ test('WAGEUBN bit budget: widths breaking eq. 21 or eq. 23 are rejected, naming 
         }),
       ),
     /eq\. 21: site G uses k_GC = 14/,
+  );
+  assert.throws(
+    () =>
+      loadScheme(
+        schemeFile({
+          name: 'x',
+          sites: { ACC: { quantizer: 'wageubn-direct', bits: 12 } },
+          optimizer: { wageubn: {} },
+        }),
+      ),
+    /eq\. 20: site ACC \(Q_Acc\) has 12 bits but k_Acc = 13/,
   );
   // consistent widths other than the paper's are fine: 4 + 12 - 1 = 15, 15 + 10 - 1 = 24
   assert.ok(loadScheme(schemeFile({ name: 'x', optimizer: { wageubn: { kMom: 4, kAcc: 12 } } })));

@@ -85,3 +85,22 @@ test('QPA stops at int24 and keeps parameters between adjustments', () => {
   }
   assert.ok(adjusted < 5, `adjusted ${adjusted} of 5 steps`);
 });
+
+test('QPA measures every call of an adjustment step as one tensor (range and QEM over all calls)', () => {
+  const q = make('mode2');
+  // Step 0, first call: values that int8 holds well (Diff small): int8, r from max 1.
+  const flat = floatTensor([4], Float32Array.from([1, -1, 0.5, 0.25]));
+  const a = q.apply(flat, ctx(0));
+  assert.ok(a.kind === 'fixed' && a.bits === 8 && a.exp === -6);
+  // Same step, second call (as an LSTM's next gate error): a range 1000x larger and a heavy
+  // tail. It widens the step's range (no saturation) and its QEM grows the width to int16.
+  const b = q.apply(floatTensor([1000], heavyTail()), ctx(0));
+  assert.ok(b.kind === 'fixed');
+  assert.ok(b.bits === 16 && b.exp === -5, `bits ${b.bits} exp ${b.exp}`);
+  assert.equal(b.mant[0], 32000, 'the large value is not saturated');
+  assert.equal(q.bits(), 16);
+  // A third, small call of the step keeps the width and the step's range.
+  const c = q.apply(flat, ctx(0));
+  assert.ok(c.kind === 'fixed' && c.bits === 16 && c.exp === -5);
+  assert.equal(q.history().adjustments, 1, 'one adjustment step, however many calls');
+});

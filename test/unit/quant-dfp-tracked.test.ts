@@ -9,10 +9,10 @@ import type { SiteContext } from '../../src/quant/site.js';
 import { dequantize64, floatTensor } from '../../src/tensor/tensor.js';
 
 const where = { layer: 'l', site: 'W', layerIndex: 0, layerCount: 1 };
-const ctx = (training = true, seed = 1): SiteContext => ({
+const ctx = (training = true, seed = 1, step = 0): SiteContext => ({
   kernels: refKernels,
   rng: makeRng(seed),
-  step: 0,
+  step,
   epoch: 0,
   training,
   telemetry: null,
@@ -53,15 +53,15 @@ test('dfp-tracked: exponent starts from max|x|, rises on overflow, falls when va
   );
   const base = [0.4, 0.1, -0.2, 0.3];
   const t = (k: number) => floatTensor([4], Float32Array.from(base.map((v) => v * k)));
-  const out = q.apply(t(1), ctx());
+  const out = q.apply(t(1), ctx(true, 1, 0));
   assert.ok(out.kind === 'fixed' && out.exp === -8); // 0.4 <= 127 * 2^-8
   assert.equal(q.exponent(), -8); // 0.4 and 0.3 would overflow at -9
-  const big = q.apply(t(4), ctx()); // 1.6 at exponent -8 saturates to 127/256
+  const big = q.apply(t(4), ctx(true, 1, 1)); // 1.6 at exponent -8 saturates to 127/256
   assert.ok(big.kind === 'fixed' && big.exp === -8 && big.mant[0] === 127);
   assert.equal(q.exponent(), -7);
   q.apply(t(0.01), ctx(false));
   assert.equal(q.exponent(), -7, 'eval calls do not move the exponent');
-  q.apply(t(0.01), ctx());
+  q.apply(t(0.01), ctx(true, 1, 2));
   assert.equal(q.exponent(), -8);
   const r = new DfpTrackedQuantizer(
     { bits: 8, rounding: 'nearest', rng: 'xoshiro', overflowRate: 0 },
@@ -69,4 +69,57 @@ test('dfp-tracked: exponent starts from max|x|, rises on overflow, falls when va
   );
   r.loadState(q.saveState());
   assert.equal(r.exponent(), -8);
+});
+
+test('dfp-tracked: the calls of one step share one exponent and move it at most once, by all their counts', () => {
+  const q = new DfpTrackedQuantizer(
+    { bits: 8, rounding: 'nearest', rng: 'xoshiro', overflowRate: 0.1 },
+    where,
+  );
+  // Step 0: ten calls, as an LSTM's h_t: max 1 first, then values 8x larger in two calls.
+  const small = floatTensor(
+    [10],
+    Float32Array.from({ length: 10 }, (_, i) => (i + 1) / 10),
+  );
+  const large = floatTensor(
+    [10],
+    Float32Array.from({ length: 10 }, (_, i) => (i + 1) * 0.8),
+  );
+  const exps: number[] = [];
+  for (let c = 0; c < 10; c++) {
+    const o = q.apply(c === 4 || c === 7 ? large : small, ctx(true, 1, 0));
+    assert.ok(o.kind === 'fixed');
+    exps.push(o.exp);
+  }
+  assert.deepEqual(new Set(exps), new Set([-6]), 'one exponent for the whole step');
+  // 2 calls x 9 saturated values of 100 > 10%: one step up, not one per call.
+  assert.equal(q.exponent(), -5);
+  const o = q.apply(small, ctx(true, 1, 1));
+  assert.ok(o.kind === 'fixed' && o.exp === -5);
+  // Step 1 saw only max 1: every value fits one step finer, so step 2 goes back down by one.
+  assert.equal(q.exponent(), -6);
+  // The pending counts of a step survive a checkpoint: a restored quantizer moves the same way.
+  const r = new DfpTrackedQuantizer(q.p, where);
+  r.loadState(JSON.parse(JSON.stringify(q.saveState())));
+  const a = q.apply(small, ctx(true, 1, 2));
+  const b = r.apply(small, ctx(true, 1, 2));
+  assert.ok(a.kind === 'fixed' && b.kind === 'fixed' && a.exp === -6 && b.exp === -6);
+});
+
+test('dfp-tracked: all-zero tensors neither set nor lower the exponent', () => {
+  const q = new DfpTrackedQuantizer(
+    { bits: 8, rounding: 'nearest', rng: 'xoshiro', overflowRate: 1e-4 },
+    where,
+  );
+  const zeros = floatTensor([8], new Float32Array(8));
+  for (let s = 0; s < 5; s++) q.apply(zeros, ctx(true, 1, s));
+  assert.equal(q.exponent(), null, 'no exponent from zeros alone');
+  const o = q.apply(floatTensor([2], Float32Array.from([0.4, -0.25])), ctx(true, 1, 5));
+  assert.ok(o.kind === 'fixed' && o.exp === -8); // from the first nonzero tensor
+  for (let s = 6; s < 40; s++) q.apply(zeros, ctx(true, 1, s));
+  assert.equal(q.exponent(), -8, 'steps of zeros (h_0, dead units) leave the exponent alone');
+  // h_0 = 0 beside nonzero h_t in one step: the zeros count, but the step still moves by one.
+  q.apply(zeros, ctx(true, 1, 40));
+  q.apply(floatTensor([2], Float32Array.from([0.1, 0.05])), ctx(true, 1, 40));
+  assert.equal(q.exponent(), -9);
 });

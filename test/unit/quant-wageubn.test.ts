@@ -48,6 +48,22 @@ test('direct Q(x,8) (eq. 5): round(x 2^7)/2^7, round half up, no range limit unl
   assert.deepEqual(vals(c), [127 / 128, -127 / 128, 38 / 128]);
 });
 
+test('direct Q(x,k) with "rounding": "nearest-even" sends ties to the even neighbour, clipped or not', () => {
+  // x 2^7 = 0.5, 1.5, 2.5, -0.5, -1.5, 0.3: half up gives 1, 2, 3, 0, -1, 0
+  const t = x(0.5 / 128, 1.5 / 128, 2.5 / 128, -0.5 / 128, -1.5 / 128, 0.3 / 128);
+  const want = [0, 2, 2, 0, -2, 0].map((m) => m / 128);
+  for (const clip of [false, true]) {
+    const q = new DirectQuantizer(8, clip, where, 'nearest-even').apply(t, ctx());
+    assert.deepEqual(vals(q), want, `clip ${clip}`);
+    const up = new DirectQuantizer(8, clip, where).apply(t, ctx());
+    assert.deepEqual(
+      vals(up),
+      [1, 2, 3, 0, -1, 0].map((m) => m / 128),
+      `half up, clip ${clip}`,
+    );
+  }
+});
+
 test('R(x) = 2^round(log2 max|x|) and the dr schedule halves at the listed epochs', () => {
   assert.equal(rExponent(0.3), -2); // log2 0.3 = -1.74
   assert.equal(rExponent(0.02), -6); // log2 0.02 = -5.64

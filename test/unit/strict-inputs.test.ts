@@ -56,14 +56,15 @@ test('a per-layer override naming a site that layer does not have is an error', 
   const s = parseScheme({ name: 'x', layers: { conv1: { 'BN.mu': { format: 'dfp<8>' } } } }, 'x');
   assert.throws(
     () => bindScheme(lenet5([1, 28, 28], 10, makeRng(0)), s, 1),
-    /layers\.conv1\.BN\.mu: layer conv1 \(conv2d\) has no site BN\.mu; its sites are A, W, E, G, U, WU/,
+    // conv1 has E1 (WAGEUBN's Q_E1 of a layer no BatchNorm follows) between E and G.
+    /layers\.conv1\.BN\.mu: layer conv1 \(conv2d\) has no site BN\.mu; its sites are A, W, E, E1, G, U, WU/,
   );
 });
 
 test('quantize refuses an unknown rounding instead of flooring', () => {
   assert.throws(
     () => quantize([0.7], fixed(8, 0), { rounding: 'banker' as Rounding }),
-    /unknown rounding "banker": use one of nearest, stochastic, floor/,
+    /unknown rounding "banker": use one of nearest, nearest-even, stochastic, floor/,
   );
 });
 

@@ -44,7 +44,9 @@ function register<L extends Layer>(
 
 /** Emits `l` on input `x`; an ExportError names a layer lowbit cannot export. */
 export function emitLayer(l: Layer, x: Val, ec: EmitContext): Val {
-  if (isBatchNorm(l)) return emitBatchNorm(l, x, ec);
+  // BN.x and BN.y (Park et al.'s quantized BatchNorm input and output) wrap the layer.
+  if (isBatchNorm(l))
+    return siteOnValue(l, 'BN.y', emitBatchNorm(l, siteOnValue(l, 'BN.x', x, ec), ec), ec);
   for (const [cls, fn] of emitters) if (l instanceof cls) return fn(l, x, ec);
   throw new ExportError(`layer ${l.name} (${l.kind}) has no ONNX form in this version of lowbit`);
 }
@@ -102,7 +104,13 @@ register(Linear, (l, x, ec) => {
   if (l.bias) inputs.push(biasFor(l, l.bias.value, xq, w, ec));
   const y = ec.g.node('Gemm', inputs, `${l.name}/y`, [attr.int('transB', 1)]);
   const scale = productScale(l, xq, w, ec);
-  return { name: y, shape: [l.outFeatures], fixed: scale !== undefined, scale };
+  // L: the logits site of a model's last Linear (Park et al. sec. 4.2), when a scheme binds it.
+  return siteOnValue(
+    l,
+    'L',
+    { name: y, shape: [l.outFeatures], fixed: scale !== undefined, scale },
+    ec,
+  );
 });
 
 register(ReLU, (l, x, ec) => ({ ...x, name: ec.g.node('Relu', [x.name], `${l.name}/y`) }));

@@ -4,9 +4,23 @@
 import type { Kernels } from '../spec.js';
 import { gemm_f32, gemm_int } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
-import { relu, relu_backward, swap_outer } from './layers.js';
+import { add_scaled, relu, relu_backward, swap_outer } from './layers.js';
+import { bn_affine_int, bn_backward, bn_forward, bn_sums } from './norm.js';
+import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { lstm_bwd_f32, lstm_fwd_fixed } from './lstm.js';
+import { softmax_bwd, softmax_fixed } from './softmax.js';
+import { axpy_f64, scale_to_f32, sum_rows_f64 } from './convert.js';
+import {
+  winograd_error,
+  winograd_filter,
+  winograd_input,
+  winograd_conv,
+  winograd_wgrad,
+} from './winograd.js';
+import { flag_quantize, minMax } from './flag.js';
+import * as optim from './optim.js';
 
 export const refKernels: Kernels = {
   name: 'ref',
@@ -17,10 +31,32 @@ export const refKernels: Kernels = {
   quantize: quantizeInto,
   requantize: requantizeInto,
   maxAbs: (x) => maxAbs(x),
+  minMax,
+  flag_quantize,
   relu,
   relu_backward,
   swap_outer,
   maxpool,
   maxpool_backward,
   col_sums,
+  lstm_fwd_fixed,
+  lstm_bwd_f32,
+  softmax_fixed,
+  softmax_bwd,
+  scale_to_f32,
+  axpy_f64,
+  sum_rows_f64,
+  winograd_filter,
+  winograd_input,
+  winograd_conv,
+  winograd_error,
+  winograd_wgrad,
+  bn_sums,
+  bn_forward,
+  bn_affine_int,
+  bn_backward,
+  add_scaled,
+  avgpool,
+  avgpool_backward,
+  ...optim,
 };

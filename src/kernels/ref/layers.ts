@@ -33,3 +33,25 @@ export function swap_outer<T extends AnyArray>(
     }
   }
 }
+
+/** out = a * ka + b * kb (float32 out: f32(f32(a ka) + f32(b kb))); see Kernels.add_scaled. */
+export function add_scaled(
+  a: AnyArray,
+  ka: number,
+  b: AnyArray,
+  kb: number,
+  relu: boolean,
+  mask: Int8Array | null,
+  out: Int32Array | Float64Array | Float32Array,
+): void {
+  const n = a.length;
+  if (out instanceof Float32Array)
+    for (let i = 0; i < n; i++) out[i] = Math.fround(a[i] * ka) + Math.fround(b[i] * kb);
+  else for (let i = 0; i < n; i++) out[i] = a[i] * ka + b[i] * kb;
+  if (!relu) return;
+  for (let i = 0; i < n; i++) {
+    const pos = out[i] > 0;
+    if (!pos) out[i] = 0;
+    if (mask) mask[i] = pos ? 1 : 0;
+  }
+}

@@ -16,7 +16,7 @@ export const KIND_F64 = 4;
 export const ROUND_NEAREST = 0;
 export const ROUND_STOCHASTIC = 1;
 export const ROUND_FLOOR = 2;
-/** Reserved for round half to even ('nearest-even'). */
+/** Round half to even ('nearest-even'): f64.nearest. */
 export const ROUND_NEAREST_EVEN = 3;
 
 export type ElemKind =
@@ -37,7 +37,7 @@ export function elemKind(x: KindedArray): ElemKind {
   return KIND_F64;
 }
 
-const ROUND_CODES: Readonly<Record<Rounding | 'nearest-even', RoundCode>> = {
+const ROUND_CODES: Readonly<Record<Rounding, RoundCode>> = {
   nearest: ROUND_NEAREST,
   stochastic: ROUND_STOCHASTIC,
   floor: ROUND_FLOOR,
@@ -45,6 +45,6 @@ const ROUND_CODES: Readonly<Record<Rounding | 'nearest-even', RoundCode>> = {
 };
 
 /** The rounding mode code of a rounding. */
-export function roundCode(r: Rounding | 'nearest-even'): RoundCode {
+export function roundCode(r: Rounding): RoundCode {
   return ROUND_CODES[r];
 }

@@ -1,28 +1,22 @@
 // SPDX-License-Identifier: MIT
 // GEMM wrappers: copy operands into linear memory, run the SIMD kernels (split over threads
 // when a pool is running), copy C out. Integer GEMMs run on a route (auto, blocked, small-M,
-// dot; see assembly/gemm_int.ts). Integer C in Float64Array = "int32 could overflow": K is
-// split into chunks whose int32 sums cannot wrap, and chunks are added in float64.
+// dot; see assembly/gemm_int.ts). Integer C in Float64Array = "int32 could overflow": the
+// exact wide kernel (gemm-wide.ts).
 
 import type { GemmShape } from '../spec.js';
 import type { IntArray } from '../../tensor/dtype.js';
 import { refKernels } from '../ref/index.js';
-import { KIND_I16, KIND_I8 } from './codes.js';
 import type { WasmContext } from './context.js';
 import type {
-  ArgsOf,
-  Flag,
   GemmDotArgs,
   GemmF32Args,
   GemmIntArgs,
   GemmSmallMArgs,
   OperandBytes,
 } from './exports.js';
-import type { ThreadedFn } from './thread-protocol.js';
-
-const INT32_LIMIT = 2 ** 31;
-/** Below this many multiply-adds a GEMM stays on the calling thread. */
-const MIN_THREADED_MACS = 1 << 21;
+import { flag, partition, runParts, scratchAreas, type Placed } from './gemm-split.js';
+import { runWide } from './gemm-wide.js';
 
 function checkSizes(
   kind: string,
@@ -50,72 +44,6 @@ function checkSizes(
     throw new RangeError(`${kind}: C (${M},${N}) needs ${M * N} elements, got ${c.length}`);
 }
 
-/** Operands placed in linear memory: addresses, element bytes, row strides. */
-interface Placed<E extends number = number> {
-  a: number;
-  esA: E;
-  lda: number;
-  b: number;
-  esB: E;
-  ldb: number;
-}
-
-/** One slice of a GEMM: rows m, columns n, and where its A, B and C start. */
-interface Part {
-  m: number;
-  n: number;
-  a: number;
-  b: number;
-  c: number;
-}
-
-/**
- * `threads` slices of one GEMM C(M,N) (+)= op(A) op(B) over depth K (A, B, C may be sub-blocks,
- * hence lda/ldb/ldc; C has 4-byte elements): splits the longer of M and N at multiples of 8.
- */
-function partition(
-  ctx: WasmContext,
-  g: GemmShape,
-  K: number,
-  p: Placed,
-  c: number,
-  ldc: number,
-  threads: number,
-): Part[] {
-  const { M, N } = g;
-  const pool = ctx.runner;
-  const want = pool && M * N * K >= MIN_THREADED_MACS ? Math.min(pool.threads, threads) : 1;
-  const byN = N >= M;
-  const len = byN ? N : M;
-  const parts = Math.max(1, Math.min(want, Math.ceil(len / 8)));
-  const step = Math.ceil(len / parts / 8) * 8;
-  const out: Part[] = [];
-  for (let s0 = 0; s0 < len; s0 += step) {
-    const n = Math.min(step, len - s0);
-    if (byN)
-      out.push({
-        m: M,
-        n,
-        a: p.a,
-        b: p.b + (g.transB ? s0 * p.ldb : s0) * p.esB,
-        c: c + s0 * 4,
-      });
-    else
-      out.push({
-        m: n,
-        n: N,
-        a: p.a + (g.transA ? s0 : s0 * p.lda) * p.esA,
-        b: p.b,
-        c: c + s0 * ldc * 4,
-      });
-  }
-  return out;
-}
-
-function flag(x: boolean | undefined): Flag {
-  return x ? 1 : 0;
-}
-
 /** A route of the integer GEMM: `auto` lets the kernel choose by shape. */
 export type GemmRoute = 'auto' | 'blocked' | 'smallm' | 'dot';
 export const GEMM_ROUTES: readonly GemmRoute[] = ['auto', 'blocked', 'smallm', 'dot'];
@@ -126,23 +54,6 @@ function checkRoute(route: GemmRoute, g: GemmShape): void {
     throw new RangeError('gemm_int route dot computes A B^T: it needs transA=false, transB=true');
   if (route === 'smallm' && (g.transA || g.transB))
     throw new RangeError('gemm_int route smallm computes A B: it needs transA=false, transB=false');
-}
-
-/** One packing scratch area per thread that may run a slice (`bytes` each). */
-function scratchAreas(ctx: WasmContext, bytes: number): number[] {
-  const n = ctx.runner ? ctx.runner.threads : 1;
-  return Array.from({ length: n }, () => ctx.arena.alloc(bytes));
-}
-
-/** Runs the slices of a threaded export: on the pool when there is more than one. */
-function runParts<F extends ThreadedFn>(
-  ctx: WasmContext,
-  fn: F,
-  parts: readonly ArgsOf<F>[],
-  call: (args: ArgsOf<F>) => void,
-): void {
-  if (parts.length > 1 && ctx.runner) ctx.runner.run(fn, parts, call);
-  else for (const args of parts) call(args);
 }
 
 /**
@@ -268,17 +179,11 @@ function operandBytes(x: Int8Array | Int16Array): OperandBytes {
   return x instanceof Int8Array ? 1 : 2;
 }
 
-/** max |x| over an int8/int16 operand already in memory at p. */
-function maxAbsAt(ctx: WasmContext, p: number, es: OperandBytes, n: number, tmp: number): number {
-  ctx.ex.minmax(p, es === 1 ? KIND_I8 : KIND_I16, n, tmp);
-  const [mn, mx] = ctx.arena.f64(tmp, 2);
-  return Math.max(-mn, mx);
-}
-
 /**
  * Integer GEMM on `route` (`auto`: the kernel picks dot, small-M or blocked by shape). With an
  * Int32Array C the caller guarantees that int32 cannot overflow (see ops/intgemm.ts); with a
- * Float64Array C the sums are exact: K is split into chunks whose int32 sums cannot overflow.
+ * Float64Array C the sums are exact (gemm-wide.ts: chunked int32 sums added in float64 inside
+ * the kernel, limbs for wide operands; that kernel is blocked whatever the route).
  */
 export function gemmInt(
   ctx: WasmContext,
@@ -290,13 +195,15 @@ export function gemmInt(
 ): void {
   checkSizes('gemm_int', g, a, b, c);
   checkRoute(route, g);
-  // int32-stored operands (e.g. 24-bit mantissas) have products past int32 and even 2^53:
-  // the reference's float64 loop defines their result, so it runs them.
-  if (a instanceof Int32Array || b instanceof Int32Array) return refKernels.gemm_int(g, a, b, c);
-  if (!(a instanceof Int8Array || a instanceof Int16Array))
-    throw new TypeError('gemm_int: A must be an Int8Array, Int16Array or Int32Array of mantissas');
-  if (!(b instanceof Int8Array || b instanceof Int16Array))
-    throw new TypeError('gemm_int: B must be an Int8Array, Int16Array or Int32Array of mantissas');
+  for (const [x, name] of [
+    [a, 'A'],
+    [b, 'B'],
+  ] as const) {
+    if (!(x instanceof Int8Array || x instanceof Int16Array || x instanceof Int32Array))
+      throw new TypeError(
+        `gemm_int: ${name} must be an Int8Array, Int16Array or Int32Array of mantissas`,
+      );
+  }
   if (!(c instanceof Int32Array || c instanceof Float64Array)) {
     throw new TypeError(
       'gemm_int: C must be an Int32Array, or a Float64Array where int32 could overflow',
@@ -306,11 +213,24 @@ export function gemmInt(
   if (M === 0 || N === 0) return;
   const ar = ctx.arena;
   ar.reset();
+  const pa = ar.copyIn(a, M * K);
+  const pb = ar.copyIn(b, K * N);
+  if (c instanceof Float64Array || a instanceof Int32Array || b instanceof Int32Array) {
+    // Exact float64 sums; an Int32Array C of int32-stored operands takes them converted (the
+    // caller bounded them below 2^31).
+    const acc = !!g.accumulate;
+    const p64 = c instanceof Float64Array && acc ? ar.copyIn(c, M * N) : ar.alloc(M * N * 8);
+    if (c instanceof Int32Array && acc) ar.f64(p64, M * N).set(c.subarray(0, M * N));
+    if (!runWide(ctx, g, a, pa, b, pb, p64, acc)) return refKernels.gemm_int(g, a, b, c);
+    if (c instanceof Float64Array) ar.get(p64, c, M * N, 8);
+    else c.set(ar.f64(p64, M * N));
+    return;
+  }
   const p: Placed<OperandBytes> = {
-    a: ar.copyIn(a, M * K),
+    a: pa,
     esA: operandBytes(a),
     lda: g.transA ? M : K,
-    b: ar.copyIn(b, K * N),
+    b: pb,
     esB: operandBytes(b),
     ldb: g.transB ? K : N,
   };
@@ -319,29 +239,7 @@ export function gemmInt(
     route === 'smallm' ? ctx.ex.gemm_smallm_scratch_bytes(K) : 0,
   );
   const sc = scratchAreas(ctx, scratchBytes);
-  if (c instanceof Int32Array) {
-    const pc = g.accumulate ? ar.copyIn(c, M * N) : ar.outAt(c, M * N * 4);
-    runInt(ctx, route, g, K, p, pc, N, !!g.accumulate, sc);
-    ar.get(pc, c, M * N, 4);
-    return;
-  }
-  // Float64Array C: exact sums. Chunk depth kc with kc * max|a| * max|b| < 2^31.
-  const tmp = ar.alloc(16);
-  const bound = maxAbsAt(ctx, p.a, p.esA, M * K, tmp) * maxAbsAt(ctx, p.b, p.esB, K * N, tmp);
-  const p64 = g.accumulate ? ar.copyIn(c, M * N) : ar.outAt(c, M * N * 8);
-  if (!g.accumulate) ar.zero(p64, M * N * 8);
-  const p32 = ar.alloc(M * N * 4);
-  const kc = bound === 0 ? K : Math.max(1, Math.min(K, Math.floor((INT32_LIMIT - 1) / bound)));
-  for (let k0 = 0; k0 < K && bound !== 0; k0 += kc) {
-    const kn = Math.min(kc, K - k0);
-    // Sub-block of depth k0..k0+kn: A columns (or rows when transA), B rows (or columns).
-    const q: Placed<OperandBytes> = {
-      ...p,
-      a: p.a + (g.transA ? k0 * M : k0) * p.esA,
-      b: p.b + (g.transB ? k0 : k0 * N) * p.esB,
-    };
-    runInt(ctx, route, g, kn, q, p32, N, false, sc);
-    ctx.ex.add_i32_to_f64(p64, p32, M * N);
-  }
-  ar.get(p64, c, M * N, 8);
+  const pc = g.accumulate ? ar.copyIn(c, M * N) : ar.outAt(c, M * N * 4);
+  runInt(ctx, route, g, K, p, pc, N, !!g.accumulate, sc);
+  ar.get(pc, c, M * N, 4);
 }

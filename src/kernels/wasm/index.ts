@@ -11,9 +11,29 @@ import { col2imWasm, im2colWasm } from './im2col.js';
 import { loadModule } from './module.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
-import { maxAbsWasm, quantizeWasm, requantizeWasm } from './quantize.js';
+import { maxAbsWasm, minMaxWasm, quantizeWasm, requantizeWasm } from './quantize.js';
+import { flagQuantizeWasm } from './flag.js';
+import { makeOptimKernels } from './optim.js';
 import { attachThreads } from './threads.js';
+import {
+  axpyF64Wasm,
+  lstmBwdF32Wasm,
+  lstmFwdFixedWasm,
+  scaleToF32Wasm,
+  softmaxBwdWasm,
+  softmaxFixedWasm,
+  sumRowsF64Wasm,
+} from './recurrent.js';
 import { stepArrayWasm } from './workspace.js';
+import {
+  winogradConvWasm,
+  winogradErrorWasm,
+  winogradFilterWasm,
+  winogradInputWasm,
+  winogradWgradWasm,
+} from './winograd.js';
+import { bnAffineIntWasm, bnBackwardWasm, bnForwardWasm, bnSumsWasm } from './norm.js';
+import { addScaledWasm, avgpoolBackwardWasm, avgpoolWasm } from './add.js';
 
 export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
 export { setThreads, getThreads } from './threads.js';
@@ -26,9 +46,12 @@ function makeKernels(ctx: WasmContext): Kernels {
     gemm_int: (g, a, b, c) => gemmInt(ctx, g, a, b, c),
     im2col: (g, x, col) => im2colWasm(ctx, g, x, col),
     col2im: (g, col, dx) => col2imWasm(ctx, g, col, dx),
-    quantize: (v, exp, bits, r, rng, out) => quantizeWasm(ctx, v, exp, bits, r, rng, out),
-    requantize: (m, fe, te, bits, r, rng, out) => requantizeWasm(ctx, m, fe, te, bits, r, rng, out),
+    quantize: (v, exp, bits, r, rng, out, sym) => quantizeWasm(ctx, v, exp, bits, r, rng, out, sym),
+    requantize: (m, fe, te, bits, r, rng, out, sym) =>
+      requantizeWasm(ctx, m, fe, te, bits, r, rng, out, sym),
     maxAbs: (x) => maxAbsWasm(ctx, x),
+    minMax: (x) => minMaxWasm(ctx, x),
+    flag_quantize: (x, xExp, scExp, k, out) => flagQuantizeWasm(ctx, x, xExp, scExp, k, out),
     relu: (x, y, mask) => reluWasm(ctx, x, y, mask ?? null),
     relu_backward: (y, dy, dx) => reluBackwardWasm(ctx, y, dy, dx),
     swap_outer: (src, A, B, R, bias, out) => swapOuterWasm(ctx, src, A, B, R, bias, out),
@@ -36,6 +59,34 @@ function makeKernels(ctx: WasmContext): Kernels {
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       maxpoolBackwardWasm(ctx, dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => colSumsWasm(ctx, e, N, C, R, out),
+    lstm_fwd_fixed: (s, gx, zx, gh, zh, b, hp, cp, act, tc, h, c) =>
+      lstmFwdFixedWasm(ctx, s, gx, zx, gh, zh, b, hp, cp, act, tc, h, c),
+    lstm_bwd_f32: (s, dhp, scale, ey, act, tc, cp, dh, dc, dz) =>
+      lstmBwdF32Wasm(ctx, s, dhp, scale, ey, act, tc, cp, dh, dc, dz),
+    softmax_fixed: (sc, rows, cols, valid, mult, p) =>
+      softmaxFixedWasm(ctx, sc, rows, cols, valid, mult, p),
+    softmax_bwd: (p, dp, dps, rows, cols, scale, ds) =>
+      softmaxBwdWasm(ctx, p, dp, dps, rows, cols, scale, ds),
+    scale_to_f32: (src, scale, dst) => scaleToF32Wasm(ctx, src, scale, dst),
+    axpy_f64: (src, scale, c) => axpyF64Wasm(ctx, src, scale, c),
+    sum_rows_f64: (src, rows, cols, out) => sumRowsF64Wasm(ctx, src, rows, cols, out),
+    winograd_filter: (w, OC, C, U) => winogradFilterWasm(ctx, w, OC, C, U),
+    winograd_input: (g, x, V) => winogradInputWasm(ctx, g, x, V),
+    winograd_conv: (g, x, U, OC, bias, y) => winogradConvWasm(ctx, g, x, U, OC, bias, y),
+    winograd_error: (g, OC, e, E) => winogradErrorWasm(ctx, g, OC, e, E),
+    winograd_wgrad: (dU, OC, C, dw) => winogradWgradWasm(ctx, dU, OC, C, dw),
+    bn_sums: (a, b, mask, N, C, R, out) => bnSumsWasm(ctx, a, b, mask, N, C, R, out),
+    bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
+      bnForwardWasm(ctx, x, N, C, R, p, xhat32, relu, mask, y),
+    bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
+      bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
+    bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
+      bnBackwardWasm(ctx, e, x, mask, N, C, R, p, xhat32, dx),
+    add_scaled: (a, ka, b, kb, relu, mask, out) =>
+      addScaledWasm(ctx, a, ka, b, kb, relu, mask, out),
+    avgpool: (x, g, scale, y) => avgpoolWasm(ctx, x, g, scale, y),
+    avgpool_backward: (dy, g, scale, dx) => avgpoolBackwardWasm(ctx, dy, g, scale, dx),
+    ...makeOptimKernels(ctx),
   };
   if (ctx.arena.shared)
     k.stepArray = (dtype, n, step, zeroed) =>

@@ -10,6 +10,7 @@ import { Xoshiro128, type Rng } from '../../quant/rng.js';
 import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { minMax as refMinMax } from '../ref/flag.js';
 import { elemKind, roundCode } from './codes.js';
 import type { WasmContext } from './context.js';
 
@@ -54,13 +55,14 @@ export function quantizeWasm(
   rounding: Rounding,
   rng: Rng | null,
   out: IntArray,
+  symmetric = false,
 ): QuantStats {
   const n = values.length;
   checkOut('quantize', n, out);
   const ar = ctx.arena;
   ar.reset();
   const pr = rngSlot(ctx, rounding, rng);
-  if (pr === null) return quantizeInto(values, exp, bits, rounding, rng, out);
+  if (pr === null) return quantizeInto(values, exp, bits, rounding, rng, out, symmetric);
   const ps = ar.alloc(8);
   const pv = ar.copyIn(values);
   const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
@@ -69,7 +71,7 @@ export function quantizeWasm(
     elemKind(values),
     n,
     2 ** -exp,
-    qmin(bits),
+    qmin(bits) + (symmetric ? 1 : 0),
     qmax(bits),
     roundCode(rounding),
     po,
@@ -90,13 +92,14 @@ export function requantizeWasm(
   rounding: Rounding,
   rng: Rng | null,
   out: IntArray,
+  symmetric = false,
 ): QuantStats {
   const n = mant.length;
   checkOut('requantize', n, out);
   const ar = ctx.arena;
   ar.reset();
   const pr = rngSlot(ctx, rounding, rng);
-  if (pr === null) return requantizeInto(mant, fromExp, toExp, bits, rounding, rng, out);
+  if (pr === null) return requantizeInto(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
   const s = toExp - fromExp;
   const ps = ar.alloc(8);
   const pm = ar.copyIn(mant);
@@ -111,7 +114,7 @@ export function requantizeWasm(
     div,
     half,
     2 ** (s - 24),
-    qmin(bits),
+    qmin(bits) + (symmetric ? 1 : 0),
     qmax(bits),
     roundCode(rounding),
     po,
@@ -134,4 +137,16 @@ export function maxAbsWasm(ctx: WasmContext, x: AnyArray): number {
   // NaN or Infinity: the reference finds the first bad index and throws its message.
   if (!Number.isFinite(m)) return refMaxAbs(x);
   return m === 0 ? 0 : m;
+}
+
+export function minMaxWasm(ctx: WasmContext, x: AnyArray): [number, number] {
+  const ar = ctx.arena;
+  ar.reset();
+  const pt = ar.alloc(16);
+  const px = ar.copyIn(x);
+  ctx.ex.minmax(px, elemKind(x), x.length, pt);
+  const [mn, mx] = ar.f64(pt, 2);
+  if (!Number.isFinite(mn) || !Number.isFinite(mx)) return refMinMax(x);
+  // min/max of -0 and 0 may give -0 here; the reference keeps +0
+  return [mn === 0 ? 0 : mn, mx === 0 ? 0 : mx];
 }

@@ -5,7 +5,7 @@
 import type { ExportName } from './exports.js';
 
 export const CTRL_PER_SLOT = 4;
-export const ARGS_PER_SLOT = 16;
+export const ARGS_PER_SLOT = 20;
 
 export const enum Slot {
   /** Job number the main thread posted; -1 asks the worker to stop. */
@@ -24,6 +24,8 @@ export const FN_CODES = [
   'gemm_i16_i32acc__blocked',
   'gemm_i16_i32acc__smallm',
   'gemm_i16_i32acc__dot',
+  'gemm_i16_f64acc',
   'gemm_f32',
+  'winograd_conv',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];

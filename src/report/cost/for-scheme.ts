@@ -5,7 +5,7 @@
 
 import { buildModel } from '../../models/registry.js';
 import { makeRng } from '../../quant/rng.js';
-import { bindScheme, makeSiteQuantizer, outFeaturesOf } from '../../schemes/bind.js';
+import { bindScheme, makeSiteQuantizer, outFeaturesOf, paramSiteName } from '../../schemes/bind.js';
 import { siteLayers, type Layer } from '../../nn/layer.js';
 import type { SchemeSpec } from '../../schemes/schema.js';
 import { loadScheme } from '../../schemes/resolve.js';
@@ -55,7 +55,7 @@ export function costForModel(
       p.layer,
       i,
       layers.length,
-      site,
+      paramSiteName(layers[i], site),
       p.layer,
       outFeaturesOf(layers[i]),
     );

@@ -4,7 +4,7 @@
 // images of other classes in fp32 / INT8 / INT8 + lazy update / INT16, over several seeds.
 
 import { barFigure } from '../../report/charts.js';
-import { slug } from '../runs.js';
+import { slug } from '../../sweep/spec.js';
 import { accOf, pct } from '../analysis.js';
 import { modelName } from '../scale.js';
 import type { Experiment, ExperimentContext, RunSpec, Scale } from '../types.js';

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+// BatchNorm kernels, SIMD128, bit-exact with src/kernels/ref/norm.ts: per-channel sums (exact
+// int64 pieces on integers, four float64 lanes by r mod 4 otherwise) and the elementwise
+// forward (float64 arithmetic, float32 out; or integer g x + b); the input gradient is in
+// norm-backward.ts. Every array is (N, C, R): channel c's plane of sample n starts at element
+// (n C + c) R. Bodies are generic over the element types; the exports dispatch on the kind
+// codes of assembly/codes.ts.
+
+import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
+import { demote4, ld1, ld1i, ld2, ld4i, mask2, mask4, round32, storeMask4 } from './elems';
+
+const LO32: i64 = 0xffffffff;
+
+/**
+ * out (C, 4) = [sa_hi, sa_lo, sab_hi, sab_lo] of sa = sum a, sab = sum a b over n, r (a = 0
+ * where mask is 0; mask 0 = none). Integer kinds: exact in int64 pieces; else float64 lanes.
+ */
+export function bn_sums(
+  a: usize,
+  ka: i32,
+  b: usize,
+  kb: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  if (ka == KIND_I8) sumsA<i8>(a, b, kb, mask, N, C, R, out);
+  else if (ka == KIND_I16) sumsA<i16>(a, b, kb, mask, N, C, R, out);
+  else if (ka == KIND_I32) sumsA<i32>(a, b, kb, mask, N, C, R, out);
+  else if (ka == KIND_F32) sumsA<f32>(a, b, kb, mask, N, C, R, out);
+  else sumsA<f64>(a, b, kb, mask, N, C, R, out);
+}
+
+function sumsA<A>(
+  a: usize,
+  b: usize,
+  kb: i32,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  if (kb == KIND_I8) sums<A, i8>(a, b, mask, N, C, R, out);
+  else if (kb == KIND_I16) sums<A, i16>(a, b, mask, N, C, R, out);
+  else if (kb == KIND_I32) sums<A, i32>(a, b, mask, N, C, R, out);
+  else if (kb == KIND_F32) sums<A, f32>(a, b, mask, N, C, R, out);
+  else sums<A, f64>(a, b, mask, N, C, R, out);
+}
+
+function sums<A, B>(a: usize, b: usize, mask: usize, N: i32, C: i32, R: i32, out: usize): void {
+  if (isInteger<A>() && isInteger<B>()) sumsExact<A, B>(a, b, mask, N, C, R, out);
+  else sumsFloat<A, B>(a, b, mask, N, C, R, out);
+}
+
+function sumsExact<A, B>(
+  a: usize,
+  b: usize,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  const lo32 = i64x2.splat(LO32);
+  for (let c = 0; c < C; c++) {
+    let sa = i64x2.splat(0);
+    let slo = i64x2.splat(0);
+    let shi = i64x2.splat(0);
+    let ta: i64 = 0,
+      tlo: i64 = 0,
+      thi: i64 = 0;
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let va = ld4i<A>(a, i);
+        if (mask) va = v128.and(va, mask4(mask, i));
+        const vb = ld4i<B>(b, i);
+        sa = i64x2.add(sa, i64x2.add(i64x2.extend_low_i32x4_s(va), i64x2.extend_high_i32x4_s(va)));
+        // Products of int32 lanes are exact in int64; split each into its high word (signed)
+        // and low 32 bits (unsigned), summed apart so neither sum can overflow.
+        const p0 = i64x2.extmul_low_i32x4_s(va, vb);
+        const p1 = i64x2.extmul_high_i32x4_s(va, vb);
+        slo = i64x2.add(slo, i64x2.add(v128.and(p0, lo32), v128.and(p1, lo32)));
+        shi = i64x2.add(shi, i64x2.add(i64x2.shr_s(p0, 32), i64x2.shr_s(p1, 32)));
+      }
+      for (; r < R; r++) {
+        const i = o + r;
+        const av: i64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : <i64>ld1i<A>(a, i);
+        const p = av * <i64>ld1i<B>(b, i);
+        ta += av;
+        tlo += p & LO32;
+        thi += p >> 32;
+      }
+    }
+    ta += i64x2.extract_lane(sa, 0) + i64x2.extract_lane(sa, 1);
+    tlo += i64x2.extract_lane(slo, 0) + i64x2.extract_lane(slo, 1);
+    thi += i64x2.extract_lane(shi, 0) + i64x2.extract_lane(shi, 1) + (tlo >>> 32);
+    const q = out + ((<usize>c) << 5);
+    store<f64>(q, <f64>(ta >> 32));
+    store<f64>(q + 8, <f64>(ta & LO32));
+    store<f64>(q + 16, <f64>thi);
+    store<f64>(q + 24, <f64>(tlo & LO32));
+  }
+}
+
+function sumsFloat<A, B>(
+  a: usize,
+  b: usize,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  out: usize,
+): void {
+  for (let c = 0; c < C; c++) {
+    // Lanes 0, 1 and 2, 3 of the sums of a and of a b.
+    let a01 = f64x2.splat(0),
+      a23 = f64x2.splat(0),
+      p01 = f64x2.splat(0),
+      p23 = f64x2.splat(0);
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let x0 = ld2<A>(a, i);
+        let x1 = ld2<A>(a, i + 2);
+        if (mask) {
+          x0 = v128.and(x0, mask2(mask, i));
+          x1 = v128.and(x1, mask2(mask, i + 2));
+        }
+        a01 = f64x2.add(a01, x0);
+        a23 = f64x2.add(a23, x1);
+        p01 = f64x2.add(p01, f64x2.mul(x0, ld2<B>(b, i)));
+        p23 = f64x2.add(p23, f64x2.mul(x1, ld2<B>(b, i + 2)));
+      }
+      // Tail: elements R - R % 4 .. R - 1 of the plane go to lanes 0, 1, 2; lanes without an
+      // element add +0, which leaves a sum that started at +0 unchanged.
+      if (r < R) {
+        const i = o + r;
+        const rest = R - r;
+        let x1: f64 = 0,
+          x2: f64 = 0,
+          y1: f64 = 0,
+          y2: f64 = 0;
+        const x0: f64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : ld1<A>(a, i);
+        const y0 = ld1<B>(b, i);
+        if (rest > 1) {
+          x1 = mask != 0 && load<u8>(mask + i + 1) == 0 ? 0 : ld1<A>(a, i + 1);
+          y1 = ld1<B>(b, i + 1);
+        }
+        if (rest > 2) {
+          x2 = mask != 0 && load<u8>(mask + i + 2) == 0 ? 0 : ld1<A>(a, i + 2);
+          y2 = ld1<B>(b, i + 2);
+        }
+        a01 = f64x2.add(a01, f64x2.replace_lane(f64x2.splat(x0), 1, x1));
+        p01 = f64x2.add(p01, f64x2.replace_lane(f64x2.splat(x0 * y0), 1, x1 * y1));
+        a23 = f64x2.replace_lane(a23, 0, f64x2.extract_lane(a23, 0) + x2);
+        p23 = f64x2.replace_lane(p23, 0, f64x2.extract_lane(p23, 0) + x2 * y2);
+      }
+    }
+    const sa = f64x2.add(a01, a23);
+    const sp = f64x2.add(p01, p23);
+    const q = out + ((<usize>c) << 5);
+    store<f64>(q, 0);
+    store<f64>(q + 8, f64x2.extract_lane(sa, 0) + f64x2.extract_lane(sa, 1));
+    store<f64>(q + 16, 0);
+    store<f64>(q + 24, f64x2.extract_lane(sp, 0) + f64x2.extract_lane(sp, 1));
+  }
+}
+
+/**
+ * y (f32) = g t + b, t = (x - mu) rs (rounded to f32 if xhat32), p (C, 4) = [mu, rs, g, b]
+ * (f64); with relu, y > 0 ? y : 0 and mask bytes (mask 0 = none).
+ */
+export function bn_forward(
+  x: usize,
+  kx: i32,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  xhat32: i32,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
+  if (kx == KIND_I8) forward<i8>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == KIND_I16) forward<i16>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == KIND_I32) forward<i32>(x, N, C, R, p, xhat32, relu, mask, y);
+  else if (kx == KIND_F32) forward<f32>(x, N, C, R, p, xhat32, relu, mask, y);
+  else forward<f64>(x, N, C, R, p, xhat32, relu, mask, y);
+}
+
+function forward<X>(
+  x: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  xhat32: i32,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const q = p + ((<usize>c) << 5);
+      const mu = load<f64>(q),
+        rs = load<f64>(q + 8),
+        g = load<f64>(q + 16),
+        b = load<f64>(q + 24);
+      const vmu = f64x2.splat(mu),
+        vrs = f64x2.splat(rs),
+        vg = f64x2.splat(g),
+        vb = f64x2.splat(b);
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let t0 = f64x2.mul(f64x2.sub(ld2<X>(x, i), vmu), vrs);
+        let t1 = f64x2.mul(f64x2.sub(ld2<X>(x, i + 2), vmu), vrs);
+        if (xhat32) {
+          t0 = round32(t0);
+          t1 = round32(t1);
+        }
+        let v = demote4(f64x2.add(f64x2.mul(vg, t0), vb), f64x2.add(f64x2.mul(vg, t1), vb));
+        if (relu) {
+          const m = f32x4.gt(v, zero);
+          v = v128.and(v, m);
+          if (mask) storeMask4(mask, i, m);
+        }
+        v128.store(y + (i << 2), v);
+      }
+      for (; r < R; r++) {
+        const i = o + r;
+        let t = (ld1<X>(x, i) - mu) * rs;
+        if (xhat32) t = <f64>(<f32>t);
+        let v = <f32>(g * t + b);
+        if (relu) {
+          const pos = v > 0;
+          if (!pos) v = 0;
+          if (mask) store<u8>(mask + i, pos ? 1 : 0);
+        }
+        store<f32>(y + (i << 2), v);
+      }
+    }
+}
+
+/**
+ * y (int32) = g x + b on integer x (kind 0..2), p (C, 2) = [g, b] integer-valued f64 (the
+ * caller bounds the result); relu and mask as bn_forward.
+ */
+export function bn_affine_int(
+  x: usize,
+  kx: i32,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
+  if (kx == KIND_I8) affineInt<i8>(x, N, C, R, p, relu, mask, y);
+  else if (kx == KIND_I16) affineInt<i16>(x, N, C, R, p, relu, mask, y);
+  else affineInt<i32>(x, N, C, R, p, relu, mask, y);
+}
+
+function affineInt<X>(
+  x: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  p: usize,
+  relu: i32,
+  mask: usize,
+  y: usize,
+): void {
+  const zero = i32x4.splat(0);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const q = p + ((<usize>c) << 4);
+      const g = <i32>load<f64>(q),
+        b = <i32>load<f64>(q + 8);
+      const vg = i32x4.splat(g),
+        vb = i32x4.splat(b);
+      const o = (<usize>n * C + c) * R;
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const i = o + r;
+        let v = i32x4.add(i32x4.mul(ld4i<X>(x, i), vg), vb);
+        if (relu) {
+          const m = i32x4.gt_s(v, zero);
+          v = v128.and(v, m);
+          if (mask) storeMask4(mask, i, m);
+        }
+        v128.store(y + (i << 2), v);
+      }
+      for (; r < R; r++) {
+        const i = o + r;
+        let v = g * ld1i<X>(x, i) + b;
+        if (relu) {
+          const pos = v > 0;
+          if (!pos) v = 0;
+          if (mask) store<u8>(mask + i, pos ? 1 : 0);
+        }
+        store<i32>(y + (i << 2), v);
+      }
+    }
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+// Integer convolution throughput at ResNet-20's conv shapes (32x32 input, batch 32, int8 x int8
+// mantissas, 1 thread): forward, input gradient (dx) and weight gradient (dW) of each distinct
+// conv as Conv2d runs them (ops/conv.ts: exact Winograd for 3x3 stride-1 forward and dx, else
+// im2col + GEMM; im2col, col2im and layout swaps included), beside the same passes all as
+// im2col + GEMM, in GOPS = 2 * (direct-conv multiply-adds) / s and in % of the int8 GEMM's
+// 512^3 throughput measured in the same rounds. Every call is a training step of its own, its
+// operands in that step's workspace as in training. Timing: round-robin over all variants,
+// best of the rounds, on this process's CPU time (harness.ts compareCpu: the machine is shared).
+
+import type { ConvGeom, Kernels } from '../src/kernels/spec.js';
+import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
+import { stepArray, type StepScope } from '../src/nn/arrays.js';
+import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../src/ops/conv.js';
+import { useWinograd } from '../src/ops/winograd.js';
+import { makeRng } from '../src/quant/rng.js';
+import { compareCpu, gops, printTable, type Bench } from './harness.js';
+
+interface ConvShape {
+  name: string;
+  /** How many convs of ResNet-20 have this shape. */
+  count: number;
+  C: number;
+  OC: number;
+  H: number;
+  k: number;
+  stride: number;
+}
+
+const BATCH = 32;
+const SHAPES: ConvShape[] = [
+  { name: 'stem 3->16 32x32', count: 1, C: 3, OC: 16, H: 32, k: 3, stride: 1 },
+  { name: 's1 16->16 32x32', count: 6, C: 16, OC: 16, H: 32, k: 3, stride: 1 },
+  { name: 's2 16->32 /2', count: 1, C: 16, OC: 32, H: 32, k: 3, stride: 2 },
+  { name: 's2 proj 1x1 /2', count: 1, C: 16, OC: 32, H: 32, k: 1, stride: 2 },
+  { name: 's2 32->32 16x16', count: 5, C: 32, OC: 32, H: 16, k: 3, stride: 1 },
+  { name: 's3 32->64 /2', count: 1, C: 32, OC: 64, H: 16, k: 3, stride: 2 },
+  { name: 's3 proj 1x1 /2', count: 1, C: 32, OC: 64, H: 16, k: 1, stride: 2 },
+  { name: 's3 64->64 8x8', count: 5, C: 64, OC: 64, H: 8, k: 3, stride: 1 },
+];
+
+function geom(s: ConvShape): ConvGeom {
+  const pad = s.k === 3 ? 1 : 0;
+  const O = Math.floor((s.H + 2 * pad - s.k) / s.stride) + 1;
+  return {
+    N: BATCH,
+    C: s.C,
+    H: s.H,
+    W: s.H,
+    KH: s.k,
+    KW: s.k,
+    strideH: s.stride,
+    strideW: s.stride,
+    padH: pad,
+    padW: pad,
+    OH: O,
+    OW: O,
+  };
+}
+
+function int8s(n: number, seed: number): Int8Array {
+  const rng = makeRng(seed);
+  return Int8Array.from({ length: n }, () => Math.floor(rng.nextFloat() * 255) - 127);
+}
+
+type Pass = 'fwd' | 'dx' | 'dW';
+const PASSES: Pass[] = ['fwd', 'dx', 'dW'];
+
+/** The three passes of one conv shape as Conv2d runs them; every call is a fresh step. */
+function passes(
+  k: Kernels,
+  s: ConvShape,
+  nextStep: () => number,
+): Record<Pass, () => number | void> {
+  const g = geom(s);
+  const OC = s.OC;
+  const X = int8s(g.N * g.C * g.H * g.W, 1);
+  const Wt = int8s(OC * g.C * g.KH * g.KW, 2);
+  const E = int8s(g.N * OC * g.OH * g.OW, 3);
+  const step = () => {
+    const at: StepScope = { kernels: k, step: nextStep(), training: true };
+    const put = (v: Int8Array) => {
+      const a = stepArray(at, 'int8', v.length, false);
+      a.set(v);
+      return a;
+    };
+    return { at, x: put(X), w: put(Wt), e: put(E) };
+  };
+  return {
+    fwd: () => {
+      const { at, x, w } = step();
+      convForwardInt(k, g, x, w, OC, null, at);
+    },
+    dx: () => {
+      const { at, e, w } = step();
+      convInputGradInt(k, g, e, () => errorRows(k, g, e, OC, at), w, OC, at);
+    },
+    dW: () => {
+      // The im2col matrix: saved by a GEMM forward; after a Winograd forward, built here.
+      const { at, x, w, e } = step();
+      const col = convForwardInt(k, g, x, w, OC, null, at).col;
+      const t0 = process.cpuUsage();
+      const c = col ?? stepArray(at, 'int8', g.C * g.KH * g.KW * g.N * g.OH * g.OW, false);
+      if (!col) k.im2col(g, x, c);
+      convWeightGradInt(k, g, errorRows(k, g, e, OC, at), c, OC, at);
+      const t1 = process.cpuUsage(t0);
+      return (t1.user + t1.system) / 1000; // a forward ran first for col: time only dW
+    },
+  };
+}
+
+interface Row {
+  shape: string;
+  count: number;
+  pass: Pass;
+  algo: string;
+  gemmMs: number;
+  convMs: number;
+  gops: number;
+  gemmGops: number;
+  pctPeak: number;
+  gemmPctPeak: number;
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export const bench: Bench = {
+  name: 'conv-shapes',
+  description: `ResNet-20 conv shapes (batch ${BATCH}, int8): fwd/dx/dW GOPS and % of the int8 512^3 GEMM, as trained vs all im2col + GEMM, 1 thread`,
+  async run() {
+    const k = await loadWasmKernels();
+    if (!k) throw new Error('the wasm backend does not load here (no WebAssembly SIMD128)');
+    await setThreads(1);
+    const rounds = Number(process.env.LOWBIT_BENCH_ROUNDS ?? 12);
+    const cube = { M: 512, N: 512, K: 512 };
+    const [ca, cb, cc] = [int8s(512 * 512, 7), int8s(512 * 512, 8), new Int32Array(512 * 512)];
+    let stepNo = 1000;
+    const nextStep = () => ++stepNo;
+    const rows: Row[] = [];
+    let peak = 0;
+    for (const s of SHAPES) {
+      const p = passes(k, s, nextStep);
+      const timed = (mode: boolean, pass: Pass) => () => {
+        useWinograd(mode);
+        return p[pass]();
+      };
+      const fns: [string, () => number | void][] = [['peak', () => k.gemm_int(cube, ca, cb, cc)]];
+      for (const pass of PASSES) {
+        fns.push([`auto ${pass}`, timed(true, pass)]);
+        fns.push([`gemm ${pass}`, timed(false, pass)]);
+      }
+      const best = compareCpu(fns, rounds);
+      useWinograd(true);
+      const pk = gops(2 * 512 ** 3, best.get('peak')!);
+      peak = Math.max(peak, pk);
+      const g = geom(s);
+      const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
+      for (const pass of PASSES) {
+        const auto = best.get(`auto ${pass}`)!;
+        const gemm = best.get(`gemm ${pass}`)!;
+        const wino = s.k === 3 && s.stride === 1 && pass !== 'dW';
+        rows.push({
+          shape: s.name,
+          count: s.count,
+          pass,
+          algo: wino ? 'winograd' : 'im2col+gemm',
+          gemmMs: r3(gemm),
+          convMs: r3(auto),
+          gops: r1(gops(2 * macs, auto)),
+          gemmGops: r1(gops(2 * macs, gemm)),
+          pctPeak: Math.round((100 * gops(2 * macs, auto)) / pk),
+          gemmPctPeak: Math.round((100 * gops(2 * macs, gemm)) / pk),
+        });
+      }
+    }
+    printTable(
+      [
+        'shape',
+        'x',
+        'pass',
+        'as trained',
+        'ms',
+        'GOPS',
+        '% peak',
+        'im2col+GEMM ms',
+        'GOPS',
+        '% peak',
+      ],
+      rows.map((r) => [
+        r.shape,
+        r.count,
+        r.pass,
+        r.algo,
+        r.convMs.toFixed(2),
+        r.gops.toFixed(1),
+        `${r.pctPeak}%`,
+        r.gemmMs.toFixed(2),
+        r.gemmGops.toFixed(1),
+        `${r.gemmPctPeak}%`,
+      ]),
+    );
+    const total = (f: (r: Row) => number) => r1(rows.reduce((t, r) => t + r.count * f(r), 0));
+    const stepAuto = total((r) => r.convMs);
+    const stepGemm = total((r) => r.gemmMs);
+    console.log(
+      `\nint8 GEMM 512^3: ${r1(peak)} GOPS (best over the rounds, CPU time). All ResNet-20 convs ` +
+        `of one step (fwd + dx + dW, x counts): ${stepAuto} ms as trained, ${stepGemm} ms all ` +
+        `im2col + GEMM (${r1(stepGemm / stepAuto)}x)`,
+    );
+    return {
+      batch: BATCH,
+      threads: 1,
+      clock: 'process CPU time, best of round-robin rounds',
+      rounds,
+      peakGops: r1(peak),
+      rows,
+      stepMsAsTrained: stepAuto,
+      stepMsAllGemm: stepGemm,
+    };
+  },
+};

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// What the full repro suite (`lowbit repro`, 70 runs) would take on 1, 10 or 100 queue
+// workers, worked out from figures measured here: each distinct kind of run (model, dataset,
+// scheme family, telemetry) trains a short slice on one thread for its training and
+// evaluation samples per CPU second and its set-up CPU time (CPU time of one thread is what
+// the run takes on a core of its own, however busy this machine is meanwhile); the suite's
+// own run list (src/repro at full scale) gives each run's sizes; runs go to the first free
+// worker in suite order (the queue is FIFO), each paying the queue's overhead per job
+// (LOWBIT_QUEUE_OVERHEAD_MS, default 200, above the `sweep` bench's figure). A worker here is
+// one run slot of one core (a 2-core machine like this one is 2 workers with --concurrency 2
+// --threads 1).
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '../src/register.js';
+import { setThreads } from '../src/kernels/wasm/index.js';
+import { loadDataset } from '../src/data/registry.js';
+import { EXPERIMENTS } from '../src/repro/suite.js';
+import { FULL } from '../src/repro/scale.js';
+import type { RunSpec } from '../src/repro/types.js';
+import { parseTrainConfig } from '../src/train/config.js';
+import { train } from '../src/train/trainer.js';
+import { printTable, type Bench } from './harness.js';
+
+interface Rates {
+  trainPerS: number;
+  evalPerS: number;
+  setupS: number;
+}
+
+/** The measured stand-in for a scheme: variants that cost the same share one measurement. */
+function family(scheme: string): string {
+  const name = scheme.replace(/^.*\//, '').replace(/\.json$/, '');
+  if (name.startsWith('wageubn-only-')) return 'wageubn';
+  if (name.startsWith('int8-classifier')) return 'int8-classifier8';
+  if (name === 'dfp8-nr') return 'dfp8-sr';
+  if (name === 'int8-lazy') return 'int8';
+  return name;
+}
+
+/** Slice sizes: enough steps past the first (warm-up) to time, few enough for a bench. */
+const SLICE: Record<string, { limit: number; testLimit: number }> = {
+  resnet20: { limit: 192, testLimit: 128 },
+  lenet5: { limit: 1920, testLimit: 1000 },
+  mlp: { limit: 3200, testLimit: 1000 },
+};
+
+/** CPU seconds of this process so far (one thread trains: wall time on an idle core). */
+const cpuS = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function measure(spec: RunSpec, schemeRef: string): Promise<Rates> {
+  const slice = SLICE[spec.config.model];
+  const cfg = parseTrainConfig({
+    ...spec.config,
+    scheme: schemeRef,
+    epochs: 1,
+    limit: slice.limit,
+    testLimit: slice.testLimit,
+  });
+  const c0 = cpuS();
+  let started = c0;
+  let trained = c0;
+  await train(cfg, null, {
+    started: () => (started = cpuS()),
+    progress: (done, total) => {
+      if (done === total) trained = cpuS();
+    },
+  });
+  const end = cpuS();
+  return {
+    trainPerS: slice.limit / (trained - started),
+    evalPerS: slice.testLimit / Math.max(1e-3, end - trained),
+    setupS: started - c0,
+  };
+}
+
+/** Makespan of `durations` (seconds, in queue order) on `w` workers, first free worker first. */
+function fifo(durations: readonly number[], w: number): number {
+  const free = new Array<number>(w).fill(0);
+  for (const d of durations) {
+    let k = 0;
+    for (let i = 1; i < w; i++) if (free[i] < free[k]) k = i;
+    free[k] += d;
+  }
+  return Math.max(...free);
+}
+
+const hours = (s: number): string => (s / 3600).toFixed(s < 36000 ? 2 : 1);
+
+export const bench: Bench = {
+  name: 'sweep-suite',
+  description: 'the full repro suite on 1, 10 and 100 queue workers, from measured run speeds',
+  async run() {
+    await setThreads(1);
+    const overheadS = Number(process.env.LOWBIT_QUEUE_OVERHEAD_MS ?? 200) / 1000;
+    const schemeDir = mkdtempSync(join(tmpdir(), 'lowbit-bench-suite-'));
+    const ctx = {
+      scale: FULL,
+      schemePath: (n: string) => join(schemeDir, `${n}.json`),
+      runPath: (id: string) => join(schemeDir, 'runs', id),
+    };
+    for (const e of EXPERIMENTS)
+      for (const s of e.schemes?.(FULL) ?? [])
+        writeFileSync(ctx.schemePath(s.name), JSON.stringify(s));
+    const specs = new Map<string, RunSpec>();
+    for (const e of EXPERIMENTS) for (const r of e.runs(ctx)) specs.set(r.id, r);
+
+    // One measurement per kind of run.
+    const kindOf = (s: RunSpec): string =>
+      `${s.config.model}/${s.config.dataset}/${family(s.config.scheme)}${s.config.telemetry ? '+telemetry' : ''}`;
+    const rates = new Map<string, Rates>();
+    const sizes = new Map<string, { train: number; test: number }>();
+    for (const s of specs.values()) {
+      const kind = kindOf(s);
+      if (!sizes.has(s.config.dataset)) {
+        const d = loadDataset(s.config.dataset, { seed: 1 });
+        sizes.set(s.config.dataset, { train: d.train.n, test: d.test.n });
+      }
+      if (rates.has(kind)) continue;
+      const fam = family(s.config.scheme);
+      const ref = s.config.scheme.includes('/') ? ctx.schemePath(fam) : fam;
+      rates.set(kind, await measure(s, ref));
+      const r = rates.get(kind)!;
+      console.log(
+        `${kind}: train ${r.trainPerS.toFixed(0)}/s, eval ${r.evalPerS.toFixed(0)}/s, set-up ${r.setupS.toFixed(1)} s`,
+      );
+    }
+    const runs = [...specs.values()].map((s) => {
+      const r = rates.get(kindOf(s))!;
+      const z = sizes.get(s.config.dataset)!;
+      const epochs = s.config.epochs ?? 1;
+      const n = s.config.limit ?? z.train;
+      const t = s.config.testLimit ?? z.test;
+      return { s, seconds: r.setupS + epochs * (n / r.trainPerS + t / r.evalPerS) + overheadS };
+    });
+    const durations = runs.map((r) => r.seconds);
+    const total = durations.reduce((a, b) => a + b, 0);
+    const longest = Math.max(...durations);
+    const byKind = new Map<string, { n: number; s: number }>();
+    for (const r of runs) {
+      const k = `${r.s.config.model}/${r.s.config.dataset}`;
+      const v = byKind.get(k) ?? { n: 0, s: 0 };
+      byKind.set(k, { n: v.n + 1, s: v.s + r.seconds });
+    }
+    console.log(`\nfull suite: ${runs.length} runs, ${hours(total)} run-hours on one core each:`);
+    printTable(
+      ['runs of', 'count', 'run-hours', 'longest run, h'],
+      [...byKind.entries()].map(([k, v]) => [
+        k,
+        v.n,
+        hours(v.s),
+        hours(
+          Math.max(
+            ...runs
+              .filter((r) => k === `${r.s.config.model}/${r.s.config.dataset}`)
+              .map((r) => r.seconds),
+          ),
+        ),
+      ]),
+    );
+    const workers = [1, 2, 10, 100];
+    const table = workers.map((w) => ({
+      workers: w,
+      hours: fifo(durations, w) / 3600,
+      bound: Math.max(longest, total / w) / 3600,
+    }));
+    console.log('\nwall time of the whole suite through the queue (FIFO, suite order):');
+    printTable(
+      ['workers', 'wall, h', 'lower bound, h', 'busy share'],
+      table.map((t) => [
+        t.workers,
+        t.hours.toFixed(2),
+        t.bound.toFixed(2),
+        `${((100 * total) / 3600 / t.workers / t.hours).toFixed(0)}%`,
+      ]),
+    );
+    rmSync(schemeDir, { recursive: true, force: true });
+    return {
+      runs: runs.length,
+      run_hours: total / 3600,
+      longest_hours: longest / 3600,
+      rates: Object.fromEntries(rates),
+      table,
+    };
+  },
+};

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+// Wrappers of the BatchNorm kernels (assembly/norm.ts, norm-backward.ts). Resident (workspace)
+// arrays are used in place; others are copied in and out. Per-channel parameters are copied
+// in (C * 5 values).
+
+import type { AnyArray } from '../spec.js';
+import type { MantArray } from '../../tensor/dtype.js';
+import * as ref from '../ref/norm.js';
+import type { WasmContext } from './context.js';
+import type { Arena } from './arena.js';
+import { elemKind } from './codes.js';
+
+/** Checks (N, C, R) and that every array holds N*C*R elements (params: C * per). */
+export function checkNCR(
+  kind: string,
+  N: number,
+  C: number,
+  R: number,
+  arrays: [string, { length: number } | null][],
+): number {
+  for (const [v, name] of [
+    [N, 'N'],
+    [C, 'C'],
+    [R, 'R'],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${kind}: ${name}=${v} must be an integer >= 0`);
+  }
+  const n = N * C * R;
+  for (const [name, a] of arrays) {
+    if (a && a.length < n)
+      throw new RangeError(`${kind}: ${name} holds ${a.length} elements, (N,C,R) needs ${n}`);
+  }
+  return n;
+}
+
+function params(kind: string, ar: Arena, p: Float64Array, need: number): number {
+  if (p.length < need)
+    throw new RangeError(`${kind}: parameters hold ${p.length} values, need ${need}`);
+  return ar.copyIn(p, need);
+}
+
+export function bnSumsWasm(
+  ctx: WasmContext,
+  a: AnyArray,
+  b: AnyArray | null,
+  mask: Int8Array | null,
+  N: number,
+  C: number,
+  R: number,
+  out: Float64Array,
+): void {
+  const n = checkNCR('bn_sums', N, C, R, [
+    ['a', a],
+    ['b', b],
+    ['mask', mask],
+  ]);
+  if (out.length < 4 * C) throw new RangeError(`bn_sums: out holds ${out.length}, needs ${4 * C}`);
+  const ar = ctx.arena;
+  ar.reset();
+  const pa = ar.copyIn(a, n);
+  const pb = b ? ar.copyIn(b, n) : pa;
+  const pm = mask ? ar.copyIn(mask, n) : 0;
+  const po = ar.outAt(out, C * 32);
+  ctx.ex.bn_sums(pa, elemKind(a), pb, elemKind(b ?? a), pm, N, C, R, po);
+  ar.get(po, out, 4 * C, 8);
+}
+
+export function bnForwardWasm(
+  ctx: WasmContext,
+  x: AnyArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  xhat32: boolean,
+  relu: boolean,
+  mask: Int8Array | null,
+  y: Float32Array,
+): void {
+  const n = checkNCR('bn_forward', N, C, R, [
+    ['x', x],
+    ['y', y],
+    ['mask', mask],
+  ]);
+  if (n === 0) return;
+  const ar = ctx.arena;
+  ar.reset();
+  const pp = params('bn_forward', ar, p, 4 * C);
+  const px = ar.copyIn(x, n);
+  const py = ar.outAt(y, n * 4);
+  const pm = relu && mask ? ar.outAt(mask, n) : 0;
+  ctx.ex.bn_forward(px, elemKind(x), N, C, R, pp, xhat32 ? 1 : 0, relu ? 1 : 0, pm, py);
+  ar.get(py, y, n, 4);
+  if (pm) ar.get(pm, mask!, n, 1);
+}
+
+export function bnAffineIntWasm(
+  ctx: WasmContext,
+  x: MantArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  relu: boolean,
+  mask: Int8Array | null,
+  y: Int32Array | Float64Array,
+): void {
+  const n = checkNCR('bn_affine_int', N, C, R, [
+    ['x', x],
+    ['y', y],
+    ['mask', mask],
+  ]);
+  // Exact float64 outputs (wide accumulators) and float64 mantissas: the reference loop.
+  if (y instanceof Float64Array || x instanceof Float64Array) {
+    ref.bn_affine_int(x, N, C, R, p, relu, mask, y);
+    return;
+  }
+  if (n === 0) return;
+  const ar = ctx.arena;
+  ar.reset();
+  const pp = params('bn_affine_int', ar, p, 2 * C);
+  const px = ar.copyIn(x, n);
+  const py = ar.outAt(y, n * 4);
+  const pm = relu && mask ? ar.outAt(mask, n) : 0;
+  ctx.ex.bn_affine_int(px, elemKind(x), N, C, R, pp, relu ? 1 : 0, pm, py);
+  ar.get(py, y, n, 4);
+  if (pm) ar.get(pm, mask!, n, 1);
+}
+
+export function bnBackwardWasm(
+  ctx: WasmContext,
+  e: AnyArray,
+  x: AnyArray,
+  mask: Int8Array | null,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  xhat32: boolean,
+  dx: Float32Array,
+): void {
+  const n = checkNCR('bn_backward', N, C, R, [
+    ['e', e],
+    ['x', x],
+    ['mask', mask],
+    ['dx', dx],
+  ]);
+  if (n === 0) return;
+  const ar = ctx.arena;
+  ar.reset();
+  const pp = params('bn_backward', ar, p, 5 * C);
+  const pe = ar.copyIn(e, n);
+  const px = ar.copyIn(x, n);
+  const pm = mask ? ar.copyIn(mask, n) : 0;
+  const pd = ar.outAt(dx, n * 4);
+  ctx.ex.bn_backward(pe, elemKind(e), px, elemKind(x), pm, N, C, R, pp, xhat32 ? 1 : 0, pd);
+  ar.get(pd, dx, n, 4);
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+// The integer passes of a 2-D convolution over NCHW mantissas, each choosing its algorithm:
+// exact Winograd F(2x2,3x3) where ops/winograd.ts's rule takes it (3x3 stride 1, int8), else
+// im2col + one batch-wide GEMM. Results are the direct convolution's integers either way.
+//   forward:  y (N,OC,OH,OW) = conv(x (N,C,H,W), w (OC,C,KH,KW)) (+ bias), int32 or exact f64
+//   dx:       (N,C,H,W) from e (N,OC,OH,OW): Winograd, or dcol = W^T e' and col2im
+//   dW:       (OC,C*KH*KW) = e' col^T, e' = e as (OC, N*OH*OW)
+// Conv2d calls these; bench/conv-shapes.ts measures them at ResNet shapes.
+
+import type { ConvGeom, Kernels } from '../kernels/spec.js';
+import type { IntArray } from '../tensor/dtype.js';
+import { stepLike, type StepScope } from '../nn/arrays.js';
+import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from './intgemm.js';
+import { winogradFor, winogradForward, winogradInputGrad } from './winograd.js';
+
+export interface ConvForwardInt {
+  /** y (N, OC, OH, OW): int32, or exact float64 where int32 could overflow. */
+  readonly y: Int32Array | Float64Array;
+  /** The im2col matrix (C*KH*KW, N*OH*OW) when the forward built one (the GEMM path). */
+  readonly col: IntArray | null;
+}
+
+/** The conv's integer bias: mantissas at the output's exponent and their max |b|. */
+export interface ConvBias {
+  readonly mant: Float64Array;
+  readonly maxAbs: number;
+}
+
+/** y = conv(x, w) + bias on mantissas (x (N,C,H,W), w (OC,C,KH,KW)). */
+export function convForwardInt(
+  k: Kernels,
+  g: ConvGeom,
+  x: IntArray,
+  w: IntArray,
+  OC: number,
+  bias: ConvBias | null,
+  at?: StepScope | null,
+): ConvForwardInt {
+  if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs)) {
+    const y = winogradForward(k, g, x, w, OC, bias ? bias.mant : null, at);
+    return { y, col: null };
+  }
+  const CKK = g.C * g.KH * g.KW;
+  const Q = g.N * g.OH * g.OW;
+  const col = stepLike(at, x, CKK * Q, false);
+  k.im2col(g, x, col);
+  const acc = intGemm(k, { M: OC, N: Q, K: CKK }, w, col, bias ? bias.maxAbs : 0, at);
+  // (OC, N, R) -> (N, OC, R) with the bias added on the way.
+  const y = stepLike(at, acc, acc.length, false);
+  k.swap_outer(acc, OC, g.N, g.OH * g.OW, bias ? bias.mant : null, y);
+  return { y, col };
+}
+
+/** e (N, OC, OH, OW) as the GEMMs' (OC, N*OH*OW). */
+export function errorRows<T extends IntArray>(
+  k: Kernels,
+  g: ConvGeom,
+  e: T,
+  OC: number,
+  at?: StepScope | null,
+): T {
+  const rows = stepLike(at, e, e.length, false);
+  k.swap_outer(e, g.N, OC, g.OH * g.OW, null, rows);
+  return rows;
+}
+
+/** dW (OC, C*KH*KW) = e' col^T: int32, or exact float64 where int32 could overflow. */
+export function convWeightGradInt(
+  k: Kernels,
+  g: ConvGeom,
+  eRows: IntArray,
+  col: IntArray,
+  OC: number,
+  at?: StepScope | null,
+): Int32Array | Float64Array {
+  const CKK = g.C * g.KH * g.KW;
+  return intGemm(k, { M: OC, N: CKK, K: g.N * g.OH * g.OW, transB: true }, eRows, col, 0, at);
+}
+
+/**
+ * dx (N, C, H, W) for e (N, OC, OH, OW): Winograd where the rule takes it, else dcol = W^T e'
+ * (eRows() gives e' (OC, N*OH*OW)) and col2im. int32, or exact float64 where int32 could
+ * overflow.
+ */
+export function convInputGradInt(
+  k: Kernels,
+  g: ConvGeom,
+  e: IntArray,
+  eRows: () => IntArray,
+  w: IntArray,
+  OC: number,
+  at?: StepScope | null,
+): Int32Array | Float64Array {
+  // dx of a 3x3 stride-1 conv: the Winograd forward of e, channels summed over OC.
+  if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC))
+    return winogradInputGrad(k, g, e, w, OC, at);
+  const CKK = g.C * g.KH * g.KW;
+  const Q = g.N * g.OH * g.OW;
+  const er = eRows();
+  const dcol = intGemm(k, { M: CKK, N: Q, K: OC, transA: true }, w, er, 0, at);
+  // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator, by the
+  // operand types when that already fits int32 (no scan of dcol). col2im needs one type for
+  // dcol and dx: float64 for both when either is.
+  const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
+  const typeBound = overlap * OC * typeMax(w) * typeMax(er);
+  const bound =
+    typeBound <= INT32_LIMIT && dcol instanceof Int32Array
+      ? typeBound
+      : Math.max(overlap * maxAbsMant(k, dcol), dcol instanceof Float64Array ? INT32_LIMIT + 1 : 0);
+  const dx = allocAcc(bound, g.N * g.C * g.H * g.W, at, false); // col2im zeroes it
+  if (dx instanceof Float64Array)
+    k.col2im(g, dcol instanceof Float64Array ? dcol : Float64Array.from(dcol), dx);
+  else if (dcol instanceof Int32Array) k.col2im(g, dcol, dx);
+  else throw new Error('conv: a float64 dcol must give a float64 dx'); // the bound above
+  return dx;
+}

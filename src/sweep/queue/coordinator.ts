@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+// The coordinator side of `--queue URL`: each run that is not finished locally becomes a BullMQ
+// job (a local checkpoint goes to Redis first, so a worker resumes it); workers' progress
+// drives the progress bars; each finished run's files are taken from Redis into DIR/runs/<id>.
+// Job ids are the run ids under a namespace of this machine and DIR, so running the same
+// command again finds its jobs (queued, running or finished meanwhile) instead of adding twice.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
+import { writeAtomic } from '../../train/run-folder.js';
+import { ERROR_FILE } from '../../report/run-data.js';
+import { accLine, runDir, type ListOptions, type ListResult } from '../list.js';
+import { APPENDED_FILES, RUN_FILES, runState } from '../run-one.js';
+import type { RunOutcome, RunSpec } from '../spec.js';
+import {
+  connectRedis,
+  DEFAULT_QUEUE,
+  KEY_PREFIX,
+  reportLoss,
+  type QueueOptions,
+} from './connection.js';
+import { JOB_NAME, jobFor, type JobData } from './job.js';
+import { RunStore } from './store.js';
+import type { JobProgress, JobResult } from './worker.js';
+
+/** How often every pending job's state is read (events bring finished ones sooner). */
+const POLL_MS = 2000;
+
+export interface QueuedListOptions extends ListOptions {
+  readonly queue: QueueOptions;
+}
+
+/** The jobs of one list: this machine and this DIR. */
+export function jobNamespace(out: string): string {
+  return createHash('sha256')
+    .update(`${hostname()}\n${resolve(out)}`)
+    .digest('hex')
+    .slice(0, 8);
+}
+
+/** Sends a local partial run (checkpoint and files) to Redis so a worker resumes it. */
+async function uploadPartial(store: RunStore, jobId: string, dir: string): Promise<void> {
+  const checkpoint = readFileSync(join(dir, CHECKPOINT_FILE), 'utf8');
+  const pos = JSON.parse(checkpoint) as { step: number; epoch: number };
+  const sets: Record<string, string> = {};
+  for (const f of ['config.json', ...APPENDED_FILES]) {
+    const p = join(dir, f);
+    if (existsSync(p)) sets[f] = readFileSync(p, 'utf8');
+  }
+  await store.save(jobId, { step: pos.step, epoch: pos.epoch, checkpoint, appends: {} }, sets);
+}
+
+export async function runQueued(
+  specs: readonly RunSpec[],
+  o: QueuedListOptions,
+): Promise<ListResult> {
+  const name = o.queue.name ?? DEFAULT_QUEUE;
+  const redis: Redis = await connectRedis(o.queue.url);
+  const eventsConn = redis.duplicate();
+  const events = new QueueEvents(name, { connection: eventsConn, prefix: KEY_PREFIX });
+  const queue = new Queue<JobData, JobResult>(name, { connection: redis, prefix: KEY_PREFIX });
+  const store = new RunStore(redis, name);
+  const onError = reportLoss(redis, o.log);
+  queue.on('error', onError);
+  events.on('error', onError);
+  const ns = jobNamespace(o.out);
+  const outcomes = new Map<string, RunOutcome>();
+  const pending = new Map<string, { spec: RunSpec }>();
+  let finished = 0;
+  const t0 = performance.now();
+  const report = (spec: RunSpec, outcome: RunOutcome, extra = ''): void => {
+    finished++;
+    outcomes.set(spec.id, outcome);
+    o.progress?.end(spec.id);
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    const acc = outcome === 'failed' ? '' : accLine(runDir(o.out, spec.id));
+    o.log(`[${finished}/${specs.length}] ${spec.id}: ${outcome}${extra}${acc} (at ${secs} s)`);
+  };
+
+  /** Takes a finished job's files into DIR/runs/<id>, then deletes job and state. */
+  const collect = async (jobId: string): Promise<void> => {
+    const p = pending.get(jobId);
+    if (!p) return;
+    const state = await queue.getJobState(jobId);
+    if (state !== 'completed' && state !== 'failed') return;
+    const job = (await queue.getJob(jobId)) as Job<JobData, JobResult>;
+    pending.delete(jobId);
+    const dir = runDir(o.out, p.spec.id);
+    mkdirSync(dir, { recursive: true });
+    if (state === 'failed') {
+      writeFileSync(join(dir, ERROR_FILE), `${job!.failedReason}\n`);
+      await job!.remove();
+      report(p.spec, 'failed', `: ${job!.failedReason}`);
+      return;
+    }
+    const stored = await store.load(jobId);
+    for (const f of RUN_FILES) {
+      const text = stored?.files[f];
+      if (text !== undefined) writeAtomic(join(dir, f), text);
+      else if (f !== CHECKPOINT_FILE) rmSync(join(dir, f), { force: true });
+    }
+    const r = job!.returnvalue;
+    await store.drop(jobId);
+    await job!.remove();
+    const where = r
+      ? ` on ${r.worker}${r.startEpoch ? ` from epoch ${r.startEpoch + 1}` : ''}`
+      : '';
+    report(p.spec, (r?.outcome as RunOutcome) ?? 'done', where);
+  };
+
+  events.on('progress', ({ jobId, data }) => {
+    const p = pending.get(jobId);
+    const d = data as JobProgress;
+    if (!p || typeof d !== 'object' || d === null) return;
+    if (d.kind === 'started') {
+      o.progress?.end(p.spec.id);
+      o.progress?.start(p.spec.id, d.epochs, d.epoch);
+    } else if (d.kind === 'epoch')
+      o.progress?.epoch(
+        p.spec.id,
+        { epoch: d.epoch, test_acc: d.test_acc, train_loss: d.train_loss } as never,
+        d.epochs,
+      );
+  });
+  // Finished jobs are collected when their event arrives, and by a slower poll of every
+  // pending job (events are not kept across a lost connection).
+  const due = new Set<string>();
+  let wake: (() => void) | null = null;
+  const nudge = ({ jobId }: { jobId: string }): void => {
+    due.add(jobId);
+    wake?.();
+  };
+  events.on('completed', nudge);
+  events.on('failed', nudge);
+
+  try {
+    await events.waitUntilReady();
+    for (const spec of specs) {
+      const dir = runDir(o.out, spec.id);
+      const jobId = `${ns}.${spec.id}`;
+      const local = existsSync(dir) ? runState(spec, dir) : 'new';
+      if (local === 'done' || local === 'diverged') {
+        // Finished here already: nothing to queue; clear what an earlier attempt left.
+        const old = await queue.getJob(jobId);
+        if (old && (await old.getState()) !== 'active') await old.remove();
+        await store.drop(jobId);
+        report(spec, 'skipped');
+        continue;
+      }
+      if (local === 'partial') await uploadPartial(store, jobId, dir);
+      pending.set(jobId, { spec });
+      const old = await queue.getJob(jobId);
+      if (old && (await old.getState()) === 'failed') await old.retry('failed');
+      else if (!old)
+        await queue.add(JOB_NAME, jobFor(spec), {
+          jobId,
+          removeOnComplete: false,
+          removeOnFail: false,
+        });
+    }
+    o.log(
+      `queued ${pending.size} runs on ${name} (${specs.length - pending.size} finished already); ` +
+        'waiting for workers (lowbit worker --queue URL)',
+    );
+    let stopped = false;
+    let lastPoll = 0;
+    while (pending.size) {
+      const poll = performance.now() - lastPoll > POLL_MS;
+      if (poll) lastPoll = performance.now();
+      const ids = poll ? [...pending.keys()] : [...due];
+      due.clear();
+      for (const jobId of ids) await collect(jobId);
+      if (!pending.size) break;
+      if (o.shouldStop?.()) {
+        stopped = true;
+        break;
+      }
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+      wake = null;
+    }
+    if (stopped)
+      o.log(
+        `${pending.size} runs stay queued (workers go on); run the same command again to collect them`,
+      );
+    return { outcomes, interrupted: stopped };
+  } finally {
+    o.progress?.clear();
+    await events.close();
+    await queue.close();
+    redis.disconnect();
+    eventsConn.disconnect();
+  }
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+// `lowbit worker`: takes runs from the queue (BullMQ on Redis), trains each in its own worker
+// thread in a folder of its own, sends every epoch's checkpoint and new lines to Redis (so
+// another worker can resume the run if this one dies), reports each epoch as job progress, and
+// leaves the final files in Redis for the coordinator. A job that fails validation fails with
+// its error recorded, and the worker goes on. Stopping (close) checkpoints the runs in hand
+// and puts their jobs back in the queue.
+
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CONFIG_FILE } from '../../train/run-folder.js';
+import { ERROR_FILE } from '../../report/run-data.js';
+import { RUN_FILES } from '../run-one.js';
+import type { RunSpec } from '../spec.js';
+import { ThreadPool, type ThreadRun } from '../thread-run.js';
+import { threadsPerRun } from '../local.js';
+import {
+  connectRedis,
+  DEFAULT_QUEUE,
+  KEY_PREFIX,
+  reportLoss,
+  type QueueOptions,
+} from './connection.js';
+import { checkJob, type JobData } from './job.js';
+import { RunStore } from './store.js';
+
+export interface WorkerOptions {
+  readonly queue: QueueOptions;
+  /** The worker's own folder: runs train under it, nowhere else. */
+  readonly dir: string;
+  /** Runs at once (default 1). */
+  readonly concurrency?: number;
+  /** WASM GEMM threads per run (default: the cores shared among `concurrency` runs). */
+  readonly threads?: number;
+  /** Recorded on every job it takes (default host:pid). */
+  readonly name: string;
+  /**
+   * Milliseconds after which a job whose worker stopped answering (killed, cut off) goes back
+   * to the queue for another worker (default 30000).
+   */
+  readonly stallMs?: number;
+  log(line: string): void;
+}
+
+/** What a worker returns for a job (BullMQ's return value: small; the files are in Redis). */
+export interface JobResult {
+  readonly run: string;
+  readonly outcome: string;
+  /** Epoch the run started from on this worker (0, or the checkpoint it resumed). */
+  readonly startEpoch: number;
+  readonly worker: string;
+}
+
+/** Job progress: a run started (or resumed) on a worker, or finished an epoch. */
+export type JobProgress =
+  | { kind: 'started'; epoch: number; epochs: number; worker: string }
+  | {
+      kind: 'epoch';
+      epoch: number;
+      epochs: number;
+      test_acc: number;
+      train_loss: number;
+      worker: string;
+    };
+
+export interface WorkerHandle {
+  /** Stops taking jobs; runs in hand checkpoint (to Redis) and go back to the queue. */
+  close(): Promise<void>;
+}
+
+/** config.json as the coordinator would have written it: its scheme reference, not ours. */
+function configText(dir: string, schemeRef: string): string | null {
+  const p = join(dir, CONFIG_FILE);
+  if (!existsSync(p)) return null;
+  const c = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+  return JSON.stringify({ ...c, scheme: schemeRef }, null, 2) + '\n';
+}
+
+export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
+  const name = o.queue.name ?? DEFAULT_QUEUE;
+  const redis: Redis = await connectRedis(o.queue.url);
+  const store = new RunStore(redis, name);
+  const active = new Map<string, ThreadRun>();
+  const pool = new ThreadPool();
+  mkdirSync(o.dir, { recursive: true });
+
+  const processJob = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
+    const jobId = job.id!;
+    let checked;
+    try {
+      checked = checkJob(job.data, o.dir, jobId);
+    } catch (e) {
+      const msg = (e as Error).message;
+      o.log(`rejected ${msg}`);
+      throw new UnrecoverableError(msg);
+    }
+    const { run, dir, config, scheme } = checked;
+    const coordinatorRef = String(job.data.config.scheme ?? config.scheme);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const stored = await store.load(jobId);
+    if (stored?.result) {
+      // Finished already (by a worker whose lock lapsed while it ran): the same result.
+      rmSync(dir, { recursive: true, force: true });
+      return JSON.parse(stored.result) as JobResult;
+    }
+    if (stored)
+      for (const [f, text] of Object.entries(stored.files))
+        if ((RUN_FILES as readonly string[]).includes(f)) writeFileSync(join(dir, f), text);
+    // A built-in name stays a name; a scheme the job carries (or an object) becomes a file.
+    let schemeRef: string;
+    if (!scheme && typeof config.scheme === 'string') {
+      schemeRef = config.scheme;
+    } else {
+      mkdirSync(join(o.dir, 'schemes'), { recursive: true });
+      schemeRef = join(o.dir, 'schemes', `${jobId}.json`);
+      writeFileSync(schemeRef, JSON.stringify(scheme ?? config.scheme, null, 2) + '\n');
+    }
+    const spec: RunSpec = { id: run, config: { ...config, scheme: schemeRef } };
+    let configSent = Boolean(stored?.files[CONFIG_FILE]);
+    const configSet = (): Record<string, string> => {
+      if (configSent) return {};
+      const t = configText(dir, coordinatorRef);
+      configSent = t !== null;
+      return t === null ? {} : { [CONFIG_FILE]: t };
+    };
+    let startEpoch = 0;
+    const t = pool.run(
+      spec,
+      dir,
+      {
+        started: (e) => {
+          startEpoch = e;
+          o.log(`${run}: ${e ? `resuming at epoch ${e + 1}` : 'started'}`);
+          const p: JobProgress = {
+            kind: 'started',
+            epoch: e,
+            epochs: config.epochs,
+            worker: o.name,
+          };
+          void job.updateProgress(p).catch(() => {});
+        },
+        epoch: async (m, snap) => {
+          await store.save(jobId, snap!, configSet());
+          const p: JobProgress = {
+            kind: 'epoch',
+            epoch: m.epoch,
+            epochs: config.epochs,
+            test_acc: m.test_acc,
+            train_loss: m.train_loss,
+            worker: o.name,
+          };
+          await job.updateProgress(p);
+        },
+      },
+      { collect: true, threads: o.threads ?? threadsPerRun(o.concurrency ?? 1) },
+    );
+    active.set(jobId, t);
+    try {
+      const r = await t.done;
+      if (r.outcome === 'interrupted') {
+        if (r.snapshot) await store.save(jobId, r.snapshot, configSet());
+        await job.moveToWait(token);
+        o.log(`${run}: checkpointed and back in the queue`);
+        throw new WaitingError();
+      }
+      // Every checkpoint and line is in Redis already; what may not be: the error of a run that
+      // failed, and the config of one that failed before its first checkpoint.
+      const files: Record<string, string> = { ...configSet() };
+      if (existsSync(join(dir, ERROR_FILE)))
+        files[ERROR_FILE] = readFileSync(join(dir, ERROR_FILE), 'utf8');
+      const result: JobResult = { run, outcome: r.outcome, startEpoch, worker: o.name };
+      await store.finish(jobId, files, JSON.stringify(result));
+      o.log(`${run}: ${r.outcome}`);
+      return result;
+    } finally {
+      active.delete(jobId);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  const stallMs = o.stallMs ?? 30_000;
+  const worker = new Worker<JobData, JobResult>(name, processJob, {
+    connection: redis,
+    prefix: KEY_PREFIX,
+    concurrency: o.concurrency ?? 1,
+    name: o.name,
+    lockDuration: stallMs,
+    stalledInterval: Math.max(250, Math.round(stallMs / 2)),
+    // A run resumes from its checkpoint however often its worker dies; a few chances, then
+    // the job fails with BullMQ's "stalled more than allowable limit".
+    maxStalledCount: 5,
+    autorun: true,
+  });
+  worker.on('failed', (job, err) => {
+    if (job && !(err instanceof UnrecoverableError)) o.log(`job ${job.id} failed: ${err.message}`);
+  });
+  worker.on('error', reportLoss(redis, o.log));
+  await worker.waitUntilReady();
+  return {
+    async close() {
+      for (const t of active.values()) t.stop();
+      await worker.close();
+      await pool.close();
+      redis.disconnect();
+    },
+  };
+}

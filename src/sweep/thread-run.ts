@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// Run threads (thread-main.ts): each trains one run at a time and stays for the next, so a
+// list of short runs pays for loading modules and WASM kernels once per thread, not per run.
+// A run reports progress, finished epochs (with their checkpoint when asked) and its outcome;
+// `stop()` asks it to stop after its current step, with a mid-epoch checkpoint.
+
+import { Worker } from 'node:worker_threads';
+import type { EpochMetrics } from '../train/run-folder.js';
+import type { RunOutcome, RunSpec } from './spec.js';
+import type { RunRequest, Snapshot, ThreadMessage } from './thread-protocol.js';
+
+export interface ThreadHooks {
+  started?(startEpoch: number): void;
+  progress?(done: number, total: number, epoch: number, loss: number): void;
+  /** A finished epoch; `snapshot` when `collect` was asked. May return a promise to await. */
+  epoch?(m: EpochMetrics, snapshot?: Snapshot): void | Promise<void>;
+}
+
+export interface ThreadRun {
+  /** Resolves with the outcome and, for an interrupted run with `collect`, its last state. */
+  readonly done: Promise<{ outcome: RunOutcome; snapshot?: Snapshot }>;
+  stop(): void;
+}
+
+export interface ThreadOptions {
+  /** WASM GEMM threads for the run when its config sets none (machine-side, not recorded). */
+  threads?: number;
+  /** Report each epoch's checkpoint and new lines (for a worker that persists them). */
+  collect?: boolean;
+}
+
+/** One thread, one run at a time. */
+class RunThread {
+  private readonly worker = new Worker(new URL('./thread-main.js', import.meta.url));
+  /** Set once the thread died or failed: it takes no more runs. */
+  broken = false;
+
+  run(spec: RunSpec, dir: string, hooks: ThreadHooks, o: ThreadOptions): ThreadRun {
+    const stop = new SharedArrayBuffer(4);
+    const req: RunRequest = {
+      spec,
+      dir,
+      stop,
+      collect: Boolean(o.collect),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    };
+    const w = this.worker;
+    // Epoch hooks may be asynchronous (a write to Redis): keep them in order, and finish them
+    // before the outcome is reported.
+    let chain: Promise<void> = Promise.resolve();
+    const done = new Promise<{ outcome: RunOutcome; snapshot?: Snapshot }>((resolve, reject) => {
+      const cleanup = (): void => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+      };
+      const fail = (e: Error): void => {
+        this.broken = true;
+        cleanup();
+        reject(e);
+      };
+      const onMessage = (m: ThreadMessage): void => {
+        switch (m.type) {
+          case 'started':
+            hooks.started?.(m.startEpoch);
+            break;
+          case 'progress':
+            hooks.progress?.(m.done, m.total, m.epoch, m.loss);
+            break;
+          case 'epoch':
+            chain = chain.then(() => hooks.epoch?.(m.metrics, m.snapshot));
+            break;
+          case 'done':
+            cleanup();
+            chain.then(
+              () => resolve({ outcome: m.outcome, snapshot: m.snapshot }),
+              (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
+            );
+            break;
+          case 'error':
+            fail(new Error(m.message));
+            break;
+        }
+      };
+      const onError = (e: Error): void => fail(e);
+      const onExit = (code: number): void =>
+        fail(new Error(`the run's thread exited (code ${code}) before the run finished`));
+      w.on('message', onMessage);
+      w.on('error', onError);
+      w.on('exit', onExit);
+    });
+    w.postMessage(req);
+    return { done, stop: () => Atomics.store(new Int32Array(stop), 0, 1) };
+  }
+
+  async close(): Promise<void> {
+    this.broken = true;
+    await this.worker.terminate();
+  }
+}
+
+/** Run threads to reuse: at most one run on each at a time. */
+export class ThreadPool {
+  private readonly idle: RunThread[] = [];
+  private readonly all = new Set<RunThread>();
+
+  /** Starts `spec` on an idle thread (or a new one). */
+  run(spec: RunSpec, dir: string, hooks: ThreadHooks, o: ThreadOptions = {}): ThreadRun {
+    const t = this.idle.pop() ?? new RunThread();
+    this.all.add(t);
+    const r = t.run(spec, dir, hooks, o);
+    const back = (): void => {
+      if (t.broken) this.all.delete(t);
+      else this.idle.push(t);
+    };
+    r.done.then(back, () => {
+      this.all.delete(t);
+      void t.close();
+    });
+    return r;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.all].map((t) => t.close()));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+}
