@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The two scales of the suite. `quick` shows every experiment in small runs (few samples and
-// steps, a smaller ResNet: accuracies are far from converged); `full` trains ResNet-20 on shapes32 and LeNet-5 on all of MNIST for tens of epochs and takes hours.
+// steps, a smaller ResNet: accuracies are far from converged); `full` trains ResNet-20 on
+// shapes32 and LeNet-5 on all of MNIST for tens of epochs and takes hours.
 
 import { slug } from '../sweep/spec.js';
 import type { RunSpec, Scale, Setting } from './types.js';
