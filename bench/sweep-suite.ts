@@ -98,7 +98,11 @@ export const bench: Bench = {
     await setThreads(1);
     const overheadS = Number(process.env.LOWBIT_QUEUE_OVERHEAD_MS ?? 200) / 1000;
     const schemeDir = mkdtempSync(join(tmpdir(), 'lowbit-bench-suite-'));
-    const ctx = { scale: FULL, schemePath: (n: string) => join(schemeDir, `${n}.json`) };
+    const ctx = {
+      scale: FULL,
+      schemePath: (n: string) => join(schemeDir, `${n}.json`),
+      runPath: (id: string) => join(schemeDir, 'runs', id),
+    };
     for (const e of EXPERIMENTS)
       for (const s of e.schemes?.(FULL) ?? [])
         writeFileSync(ctx.schemePath(s.name), JSON.stringify(s));

@@ -121,6 +121,11 @@ export function trainCommand(print: (s: string) => void): Command {
               );
               print(`  backend: ${backendNote()}`);
               for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
+              if (s.init)
+                print(
+                  `  weights from ${cfg.init}: ${s.init.copied.length} parameters copied` +
+                    (s.init.fresh.length ? `, classifier ${s.init.classifier} started afresh` : ''),
+                );
             },
             ...(f.resume && f.lr !== undefined ? { lr: f.lr } : {}),
           },

@@ -24,6 +24,9 @@ export interface TrainOptionFlags extends DataFlags {
   backend?: 'auto' | 'ref' | 'wasm' | 'native';
   threads?: number;
   telemetry?: boolean;
+  classes?: string;
+  init?: string;
+  reinitClassifier?: boolean;
 }
 
 export function addTrainOptions(c: Command): Command {
@@ -74,7 +77,19 @@ export function addTrainOptions(c: Command): Command {
       'threads for the native or wasm kernels (default: LOWBIT_THREADS, else all cores)',
       intOption('--threads'),
     )
-    .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)');
+    .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)')
+    .option(
+      '--classes <list>',
+      'train and test on these classes only, relabelled 0..k-1 (e.g. 0-4 or 5,6,7)',
+    )
+    .option(
+      '--init <run_dir>',
+      "start from the weights of a run folder's checkpoint (fine-tuning, any scheme)",
+    )
+    .option(
+      '--reinit-classifier',
+      'with --init: start the classifier (last layer) afresh, e.g. for a new class set',
+    );
 }
 
 /** The options given on the command line (those not given are left to the defaults). */
@@ -97,6 +112,9 @@ export function trainInput(f: TrainOptionFlags): Record<string, unknown> & Train
     backend: f.backend,
     threads: f.threads,
     telemetry: f.telemetry,
+    classes: f.classes,
+    init: f.init,
+    reinitClassifier: f.reinitClassifier,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The two scales of the suite. `quick` shows every experiment in under 15 minutes on this
-// machine (few samples and steps, a smaller ResNet: accuracies are far from converged); `full`
-// trains ResNet-20 on shapes32 and LeNet-5 on all of MNIST for tens of epochs and takes hours.
+// The two scales of the suite. `quick` shows every experiment in small runs (few samples and
+// steps, a smaller ResNet: accuracies are far from converged); `full` trains ResNet-20 on
+// shapes32 and LeNet-5 on all of MNIST for tens of epochs and takes hours.
 
 import { slug } from '../sweep/spec.js';
 import type { RunSpec, Scale, Setting } from './types.js';
 
 /**
- * Quick: every experiment in under 15 minutes on this 2-core machine (34 runs). LeNet-5 and the
+ * Quick: every experiment in small runs (50 runs; see test/unit/report-scale.test.ts). LeNet-5 and the
  * MLP see 10,000 MNIST samples once. The BatchNorm experiments use ResNet-8 (ResNet-20 with
  * one block per stage) on MNIST, not shapes32: ResNet-8 trains at ~100-150 samples/s in fp32
  * here (~60 in wageubn, ~20 with telemetry), and on shapes32 it stays near chance (13-31%)

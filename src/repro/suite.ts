@@ -14,6 +14,7 @@ import { suResnet, suRounding } from './experiments/su.js';
 import { wageubnFig9, wageubnTable1, wageubnTable2 } from './experiments/wageubn.js';
 import { zhangTable1 } from './experiments/zhang.js';
 import { parkEq5, parkTable1 } from './experiments/park.js';
+import { parkTable3 } from './experiments/park-transfer.js';
 import { slug, type RunOutcome } from '../sweep/spec.js';
 import type { RunProgress } from '../sweep/list.js';
 import { runList } from '../sweep/run-list.js';
@@ -30,6 +31,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   zhangTable1,
   parkTable1,
   parkEq5,
+  parkTable3,
 ];
 
 export interface SuiteOptions {
@@ -81,6 +83,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const ctx: ExperimentContext = {
     scale,
     schemePath: (name) => join(schemeDir, `${slug(name)}.json`),
+    runPath: (id) => join(out, 'runs', id),
   };
   for (const e of exps) {
     for (const s of e.schemes?.(scale) ?? [])

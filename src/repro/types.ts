@@ -52,6 +52,8 @@ export interface ExperimentContext {
   readonly scale: Scale;
   /** Path of a generated scheme file, by scheme name (see `schemes`). */
   schemePath(name: string): string;
+  /** Folder of a run by id (a run may start from another's weights: `init`). */
+  runPath(id: string): string;
 }
 
 export interface Experiment {

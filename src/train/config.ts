@@ -46,6 +46,12 @@ export const trainConfig = z.strictObject({
   backend: z.enum(['auto', 'ref', 'wasm', 'native']).default('auto'),
   threads: z.int().min(1).optional(),
   telemetry: z.boolean().default(false),
+  /** Train and test on these classes only, relabelled 0..k-1 (e.g. `0-4`, `5,6,7`). */
+  classes: z.string().optional(),
+  /** Start from the weights of this run folder's checkpoint (transfer learning). */
+  init: z.string().optional(),
+  /** With `init`: keep the classifier's fresh initialisation (a new class set). */
+  reinitClassifier: z.boolean().optional(),
 });
 
 export type TrainConfig = z.output<typeof trainConfig>;

@@ -21,7 +21,7 @@ import {
 } from './divergence.js';
 import { formatWarnings } from './format-check.js';
 import { formatEpoch, type EpochMetrics } from './metrics.js';
-import { setupRun, type RunSetup } from './setup.js';
+import { setupRun, type RunSetup, type SetupOptions } from './setup.js';
 import type { RunRecord, RunStore } from './store.js';
 import type { StepResult } from './task.js';
 import { RunTelemetry } from './telemetry.js';
@@ -49,6 +49,8 @@ export interface TrainOptions extends TrainHooks {
    * IDX bytes in a browser (mnistFromIdx). Its name should match `cfg.dataset`.
    */
   data?: Dataset;
+  /** A new run's starting weights (cfg.init's checkpoint); ignored on resume. */
+  init?: SetupOptions['init'];
   /**
    * On resume: the learning rate from the checkpoint on (e.g. lower, after a divergence).
    * Recorded in the run's configuration (`lrChanges`), so the record says what it trained with.
@@ -83,13 +85,19 @@ export async function train(
     throw new Error('a learning rate option for a resume was given to a fresh run: set cfg.lr');
   }
   const log = opts.log ?? (() => {});
+  if (cfg.init !== undefined && !resume && !opts.init)
+    throw new Error(`--init ${cfg.init}: give the checkpoint of that run to start from`);
   // The store first: a folder that cannot be used (a file, locked by another run) fails
   // before minutes of data loading.
   if (store) await store.open(resume);
   try {
     const record = resume ? await store!.readRecord?.() : null;
     const scheme = recordedScheme(cfg, record ?? null, store, log);
-    const setup = await setupRun(cfg, { data: opts.data, ...(scheme ? { scheme } : {}) });
+    const setup = await setupRun(cfg, {
+      data: opts.data,
+      ...(scheme ? { scheme } : {}),
+      ...(!resume && opts.init ? { init: opts.init } : {}),
+    });
     opts.started?.(setup);
     for (const w of formatWarnings(setup.model)) log(`warning: ${w}`);
     return await runEpochs(cfg, setup, store, opts, resume, log);

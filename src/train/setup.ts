@@ -6,6 +6,7 @@ import { useBackend } from '../kernels/backend.js';
 import type { Kernels } from '../kernels/spec.js';
 import { limitDataset, loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
+import { selectClasses } from '../data/classes.js';
 import { buildModel } from '../models/registry.js';
 import type { Layer } from '../nn/layer.js';
 import { makeRng, type Rng } from '../quant/rng.js';
@@ -16,6 +17,8 @@ import { makeOptimizer, paramSites, type Optimizer } from '../optim/index.js';
 import { dataFiles, type TrainConfig } from './config.js';
 import { ClassificationTask } from './classification.js';
 import type { Task } from './task.js';
+import type { Checkpoint } from './checkpoint.js';
+import { initFromCheckpoint, type InitReport } from './init.js';
 
 export interface RunSetup {
   readonly kernels: Kernels;
@@ -25,6 +28,8 @@ export interface RunSetup {
   readonly sites: ResolvedSite[];
   readonly optimizer: Optimizer;
   readonly task: Task;
+  /** What `SetupOptions.init` copied (a run started from another run's weights). */
+  readonly init?: InitReport;
 }
 
 /**
@@ -37,9 +42,21 @@ export function registerTask(datasetKind: string, build: TaskBuilder): void {
   taskBuilders.set(datasetKind, build);
 }
 
+/** A class subset: the limits apply after it (the first N samples of those classes). */
+function classSubset(d: Dataset, classes: string): Dataset {
+  if (d.kind !== 'classification')
+    throw new Error(`--classes applies to classification datasets, not to ${d.name}`);
+  return selectClasses(d, classes);
+}
+
 export interface SetupOptions {
   /** The data to use instead of loading `cfg.dataset` by name (e.g. MNIST from bytes). */
   data?: Dataset;
+  /**
+   * Start from these weights (cfg.init's checkpoint, read by the caller): a new run only, not
+   * a resumed or evaluated one, whose checkpoint holds its own weights.
+   */
+  init?: { readonly checkpoint: Checkpoint; readonly source: string };
   /** The resolved scheme to use instead of loading `cfg.scheme` (a resumed run's record). */
   scheme?: SchemeSpec;
 }
@@ -63,14 +80,19 @@ export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promi
   if (cfg.threads !== undefined) await kernels.setThreads?.(cfg.threads);
   const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
   const files = dataFiles(cfg);
-  const data = opts.data
-    ? limitDataset(opts.data, limits)
-    : loadDataset(cfg.dataset, {
-        seed: cfg.seed,
-        ...limits,
-        ...(cfg.dataDir !== undefined ? { dir: cfg.dataDir } : {}),
-        ...(Object.keys(files).length ? { files } : {}),
-      });
+  const load = (l: Partial<typeof limits>): Dataset =>
+    loadDataset(cfg.dataset, {
+      seed: cfg.seed,
+      ...l,
+      ...(cfg.dataDir !== undefined ? { dir: cfg.dataDir } : {}),
+      ...(Object.keys(files).length ? { files } : {}),
+    });
+  // With --classes the limits count samples of the kept classes, so they apply after it.
+  const data = cfg.classes
+    ? limitDataset(classSubset(opts.data ?? load({}), cfg.classes), limits)
+    : opts.data
+      ? limitDataset(opts.data, limits)
+      : load(limits);
   checkNotEmpty(data);
   const scheme = opts.scheme
     ? parseScheme(opts.scheme, 'recorded in the run')
@@ -86,13 +108,30 @@ export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promi
     task = build(data, cfg, initRng);
   }
   const model = task.model;
+  if (cfg.reinitClassifier && cfg.init === undefined)
+    throw new Error(
+      '--reinit-classifier needs --init RUN_DIR (the run whose weights to start from)',
+    );
+  const init = opts.init
+    ? initFromCheckpoint(model, opts.init.checkpoint, {
+        reinitClassifier: cfg.reinitClassifier ?? false,
+        source: opts.init.source,
+      })
+    : undefined;
   const sites = bindScheme(model, scheme, cfg.seed);
+  // WAGEUBN's optimizer draws a discrete MSRA initialisation; given weights replace it (they
+  // are put on its weight grid instead).
+  const w = scheme.optimizer.wageubn;
+  const optScheme =
+    init && w
+      ? { ...scheme, optimizer: { ...scheme.optimizer, wageubn: { ...w, msraInit: false } } }
+      : scheme;
   const optimizer = makeOptimizer(
     cfg.optimizer,
     model.params(),
     paramSites(model, scheme, cfg.seed),
     { momentum: cfg.momentum, weightDecay: cfg.weightDecay, lazy: scheme.optimizer.lazy ?? false },
-    scheme,
+    optScheme,
   );
-  return { kernels, data, model, scheme, sites, optimizer, task };
+  return { kernels, data, model, scheme, sites, optimizer, task, ...(init ? { init } : {}) };
 }

@@ -2,14 +2,28 @@
 // `train` for Node: the training loop (loop.ts) with a run folder as its store when given a
 // path. `train(cfg, 'runs/x')` writes config.json, metrics.jsonl and checkpoints there;
 // `train(cfg, 'runs/x', {}, true)` resumes it; a RunStore or null passes straight through.
+// A config with `init` starts from that run folder's checkpoint (transfer learning).
 
 import type { TrainConfig } from './config.js';
 import { train as trainLoop, type TrainOptions, type TrainResult } from './loop.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKPOINT_FILE, parseCheckpoint } from './checkpoint.js';
 import { RunFolder } from './run-folder.js';
 import type { RunStore } from './store.js';
 
 export type { TrainHooks, TrainOptions, TrainResult } from './loop.js';
 export { formatEpoch } from './metrics.js';
+
+/** The last checkpoint of run folder `dir`, to start a new run from its weights. */
+export function readInit(dir: string): NonNullable<TrainOptions['init']> {
+  const path = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(path))
+    throw new Error(
+      `--init ${dir}: no ${CHECKPOINT_FILE} there (give the folder of a lowbit train run that finished an epoch)`,
+    );
+  return { checkpoint: parseCheckpoint(readFileSync(path, 'utf8'), path), source: dir };
+}
 
 export async function train(
   cfg: TrainConfig,
@@ -17,5 +31,11 @@ export async function train(
   opts: TrainOptions = {},
   resume = false,
 ): Promise<TrainResult> {
-  return trainLoop(cfg, typeof out === 'string' ? new RunFolder(out) : out, opts, resume);
+  const init = cfg.init !== undefined && !resume && !opts.init ? readInit(cfg.init) : opts.init;
+  return trainLoop(
+    cfg,
+    typeof out === 'string' ? new RunFolder(out) : out,
+    { ...opts, init },
+    resume,
+  );
 }

@@ -12,17 +12,22 @@ import { makeRng } from '../../src/quant/rng.js';
 import '../../src/register.js';
 
 function runsOf(scale: Scale): Map<string, RunSpec> {
-  const ctx = { scale, schemePath: (n: string) => `/schemes/${n}.json` };
+  const ctx = {
+    scale,
+    schemePath: (n: string) => `/schemes/${n}.json`,
+    runPath: (id: string) => `/runs/${id}`,
+  };
   const m = new Map<string, RunSpec>();
   for (const e of EXPERIMENTS) for (const r of e.runs(ctx)) m.set(r.id, r);
   return m;
 }
 
-test('quick trains 34 distinct runs and shares the ones experiments have in common', () => {
+test('quick trains 50 distinct runs and shares the ones experiments have in common', () => {
   // LeNet-5: fp32, dfp8-sr, dfp8-nr, adaptive, int8, int8-lazy (6); the MLP on MNIST: the same
-  // 6; ResNet-8: fp32, dfp8-sr, wageubn, wageubn8 and 6 one-path schemes (10); gauss: 3 N x 4.
+  // 6; ResNet-8: fp32, dfp8-sr, wageubn, wageubn8 and 6 one-path schemes (10); gauss: 3 N x 4;
+  // transfer: 1 pretraining + 3 seeds x (4 fine-tuning schemes + 1 from scratch).
   const runs = runsOf(QUICK);
-  assert.equal(runs.size, 6 + 6 + 10 + 3 * 4);
+  assert.equal(runs.size, 6 + 6 + 10 + 3 * 4 + 1 + 3 * 5);
   const models = [...runs.values()].map((r) => r.config.model);
   assert.equal(models.filter((m) => m === 'resnet8').length, 10);
   assert.ok(!models.includes('resnet20'), 'quick must not train ResNet-20');
@@ -32,8 +37,9 @@ test('full keeps ResNet-20 on shapes32 as the second model, sharing its runs', (
   assert.equal(FULL.resnet.model, 'resnet20');
   assert.equal(FULL.resnet.dataset, 'shapes32');
   assert.deepEqual(FULL.second, FULL.resnet);
-  // LeNet-5 6; ResNet-20: the 10 above plus dfp8-nr, adaptive, int8, int8-lazy; gauss 5 x 10.
-  assert.equal(runsOf(FULL).size, 6 + 14 + 5 * 10);
+  // LeNet-5 6; ResNet-20: the 10 above plus dfp8-nr, adaptive, int8, int8-lazy; gauss 5 x 10;
+  // transfer: 1 pretraining + 5 seeds x 5.
+  assert.equal(runsOf(FULL).size, 6 + 14 + 5 * 10 + 1 + 5 * 5);
 });
 
 test('the quick label and settings say what was cut', () => {
