@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The shared control block between the main thread and GEMM workers: per worker slot, four
+// The shared control block between the main thread and kernel workers: per worker slot, four
 // int32 words (Slot) and ARGS_PER_SLOT float64 argument words (pointers reach 2^32).
 
 import type { ExportName } from './exports.js';
@@ -27,5 +27,9 @@ export const FN_CODES = [
   'gemm_i16_f64acc',
   'gemm_f32',
   'winograd_conv',
+  'quantize',
+  'requantize',
+  'flag_quantize',
+  'minmax',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
