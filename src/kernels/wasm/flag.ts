@@ -29,19 +29,17 @@ export function flagQuantizeWasm(
   const px = ar.copyIn(x);
   const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
   const [ex, eo] = [x.BYTES_PER_ELEMENT, out.BYTES_PER_ELEMENT];
-  const args = ranges.map(
-    (r, i): ArgsOf<'flag_quantize'> => [
-      px + r.start * ex,
-      elemKind(x),
-      r.count,
-      2 ** xExp,
-      2 ** -scExp,
-      2 ** (k - 1),
-      po + r.start * eo,
-      elemKind(out),
-      ps + 8 * i,
-    ],
-  );
+  const args = ranges.map((r, i): ArgsOf<'flag_quantize'> => [
+    px + r.start * ex,
+    elemKind(x),
+    r.count,
+    2 ** xExp,
+    2 ** -scExp,
+    2 ** (k - 1),
+    po + r.start * eo,
+    elemKind(out),
+    ps + 8 * i,
+  ]);
   runParts(ctx, 'flag_quantize', args, (a) => ctx.ex.flag_quantize(...a));
   ar.get(po, out, n, eo);
   const [saturated, underflow] = sumCounts(ctx, ps, ranges.length);

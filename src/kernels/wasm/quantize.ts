@@ -76,21 +76,19 @@ export function quantizeWasm(
   const pv = ar.copyIn(values);
   const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
   const [ev, eo] = [values.BYTES_PER_ELEMENT, out.BYTES_PER_ELEMENT];
-  const args = ranges.map(
-    (r, i): ArgsOf<'quantize'> => [
-      pv + r.start * ev,
-      elemKind(values),
-      r.count,
-      2 ** -exp,
-      qmin(bits) + (symmetric ? 1 : 0),
-      qmax(bits),
-      roundCode(rounding),
-      po + r.start * eo,
-      elemKind(out),
-      pr,
-      ps + 8 * i,
-    ],
-  );
+  const args = ranges.map((r, i): ArgsOf<'quantize'> => [
+    pv + r.start * ev,
+    elemKind(values),
+    r.count,
+    2 ** -exp,
+    qmin(bits) + (symmetric ? 1 : 0),
+    qmax(bits),
+    roundCode(rounding),
+    po + r.start * eo,
+    elemKind(out),
+    pr,
+    ps + 8 * i,
+  ]);
   runParts(ctx, 'quantize', args, (x) => ctx.ex.quantize(...x));
   ar.get(po, out, n, eo);
   return finish(ctx, rounding, rng, pr, ps, n, ranges.length);
@@ -121,24 +119,22 @@ export function requantizeWasm(
   const div = 2 ** s;
   const half = s > 0 ? 2 ** (s - 1) : 0;
   const [em, eo] = [mant.BYTES_PER_ELEMENT, out.BYTES_PER_ELEMENT];
-  const args = ranges.map(
-    (r, i): ArgsOf<'requantize'> => [
-      pm + r.start * em,
-      elemKind(mant),
-      r.count,
-      s,
-      div,
-      half,
-      2 ** (s - 24),
-      qmin(bits) + (symmetric ? 1 : 0),
-      qmax(bits),
-      roundCode(rounding),
-      po + r.start * eo,
-      elemKind(out),
-      pr,
-      ps + 8 * i,
-    ],
-  );
+  const args = ranges.map((r, i): ArgsOf<'requantize'> => [
+    pm + r.start * em,
+    elemKind(mant),
+    r.count,
+    s,
+    div,
+    half,
+    2 ** (s - 24),
+    qmin(bits) + (symmetric ? 1 : 0),
+    qmax(bits),
+    roundCode(rounding),
+    po + r.start * eo,
+    elemKind(out),
+    pr,
+    ps + 8 * i,
+  ]);
   runParts(ctx, 'requantize', args, (x) => ctx.ex.requantize(...x));
   ar.get(po, out, n, eo);
   return finish(ctx, rounding, rng, pr, ps, n, ranges.length);
@@ -153,9 +149,12 @@ function minMaxRaw(ctx: WasmContext, px: number, x: AnyArray): [number, number] 
   const pt = ctx.arena.alloc(16 * ranges.length);
   const kind = elemKind(x);
   const es = x.BYTES_PER_ELEMENT;
-  const args = ranges.map(
-    (r, i): ArgsOf<'minmax'> => [px + r.start * es, kind, r.count, pt + 16 * i],
-  );
+  const args = ranges.map((r, i): ArgsOf<'minmax'> => [
+    px + r.start * es,
+    kind,
+    r.count,
+    pt + 16 * i,
+  ]);
   runParts(ctx, 'minmax', args, (a) => ctx.ex.minmax(...a));
   const got = ctx.arena.f64(pt, 2 * ranges.length);
   let [mn, mx] = [got[0], got[1]];
