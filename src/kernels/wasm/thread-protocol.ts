@@ -33,3 +33,22 @@ export const FN_CODES = [
   'minmax',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
+
+/** Loads spun before sleeping: the next job, or a slice's end, often comes within microseconds. */
+export const SPIN_LOADS = 2048;
+
+/**
+ * Waits until ctrl[at] is no longer `value` and returns the new value: a brief spin first (a
+ * futex wake-up costs tens of microseconds, as much as a small kernel), then Atomics.wait.
+ */
+export function waitChange(ctrl: Int32Array, at: number, value: number): number {
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    const v = Atomics.load(ctrl, at);
+    if (v !== value) return v;
+  }
+  for (;;) {
+    Atomics.wait(ctrl, at, value);
+    const v = Atomics.load(ctrl, at);
+    if (v !== value) return v;
+  }
+}
