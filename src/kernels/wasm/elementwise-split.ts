@@ -3,8 +3,8 @@
 // [0, n) is cut into one contiguous range per thread, each range writes its own outputs and
 // its own [saturated, underflow] counts or [min, max] pair, and the calling thread combines
 // them (sums of counts, min of mins, max of maxes), so every thread count gives the
-// single-threaded result exactly. Stochastic rounding draws from one sequential generator
-// and stays on the calling thread.
+// single-threaded result exactly. Stochastic rounding starts each range at the generator
+// state the sequential pass would have there (quant/rng-jump.ts).
 
 import type { WasmContext } from './context.js';
 

@@ -1,53 +1,63 @@
 // SPDX-License-Identifier: MIT
 // quantize / requantize / maxAbs wrappers. The kernels repeat the reference's float64
 // arithmetic and its one-draw-per-element use of xoshiro128**; the generator state is copied
-// in and back out so it ends exactly where the reference would leave it.
+// in and back out so it ends exactly where the reference would leave it. Large tensors run in
+// ranges on the worker threads (elementwise-split.ts), stochastic rounding included.
 
 import type { IntArray, MantArray } from '../../tensor/dtype.js';
 import type { AnyArray } from '../spec.js';
 import { qmax, qmin } from '../../format/format.js';
 import { Xoshiro128, type Rng } from '../../quant/rng.js';
+import { jumpState } from '../../quant/rng-jump.js';
 import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 import { minMax as refMinMax } from '../ref/flag.js';
 import { elemKind, roundCode } from './codes.js';
 import type { WasmContext } from './context.js';
-import { elementRanges, sumCounts } from './elementwise-split.js';
+import { elementRanges, sumCounts, type Range } from './elementwise-split.js';
 import type { ArgsOf } from './exports.js';
 import { runParts } from './gemm-split.js';
 
-/** Generator state slot, or null when the loop must stay in TypeScript (another Rng kind). */
-function rngSlot(ctx: WasmContext, rounding: Rounding, rng: Rng | null): number | null {
-  if (rounding !== 'stochastic') return 0;
+/**
+ * Generator state slots, one per range (0s without stochastic rounding), or null when the loop
+ * must stay in TypeScript (another Rng kind). Range i starts at the state the sequential
+ * generator has after range i-1's draws (one per element: rng-jump.ts), so the ranges draw
+ * exactly what one pass would; the last range's slot ends where that pass ends.
+ */
+function rngSlots(
+  ctx: WasmContext,
+  rounding: Rounding,
+  rng: Rng | null,
+  ranges: readonly Range[],
+): number[] | null {
+  if (rounding !== 'stochastic') return ranges.map(() => 0);
   if (!rng) throw new Error('stochastic rounding needs a seeded rng');
   if (!(rng instanceof Xoshiro128)) return null;
-  const p = ctx.arena.alloc(16);
-  ctx.arena.put(p, Uint32Array.from(rng.state()), 4, 4);
-  return p;
+  let st: Uint32Array = Uint32Array.from(rng.state());
+  return ranges.map((r, i) => {
+    if (i > 0) st = jumpState(st, ranges[i - 1].count);
+    const p = ctx.arena.alloc(16);
+    ctx.arena.put(p, st, 4, 4);
+    return p;
+  });
 }
 
 function finish(
   ctx: WasmContext,
   rounding: Rounding,
   rng: Rng | null,
-  pr: number,
+  pr: readonly number[],
   ps: number,
   n: number,
-  ranges: number,
 ): QuantStats {
   if (rounding === 'stochastic' && rng) {
     const st = new Uint32Array(4);
-    ctx.arena.get(pr, st, 4, 4);
+    ctx.arena.get(pr[pr.length - 1], st, 4, 4);
     rng.setState(Array.from(st));
   }
-  const [saturated, underflow] = sumCounts(ctx, ps, ranges);
+  const [saturated, underflow] = sumCounts(ctx, ps, pr.length);
   return { count: n, saturated, underflow };
-}
-
-/** Ranges of n elements: one for stochastic rounding (one sequential generator). */
-function rangesFor(ctx: WasmContext, rounding: Rounding, n: number) {
-  return rounding === 'stochastic' ? [{ start: 0, count: n }] : elementRanges(ctx, n);
 }
 
 function checkOut(kind: string, n: number, out: IntArray): void {
@@ -69,9 +79,9 @@ export function quantizeWasm(
   checkOut('quantize', n, out);
   const ar = ctx.arena;
   ar.reset();
-  const pr = rngSlot(ctx, rounding, rng);
+  const ranges = elementRanges(ctx, n);
+  const pr = rngSlots(ctx, rounding, rng, ranges);
   if (pr === null) return quantizeInto(values, exp, bits, rounding, rng, out, symmetric);
-  const ranges = rangesFor(ctx, rounding, n);
   const ps = ar.alloc(8 * ranges.length);
   const pv = ar.copyIn(values);
   const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
@@ -86,12 +96,12 @@ export function quantizeWasm(
     roundCode(rounding),
     po + r.start * eo,
     elemKind(out),
-    pr,
+    pr[i],
     ps + 8 * i,
   ]);
   runParts(ctx, 'quantize', args, (x) => ctx.ex.quantize(...x));
   ar.get(po, out, n, eo);
-  return finish(ctx, rounding, rng, pr, ps, n, ranges.length);
+  return finish(ctx, rounding, rng, pr, ps, n);
 }
 
 export function requantizeWasm(
@@ -109,10 +119,10 @@ export function requantizeWasm(
   checkOut('requantize', n, out);
   const ar = ctx.arena;
   ar.reset();
-  const pr = rngSlot(ctx, rounding, rng);
+  const ranges = elementRanges(ctx, n);
+  const pr = rngSlots(ctx, rounding, rng, ranges);
   if (pr === null) return requantizeInto(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
   const s = toExp - fromExp;
-  const ranges = rangesFor(ctx, rounding, n);
   const ps = ar.alloc(8 * ranges.length);
   const pm = ar.copyIn(mant);
   const po = ar.outAt(out, n * out.BYTES_PER_ELEMENT);
@@ -132,12 +142,12 @@ export function requantizeWasm(
     roundCode(rounding),
     po + r.start * eo,
     elemKind(out),
-    pr,
+    pr[i],
     ps + 8 * i,
   ]);
   runParts(ctx, 'requantize', args, (x) => ctx.ex.requantize(...x));
   ar.get(po, out, n, eo);
-  return finish(ctx, rounding, rng, pr, ps, n, ranges.length);
+  return finish(ctx, rounding, rng, pr, ps, n);
 }
 
 /**
