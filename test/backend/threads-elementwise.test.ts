@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Element-wise kernels on worker threads (quantize, requantize, flag quantize, min/max): every
-// thread count gives the reference's result exactly (outputs, saturation/underflow counts,
-// generator state), on ragged sizes around the threading threshold.
+// Element-wise and BatchNorm kernels on worker threads (quantize, requantize, flag quantize,
+// min/max, BatchNorm sums, affine forward and backward): every thread count gives the
+// reference's result exactly (outputs, saturation/underflow counts, generator state, exact
+// per-channel sums), on ragged sizes around the threading threshold.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,11 +52,61 @@ function run(k: Kernels, n: number, seed: number): number[][] {
     keep(o, k.flag_quantize(src, 0, src === f32 ? 1 : 12, 8, o));
     out.push([k.maxAbs(src)], k.minMax(src));
   }
+  out.push(...batchNorm(k, n, seed));
+  return out;
+}
+
+/** BatchNorm kernels on (N, C, R) with N * C * R about n: sums, forward, int affine, backward. */
+function batchNorm(k: Kernels, n: number, seed: number): number[][] {
+  const r = seeded(seed + 100);
+  const [C, R] = [5, 37]; // ragged planes
+  const N = Math.max(1, Math.round(n / (C * R)));
+  const m = N * C * R;
+  const x8 = Int8Array.from(randInts(r, m, -128, 127));
+  const x16 = Int16Array.from(randInts(r, m, -32768, 32767));
+  const x32 = Int32Array.from(randInts(r, m, -(2 ** 30), 2 ** 30));
+  const xf = Float32Array.from(x16, (v) => v / 256);
+  const mask = Int8Array.from(randInts(r, m, 0, 1));
+  const params = (per: number) =>
+    Float64Array.from(randInts(r, C * per, -500, 500), (v, i) => (i % per === 1 ? 0.01 : v / 97));
+  const out: number[][] = [];
+  for (const [a, b, mk] of [
+    [x8, null, null],
+    [x16, x8, mask],
+    [x32, x32, null],
+    [xf, null, mask],
+  ] as const) {
+    const sums = new Float64Array(4 * C);
+    k.bn_sums(a, b, mk, N, C, R, sums);
+    out.push(Array.from(sums));
+  }
+  for (const x of [x8, x16, xf]) {
+    for (const relu of [false, true]) {
+      const y = new Float32Array(m);
+      const mk = new Int8Array(m);
+      k.bn_forward(x, N, C, R, params(4), relu, relu, relu ? mk : null, y);
+      out.push(Array.from(y), Array.from(mk));
+    }
+  }
+  for (const x of [x8, x16]) {
+    const y = new Int32Array(m);
+    const mk = new Int8Array(m);
+    k.bn_affine_int(x, N, C, R, Float64Array.from(randInts(r, 2 * C, -300, 300)), true, mk, y);
+    out.push(Array.from(y), Array.from(mk));
+  }
+  for (const [e, x, mk] of [
+    [x8, x16, mask],
+    [xf, x8, null],
+  ] as const) {
+    const dx = new Float32Array(m);
+    k.bn_backward(e, x, mk, N, C, R, params(5), true, dx);
+    out.push(Array.from(dx));
+  }
   return out;
 }
 
 describe(
-  'wasm element-wise kernels on worker threads',
+  'wasm element-wise and BatchNorm kernels on worker threads',
   {
     skip: !wasm
       ? 'WebAssembly SIMD128 is not available'

@@ -42,3 +42,15 @@ export function sumCounts(ctx: WasmContext, ps: number, ranges: number): [number
   }
   return [sat, und];
 }
+
+/**
+ * Ranges of the batch dimension of an (N, C, R) tensor, for kernels that treat each sample
+ * alone (BatchNorm's affine forward and backward) or whose per-range sums combine exactly.
+ */
+export function batchRanges(ctx: WasmContext, N: number, perSample: number): Range[] {
+  const threads = ctx.runner && N * perSample >= MIN_THREADED_ELEMS ? ctx.runner.threads : 1;
+  const step = Math.ceil(N / Math.max(1, Math.min(threads, N)));
+  const out: Range[] = [];
+  for (let s = 0; s < N; s += step) out.push({ start: s, count: Math.min(step, N - s) });
+  return out.length ? out : [{ start: 0, count: N }];
+}

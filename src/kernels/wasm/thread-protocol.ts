@@ -31,6 +31,10 @@ export const FN_CODES = [
   'requantize',
   'flag_quantize',
   'minmax',
+  'bn_sums',
+  'bn_forward',
+  'bn_affine_int',
+  'bn_backward',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
 
