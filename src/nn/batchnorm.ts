@@ -127,7 +127,7 @@ abstract class BatchNormBase extends Layer {
   }
 
   cost(input: Shape, batch: number): LayerCost {
-    return normCost(this, this.outputShape(input), batch * sizeOf(input), this.channels);
+    return normCost(this, this.outputShape(input), batch * sizeOf(input));
   }
 
   /** Checks the input shape; returns (N, R) with R the spatial size per channel. */

@@ -145,15 +145,19 @@ export function gemmCost(
 }
 
 /**
- * BatchNorm over `n` values of `channels` channels: per-channel statistics and an affine map,
- * no MACs; saves x-hat (float64 per value), sigma and gamma (float64 per channel); nominally
- * x-hat at its BN.xhat width.
+ * BatchNorm over `n` values: per-channel statistics and an affine map, no MACs. Backward reads
+ * x-hat at a fixed-point BN.xhat site, else recomputes it from the saved input: through BN.x, or
+ * as it came (a conv or linear output, an int32 accumulator or float32: 4 bytes a value); its
+ * per-channel arrays are kept
+ * from construction on. Nominally x-hat at its BN.xhat width.
  */
-export function normCost(l: Layer, output: Shape, n: number, channels: number): LayerCost {
+export function normCost(l: Layer, output: Shape, n: number): LayerCost {
+  const xhat = siteOperand(l, 'BN.xhat');
+  const x = siteOperand(l, 'BN.x');
   return {
     output,
     macs: [],
-    savedBytes: n * 8 + 2 * channels * 8,
+    savedBytes: n * operandBytes(xhat !== 'f32' ? xhat : x),
     nominalSavedBytes: (n * siteBits(l, 'BN.xhat')) / 8,
     workspaceBytes: 0,
   };

@@ -160,7 +160,9 @@ export class LSTM extends Layer implements LstmCore {
     return {
       output,
       macs,
-      savedBytes: T * N * F * operandBytes(ax) + weights + T * NH * operandBytes(ah) + perStep,
+      // ... and the final state hT, cT (float32).
+      savedBytes:
+        T * N * F * operandBytes(ax) + weights + T * NH * operandBytes(ah) + perStep + 8 * NH,
       nominalSavedBytes:
         (T * N * F * siteBits(this, 'Ax') + T * NH * siteBits(this, 'Ah')) / 8 + perStep,
       workspaceBytes: 0,

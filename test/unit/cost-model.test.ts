@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTrainConfig } from '../../src/train/config.js';
 import { setupRun } from '../../src/train/setup.js';
-import { allLayers, Layer } from '../../src/nn/layer.js';
+import { allLayers, Layer, skipDataInputGrad } from '../../src/nn/layer.js';
+import { buildModel } from '../../src/models/registry.js';
+import { makeRng } from '../../src/quant/rng.js';
+import { bindScheme } from '../../src/schemes/bind.js';
+import { loadScheme } from '../../src/schemes/resolve.js';
+import { refKernels } from '../../src/kernels/ref/index.js';
 import { Param } from '../../src/nn/param.js';
 import { floatTensor } from '../../src/tensor/tensor.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
@@ -99,3 +104,41 @@ test('a user op table is validated with the key named', () => {
   const t = parseOpTable(JSON.parse(JSON.stringify(HOROWITZ_45NM)), 'copy');
   assert.equal(t.fp32Mul.pj, 3.7);
 });
+
+// Layer.cost's saved bytes against the typed arrays each layer holds after a training forward
+// (ref kernels, so step arrays are ordinary arrays): BatchNorm, the residual block, the LSTM
+// and the Winograd-routed convs (which keep no im2col matrix) as well as LeNet-5's layers.
+const SAVED_INPUTS: Record<string, number[]> = {
+  mlp: [1, 28, 28],
+  'cnn-bn': [3, 32, 32],
+  resnet8: [3, 32, 32],
+  lstm: [7, 5],
+};
+for (const [name, input] of Object.entries(SAVED_INPUTS))
+  test(`saved bytes of every layer match measured typed-array bytes: ${name}`, () => {
+    for (const scheme of ['fp32', 'fixed8', 'int8', 'int16']) {
+      const B = 2;
+      const m = buildModel(name, input, 10, makeRng(1));
+      bindScheme(m, loadScheme(scheme), 1);
+      skipDataInputGrad(m);
+      const layers = allLayers(m);
+      const skip = new Set<ArrayBufferLike>(m.params().map((p) => p.value.buffer));
+      const before = ownBytes(layers, skip);
+      const ctx = { kernels: refKernels, step: 0, epoch: 0, training: true, telemetry: null };
+      const n = B * input.reduce((a, b) => a * b, 1);
+      m.forward(
+        floatTensor(
+          [B, ...input],
+          new Float32Array(n).map((_, i) => Math.sin(i)),
+        ),
+        ctx,
+      );
+      const saved = ownBytes(layers, skip) - before;
+      const c = m.cost(input, B);
+      assert.equal(
+        saved,
+        c.savedBytes + c.workspaceBytes,
+        `${name} under ${scheme}: measured ${saved} B, cost() ${c.savedBytes} + ${c.workspaceBytes} B`,
+      );
+    }
+  });
