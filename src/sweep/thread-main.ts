@@ -52,7 +52,10 @@ async function run(req: RunRequest): Promise<void> {
     },
     epochEnd: (metrics) =>
       post({ type: 'epoch', metrics, ...(held.store?.last ? { snapshot: held.store.last } : {}) }),
-    ...(req.collect ? { store: (folder) => (held.store = new SnapshotStore(folder)) } : {}),
+    // A collecting run's folder is the worker's scratch copy: Redis holds the durable one.
+    ...(req.collect
+      ? { store: (folder) => (held.store = new SnapshotStore(folder)), scratch: true }
+      : {}),
   });
   const snap = outcome === 'interrupted' ? held.store?.last : null;
   post({ type: 'done', outcome, ...(snap ? { snapshot: snap } : {}) });
