@@ -218,6 +218,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     }
   };
 
+  // Run threads loaded before the first job, so no job waits for modules and kernels.
+  await pool.warm(o.concurrency ?? 1, o.threads ?? threadsPerRun(o.concurrency ?? 1));
   const stallMs = o.stallMs ?? 30_000;
   const worker = new Worker<JobData, JobResult>(name, processJob, {
     connection: redis,
