@@ -5,7 +5,6 @@
 import type { MantArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Kernels } from '../kernels/spec.js';
-import { refKernels } from '../kernels/ref/index.js';
 
 export interface IntBias {
   readonly mant: Float64Array;
@@ -46,7 +45,7 @@ export function colSums(
   N: number,
   C: number,
   R: number,
-  k: Kernels = refKernels,
+  k: Kernels,
 ): Float32Array {
   const src = e.kind === 'float' ? e.data : e.mant;
   const scale = e.kind === 'float' ? 1 : 2 ** e.exp;

@@ -7,7 +7,7 @@
 
 import type { GemmShape, Kernels } from '../kernels/spec.js';
 import type { IntArray, MantArray } from '../tensor/dtype.js';
-import { stepArray, type StepScope } from '../nn/arrays.js';
+import { stepArray, type StepScope } from '../kernels/step-array.js';
 
 export const INT32_LIMIT = 2 ** 31 - 1;
 

@@ -12,7 +12,7 @@
 
 import { z } from 'zod';
 import { intDTypeFor } from '../tensor/dtype.js';
-import { stepArray } from '../nn/arrays.js';
+import { stepArray } from '../kernels/step-array.js';
 import { fixedTensor, type Tensor } from '../tensor/tensor.js';
 import { registerQuantizer } from './registry.js';
 import { recordSite } from './record.js';
