@@ -15,22 +15,6 @@ export function like<T extends AnyArray>(a: T, n: number): T {
   return new C(n);
 }
 
-/**
- * (A, B, R) -> (B, A, R): swaps the two outer axes of a row-major array, keeping rows of R.
- * Used to move between NCHW (N, OC, OH*OW) and the GEMM layout (OC, N*OH*OW).
- */
-export function swapOuter<T extends AnyArray>(src: T, A: number, B: number, R: number, dst?: T): T {
-  const out = dst ?? like(src, A * B * R);
-  for (let a = 0; a < A; a++)
-    for (let b = 0; b < B; b++) {
-      const s = (a * B + b) * R;
-      const d = (b * A + a) * R;
-      if (R >= 16) out.set(src.subarray(s, s + R), d);
-      else for (let r = 0; r < R; r++) out[d + r] = src[s + r];
-    }
-  return out;
-}
-
 export function bitsOfAcc(acc: MantArray): number {
   return acc instanceof Float64Array ? 53 : 32;
 }

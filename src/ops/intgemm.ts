@@ -6,10 +6,11 @@
 // never wrapped.
 
 import type { GemmShape, Kernels } from '../kernels/spec.js';
-import type { IntArray, MantArray } from '../tensor/dtype.js';
+import { INT32_MAX, type IntArray, type MantArray } from '../tensor/dtype.js';
 import { stepArray, type StepScope } from '../kernels/step-array.js';
 
-export const INT32_LIMIT = 2 ** 31 - 1;
+/** The accumulator bound up to which int32 storage is exact (tensor/dtype.ts INT32_MAX). */
+export const INT32_LIMIT = INT32_MAX;
 
 /** Largest |mantissa|, cheap beside the product it bounds. */
 export function maxAbsMant(k: Kernels, m: MantArray): number {
