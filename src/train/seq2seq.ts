@@ -14,7 +14,6 @@ import { floatTensor, type FloatTensor } from '../tensor/tensor.js';
 import { softmaxCrossEntropy } from '../nn/loss.js';
 import type { Rng } from '../quant/rng.js';
 import type { TrainConfig } from './config.js';
-import { registerTask } from './setup.js';
 import type { StepResult, Task } from './task.js';
 
 export interface Seq2SeqTaskOptions {
@@ -153,8 +152,3 @@ export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rn
   );
   return new Seq2SeqTask(model, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
 }
-
-registerTask('seq2seq', (data, cfg, rng) => {
-  if (data.kind !== 'seq2seq') throw new Error(`${data.name} is not a seq2seq dataset`);
-  return buildSeq2SeqTask(data, cfg, rng);
-});
