@@ -10,7 +10,7 @@
 
 import type { ConvGeom, Kernels } from '../src/kernels/spec.js';
 import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
-import { stepArray, type StepScope } from '../src/nn/arrays.js';
+import { stepArray, type StepScope } from '../src/kernels/step-array.js';
 import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../src/ops/conv.js';
 import { useWinograd } from '../src/ops/winograd.js';
 import { makeRng } from '../src/quant/rng.js';

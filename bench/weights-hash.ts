@@ -1,38 +1,101 @@
 // SPDX-License-Identifier: MIT
-// SHA-256 of the final weights of a fixed-seed LeNet-5 run per built-in scheme (MNIST, first
-// 2000 training and 500 test samples, one epoch, seed 1, wasm, one thread), each run in its
-// own process through the `lowbit train` command. Equal digests before and after a change
-// show it left training bit-identical. Usage: node dist/bench/weights-hash.js [scheme ...]
+// The numerics fingerprint of this checkout: a fixed-seed LeNet-5 run of every built-in scheme
+// (MNIST, --limit 2000 --test-limit 500 --epochs 1 --seed 1, wasm, 1 thread), each in its own
+// process through the `lowbit train` command, and the SHA-256 of its final weights (parameters
+// and layer buffers, in name order, as the checkpoint stores them). A refactor that must not
+// change behaviour prints the same table before and after. `--schemes a,b` runs only those.
 
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixed8, fp32 } from '../src/schemes/builtin/core.js';
-import { paperSchemes } from '../src/schemes/builtin/index.js';
-import { parseCheckpoint, weightsDigest, CHECKPOINT_FILE } from '../src/train/checkpoint.js';
+import { printTable, type Bench } from './harness.js';
 
-const bin = fileURLToPath(new URL('../../bin/lowbit.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../bin/lowbit.js', import.meta.url));
 
-async function digestOf(scheme: string): Promise<string> {
+interface Row {
+  scheme: string;
+  sha256: string;
+  test_acc: number;
+  train_loss: number;
+}
+
+/** SHA-256 over "name=base64;" of params then buffers, each in sorted name order. */
+function weightsHash(ckpt: {
+  params: Record<string, string>;
+  buffers: Record<string, string>;
+}): string {
+  const h = createHash('sha256');
+  for (const group of [ckpt.params, ckpt.buffers])
+    for (const k of Object.keys(group).sort()) h.update(`${k}=${group[k]};`);
+  return h.digest('hex');
+}
+
+function runOne(scheme: string): Row {
   const out = mkdtempSync(join(tmpdir(), 'lowbit-hash-'));
   try {
-    const args = ['--model', 'lenet5', '--dataset', 'mnist', '--scheme', scheme];
-    args.push('--limit', '2000', '--test-limit', '500', '--epochs', '1', '--seed', '1');
-    args.push('--backend', 'wasm', '--threads', '1', '--no-progress', '--out', out);
-    execFileSync(process.execPath, [bin, 'train', ...args], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const file = join(out, CHECKPOINT_FILE);
-    return await weightsDigest(parseCheckpoint(readFileSync(file, 'utf8'), file));
+    execFileSync(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--model',
+        'lenet5',
+        '--dataset',
+        'mnist',
+        '--scheme',
+        scheme,
+        '--limit',
+        '2000',
+        '--test-limit',
+        '500',
+        '--epochs',
+        '1',
+        '--seed',
+        '1',
+        '--backend',
+        'wasm',
+        '--threads',
+        '1',
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const ckpt = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    const m = JSON.parse(lines[lines.length - 1]) as { test_acc: number; train_loss: number };
+    return { scheme, sha256: weightsHash(ckpt), test_acc: m.test_acc, train_loss: m.train_loss };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-const names = process.argv.slice(2).length
-  ? process.argv.slice(2)
-  : [fp32, fixed8, ...paperSchemes].map((s) => s.name);
-console.log('scheme          sha256 of final weights (lenet5, seed 1, 2000/500, 1 epoch, wasm x1)');
-for (const s of names) console.log(`${s.padEnd(15)} ${await digestOf(s)}`);
+function builtinSchemes(): string[] {
+  const text = execFileSync(process.execPath, [cli, 'schemes'], { encoding: 'utf8' });
+  const lines = text.split('\n');
+  const names: string[] = [];
+  // The first table (scheme, description) ends at the first blank line.
+  for (const line of lines.slice(1)) {
+    if (!line.trim()) break;
+    names.push(line.split(/\s+/)[0]);
+  }
+  return names;
+}
+
+export const bench: Bench = {
+  name: 'weights-hash',
+  description: 'SHA-256 of the final LeNet-5 weights of a fixed-seed run of every built-in scheme',
+  async run(args) {
+    const i = args.indexOf('--schemes');
+    const schemes = i >= 0 ? args[i + 1].split(',') : builtinSchemes();
+    const rows = schemes.map(runOne);
+    printTable(
+      ['scheme', 'sha256 (final weights)', 'test acc', 'train loss'],
+      rows.map((r) => [r.scheme, r.sha256, (r.test_acc * 100).toFixed(2) + '%', r.train_loss]),
+    );
+    return { config: 'lenet5 mnist --limit 2000 --test-limit 500 --epochs 1 --seed 1', rows };
+  },
+};

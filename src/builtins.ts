@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Side-effect imports that register every built-in quantizer kind, scheme, model, backend and
-// task. Platform-neutral (browser-safe); the browser entry (index.ts) runs it, and so does
-// register.ts, which adds Node's file reading and worker threads.
+// Side-effect imports that register the built-ins defined away from their registry: the
+// format quantizer kinds and the wasm backend (models, schemes and tasks are registered in
+// their registries' own modules). Platform-neutral (browser-safe); the browser entry
+// (index.ts) runs it, and so does register.ts, which adds Node's file reading and workers.
 
 import './quant/format-quantizer.js';
 import './kernels/wasm/index.js';
-import './train/seq2seq.js';

@@ -47,6 +47,7 @@ export * from './optim/index.js';
 export * from './schemes/schema.js';
 export * from './schemes/resolve.js';
 export * from './schemes/bind.js';
+export * from './schemes/optimizer.js';
 export * from './models/registry.js';
 export * from './data/index.js';
 export * from './train/config.js';

@@ -441,7 +441,7 @@ export interface Kernels {
    * this backend's kernels use it in place (WASM memory: no copies in or out); zeroed unless
    * `zeroed` is false (the caller then overwrites every element). It stays valid until an
    * array for another step is asked for, so only a step's own tensors may live there. Absent
-   * (or null) means: allocate ordinarily. Use nn/arrays.ts `stepArray`.
+   * (or null) means: allocate ordinarily. Use kernels/step-array.ts `stepArray`.
    */
   stepArray?<D extends DType>(
     dtype: D,

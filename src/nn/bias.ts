@@ -2,10 +2,10 @@
 // Bias handling shared by Linear and Conv2d. In the integer path the bias is rounded (nearest)
 // to the accumulator's exponent and added as an integer, as integer inference engines do.
 
+import { roundNearest } from '../quant/rounding.js';
 import type { MantArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Kernels } from '../kernels/spec.js';
-import { refKernels } from '../kernels/ref/index.js';
 
 export interface IntBias {
   readonly mant: Float64Array;
@@ -18,7 +18,7 @@ export function biasAtExp(b: Float32Array, exp: number): IntBias {
   const s = 2 ** -exp;
   let m = 0;
   for (let i = 0; i < b.length; i++) {
-    mant[i] = Math.floor(b[i] * s + 0.5);
+    mant[i] = roundNearest(b[i] * s);
     m = Math.max(m, Math.abs(mant[i]));
   }
   return { mant, maxAbs: m };
@@ -41,13 +41,7 @@ export function addBiasRows(
 }
 
 /** Sum of e (N, C, R) over n and r, as values (exact in float64, then float32). */
-export function colSums(
-  e: Tensor,
-  N: number,
-  C: number,
-  R: number,
-  k: Kernels = refKernels,
-): Float32Array {
+export function colSums(e: Tensor, N: number, C: number, R: number, k: Kernels): Float32Array {
   const src = e.kind === 'float' ? e.data : e.mant;
   const scale = e.kind === 'float' ? 1 : 2 ** e.exp;
   const sums = new Float64Array(C);

@@ -4,6 +4,7 @@
 // each sum hi * 2^32 + lo) as float64, the batch mean and variance from them, and the arrays a
 // layer allocates once.
 
+import { INT32_MAX } from '../tensor/dtype.js';
 import type { AnyArray } from '../kernels/spec.js';
 import { fixedTensor, type Tensor } from '../tensor/tensor.js';
 import { stepArray, type StepScope } from './arrays.js';
@@ -139,7 +140,7 @@ export function integerAffine(
   for (let c = 0; c < C; c++) {
     bound = Math.max(bound, Math.abs(g.mant[c]) * 2 ** (xh.bits - 1) + Math.abs(b.mant[c]) * bs);
   }
-  const wide = bound > 2 ** 31 - 1;
+  const wide = bound > INT32_MAX;
   if (bound > 2 ** 53) return null;
   for (let c = 0; c < C; c++) {
     p[2 * c] = g.mant[c];

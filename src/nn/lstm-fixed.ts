@@ -6,6 +6,7 @@
 // kernel per step, the Eh site, then dWh += Eh(dz_t)^T Ah(h_{t-1}) (exact int32 products
 // summed in float64) and dh_{t-1} = Eh(dz_t) Wh. Layout (T, N, .). See lstm.ts.
 
+import { roundNearest } from '../quant/rounding.js';
 import type { RunContext } from './context.js';
 import type { LstmCore } from './lstm-core.js';
 import { matmul } from './matmul.js';
@@ -66,7 +67,7 @@ export function forwardFixed(
   toQ(l.h0, hs.subarray(0, NH), Q - 1);
   toQ(l.c0, cs.subarray(0, NH), 2 ** 31 - 1);
   const b12 = Int32Array.from(l.bias.value, (b) =>
-    Math.max(-Z_TERM_MAX, Math.min(Z_TERM_MAX, Math.floor(b * 2 ** Z_FRAC + 0.5))),
+    Math.max(-Z_TERM_MAX, Math.min(Z_TERM_MAX, roundNearest(b * 2 ** Z_FRAC))),
   );
   const zx = gx.exp + Z_FRAC;
   const hqs: Tensor[] = [];

@@ -9,7 +9,7 @@
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
 import type { IntArray } from '../tensor/dtype.js';
-import { stepLike, type StepScope } from '../nn/arrays.js';
+import { stepLike, type StepScope } from '../kernels/step-array.js';
 import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from './intgemm.js';
 import { countMacs } from './macs.js';
 import { winogradFor, winogradForward, winogradInputGrad } from './winograd.js';

@@ -6,11 +6,12 @@
 // never wrapped.
 
 import type { GemmShape, Kernels } from '../kernels/spec.js';
-import type { IntArray, MantArray } from '../tensor/dtype.js';
-import { stepArray, type StepScope } from '../nn/arrays.js';
+import { INT32_MAX, type IntArray, type MantArray } from '../tensor/dtype.js';
+import { stepArray, type StepScope } from '../kernels/step-array.js';
 import { countMacs } from './macs.js';
 
-export const INT32_LIMIT = 2 ** 31 - 1;
+/** The accumulator bound up to which int32 storage is exact (tensor/dtype.ts INT32_MAX). */
+export const INT32_LIMIT = INT32_MAX;
 
 /** Largest |mantissa|, cheap beside the product it bounds. */
 export function maxAbsMant(k: Kernels, m: MantArray): number {
@@ -19,7 +20,7 @@ export function maxAbsMant(k: Kernels, m: MantArray): number {
 
 /**
  * The accumulator for a sum bounded by `bound`: int32 when it fits, float64 otherwise; a step
- * workspace array when `at` is a training step (see nn/arrays.ts stepArray).
+ * workspace array when `at` is a training step (see kernels/step-array.ts stepArray).
  */
 export function allocAcc(
   bound: number,

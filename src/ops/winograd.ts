@@ -11,7 +11,7 @@
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
 import { checkWinogradGeom, winogradStride, winogradTiles } from '../kernels/ref/winograd.js';
-import { stepArray, type StepScope } from '../nn/arrays.js';
+import { stepArray, type StepScope } from '../kernels/step-array.js';
 import { allocAcc, INT32_LIMIT } from './intgemm.js';
 
 /** Largest |U'| of int8 filters (9 * 128) and |V|, |E| of int8 inputs (4 * 128 - 2). */

@@ -9,6 +9,7 @@
 //       quantized (choice: a v that underflowed to 0 would otherwise make r = m / eps explode)
 //   u = Q_U(lr r);  then theta -= u plainly or lazily (apply.ts)
 
+import { loadSlots, saveSlots } from './slot-state.js';
 import type { Param } from '../nn/param.js';
 import { type Optimizer, type OptimizerState, type ParamSite, type StepInfo } from './optimizer.js';
 import { applyUpdate } from './apply.js';
@@ -38,6 +39,9 @@ interface Slot {
   readonly acc: Float32Array | null;
   readonly u: Float32Array;
 }
+
+/** What a checkpoint keeps of a slot: both moments and the lazy update's accumulator. */
+const adamArrays = (s: Slot) => ({ m: s.m, v: s.v, acc: s.acc });
 
 export class Adam implements Optimizer {
   readonly name = 'adam';
@@ -98,29 +102,10 @@ export class Adam implements Optimizer {
   }
 
   saveState(): OptimizerState {
-    const buffers: OptimizerState['buffers'] = {};
-    const rngs: OptimizerState['rngs'] = {};
-    for (const s of this.slots) {
-      const b: Record<string, number[]> = { m: Array.from(s.m), v: Array.from(s.v) };
-      if (s.acc) b.acc = Array.from(s.acc);
-      buffers[s.p.name] = b;
-      for (const [k, site] of Object.entries(s.sites)) rngs[`${s.p.name}/${k}`] = site.rng.state();
-    }
-    return { buffers, rngs, steps: this.steps };
+    return saveSlots(this.slots, adamArrays, this.steps);
   }
 
   loadState(st: OptimizerState): void {
-    for (const s of this.slots) {
-      const b = st.buffers[s.p.name];
-      if (!b?.m || !b.v) throw new Error(`checkpoint has no adam state for ${s.p.name}`);
-      s.m.set(b.m);
-      s.v.set(b.v);
-      if (s.acc && b.acc) s.acc.set(b.acc);
-      for (const [k, site] of Object.entries(s.sites)) {
-        const r = st.rngs[`${s.p.name}/${k}`];
-        if (r) site.rng.setState(r);
-      }
-    }
-    this.steps = st.steps;
+    this.steps = loadSlots(st, this.slots, adamArrays, ['m', 'v'], 'adam');
   }
 }

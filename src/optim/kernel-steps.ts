@@ -4,7 +4,7 @@
 // kernel of its update works in place without copies, and rounding onto a site's grid.
 
 import type { Param } from '../nn/param.js';
-import { stepArray, type StepScope } from '../nn/arrays.js';
+import { stepArray, type StepScope } from '../kernels/step-array.js';
 import type { IntFormat } from '../format/format.js';
 import { FormatQuantizer } from '../quant/format-quantizer.js';
 import { ClassifierQuantizer } from '../quant/classifier.js';

@@ -75,3 +75,6 @@ export function quantizeInPlace(v: Float32Array, site: ParamSite, p: Param, info
     : site.quantizer.apply(x, ctx);
   v.set(dequantize(q));
 }
+
+/** A function giving, for a parameter and an optimizer site name, its bound site. */
+export type ParamSiteFn = (p: Param, site: string) => ParamSite;

@@ -11,6 +11,7 @@
 // The lazy form keeps in `acc` what the low-precision theta could not absorb, so updates
 // smaller than theta's step accumulate until they can change it, instead of being lost.
 
+import { loadSlots, saveSlots } from './slot-state.js';
 import type { Param } from '../nn/param.js';
 import { type Optimizer, type OptimizerState, type ParamSite, type StepInfo } from './optimizer.js';
 import { applyUpdate } from './apply.js';
@@ -37,6 +38,9 @@ interface Slot {
   readonly acc: Float32Array | null;
   readonly u: Float32Array;
 }
+
+/** What a checkpoint keeps of a slot: momentum and the lazy update's accumulator. */
+const sgdArrays = (s: Slot) => ({ m: s.m, acc: s.acc });
 
 export class Sgd implements Optimizer {
   readonly name = 'sgd';
@@ -100,29 +104,10 @@ export class Sgd implements Optimizer {
   }
 
   saveState(): OptimizerState {
-    const buffers: OptimizerState['buffers'] = {};
-    const rngs: OptimizerState['rngs'] = {};
-    for (const s of this.slots) {
-      const b: Record<string, number[]> = {};
-      if (s.m) b.m = Array.from(s.m);
-      if (s.acc) b.acc = Array.from(s.acc);
-      buffers[s.p.name] = b;
-      for (const [k, site] of Object.entries(s.sites)) rngs[`${s.p.name}/${k}`] = site.rng.state();
-    }
-    return { buffers, rngs, steps: this.steps };
+    return saveSlots(this.slots, sgdArrays, this.steps);
   }
 
   loadState(st: OptimizerState): void {
-    for (const s of this.slots) {
-      const b = st.buffers[s.p.name];
-      if (!b) throw new Error(`checkpoint has no optimizer state for ${s.p.name}`);
-      if (s.m && b.m) s.m.set(b.m);
-      if (s.acc && b.acc) s.acc.set(b.acc);
-      for (const [k, site] of Object.entries(s.sites)) {
-        const r = st.rngs[`${s.p.name}/${k}`];
-        if (r) site.rng.setState(r);
-      }
-    }
-    this.steps = st.steps;
+    this.steps = loadSlots(st, this.slots, sgdArrays, [], 'optimizer');
   }
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { checkFormat, parseFormat, formatBits, type Format } from '../format/format.js';
 import { intDTypeFor } from '../tensor/dtype.js';
-import { stepArray } from '../nn/arrays.js';
+import { stepArray } from '../kernels/step-array.js';
 import { fixedTensor, toFloat, type Tensor } from '../tensor/tensor.js';
 import { exponentFor } from './quantize.js';
 import { checkRounding, ROUNDINGS, type Rounding } from './rounding.js';

@@ -4,8 +4,9 @@
 // vectors and calibrating an exported model's exponents use it; training leaves it unset, so
 // it costs one null check per site call and per GEMM.
 
-import type { GemmShape } from '../kernels/spec.js';
-import type { MantArray } from '../tensor/dtype.js';
+import type { GemmObserver } from '../kernels/step-array.js';
+
+export type { GemmEvent } from '../kernels/step-array.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from './rng.js';
 import type { Quantizer } from './site.js';
@@ -25,17 +26,8 @@ export interface SiteEvent {
   readonly training: boolean;
 }
 
-/** One integer GEMM: c (M,N) = op(a) op(b), exact (see kernels/spec.ts GemmShape). */
-export interface GemmEvent {
-  readonly shape: GemmShape;
-  readonly a: MantArray;
-  readonly b: MantArray;
-  readonly c: Int32Array | Float64Array;
-}
-
-export interface StepObserver {
+export interface StepObserver extends GemmObserver {
   site?(e: SiteEvent): void;
-  gemm?(e: GemmEvent): void;
 }
 
 /** A copy of a tensor's storage (the original may live in a step workspace that is reused). */

@@ -25,7 +25,7 @@ import {
 } from '../tensor/tensor.js';
 import { checkShape, shapeStr, sizeOf, type Shape } from '../tensor/shape.js';
 import { makeRng, type Rng } from './rng.js';
-import { checkRounding, roundHalfEven, type Rounding } from './rounding.js';
+import { checkRounding, roundHalfEven, type Rounding, roundNearest } from './rounding.js';
 import { emptyStats, type QuantStats } from './stats.js';
 
 /** Largest |x| over finite values; throws on NaN or Infinity, naming where it was seen. */
@@ -74,7 +74,7 @@ export function quantizeInto(
   for (let i = 0; i < values.length; i++) {
     const v = values[i] * scale;
     let q: number;
-    if (rounding === 'nearest') q = Math.floor(v + 0.5);
+    if (rounding === 'nearest') q = roundNearest(v);
     else if (rounding === 'nearest-even') q = roundHalfEven(v);
     else if (rounding === 'stochastic') q = Math.floor(v + (rng!.nextU32() >>> 8) / 16777216);
     else q = Math.floor(v);

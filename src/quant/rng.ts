@@ -71,11 +71,6 @@ export class Xoshiro128 implements Rng {
     if (s.length !== 4) throw new Error('xoshiro128** state has 4 words');
     [this.s0, this.s1, this.s2, this.s3] = s.map((x) => x | 0);
   }
-
-  /** An independent stream derived from this one (for a layer or a worker). */
-  fork(): Xoshiro128 {
-    return new Xoshiro128(this.nextU32());
-  }
 }
 
 function rotl(x: number, k: number): number {

@@ -13,9 +13,3 @@ export interface QuantStats {
 export function emptyStats(): QuantStats {
   return { count: 0, saturated: 0, underflow: 0 };
 }
-
-export function addStats(into: QuantStats, s: QuantStats): void {
-  into.count += s.count;
-  into.saturated += s.saturated;
-  into.underflow += s.underflow;
-}

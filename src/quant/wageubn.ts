@@ -12,18 +12,18 @@
 
 import { z } from 'zod';
 import { intDTypeFor } from '../tensor/dtype.js';
-import { stepArray } from '../nn/arrays.js';
+import { stepArray } from '../kernels/step-array.js';
 import { fixedTensor, type Tensor } from '../tensor/tensor.js';
 import { registerQuantizer } from './registry.js';
 import { recordSite } from './record.js';
 import type { QuantStats } from './stats.js';
-import { roundHalfEven, type Rounding } from './rounding.js';
+import { roundHalfEven, type Rounding, roundNearest } from './rounding.js';
 import type { Quantizer, SiteContext, SiteWhere } from './site.js';
 
 /** log2 of R(x) = 2^round(log2 max|x|) (eq. 6), or null for an all-zero tensor. */
 export function rExponent(maxAbs: number): number | null {
   if (!(maxAbs > 0)) return null;
-  return Math.floor(Math.log2(maxAbs) + 0.5);
+  return roundNearest(Math.log2(maxAbs));
 }
 
 /** The dr of eq. 6 at `epoch`: 2^(k-1), halved at each epoch listed in `halveAt` (>= 1). */
@@ -114,7 +114,7 @@ export class DirectQuantizer extends WageubnQuantizer {
       const pre = x.kind === 'float' ? 1 : 2 ** x.exp;
       const s = 2 ** (k - 1);
       const even = this.rounding === 'nearest-even';
-      const round = (v: number) => (even ? roundHalfEven(v * s) : Math.floor(v * s + 0.5));
+      const round = (v: number) => (even ? roundHalfEven(v * s) : roundNearest(v * s));
       const big = Math.max(Math.abs(round(mx * pre)), Math.abs(round(mn * pre)));
       const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
       if (width > 32) {

@@ -3,6 +3,9 @@
 
 export type DType = 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
+/** The largest int32, 2^31 - 1: an exact integer result up to this fits int32 storage. */
+export const INT32_MAX = 2 ** 31 - 1;
+
 /** Mantissa storage of integer operands (what kernels multiply). */
 export type IntArray = Int8Array | Int16Array | Int32Array;
 /**

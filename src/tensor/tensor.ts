@@ -137,7 +137,3 @@ export function reshape<T extends Tensor>(t: T, shape: Shape): T {
   }
   return { ...t, shape: [...shape] };
 }
-
-export function numel(t: Tensor): number {
-  return sizeOf(t.shape);
-}

@@ -5,7 +5,35 @@
 // zeros (a xoshiro state of zeros never changes), weights that are not base64 float32.
 
 import { z } from 'zod';
-import type { Checkpoint } from './checkpoint.js';
+import type { OptimizerState } from '../optim/optimizer.js';
+
+export interface Position {
+  /** Epochs fully done; training continues with this epoch index. */
+  readonly epoch: number;
+  /** Batches of `epoch` already done (0 at an epoch boundary). */
+  readonly batchInEpoch: number;
+  /** Global step counter. */
+  readonly step: number;
+  /** Running sums of the unfinished epoch (zero at a boundary). */
+  readonly partial: { lossSum: number; count: number; correct: number; seconds: number };
+}
+
+/** The content of checkpoint.json. Float arrays are base64 of their little-endian bytes. */
+export interface Checkpoint extends Position {
+  readonly version: number;
+  readonly params: Record<string, string>;
+  readonly buffers: Record<string, string>;
+  readonly sites: Record<string, { rng: number[]; state: unknown }>;
+  readonly optimizer: OptimizerState;
+  /** Lines of metrics.jsonl (one per finished epoch) this checkpoint covers; resume drops
+   * the lines past them. Absent in checkpoints of older versions: then `epoch`. */
+  readonly metricsLines?: number;
+  /**
+   * The run's record (config.json's content), in a checkpoint that travels alone - the one the
+   * training page downloads - so the file can be evaluated (`lowbit eval FILE`) or loaded back.
+   */
+  readonly config?: Record<string, unknown>;
+}
 
 const u32 = z.int().min(0).max(0xffffffff);
 

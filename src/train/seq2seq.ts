@@ -10,10 +10,10 @@ import { SeqBatcher, type SeqBatch } from '../data/batches.js';
 import { corpusBleu } from '../data/bleu.js';
 import type { RunContext } from '../nn/context.js';
 import { Seq2Seq } from '../models/seq2seq.js';
-import { dequantize, floatTensor, type FloatTensor, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, type FloatTensor } from '../tensor/tensor.js';
+import { softmaxCrossEntropy } from '../nn/loss.js';
 import type { Rng } from '../quant/rng.js';
 import type { TrainConfig } from './config.js';
-import { registerTask } from './setup.js';
 import type { StepResult, Task } from './task.js';
 
 export interface Seq2SeqTaskOptions {
@@ -21,47 +21,6 @@ export interface Seq2SeqTaskOptions {
   seed: number;
   limit?: number;
   evalBatch?: number;
-}
-
-export interface TokenLoss {
-  readonly loss: number;
-  readonly grad: FloatTensor;
-  readonly tokens: number;
-  readonly correct: number;
-}
-
-/** logits (N*T, V), targets (N*T) -> mean cross-entropy over non-PAD targets and its gradient. */
-export function maskedCrossEntropy(logits: Tensor, targets: Int32Array, pad: number): TokenLoss {
-  const [R, V] = logits.shape;
-  if (targets.length !== R) throw new Error(`loss: ${R} logit rows but ${targets.length} targets`);
-  const z = dequantize(logits);
-  const grad = new Float32Array(R * V);
-  let tokens = 0;
-  for (let r = 0; r < R; r++) if (targets[r] !== pad) tokens++;
-  let loss = 0;
-  let correct = 0;
-  const inv = 1 / Math.max(1, tokens);
-  for (let r = 0; r < R; r++) {
-    const y = targets[r];
-    if (y === pad) continue;
-    const o = r * V;
-    let mx = -Infinity;
-    let arg = 0;
-    for (let v = 0; v < V; v++)
-      if (z[o + v] > mx) {
-        mx = z[o + v];
-        arg = v;
-      }
-    if (!Number.isFinite(mx))
-      throw new RangeError(`loss: logits hold ${mx}: training diverged (lower the learning rate)`);
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(z[o + v] - mx);
-    loss += Math.log(sum) - (z[o + y] - mx);
-    for (let v = 0; v < V; v++)
-      grad[o + v] = (Math.exp(z[o + v] - mx) / sum - (v === y ? 1 : 0)) * inv;
-    if (arg === y) correct++;
-  }
-  return { loss: loss * inv, grad: floatTensor([R, V], grad), tokens, correct };
 }
 
 export class Seq2SeqTask implements Task {
@@ -117,10 +76,10 @@ export class Seq2SeqTask implements Task {
       }
       const ctx = ctxAt(k);
       const { x, y } = this.pack(b);
-      const l = maskedCrossEntropy(this.model.forward(x, ctx), y, this.data.pad);
+      const l = softmaxCrossEntropy(this.model.forward(x, ctx), y, this.data.pad);
       this.model.backward(l.grad, ctx);
       this.model.clearSaved();
-      yield { loss: l.loss, count: l.tokens, correct: l.correct };
+      yield { loss: l.loss, count: l.count, correct: l.correct };
       k++;
     }
   }
@@ -159,8 +118,8 @@ export class Seq2SeqTask implements Task {
     let correct = 0;
     for (const b of batcher.epoch(0)) {
       const { x, y } = this.pack(b);
-      const l = maskedCrossEntropy(this.model.forward(x, ev), y, this.data.pad);
-      tokens += l.tokens;
+      const l = softmaxCrossEntropy(this.model.forward(x, ev), y, this.data.pad);
+      tokens += l.count;
       correct += l.correct;
     }
     const { cands, refs } = this.translate(this.data.test, ev);
@@ -193,8 +152,3 @@ export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rn
   );
   return new Seq2SeqTask(model, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
 }
-
-registerTask('seq2seq', (data, cfg, rng) => {
-  if (data.kind !== 'seq2seq') throw new Error(`${data.name} is not a seq2seq dataset`);
-  return buildSeq2SeqTask(data, cfg, rng);
-});

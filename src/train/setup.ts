@@ -7,15 +7,17 @@ import type { Kernels } from '../kernels/spec.js';
 import { limitDataset, loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
 import { selectClasses } from '../data/classes.js';
-import { buildModel } from '../models/registry.js';
 import type { Layer } from '../nn/layer.js';
-import { makeRng, type Rng } from '../quant/rng.js';
+import { makeRng } from '../quant/rng.js';
 import { loadScheme } from '../schemes/resolve.js';
 import { bindScheme, type ResolvedSite } from '../schemes/bind.js';
 import { parseScheme, type SchemeSpec } from '../schemes/schema.js';
-import { makeOptimizer, paramSites, type Optimizer } from '../optim/index.js';
+import type { Optimizer } from '../optim/index.js';
+import { makeOptimizer, paramSites } from '../schemes/optimizer.js';
 import { dataFiles, type TrainConfig } from './config.js';
-import { ClassificationTask } from './classification.js';
+import { buildTask } from './tasks.js';
+
+export { registerTask, type TaskBuilder } from './tasks.js';
 import type { Task } from './task.js';
 import type { Checkpoint } from './checkpoint.js';
 import { initFromCheckpoint, type InitReport } from './init.js';
@@ -30,16 +32,6 @@ export interface RunSetup {
   readonly task: Task;
   /** What `SetupOptions.init` copied (a run started from another run's weights). */
   readonly init?: InitReport;
-}
-
-/**
- * Task builders for dataset kinds other than classification (sequence tasks register here);
- * they build their model too, since it depends on the dataset (vocabularies, lengths).
- */
-type TaskBuilder = (data: Dataset, cfg: TrainConfig, initRng: Rng) => Task;
-const taskBuilders = new Map<string, TaskBuilder>();
-export function registerTask(datasetKind: string, build: TaskBuilder): void {
-  taskBuilders.set(datasetKind, build);
 }
 
 /** A class subset: the limits apply after it (the first N samples of those classes). */
@@ -98,15 +90,7 @@ export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promi
     ? parseScheme(opts.scheme, 'recorded in the run')
     : loadScheme(cfg.scheme);
   const initRng = makeRng(cfg.seed);
-  let task: Task;
-  if (data.kind === 'classification') {
-    const m = buildModel(cfg.model, data.inputShape, data.numClasses, initRng);
-    task = new ClassificationTask(m, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
-  } else {
-    const build = taskBuilders.get(data.kind);
-    if (!build) throw new Error(`no training task for ${data.kind} datasets such as ${data.name}`);
-    task = build(data, cfg, initRng);
-  }
+  const task = buildTask(data, cfg, initRng);
   const model = task.model;
   if (cfg.reinitClassifier && cfg.init === undefined)
     throw new Error(

@@ -8,22 +8,14 @@ import type { SchemeSpec } from '../schemes/schema.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import type { EpochMetrics } from './metrics.js';
-import type { HistogramRow, SiteSummary } from './telemetry.js';
+import type { TelemetryRows } from './telemetry.js';
+
+export type { TelemetryRows } from './telemetry.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
 /** What config.json holds: the run's configuration and the scheme it resolved to. */
 export type RunRecord = TrainConfig & { readonly resolvedScheme: SchemeSpec };
-
-/** One epoch's telemetry (runs with `telemetry` on); see telemetry.ts for the rows. */
-export interface TelemetryRows {
-  /** Per layer and site over the epoch (telemetry.jsonl). */
-  readonly sites: SiteSummary[];
-  /** Per window of steps (timeline.jsonl). */
-  readonly timeline: SiteSummary[];
-  /** Sampled log2 histograms (histograms.jsonl). */
-  readonly histograms: HistogramRow[];
-}
 
 /**
  * A run's storage. The loop calls, in order: `open(resume)` (before loading any data, so a

@@ -10,7 +10,6 @@
 
 import type { SiteRecord, TelemetrySink } from '../quant/site.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { TelemetryRows } from './store.js';
 
 export const TELEMETRY_FILE = 'telemetry.jsonl';
 export const TIMELINE_FILE = 'timeline.jsonl';
@@ -314,4 +313,14 @@ function mergeHist(into: Log2Hist, h: Log2Hist): void {
   h.counts.forEach((v, i) => (c[h.lo - lo + i] += v));
   into.lo = lo;
   into.counts = c;
+}
+
+/** One epoch's telemetry (runs with `telemetry` on); the rows are above. */
+export interface TelemetryRows {
+  /** Per layer and site over the epoch (telemetry.jsonl). */
+  readonly sites: SiteSummary[];
+  /** Per window of steps (timeline.jsonl). */
+  readonly timeline: SiteSummary[];
+  /** Sampled log2 histograms (histograms.jsonl). */
+  readonly histograms: HistogramRow[];
 }

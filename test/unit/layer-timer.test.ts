@@ -13,7 +13,7 @@ import { refKernels } from '../../src/kernels/ref/index.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { bindScheme } from '../../src/schemes/bind.js';
 import { loadScheme } from '../../src/schemes/resolve.js';
-import { makeOptimizer, paramSites } from '../../src/optim/index.js';
+import { makeOptimizer, paramSites } from '../../src/schemes/optimizer.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
 import { floatTensor, type Tensor } from '../../src/tensor/tensor.js';
 import type { Shape } from '../../src/tensor/shape.js';

@@ -9,7 +9,7 @@ import { Param } from '../../src/nn/param.js';
 import { Sgd, type SgdSites } from '../../src/optim/sgd.js';
 import { Adam } from '../../src/optim/adam.js';
 import { WageubnMomentum } from '../../src/optim/wageubn-momentum.js';
-import { makeOptimizer } from '../../src/optim/index.js';
+import { makeOptimizer } from '../../src/schemes/optimizer.js';
 import type { ParamSite, StepInfo } from '../../src/optim/optimizer.js';
 import { FormatQuantizer } from '../../src/quant/format-quantizer.js';
 import { parseFormat } from '../../src/format/format.js';

@@ -11,7 +11,7 @@ import { createQuantizer } from '../../src/quant/registry.js';
 import '../../src/quant/wageubn.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import { makeOptimizer, paramSites } from '../../src/optim/index.js';
+import { makeOptimizer, paramSites } from '../../src/schemes/optimizer.js';
 import { loadScheme } from '../../src/schemes/resolve.js';
 import '../../src/schemes/files.js';
 import type { SchemeSpec } from '../../src/schemes/schema.js';

@@ -12,7 +12,7 @@ import { classifierBits } from '../../src/quant/classifier.js';
 import { lenet5 } from '../../src/models/lenet5.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { siteLayers } from '../../src/nn/layer.js';
-import { makeOptimizer, paramSites } from '../../src/optim/index.js';
+import { makeOptimizer, paramSites } from '../../src/schemes/optimizer.js';
 import { Sgd } from '../../src/optim/sgd.js';
 import { WageubnMomentum } from '../../src/optim/wageubn-momentum.js';
 import '../../src/schemes/files.js';

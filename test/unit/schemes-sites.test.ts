@@ -26,7 +26,7 @@ import { floatTensor, type Tensor } from '../../src/tensor/tensor.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import type { RunContext } from '../../src/nn/context.js';
 import type { SiteRecord, TelemetrySink } from '../../src/quant/site.js';
-import { makeOptimizer, paramSites } from '../../src/optim/index.js';
+import { makeOptimizer, paramSites } from '../../src/schemes/optimizer.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
 
 const records: SiteRecord[] = [];

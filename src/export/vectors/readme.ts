@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The README written into a test-vector folder: what each file holds and how to replay it.
 
-import type { Manifest } from './record-vectors.js';
+import type { Manifest } from './manifest.js';
 
 export function vectorsReadme(m: Manifest, version: string): string {
   const kinds = new Map<string, number>();

@@ -12,7 +12,7 @@ import { allLayers, skipDataInputGrad } from '../../nn/layer.js';
 import { makeRng } from '../../quant/rng.js';
 import { bindScheme } from '../../schemes/bind.js';
 import type { SchemeSpec } from '../../schemes/schema.js';
-import { makeOptimizer, paramSites } from '../../optim/index.js';
+import { makeOptimizer, paramSites } from '../../schemes/optimizer.js';
 import { readNpy, type NpyArray } from './npy.js';
 import { Recorder, type Entry, type Rec } from './recorder.js';
 import {

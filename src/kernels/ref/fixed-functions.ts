@@ -13,6 +13,7 @@
 // (h^2/8 max|f''|: sigmoid 2.9e-6, tanh 2.4e-5, exp 3.1e-5), table rounding 2^-21, output
 // rounding 2^-16, and the cap at 32767 (2^-15): every output within 2^-14 of the function.
 
+import { roundNearest } from '../../quant/rounding.js';
 import { EXPNEG_Q20, SIGMOID_Q20, TANH_Q20 } from './fixed-tables.js';
 
 /** Fractional bits of the inputs (Q.12) and outputs (Q0.15). */
@@ -53,6 +54,6 @@ export function fixedExpNeg(a: number): number {
 
 /** nearest(v scale) (round half up), clamped to [-lim, lim]: an accumulator onto a Q grid. */
 export function alignRound(v: number, scale: number, lim: number): number {
-  const r = Math.floor(v * scale + 0.5);
+  const r = roundNearest(v * scale);
   return r > lim ? lim : r < -lim ? -lim : r;
 }

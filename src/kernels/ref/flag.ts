@@ -3,6 +3,7 @@
 // eq. 16 (src/format/flag.ts gives it per value), and the [min, max] range that sizes the
 // unclipped direct quantizer's mantissas.
 
+import { roundNearest } from '../../quant/rounding.js';
 import type { IntArray } from '../../tensor/dtype.js';
 import type { AnyArray } from '../spec.js';
 import type { QuantStats } from '../../quant/stats.js';
@@ -30,11 +31,11 @@ export function flag_quantize(
     let m: number;
     if (Math.abs(u) >= 1) {
       // the large case: whole multiples of Sc, at most 2^(k-1) - 1 of them
-      const r = Math.floor(u + 0.5);
+      const r = roundNearest(u);
       const c = r > top ? top : r < -top ? -top : r;
       if (c !== r) saturated++;
       m = c * half;
-    } else m = Math.floor(u * half + 0.5);
+    } else m = roundNearest(u * half);
     if (m === 0 && v !== 0) underflow++;
     out[i] = m;
   }

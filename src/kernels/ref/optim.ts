@@ -6,7 +6,7 @@
 
 import { qmax, qmin } from '../../format/format.js';
 import type { Rng } from '../../quant/rng.js';
-import { roundHalfEven, type Rounding } from '../../quant/rounding.js';
+import { roundHalfEven, type Rounding, roundNearest } from '../../quant/rounding.js';
 import { emptyStats, type QuantStats } from '../../quant/stats.js';
 import type { WageubnStep } from '../spec.js';
 
@@ -38,7 +38,7 @@ export function round_to_grid_f32(
   for (let i = 0; i < v.length; i++) {
     const x = v[i] * scale;
     let q: number;
-    if (rounding === 'nearest') q = Math.floor(x + 0.5);
+    if (rounding === 'nearest') q = roundNearest(x);
     else if (rounding === 'nearest-even') q = roundHalfEven(x);
     else if (rounding === 'stochastic') q = Math.floor(x + (rng!.nextU32() >>> 8) / 16777216);
     else q = Math.floor(x);
@@ -143,7 +143,7 @@ export function adam_update_f32(
 }
 
 /** Q(x, k) = floor(x 2^(k-1) + 1/2) / 2^(k-1), with the scale 2^(k-1) given. */
-const q = (x: number, s: number): number => Math.floor(x * s + 0.5) / s;
+const q = (x: number, s: number): number => roundNearest(x * s) / s;
 
 /**
  * WAGEUBN's integer Momentum on one parameter (src/optim/wageubn-momentum.ts):
@@ -177,6 +177,6 @@ export function wageubn_momentum_f32(
     const a = mom * acc[i] + gq; // Acc_i, before Q_Acc
     const t = q(theta[i] - lr * a, sWU);
     theta[i] = Math.max(-lim, Math.min(lim, t));
-    acc[i] = (o.accEven ? roundHalfEven(a * sAcc) : Math.floor(a * sAcc + 0.5)) / sAcc;
+    acc[i] = (o.accEven ? roundHalfEven(a * sAcc) : roundNearest(a * sAcc)) / sAcc;
   }
 }

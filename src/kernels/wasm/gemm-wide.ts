@@ -5,13 +5,12 @@
 // sums cannot overflow; the kernel adds each chunk's sums into C in float64.
 
 import type { GemmShape } from '../spec.js';
-import type { IntArray } from '../../tensor/dtype.js';
+import { INT32_MAX, type IntArray } from '../../tensor/dtype.js';
 import { elemKind, KIND_I16, KIND_I32, KIND_I8 } from './codes.js';
 import type { WasmContext } from './context.js';
 import type { GemmWideArgs, WideKind } from './exports.js';
 import { flag, partition, runParts, scratchAreas, type Placed } from './gemm-split.js';
 
-const INT32_MAX = 2 ** 31 - 1;
 /** Most limbs per operand: four bytes cover int32. */
 const MAX_LIMBS = 4;
 /** Split an operand further while the chunk is shorter than this (and than K). */
