@@ -16,6 +16,8 @@ import { parseScheme, type SchemeSpec } from '../schemes/schema.js';
 import { makeOptimizer, paramSites, type Optimizer } from '../optim/index.js';
 import { dataFiles, type TrainConfig } from './config.js';
 import { ClassificationTask } from './classification.js';
+import { buildGanTask } from './gan.js';
+import { GroupOptimizer } from '../optim/groups.js';
 import type { Task } from './task.js';
 import type { Checkpoint } from './checkpoint.js';
 import { initFromCheckpoint, type InitReport } from './init.js';
@@ -99,7 +101,9 @@ export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promi
     : loadScheme(cfg.scheme);
   const initRng = makeRng(cfg.seed);
   let task: Task;
-  if (data.kind === 'classification') {
+  if (data.kind === 'classification' && cfg.model === 'dcgan') {
+    task = buildGanTask(data, cfg, initRng);
+  } else if (data.kind === 'classification') {
     const m = buildModel(cfg.model, data.inputShape, data.numClasses, initRng);
     task = new ClassificationTask(m, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
   } else {
@@ -126,12 +130,21 @@ export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promi
     init && w
       ? { ...scheme, optimizer: { ...scheme.optimizer, wageubn: { ...w, msraInit: false } } }
       : scheme;
-  const optimizer = makeOptimizer(
-    cfg.optimizer,
-    model.params(),
-    paramSites(model, scheme, cfg.seed),
-    { momentum: cfg.momentum, weightDecay: cfg.weightDecay, lazy: scheme.optimizer.lazy ?? false },
-    optScheme,
-  );
+  const optOpts = {
+    momentum: cfg.momentum,
+    weightDecay: cfg.weightDecay,
+    lazy: scheme.optimizer.lazy ?? false,
+    ...(task.adamBeta1 !== undefined ? { beta1: task.adamBeta1 } : {}),
+  };
+  const siteFn = paramSites(model, scheme, cfg.seed);
+  const groups = task.optimizerGroups?.();
+  const optimizer = groups
+    ? new GroupOptimizer(
+        groups.map((g) => ({
+          ...g,
+          optimizer: makeOptimizer(cfg.optimizer, g.params, siteFn, optOpts, optScheme),
+        })),
+      )
+    : makeOptimizer(cfg.optimizer, model.params(), siteFn, optOpts, optScheme);
   return { kernels, data, model, scheme, sites, optimizer, task, ...(init ? { init } : {}) };
 }
