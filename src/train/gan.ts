@@ -16,6 +16,7 @@ import { Dcgan } from '../models/dcgan.js';
 import { makeRng, randNormal, type Rng } from '../quant/rng.js';
 import { dequantize, floatTensor, type FloatTensor, type Tensor } from '../tensor/tensor.js';
 import type { TrainConfig } from './config.js';
+import { confidentFraction, frechetDistance, type Judge } from './gan-judge.js';
 import type { StepResult, Task } from './task.js';
 
 export interface GanTaskOptions {
@@ -99,6 +100,8 @@ export class GanTask implements Task {
 
   /** Parameters per optimizer: the generator's, then the discriminator's. */
   readonly adamBeta1 = GAN_BETA1;
+  /** Scores the samples at each evaluation when set (--judge). */
+  judge: Judge | null = null;
 
   optimizerGroups(): { name: string; params: Param[] }[] {
     return [
@@ -172,11 +175,18 @@ export class GanTask implements Task {
     const nr = Math.min(this.data.test.n, nf);
     const real = toTanhRange(this.data.test.x.subarray(0, nr * 784));
     const lr = bceWithLogits(D.forward(floatTensor([nr, 1, 28, 28], real), ev), 1);
-    return {
+    const out: Record<string, number> = {
       test_acc: (lr.correct + lf.correct) / (nr + nf),
       test_d_loss: lr.loss + lf.loss,
       test_g_loss: gl.loss,
     };
+    if (this.judge) {
+      const jf = this.judge.judge(fakes, nf);
+      const jr = this.judge.judge(real, nr);
+      out.test_fid = frechetDistance(jf.features, nf, jr.features, nr, jf.d);
+      out.test_confident = confidentFraction(jf.top);
+    }
+    return out;
   }
 }
 

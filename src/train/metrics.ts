@@ -18,7 +18,7 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
     .filter(([k]) => k.startsWith('test_') && k !== 'test_acc')
     // Fractions as percentages; losses and distances (a GAN's) as they are.
     .map(([k, v]) =>
-      /loss|fid/.test(k) ? `  ${k} ${v.toFixed(4)}` : `  ${k} ${(v * 100).toFixed(2)}%`,
+      /loss|_fid$/.test(k) ? `  ${k} ${v.toFixed(4)}` : `  ${k} ${(v * 100).toFixed(2)}%`,
     )
     .join('');
   return (
