@@ -15,7 +15,6 @@ import { wageubnFig9, wageubnTable1, wageubnTable2 } from './experiments/wageubn
 import { zhangTable1 } from './experiments/zhang.js';
 import { parkEq5, parkTable1 } from './experiments/park.js';
 import { parkTable3 } from './experiments/park-transfer.js';
-import { parkGan } from './experiments/park-gan.js';
 import { slug, type RunOutcome } from '../sweep/spec.js';
 import type { RunProgress } from '../sweep/list.js';
 import { runList } from '../sweep/run-list.js';
@@ -33,7 +32,6 @@ export const EXPERIMENTS: readonly Experiment[] = [
   parkTable1,
   parkEq5,
   parkTable3,
-  parkGan,
 ];
 
 export interface SuiteOptions {

@@ -19,15 +19,23 @@ interface GanSetting {
   readonly seeds: readonly number[];
 }
 
-/** Quick: 4096 digits, 2 epochs (minutes per run on one core). Full: all 60000, 5 epochs. */
+/**
+ * Quick: up to 4096 digits (4x the scale's MNIST limit), the scale's epochs (minutes per run
+ * on one core); a test scale of a few hundred samples trains 64 digits over 2 seeds. Full: all
+ * 60000, 5 epochs.
+ */
 export function ganSetting(scale: Scale): GanSetting {
-  if (scale.name === 'quick')
+  if (scale.name === 'quick') {
+    const m = scale.mnist;
+    const small = (m.limit ?? 1024) < 500;
+    const n = small ? 64 : Math.min(4096, 4 * (m.limit ?? 1024));
     return {
-      gan: { epochs: 2, limit: 4096, lr: 0.0002, batch: 64 },
-      judge: { epochs: 2, limit: 8192, lr: 0.05, batch: 32 },
-      testLimit: 512,
-      seeds: [1, 2, 3],
+      gan: { epochs: m.epochs, limit: n, lr: 0.0002, batch: small ? 32 : 64 },
+      judge: { epochs: m.epochs, limit: 2 * n, lr: 0.05, batch: 32 },
+      testLimit: m.testLimit ?? 512,
+      seeds: small ? [1, 2] : [1, 2, 3],
     };
+  }
   return {
     gan: { epochs: 5, limit: 60000, lr: 0.0002, batch: 64 },
     judge: { epochs: 5, limit: 60000, lr: 0.05, batch: 64 },
