@@ -24,6 +24,7 @@ const MODELS: Record<string, { dataset: string; batch: number }> = {
   lstm: { dataset: 'digits-seq', batch: 32 },
   seq2seq: { dataset: 'translate', batch: 64 },
   resnet8: { dataset: 'shapes32', batch: 32 },
+  dcgan: { dataset: 'mnist', batch: 64 },
 };
 const ALL_SCHEMES = ['fp32', 'fixed8', 'dfp8-sr', 'wageubn8', 'adaptive', 'int16', 'int8-lazy'];
 const DEFAULTS = {

@@ -108,6 +108,46 @@ class Seq2Seq(nn.Module):
         return self.out(z).reshape(-1, self.out.out_features)
 
 
+def dcgan(z=64):
+    # as src/models/dcgan.ts: G z -> convT7 (64) BN ReLU -> convT4/2 (32) BN ReLU -> convT4/2 (1)
+    # tanh; D conv4/2 (32) LReLU -> conv4/2 (64) BN LReLU -> fc -> logit
+    g = nn.Sequential(
+        nn.ConvTranspose2d(z, 64, 7, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 4, 2, 1), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(32, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 1))
+    return g, d
+
+
+def gan_stepper(job, gen):
+    """One batch of DCGAN training (a D step, then a G step), as lowbit's GAN task."""
+    b, z = job['batch'], 64
+    g, d = dcgan(z)
+    og = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    real = [torch.rand(b, 1, 28, 28, generator=gen) * 2 - 1 for _ in range(4)]
+    ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
+
+    def step(k):
+        od.zero_grad(set_to_none=True)
+        fake = g(torch.randn(b, z, 1, 1, generator=gen))
+        ld = bce(d(real[k % 4]), ones) + bce(d(fake.detach()), zeros)
+        ld.backward()
+        od.step()
+        og.zero_grad(set_to_none=True)
+        lg = bce(d(g(torch.randn(b, z, 1, 1, generator=gen))), ones)
+        lg.backward()
+        og.step()
+        return lg.item()
+
+    params = sum(p.numel() for p in [*g.parameters(), *d.parameters()])
+    return step, params
+
+
 def batches(job, gen):
     """A few batches of random data of the model's shapes: (model, make_step_inputs)."""
     b = job['batch']
@@ -148,18 +188,22 @@ def main():
     torch.set_num_threads(job['threads'])
     gen = torch.Generator().manual_seed(job['seed'])
     torch.manual_seed(job['seed'])
-    model, data, loss_fn = batches(job, gen)
-    model.train()
-    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=job['lr'],
-                          momentum=job['momentum'])
+    if job['model'] == 'dcgan':
+        step, params = gan_stepper(job, gen)
+    else:
+        model, data, loss_fn = batches(job, gen)
+        model.train()
+        opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=job['lr'],
+                              momentum=job['momentum'])
+        params = sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-    def step(k):
-        x, y = data[k % len(data)]
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(*x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
+        def step(k):
+            x, y = data[k % len(data)]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(*x), y)
+            loss.backward()
+            opt.step()
+            return loss.item()
 
     for k in range(job['warmup']):
         step(k)
@@ -180,7 +224,7 @@ def main():
         'samples_per_s': steps * job['batch'] / seconds,
         'cpu_seconds': cpu,
         'samples_per_cpu_s': steps * job['batch'] / cpu,
-        'params': sum(p.numel() for p in model.parameters() if p.requires_grad),
+        'params': params,
         'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 

@@ -76,6 +76,8 @@ const cfg = parseTrainConfig(
     // Enough full batches for every step; the run stops itself after the last timed step.
     limit: job.batch * (job.warmup + job.maxSteps),
     testLimit: job.batch,
+    // A GAN trains with Adam (its task requires it); its steps alternate D and G.
+    ...(job.model === 'dcgan' ? { optimizer: 'adam', lr: 0.0002 } : {}),
   },
   'models bench job',
 );
@@ -91,6 +93,8 @@ const cpuNow = (): number => {
   return (u.user + u.system) / 1e6;
 };
 let maxSteps = job.maxSteps;
+/** Steps per batch of samples: 2 for a GAN (a D step and a G step), else 1. */
+const stepsPerBatch = job.model === 'dcgan' ? 2 : 1;
 let timed = 0;
 let lossSum = 0;
 let stop = false;
@@ -98,7 +102,10 @@ await train(cfg, null, {
   started(s) {
     setup = s;
     // A small training set ends the epoch early: stop at its last full batch.
-    maxSteps = Math.min(maxSteps, Math.floor(s.task.trainSize / job.batch) - job.warmup);
+    maxSteps = Math.min(
+      maxSteps,
+      Math.floor(s.task.trainSize / job.batch) * stepsPerBatch - job.warmup,
+    );
     if (maxSteps < 1) {
       throw new Error(`${job.dataset} has too few samples for ${job.warmup} warm-up steps`);
     }
@@ -143,9 +150,10 @@ const result: StepsResult = {
   backend: s.kernels.name,
   steps: timed,
   seconds,
-  samples_per_s: (timed * job.batch) / seconds,
+  // Real images per second: a GAN's D and G steps together train on one batch.
+  samples_per_s: (timed * job.batch) / stepsPerBatch / seconds,
   cpu_seconds: cpuSeconds,
-  samples_per_cpu_s: (timed * job.batch) / cpuSeconds,
+  samples_per_cpu_s: (timed * job.batch) / stepsPerBatch / cpuSeconds,
   loss: lossSum / Math.max(1, timed),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   params: m.params().reduce((n, p) => n + p.size, 0),

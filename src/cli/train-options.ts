@@ -27,6 +27,7 @@ export interface TrainOptionFlags extends DataFlags {
   classes?: string;
   init?: string;
   reinitClassifier?: boolean;
+  judge?: string;
 }
 
 export function addTrainOptions(c: Command): Command {
@@ -89,6 +90,10 @@ export function addTrainOptions(c: Command): Command {
     .option(
       '--reinit-classifier',
       'with --init: start the classifier (last layer) afresh, e.g. for a new class set',
+    )
+    .option(
+      '--judge <run_dir>',
+      'dcgan: a classifier run (LeNet-5 on MNIST) scoring the samples each epoch (test_fid, test_confident)',
     );
 }
 
@@ -115,6 +120,7 @@ export function trainInput(f: TrainOptionFlags): Record<string, unknown> & Train
     classes: f.classes,
     init: f.init,
     reinitClassifier: f.reinitClassifier,
+    judge: f.judge,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 }

@@ -50,6 +50,14 @@ registerModel(
   (s, c, r) => cnnBn(s, c, r),
 );
 
+registerModel(
+  'dcgan',
+  'DCGAN for 28x28 digits: generator z-convT7-BN-ReLU-convT4/2-BN-ReLU-convT4/2-tanh, discriminator conv4/2-LReLU-conv4/2-BN-LReLU-fc (built by the GAN task)',
+  () => {
+    throw new Error('dcgan is trained by the GAN task: use --dataset mnist --optimizer adam');
+  },
+);
+
 export function modelNames(): string[] {
   return [...models.keys()];
 }

@@ -52,6 +52,11 @@ export const trainConfig = z.strictObject({
   init: z.string().optional(),
   /** With `init`: keep the classifier's fresh initialisation (a new class set). */
   reinitClassifier: z.boolean().optional(),
+  /**
+   * A GAN run's judge: the run folder of a classifier trained on the same images (LeNet-5 on
+   * MNIST); each epoch reports the Frechet distance in its feature space and its confidence.
+   */
+  judge: z.string().optional(),
 });
 
 export type TrainConfig = z.output<typeof trainConfig>;

@@ -16,7 +16,10 @@ export interface EpochMetrics {
 export function formatEpoch(m: EpochMetrics, epochs: number): string {
   const extra = Object.entries(m)
     .filter(([k]) => k.startsWith('test_') && k !== 'test_acc')
-    .map(([k, v]) => `  ${k} ${(v * 100).toFixed(2)}%`)
+    // Fractions as percentages; losses and distances (a GAN's) as they are.
+    .map(([k, v]) =>
+      /loss|_fid$/.test(k) ? `  ${k} ${v.toFixed(4)}` : `  ${k} ${(v * 100).toFixed(2)}%`,
+    )
     .join('');
   return (
     `epoch ${m.epoch}/${epochs}  loss ${m.train_loss.toFixed(4)}  ` +

@@ -16,6 +16,7 @@ import type { Optimizer } from '../optim/index.js';
 import { makeOptimizer, paramSites } from '../schemes/optimizer.js';
 import { dataFiles, type TrainConfig } from './config.js';
 import { buildTask } from './tasks.js';
+import { GroupOptimizer } from '../optim/groups.js';
 
 export { registerTask, type TaskBuilder } from './tasks.js';
 import type { Task } from './task.js';
@@ -110,12 +111,21 @@ export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promi
     init && w
       ? { ...scheme, optimizer: { ...scheme.optimizer, wageubn: { ...w, msraInit: false } } }
       : scheme;
-  const optimizer = makeOptimizer(
-    cfg.optimizer,
-    model.params(),
-    paramSites(model, scheme, cfg.seed),
-    { momentum: cfg.momentum, weightDecay: cfg.weightDecay, lazy: scheme.optimizer.lazy ?? false },
-    optScheme,
-  );
+  const optOpts = {
+    momentum: cfg.momentum,
+    weightDecay: cfg.weightDecay,
+    lazy: scheme.optimizer.lazy ?? false,
+    ...(task.adamBeta1 !== undefined ? { beta1: task.adamBeta1 } : {}),
+  };
+  const siteFn = paramSites(model, scheme, cfg.seed);
+  const groups = task.optimizerGroups?.();
+  const optimizer = groups
+    ? new GroupOptimizer(
+        groups.map((g) => ({
+          ...g,
+          optimizer: makeOptimizer(cfg.optimizer, g.params, siteFn, optOpts, optScheme),
+        })),
+      )
+    : makeOptimizer(cfg.optimizer, model.params(), siteFn, optOpts, optScheme);
   return { kernels, data, model, scheme, sites, optimizer, task, ...(init ? { init } : {}) };
 }

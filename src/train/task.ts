@@ -4,6 +4,7 @@
 
 import type { Layer } from '../nn/layer.js';
 import type { RunContext } from '../nn/context.js';
+import type { Param } from '../nn/param.js';
 
 export interface StepResult {
   /** Mean loss of the batch. */
@@ -28,6 +29,12 @@ export interface Task {
     ctxAt: (stepInEpoch: number) => RunContext,
     startBatch: number,
   ): Iterable<StepResult>;
+  /**
+   * Parameter groups that each get their own optimizer (a GAN's two nets), and options they
+   * share; absent: one optimizer over model.params().
+   */
+  optimizerGroups?(): { name: string; params: Param[] }[];
+  readonly adamBeta1?: number;
   /** Test-split metrics, e.g. { test_acc } (fractions in [0, 1]). */
   evaluate(ctx: RunContext): Record<string, number>;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Training tasks by dataset kind: what builds the model, batches and loss for a dataset. The
-// built-in ones (classification, seq2seq) are registered here, in one place; a caller adds a
+// built-in ones (classification, the GAN on a classification dataset, seq2seq) are registered here, in one place; a caller adds a
 // kind with registerTask. Each builder builds its model too, since it may depend on the data
 // (classes, vocabularies, lengths).
 
@@ -9,6 +9,7 @@ import { buildModel } from '../models/registry.js';
 import type { Rng } from '../quant/rng.js';
 import type { TrainConfig } from './config.js';
 import { ClassificationTask } from './classification.js';
+import { buildGanTask } from './gan.js';
 import { buildSeq2SeqTask } from './seq2seq.js';
 import type { Task } from './task.js';
 
@@ -30,6 +31,8 @@ export function buildTask(data: Dataset, cfg: TrainConfig, initRng: Rng): Task {
 registerTask('classification', (data, cfg, rng) => {
   if (data.kind !== 'classification')
     throw new Error(`${data.name} is not a classification dataset`);
+  // A GAN trains on a classification dataset's images (labels unused): its own task.
+  if (cfg.model === 'dcgan') return buildGanTask(data, cfg, rng);
   const model = buildModel(cfg.model, data.inputShape, data.numClasses, rng);
   return new ClassificationTask(model, data, {
     batch: cfg.batch,

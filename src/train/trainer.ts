@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINT_FILE, parseCheckpoint } from './checkpoint.js';
 import { RunFolder } from './run-folder.js';
+import { GanTask } from './gan.js';
+import { loadJudge, writeSamples } from './gan-files.js';
 import type { RunStore } from './store.js';
 
 export type { TrainHooks, TrainOptions, TrainResult } from './loop.js';
@@ -35,7 +37,36 @@ export async function train(
   return trainLoop(
     cfg,
     typeof out === 'string' ? new RunFolder(out) : out,
-    { ...opts, init },
+    { ...opts, init, ...ganHooks(cfg, typeof out === 'string' ? out : null, opts) },
     resume,
   );
+}
+
+/** A GAN run: its judge (cfg.judge) set before training, samples.png after every epoch. */
+function ganHooks(cfg: TrainConfig, dir: string | null, opts: TrainOptions): TrainOptions {
+  if (cfg.model !== 'dcgan') {
+    if (cfg.judge !== undefined) throw new Error('--judge scores a GAN: use it with --model dcgan');
+    return {};
+  }
+  return {
+    started: (setup) => {
+      if (cfg.judge !== undefined && setup.task instanceof GanTask)
+        setup.task.judge = loadJudge(cfg.judge, setup.kernels);
+      opts.started?.(setup);
+    },
+    epochEnd: (m, setup) => {
+      if (dir && setup.task instanceof GanTask) {
+        const n = 128;
+        const ctx = {
+          kernels: setup.kernels,
+          step: -1,
+          epoch: -1,
+          training: false,
+          telemetry: null,
+        };
+        writeSamples(dir, setup.task.samples(ctx, n), n);
+      }
+      opts.epochEnd?.(m, setup);
+    },
+  };
 }

@@ -9,7 +9,7 @@ import type { SchemeInput } from '../schema.js';
 import { dfp8Nr, dfp8Sr, dfp8SrLfsr } from './su.js';
 import { wageubn, wageubn8 } from './wageubn.js';
 import { adaptive, adaptiveMode1 } from './zhang.js';
-import { int16, int8, int8Lazy } from './park.js';
+import { int16, int8, int8Lazy, int8w16, int8w16Lazy } from './park.js';
 
 export const paperSchemes: readonly SchemeInput[] = [
   dfp8Sr,
@@ -22,4 +22,6 @@ export const paperSchemes: readonly SchemeInput[] = [
   int8,
   int16,
   int8Lazy,
+  int8w16,
+  int8w16Lazy,
 ];

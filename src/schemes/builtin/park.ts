@@ -76,3 +76,27 @@ export const int8Lazy: SchemeInput = {
   },
   optimizer: { lazy: true },
 };
+
+// Sec. 4.4 (GANs): INT8 weights, INT16 activations, errors, gradients and Adam state. Only the
+// weights' storage (W, WU) is 8 bits, so without the lazy update every update smaller than half
+// an 8-bit step is lost; int8w16-lazy keeps it in the INT16 Kahan accumulator (ACC).
+const w8a16 = {
+  ...every(16),
+  W: dfp(8),
+  WU: dfp(8),
+};
+
+export const int8w16: SchemeInput = {
+  name: 'int8w16',
+  description:
+    'Park et al. GAN setting: INT8 weights (W, WU), INT16 activations, errors, gradients, update and Adam state, no lazy update',
+  sites: w8a16,
+};
+
+export const int8w16Lazy: SchemeInput = {
+  name: 'int8w16-lazy',
+  description:
+    'Park et al. GAN setting with the lazy update: int8w16 plus Algorithm 1 (Kahan) with an INT16 accumulator (ACC)',
+  sites: { ...w8a16, ACC: dfp(16) },
+  optimizer: { lazy: true },
+};

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// LeakyReLU y = x > 0 ? x : slope * x. Like ReLU it needs no site: with a power-of-two slope
+// 2^-s it is exact on a fixed-point tensor, y = (x > 0 ? x * 2^s : x) at exponent exp - s (the
+// mantissas grow by s bits in int32; the next layer's A site rounds them). Any other slope on a
+// fixed-point input gives float32, as Tanh does. Backward scales the error the same way from
+// the saved x > 0 mask.
+
+import { Layer } from './layer.js';
+import type { RunContext } from './context.js';
+import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
+
+export class LeakyReLU extends Layer {
+  readonly kind = 'leaky_relu';
+  /** s where slope = 2^-s exactly, else null. */
+  private readonly shift: number | null;
+  /** The training forward's x > 0 mask (N, ...), 1 byte per element. */
+  private mask: Uint8Array | null = null;
+
+  constructor(
+    name: string,
+    readonly slope = 0.2,
+  ) {
+    super(name);
+    if (!(slope >= 0 && slope < 1))
+      throw new Error(`${name}: slope must be in [0, 1), got ${slope}`);
+    const s = -Math.log2(slope);
+    this.shift = Number.isInteger(s) && s <= 16 ? s : null;
+  }
+
+  outputShape(input: Shape): Shape {
+    return input;
+  }
+
+  // x (N, ...) -> y (N, ...): fixed with a power-of-two slope -> int32 at exp - s, else float32.
+  forward(x: Tensor, ctx: RunContext): Tensor {
+    const n = x.kind === 'float' ? x.data.length : x.mant.length;
+    const mask = new Uint8Array(n);
+    if (ctx.training) this.mask = mask;
+    return this.scale(x, mask, true);
+  }
+
+  // dy (N, ...) -> dx = mask ? dy : slope * dy, in the same number system as forward.
+  backward(dy: Tensor): Tensor {
+    const mask = this.mask;
+    if (!mask) throw new Error(`${this.name}: backward without a training forward`);
+    const n = dy.kind === 'float' ? dy.data.length : dy.mant.length;
+    if (n !== mask.length)
+      throw new Error(`${this.name}: error size ${n} != output size ${mask.length}`);
+    return this.scale(dy, mask, false);
+  }
+
+  /** v where mask else slope * v; fills the mask from v > 0 first when `fill`. */
+  private scale(t: Tensor, mask: Uint8Array, fill: boolean): Tensor {
+    const s = this.shift;
+    if (t.kind === 'fixed' && s !== null && !(t.mant instanceof Float64Array) && t.bits + s <= 31) {
+      const m = t.mant;
+      const out = new Int32Array(m.length);
+      const up = 2 ** s;
+      for (let i = 0; i < m.length; i++) {
+        if (fill) mask[i] = m[i] > 0 ? 1 : 0;
+        out[i] = mask[i] ? m[i] * up : m[i];
+      }
+      return fixedTensor(t.shape, out, t.exp - s, t.bits + s);
+    }
+    const v = dequantize(t);
+    const out = new Float32Array(v.length);
+    const a = this.slope;
+    for (let i = 0; i < v.length; i++) {
+      if (fill) mask[i] = v[i] > 0 ? 1 : 0;
+      out[i] = mask[i] ? v[i] : a * v[i];
+    }
+    return floatTensor(t.shape, out);
+  }
+
+  override clearSaved(): void {
+    this.mask = null;
+  }
+}
