@@ -10,6 +10,8 @@ import { SeqBatcher, type SeqBatch } from '../data/batches.js';
 import { corpusBleu } from '../data/bleu.js';
 import type { RunContext } from '../nn/context.js';
 import { Seq2Seq } from '../models/seq2seq.js';
+import { Transformer } from '../models/transformer.js';
+import type { Layer } from '../nn/layer.js';
 import { dequantize, floatTensor, type FloatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../quant/rng.js';
 import type { TrainConfig } from './config.js';
@@ -21,6 +23,11 @@ export interface Seq2SeqTaskOptions {
   seed: number;
   limit?: number;
   evalBatch?: number;
+}
+
+/** A translation model: packed ids (N, S+T) -> logits (N*T, V), and greedy decoding. */
+export interface TranslationModel extends Layer {
+  greedy(src: Int32Array, N: number, maxLen: number, ctx: RunContext): Int32Array;
 }
 
 export interface TokenLoss {
@@ -72,7 +79,7 @@ export class Seq2SeqTask implements Task {
   private readonly T: number;
 
   constructor(
-    readonly model: Seq2Seq,
+    readonly model: TranslationModel,
     readonly data: Seq2SeqDataset,
     readonly opts: Seq2SeqTaskOptions,
   ) {
@@ -157,40 +164,47 @@ export class Seq2SeqTask implements Task {
     });
     let tokens = 0;
     let correct = 0;
+    let nll = 0;
     for (const b of batcher.epoch(0)) {
       const { x, y } = this.pack(b);
       const l = maskedCrossEntropy(this.model.forward(x, ev), y, this.data.pad);
       tokens += l.tokens;
       correct += l.correct;
+      nll += l.loss * l.tokens;
     }
     const { cands, refs } = this.translate(this.data.test, ev);
     const bleu = corpusBleu(
       cands,
       refs.map((r) => [r]),
     ).bleu;
-    return { test_acc: correct / Math.max(1, tokens), test_bleu: bleu };
+    // Perplexity: exp of the mean per-token cross-entropy (teacher-forced).
+    return {
+      test_acc: correct / Math.max(1, tokens),
+      test_bleu: bleu,
+      test_ppl: Math.exp(nll / Math.max(1, tokens)),
+    };
   }
 }
 
 export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rng): Seq2SeqTask {
-  if (cfg.model !== 'seq2seq') {
+  if (cfg.model !== 'seq2seq' && cfg.model !== 'transformer') {
     throw new Error(
-      `the ${data.name} dataset trains the seq2seq model: use --model seq2seq (got ${cfg.model})`,
+      `the ${data.name} dataset trains a translation model: use --model seq2seq or --model transformer (got ${cfg.model})`,
     );
   }
-  const model = new Seq2Seq(
-    'seq2seq',
-    {
-      srcVocab: data.srcVocab.tokens.length,
-      tgtVocab: data.tgtVocab.tokens.length,
-      srcLen: data.maxSrcLen,
-      tgtLen: data.maxTgtLen - 1,
-      pad: data.pad,
-      bos: data.bos,
-      eos: data.eos,
-    },
-    rng,
-  );
+  const sizes = {
+    srcVocab: data.srcVocab.tokens.length,
+    tgtVocab: data.tgtVocab.tokens.length,
+    srcLen: data.maxSrcLen,
+    tgtLen: data.maxTgtLen - 1,
+    pad: data.pad,
+    bos: data.bos,
+    eos: data.eos,
+  };
+  const model =
+    cfg.model === 'transformer'
+      ? new Transformer('transformer', sizes, rng)
+      : new Seq2Seq('seq2seq', sizes, rng);
   return new Seq2SeqTask(model, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
 }
 
