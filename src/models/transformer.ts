@@ -71,10 +71,16 @@ export class Transformer extends Layer {
     this.bos = sizes.bos ?? 1;
     this.eos = sizes.eos ?? 2;
     this.srcEmb = new Embedding('src_emb', sizes.srcVocab, D, rng);
-    this.encoders = Array.from({ length: L }, (_, i) => new EncoderLayer(`enc${i}`, D, heads, F, rng));
+    this.encoders = Array.from(
+      { length: L },
+      (_, i) => new EncoderLayer(`enc${i}`, D, heads, F, rng),
+    );
     this.encLn = new LayerNorm('enc_ln', D);
     this.tgtEmb = new Embedding('tgt_emb', sizes.tgtVocab, D, rng);
-    this.decoders = Array.from({ length: L }, (_, i) => new DecoderLayer(`dec${i}`, D, heads, F, rng));
+    this.decoders = Array.from(
+      { length: L },
+      (_, i) => new DecoderLayer(`dec${i}`, D, heads, F, rng),
+    );
     this.decLn = new LayerNorm('dec_ln', D);
     this.out = new Linear('out', D, sizes.tgtVocab, rng);
   }

@@ -111,7 +111,9 @@ export class ScaledDotAttention extends Layer {
     if (lengths.length !== N)
       throw new Error(`${this.name}: ${lengths.length} lengths for a batch of ${N}`);
     if (this.causal && S !== T)
-      throw new Error(`${this.name}: causal attention needs as many keys as queries (${S} vs ${T})`);
+      throw new Error(
+        `${this.name}: causal attention needs as many keys as queries (${S} vs ${T})`,
+      );
     const H = this.heads;
     const dh = D / H;
     const kr = ctx.kernels;
@@ -135,7 +137,9 @@ export class ScaledDotAttention extends Layer {
       );
       if (p instanceof Int16Array) {
         if (sc.kind !== 'fixed' || sc.mant instanceof Int8Array || sc.mant instanceof Int16Array)
-          throw new Error(`${this.name}: fixed-point scores must be an int32 or float64 accumulator`);
+          throw new Error(
+            `${this.name}: fixed-point scores must be an int32 or float64 accumulator`,
+          );
         const mult = 2 ** (sc.exp + Z_FRAC) * scale;
         for (let t = 0; t < T; t++) {
           const o = t * S;
@@ -198,7 +202,13 @@ export class ScaledDotAttention extends Layer {
     const scale = 1 / Math.sqrt(dh);
     for (let b = 0; b < B; b++) {
       const en = rows(eh, b * T, (b + 1) * T);
-      const dp = matmul(kr, { M: T, N: S, K: dh, transB: true }, en, rows(vh, b * S, (b + 1) * S), ctx);
+      const dp = matmul(
+        kr,
+        { M: T, N: S, K: dh, transB: true },
+        en,
+        rows(vh, b * S, (b + 1) * S),
+        ctx,
+      );
       dv.set(
         dequantize(
           matmul(kr, { M: S, N: dh, K: T, transA: true }, rows(pq, b * T, (b + 1) * T), en, ctx),

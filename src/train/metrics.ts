@@ -16,7 +16,10 @@ export interface EpochMetrics {
 export function formatEpoch(m: EpochMetrics, epochs: number): string {
   const extra = Object.entries(m)
     .filter(([k]) => k.startsWith('test_') && k !== 'test_acc')
-    .map(([k, v]) => `  ${k} ${(v * 100).toFixed(2)}%`)
+    // Fractions print as percentages; perplexity is a ratio (>= 1), printed as is.
+    .map(([k, v]) =>
+      k === 'test_ppl' ? `  ${k} ${v.toFixed(3)}` : `  ${k} ${(v * 100).toFixed(2)}%`,
+    )
     .join('');
   return (
     `epoch ${m.epoch}/${epochs}  loss ${m.train_loss.toFixed(4)}  ` +

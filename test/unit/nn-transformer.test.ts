@@ -42,9 +42,20 @@ test('gradcheck: LayerNorm (input, gamma, beta); rows come out with mean 0 and v
   // A fixed-point input normalises like its float value (row sums of mantissas are exact).
   const m = Int8Array.from([3, -7, 12, 0, 5, -1, 9, -20]);
   const a = dequantize(plain.forward(fixedTensor([1, 8], m, -3, 8), trainCtx));
-  const b = dequantize(plain.forward(floatTensor([1, 8], Float32Array.from(m, (x) => x / 8)), trainCtx));
+  const b = dequantize(
+    plain.forward(
+      floatTensor(
+        [1, 8],
+        Float32Array.from(m, (x) => x / 8),
+      ),
+      trainCtx,
+    ),
+  );
   assert.deepEqual(a, b);
-  assert.throws(() => plain.forward(floatTensor([2, 5], new Float32Array(10)), trainCtx), /expected input \(R, 8\)/);
+  assert.throws(
+    () => plain.forward(floatTensor([2, 5], new Float32Array(10)), trainCtx),
+    /expected input \(R, 8\)/,
+  );
 });
 
 test('permuteHeads: (N, L, heads*dh) <-> (N*heads*L, dh) round-trips and puts a head in a block', () => {
