@@ -58,6 +58,8 @@ export { formatEpoch, type EpochMetrics } from './train/metrics.js';
 export type { Task, StepResult } from './train/task.js';
 export { costModel, type CostReport, type MemoryBreakdown } from './report/cost/model.js';
 export { costForScheme, costForModel } from './report/cost/for-scheme.js';
+export { MacCounter, startCountingMacs, stopCountingMacs } from './ops/macs.js';
+export type { LayerCost, MacEntry } from './nn/cost.js';
 export { HOROWITZ_45NM, parseOpTable, type OpTable } from './report/cost/op-table.js';
 export { buildOnnx, calibrate, ExportError, type OnnxModelInfo } from './export/onnx/export.js';
 export type { StepObserver, SiteEvent, GemmEvent } from './quant/observer.js';

@@ -18,6 +18,7 @@ import { predict } from '../nn/loss.js';
 import type { Rng } from '../quant/rng.js';
 import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import { sumCosts, type LayerCost } from '../nn/cost.js';
 
 export interface Seq2SeqSizes {
   readonly srcVocab: number;
@@ -91,6 +92,26 @@ export class Seq2Seq extends Layer {
 
   outputShape(input: Shape): Shape {
     return [input[0] - this.sizes.srcLen, this.sizes.tgtVocab];
+  }
+
+  // Input (S + T) ids per sample: the encoder reads S source embeddings, the decoder T target
+  // embeddings, attention T queries over S states, and the head runs on N*T rows.
+  cost(input: Shape, batch: number): LayerCost {
+    const { srcLen: S, tgtLen: T } = this.sizes;
+    const H = this.H;
+    const enc = this.encoder.cost(this.srcEmb.cost([S], batch).output, batch);
+    const dec = this.decoder.cost(this.tgtEmb.cost([T], batch).output, batch);
+    const rows = batch * T;
+    return sumCosts(this.outputShape(input), [
+      this.srcEmb.cost([S], batch),
+      enc,
+      this.tgtEmb.cost([T], batch),
+      dec,
+      this.attn.attendCost(T, S, batch),
+      this.combine.cost([2 * H], rows),
+      this.tanh.cost([H], rows),
+      this.out.cost([H], rows),
+    ]);
   }
 
   /** Non-PAD ids per source row. */

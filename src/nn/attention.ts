@@ -20,6 +20,15 @@ import { stepArray } from './arrays.js';
 import { V_FRAC, Z_FRAC } from '../kernels/ref/fixed-functions.js';
 import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import {
+  gemmKey,
+  operandBytes,
+  siteBits,
+  siteOperand,
+  type LayerCost,
+  type MacEntry,
+  type Operand,
+} from './cost.js';
 
 interface Saved {
   readonly N: number;
@@ -45,6 +54,55 @@ export class DotAttention extends Layer {
 
   outputShape(input: Shape): Shape {
     return input;
+  }
+
+  /** Self-attention cost: queries and states both (T, H) per sample (see attendCost). */
+  cost(input: Shape, batch: number): LayerCost {
+    return this.attendCost(input[0], input[0], batch);
+  }
+
+  /**
+   * T queries over S states per sample, N = batch: forward scores (T, H) x (H, S) and context
+   * (T, S) x (S, H) per sample; backward the score error (T, H) x (H, S), dv (S, T) x (T, H),
+   * dq (T, S) x (S, H) and dk (S, T) x (T, H). Saves q at Aq, states at Ak, the weights
+   * (int16 Q0.15 on the integer path, float32 otherwise) and them at Ap.
+   */
+  attendCost(T: number, S: number, batch: number): LayerCost {
+    const N = batch;
+    const H = this.hidden;
+    const aq = siteOperand(this, 'Aq');
+    const ak = siteOperand(this, 'Ak');
+    const fixed = aq !== 'f32' && ak !== 'f32';
+    const p: Operand = fixed ? 'i16' : 'f32';
+    const ap = siteOperand(this, 'Ap', p);
+    const e = siteOperand(this, 'E');
+    const es = siteOperand(this, 'Es');
+    const n = N * T * S * H;
+    const m = (pass: MacEntry['pass'], operands: string): MacEntry => ({
+      pass,
+      layer: this.name,
+      operands,
+      macs: n,
+    });
+    return {
+      output: [T, H],
+      macs: [
+        m('forward', gemmKey(aq, ak)),
+        m('forward', gemmKey(ap, ak)),
+        m('backward dx', gemmKey(e, ak)),
+        m('backward dx', gemmKey(ap, e)),
+        m('backward dx', gemmKey(es, ak)),
+        m('backward dx', gemmKey(es, aq)),
+      ],
+      savedBytes:
+        N * T * H * operandBytes(aq) +
+        N * S * H * operandBytes(ak) +
+        N * T * S * (operandBytes(p) + operandBytes(ap)),
+      nominalSavedBytes:
+        (N * T * H * siteBits(this, 'Aq') + N * S * H * siteBits(this, 'Ak')) / 8 +
+        N * T * S * (operandBytes(p) + siteBits(this, 'Ap') / 8),
+      workspaceBytes: 0,
+    };
   }
 
   forward(): Tensor {

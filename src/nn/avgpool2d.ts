@@ -11,6 +11,7 @@ import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { stepArray, storage, type StepScope } from './arrays.js';
 import type { Kernels, PoolGeom } from '../kernels/spec.js';
+import { noCost, type LayerCost } from './cost.js';
 
 /** log2(n) when n is a power of two, else -1. */
 export function log2Exact(n: number): number {
@@ -102,6 +103,11 @@ export class AvgPool2d extends Layer {
     const K = this.kernelSize;
     const S = this.stride;
     return { P: N * C, H, W, KH: K, KW: K, SH: S, SW: S, OH, OW };
+  }
+
+  // Window sums, no MACs; backward needs only the input shape.
+  cost(input: Shape): LayerCost {
+    return noCost(this.outputShape(input));
   }
 
   // x (N,C,H,W) -> y (N,C,OH,OW)

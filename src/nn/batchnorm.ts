@@ -41,7 +41,8 @@ import {
 import type { AnyArray } from '../kernels/spec.js';
 import { floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
-import { shapeStr } from '../tensor/shape.js';
+import { shapeStr, sizeOf } from '../tensor/shape.js';
+import { normCost, type LayerCost } from './cost.js';
 
 export interface BatchNormOptions {
   /** Added to the variance before the square root; default 1e-5. */
@@ -123,6 +124,10 @@ abstract class BatchNormBase extends Layer {
 
   override buffers(): Record<string, Float32Array> {
     return { runningMean: this.runningMean, runningVar: this.runningVar };
+  }
+
+  cost(input: Shape, batch: number): LayerCost {
+    return normCost(this, this.outputShape(input), batch * sizeOf(input));
   }
 
   /** Checks the input shape; returns (N, R) with R the spatial size per channel. */

@@ -15,11 +15,14 @@ import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
 import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
+import { countMacs } from '../ops/macs.js';
 import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
+import { winogradFor } from '../ops/winograd.js';
+import { gemmCost, siteOperand, type LayerCost } from './cost.js';
 
 export interface Conv2dOptions {
   stride?: number;
@@ -100,6 +103,21 @@ export class Conv2d extends Layer {
     return [this.outChannels, g.OH, g.OW];
   }
 
+  // (OC, C*KH*KW) x (C*KH*KW, N*OH*OW) per pass; saves x at A and W, and keeps the im2col
+  // matrix except where the int8 forward runs as Winograd (backward then rebuilds it).
+  cost(input: Shape, batch: number): LayerCost {
+    const g = this.geometry([batch, ...input]);
+    const CKK = g.C * g.KH * g.KW;
+    const Q = batch * g.OH * g.OW;
+    const int8 = siteOperand(this, 'A') === 'i8' && siteOperand(this, 'W') === 'i8';
+    const col = int8 && winogradFor(g, g.C) ? 0 : CKK * Q;
+    return gemmCost(this, [this.outChannels, g.OH, g.OW], this.outChannels * CKK * Q, {
+      x: batch * sizeOf(input),
+      w: this.weight.size,
+      col,
+    });
+  }
+
   // x (N,C,H,W) -> y (N,OC,OH,OW); fixed: i8 x i8 -> i32 at exp ex+ew.
   forward(x: Tensor, ctx: RunContext): Tensor {
     const g = this.geometry(x.shape);
@@ -131,7 +149,9 @@ export class Conv2d extends Layer {
     k.im2col(g, xv, col);
     if (ctx.training) this.col = col;
     const acc = stepArray(ctx, 'float32', OC * Q, false);
-    k.gemm_f32(gemm, dequantize(wq), col, acc);
+    const wf = dequantize(wq);
+    k.gemm_f32(gemm, wf, col, acc);
+    countMacs(wf, col, OC * Q * CKK);
     const y = stepArray(ctx, 'float32', OC * Q, false);
     k.swap_outer(acc, OC, g.N, R, this.bias ? this.bias.value : null, y);
     return floatTensor(outShape, y);
@@ -173,6 +193,7 @@ export class Conv2d extends Layer {
       const col = this.savedCol(dequantize(xq), g, k, ctx);
       const dwv = stepArray(ctx, 'float32', OC * CKK, false);
       k.gemm_f32(gw, e, col, dwv);
+      countMacs(e, col, OC * CKK * Q);
       dw = floatTensor(this.weight.shape, dwv);
       if (!this.inputGrad) {
         return this.finishBackward(
@@ -184,7 +205,9 @@ export class Conv2d extends Layer {
         );
       }
       const dcol = stepArray(ctx, 'float32', CKK * Q, false);
-      k.gemm_f32(gc, dequantize(wq), e, dcol);
+      const wf = dequantize(wq);
+      k.gemm_f32(gc, wf, e, dcol);
+      countMacs(wf, e, CKK * Q * OC);
       const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
       k.col2im(g, dcol, dxv);
       dx = floatTensor(xShape, dxv);

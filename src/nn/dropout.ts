@@ -10,9 +10,10 @@ import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { Xoshiro128, type Rng } from '../quant/rng.js';
 import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
 import { like } from './arrays.js';
 import { log2Exact } from './avgpool2d.js';
+import type { LayerCost } from './cost.js';
 
 export class Dropout extends Layer {
   readonly kind = 'dropout';
@@ -39,6 +40,12 @@ export class Dropout extends Layer {
 
   outputShape(input: Shape): Shape {
     return input;
+  }
+
+  // No MACs; saves the keep mask in training, one byte per value (one bit nominally).
+  cost(input: Shape, batch: number): LayerCost {
+    const n = this.p === 0 ? 0 : batch * sizeOf(input);
+    return { output: input, macs: [], savedBytes: n, nominalSavedBytes: n / 8, workspaceBytes: 0 };
   }
 
   forward(x: Tensor, ctx: RunContext): Tensor {

@@ -9,8 +9,9 @@ import type { RunContext } from './context.js';
 import { like, sameKind, storage } from './arrays.js';
 import { randNormal, type Rng } from '../quant/rng.js';
 import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
 import { INT32_LIMIT } from '../ops/intgemm.js';
+import type { LayerCost } from './cost.js';
 
 export class Embedding extends Layer {
   readonly kind = 'embedding';
@@ -37,6 +38,18 @@ export class Embedding extends Layer {
 
   outputShape(input: Shape): Shape {
     return [...input, this.dim];
+  }
+
+  // A gather and a scatter-add, no MACs; saves the int32 ids.
+  cost(input: Shape, batch: number): LayerCost {
+    const bytes = 4 * batch * sizeOf(input);
+    return {
+      output: this.outputShape(input),
+      macs: [],
+      savedBytes: bytes,
+      nominalSavedBytes: bytes,
+      workspaceBytes: 0,
+    };
   }
 
   /** Token ids from a tensor of whole numbers in [0, V). */

@@ -4,6 +4,7 @@
 import { Layer } from './layer.js';
 import { reshape, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
+import { noCost, type LayerCost } from './cost.js';
 
 export class Flatten extends Layer {
   readonly kind = 'flatten';
@@ -11,6 +12,11 @@ export class Flatten extends Layer {
 
   outputShape(input: Shape): Shape {
     return [sizeOf(input)];
+  }
+
+  // A reshape: nothing computed, nothing saved but the shape.
+  cost(input: Shape): LayerCost {
+    return noCost(this.outputShape(input));
   }
 
   forward(x: Tensor): Tensor {

@@ -8,6 +8,7 @@ import type { RunContext } from './context.js';
 import { poolBackward, poolForward, type PoolGeom } from './avgpool2d.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import { noCost, type LayerCost } from './cost.js';
 
 export class GlobalAvgPool extends Layer {
   readonly kind = 'gap';
@@ -25,6 +26,11 @@ export class GlobalAvgPool extends Layer {
       throw new Error(`${this.name}: expected (N,C,H,W), got [${shape.join(', ')}]`);
     const [N, C, H, W] = shape;
     return { P: N * C, H, W, KH: H, KW: W, SH: H, SW: W, OH: 1, OW: 1 };
+  }
+
+  // A sum per channel plane, no MACs; backward needs only the input shape.
+  cost(input: Shape): LayerCost {
+    return noCost(this.outputShape(input));
   }
 
   // x (N,C,H,W) -> y (N,C)

@@ -10,6 +10,7 @@ import type { Rng } from '../quant/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { observedApply } from '../quant/observer.js';
+import type { LayerCost } from './cost.js';
 
 export interface BoundSite {
   readonly quantizer: Quantizer;
@@ -40,6 +41,13 @@ export abstract class Layer {
   abstract backward(dy: Tensor, ctx: RunContext): Tensor;
   /** Shape of one output sample given one input sample's shape (no batch axis). */
   abstract outputShape(input: Shape): Shape;
+  /**
+   * What one training step of `batch` samples of per-sample shape `input` costs this layer,
+   * from its configuration and the formats bound at its sites (nn/cost.ts): MACs by operand
+   * types per pass, bytes saved for backward, workspace. Required, so the cost model cannot
+   * leave a new layer out; ops/macs.ts counts the same MACs as they run.
+   */
+  abstract cost(input: Shape, batch: number): LayerCost;
 
   params(): Param[] {
     return [];

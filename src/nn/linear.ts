@@ -10,10 +10,12 @@ import type { RunContext } from './context.js';
 import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray } from './arrays.js';
 import { intGemm } from '../ops/intgemm.js';
+import { countMacs } from '../ops/macs.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { assertShape, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 import { addBiasRows, biasAtExp, colSums } from './bias.js';
+import { gemmCost, type LayerCost } from './cost.js';
 
 export class Linear extends Layer {
   readonly kind = 'linear';
@@ -45,6 +47,16 @@ export class Linear extends Layer {
     return [this.outFeatures];
   }
 
+  // One (N,IN) x (IN,OUT) product per pass; saves x at A and W (N*IN + OUT*IN values).
+  cost(input: Shape, batch: number): LayerCost {
+    const output = this.outputShape(input);
+    return gemmCost(this, output, batch * this.inFeatures * this.outFeatures, {
+      x: batch * this.inFeatures,
+      w: this.weight.size,
+      col: 0,
+    });
+  }
+
   // x (N,IN) -> y (N,OUT). Fixed: x i8/i16, w i8/i16 -> y i32 (or widened) at exp ex+ew.
   forward(x: Tensor, ctx: RunContext): Tensor {
     const [N, IN] = x.shape;
@@ -69,7 +81,10 @@ export class Linear extends Layer {
       return this.quant('L', fixedTensor([N, OUT], acc, exp, bitsOfAcc(acc)), ctx);
     }
     const y = stepArray(ctx, 'float32', N * OUT, false);
-    ctx.kernels.gemm_f32(g, dequantize(xq), dequantize(wq), y);
+    const xf = dequantize(xq);
+    const wf = dequantize(wq);
+    ctx.kernels.gemm_f32(g, xf, wf, y);
+    countMacs(xf, wf, N * OUT * IN);
     if (this.bias) addBiasRows(y, this.bias.value, N, OUT, 1);
     return this.quant('L', floatTensor([N, OUT], y), ctx);
   }
@@ -94,9 +109,13 @@ export class Linear extends Layer {
     } else {
       const e = dequantize(eq);
       const dxv = stepArray(ctx, 'float32', N * IN, false);
-      ctx.kernels.gemm_f32(gx, e, dequantize(wq), dxv);
+      const wf = dequantize(wq);
+      const xf = dequantize(xq);
+      ctx.kernels.gemm_f32(gx, e, wf, dxv);
+      countMacs(e, wf, N * IN * OUT);
       const dwv = stepArray(ctx, 'float32', OUT * IN, false);
-      ctx.kernels.gemm_f32(gw, e, dequantize(xq), dwv);
+      ctx.kernels.gemm_f32(gw, e, xf, dwv);
+      countMacs(e, xf, OUT * IN * N);
       dx = floatTensor([N, IN], dxv);
       dw = floatTensor([OUT, IN], dwv);
     }

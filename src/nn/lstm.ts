@@ -32,6 +32,14 @@ import type { Rng } from '../quant/rng.js';
 import { FormatQuantizer } from '../quant/format-quantizer.js';
 import { fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import {
+  gemmKey,
+  operandBytes,
+  siteBits,
+  siteOperand,
+  type LayerCost,
+  type MacEntry,
+} from './cost.js';
 
 export interface LstmOptions {
   /** Output every step's h (N,T,H) (default) or only the final h (N,H). */
@@ -104,6 +112,61 @@ export class LSTM extends Layer implements LstmCore {
       );
     }
     return this.returnSequences ? [input[0], this.hiddenSize] : [this.hiddenSize];
+  }
+
+  /**
+   * Input (T, F) per sample, N = batch. Forward: the input GEMM (T*N, F) x (F, 4H) and T
+   * recurrent GEMMs (N, H) x (H, 4H); backward: per step dWh += (4H, N) x (N, H) and
+   * dh = (N, 4H) x (4H, H), then dWx (4H, T*N) x (T*N, F) and dx (T*N, 4H) x (4H, F) (unless
+   * inputGrad is off). Every step runs its GEMMs whatever the sequence lengths. Saves x at Ax,
+   * the quantized weights, each step's h at Ah, and the gates, tanh(c) and c of every step
+   * (int16/int32 on the integer path, float32 on the float path).
+   */
+  cost(input: Shape, batch: number): LayerCost {
+    const output = this.outputShape(input);
+    const [T, F] = input;
+    const N = batch;
+    const H = this.hiddenSize;
+    const G4 = 4 * H;
+    const ax = siteOperand(this, 'Ax');
+    const wx = siteOperand(this, 'Wx');
+    const wh = siteOperand(this, 'Wh');
+    const fixed = ax !== 'f32' && wx !== 'f32' && wh !== 'f32' && !this.floatSite('Ah');
+    // An unbound Ah passes h as it is: Q0.15 int16 on the integer path, float32 otherwise.
+    const ah = siteOperand(this, 'Ah', fixed ? 'i16' : 'f32');
+    const eh = siteOperand(this, 'Eh');
+    const ex = siteOperand(this, 'Ex');
+    const m = (pass: MacEntry['pass'], operands: string, macs: number): MacEntry => ({
+      pass,
+      layer: this.name,
+      operands,
+      macs,
+    });
+    const macs = [
+      m('forward', gemmKey(ax, wx), T * N * G4 * F),
+      m('forward', gemmKey(ah, wh), T * N * G4 * H),
+      m('backward dw', gemmKey(eh, ah), T * G4 * H * N),
+      m('backward dx', gemmKey(eh, wh), T * N * H * G4),
+      m('backward dw', gemmKey(ex, ax), G4 * F * T * N),
+    ];
+    if (this.inputGrad) macs.push(m('backward dx', gemmKey(ex, wx), T * N * F * G4));
+    const NH = N * H;
+    const perStep = fixed
+      ? T * N * G4 * 2 + T * NH * 2 + (T + 1) * NH * 4
+      : 4 * (T * N * G4 + T * NH + (T + 1) * NH);
+    const weights =
+      (wx === 'f32' ? 0 : this.weightIh.size * operandBytes(wx)) +
+      (wh === 'f32' ? 0 : this.weightHh.size * operandBytes(wh));
+    return {
+      output,
+      macs,
+      // ... and the final state hT, cT (float32).
+      savedBytes:
+        T * N * F * operandBytes(ax) + weights + T * NH * operandBytes(ah) + perStep + 8 * NH,
+      nominalSavedBytes:
+        (T * N * F * siteBits(this, 'Ax') + T * NH * siteBits(this, 'Ah')) / 8 + perStep,
+      workspaceBytes: 0,
+    };
   }
 
   site(name: string, x: Tensor, ctx: RunContext): Tensor {

@@ -5,6 +5,7 @@
 
 import type { GemmShape, Kernels } from '../kernels/spec.js';
 import { intGemm } from '../ops/intgemm.js';
+import { countMacs } from '../ops/macs.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { bitsOfAcc, sameKind, stepArray, stepLike, type StepScope } from './arrays.js';
 import type { Shape } from '../tensor/shape.js';
@@ -17,7 +18,10 @@ export function matmul(k: Kernels, g: GemmShape, a: Tensor, b: Tensor, at?: Step
     return fixedTensor([g.M, g.N], acc, a.exp + b.exp, bitsOfAcc(acc));
   }
   const c = stepArray(at, 'float32', g.M * g.N, g.K === 0);
-  k.gemm_f32(g, dequantize(a), dequantize(b), c);
+  const af = dequantize(a);
+  const bf = dequantize(b);
+  k.gemm_f32(g, af, bf, c);
+  countMacs(af, bf, g.M * g.N * g.K);
   return floatTensor([g.M, g.N], c);
 }
 

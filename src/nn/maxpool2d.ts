@@ -7,7 +7,8 @@ import type { RunContext } from './context.js';
 import { sameKind, stepLike, storage } from './arrays.js';
 import type { Kernels } from '../kernels/spec.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
+import type { LayerCost } from './cost.js';
 
 export class MaxPool2d extends Layer {
   readonly kind = 'maxpool2d';
@@ -31,6 +32,20 @@ export class MaxPool2d extends Layer {
       Math.floor((H - this.kernelSize) / this.stride) + 1,
       Math.floor((W - this.kernelSize) / this.stride) + 1,
     ];
+  }
+
+  // No MACs; saves each output's argmax, one byte (log2 of the window in bits, nominally).
+  cost(input: Shape, batch: number): LayerCost {
+    const output = this.outputShape(input);
+    const n = batch * sizeOf(output);
+    const bits = Math.ceil(Math.log2(Math.max(2, sizeOf(input) / sizeOf(output))));
+    return {
+      output,
+      macs: [],
+      savedBytes: n,
+      nominalSavedBytes: (n * bits) / 8,
+      workspaceBytes: 0,
+    };
   }
 
   // x (N,C,H,W) -> y (N,C,OH,OW), argmax (N,C,OH,OW) u8 window offsets.

@@ -8,7 +8,8 @@ import type { RunContext } from './context.js';
 import { sameKind, stepArray, stepLike, storage, type StepScope } from './arrays.js';
 import type { Kernels } from '../kernels/spec.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
+import type { LayerCost } from './cost.js';
 
 export class ReLU extends Layer {
   readonly kind = 'relu';
@@ -18,6 +19,12 @@ export class ReLU extends Layer {
 
   outputShape(input: Shape): Shape {
     return input;
+  }
+
+  // No MACs; saves the x > 0 mask, one byte per value (one bit nominally).
+  cost(input: Shape, batch: number): LayerCost {
+    const n = batch * sizeOf(input);
+    return { output: input, macs: [], savedBytes: n, nominalSavedBytes: n / 8, workspaceBytes: 0 };
   }
 
   // x (N, ...) any storage -> y same storage: y = x > 0 ? x : 0; mask (N, ...) i8.

@@ -15,6 +15,7 @@ import { heNormal } from './init.js';
 import type { Rng } from '../quant/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import { chainCost, sumCosts, type LayerCost } from './cost.js';
 
 export class BasicBlock extends Layer {
   readonly kind = 'basicblock';
@@ -73,6 +74,15 @@ export class BasicBlock extends Layer {
 
   outputShape(input: Shape): Shape {
     return this.conv1.outputShape(input);
+  }
+
+  // The main path and the projection both read x; the exact add has no MACs; the last ReLU
+  // reads the sum.
+  cost(input: Shape, batch: number): LayerCost {
+    const main = chainCost([this.conv1, this.bn1, this.relu1, this.conv2, this.bn2], input, batch);
+    const proj = this.proj ? [chainCost([this.proj.conv, this.proj.bn], input, batch)] : [];
+    const out = this.relu.cost(main.output, batch);
+    return sumCosts(out.output, [main, ...proj, out]);
   }
 
   // x (N,C,H,W) -> (N,OC,H/s,W/s). bn1 + relu1 and the add + relu run as one pass each

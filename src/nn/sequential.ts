@@ -7,6 +7,7 @@ import type { Param } from './param.js';
 import type { RunContext } from './context.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import { chainCost, type LayerCost } from './cost.js';
 
 export class Sequential extends Layer {
   readonly kind = 'sequential';
@@ -37,6 +38,10 @@ export class Sequential extends Layer {
 
   outputShape(input: Shape): Shape {
     return this.layers.reduce((s, l) => l.outputShape(s), input);
+  }
+
+  cost(input: Shape, batch: number): LayerCost {
+    return chainCost(this.layers, input, batch);
   }
 
   // A layer may fuse the next one (fuses, forwardWith); the training forward's pairs are replayed

@@ -5,7 +5,8 @@
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
+import type { LayerCost } from './cost.js';
 
 export class Tanh extends Layer {
   readonly kind = 'tanh';
@@ -13,6 +14,18 @@ export class Tanh extends Layer {
 
   outputShape(input: Shape): Shape {
     return input;
+  }
+
+  // No MACs; saves its float32 output for backward.
+  cost(input: Shape, batch: number): LayerCost {
+    const bytes = 4 * batch * sizeOf(input);
+    return {
+      output: input,
+      macs: [],
+      savedBytes: bytes,
+      nominalSavedBytes: bytes,
+      workspaceBytes: 0,
+    };
   }
 
   forward(x: Tensor, ctx: RunContext): Tensor {

@@ -11,6 +11,7 @@ import type { ConvGeom, Kernels } from '../kernels/spec.js';
 import type { IntArray } from '../tensor/dtype.js';
 import { stepLike, type StepScope } from '../nn/arrays.js';
 import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from './intgemm.js';
+import { countMacs } from './macs.js';
 import { winogradFor, winogradForward, winogradInputGrad } from './winograd.js';
 
 export interface ConvForwardInt {
@@ -38,6 +39,8 @@ export function convForwardInt(
 ): ConvForwardInt {
   if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs)) {
     const y = winogradForward(k, g, x, w, OC, bias ? bias.mant : null, at);
+    // The direct product's MACs: (OC, N*OH*OW) = (OC, C*KH*KW) (C*KH*KW, N*OH*OW).
+    countMacs(x, w, OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW);
     return { y, col: null };
   }
   const CKK = g.C * g.KH * g.KW;
@@ -92,8 +95,11 @@ export function convInputGradInt(
   at?: StepScope | null,
 ): Int32Array | Float64Array {
   // dx of a 3x3 stride-1 conv: the Winograd forward of e, channels summed over OC.
-  if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC))
+  if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC)) {
+    // The direct product's MACs: dcol (C*KH*KW, N*OH*OW) = W^T (C*KH*KW, OC) e' (OC, N*OH*OW).
+    countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
     return winogradInputGrad(k, g, e, w, OC, at);
+  }
   const CKK = g.C * g.KH * g.KW;
   const Q = g.N * g.OH * g.OW;
   const er = eRows();

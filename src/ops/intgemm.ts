@@ -8,6 +8,7 @@
 import type { GemmShape, Kernels } from '../kernels/spec.js';
 import type { IntArray, MantArray } from '../tensor/dtype.js';
 import { stepArray, type StepScope } from '../nn/arrays.js';
+import { countMacs } from './macs.js';
 
 export const INT32_LIMIT = 2 ** 31 - 1;
 
@@ -59,6 +60,7 @@ export function intGemm(
   // The GEMM overwrites C (accumulate is off) unless the depth is 0.
   const c = allocAcc(bound, g.M * g.N, at, g.K === 0);
   k.gemm_int(g, asInt(a), asInt(b), c);
+  countMacs(a, b, g.M * g.N * g.K);
   at?.observer?.gemm?.({ shape: g, a, b, c });
   return c;
 }

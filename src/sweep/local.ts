@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A list of runs on this machine, `--jobs N` at a time: one run in this thread (N = 1, exactly
-// what `train` does), or each run in its own worker thread with 1/N of the cores.
+// what `train` does), or each run in its own worker thread with 1/N of the cores. A run that
+// starts from another run's weights (deps.ts) waits until that run has finished.
 
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -8,6 +9,7 @@ import { runOne, runState } from './run-one.js';
 import type { RunOutcome, RunSpec } from './spec.js';
 import { ThreadPool, type ThreadRun } from './thread-run.js';
 import { accLine, runDir, type ListOptions, type ListResult } from './list.js';
+import { dependencies, depState, failDependant } from './deps.js';
 
 /** GEMM threads per run when `jobs` runs share this machine. */
 export function threadsPerRun(jobs: number): number {
@@ -19,6 +21,7 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
   const jobs = Math.max(1, o.jobs ?? 1);
   const outcomes = new Map<string, RunOutcome>();
   const pending = [...specs];
+  const deps = dependencies(specs, o.out);
   let finished = 0;
   let interrupted = false;
   const stopping = (): boolean => interrupted || Boolean(o.shouldStop?.());
@@ -87,11 +90,48 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
         }, 100)
       : null;
   try {
+    // Each lane takes the first pending run whose dependency has finished; when none is
+    // ready, it waits for a run of another lane to end.
+    let running = 0;
+    const wake: (() => void)[] = [];
+    const ended = (): void => {
+      for (const w of wake.splice(0)) w();
+    };
     const lane = async (): Promise<void> => {
       while (pending.length && !stopping()) {
-        const spec = pending.shift()!;
-        await (jobs === 1 ? inProcess(spec) : inThread(spec));
+        const k = pending.findIndex((s) => depState(s.id, deps, outcomes) !== 'wait');
+        if (k < 0) {
+          if (running === 0) {
+            // Nothing runs that could unblock them: dependencies in a cycle.
+            for (const spec of pending.splice(0)) {
+              o.log(
+                `  ${spec.id} failed: its init run ${deps.get(spec.id)} never starts (a cycle)`,
+              );
+              report(spec, 'failed', performance.now());
+            }
+            break;
+          }
+          await new Promise<void>((r) => wake.push(r));
+          continue;
+        }
+        const spec = pending.splice(k, 1)[0];
+        if (depState(spec.id, deps, outcomes) === 'failed') {
+          const dir = runDir(o.out, spec.id);
+          mkdirSync(dir, { recursive: true });
+          o.log(`  ${spec.id} failed: ${failDependant(dir, deps.get(spec.id)!)}`);
+          report(spec, 'failed', performance.now());
+          ended();
+          continue;
+        }
+        running++;
+        try {
+          await (jobs === 1 ? inProcess(spec) : inThread(spec));
+        } finally {
+          running--;
+          ended();
+        }
       }
+      ended();
     };
     await Promise.all(Array.from({ length: Math.min(jobs, specs.length) }, lane));
   } finally {

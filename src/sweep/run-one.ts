@@ -46,6 +46,8 @@ export interface RunHooks {
   epochEnd?(m: EpochMetrics): void;
   /** The store the run trains against: the run folder, or one that wraps it. */
   store?(folder: RunFolder): RunStore;
+  /** The folder is a scratch copy (its durable copy is kept elsewhere): no fsync per write. */
+  scratch?: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function runOne(spec: RunSpec, dir: string, hooks: RunHooks): Promi
       rmSync(join(dir, f), { force: true });
   }
   try {
-    const folder = new RunFolder(dir);
+    const folder = new RunFolder(dir, hooks.scratch ? { durable: false } : {});
     const r = await train(
       cfg,
       hooks.store ? hooks.store(folder) : folder,

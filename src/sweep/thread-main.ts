@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import '../register.js';
-import { setThreads } from '../kernels/wasm/index.js';
+import { loadWasmKernels, setThreads } from '../kernels/wasm/index.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { runOne } from './run-one.js';
 import { SnapshotStore } from './snapshot-store.js';
-import type { RunRequest, ThreadMessage } from './thread-protocol.js';
+import type { RunRequest, ThreadMessage, WarmRequest } from './thread-protocol.js';
 
 const port = parentPort!;
 const post = (m: ThreadMessage): void => port.postMessage(m);
@@ -52,14 +52,27 @@ async function run(req: RunRequest): Promise<void> {
     },
     epochEnd: (metrics) =>
       post({ type: 'epoch', metrics, ...(held.store?.last ? { snapshot: held.store.last } : {}) }),
-    ...(req.collect ? { store: (folder) => (held.store = new SnapshotStore(folder)) } : {}),
+    // A collecting run's folder is the worker's scratch copy: Redis holds the durable one.
+    ...(req.collect
+      ? { store: (folder) => (held.store = new SnapshotStore(folder)), scratch: true }
+      : {}),
   });
   const snap = outcome === 'interrupted' ? held.store?.last : null;
   post({ type: 'done', outcome, ...(snap ? { snapshot: snap } : {}) });
 }
 
-port.on('message', (req: RunRequest) => {
-  run(req).catch((e: unknown) => {
+/** Kernels loaded (and GEMM threads started) before the first run, so it does not wait. */
+async function warm(req: WarmRequest): Promise<void> {
+  if (req.threads !== undefined && req.threads !== gemmThreads) {
+    await setThreads(req.threads);
+    gemmThreads = req.threads;
+  }
+  await loadWasmKernels();
+  post({ type: 'ready' });
+}
+
+port.on('message', (req: RunRequest | WarmRequest) => {
+  ('warm' in req ? warm(req) : run(req)).catch((e: unknown) => {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   });
 });

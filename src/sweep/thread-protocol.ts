@@ -16,6 +16,12 @@ export interface RunRequest {
   readonly collect: boolean;
 }
 
+/** Load modules and kernels now (GEMM threads set), before any run: answered by `ready`. */
+export interface WarmRequest {
+  readonly warm: true;
+  readonly threads?: number;
+}
+
 /** A run's state after a checkpoint: enough to continue it in an empty folder elsewhere. */
 export interface Snapshot {
   /** Global step of the checkpoint: a later snapshot has a larger step. */
@@ -28,6 +34,7 @@ export interface Snapshot {
 }
 
 export type ThreadMessage =
+  | { type: 'ready' }
   | { type: 'started'; startEpoch: number }
   | { type: 'progress'; done: number; total: number; epoch: number; loss: number }
   | { type: 'epoch'; metrics: EpochMetrics; snapshot?: Snapshot }

@@ -93,6 +93,27 @@ class RunThread {
     return { done, stop: () => Atomics.store(new Int32Array(stop), 0, 1) };
   }
 
+  /** Loads modules and kernels (with `threads` GEMM threads) now; resolves once done. */
+  warm(threads?: number): Promise<void> {
+    const w = this.worker;
+    return new Promise<void>((resolve, reject) => {
+      const onMessage = (m: ThreadMessage): void => {
+        if (m.type !== 'ready' && m.type !== 'error') return;
+        w.off('message', onMessage);
+        w.off('exit', onExit);
+        if (m.type === 'ready') resolve();
+        else reject(new Error(m.message));
+      };
+      const onExit = (code: number): void => {
+        w.off('message', onMessage);
+        reject(new Error(`a run thread exited (code ${code}) while it loaded`));
+      };
+      w.on('message', onMessage);
+      w.on('exit', onExit);
+      w.postMessage({ warm: true, ...(threads !== undefined ? { threads } : {}) });
+    });
+  }
+
   async close(): Promise<void> {
     this.broken = true;
     await this.worker.terminate();
@@ -103,6 +124,17 @@ class RunThread {
 export class ThreadPool {
   private readonly idle: RunThread[] = [];
   private readonly all = new Set<RunThread>();
+
+  /**
+   * Starts `n` threads now and waits until their modules and kernels are loaded, so the first
+   * runs do not pay for it (a worker warms its threads before it takes jobs).
+   */
+  async warm(n: number, threads?: number): Promise<void> {
+    const ts = Array.from({ length: n }, () => new RunThread());
+    for (const t of ts) this.all.add(t);
+    await Promise.all(ts.map((t) => t.warm(threads)));
+    this.idle.push(...ts);
+  }
 
   /** Starts `spec` on an idle thread (or a new one). */
   run(spec: RunSpec, dir: string, hooks: ThreadHooks, o: ThreadOptions = {}): ThreadRun {

@@ -48,8 +48,19 @@ export class RunFolder implements RunStore {
   private lock: RunLock | null = null;
   private created = false;
 
-  constructor(readonly dir: string) {
+  /**
+   * `durable: false` skips the fsync of each write (writes stay atomic: temporary file, rename),
+   * for a scratch copy whose durable copy lives elsewhere (a queue worker's, kept in Redis).
+   */
+  constructor(
+    readonly dir: string,
+    private readonly o: { readonly durable?: boolean } = {},
+  ) {
     if (dir.trim() === '') throw new Error('a run folder needs a path, got an empty string');
+  }
+
+  private get fsync(): boolean {
+    return this.o.durable ?? true;
   }
 
   get label(): string {
@@ -107,7 +118,7 @@ export class RunFolder implements RunStore {
   }
 
   writeConfig(record: RunRecord): void {
-    writeAtomic(join(this.dir, CONFIG_FILE), JSON.stringify(record, null, 2) + '\n');
+    writeAtomic(join(this.dir, CONFIG_FILE), JSON.stringify(record, null, 2) + '\n', this.fsync);
     this.created = false; // it holds a run now, even if it fails later
   }
 
@@ -117,7 +128,7 @@ export class RunFolder implements RunStore {
   }
 
   writeCheckpoint(c: Checkpoint): void {
-    writeAtomic(this.checkpointPath, JSON.stringify(c));
+    writeAtomic(this.checkpointPath, JSON.stringify(c), this.fsync);
   }
 
   truncateMetrics(epochs: number): number {
@@ -200,14 +211,17 @@ function slowWriteForTests(): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Writes `text` (or bytes) to `path` atomically (temporary file, fsync, rename). */
-export function writeAtomic(path: string, text: string | Uint8Array): void {
+/**
+ * Writes `text` (or bytes) to `path` atomically (temporary file, fsync, rename); without
+ * `fsync` still atomic against a killed process, not against a lost machine.
+ */
+export function writeAtomic(path: string, text: string | Uint8Array, fsync = true): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
     if (typeof text === 'string') writeSync(fd, text);
     else for (let off = 0; off < text.length;) off += writeSync(fd, text, off);
-    fsyncSync(fd);
+    if (fsync) fsyncSync(fd);
     slowWriteForTests();
   } finally {
     closeSync(fd);

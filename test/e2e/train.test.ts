@@ -186,3 +186,33 @@ test('fp32 and fixed8 both learn: the loss falls and test accuracy rises well ab
     assert.ok(last.test_acc > 0.5, `${scheme}: test accuracy ${last.test_acc}`);
   }
 });
+
+test('a ResNet-8 run is the same bit for bit on 1 and 2 wasm threads', async (t) => {
+  const { loadWasmKernels } = await import('../../src/kernels/wasm/index.js');
+  if (!(await loadWasmKernels()) || typeof SharedArrayBuffer === 'undefined') {
+    t.skip('WebAssembly SIMD or SharedArrayBuffer is not available here');
+    return;
+  }
+  // Batch 16 of 28x28 images: the conv GEMMs (16 channels: 16 x 12544 x 144) and the
+  // quantizers of the activations (200,704 elements) are large enough to be split.
+  const cfg = (scheme: string, threads: number) =>
+    tiny({
+      model: 'resnet8',
+      scheme,
+      limit: 32,
+      batch: 16,
+      testLimit: 16,
+      backend: 'wasm',
+      threads,
+    });
+  try {
+    for (const scheme of ['fixed8', 'wageubn8']) {
+      const one = outcome(await train(cfg(scheme, 1), null));
+      const two = outcome(await train(cfg(scheme, 2), null));
+      assert.deepEqual(two, one, `${scheme}: 2 threads differ from 1`);
+    }
+  } finally {
+    const { setThreads } = await import('../../src/kernels/wasm/index.js');
+    await setThreads(1);
+  }
+});

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A real redis-server (Debian's package) for tests: on a free loopback port, with append-only
-// persistence in a temporary folder (so a restart keeps the queue), optionally with a password
-// or TLS (a self-signed certificate made with openssl). Tests skip, saying so, without it.
+// persistence in a temporary folder (so a restart keeps the queue; fsynced on every write unless
+// asked otherwise), optionally with a password or TLS (a self-signed certificate made with
+// openssl). Tests skip, saying so, without it.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +34,11 @@ export async function freePort(): Promise<number> {
 export interface RedisOptions {
   password?: string;
   tls?: boolean;
+  /**
+   * When the append-only file is fsynced: `always` (default: every write is on disk before its
+   * reply) or `everysec` (redis-server's default with --appendonly yes).
+   */
+  fsync?: 'always' | 'everysec';
 }
 
 export interface TestRedis {
@@ -76,7 +82,7 @@ export async function startRedis(o: RedisOptions = {}): Promise<TestRedis> {
     '--appendonly',
     'yes',
     '--appendfsync',
-    'always',
+    o.fsync ?? 'always',
     '--save',
     '',
     '--protected-mode',

@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTrainConfig } from '../../src/train/config.js';
 import { setupRun } from '../../src/train/setup.js';
-import { allLayers, Layer } from '../../src/nn/layer.js';
+import { allLayers, Layer, skipDataInputGrad } from '../../src/nn/layer.js';
+import { buildModel } from '../../src/models/registry.js';
+import { makeRng } from '../../src/quant/rng.js';
+import { bindScheme } from '../../src/schemes/bind.js';
+import { loadScheme } from '../../src/schemes/resolve.js';
+import { refKernels } from '../../src/kernels/ref/index.js';
 import { Param } from '../../src/nn/param.js';
 import { floatTensor } from '../../src/tensor/tensor.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
@@ -35,15 +40,19 @@ function ownBytes(layers: Layer[], skip: ReadonlySet<ArrayBufferLike>): number {
 }
 
 // LeNet-5 (padding 2 on 28x28): conv1 6x28x28 outputs of fan-in 25, conv2 16x10x10 of fan-in
-// 150, fc 400->120->84->10: multiply-accumulates per sample per GEMM pass.
-const LENET_MACS = 6 * 28 * 28 * 25 + 16 * 10 * 10 * 150 + 400 * 120 + 120 * 84 + 84 * 10;
+// 150, fc 400->120->84->10: multiply-accumulates per sample per GEMM pass. conv1 reads the data:
+// training skips its input-gradient pass, so a step runs two passes of conv1, three of the rest.
+const CONV1_MACS = 6 * 28 * 28 * 25;
+const LENET_MACS = CONV1_MACS + 16 * 10 * 10 * 150 + 400 * 120 + 120 * 84 + 84 * 10;
+const STEP_MACS = 3 * LENET_MACS - CONV1_MACS;
 
 test('MACs per step: three GEMM passes of LeNet-5, at the scheme operand widths', () => {
   const c = costForScheme('lenet5', [1, 28, 28], 10, 'int8', 4, HOROWITZ_45NM);
   assert.deepEqual(Object.keys(c.macsByOperands), ['int8 x int8']);
-  assert.equal(c.macsByOperands['int8 x int8'], 3 * 4 * LENET_MACS);
+  assert.equal(c.macsByOperands['int8 x int8'], 4 * STEP_MACS);
+  assert.deepEqual(c.macsByType, { i8xi8: 4 * STEP_MACS });
   const f = costForScheme('lenet5', [1, 28, 28], 10, 'fp32', 4, HOROWITZ_45NM);
-  assert.equal(f.macsByOperands['fp32 x fp32'], 3 * 4 * LENET_MACS);
+  assert.equal(f.macsByOperands['fp32 x fp32'], 4 * STEP_MACS);
   // An INT8 MAC costs ~10x less energy than FP32 (WAGEUBN Fig. 10 / Horowitz).
   assert.ok(f.energy.macUj / c.energy.macUj > 8);
 });
@@ -95,3 +104,41 @@ test('a user op table is validated with the key named', () => {
   const t = parseOpTable(JSON.parse(JSON.stringify(HOROWITZ_45NM)), 'copy');
   assert.equal(t.fp32Mul.pj, 3.7);
 });
+
+// Layer.cost's saved bytes against the typed arrays each layer holds after a training forward
+// (ref kernels, so step arrays are ordinary arrays): BatchNorm, the residual block, the LSTM
+// and the Winograd-routed convs (which keep no im2col matrix) as well as LeNet-5's layers.
+const SAVED_INPUTS: Record<string, number[]> = {
+  mlp: [1, 28, 28],
+  'cnn-bn': [3, 32, 32],
+  resnet8: [3, 32, 32],
+  lstm: [7, 5],
+};
+for (const [name, input] of Object.entries(SAVED_INPUTS))
+  test(`saved bytes of every layer match measured typed-array bytes: ${name}`, () => {
+    for (const scheme of ['fp32', 'fixed8', 'int8', 'int16']) {
+      const B = 2;
+      const m = buildModel(name, input, 10, makeRng(1));
+      bindScheme(m, loadScheme(scheme), 1);
+      skipDataInputGrad(m);
+      const layers = allLayers(m);
+      const skip = new Set<ArrayBufferLike>(m.params().map((p) => p.value.buffer));
+      const before = ownBytes(layers, skip);
+      const ctx = { kernels: refKernels, step: 0, epoch: 0, training: true, telemetry: null };
+      const n = B * input.reduce((a, b) => a * b, 1);
+      m.forward(
+        floatTensor(
+          [B, ...input],
+          new Float32Array(n).map((_, i) => Math.sin(i)),
+        ),
+        ctx,
+      );
+      const saved = ownBytes(layers, skip) - before;
+      const c = m.cost(input, B);
+      assert.equal(
+        saved,
+        c.savedBytes + c.workspaceBytes,
+        `${name} under ${scheme}: measured ${saved} B, cost() ${c.savedBytes} + ${c.workspaceBytes} B`,
+      );
+    }
+  });

@@ -17,6 +17,7 @@ import { makeOptimizer, paramSites } from '../../src/optim/index.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
 import { floatTensor, type Tensor } from '../../src/tensor/tensor.js';
 import type { Shape } from '../../src/tensor/shape.js';
+import { noCost, type LayerCost } from '../../src/nn/cost.js';
 
 const ctx: RunContext = {
   kernels: refKernels,
@@ -53,6 +54,9 @@ class Busy extends Layer {
   }
   backward(dy: Tensor): Tensor {
     return dy;
+  }
+  cost(s: Shape): LayerCost {
+    return noCost(s);
   }
   outputShape(s: Shape): Shape {
     return s;

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The body of a GEMM worker, the same in Node and in browsers: its own instance of
-// lowbit-mt.wasm over the shared memory; it sleeps in Atomics.wait on its slot of the control
+// lowbit-mt.wasm over the shared memory; it spins briefly, then sleeps in Atomics.wait on its slot of the control
 // block, runs the slice whose arguments the calling thread wrote, and flags it done. See
 // threads.ts for the protocol.
 
 import type { GemmWorkerInit } from './host.js';
 import { callWithArgs, paramCount } from './exports.js';
 import { instantiate } from './module.js';
-import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot } from './thread-protocol.js';
+import { ARGS_PER_SLOT, CTRL_PER_SLOT, FN_CODES, Slot, waitChange } from './thread-protocol.js';
 
 export function checkInit(d: GemmWorkerInit): GemmWorkerInit {
   if (
@@ -28,8 +28,7 @@ export async function serveGemmSlot(init: GemmWorkerInit, ready: () => void): Pr
   ready();
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctrl, base + Slot.Seq, seen);
-    const seq = Atomics.load(ctrl, base + Slot.Seq);
+    const seq = waitChange(ctrl, base + Slot.Seq, seen);
     if (seq < 0) break; // stop request
     if (seq === seen) continue;
     seen = seq;

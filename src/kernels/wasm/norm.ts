@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 // Wrappers of the BatchNorm kernels (assembly/norm.ts, norm-backward.ts). Resident (workspace)
 // arrays are used in place; others are copied in and out. Per-channel parameters are copied
-// in (C * 5 values).
+// in (C * 5 values). Large tensors run in batch ranges on the worker threads: the affine
+// forward and backward treat each sample alone, and the exact integer sums of the ranges are
+// added exactly (as BigInt), so every thread count gives the one-thread result.
 
 import type { AnyArray } from '../spec.js';
 import type { MantArray } from '../../tensor/dtype.js';
 import * as ref from '../ref/norm.js';
 import type { WasmContext } from './context.js';
 import type { Arena } from './arena.js';
-import { elemKind } from './codes.js';
+import { elemKind, KIND_F32, KIND_F64 } from './codes.js';
+import { batchRanges } from './elementwise-split.js';
+import type { ArgsOf } from './exports.js';
+import { runParts } from './gemm-split.js';
 
 /** Checks (N, C, R) and that every array holds N*C*R elements (params: C * per). */
 export function checkNCR(
@@ -62,8 +67,51 @@ export function bnSumsWasm(
   const pb = b ? ar.copyIn(b, n) : pa;
   const pm = mask ? ar.copyIn(mask, n) : 0;
   const po = ar.outAt(out, C * 32);
-  ctx.ex.bn_sums(pa, elemKind(a), pb, elemKind(b ?? a), pm, N, C, R, po);
-  ar.get(po, out, 4 * C, 8);
+  const [ka, kb] = [elemKind(a), elemKind(b ?? a)];
+  const float = ka === KIND_F32 || ka === KIND_F64 || kb === KIND_F32 || kb === KIND_F64;
+  // Float sums depend on their order: those stay in one range.
+  const ranges = float ? [{ start: 0, count: N }] : batchRanges(ctx, N, C * R);
+  if (ranges.length === 1) {
+    ctx.ex.bn_sums(pa, ka, pb, kb, pm, N, C, R, po);
+    ar.get(po, out, 4 * C, 8);
+    return;
+  }
+  const plane = C * R;
+  const [ea, eb] = [a.BYTES_PER_ELEMENT, (b ?? a).BYTES_PER_ELEMENT];
+  const parts = ar.alloc(ranges.length * C * 32);
+  const args = ranges.map((r, i): ArgsOf<'bn_sums'> => [
+    pa + r.start * plane * ea,
+    ka,
+    pb + r.start * plane * eb,
+    kb,
+    pm ? pm + r.start * plane : 0,
+    r.count,
+    C,
+    R,
+    parts + i * C * 32,
+  ]);
+  runParts(ctx, 'bn_sums', args, (x) => ctx.ex.bn_sums(...x));
+  combineExactSums(ar.f64(parts, ranges.length * 4 * C), ranges.length, C, out);
+}
+
+/**
+ * Adds the ranges' exact sums (per channel: sum a as hi, lo words; sum a*b as hi, lo words;
+ * value = hi * 2^32 + lo, lo in [0, 2^32)) and stores the total in the same form.
+ */
+function combineExactSums(parts: Float64Array, ranges: number, C: number, out: Float64Array) {
+  const W = 2n ** 32n;
+  for (let c = 0; c < C; c++) {
+    for (const h of [0, 2]) {
+      let t = 0n;
+      for (let i = 0; i < ranges; i++) {
+        const q = (i * C + c) * 4 + h;
+        t += BigInt(parts[q]) * W + BigInt(parts[q + 1]);
+      }
+      const lo = ((t % W) + W) % W;
+      out[4 * c + h] = Number((t - lo) / W);
+      out[4 * c + h + 1] = Number(lo);
+    }
+  }
 }
 
 export function bnForwardWasm(
@@ -90,7 +138,21 @@ export function bnForwardWasm(
   const px = ar.copyIn(x, n);
   const py = ar.outAt(y, n * 4);
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.bn_forward(px, elemKind(x), N, C, R, pp, xhat32 ? 1 : 0, relu ? 1 : 0, pm, py);
+  const plane = C * R;
+  const ex = x.BYTES_PER_ELEMENT;
+  const args = batchRanges(ctx, N, plane).map((r): ArgsOf<'bn_forward'> => [
+    px + r.start * plane * ex,
+    elemKind(x),
+    r.count,
+    C,
+    R,
+    pp,
+    xhat32 ? 1 : 0,
+    relu ? 1 : 0,
+    pm ? pm + r.start * plane : 0,
+    py + r.start * plane * 4,
+  ]);
+  runParts(ctx, 'bn_forward', args, (a) => ctx.ex.bn_forward(...a));
   ar.get(py, y, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
 }
@@ -123,7 +185,20 @@ export function bnAffineIntWasm(
   const px = ar.copyIn(x, n);
   const py = ar.outAt(y, n * 4);
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.bn_affine_int(px, elemKind(x), N, C, R, pp, relu ? 1 : 0, pm, py);
+  const plane = C * R;
+  const ex = x.BYTES_PER_ELEMENT;
+  const args = batchRanges(ctx, N, plane).map((r): ArgsOf<'bn_affine_int'> => [
+    px + r.start * plane * ex,
+    elemKind(x),
+    r.count,
+    C,
+    R,
+    pp,
+    relu ? 1 : 0,
+    pm ? pm + r.start * plane : 0,
+    py + r.start * plane * 4,
+  ]);
+  runParts(ctx, 'bn_affine_int', args, (a) => ctx.ex.bn_affine_int(...a));
   ar.get(py, y, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
 }
@@ -154,6 +229,21 @@ export function bnBackwardWasm(
   const px = ar.copyIn(x, n);
   const pm = mask ? ar.copyIn(mask, n) : 0;
   const pd = ar.outAt(dx, n * 4);
-  ctx.ex.bn_backward(pe, elemKind(e), px, elemKind(x), pm, N, C, R, pp, xhat32 ? 1 : 0, pd);
+  const plane = C * R;
+  const [ee, ex] = [e.BYTES_PER_ELEMENT, x.BYTES_PER_ELEMENT];
+  const args = batchRanges(ctx, N, plane).map((r): ArgsOf<'bn_backward'> => [
+    pe + r.start * plane * ee,
+    elemKind(e),
+    px + r.start * plane * ex,
+    elemKind(x),
+    pm ? pm + r.start * plane : 0,
+    r.count,
+    C,
+    R,
+    pp,
+    xhat32 ? 1 : 0,
+    pd + r.start * plane * 4,
+  ]);
+  runParts(ctx, 'bn_backward', args, (a) => ctx.ex.bn_backward(...a));
   ar.get(pd, dx, n, 4);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The shared control block between the main thread and GEMM workers: per worker slot, four
+// The shared control block between the main thread and kernel workers: per worker slot, four
 // int32 words (Slot) and ARGS_PER_SLOT float64 argument words (pointers reach 2^32).
 
 import type { ExportName } from './exports.js';
@@ -27,5 +27,32 @@ export const FN_CODES = [
   'gemm_i16_f64acc',
   'gemm_f32',
   'winograd_conv',
+  'quantize',
+  'requantize',
+  'flag_quantize',
+  'minmax',
+  'bn_sums',
+  'bn_forward',
+  'bn_affine_int',
+  'bn_backward',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
+
+/** Loads spun before sleeping: the next job, or a slice's end, often comes within microseconds. */
+export const SPIN_LOADS = 2048;
+
+/**
+ * Waits until ctrl[at] is no longer `value` and returns the new value: a brief spin first (a
+ * futex wake-up costs tens of microseconds, as much as a small kernel), then Atomics.wait.
+ */
+export function waitChange(ctrl: Int32Array, at: number, value: number): number {
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    const v = Atomics.load(ctrl, at);
+    if (v !== value) return v;
+  }
+  for (;;) {
+    Atomics.wait(ctrl, at, value);
+    const v = Atomics.load(ctrl, at);
+    if (v !== value) return v;
+  }
+}

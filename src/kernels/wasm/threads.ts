@@ -2,7 +2,8 @@
 // Multi-threaded GEMM: N-1 worker threads plus the calling thread run slices of one GEMM on
 // shared WebAssembly memory; each slice writes its own block of C, so results equal the
 // single-threaded ones exactly. Workers come from the host (host.ts): worker_threads in Node,
-// Web Workers in a cross-origin-isolated page. The calling thread waits in Atomics.wait, so a
+// Web Workers in a cross-origin-isolated page. Besides GEMMs, element-wise kernels run in ranges
+// (elementwise-split.ts). The calling thread spins briefly, then waits in Atomics.wait, so a
 // page's main thread stays single-threaded: train in a dedicated worker to use threads.
 //
 // setThreads(n) picks the count (default: the host's, e.g. LOWBIT_THREADS or all cores).
@@ -16,6 +17,7 @@ import {
   FN_CODES,
   Slot,
   type ThreadedFn,
+  waitChange,
 } from './thread-protocol.js';
 
 let wanted: number | null = null;
@@ -60,9 +62,7 @@ class Pool implements GemmRunner {
     let failed = false;
     for (let w = 0; w < used; w++) {
       const at = w * CTRL_PER_SLOT + Slot.Done;
-      for (let d = Atomics.load(this.ctrl, at); d !== seq; d = Atomics.load(this.ctrl, at)) {
-        Atomics.wait(this.ctrl, at, d);
-      }
+      for (let d = Atomics.load(this.ctrl, at); d !== seq;) d = waitChange(this.ctrl, at, d);
       if (Atomics.load(this.ctrl, w * CTRL_PER_SLOT + Slot.Error)) failed = true;
     }
     if (failed)

@@ -6,7 +6,7 @@
 import { buildModel } from '../../models/registry.js';
 import { makeRng } from '../../quant/rng.js';
 import { bindScheme, makeSiteQuantizer, outFeaturesOf, paramSiteName } from '../../schemes/bind.js';
-import { siteLayers, type Layer } from '../../nn/layer.js';
+import { siteLayers, skipDataInputGrad, type Layer } from '../../nn/layer.js';
 import type { SchemeSpec } from '../../schemes/schema.js';
 import { loadScheme } from '../../schemes/resolve.js';
 import { costModel, type CostReport, type OptimizerShape } from './model.js';
@@ -25,6 +25,8 @@ export function costForScheme(
   const spec = loadScheme(scheme);
   const m = buildModel(model, inputShape, classes, makeRng(1));
   bindScheme(m, spec, 1);
+  // As classification training sets it: the first layer reads data and skips its dx pass.
+  skipDataInputGrad(m);
   return costForModel(m, spec, inputShape, batch, table, optimizer, momentum);
 }
 

@@ -9,16 +9,9 @@
 import type { Layer } from '../../nn/layer.js';
 import type { Param } from '../../nn/param.js';
 import type { Shape } from '../../tensor/shape.js';
+import { macTotals, siteBits, type Pass } from '../../nn/cost.js';
 import { byWidth, HOROWITZ_45NM, type OpTable } from './op-table.js';
 
-/** Mantissa width of a site (32 = float32 or unbound). */
-function siteBits(l: Layer, site: string): number {
-  return l.sites.get(site)?.quantizer.bits() ?? 32;
-}
-function isFloat(l: Layer, site: string): boolean {
-  const q = l.sites.get(site)?.quantizer;
-  return !q || q.description.startsWith('float32');
-}
 /** Bytes per stored value: lowbit's typed arrays for a fixed-point width, 4 for float32. */
 export function storageBytes(bits: number, float: boolean): number {
   if (float) return 4;
@@ -26,7 +19,7 @@ export function storageBytes(bits: number, float: boolean): number {
 }
 
 export interface MacCount {
-  readonly pass: 'forward' | 'backward dx' | 'backward dw';
+  readonly pass: Pass;
   readonly layer: string;
   /** e.g. "int8 x int8" or "fp32 x fp32". */
   readonly operands: string;
@@ -47,6 +40,8 @@ export interface CostReport {
   readonly macs: MacCount[];
   /** Total MACs per operand pair, e.g. { "int8 x int8": 1.2e6 }. */
   readonly macsByOperands: Record<string, number>;
+  /** The same by operand storage types, as ops/macs.ts counts them: { i8xi8: 1.2e6 }. */
+  readonly macsByType: Record<string, number>;
   /** Bytes as lowbit stores them. */
   readonly stored: MemoryBreakdown;
   /** Bytes at the scheme's nominal widths (what an accelerator would keep). */
@@ -59,41 +54,19 @@ export interface CostReport {
   readonly notes: string[];
 }
 
-interface Leaf {
-  layer: Layer;
-  input: Shape;
-  output: Shape;
-}
+const OPERAND_NAMES: Record<string, string> = {
+  i8: 'int8',
+  i16: 'int16',
+  i32: 'int32',
+  f32: 'fp32',
+};
 
-/** Every leaf layer with its per-sample input and output shapes, in forward order. */
-export function traceShapes(root: Layer, input: Shape): Leaf[] {
-  const out: Leaf[] = [];
-  const visit = (l: Layer, s: Shape): Shape => {
-    if (l.kind === 'sequential') return l.children().reduce((acc, c) => visit(c, acc), s);
-    const kids = l.children();
-    if (kids.length) {
-      // Residual block: main path on the input, projection (if any) on the input too, the
-      // final ReLU on the sum.
-      const proj = kids.filter((k) => k.name.includes('proj'));
-      const last = kids.filter((k) => k.name.endsWith('.relu'));
-      const main = kids.filter((k) => !proj.includes(k) && !last.includes(k));
-      const y = main.reduce((acc, c) => visit(c, acc), s);
-      proj.reduce((acc, c) => visit(c, acc), s);
-      for (const k of last) visit(k, y);
-      return l.outputShape(s);
-    }
-    const o = l.outputShape(s);
-    out.push({ layer: l, input: s, output: o });
-    return o;
-  };
-  visit(root, input);
-  return out;
-}
-
-const prod = (s: Shape): number => s.reduce((a, b) => a * b, 1);
-
-function operandName(bits: number, float: boolean): string {
-  return float ? 'fp32' : `int${bits}`;
+/** `i8xi16` -> `int8 x int16`, the report's operand names. */
+export function operandsName(key: string): string {
+  return key
+    .split('x')
+    .map((o) => OPERAND_NAMES[o] ?? o)
+    .join(' x ');
 }
 
 export interface OptimizerShape {
@@ -136,65 +109,13 @@ export function costModel(
     workspace: 0,
   };
   const notes: string[] = [];
-  const B = batch;
-  for (const { layer: l, input: s, output: o } of traceShapes(model, input)) {
-    const n = B * prod(s);
-    switch (l.kind) {
-      case 'linear':
-      case 'conv2d': {
-        const [ab, wb, eb] = ['A', 'W', 'E'].map((k) => siteBits(l, k));
-        const [af, wf, ef] = ['A', 'W', 'E'].map((k) => isFloat(l, k));
-        const w = l.params().find((p) => p.role === 'weight');
-        const wSize = w?.size ?? 0;
-        // Per output value: one dot product of length fan-in = weight size / output channels.
-        const outCh = o[0];
-        const count = B * prod(o) * (wSize / outCh);
-        const pair = (x: number, xf: boolean, y: number, yf: boolean) =>
-          xf || yf
-            ? 'fp32 x fp32'
-            : `${operandName(Math.max(x, y), false)} x ${operandName(Math.max(x, y), false)}`;
-        macs.push({ pass: 'forward', layer: l.name, operands: pair(ab, af, wb, wf), macs: count });
-        macs.push({
-          pass: 'backward dx',
-          layer: l.name,
-          operands: pair(eb, ef, wb, wf),
-          macs: count,
-        });
-        macs.push({
-          pass: 'backward dw',
-          layer: l.name,
-          operands: pair(eb, ef, ab, af),
-          macs: count,
-        });
-        // Saved for backward: the A-site output, and a quantized copy of W when W is fixed.
-        stored.activations += n * storageBytes(ab, af) + (wf ? 0 : wSize * storageBytes(wb, false));
-        nominal.activations += (n * (af ? 32 : ab)) / 8;
-        // Conv2d keeps its im2col matrix (B*OH*OW, C*KH*KW) at the A site's storage type.
-        if (l.kind === 'conv2d')
-          stored.workspace += B * prod(o.slice(1)) * (wSize / outCh) * storageBytes(ab, af);
-        break;
-      }
-      case 'relu':
-        stored.activations += n; // Uint8Array sign mask
-        nominal.activations += n / 8; // one bit per value
-        break;
-      case 'maxpool2d':
-        stored.activations += B * prod(o); // Uint8Array: argmax index within the window
-        nominal.activations +=
-          (B * prod(o) * Math.ceil(Math.log2(Math.max(2, prod(s) / prod(o))))) / 8;
-        break;
-      case 'batchnorm2d':
-      case 'batchnorm1d':
-      case 'batchnorm': {
-        const c = s[0];
-        stored.activations += n * 8 + 2 * c * 8; // x-hat, sigma, gamma as float64 values
-        nominal.activations += (n * siteBits(l, 'BN.xhat')) / 8;
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  // Every layer reports its own cost (Layer.cost); containers sum their children's.
+  const own = model.cost(input, batch);
+  for (const e of own.macs)
+    macs.push({ pass: e.pass, layer: e.layer, operands: operandsName(e.operands), macs: e.macs });
+  stored.activations = own.savedBytes;
+  stored.workspace = own.workspaceBytes;
+  nominal.activations = own.nominalSavedBytes;
   const params: Param[] = model.params();
   const pv = params.reduce((a, p) => a + p.size, 0);
   stored.weights = pv * 4;
@@ -203,7 +124,7 @@ export function costModel(
   for (const p of params) {
     const owner = findLayer(model, p.layer);
     const wu = paramSiteBits(p, 'WU');
-    const gBits = owner && p.role === 'weight' && !isFloat(owner, 'G') ? siteBits(owner, 'G') : 32;
+    const gBits = owner && p.role === 'weight' ? siteBits(owner, 'G') : 32;
     nominal.weights += (p.size * (wu ?? 32)) / 8;
     nominal.gradients += (p.size * gBits) / 8;
     // Optimizer state at its sites' widths: M (momentum), ACC (lazy accumulator), U (update).
@@ -221,6 +142,7 @@ export function costModel(
   notes.push(
     'nominal optimizer state is counted as stored (float32), WU widths apply to weights only when the scheme sets WU on the layer',
   );
+  const macsByType = macTotals(own.macs);
   const macsByOperands: Record<string, number> = {};
   for (const m of macs) macsByOperands[m.operands] = (macsByOperands[m.operands] ?? 0) + m.macs;
   const macArea: Record<string, number> = {};
@@ -239,6 +161,7 @@ export function costModel(
     batch,
     macs,
     macsByOperands,
+    macsByType,
     stored,
     nominal,
     energy: { macUj: macPj / 1e6, memoryUj: memPj / 1e6, totalUj: (macPj + memPj) / 1e6 },
@@ -252,7 +175,8 @@ export function costModel(
 function macEntry(operands: string, t: OpTable): { pj: number; um2: number } {
   if (operands.startsWith('fp32'))
     return { pj: t.fp32Mul.pj + t.fp32Add.pj, um2: t.fp32Mul.um2 + t.fp32Add.um2 };
-  const bits = Number(/^int(\d+)/.exec(operands)?.[1] ?? 32);
+  // The wider operand sets the multiplier.
+  const bits = Math.max(...[...operands.matchAll(/int(\d+)/g)].map((m) => Number(m[1])));
   const m = byWidth(t.intMul, bits);
   const a = byWidth(t.intAdd, 32);
   return { pj: m.pj + a.pj, um2: m.um2 + a.um2 };

@@ -4,6 +4,8 @@
 // drives the progress bars; each finished run's files are taken from Redis into DIR/runs/<id>.
 // Job ids are the run ids under a namespace of this machine and DIR, so running the same
 // command again finds its jobs (queued, running or finished meanwhile) instead of adding twice.
+// A run that starts from another run of the list (`init`) is queued once that run is collected,
+// with its checkpoint in Redis (a worker reads no path a job names).
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { ERROR_FILE } from '../../report/run-data.js';
 import { accLine, runDir, type ListOptions, type ListResult } from '../list.js';
 import { APPENDED_FILES, RUN_FILES, runState } from '../run-one.js';
 import type { RunOutcome, RunSpec } from '../spec.js';
+import { dependencies, depState, failDependant } from '../deps.js';
 import {
   connectRedis,
   DEFAULT_QUEUE,
@@ -71,6 +74,9 @@ export async function runQueued(
   const ns = jobNamespace(o.out);
   const outcomes = new Map<string, RunOutcome>();
   const pending = new Map<string, { spec: RunSpec }>();
+  const deps = dependencies(specs, o.out);
+  /** Runs waiting for the run they start from (by job id). */
+  const blocked = new Map<string, RunSpec>();
   let finished = 0;
   const t0 = performance.now();
   const report = (spec: RunSpec, outcome: RunOutcome, extra = ''): void => {
@@ -113,6 +119,52 @@ export async function runQueued(
     report(p.spec, (r?.outcome as RunOutcome) ?? 'done', where);
   };
 
+  /** Queues a run (its init checkpoint first, read here); false if that cannot be read. */
+  const enqueue = async (spec: RunSpec, jobId: string, retry: Job | null): Promise<boolean> => {
+    const init = spec.config.init;
+    if (typeof init === 'string') {
+      const path = join(resolve(init), CHECKPOINT_FILE);
+      if (!existsSync(path)) {
+        const dir = runDir(o.out, spec.id);
+        mkdirSync(dir, { recursive: true });
+        const msg = `--init ${init}: no ${CHECKPOINT_FILE} there (give the folder of a lowbit train run that finished an epoch)`;
+        writeFileSync(join(dir, ERROR_FILE), msg + '\n');
+        report(spec, 'failed', `: ${msg}`);
+        return false;
+      }
+      await store.saveInit(jobId, readFileSync(path, 'utf8'));
+    }
+    pending.set(jobId, { spec });
+    if (retry) await retry.retry('failed');
+    else
+      await queue.add(JOB_NAME, jobFor(spec), {
+        jobId,
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+    return true;
+  };
+  /** Queues the blocked runs whose run to start from has finished; fails those whose failed. */
+  const release = async (): Promise<void> => {
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const [jobId, spec] of blocked) {
+        const st = depState(spec.id, deps, outcomes);
+        if (st === 'wait') continue;
+        blocked.delete(jobId);
+        changed = true;
+        if (st === 'ready') {
+          const old = await queue.getJob(jobId);
+          await enqueue(spec, jobId, old && (await old.getState()) === 'failed' ? old : null);
+        } else {
+          const dir = runDir(o.out, spec.id);
+          mkdirSync(dir, { recursive: true });
+          report(spec, 'failed', `: ${failDependant(dir, deps.get(spec.id)!)}`);
+        }
+      }
+    }
+  };
+
   events.on('progress', ({ jobId, data }) => {
     const p = pending.get(jobId);
     const d = data as JobProgress;
@@ -153,18 +205,19 @@ export async function runQueued(
         continue;
       }
       if (local === 'partial') await uploadPartial(store, jobId, dir);
-      pending.set(jobId, { spec });
       const old = await queue.getJob(jobId);
-      if (old && (await old.getState()) === 'failed') await old.retry('failed');
-      else if (!old)
-        await queue.add(JOB_NAME, jobFor(spec), {
-          jobId,
-          removeOnComplete: false,
-          removeOnFail: false,
-        });
+      const failed = old !== undefined && (await old.getState()) === 'failed';
+      if (old && !failed) {
+        // Queued, running or finished since an earlier command: collect it.
+        pending.set(jobId, { spec });
+        continue;
+      }
+      blocked.set(jobId, spec);
     }
+    await release();
     o.log(
-      `queued ${pending.size} runs on ${name} (${specs.length - pending.size} finished already); ` +
+      `queued ${pending.size} runs on ${name} (${specs.length - pending.size - blocked.size} finished already` +
+        `${blocked.size ? `, ${blocked.size} wait for the run they start from` : ''}); ` +
         'waiting for workers (lowbit worker --queue URL)',
     );
     let stopped = false;
@@ -175,6 +228,7 @@ export async function runQueued(
       const ids = poll ? [...pending.keys()] : [...due];
       due.clear();
       for (const jobId of ids) await collect(jobId);
+      await release();
       if (!pending.size) break;
       if (o.shouldStop?.()) {
         stopped = true;
@@ -193,6 +247,14 @@ export async function runQueued(
       o.log(
         `${pending.size} runs stay queued (workers go on); run the same command again to collect them`,
       );
+    // Left blocked with nothing pending: their dependencies form a cycle.
+    for (const spec of stopped ? [] : blocked.values()) {
+      const dir = runDir(o.out, spec.id);
+      mkdirSync(dir, { recursive: true });
+      const msg = `its init run ${deps.get(spec.id)} never starts (a cycle)`;
+      writeFileSync(join(dir, ERROR_FILE), msg + '\n');
+      report(spec, 'failed', `: ${msg}`);
+    }
     return { outcomes, interrupted: stopped };
   } finally {
     o.progress?.clear();

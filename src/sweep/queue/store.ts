@@ -5,7 +5,8 @@
 // applies them only if they are newer (by global step) than what is stored, so a resent or
 // late write (a reconnect, a second worker on a job whose lock lapsed) never goes backwards
 // nor appends twice. At the end the worker stores the final files, and the coordinator takes
-// them into DIR/runs/<id> and deletes the hash.
+// them into DIR/runs/<id> and deletes the hash. A run that starts from another run's weights
+// (`init`) finds that run's checkpoint under a key of its own, sent by the coordinator.
 
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from './connection.js';
@@ -91,7 +92,21 @@ export class RunStore {
     });
   }
 
+  /** Where a run that starts from another run's weights finds that run's checkpoint. */
+  initKey(jobId: string): string {
+    return `${KEY_PREFIX}:init:${this.queue}:${jobId}`;
+  }
+
+  /** The checkpoint (checkpoint.json's text) a new run of this job starts from (`init`). */
+  async saveInit(jobId: string, checkpoint: string): Promise<void> {
+    await this.redis.set(this.initKey(jobId), checkpoint);
+  }
+
+  async loadInit(jobId: string): Promise<string | null> {
+    return this.redis.get(this.initKey(jobId));
+  }
+
   async drop(jobId: string): Promise<void> {
-    await this.redis.del(this.key(jobId));
+    await this.redis.del(this.key(jobId), this.initKey(jobId));
   }
 }

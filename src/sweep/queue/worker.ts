@@ -4,13 +4,16 @@
 // another worker can resume the run if this one dies), reports each epoch as job progress, and
 // leaves the final files in Redis for the coordinator. A job that fails validation fails with
 // its error recorded, and the worker goes on. Stopping (close) checkpoints the runs in hand
-// and puts their jobs back in the queue.
+// and puts their jobs back in the queue. A run that starts from another run's weights (`init`)
+// takes that run's checkpoint from Redis, where the coordinator put it, never from the path the
+// job names.
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG_FILE } from '../../train/run-folder.js';
+import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
 import { ERROR_FILE } from '../../report/run-data.js';
 import { RUN_FILES } from '../run-one.js';
 import type { RunSpec } from '../spec.js';
@@ -70,12 +73,21 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
-/** config.json as the coordinator would have written it: its scheme reference, not ours. */
-function configText(dir: string, schemeRef: string): string | null {
+/**
+ * config.json as the coordinator would have written it: its scheme reference and init folder,
+ * not ours.
+ */
+function configText(dir: string, schemeRef: string, initRef: unknown): string | null {
   const p = join(dir, CONFIG_FILE);
   if (!existsSync(p)) return null;
   const c = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
-  return JSON.stringify({ ...c, scheme: schemeRef }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      { ...c, scheme: schemeRef, ...(initRef !== undefined ? { init: initRef } : {}) },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
@@ -118,11 +130,35 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
       schemeRef = join(o.dir, 'schemes', `${jobId}.json`);
       writeFileSync(schemeRef, JSON.stringify(scheme ?? config.scheme, null, 2) + '\n');
     }
-    const spec: RunSpec = { id: run, config: { ...config, scheme: schemeRef } };
+    // The weights a new run starts from: the checkpoint the coordinator put in Redis, in a
+    // folder of ours beside the run's (a resumed run needs none).
+    const initDir = `${dir}.init`;
+    rmSync(initDir, { recursive: true, force: true });
+    let initRef: string | undefined;
+    if (config.init !== undefined && !stored) {
+      const text = await store.loadInit(jobId);
+      if (text === null) {
+        const msg = `job ${jobId} starts from the weights of ${config.init} (init), but the queue holds no checkpoint for it: the coordinator sends it once that run has finished (a worker reads no path a job names)`;
+        o.log(`rejected ${msg}`);
+        rmSync(dir, { recursive: true, force: true });
+        throw new UnrecoverableError(msg);
+      }
+      mkdirSync(initDir, { recursive: true });
+      writeFileSync(join(initDir, CHECKPOINT_FILE), text);
+      initRef = initDir;
+    }
+    const spec: RunSpec = {
+      id: run,
+      config: {
+        ...config,
+        scheme: schemeRef,
+        ...(config.init !== undefined ? { init: initRef ?? initDir } : {}),
+      },
+    };
     let configSent = Boolean(stored?.files[CONFIG_FILE]);
     const configSet = (): Record<string, string> => {
       if (configSent) return {};
-      const t = configText(dir, coordinatorRef);
+      const t = configText(dir, coordinatorRef, config.init);
       configSent = t !== null;
       return t === null ? {} : { [CONFIG_FILE]: t };
     };
@@ -178,9 +214,12 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     } finally {
       active.delete(jobId);
       rmSync(dir, { recursive: true, force: true });
+      rmSync(initDir, { recursive: true, force: true });
     }
   };
 
+  // Run threads loaded before the first job, so no job waits for modules and kernels.
+  await pool.warm(o.concurrency ?? 1, o.threads ?? threadsPerRun(o.concurrency ?? 1));
   const stallMs = o.stallMs ?? 30_000;
   const worker = new Worker<JobData, JobResult>(name, processJob, {
     connection: redis,
