@@ -23,12 +23,13 @@ const MODELS: Record<string, { dataset: string; batch: number }> = {
   lenet5: { dataset: 'mnist', batch: 64 },
   lstm: { dataset: 'digits-seq', batch: 32 },
   seq2seq: { dataset: 'translate', batch: 64 },
+  transformer: { dataset: 'translate', batch: 64 },
   resnet8: { dataset: 'shapes32', batch: 32 },
   dcgan: { dataset: 'mnist', batch: 64 },
 };
 const ALL_SCHEMES = ['fp32', 'fixed8', 'dfp8-sr', 'wageubn8', 'adaptive', 'int16', 'int8-lazy'];
 const DEFAULTS = {
-  models: 'resnet20,lenet5,lstm,seq2seq',
+  models: 'resnet20,lenet5,lstm,seq2seq,transformer',
   schemes: ALL_SCHEMES.join(','),
   threads: '1,2',
   seconds: '6',
@@ -59,7 +60,7 @@ const HELP = `npm run bench -- models [options]
   --max-steps N     at most N timed steps (default ${DEFAULTS['max-steps']})
   --repeat N        run every configuration N times, interleaved; report the best (default 1)
   --backends a,b    kernels (wasm, native, ref; default ${DEFAULTS.backends}: native where it loads)
-  --batch N         one batch size for every model (default: resnet 32, lenet5 64, lstm 32, seq2seq 64)
+  --batch N         one batch size for every model (default: resnet 32, lenet5 64, lstm 32, seq2seq 64, transformer 64)
   --quick           ${Object.entries(QUICK)
     .map(([k, v]) => `--${k} ${v}`)
     .join(' ')} (a minute or two)

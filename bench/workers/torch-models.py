@@ -148,13 +148,40 @@ def gan_stepper(job, gen):
     return step, params
 
 
+class TransformerTwin(nn.Module):
+    # src/models/transformer.ts: embeddings + sinusoidal positions, pre-LayerNorm encoder and
+    # decoder (1 layer each, d_model 32, 2 heads, FFN 64 ReLU, final LayerNorms), padded
+    # source keys masked, causal decoder self-attention, Linear to target logits.
+    def __init__(self, src_vocab, tgt_vocab, dim=32, heads=2, ffn=64, layers=1):
+        super().__init__()
+        self.src_emb = nn.Embedding(src_vocab, dim)
+        self.tgt_emb = nn.Embedding(tgt_vocab, dim)
+        self.core = nn.Transformer(d_model=dim, nhead=heads, num_encoder_layers=layers,
+                                   num_decoder_layers=layers, dim_feedforward=ffn, dropout=0.0,
+                                   batch_first=True, norm_first=True)
+        self.out = nn.Linear(dim, tgt_vocab)
+        pos = torch.arange(64)[:, None].float()
+        i = torch.arange(dim)[None, :]
+        ang = pos / torch.pow(10000.0, (2 * (i // 2)).float() / dim)
+        self.register_buffer('pe', torch.where(i % 2 == 0, torch.sin(ang), torch.cos(ang)))
+
+    def forward(self, src, src_len, tgt_in):
+        S, T = src.shape[1], tgt_in.shape[1]
+        pad = torch.arange(S)[None, :] >= src_len[:, None]
+        causal = self.core.generate_square_subsequent_mask(T)
+        y = self.core(self.src_emb(src) + self.pe[:S], self.tgt_emb(tgt_in) + self.pe[:T],
+                      tgt_mask=causal, src_key_padding_mask=pad, memory_key_padding_mask=pad)
+        return self.out(y).reshape(-1, self.out.out_features)
+
+
 def batches(job, gen):
     """A few batches of random data of the model's shapes: (model, make_step_inputs)."""
     b = job['batch']
-    if job['model'] == 'seq2seq':
+    if job['model'] in ('seq2seq', 'transformer'):
         s = job['seq2seq']
         S, T, pad = s['srcLen'], s['tgtLen'], s['pad']
-        model = Seq2Seq(s['srcVocab'], s['tgtVocab'])
+        twin = Seq2Seq if job['model'] == 'seq2seq' else TransformerTwin
+        model = twin(s['srcVocab'], s['tgtVocab'])
         out = []
         lens = s['srcLens']
         tlens = s['tgtLens']

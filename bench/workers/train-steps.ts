@@ -10,6 +10,7 @@ import { train } from '../../src/train/trainer.js';
 import { installLayerTimer, type LayerTimer } from '../../src/train/layer-timer.js';
 import type { RunSetup } from '../../src/train/setup.js';
 import { Seq2Seq } from '../../src/models/seq2seq.js';
+import { Transformer } from '../../src/models/transformer.js';
 
 export interface StepsJob {
   model: string;
@@ -159,7 +160,7 @@ const result: StepsResult = {
   params: m.params().reduce((n, p) => n + p.size, 0),
   layer_ms,
   ...(d.kind === 'classification' ? { inputShape: [...d.inputShape], classes: d.numClasses } : {}),
-  ...(m instanceof Seq2Seq && d.kind === 'seq2seq'
+  ...((m instanceof Seq2Seq || m instanceof Transformer) && d.kind === 'seq2seq'
     ? {
         seq2seq: {
           srcVocab: m.sizes.srcVocab,

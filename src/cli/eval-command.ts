@@ -122,6 +122,7 @@ export function evalCommand(print: (s: string) => void): Command {
       if (m.test_bleu !== undefined) {
         print(`  BLEU            ${(100 * m.test_bleu).toFixed(2)}`);
         print(`  token accuracy  ${pct(m.test_acc)}`);
+        if (m.test_ppl !== undefined) print(`  perplexity      ${m.test_ppl.toFixed(3)}`);
       } else {
         print(`  top-1  ${pct(m.test_acc)}`);
         if (m.test_top5 !== undefined) print(`  top-5  ${pct(m.test_top5)}`);

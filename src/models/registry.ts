@@ -45,6 +45,15 @@ registerModel(
   },
 );
 registerModel(
+  'transformer',
+  'encoder-decoder Transformer, d_model 32, 2 heads, 1+1 layers, LayerNorm (translation; built by the seq2seq task)',
+  () => {
+    throw new Error(
+      "transformer is built from a translation dataset's vocabularies: use --dataset translate",
+    );
+  },
+);
+registerModel(
   'cnn-bn',
   'conv net with BatchNorm (Park et al. SVHN style): 2x(conv-BN-ReLU)+pool x3, fc256-BN, fc',
   (s, c, r) => cnnBn(s, c, r),

@@ -80,7 +80,8 @@ export interface Quantizer {
  * (dfp-tracked, adaptive) track one tensor each: the LSTM's input and recurrent GEMMs (`Ax`
  * input x, `Ah` each step's h_{t-1}, `Wx`/`Wh` weights, `Ex` the stacked gate errors for the
  * input GEMMs, `Eh` each step's gate error for the recurrent GEMMs, `Gx`/`Gh` weight
- * gradients) and attention (`Aq` queries, `Ak` keys/values, `Ap` the attention weights, `Es`
+ * gradients) and attention (`Aq` queries, `Ak` keys/values, `Av` values where they are apart from
+ * the keys (multi-head attention), `Ap` the attention weights, `Es`
  * the score error). BatchNorm's parameters take their optimizer sites as `BN.U`, `BN.WU`, ...
  * A scheme may name a role site; where it names only the generic one, the role site is bound
  * to that spec, with its own state and generator.
@@ -96,6 +97,7 @@ export const ROLE_SITES: Readonly<Record<string, string>> = {
   Gh: 'G',
   Aq: 'A',
   Ak: 'A',
+  Av: 'A',
   Ap: 'A',
   Es: 'E',
   'BN.U': 'U',

@@ -13,6 +13,7 @@ import { costSection } from './cost-section.js';
 import { suResnet, suRounding } from './experiments/su.js';
 import { wageubnFig9, wageubnTable1, wageubnTable2 } from './experiments/wageubn.js';
 import { zhangTable1 } from './experiments/zhang.js';
+import { zhangFig9b } from './experiments/zhang-transformer.js';
 import { parkEq5, parkTable1 } from './experiments/park.js';
 import { parkTable3 } from './experiments/park-transfer.js';
 import { slug, type RunOutcome } from '../sweep/spec.js';
@@ -29,6 +30,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   wageubnTable2,
   wageubnFig9,
   zhangTable1,
+  zhangFig9b,
   parkTable1,
   parkEq5,
   parkTable3,

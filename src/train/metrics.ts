@@ -16,9 +16,14 @@ export interface EpochMetrics {
 export function formatEpoch(m: EpochMetrics, epochs: number): string {
   const extra = Object.entries(m)
     .filter(([k]) => k.startsWith('test_') && k !== 'test_acc')
-    // Fractions as percentages; losses and distances (a GAN's) as they are.
+    // Fractions as percentages; losses and distances (a GAN's) as they are; perplexity is a
+    // ratio (>= 1).
     .map(([k, v]) =>
-      /loss|_fid$/.test(k) ? `  ${k} ${v.toFixed(4)}` : `  ${k} ${(v * 100).toFixed(2)}%`,
+      k === 'test_ppl'
+        ? `  ${k} ${v.toFixed(3)}`
+        : /loss|_fid$/.test(k)
+          ? `  ${k} ${v.toFixed(4)}`
+          : `  ${k} ${(v * 100).toFixed(2)}%`,
     )
     .join('');
   return (

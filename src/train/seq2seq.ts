@@ -12,6 +12,8 @@ import type { RunContext } from '../nn/context.js';
 import { Seq2Seq } from '../models/seq2seq.js';
 import { floatTensor, type FloatTensor } from '../tensor/tensor.js';
 import { softmaxCrossEntropy } from '../nn/loss.js';
+import { Transformer } from '../models/transformer.js';
+import type { Layer } from '../nn/layer.js';
 import type { Rng } from '../quant/rng.js';
 import type { TrainConfig } from './config.js';
 import type { StepResult, Task } from './task.js';
@@ -23,6 +25,11 @@ export interface Seq2SeqTaskOptions {
   evalBatch?: number;
 }
 
+/** A translation model: packed ids (N, S+T) -> logits (N*T, V), and greedy decoding. */
+export interface TranslationModel extends Layer {
+  greedy(src: Int32Array, N: number, maxLen: number, ctx: RunContext): Int32Array;
+}
+
 export class Seq2SeqTask implements Task {
   readonly trainSize: number;
   readonly batchesPerEpoch: number;
@@ -31,7 +38,7 @@ export class Seq2SeqTask implements Task {
   private readonly T: number;
 
   constructor(
-    readonly model: Seq2Seq,
+    readonly model: TranslationModel,
     readonly data: Seq2SeqDataset,
     readonly opts: Seq2SeqTaskOptions,
   ) {
@@ -116,39 +123,46 @@ export class Seq2SeqTask implements Task {
     });
     let tokens = 0;
     let correct = 0;
+    let nll = 0;
     for (const b of batcher.epoch(0)) {
       const { x, y } = this.pack(b);
       const l = softmaxCrossEntropy(this.model.forward(x, ev), y, this.data.pad);
       tokens += l.count;
       correct += l.correct;
+      nll += l.loss * l.count;
     }
     const { cands, refs } = this.translate(this.data.test, ev);
     const bleu = corpusBleu(
       cands,
       refs.map((r) => [r]),
     ).bleu;
-    return { test_acc: correct / Math.max(1, tokens), test_bleu: bleu };
+    // Perplexity: exp of the mean per-token cross-entropy (teacher-forced).
+    return {
+      test_acc: correct / Math.max(1, tokens),
+      test_bleu: bleu,
+      test_ppl: Math.exp(nll / Math.max(1, tokens)),
+    };
   }
 }
 
 export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rng): Seq2SeqTask {
-  if (cfg.model !== 'seq2seq') {
+  if (cfg.model !== 'seq2seq' && cfg.model !== 'transformer') {
     throw new Error(
-      `the ${data.name} dataset trains the seq2seq model: use --model seq2seq (got ${cfg.model})`,
+      `the ${data.name} dataset trains a translation model: use --model seq2seq or --model transformer (got ${cfg.model})`,
     );
   }
-  const model = new Seq2Seq(
-    'seq2seq',
-    {
-      srcVocab: data.srcVocab.tokens.length,
-      tgtVocab: data.tgtVocab.tokens.length,
-      srcLen: data.maxSrcLen,
-      tgtLen: data.maxTgtLen - 1,
-      pad: data.pad,
-      bos: data.bos,
-      eos: data.eos,
-    },
-    rng,
-  );
+  const sizes = {
+    srcVocab: data.srcVocab.tokens.length,
+    tgtVocab: data.tgtVocab.tokens.length,
+    srcLen: data.maxSrcLen,
+    tgtLen: data.maxTgtLen - 1,
+    pad: data.pad,
+    bos: data.bos,
+    eos: data.eos,
+  };
+  const model =
+    cfg.model === 'transformer'
+      ? new Transformer('transformer', sizes, rng)
+      : new Seq2Seq('seq2seq', sizes, rng);
   return new Seq2SeqTask(model, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
 }

@@ -22,12 +22,13 @@ function runsOf(scale: Scale): Map<string, RunSpec> {
   return m;
 }
 
-test('quick trains 50 distinct runs and shares the ones experiments have in common', () => {
+test('quick trains 56 distinct runs and shares the ones experiments have in common', () => {
   // LeNet-5: fp32, dfp8-sr, dfp8-nr, adaptive, int8, int8-lazy (6); the MLP on MNIST: the same
   // 6; ResNet-8: fp32, dfp8-sr, wageubn, wageubn8 and 6 one-path schemes (10); gauss: 3 N x 4;
-  // transfer: 1 pretraining + 3 seeds x (4 fine-tuning schemes + 1 from scratch).
+  // transfer: 1 pretraining + 3 seeds x (4 fine-tuning schemes + 1 from scratch); the
+  // Transformer: 3 seeds x (fp32, adaptive).
   const runs = runsOf(QUICK);
-  assert.equal(runs.size, 6 + 6 + 10 + 3 * 4 + 1 + 3 * 5);
+  assert.equal(runs.size, 6 + 6 + 10 + 3 * 4 + 1 + 3 * 5 + 3 * 2);
   const models = [...runs.values()].map((r) => r.config.model);
   assert.equal(models.filter((m) => m === 'resnet8').length, 10);
   assert.ok(!models.includes('resnet20'), 'quick must not train ResNet-20');
@@ -38,8 +39,8 @@ test('full keeps ResNet-20 on shapes32 as the second model, sharing its runs', (
   assert.equal(FULL.resnet.dataset, 'shapes32');
   assert.deepEqual(FULL.second, FULL.resnet);
   // LeNet-5 6; ResNet-20: the 10 above plus dfp8-nr, adaptive, int8, int8-lazy; gauss 5 x 10;
-  // transfer: 1 pretraining + 5 seeds x 5.
-  assert.equal(runsOf(FULL).size, 6 + 14 + 5 * 10 + 1 + 5 * 5);
+  // transfer: 1 pretraining + 5 seeds x 5; the Transformer: 5 seeds x 2.
+  assert.equal(runsOf(FULL).size, 6 + 14 + 5 * 10 + 1 + 5 * 5 + 5 * 2);
 });
 
 test('the quick label and settings say what was cut', () => {

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// Multi-head attention block: q = x Wq^T, k = m Wk^T, v = m Wv^T (each a Linear with its own
+// sites A, W, E, G), the scaled dot-product core (nn/mh-attention.ts: Aq, Ak, Av, Ap, E, Es)
+// and the output projection y = o Wo^T. Self-attention passes m = x (and adds the two input
+// gradients); cross-attention passes the encoder output as m. Rows are flattened samples:
+// x (N*T, D), m (N*S, D) -> y (N*T, D).
+
+import { Layer } from './layer.js';
+import type { Param } from './param.js';
+import type { RunContext } from './context.js';
+import { Linear } from './linear.js';
+import { ScaledDotAttention } from './mh-attention.js';
+import type { Rng } from '../quant/rng.js';
+import { dequantize, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import type { LayerCost } from './cost.js';
+import type { Shape } from '../tensor/shape.js';
+
+export class MultiHeadAttention extends Layer {
+  // The cost model (nn/cost.ts) does not cover the Transformer's layers yet: say so.
+  cost(): LayerCost {
+    throw new Error(`${this.name}: the cost model does not cover ${this.kind} layers yet`);
+  }
+
+  readonly kind = 'mha';
+  readonly q: Linear;
+  readonly k: Linear;
+  readonly v: Linear;
+  readonly core: ScaledDotAttention;
+  readonly o: Linear;
+  private dims: { N: number; T: number; S: number } | null = null;
+
+  constructor(
+    name: string,
+    readonly dim: number,
+    heads: number,
+    causal: boolean,
+    rng: Rng,
+  ) {
+    super(name);
+    this.q = new Linear(`${name}.q`, dim, dim, rng);
+    this.k = new Linear(`${name}.k`, dim, dim, rng);
+    this.v = new Linear(`${name}.v`, dim, dim, rng);
+    this.core = new ScaledDotAttention(`${name}.core`, dim, heads, causal);
+    this.o = new Linear(`${name}.o`, dim, dim, rng);
+  }
+
+  override children(): Layer[] {
+    return [this.q, this.k, this.v, this.core, this.o];
+  }
+
+  override params(): Param[] {
+    return this.children().flatMap((l) => l.params());
+  }
+
+  outputShape(input: Shape): Shape {
+    return input;
+  }
+
+  forward(): Tensor {
+    throw new Error(`${this.name}: call attend(x, memory, N, T, S, lengths, ctx)`);
+  }
+
+  backward(): Tensor {
+    throw new Error(`${this.name}: call attendBackward(dy, ctx)`);
+  }
+
+  // x (N*T, D), m (N*S, D), lengths (N) valid memory rows per sample -> (N*T, D) f32
+  attend(
+    x: Tensor,
+    m: Tensor,
+    N: number,
+    T: number,
+    S: number,
+    lengths: Int32Array,
+    ctx: RunContext,
+  ): Tensor {
+    const D = this.dim;
+    const q = reshape(this.q.forward(x, ctx), [N, T, D]);
+    const k = reshape(this.k.forward(m, ctx), [N, S, D]);
+    const v = reshape(this.v.forward(m, ctx), [N, S, D]);
+    const a = this.core.attend(q, k, v, lengths, ctx);
+    if (ctx.training) this.dims = { N, T, S };
+    return this.o.forward(reshape(a, [N * T, D]), ctx);
+  }
+
+  // dy (N*T, D) -> dx (N*T, D), dm (N*S, D) f32
+  attendBackward(dy: Tensor, ctx: RunContext): { dx: Tensor; dm: Tensor } {
+    const d = this.dims;
+    if (!d) throw new Error(`${this.name}: backward without a training forward`);
+    const D = this.dim;
+    const da = this.o.backward(dy, ctx);
+    const g = this.core.attendBackward(reshape(da, [d.N, d.T, D]), ctx);
+    const dx = this.q.backward(reshape(g.dq, [d.N * d.T, D]), ctx);
+    const dmk = dequantize(this.k.backward(reshape(g.dk, [d.N * d.S, D]), ctx));
+    const dmv = dequantize(this.v.backward(reshape(g.dv, [d.N * d.S, D]), ctx));
+    const dm = new Float32Array(dmk.length);
+    for (let i = 0; i < dm.length; i++) dm[i] = dmk[i] + dmv[i];
+    return { dx, dm: floatTensor([d.N * d.S, D], dm) };
+  }
+
+  override clearSaved(): void {
+    for (const l of this.children()) l.clearSaved();
+    this.dims = null;
+  }
+}
