@@ -94,7 +94,17 @@ export function loadDataset(name: string, opts: LoadOptions): Dataset {
     case 'shapes32':
       return limited(loadShapes32({ seed, trainSize, testSize }), opts);
     case 'shapes32-hard':
-      return limited(loadShapes32({ seed, trainSize, testSize, hard: true }), opts);
+      // Drawn at the sizes asked for: `limit` images rather than the first `limit` of 10,000
+      // (drawing is the slow part of a short run, and this set has no older runs to match).
+      return limited(
+        loadShapes32({
+          seed,
+          trainSize: trainSize ?? opts.limit,
+          testSize: testSize ?? opts.testLimit,
+          hard: true,
+        }),
+        opts,
+      );
     case 'translate': {
       const d = loadTranslate({ seed, trainSize, testSize });
       if (opts.limit === undefined && opts.testLimit === undefined) return d;

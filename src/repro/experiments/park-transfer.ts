@@ -27,12 +27,12 @@ interface TransferSetting {
 }
 
 /**
- * Quick (and smaller test scales): the scale's MNIST setting, pretrained on half its samples
+ * Quick and medium (and smaller test scales): the scale's MNIST setting, pretrained on half its samples
  * of digits 0-4 and fine-tuned for 5x its epochs on 300 digits 5-9 (seconds per run). Full:
  * the BatchNorm CNN on shapes32 classes 0-4, fine-tuned on 500 images of classes 5-9.
  */
 export function transferSetting(scale: Scale): TransferSetting {
-  if (scale.name === 'quick') {
+  if (scale.name !== 'full') {
     const m = scale.mnist;
     return {
       model: m.model,
