@@ -3,7 +3,13 @@
 
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { EXPERIMENTS, experimentsFor, runSuite, selectExperiments, suiteSpecs } from '../repro/suite.js';
+import {
+  EXPERIMENTS,
+  experimentsFor,
+  runSuite,
+  selectExperiments,
+  suiteSpecs,
+} from '../repro/suite.js';
 import { SCALE_NAMES, scaleByName } from '../repro/scale.js';
 import { planSuite } from '../repro/plan.js';
 import { slug } from '../sweep/spec.js';
@@ -37,7 +43,10 @@ export function reproCommand(print: (s: string) => void): Command {
     .description(
       "run the papers' experiments as training runs and write DIR/report.html (re-running skips finished runs)",
     )
-    .option('--quick', 'a small version of every experiment (minutes, clearly labelled); = --scale quick')
+    .option(
+      '--quick',
+      'a small version of every experiment (minutes, clearly labelled); = --scale quick',
+    )
     .addOption(
       new Option(
         '--scale <name>',
@@ -108,7 +117,9 @@ export function reproCommand(print: (s: string) => void): Command {
         }
         const conv = r.sections.find((s) => s.id === 'convergence');
         for (const row of conv?.tables[1]?.rows ?? [])
-          print(`  fp32 ${row[0]}: epochs ${row[2]}, test accuracy ${row[3]}%, change ${row[4]} points, converged: ${row[5]}`);
+          print(
+            `  fp32 ${row[0]}: epochs ${row[2]}, test accuracy ${row[3]}%, change ${row[4]} points, converged: ${row[5]}`,
+          );
         print(`report: ${r.report} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
         if (r.interrupted) {
           print(`stopped; continue with the same command: ${resumeCommand()}`);
@@ -140,7 +151,10 @@ async function printPlan(
   mkdirSync(join(dir, 'schemes'), { recursive: true });
   for (const e of exps)
     for (const s of e.schemes?.(scale) ?? [])
-      writeFileSync(join(dir, 'schemes', `${slug(s.name)}.json`), JSON.stringify(s, null, 2) + '\n');
+      writeFileSync(
+        join(dir, 'schemes', `${slug(s.name)}.json`),
+        JSON.stringify(s, null, 2) + '\n',
+      );
   print(
     `plan of lowbit repro --scale ${scaleName}: ${exps.length} experiments (${experimentsFor(scale).length} at this scale), ${specs.size} runs; probing each kind of run on one thread`,
   );

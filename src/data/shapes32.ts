@@ -216,7 +216,13 @@ function drawImage(
       const h = uni(rng, 3, 8);
       const x0 = uni(rng, sh.cx - 8, sh.cx + 8 - w);
       const y0 = uni(rng, sh.cy - 8, sh.cy + 8 - h);
-      occ.push({ x0, y0, x1: x0 + w, y1: y0 + h, rgb: [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()] });
+      occ.push({
+        x0,
+        y0,
+        x1: x0 + w,
+        y1: y0 + h,
+        rgb: [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()],
+      });
     }
   }
   const c = Math.cos(sh.rot) / k;
@@ -231,7 +237,8 @@ function drawImage(
       const grad = (gx * (x - 16) + gy * (y - 16)) / 16;
       const o = y * S + x;
       let top: number[] | null = null;
-      for (const q of occ) if (x + 0.5 >= q.x0 && x + 0.5 < q.x1 && y + 0.5 >= q.y0 && y + 0.5 < q.y1) top = q.rgb;
+      for (const q of occ)
+        if (x + 0.5 >= q.x0 && x + 0.5 < q.x1 && y + 0.5 >= q.y0 && y + 0.5 < q.y1) top = q.rgb;
       for (let ch = 0; ch < 3; ch++) {
         const w = rng.nextU32();
         const noise = (w & 255) + ((w >>> 8) & 255) + ((w >>> 16) & 255) + (w >>> 24) - 510;
@@ -255,7 +262,8 @@ function generate(
   shuffle(y, rng);
   const x = new Float32Array(n * 3 * P);
   const sums = new Float64Array(6);
-  for (let i = 0; i < n; i++) drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng, sums, style);
+  for (let i = 0; i < n; i++)
+    drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng, sums, style);
   // Per-channel mean and std over the split, accumulated while drawing (saves a pass).
   const cnt = Math.max(1, n * P);
   const mean = [0, 1, 2].map((ch) => sums[ch] / cnt);
@@ -292,11 +300,11 @@ export function loadShapes32(opts: Shapes32Options = {}): ClassificationDataset 
   const style = opts.hard ? HARD : PLAIN;
   // The hard set draws from its own streams (not the plain set's images made harder).
   const salt = opts.hard ? 0x4a00 : 0;
-  const { split: train, mean, std } = generate(
-    nTrain,
-    new Xoshiro128(epochSeed(seed, 0x5a1 + salt)),
-    style,
-  );
+  const {
+    split: train,
+    mean,
+    std,
+  } = generate(nTrain, new Xoshiro128(epochSeed(seed, 0x5a1 + salt)), style);
   const { split: test } = generate(nTest, new Xoshiro128(epochSeed(seed, 0x5a2 + salt)), style);
   const name = opts.hard ? 'shapes32-hard' : 'shapes32';
   // Both splits are normalised with the train statistics.

@@ -175,7 +175,13 @@ export function bandFigure(rows: Row[], o: LineOptions): Figure {
  * (category, seed) with the seed's value in `y`.
  */
 export function seedBarFigure(rows: Row[], o: BarOptions): Figure {
-  const x = { field: o.x, type: 'nominal' as const, title: o.x, sort: null, axis: { labelAngle: -30 } };
+  const x = {
+    field: o.x,
+    type: 'nominal' as const,
+    title: o.x,
+    sort: null,
+    axis: { labelAngle: -30 },
+  };
   const off = o.series ? { xOffset: { field: o.series, type: 'nominal' as const } } : {};
   const color = o.series ? { color: { field: o.series, type: 'nominal' as const } } : {};
   const y = {

@@ -53,7 +53,8 @@ export async function renderReport(r: Report): Promise<string> {
   const nav = r.sections
     .map((s) => {
       const v = s.verdict;
-      const mark = v.reproduced === null ? (v.inconclusive ? ' ?' : '') : v.reproduced ? ' ✓' : ' ✗';
+      const mark =
+        v.reproduced === null ? (v.inconclusive ? ' ?' : '') : v.reproduced ? ' ✓' : ' ✗';
       return `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a>${mark}</li>`;
     })
     .join('');

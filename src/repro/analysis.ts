@@ -41,7 +41,10 @@ function oneAcc(r: RunData | undefined): { acc: number | null; status: string } 
 }
 
 /** The runs of a spec over its seeds: the spec's own (seed 1) and `<id>-s<k>` when present. */
-export function seedRuns(runs: ReadonlyMap<string, RunData>, spec: RunSpec): (RunData | undefined)[] {
+export function seedRuns(
+  runs: ReadonlyMap<string, RunData>,
+  spec: RunSpec,
+): (RunData | undefined)[] {
   const out: (RunData | undefined)[] = [runs.get(spec.id)];
   for (let k = 2; k <= MAX_SEED; k++) {
     const r = runs.get(`${spec.id}-s${k}`);

@@ -43,7 +43,14 @@ export function convergenceSection(
   const rule = `converged: test accuracy changed by less than ${pct(CONVERGENCE_TOL)} points (max - min) over the last ${CONVERGENCE_TAIL * 100}% of epochs, counted from the epoch before them`;
   const table = {
     title: 'fp32 baselines: test accuracy over the last 20% of epochs',
-    columns: ['run', 'epochs', 'window (epochs)', 'accuracy in window (%)', 'change (points)', 'converged'],
+    columns: [
+      'run',
+      'epochs',
+      'window (epochs)',
+      'accuracy in window (%)',
+      'change (points)',
+      'converged',
+    ],
     rows: checks.map((c) => {
       const r = runs.get(c.id)!;
       const win = r.metrics.slice(Math.max(0, c.check.from - 1)).map((m) => pct(m.test_acc));

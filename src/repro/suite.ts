@@ -96,7 +96,10 @@ export function selectExperiments(
 }
 
 /** Every run of the experiments, each repeated over the scale's seeds unless it lists its own. */
-export function suiteSpecs(exps: readonly Experiment[], ctx: ExperimentContext): Map<string, RunSpec> {
+export function suiteSpecs(
+  exps: readonly Experiment[],
+  ctx: ExperimentContext,
+): Map<string, RunSpec> {
   const specs = new Map<string, RunSpec>();
   for (const e of exps)
     for (const r of e.runs(ctx))

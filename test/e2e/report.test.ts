@@ -155,8 +155,24 @@ const TINY_MEDIUM: Scale = {
       optimizer: 'adam',
       schedule: 'cosine',
     },
-    lstm: { model: 'lstm', dataset: 'digits-seq', epochs: 2, limit: 48, testLimit: 16, batch: 16, lr: 0.1 },
-    seq2seq: { model: 'seq2seq', dataset: 'translate', epochs: 2, limit: 32, testLimit: 8, batch: 16, lr: 0.1 },
+    lstm: {
+      model: 'lstm',
+      dataset: 'digits-seq',
+      epochs: 2,
+      limit: 48,
+      testLimit: 16,
+      batch: 16,
+      lr: 0.1,
+    },
+    seq2seq: {
+      model: 'seq2seq',
+      dataset: 'translate',
+      epochs: 2,
+      limit: 32,
+      testLimit: 8,
+      batch: 16,
+      lr: 0.1,
+    },
   },
 };
 
@@ -173,13 +189,19 @@ test(
       const second = ids.filter((id) => id.endsWith('-s2'));
       assert.equal(second.length * 2, ids.length, ids.join(', '));
       for (const id of second) assert.ok(ids.includes(id.slice(0, -3)), `${id} without seed 1`);
-      assert.ok([...r.outcomes.values()].every((o) => o === 'done'), JSON.stringify([...r.outcomes]));
+      assert.ok(
+        [...r.outcomes.values()].every((o) => o === 'done'),
+        JSON.stringify([...r.outcomes]),
+      );
       const byId = new Map(r.sections.map((s) => [s.id, s]));
       for (const e of only) {
         const s = byId.get(e);
         assert.ok(s, `section ${e} missing`);
         const cells = s.tables.flatMap((x) => x.rows.flat()).map(String);
-        assert.ok(cells.some((c) => / ± /.test(c)), `${e}: no mean ± sd cell`);
+        assert.ok(
+          cells.some((c) => / ± /.test(c)),
+          `${e}: no mean ± sd cell`,
+        );
         // Each verdict states its rule against the spread, whatever tiny runs decide.
         assert.match(s.verdict.text, /noise band 2 x pooled sd/, `${e}: ${s.verdict.text}`);
         assert.match(s.verdict.text, /2 seeds/);

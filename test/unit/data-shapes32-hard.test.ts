@@ -10,15 +10,22 @@ import { loadShapes32 } from '../../src/data/shapes32.js';
 
 function digest(d: ClassificationDataset): string {
   let h = 0;
-  for (const a of [d.train.x, d.test.x]) for (let i = 0; i < a.length; i++) h = (h * 31 + Math.round(a[i] * 1e4)) | 0;
+  for (const a of [d.train.x, d.test.x])
+    for (let i = 0; i < a.length; i++) h = (h * 31 + Math.round(a[i] * 1e4)) | 0;
   return `${h} ${Array.from(d.train.y).join('')}`;
 }
 
 test('shapes32-hard is a pure function of the seed and sizes', () => {
   const a = loadShapes32({ seed: 5, trainSize: 120, testSize: 40, hard: true });
   assert.equal(a.name, 'shapes32-hard');
-  assert.equal(digest(a), digest(loadShapes32({ seed: 5, trainSize: 120, testSize: 40, hard: true })));
-  assert.notEqual(digest(a), digest(loadShapes32({ seed: 6, trainSize: 120, testSize: 40, hard: true })));
+  assert.equal(
+    digest(a),
+    digest(loadShapes32({ seed: 5, trainSize: 120, testSize: 40, hard: true })),
+  );
+  assert.notEqual(
+    digest(a),
+    digest(loadShapes32({ seed: 6, trainSize: 120, testSize: 40, hard: true })),
+  );
   const c = classCounts(a.train, 10);
   assert.ok(Math.max(...c) - Math.min(...c) <= 1, `class counts ${c}`);
   assert.ok(a.train.x.every(Number.isFinite) && a.test.x.every(Number.isFinite));

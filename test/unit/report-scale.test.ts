@@ -101,6 +101,9 @@ test('quick and full leave out the medium-only experiments, and --only says why'
     assert.ok(names(MEDIUM).includes(e));
     assert.ok(!names(QUICK).includes(e));
   }
-  assert.throws(() => selectExperiments(['zhang-fig9a'], QUICK), /not run at the quick scale.*medium/);
+  assert.throws(
+    () => selectExperiments(['zhang-fig9a'], QUICK),
+    /not run at the quick scale.*medium/,
+  );
   assert.throws(() => selectExperiments(['nope'], MEDIUM), /unknown experiment "nope"/);
 });

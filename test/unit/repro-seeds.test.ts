@@ -27,7 +27,10 @@ test('seedStats: mean and sample sd over the seeds that finished', () => {
   assert.equal(seedStats([0.5, null, NaN])!.n, 1);
   assert.equal(seedStats([0.5])!.sd, 0);
   assert.equal(seedStats([null]), null);
-  assert.ok(Math.abs(pooledSd(st(0, 0.02), st(0, 0.04)) - Math.sqrt((0.02 ** 2 / 2 + 0.04 ** 2 / 2) / 2)) < 1e-12);
+  assert.ok(
+    Math.abs(pooledSd(st(0, 0.02), st(0, 0.04)) - Math.sqrt((0.02 ** 2 / 2 + 0.04 ** 2 / 2) / 2)) <
+      1e-12,
+  );
 });
 
 test('judgeHigher: holds beyond 2 pooled sd, does not hold below minus it, inconclusive between', () => {

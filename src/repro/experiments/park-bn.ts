@@ -43,7 +43,8 @@ export const parkTable1Bn: Experiment = {
   },
   analyse(runs, { scale }) {
     const c = setting(scale);
-    if (!c) return { tables: [], figures: [], verdict: { reproduced: null, text: 'not at this scale' } };
+    if (!c)
+      return { tables: [], figures: [], verdict: { reproduced: null, text: 'not at this scale' } };
     const [fp, i8, lazy] = SCHEMES.map((k) => accOf(runs, runOf(c, k)));
     const table = {
       title: 'Ours: final test accuracy (%), mean ± sd over seeds',
@@ -61,7 +62,13 @@ export const parkTable1Bn: Experiment = {
     const bars = accBars(
       runs,
       SCHEMES.map((k) => ({ x: k, spec: runOf(c, k) })),
-      { title: 'Final test accuracy', x: 'scheme', y: 'acc', yTitle: 'test accuracy', yFormat: '%' },
+      {
+        title: 'Final test accuracy',
+        x: 'scheme',
+        y: 'acc',
+        yTitle: 'test accuracy',
+        yFormat: '%',
+      },
     );
     const curves = curvesFigure(
       runs,

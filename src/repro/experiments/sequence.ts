@@ -94,7 +94,11 @@ export const zhangFig9a: Experiment = {
     );
     const known = rows.filter((r) => r.fp.stats && r.ad.stats && r.i16.stats);
     if (!known.length)
-      return { tables: [table], figures: [bars, ...curves], verdict: { reproduced: null, text: 'runs missing' } };
+      return {
+        tables: [table],
+        figures: [bars, ...curves],
+        verdict: { reproduced: null, text: 'runs missing' },
+      };
     const j: Judged[] = known.flatMap((r) => [
       judgeWithin(r.ad.stats!, r.fp.stats!, 0.01, `${modelName(r.s.model)} adaptive vs fp32`),
       judgeHigher(r.ad.stats!, r.i16.stats!, `${modelName(r.s.model)} adaptive over int16`),
@@ -151,7 +155,13 @@ export const suSeq2seq: Experiment = {
     const bars = accBars(
       runs,
       SSCHEMES.map((k) => ({ x: k, spec: runOf(s, k) })),
-      { title: 'Final token accuracy', x: 'scheme', y: 'acc', yTitle: 'token accuracy', yFormat: '%' },
+      {
+        title: 'Final token accuracy',
+        x: 'scheme',
+        y: 'acc',
+        yTitle: 'token accuracy',
+        yFormat: '%',
+      },
     );
     const curves = curvesFigure(
       runs,
@@ -159,7 +169,11 @@ export const suSeq2seq: Experiment = {
       `${modelName(s.model)}: token accuracy per epoch`,
     );
     if (!fp.stats || !sr.stats || !nr.stats)
-      return { tables: [table], figures: [bars, curves], verdict: { reproduced: null, text: 'runs missing' } };
+      return {
+        tables: [table],
+        figures: [bars, curves],
+        verdict: { reproduced: null, text: 'runs missing' },
+      };
     const j = [
       judgeHigher(sr.stats, nr.stats, 'SR over NR'),
       judgeWithin(sr.stats, fp.stats, 0.02, 'SR vs fp32'),

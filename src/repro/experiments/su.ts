@@ -88,7 +88,11 @@ export const suRounding: Experiment = {
     );
     const known = rows.filter((r) => r.sr.stats !== null && r.nr.stats !== null);
     const judged = known.map((r) =>
-      judgeHigher(r.sr.stats!, r.nr.stats!, `${modelName(r.s.model)} SR ${accCell(r.sr)}% vs NR ${accCell(r.nr)}%`),
+      judgeHigher(
+        r.sr.stats!,
+        r.nr.stats!,
+        `${modelName(r.s.model)} SR ${accCell(r.sr)}% vs NR ${accCell(r.nr)}%`,
+      ),
     );
     const figures = scale.mnist.epochs > 1 ? [bars, curves] : [bars];
     if (!known.length)
