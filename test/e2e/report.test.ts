@@ -178,11 +178,13 @@ const TINY_MEDIUM: Scale = {
 
 test(
   'a medium-shaped suite: runs over seeds, mean ± sd tables, verdicts against the spread, the convergence check',
-  { timeout: 300_000 },
+  { timeout: 900_000 },
   async (t) => {
     const out = mkdtempSync(join(tmpdir(), 'lowbit-repro-medium-e2e-'));
     try {
-      const only = ['su-rounding', 'park-table1-bn', 'zhang-fig9a', 'su-seq2seq'];
+      // Two experiments keep it small (about 20 s of CPU): one on the shared settings, one of
+      // the medium-only ones (its own model, data and optimizer).
+      const only = ['su-rounding', 'park-table1-bn'];
       const r = await runSuite({ out, quick: false, scale: TINY_MEDIUM, only });
       // Every run twice: seed 1 under its id, seed 2 as <id>-s2 with seed 2 in its config.
       const ids = [...r.outcomes.keys()];
@@ -209,9 +211,9 @@ test(
       }
       const conv = byId.get('convergence');
       assert.ok(conv, 'no convergence section');
-      // fp32 runs of su-rounding (1 setting, shared), park-table1-bn, zhang-fig9a (2 models)
-      // and su-seq2seq (the seq2seq fp32 is zhang's): 4 settings x 2 seeds.
-      assert.equal(conv.tables[1].rows.length, 8);
+      // fp32 runs of su-rounding (its 2 settings are one tiny setting, shared) and
+      // park-table1-bn: 2 settings x 2 seeds.
+      assert.equal(conv.tables[1].rows.length, 4);
       assert.ok(conv.tables[1].rows.every((row) => ['yes', 'NO'].includes(String(row[5]))));
       assert.match(conv.verdict.word ?? '', /^(Converged|Not converged)$/);
       if (!existsSync(CHROMIUM)) {
