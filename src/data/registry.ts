@@ -24,7 +24,14 @@ export interface LoadOptions {
 }
 
 /** The names loadDataset knows; `gauss-N` stands for gauss-2 .. gauss-1000. */
-export const DATASET_NAMES = ['mnist', 'digits-seq', 'shapes32', 'gauss-N', 'translate'] as const;
+export const DATASET_NAMES = [
+  'mnist',
+  'digits-seq',
+  'shapes32',
+  'shapes32-hard',
+  'gauss-N',
+  'translate',
+] as const;
 
 function limitSeq(s: SeqSplit, limit: number | undefined): SeqSplit {
   if (limit === undefined || limit >= s.n) return s;
@@ -64,7 +71,7 @@ export function limitDataset(d: Dataset, o: Pick<LoadOptions, 'limit' | 'testLim
 }
 
 /**
- * Loads a dataset by name: `mnist`, `digits-seq`, `shapes32`, `gauss-N` (N = 2..1000, e.g.
+ * Loads a dataset by name: `mnist`, `digits-seq`, `shapes32`, `shapes32-hard`, `gauss-N` (N = 2..1000, e.g.
  * `gauss-100`) or `translate`. Synthetic sets are a pure function of (name, seed, sizes).
  */
 export function loadDataset(name: string, opts: LoadOptions): Dataset {
@@ -86,6 +93,18 @@ export function loadDataset(name: string, opts: LoadOptions): Dataset {
       return loadDigitsSeq(idx);
     case 'shapes32':
       return limited(loadShapes32({ seed, trainSize, testSize }), opts);
+    case 'shapes32-hard':
+      // Drawn at the sizes asked for: `limit` images rather than the first `limit` of 10,000
+      // (drawing is the slow part of a short run, and this set has no older runs to match).
+      return limited(
+        loadShapes32({
+          seed,
+          trainSize: trainSize ?? opts.limit,
+          testSize: testSize ?? opts.testLimit,
+          hard: true,
+        }),
+        opts,
+      );
     case 'translate': {
       const d = loadTranslate({ seed, trainSize, testSize });
       if (opts.limit === undefined && opts.testLimit === undefined) return d;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // shapes32: 32x32 RGB images of 10 procedurally drawn shapes and textures, with random colour,
 // size, position, rotation, background gradient and noise; deterministic from a seed.
+// shapes32-hard: the same classes smaller, at lower contrast, in heavier noise and partly
+// hidden by random occluding patches, so that a ResNet-20 stays well below 100%.
 
 import { Xoshiro128, type Rng } from '../quant/rng.js';
 import { epochSeed, shuffle } from './batches.js';
@@ -25,7 +27,19 @@ export interface Shapes32Options {
   trainSize?: number;
   /** Test images (default 2000), drawn from an independent stream. */
   testSize?: number;
+  /** The hard variant (shapes32-hard). */
+  hard?: boolean;
 }
+
+/** What the hard variant changes; the plain set draws exactly as before (same stream). */
+interface Style {
+  /** Smallest luminance gap between shape and background. */
+  readonly minGap: number;
+  readonly hard: boolean;
+}
+
+const PLAIN: Style = { minGap: 0.3, hard: false };
+const HARD: Style = { minGap: 0.1, hard: true };
 
 const S = 32;
 const P = S * S;
@@ -35,14 +49,23 @@ function uni(rng: Rng, a: number, b: number): number {
   return a + (b - a) * rng.nextFloat();
 }
 
-/** Random colour pair with a luminance gap >= 0.3, so the shape is always visible. */
-function colours(rng: Rng): { fg: number[]; bg: number[] } {
+/** Random colour pair with a luminance gap >= minGap (0.3 plain), so the shape stays visible. */
+function colours(rng: Rng, minGap: number): { fg: number[]; bg: number[] } {
   const lum = (c: number[]): number => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
   for (;;) {
     const fg = [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()];
     const bg = [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()];
-    if (Math.abs(lum(fg) - lum(bg)) >= 0.3) return { fg, bg };
+    if (Math.abs(lum(fg) - lum(bg)) >= minGap) return { fg, bg };
   }
+}
+
+/** An axis-aligned patch of one colour drawn over the image (hard variant). */
+interface Occluder {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly rgb: number[];
 }
 
 /**
@@ -168,26 +191,59 @@ function shapeFn(
  * Draws image `out` (3, 32, 32) f32 in [0,1] plus noise (unnormalised) of class `cls`.
  * Noise is Irwin-Hall(4) from the bytes of one rng word: cheap, near-Gaussian, std `sigma`.
  */
-function drawImage(out: Float32Array, cls: number, rng: Rng, sums: Float64Array): void {
-  const { fg, bg } = colours(rng);
+function drawImage(
+  out: Float32Array,
+  cls: number,
+  rng: Rng,
+  sums: Float64Array,
+  style: Style,
+): void {
+  const { fg, bg } = colours(rng, style.minGap);
   const sh = shapeFn(cls, rng);
   const gx = uni(rng, -0.25, 0.25);
   const gy = uni(rng, -0.25, 0.25);
-  const sigma = uni(rng, 0.03, 0.15) / 147.8; // 147.8 = std of a sum of four uniform bytes
-  const c = Math.cos(sh.rot);
-  const s = Math.sin(sh.rot);
+  let sigma = uni(rng, 0.03, 0.15) / 147.8; // 147.8 = std of a sum of four uniform bytes
+  // Hard: the shape shrunk to 45-75% about its centre, noise std 0.12-0.3, and 2-4 patches
+  // of 3-8 px in random colours over it (drawn after the plain set's draws).
+  let k = 1;
+  const occ: Occluder[] = [];
+  if (style.hard) {
+    k = uni(rng, 0.45, 0.75);
+    sigma = uni(rng, 0.12, 0.3) / 147.8;
+    const n = 2 + Math.floor(rng.nextFloat() * 3);
+    for (let j = 0; j < n; j++) {
+      const w = uni(rng, 3, 8);
+      const h = uni(rng, 3, 8);
+      const x0 = uni(rng, sh.cx - 8, sh.cx + 8 - w);
+      const y0 = uni(rng, sh.cy - 8, sh.cy + 8 - h);
+      occ.push({
+        x0,
+        y0,
+        x1: x0 + w,
+        y1: y0 + h,
+        rgb: [rng.nextFloat(), rng.nextFloat(), rng.nextFloat()],
+      });
+    }
+  }
+  const c = Math.cos(sh.rot) / k;
+  const s = Math.sin(sh.rot) / k;
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const px = x + 0.5 - sh.cx;
       const py = y + 0.5 - sh.cy;
-      const g = sh.inside(c * px + s * py, -s * px + c * py);
+      // Depth in the shape's own pixels, scaled back by k so edges stay one pixel wide.
+      const g = k * sh.inside(c * px + s * py, -s * px + c * py);
       const m = g >= 0.5 ? 1 : g <= -0.5 ? 0 : g + 0.5;
       const grad = (gx * (x - 16) + gy * (y - 16)) / 16;
       const o = y * S + x;
+      let top: number[] | null = null;
+      for (const q of occ)
+        if (x + 0.5 >= q.x0 && x + 0.5 < q.x1 && y + 0.5 >= q.y0 && y + 0.5 < q.y1) top = q.rgb;
       for (let ch = 0; ch < 3; ch++) {
         const w = rng.nextU32();
         const noise = (w & 255) + ((w >>> 8) & 255) + ((w >>> 16) & 255) + (w >>> 24) - 510;
-        const v = Math.fround((bg[ch] + grad) * (1 - m) + fg[ch] * m + sigma * noise);
+        const clean = top ? top[ch] : (bg[ch] + grad) * (1 - m) + fg[ch] * m;
+        const v = Math.fround(clean + sigma * noise);
         out[ch * P + o] = v;
         sums[ch] += v;
         sums[3 + ch] += v * v;
@@ -196,13 +252,18 @@ function drawImage(out: Float32Array, cls: number, rng: Rng, sums: Float64Array)
   }
 }
 
-function generate(n: number, rng: Rng): { split: Split; mean: number[]; std: number[] } {
+function generate(
+  n: number,
+  rng: Rng,
+  style: Style,
+): { split: Split; mean: number[]; std: number[] } {
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) y[i] = i % 10; // balanced: counts differ by at most 1
   shuffle(y, rng);
   const x = new Float32Array(n * 3 * P);
   const sums = new Float64Array(6);
-  for (let i = 0; i < n; i++) drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng, sums);
+  for (let i = 0; i < n; i++)
+    drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng, sums, style);
   // Per-channel mean and std over the split, accumulated while drawing (saves a pass).
   const cnt = Math.max(1, n * P);
   const mean = [0, 1, 2].map((ch) => sums[ch] / cnt);
@@ -236,23 +297,31 @@ export function loadShapes32(opts: Shapes32Options = {}): ClassificationDataset 
   const seed = opts.seed ?? 0;
   const nTrain = checkSize(opts.trainSize ?? 10000, 'trainSize');
   const nTest = checkSize(opts.testSize ?? 2000, 'testSize');
-  const { split: train, mean, std } = generate(nTrain, new Xoshiro128(epochSeed(seed, 0x5a1)));
-  const { split: test } = generate(nTest, new Xoshiro128(epochSeed(seed, 0x5a2)));
+  const style = opts.hard ? HARD : PLAIN;
+  // The hard set draws from its own streams (not the plain set's images made harder).
+  const salt = opts.hard ? 0x4a00 : 0;
+  const {
+    split: train,
+    mean,
+    std,
+  } = generate(nTrain, new Xoshiro128(epochSeed(seed, 0x5a1 + salt)), style);
+  const { split: test } = generate(nTest, new Xoshiro128(epochSeed(seed, 0x5a2 + salt)), style);
+  const name = opts.hard ? 'shapes32-hard' : 'shapes32';
   // Both splits are normalised with the train statistics.
   normalise(train, mean, std);
   normalise(test, mean, std);
   const f = (a: number[]): string => a.map((v) => v.toFixed(3)).join(', ');
   return {
     kind: 'classification',
-    name: 'shapes32',
+    name,
     inputShape: [3, 32, 32],
     numClasses: 10,
     train,
     test,
     description:
-      `shapes32 (seed ${seed}): 32x32 RGB procedural images, 10 balanced classes ` +
+      `${name} (seed ${seed}): 32x32 RGB procedural images, 10 balanced classes ` +
       `(${SHAPES32_CLASSES.join(', ')}) with random colours, size, position, rotation, ` +
-      `background gradient and noise; split ${nTrain} train / ${nTest} test from independent ` +
+      `background gradient and noise${opts.hard ? '; hard: objects at 45-75% size, luminance gap >= 0.1, noise std 0.12-0.3, 2-4 occluding patches' : ''}; split ${nTrain} train / ${nTest} test from independent ` +
       `streams; normalised per channel with train mean [${f(mean)}] and std [${f(std)}].`,
   };
 }

@@ -127,3 +127,92 @@ export function log2HistFigure(
   };
   return { title, spec, caption };
 }
+
+/** A line per series with a shaded band from `lo` to `hi` (the spread over seeds). */
+export function bandFigure(rows: Row[], o: LineOptions): Figure {
+  const x = {
+    field: o.x,
+    type: 'quantitative' as const,
+    title: o.xTitle ?? o.x,
+    ...(o.xInteger ? { axis: { format: 'd', tickMinStep: 1 } } : {}),
+  };
+  const color = { field: o.series, type: 'nominal' as const, title: o.seriesTitle ?? o.series };
+  const spec: TopLevelSpec = {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'area', opacity: 0.2 },
+        encoding: {
+          x,
+          y: { field: 'lo', type: 'quantitative', scale: { zero: false } },
+          y2: { field: 'hi' },
+          color,
+        },
+      },
+      {
+        mark: { type: 'line', point: o.points ?? rows.length < 60 },
+        encoding: {
+          x,
+          y: {
+            field: o.y,
+            type: 'quantitative',
+            title: o.yTitle ?? o.y,
+            scale: { zero: false },
+            axis: { format: o.yFormat ?? '' },
+          },
+          color,
+        },
+      },
+    ],
+  };
+  return { title: o.title, spec, caption: o.caption };
+}
+
+/**
+ * Bars of the mean over seeds with an error bar of ± 1 sd and one dot per seed: one row per
+ * (category, seed) with the seed's value in `y`.
+ */
+export function seedBarFigure(rows: Row[], o: BarOptions): Figure {
+  const x = {
+    field: o.x,
+    type: 'nominal' as const,
+    title: o.x,
+    sort: null,
+    axis: { labelAngle: -30 },
+  };
+  const off = o.series ? { xOffset: { field: o.series, type: 'nominal' as const } } : {};
+  const color = o.series ? { color: { field: o.series, type: 'nominal' as const } } : {};
+  const y = {
+    field: o.y,
+    type: 'quantitative' as const,
+    title: o.yTitle ?? o.y,
+    axis: { format: o.yFormat ?? '' },
+    scale: { zero: false },
+  };
+  const spec: TopLevelSpec = {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'bar', opacity: 0.55 },
+        encoding: { x, y: { ...y, aggregate: 'mean', stack: null }, ...off, ...color },
+      },
+      {
+        mark: { type: 'errorbar', extent: 'stdev', ticks: true },
+        encoding: { x, y, ...off },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 22, color: '#222' },
+        encoding: { x, y, ...off },
+      },
+    ],
+  };
+  return {
+    title: o.title,
+    spec,
+    caption: o.caption ?? 'bar: mean over seeds; whisker: ± 1 sd; dots: each seed',
+  };
+}

@@ -4,7 +4,7 @@
 
 import { renderSvg } from './charts.js';
 import { escapeHtml, htmlTable } from './tables.js';
-import type { Figure, Report, Section } from './types.js';
+import { verdictWord, type Figure, type Report, type Section } from './types.js';
 
 const CSS = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1180px; padding: 1em 2em; color: #222; }
@@ -12,7 +12,7 @@ h1 { margin-bottom: 0.2em; } .subtitle { color: #555; margin-top: 0; }
 nav ul { columns: 2; } section { border-top: 2px solid #ddd; margin-top: 2em; padding-top: 0.5em; }
 .source { color: #555; font-style: italic; } .claim { background: #f6f6f0; padding: 0.5em 0.8em; border-left: 4px solid #bba; }
 .verdict { padding: 0.5em 0.8em; border-radius: 4px; margin: 0.6em 0; }
-.verdict.yes { background: #e3f4e3; } .verdict.no { background: #fbe4e4; } .verdict.na { background: #eee; }
+.verdict.yes { background: #e3f4e3; } .verdict.no { background: #fbe4e4; } .verdict.na { background: #eee; } .verdict.maybe { background: #fdf3d8; }
 .setting { color: #444; } .cols { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
 .table table { border-collapse: collapse; margin: 0.3em 0; } .table h4 { margin: 0.6em 0 0.2em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; } th { background: #f2f2f2; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -29,10 +29,9 @@ async function figureHtml(f: Figure): Promise<string> {
 
 function verdictHtml(s: Section): string {
   const v = s.verdict;
-  const cls = v.reproduced === null ? 'na' : v.reproduced ? 'yes' : 'no';
-  const word =
-    v.reproduced === null ? 'Not judged' : v.reproduced ? 'Reproduced' : 'Not reproduced';
-  return `<div class="verdict ${cls}"><b>${word}.</b> ${escapeHtml(v.text)}</div>`;
+  const cls =
+    v.reproduced === null ? (v.inconclusive ? 'maybe' : 'na') : v.reproduced ? 'yes' : 'no';
+  return `<div class="verdict ${cls}"><b>${verdictWord(v)}.</b> ${escapeHtml(v.text)}</div>`;
 }
 
 export async function sectionHtml(s: Section): Promise<string> {
@@ -53,7 +52,9 @@ export async function renderReport(r: Report): Promise<string> {
   for (const s of r.sections) sections.push(await sectionHtml(s));
   const nav = r.sections
     .map((s) => {
-      const mark = s.verdict.reproduced === null ? '' : s.verdict.reproduced ? ' ✓' : ' ✗';
+      const v = s.verdict;
+      const mark =
+        v.reproduced === null ? (v.inconclusive ? ' ?' : '') : v.reproduced ? ' ✓' : ' ✗';
       return `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a>${mark}</li>`;
     })
     .join('');

@@ -20,10 +20,23 @@ export interface Figure {
   readonly caption?: string;
 }
 
-/** Did the paper's finding hold in our runs? null: could not be judged (missing runs). */
+/**
+ * Did the paper's finding hold in our runs? null: could not be judged (missing runs), or, with
+ * `inconclusive`, judged but within the seeds' noise.
+ */
 export interface Verdict {
   readonly reproduced: boolean | null;
+  readonly inconclusive?: boolean;
   readonly text: string;
+  /** Replaces the word (a check rather than a paper's finding, e.g. "Converged"). */
+  readonly word?: string;
+}
+
+/** The verdict in one word or two, as the report and the command line print it. */
+export function verdictWord(v: Verdict): string {
+  if (v.word) return v.word;
+  if (v.reproduced === null) return v.inconclusive ? 'Inconclusive' : 'Not judged';
+  return v.reproduced ? 'Reproduced' : 'Not reproduced';
 }
 
 export interface Section {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The two scales of the suite. `quick` shows every experiment in small runs (few samples and
-// steps, a smaller ResNet: accuracies are far from converged); `full` trains ResNet-20 on
-// shapes32 and LeNet-5 on all of MNIST for tens of epochs and takes hours.
+// The three scales of the suite. `quick` shows every experiment in small runs (few samples and
+// steps, a smaller ResNet: accuracies are far from converged); `medium` trains every run to a
+// settled curve over 3 seeds within an hour on 2 cores (ResNet-20 on shapes32-hard, cosine
+// decay); `full` trains ResNet-20 on shapes32 and LeNet-5 on all of MNIST for tens of epochs
+// and takes hours.
 
 import { slug } from '../sweep/spec.js';
 import type { RunSpec, Scale, Setting } from './types.js';
@@ -70,30 +72,140 @@ export const FULL: Scale = {
   classifierBits: [4, 6, 8, 9, 10, 11, 12, 13, 14, 16],
 };
 
+/**
+ * Medium: every run over seeds 1, 2, 3, sized so that the suite's predicted CPU time (printed
+ * by `lowbit repro --scale medium --plan`, which measures each kind of run) fits 2 cores for
+ * under an hour, and with a cosine learning-rate decay so that each curve settles (the fp32
+ * baselines are checked: under 1 point of change over the last 20% of epochs). The BN-ResNet
+ * is ResNet-20 on shapes32-hard (small, low-contrast, occluded objects in heavy noise), on
+ * which fp32 stays well below 100%.
+ */
+export const MEDIUM: Scale = {
+  name: 'medium',
+  label:
+    'MEDIUM RUN: 3 seeds per run, cosine learning-rate decay; LeNet-5 and MLP on 8,000 MNIST samples for 4 epochs; ResNet-20 on 800 shapes32-hard images for 5 epochs; CNN-BN with Adam on 1,200, the LSTM and seq2seq on a few thousand samples; far smaller than the papers, but every fp32 baseline is checked for convergence',
+  mnist: {
+    model: 'lenet5',
+    dataset: 'mnist',
+    epochs: 4,
+    limit: 8000,
+    testLimit: 2000,
+    batch: 32,
+    lr: 0.02,
+    schedule: 'cosine',
+  },
+  second: {
+    model: 'mlp',
+    dataset: 'mnist',
+    epochs: 4,
+    limit: 8000,
+    testLimit: 2000,
+    batch: 32,
+    lr: 0.02,
+    schedule: 'cosine',
+  },
+  resnet: {
+    model: 'resnet20',
+    dataset: 'shapes32-hard',
+    epochs: 5,
+    limit: 800,
+    testLimit: 300,
+    batch: 32,
+    lr: 0.05,
+    schedule: 'cosine',
+  },
+  gauss: { model: 'mlp', epochs: 6, batch: 32, lr: 0.05, schedule: 'cosine' },
+  gaussClasses: [10, 100, 300],
+  classifierBits: [4, 8, 12, 16],
+  seeds: [1, 2, 3],
+  extra: {
+    cnnBn: {
+      model: 'cnn-bn',
+      dataset: 'shapes32-hard',
+      epochs: 5,
+      limit: 1200,
+      testLimit: 300,
+      batch: 32,
+      lr: 0.002,
+      optimizer: 'adam',
+      schedule: 'cosine',
+    },
+    lstm: {
+      model: 'lstm',
+      dataset: 'digits-seq',
+      epochs: 4,
+      limit: 3000,
+      testLimit: 500,
+      batch: 32,
+      lr: 0.1,
+      schedule: 'cosine',
+    },
+    seq2seq: {
+      model: 'seq2seq',
+      dataset: 'translate',
+      epochs: 5,
+      limit: 2000,
+      testLimit: 200,
+      batch: 32,
+      lr: 0.1,
+      schedule: 'cosine',
+    },
+  },
+};
+
 const MODEL_NAMES: Record<string, string> = {
   lenet5: 'LeNet-5',
   mlp: 'MLP (300-100)',
   resnet8: 'ResNet-8',
   resnet20: 'ResNet-20',
   'cnn-bn': 'CNN-BN',
+  lstm: 'LSTM',
+  seq2seq: 'seq2seq (attention)',
 };
 
-const DATA_NAMES: Record<string, string> = { mnist: 'MNIST', shapes32: 'shapes32' };
+const DATA_NAMES: Record<string, string> = {
+  mnist: 'MNIST',
+  shapes32: 'shapes32',
+  'digits-seq': 'MNIST rows',
+};
 
 /** "LeNet-5 on MNIST (8000 of the training samples, 1 epoch, batch 32, lr 0.02)". */
 export function describe(s: Setting): string {
   const n = s.limit === undefined ? 'all training samples' : `${s.limit} training samples`;
   const ep = `${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`;
   const test = s.testLimit === undefined ? '' : `, ${s.testLimit} test samples`;
-  return `${modelName(s.model)} on ${DATA_NAMES[s.dataset] ?? s.dataset} (${n}, ${ep}, batch ${s.batch}, lr ${s.lr}${test})`;
+  const opt = s.optimizer === 'adam' ? ', Adam' : '';
+  const sched = s.schedule === 'cosine' ? ' cosine-decayed' : '';
+  return `${modelName(s.model)} on ${DATA_NAMES[s.dataset] ?? s.dataset} (${n}, ${ep}, batch ${s.batch}${opt}, lr ${s.lr}${sched}${test})`;
 }
 
 export function modelName(model: string): string {
   return MODEL_NAMES[model] ?? model;
 }
 
-export function scaleByName(name: 'quick' | 'full'): Scale {
-  return name === 'quick' ? QUICK : FULL;
+export const SCALE_NAMES = ['quick', 'medium', 'full'] as const;
+
+export function scaleByName(name: Scale['name']): Scale {
+  return name === 'quick' ? QUICK : name === 'medium' ? MEDIUM : FULL;
+}
+
+/** The seeds every run of a scale is repeated with. */
+export function seedsOf(scale: Scale): readonly number[] {
+  return scale.seeds ?? [1];
+}
+
+/**
+ * `spec` with another seed: seed 1 is the spec itself (its id unchanged, so runs are shared
+ * between scales and experiments); seed k adds `-sk` to the id. Telemetry is recorded on the
+ * first seed only (it observes, it does not change the numerics): the figures that read it
+ * show seed 1, and the other seeds do not pay its cost.
+ */
+export function withSeed(spec: RunSpec, seed: number): RunSpec {
+  if (seed === 1) return spec;
+  return {
+    id: `${spec.id}-s${seed}`,
+    config: { ...spec.config, seed, telemetry: false },
+  };
 }
 
 /**
@@ -111,7 +223,7 @@ export function runOf(
   schemeRef = scheme,
   dataset = setting.dataset,
 ): RunSpec {
-  const { model, epochs, limit, testLimit, batch, lr } = setting;
+  const { model, epochs, limit, testLimit, batch, lr, optimizer, schedule } = setting;
   const config = {
     model,
     dataset,
@@ -123,9 +235,22 @@ export function runOf(
     telemetry: TELEMETRY_SCHEMES.has(scheme),
     ...(limit !== undefined ? { limit } : {}),
     ...(testLimit !== undefined ? { testLimit } : {}),
+    ...(optimizer !== undefined ? { optimizer } : {}),
+    ...(schedule !== undefined ? { schedule } : {}),
   };
+  // Optimizer and schedule join the id only when set, so the quick and full ids stay as they were.
   const id = slug(
-    [model, dataset, scheme, `e${epochs}`, `n${limit ?? 'all'}`, `b${batch}`, `lr${lr}`].join('-'),
+    [
+      model,
+      dataset,
+      scheme,
+      `e${epochs}`,
+      `n${limit ?? 'all'}`,
+      `b${batch}`,
+      `lr${lr}`,
+      ...(optimizer ? [optimizer] : []),
+      ...(schedule ? [schedule] : []),
+    ].join('-'),
   );
   return { id, config };
 }

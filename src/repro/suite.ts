@@ -20,7 +20,10 @@ import { slug, type RunOutcome } from '../sweep/spec.js';
 import type { RunProgress } from '../sweep/list.js';
 import { runList } from '../sweep/run-list.js';
 import type { QueueOptions } from '../sweep/queue/connection.js';
-import { scaleByName } from './scale.js';
+import { scaleByName, seedsOf, withSeed } from './scale.js';
+import { convergenceSection } from './convergence-section.js';
+import { parkTable1Bn } from './experiments/park-bn.js';
+import { suSeq2seq, zhangFig9a } from './experiments/sequence.js';
 import type { Experiment, ExperimentContext, RunSpec, Scale } from './types.js';
 
 export const EXPERIMENTS: readonly Experiment[] = [
@@ -34,11 +37,16 @@ export const EXPERIMENTS: readonly Experiment[] = [
   parkTable1,
   parkEq5,
   parkTable3,
+  parkTable1Bn,
+  zhangFig9a,
+  suSeq2seq,
 ];
 
 export interface SuiteOptions {
   out: string;
+  /** The quick scale (the same as scaleName 'quick'); otherwise `scaleName`, default full. */
   quick: boolean;
+  scaleName?: Scale['name'];
   /** Experiment names (all when empty). */
   only?: readonly string[];
   log?(line: string): void;
@@ -63,21 +71,51 @@ export interface SuiteResult {
   readonly interrupted: boolean;
 }
 
-export function selectExperiments(only: readonly string[] | undefined): Experiment[] {
-  if (!only || only.length === 0) return [...EXPERIMENTS];
+/** The experiments a scale runs (some need the medium or full scale's models). */
+export function experimentsFor(scale: Scale): Experiment[] {
+  return EXPERIMENTS.filter((e) => !e.scales || e.scales.includes(scale.name));
+}
+
+export function selectExperiments(
+  only: readonly string[] | undefined,
+  scale?: Scale,
+): Experiment[] {
+  const pool = scale ? experimentsFor(scale) : [...EXPERIMENTS];
+  if (!only || only.length === 0) return pool;
   const names = EXPERIMENTS.map((e) => e.name);
   const bad = only.filter((n) => !names.includes(n) && n !== 'cost');
   if (bad.length)
     throw new Error(
       `unknown experiment ${bad.map((b) => `"${b}"`).join(', ')}: experiments are ${names.join(', ')}, cost`,
     );
-  return EXPERIMENTS.filter((e) => only.includes(e.name));
+  const out = pool.filter((e) => only.includes(e.name));
+  const absent = only.filter((n) => n !== 'cost' && !out.some((e) => e.name === n));
+  if (absent.length && scale)
+    throw new Error(
+      `${absent.join(', ')} not run at the ${scale.name} scale (it needs --scale ${EXPERIMENTS.find((e) => e.name === absent[0])?.scales?.join(' or ')})`,
+    );
+  return out;
+}
+
+/** Every run of the experiments, each repeated over the scale's seeds unless it lists its own. */
+export function suiteSpecs(
+  exps: readonly Experiment[],
+  ctx: ExperimentContext,
+): Map<string, RunSpec> {
+  const specs = new Map<string, RunSpec>();
+  for (const e of exps)
+    for (const r of e.runs(ctx))
+      for (const seed of e.ownSeeds ? [1] : seedsOf(ctx.scale)) {
+        const s = withSeed(r, seed);
+        specs.set(s.id, s);
+      }
+  return specs;
 }
 
 export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const log = o.log ?? (() => {});
-  const scale = o.scale ?? scaleByName(o.quick ? 'quick' : 'full');
-  const exps = selectExperiments(o.only);
+  const scale = o.scale ?? scaleByName(o.quick ? 'quick' : (o.scaleName ?? 'full'));
+  const exps = selectExperiments(o.only, scale);
   const out = resolve(o.out);
   const schemeDir = join(out, 'schemes');
   for (const d of [out, join(out, 'runs'), schemeDir, join(out, 'tables')])
@@ -91,8 +129,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     for (const s of e.schemes?.(scale) ?? [])
       writeFileSync(ctx.schemePath(s.name), JSON.stringify(s, null, 2) + '\n');
   }
-  const specs = new Map<string, RunSpec>();
-  for (const e of exps) for (const r of e.runs(ctx)) specs.set(r.id, r);
+  const specs = suiteSpecs(exps, ctx);
   let outcomes: ReadonlyMap<string, RunOutcome> = new Map();
   let interrupted = false;
   if (!o.reportOnly) {
@@ -129,11 +166,12 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       ...a,
     };
   });
+  sections.push(convergenceSection(runs, specs));
   if (!o.only?.length || o.only.includes('cost')) sections.push(await costSection(scale));
   writeTables(join(out, 'tables'), sections);
   const html = await renderReport({
     title: 'lowbit: reproducing four low-bitwidth training papers',
-    subtitle: `${scale.label}. Generated ${new Date().toISOString().slice(0, 19)}Z by lowbit repro${o.quick ? ' --quick' : ''}.`,
+    subtitle: `${scale.label}. Generated ${new Date().toISOString().slice(0, 19)}Z by lowbit repro --scale ${scale.name}.`,
     sections,
   });
   const report = join(out, 'report.html');

@@ -16,10 +16,14 @@ export interface Setting {
   readonly testLimit?: number;
   readonly batch: number;
   readonly lr: number;
+  /** Default sgd (momentum 0.9). */
+  readonly optimizer?: 'sgd' | 'adam';
+  /** Default constant; medium decays with cosine so that curves settle. */
+  readonly schedule?: 'constant' | 'cosine';
 }
 
 export interface Scale {
-  readonly name: 'quick' | 'full';
+  readonly name: 'quick' | 'medium' | 'full';
   /** Shown on every section: how far this is from the paper's scale. */
   readonly label: string;
   /** LeNet-5 on MNIST. */
@@ -37,6 +41,20 @@ export interface Scale {
   /** Classes N of the gauss-N sweep, and classifier widths tried. */
   readonly gaussClasses: readonly number[];
   readonly classifierBits: readonly number[];
+  /**
+   * Seeds every run is repeated with (default [1]); tables then show mean ± sd and verdicts
+   * judge differences against the seeds' spread (src/repro/seeds.ts).
+   */
+  readonly seeds?: readonly number[];
+  /** Settings of the experiments only the medium and full scales run. */
+  readonly extra?: {
+    /** Park's SVHN network: the BatchNorm CNN with Adam. */
+    readonly cnnBn: Setting;
+    /** The LSTM classifier on digit rows (Zhang's recurrent model). */
+    readonly lstm: Setting;
+    /** The attention seq2seq on the translation task (Zhang's Sockeye, Su's GNMT). */
+    readonly seq2seq: Setting;
+  };
 }
 
 export type { RunSpec } from '../sweep/spec.js';
@@ -58,6 +76,10 @@ export interface ExperimentContext {
 
 export interface Experiment {
   readonly name: string;
+  /** Scales it runs at (default all); others leave it out of the suite. */
+  readonly scales?: readonly Scale['name'][];
+  /** The experiment lists its own seeds (the suite does not repeat its runs over `seeds`). */
+  readonly ownSeeds?: boolean;
   readonly title: string;
   readonly source: string;
   readonly claim: string;

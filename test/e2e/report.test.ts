@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { EXPERIMENTS, runSuite } from '../../src/repro/suite.js';
+import { experimentsFor, runSuite } from '../../src/repro/suite.js';
 import type { Scale } from '../../src/repro/types.js';
 import { compareReport } from '../../src/report/compare.js';
 import { renderReport } from '../../src/report/html.js';
@@ -109,7 +109,7 @@ test(
       const page = await openAndCheck(r.report, SCREENSHOT);
       assert.deepEqual(page.errors, [], 'console errors or network requests');
       const ids = page.sections.map((s) => s.id);
-      for (const e of [...EXPERIMENTS.map((x) => x.name), 'cost'])
+      for (const e of [...experimentsFor(TINY).map((x) => x.name), 'cost'])
         assert.ok(ids.includes(e), `section ${e} missing (have ${ids.join(', ')})`);
       for (const s of page.sections) {
         assert.ok(s.tables >= 2, `section ${s.id}: ${s.tables} tables (paper's and ours expected)`);
@@ -126,6 +126,104 @@ test(
       const cmp = await openAndCheck(file);
       assert.deepEqual(cmp.errors, []);
       assert.ok(cmp.sections.length > 1 && cmp.sections.every((s) => s.tables >= 1 && s.svgs >= 1));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+);
+
+const tiny2 = { ...tiny, epochs: 2 };
+/** The medium scale's shape in miniature: 2 seeds, 2 epochs, the medium-only experiments. */
+const TINY_MEDIUM: Scale = {
+  ...TINY,
+  name: 'medium',
+  label: 'TEST RUN (medium-shaped): 96 samples, 2 epochs, 2 seeds',
+  mnist: tiny2,
+  resnet: tiny2,
+  second: tiny2,
+  gauss: { ...TINY.gauss, epochs: 2 },
+  seeds: [1, 2],
+  extra: {
+    cnnBn: {
+      model: 'cnn-bn',
+      dataset: 'shapes32-hard',
+      epochs: 2,
+      limit: 64,
+      testLimit: 32,
+      batch: 32,
+      lr: 0.002,
+      optimizer: 'adam',
+      schedule: 'cosine',
+    },
+    lstm: {
+      model: 'lstm',
+      dataset: 'digits-seq',
+      epochs: 2,
+      limit: 48,
+      testLimit: 16,
+      batch: 16,
+      lr: 0.1,
+    },
+    seq2seq: {
+      model: 'seq2seq',
+      dataset: 'translate',
+      epochs: 2,
+      limit: 32,
+      testLimit: 8,
+      batch: 16,
+      lr: 0.1,
+    },
+  },
+};
+
+test(
+  'a medium-shaped suite: runs over seeds, mean ± sd tables, verdicts against the spread, the convergence check',
+  { timeout: 900_000 },
+  async (t) => {
+    const out = mkdtempSync(join(tmpdir(), 'lowbit-repro-medium-e2e-'));
+    try {
+      // Two experiments keep it small (about 20 s of CPU): one on the shared settings, one of
+      // the medium-only ones (its own model, data and optimizer).
+      const only = ['su-rounding', 'park-table1-bn'];
+      const r = await runSuite({ out, quick: false, scale: TINY_MEDIUM, only });
+      // Every run twice: seed 1 under its id, seed 2 as <id>-s2 with seed 2 in its config.
+      const ids = [...r.outcomes.keys()];
+      const second = ids.filter((id) => id.endsWith('-s2'));
+      assert.equal(second.length * 2, ids.length, ids.join(', '));
+      for (const id of second) assert.ok(ids.includes(id.slice(0, -3)), `${id} without seed 1`);
+      assert.ok(
+        [...r.outcomes.values()].every((o) => o === 'done'),
+        JSON.stringify([...r.outcomes]),
+      );
+      const byId = new Map(r.sections.map((s) => [s.id, s]));
+      for (const e of only) {
+        const s = byId.get(e);
+        assert.ok(s, `section ${e} missing`);
+        const cells = s.tables.flatMap((x) => x.rows.flat()).map(String);
+        assert.ok(
+          cells.some((c) => / ± /.test(c)),
+          `${e}: no mean ± sd cell`,
+        );
+        // Each verdict states its rule against the spread, whatever tiny runs decide.
+        assert.match(s.verdict.text, /noise band 2 x pooled sd/, `${e}: ${s.verdict.text}`);
+        assert.match(s.verdict.text, /2 seeds/);
+        assert.ok(s.figures.length >= 1);
+      }
+      const conv = byId.get('convergence');
+      assert.ok(conv, 'no convergence section');
+      // fp32 runs of su-rounding (its 2 settings are one tiny setting, shared) and
+      // park-table1-bn: 2 settings x 2 seeds.
+      assert.equal(conv.tables[1].rows.length, 4);
+      assert.ok(conv.tables[1].rows.every((row) => ['yes', 'NO'].includes(String(row[5]))));
+      assert.match(conv.verdict.word ?? '', /^(Converged|Not converged)$/);
+      if (!existsSync(CHROMIUM)) {
+        t.diagnostic(`no Chromium at ${CHROMIUM}: the page itself was not opened`);
+        return;
+      }
+      const page = await openAndCheck(r.report);
+      assert.deepEqual(page.errors, []);
+      for (const s of page.sections.filter((x) => only.includes(x.id) || x.id === 'convergence'))
+        assert.ok(s.svgs >= 1, `section ${s.id}: no plot`);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -4,8 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXPERIMENTS } from '../../src/repro/suite.js';
-import { describe, FULL, QUICK } from '../../src/repro/scale.js';
+import { experimentsFor, selectExperiments, suiteSpecs } from '../../src/repro/suite.js';
+import { describe, FULL, MEDIUM, QUICK } from '../../src/repro/scale.js';
 import type { RunSpec, Scale } from '../../src/repro/types.js';
 import { buildModel } from '../../src/models/registry.js';
 import { makeRng } from '../../src/quant/rng.js';
@@ -17,9 +17,7 @@ function runsOf(scale: Scale): Map<string, RunSpec> {
     schemePath: (n: string) => `/schemes/${n}.json`,
     runPath: (id: string) => `/runs/${id}`,
   };
-  const m = new Map<string, RunSpec>();
-  for (const e of EXPERIMENTS) for (const r of e.runs(ctx)) m.set(r.id, r);
-  return m;
+  return suiteSpecs(experimentsFor(scale), ctx);
 }
 
 test('quick trains 56 distinct runs and shares the ones experiments have in common', () => {
@@ -69,4 +67,44 @@ test('resnet8 is ResNet-20 with one basic block per stage', () => {
   );
   assert.equal(r20.kinds.filter((n) => /^s\db\d$/.test(n)).length, 9);
   assert.ok(r8.params < r20.params / 2, `${r8.params} vs ${r20.params}`);
+});
+
+test('medium repeats every run over seeds 1-3 and adds the BN, recurrent and translation runs', () => {
+  const runs = runsOf(MEDIUM);
+  // Distinct runs per seed: LeNet-5 6, MLP 6, ResNet-20 10, gauss 3 x 4, CNN-BN 3 (fp32, int8,
+  // int8-lazy), LSTM and seq2seq: fp32, adaptive, adaptive-int16 each (6) plus seq2seq
+  // dfp8-sr, dfp8-nr (2); transfer keeps its own 3 seeds (1 + 3 x 5).
+  const perSeed = 6 + 6 + 10 + 3 * 4 + 3 + 6 + 2;
+  assert.equal(runs.size, 3 * perSeed + 1 + 3 * 5);
+  const all = [...runs.values()];
+  const seeds = (id: string) => all.filter((r) => r.id === id || r.id.startsWith(`${id}-s`));
+  const resnet = all.filter((r) => r.config.model === 'resnet20');
+  assert.equal(resnet.length, 3 * 10);
+  assert.ok(resnet.every((r) => r.config.dataset === 'shapes32-hard'));
+  for (const r of all.filter((x) => !x.id.includes('transfer') && !/-s\d$/.test(x.id))) {
+    const s = seeds(r.id);
+    assert.deepEqual(
+      s.map((x) => x.config.seed).sort(),
+      [1, 2, 3],
+      `${r.id}: seeds ${s.map((x) => x.config.seed)}`,
+    );
+    // Telemetry (observing only) is recorded on seed 1 alone.
+    assert.ok(s.filter((x) => x.config.telemetry).length <= 1);
+  }
+  assert.ok(all.every((r) => r.id.includes('transfer') || r.config.schedule === 'cosine'));
+  assert.ok(all.some((r) => r.config.model === 'cnn-bn' && r.config.optimizer === 'adam'));
+  assert.match(MEDIUM.label, /MEDIUM/);
+});
+
+test('quick and full leave out the medium-only experiments, and --only says why', () => {
+  const names = (s: Scale) => experimentsFor(s).map((e) => e.name);
+  for (const e of ['park-table1-bn', 'zhang-fig9a', 'su-seq2seq']) {
+    assert.ok(names(MEDIUM).includes(e));
+    assert.ok(!names(QUICK).includes(e));
+  }
+  assert.throws(
+    () => selectExperiments(['zhang-fig9a'], QUICK),
+    /not run at the quick scale.*medium/,
+  );
+  assert.throws(() => selectExperiments(['nope'], MEDIUM), /unknown experiment "nope"/);
 });

@@ -2,8 +2,8 @@
 // Su et al. 2020: Table 1 (stochastic vs nearest rounding at 8 bits) and Table 2 (full 8-bit
 // vs float32 on ResNet-20, CIFAR-10; ours a BN-ResNet on shapes32).
 
-import { barFigure } from '../../report/charts.js';
-import { accOf, curvesFigure, diff, pct } from '../analysis.js';
+import { accBars, accCell, accOf, curvesFigure, diff, pct } from '../analysis.js';
+import { combine, judgeHigher, judgeWithin, verdictOf } from '../seeds.js';
 import { describe, modelName, runOf } from '../scale.js';
 import type { Experiment } from '../types.js';
 
@@ -51,19 +51,23 @@ export const suRounding: Experiment = {
       ],
       rows: rows.map(({ s, sr, nr, fp }) => [
         `${modelName(s.model)} / ${s.dataset}`,
-        pct(sr.acc),
-        pct(nr.acc),
+        accCell(sr),
+        accCell(nr),
         diff(sr.acc, nr.acc),
-        pct(fp.acc),
+        accCell(fp),
         `${sr.status} / ${nr.status}`,
       ]),
+      note: 'mean ± sd over seeds where the scale repeats runs; the drop is of the means',
     };
-    const bars = barFigure(
-      rows.flatMap(({ s, sr, nr, fp }) => [
-        { model: modelName(s.model), scheme: 'dfp8-sr', acc: sr.acc },
-        { model: modelName(s.model), scheme: 'dfp8-nr', acc: nr.acc },
-        { model: modelName(s.model), scheme: 'fp32', acc: fp.acc },
-      ]),
+    const bars = accBars(
+      runs,
+      [scale.mnist, scale.second].flatMap((s) =>
+        ['dfp8-sr', 'dfp8-nr', 'fp32'].map((k) => ({
+          x: modelName(s.model),
+          series: k,
+          spec: runOf(s, k),
+        })),
+      ),
       {
         title: 'Final test accuracy',
         x: 'model',
@@ -82,17 +86,23 @@ export const suRounding: Experiment = {
       ],
       `${modelName(scale.mnist.model)} / ${scale.mnist.dataset}: test accuracy per epoch`,
     );
-    const known = rows.filter((r) => r.sr.acc !== null && r.nr.acc !== null);
-    const wins = known.filter((r) => (r.sr.acc ?? 0) >= (r.nr.acc ?? 0));
-    const reproduced = known.length ? wins.length === known.length : null;
-    const text = known.length
-      ? `SR ${wins.length === known.length ? '>=' : 'is not >='} NR on ${wins.length}/${known.length} settings: ` +
-        known
-          .map((r) => `${modelName(r.s.model)} SR ${pct(r.sr.acc)}% vs NR ${pct(r.nr.acc)}%`)
-          .join('; ')
-      : 'no finished runs';
+    const known = rows.filter((r) => r.sr.stats !== null && r.nr.stats !== null);
+    const judged = known.map((r) =>
+      judgeHigher(
+        r.sr.stats!,
+        r.nr.stats!,
+        `${modelName(r.s.model)} SR ${accCell(r.sr)}% vs NR ${accCell(r.nr)}%`,
+      ),
+    );
     const figures = scale.mnist.epochs > 1 ? [bars, curves] : [bars];
-    return { tables: [table], figures, verdict: { reproduced, text } };
+    if (!known.length)
+      return { tables: [table], figures, verdict: { reproduced: null, text: 'no finished runs' } };
+    const verdict = verdictOf(
+      combine(judged.map((j) => j.judgement)),
+      `finding: SR trains higher than NR on every setting. ` +
+        judged.map((j) => `${j.text}: ${j.judgement}`).join('; '),
+    );
+    return { tables: [table], figures, verdict };
   },
 };
 
@@ -125,8 +135,8 @@ export const suResnet: Experiment = {
       rows: [
         [
           `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}`,
-          pct(fp.acc),
-          pct(q.acc),
+          accCell(fp),
+          accCell(q),
           pct(drop),
           `${fp.status} / ${q.status}`,
         ],
@@ -149,11 +159,17 @@ export const suResnet: Experiment = {
       `${modelName(scale.resnet.model)} / ${scale.resnet.dataset}: training loss per epoch`,
       'train_loss',
     );
-    const reproduced = drop === null ? null : drop <= 0.02;
-    const text =
-      drop === null
-        ? 'runs missing'
-        : `drop ${pct(drop)} points (fp32 ${pct(fp.acc)}%, 8-bit ${pct(q.acc)}%); reproduced means a drop of at most 2 points`;
-    return { tables: [table], figures: [curves, loss], verdict: { reproduced, text } };
+    if (!fp.stats || !q.stats)
+      return {
+        tables: [table],
+        figures: [curves, loss],
+        verdict: { reproduced: null, text: 'runs missing' },
+      };
+    const j = judgeWithin(q.stats, fp.stats, 0.02, `fp32 ${accCell(fp)}%, 8-bit ${accCell(q)}%`);
+    const verdict = verdictOf(
+      j.judgement,
+      `finding: 8-bit loses at most 2 points against fp32. ${j.text}`,
+    );
+    return { tables: [table], figures: [curves, loss], verdict };
   },
 };

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+// `lowbit repro --plan`: the CPU time a suite will take, predicted from short measured probes.
+// Each kind of run (model, data, scheme, batch, optimizer, telemetry) trains a few steps and
+// evaluates a few batches in this process on one thread; its CPU seconds (process.cpuUsage,
+// so a loaded machine slows the wall clock but not the count much) give setup, per step and
+// per test sample costs, scaled to each run's steps and epochs.
+
+import { loadDataset } from '../data/registry.js';
+import { parseTrainConfig, type TrainConfig } from '../train/config.js';
+import { train } from '../train/trainer.js';
+import type { RunSpec } from './types.js';
+
+/** Training steps a probe runs (the first pays warm-up and is counted as setup). */
+const PROBE_STEPS = 5;
+/** Steps of a run that telemetry samples with histograms (train/telemetry.ts, ~40 per run). */
+const TELEMETRY_SAMPLES = 40;
+
+export interface ProbeCost {
+  /** CPU seconds before the first step and of everything outside steps and evaluation. */
+  readonly setup: number;
+  readonly perStep: number;
+  readonly perTestSample: number;
+  /**
+   * With telemetry: the extra CPU seconds of a sampled step. A short probe samples every step,
+   * a run about 40 in all, so the prediction adds this 40 times to the plain run's cost.
+   */
+  readonly perSampledStep?: number;
+}
+
+export interface PlannedRun {
+  readonly id: string;
+  readonly kind: string;
+  readonly cpuSeconds: number;
+}
+
+export interface Plan {
+  readonly runs: readonly PlannedRun[];
+  readonly kinds: ReadonlyMap<string, ProbeCost>;
+  readonly totalCpu: number;
+  /** Longest-first schedule of the runs on `jobs` idle cores. */
+  readonly wallOnJobs: number;
+  readonly jobs: number;
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** What a run's cost depends on; runs of one kind share a probe. */
+export function kindOf(c: TrainConfig): string {
+  const scheme = typeof c.scheme === 'string' ? c.scheme.replace(/^.*\//, '') : 'inline';
+  return [c.model, c.dataset, scheme, `b${c.batch}`, c.optimizer, c.telemetry ? 'telemetry' : '']
+    .filter(Boolean)
+    .join(' ');
+}
+
+async function probe(c: TrainConfig): Promise<ProbeCost> {
+  const testN = Math.min(c.testLimit ?? 2 * c.batch, 2 * c.batch);
+  const cfg = parseTrainConfig({
+    ...c,
+    init: undefined,
+    reinitClassifier: undefined,
+    epochs: 1,
+    limit: PROBE_STEPS * c.batch,
+    testLimit: testN,
+    threads: 1,
+  });
+  const t0 = cpuNow();
+  let first = 0;
+  let last = 0;
+  let steps = 0;
+  await train(cfg, null, {
+    log: () => {},
+    progress(done: number) {
+      const t = cpuNow();
+      if (done === 1) first = t;
+      last = t;
+      steps = done;
+    },
+  });
+  const end = cpuNow();
+  const perStep = steps > 1 ? (last - first) / (steps - 1) : first - t0;
+  return {
+    setup: Math.max(0, first - t0 - perStep),
+    perStep,
+    perTestSample: (end - last) / testN,
+  };
+}
+
+function trainSize(c: TrainConfig): number {
+  if (c.limit !== undefined) return c.limit;
+  return loadDataset(c.dataset, { seed: c.seed }).train.n;
+}
+
+/** Predicted CPU seconds of a run from its kind's probe. */
+export function predictCpu(c: TrainConfig, p: ProbeCost, trainN: number): number {
+  const steps = Math.ceil(trainN / c.batch) * c.epochs;
+  const test = c.epochs * (c.testLimit ?? 2000);
+  const sampled = p.perSampledStep ? Math.min(steps, TELEMETRY_SAMPLES) * p.perSampledStep : 0;
+  return p.setup + steps * p.perStep + test * p.perTestSample + sampled;
+}
+
+/** A telemetry run's cost: the plain run's probe plus the measured cost of a sampled step. */
+async function probeKind(c: TrainConfig, known: Map<string, ProbeCost>): Promise<ProbeCost> {
+  if (!c.telemetry) return probe(c);
+  const plainCfg = { ...c, telemetry: false };
+  const pk = kindOf(plainCfg);
+  let plain = known.get(pk);
+  if (!plain) {
+    plain = await probe(plainCfg);
+    known.set(pk, plain);
+  }
+  const tel = await probe(c);
+  return { ...plain, perSampledStep: Math.max(0, tel.perStep - plain.perStep) };
+}
+
+/** Longest-first list scheduling of `costs` on `jobs` workers: the makespan. */
+export function makespan(costs: readonly number[], jobs: number): number {
+  const w = new Array<number>(Math.max(1, jobs)).fill(0);
+  for (const c of [...costs].sort((a, b) => b - a)) {
+    const i = w.indexOf(Math.min(...w));
+    w[i] += c;
+  }
+  return Math.max(...w);
+}
+
+export async function planSuite(
+  specs: Iterable<RunSpec>,
+  jobs: number,
+  log: (line: string) => void,
+): Promise<Plan> {
+  const kinds = new Map<string, ProbeCost>();
+  const runs: PlannedRun[] = [];
+  const sizes = new Map<string, number>();
+  for (const spec of specs) {
+    const c = parseTrainConfig(spec.config, `run ${spec.id}`);
+    const kind = kindOf(c);
+    let p = kinds.get(kind);
+    if (!p) {
+      p = await probeKind(c, kinds);
+      kinds.set(kind, p);
+      const tel = p.perSampledStep ? `, +${p.perSampledStep.toFixed(3)} s per sampled step` : '';
+      log(
+        `probe ${kind}: setup ${p.setup.toFixed(2)} s, ${p.perStep.toFixed(3)} s/step, ${(p.perTestSample * 1000).toFixed(2)} ms/test sample${tel} (CPU)`,
+      );
+    }
+    const sk = `${c.dataset} ${c.limit ?? 'all'}`;
+    if (!sizes.has(sk)) sizes.set(sk, trainSize(c));
+    runs.push({ id: spec.id, kind, cpuSeconds: predictCpu(c, p, sizes.get(sk)!) });
+  }
+  const totalCpu = runs.reduce((a, r) => a + r.cpuSeconds, 0);
+  return {
+    runs,
+    kinds,
+    totalCpu,
+    wallOnJobs: makespan(
+      runs.map((r) => r.cpuSeconds),
+      jobs,
+    ),
+    jobs,
+  };
+}
