@@ -23,6 +23,7 @@ import type { RunContext } from '../nn/context.js';
 import { randNormal, type Rng } from '../quant/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
+import { sumCosts, type LayerCost } from '../nn/cost.js';
 
 export interface DcganSize {
   /** Latent size Z. */
@@ -108,6 +109,17 @@ export class Dcgan extends Layer {
 
   outputShape(_input: Shape): Shape {
     return [1, 28, 28];
+  }
+
+  /**
+   * One forward and backward of each net at `batch`: the generator from z (Z,1,1), the
+   * discriminator on images (1,28,28). A GAN batch runs them more than once (the GAN task: D on
+   * real and on fake images, then G through D), so a step costs a sum of these.
+   */
+  cost(_input: Shape, batch: number): LayerCost {
+    const g = this.generator.cost([this.size.z, 1, 1], batch);
+    const d = this.discriminator.cost(g.output, batch);
+    return sumCosts(d.output, [g, d]);
   }
 
   forward(_x: Tensor, _ctx: RunContext): Tensor {

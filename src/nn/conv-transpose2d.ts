@@ -19,6 +19,9 @@ import type { ConvGeom } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
+import { countMacs } from '../ops/macs.js';
+import { gemmCost, type LayerCost } from './cost.js';
+import { sizeOf } from '../tensor/shape.js';
 
 export interface ConvTranspose2dOptions {
   stride?: number;
@@ -105,6 +108,18 @@ export class ConvTranspose2d extends Layer {
     return [this.outChannels, g.H, g.W];
   }
 
+  // (OUT*K*K, IN) x (IN, N*IH*IW) per pass, the conv's passes run backwards; saves x at A and
+  // W; keeps no im2col matrix between forward and backward (backward builds it from dy).
+  cost(input: Shape, batch: number): LayerCost {
+    const g = this.geometry([batch, ...input]);
+    const macs = this.inChannels * this.outChannels * g.KH * g.KW * batch * g.OH * g.OW;
+    return gemmCost(this, [this.outChannels, g.H, g.W], macs, {
+      x: batch * sizeOf(input),
+      w: this.weight.size,
+      col: 0,
+    });
+  }
+
   // x (N,IN,IH,IW) -> y (N,OUT,H,W); fixed: x, w mantissas -> y i32 (or exact f64) at ex+ew.
   forward(x: Tensor, ctx: RunContext): Tensor {
     const g = this.geometry(x.shape);
@@ -150,7 +165,9 @@ export class ConvTranspose2d extends Layer {
     const xr = stepArray(ctx, 'float32', xv.length, false);
     k.swap_outer(xv, g.N, IN, g.OH * g.OW, null, xr);
     const dcol = stepArray(ctx, 'float32', CKK * Q, false);
-    k.gemm_f32({ M: CKK, N: Q, K: IN, transA: true }, dequantize(wq), xr, dcol);
+    const wf = dequantize(wq);
+    k.gemm_f32({ M: CKK, N: Q, K: IN, transA: true }, wf, xr, dcol);
+    countMacs(wf, xr, CKK * Q * IN);
     const y = stepArray(ctx, 'float32', g.N * OUT * R, false); // col2im zeroes it
     k.col2im(g, dcol, y);
     if (this.bias) addBiasRows(y, this.bias.value, g.N, OUT, R);
@@ -190,7 +207,9 @@ export class ConvTranspose2d extends Layer {
       const col = stepArray(ctx, 'float32', CKK * Q, false);
       k.im2col(g, ev, col);
       const acc = stepArray(ctx, 'float32', IN * Q, false);
-      k.gemm_f32({ M: IN, N: Q, K: CKK }, dequantize(wq), col, acc);
+      const wf = dequantize(wq);
+      k.gemm_f32({ M: IN, N: Q, K: CKK }, wf, col, acc);
+      countMacs(wf, col, IN * Q * CKK);
       const dxv = stepArray(ctx, 'float32', IN * Q, false);
       k.swap_outer(acc, IN, g.N, g.OH * g.OW, null, dxv);
       dx = floatTensor(xShape, dxv);
@@ -199,6 +218,7 @@ export class ConvTranspose2d extends Layer {
       k.swap_outer(xv, g.N, IN, g.OH * g.OW, null, xr);
       const dwv = stepArray(ctx, 'float32', IN * CKK, false);
       k.gemm_f32({ M: IN, N: CKK, K: Q, transB: true }, xr, col, dwv);
+      countMacs(xr, col, IN * CKK * Q);
       dw = floatTensor(this.weight.shape, dwv);
     }
     this.weight.addGrad(this.quant('G', dw, ctx));

@@ -8,7 +8,8 @@
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
+import type { LayerCost } from './cost.js';
 
 export class LeakyReLU extends Layer {
   readonly kind = 'leaky_relu';
@@ -30,6 +31,12 @@ export class LeakyReLU extends Layer {
 
   outputShape(input: Shape): Shape {
     return input;
+  }
+
+  // No MACs; saves the x > 0 mask, one byte per value (one bit nominally).
+  cost(input: Shape, batch: number): LayerCost {
+    const n = batch * sizeOf(input);
+    return { output: input, macs: [], savedBytes: n, nominalSavedBytes: n / 8, workspaceBytes: 0 };
   }
 
   // x (N, ...) -> y (N, ...): fixed with a power-of-two slope -> int32 at exp - s, else float32.

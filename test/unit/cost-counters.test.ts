@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import '../../src/register.js';
 import { buildModel, modelNames } from '../../src/models/registry.js';
 import { Seq2Seq } from '../../src/models/seq2seq.js';
+import { Dcgan, DCGAN_SIZE } from '../../src/models/dcgan.js';
 import { allLayers, skipDataInputGrad, type Layer } from '../../src/nn/layer.js';
 import { DirectQuantizer } from '../../src/quant/wageubn.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
@@ -37,8 +38,8 @@ const INPUTS: Record<string, Shape> = {
   resnet20: [3, 32, 32],
   lstm: [7, 5],
 };
-/** Models not built from an input shape alone: the translation model, built below. */
-const OWN_BUILDERS = new Set(['seq2seq']);
+/** Models not built from an input shape alone: the translation model and the GAN, built below. */
+const OWN_BUILDERS = new Set(['seq2seq', 'dcgan']);
 const SEQ = { srcVocab: 11, tgtVocab: 13, srcLen: 6, tgtLen: 4 };
 
 const SCHEMES = [fp32, fixed8, ...paperSchemes].map((s) => s.name);
@@ -59,6 +60,13 @@ function build(name: string): { model: Layer; input: Shape; x: Float32Array } {
     );
     return { model, input, x };
   }
+  if (name === 'dcgan') {
+    // The generator's input: noise z (Z,1,1); the step runs G, then D on G's images.
+    const model = new Dcgan(rng);
+    const input = [DCGAN_SIZE.z, 1, 1];
+    const x = new Float32Array(BATCH * sizeOf(input)).map(() => (rng.nextU32() / 2 ** 32) * 2 - 1);
+    return { model, input, x };
+  }
   const input = INPUTS[name];
   const model = buildModel(name, input, CLASSES, rng);
   // As classification training does: the first layer's input is data, its dx is skipped.
@@ -69,6 +77,15 @@ function build(name: string): { model: Layer; input: Shape; x: Float32Array } {
 
 function trainStep(model: Layer, input: Shape, x: Float32Array, k: Kernels): void {
   const ctx = { kernels: k, step: 0, epoch: 0, training: true, telemetry: null };
+  if (model instanceof Dcgan) {
+    // A generator step: z -> G -> D -> logit, the error back through D and G (each net's
+    // forward and backward once, which is what Dcgan.cost counts).
+    const img = model.generator.forward(floatTensor([BATCH, ...input], x), ctx);
+    const logit = model.discriminator.forward(img, ctx);
+    const dy = floatTensor(logit.shape, new Float32Array(BATCH).fill(-1 / BATCH));
+    model.generator.backward(model.discriminator.backward(dy, ctx), ctx);
+    return;
+  }
   const logits = model.forward(floatTensor([BATCH, ...input], x), ctx);
   const labels = new Int32Array(logits.shape[0]).map((_, i) => i % logits.shape[1]);
   model.backward(softmaxCrossEntropy(logits, labels).grad, ctx);
@@ -98,8 +115,9 @@ for (const name of modelNames()) {
         bindScheme(model, loadScheme(scheme), 1);
       } catch (e) {
         // A scheme written for classification nets may name sites this model lacks (WAGEUBN's
-        // first-layer A on seq2seq's embedding): it cannot train this model at all.
-        assert.match(String(e), /has no site/, `${name} under ${scheme}`);
+        // first-layer A on seq2seq's embedding), or size a classifier this model lacks (Park's
+        // classifier rule on the GAN's one-logit discriminator): it cannot train this model.
+        assert.match(String(e), /has no site|number of classes/, `${name} under ${scheme}`);
         continue;
       }
       const counter = startCountingMacs();
