@@ -17,6 +17,7 @@ import { Param } from '../../src/nn/param.js';
 import { floatTensor } from '../../src/tensor/tensor.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
 import { costForScheme } from '../../src/report/cost/for-scheme.js';
+import { costCommand } from '../../src/cli/cost-command.js';
 import { HOROWITZ_45NM, parseOpTable } from '../../src/report/cost/op-table.js';
 import '../../src/register.js';
 
@@ -142,3 +143,23 @@ for (const [name, input] of Object.entries(SAVED_INPUTS))
       );
     }
   });
+
+// The cost command on a translation dataset builds the model from its vocabularies, as
+// training does, and reports the model's MACs (the encoder and decoder GEMMs at the scheme's
+// operand types), not an error.
+test('lowbit cost --model transformer --dataset translate prints its MACs', async () => {
+  const out: string[] = [];
+  await costCommand((s) => out.push(s)).parseAsync(
+    ['--model', 'transformer', '--dataset', 'translate', '--batch', '2', '--json'],
+    { from: 'user' },
+  );
+  const c = JSON.parse(out.join('\n')) as { macsByType: Record<string, number> };
+  assert.deepEqual(Object.keys(c.macsByType), ['i8xi8']);
+  assert.ok(c.macsByType.i8xi8 > 0, JSON.stringify(c.macsByType));
+  await assert.rejects(
+    costCommand(() => {}).parseAsync(['--model', 'lenet5', '--dataset', 'translate'], {
+      from: 'user',
+    }),
+    /use --model seq2seq or --model transformer/,
+  );
+});
