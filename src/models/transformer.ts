@@ -117,7 +117,13 @@ export class Transformer extends Layer {
     parts.push(this.encLn.cost([D], batch * S), this.tgtEmb.cost([T], batch));
     for (const d of this.decoders) parts.push(d.decodeCost(T, S, batch));
     parts.push(this.decLn.cost([D], batch * T), this.out.cost([D], batch * T));
-    return sumCosts(this.outputShape(input), parts);
+    const c = sumCosts(this.outputShape(input), parts);
+    // Plus the source lengths (N) i32 kept for backward.
+    return {
+      ...c,
+      savedBytes: c.savedBytes + batch * 4,
+      nominalSavedBytes: c.nominalSavedBytes + batch * 4,
+    };
   }
 
   /** Non-PAD ids per source row (at least 1). */

@@ -82,7 +82,7 @@ export class ScaledDotAttention extends Layer {
    * dv (S, T) x (T, dh), dq (T, S) x (S, dh) and dk (S, T) x (T, dh): N*T*S*D MACs each. The
    * masks only limit the softmax, the GEMMs run over all S keys. Saves q, k, v in head order
    * at Aq, Ak, Av, the weights P (int16 Q0.15 on the integer path, float32 otherwise), them
-   * at Ap (the same array where Ap binds nothing) and the valid-key count per row (i32).
+   * at Ap (the same array where Ap binds nothing or keeps float32) and the valid-key count per row (i32).
    */
   attendCost(T: number, S: number, batch: number): LayerCost {
     const N = batch;
@@ -93,8 +93,9 @@ export class ScaledDotAttention extends Layer {
     const av = siteOperand(this, 'Av');
     const fixed = aq !== 'f32' && ak !== 'f32';
     const p: Operand = fixed ? 'i16' : 'f32';
-    const apBound = this.sites.get('Ap')?.quantizer !== undefined;
     const ap = siteOperand(this, 'Ap', p);
+    // A float32 Ap over float32 weights passes the same array on: no second copy.
+    const apCopy = this.sites.get('Ap')?.quantizer !== undefined && !(p === 'f32' && ap === 'f32');
     const e = siteOperand(this, 'E');
     const es = siteOperand(this, 'Es');
     const n = N * T * S * D;
@@ -121,13 +122,13 @@ export class ScaledDotAttention extends Layer {
         qkv(aq, T) +
         qkv(ak, S) +
         qkv(av, S) +
-        weights * (operandBytes(p) + (apBound ? operandBytes(ap) : 0)) +
+        weights * (operandBytes(p) + (apCopy ? operandBytes(ap) : 0)) +
         rowsBT * 4,
       nominalSavedBytes:
         nominal('Aq', T) +
         nominal('Ak', S) +
         nominal('Av', S) +
-        weights * (operandBytes(p) + (apBound ? siteBits(this, 'Ap') / 8 : 0)) +
+        weights * (operandBytes(p) + (apCopy ? siteBits(this, 'Ap') / 8 : 0)) +
         rowsBT * 4,
       workspaceBytes: 0,
     };
