@@ -3,10 +3,14 @@
 
 import { Command } from 'commander';
 import { loadDataset } from '../data/registry.js';
-import { costForScheme } from '../report/cost/for-scheme.js';
+import { costForModel, costForScheme } from '../report/cost/for-scheme.js';
+import { buildTranslationModel } from '../train/seq2seq.js';
+import { bindScheme } from '../schemes/bind.js';
+import { loadScheme } from '../schemes/resolve.js';
+import { makeRng } from '../quant/rng.js';
 import { HOROWITZ_45NM } from '../report/cost/op-table.js';
 import { loadOpTable } from '../report/cost/op-table-file.js';
-import type { MemoryBreakdown } from '../report/cost/model.js';
+import type { CostReport, MemoryBreakdown } from '../report/cost/model.js';
 import { intOption } from './options.js';
 
 interface CostFlags {
@@ -63,9 +67,16 @@ export function costCommand(print: (s: string) => void): Command {
       }
       const table = f.table ? loadOpTable(f.table) : HOROWITZ_45NM;
       const data = loadDataset(f.dataset, { seed: 1, limit: 1, testLimit: 1 });
-      if (data.kind !== 'classification')
-        throw new Error(`lowbit cost models classification datasets; ${f.dataset} is ${data.kind}`);
-      const c = costForScheme(f.model, data.inputShape, data.numClasses, f.scheme, f.batch, table);
+      let c: CostReport;
+      if (data.kind === 'classification')
+        c = costForScheme(f.model, data.inputShape, data.numClasses, f.scheme, f.batch, table);
+      else {
+        // A translation model is sized from the vocabularies; its input is S + T ids a row.
+        const m = buildTranslationModel(data, f.model, makeRng(1));
+        const spec = loadScheme(f.scheme);
+        bindScheme(m, spec, 1);
+        c = costForModel(m, spec, [data.maxSrcLen + data.maxTgtLen - 1], f.batch, table);
+      }
       if (f.json) {
         print(JSON.stringify(c, null, 2));
         return;

@@ -16,7 +16,7 @@ import { MultiHeadAttention } from '../nn/mha.js';
 import { ReLU } from '../nn/relu.js';
 import type { Rng } from '../quant/rng.js';
 import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
-import type { LayerCost } from '../nn/cost.js';
+import { chainCost, sumCosts, type LayerCost } from '../nn/cost.js';
 import type { Shape } from '../tensor/shape.js';
 
 /** a + b elementwise into a new float32 tensor of a's shape. */
@@ -30,9 +30,9 @@ function plus(a: Tensor, b: Tensor): Tensor {
 
 /** Position-wise feed-forward: (R, D) -> (R, F) -> relu -> (R, D). */
 export class FeedForward extends Layer {
-  // The cost model (nn/cost.ts) does not cover the Transformer's layers yet: say so.
-  cost(): LayerCost {
-    throw new Error(`${this.name}: the cost model does not cover ${this.kind} layers yet`);
+  /** `batch` rows of [D]: fc1, relu, fc2 in a chain. */
+  cost(input: Shape, batch: number): LayerCost {
+    return chainCost(this.children(), input, batch);
   }
 
   readonly kind = 'ffn';
@@ -73,11 +73,6 @@ export class FeedForward extends Layer {
 }
 
 abstract class Block extends Layer {
-  // The cost model (nn/cost.ts) does not cover the Transformer's layers yet: say so.
-  cost(): LayerCost {
-    throw new Error(`${this.name}: the cost model does not cover ${this.kind} layers yet`);
-  }
-
   override params(): Param[] {
     return this.children().flatMap((l) => l.params());
   }
@@ -109,6 +104,19 @@ export class EncoderLayer extends Block {
 
   override children(): Layer[] {
     return [this.ln1, this.attn, this.ln2, this.ffn];
+  }
+
+  // Input [S, D] per sample: LayerNorms and the FFN on N*S rows, self-attention S over S (the
+  // padding mask does not change the GEMMs). The residual adds are element-wise: no MACs.
+  cost(input: Shape, batch: number): LayerCost {
+    const [S, D] = input;
+    const rows = batch * S;
+    return sumCosts(input, [
+      this.ln1.cost([D], rows),
+      this.attn.attendCost(S, S, batch),
+      this.ln2.cost([D], rows),
+      this.ffn.cost([D], rows),
+    ]);
   }
 
   forward(): Tensor {
@@ -157,6 +165,30 @@ export class DecoderLayer extends Block {
 
   override children(): Layer[] {
     return [this.ln1, this.self, this.ln2, this.cross, this.ln3, this.ffn];
+  }
+
+  /** Input [T, D] per sample over a memory as long as the input (see decodeCost). */
+  cost(input: Shape, batch: number): LayerCost {
+    return this.decodeCost(input[0], input[0], batch);
+  }
+
+  // T target rows over S memory rows per sample: LayerNorms and the FFN on N*T rows, causal
+  // self-attention T over T (the mask limits the softmax, not the GEMMs), cross-attention T
+  // over S.
+  decodeCost(T: number, S: number, batch: number): LayerCost {
+    const D = this.self.dim;
+    const rows = batch * T;
+    return sumCosts(
+      [T, D],
+      [
+        this.ln1.cost([D], rows),
+        this.self.attendCost(T, T, batch),
+        this.ln2.cost([D], rows),
+        this.cross.attendCost(T, S, batch),
+        this.ln3.cost([D], rows),
+        this.ffn.cost([D], rows),
+      ],
+    );
   }
 
   forward(): Tensor {

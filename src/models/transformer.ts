@@ -18,7 +18,7 @@ import { predict } from '../nn/loss.js';
 import { DecoderLayer, EncoderLayer } from './transformer-blocks.js';
 import type { Rng } from '../quant/rng.js';
 import { dequantize, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
-import type { LayerCost } from '../nn/cost.js';
+import { sumCosts, type LayerCost } from '../nn/cost.js';
 import type { Shape } from '../tensor/shape.js';
 
 export interface TransformerSizes {
@@ -44,11 +44,6 @@ export function positionCode(t: number, i: number, D: number): number {
 }
 
 export class Transformer extends Layer {
-  // The cost model (nn/cost.ts) does not cover the Transformer's layers yet: say so.
-  cost(): LayerCost {
-    throw new Error(`${this.name}: the cost model does not cover ${this.kind} layers yet`);
-  }
-
   readonly kind = 'transformer';
   readonly srcEmb: Embedding;
   readonly encoders: EncoderLayer[];
@@ -109,6 +104,26 @@ export class Transformer extends Layer {
 
   outputShape(input: Shape): Shape {
     return [input[0] - this.sizes.srcLen, this.sizes.tgtVocab];
+  }
+
+  // Input (S + T) ids per sample: S source embeddings through the encoder layers and enc_ln,
+  // T target embeddings through the decoder layers (each attending over the S memory rows),
+  // dec_ln and the output Linear on N*T rows. Adding position codes is element-wise.
+  cost(input: Shape, batch: number): LayerCost {
+    const { srcLen: S, tgtLen: T } = this.sizes;
+    const D = this.D;
+    const parts: LayerCost[] = [this.srcEmb.cost([S], batch)];
+    for (const e of this.encoders) parts.push(e.cost([S, D], batch));
+    parts.push(this.encLn.cost([D], batch * S), this.tgtEmb.cost([T], batch));
+    for (const d of this.decoders) parts.push(d.decodeCost(T, S, batch));
+    parts.push(this.decLn.cost([D], batch * T), this.out.cost([D], batch * T));
+    const c = sumCosts(this.outputShape(input), parts);
+    // Plus the source lengths (N) i32 kept for backward.
+    return {
+      ...c,
+      savedBytes: c.savedBytes + batch * 4,
+      nominalSavedBytes: c.nominalSavedBytes + batch * 4,
+    };
   }
 
   /** Non-PAD ids per source row (at least 1). */

@@ -21,7 +21,15 @@ import { matmul, rows } from './matmul.js';
 import { V_FRAC, Z_FRAC } from '../kernels/ref/fixed-functions.js';
 import type { AnyArray } from '../kernels/spec.js';
 import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
-import type { LayerCost } from './cost.js';
+import {
+  gemmKey,
+  operandBytes,
+  siteBits,
+  siteOperand,
+  type LayerCost,
+  type MacEntry,
+  type Operand,
+} from './cost.js';
 import type { Shape } from '../tensor/shape.js';
 
 /** (N, L, heads*dh) -> (N*heads*L, dh) storage order, or back with `inverse`. */
@@ -63,9 +71,67 @@ interface Saved {
 }
 
 export class ScaledDotAttention extends Layer {
-  // The cost model (nn/cost.ts) does not cover the Transformer's layers yet: say so.
-  cost(): LayerCost {
-    throw new Error(`${this.name}: the cost model does not cover ${this.kind} layers yet`);
+  /** Self-attention cost: queries, keys and values all (T, D) per sample (see attendCost). */
+  cost(input: Shape, batch: number): LayerCost {
+    return this.attendCost(input[0], input[0], batch);
+  }
+
+  /**
+   * T queries over S keys per sample, N = batch, heads * dh = D: per (sample, head) forward
+   * the scores (T, dh) x (dh, S) and the output (T, S) x (S, dh); backward dP (T, dh) x (dh, S),
+   * dv (S, T) x (T, dh), dq (T, S) x (S, dh) and dk (S, T) x (T, dh): N*T*S*D MACs each. The
+   * masks only limit the softmax, the GEMMs run over all S keys. Saves q, k, v in head order
+   * at Aq, Ak, Av, the weights P (int16 Q0.15 on the integer path, float32 otherwise), them
+   * at Ap (the same array where Ap binds nothing or keeps float32) and the valid-key count per row (i32).
+   */
+  attendCost(T: number, S: number, batch: number): LayerCost {
+    const N = batch;
+    const D = this.dim;
+    const rowsBT = N * this.heads * T;
+    const aq = siteOperand(this, 'Aq');
+    const ak = siteOperand(this, 'Ak');
+    const av = siteOperand(this, 'Av');
+    const fixed = aq !== 'f32' && ak !== 'f32';
+    const p: Operand = fixed ? 'i16' : 'f32';
+    const ap = siteOperand(this, 'Ap', p);
+    // A float32 Ap over float32 weights passes the same array on: no second copy.
+    const apCopy = this.sites.get('Ap')?.quantizer !== undefined && !(p === 'f32' && ap === 'f32');
+    const e = siteOperand(this, 'E');
+    const es = siteOperand(this, 'Es');
+    const n = N * T * S * D;
+    const m = (pass: MacEntry['pass'], operands: string): MacEntry => ({
+      pass,
+      layer: this.name,
+      operands,
+      macs: n,
+    });
+    const qkv = (o: Operand, L: number) => N * L * D * operandBytes(o);
+    const nominal = (site: string, L: number) => (N * L * D * siteBits(this, site)) / 8;
+    const weights = N * this.heads * T * S;
+    return {
+      output: [T, D],
+      macs: [
+        m('forward', gemmKey(aq, ak)),
+        m('forward', gemmKey(ap, av)),
+        m('backward dx', gemmKey(e, av)),
+        m('backward dx', gemmKey(ap, e)),
+        m('backward dx', gemmKey(es, ak)),
+        m('backward dx', gemmKey(es, aq)),
+      ],
+      savedBytes:
+        qkv(aq, T) +
+        qkv(ak, S) +
+        qkv(av, S) +
+        weights * (operandBytes(p) + (apCopy ? operandBytes(ap) : 0)) +
+        rowsBT * 4,
+      nominalSavedBytes:
+        nominal('Aq', T) +
+        nominal('Ak', S) +
+        nominal('Av', S) +
+        weights * (operandBytes(p) + (apCopy ? siteBits(this, 'Ap') / 8 : 0)) +
+        rowsBT * 4,
+      workspaceBytes: 0,
+    };
   }
 
   readonly kind = 'mh-attention';

@@ -12,13 +12,31 @@ import { Linear } from './linear.js';
 import { ScaledDotAttention } from './mh-attention.js';
 import type { Rng } from '../quant/rng.js';
 import { dequantize, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
-import type { LayerCost } from './cost.js';
+import { sumCosts, type LayerCost } from './cost.js';
 import type { Shape } from '../tensor/shape.js';
 
 export class MultiHeadAttention extends Layer {
-  // The cost model (nn/cost.ts) does not cover the Transformer's layers yet: say so.
-  cost(): LayerCost {
-    throw new Error(`${this.name}: the cost model does not cover ${this.kind} layers yet`);
+  /** Self-attention cost: input [T, D] per sample, memory the input itself. */
+  cost(input: Shape, batch: number): LayerCost {
+    return this.attendCost(input[0], input[0], batch);
+  }
+
+  /**
+   * T query rows over S memory rows per sample, N = batch: the Q and O projections on N*T
+   * rows, K and V on N*S rows (Linear.cost each) and the core (ScaledDotAttention.attendCost).
+   */
+  attendCost(T: number, S: number, batch: number): LayerCost {
+    const D = this.dim;
+    return sumCosts(
+      [T, D],
+      [
+        this.q.cost([D], batch * T),
+        this.k.cost([D], batch * S),
+        this.v.cost([D], batch * S),
+        this.core.attendCost(T, S, batch),
+        this.o.cost([D], batch * T),
+      ],
+    );
   }
 
   readonly kind = 'mha';

@@ -145,10 +145,15 @@ export class Seq2SeqTask implements Task {
   }
 }
 
-export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rng): Seq2SeqTask {
-  if (cfg.model !== 'seq2seq' && cfg.model !== 'transformer') {
+/** The translation model `name` (seq2seq or transformer) sized for `data`'s vocabularies. */
+export function buildTranslationModel(
+  data: Seq2SeqDataset,
+  name: string,
+  rng: Rng,
+): TranslationModel {
+  if (name !== 'seq2seq' && name !== 'transformer') {
     throw new Error(
-      `the ${data.name} dataset trains a translation model: use --model seq2seq or --model transformer (got ${cfg.model})`,
+      `the ${data.name} dataset trains a translation model: use --model seq2seq or --model transformer (got ${name})`,
     );
   }
   const sizes = {
@@ -160,9 +165,12 @@ export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rn
     bos: data.bos,
     eos: data.eos,
   };
-  const model =
-    cfg.model === 'transformer'
-      ? new Transformer('transformer', sizes, rng)
-      : new Seq2Seq('seq2seq', sizes, rng);
+  return name === 'transformer'
+    ? new Transformer('transformer', sizes, rng)
+    : new Seq2Seq('seq2seq', sizes, rng);
+}
+
+export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rng): Seq2SeqTask {
+  const model = buildTranslationModel(data, cfg.model, rng);
   return new Seq2SeqTask(model, data, { batch: cfg.batch, seed: cfg.seed, limit: cfg.limit });
 }

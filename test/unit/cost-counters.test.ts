@@ -10,6 +10,7 @@ import '../../src/register.js';
 import { buildModel, modelNames } from '../../src/models/registry.js';
 import { Seq2Seq } from '../../src/models/seq2seq.js';
 import { Dcgan, DCGAN_SIZE } from '../../src/models/dcgan.js';
+import { Transformer } from '../../src/models/transformer.js';
 import { allLayers, skipDataInputGrad, type Layer } from '../../src/nn/layer.js';
 import { DirectQuantizer } from '../../src/quant/wageubn.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
@@ -38,8 +39,8 @@ const INPUTS: Record<string, Shape> = {
   resnet20: [3, 32, 32],
   lstm: [7, 5],
 };
-/** Models not built from an input shape alone: the translation model and the GAN, built below. */
-const OWN_BUILDERS = new Set(['seq2seq', 'dcgan']);
+/** Models not built from an input shape alone: the translation models and the GAN, below. */
+const OWN_BUILDERS = new Set(['seq2seq', 'transformer', 'dcgan']);
 const SEQ = { srcVocab: 11, tgtVocab: 13, srcLen: 6, tgtLen: 4 };
 
 const SCHEMES = [fp32, fixed8, ...paperSchemes].map((s) => s.name);
@@ -51,8 +52,13 @@ test('every model in the zoo has an input shape for the counter test', () => {
 
 function build(name: string): { model: Layer; input: Shape; x: Float32Array } {
   const rng = makeRng(7);
-  if (name === 'seq2seq') {
-    const model = new Seq2Seq('seq2seq', SEQ, rng);
+  if (name === 'seq2seq' || name === 'transformer') {
+    // The Transformer small: two heads of width 4 and two layers a side, so the per-head GEMMs
+    // and the sums over layers are both held to the counters.
+    const model =
+      name === 'seq2seq'
+        ? new Seq2Seq('seq2seq', SEQ, rng)
+        : new Transformer('transformer', { ...SEQ, dim: 8, heads: 2, ffn: 12, layers: 2 }, rng);
     const input = [SEQ.srcLen + SEQ.tgtLen];
     // Ids 3.. (0-2 are PAD, BOS, EOS); the last source step PAD so the lengths vary.
     const x = new Float32Array(BATCH * input[0]).map((_, i) =>

@@ -17,6 +17,8 @@ import { Param } from '../../src/nn/param.js';
 import { floatTensor } from '../../src/tensor/tensor.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
 import { costForScheme } from '../../src/report/cost/for-scheme.js';
+import { costCommand } from '../../src/cli/cost-command.js';
+import { Transformer } from '../../src/models/transformer.js';
 import { HOROWITZ_45NM, parseOpTable } from '../../src/report/cost/op-table.js';
 import '../../src/register.js';
 
@@ -142,3 +144,50 @@ for (const [name, input] of Object.entries(SAVED_INPUTS))
       );
     }
   });
+
+// The cost command on a translation dataset builds the model from its vocabularies, as
+// training does, and reports the model's MACs (the encoder and decoder GEMMs at the scheme's
+// operand types), not an error.
+test('lowbit cost --model transformer --dataset translate prints its MACs', async () => {
+  const out: string[] = [];
+  await costCommand((s) => out.push(s)).parseAsync(
+    ['--model', 'transformer', '--dataset', 'translate', '--batch', '2', '--json'],
+    { from: 'user' },
+  );
+  const c = JSON.parse(out.join('\n')) as { macsByType: Record<string, number> };
+  assert.deepEqual(Object.keys(c.macsByType), ['i8xi8']);
+  assert.ok(c.macsByType.i8xi8 > 0, JSON.stringify(c.macsByType));
+  await assert.rejects(
+    costCommand(() => {}).parseAsync(['--model', 'lenet5', '--dataset', 'translate'], {
+      from: 'user',
+    }),
+    /use --model seq2seq or --model transformer/,
+  );
+});
+
+// The same for the Transformer (built from its sizes, as translation builds it): LayerNorm's
+// x-hat and 1/sigma, the attention core's heads, weights and valid-key counts, the Linears.
+test('saved bytes of every layer match measured typed-array bytes: transformer', () => {
+  const sizes = { srcVocab: 11, tgtVocab: 13, srcLen: 6, tgtLen: 4, dim: 8, heads: 2, ffn: 12 };
+  for (const scheme of ['fp32', 'fixed8', 'int8', 'int16']) {
+    const B = 2;
+    const m = new Transformer('transformer', { ...sizes, layers: 2 }, makeRng(1));
+    bindScheme(m, loadScheme(scheme), 1);
+    const layers = allLayers(m);
+    const skip = new Set<ArrayBufferLike>(m.params().map((p) => p.value.buffer));
+    const before = ownBytes(layers, skip);
+    const ctx = { kernels: refKernels, step: 0, epoch: 0, training: true, telemetry: null };
+    // Ids 3..9, the last two source steps PAD so the source lengths differ from S.
+    const ids = new Float32Array(B * 10).map((_, i) =>
+      i % 10 >= 4 && i % 10 < 6 ? 0 : 3 + (i % 7),
+    );
+    m.forward(floatTensor([B, 10], ids), ctx);
+    const saved = ownBytes(layers, skip) - before;
+    const c = m.cost([10], B);
+    assert.equal(
+      saved,
+      c.savedBytes + c.workspaceBytes,
+      `transformer under ${scheme}: measured ${saved} B, cost() ${c.savedBytes} + ${c.workspaceBytes} B`,
+    );
+  }
+});
