@@ -9,7 +9,7 @@ const LAYERS = [
   // The rounding contract, generators and range statistics the kernels implement, and the
   // reference quantize kernel: below the kernels. The rest of quant (quantizers, sites,
   // observers) calls kernels and sits above them.
-  ['quant/(rng|lfsr|rounding|stats|quantize)\\.ts'],
+  ['quant/(rng|rng-jump|lfsr|rounding|stats|quantize)\\.ts'],
   ['kernels'],
   ['quant'],
   ['ops'],

@@ -10,7 +10,7 @@ import type { Rng } from '../quant/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { observedApply } from '../quant/observer.js';
-import type { LayerCost } from './cost.js';
+import type { LayerCost } from './cost-types.js';
 
 export interface BoundSite {
   readonly quantizer: Quantizer;
