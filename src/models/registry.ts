@@ -11,6 +11,7 @@ import { resnet20 } from './resnet20.js';
 import { resnet8 } from './resnet8.js';
 import { cnnBn } from './cnn-bn.js';
 import { lstmClassifier } from './lstm.js';
+import { Dcgan } from './dcgan.js';
 
 export type ModelBuilder = (inputShape: Shape, numClasses: number, rng: Rng) => Layer;
 
@@ -62,8 +63,12 @@ registerModel(
 registerModel(
   'dcgan',
   'DCGAN for 28x28 digits: generator z-convT7-BN-ReLU-convT4/2-BN-ReLU-convT4/2-tanh, discriminator conv4/2-LReLU-conv4/2-BN-LReLU-fc (built by the GAN task)',
-  () => {
-    throw new Error('dcgan is trained by the GAN task: use --dataset mnist --optimizer adam');
+  // Both nets in one layer tree; the GAN task (train/gan.ts) drives them, `lowbit train
+  // --model dcgan --dataset mnist --optimizer adam`.
+  (s, _c, r) => {
+    if (s.join('x') !== '1x28x28')
+      throw new Error(`dcgan draws 28x28 single-channel images: got input [${s.join(', ')}]`);
+    return new Dcgan(r);
   },
 );
 

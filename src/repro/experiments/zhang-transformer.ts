@@ -115,6 +115,8 @@ function meanSd(xs: readonly number[]): { mean: number; sd: number } {
 
 export const zhangFig9b: Experiment = {
   name: 'zhang-fig9b',
+  // Its runs name their seeds (3, or 5 at full scale): the medium scale does not repeat them.
+  ownSeeds: true,
   title: 'Adaptive fixed point on a Transformer vs float32 (Zhang et al. Fig. 9b)',
   source: `${SOURCE}, sec. 5, Fig. 9b`,
   claim:
