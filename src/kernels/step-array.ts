@@ -23,6 +23,13 @@ export interface StepScope {
   readonly kernels: Kernels;
   readonly step: number;
   readonly training: boolean;
+  /**
+   * Outside training: the id (negative, distinct from every training step) of one evaluation
+   * batch whose forward pass may keep its arrays in the step workspace too, valid until the
+   * next batch or step. Unset: evaluation arrays are plain (a caller that keeps outputs across
+   * forward passes, such as a GAN's judge, leaves it unset).
+   */
+  readonly evalStep?: number;
   /** Told about each integer GEMM when set (ops/intgemm.ts); a quant/observer.ts StepObserver. */
   readonly observer?: GemmObserver | null;
 }
@@ -56,10 +63,9 @@ export function stepArray<D extends DType>(
   n: number,
   zeroed = true,
 ): DTypeMap[D] {
+  const id = at ? (at.training ? at.step : at.evalStep) : undefined;
   const ws =
-    at && at.training && at.kernels.stepArray
-      ? at.kernels.stepArray(dtype, n, at.step, zeroed)
-      : null;
+    id !== undefined && at!.kernels.stepArray ? at!.kernels.stepArray(dtype, n, id, zeroed) : null;
   return ws ?? plainArray(dtype, n);
 }
 

@@ -12,6 +12,8 @@ export interface RunContext {
   readonly epoch: number;
   /** Training mode: layers save what backward needs; BatchNorm uses batch statistics. */
   readonly training: boolean;
+  /** One evaluation batch's workspace id (kernels/step-array.ts StepScope.evalStep). */
+  readonly evalStep?: number;
   readonly telemetry: TelemetrySink | null;
   /** Listener for site calls and integer GEMMs (test vectors, calibration); usually unset. */
   readonly observer?: StepObserver | null;

@@ -91,6 +91,7 @@ export abstract class Layer {
       step: ctx.step,
       epoch: ctx.epoch,
       training: ctx.training,
+      evalStep: ctx.evalStep,
       telemetry: ctx.telemetry,
     };
     const obs = ctx.observer;

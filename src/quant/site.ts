@@ -42,6 +42,8 @@ export interface SiteContext {
   readonly epoch: number;
   /** True in training mode (some quantizers adapt only then). */
   readonly training: boolean;
+  /** One evaluation batch's workspace id (kernels/step-array.ts StepScope.evalStep). */
+  readonly evalStep?: number;
   readonly telemetry: TelemetrySink | null;
 }
 

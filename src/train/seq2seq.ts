@@ -100,8 +100,11 @@ export class Seq2SeqTask implements Task {
     const cands: string[][] = [];
     const refs: string[][] = [];
     const maxLen = this.data.maxTgtLen + 2;
+    let id = -1;
     for (const b of batcher.epoch(0)) {
-      const out = this.model.greedy(b.src, b.size, maxLen, ctx);
+      // Each batch's arrays live in the kernels' workspace until the next batch (see
+      // ClassificationTask.evaluate); its tokens are decoded before then.
+      const out = this.model.greedy(b.src, b.size, maxLen, { ...ctx, evalStep: id-- });
       for (let n = 0; n < b.size; n++) {
         cands.push(decodeTokens(this.data.tgtVocab, out.subarray(n * maxLen, (n + 1) * maxLen)));
         refs.push(
@@ -124,9 +127,11 @@ export class Seq2SeqTask implements Task {
     let tokens = 0;
     let correct = 0;
     let nll = 0;
+    let id = -1;
     for (const b of batcher.epoch(0)) {
       const { x, y } = this.pack(b);
-      const l = softmaxCrossEntropy(this.model.forward(x, ev), y, this.data.pad);
+      const bctx: RunContext = { ...ev, evalStep: id-- };
+      const l = softmaxCrossEntropy(this.model.forward(x, bctx), y, this.data.pad);
       tokens += l.count;
       correct += l.correct;
       nll += l.loss * l.count;
