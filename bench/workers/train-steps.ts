@@ -11,6 +11,8 @@ import { installLayerTimer, type LayerTimer } from '../../src/train/layer-timer.
 import type { RunSetup } from '../../src/train/setup.js';
 import { Seq2Seq } from '../../src/models/seq2seq.js';
 import { Transformer } from '../../src/models/transformer.js';
+import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
+import { KernelTimer, type KernelTime } from '../kernel-timer.js';
 
 export interface StepsJob {
   model: string;
@@ -24,6 +26,8 @@ export interface StepsJob {
   seconds: number;
   /** Instrument layers, sites and the optimizer with the per-kind timer. */
   layerTimes: boolean;
+  /** Count calls and time per kernel (bench/kernel-timer.ts). */
+  kernelTimes?: boolean;
   seed: number;
   /** Kernels (default wasm). */
   backend?: 'wasm' | 'native' | 'ref';
@@ -46,6 +50,8 @@ export interface StepsResult {
   params: number;
   /** Exclusive ms per kind over the timed steps, and the rest of the step time. */
   layer_ms: Record<string, number> | null;
+  /** Calls and ms per kernel over the timed steps (with kernelTimes). */
+  kernel_times?: Record<string, KernelTime>;
   /** Classification: one sample's shape and the class count (for the PyTorch twin). */
   inputShape?: number[];
   classes?: number;
@@ -84,6 +90,9 @@ const cfg = parseTrainConfig(
 );
 
 let timer: LayerTimer | null = null;
+let kernelTimer: KernelTimer | null = null;
+// The native backend falls back to the wasm kernels: the profile says which kernels do.
+const wasmBase = job.kernelTimes && job.backend === 'native' ? await loadWasmKernels() : null;
 let setup: RunSetup | null = null;
 let t0 = 0;
 let tLast = 0;
@@ -111,6 +120,7 @@ await train(cfg, null, {
       throw new Error(`${job.dataset} has too few samples for ${job.warmup} warm-up steps`);
     }
     if (job.layerTimes) timer = installLayerTimer(s.model, s.optimizer);
+    if (job.kernelTimes) kernelTimer = new KernelTimer(s.kernels, wasmBase);
     t0 = performance.now();
     cpu0 = cpuNow();
   },
@@ -121,6 +131,7 @@ await train(cfg, null, {
       t0 = now;
       cpu0 = cpuNow();
       timer?.reset();
+      kernelTimer?.reset();
       return;
     }
     if (done < job.warmup) return;
@@ -144,6 +155,9 @@ if (tm) {
   layer_ms.other = Math.max(0, seconds * 1000 - tm.totalMs());
   tm.uninstall();
 }
+const kt = kernelTimer as KernelTimer | null;
+const kernel_times = kt ? kt.times() : undefined;
+kt?.uninstall();
 const m = s.model;
 const d = s.data;
 const sample = job.batch * 8;
@@ -159,6 +173,7 @@ const result: StepsResult = {
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   params: m.params().reduce((n, p) => n + p.size, 0),
   layer_ms,
+  ...(kernel_times ? { kernel_times } : {}),
   ...(d.kind === 'classification' ? { inputShape: [...d.inputShape], classes: d.numClasses } : {}),
   ...((m instanceof Seq2Seq || m instanceof Transformer) && d.kind === 'seq2seq'
     ? {

@@ -8,6 +8,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "codes.h"
+#include "gemm.h"
 #include "kernels.h"
 
 namespace {
@@ -237,6 +238,32 @@ Napi::Value col2im(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// winogradConv(geom, x, U, OC, bias, y): x (N, C, H, W) int8, U (16, OC, C) int16, bias (OC)
+// float64 or null, y (N, OC, OH, OW) int32; a 3x3 stride-1 geometry.
+Napi::Value winogradConv(const Napi::CallbackInfo& info) {
+  const Args a(info, "winograd_conv");
+  int64_t g[12];
+  readGeom(a, g);
+  if (g[4] != 3 || g[5] != 3 || g[6] != 1 || g[7] != 1)
+    a.rangeError("F(2x2,3x3) needs a 3x3 kernel at stride 1");
+  const View x = a.array(1, "x"), U = a.array(2, "U");
+  const int64_t OC = a.size(3, "OC");
+  const View bias = a.arrayOrNull(4, "bias"), y = a.array(5, "y");
+  if (x.kind != Kind::I8) a.typeError("x must be an Int8Array");
+  if (U.kind != Kind::I16) a.typeError("U must be an Int16Array");
+  if (y.kind != Kind::I32) a.typeError("y must be an Int32Array");
+  if (bias.p && bias.kind != Kind::F64) a.typeError("bias must be a Float64Array");
+  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
+  a.need(U, 16 * OC * g[1], "U");
+  a.need(y, g[0] * OC * g[10] * g[11], "y");
+  if (bias.p) a.need(bias, OC, "bias");
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  kern(info).winogradConv(g, static_cast<const int8_t*>(x.p), static_cast<const int16_t*>(U.p),
+                          OC, static_cast<const double*>(bias.p), static_cast<int32_t*>(y.p),
+                          intKernels(isa)->i16);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -255,4 +282,5 @@ void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   add("colSums", colSums);
   add("im2col", im2col);
   add("col2im", col2im);
+  add("winogradConv", winogradConv);
 }

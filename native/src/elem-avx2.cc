@@ -6,8 +6,10 @@
 #include <type_traits>
 
 #include "codes.h"
+#include "gemm.h"
 #include "kernels.h"
 #include "pool.h"
+#include "scratch.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define LOWBIT_TARGET "avx2"  // no fma: products and sums must round separately
@@ -16,11 +18,12 @@
 namespace {
 #include "layers-impl.h"
 #include "quantize-impl.h"
+#include "winograd-impl.h"
 
 // quantize / requantize: the vector loops of quantize-avx2.cc.
 const ElemKernels KERNELS{quantizeAvx2, requantizeAvx2, maxAbsK,          reluK,
                           reluBackwardK, swapOuterK,    maxpoolK,         maxpoolBackwardK,
-                          colSumsK,     im2colK,        col2imK};
+                          colSumsK,     im2colK,        col2imK,          winogradConvK};
 }  // namespace
 
 #include "isa-end.h"

@@ -8,6 +8,8 @@
 
 #include "cpu.h"
 
+struct IntMicro;
+
 /** Element type of an array argument. */
 enum class Kind { I8, I16, I32, F32, F64, U8, U32 };
 
@@ -46,6 +48,12 @@ struct ElemKernels {
   /** g: N, C, H, W, KH, KW, strideH, strideW, padH, padW, OH, OW. */
   void (*im2col)(const int64_t* g, const View& x, const View& col);
   void (*col2im)(const int64_t* g, const View& col, const View& dx);
+  /**
+   * y (N, OC, OH, OW) int32 = the Winograd F(2x2,3x3) conv of x (N, C, H, W) int8 by U (16, OC,
+   * C) int16 (+ bias[o], or none), its 16 GEMMs on the int16 microkernel mk.
+   */
+  void (*winogradConv)(const int64_t* g, const int8_t* x, const int16_t* U, int64_t OC,
+                       const double* bias, int32_t* y, const IntMicro& mk);
 };
 
 extern const ElemKernels ELEM_PORTABLE;

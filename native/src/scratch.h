@@ -7,7 +7,19 @@
 #include <cstdint>
 
 /** Scratch slots of one thread (each grows independently). */
-enum class Slot { PackA = 0, PackB = 1, Init = 2, Part = 3, Count = 4 };
+enum class Slot {
+  PackA = 0,
+  PackB = 1,
+  Init = 2,
+  Part = 3,
+  // Winograd convolution (winograd-impl.h): packed filters, one block's V, packed V, M, rows.
+  WinoU = 4,
+  WinoV = 5,
+  WinoB = 6,
+  WinoM = 7,
+  WinoRows = 8,
+  Count = 9
+};
 
 /** At least `bytes` of this thread's scratch slot, 64-byte aligned (contents undefined). */
 void* scratch(Slot slot, size_t bytes);

@@ -104,6 +104,15 @@ export interface NativeIsaKernels {
   /** geom: N, C, H, W, KH, KW, strideH, strideW, padH, padW, OH, OW. */
   im2col(geom: Float64Array, x: AnyArray, col: AnyArray): void;
   col2im(geom: Float64Array, col: AnyArray, dx: AnyArray): void;
+  /** y (N, OC, OH, OW) = Winograd conv of x (N, C, H, W) by U (16, OC, C) (+ bias). */
+  winogradConv(
+    geom: Float64Array,
+    x: Int8Array,
+    U: Int16Array,
+    OC: number,
+    bias: Float64Array | null,
+    y: Int32Array,
+  ): void;
 }
 
 export interface NativeAddon {
@@ -145,6 +154,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'colSums',
   'im2col',
   'col2im',
+  'winogradConv',
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */

@@ -3,11 +3,12 @@
 // to C++ in place (no copies); the wrappers only pass what JavaScript computes the way the
 // reference does (2^-exp, the format's range, rounding codes) and carry the generator state
 // of stochastic rounding in and back out, so it ends where the reference leaves it.
-// Kernels the addon does not implement (Winograd, BatchNorm, LSTM/attention, the optimizers,
-// ...) and the calls it does not cover (symmetric or nearest-even quantizers, generators
-// other than xoshiro128**) run on the `base` kernels, the WASM ones: bit-exact with ref like the addon,
-// and far faster than ref. The step arrays are the base's too (WASM shared memory): the
-// addon reads and writes them in place, so neither side copies a step's tensors.
+// Kernels the addon does not implement (the Winograd transforms other than the fused conv,
+// BatchNorm, LSTM/attention, the optimizers, ...) and the calls it does not cover (symmetric
+// or nearest-even quantizers, generators other than xoshiro128**) run on the `base` kernels,
+// the WASM ones: bit-exact with ref like the addon, and far faster than ref. The step arrays
+// are the base's too (WASM shared memory): the addon reads and writes them in place, so
+// neither side copies a step's tensors.
 
 import type { AnyArray, ConvGeom, Kernels } from '../spec.js';
 import type { NativeIsaKernels } from './addon.js';
@@ -17,6 +18,7 @@ import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs } from '../../quant/quantize.js';
 import { roundCode } from '../wasm/codes.js';
+import { checkWinogradGeom } from '../ref/winograd.js';
 
 /** The rounding modes the addon's quantizers implement (nearest-even runs on the base). */
 const ADDON_ROUNDINGS = new Set<Rounding>(['nearest', 'stochastic', 'floor']);
@@ -57,6 +59,11 @@ function stateOf(rounding: Rounding, rng: Rng | null): Uint32Array | null | unde
 function finish(n: number, rng: Rng | null, st: Uint32Array | null): QuantStats {
   if (st && rng) rng.setState(Array.from(st));
   return { count: n, saturated: counts[0], underflow: counts[1] };
+}
+
+/** The size checks (and messages) of the other backends' Winograd kernels. */
+function need(what: string, got: number, want: number): void {
+  if (got < want) throw new RangeError(`${what} holds ${got} elements, needs ${want}`);
 }
 
 function biasArray(bias: ArrayLike<number> | null): Float64Array | null {
@@ -113,6 +120,14 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       k.maxpoolBackward(dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => k.colSums(e, N, C, R, out),
+    winograd_conv(g, x, U, OC, bias, y) {
+      checkWinogradGeom(g);
+      need('winograd_conv: x', x.length, g.N * g.C * g.H * g.W);
+      need('winograd_conv: U', U.length, 16 * OC * g.C);
+      need('winograd_conv: y', y.length, g.N * OC * g.OH * g.OW);
+      if (bias) need('winograd_conv: bias', bias.length, OC);
+      k.winogradConv(geomOf(g), x, U, OC, biasArray(bias), y);
+    },
   };
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
