@@ -2,7 +2,9 @@
 // The elementwise and layer kernels compiled for AVX2 (wider auto-vectorized loops, and
 // floor as one vroundpd instead of a library call). The same source as elem-portable.cc.
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "codes.h"

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The elementwise and layer kernels compiled for the baseline instruction set.
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "codes.h"

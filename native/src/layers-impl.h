@@ -261,11 +261,13 @@ void im2colT(const Geom& g, const T* x, T* col) {
             const T* xr = xp + ih * g.W;
             if (g.sw == 1) {
               // Contiguous run: zeros left of the image, a copy, zeros right of it.
+              // (memset / memcpy: a byte loop with two bounds per element does not vectorize)
               const int64_t iw0 = kw - g.pw;
-              int64_t ow = 0;
-              for (; ow < g.OW && iw0 + ow < 0; ow++) o[ow] = T(0);
-              for (; ow < g.OW && iw0 + ow < g.W; ow++) o[ow] = xr[iw0 + ow];
-              for (; ow < g.OW; ow++) o[ow] = T(0);
+              const int64_t a = std::min<int64_t>(g.OW, std::max<int64_t>(0, -iw0));
+              const int64_t b = std::max<int64_t>(a, std::min<int64_t>(g.OW, g.W - iw0));
+              if (a > 0) std::memset(o, 0, a * sizeof(T));
+              if (b > a) std::memcpy(o + a, xr + iw0 + a, (b - a) * sizeof(T));
+              if (g.OW > b) std::memset(o + b, 0, (g.OW - b) * sizeof(T));
             } else {
               for (int64_t ow = 0; ow < g.OW; ow++) {
                 const int64_t iw = ow * g.sw - g.pw + kw;
