@@ -124,7 +124,8 @@ export const bench: Bench = {
     const prof = new Map([...runs].map(([b, rs]) => [b, best(rs)]));
     const names = new Set<string>();
     for (const p of prof.values()) for (const n of p.kernels.keys()) names.add(n);
-    const total = (n: string) => Math.max(...[...prof.values()].map((p) => p.kernels.get(n)?.ms ?? 0));
+    const total = (n: string) =>
+      Math.max(...[...prof.values()].map((p) => p.kernels.get(n)?.ms ?? 0));
     const sorted = [...names].sort((a, b) => total(b) - total(a));
     const first = backends[0];
     console.log(

@@ -66,8 +66,7 @@ export class KernelTimer {
     const out: Record<string, KernelTime> = {};
     for (const [name, t] of this.totals) {
       const own = this.originals.get(name);
-      const shared =
-        this.base && own === (this.base as unknown as Record<string, unknown>)[name];
+      const shared = this.base && own === (this.base as unknown as Record<string, unknown>)[name];
       out[name] = {
         ...t,
         ...(this.base ? { on: shared ? this.base.name : 'addon' } : {}),

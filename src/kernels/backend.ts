@@ -10,8 +10,8 @@ export type BackendName = 'ref' | 'wasm' | 'native';
 export const BACKENDS: readonly BackendName[] = ['ref', 'wasm', 'native'];
 /**
  * The order `auto` tries, fastest first. native is not in it: on the AVX2 machine measured
- * (npm run bench -- models --backends wasm,native) its training steps ran slower than wasm's
- * on LeNet-5 and ResNet-20, so it runs only when chosen by name.
+ * (npm run bench -- models --backends wasm,native) it trained ResNet-20 faster than wasm but
+ * LeNet-5 slower, so it runs only when chosen by name.
  */
 const AUTO_ORDER: readonly BackendName[] = ['wasm', 'ref'];
 
