@@ -2,7 +2,7 @@
 // The native backend end to end: the same training run bit for bit as ref and wasm on the
 // integer schemes (LeNet-5; wageubn8 within float32 ulps) and a short ResNet-8 (BatchNorm,
 // residual adds), on each native instruction set this CPU runs. `auto` keeps wasm (native was
-// slower here: see the README); where the addon did not build (LOWBIT_NATIVE_ADDON naming a
+// not faster on every model here: see the README); where the addon did not build (LOWBIT_NATIVE_ADDON naming a
 // missing file) `lowbit train` still runs on wasm, and --backend native fails saying why.
 
 import { describe, it } from 'node:test';
