@@ -30,7 +30,8 @@ export {
   col2im_i32,
   col2im_f64,
 } from './im2col';
-export { quantize, requantize } from './quantize';
+export { quantize } from './quantize';
+export { requantize } from './requantize';
 export { minmax, add_i32_to_f64 } from './reduce';
 
 /** First byte after static data: the TypeScript side allocates from here. */
@@ -39,7 +40,8 @@ export function heap_base(): usize {
 }
 export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
-export { lstm_fwd_fixed, lstm_bwd_f32 } from './lstm';
+export { lstm_fwd_fixed } from './lstm';
+export { lstm_bwd_f32 } from './lstm_backward';
 export { softmax_fixed, softmax_bwd } from './softmax';
 export { scale_to_f32, axpy_f64, sum_rows_f64 } from './convert';
 export { bn_sums, bn_forward, bn_affine_int } from './norm';
