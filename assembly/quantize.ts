@@ -28,7 +28,14 @@ import {
   rngState,
   stq,
 } from './quantize_common';
-import { quantizeSimd, simdRng, simdRngSet, simdSat, simdUnd, stochasticSimd } from './quantize_simd';
+import {
+  quantizeSimd,
+  simdRng,
+  simdRngSet,
+  simdSat,
+  simdUnd,
+  stochasticSimd,
+} from './quantize_simd';
 
 // One loop per (source type, output type, rounding): generics specialise the loads and
 // stores, and the rounding is fixed per loop, so nothing is decided per element.

@@ -26,7 +26,14 @@ import {
   rngState,
   stq,
 } from './quantize_common';
-import { requantizeSimd, simdRng, simdRngSet, simdSat, simdUnd, stochasticSimd } from './quantize_simd';
+import {
+  requantizeSimd,
+  simdRng,
+  simdRngSet,
+  simdSat,
+  simdUnd,
+  stochasticSimd,
+} from './quantize_simd';
 
 // Requantization by s bits: div = 2^s, half = 2^(s-1), rfac = 2^(s-24) as the reference has them.
 function rqNearest<S, O>(
