@@ -82,12 +82,15 @@ function geom(N: number, C: number, H: number, W: number, K: number, s: number, 
 /**
  * im2col on ragged conv shapes large enough to split by channels: 8x8 int8 rows (one 16-byte
  * store per 8-byte output row), odd widths, strides, 1x1 and 5x5 windows, int16 and float32.
+ * Without padding a range's last row is image data, so a store past its end would write wrong
+ * bytes into the next range's first row (padded rows end and start with zeros either way).
  */
 const GEOMS: ConvGeom[] = [
   geom(32, 16, 8, 8, 3, 1, 1),
   geom(9, 5, 13, 11, 3, 1, 1),
   geom(17, 7, 9, 9, 3, 2, 1),
-  geom(40, 11, 6, 5, 1, 1, 0),
+  geom(128, 12, 10, 7, 1, 1, 0),
+  geom(40, 6, 10, 10, 3, 1, 0),
   geom(6, 3, 15, 17, 5, 1, 2),
 ];
 

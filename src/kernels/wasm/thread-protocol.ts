@@ -43,31 +43,18 @@ export const FN_CODES = [
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
 
-/**
- * Microseconds a thread spins on the control word before it sleeps in Atomics.wait. A futex
- * wake-up costs tens of microseconds (more in a virtual machine), as much as a small kernel,
- * and a training step makes hundreds of round trips: a worker that just finished a job
- * usually gets the next one within the JavaScript between two kernels, and the calling thread
- * usually waits for a worker less than a slice's imbalance. Both spin this long first (as
- * OpenMP runtimes do), then sleep, so an idle pool costs no CPU.
- */
-export const SPIN_MICROS = 300;
-
-/** Loads between two clock reads while spinning. */
-const LOADS_PER_CHECK = 256;
+/** Loads spun before sleeping: the next job, or a slice's end, often comes within microseconds. */
+export const SPIN_LOADS = 2048;
 
 /**
- * Waits until ctrl[at] is no longer `value` and returns the new value: spins up to
- * SPIN_MICROS first, then Atomics.wait.
+ * Waits until ctrl[at] is no longer `value` and returns the new value: a brief spin first (a
+ * futex wake-up costs tens of microseconds, as much as a small kernel), then Atomics.wait.
  */
 export function waitChange(ctrl: Int32Array, at: number, value: number): number {
-  const until = performance.now() + SPIN_MICROS / 1000;
-  do {
-    for (let i = 0; i < LOADS_PER_CHECK; i++) {
-      const v = Atomics.load(ctrl, at);
-      if (v !== value) return v;
-    }
-  } while (performance.now() < until);
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    const v = Atomics.load(ctrl, at);
+    if (v !== value) return v;
+  }
   for (;;) {
     Atomics.wait(ctrl, at, value);
     const v = Atomics.load(ctrl, at);
