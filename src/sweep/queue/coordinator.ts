@@ -113,9 +113,9 @@ export async function runQueued(
       report(p.spec, 'failed', `: ${job!.failedReason}`);
       return;
     }
-    const stored = await store.load(jobId);
+    const files = await store.loadFiles(jobId);
     for (const f of RUN_FILES) {
-      const text = stored?.files[f];
+      const text = files[f];
       if (text !== undefined) writeAtomic(join(dir, f), text);
       else if (f !== CHECKPOINT_FILE) rmSync(join(dir, f), { force: true });
     }
