@@ -39,6 +39,8 @@ export interface KernelExports {
   im2col_x16: ConvCopy;
   im2col_x32: ConvCopy;
   im2col_x64: ConvCopy;
+  /** im2col of channels [c0, c1) only, es-byte elements: its own rows of col, nothing else. */
+  im2col_rows(geom: Ptr, x: Ptr, col: Ptr, es: I32, c0: I32, c1: I32): void;
   col2im_f32: ConvCopy;
   col2im_i32: ConvCopy;
   col2im_f64: ConvCopy;
@@ -95,6 +97,19 @@ export interface KernelExports {
   relu_fwd(x: Ptr, y: Ptr, kind: ElemKind, n: I32, mask: Ptr): void;
   relu_bwd4(y: Ptr, ky: ElemKind, dy: Ptr, dx: Ptr, n: I32): void;
   swap_outer(src: Ptr, A: I32, B: I32, R: I32, es: I32, kind: ElemKind, bias: Ptr, out: Ptr): void;
+  /** swap_outer over source rows [a0, a1) only (disjoint ranges run on worker threads). */
+  swap_outer_rows(
+    src: Ptr,
+    A: I32,
+    B: I32,
+    R: I32,
+    es: I32,
+    kind: ElemKind,
+    bias: Ptr,
+    out: Ptr,
+    a0: I32,
+    a1: I32,
+  ): void;
   maxpool_fwd(
     x: Ptr,
     kind: ElemKind,
