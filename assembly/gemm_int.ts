@@ -3,18 +3,13 @@
 // i32x4.dot_i16x8_s into int32 accumulators (wrapping, i.e. exact modulo 2^32 like an
 // Int32Array store). C (M,N) i32 = op(A) (M,K) x op(B) (K,N), strided (lda, ldb, ldc in elements).
 
+import { KIND_I16, KIND_I8 } from './codes';
+import { blocked, blockedScratchBytes } from './gemm_blocked';
 import { dotSuits, gemm_i16_i32acc__dot, gemm_i16_i32acc__smallm, smallMSuits } from './gemm_dot';
-import { MR, NR, packA, packB } from './gemm_pack';
-import { tile } from './gemm_tile';
-
-// Cache blocks MC x KC (A block) and KC x NC (B block) around the MR x NR register tile.
-export const MC = 64;
-export const KC = 512; // even: the packed layout pairs k with k+1
-export const NC = 2048;
 
 /** Bytes of scratch the blocked route needs (packed A block, packed B block, spill tile). */
 export function gemm_int_scratch_bytes(): i32 {
-  return MC * KC * 2 + KC * NC * 2 + MR * NR * 4 + 64;
+  return blockedScratchBytes();
 }
 
 /**
@@ -66,7 +61,7 @@ export function gemm_i16_i32acc(
 
 /**
  * The blocked route: C (M,N) i32 (+)= op(A) op(B) with both operands packed into cache blocks
- * (any shape and layout). Arguments as gemm_i16_i32acc.
+ * (any shape and layout; gemm_blocked.ts). Arguments as gemm_i16_i32acc.
  */
 export function gemm_i16_i32acc__blocked(
   M: i32,
@@ -85,36 +80,26 @@ export function gemm_i16_i32acc__blocked(
   accumulate: bool,
   scratch: usize,
 ): void {
-  const ap = (scratch + 15) & ~15;
-  const bp = ap + MC * KC * 2;
-  const tmp = bp + KC * NC * 2;
-  if (K == 0) {
-    if (!accumulate)
-      for (let i = 0; i < M; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, (<usize>N) << 2);
-    return;
-  }
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
-      const kc2 = (kc + 1) >> 1;
-      const add = accumulate || pc > 0;
-      if (esB == 1) packB<i8>(b, ldb, transB, pc, kc, jc, nc, bp, 0, -1);
-      else packB<i16>(b, ldb, transB, pc, kc, jc, nc, bp, 0, -1);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min(MC, M - ic);
-        if (esA == 1) packA<i8>(a, lda, transA, ic, mc, pc, kc, ap, 0, -1);
-        else packA<i16>(a, lda, transA, ic, mc, pc, kc, ap, 0, -1);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bpp = bp + <usize>jr * kc2 * 4;
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const cp = c + ((<usize>(ic + ir) * ldc + jc + jr) << 2);
-            tile<i32>(ap + <usize>ir * kc2 * 4, bpp, kc2, cp, ldc, mr, nr, add, tmp, 1, 1);
-          }
-        }
-      }
-    }
-  }
+  const kindA = esA == 1 ? KIND_I8 : KIND_I16;
+  const kindB = esB == 1 ? KIND_I8 : KIND_I16;
+  blocked<i32>(
+    M,
+    N,
+    K,
+    a,
+    kindA,
+    lda,
+    transA,
+    b,
+    kindB,
+    ldb,
+    transB,
+    c,
+    ldc,
+    accumulate,
+    scratch,
+    0,
+    1,
+    1,
+  );
 }

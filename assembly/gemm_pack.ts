@@ -5,6 +5,8 @@
 // instead of v, so wide operands split into int16-sized limbs: v = sum_l limb_l << 8l with
 // low limbs (v >> 8l) & 255 and the top one v >> 8l (sign kept). Whole values: sh 0, mask -1.
 
+import { KIND_I16, KIND_I8 } from './codes';
+
 export const MR = 4;
 export const NR = 8;
 
@@ -281,4 +283,49 @@ export function packALimbs<T>(
       }
     }
   }
+}
+
+/**
+ * packA of an operand of element kind `kind` (KIND_I8, KIND_I16 or KIND_I32 holding narrow
+ * values), whole (L = 1) or split into L limbs (packALimbs).
+ */
+export function packAKind(
+  kind: i32,
+  a: usize,
+  lda: i32,
+  transA: bool,
+  i0: i32,
+  mc: i32,
+  p0: i32,
+  kc: i32,
+  dst: usize,
+  L: i32,
+): void {
+  if (L == 1) {
+    if (kind == KIND_I8) packA<i8>(a, lda, transA, i0, mc, p0, kc, dst, 0, -1);
+    else if (kind == KIND_I16) packA<i16>(a, lda, transA, i0, mc, p0, kc, dst, 0, -1);
+    else packA<i32>(a, lda, transA, i0, mc, p0, kc, dst, 0, -1);
+  } else if (kind == KIND_I16) packALimbs<i16>(a, lda, transA, i0, mc, p0, kc, dst, L);
+  else packALimbs<i32>(a, lda, transA, i0, mc, p0, kc, dst, L);
+}
+
+/** packB of limb l of L of an operand of element kind `kind` (l = 0, L = 1: whole values). */
+export function packBKind(
+  kind: i32,
+  b: usize,
+  ldb: i32,
+  transB: bool,
+  p0: i32,
+  kc: i32,
+  j0: i32,
+  nc: i32,
+  dst: usize,
+  l: i32,
+  L: i32,
+): void {
+  const sh = limbShift(l);
+  const mask = limbMask(l, L);
+  if (kind == KIND_I8) packB<i8>(b, ldb, transB, p0, kc, j0, nc, dst, sh, mask);
+  else if (kind == KIND_I16) packB<i16>(b, ldb, transB, p0, kc, j0, nc, dst, sh, mask);
+  else packB<i32>(b, ldb, transB, p0, kc, j0, nc, dst, sh, mask);
 }

@@ -1,13 +1,32 @@
 // SPDX-License-Identifier: MIT
-// The register tile of the blocked integer GEMM: MR x NR int32 sums of packed int16 k pairs
-// (i32x4.dot_i16x8_s), stored as int32 (wrapping like an Int32Array store: the caller bounds
-// the sums) or added exactly into float64 C with a power-of-two scale (a limb pair's weight).
+// The register tile of the blocked GEMM (gemm_blocked.ts), written once: MR x NR sums over the
+// packed panels. O is the element of C: f32 multiplies float32 panels (f32x4 mul then add);
+// i32 and f64 multiply int16 k pairs (i32x4.dot_i16x8_s) into int32 sums, stored as int32
+// (wrapping like an Int32Array store: the caller bounds the sums) or added exactly into
+// float64 C with a power-of-two scale (a limb pair's weight).
 
 import { MR, NR } from './gemm_pack';
 
+/** acc + a * b lane by lane: f32x4 for a float32 C, else int16 pair dot products. */
+// @ts-ignore: decorator
+@inline
+function madd<O>(acc: v128, a: v128, b: v128): v128 {
+  if (isFloat<O>() && sizeof<O>() == 4) return f32x4.add(acc, f32x4.mul(a, b));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(a, b));
+}
+
+/** x + y lane by lane, as f32x4 for a float32 C, else i32x4. */
+// @ts-ignore: decorator
+@inline
+function vadd<O>(x: v128, y: v128): v128 {
+  if (isFloat<O>()) return f32x4.add(x, y);
+  return i32x4.add(x, y);
+}
+
 /**
- * MR x NR tile over kc2 k pairs of packed A (ap) and B (bp). O = i32: C (row stride ldc) is
- * added to when `add`, else overwritten. O = f64: the tile's mr rows are mr / L rows of C,
+ * MR x NR tile over kc2 panel steps of packed A (ap) and B (bp): k pairs of int16, or single k
+ * of float32 when O = f32. O = i32 or f32: C (row stride ldc) is added to when `add`, else
+ * overwritten (scale and L unused). O = f64: the tile's mr rows are mr / L rows of C,
  * each as L consecutive limb rows (weights 2^(8l)); C = (or += when `add`) scale * their
  * weighted sum, exact (int32 sums, power-of-two weights, results below 2^53).
  */
@@ -24,6 +43,7 @@ export function tile<O>(
   scale: f64,
   L: i32,
 ): void {
+  // All-zero bits: 0 as i32 and as f32.
   let c00 = i32x4.splat(0),
     c01 = i32x4.splat(0);
   let c10 = i32x4.splat(0),
@@ -35,23 +55,23 @@ export function tile<O>(
   for (let p = 0; p < kc2; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    const a4 = v128.load(ap); // (a(i,k), a(i,k+1)) for the 4 rows; splat each row by shuffle
+    const a4 = v128.load(ap); // a(i,k) or (a(i,k), a(i,k+1)) for 4 rows; splat each by shuffle
     let a = i8x16.shuffle(a4, a4, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
-    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(a, b0));
-    c01 = i32x4.add(c01, i32x4.dot_i16x8_s(a, b1));
+    c00 = madd<O>(c00, a, b0);
+    c01 = madd<O>(c01, a, b1);
     a = i8x16.shuffle(a4, a4, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7);
-    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(a, b0));
-    c11 = i32x4.add(c11, i32x4.dot_i16x8_s(a, b1));
+    c10 = madd<O>(c10, a, b0);
+    c11 = madd<O>(c11, a, b1);
     a = i8x16.shuffle(a4, a4, 8, 9, 10, 11, 8, 9, 10, 11, 8, 9, 10, 11, 8, 9, 10, 11);
-    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(a, b0));
-    c21 = i32x4.add(c21, i32x4.dot_i16x8_s(a, b1));
+    c20 = madd<O>(c20, a, b0);
+    c21 = madd<O>(c21, a, b1);
     a = i8x16.shuffle(a4, a4, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15);
-    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(a, b0));
-    c31 = i32x4.add(c31, i32x4.dot_i16x8_s(a, b1));
+    c30 = madd<O>(c30, a, b0);
+    c31 = madd<O>(c31, a, b1);
     ap += 16;
     bp += 32;
   }
-  if (isFloat<O>()) {
+  if (isFloat<O>() && sizeof<O>() == 8) {
     if (mr == MR && nr == NR && L <= 2) {
       // Full tiles without a spill: 4 rows of C, or 2 rows of 2 limbs each.
       const rs8 = (<usize>ldc) << 3;
@@ -74,14 +94,14 @@ export function tile<O>(
   const rs = (<usize>ldc) << 2;
   if (mr == MR && nr == NR) {
     if (add) {
-      c00 = i32x4.add(c00, v128.load(c));
-      c01 = i32x4.add(c01, v128.load(c, 16));
-      c10 = i32x4.add(c10, v128.load(c + rs));
-      c11 = i32x4.add(c11, v128.load(c + rs, 16));
-      c20 = i32x4.add(c20, v128.load(c + 2 * rs));
-      c21 = i32x4.add(c21, v128.load(c + 2 * rs, 16));
-      c30 = i32x4.add(c30, v128.load(c + 3 * rs));
-      c31 = i32x4.add(c31, v128.load(c + 3 * rs, 16));
+      c00 = vadd<O>(c00, v128.load(c));
+      c01 = vadd<O>(c01, v128.load(c, 16));
+      c10 = vadd<O>(c10, v128.load(c + rs));
+      c11 = vadd<O>(c11, v128.load(c + rs, 16));
+      c20 = vadd<O>(c20, v128.load(c + 2 * rs));
+      c21 = vadd<O>(c21, v128.load(c + 2 * rs, 16));
+      c30 = vadd<O>(c30, v128.load(c + 3 * rs));
+      c31 = vadd<O>(c31, v128.load(c + 3 * rs, 16));
     }
     v128.store(c, c00);
     v128.store(c, c01, 16);
@@ -96,23 +116,23 @@ export function tile<O>(
   if (nr == NR) {
     // Fewer rows (M not a multiple of MR, e.g. 6 output channels): full-width rows as vectors.
     if (add) {
-      c00 = i32x4.add(c00, v128.load(c));
-      c01 = i32x4.add(c01, v128.load(c, 16));
+      c00 = vadd<O>(c00, v128.load(c));
+      c01 = vadd<O>(c01, v128.load(c, 16));
     }
     v128.store(c, c00);
     v128.store(c, c01, 16);
     if (mr > 1) {
       if (add) {
-        c10 = i32x4.add(c10, v128.load(c + rs));
-        c11 = i32x4.add(c11, v128.load(c + rs, 16));
+        c10 = vadd<O>(c10, v128.load(c + rs));
+        c11 = vadd<O>(c11, v128.load(c + rs, 16));
       }
       v128.store(c + rs, c10);
       v128.store(c + rs, c11, 16);
     }
     if (mr > 2) {
       if (add) {
-        c20 = i32x4.add(c20, v128.load(c + 2 * rs));
-        c21 = i32x4.add(c21, v128.load(c + 2 * rs, 16));
+        c20 = vadd<O>(c20, v128.load(c + 2 * rs));
+        c21 = vadd<O>(c21, v128.load(c + 2 * rs, 16));
       }
       v128.store(c + 2 * rs, c20);
       v128.store(c + 2 * rs, c21, 16);
@@ -124,13 +144,13 @@ export function tile<O>(
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       const cp = c + <usize>i * rs + ((<usize>j) << 2);
-      const v = load<i32>(tmp + ((i * NR + j) << 2));
-      store<i32>(cp, add ? load<i32>(cp) + v : v);
+      const v = load<O>(tmp + ((i * NR + j) << 2));
+      store<O>(cp, add ? load<O>(cp) + v : v);
     }
   }
 }
 
-/** Stores the 8 accumulators of a tile, row-major MR x NR i32, at tmp. */
+/** Stores the 8 accumulators of a tile, row-major MR x NR (i32 or f32 lanes), at tmp. */
 function spill(
   tmp: usize,
   c00: v128,

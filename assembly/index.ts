@@ -26,20 +26,23 @@ export {
   im2col_x16,
   im2col_x32,
   im2col_x64,
+  im2col_rows,
   col2im_f32,
   col2im_i32,
   col2im_f64,
 } from './im2col';
-export { quantize, requantize } from './quantize';
+export { quantize } from './quantize';
+export { requantize } from './requantize';
 export { minmax, add_i32_to_f64 } from './reduce';
 
 /** First byte after static data: the TypeScript side allocates from here. */
 export function heap_base(): usize {
   return __heap_base;
 }
-export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
+export { zero_bytes, relu_fwd, relu_bwd4, swap_outer, swap_outer_rows } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
-export { lstm_fwd_fixed, lstm_bwd_f32 } from './lstm';
+export { lstm_fwd_fixed } from './lstm';
+export { lstm_bwd_f32 } from './lstm_backward';
 export { softmax_fixed, softmax_bwd } from './softmax';
 export { scale_to_f32, axpy_f64, sum_rows_f64 } from './convert';
 export { bn_sums, bn_forward, bn_affine_int } from './norm';

@@ -6,7 +6,7 @@
 // Rounding modes are the ROUND_* codes of codes.ts.
 
 import { ROUND_NEAREST, ROUND_NEAREST_EVEN, ROUND_STOCHASTIC } from './codes';
-import { rngIn, rngState } from './quantize';
+import { rngIn, rngState } from './quantize_common';
 
 function ld(p: usize, i: i32): f64 {
   return <f64>load<f32>(p + ((<usize>i) << 2));

@@ -16,10 +16,10 @@ import { addBiasRows, biasAtExp, colSums } from './bias.js';
 import { asInt, INT32_LIMIT, maxAbsMant } from '../ops/intgemm.js';
 import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../ops/conv.js';
 import type { ConvGeom } from '../kernels/spec.js';
-import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import { matmul } from './matmul.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
-import { countMacs } from '../ops/macs.js';
 import { gemmCost, type LayerCost } from './cost.js';
 import { sizeOf } from '../tensor/shape.js';
 
@@ -164,10 +164,9 @@ export class ConvTranspose2d extends Layer {
     const CKK = OUT * g.KH * g.KW;
     const xr = stepArray(ctx, 'float32', xv.length, false);
     k.swap_outer(xv, g.N, IN, g.OH * g.OW, null, xr);
-    const dcol = stepArray(ctx, 'float32', CKK * Q, false);
-    const wf = dequantize(wq);
-    k.gemm_f32({ M: CKK, N: Q, K: IN, transA: true }, wf, xr, dcol);
-    countMacs(wf, xr, CKK * Q * IN);
+    // x is float32 here, so the product is too (whatever W's kind).
+    const xt = floatTensor([IN, Q], xr);
+    const dcol = dequantize(matmul(k, { M: CKK, N: Q, K: IN, transA: true }, wq, xt, ctx));
     const y = stepArray(ctx, 'float32', g.N * OUT * R, false); // col2im zeroes it
     k.col2im(g, dcol, y);
     if (this.bias) addBiasRows(y, this.bias.value, g.N, OUT, R);
@@ -206,20 +205,16 @@ export class ConvTranspose2d extends Layer {
       const ev = dequantize(eq);
       const col = stepArray(ctx, 'float32', CKK * Q, false);
       k.im2col(g, ev, col);
-      const acc = stepArray(ctx, 'float32', IN * Q, false);
-      const wf = dequantize(wq);
-      k.gemm_f32({ M: IN, N: Q, K: CKK }, wf, col, acc);
-      countMacs(wf, col, IN * Q * CKK);
+      const colT = floatTensor([CKK, Q], col);
+      const acc = dequantize(matmul(k, { M: IN, N: Q, K: CKK }, wq, colT, ctx));
       const dxv = stepArray(ctx, 'float32', IN * Q, false);
       k.swap_outer(acc, IN, g.N, g.OH * g.OW, null, dxv);
       dx = floatTensor(xShape, dxv);
       const xv = dequantize(xq);
       const xr = stepArray(ctx, 'float32', xv.length, false);
       k.swap_outer(xv, g.N, IN, g.OH * g.OW, null, xr);
-      const dwv = stepArray(ctx, 'float32', IN * CKK, false);
-      k.gemm_f32({ M: IN, N: CKK, K: Q, transB: true }, xr, col, dwv);
-      countMacs(xr, col, IN * CKK * Q);
-      dw = floatTensor(this.weight.shape, dwv);
+      const gw = { M: IN, N: CKK, K: Q, transB: true };
+      dw = reshape(matmul(k, gw, floatTensor([IN, Q], xr), colT, ctx), this.weight.shape);
     }
     this.weight.addGrad(this.quant('G', dw, ctx));
     if (this.bias) this.bias.addGrad(floatTensor([OUT], colSums(eq, g.N, OUT, g.H * g.W, k)));

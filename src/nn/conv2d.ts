@@ -15,10 +15,10 @@ import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
 import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
-import { countMacs } from '../ops/macs.js';
 import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
-import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import { matmul } from './matmul.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 import { winogradFor } from '../ops/winograd.js';
@@ -148,12 +148,10 @@ export class Conv2d extends Layer {
     const col = stepArray(ctx, 'float32', CKK * Q, false);
     k.im2col(g, xv, col);
     if (ctx.training) this.col = col;
-    const acc = stepArray(ctx, 'float32', OC * Q, false);
-    const wf = dequantize(wq);
-    k.gemm_f32(gemm, wf, col, acc);
-    countMacs(wf, col, OC * Q * CKK);
+    // x is float32 here, so the product is too (whatever W's kind).
+    const acc = matmul(k, gemm, wq, floatTensor([CKK, Q], col), ctx);
     const y = stepArray(ctx, 'float32', OC * Q, false);
-    k.swap_outer(acc, OC, g.N, R, this.bias ? this.bias.value : null, y);
+    k.swap_outer(dequantize(acc), OC, g.N, R, this.bias ? this.bias.value : null, y);
     return floatTensor(outShape, y);
   }
 
@@ -191,10 +189,8 @@ export class Conv2d extends Layer {
       const e = stepArray(ctx, 'float32', OC * Q, false);
       k.swap_outer(dequantize(eq), g.N, OC, R, null, e);
       const col = this.savedCol(dequantize(xq), g, k, ctx);
-      const dwv = stepArray(ctx, 'float32', OC * CKK, false);
-      k.gemm_f32(gw, e, col, dwv);
-      countMacs(e, col, OC * CKK * Q);
-      dw = floatTensor(this.weight.shape, dwv);
+      const ef = floatTensor([OC, Q], e);
+      dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
       if (!this.inputGrad) {
         return this.finishBackward(
           dw,
@@ -204,10 +200,7 @@ export class Conv2d extends Layer {
           floatTensor(xShape, new Float32Array(sizeOf(xShape))),
         );
       }
-      const dcol = stepArray(ctx, 'float32', CKK * Q, false);
-      const wf = dequantize(wq);
-      k.gemm_f32(gc, wf, e, dcol);
-      countMacs(wf, e, CKK * Q * OC);
+      const dcol = dequantize(matmul(k, gc, wq, ef, ctx));
       const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
       k.col2im(g, dcol, dxv);
       dx = floatTensor(xShape, dxv);

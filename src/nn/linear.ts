@@ -8,10 +8,8 @@ import { Layer } from './layer.js';
 import { Param } from './param.js';
 import type { RunContext } from './context.js';
 import { defaultInit } from './init.js';
-import { bitsOfAcc, stepArray } from './arrays.js';
-import { intGemm } from '../ops/intgemm.js';
-import { countMacs } from '../ops/macs.js';
-import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { matmul } from './matmul.js';
+import { floatTensor, toFloat, type Tensor } from '../tensor/tensor.js';
 import { assertShape, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 import { addBiasRows, biasAtExp, colSums } from './bias.js';
@@ -73,20 +71,16 @@ export class Linear extends Layer {
       this.wq = wq;
     }
     const g = { M: N, N: OUT, K: IN, transB: true };
-    if (xq.kind === 'fixed' && wq.kind === 'fixed') {
-      const exp = xq.exp + wq.exp;
-      const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
-      const acc = intGemm(ctx.kernels, g, xq.mant, wq.mant, b ? b.maxAbs : 0, ctx);
-      if (b) addBiasRows(acc, b.mant, N, OUT, 1);
-      return this.quant('L', fixedTensor([N, OUT], acc, exp, bitsOfAcc(acc)), ctx);
-    }
-    const y = stepArray(ctx, 'float32', N * OUT, false);
-    const xf = dequantize(xq);
-    const wf = dequantize(wq);
-    ctx.kernels.gemm_f32(g, xf, wf, y);
-    countMacs(xf, wf, N * OUT * IN);
-    if (this.bias) addBiasRows(y, this.bias.value, N, OUT, 1);
-    return this.quant('L', floatTensor([N, OUT], y), ctx);
+    // Fixed-point: the bias joins the int32 sums at their exponent (and bounds their width).
+    const b =
+      this.bias && xq.kind === 'fixed' && wq.kind === 'fixed'
+        ? biasAtExp(this.bias.value, xq.exp + wq.exp)
+        : null;
+    const y = matmul(ctx.kernels, g, xq, wq, ctx, b ? b.maxAbs : 0);
+    if (y.kind === 'fixed') {
+      if (b) addBiasRows(y.mant, b.mant, N, OUT, 1);
+    } else if (this.bias) addBiasRows(y.data, this.bias.value, N, OUT, 1);
+    return this.quant('L', y, ctx);
   }
 
   // dy (N,OUT) -> dx (N,IN); adds dW (OUT,IN) through site G and db (OUT).
@@ -99,26 +93,11 @@ export class Linear extends Layer {
     const eq = this.incomingError(dy, ctx);
     const gx = { M: N, N: IN, K: OUT };
     const gw = { M: OUT, N: IN, K: N, transA: true };
-    let dx: Tensor;
-    let dw: Tensor;
-    if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
-      const ax = intGemm(ctx.kernels, gx, eq.mant, wq.mant, 0, ctx);
-      dx = fixedTensor([N, IN], ax, eq.exp + wq.exp, bitsOfAcc(ax));
-      const aw = intGemm(ctx.kernels, gw, eq.mant, xq.mant, 0, ctx);
-      dw = fixedTensor([OUT, IN], aw, eq.exp + xq.exp, bitsOfAcc(aw));
-    } else {
-      const e = dequantize(eq);
-      const dxv = stepArray(ctx, 'float32', N * IN, false);
-      const wf = dequantize(wq);
-      const xf = dequantize(xq);
-      ctx.kernels.gemm_f32(gx, e, wf, dxv);
-      countMacs(e, wf, N * IN * OUT);
-      const dwv = stepArray(ctx, 'float32', OUT * IN, false);
-      ctx.kernels.gemm_f32(gw, e, xf, dwv);
-      countMacs(e, xf, OUT * IN * N);
-      dx = floatTensor([N, IN], dxv);
-      dw = floatTensor([OUT, IN], dwv);
-    }
+    // Integer products only when all three are fixed-point; else both in float32.
+    const fixed = eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed';
+    const e = fixed ? eq : toFloat(eq);
+    const dx = matmul(ctx.kernels, gx, e, fixed ? wq : toFloat(wq), ctx);
+    const dw = matmul(ctx.kernels, gw, e, fixed ? xq : toFloat(xq), ctx);
     this.weight.addGrad(this.quant('G', dw, ctx));
     // The bias gradient is the exact column sum of the error (no extra site).
     if (this.bias) this.bias.addGrad(floatTensor([OUT], colSums(eq, N, OUT, 1, ctx.kernels)));

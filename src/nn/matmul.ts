@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A matrix product of two tensors through the kernels: mantissa GEMM with an exact integer
-// accumulator when both are fixed-point (exp = ea + eb), float32 GEMM otherwise. Used by the
-// recurrent and attention layers, whose operands are slices of larger tensors.
+// The matrix product op of the layers: mantissa GEMM with an exact integer accumulator when
+// both operands are fixed-point (exp = ea + eb), float32 GEMM otherwise, in the step workspace
+// of a training step. The one place the fixed-vs-float GEMM branch is written: Linear, the
+// float32 passes of the convolutions, the recurrent and attention layers go through it.
 
 import type { GemmShape, Kernels } from '../kernels/spec.js';
 import { intGemm } from '../ops/intgemm.js';
@@ -12,9 +13,18 @@ import type { Shape } from '../tensor/shape.js';
 
 // a: op(A) (M,K), b: op(B) (K,N) -> (M,N), see GemmShape for the stored layouts. With `at`
 // (a training step) the result lives in the step workspace: valid for this step only.
-export function matmul(k: Kernels, g: GemmShape, a: Tensor, b: Tensor, at?: StepScope): Tensor {
+// `extra`: a bound on what the caller adds to the fixed-point sums afterwards (a bias's
+// largest mantissa), so the accumulator is widened for it too.
+export function matmul(
+  k: Kernels,
+  g: GemmShape,
+  a: Tensor,
+  b: Tensor,
+  at?: StepScope,
+  extra = 0,
+): Tensor {
   if (a.kind === 'fixed' && b.kind === 'fixed') {
-    const acc = intGemm(k, g, a.mant, b.mant, 0, at);
+    const acc = intGemm(k, g, a.mant, b.mant, extra, at);
     return fixedTensor([g.M, g.N], acc, a.exp + b.exp, bitsOfAcc(acc));
   }
   const c = stepArray(at, 'float32', g.M * g.N, g.K === 0);

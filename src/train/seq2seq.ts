@@ -9,11 +9,10 @@ import { decodeTokens } from '../data/dataset.js';
 import { SeqBatcher, type SeqBatch } from '../data/batches.js';
 import { corpusBleu } from '../data/bleu.js';
 import type { RunContext } from '../nn/context.js';
-import { Seq2Seq } from '../models/seq2seq.js';
 import { floatTensor, type FloatTensor } from '../tensor/tensor.js';
 import { softmaxCrossEntropy } from '../nn/loss.js';
-import { Transformer } from '../models/transformer.js';
-import type { Layer } from '../nn/layer.js';
+import { buildTranslationModel as buildNamed, modelTask } from '../models/registry.js';
+import type { TranslationModel } from '../models/translation.js';
 import type { Rng } from '../quant/rng.js';
 import type { TrainConfig } from './config.js';
 import type { StepResult, Task } from './task.js';
@@ -25,10 +24,7 @@ export interface Seq2SeqTaskOptions {
   evalBatch?: number;
 }
 
-/** A translation model: packed ids (N, S+T) -> logits (N*T, V), and greedy decoding. */
-export interface TranslationModel extends Layer {
-  greedy(src: Int32Array, N: number, maxLen: number, ctx: RunContext): Int32Array;
-}
+export type { TranslationModel } from '../models/translation.js';
 
 export class Seq2SeqTask implements Task {
   readonly trainSize: number;
@@ -150,13 +146,13 @@ export class Seq2SeqTask implements Task {
   }
 }
 
-/** The translation model `name` (seq2seq or transformer) sized for `data`'s vocabularies. */
+/** The translation model `name` (models/registry.ts) sized for `data`'s vocabularies. */
 export function buildTranslationModel(
   data: Seq2SeqDataset,
   name: string,
   rng: Rng,
 ): TranslationModel {
-  if (name !== 'seq2seq' && name !== 'transformer') {
+  if (modelTask(name) !== 'translation') {
     throw new Error(
       `the ${data.name} dataset trains a translation model: use --model seq2seq or --model transformer (got ${name})`,
     );
@@ -170,9 +166,7 @@ export function buildTranslationModel(
     bos: data.bos,
     eos: data.eos,
   };
-  return name === 'transformer'
-    ? new Transformer('transformer', sizes, rng)
-    : new Seq2Seq('seq2seq', sizes, rng);
+  return buildNamed(name, sizes, rng);
 }
 
 export function buildSeq2SeqTask(data: Seq2SeqDataset, cfg: TrainConfig, rng: Rng): Seq2SeqTask {

@@ -5,7 +5,7 @@
 // (classes, vocabularies, lengths).
 
 import type { Dataset } from '../data/dataset.js';
-import { buildModel } from '../models/registry.js';
+import { buildModel, modelTask } from '../models/registry.js';
 import type { Rng } from '../quant/rng.js';
 import type { TrainConfig } from './config.js';
 import { ClassificationTask } from './classification.js';
@@ -32,7 +32,7 @@ registerTask('classification', (data, cfg, rng) => {
   if (data.kind !== 'classification')
     throw new Error(`${data.name} is not a classification dataset`);
   // A GAN trains on a classification dataset's images (labels unused): its own task.
-  if (cfg.model === 'dcgan') return buildGanTask(data, cfg, rng);
+  if (modelTask(cfg.model) === 'gan') return buildGanTask(data, cfg, rng);
   const model = buildModel(cfg.model, data.inputShape, data.numClasses, rng);
   return new ClassificationTask(model, data, {
     batch: cfg.batch,
