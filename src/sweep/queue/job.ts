@@ -12,6 +12,8 @@ import { parseTrainConfig, type TrainConfig } from '../../train/config.js';
 import type { RunSpec } from '../spec.js';
 
 export const JOB_NAME = 'run';
+/** A GAN run's samples.png among a stored run's files, base64 (Redis hashes hold text here). */
+export const SAMPLES_B64 = 'samples.png.base64';
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._=-]{0,199}$/;
 
 const jobData = z.strictObject({
