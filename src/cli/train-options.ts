@@ -18,6 +18,7 @@ export interface TrainOptionFlags extends DataFlags {
   weightDecay?: number;
   optimizer?: string;
   schedule?: 'constant' | 'cosine';
+  lrMin?: number;
   seed?: number;
   limit?: number;
   testLimit?: number;
@@ -53,6 +54,11 @@ export function addTrainOptions(c: Command): Command {
     .option('--optimizer <name>', 'optimizer: sgd (default), adam')
     .addOption(
       new Option('--schedule <kind>', 'learning-rate schedule').choices(['constant', 'cosine']),
+    )
+    .option(
+      '--lr-min <x>',
+      'with --schedule cosine: the rate the decay ends at (default 0)',
+      numberOption('--lr-min'),
     )
     .option(
       '--seed <n>',
@@ -110,6 +116,7 @@ export function trainInput(f: TrainOptionFlags): Record<string, unknown> & Train
     weightDecay: f.weightDecay,
     optimizer: f.optimizer,
     schedule: f.schedule,
+    lrMin: f.lrMin,
     seed: f.seed,
     limit: f.limit,
     testLimit: f.testLimit,

@@ -114,7 +114,7 @@ export class WageubnMomentum implements Optimizer {
     if (q <= 0) {
       throw new Error(
         `learning rate ${lr} is 0 as a ${this.opts.kLr}-bit fixed-point value (step 2^-${this.opts.kLr - 1}): ` +
-          `raise the learning rate or k_lr (and k_WU, eq. 23)`,
+          `raise the learning rate or k_lr (and k_WU, eq. 23); a cosine schedule needs --lr-min >= 2^-${this.opts.kLr - 1}`,
       );
     }
     return q;

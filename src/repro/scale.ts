@@ -113,6 +113,8 @@ export const MEDIUM: Scale = {
     batch: 32,
     lr: 0.05,
     schedule: 'cosine',
+    // WAGEUBN's rate is a 10-bit fixed-point value (step 2^-9): the decay must stay above it.
+    lrMin: 0.005,
   },
   gauss: { model: 'mlp', epochs: 6, batch: 32, lr: 0.05, schedule: 'cosine' },
   gaussClasses: [10, 100, 300],
@@ -175,7 +177,10 @@ export function describe(s: Setting): string {
   const ep = `${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`;
   const test = s.testLimit === undefined ? '' : `, ${s.testLimit} test samples`;
   const opt = s.optimizer === 'adam' ? ', Adam' : '';
-  const sched = s.schedule === 'cosine' ? ' cosine-decayed' : '';
+  const sched =
+    s.schedule === 'cosine'
+      ? ` cosine-decayed${s.lrMin !== undefined ? ` to ${s.lrMin}` : ''}`
+      : '';
   return `${modelName(s.model)} on ${DATA_NAMES[s.dataset] ?? s.dataset} (${n}, ${ep}, batch ${s.batch}${opt}, lr ${s.lr}${sched}${test})`;
 }
 
@@ -223,7 +228,7 @@ export function runOf(
   schemeRef = scheme,
   dataset = setting.dataset,
 ): RunSpec {
-  const { model, epochs, limit, testLimit, batch, lr, optimizer, schedule } = setting;
+  const { model, epochs, limit, testLimit, batch, lr, optimizer, schedule, lrMin } = setting;
   const config = {
     model,
     dataset,
@@ -237,6 +242,7 @@ export function runOf(
     ...(testLimit !== undefined ? { testLimit } : {}),
     ...(optimizer !== undefined ? { optimizer } : {}),
     ...(schedule !== undefined ? { schedule } : {}),
+    ...(lrMin !== undefined ? { lrMin } : {}),
   };
   // Optimizer and schedule join the id only when set, so the quick and full ids stay as they were.
   const id = slug(
@@ -250,6 +256,7 @@ export function runOf(
       `lr${lr}`,
       ...(optimizer ? [optimizer] : []),
       ...(schedule ? [schedule] : []),
+      ...(lrMin !== undefined ? [`min${lrMin}`] : []),
     ].join('-'),
   );
   return { id, config };

@@ -20,6 +20,8 @@ export interface Setting {
   readonly optimizer?: 'sgd' | 'adam';
   /** Default constant; medium decays with cosine so that curves settle. */
   readonly schedule?: 'constant' | 'cosine';
+  /** Cosine only: the rate the decay ends at (WAGEUBN holds the rate in k_lr bits: not 0). */
+  readonly lrMin?: number;
 }
 
 export interface Scale {

@@ -20,6 +20,11 @@ export const trainConfig = z.strictObject({
   optimizer: z.string().default('sgd'),
   /** Learning-rate schedule: constant, or cosine decay over all epochs' steps. */
   schedule: z.enum(['constant', 'cosine']).default('constant'),
+  /**
+   * Cosine only: the rate the decay ends at (default 0). A scheme that holds the rate in fixed
+   * point (WAGEUBN's k_lr bits) needs a floor at or above its grid step.
+   */
+  lrMin: z.number().min(0, 'lrMin must be >= 0').optional(),
   seed: z.int().default(1),
   /** Use only the first N training samples. */
   limit: z.int().min(1).optional(),
@@ -65,6 +70,11 @@ export type TrainConfigInput = z.input<typeof trainConfig>;
 export function parseTrainConfig(value: unknown, source = 'options'): TrainConfig {
   const r = trainConfig.safeParse(value);
   if (!r.success) throw new Error(`invalid ${source}:\n${z.prettifyError(r.error)}`);
+  const { lrMin, lr, schedule } = r.data;
+  if (lrMin !== undefined && schedule !== 'cosine')
+    throw new Error(`invalid ${source}: lrMin is the end of a cosine decay: add --schedule cosine`);
+  if (lrMin !== undefined && lrMin > lr)
+    throw new Error(`invalid ${source}: lrMin ${lrMin} is above the learning rate ${lr}`);
   return r.data;
 }
 
@@ -88,8 +98,12 @@ export function baseLrAt(cfg: TrainConfig, step: number): number {
 /** Learning rate at a global step: the rate in force, through the schedule. */
 export function lrAt(cfg: TrainConfig, step: number, totalSteps: number): number {
   const lr = baseLrAt(cfg, step);
-  if (cfg.schedule === 'cosine') return (lr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2;
-  return lr;
+  if (cfg.schedule !== 'cosine') return lr;
+  const decay = (1 + Math.cos((Math.PI * step) / totalSteps)) / 2;
+  // Without a floor the expression stays the one earlier runs used (bit for bit).
+  if (cfg.lrMin === undefined) return lr * decay;
+  if (cfg.lrMin > lr) throw new Error(`lrMin ${cfg.lrMin} is above the learning rate ${lr}`);
+  return cfg.lrMin + (lr - cfg.lrMin) * decay;
 }
 
 /**
