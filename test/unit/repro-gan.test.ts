@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The GAN experiment's verdict rule on synthetic seeds (Park sec. 4.4: plain INT8 fails, lazy
 // INT8 matches float32, judged against the seeds' spread), the lower-is-better rule it uses,
-// where the suite runs it, and the sample grids it puts in the report.
+// where the suite runs it, and the sample grids it puts in the report; and the Transformer
+// experiment's per-site table of QPA adjustments.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { ganVerdict, parkGan } from '../../src/repro/experiments/park-gan.js';
+import { siteAdjustments } from '../../src/repro/experiments/zhang-transformer.js';
 import { judgeNotAbove, seedStats } from '../../src/repro/seeds.js';
 import { experimentsFor, selectExperiments, suiteSpecs } from '../../src/repro/suite.js';
 import { MEDIUM, QUICK } from '../../src/repro/scale.js';
@@ -130,4 +132,28 @@ test('pngPicture: a samples.png as a data URI the report embeds; a non-PNG is re
     setting: '',
   });
   assert.ok(html.includes(`<img src="${p.src}" alt="digits">`), html.slice(0, 400));
+});
+
+test("siteAdjustments: the Transformer's adjusting share, mean QEM Diff and widest width per site kind", () => {
+  const row = (
+    site: string,
+    calls: number,
+    adjustments: number,
+    qem: number | null,
+    bits: number,
+  ) => ({ site, calls, adjustments, qem_diff: qem, bits_max: bits }) as never;
+  const t = siteAdjustments({
+    telemetry: [
+      row('A', 100, 20, 0.001, 8),
+      row('A', 100, 0, null, 8),
+      row('E', 50, 5, 0.04, 16),
+      row('G', 10, 0, null, 32),
+    ],
+  } as never);
+  // A: 20 of 200 calls adjusted, Diff averaged over the calls that measured it; G (float) left out.
+  assert.deepEqual(t.rows, [
+    ['A', 200, 10, 0.001, 8],
+    ['E', 50, 10, 0.04, 16],
+  ]);
+  assert.match(t.note ?? '', /T_data = 0\.03/);
 });
