@@ -19,7 +19,11 @@ function owHi(sw: i32, pw: i32, kw: i32, W: i32, OW: i32): i32 {
   return e < 0 ? 0 : min(OW, e / sw + 1);
 }
 
-function im2colT<T>(g: usize, x: usize, col: usize): void {
+/**
+ * Rows (c, kh, kw) of channels c in [c0, c1); no store reaches `lim` or beyond (the end of
+ * this range's block when threads fill the blocks of one col side by side).
+ */
+function im2colT<T>(g: usize, x: usize, col: usize, c0: i32, c1: i32, lim: usize): void {
   const N = gi(g, 0),
     C = gi(g, 1),
     H = gi(g, 2),
@@ -34,7 +38,7 @@ function im2colT<T>(g: usize, x: usize, col: usize): void {
     OW = gi(g, 11);
   const Q = <usize>N * OH * OW;
   const es = <usize>sizeof<T>();
-  for (let c = 0; c < C; c++)
+  for (let c = c0; c < c1; c++)
     for (let kh = 0; kh < KH; kh++)
       for (let kw = 0; kw < KW; kw++) {
         const row = <usize>((c * KH + kh) * KW + kw) * Q;
@@ -51,7 +55,10 @@ function im2colT<T>(g: usize, x: usize, col: usize): void {
             const step = <usize>OW * es;
             for (let oh = 0; oh < OH; oh++, q += step) {
               const ih = oh * sh - ph + kh;
-              if (ih < 0 || ih >= H) v128.store(q, i32x4.splat(0));
+              if (q + 16 > lim) {
+                if (ih < 0 || ih >= H) zero16(q, step, lim);
+                else copy16(q, src + <usize>ih * W * es, step, lim);
+              } else if (ih < 0 || ih >= H) v128.store(q, i32x4.splat(0));
               else v128.store(q, v128.load(src + <usize>ih * W * es));
             }
             continue;
@@ -64,35 +71,48 @@ function im2colT<T>(g: usize, x: usize, col: usize): void {
             // past a segment: the next write covers them. The caller leaves 16 spare bytes
             // after col and after x (see IM2COL_SLACK in the wrapper).
             if (ih < 0 || ih >= H) {
-              zero16(q0, <usize>OW * es);
+              zero16(q0, <usize>OW * es, lim);
               continue;
             }
-            if (lo > 0) zero16(q0, <usize>lo * es);
+            if (lo > 0) zero16(q0, <usize>lo * es, lim);
             const xr = x + (xo + <usize>ih * W) * es;
             if (sw == 1) {
-              copy16(q0 + <usize>lo * es, xr + <usize>(lo - pw + kw) * es, <usize>(hi - lo) * es);
+              copy16(
+                q0 + <usize>lo * es,
+                xr + <usize>(lo - pw + kw) * es,
+                <usize>(hi - lo) * es,
+                lim,
+              );
             } else {
               for (let ow = lo; ow < hi; ow++) {
                 store<T>(q0 + <usize>ow * es, load<T>(xr + <usize>(ow * sw - pw + kw) * es));
               }
             }
-            if (hi < OW) zero16(q0 + <usize>hi * es, <usize>(OW - hi) * es);
+            if (hi < OW) zero16(q0 + <usize>hi * es, <usize>(OW - hi) * es, lim);
           }
         }
       }
 }
 
-/** Zeroes [p, p + bytes) in 16-byte stores (may write up to 15 bytes past the end). */
-function zero16(p: usize, bytes: usize): void {
+/**
+ * Zeroes [p, p + bytes) in 16-byte stores (may write up to 15 bytes past the end, never at
+ * `lim` or beyond: bytes there are left to whoever owns them).
+ */
+function zero16(p: usize, bytes: usize, lim: usize): void {
   const e = p + bytes;
   const z = i32x4.splat(0);
-  for (; p < e; p += 16) v128.store(p, z);
+  for (; p < e && p + 16 <= lim; p += 16) v128.store(p, z);
+  for (; p < e; p++) store<u8>(p, 0);
 }
 
-/** Copies [s, s + bytes) to d in 16-byte steps (may read and write up to 15 bytes past). */
-function copy16(d: usize, s: usize, bytes: usize): void {
+/**
+ * Copies [s, s + bytes) to d in 16-byte steps (may read and write up to 15 bytes past; writes
+ * stop before `lim`).
+ */
+function copy16(d: usize, s: usize, bytes: usize, lim: usize): void {
   const e = d + bytes;
-  for (; d < e; d += 16, s += 16) v128.store(d, v128.load(s));
+  for (; d < e && d + 16 <= lim; d += 16, s += 16) v128.store(d, v128.load(s));
+  for (; d < e; d++, s++) store<u8>(d, load<u8>(s));
 }
 
 function col2imT<T>(g: usize, col: usize, dx: usize): void {
@@ -169,16 +189,29 @@ function col2imT<T>(g: usize, col: usize, dx: usize): void {
 }
 
 export function im2col_x8(g: usize, x: usize, col: usize): void {
-  im2colT<u8>(g, x, col);
+  im2colT<u8>(g, x, col, 0, gi(g, 1), usize.MAX_VALUE);
 }
 export function im2col_x16(g: usize, x: usize, col: usize): void {
-  im2colT<u16>(g, x, col);
+  im2colT<u16>(g, x, col, 0, gi(g, 1), usize.MAX_VALUE);
 }
 export function im2col_x32(g: usize, x: usize, col: usize): void {
-  im2colT<u32>(g, x, col);
+  im2colT<u32>(g, x, col, 0, gi(g, 1), usize.MAX_VALUE);
 }
 export function im2col_x64(g: usize, x: usize, col: usize): void {
-  im2colT<u64>(g, x, col);
+  im2colT<u64>(g, x, col, 0, gi(g, 1), usize.MAX_VALUE);
+}
+
+/**
+ * The rows of channels [c0, c1) of im2col over `es`-byte elements: col's block of those rows
+ * only, no byte written outside it, so threads may fill disjoint channel ranges of one col.
+ */
+export function im2col_rows(g: usize, x: usize, col: usize, es: i32, c0: i32, c1: i32): void {
+  const Q = <usize>gi(g, 0) * gi(g, 10) * gi(g, 11);
+  const lim = col + <usize>c1 * gi(g, 4) * gi(g, 5) * Q * es;
+  if (es == 1) im2colT<u8>(g, x, col, c0, c1, lim);
+  else if (es == 2) im2colT<u16>(g, x, col, c0, c1, lim);
+  else if (es == 4) im2colT<u32>(g, x, col, c0, c1, lim);
+  else im2colT<u64>(g, x, col, c0, c1, lim);
 }
 export function col2im_f32(g: usize, col: usize, dx: usize): void {
   col2imT<f32>(g, col, dx);

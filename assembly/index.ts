@@ -26,6 +26,7 @@ export {
   im2col_x16,
   im2col_x32,
   im2col_x64,
+  im2col_rows,
   col2im_f32,
   col2im_i32,
   col2im_f64,
@@ -37,7 +38,7 @@ export { minmax, add_i32_to_f64 } from './reduce';
 export function heap_base(): usize {
   return __heap_base;
 }
-export { zero_bytes, relu_fwd, relu_bwd4, swap_outer } from './layers';
+export { zero_bytes, relu_fwd, relu_bwd4, swap_outer, swap_outer_rows } from './layers';
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
 export { lstm_fwd_fixed, lstm_bwd_f32 } from './lstm';
 export { softmax_fixed, softmax_bwd } from './softmax';

@@ -116,8 +116,27 @@ export function swap_outer(
   bias: usize,
   out: usize,
 ): void {
+  swap_outer_rows(src, A, B, R, es, kind, bias, out, 0, A);
+}
+
+/**
+ * swap_outer for the source rows a in [a0, a1) only: each range writes its own elements of
+ * out, so worker threads may run disjoint ranges of one swap.
+ */
+export function swap_outer_rows(
+  src: usize,
+  A: i32,
+  B: i32,
+  R: i32,
+  es: i32,
+  kind: i32,
+  bias: usize,
+  out: usize,
+  a0: i32,
+  a1: i32,
+): void {
   const row = <usize>R * es;
-  for (let a = 0; a < A; a++) {
+  for (let a = a0; a < a1; a++) {
     for (let b = 0; b < B; b++) {
       const s = src + (<usize>a * B + b) * row;
       const d = out + (<usize>b * A + a) * row;

@@ -6,6 +6,7 @@ import { loadRun } from '../report/run-data.js';
 import type { EpochMetrics } from '../train/run-folder.js';
 import type { RunOutcome } from './spec.js';
 import type { QueueOptions } from './queue/connection.js';
+import type { JobTimes } from './hops.js';
 
 /** Where the runs of a list stand, for progress bars. */
 export interface RunProgress {
@@ -30,6 +31,8 @@ export interface ListOptions {
   log(line: string): void;
   shouldStop?(): boolean;
   progress?: RunProgress;
+  /** Through a queue: each finished job's stamps, as it is collected (where its time went). */
+  jobTimes?(id: string, t: JobTimes): void;
 }
 
 export interface ListResult {

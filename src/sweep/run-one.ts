@@ -20,6 +20,7 @@ import type { RunStore } from '../train/store.js';
 import { HISTOGRAM_FILE, TIMELINE_FILE } from '../train/telemetry.js';
 import { ERROR_FILE } from '../report/run-data.js';
 import type { RunOutcome, RunSpec } from './spec.js';
+import { cachedData } from './data-cache.js';
 
 export { slug, type RunOutcome, type RunSpec } from './spec.js';
 
@@ -39,6 +40,8 @@ export const APPENDED_FILES = [METRICS_FILE, TELEMETRY_FILE, TIMELINE_FILE, HIST
 
 export interface RunHooks {
   log(line: string): void;
+  /** Data, model and scheme are built: the first step comes next. */
+  started?(): void;
   shouldStop?(): boolean;
   /** Batches done in the current epoch (for progress bars). */
   progress?(done: number, total: number, epoch: number, loss: number): void;
@@ -83,6 +86,9 @@ export async function runOne(spec: RunSpec, dir: string, hooks: RunHooks): Promi
       cfg,
       hooks.store ? hooks.store(folder) : folder,
       {
+        // The same set as the previous run of this thread's list, when it is: not drawn again.
+        data: cachedData(cfg),
+        started: () => hooks.started?.(),
         log: () => {},
         shouldStop: hooks.shouldStop,
         progress: hooks.progress,

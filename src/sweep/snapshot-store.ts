@@ -16,6 +16,8 @@ import type { Snapshot } from './thread-protocol.js';
 export class SnapshotStore implements RunStore {
   /** The snapshot of the latest checkpoint written through this store. */
   last: Snapshot | null = null;
+  /** Milliseconds spent writing checkpoints and taking their snapshots (for hop timings). */
+  spentMs = 0;
   /** Bytes of each appended file already in a snapshot (or there when the store opened). */
   private readonly offsets = new Map<string, number>();
 
@@ -52,6 +54,7 @@ export class SnapshotStore implements RunStore {
   }
 
   async writeCheckpoint(c: Checkpoint, at: 'epoch' | 'stop'): Promise<void> {
+    const t0 = performance.now();
     await this.folder.writeCheckpoint(c, at);
     // Read back what the folder holds, so the snapshot is its files' exact text.
     const appends: Record<string, string> = {};
@@ -67,6 +70,7 @@ export class SnapshotStore implements RunStore {
     }
     const checkpoint = readFileSync(join(this.dir, CHECKPOINT_FILE), 'utf8');
     this.last = { step: c.step, epoch: c.epoch, checkpoint, appends };
+    this.spentMs += performance.now() - t0;
   }
 
   truncateMetrics(epochs: number): Awaitable<number | void> {

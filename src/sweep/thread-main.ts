@@ -10,6 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import '../register.js';
 import { loadWasmKernels, setThreads } from '../kernels/wasm/index.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
+import { stamp } from './hops.js';
 import { runOne } from './run-one.js';
 import { SnapshotStore } from './snapshot-store.js';
 import type { RunRequest, ThreadMessage, WarmRequest } from './thread-protocol.js';
@@ -41,8 +42,10 @@ async function run(req: RunRequest): Promise<void> {
   }
   post({ type: 'started', startEpoch });
   let lastProgress = 0;
+  let setUp = 0;
   const outcome = await runOne(spec, dir, {
     log: () => {},
+    started: () => (setUp = stamp()),
     shouldStop: () => Atomics.load(stopFlag, 0) !== 0,
     progress: (done, total, epoch, loss) => {
       const now = performance.now();
@@ -58,7 +61,8 @@ async function run(req: RunRequest): Promise<void> {
       : {}),
   });
   const snap = outcome === 'interrupted' ? held.store?.last : null;
-  post({ type: 'done', outcome, ...(snap ? { snapshot: snap } : {}) });
+  const times = { setUp, trained: stamp(), checkpointMs: held.store?.spentMs ?? 0 };
+  post({ type: 'done', outcome, times, ...(snap ? { snapshot: snap } : {}) });
 }
 
 /** Kernels loaded (and GEMM threads started) before the first run, so it does not wait. */

@@ -3,6 +3,7 @@
 // a run to train, and what the thread reports while it trains it.
 
 import type { EpochMetrics } from '../train/run-folder.js';
+import type { ThreadTimes } from './hops.js';
 import type { RunOutcome, RunSpec } from './spec.js';
 
 export interface RunRequest {
@@ -38,5 +39,5 @@ export type ThreadMessage =
   | { type: 'started'; startEpoch: number }
   | { type: 'progress'; done: number; total: number; epoch: number; loss: number }
   | { type: 'epoch'; metrics: EpochMetrics; snapshot?: Snapshot }
-  | { type: 'done'; outcome: RunOutcome; snapshot?: Snapshot }
+  | { type: 'done'; outcome: RunOutcome; snapshot?: Snapshot; times?: ThreadTimes }
   | { type: 'error'; message: string };

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { EpochMetrics } from '../train/run-folder.js';
 import type { RunOutcome, RunSpec } from './spec.js';
+import type { ThreadTimes } from './hops.js';
 import type { RunRequest, Snapshot, ThreadMessage } from './thread-protocol.js';
 
 export interface ThreadHooks {
@@ -17,9 +18,18 @@ export interface ThreadHooks {
 }
 
 export interface ThreadRun {
-  /** Resolves with the outcome and, for an interrupted run with `collect`, its last state. */
-  readonly done: Promise<{ outcome: RunOutcome; snapshot?: Snapshot }>;
+  /**
+   * Resolves with the outcome, the thread's stamps, and, for an interrupted run with
+   * `collect`, its last state.
+   */
+  readonly done: Promise<RunEnd>;
   stop(): void;
+}
+
+export interface RunEnd {
+  readonly outcome: RunOutcome;
+  readonly snapshot?: Snapshot;
+  readonly times?: ThreadTimes;
 }
 
 export interface ThreadOptions {
@@ -48,7 +58,7 @@ class RunThread {
     // Epoch hooks may be asynchronous (a write to Redis): keep them in order, and finish them
     // before the outcome is reported.
     let chain: Promise<void> = Promise.resolve();
-    const done = new Promise<{ outcome: RunOutcome; snapshot?: Snapshot }>((resolve, reject) => {
+    const done = new Promise<RunEnd>((resolve, reject) => {
       const cleanup = (): void => {
         w.off('message', onMessage);
         w.off('error', onError);
@@ -73,7 +83,7 @@ class RunThread {
           case 'done':
             cleanup();
             chain.then(
-              () => resolve({ outcome: m.outcome, snapshot: m.snapshot }),
+              () => resolve({ outcome: m.outcome, snapshot: m.snapshot, times: m.times }),
               (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
             );
             break;

@@ -7,6 +7,9 @@ import type { AnyArray, PoolGeom } from '../spec.js';
 import { add_scaled as refAdd } from '../ref/layers.js';
 import type { WasmContext } from './context.js';
 import { elemKind } from './codes.js';
+import { elementRanges } from './elementwise-split.js';
+import type { ArgsOf } from './exports.js';
+import { runParts } from './gemm-split.js';
 
 const isIntKind = (a: AnyArray) =>
   a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
@@ -49,21 +52,25 @@ export function addScaledWasm(
   const pb = ar.copyIn(b, n);
   const po = ar.outAt(out, n * 4);
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.add_scaled(
-    pa,
-    elemKind(a),
+  // Each element on its own: one contiguous range per thread, the same results.
+  const [kA, kB] = [elemKind(a), elemKind(b)];
+  const [eA, eB] = [a.BYTES_PER_ELEMENT, b.BYTES_PER_ELEMENT];
+  const args = elementRanges(ctx, n).map((r): ArgsOf<'add_scaled'> => [
+    pa + r.start * eA,
+    kA,
     ka,
     Math.max(sa, 0),
-    pb,
-    elemKind(b),
+    pb + r.start * eB,
+    kB,
     kb,
     Math.max(sb, 0),
-    n,
+    r.count,
     floatOut ? 1 : 0,
     relu ? 1 : 0,
-    pm,
-    po,
-  );
+    pm ? pm + r.start : 0,
+    po + r.start * 4,
+  ]);
+  runParts(ctx, 'add_scaled', args, (x) => ctx.ex.add_scaled(...x));
   ar.get(po, out, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
 }

@@ -125,6 +125,8 @@ export interface KernelExports {
   im2col_x16: ConvCopy;
   im2col_x32: ConvCopy;
   im2col_x64: ConvCopy;
+  /** im2col of channels [c0, c1) only, es-byte elements: its own rows of col, nothing else. */
+  im2col_rows(geom: Ptr, x: Ptr, col: Ptr, es: I32, c0: I32, c1: I32): void;
   col2im_f32: ConvCopy;
   col2im_i32: ConvCopy;
   col2im_f64: ConvCopy;
@@ -181,6 +183,19 @@ export interface KernelExports {
   relu_fwd(x: Ptr, y: Ptr, kind: ElemKind, n: I32, mask: Ptr): void;
   relu_bwd4(y: Ptr, ky: ElemKind, dy: Ptr, dx: Ptr, n: I32): void;
   swap_outer(src: Ptr, A: I32, B: I32, R: I32, es: I32, kind: ElemKind, bias: Ptr, out: Ptr): void;
+  /** swap_outer over source rows [a0, a1) only (disjoint ranges run on worker threads). */
+  swap_outer_rows(
+    src: Ptr,
+    A: I32,
+    B: I32,
+    R: I32,
+    es: I32,
+    kind: ElemKind,
+    bias: Ptr,
+    out: Ptr,
+    a0: I32,
+    a1: I32,
+  ): void;
   maxpool_fwd(
     x: Ptr,
     kind: ElemKind,
@@ -462,6 +477,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   im2col_x16: 3,
   im2col_x32: 3,
   im2col_x64: 3,
+  im2col_rows: 6,
   col2im_f32: 3,
   col2im_i32: 3,
   col2im_f64: 3,
@@ -474,6 +490,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   relu_fwd: 5,
   relu_bwd4: 5,
   swap_outer: 8,
+  swap_outer_rows: 10,
   maxpool_fwd: 11,
   maxpool_bwd: 11,
   col_sums: 6,

@@ -4,6 +4,9 @@
 
 import type { AnyArray, ConvGeom } from '../spec.js';
 import type { WasmContext } from './context.js';
+import { batchRanges } from './elementwise-split.js';
+import type { ArgsOf } from './exports.js';
+import { runParts } from './gemm-split.js';
 
 /** Spare bytes the im2col kernel may write past col (its 16-byte stores). */
 const IM2COL_SLACK = 16;
@@ -56,9 +59,24 @@ export function im2colWasm<T extends AnyArray>(ctx: WasmContext, g: ConvGeom, x:
   // The kernel's 16-byte copies may touch up to 15 bytes past col (and read past x, which
   // col follows); resident arrays have that slack (Arena.stepAlloc).
   const pc = ar.outAt(col, ncol * es + IM2COL_SLACK);
-  const fn =
-    es === 1 ? 'im2col_x8' : es === 2 ? 'im2col_x16' : es === 4 ? 'im2col_x32' : 'im2col_x64';
-  ctx.ex[fn](pg, px, pc);
+  // Channels split over threads: each range fills its own rows of col (a copy: the same
+  // bytes for any split).
+  const ranges = batchRanges(ctx, g.C, ncol / g.C);
+  if (ranges.length > 1) {
+    const args = ranges.map((r): ArgsOf<'im2col_rows'> => [
+      pg,
+      px,
+      pc,
+      es,
+      r.start,
+      r.start + r.count,
+    ]);
+    runParts(ctx, 'im2col_rows', args, (a) => ctx.ex.im2col_rows(...a));
+  } else {
+    const fn =
+      es === 1 ? 'im2col_x8' : es === 2 ? 'im2col_x16' : es === 4 ? 'im2col_x32' : 'im2col_x64';
+    ctx.ex[fn](pg, px, pc);
+  }
   ar.get(pc, col, ncol, es);
 }
 

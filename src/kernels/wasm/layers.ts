@@ -7,6 +7,9 @@ import type { AnyArray } from '../spec.js';
 import * as ref from '../ref/layers.js';
 import { elemKind } from './codes.js';
 import type { WasmContext } from './context.js';
+import { batchRanges, elementRanges } from './elementwise-split.js';
+import type { ArgsOf } from './exports.js';
+import { runParts } from './gemm-split.js';
 
 function checkLen(kind: string, what: string, got: number, want: number): void {
   if (got < want) throw new RangeError(`${kind}: ${what} holds ${got} elements, needs ${want}`);
@@ -27,7 +30,17 @@ export function reluWasm<T extends AnyArray>(
   const px = ar.copyIn(x);
   const py = ar.outAt(y, n * y.BYTES_PER_ELEMENT);
   const pm = mask ? ar.outAt(mask, n) : 0;
-  ctx.ex.relu_fwd(px, py, elemKind(x), n, pm);
+  // Lanes are independent: one contiguous range per thread.
+  const kind = elemKind(x);
+  const es = x.BYTES_PER_ELEMENT;
+  const args = elementRanges(ctx, n).map((r): ArgsOf<'relu_fwd'> => [
+    px + r.start * es,
+    py + r.start * es,
+    kind,
+    r.count,
+    pm ? pm + r.start : 0,
+  ]);
+  runParts(ctx, 'relu_fwd', args, (a) => ctx.ex.relu_fwd(...a));
   ar.get(py, y, n, y.BYTES_PER_ELEMENT);
   if (mask) ar.get(pm, mask, n, 1);
 }
@@ -53,7 +66,15 @@ export function reluBackwardWasm<T extends AnyArray>(
   const py = ar.copyIn(y);
   const pdy = ar.copyIn(dy, n);
   const pdx = ar.outAt(dx, n * 4);
-  ctx.ex.relu_bwd4(py, ky, pdy, pdx, n);
+  const ey = y.BYTES_PER_ELEMENT;
+  const args = elementRanges(ctx, n).map((r): ArgsOf<'relu_bwd4'> => [
+    py + r.start * ey,
+    ky,
+    pdy + r.start * 4,
+    pdx + r.start * 4,
+    r.count,
+  ]);
+  runParts(ctx, 'relu_bwd4', args, (a) => ctx.ex.relu_bwd4(...a));
   ar.get(pdx, dx, n, 4);
 }
 
@@ -86,6 +107,19 @@ export function swapOuterWasm<T extends AnyArray>(
   }
   const ps = ar.copyIn(src, n);
   const po = ar.outAt(out, n * es);
-  ctx.ex.swap_outer(ps, A, B, R, es, kind, pb, po);
+  // Source rows a split over threads: each range writes its own (b, a) blocks of out.
+  const args = batchRanges(ctx, A, B * R).map((r): ArgsOf<'swap_outer_rows'> => [
+    ps,
+    A,
+    B,
+    R,
+    es,
+    kind,
+    pb,
+    po,
+    r.start,
+    r.start + r.count,
+  ]);
+  runParts(ctx, 'swap_outer_rows', args, (a) => ctx.ex.swap_outer_rows(...a));
   ar.get(po, out, n, es);
 }

@@ -35,6 +35,11 @@ export const FN_CODES = [
   'bn_forward',
   'bn_affine_int',
   'bn_backward',
+  'relu_fwd',
+  'relu_bwd4',
+  'add_scaled',
+  'swap_outer_rows',
+  'im2col_rows',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
 

@@ -24,6 +24,25 @@ let wanted: number | null = null;
 let context: WasmContext | null = null;
 let pool: Pool | null = null;
 
+/** Round trips to the workers since the start, and (while timing is on) the calling thread's
+ * milliseconds spent waiting for them after its own slices: dispatch latency plus imbalance. */
+export interface PoolStats {
+  runs: number;
+  waitMs: number;
+}
+const stats: PoolStats = { runs: 0, waitMs: 0 };
+let timeWaits = false;
+
+/** A copy of the round-trip counters (profiling: bench/workers/kernel-profile.ts). */
+export function poolStats(): PoolStats {
+  return { ...stats };
+}
+
+/** Turns the wait timer on or off (off by default: no clock reads on the hot path). */
+export function timePoolWaits(on: boolean): void {
+  timeWaits = on;
+}
+
 class Pool implements GemmRunner {
   private seq = 0;
   private readonly ctrl: Int32Array;
@@ -59,12 +78,15 @@ class Pool implements GemmRunner {
     }
     local(slices[0]);
     for (let s = used + 1; s < slices.length; s++) local(slices[s]);
+    stats.runs++;
+    const t0 = timeWaits ? performance.now() : 0;
     let failed = false;
     for (let w = 0; w < used; w++) {
       const at = w * CTRL_PER_SLOT + Slot.Done;
       for (let d = Atomics.load(this.ctrl, at); d !== seq;) d = waitChange(this.ctrl, at, d);
       if (Atomics.load(this.ctrl, w * CTRL_PER_SLOT + Slot.Error)) failed = true;
     }
+    if (timeWaits) stats.waitMs += performance.now() - t0;
     if (failed)
       throw new Error(`${fn}: a worker thread failed (memory out of range?); try setThreads(1)`);
   }

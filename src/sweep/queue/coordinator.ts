@@ -29,12 +29,19 @@ import {
   reportLoss,
   type QueueOptions,
 } from './connection.js';
+import { stamp } from '../hops.js';
 import { JOB_NAME, jobFor, SAMPLES_B64, type JobData } from './job.js';
 import { RunStore } from './store.js';
 import type { JobProgress, JobResult } from './worker.js';
 
-/** How often every pending job's state is read (events bring finished ones sooner). */
+/**
+ * How often every pending job's state is read (events bring finished ones sooner): every
+ * POLL_MS, or less often for a long list, so that the polls read at most POLLS_PER_S job states
+ * a second on average (a coordinator waiting on 1,000 long runs stays near idle, as does Redis).
+ */
 const POLL_MS = 2000;
+const POLLS_PER_S = 25;
+const pollMs = (pending: number): number => Math.max(POLL_MS, (pending * 1000) / POLLS_PER_S);
 
 export interface QueuedListOptions extends ListOptions {
   readonly queue: QueueOptions;
@@ -98,6 +105,8 @@ export async function runQueued(
     if (state !== 'completed' && state !== 'failed') return;
     const job = (await queue.getJob(jobId)) as Job<JobData, JobResult>;
     pending.delete(jobId);
+    const seenAt = seen.get(jobId) ?? stamp();
+    seen.delete(jobId);
     const dir = runDir(o.out, p.spec.id);
     mkdirSync(dir, { recursive: true });
     if (state === 'failed') {
@@ -106,18 +115,26 @@ export async function runQueued(
       report(p.spec, 'failed', `: ${job!.failedReason}`);
       return;
     }
-    const stored = await store.load(jobId);
+    const files = await store.loadFiles(jobId);
     for (const f of RUN_FILES) {
-      const text = stored?.files[f];
+      const text = files[f];
       if (text !== undefined) writeAtomic(join(dir, f), text);
       else if (f !== CHECKPOINT_FILE) rmSync(join(dir, f), { force: true });
     }
-    // A GAN run's sample grid travels base64-encoded (the hash holds text).
-    const png = stored?.files[SAMPLES_B64];
-    if (png !== undefined) writeAtomic(join(dir, SAMPLES_FILE), Buffer.from(png, 'base64'));
+    // A GAN run's sample grid travels base64-encoded (a worker's final files are text).
+    const png = files[SAMPLES_B64];
+    if (png !== undefined)
+      writeAtomic(join(dir, SAMPLES_FILE), Buffer.from(png.toString('utf8'), 'base64'));
     const r = job!.returnvalue;
     await store.drop(jobId);
     await job!.remove();
+    o.jobTimes?.(p.spec.id, {
+      ...r?.hops,
+      added: job!.timestamp,
+      ...(job!.finishedOn !== undefined ? { finished: job!.finishedOn } : {}),
+      seen: seenAt,
+      collected: stamp(),
+    });
     const where = r
       ? ` on ${r.worker}${r.startEpoch ? ` from epoch ${r.startEpoch + 1}` : ''}`
       : '';
@@ -208,8 +225,11 @@ export async function runQueued(
   // Finished jobs are collected when their event arrives, and by a slower poll of every
   // pending job (events are not kept across a lost connection).
   const due = new Set<string>();
+  /** When each finished job's event arrived (hop timings). */
+  const seen = new Map<string, number>();
   let wake: (() => void) | null = null;
   const nudge = ({ jobId }: { jobId: string }): void => {
+    if (pending.has(jobId) && !seen.has(jobId)) seen.set(jobId, stamp());
     due.add(jobId);
     wake?.();
   };
@@ -249,7 +269,7 @@ export async function runQueued(
     let stopped = false;
     let lastPoll = 0;
     while (pending.size) {
-      const poll = performance.now() - lastPoll > POLL_MS;
+      const poll = performance.now() - lastPoll > pollMs(pending.size);
       if (poll) lastPoll = performance.now();
       const ids = poll ? [...pending.keys()] : [...due];
       due.clear();
@@ -261,7 +281,7 @@ export async function runQueued(
         break;
       }
       await new Promise<void>((r) => {
-        const timer = setTimeout(r, POLL_MS);
+        const timer = setTimeout(r, pollMs(pending.size));
         wake = () => {
           clearTimeout(timer);
           r();

@@ -12,8 +12,15 @@ import { parseTrainConfig, type TrainConfig } from '../../train/config.js';
 import type { RunSpec } from '../spec.js';
 
 export const JOB_NAME = 'run';
-/** A GAN run's samples.png among a stored run's files, base64 (Redis hashes hold text here). */
+/** A GAN run's samples.png among a stored run's files, base64 (a worker's final files are text). */
 export const SAMPLES_B64 = 'samples.png.base64';
+
+/**
+ * Names of the built-in schemes, read once per process: builtinSchemes() parses every one of
+ * them (milliseconds of CPU), and both sides of the queue asked for them once per job.
+ */
+let builtinNames: readonly string[] | null = null;
+const builtins = (): readonly string[] => (builtinNames ??= builtinSchemes().map((s) => s.name));
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._=-]{0,199}$/;
 
 const jobData = z.strictObject({
@@ -32,7 +39,7 @@ export type JobData = z.input<typeof jobData>;
 
 /** The job for a run: its configuration, and its scheme inline unless built in. */
 export function jobFor(spec: RunSpec): JobData {
-  const builtin = builtinSchemes().some((s) => s.name === spec.config.scheme);
+  const builtin = builtins().includes(spec.config.scheme);
   return {
     v: 1,
     run: spec.id,
@@ -70,22 +77,22 @@ export function checkJob(data: unknown, root: string, jobId: string): CheckedJob
       `job ${jobId}: out "${j.out}" is outside the worker's folder: a job names a folder inside it, such as runs/${j.run}`,
     );
   const config = parseTrainConfig(j.config, `job ${jobId} configuration`);
-  const builtins = builtinSchemes().map((s) => s.name);
+  const names = builtins();
   let scheme: SchemeSpec | null = null;
   if (j.scheme) {
     scheme = parseScheme(j.scheme, `in job ${jobId}`);
-    if (scheme.extends && !builtins.includes(scheme.extends))
+    if (scheme.extends && !names.includes(scheme.extends))
       throw new Error(
         `job ${jobId}: its scheme extends "${scheme.extends}", which is not built in: jobs carry schemes resolved`,
       );
   } else if (typeof config.scheme !== 'string') {
     // A scheme given as an object is resolved already, unless it extends a file.
     const ext = (config.scheme as { extends?: unknown }).extends;
-    if (ext !== undefined && !builtins.includes(String(ext)))
+    if (ext !== undefined && !names.includes(String(ext)))
       throw new Error(
         `job ${jobId}: its scheme extends "${String(ext)}", which is not built in: jobs carry schemes resolved`,
       );
-  } else if (!builtins.includes(config.scheme))
+  } else if (!names.includes(config.scheme))
     throw new Error(
       `job ${jobId}: scheme "${config.scheme}" is not built in and the job carries none: a worker reads no file a job names`,
     );

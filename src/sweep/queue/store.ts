@@ -84,6 +84,18 @@ export class RunStore {
     return { step: Number(step), epoch: Number(epoch), files, result: result ?? null };
   }
 
+  /**
+   * A run's files as stored, bytes unchanged (the coordinator writes them as they are: a
+   * megabyte checkpoint is not decoded to a string and encoded again). Empty when none.
+   */
+  async loadFiles(jobId: string): Promise<Record<string, Buffer>> {
+    const h = await this.redis.hgetallBuffer(this.key(jobId));
+    const files: Record<string, Buffer> = {};
+    for (const [k, v] of Object.entries(h))
+      if (k !== STEP && k !== EPOCH && k !== RESULT) files[k] = v;
+    return files;
+  }
+
   /** The run ended: its final files, whole, and the job's result (JSON); no save after it. */
   async finish(jobId: string, files: Record<string, string>, result: string): Promise<void> {
     await this.redis.hset(this.key(jobId), {

@@ -27,6 +27,7 @@ import {
   reportLoss,
   type QueueOptions,
 } from './connection.js';
+import { stamp, type WorkerHops } from '../hops.js';
 import { checkJob, SAMPLES_B64, type JobData } from './job.js';
 import { RunStore } from './store.js';
 
@@ -55,6 +56,8 @@ export interface JobResult {
   /** Epoch the run started from on this worker (0, or the checkpoint it resumed). */
   readonly startEpoch: number;
   readonly worker: string;
+  /** Where the job's time went on this worker (see hops.ts). */
+  readonly hops?: WorkerHops;
 }
 
 /** Job progress: a run started (or resumed) on a worker, or finished an epoch. */
@@ -110,6 +113,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   mkdirSync(o.dir, { recursive: true });
 
   const processJob = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
+    const picked = stamp();
     const jobId = job.id!;
     let checked;
     try {
@@ -190,6 +194,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
       return t === null ? {} : { [CONFIG_FILE]: t };
     };
     let startEpoch = 0;
+    let saveMs = 0;
+    const posted = stamp();
     const t = pool.run(
       spec,
       dir,
@@ -206,7 +212,9 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
           void job.updateProgress(p).catch(() => {});
         },
         epoch: async (m, snap) => {
+          const s0 = performance.now();
           await store.save(jobId, snap!, configSet());
+          saveMs += performance.now() - s0;
           const p: JobProgress = {
             kind: 'epoch',
             epoch: m.epoch,
@@ -223,6 +231,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     active.set(jobId, t);
     try {
       const r = await t.done;
+      const saved = stamp();
       if (r.outcome === 'interrupted') {
         if (r.snapshot) await store.save(jobId, r.snapshot, configSet());
         await job.moveToWait(token);
@@ -239,7 +248,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
       const result: JobResult = { run, outcome: r.outcome, startEpoch, worker: o.name };
       await store.finish(jobId, files, JSON.stringify(result));
       o.log(`${run}: ${r.outcome}`);
-      return result;
+      const hops: WorkerHops = { ...r.times, picked, posted, saved, saveMs, returned: stamp() };
+      return { ...result, hops };
     } finally {
       active.delete(jobId);
       rmSync(dir, { recursive: true, force: true });
