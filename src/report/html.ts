@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The report as one self-contained HTML file: inline CSS, tables, and every figure as inline
-// SVG rendered in Node, so it opens offline in any browser.
+// The report as one self-contained HTML file: inline CSS, tables, every figure as inline SVG
+// rendered in Node, and the pictures runs made as data URIs, so it opens offline in any browser.
 
 import { renderSvg } from './charts.js';
 import { escapeHtml, htmlTable } from './tables.js';
-import { verdictWord, type Figure, type Report, type Section } from './types.js';
+import { verdictWord, type Figure, type Picture, type Report, type Section } from './types.js';
 
 const CSS = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1180px; padding: 1em 2em; color: #222; }
@@ -19,12 +19,18 @@ th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; } th { background: #f2f2f
 td.na { color: #999; text-align: center; } .note { color: #666; font-size: 12px; margin: 0.2em 0; }
 .paper h4::before { content: "paper: "; color: #886; } figure { margin: 0.5em 0; } figcaption { color: #555; font-size: 12px; max-width: 400px; }
 figure h4 { margin: 0.2em 0; } .figures { display: flex; flex-wrap: wrap; gap: 1em; }
+figure.picture img { image-rendering: pixelated; border: 1px solid #ccc; }
 `;
 
 async function figureHtml(f: Figure): Promise<string> {
   const svg = await renderSvg(f.spec);
   const cap = f.caption ? `<figcaption>${escapeHtml(f.caption)}</figcaption>` : '';
   return `<figure class="plot"><h4>${escapeHtml(f.title)}</h4>${svg}${cap}</figure>`;
+}
+
+function pictureHtml(p: Picture): string {
+  const cap = p.caption ? `<figcaption>${escapeHtml(p.caption)}</figcaption>` : '';
+  return `<figure class="picture"><h4>${escapeHtml(p.title)}</h4><img src="${escapeHtml(p.src)}" alt="${escapeHtml(p.alt)}">${cap}</figure>`;
 }
 
 function verdictHtml(s: Section): string {
@@ -43,7 +49,7 @@ ${s.claim ? `<p class="claim"><b>Paper:</b> ${escapeHtml(s.claim)}</p>` : ''}
 ${s.verdict.text ? verdictHtml(s) : ''}
 <p class="setting"><b>Our setting:</b> ${escapeHtml(s.setting)}</p>
 <div class="cols">${s.paper.map((t) => htmlTable(t, 'paper')).join('\n')}${s.tables.map((t) => htmlTable(t, 'ours')).join('\n')}</div>
-<div class="figures">${figs.join('\n')}</div>
+<div class="figures">${[...figs, ...(s.pictures ?? []).map(pictureHtml)].join('\n')}</div>
 </section>`;
 }
 

@@ -20,6 +20,15 @@ export interface Figure {
   readonly caption?: string;
 }
 
+/** A picture a run made (a GAN's sample grid), embedded in the report as a data URI. */
+export interface Picture {
+  readonly title: string;
+  /** data:image/png;base64,... (the report stays one self-contained file). */
+  readonly src: string;
+  readonly alt: string;
+  readonly caption?: string;
+}
+
 /**
  * Did the paper's finding hold in our runs? null: could not be judged (missing runs), or, with
  * `inconclusive`, judged but within the seeds' noise.
@@ -51,6 +60,8 @@ export interface Section {
   /** Ours. */
   readonly tables: readonly Table[];
   readonly figures: readonly Figure[];
+  /** Pictures runs made, shown after the figures. */
+  readonly pictures?: readonly Picture[];
   /** Shown when its text is not empty. */
   readonly verdict: Verdict;
   /** How our setting differs from the paper's (model, data, epochs). */

@@ -55,12 +55,29 @@ export function kindOf(c: TrainConfig): string {
     .join(' ');
 }
 
+/** Loop steps per batch of training samples: a GAN takes a D and a G step. */
+const stepsPerBatch = (c: TrainConfig): number => (c.model === 'dcgan' ? 2 : 1);
+
+/**
+ * Test samples an evaluation costs as: a GAN evaluates a fixed 256 generated images and at
+ * most as many real ones, whatever its test split.
+ */
+const evalSamples = (c: TrainConfig, testLimit: number): number =>
+  c.model === 'dcgan' ? Math.min(testLimit, 256) : testLimit;
+
 async function probe(c: TrainConfig): Promise<ProbeCost> {
-  const testN = Math.min(c.testLimit ?? 2 * c.batch, 2 * c.batch);
+  // A GAN's evaluation is the same size whatever the probe's split: probe it whole.
+  const testN =
+    c.model === 'dcgan'
+      ? evalSamples(c, c.testLimit ?? 2000)
+      : Math.min(c.testLimit ?? 2 * c.batch, 2 * c.batch);
   const cfg = parseTrainConfig({
     ...c,
     init: undefined,
     reinitClassifier: undefined,
+    // A GAN's judge is a run of the suite that may not exist yet; scoring 256 samples with a
+    // LeNet-5 is small beside the generator's evaluation the probe measures.
+    judge: undefined,
     epochs: 1,
     limit: PROBE_STEPS * c.batch,
     testLimit: testN,
@@ -84,7 +101,7 @@ async function probe(c: TrainConfig): Promise<ProbeCost> {
   return {
     setup: Math.max(0, first - t0 - perStep),
     perStep,
-    perTestSample: (end - last) / testN,
+    perTestSample: (end - last) / evalSamples(c, testN),
   };
 }
 
@@ -95,8 +112,8 @@ function trainSize(c: TrainConfig): number {
 
 /** Predicted CPU seconds of a run from its kind's probe. */
 export function predictCpu(c: TrainConfig, p: ProbeCost, trainN: number): number {
-  const steps = Math.ceil(trainN / c.batch) * c.epochs;
-  const test = c.epochs * (c.testLimit ?? 2000);
+  const steps = Math.ceil(trainN / c.batch) * c.epochs * stepsPerBatch(c);
+  const test = c.epochs * evalSamples(c, c.testLimit ?? 2000);
   const sampled = p.perSampledStep ? Math.min(steps, TELEMETRY_SAMPLES) * p.perSampledStep : 0;
   return p.setup + steps * p.perStep + test * p.perTestSample + sampled;
 }

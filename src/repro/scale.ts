@@ -9,7 +9,7 @@ import { slug } from '../sweep/spec.js';
 import type { RunSpec, Scale, Setting } from './types.js';
 
 /**
- * Quick: every experiment in small runs (56 runs; see test/unit/report-scale.test.ts). LeNet-5 and the
+ * Quick: every experiment in small runs (66 runs; see test/unit/report-scale.test.ts). LeNet-5 and the
  * MLP see 10,000 MNIST samples once. The BatchNorm experiments use ResNet-8 (ResNet-20 with
  * one block per stage) on MNIST, not shapes32: ResNet-8 trains at ~100-150 samples/s in fp32
  * here (~60 in wageubn, ~20 with telemetry), and on shapes32 it stays near chance (13-31%)

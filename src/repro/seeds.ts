@@ -39,6 +39,15 @@ export interface Judged {
 
 const pts = (x: number): string => (x * 100).toFixed(2);
 
+/** How a metric's differences are written: fractions in points (default), or a raw score. */
+export interface Unit {
+  fmt(x: number): string;
+  /** "points", or e.g. "(Frechet distance)". */
+  readonly name: string;
+}
+
+export const POINTS: Unit = { fmt: pts, name: 'points' };
+
 /** "with 1 seed" (no spread: a plain comparison) or "over 3 seeds". */
 function seedsNote(a: SeedStats, b: SeedStats): string {
   const n = Math.min(a.n, b.n);
@@ -50,13 +59,13 @@ function seedsNote(a: SeedStats, b: SeedStats): string {
  * mean(a) - mean(b) > 2 * pooled sd, does not hold when mean(b) - mean(a) > 2 * pooled sd
  * (b is clearly higher), inconclusive in between. With one seed the band is 0.
  */
-export function judgeHigher(a: SeedStats, b: SeedStats, what: string): Judged {
+export function judgeHigher(a: SeedStats, b: SeedStats, what: string, u = POINTS): Judged {
   const d = a.mean - b.mean;
   const band = NOISE_SDS * pooledSd(a, b);
   const judgement: Judgement = d > band ? 'holds' : -d > band ? 'does not hold' : 'inconclusive';
   return {
     judgement,
-    text: `${what}: difference ${pts(d)} points, noise band ${NOISE_SDS} x pooled sd = ${pts(band)} (${seedsNote(a, b)}; holds when the difference exceeds the band, does not hold when it is below minus the band)`,
+    text: `${what}: difference ${u.fmt(d)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)} (${seedsNote(a, b)}; holds when the difference exceeds the band, does not hold when it is below minus the band)`,
   };
 }
 
@@ -65,14 +74,42 @@ export function judgeHigher(a: SeedStats, b: SeedStats, what: string): Judged {
  * with drop = mean(b) - mean(a), holds when drop + 2 * pooled sd <= margin, does not hold when
  * drop - 2 * pooled sd > margin, inconclusive when the band straddles the margin.
  */
-export function judgeWithin(a: SeedStats, b: SeedStats, margin: number, what: string): Judged {
+export function judgeWithin(
+  a: SeedStats,
+  b: SeedStats,
+  margin: number,
+  what: string,
+  u = POINTS,
+): Judged {
   const drop = b.mean - a.mean;
   const band = NOISE_SDS * pooledSd(a, b);
   const judgement: Judgement =
     drop + band <= margin ? 'holds' : drop - band > margin ? 'does not hold' : 'inconclusive';
   return {
     judgement,
-    text: `${what}: drop ${pts(drop)} points, noise band ${NOISE_SDS} x pooled sd = ${pts(band)}, margin ${pts(margin)} (${seedsNote(a, b)}; holds when drop + band <= margin, does not hold when drop - band > margin)`,
+    text: `${what}: drop ${u.fmt(drop)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)}, margin ${u.fmt(margin)} (${seedsNote(a, b)}; holds when drop + band <= margin, does not hold when drop - band > margin)`,
+  };
+}
+
+/**
+ * Finding "a is at most `margin` above b" for a score where lower is better (e.g. a Frechet
+ * distance): with rise = mean(a) - mean(b), holds when rise + 2 * pooled sd <= margin, does not
+ * hold when rise - 2 * pooled sd > margin, inconclusive when the band straddles the margin.
+ */
+export function judgeNotAbove(
+  a: SeedStats,
+  b: SeedStats,
+  margin: number,
+  what: string,
+  u = POINTS,
+): Judged {
+  const rise = a.mean - b.mean;
+  const band = NOISE_SDS * pooledSd(a, b);
+  const judgement: Judgement =
+    rise + band <= margin ? 'holds' : rise - band > margin ? 'does not hold' : 'inconclusive';
+  return {
+    judgement,
+    text: `${what}: rise ${u.fmt(rise)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)}, margin ${u.fmt(margin)} (${seedsNote(a, b)}; holds when rise + band <= margin, does not hold when rise - band > margin)`,
   };
 }
 

@@ -16,6 +16,7 @@ import { zhangTable1 } from './experiments/zhang.js';
 import { zhangFig9b } from './experiments/zhang-transformer.js';
 import { parkEq5, parkTable1 } from './experiments/park.js';
 import { parkTable3 } from './experiments/park-transfer.js';
+import { parkGan } from './experiments/park-gan.js';
 import { slug, type RunOutcome } from '../sweep/spec.js';
 import type { RunProgress } from '../sweep/list.js';
 import { runList } from '../sweep/run-list.js';
@@ -40,6 +41,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   parkTable1Bn,
   zhangFig9a,
   suSeq2seq,
+  parkGan,
 ];
 
 export interface SuiteOptions {
@@ -71,17 +73,22 @@ export interface SuiteResult {
   readonly interrupted: boolean;
 }
 
-/** The experiments a scale runs (some need the medium or full scale's models). */
-export function experimentsFor(scale: Scale): Experiment[] {
+/** The experiments a scale can run (some need the medium or full scale's models). */
+function runnableAt(scale: Scale): Experiment[] {
   return EXPERIMENTS.filter((e) => !e.scales || e.scales.includes(scale.name));
+}
+
+/** The experiments a scale runs by default (those it runs only on request left out). */
+export function experimentsFor(scale: Scale): Experiment[] {
+  return runnableAt(scale).filter((e) => !e.onRequest?.includes(scale.name));
 }
 
 export function selectExperiments(
   only: readonly string[] | undefined,
   scale?: Scale,
 ): Experiment[] {
-  const pool = scale ? experimentsFor(scale) : [...EXPERIMENTS];
-  if (!only || only.length === 0) return pool;
+  if (!only || only.length === 0) return scale ? experimentsFor(scale) : [...EXPERIMENTS];
+  const pool = scale ? runnableAt(scale) : [...EXPERIMENTS];
   const names = EXPERIMENTS.map((e) => e.name);
   const bad = only.filter((n) => !names.includes(n) && n !== 'cost');
   if (bad.length)

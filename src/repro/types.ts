@@ -5,7 +5,7 @@
 import type { RunSpec } from '../sweep/spec.js';
 import type { SchemeInput } from '../schemes/schema.js';
 import type { RunData } from '../report/run-data.js';
-import type { Figure, Table, Verdict } from '../report/types.js';
+import type { Figure, Picture, Table, Verdict } from '../report/types.js';
 
 /** Sizes of one setting (a model on a dataset) at a given scale. */
 export interface Setting {
@@ -65,6 +65,8 @@ export type { RunSpec } from '../sweep/spec.js';
 export interface Analysis {
   readonly tables: Table[];
   readonly figures: Figure[];
+  /** Pictures the runs made (a GAN's sample grids). */
+  readonly pictures?: Picture[];
   readonly verdict: Verdict;
 }
 
@@ -80,6 +82,11 @@ export interface Experiment {
   readonly name: string;
   /** Scales it runs at (default all); others leave it out of the suite. */
   readonly scales?: readonly Scale['name'][];
+  /**
+   * Scales at which it runs only when named (`--only NAME`): a costly experiment kept out of a
+   * scale's default list.
+   */
+  readonly onRequest?: readonly Scale['name'][];
   /** The experiment lists its own seeds (the suite does not repeat its runs over `seeds`). */
   readonly ownSeeds?: boolean;
   readonly title: string;

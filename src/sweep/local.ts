@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A list of runs on this machine, `--jobs N` at a time: one run in this thread (N = 1, exactly
 // what `train` does), or each run in its own worker thread with 1/N of the cores. A run that
-// starts from another run's weights (deps.ts) waits until that run has finished.
+// starts from another run's weights or is scored by another run's classifier (deps.ts) waits
+// until that run has finished.
 
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -9,7 +10,7 @@ import { runOne, runState } from './run-one.js';
 import type { RunOutcome, RunSpec } from './spec.js';
 import { ThreadPool, type ThreadRun } from './thread-run.js';
 import { accLine, runDir, type ListOptions, type ListResult } from './list.js';
-import { dependencies, depState, failDependant } from './deps.js';
+import { dependencies, depState, failDependant, waitsFor } from './deps.js';
 
 /** GEMM threads per run when `jobs` runs share this machine. */
 export function threadsPerRun(jobs: number): number {
@@ -90,7 +91,7 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
         }, 100)
       : null;
   try {
-    // Each lane takes the first pending run whose dependency has finished; when none is
+    // Each lane takes the first pending run whose dependencies have finished; when none is
     // ready, it waits for a run of another lane to end.
     let running = 0;
     const wake: (() => void)[] = [];
@@ -104,9 +105,7 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
           if (running === 0) {
             // Nothing runs that could unblock them: dependencies in a cycle.
             for (const spec of pending.splice(0)) {
-              o.log(
-                `  ${spec.id} failed: its init run ${deps.get(spec.id)} never starts (a cycle)`,
-              );
+              o.log(`  ${spec.id} failed: ${waitsFor(spec.id, deps)} never starts (a cycle)`);
               report(spec, 'failed', performance.now());
             }
             break;
@@ -118,7 +117,7 @@ export async function runLocal(specs: readonly RunSpec[], o: ListOptions): Promi
         if (depState(spec.id, deps, outcomes) === 'failed') {
           const dir = runDir(o.out, spec.id);
           mkdirSync(dir, { recursive: true });
-          o.log(`  ${spec.id} failed: ${failDependant(dir, deps.get(spec.id)!)}`);
+          o.log(`  ${spec.id} failed: ${failDependant(dir, spec.id, deps, outcomes)}`);
           report(spec, 'failed', performance.now());
           ended();
           continue;

@@ -22,7 +22,7 @@ export class SnapshotStore implements RunStore {
   private readonly offsets = new Map<string, number>();
 
   private readonly folder: RunStore;
-  private readonly dir: string;
+  readonly dir: string;
 
   constructor(folder: RunFolder) {
     this.folder = folder;

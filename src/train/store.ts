@@ -29,6 +29,11 @@ export interface RunStore {
   /** Names the store in messages: a run folder's path, "memory", a URL. */
   readonly label: string;
   /**
+   * The folder on this machine that holds the run, when there is one: files the store does not
+   * know (a GAN run's samples.png) go there.
+   */
+  readonly dir?: string;
+  /**
    * Starts using the store: a fresh run (`resume` false) must refuse a store that already
    * holds a run, a resumed one a store without a checkpoint, each with a message saying
    * what to do. A store with locks takes its lock here.

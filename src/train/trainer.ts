@@ -37,7 +37,7 @@ export async function train(
   return trainLoop(
     cfg,
     typeof out === 'string' ? new RunFolder(out) : out,
-    { ...opts, init, ...ganHooks(cfg, typeof out === 'string' ? out : null, opts) },
+    { ...opts, init, ...ganHooks(cfg, typeof out === 'string' ? out : (out?.dir ?? null), opts) },
     resume,
   );
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // End to end: a repro report built from tiny runs (an MLP on gauss-10, seconds each) opens in
 // headless Chromium (Debian's package, driven by playwright-core): every experiment section
-// has its tables and at least one SVG plot, and the page logs no errors. `lowbit report` over
+// has its tables and at least one SVG plot, the GAN section its sample grids (a DCGAN of one
+// D and one G step per run), and the page logs no errors. `lowbit report` over
 // the same run folders is checked the same way. Skips, saying so, where no Chromium exists.
 
 import { test } from 'node:test';
@@ -42,7 +43,8 @@ const TINY: Scale = {
 };
 
 interface PageCheck {
-  sections: { id: string; tables: number; svgs: number }[];
+  /** pictures: images that loaded (decoded, non-zero width) in the section's figures. */
+  sections: { id: string; tables: number; svgs: number; pictures: number }[];
   errors: string[];
 }
 
@@ -82,6 +84,9 @@ async function openAndCheck(file: string, screenshot?: string): Promise<PageChec
         id: s.id,
         tables: s.querySelectorAll('table').length,
         svgs: s.querySelectorAll('figure svg').length,
+        pictures: Array.from(s.querySelectorAll('figure.picture img'))
+          .map((i) => i as unknown as { complete: boolean; naturalWidth: number })
+          .filter((i) => i.complete && i.naturalWidth > 0).length,
       })),
     );
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: false });
@@ -94,7 +99,9 @@ async function openAndCheck(file: string, screenshot?: string): Promise<PageChec
 
 test(
   'repro report from tiny runs opens in Chromium with every section, table and plot',
-  { timeout: 120_000 },
+  // About 35 CPU s (the GAN section 8 of them); the wall-clock budget allows a machine shared
+  // several ways.
+  { timeout: 360_000 },
   async (t) => {
     if (!existsSync(CHROMIUM)) {
       t.skip(
@@ -115,6 +122,9 @@ test(
         assert.ok(s.tables >= 2, `section ${s.id}: ${s.tables} tables (paper's and ours expected)`);
         assert.ok(s.svgs >= 1, `section ${s.id}: no plot`);
       }
+      // The GAN section shows each scheme's sample grid (fp32, int8w16, int8w16-lazy).
+      const gan = page.sections.find((s) => s.id === 'park-gan');
+      assert.equal(gan?.pictures, 3, 'park-gan: sample grids shown');
       // A second invocation finds every run finished and trains nothing.
       const again = await runSuite({ out, quick: true, scale: TINY, only: ['su-rounding'] });
       assert.ok([...again.outcomes.values()].every((o) => o === 'skipped'));

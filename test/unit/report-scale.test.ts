@@ -20,13 +20,13 @@ function runsOf(scale: Scale): Map<string, RunSpec> {
   return suiteSpecs(experimentsFor(scale), ctx);
 }
 
-test('quick trains 56 distinct runs and shares the ones experiments have in common', () => {
+test('quick trains 66 distinct runs and shares the ones experiments have in common', () => {
   // LeNet-5: fp32, dfp8-sr, dfp8-nr, adaptive, int8, int8-lazy (6); the MLP on MNIST: the same
   // 6; ResNet-8: fp32, dfp8-sr, wageubn, wageubn8 and 6 one-path schemes (10); gauss: 3 N x 4;
   // transfer: 1 pretraining + 3 seeds x (4 fine-tuning schemes + 1 from scratch); the
-  // Transformer: 3 seeds x (fp32, adaptive).
+  // Transformer: 3 seeds x (fp32, adaptive); the GAN: 1 judge + 3 seeds x 3 schemes.
   const runs = runsOf(QUICK);
-  assert.equal(runs.size, 6 + 6 + 10 + 3 * 4 + 1 + 3 * 5 + 3 * 2);
+  assert.equal(runs.size, 6 + 6 + 10 + 3 * 4 + 1 + 3 * 5 + 3 * 2 + 1 + 3 * 3);
   const models = [...runs.values()].map((r) => r.config.model);
   assert.equal(models.filter((m) => m === 'resnet8').length, 10);
   assert.ok(!models.includes('resnet20'), 'quick must not train ResNet-20');
@@ -37,8 +37,9 @@ test('full keeps ResNet-20 on shapes32 as the second model, sharing its runs', (
   assert.equal(FULL.resnet.dataset, 'shapes32');
   assert.deepEqual(FULL.second, FULL.resnet);
   // LeNet-5 6; ResNet-20: the 10 above plus dfp8-nr, adaptive, int8, int8-lazy; gauss 5 x 10;
-  // transfer: 1 pretraining + 5 seeds x 5; the Transformer: 5 seeds x 2.
-  assert.equal(runsOf(FULL).size, 6 + 14 + 5 * 10 + 1 + 5 * 5 + 5 * 2);
+  // transfer: 1 pretraining + 5 seeds x 5; the Transformer: 5 seeds x 2; the GAN: 1 judge +
+  // 5 seeds x 3.
+  assert.equal(runsOf(FULL).size, 6 + 14 + 5 * 10 + 1 + 5 * 5 + 5 * 2 + 1 + 5 * 3);
 });
 
 test('the quick label and settings say what was cut', () => {
@@ -74,7 +75,7 @@ test('medium repeats every run over seeds 1-3 and adds the BN, recurrent and tra
   // Distinct runs per seed: LeNet-5 6, MLP 6, ResNet-20 10, gauss 3 x 4, CNN-BN 3 (fp32, int8,
   // int8-lazy), LSTM and seq2seq: fp32, adaptive, adaptive-int16 each (6) plus seq2seq
   // dfp8-sr, dfp8-nr (2); transfer keeps its own 3 seeds (1 + 3 x 5), and so does the
-  // Transformer (fp32 and adaptive x 3 seeds).
+  // Transformer (fp32 and adaptive x 3 seeds). The GAN runs there only when named.
   const perSeed = 6 + 6 + 10 + 3 * 4 + 3 + 6 + 2;
   assert.equal(runs.size, 3 * perSeed + 1 + 3 * 5 + 2 * 3);
   const all = [...runs.values()];

@@ -4,8 +4,9 @@
 // drives the progress bars; each finished run's files are taken from Redis into DIR/runs/<id>.
 // Job ids are the run ids under a namespace of this machine and DIR, so running the same
 // command again finds its jobs (queued, running or finished meanwhile) instead of adding twice.
-// A run that starts from another run of the list (`init`) is queued once that run is collected,
-// with its checkpoint in Redis (a worker reads no path a job names).
+// A run that starts from another run of the list (`init`) or is scored by its classifier
+// (`judge`) is queued once that run is collected, with that run's checkpoint (and, for a
+// judge, its config.json) in Redis (a worker reads no path a job names).
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,12 +15,13 @@ import { join, resolve } from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
-import { writeAtomic } from '../../train/run-folder.js';
+import { CONFIG_FILE, writeAtomic } from '../../train/run-folder.js';
+import { SAMPLES_FILE } from '../../train/gan-files.js';
 import { ERROR_FILE } from '../../report/run-data.js';
 import { accLine, runDir, type ListOptions, type ListResult } from '../list.js';
 import { APPENDED_FILES, RUN_FILES, runState } from '../run-one.js';
 import type { RunOutcome, RunSpec } from '../spec.js';
-import { dependencies, depState, failDependant } from '../deps.js';
+import { dependencies, depState, failDependant, waitsFor } from '../deps.js';
 import {
   connectRedis,
   DEFAULT_QUEUE,
@@ -28,7 +30,7 @@ import {
   type QueueOptions,
 } from './connection.js';
 import { stamp } from '../hops.js';
-import { JOB_NAME, jobFor, type JobData } from './job.js';
+import { JOB_NAME, jobFor, SAMPLES_B64, type JobData } from './job.js';
 import { RunStore } from './store.js';
 import type { JobProgress, JobResult } from './worker.js';
 
@@ -82,7 +84,7 @@ export async function runQueued(
   const outcomes = new Map<string, RunOutcome>();
   const pending = new Map<string, { spec: RunSpec }>();
   const deps = dependencies(specs, o.out);
-  /** Runs waiting for the run they start from (by job id). */
+  /** Runs waiting for the run they start from or are judged by (by job id). */
   const blocked = new Map<string, RunSpec>();
   let finished = 0;
   const t0 = performance.now();
@@ -119,6 +121,10 @@ export async function runQueued(
       if (text !== undefined) writeAtomic(join(dir, f), text);
       else if (f !== CHECKPOINT_FILE) rmSync(join(dir, f), { force: true });
     }
+    // A GAN run's sample grid travels base64-encoded (a worker's final files are text).
+    const png = files[SAMPLES_B64];
+    if (png !== undefined)
+      writeAtomic(join(dir, SAMPLES_FILE), Buffer.from(png.toString('utf8'), 'base64'));
     const r = job!.returnvalue;
     await store.drop(jobId);
     await job!.remove();
@@ -135,20 +141,41 @@ export async function runQueued(
     report(p.spec, (r?.outcome as RunOutcome) ?? 'done', where);
   };
 
-  /** Queues a run (its init checkpoint first, read here); false if that cannot be read. */
+  const refuse = (spec: RunSpec, msg: string): false => {
+    const dir = runDir(o.out, spec.id);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, ERROR_FILE), msg + '\n');
+    report(spec, 'failed', `: ${msg}`);
+    return false;
+  };
+  /**
+   * Queues a run (its init checkpoint and its judge's files first, read here); false if those
+   * cannot be read.
+   */
   const enqueue = async (spec: RunSpec, jobId: string, retry: Job | null): Promise<boolean> => {
     const init = spec.config.init;
     if (typeof init === 'string') {
       const path = join(resolve(init), CHECKPOINT_FILE);
-      if (!existsSync(path)) {
-        const dir = runDir(o.out, spec.id);
-        mkdirSync(dir, { recursive: true });
-        const msg = `--init ${init}: no ${CHECKPOINT_FILE} there (give the folder of a lowbit train run that finished an epoch)`;
-        writeFileSync(join(dir, ERROR_FILE), msg + '\n');
-        report(spec, 'failed', `: ${msg}`);
-        return false;
-      }
+      if (!existsSync(path))
+        return refuse(
+          spec,
+          `--init ${init}: no ${CHECKPOINT_FILE} there (give the folder of a lowbit train run that finished an epoch)`,
+        );
       await store.saveInit(jobId, readFileSync(path, 'utf8'));
+    }
+    const judge = spec.config.judge;
+    if (typeof judge === 'string') {
+      const files: Record<string, string> = {};
+      for (const f of [CONFIG_FILE, CHECKPOINT_FILE]) {
+        const path = join(resolve(judge), f);
+        if (!existsSync(path))
+          return refuse(
+            spec,
+            `--judge ${judge}: no ${f} there (give the folder of a classifier's lowbit train run that finished an epoch)`,
+          );
+        files[f] = readFileSync(path, 'utf8');
+      }
+      await store.saveJudge(jobId, files);
     }
     pending.set(jobId, { spec });
     if (retry) await retry.retry('failed');
@@ -175,7 +202,7 @@ export async function runQueued(
         } else {
           const dir = runDir(o.out, spec.id);
           mkdirSync(dir, { recursive: true });
-          report(spec, 'failed', `: ${failDependant(dir, deps.get(spec.id)!)}`);
+          report(spec, 'failed', `: ${failDependant(dir, spec.id, deps, outcomes)}`);
         }
       }
     }
@@ -236,7 +263,7 @@ export async function runQueued(
     await release();
     o.log(
       `queued ${pending.size} runs on ${name} (${specs.length - pending.size - blocked.size} finished already` +
-        `${blocked.size ? `, ${blocked.size} wait for the run they start from` : ''}); ` +
+        `${blocked.size ? `, ${blocked.size} wait for the run they start from or are judged by` : ''}); ` +
         'waiting for workers (lowbit worker --queue URL)',
     );
     let stopped = false;
@@ -270,7 +297,7 @@ export async function runQueued(
     for (const spec of stopped ? [] : blocked.values()) {
       const dir = runDir(o.out, spec.id);
       mkdirSync(dir, { recursive: true });
-      const msg = `its init run ${deps.get(spec.id)} never starts (a cycle)`;
+      const msg = `${waitsFor(spec.id, deps)} never starts (a cycle)`;
       writeFileSync(join(dir, ERROR_FILE), msg + '\n');
       report(spec, 'failed', `: ${msg}`);
     }

@@ -12,6 +12,8 @@ import { parseTrainConfig, type TrainConfig } from '../../train/config.js';
 import type { RunSpec } from '../spec.js';
 
 export const JOB_NAME = 'run';
+/** A GAN run's samples.png among a stored run's files, base64 (a worker's final files are text). */
+export const SAMPLES_B64 = 'samples.png.base64';
 
 /**
  * Names of the built-in schemes, read once per process: builtinSchemes() parses every one of

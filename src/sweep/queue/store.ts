@@ -6,7 +6,8 @@
 // late write (a reconnect, a second worker on a job whose lock lapsed) never goes backwards
 // nor appends twice. At the end the worker stores the final files, and the coordinator takes
 // them into DIR/runs/<id> and deletes the hash. A run that starts from another run's weights
-// (`init`) finds that run's checkpoint under a key of its own, sent by the coordinator.
+// (`init`) finds that run's checkpoint under a key of its own, sent by the coordinator; a GAN
+// run scored by another run's classifier (`judge`) finds that run's files the same way.
 
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from './connection.js';
@@ -118,7 +119,25 @@ export class RunStore {
     return this.redis.get(this.initKey(jobId));
   }
 
+  /** Where a GAN run finds the files of the classifier that scores it (`judge`). */
+  judgeKey(jobId: string): string {
+    return `${KEY_PREFIX}:judge:${this.queue}:${jobId}`;
+  }
+
+  /**
+   * The judge's run files by name (config.json and checkpoint.json): needed at every start of
+   * the job, a resumed one too, so kept until the job is dropped.
+   */
+  async saveJudge(jobId: string, files: Record<string, string>): Promise<void> {
+    await this.redis.set(this.judgeKey(jobId), JSON.stringify(files));
+  }
+
+  async loadJudge(jobId: string): Promise<Record<string, string> | null> {
+    const text = await this.redis.get(this.judgeKey(jobId));
+    return text === null ? null : (JSON.parse(text) as Record<string, string>);
+  }
+
   async drop(jobId: string): Promise<void> {
-    await this.redis.del(this.key(jobId), this.initKey(jobId));
+    await this.redis.del(this.key(jobId), this.initKey(jobId), this.judgeKey(jobId));
   }
 }

@@ -6,13 +6,14 @@
 // its error recorded, and the worker goes on. Stopping (close) checkpoints the runs in hand
 // and puts their jobs back in the queue. A run that starts from another run's weights (`init`)
 // takes that run's checkpoint from Redis, where the coordinator put it, never from the path the
-// job names.
+// job names; so does a GAN run scored by another run's classifier (`judge`), at every start.
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG_FILE } from '../../train/run-folder.js';
+import { SAMPLES_FILE } from '../../train/gan-files.js';
 import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
 import { ERROR_FILE } from '../../report/run-data.js';
 import { RUN_FILES } from '../run-one.js';
@@ -27,7 +28,7 @@ import {
   type QueueOptions,
 } from './connection.js';
 import { stamp, type WorkerHops } from '../hops.js';
-import { checkJob, type JobData } from './job.js';
+import { checkJob, SAMPLES_B64, type JobData } from './job.js';
 import { RunStore } from './store.js';
 
 export interface WorkerOptions {
@@ -77,16 +78,26 @@ export interface WorkerHandle {
 }
 
 /**
- * config.json as the coordinator would have written it: its scheme reference and init folder,
- * not ours.
+ * config.json as the coordinator would have written it: its scheme reference, init and judge
+ * folders, not ours.
  */
-function configText(dir: string, schemeRef: string, initRef: unknown): string | null {
+function configText(
+  dir: string,
+  schemeRef: string,
+  initRef: unknown,
+  judgeRef: unknown,
+): string | null {
   const p = join(dir, CONFIG_FILE);
   if (!existsSync(p)) return null;
   const c = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
   return (
     JSON.stringify(
-      { ...c, scheme: schemeRef, ...(initRef !== undefined ? { init: initRef } : {}) },
+      {
+        ...c,
+        scheme: schemeRef,
+        ...(initRef !== undefined ? { init: initRef } : {}),
+        ...(judgeRef !== undefined ? { judge: judgeRef } : {}),
+      },
       null,
       2,
     ) + '\n'
@@ -151,18 +162,34 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
       writeFileSync(join(initDir, CHECKPOINT_FILE), text);
       initRef = initDir;
     }
+    // The classifier that scores a GAN run: its files from Redis (a resumed run needs it too).
+    const judgeDir = `${dir}.judge`;
+    rmSync(judgeDir, { recursive: true, force: true });
+    if (config.judge !== undefined) {
+      const files = await store.loadJudge(jobId);
+      if (files === null) {
+        const msg = `job ${jobId} is scored by the classifier of ${config.judge} (judge), but the queue holds no files for it: the coordinator sends them once that run has finished (a worker reads no path a job names)`;
+        o.log(`rejected ${msg}`);
+        rmSync(dir, { recursive: true, force: true });
+        throw new UnrecoverableError(msg);
+      }
+      mkdirSync(judgeDir, { recursive: true });
+      for (const f of [CONFIG_FILE, CHECKPOINT_FILE])
+        if (files[f] !== undefined) writeFileSync(join(judgeDir, f), files[f]);
+    }
     const spec: RunSpec = {
       id: run,
       config: {
         ...config,
         scheme: schemeRef,
         ...(config.init !== undefined ? { init: initRef ?? initDir } : {}),
+        ...(config.judge !== undefined ? { judge: judgeDir } : {}),
       },
     };
     let configSent = Boolean(stored?.files[CONFIG_FILE]);
     const configSet = (): Record<string, string> => {
       if (configSent) return {};
-      const t = configText(dir, coordinatorRef, config.init);
+      const t = configText(dir, coordinatorRef, config.init, config.judge);
       configSent = t !== null;
       return t === null ? {} : { [CONFIG_FILE]: t };
     };
@@ -216,6 +243,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
       const files: Record<string, string> = { ...configSet() };
       if (existsSync(join(dir, ERROR_FILE)))
         files[ERROR_FILE] = readFileSync(join(dir, ERROR_FILE), 'utf8');
+      if (existsSync(join(dir, SAMPLES_FILE)))
+        files[SAMPLES_B64] = readFileSync(join(dir, SAMPLES_FILE)).toString('base64');
       const result: JobResult = { run, outcome: r.outcome, startEpoch, worker: o.name };
       await store.finish(jobId, files, JSON.stringify(result));
       o.log(`${run}: ${r.outcome}`);
@@ -225,6 +254,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
       active.delete(jobId);
       rmSync(dir, { recursive: true, force: true });
       rmSync(initDir, { recursive: true, force: true });
+      rmSync(judgeDir, { recursive: true, force: true });
     }
   };
 
