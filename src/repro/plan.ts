@@ -10,8 +10,13 @@ import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
 import type { RunSpec } from './types.js';
 
-/** Training steps a probe runs (the first pays warm-up and is counted as setup). */
-const PROBE_STEPS = 5;
+/**
+ * Training steps a probe runs. The first pays set-up; the next few still pay the JIT's
+ * warm-up and an occasional garbage collection, which a mean of 4 steps counted as steady
+ * cost (the LSTM's: 0.117 s per step, against 0.030-0.039 s over steps 20-40 in the same
+ * process): the per-step cost is the median interval of the later steps (`steadyStep`).
+ */
+const PROBE_STEPS = 10;
 /** Steps of a run that telemetry samples with histograms (train/telemetry.ts, ~40 per run). */
 const TELEMETRY_SAMPLES = 40;
 
@@ -40,6 +45,19 @@ export interface Plan {
   /** Longest-first schedule of the runs on `jobs` idle cores. */
   readonly wallOnJobs: number;
   readonly jobs: number;
+}
+
+/**
+ * Steady CPU seconds per step from the CPU clock read after each step (`after[i]` after step
+ * i + 1): the median of the intervals between consecutive steps, leaving out the first step
+ * (set-up) and the first half of the intervals (warm-up). One step: its whole time.
+ */
+export function steadyStep(after: readonly number[], start: number): number {
+  if (after.length < 2) return after.length ? after[0] - start : 0;
+  const d = after.slice(1).map((t, i) => t - after[i]);
+  const tail = d.slice(Math.floor(d.length / 2)).sort((a, b) => a - b);
+  const m = tail.length >> 1;
+  return tail.length % 2 ? tail[m] : (tail[m - 1] + tail[m]) / 2;
 }
 
 function cpuNow(): number {
@@ -84,22 +102,20 @@ async function probe(c: TrainConfig): Promise<ProbeCost> {
     threads: 1,
   });
   const t0 = cpuNow();
-  let first = 0;
-  let last = 0;
-  let steps = 0;
+  const after: number[] = [];
   await train(cfg, null, {
     log: () => {},
     progress(done: number) {
-      const t = cpuNow();
-      if (done === 1) first = t;
-      last = t;
-      steps = done;
+      if (done === after.length + 1) after.push(cpuNow());
     },
   });
   const end = cpuNow();
-  const perStep = steps > 1 ? (last - first) / (steps - 1) : first - t0;
+  const last = after.length ? after[after.length - 1] : t0;
+  const perStep = steadyStep(after, t0);
+  // Set-up: all the time before the steady steps began, less the steps it covers.
+  const setup = after.length ? last - t0 - after.length * perStep : 0;
   return {
-    setup: Math.max(0, first - t0 - perStep),
+    setup: Math.max(0, setup),
     perStep,
     perTestSample: (end - last) / evalSamples(c, testN),
   };

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// `lowbit repro --plan`'s arithmetic: the steady per-step cost a probe reads off its CPU clock
+// (warm-up and a garbage-collection spike left out), and a run's predicted CPU seconds from
+// its kind's probe (steps, evaluations, telemetry's capped sampled steps).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { predictCpu, steadyStep } from '../../src/repro/plan.js';
+import { parseTrainConfig } from '../../src/train/config.js';
+
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
+
+test('steadyStep: median of the later step intervals, not the warm-up mean', () => {
+  // Set-up 1 s, then steps of 0.5, 0.3, 0.2 s (JIT warm-up), then 0.1 s each.
+  const after = [1, 1.5, 1.8, 2.0, 2.1, 2.2, 2.3, 2.4, 2.5, 2.6];
+  close(steadyStep(after, 0), 0.1);
+  // The old rule (mean of every interval after the first step) would say 0.178.
+  assert.ok((after[9] - after[0]) / 9 > 0.17);
+  // One garbage-collection spike among the steady steps does not move the median.
+  const spiked = [1, 1.5, 1.8, 2.0, 2.1, 2.2, 3.2, 3.3, 3.4, 3.5];
+  close(steadyStep(spiked, 0), 0.1);
+  // Two or one steps: the last interval, or the whole time of the step.
+  close(steadyStep([1, 1.25], 0), 0.25);
+  close(steadyStep([0.7], 0.2), 0.5);
+  assert.equal(steadyStep([], 0), 0);
+});
+
+test('predictCpu: set-up + steps x per step + evaluations x per test sample + telemetry', () => {
+  const c = parseTrainConfig({
+    model: 'lenet5',
+    dataset: 'mnist',
+    epochs: 3,
+    batch: 32,
+    limit: 1000,
+    testLimit: 500,
+  });
+  const p = { setup: 2, perStep: 0.01, perTestSample: 0.001 };
+  // ceil(1000 / 32) = 32 steps per epoch, 3 epochs; 500 test samples per epoch.
+  close(predictCpu(c, p, 1000), 2 + 96 * 0.01 + 1500 * 0.001);
+  // Telemetry samples at most 40 steps of a run, however long it is.
+  close(predictCpu(c, { ...p, perSampledStep: 0.5 }, 1000), 2 + 0.96 + 1.5 + 40 * 0.5);
+  const short = parseTrainConfig({ ...c, epochs: 1, limit: 320 });
+  close(predictCpu(short, { ...p, perSampledStep: 0.5 }, 320), 2 + 0.1 + 0.5 + 10 * 0.5);
+});
