@@ -48,6 +48,11 @@ export interface Scale {
    * judge differences against the seeds' spread (src/repro/seeds.ts).
    */
   readonly seeds?: readonly number[];
+  /**
+   * WAGEUBN Table II's paths run at this scale (default all six: W, BN, A, G, E1, E2), each a
+   * ResNet run per seed.
+   */
+  readonly wageubnPaths?: readonly string[];
   /** Settings of the experiments only the medium and full scales run. */
   readonly extra?: {
     /** Park's SVHN network: the BatchNorm CNN with Adam. */

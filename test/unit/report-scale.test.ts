@@ -72,17 +72,35 @@ test('resnet8 is ResNet-20 with one basic block per stage', () => {
 
 test('medium repeats every run over seeds 1-3 and adds the BN, recurrent and translation runs', () => {
   const runs = runsOf(MEDIUM);
-  // Distinct runs per seed: LeNet-5 6, MLP 6, ResNet-20 10, gauss 3 x 4, CNN-BN 3 (fp32, int8,
+  // Distinct runs per seed: LeNet-5 6, MLP 6, ResNet-20 7 (fp32, dfp8-sr, wageubn, wageubn8 and
+  // WAGEUBN Table II's W, E1, E2 paths), gauss 3 x 4, CNN-BN 3 (fp32, int8,
   // int8-lazy), LSTM and seq2seq: fp32, adaptive, adaptive-int16 each (6) plus seq2seq
   // dfp8-sr, dfp8-nr (2); transfer keeps its own 3 seeds (1 + 3 x 5), and so does the
   // Transformer (fp32 and adaptive x 3 seeds). The GAN runs there only when named.
-  const perSeed = 6 + 6 + 10 + 3 * 4 + 3 + 6 + 2;
+  const perSeed = 6 + 6 + 7 + 3 * 4 + 3 + 6 + 2;
   assert.equal(runs.size, 3 * perSeed + 1 + 3 * 5 + 2 * 3);
   const all = [...runs.values()];
   const seeds = (id: string) => all.filter((r) => r.id === id || r.id.startsWith(`${id}-s`));
   const resnet = all.filter((r) => r.config.model === 'resnet20');
-  assert.equal(resnet.length, 3 * 10);
-  assert.ok(resnet.every((r) => r.config.dataset === 'shapes32-hard'));
+  assert.equal(resnet.length, 3 * 7);
+  // The BN models train on plain shapes32 (on shapes32-hard they stayed at chance), and every
+  // ResNet-20 run decays to a rate WAGEUBN's 10-bit rate grid (step 2^-9) still holds.
+  const bn = all.filter((r) => r.config.model === 'resnet20' || r.config.model === 'cnn-bn');
+  assert.ok(bn.every((r) => r.config.dataset === 'shapes32'));
+  assert.ok(resnet.every((r) => (r.config.lrMin as number) >= 2 ** -9));
+  assert.deepEqual(
+    [...new Set(resnet.map((r) => String(r.config.scheme).match(/wageubn-only-(\w+)/)?.[1]))]
+      .filter(Boolean)
+      .sort(),
+    ['E1', 'E2', 'W'],
+  );
+  // Every fp32 baseline the suite repeats has 8+ epochs (the LSTM and seq2seq 10), so the
+  // convergence window (the last 20% of epochs and the epoch before) lies in the decayed tail.
+  for (const r of all.filter((x) => x.config.scheme === 'fp32' && !x.id.includes('transfer')))
+    assert.ok(
+      (r.config.epochs as number) >= (/lenet5|mlp/.test(r.id) ? 4 : 6),
+      `${r.id}: ${r.config.epochs} epochs`,
+    );
   for (const r of all.filter((x) => !x.id.includes('transfer') && !/-s\d$/.test(x.id))) {
     const s = seeds(r.id);
     assert.deepEqual(
@@ -93,16 +111,10 @@ test('medium repeats every run over seeds 1-3 and adds the BN, recurrent and tra
     // Telemetry (observing only) is recorded on seed 1 alone.
     assert.ok(s.filter((x) => x.config.telemetry).length <= 1);
   }
-  // Cosine decay on the suite's repeated runs; the experiments that name their own seeds keep
-  // their recipe (transfer learning; the Transformer with Adam at a constant rate, as Zhang's).
-  assert.ok(
-    all.every(
-      (r) =>
-        r.id.includes('transfer') ||
-        r.config.model === 'transformer' ||
-        r.config.schedule === 'cosine',
-    ),
-  );
+  // Cosine decay on every run but transfer learning's, which keeps its recipe; the Transformer
+  // (Adam, its own 3 seeds) decays too at this scale, where its fp32 curve must settle.
+  assert.ok(all.every((r) => r.id.includes('transfer') || r.config.schedule === 'cosine'));
+  assert.equal(all.filter((r) => r.config.model === 'transformer').length, 6);
   assert.ok(all.some((r) => r.config.model === 'cnn-bn' && r.config.optimizer === 'adam'));
   assert.match(MEDIUM.label, /MEDIUM/);
 });
