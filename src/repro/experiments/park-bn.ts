@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Park et al. 2018 Table 1's BatchNorm settings: the SVHN network (four conv modules with
-// BatchNorm, trained with Adam) as the CNN-BN on shapes32-hard, fp32 vs INT8 vs INT8 + lazy.
+// BatchNorm, trained with Adam) as the CNN-BN on shapes32, fp32 vs INT8 vs INT8 + lazy.
 
 import { accBars, accCell, accOf, curvesFigure } from '../analysis.js';
 import { describe, modelName, runOf } from '../scale.js';
@@ -34,7 +34,7 @@ export const parkTable1Bn: Experiment = {
   setting: (s) => {
     const c = setting(s);
     return c
-      ? `${describe(c)}; CNN-BN (conv modules with BatchNorm) stands in for Park's SVHN network, shapes32-hard for SVHN; schemes fp32, int8, int8-lazy`
+      ? `${describe(c)}; CNN-BN (conv modules with BatchNorm) stands in for Park's SVHN network, ${c.dataset} for SVHN; schemes fp32, int8, int8-lazy`
       : 'runs only at the medium scale';
   },
   runs: ({ scale }) => {
