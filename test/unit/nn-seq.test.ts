@@ -42,7 +42,7 @@ test('gradcheck: LSTM with padded lengths, an initial state and error on the fin
   const x = Float32Array.from({ length: N * 4 * 2 }, () => randNormal(rng));
   const wh = Float32Array.from({ length: N * 3 }, () => randNormal(rng));
   const wc = Float32Array.from({ length: N * 3 }, () => randNormal(rng));
-  l.lengths = Int32Array.from([4, 2, 1]);
+  const lengths = Int32Array.from([4, 2, 1]);
   // Loss includes sum(hT * wh + cT * wc): output = [y | hT | cT] flattened.
   assertGrad({
     inputs: [
@@ -52,17 +52,17 @@ test('gradcheck: LSTM with padded lengths, an initial state and error on the fin
     ],
     params: l.params(),
     forward: ([xt, h, c]) => {
-      l.h0 = dequantize32(h);
-      l.c0 = dequantize32(c);
-      const y = dequantize32(l.forward(xt, trainCtx));
+      const initial = { h: dequantize32(h), c: dequantize32(c) };
+      const r = l.run({ x: xt, lengths, initial }, trainCtx);
+      const y = dequantize32(r.y);
       const out = new Float32Array(y.length + 2 * N * 3);
       out.set(y);
       out.set(
-        l.hT.map((v, i) => v * wh[i]),
+        r.final.h.map((v, i) => v * wh[i]),
         y.length,
       );
       out.set(
-        l.cT.map((v, i) => v * wc[i]),
+        r.final.c.map((v, i) => v * wc[i]),
         y.length + N * 3,
       );
       return floatTensor([out.length], out);
@@ -70,10 +70,12 @@ test('gradcheck: LSTM with padded lengths, an initial state and error on the fin
     backward: (dy) => {
       const d = dequantize32(dy);
       const ny = N * 4 * 3;
-      l.dhT = d.slice(ny, ny + N * 3).map((v, i) => v * wh[i]);
-      l.dcT = d.slice(ny + N * 3).map((v, i) => v * wc[i]);
-      const dx = l.backward(floatTensor([N, 4, 3], d.slice(0, ny)), trainCtx);
-      return [dx, floatTensor([N, 3], l.dh0), floatTensor([N, 3], l.dc0)];
+      const dFinal = {
+        h: d.slice(ny, ny + N * 3).map((v, i) => v * wh[i]),
+        c: d.slice(ny + N * 3).map((v, i) => v * wc[i]),
+      };
+      const g = l.runBackward({ dy: floatTensor([N, 4, 3], d.slice(0, ny)), dFinal }, trainCtx);
+      return [g.dx, floatTensor([N, 3], g.dInitial.h), floatTensor([N, 3], g.dInitial.c)];
     },
   });
 });
