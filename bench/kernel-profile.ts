@@ -6,7 +6,6 @@
 // the table says which kernels run in the addon and which fall back to the wasm kernels.
 // `npm run bench -- kernel-profile --help` lists the options.
 
-import { parseArgs } from 'node:util';
 import { nativeUnavailable } from '../src/kernels/native/index.js';
 import { printTable, type Bench } from './harness.js';
 import type { KernelTime } from './kernel-timer.js';
@@ -14,6 +13,7 @@ import {
   intOption,
   PROFILE_MODELS,
   profileModel,
+  profileOptions,
   profileSteps,
   type StepProfile,
 } from './profile.js';
@@ -42,25 +42,15 @@ export const bench: Bench = {
   name: 'kernel-profile',
   description: 'calls and ms per kernel in one training step, per backend side by side',
   async run(args) {
-    const { values: v } = parseArgs({
-      args: [...args],
-      strict: true,
-      options: {
-        model: { type: 'string', default: 'resnet20' },
-        scheme: { type: 'string', default: 'fixed8' },
-        backends: { type: 'string', default: 'wasm,native' },
-        threads: { type: 'string', default: '1' },
-        steps: { type: 'string', default: '6' },
-        repeat: { type: 'string', default: '2' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-    if (v.help) {
-      console.log(HELP);
-      return null;
-    }
-    const d = profileModel(v.model!);
-    const backends = v.backends!.split(',').filter(Boolean);
+    const v = profileOptions(
+      args,
+      HELP,
+      { threads: '1', repeat: '2' },
+      { backends: 'wasm,native' },
+    );
+    if (!v) return null;
+    const d = profileModel(v.model);
+    const backends = v.backends.split(',').filter(Boolean);
     for (const b of backends)
       if (!['wasm', 'native', 'ref'].includes(b))
         throw new Error(`--backends: no backend "${b}"; have wasm, native, ref`);
@@ -68,16 +58,16 @@ export const bench: Bench = {
       const why = nativeUnavailable();
       if (why) throw new Error(`--backends native: ${why}`);
     }
-    const steps = intOption(v.steps!, 'steps', 1);
-    const repeat = intOption(v.repeat!, 'repeat', 1);
-    const threads = intOption(v.threads!, 'threads', 1);
+    const steps = intOption(v.steps, 'steps', 1);
+    const repeat = intOption(v.repeat, 'repeat', 1);
+    const threads = intOption(v.threads, 'threads', 1);
     const runs = new Map<string, StepProfile[]>(backends.map((b) => [b, []]));
     for (let r = 0; r < repeat; r++)
       for (const backend of backends)
         runs.get(backend)!.push(
           profileSteps({
-            model: v.model!,
-            scheme: v.scheme!,
+            model: v.model,
+            scheme: v.scheme,
             threads,
             warmup: 2,
             steps,

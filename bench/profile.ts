@@ -6,6 +6,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { KernelTime } from './kernel-timer.js';
 import type { StepsJob, StepsResult } from './workers/train-steps.js';
 
@@ -22,6 +23,37 @@ export function profileModel(model: string): { dataset: string; batch: number } 
   if (!m)
     throw new Error(`--model: no model "${model}"; have ${Object.keys(PROFILE_MODELS).join(', ')}`);
   return m;
+}
+
+/**
+ * The options of a profile bench: --model, --scheme, --threads, --steps, --repeat and the
+ * bench's own (`own`: name -> default), as strings; null after printing `help` for --help.
+ */
+export function profileOptions(
+  args: readonly string[],
+  help: string,
+  defaults: { threads: string; repeat: string },
+  own: Record<string, string>,
+): Record<string, string> | null {
+  const opt = (d: string) => ({ type: 'string' as const, default: d });
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      model: opt('resnet20'),
+      scheme: opt('fixed8'),
+      threads: opt(defaults.threads),
+      steps: opt('6'),
+      repeat: opt(defaults.repeat),
+      ...Object.fromEntries(Object.entries(own).map(([k, d]) => [k, opt(d)])),
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(help);
+    return null;
+  }
+  return values as unknown as Record<string, string>;
 }
 
 /** An integer option >= `min`, or an error naming it. */

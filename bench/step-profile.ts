@@ -5,12 +5,12 @@
 // count runs in its own process (bench/profile.ts), best of --repeat by step time.
 // `npm run bench -- step-profile --help` lists the options.
 
-import { parseArgs } from 'node:util';
 import type { Bench } from './harness.js';
 import {
   intOption,
   PROFILE_MODELS,
   profileModel,
+  profileOptions,
   profileSteps,
   type StepProfile,
 } from './profile.js';
@@ -30,34 +30,19 @@ export const bench: Bench = {
   name: 'step-profile',
   description: 'per-kernel time, calls and worker round trips of one training step, 1 vs 2 threads',
   async run(args) {
-    const { values: v } = parseArgs({
-      args: [...args],
-      strict: true,
-      options: {
-        model: { type: 'string', default: 'resnet20' },
-        scheme: { type: 'string', default: 'fixed8' },
-        threads: { type: 'string', default: '1,2' },
-        steps: { type: 'string', default: '6' },
-        warmup: { type: 'string', default: '3' },
-        repeat: { type: 'string', default: '1' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-    if (v.help) {
-      console.log(HELP);
-      return null;
-    }
-    const m = profileModel(v.model!);
-    const threads = v.threads!.split(',').map((t) => intOption(t, 'threads', 1));
-    const steps = intOption(v.steps!, 'steps', 1);
-    const warmup = intOption(v.warmup!, 'warmup', 0);
-    const repeat = intOption(v.repeat!, 'repeat', 1);
+    const v = profileOptions(args, HELP, { threads: '1,2', repeat: '1' }, { warmup: '3' });
+    if (!v) return null;
+    const m = profileModel(v.model);
+    const threads = v.threads.split(',').map((t) => intOption(t, 'threads', 1));
+    const steps = intOption(v.steps, 'steps', 1);
+    const warmup = intOption(v.warmup, 'warmup', 0);
+    const repeat = intOption(v.repeat, 'repeat', 1);
     const best = new Map<number, StepProfile>();
     for (let r = 0; r < repeat; r++)
       for (const t of threads) {
         const got = profileSteps({
-          model: v.model!,
-          scheme: v.scheme!,
+          model: v.model,
+          scheme: v.scheme,
           threads: t,
           warmup,
           steps,
