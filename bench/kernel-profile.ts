@@ -2,8 +2,8 @@
 // Where a training step's time goes, kernel by kernel, on each backend side by side: calls and
 // milliseconds per step of every kernel the layers call (bench/kernel-timer.ts), over the
 // same steps of the same model and scheme, each backend in its own process (bench/profile.ts),
-// best of --repeat runs per kernel. For the native backend
-// the table says which kernels run in the addon and which fall back to the wasm kernels.
+// best of --repeat runs per kernel. For the native backend the table says which kernels run in
+// the addon and which fall back to the wasm kernels.
 // `npm run bench -- kernel-profile --help` lists the options.
 
 import { nativeUnavailable } from '../src/kernels/native/index.js';
