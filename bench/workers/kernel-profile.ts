@@ -56,6 +56,8 @@ const cfg = parseTrainConfig(
     threads: job.threads,
     limit: job.batch * (job.warmup + job.steps),
     testLimit: job.batch,
+    // A GAN trains with Adam (its task requires it); its steps alternate D and G.
+    ...(job.model === 'dcgan' ? { optimizer: 'adam', lr: 0.0002 } : {}),
   },
   'step-profile job',
 );
