@@ -73,6 +73,12 @@ export class LeakyReLU extends Layer {
       else fixedMasked(m, mask, out, up);
       return fixedTensor(t.shape, out, t.exp - s, t.bits + s);
     }
+    if (fill && t.kind === 'fixed' && !(t.mant instanceof Float64Array)) {
+      // The forward of a conv's int32 output: dequantize and scale in one pass.
+      const out = stepArray(at, 'float32', t.mant.length, false);
+      fixedToFloatForward(t.mant, 2 ** t.exp, mask, out, this.slope, this.name);
+      return floatTensor(t.shape, out);
+    }
     const v = dequantize(t);
     const out = stepArray(at, 'float32', v.length, false);
     if (fill) floatForward(v, mask, out, this.slope);
@@ -120,5 +126,26 @@ function floatMasked(v: Float32Array, mask: Int8Array, out: Float32Array, a: num
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     out[i] = mask[i] ? x : a * x;
+  }
+}
+
+// m (n) integer mantissas at scale sc -> x = f32(m * sc) as dequantize gives it; mask (n) =
+// x > 0 (mask zeroed on entry), out = x > 0 ? x : a * x.
+function fixedToFloatForward(
+  m: Int8Array | Int16Array | Int32Array,
+  sc: number,
+  mask: Int8Array,
+  out: Float32Array,
+  a: number,
+  name: string,
+): void {
+  for (let i = 0; i < m.length; i++) {
+    const x = Math.fround(m[i] * sc);
+    if (!Number.isFinite(x))
+      throw new RangeError(`${name}: mantissa ${m[i]} at index ${i} times ${sc} overflows float32`);
+    if (x > 0) {
+      mask[i] = 1;
+      out[i] = x;
+    } else out[i] = a * x;
   }
 }
