@@ -13,6 +13,7 @@ import {
 import { SCALE_NAMES, scaleByName } from '../repro/scale.js';
 import { planSuite } from '../repro/plan.js';
 import { slug } from '../sweep/spec.js';
+import { defaultJobs } from '../sweep/local.js';
 import { verdictWord } from '../report/types.js';
 import type { Scale } from '../repro/types.js';
 import { setExitStatus } from './exit.js';
@@ -67,7 +68,11 @@ export function reproCommand(print: (s: string) => void): Command {
       pathOption('--out'),
     )
     .option('--report-only', 'rebuild report.html from the runs already in DIR, without training')
-    .option('--jobs <n>', 'runs at once on this machine (default 1)', intOption('--jobs'))
+    .option(
+      '--jobs <n>',
+      `runs at once on this machine (default: one per core, here ${defaultJobs()})`,
+      intOption('--jobs'),
+    )
     .addOption(queueOption('run the suite'))
     .addOption(queueNameOption())
     .option('--no-progress', 'no progress bars')
@@ -86,7 +91,7 @@ export function reproCommand(print: (s: string) => void): Command {
         throw new Error(`--quick and --scale ${f.scale} disagree: give one of them`);
       const scaleName: Scale['name'] = f.quick ? 'quick' : (f.scale ?? 'full');
       if (f.plan) {
-        await printPlan(scaleName, only, f.out, f.jobs ?? 1, print);
+        await printPlan(scaleName, only, f.out, f.jobs ?? defaultJobs(), print);
         return;
       }
       const backend = envBackend();
@@ -105,7 +110,7 @@ export function reproCommand(print: (s: string) => void): Command {
           log: bars.print,
           shouldStop: () => stop.signal !== null,
           reportOnly: f.reportOnly,
-          jobs: f.jobs,
+          jobs: f.jobs ?? defaultJobs(),
           queue: queueOf(f),
           progress: bars.progress,
           ...(backend ? { backend } : {}),

@@ -57,7 +57,7 @@ export interface SuiteOptions {
   reportOnly?: boolean;
   /** Sizes other than the built-in quick/full (tests use a tiny one). */
   scale?: Scale;
-  /** Runs at once on this machine (default 1). */
+  /** Runs at once on this machine (default 1; the CLI's default is one per core). */
   jobs?: number;
   /** Spread the runs over the workers of this job queue instead. */
   queue?: QueueOptions;
@@ -140,7 +140,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   let outcomes: ReadonlyMap<string, RunOutcome> = new Map();
   let interrupted = false;
   if (!o.reportOnly) {
-    log(`lowbit repro (${scale.name}): ${exps.length} experiments, ${specs.size} runs -> ${out}`);
+    const at = o.queue ? 'through the queue' : `${Math.max(1, o.jobs ?? 1)} at once`;
+    log(
+      `lowbit repro (${scale.name}): ${exps.length} experiments, ${specs.size} runs -> ${out} (${at})`,
+    );
     const backend = o.backend;
     const list = [...specs.values()].map((spec) =>
       backend ? { ...spec, config: { ...spec.config, backend } } : spec,

@@ -5,7 +5,7 @@
 // until that run has finished.
 
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { runOne, runState } from './run-one.js';
 import type { RunOutcome, RunSpec } from './spec.js';
 import { ThreadPool, type ThreadRun } from './thread-run.js';
@@ -15,6 +15,17 @@ import { dependencies, depState, failDependant, waitsFor } from './deps.js';
 /** GEMM threads per run when `jobs` runs share this machine. */
 export function threadsPerRun(jobs: number): number {
   return Math.max(1, Math.floor(availableParallelism() / jobs));
+}
+
+/** Memory a run may take at once (the largest suite runs peak near 1 GB of RSS). */
+const RUN_MEMORY = 2 ** 30;
+
+/**
+ * Runs at once when the user gives no --jobs to a suite: one per core (the runs are
+ * independent and give the same bits on any thread count), as many as memory allows.
+ */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / RUN_MEMORY)));
 }
 
 /** Runs the list on this machine, `jobs` at a time. */
