@@ -39,7 +39,7 @@ import {
   varianceOf,
 } from './bn-channels.js';
 import type { AnyArray } from '../kernels/spec.js';
-import { floatTensor, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, mantWithin, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { shapeStr, sizeOf } from '../tensor/shape.js';
 import { normCost, type LayerCost } from './cost.js';
@@ -329,7 +329,7 @@ abstract class BatchNormBase extends Layer {
     if (q.quantizer.float32 && !recording(ctx)) {
       if (dy.kind === 'float' || dy.mant instanceof Int8Array || dy.mant instanceof Int16Array)
         return { e: dy, em: mask };
-      if (k.maxAbs(dy.mant) <= 2 ** 24) return { e: dy, em: mask };
+      if (mantWithin(dy, 2 ** 24, (m) => k.maxAbs(m))) return { e: dy, em: mask };
     }
     let e = dy;
     if (mask) {

@@ -81,6 +81,16 @@ export function convWeightGradInt(
 }
 
 /**
+ * A bound on |dx| of convInputGradInt from the operand types alone (both routes give the
+ * direct sums): each dx element sums at most ceil(K/stride)^2 taps of OC channels.
+ * Infinity for wider than 16-bit operands.
+ */
+export function inputGradBound(g: ConvGeom, OC: number, e: IntArray, w: IntArray): number {
+  const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
+  return overlap * OC * typeMax(w) * typeMax(e);
+}
+
+/**
  * dx (N, C, H, W) for e (N, OC, OH, OW): Winograd where the rule takes it, else dcol = W^T e'
  * (eRows() gives e' (OC, N*OH*OW)) and col2im. int32, or exact float64 where int32 could
  * overflow.

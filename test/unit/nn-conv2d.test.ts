@@ -8,6 +8,11 @@ import { Conv2d } from '../../src/nn/conv2d.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { floatTensor, dequantize } from '../../src/tensor/tensor.js';
+import { convInputGradInt, errorRows, inputGradBound } from '../../src/ops/conv.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import { bindScheme } from '../../src/schemes/bind.js';
+import { loadScheme } from '../../src/schemes/resolve.js';
+import { trainCtx } from '../helpers/gradcheck.js';
 
 test('Conv2d with inputGrad false gives the same dW and db, and a zero dx', () => {
   const ctx = { kernels: refKernels, step: 0, epoch: 0, training: true, telemetry: null };
@@ -34,4 +39,52 @@ test('Conv2d with inputGrad false gives the same dW and db, and a zero dx', () =
     dequantize(dxFull).some((v) => v !== 0),
     'the full layer does compute a dx',
   );
+});
+
+test('the integer input gradient stays within inputGradBound, and reaches it (ragged shapes)', () => {
+  const cases: [number, number, number, number, number, number, number, number][] = [
+    // N, C, H, W, OC, K, stride, pad
+    [2, 3, 5, 7, 4, 3, 1, 1], // Winograd route
+    [1, 2, 6, 5, 3, 3, 1, 0],
+    [2, 3, 7, 6, 5, 3, 2, 1], // im2col + GEMM route
+    [1, 4, 5, 5, 2, 1, 1, 0],
+  ];
+  const r = makeRng(9);
+  for (const [N, C, H, W, OC, K, s, p] of cases) {
+    const OH = Math.floor((H + 2 * p - K) / s) + 1;
+    const OW = Math.floor((W + 2 * p - K) / s) + 1;
+    const g = { N, C, H, W, KH: K, KW: K, strideH: s, strideW: s, padH: p, padW: p, OH, OW };
+    const ne = N * OC * OH * OW;
+    const nw = OC * C * K * K;
+    const bound = inputGradBound(g, OC, new Int8Array(0), new Int8Array(0));
+    assert.equal(bound, Math.ceil(K / s) ** 2 * OC * 128 * 128);
+    for (const fill of ['min', 'random'] as const) {
+      const v = () => (fill === 'min' ? -128 : Math.floor(r.nextFloat() * 256) - 128);
+      const e = Int8Array.from({ length: ne }, v);
+      const w = Int8Array.from({ length: nw }, v);
+      const dx = convInputGradInt(refKernels, g, e, () => errorRows(refKernels, g, e, OC), w, OC);
+      const m = refKernels.maxAbs(dx);
+      assert.ok(m <= bound, `${g.C}x${H}x${W} k${K}s${s}: max |dx| ${m} <= ${bound}`);
+      // All -128: a dx element every tap of every channel reaches is the bound itself.
+      if (fill === 'min' && s === 1 && p === K - 1 - p) assert.equal(m, bound);
+    }
+  }
+  const conv = new Conv2d('c', 3, 4, 3, makeRng(1), { padding: 1 });
+  bindScheme(new Sequential('m', [conv]), loadScheme('fixed8'), 1);
+  const ctx = trainCtx;
+  const x = floatTensor(
+    [2, 3, 5, 6],
+    Float32Array.from({ length: 180 }, () => r.nextFloat() - 0.5),
+  );
+  const y = conv.forward(x, ctx);
+  const dx = conv.backward(
+    floatTensor(
+      y.shape,
+      Float32Array.from({ length: y.shape.reduce((a, b) => a * b) }, () => r.nextFloat() - 0.5),
+    ),
+    ctx,
+  );
+  assert.ok(dx.kind === 'fixed');
+  assert.equal(dx.bound, 9 * 4 * 128 * 128);
+  assert.ok(refKernels.maxAbs(dx.mant) <= dx.bound!);
 });
