@@ -86,3 +86,15 @@ export function storeMask4(mask: usize, i: usize, m: v128): void {
 export function round32(v: v128): v128 {
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
 }
+
+/**
+ * Stores max(lanes of vm, s) as f64 at out (the largest |y| a kernel wrote, with the max taken
+ * in float32: exact; NaN if any was NaN, as f32 max propagates it).
+ */
+export function storeMax4(out: usize, vm: v128, s: f32): void {
+  const m = max(
+    max(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)),
+    max(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)),
+  );
+  store<f64>(out, <f64>max(m, s));
+}

@@ -9,6 +9,11 @@ export interface FloatTensor {
   readonly kind: 'float';
   readonly shape: Shape;
   readonly data: Float32Array;
+  /**
+   * max |data| (finite), when the kernel that wrote data computed it on the way: a
+   * dynamic-exponent site reads it instead of scanning. Absent when unknown.
+   */
+  readonly maxAbs?: number;
 }
 
 export interface FixedTensor {
@@ -45,6 +50,12 @@ export function fixedTensor(shape: Shape, mant: MantArray, exp: number, bits: nu
   }
   if (!Number.isInteger(exp)) throw new Error(`exponent must be an integer, got ${exp}`);
   return { kind: 'fixed', shape: [...shape], mant, exp, bits };
+}
+
+/** A float tensor over data whose max |data| its producer returned (NaN: unknown). */
+export function floatTensorMax(shape: Shape, data: Float32Array, maxAbs: number): FloatTensor {
+  const t = floatTensor(shape, data);
+  return Number.isFinite(maxAbs) ? { ...t, maxAbs } : t;
 }
 
 /** t with `bound` (a bound on |mant| known without a scan) attached, if t is fixed-point. */

@@ -145,7 +145,7 @@ export function bn_forward(
   relu: boolean,
   mask: Int8Array | null,
   y: Float32Array,
-): void {
+): number {
   const f = xhat32 ? Math.fround : (t: number) => t;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
@@ -157,6 +157,18 @@ export function bn_forward(
       for (let r = 0; r < R; r++) y[o + r] = g * f((x[o + r] - mu) * rs) + b;
       if (relu) reluRun(y, o, R, mask);
     }
+  return maxAbsOrNaN(y, N * C * R);
+}
+
+/** max |y[0, n)| (0 for none), or NaN if one is NaN or infinite: the kernels' amax result. */
+function maxAbsOrNaN(y: Float32Array, n: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(y[i]);
+    if (a > m) m = a;
+    else if (Number.isNaN(a)) return NaN;
+  }
+  return Number.isFinite(m) ? m : NaN;
 }
 
 /** y[o, o+R) = y > 0 ? y : 0, mask = y > 0. */
@@ -203,7 +215,7 @@ export function bn_backward(
   p: Float64Array,
   xhat32: boolean,
   dx: Float32Array,
-): void {
+): number {
   const f = xhat32 ? Math.fround : (t: number) => t;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
@@ -218,4 +230,5 @@ export function bn_backward(
         dx[o + r] = k * (ev - a - f((x[o + r] - mu) * rs) * b);
       }
     }
+  return maxAbsOrNaN(dx, N * C * R);
 }
