@@ -228,7 +228,8 @@ export interface Kernels {
    * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
    * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
    * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and
-   * `mask` (if given) = out > 0 ? 1 : 0.
+   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out| for a Float32Array out as bn_forward
+   * returns max |y|; NaN (not computed) for integer out.
    */
   add_scaled(
     a: AnyArray,
@@ -238,7 +239,7 @@ export interface Kernels {
     relu: boolean,
     mask: Int8Array | null,
     out: Int32Array | Float64Array | Float32Array,
-  ): void;
+  ): number;
   /**
    * Average pooling's window sums over P planes (H, W), KH x KW windows at strides SH, SW, no
    * padding: y (P, OH, OW), OH = floor((H - KH) / SH) + 1 (OW alike). Int32Array y: exact sums

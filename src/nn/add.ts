@@ -7,7 +7,7 @@
 // (add_scaled), optionally with the following ReLU fused; the result is a step array.
 
 import { INT32_LIMIT } from '../ops/intgemm.js';
-import { fixedTensor, floatTensor, withBound, type Tensor } from '../tensor/tensor.js';
+import { fixedTensor, floatTensorMax, withBound, type Tensor } from '../tensor/tensor.js';
 import { shapeStr, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Kernels } from '../kernels/spec.js';
 import { stepArray, storage, type StepScope } from './arrays.js';
@@ -60,6 +60,6 @@ export function addTensors(
   }
   const out = stepArray(at, 'float32', n, false);
   const scale = (t: Tensor) => (t.kind === 'fixed' ? 2 ** t.exp : 1);
-  k.add_scaled(storage(a), scale(a), storage(b), scale(b), relu !== null, mask, out);
-  return floatTensor(a.shape, out);
+  const m = k.add_scaled(storage(a), scale(a), storage(b), scale(b), relu !== null, mask, out);
+  return floatTensorMax(a.shape, out, m);
 }

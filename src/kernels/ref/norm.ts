@@ -4,6 +4,7 @@
 
 import type { AnyArray } from '../spec.js';
 import type { MantArray } from '../../tensor/dtype.js';
+import { maxAbsOrNaN } from './layers.js';
 
 const TWO32 = 4294967296;
 const TWO16 = 65536;
@@ -158,17 +159,6 @@ export function bn_forward(
       if (relu) reluRun(y, o, R, mask);
     }
   return maxAbsOrNaN(y, N * C * R);
-}
-
-/** max |y[0, n)| (0 for none), or NaN if one is NaN or infinite: the kernels' amax result. */
-function maxAbsOrNaN(y: Float32Array, n: number): number {
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const a = Math.abs(y[i]);
-    if (a > m) m = a;
-    else if (Number.isNaN(a)) return NaN;
-  }
-  return Number.isFinite(m) ? m : NaN;
 }
 
 /** y[o, o+R) = y > 0 ? y : 0, mask = y > 0. */

@@ -74,7 +74,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   bn_forward: 11,
   bn_affine_int: 9,
   bn_backward: 12,
-  add_scaled: 13,
+  add_scaled: 14,
   avgpool_fwd: 14,
   avgpool_bwd: 15,
   round_to_grid_f32: 9,

@@ -292,6 +292,8 @@ export interface KernelExports {
     relu: Flag,
     mask: Ptr,
     out: Ptr,
+    /** f64 max |out| of a float32 out written here (0: not computed). */
+    amax: Ptr,
   ): void;
   /** Average-pool window sums over P planes: int32 (intOut) or f32(sum * scale). */
   avgpool_fwd(

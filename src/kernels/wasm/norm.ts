@@ -162,7 +162,7 @@ export function bnForwardWasm(
 }
 
 /** The largest of the ranges' f64 max |y| at p, or NaN if one is NaN or infinite. */
-function rangesMax(ctx: WasmContext, p: number, count: number): number {
+export function rangesMax(ctx: WasmContext, p: number, count: number): number {
   const got = ctx.arena.f64(p, count);
   let m = 0;
   for (let i = 0; i < count; i++) m = Math.max(m, got[i]);
