@@ -190,7 +190,7 @@ export class Conv2d extends Layer {
       const em = asInt(eq.mant);
       const e = errorRows(k, g, em, OC, ctx); // (OC, N*OH*OW)
       const col = this.savedCol(xq.mant, g, k, ctx);
-      const aw = convWeightGradInt(k, g, e, col, OC, ctx);
+      const aw = convWeightGradInt(k, g, e, col, OC, ctx, xq.mant);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       if (!this.inputGrad) {
         dx = fixedTensor(xShape, new Int32Array(sizeOf(xShape)), eq.exp + wq.exp, 32);

@@ -8,7 +8,7 @@ import { Conv2d } from '../../src/nn/conv2d.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { floatTensor, dequantize } from '../../src/tensor/tensor.js';
-import { convInputGradInt, errorRows, inputGradBound } from '../../src/ops/conv.js';
+import { convInputGradInt, errorRows, inputGradBound, windowsCover } from '../../src/ops/conv.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { bindScheme } from '../../src/schemes/bind.js';
 import { loadScheme } from '../../src/schemes/resolve.js';
@@ -87,4 +87,37 @@ test('the integer input gradient stays within inputGradBound, and reaches it (ra
   assert.ok(dx.kind === 'fixed');
   assert.equal(dx.bound, 9 * 4 * 128 * 128);
   assert.ok(refKernels.maxAbs(dx.mant) <= dx.bound!);
+});
+
+test('windowsCover: where it holds, max |im2col(x)| is max |x| exactly (the GEMM bound skips the col scan)', () => {
+  const r = makeRng(11);
+  let covered = 0;
+  let missed = 0;
+  for (const [H, W, K, s, p] of [
+    [5, 7, 3, 1, 1],
+    [6, 5, 3, 1, 0],
+    [7, 6, 3, 2, 1],
+    [8, 8, 1, 2, 0], // 1x1 stride 2: odd rows and columns are never read
+    [6, 6, 3, 2, 0], // the last row and column are never read
+    [5, 5, 5, 1, 2],
+    [9, 4, 3, 3, 0],
+  ] as const) {
+    const OH = Math.floor((H + 2 * p - K) / s) + 1;
+    const OW = Math.floor((W + 2 * p - K) / s) + 1;
+    const g = { N: 2, C: 2, H, W, KH: K, KW: K, strideH: s, strideW: s, padH: p, padW: p, OH, OW };
+    const n = 2 * 2 * H * W;
+    for (let pos = 0; pos < n; pos += 3) {
+      // Small values everywhere and one extreme at `pos`.
+      const x = Int16Array.from({ length: n }, () => Math.floor(r.nextFloat() * 200) - 100);
+      x[pos] = -32768;
+      const col = new Int16Array(2 * K * K * 2 * OH * OW);
+      refKernels.im2col(g, x, col);
+      const cm = refKernels.maxAbs(col);
+      if (windowsCover(g)) {
+        assert.equal(cm, 32768, `${H}x${W} k${K} s${s} p${p}: element ${pos} is in im2col`);
+        covered++;
+      } else if (cm < 32768) missed++;
+    }
+  }
+  assert.ok(covered > 0 && missed > 0, 'both kinds of geometry were exercised');
 });
