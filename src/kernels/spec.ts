@@ -178,8 +178,7 @@ export interface Kernels {
    * BatchNorm's elementwise forward over x (N, C, R) with p (C, 4) = [mu, rs, g, b] per channel:
    * t = (x - mu) * rs, rounded to float32 if `xhat32`; y = f32(g * t + b); float64 operations
    * in that order on x's stored number. With `relu`, then y = y > 0 ? y : 0, and `mask` (if
-   * given) = y > 0 ? 1 : 0. Returns max |y| as maxAbs(y) gives it, or NaN where y holds a NaN
-   * or an infinity (computed while writing: a dynamic-exponent site after it needs no scan).
+   * given) = y > 0 ? 1 : 0. Returns max |y| (maxAbs(y), taken while writing; NaN for NaN/Inf).
    */
   bn_forward(
     x: AnyArray,
@@ -228,8 +227,7 @@ export interface Kernels {
    * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
    * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
    * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and
-   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out| for a Float32Array out as bn_forward
-   * returns max |y|; NaN (not computed) for integer out.
+   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out| as bn_forward does (NaN: int out).
    */
   add_scaled(
     a: AnyArray,
