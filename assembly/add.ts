@@ -5,7 +5,7 @@
 // Optionally ReLU with a 1-byte mask. Generic bodies; kind codes from assembly/codes.ts.
 
 import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
-import { demote4, ld1, ld1i, ld2, ld4i, storeMask4, storeMax4 } from './elems';
+import { demote4, ld1, ld1i, ld2, ld4i, storeMask4, storeMax4, maxAbs4 } from './elems';
 
 /** f32(x k) for elements i..i+3 (x k exact in float64, rounded once). */
 function ldf4<T>(p: usize, k: f64, i: usize): v128 {
@@ -95,7 +95,7 @@ function add<A, B>(
         v = v128.and(v, m);
         if (mask) storeMask4(mask, u, m);
       }
-      if (amax) vm = f32x4.max(vm, f32x4.abs(v));
+      if (amax) vm = maxAbs4(vm, v);
       v128.store(out + (u << 2), v);
     }
     for (; i < n; i++) {

@@ -88,8 +88,17 @@ export function round32(v: v128): v128 {
 }
 
 /**
- * Stores max(lanes of vm, s) as f64 at out (the largest |y| a kernel wrote, with the max taken
- * in float32: exact; NaN if any was NaN, as f32 max propagates it).
+ * Running max |v| per lane on float32 bit patterns: with the sign cleared, unsigned integer
+ * order is the order of magnitudes (an infinity above every finite value, a NaN above both), so
+ * one and + one max_u (V8's f32x4.max is a longer NaN-handling sequence).
+ */
+export function maxAbs4(vm: v128, v: v128): v128 {
+  return i32x4.max_u(vm, v128.and(v, i32x4.splat(0x7fffffff)));
+}
+
+/**
+ * Stores max(lanes of vm (maxAbs4's bit patterns, read as f32), s) as f64 at out: the largest
+ * |y| a kernel wrote, exact; NaN if one was NaN (f32 max propagates it).
  */
 export function storeMax4(out: usize, vm: v128, s: f32): void {
   const m = max(

@@ -3,7 +3,7 @@
 // Arrays are (N, C, R) like assembly/norm.ts; e and x of any element kind, dx float32.
 
 import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
-import { demote4, ld1, ld2, mask2, round32, storeMax4 } from './elems';
+import { demote4, ld1, ld2, mask2, round32, storeMax4, maxAbs4 } from './elems';
 
 /**
  * dx (f32) = k ((e - a) - t b), t = (x - mu) rs (rounded to f32 if xhat32), p (C, 5) =
@@ -97,7 +97,7 @@ function backward<E, X>(
         const d0 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e0, va), f64x2.mul(h0, vb)));
         const d1 = f64x2.mul(vk, f64x2.sub(f64x2.sub(e1, va), f64x2.mul(h1, vb)));
         const v = demote4(d0, d1);
-        if (amax) vm = f32x4.max(vm, f32x4.abs(v));
+        if (amax) vm = maxAbs4(vm, v);
         v128.store(dx + (i << 2), v);
       }
       for (; r < R; r++) {

@@ -18,6 +18,7 @@ import {
   round32,
   storeMask4,
   storeMax4,
+  maxAbs4,
 } from './elems';
 
 const LO32: i64 = 0xffffffff;
@@ -252,7 +253,7 @@ function forward<X>(
           v = v128.and(v, m);
           if (mask) storeMask4(mask, i, m);
         }
-        if (amax) vm = f32x4.max(vm, f32x4.abs(v));
+        if (amax) vm = maxAbs4(vm, v);
         v128.store(y + (i << 2), v);
       }
       for (; r < R; r++) {
