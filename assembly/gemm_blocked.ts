@@ -82,6 +82,33 @@ export function blocked<E>(
           if (f32) packAf32(a, lda, transA, ic, mc, pc, kc, ap);
           else packAKind(kindA, a, lda, transA, ic, mc, pc, kc, ap, LA);
           const mcL = mc * LA;
+          if (f32 && ks <= 64) {
+            // Shallow float32 depth (a conv's input gradient: OC deep, C*KH*KW x N*OH*OW of
+            // C): each row tile sweeps the whole block, so C is written as 4 sequential row
+            // streams rather than 64 interleaved ones; the B block is re-read from L2.
+            for (let ir = 0; ir < mcL; ir += MR) {
+              const mr = min(MR, mcL - ir);
+              const cr = c + (<usize>(ic + ir) * ldc + jc) * es;
+              const apr = ap + <usize>ir * ks * 4;
+              for (let jr = 0; jr < nc; jr += NR) {
+                const bpp = bp + <usize>jr * ks * 4;
+                tile<E>(
+                  apr,
+                  bpp,
+                  ks,
+                  cr + <usize>jr * es,
+                  ldc,
+                  mr,
+                  min(NR, nc - jr),
+                  add,
+                  tmp,
+                  1,
+                  1,
+                );
+              }
+            }
+            continue;
+          }
           for (let jr = 0; jr < nc; jr += NR) {
             const nr = min(NR, nc - jr);
             const bpp = bp + <usize>jr * ks * 4;

@@ -92,6 +92,25 @@ export function packBf32(
   dst: usize,
 ): void {
   const ldBytes = (<usize>ldb) << 2;
+  const full = nc & ~(NR - 1); // columns in whole panels
+  if (!transB && full > 0) {
+    // B stored (K,N): row by row, each row's run of columns dealt to the panels, so B is read
+    // in order (a conv's im2col rows are N*OH*OW long: reading 32 bytes of each of kc rows per
+    // panel defeats the prefetcher); the ragged last panel below.
+    const panelBytes = (<usize>kc) << 5; // kc * NR floats
+    for (let p = 0; p < kc; p++) {
+      const src = b + ((<usize>(p0 + p) * ldb + j0) << 2);
+      let d = dst + ((<usize>p) << 5);
+      for (let c0 = 0; c0 < full; c0 += NR) {
+        v128.store(d, v128.load(src + ((<usize>c0) << 2)));
+        v128.store(d, v128.load(src + ((<usize>c0) << 2), 16), 16);
+        d += panelBytes;
+      }
+    }
+    if (full == nc) return;
+    packBf32(b, ldb, transB, p0, kc, j0 + full, nc - full, dst + <usize>(full / NR) * panelBytes);
+    return;
+  }
   for (let c0 = 0; c0 < nc; c0 += NR) {
     const cols = min(NR, nc - c0);
     const j = j0 + c0;

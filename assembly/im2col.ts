@@ -115,7 +115,12 @@ function copy16(d: usize, s: usize, bytes: usize, lim: usize): void {
   for (; d < e; d++, s++) store<u8>(d, load<u8>(s));
 }
 
-function col2imT<T>(g: usize, col: usize, dx: usize): void {
+/**
+ * dx channels [c0, c1) of every sample, zeroed then summed from their col rows. Floats write
+ * only those channels' elements, so threads may take disjoint channel ranges of one dx; the
+ * int32 tails add 0 a few elements past a run (possibly the next channel): whole C only.
+ */
+function col2imT<T>(g: usize, col: usize, dx: usize, c0: i32, c1: i32): void {
   const N = gi(g, 0),
     C = gi(g, 1),
     H = gi(g, 2),
@@ -130,8 +135,12 @@ function col2imT<T>(g: usize, col: usize, dx: usize): void {
     OW = gi(g, 11);
   const Q = <usize>N * OH * OW;
   const es = <usize>sizeof<T>();
-  memory.fill(dx, 0, <usize>N * C * H * W * es);
-  for (let c = 0; c < C; c++)
+  const plane = <usize>H * W * es;
+  if (c0 == 0 && c1 == C) memory.fill(dx, 0, <usize>N * C * plane);
+  else
+    for (let n = 0; n < N; n++)
+      memory.fill(dx + (<usize>n * C + c0) * plane, 0, <usize>(c1 - c0) * plane);
+  for (let c = c0; c < c1; c++)
     for (let kh = 0; kh < KH; kh++)
       for (let kw = 0; kw < KW; kw++) {
         const row = <usize>((c * KH + kh) * KW + kw) * Q;
@@ -214,11 +223,16 @@ export function im2col_rows(g: usize, x: usize, col: usize, es: i32, c0: i32, c1
   else im2colT<u64>(g, x, col, c0, c1, lim);
 }
 export function col2im_f32(g: usize, col: usize, dx: usize): void {
-  col2imT<f32>(g, col, dx);
+  col2imT<f32>(g, col, dx, 0, gi(g, 1));
 }
 export function col2im_i32(g: usize, col: usize, dx: usize): void {
-  col2imT<i32>(g, col, dx);
+  col2imT<i32>(g, col, dx, 0, gi(g, 1));
 }
 export function col2im_f64(g: usize, col: usize, dx: usize): void {
-  col2imT<f64>(g, col, dx);
+  col2imT<f64>(g, col, dx, 0, gi(g, 1));
+}
+
+/** Float32 col2im of channels [c0, c1) only (threads take disjoint ranges; same sums). */
+export function col2im_f32_rows(g: usize, col: usize, dx: usize, c0: i32, c1: i32): void {
+  col2imT<f32>(g, col, dx, c0, c1);
 }

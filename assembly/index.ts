@@ -28,6 +28,7 @@ export {
   im2col_x64,
   im2col_rows,
   col2im_f32,
+  col2im_f32_rows,
   col2im_i32,
   col2im_f64,
 } from './im2col';

@@ -16,7 +16,7 @@ import { useWinograd } from '../src/ops/winograd.js';
 import { makeRng } from '../src/quant/rng.js';
 import { compareCpu, gops, printTable, type Bench } from './harness.js';
 
-interface ConvShape {
+export interface ConvShape {
   name: string;
   /** How many convs of ResNet-20 have this shape. */
   count: number;
@@ -27,8 +27,8 @@ interface ConvShape {
   stride: number;
 }
 
-const BATCH = 32;
-const SHAPES: ConvShape[] = [
+export const BATCH = 32;
+export const SHAPES: ConvShape[] = [
   { name: 'stem 3->16 32x32', count: 1, C: 3, OC: 16, H: 32, k: 3, stride: 1 },
   { name: 's1 16->16 32x32', count: 6, C: 16, OC: 16, H: 32, k: 3, stride: 1 },
   { name: 's2 16->32 /2', count: 1, C: 16, OC: 32, H: 32, k: 3, stride: 2 },
@@ -39,7 +39,7 @@ const SHAPES: ConvShape[] = [
   { name: 's3 64->64 8x8', count: 5, C: 64, OC: 64, H: 8, k: 3, stride: 1 },
 ];
 
-function geom(s: ConvShape): ConvGeom {
+export function geom(s: ConvShape): ConvGeom {
   const pad = s.k === 3 ? 1 : 0;
   const O = Math.floor((s.H + 2 * pad - s.k) / s.stride) + 1;
   return {

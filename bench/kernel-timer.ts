@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
-// A per-kernel profiler for training steps: it replaces every function of a Kernels object
-// (the one the layers call) with a wrapper that counts calls and wall-clock milliseconds, and
-// puts the originals back on uninstall. Only the outermost kernel call counts (a kernel that
-// calls another through the table is timed once). For the native backend it also says which
-// kernels run in the addon and which fall back to the wasm kernels (the same function object).
+// The one per-kernel profiler of training steps (the step-profile and kernel-profile benches):
+// it replaces every function of a Kernels object (the one the layers call) with a wrapper that
+// counts calls, exclusive wall-clock milliseconds (a kernel that calls another through the
+// table is charged only its own time) and round trips to the worker threads, and puts the
+// originals back on uninstall. For the native backend it also says which kernels run in the
+// addon and which fall back to the wasm kernels (the same function object).
 
 import type { Kernels } from '../src/kernels/spec.js';
+import { poolStats } from '../src/kernels/wasm/threads.js';
 
 export interface KernelTime {
   calls: number;
+  /** Exclusive ms (the time of kernels it called through the table is theirs). */
   ms: number;
+  /** Round trips to the worker threads (0: the kernel ran on the calling thread only). */
+  runs: number;
   /** native backend only: `addon` (C++) or the fallback backend's name (`wasm`). */
   on?: string;
 }
@@ -20,9 +25,10 @@ type AnyFn = (...args: unknown[]) => unknown;
 const NOT_KERNELS = new Set(['setThreads', 'describe', 'stepArray']);
 
 export class KernelTimer {
-  private totals = new Map<string, { calls: number; ms: number }>();
+  private totals = new Map<string, { calls: number; ms: number; runs: number }>();
   private readonly originals = new Map<string, AnyFn>();
-  private depth = 0;
+  /** Per open kernel call: [ms, round trips] of the kernels it called. */
+  private readonly stack: [number, number][] = [];
 
   /**
    * Wraps the kernels of `k` in place. `base`: the kernels a composite backend falls back to
@@ -38,19 +44,26 @@ export class KernelTimer {
       const fn = f as AnyFn;
       this.originals.set(name, fn);
       table[name] = (...args: unknown[]): unknown => {
-        if (this.depth > 0) return fn.apply(k, args);
-        this.depth++;
         const t = performance.now();
+        const r = poolStats().runs;
+        this.stack.push([0, 0]);
         try {
           return fn.apply(k, args);
         } finally {
           const ms = performance.now() - t;
-          this.depth--;
+          const runs = poolStats().runs - r;
+          const [childMs, childRuns] = this.stack.pop()!;
+          const parent = this.stack.at(-1);
+          if (parent) {
+            parent[0] += ms;
+            parent[1] += runs;
+          }
           const e = this.totals.get(name);
           if (e) {
             e.calls++;
-            e.ms += ms;
-          } else this.totals.set(name, { calls: 1, ms });
+            e.ms += ms - childMs;
+            e.runs += runs - childRuns;
+          } else this.totals.set(name, { calls: 1, ms: ms - childMs, runs: runs - childRuns });
         }
       };
     }
@@ -61,7 +74,7 @@ export class KernelTimer {
     this.totals = new Map();
   }
 
-  /** Calls and milliseconds per kernel since the last reset. */
+  /** Calls, exclusive milliseconds and round trips per kernel since the last reset. */
   times(): Record<string, KernelTime> {
     const out: Record<string, KernelTime> = {};
     for (const [name, t] of this.totals) {

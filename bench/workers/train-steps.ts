@@ -12,6 +12,7 @@ import type { RunSetup } from '../../src/train/setup.js';
 import { Seq2Seq } from '../../src/models/seq2seq.js';
 import { Transformer } from '../../src/models/transformer.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
+import { poolStats, timePoolWaits, type PoolStats } from '../../src/kernels/wasm/threads.js';
 import { KernelTimer, type KernelTime } from '../kernel-timer.js';
 
 export interface StepsJob {
@@ -26,7 +27,8 @@ export interface StepsJob {
   seconds: number;
   /** Instrument layers, sites and the optimizer with the per-kind timer. */
   layerTimes: boolean;
-  /** Count calls and time per kernel (bench/kernel-timer.ts). */
+  /** Count calls, time and worker round trips per kernel (bench/kernel-timer.ts), and time
+   * the calling thread's waits for the workers. */
   kernelTimes?: boolean;
   seed: number;
   /** Kernels (default wasm). */
@@ -52,6 +54,9 @@ export interface StepsResult {
   layer_ms: Record<string, number> | null;
   /** Calls and ms per kernel over the timed steps (with kernelTimes). */
   kernel_times?: Record<string, KernelTime>;
+  /** Worker round trips and the calling thread's ms waiting for the workers after its own
+   * slices, over the timed steps (with kernelTimes). */
+  pool?: { runs: number; wait_ms: number };
   /** Classification: one sample's shape and the class count (for the PyTorch twin). */
   inputShape?: number[];
   classes?: number;
@@ -91,6 +96,7 @@ const cfg = parseTrainConfig(
 
 let timer: LayerTimer | null = null;
 let kernelTimer: KernelTimer | null = null;
+let kernelTimes: Record<string, KernelTime> | undefined;
 // The native backend falls back to the wasm kernels: the profile says which kernels do.
 const wasmBase = job.kernelTimes && job.backend === 'native' ? await loadWasmKernels() : null;
 let setup: RunSetup | null = null;
@@ -98,6 +104,8 @@ let t0 = 0;
 let tLast = 0;
 let cpu0 = 0;
 let cpuLast = 0;
+let pool0: PoolStats = poolStats();
+let poolLast: PoolStats = pool0;
 const cpuNow = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -131,16 +139,23 @@ await train(cfg, null, {
       t0 = now;
       cpu0 = cpuNow();
       timer?.reset();
-      kernelTimer?.reset();
+      if (kernelTimer) {
+        kernelTimer.reset();
+        timePoolWaits(true);
+        pool0 = poolStats();
+      }
       return;
     }
     if (done < job.warmup) return;
     timed++;
     tLast = now;
     cpuLast = cpuNow();
+    if (kernelTimer) poolLast = poolStats();
     lossSum += loss;
     const elapsed = (now - t0) / 1000;
     if (timed >= maxSteps || (timed >= job.minSteps && elapsed >= job.seconds)) stop = true;
+    // The per-kernel figures of the timed steps only (not of what the trainer does on stopping).
+    if (stop && kernelTimer) kernelTimes = kernelTimer.times();
   },
   shouldStop: () => stop,
 });
@@ -156,7 +171,7 @@ if (tm) {
   tm.uninstall();
 }
 const kt = kernelTimer as KernelTimer | null;
-const kernel_times = kt ? kt.times() : undefined;
+const kernel_times = kt ? (kernelTimes ?? kt.times()) : undefined;
 kt?.uninstall();
 const m = s.model;
 const d = s.data;
@@ -173,7 +188,12 @@ const result: StepsResult = {
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   params: m.params().reduce((n, p) => n + p.size, 0),
   layer_ms,
-  ...(kernel_times ? { kernel_times } : {}),
+  ...(kernel_times
+    ? {
+        kernel_times,
+        pool: { runs: poolLast.runs - pool0.runs, wait_ms: poolLast.waitMs - pool0.waitMs },
+      }
+    : {}),
   ...(d.kind === 'classification' ? { inputShape: [...d.inputShape], classes: d.numClasses } : {}),
   ...((m instanceof Seq2Seq || m instanceof Transformer) && d.kind === 'seq2seq'
     ? {

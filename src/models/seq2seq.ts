@@ -10,7 +10,7 @@ import { Layer } from '../nn/layer.js';
 import type { Param } from '../nn/param.js';
 import type { RunContext } from '../nn/context.js';
 import { Embedding } from '../nn/embedding.js';
-import { LSTM } from '../nn/lstm.js';
+import { LSTM, type LstmOutputs } from '../nn/lstm.js';
 import { DotAttention } from '../nn/attention.js';
 import { Linear } from '../nn/linear.js';
 import { Tanh } from '../nn/tanh.js';
@@ -125,14 +125,13 @@ export class Seq2Seq extends Layer {
     return len;
   }
 
-  /** Encodes src ids (N,S) -> states (N,S,H); leaves the final state in the encoder. */
-  private encode(src: Float32Array, N: number, S: number, ctx: RunContext): Tensor {
-    const lens = this.lengths(src, N, S);
-    this.lens = lens;
-    this.encoder.lengths = lens;
-    this.encoder.h0 = null;
-    this.encoder.c0 = null;
-    return this.encoder.forward(this.srcEmb.forward(floatTensor([N, S], src), ctx), ctx);
+  /** Encodes src ids (N,S) -> states y (N,S,H) and the final state (N,H) of each row's last
+   * real token. */
+  private encode(src: Float32Array, N: number, S: number, ctx: RunContext): LstmOutputs {
+    const lengths = this.lengths(src, N, S);
+    this.lens = lengths;
+    const x = this.srcEmb.forward(floatTensor([N, S], src), ctx);
+    return this.encoder.run({ x, lengths }, ctx);
   }
 
   /** Decoder states (N,T,H) -> logits (N*T, V). */
@@ -167,15 +166,13 @@ export class Seq2Seq extends Layer {
       tin.set(x.data.subarray(n * (S + T) + S, (n + 1) * (S + T)), n * T);
     }
     const enc = this.encode(src, N, S, ctx);
-    this.decoder.lengths = null;
-    this.decoder.h0 = this.encoder.hT;
-    this.decoder.c0 = this.encoder.cT;
-    const dec = this.decoder.forward(this.tgtEmb.forward(floatTensor([N, T], tin), ctx), ctx);
+    const emb = this.tgtEmb.forward(floatTensor([N, T], tin), ctx);
+    const dec = this.decoder.run({ x: emb, initial: enc.final }, ctx).y;
     if (ctx.training) {
-      this.encOut = enc;
+      this.encOut = enc.y;
       this.shape = { N, S, T };
     }
-    return this.head(dec, enc, N, T, ctx);
+    return this.head(dec, enc.y, N, T, ctx);
   }
 
   // dlogits (N*T, V) -> zeros (N, S+T): ids have no gradient
@@ -195,14 +192,11 @@ export class Seq2Seq extends Layer {
     const { dq, dkv } = this.attn.attendBackward(floatTensor([N, T, H], dc), ctx);
     const dqv = dequantize(dq);
     for (let i = 0; i < dh.length; i++) dh[i] += dqv[i];
-    this.decoder.dhT = null;
-    this.decoder.dcT = null;
-    this.tgtEmb.backward(this.decoder.backward(floatTensor([N, T, H], dh), ctx), ctx);
-    this.encoder.dhT = this.decoder.dh0;
-    this.encoder.dcT = this.decoder.dc0;
-    this.srcEmb.backward(this.encoder.backward(dkv, ctx), ctx);
-    this.encoder.dhT = null;
-    this.encoder.dcT = null;
+    const dec = this.decoder.runBackward({ dy: floatTensor([N, T, H], dh) }, ctx);
+    this.tgtEmb.backward(dec.dx, ctx);
+    // The decoder started from the encoder's final state: its error flows back there.
+    const enc = this.encoder.runBackward({ dy: dkv, dFinal: dec.dInitial }, ctx);
+    this.srcEmb.backward(enc.dx, ctx);
     return floatTensor([N, S + T]);
   }
 
@@ -217,16 +211,12 @@ export class Seq2Seq extends Layer {
     const out = new Int32Array(N * maxLen).fill(this.pad);
     const done = new Uint8Array(N);
     let tok = new Float32Array(N).fill(this.bos);
-    let h: Float32Array | null = this.encoder.hT;
-    let c: Float32Array | null = this.encoder.cT;
-    this.decoder.lengths = null;
+    let state = enc.final;
     for (let t = 0; t < maxLen; t++) {
-      this.decoder.h0 = h;
-      this.decoder.c0 = c;
-      const dec = this.decoder.forward(this.tgtEmb.forward(floatTensor([N, 1], tok), ev), ev);
-      h = this.decoder.hT;
-      c = this.decoder.cT;
-      const next = predict(this.head(dec, enc, N, 1, ev));
+      const x = this.tgtEmb.forward(floatTensor([N, 1], tok), ev);
+      const dec = this.decoder.run({ x, initial: state }, ev);
+      state = dec.final;
+      const next = predict(this.head(dec.y, enc.y, N, 1, ev));
       tok = new Float32Array(N);
       let all = true;
       for (let n = 0; n < N; n++) {
@@ -238,8 +228,6 @@ export class Seq2Seq extends Layer {
       }
       if (all) break;
     }
-    this.decoder.h0 = null;
-    this.decoder.c0 = null;
     return out;
   }
 

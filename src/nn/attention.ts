@@ -3,10 +3,8 @@
 // "dot", scaled by 1/sqrt(H) as in Vaswani et al.), with masking of padded source positions.
 // Sites (role sites of A and E, see quant/site.ts, each with its own quantizer state): Aq
 // (queries), Ak (keys/values), Ap (the attention weights P), so both products are mantissa
-// GEMMs; E (the incoming error) and Es (the score error). When the scores are fixed-point
-// (Aq, Ak fixed) the softmax is the integer kernel softmax_fixed (P in Q0.15, within 2^-12 of
-// float; kernels/ref/softmax.ts) and its backward the softmax_bwd kernel; otherwise both run
-// in float.
+// GEMMs; E (the incoming error) and Es (the score error). The products and the softmax are
+// the attention core (attention-core.ts) with one head whose keys and values are the states.
 //   forward:  S_n = Aq(q_n) Ak(kv_n)^T / sqrt(H)  (T,S);  P = softmax over valid s;
 //             ctx_n = Ap(P_n) Ak(kv_n)  (T,H)
 //   backward: dP_n = E(dctx_n) kv_n^T;  dV_n = P_n^T E(dctx_n);  dS = P (dP - sum P dP) / sqrt(H);
@@ -15,10 +13,14 @@
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
-import { matmul, rows } from './matmul.js';
-import { stepArray } from './arrays.js';
-import { V_FRAC, Z_FRAC } from '../kernels/ref/fixed-functions.js';
-import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import {
+  attendCore,
+  attendCoreBackward,
+  weightValues,
+  type AttentionSite,
+  type CoreSaved,
+} from './attention-core.js';
+import { floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import {
   gemmKey,
@@ -30,20 +32,11 @@ import {
   type Operand,
 } from './cost.js';
 
-interface Saved {
-  readonly N: number;
-  readonly T: number;
-  readonly S: number;
-  readonly qq: Tensor; // (N*T, H)
-  readonly kq: Tensor; // (N*S, H)
-  readonly p: Float32Array | Int16Array; // (N, T, S) float, or Q0.15 on the fixed path
-  readonly pq: Tensor; // (N*T, S)
-}
-
 export class DotAttention extends Layer {
   readonly kind = 'attention';
   override readonly siteNames = ['Aq', 'Ak', 'Ap', 'E', 'Es'] as const;
-  private saved: Saved | null = null;
+  private saved: CoreSaved | null = null;
+  private readonly site: AttentionSite = (name, x, ctx) => this.quant(name, x, ctx);
 
   constructor(
     name: string,
@@ -118,8 +111,7 @@ export class DotAttention extends Layer {
   /** Attention weights of the last training forward, (N, T, S) (for inspection). */
   weights(): Float32Array | null {
     const p = this.saved?.p;
-    if (!p) return null;
-    return p instanceof Float32Array ? p : Float32Array.from(p, (v) => v / 32768);
+    return p ? weightValues(p) : null;
   }
 
   // q (N,T,H), kv (N,S,H), lengths (N) valid source steps -> context (N,T,H) f32
@@ -140,56 +132,15 @@ export class DotAttention extends Layer {
     const S = kv.shape[1];
     if (lengths.length !== N)
       throw new Error(`${this.name}: ${lengths.length} lengths for a batch of ${N}`);
-    const k = ctx.kernels;
-    const qq = this.quant('Aq', reshape(q, [N * T, H]), ctx);
-    const kq = this.quant('Ak', reshape(kv, [N * S, H]), ctx);
-    const scale = 1 / Math.sqrt(H);
-    const fixed = qq.kind === 'fixed' && kq.kind === 'fixed';
-    const p = fixed ? stepArray(ctx, 'int16', N * T * S, false) : new Float32Array(N * T * S);
-    for (let n = 0; n < N; n++) {
-      const sc = matmul(
-        k,
-        { M: T, N: S, K: H, transB: true },
-        rows(qq, n * T, (n + 1) * T),
-        rows(kq, n * S, (n + 1) * S),
-        ctx,
-      );
-      const L = Math.max(1, Math.min(S, lengths[n]));
-      if (p instanceof Int16Array) {
-        if (sc.kind !== 'fixed' || sc.mant instanceof Int8Array || sc.mant instanceof Int16Array)
-          throw new Error(
-            `${this.name}: fixed-point scores must be an int32 or float64 accumulator`,
-          );
-        const pn = p.subarray(n * T * S, (n + 1) * T * S);
-        k.softmax_fixed(sc.mant, T, S, L, 2 ** (sc.exp + Z_FRAC) * scale, pn);
-        continue;
-      }
-      const sv = dequantize(sc);
-      for (let t = 0; t < T; t++) {
-        const o = (n * T + t) * S;
-        let mx = -Infinity;
-        for (let s = 0; s < L; s++) mx = Math.max(mx, sv[t * S + s] * scale);
-        let sum = 0;
-        for (let s = 0; s < L; s++) sum += p[o + s] = Math.exp(sv[t * S + s] * scale - mx);
-        for (let s = 0; s < L; s++) p[o + s] /= sum;
-      }
-    }
-    const P =
-      p instanceof Int16Array
-        ? fixedTensor([N * T, S], p, -V_FRAC, 16)
-        : floatTensor([N * T, S], p);
-    const pq = this.quant('Ap', P, ctx);
-    const out = new Float32Array(N * T * H);
-    for (let n = 0; n < N; n++) {
-      const c = matmul(
-        k,
-        { M: T, N: H, K: S },
-        rows(pq, n * T, (n + 1) * T),
-        rows(kq, n * S, (n + 1) * S),
-      );
-      out.set(dequantize(c), n * T * H);
-    }
-    if (ctx.training) this.saved = { N, T, S, qq, kq, p, pq };
+    const qh = this.quant('Aq', reshape(q, [N * T, H]), ctx);
+    const kh = this.quant('Ak', reshape(kv, [N * S, H]), ctx);
+    const valid = new Int32Array(N * T);
+    for (let n = 0; n < N; n++)
+      valid.fill(Math.max(1, Math.min(S, lengths[n])), n * T, (n + 1) * T);
+    // One head; the states are both keys and values.
+    const inputs = { qh, kh, vh: kh, B: N, T, S, valid, pInWorkspace: true };
+    const { out, saved } = attendCore(this.name, this.site, inputs, ctx);
+    if (ctx.training) this.saved = saved;
     return floatTensor([N, T, H], out);
   }
 
@@ -197,52 +148,13 @@ export class DotAttention extends Layer {
   attendBackward(dctx: Tensor, ctx: RunContext): { dq: Tensor; dkv: Tensor } {
     const s = this.saved;
     if (!s) throw new Error(`${this.name}: backward without a training forward`);
-    const { N, T, S, qq, kq, p, pq } = s;
+    const { B: N, T, S } = s;
     const H = this.hidden;
-    const k = ctx.kernels;
-    const eq = this.quant('E', reshape(dctx, [N * T, H]), ctx);
-    const dkv = new Float32Array(N * S * H);
-    const ds = new Float32Array(N * T * S);
-    const scale = 1 / Math.sqrt(H);
-    for (let n = 0; n < N; n++) {
-      const en = rows(eq, n * T, (n + 1) * T);
-      const kn = rows(kq, n * S, (n + 1) * S);
-      const dp = matmul(k, { M: T, N: S, K: H, transB: true }, en, kn, ctx);
-      const dv = dequantize(
-        matmul(k, { M: S, N: H, K: T, transA: true }, rows(pq, n * T, (n + 1) * T), en),
-      );
-      dkv.set(dv, n * S * H);
-      const o = n * T * S;
-      if (p instanceof Int16Array) {
-        const d = dp.kind === 'fixed' ? dp.mant : dp.data;
-        if (d instanceof Int8Array || d instanceof Int16Array)
-          throw new Error(`${this.name}: the score error must be an accumulator or float32`);
-        const scaleD = dp.kind === 'fixed' ? 2 ** dp.exp : 1;
-        k.softmax_bwd(p.subarray(o, o + T * S), d, scaleD, T, S, scale, ds.subarray(o, o + T * S));
-        continue;
-      }
-      const dpv = dequantize(dp);
-      for (let t = 0; t < T; t++) {
-        const r = o + t * S;
-        let dot = 0;
-        for (let j = 0; j < S; j++) dot += p[r + j] * dpv[t * S + j];
-        for (let j = 0; j < S; j++) ds[r + j] = p[r + j] * (dpv[t * S + j] - dot) * scale;
-      }
-    }
-    const dsq = this.quant('Es', floatTensor([N * T, S], ds), ctx);
-    const dq = new Float32Array(N * T * H);
-    for (let n = 0; n < N; n++) {
-      const dn = rows(dsq, n * T, (n + 1) * T);
-      dq.set(
-        dequantize(matmul(k, { M: T, N: H, K: S }, dn, rows(kq, n * S, (n + 1) * S))),
-        n * T * H,
-      );
-      const dk = dequantize(
-        matmul(k, { M: S, N: H, K: T, transA: true }, dn, rows(qq, n * T, (n + 1) * T)),
-      );
-      for (let i = 0; i < S * H; i++) dkv[n * S * H + i] += dk[i];
-    }
-    return { dq: floatTensor([N, T, H], dq), dkv: floatTensor([N, S, H], dkv) };
+    const eh = this.quant('E', reshape(dctx, [N * T, H]), ctx);
+    const { dq, dk, dv } = attendCoreBackward(this.name, this.site, s, eh, ctx);
+    // The states were keys and values: their error is the sum of both.
+    for (let i = 0; i < dv.length; i++) dv[i] += dk[i];
+    return { dq: floatTensor([N, T, H], dq), dkv: floatTensor([N, S, H], dv) };
   }
 
   override clearSaved(): void {

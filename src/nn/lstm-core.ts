@@ -1,28 +1,21 @@
 // SPDX-License-Identifier: MIT
-// What the LSTM's float and fixed-point paths (lstm-float.ts, lstm-fixed.ts) read and write
-// of the layer: sizes, the bias, the state handed in and out, and its sites.
+// What the LSTM's float and fixed-point paths (lstm-float.ts, lstm-fixed.ts) read of the
+// layer (sizes, the bias, its sites), and the recurrent state the op takes and gives as named
+// inputs and outputs (lstm.ts: `run`, `runBackward`).
 
 import type { Param } from './param.js';
 import type { RunContext } from './context.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** The recurrent state of a batch: h and c, each (N,H) f32. */
+export interface LstmState {
+  readonly h: Float32Array;
+  readonly c: Float32Array;
+}
+
 export interface LstmCore {
   readonly hiddenSize: number;
   readonly bias: Param;
-  /** Valid steps per sample, or null when every row is full. */
-  readonly lengths: Int32Array | null;
-  /** Initial state (N,H), or null for zeros. */
-  readonly h0: Float32Array | null;
-  readonly c0: Float32Array | null;
-  /** Final state of the last forward (N,H). */
-  hT: Float32Array;
-  cT: Float32Array;
-  /** Extra error on the final state for the next backward, or null. */
-  readonly dhT: Float32Array | null;
-  readonly dcT: Float32Array | null;
-  /** Error on the initial state after backward (N,H). */
-  dh0: Float32Array;
-  dc0: Float32Array;
   /** Passes x through one of the layer's sites. */
   site(name: string, x: Tensor, ctx: RunContext): Tensor;
 }

@@ -8,7 +8,7 @@
 
 import { roundNearest } from '../quant/rounding.js';
 import type { RunContext } from './context.js';
-import type { LstmCore } from './lstm-core.js';
+import type { LstmCore, LstmState } from './lstm-core.js';
 import { matmul } from './matmul.js';
 import { stepArray } from './arrays.js';
 import { intGemm } from '../ops/intgemm.js';
@@ -42,8 +42,9 @@ function toQ(v: Float32Array | null, out: Int16Array | Int32Array, lim: number):
   for (let i = 0; i < out.length; i++) out[i] = Math.max(-lim, Math.min(lim, Math.round(v[i] * Q)));
 }
 
-// gx (T*N, 4H) = Ax(x) Wx^T accumulators, whq = Wh(W_hh) -> hs (T+1, N, H) Q0.15: h_{-1},
-// h_0, ...; final h, c in l.hT, l.cT.
+// gx (T*N, 4H) = Ax(x) Wx^T accumulators, whq = Wh(W_hh), the initial state (N, H) f32 or
+// null for zeros, the valid steps per row or null -> hs (T+1, N, H) Q0.15: h_{-1}, h_0, ...,
+// and the final state (N, H) f32.
 export function forwardFixed(
   l: LstmCore,
   name: string,
@@ -51,8 +52,10 @@ export function forwardFixed(
   N: number,
   gx: FixedTensor,
   whq: FixedTensor,
+  initial: LstmState | null,
+  lens: Int32Array | null,
   ctx: RunContext,
-): { hs: Int16Array; saved: FixedSaved | null } {
+): { hs: Int16Array; final: LstmState; saved: FixedSaved | null } {
   const H = l.hiddenSize;
   const G4 = 4 * H;
   const NH = N * H;
@@ -64,8 +67,8 @@ export function forwardFixed(
   const cs = stepArray(ctx, 'int32', (T + 1) * NH, false);
   const act = stepArray(ctx, 'int16', T * N * G4, false);
   const tc = stepArray(ctx, 'int16', T * NH, false);
-  toQ(l.h0, hs.subarray(0, NH), Q - 1);
-  toQ(l.c0, cs.subarray(0, NH), 2 ** 31 - 1);
+  toQ(initial?.h ?? null, hs.subarray(0, NH), Q - 1);
+  toQ(initial?.c ?? null, cs.subarray(0, NH), 2 ** 31 - 1);
   const b12 = Int32Array.from(l.bias.value, (b) =>
     Math.max(-Z_TERM_MAX, Math.min(Z_TERM_MAX, roundNearest(b * 2 ** Z_FRAC))),
   );
@@ -80,7 +83,7 @@ export function forwardFixed(
     if (ctx.training) hqs.push(hq);
     const gh = intGemm(k, { M: N, N: G4, K: H, transB: true }, hq.mant, whq.mant, 0, ctx);
     k.lstm_fwd_fixed(
-      { N, H, t, lens: l.lengths },
+      { N, H, t, lens },
       gxa.subarray(t * N * G4, (t + 1) * N * G4),
       zx,
       gh,
@@ -94,9 +97,11 @@ export function forwardFixed(
       at(cs, NH, t + 1) as Int32Array,
     );
   }
-  l.hT = Float32Array.from(hs.subarray(T * NH), (v) => v / Q);
-  l.cT = Float32Array.from(cs.subarray(T * NH), (v) => v / Q);
-  return { hs, saved: ctx.training ? { kind: 'fixed', hq: hqs, act, tc, c: cs } : null };
+  const final = {
+    h: Float32Array.from(hs.subarray(T * NH), (v) => v / Q),
+    c: Float32Array.from(cs.subarray(T * NH), (v) => v / Q),
+  };
+  return { hs, final, saved: ctx.training ? { kind: 'fixed', hq: hqs, act, tc, c: cs } : null };
 }
 
 /** dWh (4H, H) += dzq^T hq in float64: exact int32 products when both are fixed-point. */
@@ -122,8 +127,9 @@ function recurrentError(dzq: Tensor, whq: Tensor, ctx: RunContext): [AccArray, n
   return [Float64Array.from(dequantize(p)), 1];
 }
 
-// ey(t): the output error of step t (N, H), or null -> DZ (T*N, 4H) the Eh-quantized gate
-// errors as values, dWh (4H, H); l.dh0, l.dc0.
+// ey(t): the output error of step t (N, H), or null; the error on the final state (N, H) or
+// null -> DZ (T*N, 4H) the Eh-quantized gate errors as values, dWh (4H, H), and the error on
+// the initial state (N, H).
 export function backwardFixed(
   l: LstmCore,
   s: FixedSaved,
@@ -132,16 +138,19 @@ export function backwardFixed(
   lens: Int32Array | null,
   ey: (t: number) => Float32Array | null,
   whq: Tensor,
+  dFinal: LstmState | null,
   ctx: RunContext,
-): { DZ: Float32Array; dWh: Float64Array } {
+): { DZ: Float32Array; dWh: Float64Array; dInitial: LstmState } {
   const H = l.hiddenSize;
   const G4 = 4 * H;
   const NH = N * H;
   const k = ctx.kernels;
   const dh = stepArray(ctx, 'float32', NH);
   const dc = stepArray(ctx, 'float32', NH);
-  if (l.dhT) dh.set(l.dhT);
-  if (l.dcT) dc.set(l.dcT);
+  if (dFinal) {
+    dh.set(dFinal.h);
+    dc.set(dFinal.c);
+  }
   const DZ = stepArray(ctx, 'float32', T * N * G4, false);
   const dWh = stepArray(ctx, 'float64', G4 * H);
   const dz = stepArray(ctx, 'float32', N * G4, false);
@@ -174,7 +183,5 @@ export function backwardFixed(
       if (lens && lens[n] <= 0) continue;
       for (let j = 0; j < H; j++) dh0[n * H + j] = dhp[n * H + j] * scale;
     }
-  l.dh0 = dh0;
-  l.dc0 = Float32Array.from(dc);
-  return { DZ, dWh };
+  return { DZ, dWh, dInitial: { h: dh0, c: Float32Array.from(dc) } };
 }

@@ -4,7 +4,7 @@
 // path. Layout (T, N, .): the rows of one step are contiguous. See lstm.ts.
 
 import type { RunContext } from './context.js';
-import type { LstmCore } from './lstm-core.js';
+import type { LstmCore, LstmState } from './lstm-core.js';
 import { matmul } from './matmul.js';
 import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
 
@@ -18,23 +18,25 @@ export interface FloatSaved {
   readonly tc: Float32Array; // (T, N, H) tanh(c_t)
 }
 
-// gx (T*N, 4H) = Ax(x) Wx^T, whq = Wh(W_hh) -> h_t (T, N, H) f32; final h, c in l.hT, l.cT.
+// gx (T*N, 4H) = Ax(x) Wx^T, whq = Wh(W_hh), the initial state (N, H) or null for zeros, the
+// valid steps per row or null -> h_t (T, N, H) f32 and the final state (N, H).
 export function forwardFloat(
   l: LstmCore,
   T: number,
   N: number,
   gx: Tensor,
   whq: Tensor,
+  initial: LstmState | null,
+  len: Int32Array | null,
   ctx: RunContext,
-): { out: Float32Array; saved: FloatSaved | null } {
+): { out: Float32Array; final: LstmState; saved: FloatSaved | null } {
   const H = l.hiddenSize;
   const G4 = 4 * H;
   const k = ctx.kernels;
-  const len = l.lengths;
   const gxv = dequantize(gx);
   const bias = l.bias.value;
-  const h = l.h0 ? Float32Array.from(l.h0) : new Float32Array(N * H);
-  const c = l.c0 ? Float32Array.from(l.c0) : new Float32Array(N * H);
+  const h = initial ? Float32Array.from(initial.h) : new Float32Array(N * H);
+  const c = initial ? Float32Array.from(initial.c) : new Float32Array(N * H);
   const train = ctx.training;
   const act = train ? new Float32Array(T * N * G4) : new Float32Array(N * G4);
   const cs = train ? new Float32Array((T + 1) * N * H) : new Float32Array(0);
@@ -74,13 +76,15 @@ export function forwardFloat(
     out.set(h, t * N * H);
     if (train) cs.set(c, (t + 1) * N * H);
   }
-  l.hT = h;
-  l.cT = c;
-  return { out, saved: train ? { kind: 'float', hq: hqs, act, c: cs, tc: tcs } : null };
+  return {
+    out,
+    final: { h, c },
+    saved: train ? { kind: 'float', hq: hqs, act, c: cs, tc: tcs } : null,
+  };
 }
 
-// ey (T, N, H) output errors (or the final one only) -> DZ (T*N, 4H) f32, dWh (4H, H) f64,
-// and l.dh0, l.dc0.
+// ey (T, N, H) output errors (or the final one only), the error on the final state (N, H) or
+// null -> DZ (T*N, 4H) f32, dWh (4H, H) f64, and the error on the initial state (N, H).
 export function backwardFloat(
   l: LstmCore,
   s: FloatSaved,
@@ -89,13 +93,14 @@ export function backwardFloat(
   lens: Int32Array | null,
   ey: (t: number) => Float32Array | null,
   whq: Tensor,
+  dFinal: LstmState | null,
   ctx: RunContext,
-): { DZ: Float32Array; dWh: Float64Array } {
+): { DZ: Float32Array; dWh: Float64Array; dInitial: LstmState } {
   const H = l.hiddenSize;
   const G4 = 4 * H;
   const k = ctx.kernels;
-  const dh = l.dhT ? Float32Array.from(l.dhT) : new Float32Array(N * H);
-  const dc = l.dcT ? Float32Array.from(l.dcT) : new Float32Array(N * H);
+  const dh = dFinal ? Float32Array.from(dFinal.h) : new Float32Array(N * H);
+  const dc = dFinal ? Float32Array.from(dFinal.c) : new Float32Array(N * H);
   const DZ = new Float32Array(T * N * G4);
   const dWh = new Float64Array(G4 * H);
   const dz = new Float32Array(N * G4);
@@ -135,7 +140,5 @@ export function backwardFloat(
       for (let j = 0; j < H; j++) dh[n * H + j] = dhp[n * H + j];
     }
   }
-  l.dh0 = dh;
-  l.dc0 = dc;
-  return { DZ, dWh };
+  return { DZ, dWh, dInitial: { h: dh, c: dc } };
 }

@@ -13,8 +13,12 @@
 // (lstm-fixed.ts; Q0.15 gates and h, Q.15 cell state, table sigmoid/tanh within 2^-14), and
 // h_t leaves the layer as Q0.15 int16 mantissas; otherwise they run in float (lstm-float.ts).
 // Internally a sequence is laid out (T, N, .) so each step's rows are contiguous.
-// Variable lengths: with `lengths` set, steps t >= lengths[n] carry (h, c) unchanged, so the
-// final state is the state after the last real token.
+// As an op (`run`, `runBackward`) it takes and gives the recurrent state by name: inputs x,
+// the valid steps per row (`lengths`: steps t >= lengths[n] carry (h, c) unchanged, so the
+// final state is the state after the last real token) and the initial state; outputs y and
+// the final state; backward takes dy and an error on the final state and gives dx and the
+// error on the initial state. As a Layer (`forward`, `backward`) it is the op with full rows,
+// a zero initial state and no error on the final state.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
@@ -22,7 +26,7 @@ import type { RunContext } from './context.js';
 import { uniformInit } from './init.js';
 import { matmul, swapOuterTensor } from './matmul.js';
 import { stepArray } from './arrays.js';
-import type { LstmCore } from './lstm-core.js';
+import type { LstmCore, LstmState } from './lstm-core.js';
 import { backwardFloat, forwardFloat, type FloatSaved } from './lstm-float.js';
 import { backwardFixed, forwardFixed, type FixedSaved } from './lstm-fixed.js';
 import { intGemm } from '../ops/intgemm.js';
@@ -40,6 +44,34 @@ import {
   type LayerCost,
   type MacEntry,
 } from './cost.js';
+
+export type { LstmState } from './lstm-core.js';
+
+/** The op's inputs: x (N,T,F); valid steps per row (N) or null for full rows; the initial
+ * state (N,H) or null for zeros. */
+export interface LstmInputs {
+  readonly x: Tensor;
+  readonly lengths?: Int32Array | null;
+  readonly initial?: LstmState | null;
+}
+
+/** The op's outputs: y (N,T,H) or (N,H), and the state after the last valid step (N,H). */
+export interface LstmOutputs {
+  readonly y: Tensor;
+  readonly final: LstmState;
+}
+
+/** The backward op's inputs: dy as y, and an extra error on the final state or null. */
+export interface LstmGrads {
+  readonly dy: Tensor;
+  readonly dFinal?: LstmState | null;
+}
+
+/** The backward op's outputs: dx (N,T,F) and the error on the initial state (N,H). */
+export interface LstmInputGrads {
+  readonly dx: Tensor;
+  readonly dInitial: LstmState;
+}
 
 export interface LstmOptions {
   /** Output every step's h (N,T,H) (default) or only the final h (N,H). */
@@ -63,20 +95,6 @@ export class LSTM extends Layer implements LstmCore {
   readonly weightHh: Param;
   readonly bias: Param;
   readonly returnSequences: boolean;
-  /** Valid steps per sample (set before forward), or null when every row is full. */
-  lengths: Int32Array | null = null;
-  /** Initial state (N,H) for the next forward, or null for zeros. */
-  h0: Float32Array | null = null;
-  c0: Float32Array | null = null;
-  /** Final state of the last forward (N,H). */
-  hT: Float32Array = new Float32Array(0);
-  cT: Float32Array = new Float32Array(0);
-  /** Extra error on the final state for the next backward (from a decoder), or null. */
-  dhT: Float32Array | null = null;
-  dcT: Float32Array | null = null;
-  /** Error on the initial state after backward (N,H). */
-  dh0: Float32Array = new Float32Array(0);
-  dc0: Float32Array = new Float32Array(0);
   private saved: Saved | null = null;
 
   constructor(
@@ -160,9 +178,8 @@ export class LSTM extends Layer implements LstmCore {
     return {
       output,
       macs,
-      // ... and the final state hT, cT (float32).
-      savedBytes:
-        T * N * F * operandBytes(ax) + weights + T * NH * operandBytes(ah) + perStep + 8 * NH,
+      // The final state is an output of the op (the caller holds it), not saved here.
+      savedBytes: T * N * F * operandBytes(ax) + weights + T * NH * operandBytes(ah) + perStep,
       nominalSavedBytes:
         (T * N * F * siteBits(this, 'Ax') + T * NH * siteBits(this, 'Ah')) / 8 + perStep,
       workspaceBytes: 0,
@@ -179,8 +196,22 @@ export class LSTM extends Layer implements LstmCore {
     return q instanceof FormatQuantizer && q.format.kind === 'float32';
   }
 
-  // x (N,T,F) -> (N,T,H) or (N,H); fixed-point Q0.15 on the integer path.
+  // x (N,T,F) -> (N,T,H) or (N,H): full rows from a zero state.
   forward(x: Tensor, ctx: RunContext): Tensor {
+    return this.run({ x }, ctx).y;
+  }
+
+  // dy (N,T,H) or (N,H) -> dx (N,T,F): no error on the final state.
+  backward(dy: Tensor, ctx: RunContext): Tensor {
+    return this.runBackward({ dy }, ctx).dx;
+  }
+
+  // x (N,T,F) -> y (N,T,H) or (N,H), fixed-point Q0.15 on the integer path, and the final
+  // state (N,H) f32.
+  run(inputs: LstmInputs, ctx: RunContext): LstmOutputs {
+    const { x } = inputs;
+    const len = inputs.lengths ?? null;
+    const initial = inputs.initial ?? null;
     if (x.shape.length !== 3 || x.shape[2] !== this.inputSize) {
       throw new Error(
         `${this.name}: expected input (N, T, ${this.inputSize}), got [${x.shape.join(', ')}]`,
@@ -190,12 +221,11 @@ export class LSTM extends Layer implements LstmCore {
     const H = this.hiddenSize;
     const G4 = 4 * H;
     const k = ctx.kernels;
-    const len = this.lengths;
     if (len && len.length !== N)
       throw new Error(`${this.name}: ${len.length} lengths for a batch of ${N}`);
     for (const [v, what] of [
-      [this.h0, 'h0'],
-      [this.c0, 'c0'],
+      [initial?.h, 'h'],
+      [initial?.c, 'c'],
     ] as const) {
       if (v && v.length !== N * H)
         throw new Error(`${this.name}: initial state ${what} is not (${N}, ${H})`);
@@ -206,6 +236,7 @@ export class LSTM extends Layer implements LstmCore {
     const whq = this.quant('Wh', floatTensor(this.weightHh.shape, this.weightHh.value), ctx);
     const g = { M: T * N, N: G4, K: F, transB: true };
     let out: Tensor;
+    let final: LstmState;
     let path: FloatSaved | FixedSaved | null;
     if (
       xq.kind === 'fixed' &&
@@ -215,28 +246,33 @@ export class LSTM extends Layer implements LstmCore {
     ) {
       const acc = intGemm(k, g, xq.mant, wxq.mant, 0, ctx);
       const gx = fixedTensor([T * N, G4], acc, xq.exp + wxq.exp, bitsOfAcc(acc));
-      const r = forwardFixed(this, this.name, T, N, gx, whq, ctx);
+      const r = forwardFixed(this, this.name, T, N, gx, whq, initial, len, ctx);
       path = r.saved;
+      final = r.final;
       const hs = r.hs.subarray(N * H);
       out = this.returnSequences
         ? swapOuterTensor(k, fixedTensor([T * N, H], hs, -V_FRAC, 16), T, N, H, [N, T, H], ctx)
         : fixedTensor([N, H], hs.slice((T - 1) * N * H), -V_FRAC, 16);
     } else {
-      const r = forwardFloat(this, T, N, matmul(k, g, xq, wxq, ctx), whq, ctx);
+      const r = forwardFloat(this, T, N, matmul(k, g, xq, wxq, ctx), whq, initial, len, ctx);
       path = r.saved;
+      final = r.final;
       out = this.returnSequences
         ? swapOuterTensor(k, floatTensor([T * N, H], r.out), T, N, H, [N, T, H], ctx)
-        : floatTensor([N, H], Float32Array.from(this.hT));
+        : floatTensor([N, H], Float32Array.from(final.h));
     }
     if (path) {
       const lengths = len ? Int32Array.from(len) : null;
       this.saved = { N, T, xq, wxq, whq, lengths, path };
     }
-    return out;
+    return { y: out, final };
   }
 
-  // dy (N,T,H) or (N,H) -> dx (N,T,F); adds dWx, dWh (through Gx, Gh) and db.
-  backward(dy: Tensor, ctx: RunContext): Tensor {
+  // dy (N,T,H) or (N,H), error on the final state (N,H) or null -> dx (N,T,F) and the error on
+  // the initial state (N,H); adds dWx, dWh (through Gx, Gh) and db.
+  runBackward(grads: LstmGrads, ctx: RunContext): LstmInputGrads {
+    const { dy } = grads;
+    const dFinal = grads.dFinal ?? null;
     const s = this.saved;
     if (!s) throw new Error(`${this.name}: backward without a training forward`);
     const { N, T } = s;
@@ -256,10 +292,12 @@ export class LSTM extends Layer implements LstmCore {
     const eyAt = this.returnSequences
       ? (t: number) => e.subarray(t * NH, (t + 1) * NH)
       : (t: number) => (t === T - 1 ? e : null);
-    const { DZ, dWh } =
+    if (dFinal && (dFinal.h.length !== NH || dFinal.c.length !== NH))
+      throw new Error(`${this.name}: the error on the final state is not (${N}, ${H})`);
+    const { DZ, dWh, dInitial } =
       s.path.kind === 'fixed'
-        ? backwardFixed(this, s.path, T, N, s.lengths, eyAt, s.whq, ctx)
-        : backwardFloat(this, s.path, T, N, s.lengths, eyAt, s.whq, ctx);
+        ? backwardFixed(this, s.path, T, N, s.lengths, eyAt, s.whq, dFinal, ctx)
+        : backwardFloat(this, s.path, T, N, s.lengths, eyAt, s.whq, dFinal, ctx);
     const dzAll = this.quant('Ex', floatTensor([T * N, G4], DZ), ctx);
     const dWx = matmul(k, { M: G4, N: F, K: T * N, transA: true }, dzAll, s.xq, ctx);
     this.weightIh.addGrad(this.quant('Gx', reshape(dWx, this.weightIh.shape), ctx));
@@ -270,9 +308,9 @@ export class LSTM extends Layer implements LstmCore {
     const db = new Float64Array(G4);
     k.sum_rows_f64(DZ, T * N, G4, db);
     this.bias.addGrad(floatTensor([G4], Float32Array.from(db)));
-    if (!this.inputGrad) return floatTensor([N, T, F]);
+    if (!this.inputGrad) return { dx: floatTensor([N, T, F]), dInitial };
     const dxt = matmul(k, { M: T * N, N: F, K: G4 }, dzAll, s.wxq, ctx);
-    return swapOuterTensor(k, dxt, T, N, F, [N, T, F], ctx);
+    return { dx: swapOuterTensor(k, dxt, T, N, F, [N, T, F], ctx), dInitial };
   }
 
   override clearSaved(): void {

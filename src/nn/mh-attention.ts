@@ -5,8 +5,8 @@
 // products and the softmax. Sites (role sites, each with its own quantizer state, see
 // quant/site.ts): Aq (queries), Ak (keys), Av (values), Ap (attention weights P), E (the
 // incoming error) and Es (the score error), so all four products per head are mantissa GEMMs
-// when the scheme makes them fixed-point. With Aq and Ak fixed the softmax is the integer
-// kernel softmax_fixed (P in Q0.15) and its backward softmax_bwd, as in DotAttention.
+// when the scheme makes them fixed-point. The products and the softmax are the attention core
+// (attention-core.ts), over one block per (sample, head).
 // Heads are column blocks of D = heads * dh; they are gathered into (N*heads*T, dh) row blocks
 // so each (sample, head) is a contiguous GEMM operand.
 //   forward:  S_b = Aq(q_b) Ak(k_b)^T / sqrt(dh) (T,S); P = softmax over valid keys;
@@ -17,10 +17,15 @@
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { like, sameKind, storage } from './arrays.js';
-import { matmul, rows } from './matmul.js';
-import { V_FRAC, Z_FRAC } from '../kernels/ref/fixed-functions.js';
+import {
+  attendCore,
+  attendCoreBackward,
+  weightValues,
+  type AttentionSite,
+  type CoreSaved,
+} from './attention-core.js';
 import type { AnyArray } from '../kernels/spec.js';
-import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
 import {
   gemmKey,
   operandBytes,
@@ -58,15 +63,8 @@ function toHeads(t: Tensor, N: number, L: number, heads: number, dh: number): Te
   return sameKind(t, [N * heads * L, dh], permuteHeads(storage(t), N, L, heads, dh));
 }
 
-interface Saved {
+interface Saved extends CoreSaved {
   readonly N: number;
-  readonly T: number;
-  readonly S: number;
-  readonly qh: Tensor; // (N*heads*T, dh)
-  readonly kh: Tensor; // (N*heads*S, dh)
-  readonly vh: Tensor; // (N*heads*S, dh)
-  readonly p: Float32Array | Int16Array; // (N*heads, T, S)
-  readonly pq: Tensor; // (N*heads*T, S)
   readonly valid: Int32Array; // (N*heads*T) valid keys of each query row
 }
 
@@ -137,6 +135,7 @@ export class ScaledDotAttention extends Layer {
   readonly kind = 'mh-attention';
   override readonly siteNames = ['Aq', 'Ak', 'Av', 'Ap', 'E', 'Es'] as const;
   private saved: Saved | null = null;
+  private readonly site: AttentionSite = (name, x, ctx) => this.quant(name, x, ctx);
 
   constructor(
     name: string,
@@ -164,8 +163,7 @@ export class ScaledDotAttention extends Layer {
   /** Attention weights of the last training forward, (N*heads, T, S) (for inspection). */
   weights(): Float32Array | null {
     const p = this.saved?.p;
-    if (!p) return null;
-    return p instanceof Float32Array ? p : Float32Array.from(p, (v) => v / 32768);
+    return p ? weightValues(p) : null;
   }
 
   // q (N,T,D), k, v (N,S,D), lengths (N) valid keys per sample -> (N,T,D) f32
@@ -188,138 +186,31 @@ export class ScaledDotAttention extends Layer {
       );
     const H = this.heads;
     const dh = D / H;
-    const kr = ctx.kernels;
     const qh = toHeads(this.quant('Aq', reshape(q, [N * T, D]), ctx), N, T, H, dh);
     const kh = toHeads(this.quant('Ak', reshape(k, [N * S, D]), ctx), N, S, H, dh);
     const vh = toHeads(this.quant('Av', reshape(v, [N * S, D]), ctx), N, S, H, dh);
-    const scale = 1 / Math.sqrt(dh);
     const B = N * H;
-    const fixed = qh.kind === 'fixed' && kh.kind === 'fixed';
-    const p = fixed ? new Int16Array(B * T * S) : new Float32Array(B * T * S);
     const valid = new Int32Array(B * T);
     for (let b = 0; b < B; b++) {
       const L = Math.max(1, Math.min(S, lengths[Math.floor(b / H)]));
       for (let t = 0; t < T; t++) valid[b * T + t] = this.causal ? Math.min(L, t + 1) : L;
-      const sc = matmul(
-        kr,
-        { M: T, N: S, K: dh, transB: true },
-        rows(qh, b * T, (b + 1) * T),
-        rows(kh, b * S, (b + 1) * S),
-        ctx,
-      );
-      if (p instanceof Int16Array) {
-        if (sc.kind !== 'fixed' || sc.mant instanceof Int8Array || sc.mant instanceof Int16Array)
-          throw new Error(
-            `${this.name}: fixed-point scores must be an int32 or float64 accumulator`,
-          );
-        const mult = 2 ** (sc.exp + Z_FRAC) * scale;
-        for (let t = 0; t < T; t++) {
-          const o = t * S;
-          const po = (b * T + t) * S;
-          kr.softmax_fixed(
-            sc.mant.subarray(o, o + S),
-            1,
-            S,
-            valid[b * T + t],
-            mult,
-            p.subarray(po, po + S),
-          );
-        }
-        continue;
-      }
-      const sv = dequantize(sc);
-      for (let t = 0; t < T; t++) {
-        const o = (b * T + t) * S;
-        const Lt = valid[b * T + t];
-        let mx = -Infinity;
-        for (let s = 0; s < Lt; s++) mx = Math.max(mx, sv[t * S + s] * scale);
-        let sum = 0;
-        for (let s = 0; s < Lt; s++) sum += p[o + s] = Math.exp(sv[t * S + s] * scale - mx);
-        for (let s = 0; s < Lt; s++) p[o + s] /= sum;
-      }
     }
-    const P =
-      p instanceof Int16Array
-        ? fixedTensor([B * T, S], p, -V_FRAC, 16)
-        : floatTensor([B * T, S], p);
-    const pq = this.quant('Ap', P, ctx);
-    const oh = new Float32Array(B * T * dh);
-    for (let b = 0; b < B; b++) {
-      const c = matmul(
-        kr,
-        { M: T, N: dh, K: S },
-        rows(pq, b * T, (b + 1) * T),
-        rows(vh, b * S, (b + 1) * S),
-        ctx,
-      );
-      oh.set(dequantize(c), b * T * dh);
-    }
-    if (ctx.training) this.saved = { N, T, S, qh, kh, vh, p, pq, valid };
-    return floatTensor([N, T, D], permuteHeads(oh, N, T, H, dh, true));
+    const inputs = { qh, kh, vh, B, T, S, valid, pInWorkspace: false };
+    const { out, saved } = attendCore(this.name, this.site, inputs, ctx);
+    if (ctx.training) this.saved = { ...saved, N, valid };
+    return floatTensor([N, T, D], permuteHeads(out, N, T, H, dh, true));
   }
 
   // dout (N,T,D) -> dq (N,T,D), dk, dv (N,S,D), f32
   attendBackward(dout: Tensor, ctx: RunContext): { dq: Tensor; dk: Tensor; dv: Tensor } {
     const s = this.saved;
     if (!s) throw new Error(`${this.name}: backward without a training forward`);
-    const { N, T, S, qh, kh, vh, p, pq } = s;
+    const { N, T, S } = s;
     const D = this.dim;
     const H = this.heads;
     const dh = D / H;
-    const B = N * H;
-    const kr = ctx.kernels;
     const eh = toHeads(this.quant('E', reshape(dout, [N * T, D]), ctx), N, T, H, dh);
-    const dv = new Float32Array(B * S * dh);
-    const ds = new Float32Array(B * T * S);
-    const scale = 1 / Math.sqrt(dh);
-    for (let b = 0; b < B; b++) {
-      const en = rows(eh, b * T, (b + 1) * T);
-      const dp = matmul(
-        kr,
-        { M: T, N: S, K: dh, transB: true },
-        en,
-        rows(vh, b * S, (b + 1) * S),
-        ctx,
-      );
-      dv.set(
-        dequantize(
-          matmul(kr, { M: S, N: dh, K: T, transA: true }, rows(pq, b * T, (b + 1) * T), en, ctx),
-        ),
-        b * S * dh,
-      );
-      const o = b * T * S;
-      if (p instanceof Int16Array) {
-        const d = dp.kind === 'fixed' ? dp.mant : dp.data;
-        if (d instanceof Int8Array || d instanceof Int16Array)
-          throw new Error(`${this.name}: the score error must be an accumulator or float32`);
-        const scaleD = dp.kind === 'fixed' ? 2 ** dp.exp : 1;
-        kr.softmax_bwd(p.subarray(o, o + T * S), d, scaleD, T, S, scale, ds.subarray(o, o + T * S));
-        continue;
-      }
-      const dpv = dequantize(dp);
-      for (let t = 0; t < T; t++) {
-        const r = o + t * S;
-        let dot = 0;
-        for (let j = 0; j < S; j++) dot += p[r + j] * dpv[t * S + j];
-        for (let j = 0; j < S; j++) ds[r + j] = p[r + j] * (dpv[t * S + j] - dot) * scale;
-      }
-    }
-    const dsq = this.quant('Es', floatTensor([B * T, S], ds), ctx);
-    const dq = new Float32Array(B * T * dh);
-    const dk = new Float32Array(B * S * dh);
-    for (let b = 0; b < B; b++) {
-      const dn = rows(dsq, b * T, (b + 1) * T);
-      dq.set(
-        dequantize(matmul(kr, { M: T, N: dh, K: S }, dn, rows(kh, b * S, (b + 1) * S), ctx)),
-        b * T * dh,
-      );
-      dk.set(
-        dequantize(
-          matmul(kr, { M: S, N: dh, K: T, transA: true }, dn, rows(qh, b * T, (b + 1) * T), ctx),
-        ),
-        b * S * dh,
-      );
-    }
+    const { dq, dk, dv } = attendCoreBackward(this.name, this.site, s, eh, ctx);
     return {
       dq: floatTensor([N, T, D], permuteHeads(dq, N, T, H, dh, true)),
       dk: floatTensor([N, S, D], permuteHeads(dk, N, S, H, dh, true)),

@@ -22,6 +22,7 @@
 
 import type { Param } from '../nn/param.js';
 import { randNormal } from '../quant/rng.js';
+import { roundNearest } from '../quant/rounding.js';
 import { DirectQuantizer } from '../quant/wageubn.js';
 import type { Optimizer, OptimizerState, ParamSite, StepInfo } from './optimizer.js';
 import type { WageubnWidths } from './wageubn-budget.js';
@@ -30,7 +31,7 @@ import { Staging } from './kernel-steps.js';
 
 /** Q(x, k) of eq. 5 on one value (round half up). */
 export const directQ = (x: number, k: number): number =>
-  Math.floor(x * 2 ** (k - 1) + 0.5) / 2 ** (k - 1);
+  roundNearest(x * 2 ** (k - 1)) / 2 ** (k - 1);
 
 export interface WageubnMomentumOptions extends WageubnWidths {
   momentum: number;

@@ -101,6 +101,8 @@ for (const be of await fastBackends()) {
         [64, 64, 300],
         [5, 2053, 9],
         [100, 1, 17],
+        [70, 2061, 16], // shallow depth over several row blocks and a ragged column block
+        [16, 2100, 150], // one row block, B read row by row into its panels, ragged panel
       ])
         for (const [transA, transB] of TRANS)
           for (const accumulate of [false, true]) {
@@ -126,5 +128,44 @@ for (const be of await fastBackends()) {
             }
           }
     });
+
+    it(
+      'gemm_f32 sums in a fixed order: float32 products added k by k in 256-deep slices',
+      { skip: be.name === 'wasm' ? false : 'the native float32 kernels use FMA, their own order' },
+      () => {
+        // The blocked kernel's order, written out: per C element, each slice of 256 k is summed
+        // from 0 in float32 (mul then add, no FMA) and added to C; so its result is bit-exact
+        // with this model whatever the shape, layout or loop order of the cache blocks.
+        const rng = seeded(47);
+        for (const [M, N, K] of [
+          [16, 2100, 150],
+          [70, 2061, 16],
+          [9, 33, 530],
+        ])
+          for (const [transA, transB] of TRANS) {
+            const g: GemmShape = { M, N, K, transA, transB };
+            const a = Float32Array.from({ length: M * K }, () => rng.nextFloat() * 2 - 1);
+            const b = Float32Array.from({ length: K * N }, () => rng.nextFloat() * 2 - 1);
+            const got = new Float32Array(M * N);
+            k.gemm_f32(g, a, b, got);
+            const f = Math.fround;
+            for (let i = 0; i < M; i++)
+              for (let j = 0; j < N; j++) {
+                let c = 0;
+                for (let p0 = 0; p0 < K; p0 += 256) {
+                  let s = 0;
+                  for (let p = p0; p < Math.min(K, p0 + 256); p++) {
+                    const x = transA ? a[p * M + i] : a[i * K + p];
+                    const y = transB ? b[j * K + p] : b[p * N + j];
+                    s = f(s + f(x * y));
+                  }
+                  c = p0 === 0 ? s : f(c + s);
+                }
+                if (got[i * N + j] !== c)
+                  assert.fail(`${label(g, 'f32')}: C[${i},${j}] = ${got[i * N + j]}, want ${c}`);
+              }
+          }
+      },
+    );
   });
 }

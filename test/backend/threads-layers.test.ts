@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Layer kernels on worker threads (ReLU forward and backward, the residual's scaled add, the
-// outer-axes swap of the conv epilogue, im2col by channel ranges): every thread count gives
-// the reference's result exactly, on ragged sizes around the threading threshold, including
-// im2col rows whose 16-byte stores would reach into the next thread's rows.
+// outer-axes swap of the conv epilogue, im2col and float32 col2im by channel ranges): every
+// thread count gives the reference's result exactly, on ragged sizes around the threading
+// threshold, including im2col rows whose 16-byte stores would reach into the next thread's rows.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +114,21 @@ function im2cols(k: Kernels, seed: number): number[][] {
   return out;
 }
 
+/**
+ * float32 col2im on the same shapes, split by channels: each range zeroes and sums only its
+ * channels of dx (filled with a marker first: every element must be written), in ref's order.
+ */
+function col2ims(k: Kernels, seed: number): number[][] {
+  const r = seeded(seed + 91);
+  return GEOMS.map((g) => {
+    const ncol = g.C * g.KH * g.KW * g.N * g.OH * g.OW;
+    const col = Float32Array.from(randInts(r, ncol, -3000, 3000), (v) => v / 13);
+    const dx = new Float32Array(g.N * g.C * g.H * g.W).fill(99);
+    k.col2im(g, col, dx);
+    return Array.from(dx);
+  });
+}
+
 describe(
   'wasm layer kernels on worker threads',
   {
@@ -131,6 +146,7 @@ describe(
       const cases = (kk: Kernels) => [
         ...SIZES.flatMap((n, i) => [...elementwise(kk, n, 3 + i), ...swaps(kk, n, 3 + i)]),
         ...im2cols(kk, 1),
+        ...col2ims(kk, 1),
       ];
       const want = cases(refKernels);
       assert.ok(

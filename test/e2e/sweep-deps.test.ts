@@ -7,22 +7,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
 import '../../src/register.js';
-import { parseTrainConfig } from '../../src/train/config.js';
-import { train } from '../../src/train/trainer.js';
 import { runList } from '../../src/sweep/run-list.js';
 import { runDir } from '../../src/sweep/list.js';
 import type { RunSpec } from '../../src/sweep/spec.js';
-import { connectRedis, KEY_PREFIX } from '../../src/sweep/queue/connection.js';
-import { startWorker } from '../../src/sweep/queue/worker.js';
-import { NO_REDIS, startRedis } from '../helpers/redis.js';
-import { runFiles } from '../helpers/run-files.js';
+import { NO_REDIS } from '../helpers/redis.js';
+import { assertSameRuns, tmpFolder, trainInOrder, withQueue } from '../helpers/list-runs.js';
 
-const tmp = (what: string): string => mkdtempSync(join(tmpdir(), `lowbit-deps-${what}-`));
+const tmp = (what: string): string => tmpFolder('deps', what);
 
 const base = { model: 'mlp', dataset: 'gauss-10', batch: 32, lr: 0.05, testLimit: 64 } as const;
 
@@ -52,17 +46,12 @@ function transferList(out: string, preOver: Record<string, unknown> = {}): RunSp
 async function sequential(): Promise<string> {
   const out = tmp('seq');
   const [f1, f2, pre] = transferList(out);
-  for (const s of [pre, f1, f2]) await train(parseTrainConfig(s.config), runDir(out, s.id));
+  await trainInOrder([pre, f1, f2], out);
   return out;
 }
 
 function assertSame(out: string, ref: string): void {
-  for (const id of ['pre', 'fine-s1', 'fine-s2']) {
-    const a = runFiles(runDir(out, id));
-    const b = runFiles(runDir(ref, id));
-    assert.equal(a.checkpoint, b.checkpoint, `${id}: checkpoint`);
-    assert.deepEqual(a.metrics, b.metrics, `${id}: metrics`);
-  }
+  assertSameRuns(out, ref, ['pre', 'fine-s1', 'fine-s2']);
   // config.json records the folder it started from on this machine, as a local run does.
   const cfg = JSON.parse(readFileSync(join(runDir(out, 'fine-s1'), 'config.json'), 'utf8')) as {
     init: string;
@@ -110,28 +99,12 @@ test(
   { skip: NO_REDIS ?? false, timeout: 180_000 },
   async () => {
     const ref = await sequential();
-    const redis = await startRedis();
-    const name = 'deps';
-    const workers = await Promise.all(
-      ['d1', 'd2'].map((n) =>
-        startWorker({
-          queue: { url: redis.url, name },
-          dir: tmp(n),
-          name: n,
-          threads: 1,
-          log: () => {},
-        }),
-      ),
-    );
-    const conn = await connectRedis(redis.url);
-    const events = new QueueEvents(name, { connection: conn.duplicate(), prefix: KEY_PREFIX });
-    const producer = new Queue(name, { connection: conn, prefix: KEY_PREFIX });
-    try {
+    await withQueue('deps', ['d1', 'd2'], async ({ queue, events, producer }) => {
       const out = tmp('queue');
       const logs: string[] = [];
       const r = await runList(transferList(out), {
         out,
-        queue: { url: redis.url, name },
+        queue,
         log: (l) => logs.push(l),
       });
       for (const id of ['pre', 'fine-s1', 'fine-s2'])
@@ -149,12 +122,6 @@ test(
         { jobId: 'rogue-init' },
       );
       await assert.rejects(job.waitUntilFinished(events, 60_000), /queue holds no checkpoint/);
-    } finally {
-      await Promise.all(workers.map((w) => w.close()));
-      await events.close();
-      await producer.close();
-      conn.disconnect();
-      await redis.stop();
-    }
+    });
   },
 );

@@ -7,23 +7,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
 import '../../src/register.js';
-import { parseTrainConfig } from '../../src/train/config.js';
-import { train } from '../../src/train/trainer.js';
 import { SAMPLES_FILE } from '../../src/train/gan-files.js';
 import { runList } from '../../src/sweep/run-list.js';
 import { runDir } from '../../src/sweep/list.js';
 import type { RunSpec } from '../../src/sweep/spec.js';
-import { connectRedis, KEY_PREFIX } from '../../src/sweep/queue/connection.js';
-import { startWorker } from '../../src/sweep/queue/worker.js';
-import { NO_REDIS, startRedis } from '../helpers/redis.js';
+import { NO_REDIS } from '../helpers/redis.js';
 import { runFiles } from '../helpers/run-files.js';
+import { assertSameRuns, tmpFolder, trainInOrder, withQueue } from '../helpers/list-runs.js';
 
-const tmp = (what: string): string => mkdtempSync(join(tmpdir(), `lowbit-judge-${what}-`));
+const tmp = (what: string): string => tmpFolder('judge', what);
 
 /** A GAN run listed before the LeNet-5 that judges it (one D and one G step: seconds). */
 function ganList(out: string, judgeOver: Record<string, unknown> = {}): RunSpec[] {
@@ -65,17 +60,12 @@ function ganList(out: string, judgeOver: Record<string, unknown> = {}): RunSpec[
 async function sequential(): Promise<string> {
   const out = tmp('seq');
   const [gan, judge] = ganList(out);
-  for (const s of [judge, gan]) await train(parseTrainConfig(s.config), runDir(out, s.id));
+  await trainInOrder([judge, gan], out);
   return out;
 }
 
 function assertSame(out: string, ref: string): void {
-  for (const id of ['judge', 'gan']) {
-    const a = runFiles(runDir(out, id));
-    const b = runFiles(runDir(ref, id));
-    assert.equal(a.checkpoint, b.checkpoint, `${id}: checkpoint`);
-    assert.deepEqual(a.metrics, b.metrics, `${id}: metrics`);
-  }
+  assertSameRuns(out, ref, ['judge', 'gan']);
   const m = runFiles(runDir(out, 'gan')).metrics.at(-1)!;
   assert.ok(Number.isFinite(m.test_fid) && m.test_fid > 0, `test_fid ${m.test_fid}`);
   assert.ok(m.test_confident >= 0 && m.test_confident <= 1, `test_confident ${m.test_confident}`);
@@ -122,28 +112,12 @@ test(
   { skip: NO_REDIS ?? false, timeout: 180_000 },
   async () => {
     const ref = await sequential();
-    const redis = await startRedis();
-    const name = 'judge';
-    const workers = await Promise.all(
-      ['j1', 'j2'].map((n) =>
-        startWorker({
-          queue: { url: redis.url, name },
-          dir: tmp(n),
-          name: n,
-          threads: 1,
-          log: () => {},
-        }),
-      ),
-    );
-    const conn = await connectRedis(redis.url);
-    const events = new QueueEvents(name, { connection: conn.duplicate(), prefix: KEY_PREFIX });
-    const producer = new Queue(name, { connection: conn, prefix: KEY_PREFIX });
-    try {
+    await withQueue('judge', ['j1', 'j2'], async ({ queue, events, producer }) => {
       const out = tmp('queue');
       const logs: string[] = [];
       const r = await runList(ganList(out), {
         out,
-        queue: { url: redis.url, name },
+        queue,
         log: (l) => logs.push(l),
       });
       for (const id of ['judge', 'gan'])
@@ -161,12 +135,6 @@ test(
         { jobId: 'rogue-judge' },
       );
       await assert.rejects(job.waitUntilFinished(events, 60_000), /queue holds no files for it/);
-    } finally {
-      await Promise.all(workers.map((w) => w.close()));
-      await events.close();
-      await producer.close();
-      conn.disconnect();
-      await redis.stop();
-    }
+    });
   },
 );

@@ -27,17 +27,23 @@ function run(scheme: 'fp32' | 'gemm16', returnSequences: boolean) {
   const l = new LSTM('lstm', F, H, rng, { returnSequences });
   bindScheme(l, scheme === 'fp32' ? loadScheme('fp32') : fine, 1);
   const x = Float32Array.from({ length: N * T * F }, () => randNormal(rng));
-  l.lengths = Int32Array.from([7, 5, 1, 7]);
-  l.h0 = Float32Array.from({ length: N * H }, () => Math.round(randNormal(rng) * 8000) / 32768);
-  l.c0 = Float32Array.from({ length: N * H }, () => Math.round(randNormal(rng) * 16000) / 32768);
-  const y = l.forward(floatTensor([N, T, F], x), trainCtx);
-  const hT = l.hT.slice();
-  const cT = l.cT.slice();
+  const lengths = Int32Array.from([7, 5, 1, 7]);
+  const initial = {
+    h: Float32Array.from({ length: N * H }, () => Math.round(randNormal(rng) * 8000) / 32768),
+    c: Float32Array.from({ length: N * H }, () => Math.round(randNormal(rng) * 16000) / 32768),
+  };
+  const { y, final } = l.run({ x: floatTensor([N, T, F], x), lengths, initial }, trainCtx);
+  const hT = final.h.slice();
+  const cT = final.c.slice();
   const dy = Float32Array.from(dequantize(y), (_, i) => Math.sin(i));
-  l.dhT = Float32Array.from({ length: N * H }, (_, i) => Math.cos(i) / 4);
-  const dx = dequantize(l.backward(floatTensor(y.shape, dy), trainCtx));
+  const dFinal = {
+    h: Float32Array.from({ length: N * H }, (_, i) => Math.cos(i) / 4),
+    c: new Float32Array(N * H),
+  };
+  const g = l.runBackward({ dy: floatTensor(y.shape, dy), dFinal }, trainCtx);
+  const dx = dequantize(g.dx);
   const grads = l.params().map((p) => Float32Array.from(p.grad ?? []));
-  return { y, hT, cT, dx, grads, dh0: l.dh0.slice(), dc0: l.dc0.slice() };
+  return { y, hT, cT, dx, grads, dh0: g.dInitial.h.slice(), dc0: g.dInitial.c.slice() };
 }
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {

@@ -34,6 +34,42 @@ test('gradcheck: LSTM over all steps and final-state only', () => {
   checkLayer(new LSTM('lstm_last', 3, 4, rng, { returnSequences: false }), [3, 4, 3]);
 });
 
+// The op's named inputs and outputs: forward/backward are run/runBackward with full rows, a zero
+// state and no error on the final state; the final state is the last step's h; bad inputs are
+// rejected naming what is wrong.
+test('LSTM op: forward is run from a zero state; final state; bad inputs named', () => {
+  const l = new LSTM('enc', 2, 4, makeRng(5));
+  const [N, T] = [3, 5];
+  const x = floatTensor(
+    [N, T, 2],
+    Float32Array.from({ length: N * T * 2 }, (_, i) => Math.sin(i)),
+  );
+  const y = dequantize32(l.forward(x, trainCtx));
+  const r = l.run({ x }, trainCtx);
+  assert.deepEqual(dequantize32(r.y), y);
+  for (let n = 0; n < N; n++)
+    for (let j = 0; j < 4; j++) assert.equal(r.final.h[n * 4 + j], y[(n * T + T - 1) * 4 + j]);
+  const zero = { h: new Float32Array(N * 4), c: new Float32Array(N * 4) };
+  assert.deepEqual(dequantize32(l.run({ x, initial: zero }, trainCtx).y), y);
+  const dy = floatTensor([N, T, 4], new Float32Array(N * T * 4).fill(0.5));
+  const dx = dequantize32(l.backward(dy, trainCtx));
+  l.run({ x }, trainCtx);
+  assert.deepEqual(dequantize32(l.runBackward({ dy }, trainCtx).dx), dx);
+  assert.throws(
+    () => l.run({ x, lengths: Int32Array.from([5, 5]) }, trainCtx),
+    /enc: 2 lengths for a batch of 3/,
+  );
+  assert.throws(
+    () => l.run({ x, initial: { h: new Float32Array(4), c: zero.c } }, trainCtx),
+    /enc: initial state h is not \(3, 4\)/,
+  );
+  const bad = { h: new Float32Array(4), c: new Float32Array(4) };
+  assert.throws(
+    () => l.runBackward({ dy, dFinal: bad }, trainCtx),
+    /enc: the error on the final state is not \(3, 4\)/,
+  );
+});
+
 test('gradcheck: LSTM with padded lengths, an initial state and error on the final state', () => {
   const l = new LSTM('enc', 2, 3, rng);
   const N = 3;
@@ -42,7 +78,7 @@ test('gradcheck: LSTM with padded lengths, an initial state and error on the fin
   const x = Float32Array.from({ length: N * 4 * 2 }, () => randNormal(rng));
   const wh = Float32Array.from({ length: N * 3 }, () => randNormal(rng));
   const wc = Float32Array.from({ length: N * 3 }, () => randNormal(rng));
-  l.lengths = Int32Array.from([4, 2, 1]);
+  const lengths = Int32Array.from([4, 2, 1]);
   // Loss includes sum(hT * wh + cT * wc): output = [y | hT | cT] flattened.
   assertGrad({
     inputs: [
@@ -52,17 +88,17 @@ test('gradcheck: LSTM with padded lengths, an initial state and error on the fin
     ],
     params: l.params(),
     forward: ([xt, h, c]) => {
-      l.h0 = dequantize32(h);
-      l.c0 = dequantize32(c);
-      const y = dequantize32(l.forward(xt, trainCtx));
+      const initial = { h: dequantize32(h), c: dequantize32(c) };
+      const r = l.run({ x: xt, lengths, initial }, trainCtx);
+      const y = dequantize32(r.y);
       const out = new Float32Array(y.length + 2 * N * 3);
       out.set(y);
       out.set(
-        l.hT.map((v, i) => v * wh[i]),
+        r.final.h.map((v, i) => v * wh[i]),
         y.length,
       );
       out.set(
-        l.cT.map((v, i) => v * wc[i]),
+        r.final.c.map((v, i) => v * wc[i]),
         y.length + N * 3,
       );
       return floatTensor([out.length], out);
@@ -70,10 +106,12 @@ test('gradcheck: LSTM with padded lengths, an initial state and error on the fin
     backward: (dy) => {
       const d = dequantize32(dy);
       const ny = N * 4 * 3;
-      l.dhT = d.slice(ny, ny + N * 3).map((v, i) => v * wh[i]);
-      l.dcT = d.slice(ny + N * 3).map((v, i) => v * wc[i]);
-      const dx = l.backward(floatTensor([N, 4, 3], d.slice(0, ny)), trainCtx);
-      return [dx, floatTensor([N, 3], l.dh0), floatTensor([N, 3], l.dc0)];
+      const dFinal = {
+        h: d.slice(ny, ny + N * 3).map((v, i) => v * wh[i]),
+        c: d.slice(ny + N * 3).map((v, i) => v * wc[i]),
+      };
+      const g = l.runBackward({ dy: floatTensor([N, 4, 3], d.slice(0, ny)), dFinal }, trainCtx);
+      return [g.dx, floatTensor([N, 3], g.dInitial.h), floatTensor([N, 3], g.dInitial.c)];
     },
   });
 });

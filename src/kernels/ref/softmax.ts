@@ -15,6 +15,7 @@
 
 import type { AccArray } from '../spec.js';
 import { fixedExpNeg, V_FRAC } from './fixed-functions.js';
+import { roundNearest } from '../../quant/rounding.js';
 
 const P_MAX = 32767;
 
@@ -35,7 +36,7 @@ export function softmax_fixed(
     for (let s = 0; s < L; s++) mx = Math.max(mx, scores[o + s]);
     let sum = 0;
     for (let s = 0; s < L; s++) {
-      const u = Math.max(Math.floor((scores[o + s] - mx) * mult + 0.5), -(2 ** 31));
+      const u = Math.max(roundNearest((scores[o + s] - mx) * mult), -(2 ** 31));
       sum += e[s] = fixedExpNeg(-u);
     }
     const half = Math.floor(sum / 2);

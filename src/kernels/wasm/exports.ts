@@ -41,6 +41,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   im2col_x64: 3,
   im2col_rows: 6,
   col2im_f32: 3,
+  col2im_f32_rows: 5,
   col2im_i32: 3,
   col2im_f64: 3,
   quantize: 11,

@@ -93,6 +93,21 @@ export function col2imWasm<T extends Float32Array | Int32Array | Float64Array>(
   const es = col.BYTES_PER_ELEMENT;
   const pc = ar.copyIn(col, ncol);
   const px = ar.outAt(dx, nx * es + IM2COL_SLACK); // int32 tails add 0 past a run
+  // Float32: channels split over threads, each range zeroing and summing its own channels of
+  // dx (every element's adds in the same order for any split).
+  const ranges = col instanceof Float32Array ? batchRanges(ctx, g.C, ncol / g.C) : [];
+  if (ranges.length > 1) {
+    const args = ranges.map((r): ArgsOf<'col2im_f32_rows'> => [
+      pg,
+      pc,
+      px,
+      r.start,
+      r.start + r.count,
+    ]);
+    runParts(ctx, 'col2im_f32_rows', args, (a) => ctx.ex.col2im_f32_rows(...a));
+    ar.get(px, dx, nx, es);
+    return;
+  }
   const fn =
     col instanceof Float32Array
       ? 'col2im_f32'

@@ -42,6 +42,7 @@ export interface KernelExports {
   /** im2col of channels [c0, c1) only, es-byte elements: its own rows of col, nothing else. */
   im2col_rows(geom: Ptr, x: Ptr, col: Ptr, es: I32, c0: I32, c1: I32): void;
   col2im_f32: ConvCopy;
+  col2im_f32_rows(geom: Ptr, col: Ptr, dx: Ptr, c0: I32, c1: I32): void;
   col2im_i32: ConvCopy;
   col2im_f64: ConvCopy;
 

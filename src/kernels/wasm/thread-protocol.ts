@@ -40,6 +40,7 @@ export const FN_CODES = [
   'add_scaled',
   'swap_outer_rows',
   'im2col_rows',
+  'col2im_f32_rows',
 ] as const satisfies readonly ExportName[];
 export type ThreadedFn = (typeof FN_CODES)[number];
 

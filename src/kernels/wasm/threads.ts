@@ -33,7 +33,7 @@ export interface PoolStats {
 const stats: PoolStats = { runs: 0, waitMs: 0 };
 let timeWaits = false;
 
-/** A copy of the round-trip counters (profiling: bench/workers/kernel-profile.ts). */
+/** A copy of the round-trip counters (profiling: bench/kernel-timer.ts). */
 export function poolStats(): PoolStats {
   return { ...stats };
 }
