@@ -5,7 +5,7 @@
 // Optionally ReLU with a 1-byte mask. Generic bodies; kind codes from assembly/codes.ts.
 
 import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
-import { demote4, ld1, ld1i, ld2, ld4i, storeMask4 } from './elems';
+import { demote4, ld1, ld1i, ld2, ld4i, storeMask4, storeMax4, maxAbs4 } from './elems';
 
 /** f32(x k) for elements i..i+3 (x k exact in float64, rounded once). */
 function ldf4<T>(p: usize, k: f64, i: usize): v128 {
@@ -17,7 +17,8 @@ function ldf4<T>(p: usize, k: f64, i: usize): v128 {
 /**
  * out[i] = a[i] ka + b[i] kb over n elements. floatOut 0: int32 out from integer kinds,
  * (a << sa) + (b << sb) with ka = 2^sa, kb = 2^sb; 1: float32 out. relu != 0 applies ReLU and
- * writes mask bytes (mask 0 = none).
+ * writes mask bytes (mask 0 = none). amax (0 = none): f64 max |out| of a float32 out (NaN if
+ * one is NaN).
  */
 export function add_scaled(
   a: usize,
@@ -33,12 +34,16 @@ export function add_scaled(
   relu: i32,
   mask: usize,
   out: usize,
+  amax: usize,
 ): void {
-  if (kindA == KIND_I8) addA<i8>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindA == KIND_I16) addA<i16>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindA == KIND_I32) addA<i32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindA == KIND_F32) addA<f32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
-  else addA<f64>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out);
+  if (kindA == KIND_I8) addA<i8>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out, amax);
+  else if (kindA == KIND_I16)
+    addA<i16>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out, amax);
+  else if (kindA == KIND_I32)
+    addA<i32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out, amax);
+  else if (kindA == KIND_F32)
+    addA<f32>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out, amax);
+  else addA<f64>(a, ka, sa, b, kindB, kb, sb, n, floatOut, relu, mask, out, amax);
 }
 
 function addA<A>(
@@ -54,12 +59,13 @@ function addA<A>(
   relu: i32,
   mask: usize,
   out: usize,
+  amax: usize,
 ): void {
-  if (kindB == KIND_I8) add<A, i8>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindB == KIND_I16) add<A, i16>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindB == KIND_I32) add<A, i32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
-  else if (kindB == KIND_F32) add<A, f32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
-  else add<A, f64>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out);
+  if (kindB == KIND_I8) add<A, i8>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out, amax);
+  else if (kindB == KIND_I16) add<A, i16>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out, amax);
+  else if (kindB == KIND_I32) add<A, i32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out, amax);
+  else if (kindB == KIND_F32) add<A, f32>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out, amax);
+  else add<A, f64>(a, ka, sa, b, kb, sb, n, floatOut, relu, mask, out, amax);
 }
 
 function add<A, B>(
@@ -74,10 +80,13 @@ function add<A, B>(
   relu: i32,
   mask: usize,
   out: usize,
+  amax: usize,
 ): void {
   let i = 0;
   if (floatOut || !isInteger<A>() || !isInteger<B>()) {
     const zero = f32x4.splat(0);
+    let vm = zero;
+    let sm: f32 = 0;
     for (; i + 4 <= n; i += 4) {
       const u = <usize>i;
       let v = f32x4.add(ldf4<A>(a, ka, u), ldf4<B>(b, kb, u));
@@ -86,6 +95,7 @@ function add<A, B>(
         v = v128.and(v, m);
         if (mask) storeMask4(mask, u, m);
       }
+      if (amax) vm = maxAbs4(vm, v);
       v128.store(out + (u << 2), v);
     }
     for (; i < n; i++) {
@@ -96,8 +106,10 @@ function add<A, B>(
         if (!pos) v = 0;
         if (mask) store<u8>(mask + u, pos ? 1 : 0);
       }
+      if (amax) sm = max(sm, abs(v));
       store<f32>(out + (u << 2), v);
     }
+    if (amax) storeMax4(amax, vm, sm);
     return;
   }
   const zero = i32x4.splat(0);

@@ -86,3 +86,24 @@ export function storeMask4(mask: usize, i: usize, m: v128): void {
 export function round32(v: v128): v128 {
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
 }
+
+/**
+ * Running max |v| per lane on float32 bit patterns: with the sign cleared, unsigned integer
+ * order is the order of magnitudes (an infinity above every finite value, a NaN above both), so
+ * one and + one max_u (V8's f32x4.max is a longer NaN-handling sequence).
+ */
+export function maxAbs4(vm: v128, v: v128): v128 {
+  return i32x4.max_u(vm, v128.and(v, i32x4.splat(0x7fffffff)));
+}
+
+/**
+ * Stores max(lanes of vm (maxAbs4's bit patterns, read as f32), s) as f64 at out: the largest
+ * |y| a kernel wrote, exact; NaN if one was NaN (f32 max propagates it).
+ */
+export function storeMax4(out: usize, vm: v128, s: f32): void {
+  const m = max(
+    max(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)),
+    max(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)),
+  );
+  store<f64>(out, <f64>max(m, s));
+}

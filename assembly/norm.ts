@@ -7,7 +7,19 @@
 // codes of assembly/codes.ts.
 
 import { KIND_F32, KIND_I16, KIND_I32, KIND_I8 } from './codes';
-import { demote4, ld1, ld1i, ld2, ld4i, mask2, mask4, round32, storeMask4 } from './elems';
+import {
+  demote4,
+  ld1,
+  ld1i,
+  ld2,
+  ld4i,
+  mask2,
+  mask4,
+  round32,
+  storeMask4,
+  storeMax4,
+  maxAbs4,
+} from './elems';
 
 const LO32: i64 = 0xffffffff;
 
@@ -176,7 +188,8 @@ function sumsFloat<A, B>(
 
 /**
  * y (f32) = g t + b, t = (x - mu) rs (rounded to f32 if xhat32), p (C, 4) = [mu, rs, g, b]
- * (f64); with relu, y > 0 ? y : 0 and mask bytes (mask 0 = none).
+ * (f64); with relu, y > 0 ? y : 0 and mask bytes (mask 0 = none). amax (0 = none): f64 max |y|
+ * of what was written (NaN if a y is NaN), so a dynamic-exponent site after it needs no scan.
  */
 export function bn_forward(
   x: usize,
@@ -189,12 +202,13 @@ export function bn_forward(
   relu: i32,
   mask: usize,
   y: usize,
+  amax: usize,
 ): void {
-  if (kx == KIND_I8) forward<i8>(x, N, C, R, p, xhat32, relu, mask, y);
-  else if (kx == KIND_I16) forward<i16>(x, N, C, R, p, xhat32, relu, mask, y);
-  else if (kx == KIND_I32) forward<i32>(x, N, C, R, p, xhat32, relu, mask, y);
-  else if (kx == KIND_F32) forward<f32>(x, N, C, R, p, xhat32, relu, mask, y);
-  else forward<f64>(x, N, C, R, p, xhat32, relu, mask, y);
+  if (kx == KIND_I8) forward<i8>(x, N, C, R, p, xhat32, relu, mask, y, amax);
+  else if (kx == KIND_I16) forward<i16>(x, N, C, R, p, xhat32, relu, mask, y, amax);
+  else if (kx == KIND_I32) forward<i32>(x, N, C, R, p, xhat32, relu, mask, y, amax);
+  else if (kx == KIND_F32) forward<f32>(x, N, C, R, p, xhat32, relu, mask, y, amax);
+  else forward<f64>(x, N, C, R, p, xhat32, relu, mask, y, amax);
 }
 
 function forward<X>(
@@ -207,8 +221,11 @@ function forward<X>(
   relu: i32,
   mask: usize,
   y: usize,
+  amax: usize,
 ): void {
   const zero = f32x4.splat(0);
+  let vm = zero;
+  let sm: f32 = 0;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const q = p + ((<usize>c) << 5);
@@ -236,6 +253,7 @@ function forward<X>(
           v = v128.and(v, m);
           if (mask) storeMask4(mask, i, m);
         }
+        if (amax) vm = maxAbs4(vm, v);
         v128.store(y + (i << 2), v);
       }
       for (; r < R; r++) {
@@ -248,9 +266,11 @@ function forward<X>(
           if (!pos) v = 0;
           if (mask) store<u8>(mask + i, pos ? 1 : 0);
         }
+        if (amax) sm = max(sm, abs(v));
         store<f32>(y + (i << 2), v);
       }
     }
+  if (amax) storeMax4(amax, vm, sm);
 }
 
 /**

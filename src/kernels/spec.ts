@@ -178,7 +178,7 @@ export interface Kernels {
    * BatchNorm's elementwise forward over x (N, C, R) with p (C, 4) = [mu, rs, g, b] per channel:
    * t = (x - mu) * rs, rounded to float32 if `xhat32`; y = f32(g * t + b); float64 operations
    * in that order on x's stored number. With `relu`, then y = y > 0 ? y : 0, and `mask` (if
-   * given) = y > 0 ? 1 : 0.
+   * given) = y > 0 ? 1 : 0. Returns max |y| (maxAbs(y), taken while writing; NaN for NaN/Inf).
    */
   bn_forward(
     x: AnyArray,
@@ -190,7 +190,7 @@ export interface Kernels {
     relu: boolean,
     mask: Int8Array | null,
     y: Float32Array,
-  ): void;
+  ): number;
   /**
    * y (N, C, R) = g * x + b on integers with p (C, 2) = [g, b] integer-valued: x mantissas, y an
    * Int32Array (the caller bounds |g| max|x| + |b| by 2^31 - 1) or exact Float64Array integers
@@ -209,7 +209,8 @@ export interface Kernels {
   /**
    * BatchNorm's input gradient over e and x (N, C, R) with p (C, 5) = [mu, rs, k, a, b]:
    * t = (x - mu) * rs, rounded to float32 if `xhat32`; dx = f32(k * ((e - a) - t * b)), float64
-   * operations in that order on the stored numbers, e taken as 0 where `mask` is 0.
+   * operations in that order on the stored numbers, e taken as 0 where `mask` is 0. Returns
+   * max |dx| as bn_forward returns max |y|.
    */
   bn_backward(
     e: AnyArray,
@@ -221,12 +222,12 @@ export interface Kernels {
     p: Float64Array,
     xhat32: boolean,
     dx: Float32Array,
-  ): void;
+  ): number;
   /**
    * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
    * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
    * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and
-   * `mask` (if given) = out > 0 ? 1 : 0.
+   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out| as bn_forward does (NaN: int out).
    */
   add_scaled(
     a: AnyArray,
@@ -236,7 +237,7 @@ export interface Kernels {
     relu: boolean,
     mask: Int8Array | null,
     out: Int32Array | Float64Array | Float32Array,
-  ): void;
+  ): number;
   /**
    * Average pooling's window sums over P planes (H, W), KH x KW windows at strides SH, SW, no
    * padding: y (P, OH, OW), OH = floor((H - KH) / SH) + 1 (OW alike). Int32Array y: exact sums

@@ -7,15 +7,19 @@
 // (add_scaled), optionally with the following ReLU fused; the result is a step array.
 
 import { INT32_LIMIT } from '../ops/intgemm.js';
-import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { fixedTensor, floatTensorMax, withBound, type Tensor } from '../tensor/tensor.js';
 import { shapeStr, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Kernels } from '../kernels/spec.js';
 import { stepArray, storage, type StepScope } from './arrays.js';
 import type { ReLU } from './relu.js';
 
-/** Largest |mantissa| of t: from its declared width when that already fits, else a scan. */
+/**
+ * Largest |mantissa| of t times scale: from its declared width or its producer's bound when
+ * that already fits (typeOnly), else a scan.
+ */
 function bound(k: Kernels, t: Tensor & { kind: 'fixed' }, scale: number, typeOnly: boolean) {
-  return typeOnly ? 2 ** (t.bits - 1) * scale : k.maxAbs(t.mant) * scale;
+  if (!typeOnly) return k.maxAbs(t.mant) * scale;
+  return Math.min(2 ** (t.bits - 1), t.bound ?? Infinity) * scale;
 }
 
 /**
@@ -41,17 +45,21 @@ export function addTensors(
     const sa = 2 ** (a.exp - e);
     const sb = 2 ** (b.exp - e);
     // The declared widths bound the sum without a scan when that already fits int32.
-    const byType = bound(k, a, sa, true) + bound(k, b, sb, true) <= INT32_LIMIT;
+    const typeSum = bound(k, a, sa, true) + bound(k, b, sb, true);
+    const byType = typeSum <= INT32_LIMIT;
     const sum = byType ? 0 : bound(k, a, sa, false) + bound(k, b, sb, false);
     if (sum <= 2 ** 53) {
       const out =
         sum <= INT32_LIMIT ? stepArray(at, 'int32', n, false) : stepArray(at, 'float64', n, false);
       k.add_scaled(a.mant, sa, b.mant, sb, relu !== null, mask, out);
-      return fixedTensor(a.shape, out, e, out instanceof Int32Array ? 32 : 53);
+      const t = fixedTensor(a.shape, out, e, out instanceof Int32Array ? 32 : 53);
+      // |a sa + b sb| <= the bound that chose int32 (or the scanned one): the next add or
+      // BatchNorm can skip its scan.
+      return withBound(t, byType ? typeSum : sum);
     }
   }
   const out = stepArray(at, 'float32', n, false);
   const scale = (t: Tensor) => (t.kind === 'fixed' ? 2 ** t.exp : 1);
-  k.add_scaled(storage(a), scale(a), storage(b), scale(b), relu !== null, mask, out);
-  return floatTensor(a.shape, out);
+  const m = k.add_scaled(storage(a), scale(a), storage(b), scale(b), relu !== null, mask, out);
+  return floatTensorMax(a.shape, out, m);
 }

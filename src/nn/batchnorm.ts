@@ -39,7 +39,7 @@ import {
   varianceOf,
 } from './bn-channels.js';
 import type { AnyArray } from '../kernels/spec.js';
-import { floatTensor, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, floatTensorMax, mantWithin, type Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { shapeStr, sizeOf } from '../tensor/shape.js';
 import { normCost, type LayerCost } from './cost.js';
@@ -231,13 +231,13 @@ abstract class BatchNormBase extends Layer {
       if (xq && recording(ctx)) this.recordXhat(nm, N, R, ctx);
       for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], nm.gamma[c], ch.b[c]);
       const y = stepArray(ctx, 'float32', n, false);
-      k.bn_forward(src, N, C, R, p, nm.xhat32, relu !== null, mask, y);
-      return floatTensor(x.shape, y);
+      const ym = k.bn_forward(src, N, C, R, p, nm.xhat32, relu !== null, mask, y);
+      return floatTensorMax(x.shape, y, ym);
     }
     for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
     const xh = stepArray(ctx, 'float32', n, false);
-    k.bn_forward(src, N, C, R, p, true, false, null, xh);
-    const xhq = this.quant('BN.xhat', floatTensor(x.shape, xh), ctx);
+    const xhm = k.bn_forward(src, N, C, R, p, true, false, null, xh);
+    const xhq = this.quant('BN.xhat', floatTensorMax(x.shape, xh, xhm), ctx);
     const xhs = xhq.kind === 'fixed' ? 2 ** xhq.exp : 1;
     // Backward reads the quantized x-hat: (xhat - 0) * xhs.
     nm.x = storage(xhq);
@@ -248,8 +248,8 @@ abstract class BatchNormBase extends Layer {
     if (intY) return intY;
     for (let c = 0; c < C; c++) put4(p, c, 0, xhs, nm.gamma[c], ch.b[c]);
     const y = stepArray(ctx, 'float32', n, false);
-    k.bn_forward(nm.x, N, C, R, p, false, relu !== null, mask, y);
-    return floatTensor(x.shape, y);
+    const ym = k.bn_forward(nm.x, N, C, R, p, false, relu !== null, mask, y);
+    return floatTensorMax(x.shape, y, ym);
   }
 
   /** A float32 x-hat site's call, made only to be recorded (telemetry, observer). */
@@ -306,10 +306,10 @@ abstract class BatchNormBase extends Layer {
       p[q + 4] = ch.gg[c] / m / ee;
     }
     const dx = stepArray(ctx, 'float32', es.length, false);
-    k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
+    const dxm = k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
     this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
     this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
-    const out = floatTensor(dy.shape, dx);
+    const out = floatTensorMax(dy.shape, dx, dxm);
     return this.sites.has('E2') ? this.quant('E2', out, ctx) : out;
   }
 
@@ -329,7 +329,7 @@ abstract class BatchNormBase extends Layer {
     if (q.quantizer.float32 && !recording(ctx)) {
       if (dy.kind === 'float' || dy.mant instanceof Int8Array || dy.mant instanceof Int16Array)
         return { e: dy, em: mask };
-      if (k.maxAbs(dy.mant) <= 2 ** 24) return { e: dy, em: mask };
+      if (mantWithin(dy, 2 ** 24, (m) => k.maxAbs(m))) return { e: dy, em: mask };
     }
     let e = dy;
     if (mask) {

@@ -15,9 +15,22 @@ import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
 import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
-import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../ops/conv.js';
+import {
+  convForwardInt,
+  convInputGradInt,
+  convWeightGradInt,
+  errorRows,
+  inputGradBound,
+} from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
-import { dequantize, fixedTensor, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import {
+  dequantize,
+  fixedTensor,
+  floatTensor,
+  reshape,
+  withBound,
+  type Tensor,
+} from '../tensor/tensor.js';
 import { matmul } from './matmul.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
@@ -177,14 +190,17 @@ export class Conv2d extends Layer {
       const em = asInt(eq.mant);
       const e = errorRows(k, g, em, OC, ctx); // (OC, N*OH*OW)
       const col = this.savedCol(xq.mant, g, k, ctx);
-      const aw = convWeightGradInt(k, g, e, col, OC, ctx);
+      const aw = convWeightGradInt(k, g, e, col, OC, ctx, xq.mant);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       if (!this.inputGrad) {
         dx = fixedTensor(xShape, new Int32Array(sizeOf(xShape)), eq.exp + wq.exp, 32);
         return this.finishBackward(dw, eq, g, ctx, dx);
       }
-      const dxm = convInputGradInt(k, g, em, () => e, asInt(wq.mant), OC, ctx);
-      dx = fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm));
+      const wm = asInt(wq.mant);
+      const dxm = convInputGradInt(k, g, em, () => e, wm, OC, ctx);
+      // The types' bound lets BatchNorm's and the residual add's checks skip their scans.
+      const bound = inputGradBound(g, OC, em, wm);
+      dx = withBound(fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm)), bound);
     } else {
       const e = stepArray(ctx, 'float32', OC * Q, false);
       k.swap_outer(dequantize(eq), g.N, OC, R, null, e);

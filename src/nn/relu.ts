@@ -7,7 +7,7 @@ import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { sameKind, stepArray, stepLike, storage, type StepScope } from './arrays.js';
 import type { Kernels } from '../kernels/spec.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { withBound, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { LayerCost } from './cost.js';
 
@@ -67,7 +67,8 @@ export class ReLU extends Layer {
       throw new Error(`${this.name}: error size ${src.length} != output size ${mask.length}`);
     const out = stepLike(ctx, src, src.length, false);
     k.relu_backward(mask, src, out);
-    return sameKind(dy, dy.shape, out);
+    // Masking keeps |dy|'s bound.
+    return withBound(sameKind(dy, dy.shape, out), dy.kind === 'fixed' ? dy.bound : undefined);
   }
 
   override clearSaved(): void {

@@ -27,6 +27,25 @@ export interface ConvBias {
   readonly maxAbs: number;
 }
 
+/**
+ * Whether every input pixel lies in some window (stride <= kernel, and the last window reaches
+ * the last row and column): im2col(x) then holds every element of x besides padding zeros.
+ */
+export function windowsCover(g: ConvGeom): boolean {
+  const axis = (n: number, k: number, s: number, p: number, o: number) =>
+    s <= k && (o - 1) * s - p + k >= n;
+  return axis(g.H, g.KH, g.strideH, g.padH, g.OH) && axis(g.W, g.KW, g.strideW, g.padW, g.OW);
+}
+
+/**
+ * max |im2col(x)| without scanning the (KH*KW times larger) matrix: max |x| where the windows
+ * cover x, else undefined (the GEMM scans the matrix). Only asked for when the operand types
+ * alone do not bound the GEMM within int32 (`need`).
+ */
+function colMax(k: Kernels, g: ConvGeom, x: IntArray, need: boolean): number | undefined {
+  return need && windowsCover(g) ? maxAbsMant(k, x) : undefined;
+}
+
 /** y = conv(x, w) + bias on mantissas (x (N,C,H,W), w (OC,C,KH,KW)). */
 export function convForwardInt(
   k: Kernels,
@@ -47,7 +66,11 @@ export function convForwardInt(
   const Q = g.N * g.OH * g.OW;
   const col = stepLike(at, x, CKK * Q, false);
   k.im2col(g, x, col);
-  const acc = intGemm(k, { M: OC, N: Q, K: CKK }, w, col, bias ? bias.maxAbs : 0, at);
+  const extra = bias ? bias.maxAbs : 0;
+  const need = CKK * typeMax(w) * typeMax(x) + extra > INT32_LIMIT;
+  const acc = intGemm(k, { M: OC, N: Q, K: CKK }, w, col, extra, at, {
+    b: colMax(k, g, x, need),
+  });
   // (OC, N, R) -> (N, OC, R) with the bias added on the way.
   const y = stepLike(at, acc, acc.length, false);
   k.swap_outer(acc, OC, g.N, g.OH * g.OW, bias ? bias.mant : null, y);
@@ -67,7 +90,10 @@ export function errorRows<T extends IntArray>(
   return rows;
 }
 
-/** dW (OC, C*KH*KW) = e' col^T: int32, or exact float64 where int32 could overflow. */
+/**
+ * dW (OC, C*KH*KW) = e' col^T: int32, or exact float64 where int32 could overflow. `x`, col's
+ * source, spares the scan of col where it has col's max.
+ */
 export function convWeightGradInt(
   k: Kernels,
   g: ConvGeom,
@@ -75,9 +101,24 @@ export function convWeightGradInt(
   col: IntArray,
   OC: number,
   at?: StepScope | null,
+  x?: IntArray,
 ): Int32Array | Float64Array {
   const CKK = g.C * g.KH * g.KW;
-  return intGemm(k, { M: OC, N: CKK, K: g.N * g.OH * g.OW, transB: true }, eRows, col, 0, at);
+  const K = g.N * g.OH * g.OW;
+  const need = x !== undefined && K * typeMax(eRows) * typeMax(x) > INT32_LIMIT;
+  return intGemm(k, { M: OC, N: CKK, K, transB: true }, eRows, col, 0, at, {
+    b: x && colMax(k, g, x, need),
+  });
+}
+
+/**
+ * A bound on |dx| of convInputGradInt from the operand types alone (both routes give the
+ * direct sums): each dx element sums at most ceil(K/stride)^2 taps of OC channels.
+ * Infinity for wider than 16-bit operands.
+ */
+export function inputGradBound(g: ConvGeom, OC: number, e: IntArray, w: IntArray): number {
+  const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
+  return overlap * OC * typeMax(w) * typeMax(e);
 }
 
 /**
@@ -103,16 +144,29 @@ export function convInputGradInt(
   const CKK = g.C * g.KH * g.KW;
   const Q = g.N * g.OH * g.OW;
   const er = eRows();
-  const dcol = intGemm(k, { M: CKK, N: Q, K: OC, transA: true }, w, er, 0, at);
+  // The operands' max, scanned once for the GEMM and the dx bound, where the types do not
+  // settle both (int16: a dcol scan would read CKK times more than e).
+  const wide = OC * typeMax(w) * typeMax(er) > INT32_LIMIT;
+  const mw = wide ? maxAbsMant(k, w) : undefined;
+  const me = wide ? maxAbsMant(k, er) : undefined;
+  const dcol = intGemm(k, { M: CKK, N: Q, K: OC, transA: true }, w, er, 0, at, { a: mw, b: me });
   // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator, by the
   // operand types when that already fits int32 (no scan of dcol). col2im needs one type for
   // dcol and dx: float64 for both when either is.
   const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
+  // A float64 dcol makes dx float64 whatever its values: its operands' bound then only has to
+  // stay below 2^53 (else the scan decides, and allocAcc may refuse).
   const typeBound = overlap * OC * typeMax(w) * typeMax(er);
+  const opBound = mw !== undefined && me !== undefined ? overlap * OC * mw * me : Infinity;
   const bound =
     typeBound <= INT32_LIMIT && dcol instanceof Int32Array
       ? typeBound
-      : Math.max(overlap * maxAbsMant(k, dcol), dcol instanceof Float64Array ? INT32_LIMIT + 1 : 0);
+      : dcol instanceof Float64Array && opBound <= 2 ** 53
+        ? Math.max(opBound, INT32_LIMIT + 1)
+        : Math.max(
+            overlap * maxAbsMant(k, dcol),
+            dcol instanceof Float64Array ? INT32_LIMIT + 1 : 0,
+          );
   const dx = allocAcc(bound, g.N * g.C * g.H * g.W, at, false); // col2im zeroes it
   if (dx instanceof Float64Array)
     k.col2im(g, dcol instanceof Float64Array ? dcol : Float64Array.from(dcol), dx);

@@ -43,7 +43,8 @@ export function allocAcc(
 /**
  * Integer GEMM of mantissas into a fresh accumulator. `extra` bounds anything the caller will
  * add to each output afterwards (a bias), so the accumulator type covers it too. `at`: see
- * allocAcc.
+ * allocAcc. `max`: the operands' max |mantissa| where the caller knows them exactly (an im2col
+ * matrix has its input's), else a scan finds them when the types do not settle it.
  */
 export function intGemm(
   k: Kernels,
@@ -52,12 +53,15 @@ export function intGemm(
   b: MantArray,
   extra = 0,
   at?: StepScope | null,
+  max: { a?: number; b?: number } = {},
 ): Int32Array | Float64Array {
   // The storage type bounds |mantissa| (int8: 128, int16: 32768): when that bound already
   // fits int32, the accumulator is int32 whatever the values, so the scans are skipped.
   const typeBound = g.K * typeMax(a) * typeMax(b) + extra;
   const bound =
-    typeBound <= INT32_LIMIT ? typeBound : g.K * maxAbsMant(k, a) * maxAbsMant(k, b) + extra;
+    typeBound <= INT32_LIMIT
+      ? typeBound
+      : g.K * (max.a ?? maxAbsMant(k, a)) * (max.b ?? maxAbsMant(k, b)) + extra;
   // The GEMM overwrites C (accumulate is off) unless the depth is 0.
   const c = allocAcc(bound, g.M * g.N, at, g.K === 0);
   k.gemm_int(g, asInt(a), asInt(b), c);

@@ -65,7 +65,8 @@ export class FormatQuantizer implements Quantizer {
       const rng = this.rounding === 'stochastic' ? ctx.rng : null;
       let exp: number;
       if (x.kind === 'float') {
-        exp = exponentFor(f, f.kind === 'dfp' ? k.maxAbs(x.data) : 0);
+        // The producer's max |x| (BatchNorm's kernels return it) spares the scan.
+        exp = exponentFor(f, f.kind === 'dfp' ? (x.maxAbs ?? k.maxAbs(x.data)) : 0);
         stats = k.quantize(x.data, exp, f.bits, this.rounding, rng, mant);
       } else {
         exp = exponentFor(f, f.kind === 'dfp' ? k.maxAbs(x.mant) * 2 ** x.exp : 0);

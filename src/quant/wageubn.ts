@@ -33,7 +33,8 @@ export function drAt(k: number, halveAt: readonly number[], epoch: number): numb
 }
 
 function maxAbsOf(x: Tensor, ctx: SiteContext): number {
-  return x.kind === 'float' ? ctx.kernels.maxAbs(x.data) : ctx.kernels.maxAbs(x.mant) * 2 ** x.exp;
+  if (x.kind === 'float') return x.maxAbs ?? ctx.kernels.maxAbs(x.data);
+  return ctx.kernels.maxAbs(x.mant) * 2 ** x.exp;
 }
 
 const lengthOf = (x: Tensor): number => (x.kind === 'float' ? x.data.length : x.mant.length);

@@ -9,6 +9,11 @@ export interface FloatTensor {
   readonly kind: 'float';
   readonly shape: Shape;
   readonly data: Float32Array;
+  /**
+   * max |data| (finite), when the kernel that wrote data computed it on the way: a
+   * dynamic-exponent site reads it instead of scanning. Absent when unknown.
+   */
+  readonly maxAbs?: number;
 }
 
 export interface FixedTensor {
@@ -20,6 +25,11 @@ export interface FixedTensor {
   readonly exp: number;
   /** Width the mantissas are known to fit (8 for a dfp<8> tensor, 32 for an accumulator). */
   readonly bits: number;
+  /**
+   * A bound on |mant| its producer knew without a scan (a conv's input gradient: taps x
+   * channels x 128 x 128), tighter than `bits`; absent when only `bits` is known.
+   */
+  readonly bound?: number;
 }
 
 export type Tensor = FloatTensor | FixedTensor;
@@ -40,6 +50,30 @@ export function fixedTensor(shape: Shape, mant: MantArray, exp: number, bits: nu
   }
   if (!Number.isInteger(exp)) throw new Error(`exponent must be an integer, got ${exp}`);
   return { kind: 'fixed', shape: [...shape], mant, exp, bits };
+}
+
+/** A float tensor over data whose max |data| its producer returned (NaN: unknown). */
+export function floatTensorMax(shape: Shape, data: Float32Array, maxAbs: number): FloatTensor {
+  const t = floatTensor(shape, data);
+  return Number.isFinite(maxAbs) ? { ...t, maxAbs } : t;
+}
+
+/** t with `bound` (a bound on |mant| known without a scan) attached, if t is fixed-point. */
+export function withBound(t: Tensor, bound: number | undefined): Tensor {
+  if (t.kind !== 'fixed' || bound === undefined || !(bound < 2 ** (t.bits - 1))) return t;
+  return { ...t, bound };
+}
+
+/**
+ * Whether every |mant| of t is <= limit: from t.bound when that proves it, else by a scan
+ * (`maxAbs`), so the answer is the scan's whatever the bound.
+ */
+export function mantWithin(
+  t: FixedTensor,
+  limit: number,
+  maxAbs: (m: MantArray) => number,
+): boolean {
+  return (t.bound !== undefined && t.bound <= limit) || maxAbs(t.mant) <= limit;
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;

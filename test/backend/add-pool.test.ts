@@ -69,10 +69,13 @@ for (const be of await fastBackends()) {
                 const b = filled(B, n, seed++, 2 ** 30);
                 const [or, ow] = [new Float32Array(n), new Float32Array(n)];
                 const [mr, mw] = [new Int8Array(n).fill(7), new Int8Array(n).fill(7)];
-                refKernels.add_scaled(a, ka, b, kb, relu, relu ? mr : null, or);
-                k.add_scaled(a, ka, b, kb, relu, relu ? mw : null, ow);
+                const xr = refKernels.add_scaled(a, ka, b, kb, relu, relu ? mr : null, or);
+                const xw = k.add_scaled(a, ka, b, kb, relu, relu ? mw : null, ow);
                 const what = `add_scaled ${A.name}*${ka} + ${B.name}*${kb} n=${n} relu=${relu}`;
                 assertSameArray(bits(ow), bits(or), what);
+                // max |out| returned as the scan gives it
+                assert.equal(xr, refKernels.maxAbs(or), `${what} ref max`);
+                assert.equal(xw, xr, `${what} max`);
                 assertSameArray(mw, mr, `${what} mask`);
               }
     });

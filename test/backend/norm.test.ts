@@ -147,10 +147,13 @@ for (const be of await fastBackends()) {
             );
             const [yr, yw] = [new Float32Array(n), new Float32Array(n)];
             const [mr, mw] = [new Int8Array(n).fill(9), new Int8Array(n).fill(9)];
-            refKernels.bn_forward(x, N, C, R, p, xhat32, relu, relu ? mr : null, yr);
-            k.bn_forward(x, N, C, R, p, xhat32, relu, relu ? mw : null, yw);
+            const ar = refKernels.bn_forward(x, N, C, R, p, xhat32, relu, relu ? mr : null, yr);
+            const aw = k.bn_forward(x, N, C, R, p, xhat32, relu, relu ? mw : null, yw);
             const what = `bn_forward ${X.name} (${N},${C},${R}) relu=${relu} xhat32=${xhat32}`;
             assertSameArray(bits(yw), bits(yr), what);
+            // The returned max |y| is the scan's, on every backend.
+            assert.equal(ar, refKernels.maxAbs(yr), `${what} ref max`);
+            assert.equal(aw, ar, `${what} max`);
             assertSameArray(mw, mr, `${what} mask`);
           }
     });
@@ -209,10 +212,12 @@ for (const be of await fastBackends()) {
                 (v) => v / 13,
               );
               const [dr, dw] = [new Float32Array(n), new Float32Array(n)];
-              refKernels.bn_backward(e, x, mask, N, C, R, p, xhat32, dr);
-              k.bn_backward(e, x, mask, N, C, R, p, xhat32, dw);
+              const ar = refKernels.bn_backward(e, x, mask, N, C, R, p, xhat32, dr);
+              const aw = k.bn_backward(e, x, mask, N, C, R, p, xhat32, dw);
               const what = `bn_backward e ${E.name} x ${X.name} (${N},${C},${R}) mask=${withMask} xhat32=${xhat32}`;
               assertSameArray(bits(dw), bits(dr), what);
+              assert.equal(ar, refKernels.maxAbs(dr), `${what} ref max`);
+              assert.equal(aw, ar, `${what} max`);
             }
     });
 
@@ -241,6 +246,27 @@ for (const be of await fastBackends()) {
       // The definition itself, element 0: f32(k ((e - a) - ((x - mu) rs) b)).
       const e0 = big[0];
       assert.equal(dr[0], Math.fround(0.9 * (e0 - p5[3] - (e0 - p5[0]) * (1 / 3) * 0.3)));
+    });
+
+    it('bn_forward and bn_backward return NaN for max |y| where y holds NaN or an infinity', () => {
+      const [N, C, R] = [2, 3, 9];
+      const n = N * C * R;
+      const x = Float32Array.from(randInts(seeded(4), n, -50, 50));
+      for (const bad of [NaN, Infinity]) {
+        // Channel 1's gamma NaN, or its rs infinite: that channel's y, in the middle of the range.
+        const p4 = Float64Array.from({ length: 4 * C }, (_, i) =>
+          i === 6 ? bad : [0, 0.5, 1, 0][i % 4],
+        );
+        for (const kk of [refKernels, k]) {
+          assert.ok(
+            Number.isNaN(kk.bn_forward(x, N, C, R, p4, false, false, null, new Float32Array(n))),
+          );
+          const p5 = Float64Array.from({ length: 5 * C }, (_, i) => (i === 7 ? bad : 0.5));
+          assert.ok(
+            Number.isNaN(kk.bn_backward(x, x, null, N, C, R, p5, false, new Float32Array(n))),
+          );
+        }
+      }
     });
 
     it('workspace arrays are used in place', () => {

@@ -17,7 +17,8 @@ import { makeRng } from '../../src/quant/rng.js';
 import { bindScheme } from '../../src/schemes/bind.js';
 import { loadScheme } from '../../src/schemes/resolve.js';
 import { parseScheme } from '../../src/schemes/schema.js';
-import { dequantize64, fixedTensor, floatTensor } from '../../src/tensor/tensor.js';
+import { dequantize64, fixedTensor, floatTensor, withBound } from '../../src/tensor/tensor.js';
+import { storage } from '../../src/nn/arrays.js';
 
 const rng = makeRng(21);
 
@@ -159,4 +160,49 @@ test('resnet20 and cnn-bn: shapes, unique layer names, parameter counts', () => 
   assert.equal(new Set(cn).size, cn.length);
   const y = c.forward(floatTensor([2, 3, 32, 32]), { ...trainCtx, training: false });
   assert.deepEqual(y.shape, [2, 10]);
+});
+
+test('addTensors: a producer bound that proves int32 skips the scan; same mantissas either way', () => {
+  let scans = 0;
+  const k = {
+    ...refKernels,
+    maxAbs: (x: Parameters<typeof refKernels.maxAbs>[0]) => (scans++, refKernels.maxAbs(x)),
+  };
+  const r = makeRng(5);
+  const n = 37;
+  const ma = Int32Array.from({ length: n }, () => Math.floor(r.nextFloat() * 2e6) - 1e6);
+  const mb = Int32Array.from({ length: n }, () => Math.floor(r.nextFloat() * 2e6) - 1e6);
+  ma[3] = -1e6;
+  const plain = addTensors(k, fixedTensor([n], ma, -4, 32), fixedTensor([n], mb, -6, 32));
+  assert.equal(scans, 2, 'int32 inputs without a bound are scanned');
+  scans = 0;
+  const a = withBound(fixedTensor([n], ma, -4, 32), 1e6);
+  const b = withBound(fixedTensor([n], mb, -6, 32), 1e6);
+  const s = addTensors(k, a, b);
+  assert.equal(scans, 0, 'bounds 1e6 * 4 + 1e6 fit int32: no scan');
+  assert.ok(s.kind === 'fixed' && plain.kind === 'fixed');
+  assert.ok(s.mant instanceof Int32Array && plain.mant instanceof Int32Array);
+  assert.deepEqual(Array.from(s.mant), Array.from(plain.mant));
+  // The sum's bound holds, and feeds the next add.
+  assert.equal(s.bound, 5e6);
+  assert.ok(refKernels.maxAbs(s.mant) <= s.bound!);
+  // A bound that does not prove int32: the scan decides, as without one.
+  const wide = withBound(fixedTensor([n], mb, -40, 32), 2 ** 30);
+  const w1 = addTensors(k, s, wide);
+  const w0 = addTensors(
+    refKernels,
+    fixedTensor([n], s.mant, s.exp, 32),
+    fixedTensor([n], mb, -40, 32),
+  );
+  assert.ok(scans > 0);
+  assert.equal(
+    w1.kind === 'fixed' && w1.mant.constructor,
+    w0.kind === 'fixed' && w0.mant.constructor,
+  );
+  assert.deepEqual(Array.from(storage(w1)), Array.from(storage(w0)));
+  // withBound keeps only bounds tighter than the width.
+  assert.equal(
+    (withBound(fixedTensor([1], Int8Array.of(1), 0, 8), 128) as { bound?: number }).bound,
+    undefined,
+  );
 });

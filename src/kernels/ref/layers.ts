@@ -43,15 +43,27 @@ export function add_scaled(
   relu: boolean,
   mask: Int8Array | null,
   out: Int32Array | Float64Array | Float32Array,
-): void {
+): number {
   const n = a.length;
   if (out instanceof Float32Array)
     for (let i = 0; i < n; i++) out[i] = Math.fround(a[i] * ka) + Math.fround(b[i] * kb);
   else for (let i = 0; i < n; i++) out[i] = a[i] * ka + b[i] * kb;
-  if (!relu) return;
+  if (relu)
+    for (let i = 0; i < n; i++) {
+      const pos = out[i] > 0;
+      if (!pos) out[i] = 0;
+      if (mask) mask[i] = pos ? 1 : 0;
+    }
+  return out instanceof Float32Array ? maxAbsOrNaN(out, n) : NaN;
+}
+
+/** max |y[0, n)| (0 for none), or NaN if one is NaN or infinite: the kernels' amax result. */
+export function maxAbsOrNaN(y: Float32Array, n: number): number {
+  let m = 0;
   for (let i = 0; i < n; i++) {
-    const pos = out[i] > 0;
-    if (!pos) out[i] = 0;
-    if (mask) mask[i] = pos ? 1 : 0;
+    const a = Math.abs(y[i]);
+    if (a > m) m = a;
+    else if (Number.isNaN(a)) return NaN;
   }
+  return Number.isFinite(m) ? m : NaN;
 }

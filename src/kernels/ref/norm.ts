@@ -4,6 +4,7 @@
 
 import type { AnyArray } from '../spec.js';
 import type { MantArray } from '../../tensor/dtype.js';
+import { maxAbsOrNaN } from './layers.js';
 
 const TWO32 = 4294967296;
 const TWO16 = 65536;
@@ -145,7 +146,7 @@ export function bn_forward(
   relu: boolean,
   mask: Int8Array | null,
   y: Float32Array,
-): void {
+): number {
   const f = xhat32 ? Math.fround : (t: number) => t;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
@@ -157,6 +158,7 @@ export function bn_forward(
       for (let r = 0; r < R; r++) y[o + r] = g * f((x[o + r] - mu) * rs) + b;
       if (relu) reluRun(y, o, R, mask);
     }
+  return maxAbsOrNaN(y, N * C * R);
 }
 
 /** y[o, o+R) = y > 0 ? y : 0, mask = y > 0. */
@@ -203,7 +205,7 @@ export function bn_backward(
   p: Float64Array,
   xhat32: boolean,
   dx: Float32Array,
-): void {
+): number {
   const f = xhat32 ? Math.fround : (t: number) => t;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
@@ -218,4 +220,5 @@ export function bn_backward(
         dx[o + r] = k * (ev - a - f((x[o + r] - mu) * rs) * b);
       }
     }
+  return maxAbsOrNaN(dx, N * C * R);
 }

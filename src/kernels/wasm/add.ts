@@ -10,6 +10,7 @@ import { elemKind } from './codes.js';
 import { elementRanges } from './elementwise-split.js';
 import type { ArgsOf } from './exports.js';
 import { runParts } from './gemm-split.js';
+import { rangesMax } from './norm.js';
 
 const isIntKind = (a: AnyArray) =>
   a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
@@ -29,7 +30,7 @@ export function addScaledWasm(
   relu: boolean,
   mask: Int8Array | null,
   out: Int32Array | Float64Array | Float32Array,
-): void {
+): number {
   const n = a.length;
   if (b.length < n || out.length < n || (mask && mask.length < n))
     throw new RangeError(
@@ -42,10 +43,9 @@ export function addScaledWasm(
     out instanceof Float64Array ||
     (!floatOut && !(isIntKind(a) && isIntKind(b) && sa >= 0 && sb >= 0))
   ) {
-    refAdd(a, ka, b, kb, relu, mask, out);
-    return;
+    return refAdd(a, ka, b, kb, relu, mask, out);
   }
-  if (n === 0) return;
+  if (n === 0) return floatOut ? 0 : NaN;
   const ar = ctx.arena;
   ar.reset();
   const pa = ar.copyIn(a, n);
@@ -55,7 +55,9 @@ export function addScaledWasm(
   // Each element on its own: one contiguous range per thread, the same results.
   const [kA, kB] = [elemKind(a), elemKind(b)];
   const [eA, eB] = [a.BYTES_PER_ELEMENT, b.BYTES_PER_ELEMENT];
-  const args = elementRanges(ctx, n).map((r): ArgsOf<'add_scaled'> => [
+  const ranges = elementRanges(ctx, n);
+  const px = floatOut ? ar.alloc(8 * ranges.length) : 0;
+  const args = ranges.map((r, i): ArgsOf<'add_scaled'> => [
     pa + r.start * eA,
     kA,
     ka,
@@ -69,10 +71,12 @@ export function addScaledWasm(
     relu ? 1 : 0,
     pm ? pm + r.start : 0,
     po + r.start * 4,
+    px ? px + 8 * i : 0,
   ]);
   runParts(ctx, 'add_scaled', args, (x) => ctx.ex.add_scaled(...x));
   ar.get(po, out, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
+  return px ? rangesMax(ctx, px, ranges.length) : NaN;
 }
 
 function checkGeom(kind: string, g: PoolGeom, nIn: number, nOut: number): void {

@@ -247,6 +247,8 @@ export interface KernelExports {
     relu: Flag,
     mask: Ptr,
     y: Ptr,
+    /** f64 max |y| written here (0: not computed). */
+    amax: Ptr,
   ): void;
   /** y (i32) = g x + b on integer x, p (C, 2) f64; optional ReLU and mask. */
   bn_affine_int(
@@ -273,6 +275,8 @@ export interface KernelExports {
     p: Ptr,
     xhat32: Flag,
     dx: Ptr,
+    /** f64 max |dx| written here (0: not computed). */
+    amax: Ptr,
   ): void;
   /** out = a ka + b kb (int32 by shifts sa, sb, or float32); optional ReLU and mask. */
   add_scaled(
@@ -289,6 +293,8 @@ export interface KernelExports {
     relu: Flag,
     mask: Ptr,
     out: Ptr,
+    /** f64 max |out| of a float32 out written here (0: not computed). */
+    amax: Ptr,
   ): void;
   /** Average-pool window sums over P planes: int32 (intOut) or f32(sum * scale). */
   avgpool_fwd(

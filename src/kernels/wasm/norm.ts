@@ -125,13 +125,13 @@ export function bnForwardWasm(
   relu: boolean,
   mask: Int8Array | null,
   y: Float32Array,
-): void {
+): number {
   const n = checkNCR('bn_forward', N, C, R, [
     ['x', x],
     ['y', y],
     ['mask', mask],
   ]);
-  if (n === 0) return;
+  if (n === 0) return 0;
   const ar = ctx.arena;
   ar.reset();
   const pp = params('bn_forward', ar, p, 4 * C);
@@ -140,7 +140,9 @@ export function bnForwardWasm(
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
   const plane = C * R;
   const ex = x.BYTES_PER_ELEMENT;
-  const args = batchRanges(ctx, N, plane).map((r): ArgsOf<'bn_forward'> => [
+  const ranges = batchRanges(ctx, N, plane);
+  const pa = ar.alloc(8 * ranges.length);
+  const args = ranges.map((r, i): ArgsOf<'bn_forward'> => [
     px + r.start * plane * ex,
     elemKind(x),
     r.count,
@@ -151,10 +153,20 @@ export function bnForwardWasm(
     relu ? 1 : 0,
     pm ? pm + r.start * plane : 0,
     py + r.start * plane * 4,
+    pa + 8 * i,
   ]);
   runParts(ctx, 'bn_forward', args, (a) => ctx.ex.bn_forward(...a));
   ar.get(py, y, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
+  return rangesMax(ctx, pa, ranges.length);
+}
+
+/** The largest of the ranges' f64 max |y| at p, or NaN if one is NaN or infinite. */
+export function rangesMax(ctx: WasmContext, p: number, count: number): number {
+  const got = ctx.arena.f64(p, count);
+  let m = 0;
+  for (let i = 0; i < count; i++) m = Math.max(m, got[i]);
+  return Number.isFinite(m) ? m : NaN;
 }
 
 export function bnAffineIntWasm(
@@ -214,14 +226,14 @@ export function bnBackwardWasm(
   p: Float64Array,
   xhat32: boolean,
   dx: Float32Array,
-): void {
+): number {
   const n = checkNCR('bn_backward', N, C, R, [
     ['e', e],
     ['x', x],
     ['mask', mask],
     ['dx', dx],
   ]);
-  if (n === 0) return;
+  if (n === 0) return 0;
   const ar = ctx.arena;
   ar.reset();
   const pp = params('bn_backward', ar, p, 5 * C);
@@ -231,7 +243,9 @@ export function bnBackwardWasm(
   const pd = ar.outAt(dx, n * 4);
   const plane = C * R;
   const [ee, ex] = [e.BYTES_PER_ELEMENT, x.BYTES_PER_ELEMENT];
-  const args = batchRanges(ctx, N, plane).map((r): ArgsOf<'bn_backward'> => [
+  const ranges = batchRanges(ctx, N, plane);
+  const pa = ar.alloc(8 * ranges.length);
+  const args = ranges.map((r, i): ArgsOf<'bn_backward'> => [
     pe + r.start * plane * ee,
     elemKind(e),
     px + r.start * plane * ex,
@@ -243,7 +257,9 @@ export function bnBackwardWasm(
     pp,
     xhat32 ? 1 : 0,
     pd + r.start * plane * 4,
+    pa + 8 * i,
   ]);
   runParts(ctx, 'bn_backward', args, (a) => ctx.ex.bn_backward(...a));
   ar.get(pd, dx, n, 4);
+  return rangesMax(ctx, pa, ranges.length);
 }
