@@ -12,35 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { experimentsFor, runSuite } from '../../src/repro/suite.js';
-import type { Scale } from '../../src/repro/types.js';
 import { compareReport } from '../../src/report/compare.js';
 import { renderReport } from '../../src/report/html.js';
 import '../../src/register.js';
+import type { Scale } from '../../src/repro/types.js';
+import { TINY_SCALE as TINY } from '../helpers/tiny-scale.js';
 
 const CHROMIUM = process.env.LOWBIT_CHROMIUM ?? '/usr/bin/chromium';
 /** Where the screenshot goes (reported by the test). */
 export const SCREENSHOT =
   process.env.LOWBIT_REPORT_SCREENSHOT ?? join(tmpdir(), 'lowbit-report-e2e.png');
-
-const tiny = {
-  model: 'mlp',
-  dataset: 'gauss-10',
-  epochs: 1,
-  limit: 96,
-  testLimit: 64,
-  batch: 32,
-  lr: 0.05,
-};
-const TINY: Scale = {
-  name: 'quick',
-  label: 'TEST RUN: 96 samples, 1 epoch',
-  mnist: tiny,
-  resnet: tiny,
-  second: tiny,
-  gauss: { model: 'mlp', epochs: 1, limit: 96, testLimit: 64, batch: 32, lr: 0.05 },
-  gaussClasses: [10],
-  classifierBits: [4, 8],
-};
 
 interface PageCheck {
   /** pictures: images that loaded (decoded, non-zero width) in the section's figures. */
@@ -142,7 +123,7 @@ test(
   },
 );
 
-const tiny2 = { ...tiny, epochs: 2 };
+const tiny2 = { ...TINY.mnist, epochs: 2 };
 /** The medium scale's shape in miniature: 2 seeds, 2 epochs, the medium-only experiments. */
 const TINY_MEDIUM: Scale = {
   ...TINY,

@@ -11,29 +11,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../../src/register.js';
 import { runSuite } from '../../src/repro/suite.js';
-import type { Scale } from '../../src/repro/types.js';
 import { defaultJobs } from '../../src/sweep/local.js';
 import { runFiles } from '../helpers/run-files.js';
-
-const tiny = {
-  model: 'mlp',
-  dataset: 'gauss-10',
-  epochs: 1,
-  limit: 96,
-  testLimit: 64,
-  batch: 32,
-  lr: 0.05,
-};
-const TINY: Scale = {
-  name: 'quick',
-  label: 'TEST RUN: 96 samples, 1 epoch',
-  mnist: tiny,
-  resnet: tiny,
-  second: tiny,
-  gauss: tiny,
-  gaussClasses: [10],
-  classifierBits: [4, 8],
-};
+import { TINY_SCALE as TINY } from '../helpers/tiny-scale.js';
 
 async function suite(jobs: number) {
   const out = mkdtempSync(join(tmpdir(), `lowbit-repro-jobs${jobs}-`));
