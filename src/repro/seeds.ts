@@ -70,9 +70,35 @@ export function judgeHigher(a: SeedStats, b: SeedStats, what: string, u = POINTS
 }
 
 /**
+ * A shortfall against a margin: holds when shortfall + 2 * pooled sd <= margin, does not hold
+ * when shortfall - 2 * pooled sd > margin, inconclusive when the band straddles the margin.
+ * `word` names the shortfall in the text ("drop", "rise").
+ */
+function judgeMargin(
+  shortfall: number,
+  word: string,
+  a: SeedStats,
+  b: SeedStats,
+  margin: number,
+  what: string,
+  u: Unit,
+): Judged {
+  const band = NOISE_SDS * pooledSd(a, b);
+  const judgement: Judgement =
+    shortfall + band <= margin
+      ? 'holds'
+      : shortfall - band > margin
+        ? 'does not hold'
+        : 'inconclusive';
+  return {
+    judgement,
+    text: `${what}: ${word} ${u.fmt(shortfall)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)}, margin ${u.fmt(margin)} (${seedsNote(a, b)}; holds when ${word} + band <= margin, does not hold when ${word} - band > margin)`,
+  };
+}
+
+/**
  * Finding "a is at most `margin` below b" (e.g. 8-bit loses under 2 points against fp32):
- * with drop = mean(b) - mean(a), holds when drop + 2 * pooled sd <= margin, does not hold when
- * drop - 2 * pooled sd > margin, inconclusive when the band straddles the margin.
+ * the shortfall is drop = mean(b) - mean(a).
  */
 export function judgeWithin(
   a: SeedStats,
@@ -81,20 +107,12 @@ export function judgeWithin(
   what: string,
   u = POINTS,
 ): Judged {
-  const drop = b.mean - a.mean;
-  const band = NOISE_SDS * pooledSd(a, b);
-  const judgement: Judgement =
-    drop + band <= margin ? 'holds' : drop - band > margin ? 'does not hold' : 'inconclusive';
-  return {
-    judgement,
-    text: `${what}: drop ${u.fmt(drop)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)}, margin ${u.fmt(margin)} (${seedsNote(a, b)}; holds when drop + band <= margin, does not hold when drop - band > margin)`,
-  };
+  return judgeMargin(b.mean - a.mean, 'drop', a, b, margin, what, u);
 }
 
 /**
  * Finding "a is at most `margin` above b" for a score where lower is better (e.g. a Frechet
- * distance): with rise = mean(a) - mean(b), holds when rise + 2 * pooled sd <= margin, does not
- * hold when rise - 2 * pooled sd > margin, inconclusive when the band straddles the margin.
+ * distance): the shortfall is rise = mean(a) - mean(b).
  */
 export function judgeNotAbove(
   a: SeedStats,
@@ -103,14 +121,7 @@ export function judgeNotAbove(
   what: string,
   u = POINTS,
 ): Judged {
-  const rise = a.mean - b.mean;
-  const band = NOISE_SDS * pooledSd(a, b);
-  const judgement: Judgement =
-    rise + band <= margin ? 'holds' : rise - band > margin ? 'does not hold' : 'inconclusive';
-  return {
-    judgement,
-    text: `${what}: rise ${u.fmt(rise)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)}, margin ${u.fmt(margin)} (${seedsNote(a, b)}; holds when rise + band <= margin, does not hold when rise - band > margin)`,
-  };
+  return judgeMargin(a.mean - b.mean, 'rise', a, b, margin, what, u);
 }
 
 /**
