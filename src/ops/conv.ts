@@ -56,7 +56,7 @@ export function convForwardInt(
   bias: ConvBias | null,
   at?: StepScope | null,
 ): ConvForwardInt {
-  if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs)) {
+  if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs, k)) {
     const y = winogradForward(k, g, x, w, OC, bias ? bias.mant : null, at);
     // The direct product's MACs: (OC, N*OH*OW) = (OC, C*KH*KW) (C*KH*KW, N*OH*OW).
     countMacs(x, w, OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW);
@@ -136,7 +136,7 @@ export function convInputGradInt(
   at?: StepScope | null,
 ): Int32Array | Float64Array {
   // dx of a 3x3 stride-1 conv: the Winograd forward of e, channels summed over OC.
-  if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC)) {
+  if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC, 0, k, 'inputGrad')) {
     // The direct product's MACs: dcol (C*KH*KW, N*OH*OW) = W^T (C*KH*KW, OC) e' (OC, N*OH*OW).
     countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
     return winogradInputGrad(k, g, e, w, OC, at);
