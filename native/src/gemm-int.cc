@@ -136,23 +136,21 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64
   }
 }
 
-/** max |x| over n int8 or int16 elements. */
-int64_t maxAbs(const IntOperand& x, int64_t n) {
-  int lo = 0, hi = 0;
-  if (x.bytes == 1) {
-    const int8_t* p = static_cast<const int8_t*>(x.p);
-    for (int64_t i = 0; i < n; i++) {
-      lo = std::min<int>(lo, p[i]);
-      hi = std::max<int>(hi, p[i]);
-    }
-  } else {
-    const int16_t* p = static_cast<const int16_t*>(x.p);
-    for (int64_t i = 0; i < n; i++) {
-      lo = std::min<int>(lo, p[i]);
-      hi = std::max<int>(hi, p[i]);
-    }
+/** min and max of n elements, in the element type itself (so the loop vectorizes). */
+template <typename T>
+int64_t maxAbsOf(const T* p, int64_t n) {
+  T lo = 0, hi = 0;
+  for (int64_t i = 0; i < n; i++) {
+    lo = p[i] < lo ? p[i] : lo;
+    hi = p[i] > hi ? p[i] : hi;
   }
   return std::max<int64_t>(-static_cast<int64_t>(lo), hi);
+}
+
+/** max |x| over n int8 or int16 elements. */
+int64_t maxAbs(const IntOperand& x, int64_t n) {
+  if (x.bytes == 1) return maxAbsOf(static_cast<const int8_t*>(x.p), n);
+  return maxAbsOf(static_cast<const int16_t*>(x.p), n);
 }
 
 /** How the work splits into tasks: parts along N, M or K (see run). */
