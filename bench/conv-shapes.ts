@@ -209,7 +209,10 @@ export const bench: Bench = {
       const m = measure(k, b, rounds);
       rows.push(...m.rows);
       peaks[b] = r1(m.peak);
-      steps[b] = { asTrained: total(m.rows, (r) => r.convMs), allGemm: total(m.rows, (r) => r.gemmMs) };
+      steps[b] = {
+        asTrained: total(m.rows, (r) => r.convMs),
+        allGemm: total(m.rows, (r) => r.gemmMs),
+      };
     }
     printTable(
       [
