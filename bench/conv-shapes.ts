@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Integer convolution throughput at ResNet-20's conv shapes (32x32 input, batch 32, int8 x int8
-// mantissas, 1 thread): forward, input gradient (dx) and weight gradient (dW) of each distinct
-// conv as Conv2d runs them (ops/conv.ts: exact Winograd for 3x3 stride-1 forward and dx, else
-// im2col + GEMM; im2col, col2im and layout swaps included), beside the same passes all as
-// im2col + GEMM, in GOPS = 2 * (direct-conv multiply-adds) / s and in % of the int8 GEMM's
-// 512^3 throughput measured in the same rounds. Every call is a training step of its own, its
-// operands in that step's workspace as in training. Timing: round-robin over all variants,
-// best of the rounds, on this process's CPU time (harness.ts compareCpu: the machine is shared).
+// mantissas, 1 thread), per backend (--backends wasm,native; default wasm): forward, input
+// gradient (dx) and weight gradient (dW) of each distinct conv as Conv2d runs them (ops/conv.ts:
+// exact Winograd for 3x3 stride-1 forward and dx where the backend prefers it, else im2col +
+// GEMM; im2col, col2im and layout swaps included), beside the same passes all as im2col + GEMM
+// and, for 3x3 stride-1 forward and dx, all as Winograd. GOPS = 2 * (direct-conv multiply-adds)
+// / s, and % of the int8 GEMM's 512^3 throughput measured in the same rounds. Every call is a
+// training step of its own, its operands in that step's workspace as in training. Timing:
+// round-robin over all variants, best of the rounds, on this process's CPU time (harness.ts
+// compareCpu: the machine is shared).
 
 import type { ConvGeom, Kernels } from '../src/kernels/spec.js';
 import { loadWasmKernels } from '../src/kernels/wasm/index.js';
@@ -122,6 +124,8 @@ interface Row {
   gemmGops: number;
   pctPeak: number;
   gemmPctPeak: number;
+  /** Winograd's time where it applies (3x3 stride 1, fwd and dx), whatever the backend prefers. */
+  winoMs: number | null;
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -151,6 +155,10 @@ function measure(k: Kernels, backend: string, rounds: number): { rows: Row[]; pe
   let peak = 0;
   for (const s of SHAPES) {
     const p = passes(k, s, nextStep);
+    // The same kernels with Winograd taken wherever it fits (the backend's preference off).
+    const kw: Kernels = { ...k, preferWinograd: undefined };
+    const pw = passes(kw, s, nextStep);
+    const wino3 = s.k === 3 && s.stride === 1;
     const timed = (mode: boolean, pass: Pass) => () => {
       useWinograd(mode);
       return p[pass]();
@@ -159,6 +167,14 @@ function measure(k: Kernels, backend: string, rounds: number): { rows: Row[]; pe
     for (const pass of PASSES) {
       fns.push([`auto ${pass}`, timed(true, pass)]);
       fns.push([`gemm ${pass}`, timed(false, pass)]);
+      if (wino3 && pass !== 'dW')
+        fns.push([
+          `wino ${pass}`,
+          () => {
+            useWinograd(true);
+            return pw[pass]();
+          },
+        ]);
     }
     const best = compareCpu(fns, rounds);
     useWinograd(true);
@@ -185,6 +201,7 @@ function measure(k: Kernels, backend: string, rounds: number): { rows: Row[]; pe
         gemmGops: r1(gops(2 * macs, gemm)),
         pctPeak: Math.round((100 * gops(2 * macs, auto)) / pk),
         gemmPctPeak: Math.round((100 * gops(2 * macs, gemm)) / pk),
+        winoMs: best.has(`wino ${pass}`) ? r3(best.get(`wino ${pass}`)!) : null,
       });
     }
   }
@@ -193,7 +210,7 @@ function measure(k: Kernels, backend: string, rounds: number): { rows: Row[]; pe
 
 export const bench: Bench = {
   name: 'conv-shapes',
-  description: `ResNet-20 conv shapes (batch ${BATCH}, int8): fwd/dx/dW GOPS and % of the int8 512^3 GEMM, as trained vs all im2col + GEMM, 1 thread, per backend (--backends wasm,native)`,
+  description: `ResNet-20 conv shapes (batch ${BATCH}, int8): fwd/dx/dW GOPS and % of the int8 512^3 GEMM, as trained vs all im2col + GEMM vs Winograd, 1 thread, per backend (--backends wasm,native)`,
   async run(args) {
     const at = args.indexOf('--backends');
     const backends = (at >= 0 ? (args[at + 1] ?? '') : 'wasm').split(',').filter(Boolean);
@@ -227,6 +244,7 @@ export const bench: Bench = {
         'im2col+GEMM ms',
         'GOPS',
         '% peak',
+        'Winograd ms',
       ],
       rows.map((r) => [
         r.backend,
@@ -240,6 +258,7 @@ export const bench: Bench = {
         r.gemmMs.toFixed(2),
         r.gemmGops.toFixed(1),
         `${r.gemmPctPeak}%`,
+        r.winoMs === null ? '-' : r.winoMs.toFixed(2),
       ]),
     );
     for (const b of backends)
