@@ -17,7 +17,7 @@ import { defaultJobs } from '../sweep/local.js';
 import { verdictWord } from '../report/types.js';
 import type { Scale } from '../repro/types.js';
 import { setExitStatus } from './exit.js';
-import { envBackend, intOption, pathOption } from './options.js';
+import { envBackend, intOption, pathOption, type BackendChoice } from './options.js';
 import { makeRunBars } from './run-bars.js';
 import { queueNameOption, queueOf, queueOption, type QueueFlags } from './queue-options.js';
 import { handleStopSignals, SIGNAL_EXIT } from './signals.js';
@@ -36,6 +36,7 @@ interface ReproFlags extends QueueFlags {
   out: string;
   reportOnly?: boolean;
   jobs?: number;
+  backend?: BackendChoice;
   progress: boolean;
 }
 
@@ -73,6 +74,12 @@ export function reproCommand(print: (s: string) => void): Command {
       `runs at once on this machine (default: one per core, here ${defaultJobs()})`,
       intOption('--jobs'),
     )
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'kernels of every run, and of the --plan probes (default: env LOWBIT_BACKEND, else auto); integer schemes give the same bits on every backend',
+      ).choices(['auto', 'ref', 'wasm', 'native']),
+    )
     .addOption(queueOption('run the suite'))
     .addOption(queueNameOption())
     .option('--no-progress', 'no progress bars')
@@ -90,11 +97,11 @@ export function reproCommand(print: (s: string) => void): Command {
       if (f.quick && f.scale && f.scale !== 'quick')
         throw new Error(`--quick and --scale ${f.scale} disagree: give one of them`);
       const scaleName: Scale['name'] = f.quick ? 'quick' : (f.scale ?? 'full');
+      const backend = f.backend ?? envBackend();
       if (f.plan) {
-        await printPlan(scaleName, only, f.out, f.jobs ?? defaultJobs(), print);
+        await printPlan(scaleName, only, f.out, f.jobs ?? defaultJobs(), backend, print);
         return;
       }
-      const backend = envBackend();
       const bars = makeRunBars(f.progress, print);
       const stop = handleStopSignals(
         bars.print,
@@ -141,6 +148,7 @@ async function printPlan(
   only: readonly string[],
   out: string,
   jobs: number,
+  backend: BackendChoice | undefined,
   print: (s: string) => void,
 ): Promise<void> {
   const scale = scaleByName(scaleName);
@@ -161,9 +169,9 @@ async function printPlan(
         JSON.stringify(s, null, 2) + '\n',
       );
   print(
-    `plan of lowbit repro --scale ${scaleName}: ${exps.length} experiments (${experimentsFor(scale).length} at this scale), ${specs.size} runs; probing each kind of run on one thread`,
+    `plan of lowbit repro --scale ${scaleName}: ${exps.length} experiments (${experimentsFor(scale).length} at this scale), ${specs.size} runs; probing each kind of run on one thread, backend ${backend ?? 'auto'}`,
   );
-  const plan = await planSuite(specs.values(), jobs, print);
+  const plan = await planSuite(specs.values(), jobs, print, backend);
   const byKind = new Map<string, { n: number; cpu: number }>();
   for (const r of plan.runs) {
     const k = byKind.get(r.kind) ?? { n: 0, cpu: 0 };

@@ -92,7 +92,11 @@ export function loadDataset(name: string, opts: LoadOptions): Dataset {
     case 'digits-seq':
       return loadDigitsSeq(idx);
     case 'shapes32':
-      return limited(loadShapes32({ seed, trainSize, testSize }), opts);
+      // Only the images a run uses are drawn (the first of the whole sets, bit for bit).
+      return limited(
+        loadShapes32({ seed, trainSize, testSize, limit: opts.limit, testLimit: opts.testLimit }),
+        opts,
+      );
     case 'shapes32-hard':
       // Drawn at the sizes asked for: `limit` images rather than the first `limit` of 10,000
       // (drawing is the slow part of a short run, and this set has no older runs to match).

@@ -29,6 +29,14 @@ export interface Shapes32Options {
   testSize?: number;
   /** The hard variant (shapes32-hard). */
   hard?: boolean;
+  /**
+   * Draw only the first `limit` training and `testLimit` test images of the sets of size
+   * trainSize / testSize: the same images and labels as the first of the whole sets, normalised
+   * with the whole train split's statistics (computed once per set in this thread, see
+   * trainStats), so a run on 1,200 images does not draw 12,000.
+   */
+  limit?: number;
+  testLimit?: number;
 }
 
 /** What the hard variant changes; the plain set draws exactly as before (same stream). */
@@ -252,23 +260,52 @@ function drawImage(
   }
 }
 
+/** The per-channel mean and std of a whole train split. */
+interface Stats {
+  readonly mean: number[];
+  readonly std: number[];
+}
+
+/**
+ * Statistics of the whole train splits drawn so far in this thread, by (seed, size, variant):
+ * a run that draws only its first images still normalises them as the whole split does, and
+ * only the first run of a seed pays the whole draw (the suite's runs of a seed share it).
+ */
+const trainStats = new Map<string, Stats>();
+
+/**
+ * The first `draw` of `n` images of a split from `rng`: labels balanced over all n and shuffled
+ * (so the first `draw` are those of the whole split), images in stream order. With `stats`
+ * (the train split) the mean and std over all n images: known, or drawn to the end into a
+ * scratch image (the rng stream and the sums are those of the whole draw).
+ */
 function generate(
   n: number,
   rng: Rng,
   style: Style,
-): { split: Split; mean: number[]; std: number[] } {
+  draw = n,
+  stats?: { key: string },
+): { split: Split; stats: Stats | null } {
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) y[i] = i % 10; // balanced: counts differ by at most 1
   shuffle(y, rng);
-  const x = new Float32Array(n * 3 * P);
+  const x = new Float32Array(draw * 3 * P);
   const sums = new Float64Array(6);
-  for (let i = 0; i < n; i++)
+  for (let i = 0; i < draw; i++)
     drawImage(x.subarray(i * 3 * P, (i + 1) * 3 * P), y[i], rng, sums, style);
+  const split = { x, y: draw < n ? y.slice(0, draw) : y, n: draw };
+  if (!stats) return { split, stats: null };
+  const known = trainStats.get(stats.key);
+  if (known) return { split, stats: known };
+  const scratch = new Float32Array(3 * P);
+  for (let i = draw; i < n; i++) drawImage(scratch, y[i], rng, sums, style);
   // Per-channel mean and std over the split, accumulated while drawing (saves a pass).
   const cnt = Math.max(1, n * P);
   const mean = [0, 1, 2].map((ch) => sums[ch] / cnt);
   const std = mean.map((m, ch) => Math.sqrt(Math.max(sums[3 + ch] / cnt - m * m, 1e-12)));
-  return { split: { x, y, n }, mean, std };
+  const st = { mean, std };
+  trainStats.set(stats.key, st);
+  return { split, stats: st };
 }
 
 function normalise(s: Split, mean: number[], std: number[]): void {
@@ -298,14 +335,24 @@ export function loadShapes32(opts: Shapes32Options = {}): ClassificationDataset 
   const nTrain = checkSize(opts.trainSize ?? 10000, 'trainSize');
   const nTest = checkSize(opts.testSize ?? 2000, 'testSize');
   const style = opts.hard ? HARD : PLAIN;
+  const upTo = (limit: number | undefined, n: number): number =>
+    limit === undefined ? n : Math.min(n, checkSize(limit, 'limit'));
   // The hard set draws from its own streams (not the plain set's images made harder).
   const salt = opts.hard ? 0x4a00 : 0;
-  const {
-    split: train,
-    mean,
-    std,
-  } = generate(nTrain, new Xoshiro128(epochSeed(seed, 0x5a1 + salt)), style);
-  const { split: test } = generate(nTest, new Xoshiro128(epochSeed(seed, 0x5a2 + salt)), style);
+  const { split: train, stats } = generate(
+    nTrain,
+    new Xoshiro128(epochSeed(seed, 0x5a1 + salt)),
+    style,
+    upTo(opts.limit, nTrain),
+    { key: `${seed} ${nTrain} ${style.hard ? 'hard' : 'plain'}` },
+  );
+  const { split: test } = generate(
+    nTest,
+    new Xoshiro128(epochSeed(seed, 0x5a2 + salt)),
+    style,
+    upTo(opts.testLimit, nTest),
+  );
+  const { mean, std } = stats!;
   const name = opts.hard ? 'shapes32-hard' : 'shapes32';
   // Both splits are normalised with the train statistics.
   normalise(train, mean, std);

@@ -158,16 +158,25 @@ export function makespan(costs: readonly number[], jobs: number): number {
   return Math.max(...w);
 }
 
+/**
+ * Probes every kind of run among `specs` and predicts the suite's time. `backend` is the one
+ * the runs will use (the suite sets it on every run): the probes measure with it, since the
+ * backends' speeds differ by up to 2x per scheme.
+ */
 export async function planSuite(
   specs: Iterable<RunSpec>,
   jobs: number,
   log: (line: string) => void,
+  backend?: TrainConfig['backend'],
 ): Promise<Plan> {
   const kinds = new Map<string, ProbeCost>();
   const runs: PlannedRun[] = [];
   const sizes = new Map<string, number>();
   for (const spec of specs) {
-    const c = parseTrainConfig(spec.config, `run ${spec.id}`);
+    const c = parseTrainConfig(
+      backend ? { ...spec.config, backend } : spec.config,
+      `run ${spec.id}`,
+    );
     const kind = kindOf(c);
     let p = kinds.get(kind);
     if (!p) {

@@ -5,8 +5,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { predictCpu, steadyStep } from '../../src/repro/plan.js';
+import '../../src/register.js';
+import { planSuite, predictCpu, steadyStep } from '../../src/repro/plan.js';
 import { parseTrainConfig } from '../../src/train/config.js';
+import { kernels } from '../../src/kernels/backend.js';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
 
@@ -41,4 +43,21 @@ test('predictCpu: set-up + steps x per step + evaluations x per test sample + te
   close(predictCpu(c, { ...p, perSampledStep: 0.5 }, 1000), 2 + 0.96 + 1.5 + 40 * 0.5);
   const short = parseTrainConfig({ ...c, epochs: 1, limit: 320 });
   close(predictCpu(short, { ...p, perSampledStep: 0.5 }, 320), 2 + 0.1 + 0.5 + 10 * 0.5);
+});
+
+test('planSuite probes with the backend the suite will run on', async () => {
+  // Two runs of one kind (they differ in epochs only): one probe predicts both.
+  const config = { model: 'mlp', dataset: 'gauss-10', scheme: 'fixed8', batch: 16, limit: 64 };
+  const specs = [
+    { id: 'a', config: { ...config, epochs: 1 } },
+    { id: 'b', config: { ...config, epochs: 2 } },
+  ];
+  for (const backend of ['ref', 'wasm'] as const) {
+    const lines: string[] = [];
+    const plan = await planSuite(specs, 1, (l) => lines.push(l), backend);
+    // The runs' configurations say auto; the probe ran on the backend asked for.
+    assert.equal(kernels().name, backend);
+    assert.equal(lines.length, 1);
+    assert.ok(plan.runs[1].cpuSeconds > plan.runs[0].cpuSeconds);
+  }
 });
