@@ -249,7 +249,8 @@ double maxAbsInt(const T* x, int64_t n) {
 /** F: float or double; U: its same-size signed integer (the cleared sign keeps it >= 0). */
 template <typename F, typename U>
 double maxAbsFloat(const F* x, int64_t n, U inf) {
-  const U magnitude = static_cast<U>(~(U(1) << (8 * sizeof(U) - 1)));
+  using UU = typename std::make_unsigned<U>::type;
+  const U magnitude = static_cast<U>(~(UU(1) << (8 * sizeof(U) - 1)));
   U m = 0;
   for (int64_t i = 0; i < n; i++) {
     U b;
