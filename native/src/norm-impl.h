@@ -7,6 +7,13 @@
 // over planes or channels; the max and the counts combine with atomics, which no order of
 // tasks changes. Only compiler builtins here (no inline library functions: see isa-begin.h).
 
+// Without -fno-trapping-math GCC keeps float compares and selects as branches (a compare may
+// raise a flag) and leaves loops such as flag_quantize's scalar. No result changes: the
+// kernels read no floating-point flags and run in the default rounding mode.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 /** Elements per task when a kernel splits over threads. */
 constexpr int64_t NORM_CHUNK = int64_t(1) << 16;
 
@@ -101,13 +108,6 @@ void reluPlane(T* y, int64_t n, int8_t* mask) {
 
 // ---- bn_sums --------------------------------------------------------------------------------
 
-/** a with 0 where mask is 0 (no mask: a). */
-template <typename T>
-inline T masked(const T* a, const int8_t* mask, int64_t i) {
-  const T v = a[i];
-  return mask ? (mask[i] != 0 ? v : T(0)) : v;
-}
-
 /**
  * Exact integer sums of a and a * b over one channel. Products (|p| <= 2^62) add as their
  * high part p >> 32 (signed) and low part p & (2^32 - 1) to two int64 sums, which no count of
@@ -152,23 +152,32 @@ void sumsExactChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int
 }
 
 /** The float sums: element r of a plane to lane r mod 4, lanes combined (l0 + l2) + (l1 + l3). */
-template <typename A, typename B>
+template <typename A, typename B, bool MASKED>
 void sumsFloatChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C,
                       int64_t R, int64_t c, double* out) {
+  // The four lanes are one 256-bit vector: each keeps its own order, as the reference's.
   double la[4] = {0, 0, 0, 0}, lab[4] = {0, 0, 0, 0};
   for (int64_t n = 0; n < N; n++) {
     const int64_t o = (n * C + c) * R;
+    const A* ap = a + o;
+    const B* bp = b + o;
+    const int8_t* mp = MASKED ? mask + o : nullptr;
     int64_t r = 0;
-    for (; r + 4 <= R; r += 4)
+    for (; r + 4 <= R; r += 4) {
+      double av[4], bv[4];
       for (int j = 0; j < 4; j++) {
-        const double av = static_cast<double>(masked(a, mask, o + r + j));
-        la[j] += av;
-        lab[j] += av * static_cast<double>(b[o + r + j]);
+        const double v = static_cast<double>(ap[r + j]);
+        av[j] = MASKED ? (mp[r + j] != 0 ? v : 0.0) : v;
+        bv[j] = static_cast<double>(bp[r + j]);
       }
+      for (int j = 0; j < 4; j++) la[j] += av[j];
+      for (int j = 0; j < 4; j++) lab[j] += av[j] * bv[j];
+    }
     for (int j = 0; r < R; r++, j++) {
-      const double av = static_cast<double>(masked(a, mask, o + r));
+      const double v = static_cast<double>(ap[r]);
+      const double av = MASKED ? (mp[r] != 0 ? v : 0.0) : v;
       la[j] += av;
-      lab[j] += av * static_cast<double>(b[o + r]);
+      lab[j] += av * static_cast<double>(bp[r]);
     }
   }
   out[4 * c] = 0;
@@ -188,7 +197,8 @@ void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int6
         for (int64_t c = c0; c < c1; c++) {
           constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
           if constexpr (intPair) sumsExactChannel(ap, bp, mask, N, C, R, c, out);
-          else sumsFloatChannel(ap, bp, mask, N, C, R, c, out);
+          else if (mask) sumsFloatChannel<A, B, true>(ap, bp, mask, N, C, R, c, out);
+          else sumsFloatChannel<A, B, false>(ap, bp, mask, N, C, R, c, out);
         }
       });
     });
@@ -236,10 +246,11 @@ void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
         const double g = p[2 * c], b = p[2 * c + 1];
         int8_t* mp = mask ? mask + o : nullptr;
         if (y.kind == Kind::I32) {
-          // g x + b is an exact integer the caller bounds by 2^31 - 1.
+          // g x + b is an exact integer the caller bounds by 2^31 - 1 (converted directly:
+          // a float64-to-int64 conversion does not vectorize without AVX-512 DQ).
           int32_t* yp = static_cast<int32_t*>(y.p) + o;
           for (int64_t r = 0; r < R; r++)
-            yp[r] = static_cast<int32_t>(static_cast<int64_t>(g * static_cast<double>(xp[o + r]) + b));
+            yp[r] = static_cast<int32_t>(g * static_cast<double>(xp[o + r]) + b);
           if (relu) reluPlane(yp, R, mp);
         } else {
           double* yp = static_cast<double*>(y.p) + o;
@@ -251,12 +262,14 @@ void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
   });
 }
 
-template <typename E, typename X, bool XHAT32>
+/** One plane of bn_backward; MASKED: e taken as 0 where mask is 0 (loaded, then selected). */
+template <typename E, typename X, bool XHAT32, bool MASKED>
 void backwardPlane(const E* e, const X* x, const int8_t* mask, int64_t R, const double* q,
                    float* dx) {
   const double mu = q[0], rs = q[1], k = q[2], a = q[3], b = q[4];
   for (int64_t r = 0; r < R; r++) {
-    const double ev = static_cast<double>(mask ? (mask[r] != 0 ? e[r] : E(0)) : e[r]);
+    const E e0 = e[r];
+    const double ev = static_cast<double>(MASKED ? (mask[r] != 0 ? e0 : E(0)) : e0);
     double t = (static_cast<double>(x[r]) - mu) * rs;
     if (XHAT32) t = static_cast<double>(static_cast<float>(t));
     dx[r] = static_cast<float>(k * (ev - a - t * b));
@@ -275,8 +288,11 @@ double bnBackwardK(const View& e, const View& x, const int8_t* mask, int64_t N, 
         for (int64_t i = i0; i < i1; i++) {
           const int64_t c = i % C, o = i * R;
           const int8_t* mp = mask ? mask + o : nullptr;
-          if (xhat32) backwardPlane<E, X, true>(ep + o, xp + o, mp, R, p + 5 * c, dx + o);
-          else backwardPlane<E, X, false>(ep + o, xp + o, mp, R, p + 5 * c, dx + o);
+          const double* q = p + 5 * c;
+          if (xhat32 && mp) backwardPlane<E, X, true, true>(ep + o, xp + o, mp, R, q, dx + o);
+          else if (xhat32) backwardPlane<E, X, true, false>(ep + o, xp + o, mp, R, q, dx + o);
+          else if (mp) backwardPlane<E, X, false, true>(ep + o, xp + o, mp, R, q, dx + o);
+          else backwardPlane<E, X, false, false>(ep + o, xp + o, mp, R, q, dx + o);
           const int32_t b = maxAbsBits(dx + o, R);
           m = b > m ? b : m;
         }
@@ -307,11 +323,11 @@ double addScaledK(const View& a, double ka, const View& b, double kb, bool relu,
           if (relu) reluPlane(o + i0, i1 - i0, mp);
           atomicMax(&amax, maxAbsBits(o + i0, i1 - i0));
         } else if (out.kind == Kind::I32) {
-          // Exact integer terms the caller bounds: the sum is the stored integer.
+          // Integer terms whose sum the caller bounds by 2^31 - 1: the stored integer.
           int32_t* o = static_cast<int32_t*>(out.p);
           for (int64_t i = i0; i < i1; i++)
-            o[i] = static_cast<int32_t>(static_cast<int64_t>(static_cast<double>(ap[i]) * ka +
-                                                             static_cast<double>(bp[i]) * kb));
+            o[i] = static_cast<int32_t>(static_cast<double>(ap[i]) * ka +
+                                        static_cast<double>(bp[i]) * kb);
           if (relu) reluPlane(o + i0, i1 - i0, mp);
         } else {
           double* o = static_cast<double*>(out.p);
@@ -386,28 +402,37 @@ bool minMaxK(const View& x, double* out) {
   }
 }
 
-/** ToInt32 of an integer-valued double within +-2^63 (or NaN: 0), narrowed as a typed array. */
-template <typename TO>
-inline TO storeWrapped(double m) {
-  return m == m ? static_cast<TO>(static_cast<uint64_t>(static_cast<int64_t>(m))) : TO(0);
-}
+/** Elements per block of flagRange: its int32 counts cannot overflow, its buffer is 16 KiB. */
+constexpr int64_t FLAG_BLOCK = 4096;
 
 template <typename T, typename TO>
 FlagCounts flagRange(const T* x, int64_t i0, int64_t i1, double pre, double post, double half,
                      double top, TO* out) {
   int64_t sat = 0, under = 0;
-  for (int64_t i = i0; i < i1; i++) {
-    const double v = static_cast<double>(x[i]) * pre;
-    const double u = v * post;
-    // the large case: whole multiples of Sc, at most 2^(k-1) - 1 of them
-    const double r = __builtin_floor(u + 0.5);
-    const double c = r > top ? top : (r < -top ? -top : r);
-    const double small = __builtin_floor(u * half + 0.5);
-    const bool big = __builtin_fabs(u) >= 1;
-    const double m = big ? c * half : small;
-    sat += big && c != r;
-    under += m == 0 && v != 0;
-    out[i] = storeWrapped<TO>(m);
+  // Each block computes int32 mantissas, then narrows them to the output type: one loop that
+  // did both (doubles to int8) and int64 counts did not vectorize.
+  int32_t buf[FLAG_BLOCK];
+  for (int64_t b0 = i0; b0 < i1; b0 += FLAG_BLOCK) {
+    const int64_t len = b0 + FLAG_BLOCK < i1 ? FLAG_BLOCK : i1 - b0;
+    const T* xb = x + b0;
+    int32_t s = 0, u0 = 0;
+    for (int64_t i = 0; i < len; i++) {
+      const double v = static_cast<double>(xb[i]) * pre;
+      const double u = v * post;
+      // the large case: whole multiples of Sc, at most 2^(k-1) - 1 of them
+      const double r = __builtin_floor(u + 0.5);
+      const double c = r > top ? top : (r < -top ? -top : r);
+      const double small = __builtin_floor(u * half + 0.5);
+      const bool big = __builtin_fabs(u) >= 1;
+      const double m = big ? c * half : small;
+      s += big & (c != r) ? 1 : 0;
+      u0 += (m == 0) & (v != 0) ? 1 : 0;
+      buf[i] = static_cast<int32_t>(m == m ? m : 0.0);  // NaN stores 0
+    }
+    // A typed-array store narrows by wrapping.
+    for (int64_t i = 0; i < len; i++) out[b0 + i] = static_cast<TO>(buf[i]);
+    sat += s;
+    under += u0;
   }
   return {sat, under};
 }
