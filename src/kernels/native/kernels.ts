@@ -138,8 +138,8 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
         throw new RangeError(
           `add_scaled: a has ${n} elements, b ${b.length}, out ${out.length}${mask ? `, mask ${mask.length}` : ''}`,
         );
-      // Int32 out stores the float64 sum truncated: the addon's int64 conversion equals that
-      // for integer terms below 2^62 each (the caller bounds the sum); others stay on the base.
+      // Int32 out: the float64 sum truncated, as a typed-array store, where the caller bounds
+      // it by 2^31 - 1; float terms (which may be NaN) and huge scales stay on the base.
       if (out instanceof Int32Array && !(isInt(a) && isInt(b) && ka < 2 ** 31 && kb < 2 ** 31))
         return base.add_scaled(a, ka, b, kb, relu, mask, out);
       return k.addScaled(a, ka, b, kb, relu, mask, out);
@@ -147,12 +147,14 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     minMax(x) {
       // NaN or an infinity: the reference throws its message.
       if (!k.minMax(x, pair)) return refMinMax(x);
-      // -0 and 0 compare equal in the addon's keys' order only up to the sign; ref keeps +0.
+      // The addon orders -0 below +0 (its integer keys) and may return it; ref keeps +0.
       return [pair[0] === 0 ? 0 : pair[0], pair[1] === 0 ? 0 : pair[1]];
     },
     flag_quantize(x, xExp, scExp, kBits, out) {
       const n = x.length;
       if (out.length < n) throw new RangeError(`flag_quantize: out holds ${out.length} of ${n}`);
+      // The addon keeps mantissas in int32: |m| <= (2^(k-1) - 1) 2^(k-1) fits for k <= 16.
+      if (!(kBits >= 1 && kBits <= 16)) return base.flag_quantize(x, xExp, scExp, kBits, out);
       const half = 2 ** (kBits - 1);
       k.flagQuantize(x, 2 ** xExp, 2 ** -scExp, half, half - 1, out, counts);
       return { count: n, saturated: counts[0], underflow: counts[1] };
