@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "codes.h"
 #include "norm.h"
 
 namespace {
@@ -159,6 +160,45 @@ Napi::Value flagQuantize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// roundToGrid(v, scale, unscale, lo, hi, rounding, rngState, counts): v (float32, in place) =
+// clamp(round(v scale)) unscale, the instruction set's quantizer into int32 mantissas a block
+// at a time (the generator continues from block to block), each block then stored back.
+Napi::Value roundToGrid(const Napi::CallbackInfo& info) {
+  const Args a(info, "round_to_grid_f32");
+  const View v = a.array(0, "v");
+  if (v.kind != Kind::F32) a.typeError("v must be a Float32Array");
+  const double scale = a.number(1, "scale"), unscale = a.number(2, "unscale");
+  const double lo = a.number(3, "lo"), hi = a.number(4, "hi");
+  if (!(lo >= -2147483648.0 && hi <= 2147483647.0 && lo <= hi))
+    a.rangeError("the range must lie within int32");
+  const int64_t mode = a.integer(5, "rounding");
+  if (mode != ROUND_NEAREST && mode != ROUND_STOCHASTIC && mode != ROUND_FLOOR)
+    a.rangeError("rounding code " + std::to_string(mode) + " is not nearest, stochastic or floor");
+  const View st = a.arrayOrNull(6, "rng state");
+  if (mode == ROUND_STOCHASTIC && (st.kind != Kind::U32 || st.n < 4))
+    a.typeError("stochastic rounding needs the generator state as a Uint32Array(4)");
+  double* counts = const_cast<double*>(f64Arg(a, 7, "counts", 2));
+  const ElemKernels& ek = elemKernels(*static_cast<const Isa*>(info.Data()));
+  constexpr int64_t BLOCK = 4096;
+  int32_t q[BLOCK];
+  float* p = static_cast<float*>(v.p);
+  uint32_t* state = mode == ROUND_STOCHASTIC ? static_cast<uint32_t*>(st.p) : nullptr;
+  QuantCounts total{0, 0};
+  for (int64_t i = 0; i < v.n; i += BLOCK) {
+    const int64_t len = v.n - i < BLOCK ? v.n - i : BLOCK;
+    const QuantCounts c = ek.quantize(View{p + i, len, Kind::F32}, scale, lo, hi,
+                                      static_cast<int>(mode), state, View{q, len, Kind::I32});
+    total.saturated += c.saturated;
+    total.underflow += c.underflow;
+    // q unscale in float64, rounded once by the float32 store (as the reference).
+    for (int64_t j = 0; j < len; j++)
+      p[i + j] = static_cast<float>(static_cast<double>(q[j]) * unscale);
+  }
+  counts[0] = static_cast<double>(total.saturated);
+  counts[1] = static_cast<double>(total.underflow);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -173,4 +213,5 @@ void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   add("addScaled", addScaled);
   add("minMax", minMax);
   add("flagQuantize", flagQuantize);
+  add("roundToGrid", roundToGrid);
 }

@@ -170,6 +170,17 @@ export interface NativeIsaKernels {
     out: IntArray,
     counts: Float64Array,
   ): void;
+  /** v = clamp(round(v scale), lo, hi) unscale in place (Kernels.round_to_grid_f32). */
+  roundToGrid(
+    v: Float32Array,
+    scale: number,
+    unscale: number,
+    lo: number,
+    hi: number,
+    rounding: RoundCode,
+    state: Uint32Array | null,
+    counts: Float64Array,
+  ): void;
   /** y (N, OC, OH, OW) = Winograd conv of x (N, C, H, W) by U (16, OC, C) (+ bias). */
   winogradConv(
     geom: Float64Array,
@@ -228,6 +239,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'addScaled',
   'minMax',
   'flagQuantize',
+  'roundToGrid',
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */

@@ -29,8 +29,6 @@ const counts = new Float64Array(2);
 const state = new Uint32Array(4);
 const geom = new Float64Array(12);
 const pair = new Float64Array(2);
-/** round_to_grid_f32's mantissas (grown to the largest tensor rounded). */
-let grid = new Int32Array(0);
 
 function isInt(a: AnyArray): boolean {
   return a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
@@ -117,19 +115,21 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       return finish(mant.length, rng, st);
     },
     round_to_grid_f32(v, exp, bits, rounding, rng, symmetric) {
-      // quantize into int32 mantissas, then v = q 2^exp: the reference's loop in two passes
-      // (the same draws, clamps and counts; NaN and -0 store as 0, as its integer store).
       if (symmetric || !ADDON_ROUNDINGS.has(rounding) || bits > 32)
         return base.round_to_grid_f32(v, exp, bits, rounding, rng, symmetric);
       const st = stateOf(rounding, rng);
       if (st === undefined) return base.round_to_grid_f32(v, exp, bits, rounding, rng);
-      const n = v.length;
-      if (grid.length < n) grid = new Int32Array(n);
-      const q = grid.subarray(0, n);
-      k.quantize(v, 2 ** -exp, qmin(bits), qmax(bits), roundCode(rounding), st, q, counts);
-      const unscale = 2 ** exp;
-      for (let i = 0; i < n; i++) v[i] = q[i] * unscale;
-      return finish(n, rng, st);
+      k.roundToGrid(
+        v,
+        2 ** -exp,
+        2 ** exp,
+        qmin(bits),
+        qmax(bits),
+        roundCode(rounding),
+        st,
+        counts,
+      );
+      return finish(v.length, rng, st);
     },
     maxAbs(x: AnyArray) {
       const m = k.maxAbs(x);
