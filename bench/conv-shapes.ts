@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 // Integer convolution throughput at ResNet-20's conv shapes (32x32 input, batch 32, int8 x int8
-// mantissas, 1 thread): forward, input gradient (dx) and weight gradient (dW) of each distinct
-// conv as Conv2d runs them (ops/conv.ts: exact Winograd for 3x3 stride-1 forward and dx, else
-// im2col + GEMM; im2col, col2im and layout swaps included), beside the same passes all as
-// im2col + GEMM, in GOPS = 2 * (direct-conv multiply-adds) / s and in % of the int8 GEMM's
-// 512^3 throughput measured in the same rounds. Every call is a training step of its own, its
-// operands in that step's workspace as in training. Timing: round-robin over all variants,
-// best of the rounds, on this process's CPU time (harness.ts compareCpu: the machine is shared).
+// mantissas, 1 thread), per backend (--backends wasm,native; default wasm): forward, input
+// gradient (dx) and weight gradient (dW) of each distinct conv as Conv2d runs them (ops/conv.ts:
+// exact Winograd for 3x3 stride-1 forward and dx where the backend prefers it, else im2col +
+// GEMM; im2col, col2im and layout swaps included), beside the same passes all as im2col + GEMM
+// and, for 3x3 stride-1 forward and dx, all as Winograd. GOPS = 2 * (direct-conv multiply-adds)
+// / s, and % of the int8 GEMM's 512^3 throughput measured in the same rounds. Every call is a
+// training step of its own, its operands in that step's workspace as in training. Timing:
+// round-robin over all variants, best of the rounds, on this process's CPU time (harness.ts
+// compareCpu: the machine is shared).
 
 import type { ConvGeom, Kernels } from '../src/kernels/spec.js';
-import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
+import { loadWasmKernels } from '../src/kernels/wasm/index.js';
+import { loadNativeKernels, nativeUnavailable } from '../src/kernels/native/index.js';
 import { stepArray, type StepScope } from '../src/kernels/step-array.js';
 import { convForwardInt, convInputGradInt, convWeightGradInt, errorRows } from '../src/ops/conv.js';
-import { useWinograd } from '../src/ops/winograd.js';
+import { useWinograd, winogradFor } from '../src/ops/winograd.js';
 import { makeRng } from '../src/quant/rng.js';
 import { compareCpu, gops, printTable, type Bench } from './harness.js';
 
@@ -110,6 +113,7 @@ function passes(
 }
 
 interface Row {
+  backend: string;
   shape: string;
   count: number;
   pass: Pass;
@@ -120,62 +124,116 @@ interface Row {
   gemmGops: number;
   pctPeak: number;
   gemmPctPeak: number;
+  /** Winograd's time where it applies (3x3 stride 1, fwd and dx), whatever the backend prefers. */
+  winoMs: number | null;
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-export const bench: Bench = {
-  name: 'conv-shapes',
-  description: `ResNet-20 conv shapes (batch ${BATCH}, int8): fwd/dx/dW GOPS and % of the int8 512^3 GEMM, as trained vs all im2col + GEMM, 1 thread`,
-  async run() {
+async function kernelsOf(backend: string): Promise<Kernels> {
+  if (backend === 'wasm') {
     const k = await loadWasmKernels();
     if (!k) throw new Error('the wasm backend does not load here (no WebAssembly SIMD128)');
-    await setThreads(1);
+    return k;
+  }
+  if (backend === 'native') {
+    const k = await loadNativeKernels();
+    if (!k) throw new Error(`--backends native: ${nativeUnavailable() ?? 'it did not load'}`);
+    return k;
+  }
+  throw new Error(`--backends: no backend "${backend}"; have wasm, native`);
+}
+
+/** The rows of one backend: every shape's passes, as trained and all im2col + GEMM. */
+function measure(k: Kernels, backend: string, rounds: number): { rows: Row[]; peak: number } {
+  const cube = { M: 512, N: 512, K: 512 };
+  const [ca, cb, cc] = [int8s(512 * 512, 7), int8s(512 * 512, 8), new Int32Array(512 * 512)];
+  let stepNo = 1000;
+  const nextStep = () => ++stepNo;
+  const rows: Row[] = [];
+  let peak = 0;
+  for (const s of SHAPES) {
+    const p = passes(k, s, nextStep);
+    // The same kernels with Winograd taken wherever it fits (the backend's preference off).
+    const kw: Kernels = { ...k, preferWinograd: undefined };
+    const pw = passes(kw, s, nextStep);
+    const wino3 = s.k === 3 && s.stride === 1;
+    const timed = (mode: boolean, pass: Pass) => () => {
+      useWinograd(mode);
+      return p[pass]();
+    };
+    const fns: [string, () => number | void][] = [['peak', () => k.gemm_int(cube, ca, cb, cc)]];
+    for (const pass of PASSES) {
+      fns.push([`auto ${pass}`, timed(true, pass)]);
+      fns.push([`gemm ${pass}`, timed(false, pass)]);
+      if (wino3 && pass !== 'dW')
+        fns.push([
+          `wino ${pass}`,
+          () => {
+            useWinograd(true);
+            return pw[pass]();
+          },
+        ]);
+    }
+    const best = compareCpu(fns, rounds);
+    useWinograd(true);
+    const pk = gops(2 * 512 ** 3, best.get('peak')!);
+    peak = Math.max(peak, pk);
+    const g = geom(s);
+    const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
+    for (const pass of PASSES) {
+      const auto = best.get(`auto ${pass}`)!;
+      const gemm = best.get(`gemm ${pass}`)!;
+      const wino =
+        pass === 'fwd'
+          ? winogradFor(g, g.C, 0, k, 'forward')
+          : pass === 'dx' && winogradFor(g, s.OC, 0, k, 'inputGrad');
+      rows.push({
+        backend,
+        shape: s.name,
+        count: s.count,
+        pass,
+        algo: wino ? 'winograd' : 'im2col+gemm',
+        gemmMs: r3(gemm),
+        convMs: r3(auto),
+        gops: r1(gops(2 * macs, auto)),
+        gemmGops: r1(gops(2 * macs, gemm)),
+        pctPeak: Math.round((100 * gops(2 * macs, auto)) / pk),
+        gemmPctPeak: Math.round((100 * gops(2 * macs, gemm)) / pk),
+        winoMs: best.has(`wino ${pass}`) ? r3(best.get(`wino ${pass}`)!) : null,
+      });
+    }
+  }
+  return { rows, peak };
+}
+
+export const bench: Bench = {
+  name: 'conv-shapes',
+  description: `ResNet-20 conv shapes (batch ${BATCH}, int8): fwd/dx/dW GOPS and % of the int8 512^3 GEMM, as trained vs all im2col + GEMM vs Winograd, 1 thread, per backend (--backends wasm,native)`,
+  async run(args) {
+    const at = args.indexOf('--backends');
+    const backends = (at >= 0 ? (args[at + 1] ?? '') : 'wasm').split(',').filter(Boolean);
     const rounds = Number(process.env.LOWBIT_BENCH_ROUNDS ?? 12);
-    const cube = { M: 512, N: 512, K: 512 };
-    const [ca, cb, cc] = [int8s(512 * 512, 7), int8s(512 * 512, 8), new Int32Array(512 * 512)];
-    let stepNo = 1000;
-    const nextStep = () => ++stepNo;
     const rows: Row[] = [];
-    let peak = 0;
-    for (const s of SHAPES) {
-      const p = passes(k, s, nextStep);
-      const timed = (mode: boolean, pass: Pass) => () => {
-        useWinograd(mode);
-        return p[pass]();
+    const peaks: Record<string, number> = {};
+    const steps: Record<string, { asTrained: number; allGemm: number }> = {};
+    const total = (rs: Row[], f: (r: Row) => number) =>
+      r1(rs.reduce((t, r) => t + r.count * f(r), 0));
+    for (const b of backends) {
+      const k = await kernelsOf(b);
+      await k.setThreads?.(1);
+      const m = measure(k, b, rounds);
+      rows.push(...m.rows);
+      peaks[b] = r1(m.peak);
+      steps[b] = {
+        asTrained: total(m.rows, (r) => r.convMs),
+        allGemm: total(m.rows, (r) => r.gemmMs),
       };
-      const fns: [string, () => number | void][] = [['peak', () => k.gemm_int(cube, ca, cb, cc)]];
-      for (const pass of PASSES) {
-        fns.push([`auto ${pass}`, timed(true, pass)]);
-        fns.push([`gemm ${pass}`, timed(false, pass)]);
-      }
-      const best = compareCpu(fns, rounds);
-      useWinograd(true);
-      const pk = gops(2 * 512 ** 3, best.get('peak')!);
-      peak = Math.max(peak, pk);
-      const g = geom(s);
-      const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
-      for (const pass of PASSES) {
-        const auto = best.get(`auto ${pass}`)!;
-        const gemm = best.get(`gemm ${pass}`)!;
-        const wino = s.k === 3 && s.stride === 1 && pass !== 'dW';
-        rows.push({
-          shape: s.name,
-          count: s.count,
-          pass,
-          algo: wino ? 'winograd' : 'im2col+gemm',
-          gemmMs: r3(gemm),
-          convMs: r3(auto),
-          gops: r1(gops(2 * macs, auto)),
-          gemmGops: r1(gops(2 * macs, gemm)),
-          pctPeak: Math.round((100 * gops(2 * macs, auto)) / pk),
-          gemmPctPeak: Math.round((100 * gops(2 * macs, gemm)) / pk),
-        });
-      }
     }
     printTable(
       [
+        'backend',
         'shape',
         'x',
         'pass',
@@ -186,8 +244,10 @@ export const bench: Bench = {
         'im2col+GEMM ms',
         'GOPS',
         '% peak',
+        'Winograd ms',
       ],
       rows.map((r) => [
+        r.backend,
         r.shape,
         r.count,
         r.pass,
@@ -198,25 +258,25 @@ export const bench: Bench = {
         r.gemmMs.toFixed(2),
         r.gemmGops.toFixed(1),
         `${r.gemmPctPeak}%`,
+        r.winoMs === null ? '-' : r.winoMs.toFixed(2),
       ]),
     );
-    const total = (f: (r: Row) => number) => r1(rows.reduce((t, r) => t + r.count * f(r), 0));
-    const stepAuto = total((r) => r.convMs);
-    const stepGemm = total((r) => r.gemmMs);
-    console.log(
-      `\nint8 GEMM 512^3: ${r1(peak)} GOPS (best over the rounds, CPU time). All ResNet-20 convs ` +
-        `of one step (fwd + dx + dW, x counts): ${stepAuto} ms as trained, ${stepGemm} ms all ` +
-        `im2col + GEMM (${r1(stepGemm / stepAuto)}x)`,
-    );
+    for (const b of backends)
+      console.log(
+        `\n${b}: int8 GEMM 512^3: ${peaks[b]} GOPS (best over the rounds, CPU time). All ` +
+          `ResNet-20 convs of one step (fwd + dx + dW, x counts): ${steps[b].asTrained} ms as ` +
+          `trained, ${steps[b].allGemm} ms all im2col + GEMM ` +
+          `(${r1(steps[b].allGemm / steps[b].asTrained)}x)`,
+      );
     return {
       batch: BATCH,
       threads: 1,
       clock: 'process CPU time, best of round-robin rounds',
       rounds,
-      peakGops: r1(peak),
+      backends,
+      peakGops: peaks,
       rows,
-      stepMsAsTrained: stepAuto,
-      stepMsAllGemm: stepGemm,
+      stepMs: steps,
     };
   },
 };

@@ -22,7 +22,7 @@ export interface KernelTime {
 type AnyFn = (...args: unknown[]) => unknown;
 
 /** Table entries that are not kernels (configuration and description). */
-const NOT_KERNELS = new Set(['setThreads', 'describe', 'stepArray']);
+const NOT_KERNELS = new Set(['setThreads', 'describe', 'stepArray', 'preferWinograd']);
 
 export class KernelTimer {
   private totals = new Map<string, { calls: number; ms: number; runs: number }>();

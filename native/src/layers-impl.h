@@ -273,41 +273,70 @@ struct Geom {
         pw(g[9]), OH(g[10]), OW(g[11]) {}
 };
 
+/**
+ * Copies n elements of T with fixed-size moves (the compiler inlines them as vector loads and
+ * stores): conv rows are 4-64 elements, where a memcpy call per row costs more than the copy.
+ */
+template <typename T>
+inline void copyRow(T* __restrict__ dst, const T* __restrict__ src, int64_t n) {
+  char* d = reinterpret_cast<char*>(dst);
+  const char* s = reinterpret_cast<const char*>(src);
+  int64_t bytes = n * static_cast<int64_t>(sizeof(T));
+  for (; bytes >= 32; bytes -= 32, d += 32, s += 32) __builtin_memcpy(d, s, 32);
+  if (bytes >= 16) __builtin_memcpy(d, s, 16), d += 16, s += 16, bytes -= 16;
+  if (bytes >= 8) __builtin_memcpy(d, s, 8), d += 8, s += 8, bytes -= 8;
+  if (bytes >= 4) __builtin_memcpy(d, s, 4), d += 4, s += 4, bytes -= 4;
+  for (; bytes > 0; bytes--) *d++ = *s++;
+}
+
+/**
+ * The zero-padded plane of im2col/col2im: Hp x Wp, large enough for every window the
+ * geometry's OH, OW reach (rows ph.., columns pw.. hold the image).
+ */
+struct Padded {
+  int64_t Hp, Wp;
+  explicit Padded(const Geom& g)
+      : Hp(std::max<int64_t>(g.H + 2 * g.ph, (g.OH - 1) * g.sh + g.KH)),
+        Wp(std::max<int64_t>(g.W + 2 * g.pw, (g.OW - 1) * g.sw + g.KW)) {}
+  /** Whether the image itself serves as the plane (no padding, no window past its edge). */
+  bool direct(const Geom& g) const { return g.ph == 0 && g.pw == 0 && Hp == g.H && Wp == g.W; }
+};
+
 template <typename T>
 void im2colT(const Geom& g, const T* x, T* col) {
+  // col (C*KH*KW, N*OH*OW): row (c, kh, kw), column (n, oh, ow) = x[n, c, oh*sh - ph + kh,
+  // ow*sw - pw + kw], 0 outside the image. Per (c, n): the plane zero-padded once (Hp x Wp
+  // of T in scratch), then every (kh, kw, oh) row is one copy (stride 1) with no bounds.
   const int64_t Q = g.N * g.OH * g.OW;
+  if (Q == 0 || g.C == 0 || g.KH == 0 || g.KW == 0) return;
+  const Padded pd(g);
+  const bool direct = pd.direct(g);
   chunked(g.C, perTask(g.KH * g.KW * Q), [&](int64_t c0, int64_t c1) {
-   for (int64_t c = c0; c < c1; c++)
-    for (int64_t kh = 0; kh < g.KH; kh++)
-      for (int64_t kw = 0; kw < g.KW; kw++) {
-        T* row = col + ((c * g.KH + kh) * g.KW + kw) * Q;
-        for (int64_t n = 0; n < g.N; n++) {
-          const T* xp = x + (n * g.C + c) * g.H * g.W;
-          for (int64_t oh = 0; oh < g.OH; oh++) {
-            const int64_t ih = oh * g.sh - g.ph + kh;
-            T* o = row + (n * g.OH + oh) * g.OW;
-            if (ih < 0 || ih >= g.H) {
-              for (int64_t ow = 0; ow < g.OW; ow++) o[ow] = T(0);
-              continue;
-            }
-            const T* xr = xp + ih * g.W;
-            if (g.sw == 1) {
-              // Contiguous run: zeros left of the image, a copy, zeros right of it.
-              // (memset / memcpy: a byte loop with two bounds per element does not vectorize)
-              const int64_t iw0 = kw - g.pw;
-              const int64_t a = std::min<int64_t>(g.OW, std::max<int64_t>(0, -iw0));
-              const int64_t b = std::max<int64_t>(a, std::min<int64_t>(g.OW, g.W - iw0));
-              if (a > 0) std::memset(o, 0, a * sizeof(T));
-              if (b > a) std::memcpy(o + a, xr + iw0 + a, (b - a) * sizeof(T));
-              if (g.OW > b) std::memset(o + b, 0, (g.OW - b) * sizeof(T));
-            } else {
-              for (int64_t ow = 0; ow < g.OW; ow++) {
-                const int64_t iw = ow * g.sw - g.pw + kw;
-                o[ow] = iw >= 0 && iw < g.W ? xr[iw] : T(0);
+    T* plane = direct ? nullptr
+                      : static_cast<T*>(scratch(Slot::ConvPlane, pd.Hp * pd.Wp * sizeof(T)));
+    if (plane) std::memset(plane, 0, pd.Hp * pd.Wp * sizeof(T));
+    for (int64_t c = c0; c < c1; c++)
+      for (int64_t n = 0; n < g.N; n++) {
+        const T* xp = x + (n * g.C + c) * g.H * g.W;
+        const T* src = xp;
+        if (plane) {
+          // The border stays zero from the memset above: only the image's rows change.
+          for (int64_t h = 0; h < g.H; h++)
+            copyRow(plane + (h + g.ph) * pd.Wp + g.pw, xp + h * g.W, g.W);
+          src = plane;
+        }
+        for (int64_t kh = 0; kh < g.KH; kh++)
+          for (int64_t kw = 0; kw < g.KW; kw++) {
+            T* o = col + ((c * g.KH + kh) * g.KW + kw) * Q + n * g.OH * g.OW;
+            for (int64_t oh = 0; oh < g.OH; oh++, o += g.OW) {
+              const T* r = src + (oh * g.sh + kh) * pd.Wp + kw;
+              if (g.sw == 1) {
+                copyRow(o, r, g.OW);
+              } else {
+                for (int64_t ow = 0; ow < g.OW; ow++) o[ow] = r[ow * g.sw];
               }
             }
           }
-        }
       }
   });
 }
@@ -328,32 +357,32 @@ void im2colK(const int64_t* gw, const View& x, const View& col) {
 
 template <typename T>
 void col2imT(const Geom& g, const T* col, T* dx) {
+  // dx[n, c, ih, iw] = the sum of col's entries im2col maps from it, added in the reference's
+  // order (kh, kw): each (kh, kw) reaches an element at most once. Per (c, n) the sums go
+  // into a zeroed padded plane (no bounds in the row loops), whose inside is then dx's plane.
   const int64_t Q = g.N * g.OH * g.OW;
+  const Padded pd(g);
   chunked(g.C, perTask(g.KH * g.KW * Q), [&](int64_t c0, int64_t c1) {
-   for (int64_t c = c0; c < c1; c++) {
-    for (int64_t n = 0; n < g.N; n++) {
-      T* d = dx + (n * g.C + c) * g.H * g.W;
-      for (int64_t i = 0; i < g.H * g.W; i++) d[i] = T(0);
-    }
-    // The reference's order (kh, kw, then n, oh, ow) for every element's additions.
-    for (int64_t kh = 0; kh < g.KH; kh++)
-      for (int64_t kw = 0; kw < g.KW; kw++) {
-        const T* row = col + ((c * g.KH + kh) * g.KW + kw) * Q;
-        for (int64_t n = 0; n < g.N; n++) {
-          T* d = dx + (n * g.C + c) * g.H * g.W;
-          for (int64_t oh = 0; oh < g.OH; oh++) {
-            const int64_t ih = oh * g.sh - g.ph + kh;
-            if (ih < 0 || ih >= g.H) continue;
-            const T* q = row + (n * g.OH + oh) * g.OW;
-            T* dr = d + ih * g.W;
-            for (int64_t ow = 0; ow < g.OW; ow++) {
-              const int64_t iw = ow * g.sw - g.pw + kw;
-              if (iw >= 0 && iw < g.W) addTo(dr[iw], q[ow]);
+    T* plane = static_cast<T*>(scratch(Slot::ConvPlane, pd.Hp * pd.Wp * sizeof(T)));
+    for (int64_t c = c0; c < c1; c++)
+      for (int64_t n = 0; n < g.N; n++) {
+        for (int64_t i = 0; i < pd.Hp * pd.Wp; i++) plane[i] = T(0);
+        for (int64_t kh = 0; kh < g.KH; kh++)
+          for (int64_t kw = 0; kw < g.KW; kw++) {
+            const T* q = col + ((c * g.KH + kh) * g.KW + kw) * Q + n * g.OH * g.OW;
+            for (int64_t oh = 0; oh < g.OH; oh++, q += g.OW) {
+              T* __restrict__ d = plane + (oh * g.sh + kh) * pd.Wp + kw;
+              if (g.sw == 1) {
+                for (int64_t ow = 0; ow < g.OW; ow++) addTo(d[ow], q[ow]);
+              } else {
+                for (int64_t ow = 0; ow < g.OW; ow++) addTo(d[ow * g.sw], q[ow]);
+              }
             }
           }
-        }
+        T* d = dx + (n * g.C + c) * g.H * g.W;
+        for (int64_t h = 0; h < g.H; h++)
+          copyRow(d + h * g.W, plane + (h + g.ph) * pd.Wp + g.pw, g.W);
       }
-   }
   });
 }
 

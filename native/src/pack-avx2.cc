@@ -66,11 +66,16 @@ int64_t rowContig(const PanelSrc& s, int width, uint8_t* out) {
   const int64_t blocks = s.kc / (8 * G);
   const int step = width % 8 == 0 ? 8 : 4;
   uint32_t* o = reinterpret_cast<uint32_t*>(out);
+  const __m256i zero =
+      G == 4 && MODE == PackMode::U8 ? _mm256_set1_epi8(-128) : _mm256_setzero_si256();
   __m256i r[8];
   for (int64_t b = 0; b < blocks; b++) {
     const int64_t k = s.k0 + b * 8 * G;
     for (int r0 = 0; r0 < width; r0 += step) {
-      for (int i = 0; i < step; i++) r[i] = load8<T, G, MODE>(p + (s.r0 + r0 + i) * s.ld + k);
+      // Rows past a partial panel's last (s.rows) pack as the value 0 (u8 mode: 128), as
+      // packPanel writes them.
+      for (int i = 0; i < step; i++)
+        r[i] = r0 + i < s.rows ? load8<T, G, MODE>(p + (s.r0 + r0 + i) * s.ld + k) : zero;
       transpose(r, step, o + b * 8 * width + r0, width);
     }
   }
@@ -153,7 +158,9 @@ int64_t dispatchG(const PanelSrc& s, int width, int G, uint8_t* out) {
 
 /** Packs the full groups in vector code; returns how many were done. */
 int64_t vectorPart(const PanelSrc& s, int width, int G, PackMode mode, uint8_t* out) {
-  if (s.rows != width || (width != 4 && width % 8 != 0)) return 0;
+  // Partial panels (fewer valid rows than width, e.g. dW's N = 144 = 4.5 panels of 32) only
+  // where rows are contiguous in k: the k-major loops read whole panel widths.
+  if (s.rows > width || (s.rows < width && s.kMajor) || (width != 4 && width % 8 != 0)) return 0;
   if (G == 4 && s.kMajor && width % 8 != 0) return 0;
   if (s.bytes == 1) {
     switch (mode) {

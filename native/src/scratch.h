@@ -18,7 +18,9 @@ enum class Slot {
   WinoB = 6,
   WinoM = 7,
   WinoRows = 8,
-  Count = 9
+  // im2col / col2im (layers-impl.h): one zero-padded image plane.
+  ConvPlane = 9,
+  Count = 10
 };
 
 /** At least `bytes` of this thread's scratch slot, 64-byte aligned (contents undefined). */

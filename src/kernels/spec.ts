@@ -382,6 +382,13 @@ export interface Kernels {
    * resolves once the threads are ready.
    */
   setThreads?(n: number): Promise<void>;
+  /**
+   * Optional: whether a 3x3 stride-1 int8 conv pass ('forward' or 'inputGrad') should run as
+   * exact Winograd (winograd_conv) rather than im2col + gemm_int on these kernels (absent:
+   * Winograd). Both give the same integers; the faster route depends on the instruction set
+   * (ops/winograd.ts winogradFor). g: the conv's geometry (for either pass).
+   */
+  preferWinograd?(g: ConvGeom, pass: 'forward' | 'inputGrad'): boolean;
   /** Optional: what the kernels run on, for messages (e.g. "avx2, 2 threads"). */
   describe?(): string;
   /**

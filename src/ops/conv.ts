@@ -56,7 +56,7 @@ export function convForwardInt(
   bias: ConvBias | null,
   at?: StepScope | null,
 ): ConvForwardInt {
-  if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs)) {
+  if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs, k)) {
     const y = winogradForward(k, g, x, w, OC, bias ? bias.mant : null, at);
     // The direct product's MACs: (OC, N*OH*OW) = (OC, C*KH*KW) (C*KH*KW, N*OH*OW).
     countMacs(x, w, OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW);
@@ -122,6 +122,45 @@ export function inputGradBound(g: ConvGeom, OC: number, e: IntArray, w: IntArray
 }
 
 /**
+ * The geometry of dx as a forward conv of e, where that is exact in int32 and counts the same
+ * multiply-adds: a stride-1 'same' conv (OH = H, OW = W, pad < kernel) whose dx bound from the
+ * operand types fits int32. dx is then the full correlation of e (N, OC, H, W) with w rotated
+ * 180 degrees and its channels swapped, padding K - 1 - pad: im2col of e (OC*KH*KW, N*H*W) and
+ * one GEMM of depth OC*KH*KW, instead of an int32 dcol KH*KW times larger than dx and col2im.
+ * Same integers; null where the dcol route stays.
+ */
+function inputGradAsConv(g: ConvGeom, OC: number, e: IntArray, w: IntArray): ConvGeom | null {
+  const same = g.strideH === 1 && g.strideW === 1 && g.OH === g.H && g.OW === g.W;
+  if (!same || g.padH >= g.KH || g.padW >= g.KW) return null;
+  if (!(e instanceof Int8Array || e instanceof Int16Array)) return null;
+  if (!(w instanceof Int8Array || w instanceof Int16Array)) return null;
+  if (g.KH * g.KW * OC * typeMax(w) * typeMax(e) > INT32_LIMIT) return null;
+  return {
+    N: g.N,
+    C: OC,
+    H: g.OH,
+    W: g.OW,
+    KH: g.KH,
+    KW: g.KW,
+    strideH: 1,
+    strideW: 1,
+    padH: g.KH - 1 - g.padH,
+    padW: g.KW - 1 - g.padW,
+    OH: g.H,
+    OW: g.W,
+  };
+}
+
+/** w (OC, C, KK) -> (C, OC, KK) with each filter's KK = KH*KW taps reversed (180 degrees). */
+function rotatedFilter<T extends IntArray>(w: T, OC: number, C: number, KK: number): T {
+  const out = new (w.constructor as new (n: number) => T)(C * OC * KK);
+  for (let o = 0; o < OC; o++)
+    for (let c = 0; c < C; c++)
+      for (let t = 0; t < KK; t++) out[(c * OC + o) * KK + KK - 1 - t] = w[(o * C + c) * KK + t];
+  return out;
+}
+
+/**
  * dx (N, C, H, W) for e (N, OC, OH, OW): Winograd where the rule takes it, else dcol = W^T e'
  * (eRows() gives e' (OC, N*OH*OW)) and col2im. int32, or exact float64 where int32 could
  * overflow.
@@ -136,11 +175,14 @@ export function convInputGradInt(
   at?: StepScope | null,
 ): Int32Array | Float64Array {
   // dx of a 3x3 stride-1 conv: the Winograd forward of e, channels summed over OC.
-  if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC)) {
+  if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC, 0, k, 'inputGrad')) {
     // The direct product's MACs: dcol (C*KH*KW, N*OH*OW) = W^T (C*KH*KW, OC) e' (OC, N*OH*OW).
     countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
     return winogradInputGrad(k, g, e, w, OC, at);
   }
+  const direct = inputGradAsConv(g, OC, e, w);
+  if (direct)
+    return convForwardInt(k, direct, e, rotatedFilter(w, OC, g.C, g.KH * g.KW), g.C, null, at).y;
   const CKK = g.C * g.KH * g.KW;
   const Q = g.N * g.OH * g.OW;
   const er = eRows();

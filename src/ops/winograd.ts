@@ -32,10 +32,17 @@ export function useWinograd(on: boolean): void {
  * Whether a conv pass on int8 operands takes Winograd: the rule, from `npm run bench --
  * conv-shapes` (ResNet-20's shapes, batch 32): the forward and the input gradient of every
  * 3x3 stride-1 conv ran 1.1-4x faster than im2col + GEMM, from 3 to 64 channels; the weight
- * gradient stays im2col + GEMM, whose dot-product route was faster. Needs winogradFits.
+ * gradient stays im2col + GEMM, whose dot-product route was faster. Needs winogradFits. The
+ * kernels `k` may prefer im2col + GEMM (Kernels.preferWinograd: the native int8 VNNI GEMM).
  */
-export function winogradFor(g: ConvGeom, sumC: number, extra = 0): boolean {
-  return enabled && winogradFits(g, sumC, extra);
+export function winogradFor(
+  g: ConvGeom,
+  sumC: number,
+  extra = 0,
+  k?: Kernels,
+  pass: 'forward' | 'inputGrad' = 'forward',
+): boolean {
+  return enabled && winogradFits(g, sumC, extra) && (k?.preferWinograd?.(g, pass) ?? true);
 }
 
 /**

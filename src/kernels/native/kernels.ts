@@ -185,6 +185,11 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       k.winogradConv(geomOf(g), x, U, OC, biasArray(bias), y);
     },
   };
+  // Route of 3x3 stride-1 int8 convs (`npm run bench -- conv-shapes --backends native`): with
+  // VNNI, im2col + the u8 x s8 GEMM outruns Winograd (whose 16 GEMMs are int16) for the
+  // forward (whose im2col matrix then serves dW too) and for the input gradient (a forward
+  // conv of the error, ops/conv.ts) at every ResNet-20 shape.
+  if (k.isa === 'avx512vnni' || k.isa === 'avx512vnni-emulated') own.preferWinograd = () => false;
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
   if (base.stepArray) out.stepArray = base.stepArray.bind(base);

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// The integer conv input gradient (ops/conv.ts convInputGradInt) on ref and every fast backend
+// against a direct loop over the definition, exact: stride-1 'same' convs (1x1, 3x3, 5x5,
+// 3x1; int8 and int16 errors and filters, full range) take the forward-conv-of-the-error
+// route where its int32 bound holds, other shapes the dcol + col2im route; Winograd is off so
+// the int8 3x3 case runs these routes too.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
+import type { IntArray } from '../../src/tensor/dtype.js';
+import { refKernels } from '../../src/kernels/ref/index.js';
+import { convInputGradInt, errorRows } from '../../src/ops/conv.js';
+import { useWinograd } from '../../src/ops/winograd.js';
+import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
+
+/** dx (N, C, H, W) = sum over o, kh, kw of e[n, o, oh, ow] w[o, c, kh, kw] (the definition). */
+function direct(g: ConvGeom, e: IntArray, w: IntArray, OC: number): Float64Array {
+  const dx = new Float64Array(g.N * g.C * g.H * g.W);
+  for (let n = 0; n < g.N; n++)
+    for (let o = 0; o < OC; o++)
+      for (let oh = 0; oh < g.OH; oh++)
+        for (let ow = 0; ow < g.OW; ow++) {
+          const ev = e[((n * OC + o) * g.OH + oh) * g.OW + ow];
+          for (let c = 0; c < g.C; c++)
+            for (let kh = 0; kh < g.KH; kh++)
+              for (let kw = 0; kw < g.KW; kw++) {
+                const ih = oh * g.strideH - g.padH + kh;
+                const iw = ow * g.strideW - g.padW + kw;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                dx[((n * g.C + c) * g.H + ih) * g.W + iw] +=
+                  ev * w[((o * g.C + c) * g.KH + kh) * g.KW + kw];
+              }
+        }
+  return dx;
+}
+
+function geom(N: number, C: number, H: number, W: number, KH: number, KW: number, pad: number[]) {
+  const [padH, padW] = pad;
+  const OH = H + 2 * padH - KH + 1;
+  const OW = W + 2 * padW - KW + 1;
+  return { N, C, H, W, KH, KW, strideH: 1, strideW: 1, padH, padW, OH, OW } as ConvGeom;
+}
+
+function* grid(): Generator<{ g: ConvGeom; OC: number; what: string }> {
+  for (const [KH, KW, padH, padW] of [
+    [1, 1, 0, 0],
+    [3, 3, 1, 1],
+    [5, 5, 2, 2],
+    [3, 1, 1, 0],
+    [3, 3, 0, 0], // not 'same': the dcol route
+    [3, 3, 2, 1], // not 'same'
+  ])
+    for (const [N, C, OC, H, W] of [
+      [1, 1, 1, 1, 1],
+      [2, 3, 5, 4, 7],
+      [3, 6, 4, 9, 17],
+      [2, 16, 16, 8, 8],
+    ]) {
+      const g = geom(N, C, H, W, KH, KW, [padH, padW]);
+      if (g.OH >= 1 && g.OW >= 1)
+        yield { g, OC, what: `${KH}x${KW} pad ${padH},${padW} N=${N} C=${C} OC=${OC} ${H}x${W}` };
+    }
+}
+
+const ints = (bits: 8 | 16, n: number, seed: number): IntArray => {
+  const lo = bits === 8 ? -128 : -32768;
+  const v = randInts(seeded(seed), n, lo, -lo - 1);
+  return bits === 8 ? Int8Array.from(v) : Int16Array.from(v);
+};
+
+function check(k: Kernels, name: string): void {
+  let seed = 1;
+  for (const { g, OC, what } of grid())
+    for (const [eb, wb] of [
+      [8, 8],
+      [16, 8],
+      [8, 16],
+    ] as const) {
+      const e = ints(eb, g.N * OC * g.OH * g.OW, seed++);
+      const w = ints(wb, OC * g.C * g.KH * g.KW, seed++);
+      const dx = convInputGradInt(k, g, e, () => errorRows(k, g, e, OC), w, OC);
+      const want = direct(g, e, w, OC);
+      const label = `${name} ${what} e int${eb} w int${wb}`;
+      // Every case here fits int32 (at most 25 * 16 * 128 * 32768 < 2^31).
+      assert.ok(dx instanceof Int32Array, `${label}: an Int32Array`);
+      assertSameArray(dx, want, label, g.W);
+    }
+}
+
+describe('conv input gradient routes: exact against the definition', () => {
+  before(() => useWinograd(false));
+  after(() => useWinograd(true));
+
+  it('ref', () => check(refKernels, 'ref'));
+});
+
+for (const b of await fastBackends()) {
+  describe(`conv input gradient routes on ${b.name}`, { skip: b.skip }, () => {
+    before(() => useWinograd(false));
+    after(() => useWinograd(true));
+    it('equal the definition (and so ref) on every shape and operand type', () =>
+      check(b.k!, b.name));
+  });
+}
