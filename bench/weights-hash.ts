@@ -3,7 +3,8 @@
 // (MNIST, --limit 2000 --test-limit 500 --epochs 1 --seed 1, wasm, 1 thread), each in its own
 // process through the `lowbit train` command, and the SHA-256 of its final weights (parameters
 // and layer buffers, in name order, as the checkpoint stores them). A refactor that must not
-// change behaviour prints the same table before and after. `--schemes a,b` runs only those.
+// change behaviour prints the same table before and after. `--schemes a,b` runs only those;
+// `--backend native` (or ref) trains on another backend to compare with the wasm table.
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,7 +34,7 @@ function weightsHash(ckpt: {
   return h.digest('hex');
 }
 
-function runOne(scheme: string): Row {
+function runOne(scheme: string, backend: string): Row {
   const out = mkdtempSync(join(tmpdir(), 'lowbit-hash-'));
   try {
     execFileSync(
@@ -56,7 +57,7 @@ function runOne(scheme: string): Row {
         '--seed',
         '1',
         '--backend',
-        'wasm',
+        backend,
         '--threads',
         '1',
         '--out',
@@ -91,11 +92,16 @@ export const bench: Bench = {
   async run(args) {
     const i = args.indexOf('--schemes');
     const schemes = i >= 0 ? args[i + 1].split(',') : builtinSchemes();
-    const rows = schemes.map(runOne);
+    const b = args.indexOf('--backend');
+    const backend = b >= 0 ? args[b + 1] : 'wasm';
+    const rows = schemes.map((s) => runOne(s, backend));
     printTable(
       ['scheme', 'sha256 (final weights)', 'test acc', 'train loss'],
       rows.map((r) => [r.scheme, r.sha256, (r.test_acc * 100).toFixed(2) + '%', r.train_loss]),
     );
-    return { config: 'lenet5 mnist --limit 2000 --test-limit 500 --epochs 1 --seed 1', rows };
+    return {
+      config: `lenet5 mnist --limit 2000 --test-limit 500 --epochs 1 --seed 1 --backend ${backend}`,
+      rows,
+    };
   },
 };

@@ -47,6 +47,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     o.Set("isa", name);
     addGemmBindings(env, o, &isa);
     addElemBindings(env, o, &isa);
+    addNormBindings(env, o, &isa);
     return o;
   }
   throw Napi::TypeError::New(env, "unknown instruction set \"" + name +

@@ -10,5 +10,7 @@
 /** Adds the kernel functions of `isa` to `target`. */
 void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa);
+/** BatchNorm, scaled add, min/max and flag quantization (bind-norm.cc). */
+void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 /** Adds packPanel(...) (tests compare the vector packers with the portable one). */
 void addPackBinding(Napi::Env env, Napi::Object target);

@@ -40,19 +40,34 @@ void chunked(int64_t n, int64_t chunk, F&& body) {
   });
 }
 
+// The loops below load every element unconditionally and select (no branch, no masked
+// load), so the compiler vectorizes them at the instruction set's width; with a conditional
+// load (`m > 0 ? dy[i] : 0`) it kept them scalar, 4x slower than the WebAssembly kernels.
+template <typename T>
+void reluRange(const T* x, T* y, int8_t* mask, int64_t a, int64_t b) {
+  for (int64_t i = a; i < b; i++) {
+    const T v = x[i];
+    y[i] = v > 0 ? v : T(0);
+  }
+  if (mask)
+    for (int64_t i = a; i < b; i++) mask[i] = static_cast<int8_t>(x[i] > 0);
+}
+
 void reluK(const View& x, const View& y, int8_t* mask) {
   withKind(x, [&](auto* xp) {
     using T = typename std::remove_pointer<decltype(xp)>::type;
     T* yp = static_cast<T*>(y.p);
-    chunked(x.n, CHUNK, [&](int64_t a, int64_t b) {
-      for (int64_t i = a; i < b; i++) {
-        const T v = xp[i];
-        yp[i] = v > 0 ? v : T(0);
-      }
-      if (mask)
-        for (int64_t i = a; i < b; i++) mask[i] = xp[i] > 0 ? 1 : 0;
-    });
+    chunked(x.n, CHUNK, [&](int64_t a, int64_t b) { reluRange(xp, yp, mask, a, b); });
   });
+}
+
+/** dx = m > 0 ? dy : 0 over [a, b); m any element type, dy and dx one type. */
+template <typename M, typename T>
+void reluBackRange(const M* m, const T* dy, T* dx, int64_t a, int64_t b) {
+  for (int64_t i = a; i < b; i++) {
+    const T d = dy[i];
+    dx[i] = m[i] > 0 ? d : T(0);
+  }
 }
 
 void reluBackwardK(const View& m, const View& dy, const View& dx) {
@@ -60,9 +75,7 @@ void reluBackwardK(const View& m, const View& dy, const View& dx) {
     withKind(dy, [&](auto* dyp) {
       using T = typename std::remove_pointer<decltype(dyp)>::type;
       T* dxp = static_cast<T*>(dx.p);
-      chunked(m.n, CHUNK, [&](int64_t a, int64_t b) {
-        for (int64_t i = a; i < b; i++) dxp[i] = mp[i] > 0 ? dyp[i] : T(0);
-      });
+      chunked(m.n, CHUNK, [&](int64_t a, int64_t b) { reluBackRange(mp, dyp, dxp, a, b); });
     });
   });
 }

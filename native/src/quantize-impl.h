@@ -229,27 +229,39 @@ QuantCounts requantOut(const TM* m, int64_t n, int s, double div, double half, d
   }
 }
 
+// maxAbs keeps its running minimum and maximum in the element type (int64 ones did not
+// vectorize: AVX2 has no 64-bit min/max). Floats reduce their bit patterns with the sign bit
+// cleared: for non-negative IEEE numbers the integer order of the bits is the numeric order,
+// and NaN and the infinities are exactly the patterns >= the infinity's, so one integer max
+// (which vectorizes; a float max with NaN semantics does not) gives both answers.
 template <typename T>
 double maxAbsInt(const T* x, int64_t n) {
-  int64_t lo = 0, hi = 0;
+  T lo = 0, hi = 0;
   for (int64_t i = 0; i < n; i++) {
-    const int64_t v = x[i];
+    const T v = x[i];
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
-  return static_cast<double>(-lo > hi ? -lo : hi);
+  const int64_t l = lo, h = hi;
+  return static_cast<double>(-l > h ? -l : h);
 }
 
-template <typename T>
-double maxAbsFloat(const T* x, int64_t n, T limit) {
-  T m = 0;
-  int64_t bad = 0;
+/** F: float or double; U: its same-size signed integer (the cleared sign keeps it >= 0). */
+template <typename F, typename U>
+double maxAbsFloat(const F* x, int64_t n, U inf) {
+  using UU = typename std::make_unsigned<U>::type;
+  const U magnitude = static_cast<U>(~(UU(1) << (8 * sizeof(U) - 1)));
+  U m = 0;
   for (int64_t i = 0; i < n; i++) {
-    const T a = __builtin_fabs(x[i]);
-    m = a > m ? a : m;
-    bad += !(a <= limit);  // NaN or an infinity
+    U b;
+    __builtin_memcpy(&b, x + i, sizeof b);
+    b &= magnitude;
+    m = b > m ? b : m;
   }
-  return bad ? __builtin_nan("") : static_cast<double>(m);
+  if (m >= inf) return __builtin_nan("");
+  F f;
+  __builtin_memcpy(&f, &m, sizeof f);
+  return static_cast<double>(f);
 }
 
 [[maybe_unused]] double maxAbsK(const View& x) {
@@ -261,8 +273,8 @@ double maxAbsFloat(const T* x, int64_t n, T limit) {
     case Kind::I32:
       return maxAbsInt(static_cast<const int32_t*>(x.p), x.n);
     case Kind::F32:
-      return maxAbsFloat(static_cast<const float*>(x.p), x.n, 3.4028234663852886e38f);
+      return maxAbsFloat(static_cast<const float*>(x.p), x.n, int32_t(0x7f800000));
     default:
-      return maxAbsFloat(static_cast<const double*>(x.p), x.n, 1.7976931348623157e308);
+      return maxAbsFloat(static_cast<const double*>(x.p), x.n, int64_t(0x7ff0000000000000));
   }
 }

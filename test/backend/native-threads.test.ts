@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The native kernels on 2 and 3 threads give exactly the 1-thread bits: integer GEMMs split
 // along N, M and K (int32 C, and float64 C with chunked sums and 8-bit limbs), float32 GEMM,
-// and the elementwise and layer kernels that split over rows or planes.
+// and the elementwise, layer, BatchNorm and flag kernels that split over rows, planes,
+// channels or element ranges.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +89,38 @@ function outputs(k: Kernels): ArrayLike<number>[] {
   const arg = new Uint8Array(mp.length);
   k.maxpool(x, 96, 30, 30, 2, 2, mp, arg);
   out.push(col, dx, coli, dxi, q, [stats.saturated, stats.underflow], y, mask, sums, sw, mp, arg);
+  // BatchNorm, the scaled add, flag quantization and min/max split over planes, channels or
+  // element ranges; max |y| and the counts combine across tasks.
+  const xm = Int8Array.from(xi, (v) => (v > 0 ? 1 : 0));
+  const p4 = Float64Array.from({ length: 48 }, (_, i) => ((i % 4) + 1) / 3 - (i % 5) / 7);
+  const p5 = Float64Array.from({ length: 60 }, (_, i) => ((i % 5) + 1) / 5 - (i % 3) / 11);
+  const bnI = new Float64Array(48);
+  k.bn_sums(xi, null, xm, 8, 12, 900, bnI);
+  const bnF = new Float64Array(48);
+  k.bn_sums(x, xi, null, 8, 12, 900, bnF);
+  const yf = new Float32Array(x.length);
+  const ym = new Int8Array(x.length);
+  const fMax = k.bn_forward(xi, 8, 12, 900, p4, true, true, ym, yf);
+  const ya = new Int32Array(x.length);
+  k.bn_affine_int(
+    xi,
+    8,
+    12,
+    900,
+    Float64Array.from({ length: 24 }, (_, i) => i - 9),
+    true,
+    null,
+    ya,
+  );
+  const dxf = new Float32Array(x.length);
+  const bMax = k.bn_backward(x, xi, xm, 8, 12, 900, p5, false, dxf);
+  const as = new Float32Array(x.length);
+  const am = new Int8Array(x.length);
+  const aMax = k.add_scaled(x, 0.5, xi, 0.25, true, am, as);
+  const fq = new Int8Array(x.length);
+  const fs = k.flag_quantize(x, 0, 4, 8, fq);
+  out.push(bnI, bnF, yf, ym, ya, dxf, as, am, fq);
+  out.push([fMax, bMax, aMax, fs.saturated, fs.underflow, ...k.minMax(x), ...k.minMax(xi)]);
   return out;
 }
 

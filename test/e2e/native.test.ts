@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The native backend end to end: the same training run bit for bit as ref and wasm on the
 // integer schemes (LeNet-5; wageubn8 within float32 ulps) and a short ResNet-8 (BatchNorm,
-// residual adds), on each native instruction set this CPU runs. `auto` keeps wasm (native was
-// not faster on every model here: see the README); where the addon did not build (LOWBIT_NATIVE_ADDON naming a
-// missing file) `lowbit train` still runs on wasm, and --backend native fails saying why.
+// residual adds), on each native instruction set this CPU runs. `auto` picks native where the
+// addon loaded; where it did not build (LOWBIT_NATIVE_ADDON naming a missing file) `lowbit
+// train` runs on wasm and says why, and --backend native fails saying why.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,10 +114,10 @@ describe('native training runs', { skip }, () => {
     }
   });
 
-  it('auto keeps wasm where the addon loaded (native runs only by name)', async () => {
+  it('auto picks native where the addon loaded', async () => {
     try {
-      assert.equal((await useBackend('auto')).name, 'wasm');
-      assert.equal((await useBackend('native')).name, 'native');
+      assert.equal((await useBackend('auto')).name, 'native');
+      assert.equal((await useBackend('wasm')).name, 'wasm');
     } finally {
       await useBackend('ref');
     }
@@ -148,10 +148,13 @@ function lowbit(env: Record<string, string>, ...args: string[]) {
 describe('lowbit train without the addon', () => {
   const missing = { LOWBIT_NATIVE_ADDON: join(tmpdir(), 'no-such-dir', 'lowbit_native.node') };
 
-  it('auto runs on wasm', () => {
+  it('auto runs on wasm and says why not native', () => {
     const r = lowbit(missing);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /backend: wasm \(\d+ threads?\), picked by auto/);
+    assert.match(
+      r.out,
+      /backend: wasm \(\d+ threads?\), picked by auto: native not available \(the addon .*no-such-dir\/lowbit_native\.node was not built/,
+    );
   });
 
   it('--backend native is an error that says why and what to use instead', () => {
@@ -179,6 +182,15 @@ describe('lowbit train with the addon', { skip }, () => {
     assert.match(
       r.out,
       /backend: native \((avx512vnni|avx2|portable), 2 threads; other kernels wasm\), chosen explicitly/,
+    );
+  });
+
+  it('auto picks native and says so', () => {
+    const r = lowbit({}, '--threads', '1');
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      /backend: native \((avx512vnni|avx2|portable), 1 thread; other kernels wasm\), picked by auto \(the fastest here\)/,
     );
   });
 });

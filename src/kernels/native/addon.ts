@@ -104,6 +104,83 @@ export interface NativeIsaKernels {
   /** geom: N, C, H, W, KH, KW, strideH, strideW, padH, padW, OH, OW. */
   im2col(geom: Float64Array, x: AnyArray, col: AnyArray): void;
   col2im(geom: Float64Array, col: AnyArray, dx: AnyArray): void;
+  /** BatchNorm's per-channel sums into out (C, 4) (Kernels.bn_sums). */
+  bnSums(
+    a: AnyArray,
+    b: AnyArray | null,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    out: Float64Array,
+  ): void;
+  /** Kernels.bn_forward: returns max |y|, NaN where y holds NaN or an infinity. */
+  bnForward(
+    x: AnyArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    relu: boolean,
+    mask: Int8Array | null,
+    y: Float32Array,
+  ): number;
+  bnAffineInt(
+    x: MantArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    relu: boolean,
+    mask: Int8Array | null,
+    y: Int32Array | Float64Array,
+  ): void;
+  /** Kernels.bn_backward: returns max |dx| as bnForward does. */
+  bnBackward(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    dx: Float32Array,
+  ): number;
+  /** Kernels.add_scaled: returns max |out| (float32 out), else NaN. */
+  addScaled(
+    a: AnyArray,
+    ka: number,
+    b: AnyArray,
+    kb: number,
+    relu: boolean,
+    mask: Int8Array | null,
+    out: Int32Array | Float64Array | Float32Array,
+  ): number;
+  /** out = [min, max] of x and 0 (-0 possible); false where x holds NaN or an infinity. */
+  minMax(x: AnyArray, out: Float64Array): boolean;
+  /** Flag quantization with pre = 2^xExp, post = 2^-scExp, half = 2^(k-1), top = half - 1. */
+  flagQuantize(
+    x: AnyArray,
+    pre: number,
+    post: number,
+    half: number,
+    top: number,
+    out: IntArray,
+    counts: Float64Array,
+  ): void;
+  /** v = clamp(round(v scale), lo, hi) unscale in place (Kernels.round_to_grid_f32). */
+  roundToGrid(
+    v: Float32Array,
+    scale: number,
+    unscale: number,
+    lo: number,
+    hi: number,
+    rounding: RoundCode,
+    state: Uint32Array | null,
+    counts: Float64Array,
+  ): void;
   /** y (N, OC, OH, OW) = Winograd conv of x (N, C, H, W) by U (16, OC, C) (+ bias). */
   winogradConv(
     geom: Float64Array,
@@ -155,6 +232,14 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'im2col',
   'col2im',
   'winogradConv',
+  'bnSums',
+  'bnForward',
+  'bnAffineInt',
+  'bnBackward',
+  'addScaled',
+  'minMax',
+  'flagQuantize',
+  'roundToGrid',
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */

@@ -4,7 +4,7 @@
 // reference does (2^-exp, the format's range, rounding codes) and carry the generator state
 // of stochastic rounding in and back out, so it ends where the reference leaves it.
 // Kernels the addon does not implement (the Winograd transforms other than the fused conv,
-// BatchNorm, LSTM/attention, the optimizers, ...) and the calls it does not cover (symmetric
+// LSTM/attention, the optimizers' arithmetic, ...) and the calls it does not cover (symmetric
 // or nearest-even quantizers, generators other than xoshiro128**) run on the `base` kernels,
 // the WASM ones: bit-exact with ref like the addon, and far faster than ref. The step arrays
 // are the base's too (WASM shared memory): the addon reads and writes them in place, so
@@ -17,6 +17,7 @@ import { Xoshiro128, type Rng } from '../../quant/rng.js';
 import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs } from '../../quant/quantize.js';
+import { minMax as refMinMax } from '../ref/flag.js';
 import { roundCode } from '../wasm/codes.js';
 import { checkWinogradGeom } from '../ref/winograd.js';
 
@@ -27,6 +28,11 @@ const ADDON_ROUNDINGS = new Set<Rounding>(['nearest', 'stochastic', 'floor']);
 const counts = new Float64Array(2);
 const state = new Uint32Array(4);
 const geom = new Float64Array(12);
+const pair = new Float64Array(2);
+
+function isInt(a: AnyArray): boolean {
+  return a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
+}
 
 function geomOf(g: ConvGeom): Float64Array {
   geom[0] = g.N;
@@ -108,6 +114,23 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       );
       return finish(mant.length, rng, st);
     },
+    round_to_grid_f32(v, exp, bits, rounding, rng, symmetric) {
+      if (symmetric || !ADDON_ROUNDINGS.has(rounding) || bits > 32)
+        return base.round_to_grid_f32(v, exp, bits, rounding, rng, symmetric);
+      const st = stateOf(rounding, rng);
+      if (st === undefined) return base.round_to_grid_f32(v, exp, bits, rounding, rng);
+      k.roundToGrid(
+        v,
+        2 ** -exp,
+        2 ** exp,
+        qmin(bits),
+        qmax(bits),
+        roundCode(rounding),
+        st,
+        counts,
+      );
+      return finish(v.length, rng, st);
+    },
     maxAbs(x: AnyArray) {
       const m = k.maxAbs(x);
       // NaN or an infinity: the reference finds the first bad index and throws its message.
@@ -120,6 +143,39 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>
       k.maxpoolBackward(dy, arg, NC, H, W, K, S, dx),
     col_sums: (e, N, C, R, out) => k.colSums(e, N, C, R, out),
+    bn_sums: (a, b, mask, N, C, R, out) => k.bnSums(a, b, mask, N, C, R, out),
+    bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
+      k.bnForward(x, N, C, R, p, xhat32, relu, mask, y),
+    bn_affine_int: (x, N, C, R, p, relu, mask, y) => k.bnAffineInt(x, N, C, R, p, relu, mask, y),
+    bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
+      k.bnBackward(e, x, mask, N, C, R, p, xhat32, dx),
+    add_scaled(a, ka, b, kb, relu, mask, out) {
+      const n = a.length;
+      if (b.length < n || out.length < n || (mask && mask.length < n))
+        throw new RangeError(
+          `add_scaled: a has ${n} elements, b ${b.length}, out ${out.length}${mask ? `, mask ${mask.length}` : ''}`,
+        );
+      // Int32 out: the float64 sum truncated, as a typed-array store, where the caller bounds
+      // it by 2^31 - 1; float terms (which may be NaN) and huge scales stay on the base.
+      if (out instanceof Int32Array && !(isInt(a) && isInt(b) && ka < 2 ** 31 && kb < 2 ** 31))
+        return base.add_scaled(a, ka, b, kb, relu, mask, out);
+      return k.addScaled(a, ka, b, kb, relu, mask, out);
+    },
+    minMax(x) {
+      // NaN or an infinity: the reference throws its message.
+      if (!k.minMax(x, pair)) return refMinMax(x);
+      // The addon orders -0 below +0 (its integer keys) and may return it; ref keeps +0.
+      return [pair[0] === 0 ? 0 : pair[0], pair[1] === 0 ? 0 : pair[1]];
+    },
+    flag_quantize(x, xExp, scExp, kBits, out) {
+      const n = x.length;
+      if (out.length < n) throw new RangeError(`flag_quantize: out holds ${out.length} of ${n}`);
+      // The addon keeps mantissas in int32: |m| <= (2^(k-1) - 1) 2^(k-1) fits for k <= 16.
+      if (!(kBits >= 1 && kBits <= 16)) return base.flag_quantize(x, xExp, scExp, kBits, out);
+      const half = 2 ** (kBits - 1);
+      k.flagQuantize(x, 2 ** xExp, 2 ** -scExp, half, half - 1, out, counts);
+      return { count: n, saturated: counts[0], underflow: counts[1] };
+    },
     winograd_conv(g, x, U, OC, bias, y) {
       checkWinogradGeom(g);
       need('winograd_conv: x', x.length, g.N * g.C * g.H * g.W);

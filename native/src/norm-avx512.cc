@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// BatchNorm, scaled-add and flag kernels compiled for AVX-512 (F, BW, VL: 512-bit loops,
+// 64-bit integer min/max). No FMA: products and sums round separately, as
+// the reference's float64 operations do.
+
+#include <cstdint>
+#include <type_traits>
+
+#include "norm.h"
+#include "pool.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define LOWBIT_TARGET "avx512f,avx512bw,avx512vl,avx2,prefer-vector-width=512"
+#include "isa-begin.h"
+
+namespace {
+#include "norm-impl.h"
+const NormKernels KERNELS = NORM_TABLE;
+}  // namespace
+
+#include "isa-end.h"
+
+const NormKernels* const NORM_AVX512 = &KERNELS;
+#else
+const NormKernels* const NORM_AVX512 = nullptr;
+#endif

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT
+// Bodies of the kernels of norm.h, included inside an anonymous namespace by norm-portable.cc,
+// norm-avx2.cc and norm-avx512.cc (compiled once per instruction set). Float results repeat
+// the reference's float64 operations in its order (no contraction: -ffp-contract=off, and
+// the targets leave out FMA), so they are its bits; integer sums are exact. Loops load every
+// element and select without branches so that they vectorize. Large calls split into tasks
+// over planes or channels; the max and the counts combine with atomics, which no order of
+// tasks changes. Only compiler builtins here (no inline library functions: see isa-begin.h).
+
+// Without -fno-trapping-math GCC keeps float compares and selects as branches (a compare may
+// raise a flag) and leaves loops such as flag_quantize's scalar. No result changes: the
+// kernels read no floating-point flags and run in the default rounding mode.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+/** Elements per task when a kernel splits over threads. */
+constexpr int64_t NORM_CHUNK = int64_t(1) << 16;
+
+template <typename F>
+void byKind(const View& v, F&& f) {
+  switch (v.kind) {
+    case Kind::I8:
+      return f(static_cast<int8_t*>(v.p));
+    case Kind::I16:
+      return f(static_cast<int16_t*>(v.p));
+    case Kind::I32:
+      return f(static_cast<int32_t*>(v.p));
+    case Kind::F32:
+      return f(static_cast<float*>(v.p));
+    default:
+      return f(static_cast<double*>(v.p));
+  }
+}
+
+template <typename F>
+void byIntKind(const View& v, F&& f) {
+  switch (v.kind) {
+    case Kind::I8:
+      return f(static_cast<int8_t*>(v.p));
+    case Kind::I16:
+      return f(static_cast<int16_t*>(v.p));
+    default:
+      return f(static_cast<int32_t*>(v.p));
+  }
+}
+
+template <typename P>
+using Elem = typename std::remove_const<typename std::remove_pointer<P>::type>::type;
+
+/** Runs body(i0, i1) over [0, n) units of `unit` elements each, on the pool when large. */
+template <typename F>
+void split(int64_t n, int64_t unit, F&& body) {
+  const int64_t per = unit >= NORM_CHUNK ? 1 : NORM_CHUNK / (unit > 0 ? unit : 1);
+  if (n <= per) {
+    body(int64_t(0), n);
+    return;
+  }
+  const int tasks = static_cast<int>((n + per - 1) / per);
+  pool::run(tasks, [&](int t) {
+    const int64_t a = t * per;
+    body(a, a + per < n ? a + per : n);
+  });
+}
+
+/** Raises *to to v (both >= 0), from any task. */
+inline void atomicMax(int32_t* to, int32_t v) {
+  int32_t cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v > cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
+/**
+ * max |y| over [0, n) as the bits of a float32 with the sign cleared: for non-negative IEEE
+ * numbers the integer order of the bits is the numeric order, and NaN and the infinities are
+ * the patterns >= 0x7f800000, so one integer max (which vectorizes) gives both answers.
+ */
+inline int32_t maxAbsBits(const float* y, int64_t n) {
+  int32_t m = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int32_t b;
+    __builtin_memcpy(&b, y + i, 4);
+    b &= 0x7fffffff;
+    m = b > m ? b : m;
+  }
+  return m;
+}
+
+/** The kernels' amax result from maxAbsBits: the number, or NaN for NaN or an infinity. */
+inline double amaxOf(int32_t bits) {
+  if (bits >= 0x7f800000) return __builtin_nan("");
+  float f;
+  __builtin_memcpy(&f, &bits, 4);
+  return static_cast<double>(f);
+}
+
+/** y = y > 0 ? y : 0 and mask = y > 0 over [0, n) (NaN and -0 become +0). */
+template <typename T>
+void reluPlane(T* y, int64_t n, int8_t* mask) {
+  if (mask)
+    for (int64_t i = 0; i < n; i++) mask[i] = static_cast<int8_t>(y[i] > 0);
+  for (int64_t i = 0; i < n; i++) {
+    const T v = y[i];
+    y[i] = v > 0 ? v : T(0);
+  }
+}
+
+// ---- bn_sums --------------------------------------------------------------------------------
+
+/**
+ * Exact integer sums of a and a * b over one channel. Products (|p| <= 2^62) add as their
+ * high part p >> 32 (signed) and low part p & (2^32 - 1) to two int64 sums, which no count of
+ * terms below 2^31 overflows; hi * 2^32 + lo is the exact sum, stored as the reference's
+ * [hi, lo] with 0 <= lo < 2^32.
+ */
+template <typename A, typename B>
+void sumsExactChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C,
+                      int64_t R, int64_t c, double* out) {
+  int64_t sa = 0, ph = 0, pl = 0;
+  for (int64_t n = 0; n < N; n++) {
+    const int64_t o = (n * C + c) * R;
+    const A* ap = a + o;
+    const B* bp = b + o;
+    const int8_t* mp = mask ? mask + o : nullptr;
+    if (sizeof(A) <= 2 && sizeof(B) <= 2) {
+      // |a b| < 2^30: a plain int64 sum (below 2^62 for any plane of fewer than 2^32).
+      int64_t s = 0, p = 0;
+      for (int64_t r = 0; r < R; r++) {
+        const int32_t av = mp ? (mp[r] != 0 ? ap[r] : A(0)) : ap[r];
+        s += av;
+        p += av * static_cast<int32_t>(bp[r]);
+      }
+      sa += s;
+      pl += p;  // may go negative: the final split below takes it as a signed sum
+    } else {
+      for (int64_t r = 0; r < R; r++) {
+        const int64_t av = mp ? (mp[r] != 0 ? ap[r] : A(0)) : ap[r];
+        const int64_t p = av * static_cast<int64_t>(bp[r]);
+        sa += av;
+        ph += p >> 32;
+        pl += p & 0xffffffffll;
+      }
+    }
+  }
+  // sab = ph 2^32 + pl, pl signed (the small-type path) or >= 0.
+  const int64_t sabHi = ph + (pl >> 32), sabLo = pl & 0xffffffffll;
+  out[4 * c] = static_cast<double>(sa >> 32);
+  out[4 * c + 1] = static_cast<double>(sa & 0xffffffffll);
+  out[4 * c + 2] = static_cast<double>(sabHi);
+  out[4 * c + 3] = static_cast<double>(sabLo);
+}
+
+/** The float sums: element r of a plane to lane r mod 4, lanes combined (l0 + l2) + (l1 + l3). */
+template <typename A, typename B, bool MASKED>
+void sumsFloatChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C,
+                      int64_t R, int64_t c, double* out) {
+  // The four lanes are one 256-bit vector: each keeps its own order, as the reference's.
+  double la[4] = {0, 0, 0, 0}, lab[4] = {0, 0, 0, 0};
+  for (int64_t n = 0; n < N; n++) {
+    const int64_t o = (n * C + c) * R;
+    const A* ap = a + o;
+    const B* bp = b + o;
+    const int8_t* mp = MASKED ? mask + o : nullptr;
+    int64_t r = 0;
+    for (; r + 4 <= R; r += 4) {
+      double av[4], bv[4];
+      for (int j = 0; j < 4; j++) {
+        const double v = static_cast<double>(ap[r + j]);
+        av[j] = MASKED ? (mp[r + j] != 0 ? v : 0.0) : v;
+        bv[j] = static_cast<double>(bp[r + j]);
+      }
+      for (int j = 0; j < 4; j++) la[j] += av[j];
+      for (int j = 0; j < 4; j++) lab[j] += av[j] * bv[j];
+    }
+    for (int j = 0; r < R; r++, j++) {
+      const double v = static_cast<double>(ap[r]);
+      const double av = MASKED ? (mp[r] != 0 ? v : 0.0) : v;
+      la[j] += av;
+      lab[j] += av * static_cast<double>(bp[r]);
+    }
+  }
+  out[4 * c] = 0;
+  out[4 * c + 1] = la[0] + la[2] + (la[1] + la[3]);
+  out[4 * c + 2] = 0;
+  out[4 * c + 3] = lab[0] + lab[2] + (lab[1] + lab[3]);
+}
+
+void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int64_t C,
+             int64_t R, double* out) {
+  const View& b = bIn.p ? bIn : a;
+  byKind(a, [&](auto* ap) {
+    byKind(b, [&](auto* bp) {
+      using A = Elem<decltype(ap)>;
+      using B = Elem<decltype(bp)>;
+      split(C, N * R, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; c++) {
+          constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
+          if constexpr (intPair) sumsExactChannel(ap, bp, mask, N, C, R, c, out);
+          else if (mask) sumsFloatChannel<A, B, true>(ap, bp, mask, N, C, R, c, out);
+          else sumsFloatChannel<A, B, false>(ap, bp, mask, N, C, R, c, out);
+        }
+      });
+    });
+  });
+}
+
+// ---- bn_forward, bn_affine_int, bn_backward -------------------------------------------------
+
+template <typename T, bool XHAT32>
+void forwardPlane(const T* x, int64_t R, double mu, double rs, double g, double b, float* y) {
+  for (int64_t r = 0; r < R; r++) {
+    double t = (static_cast<double>(x[r]) - mu) * rs;
+    if (XHAT32) t = static_cast<double>(static_cast<float>(t));
+    y[r] = static_cast<float>(g * t + b);
+  }
+}
+
+double bnForwardK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool xhat32,
+                  bool relu, int8_t* mask, float* y) {
+  int32_t amax = 0;
+  byKind(x, [&](auto* xp) {
+    split(N * C, R, [&](int64_t i0, int64_t i1) {
+      int32_t m = 0;
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t c = i % C, o = i * R;
+        const double* q = p + 4 * c;
+        if (xhat32) forwardPlane<Elem<decltype(xp)>, true>(xp + o, R, q[0], q[1], q[2], q[3], y + o);
+        else forwardPlane<Elem<decltype(xp)>, false>(xp + o, R, q[0], q[1], q[2], q[3], y + o);
+        if (relu) reluPlane(y + o, R, mask ? mask + o : nullptr);
+        const int32_t b = maxAbsBits(y + o, R);
+        m = b > m ? b : m;
+      }
+      atomicMax(&amax, m);
+    });
+  });
+  return amaxOf(amax);
+}
+
+void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool relu,
+                  int8_t* mask, const View& y) {
+  byKind(x, [&](auto* xp) {
+    split(N * C, R, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t c = i % C, o = i * R;
+        const double g = p[2 * c], b = p[2 * c + 1];
+        int8_t* mp = mask ? mask + o : nullptr;
+        if (y.kind == Kind::I32) {
+          // g x + b is an exact integer the caller bounds by 2^31 - 1 (converted directly:
+          // a float64-to-int64 conversion does not vectorize without AVX-512 DQ).
+          int32_t* yp = static_cast<int32_t*>(y.p) + o;
+          for (int64_t r = 0; r < R; r++)
+            yp[r] = static_cast<int32_t>(g * static_cast<double>(xp[o + r]) + b);
+          if (relu) reluPlane(yp, R, mp);
+        } else {
+          double* yp = static_cast<double*>(y.p) + o;
+          for (int64_t r = 0; r < R; r++) yp[r] = g * static_cast<double>(xp[o + r]) + b;
+          if (relu) reluPlane(yp, R, mp);
+        }
+      }
+    });
+  });
+}
+
+/** One plane of bn_backward; MASKED: e taken as 0 where mask is 0 (loaded, then selected). */
+template <typename E, typename X, bool XHAT32, bool MASKED>
+void backwardPlane(const E* e, const X* x, const int8_t* mask, int64_t R, const double* q,
+                   float* dx) {
+  const double mu = q[0], rs = q[1], k = q[2], a = q[3], b = q[4];
+  for (int64_t r = 0; r < R; r++) {
+    const E e0 = e[r];
+    const double ev = static_cast<double>(MASKED ? (mask[r] != 0 ? e0 : E(0)) : e0);
+    double t = (static_cast<double>(x[r]) - mu) * rs;
+    if (XHAT32) t = static_cast<double>(static_cast<float>(t));
+    dx[r] = static_cast<float>(k * (ev - a - t * b));
+  }
+}
+
+double bnBackwardK(const View& e, const View& x, const int8_t* mask, int64_t N, int64_t C,
+                   int64_t R, const double* p, bool xhat32, float* dx) {
+  int32_t amax = 0;
+  byKind(e, [&](auto* ep) {
+    byKind(x, [&](auto* xp) {
+      using E = Elem<decltype(ep)>;
+      using X = Elem<decltype(xp)>;
+      split(N * C, R, [&](int64_t i0, int64_t i1) {
+        int32_t m = 0;
+        for (int64_t i = i0; i < i1; i++) {
+          const int64_t c = i % C, o = i * R;
+          const int8_t* mp = mask ? mask + o : nullptr;
+          const double* q = p + 5 * c;
+          if (xhat32 && mp) backwardPlane<E, X, true, true>(ep + o, xp + o, mp, R, q, dx + o);
+          else if (xhat32) backwardPlane<E, X, true, false>(ep + o, xp + o, mp, R, q, dx + o);
+          else if (mp) backwardPlane<E, X, false, true>(ep + o, xp + o, mp, R, q, dx + o);
+          else backwardPlane<E, X, false, false>(ep + o, xp + o, mp, R, q, dx + o);
+          const int32_t b = maxAbsBits(dx + o, R);
+          m = b > m ? b : m;
+        }
+        atomicMax(&amax, m);
+      });
+    });
+  });
+  return amaxOf(amax);
+}
+
+// ---- add_scaled -----------------------------------------------------------------------------
+
+double addScaledK(const View& a, double ka, const View& b, double kb, bool relu, int8_t* mask,
+                  const View& out) {
+  int32_t amax = 0;
+  const int64_t n = a.n;
+  byKind(a, [&](auto* ap) {
+    byKind(b, [&](auto* bp) {
+      split(n, 1, [&](int64_t i0, int64_t i1) {
+        int8_t* mp = mask ? mask + i0 : nullptr;
+        if (out.kind == Kind::F32) {
+          float* o = static_cast<float*>(out.p);
+          for (int64_t i = i0; i < i1; i++) {
+            const double sa = static_cast<float>(static_cast<double>(ap[i]) * ka);
+            const double sb = static_cast<float>(static_cast<double>(bp[i]) * kb);
+            o[i] = static_cast<float>(sa + sb);
+          }
+          if (relu) reluPlane(o + i0, i1 - i0, mp);
+          atomicMax(&amax, maxAbsBits(o + i0, i1 - i0));
+        } else if (out.kind == Kind::I32) {
+          // Integer terms whose sum the caller bounds by 2^31 - 1: the stored integer.
+          int32_t* o = static_cast<int32_t*>(out.p);
+          for (int64_t i = i0; i < i1; i++)
+            o[i] = static_cast<int32_t>(static_cast<double>(ap[i]) * ka +
+                                        static_cast<double>(bp[i]) * kb);
+          if (relu) reluPlane(o + i0, i1 - i0, mp);
+        } else {
+          double* o = static_cast<double*>(out.p);
+          for (int64_t i = i0; i < i1; i++)
+            o[i] = static_cast<double>(ap[i]) * ka + static_cast<double>(bp[i]) * kb;
+          if (relu) reluPlane(o + i0, i1 - i0, mp);
+        }
+      });
+    });
+  });
+  return out.kind == Kind::F32 ? amaxOf(amax) : __builtin_nan("");
+}
+
+// ---- minMax, flag_quantize ------------------------------------------------------------------
+
+template <typename T>
+bool minMaxInt(const T* x, int64_t n, double* out) {
+  T lo = 0, hi = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const T v = x[i];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  out[0] = static_cast<double>(lo);
+  out[1] = static_cast<double>(hi);
+  return true;
+}
+
+/**
+ * Floats through order-preserving integer keys: the bits for x >= +0, the bits with the
+ * magnitude flipped for negative x (so larger magnitudes give smaller keys); integer min/max
+ * vectorize where a float min/max with NaN semantics does not. NaN and the infinities have the
+ * keys beyond the finite ones', -0 the key just below +0's (the caller reads -0 as 0).
+ */
+template <typename F, typename U>
+bool minMaxFloat(const F* x, int64_t n, double* out) {
+  constexpr int SH = 8 * sizeof(U) - 1;
+  using UU = typename std::make_unsigned<U>::type;
+  const U sign = static_cast<U>(UU(1) << SH), flip = static_cast<U>(~sign);
+  U lo = 0, hi = 0;
+  for (int64_t i = 0; i < n; i++) {
+    U b;
+    __builtin_memcpy(&b, x + i, sizeof b);
+    const U key = b ^ ((b >> SH) & flip);
+    lo = key < lo ? key : lo;
+    hi = key > hi ? key : hi;
+  }
+  const U inf = sizeof(U) == 4 ? U(0x7f800000) : static_cast<U>(0x7ff0000000000000ll);
+  const U negInf = (inf | sign) ^ flip;
+  if (hi >= inf || lo <= negInf) return false;
+  F f;
+  const U l = lo ^ ((lo >> SH) & flip), h = hi ^ ((hi >> SH) & flip);
+  __builtin_memcpy(&f, &l, sizeof f);
+  out[0] = static_cast<double>(f);
+  __builtin_memcpy(&f, &h, sizeof f);
+  out[1] = static_cast<double>(f);
+  return true;
+}
+
+bool minMaxK(const View& x, double* out) {
+  switch (x.kind) {
+    case Kind::I8:
+      return minMaxInt(static_cast<const int8_t*>(x.p), x.n, out);
+    case Kind::I16:
+      return minMaxInt(static_cast<const int16_t*>(x.p), x.n, out);
+    case Kind::I32:
+      return minMaxInt(static_cast<const int32_t*>(x.p), x.n, out);
+    case Kind::F32:
+      return minMaxFloat<float, int32_t>(static_cast<const float*>(x.p), x.n, out);
+    default:
+      return minMaxFloat<double, int64_t>(static_cast<const double*>(x.p), x.n, out);
+  }
+}
+
+/** Elements per block of flagRange: its int32 counts cannot overflow, its buffer is 16 KiB. */
+constexpr int64_t FLAG_BLOCK = 4096;
+
+template <typename T, typename TO>
+FlagCounts flagRange(const T* x, int64_t i0, int64_t i1, double pre, double post, double half,
+                     double top, TO* out) {
+  int64_t sat = 0, under = 0;
+  // Each block computes int32 mantissas, then narrows them to the output type: one loop that
+  // did both (doubles to int8) and int64 counts did not vectorize.
+  int32_t buf[FLAG_BLOCK];
+  for (int64_t b0 = i0; b0 < i1; b0 += FLAG_BLOCK) {
+    const int64_t len = b0 + FLAG_BLOCK < i1 ? FLAG_BLOCK : i1 - b0;
+    const T* xb = x + b0;
+    int32_t s = 0, u0 = 0;
+    for (int64_t i = 0; i < len; i++) {
+      const double v = static_cast<double>(xb[i]) * pre;
+      const double u = v * post;
+      // the large case: whole multiples of Sc, at most 2^(k-1) - 1 of them
+      const double r = __builtin_floor(u + 0.5);
+      const double c = r > top ? top : (r < -top ? -top : r);
+      const double small = __builtin_floor(u * half + 0.5);
+      const bool big = __builtin_fabs(u) >= 1;
+      const double m = big ? c * half : small;
+      s += big & (c != r) ? 1 : 0;
+      u0 += (m == 0) & (v != 0) ? 1 : 0;
+      buf[i] = static_cast<int32_t>(m == m ? m : 0.0);  // NaN stores 0
+    }
+    // A typed-array store narrows by wrapping.
+    for (int64_t i = 0; i < len; i++) out[b0 + i] = static_cast<TO>(buf[i]);
+    sat += s;
+    under += u0;
+  }
+  return {sat, under};
+}
+
+FlagCounts flagQuantizeK(const View& x, double pre, double post, double half, double top,
+                         const View& out) {
+  int64_t sat = 0, under = 0;
+  byKind(x, [&](auto* xp) {
+    byIntKind(out, [&](auto* op) {
+      split(x.n, 1, [&](int64_t i0, int64_t i1) {
+        const FlagCounts c = flagRange(xp, i0, i1, pre, post, half, top, op);
+        __atomic_fetch_add(&sat, c.saturated, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&under, c.underflow, __ATOMIC_RELAXED);
+      });
+    });
+  });
+  return {sat, under};
+}
+
+#define NORM_TABLE                                                                   \
+  NormKernels {                                                                      \
+    bnSumsK, bnForwardK, bnAffineIntK, bnBackwardK, addScaledK, minMaxK, flagQuantizeK \
+  }
