@@ -20,6 +20,26 @@ struct View {
   Kind kind;
 };
 
+/**
+ * Calls f with v's elements as a typed pointer: int8_t*, int16_t*, int32_t*, float*, else
+ * double*. One switch per kernel call; the kernel body is f's, compiled for the caller's ISA.
+ */
+template <typename F>
+void withKind(const View& v, F&& f) {
+  switch (v.kind) {
+    case Kind::I8:
+      return f(static_cast<int8_t*>(v.p));
+    case Kind::I16:
+      return f(static_cast<int16_t*>(v.p));
+    case Kind::I32:
+      return f(static_cast<int32_t*>(v.p));
+    case Kind::F32:
+      return f(static_cast<float*>(v.p));
+    default:
+      return f(static_cast<double*>(v.p));
+  }
+}
+
 struct QuantCounts {
   int64_t saturated;
   int64_t underflow;

@@ -7,22 +7,6 @@
 /** Elements per task of an elementwise kernel split over threads. */
 constexpr int64_t CHUNK = int64_t(1) << 16;
 
-template <typename F>
-void withKind(const View& v, F&& f) {
-  switch (v.kind) {
-    case Kind::I8:
-      return f(static_cast<int8_t*>(v.p));
-    case Kind::I16:
-      return f(static_cast<int16_t*>(v.p));
-    case Kind::I32:
-      return f(static_cast<int32_t*>(v.p));
-    case Kind::F32:
-      return f(static_cast<float*>(v.p));
-    default:
-      return f(static_cast<double*>(v.p));
-  }
-}
-
 /** Rows (planes, channels) per task when each holds `size` elements. */
 inline int64_t perTask(int64_t size) { return size >= CHUNK ? 1 : CHUNK / (size > 0 ? size : 1); }
 

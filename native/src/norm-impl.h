@@ -18,22 +18,6 @@
 constexpr int64_t NORM_CHUNK = int64_t(1) << 16;
 
 template <typename F>
-void byKind(const View& v, F&& f) {
-  switch (v.kind) {
-    case Kind::I8:
-      return f(static_cast<int8_t*>(v.p));
-    case Kind::I16:
-      return f(static_cast<int16_t*>(v.p));
-    case Kind::I32:
-      return f(static_cast<int32_t*>(v.p));
-    case Kind::F32:
-      return f(static_cast<float*>(v.p));
-    default:
-      return f(static_cast<double*>(v.p));
-  }
-}
-
-template <typename F>
 void byIntKind(const View& v, F&& f) {
   switch (v.kind) {
     case Kind::I8:
@@ -189,8 +173,8 @@ void sumsFloatChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int
 void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int64_t C,
              int64_t R, double* out) {
   const View& b = bIn.p ? bIn : a;
-  byKind(a, [&](auto* ap) {
-    byKind(b, [&](auto* bp) {
+  withKind(a, [&](auto* ap) {
+    withKind(b, [&](auto* bp) {
       using A = Elem<decltype(ap)>;
       using B = Elem<decltype(bp)>;
       split(C, N * R, [&](int64_t c0, int64_t c1) {
@@ -219,7 +203,7 @@ void forwardPlane(const T* x, int64_t R, double mu, double rs, double g, double 
 double bnForwardK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool xhat32,
                   bool relu, int8_t* mask, float* y) {
   int32_t amax = 0;
-  byKind(x, [&](auto* xp) {
+  withKind(x, [&](auto* xp) {
     split(N * C, R, [&](int64_t i0, int64_t i1) {
       int32_t m = 0;
       for (int64_t i = i0; i < i1; i++) {
@@ -239,7 +223,7 @@ double bnForwardK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
 
 void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool relu,
                   int8_t* mask, const View& y) {
-  byKind(x, [&](auto* xp) {
+  withKind(x, [&](auto* xp) {
     split(N * C, R, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; i++) {
         const int64_t c = i % C, o = i * R;
@@ -279,8 +263,8 @@ void backwardPlane(const E* e, const X* x, const int8_t* mask, int64_t R, const 
 double bnBackwardK(const View& e, const View& x, const int8_t* mask, int64_t N, int64_t C,
                    int64_t R, const double* p, bool xhat32, float* dx) {
   int32_t amax = 0;
-  byKind(e, [&](auto* ep) {
-    byKind(x, [&](auto* xp) {
+  withKind(e, [&](auto* ep) {
+    withKind(x, [&](auto* xp) {
       using E = Elem<decltype(ep)>;
       using X = Elem<decltype(xp)>;
       split(N * C, R, [&](int64_t i0, int64_t i1) {
@@ -309,8 +293,8 @@ double addScaledK(const View& a, double ka, const View& b, double kb, bool relu,
                   const View& out) {
   int32_t amax = 0;
   const int64_t n = a.n;
-  byKind(a, [&](auto* ap) {
-    byKind(b, [&](auto* bp) {
+  withKind(a, [&](auto* ap) {
+    withKind(b, [&](auto* bp) {
       split(n, 1, [&](int64_t i0, int64_t i1) {
         int8_t* mp = mask ? mask + i0 : nullptr;
         if (out.kind == Kind::F32) {
@@ -440,7 +424,7 @@ FlagCounts flagRange(const T* x, int64_t i0, int64_t i1, double pre, double post
 FlagCounts flagQuantizeK(const View& x, double pre, double post, double half, double top,
                          const View& out) {
   int64_t sat = 0, under = 0;
-  byKind(x, [&](auto* xp) {
+  withKind(x, [&](auto* xp) {
     byIntKind(out, [&](auto* op) {
       split(x.n, 1, [&](int64_t i0, int64_t i1) {
         const FlagCounts c = flagRange(xp, i0, i1, pre, post, half, top, op);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { AnyArray } from '../spec.js';
+import type { AnyArray, Kernels } from '../spec.js';
 import type { IntArray, MantArray } from '../../tensor/dtype.js';
 import type { RoundCode } from '../wasm/codes.js';
 
@@ -104,60 +104,16 @@ export interface NativeIsaKernels {
   /** geom: N, C, H, W, KH, KW, strideH, strideW, padH, padW, OH, OW. */
   im2col(geom: Float64Array, x: AnyArray, col: AnyArray): void;
   col2im(geom: Float64Array, col: AnyArray, dx: AnyArray): void;
-  /** BatchNorm's per-channel sums into out (C, 4) (Kernels.bn_sums). */
-  bnSums(
-    a: AnyArray,
-    b: AnyArray | null,
-    mask: Int8Array | null,
-    N: number,
-    C: number,
-    R: number,
-    out: Float64Array,
-  ): void;
-  /** Kernels.bn_forward: returns max |y|, NaN where y holds NaN or an infinity. */
-  bnForward(
-    x: AnyArray,
-    N: number,
-    C: number,
-    R: number,
-    p: Float64Array,
-    xhat32: boolean,
-    relu: boolean,
-    mask: Int8Array | null,
-    y: Float32Array,
-  ): number;
-  bnAffineInt(
-    x: MantArray,
-    N: number,
-    C: number,
-    R: number,
-    p: Float64Array,
-    relu: boolean,
-    mask: Int8Array | null,
-    y: Int32Array | Float64Array,
-  ): void;
-  /** Kernels.bn_backward: returns max |dx| as bnForward does. */
-  bnBackward(
-    e: AnyArray,
-    x: AnyArray,
-    mask: Int8Array | null,
-    N: number,
-    C: number,
-    R: number,
-    p: Float64Array,
-    xhat32: boolean,
-    dx: Float32Array,
-  ): number;
-  /** Kernels.add_scaled: returns max |out| (float32 out), else NaN. */
-  addScaled(
-    a: AnyArray,
-    ka: number,
-    b: AnyArray,
-    kb: number,
-    relu: boolean,
-    mask: Int8Array | null,
-    out: Int32Array | Float64Array | Float32Array,
-  ): number;
+  /** BatchNorm's per-channel sums into out (C, 4). */
+  bnSums: Kernels['bn_sums'];
+  /** Returns max |y|, NaN where y holds NaN or an infinity. */
+  bnForward: Kernels['bn_forward'];
+  /** BatchNorm's integer affine y = g x + b. */
+  bnAffineInt: Kernels['bn_affine_int'];
+  /** Returns max |dx| as bnForward does. */
+  bnBackward: Kernels['bn_backward'];
+  /** Returns max |out| (float32 out), else NaN. */
+  addScaled: Kernels['add_scaled'];
   /** out = [min, max] of x and 0 (-0 possible); false where x holds NaN or an infinity. */
   minMax(x: AnyArray, out: Float64Array): boolean;
   /** Flag quantization with pre = 2^xExp, post = 2^-scExp, half = 2^(k-1), top = half - 1. */
