@@ -11,8 +11,9 @@ export const BACKENDS: readonly BackendName[] = ['ref', 'wasm', 'native'];
 /**
  * The order `auto` tries, fastest first: native where the addon loaded (Node only; on the
  * AVX-512 VNNI machine measured it trains ResNet-20 and LeNet-5 faster than wasm in every
- * scheme, see the README's "The native backend"), then wasm, then ref. A backend this
- * platform never registers (native in the browser) is passed over without a note.
+ * scheme; on an AVX2-only machine ResNet-20 faster but LeNet-5 fixed8 at 0.81-0.91x: see the
+ * README's "The native backend"), then wasm, then ref. A backend this platform never
+ * registers (native in the browser) is passed over without a note.
  */
 const AUTO_ORDER: readonly BackendName[] = ['native', 'wasm', 'ref'];
 
