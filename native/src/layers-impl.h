@@ -4,25 +4,9 @@
 // its reference loop (src/kernels/ref/) with the same arithmetic in the same order; large
 // calls split into tasks over rows or planes, which leaves every element's operations alone.
 
-/** Elements per task of an elementwise kernel split over threads. */
-constexpr int64_t CHUNK = int64_t(1) << 16;
-
-/** Rows (planes, channels) per task when each holds `size` elements. */
-inline int64_t perTask(int64_t size) { return size >= CHUNK ? 1 : CHUNK / (size > 0 ? size : 1); }
-
-/** Runs body(i0, i1) over [0, n) in chunks, on the pool when n is large. */
-template <typename F>
-void chunked(int64_t n, int64_t chunk, F&& body) {
-  if (n <= chunk) {
-    body(int64_t(0), n);
-    return;
-  }
-  const int tasks = static_cast<int>((n + chunk - 1) / chunk);
-  pool::run(tasks, [&](int t) {
-    const int64_t a = t * chunk;
-    body(a, a + chunk < n ? a + chunk : n);
-  });
-}
+using pool::CHUNK;
+using pool::chunked;
+using pool::perTask;
 
 // The loops below load every element unconditionally and select (no branch, no masked
 // load), so the compiler vectorizes them at the instruction set's width; with a conditional

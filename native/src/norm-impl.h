@@ -14,9 +14,6 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
-/** Elements per task when a kernel splits over threads. */
-constexpr int64_t NORM_CHUNK = int64_t(1) << 16;
-
 template <typename F>
 void byIntKind(const View& v, F&& f) {
   switch (v.kind) {
@@ -35,16 +32,7 @@ using Elem = typename std::remove_const<typename std::remove_pointer<P>::type>::
 /** Runs body(i0, i1) over [0, n) units of `unit` elements each, on the pool when large. */
 template <typename F>
 void split(int64_t n, int64_t unit, F&& body) {
-  const int64_t per = unit >= NORM_CHUNK ? 1 : NORM_CHUNK / (unit > 0 ? unit : 1);
-  if (n <= per) {
-    body(int64_t(0), n);
-    return;
-  }
-  const int tasks = static_cast<int>((n + per - 1) / per);
-  pool::run(tasks, [&](int t) {
-    const int64_t a = t * per;
-    body(a, a + per < n ? a + per : n);
-  });
+  pool::chunked(n, pool::perTask(unit), body);
 }
 
 /** Raises *to to v (both >= 0), from any task. */

@@ -4,6 +4,8 @@
 // them, or on how many threads there are, so every thread count gives the same bits.
 #pragma once
 
+#include <cstdint>
+
 namespace pool {
 
 /** Sets the thread count (1 = the calling thread only; workers stop). */
@@ -24,6 +26,26 @@ template <class F>
 inline void run(int tasks, F&& f) {
   auto* p = &f;
   runRaw(tasks, [](void* c, int t) { (*static_cast<decltype(p)>(c))(t); }, p);
+}
+
+/** Elements per task when a kernel splits its work over threads. */
+constexpr int64_t CHUNK = int64_t(1) << 16;
+
+/** Rows (planes, channels) per task when each holds `size` elements. */
+inline int64_t perTask(int64_t size) { return size >= CHUNK ? 1 : CHUNK / (size > 0 ? size : 1); }
+
+/** Runs body(i0, i1) over [0, n) in chunks of `chunk`, on the pool when there are several. */
+template <class F>
+inline void chunked(int64_t n, int64_t chunk, F&& body) {
+  if (n <= chunk) {
+    body(int64_t(0), n);
+    return;
+  }
+  const int tasks = static_cast<int>((n + chunk - 1) / chunk);
+  run(tasks, [&](int t) {
+    const int64_t a = t * chunk;
+    body(a, a + chunk < n ? a + chunk : n);
+  });
 }
 
 }  // namespace pool
