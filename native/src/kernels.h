@@ -40,6 +40,19 @@ void withKind(const View& v, F&& f) {
   }
 }
 
+/** Calls f with v's integer elements as int8_t*, int16_t* or (any other kind) int32_t*. */
+template <typename F>
+decltype(auto) withIntKind(const View& v, F&& f) {
+  switch (v.kind) {
+    case Kind::I8:
+      return f(static_cast<int8_t*>(v.p));
+    case Kind::I16:
+      return f(static_cast<int16_t*>(v.p));
+    default:
+      return f(static_cast<int32_t*>(v.p));
+  }
+}
+
 struct QuantCounts {
   int64_t saturated;
   int64_t underflow;

@@ -14,18 +14,6 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
-template <typename F>
-void byIntKind(const View& v, F&& f) {
-  switch (v.kind) {
-    case Kind::I8:
-      return f(static_cast<int8_t*>(v.p));
-    case Kind::I16:
-      return f(static_cast<int16_t*>(v.p));
-    default:
-      return f(static_cast<int32_t*>(v.p));
-  }
-}
-
 template <typename P>
 using Elem = typename std::remove_const<typename std::remove_pointer<P>::type>::type;
 
@@ -413,7 +401,7 @@ FlagCounts flagQuantizeK(const View& x, double pre, double post, double half, do
                          const View& out) {
   int64_t sat = 0, under = 0;
   withKind(x, [&](auto* xp) {
-    byIntKind(out, [&](auto* op) {
+    withIntKind(out, [&](auto* op) {
       split(x.n, 1, [&](int64_t i0, int64_t i1) {
         const FlagCounts c = flagRange(xp, i0, i1, pre, post, half, top, op);
         __atomic_fetch_add(&sat, c.saturated, __ATOMIC_RELAXED);

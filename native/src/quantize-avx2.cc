@@ -197,23 +197,11 @@ QuantCounts requantTo(const TM* m, int64_t n, int s, double div, double half, do
   }
 }
 
-template <typename F>
-QuantCounts withOut(const View& out, F&& f) {
-  switch (out.kind) {
-    case Kind::I8:
-      return f(static_cast<int8_t*>(out.p));
-    case Kind::I16:
-      return f(static_cast<int16_t*>(out.p));
-    default:
-      return f(static_cast<int32_t*>(out.p));
-  }
-}
-
 }  // namespace
 
 QuantCounts quantizeAvx2(const View& values, double scale, double lo, double hi, int mode,
                          uint32_t* st, const View& out) {
-  return withOut(out, [&](auto* o) {
+  return withIntKind(out, [&](auto* o) {
     if (values.kind == Kind::F32)
       return quantizeTo(static_cast<const float*>(values.p), values.n, scale, lo, hi, mode, st, o);
     return quantizeTo(static_cast<const double*>(values.p), values.n, scale, lo, hi, mode, st, o);
@@ -223,7 +211,7 @@ QuantCounts quantizeAvx2(const View& values, double scale, double lo, double hi,
 QuantCounts requantizeAvx2(const View& mant, int s, double div, double half, double p24,
                            double lo, double hi, int mode, uint32_t* st, const View& out) {
   const int64_t n = mant.n;
-  return withOut(out, [&](auto* o) {
+  return withIntKind(out, [&](auto* o) {
     switch (mant.kind) {
       case Kind::I8:
         return requantTo(static_cast<const int8_t*>(mant.p), n, s, div, half, p24, lo, hi, mode,
