@@ -7,10 +7,11 @@
 // training. Timing: round-robin, best of the rounds, process CPU time (harness.ts compareCpu).
 
 import type { GemmShape, Kernels } from '../src/kernels/spec.js';
-import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
+import { setThreads } from '../src/kernels/wasm/index.js';
+import { setNativeThreads } from '../src/kernels/native/index.js';
 import { stepArray, type StepScope } from '../src/kernels/step-array.js';
 import { makeRng } from '../src/quant/rng.js';
-import { BATCH, geom, SHAPES, type ConvShape } from './conv-shapes.js';
+import { BATCH, geom, kernelsOf, SHAPES, type ConvShape } from './conv-shapes.js';
 import { compareCpu, gops, printTable, type Bench } from './harness.js';
 
 function floats(n: number, seed: number): Float32Array {
@@ -53,6 +54,7 @@ function passes(k: Kernels, s: ConvShape, at: StepScope): Record<Pass, () => voi
 }
 
 interface Row {
+  backend: string;
   shape: string;
   count: number;
   pass: Pass;
@@ -66,48 +68,56 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export const bench: Bench = {
   name: 'conv-shapes-f32',
-  description: `ResNet-20 conv shapes (batch ${BATCH}, float32): fwd/dx/dW GEMM GFLOPS and % of the float32 512^3 GEMM, im2col/col2im ms, 1 thread`,
-  async run() {
-    const k = await loadWasmKernels();
-    if (!k) throw new Error('the wasm backend does not load here (no WebAssembly SIMD128)');
+  description: `ResNet-20 conv shapes (batch ${BATCH}, float32): fwd/dx/dW GEMM GFLOPS and % of the float32 512^3 GEMM, im2col/col2im ms, 1 thread, per backend (--backends wasm,native)`,
+  async run(args) {
+    const argAt = args.indexOf('--backends');
+    const backends = (argAt >= 0 ? (args[argAt + 1] ?? '') : 'wasm').split(',').filter(Boolean);
     await setThreads(1);
+    await setNativeThreads(1);
     const rounds = Number(process.env.LOWBIT_BENCH_ROUNDS ?? 8);
     const cube = { M: 512, N: 512, K: 512 };
     const rows: Row[] = [];
-    let peak = 0;
+    const peaks: Record<string, number> = {};
     let step = 5000;
-    for (const s of SHAPES) {
-      const at: StepScope = { kernels: k, step: ++step, training: true };
-      const [ca, cb, cc] = [
-        floats(512 * 512, 7),
-        floats(512 * 512, 8),
-        new Float32Array(512 * 512),
-      ];
-      const p = passes(k, s, at);
-      const fns: [string, () => void][] = [['peak', () => k.gemm_f32(cube, ca, cb, cc)]];
-      for (const pass of PASSES) fns.push([pass, p[pass]]);
-      const best = compareCpu(fns, rounds);
-      const pk = gops(2 * 512 ** 3, best.get('peak')!);
-      peak = Math.max(peak, pk);
-      const g = geom(s);
-      const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
-      for (const pass of PASSES) {
-        const ms = best.get(pass)!;
-        const gemm = pass === 'fwd' || pass === 'dx' || pass === 'dW';
-        const gf = gemm ? gops(2 * macs, ms) : 0;
-        rows.push({
-          shape: s.name,
-          count: s.count,
-          pass,
-          ms: r3(ms),
-          gflops: r1(gf),
-          pctPeak: gemm ? Math.round((100 * gf) / pk) : 0,
-        });
+    for (const backend of backends) {
+      const k = await kernelsOf(backend);
+      let peak = 0;
+      for (const s of SHAPES) {
+        const at: StepScope = { kernels: k, step: ++step, training: true };
+        const [ca, cb, cc] = [
+          floats(512 * 512, 7),
+          floats(512 * 512, 8),
+          new Float32Array(512 * 512),
+        ];
+        const p = passes(k, s, at);
+        const fns: [string, () => void][] = [['peak', () => k.gemm_f32(cube, ca, cb, cc)]];
+        for (const pass of PASSES) fns.push([pass, p[pass]]);
+        const best = compareCpu(fns, rounds);
+        const pk = gops(2 * 512 ** 3, best.get('peak')!);
+        peak = Math.max(peak, pk);
+        const g = geom(s);
+        const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
+        for (const pass of PASSES) {
+          const ms = best.get(pass)!;
+          const gemm = pass === 'fwd' || pass === 'dx' || pass === 'dW';
+          const gf = gemm ? gops(2 * macs, ms) : 0;
+          rows.push({
+            backend,
+            shape: s.name,
+            count: s.count,
+            pass,
+            ms: r3(ms),
+            gflops: r1(gf),
+            pctPeak: gemm ? Math.round((100 * gf) / pk) : 0,
+          });
+        }
       }
+      peaks[backend] = r1(peak);
     }
     printTable(
-      ['shape', 'x', 'pass', 'ms', 'GFLOPS', '% peak'],
+      ['backend', 'shape', 'x', 'pass', 'ms', 'GFLOPS', '% peak'],
       rows.map((r) => [
+        r.backend,
         r.shape,
         r.count,
         r.pass,
@@ -116,19 +126,23 @@ export const bench: Bench = {
         r.pctPeak ? `${r.pctPeak}%` : '-',
       ]),
     );
-    const total = r1(rows.reduce((t, r) => t + r.count * r.ms, 0));
-    console.log(
-      `\nfloat32 GEMM 512^3: ${r1(peak)} GFLOPS (best over the rounds, CPU time). All ResNet-20 ` +
-        `convs of one step (fwd + dx + dW GEMMs, im2col, col2im, x counts): ${total} ms`,
-    );
+    const totals: Record<string, number> = {};
+    for (const b of backends) {
+      totals[b] = r1(rows.filter((r) => r.backend === b).reduce((t, r) => t + r.count * r.ms, 0));
+      console.log(
+        `\n${b}: float32 GEMM 512^3: ${peaks[b]} GFLOPS (best over the rounds, CPU time). All ` +
+          `ResNet-20 convs of one step (fwd + dx + dW GEMMs, im2col, col2im, x counts): ${totals[b]} ms`,
+      );
+    }
     return {
       batch: BATCH,
       threads: 1,
       clock: 'process CPU time, best of round-robin rounds',
       rounds,
-      peakGflops: r1(peak),
+      backends,
+      peakGflops: peaks,
       rows,
-      stepMs: total,
+      stepMs: totals,
     };
   },
 };

@@ -41,7 +41,8 @@ void tile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, boo
   }
 }
 
-const F32Micro MICRO{MR, NR, tile, 96, 256, 3072};
+// NC: a packed B block of 256 x 384 floats (384 KB) fits a 512 KB L2.
+const F32Micro MICRO{MR, NR, tile, 96, 256, 384};
 
 }  // namespace
 

@@ -42,7 +42,10 @@ void tile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, boo
   }
 }
 
-const F32Micro MICRO{MR, NR, tile, 128, 256, 4096};
+// NC: a packed B block of 256 x 512 floats (512 KB) stays in a 2 MB L2 while the row blocks
+// read it; 4096 columns (4 MB) did not, and ResNet-20's forward GEMMs (16-64 rows, 32768
+// columns) ran at half the speed (bench/conv-shapes-f32.ts).
+const F32Micro MICRO{MR, NR, tile, 128, 256, 512};
 
 }  // namespace
 

@@ -26,7 +26,7 @@ void portableTile(int64_t kc, const float* A, const float* B, float* C, int64_t 
     for (int c = 0; c < NR; c++) C[r * ldc + c] = add ? C[r * ldc + c] + acc[r][c] : acc[r][c];
 }
 
-const F32Micro PORTABLE{4, 8, portableTile, 128, 256, 2048};
+const F32Micro PORTABLE{4, 8, portableTile, 128, 256, 512};
 
 struct Job {
   int64_t M, N, K;
@@ -37,32 +37,63 @@ struct Job {
   const F32Micro* mk;
 };
 
-/** A panel [k][MR] of rows r0.. (rows valid), depth k0..k0+kc. */
+/**
+ * A panel [k][MR] of rows r0.. (rows valid), depth k0..k0+kc. A (M, K) row-major (transA
+ * false, a weight gradient's error rows): each row is read contiguously, the panel written
+ * with stride MR (it stays in L1).
+ */
 void packA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc, float* out) {
   const int MR = j.mk->MR;
-  for (int64_t k = 0; k < kc; k++) {
-    float* o = out + k * MR;
-    if (j.transA) {
+  if (j.transA) {
+    for (int64_t k = 0; k < kc; k++) {
+      float* o = out + k * MR;
       const float* src = j.A + (k0 + k) * j.M + r0;
       for (int r = 0; r < rows; r++) o[r] = src[r];
-    } else {
-      for (int r = 0; r < rows; r++) o[r] = j.A[(r0 + r) * j.K + k0 + k];
+      for (int r = rows; r < MR; r++) o[r] = 0;
     }
-    for (int r = rows; r < MR; r++) o[r] = 0;
+    return;
   }
+  for (int r = 0; r < rows; r++) {
+    const float* src = j.A + (r0 + r) * j.K + k0;
+    for (int64_t k = 0; k < kc; k++) out[k * MR + r] = src[k];
+  }
+  for (int r = rows; r < MR; r++)
+    for (int64_t k = 0; k < kc; k++) out[k * MR + r] = 0;
 }
 
-/** B panel [k][NR] of columns c0.. (cols valid), depth k0..k0+kc. */
-void packB(const Job& j, int64_t c0, int cols, int64_t k0, int64_t kc, float* out) {
+/**
+ * The B block of columns c0..c0+nc, depth k0..k0+kc as nc/NR panels [k][NR] (the last one
+ * zero-padded). B (K, N) row-major: each of the kc rows is copied as one contiguous run of nc
+ * floats (long runs keep the hardware prefetchers streaming; a panel at a time would read
+ * kc separate 128-byte pieces 4N bytes apart). B (N, K) (transB, the weight gradient's im2col
+ * matrix): each column's depth run is read contiguously.
+ */
+void packBBlock(const Job& j, int64_t c0, int64_t nc, int64_t k0, int64_t kc, float* out) {
   const int NR = j.mk->NR;
-  for (int64_t k = 0; k < kc; k++) {
-    float* o = out + k * NR;
-    if (!j.transB) {
-      std::memcpy(o, j.B + (k0 + k) * j.N + c0, sizeof(float) * cols);
-    } else {
-      for (int c = 0; c < cols; c++) o[c] = j.B[(c0 + c) * j.K + k0 + k];
+  const int64_t full = nc / NR, rest = nc - full * NR;
+  if (!j.transB) {
+    for (int64_t k = 0; k < kc; k++) {
+      const float* src = j.B + (k0 + k) * j.N + c0;
+      float* o = out + k * NR;
+      for (int64_t p = 0; p < full; p++)
+        std::memcpy(o + p * kc * NR, src + p * NR, sizeof(float) * NR);
+      if (rest) {
+        float* t = o + full * kc * NR;
+        std::memcpy(t, src + full * NR, sizeof(float) * rest);
+        for (int64_t c = rest; c < NR; c++) t[c] = 0;
+      }
     }
-    for (int c = cols; c < NR; c++) o[c] = 0;
+    return;
+  }
+  for (int64_t c = 0; c < nc; c++) {
+    const float* src = j.B + (c0 + c) * j.K + k0;
+    float* o = out + (c / NR) * kc * NR + c % NR;
+    for (int64_t k = 0; k < kc; k++) o[k * NR] = src[k];
+  }
+  if (rest) {
+    float* t = out + full * kc * NR;
+    for (int64_t k = 0; k < kc; k++)
+      for (int64_t c = rest; c < NR; c++) t[k * NR + c] = 0;
   }
 }
 
@@ -80,9 +111,7 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float
     const int64_t nPanels = (nc + NR - 1) / NR;
     for (int64_t pc = 0; pc < j.K; pc += mk.KC) {
       const int64_t kc = std::min<int64_t>(mk.KC, j.K - pc);
-      for (int64_t p = 0; p < nPanels; p++)
-        packB(j, jc + p * NR, static_cast<int>(std::min<int64_t>(NR, nc - p * NR)), pc, kc,
-              bufB + p * kc * NR);
+      packBBlock(j, jc, nc, pc, kc, bufB);
       const bool add = acc || pc > 0;
       for (int64_t ic = m0; ic < m1; ic += mk.MC) {
         const int64_t mc = std::min<int64_t>(mk.MC, m1 - ic);
