@@ -15,6 +15,12 @@ namespace {
 
 constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
 constexpr int MAX_TILE = 512;
+/**
+ * The dot route needs K >= this x max(M, N). ResNet-20's weight gradients (1 thread,
+ * bench/conv-shapes-f32.ts): 16 x 144 x 32768 ran 1.7x faster than packed, 32 x 288 x 8192
+ * and 64 x 576 x 2048 about as fast.
+ */
+constexpr int64_t DOT_DEPTH_RATIO = 4;
 
 void portableTile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool add) {
   constexpr int MR = 4, NR = 8;
@@ -26,7 +32,21 @@ void portableTile(int64_t kc, const float* A, const float* B, float* C, int64_t 
     for (int c = 0; c < NR; c++) C[r * ldc + c] = add ? C[r * ldc + c] + acc[r][c] : acc[r][c];
 }
 
-const F32Micro PORTABLE{4, 8, portableTile, 128, 256, 512};
+/** F32Micro::dot in plain C++: each product added k by k. */
+void portableDot(int64_t kc, const float* const* a, const float* const* b, float* out) {
+  constexpr int D = F32_DOT;
+  for (int r = 0; r < D; r++)
+    for (int c = 0; c < D; c++) {
+      float s = 0;
+      for (int64_t k = 0; k < kc; k++) s += a[r][k] * b[c][k];
+      out[r * D + c] = s;
+    }
+}
+
+const F32Micro PORTABLE{4, 8, portableTile, 128, 256, 512, portableDot};
+
+/** Depth slice of the dot route: 4 + 4 rows of 2 KB stay in L1 while the 16 sums run. */
+constexpr int64_t DOT_KC = 512;
 
 struct Job {
   int64_t M, N, K;
@@ -140,6 +160,44 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float
   }
 }
 
+/**
+ * The dot route (A (M,K) x B (N,K)^T): C columns [n0, n1), all rows, depth slices of DOT_KC
+ * from k = 0 (so a C element's sums do not depend on the column split): C = (C if acc) +
+ * slice sums in slice order. Blocks past the edge repeat the last row or column (discarded).
+ */
+void runDot(const Job& j, int64_t n0, int64_t n1, float* C, bool acc) {
+  constexpr int D = F32_DOT;
+  float out[D * D];
+  const float* a[D];
+  const float* b[D];
+  for (int64_t pc = 0; pc < j.K; pc += DOT_KC) {
+    const int64_t kc = std::min<int64_t>(DOT_KC, j.K - pc);
+    const bool add = acc || pc > 0;
+    for (int64_t jn = n0; jn < n1; jn += D) {
+      const int cols = static_cast<int>(std::min<int64_t>(D, n1 - jn));
+      for (int c = 0; c < D; c++) b[c] = j.B + (jn + std::min(c, cols - 1)) * j.K + pc;
+      for (int64_t im = 0; im < j.M; im += D) {
+        const int rows = static_cast<int>(std::min<int64_t>(D, j.M - im));
+        for (int r = 0; r < D; r++) a[r] = j.A + (im + std::min(r, rows - 1)) * j.K + pc;
+        j.mk->dot(kc, a, b, out);
+        for (int r = 0; r < rows; r++) {
+          float* c = C + (im + r) * j.N + jn;
+          for (int q = 0; q < cols; q++) c[q] = add ? c[q] + out[r * D + q] : out[r * D + q];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Whether the dot route runs: A (M,K) and B (N,K) both contiguous in k, and the depth long
+ * against C (a conv's weight gradient: OC x C*KH*KW over N*OH*OW), where packing both
+ * operands (transposing them) would cost more than the multiply-adds it feeds.
+ */
+bool useDot(const Job& j) {
+  return !j.transA && j.transB && j.K >= DOT_KC && j.K >= DOT_DEPTH_RATIO * std::max(j.M, j.N);
+}
+
 }  // namespace
 
 const F32Micro* const F32_PORTABLE = &PORTABLE;
@@ -159,6 +217,16 @@ void gemmF32(Isa isa, int64_t M, int64_t N, int64_t K, const float* A, bool tran
   }
   const Job j{M, N, K, A, transA, B, transB, f32Kernel(isa)};
   const int T = pool::threads();
+  if (useDot(j)) {
+    const int64_t blocks = (N + F32_DOT - 1) / F32_DOT;
+    const int parts = static_cast<int>(
+        T <= 1 || M * N * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
+    const int64_t per = (blocks + parts - 1) / parts * F32_DOT;
+    pool::run(static_cast<int>((N + per - 1) / per), [&](int t) {
+      runDot(j, t * per, std::min<int64_t>(N, (t + 1) * per), C, accumulate);
+    });
+    return;
+  }
   const int64_t NR = j.mk->NR, MR = j.mk->MR;
   const int64_t nPanels = (N + NR - 1) / NR, mPanels = (M + MR - 1) / MR;
   if (T <= 1 || M * N * K < MIN_THREADED_MACS || (nPanels < 2 && mPanels < 2)) {

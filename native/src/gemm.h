@@ -46,11 +46,21 @@ struct IntKernels {
   IntMicro i16;
 };
 
+/** Rows and columns of an F32Micro::dot block. */
+constexpr int F32_DOT = 4;
+
 /** float32 microkernel: C (MR, NR) (+)= A panel [k][MR] x B panel [k][NR]. */
 struct F32Micro {
   int MR, NR;
   void (*tile)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool add);
   int MC, KC, NC;
+  /**
+   * Dot products of 4 rows a[r][0..kc) with 4 rows b[c][0..kc) (both contiguous in k, as A
+   * (M,K) and B (N,K) are in a weight gradient): out[r * 4 + c], summed in vector lanes in
+   * a fixed order (k's lane is k mod the vector width) and the lanes then reduced. Unpacked:
+   * for GEMMs whose depth dwarfs C, where packing both operands costs more than the FMAs.
+   */
+  void (*dot)(int64_t kc, const float* const* a, const float* const* b, float* out);
 };
 
 const IntKernels* intKernels(Isa isa);
