@@ -38,6 +38,12 @@ struct IntMicro {
   /** Packs an A panel (MR rows) and a B panel (NR columns, column sums if asked). */
   void (*packA)(const PanelSrc& s, int width, int G, PackMode mode, uint8_t* out);
   void (*packB)(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* colsum);
+  /**
+   * Packs `panels` full B panels at once from a k-major B (not transposed), or null (then
+   * panel by panel): see packBKMajorAvx2 in pack.h.
+   */
+  void (*packBK)(const PanelSrc& s, int width, int panels, int G, uint8_t* out,
+                 int32_t* colsum);
 };
 
 /** The integer microkernels of an instruction set: int8 x int8, and any pair with int16. */
