@@ -17,6 +17,7 @@ import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
 import {
   convForwardInt,
+  convInputGradF32,
   convInputGradInt,
   convWeightGradInt,
   errorRows,
@@ -202,8 +203,9 @@ export class Conv2d extends Layer {
       const bound = inputGradBound(g, OC, em, wm);
       dx = withBound(fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm)), bound);
     } else {
+      const eqf = dequantize(eq);
       const e = stepArray(ctx, 'float32', OC * Q, false);
-      k.swap_outer(dequantize(eq), g.N, OC, R, null, e);
+      k.swap_outer(eqf, g.N, OC, R, null, e);
       const col = this.savedCol(dequantize(xq), g, k, ctx);
       const ef = floatTensor([OC, Q], e);
       dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
@@ -216,10 +218,16 @@ export class Conv2d extends Layer {
           floatTensor(xShape, new Float32Array(sizeOf(xShape))),
         );
       }
-      const dcol = dequantize(matmul(k, gc, wq, ef, ctx));
-      const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
-      k.col2im(g, dcol, dxv);
-      dx = floatTensor(xShape, dxv);
+      // A stride-1 'same' conv's dx as a forward conv of e where the kernels prefer it.
+      const direct = convInputGradF32(k, g, eqf, dequantize(wq), OC, ctx);
+      if (direct) {
+        dx = floatTensor(xShape, direct);
+      } else {
+        const dcol = dequantize(matmul(k, gc, wq, ef, ctx));
+        const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
+        k.col2im(g, dcol, dxv);
+        dx = floatTensor(xShape, dxv);
+      }
     }
     return this.finishBackward(dw, eq, g, ctx, dx);
   }

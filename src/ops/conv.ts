@@ -130,11 +130,19 @@ export function inputGradBound(g: ConvGeom, OC: number, e: IntArray, w: IntArray
  * Same integers; null where the dcol route stays.
  */
 function inputGradAsConv(g: ConvGeom, OC: number, e: IntArray, w: IntArray): ConvGeom | null {
-  const same = g.strideH === 1 && g.strideW === 1 && g.OH === g.H && g.OW === g.W;
-  if (!same || g.padH >= g.KH || g.padW >= g.KW) return null;
   if (!(e instanceof Int8Array || e instanceof Int16Array)) return null;
   if (!(w instanceof Int8Array || w instanceof Int16Array)) return null;
   if (g.KH * g.KW * OC * typeMax(w) * typeMax(e) > INT32_LIMIT) return null;
+  return errorConvGeom(g, OC);
+}
+
+/**
+ * The geometry of dx as a forward conv of e (N, OC, H, W) for a stride-1 'same' conv (OH = H,
+ * OW = W, pad < kernel): padding K - 1 - pad, OC input channels; null for other convs.
+ */
+function errorConvGeom(g: ConvGeom, OC: number): ConvGeom | null {
+  const same = g.strideH === 1 && g.strideW === 1 && g.OH === g.H && g.OW === g.W;
+  if (!same || g.padH >= g.KH || g.padW >= g.KW) return null;
   return {
     N: g.N,
     C: OC,
@@ -152,7 +160,12 @@ function inputGradAsConv(g: ConvGeom, OC: number, e: IntArray, w: IntArray): Con
 }
 
 /** w (OC, C, KK) -> (C, OC, KK) with each filter's KK = KH*KW taps reversed (180 degrees). */
-function rotatedFilter<T extends IntArray>(w: T, OC: number, C: number, KK: number): T {
+function rotatedFilter<T extends IntArray | Float32Array>(
+  w: T,
+  OC: number,
+  C: number,
+  KK: number,
+): T {
   const out = new (w.constructor as new (n: number) => T)(C * OC * KK);
   for (let o = 0; o < OC; o++)
     for (let c = 0; c < C; c++)
@@ -214,5 +227,35 @@ export function convInputGradInt(
     k.col2im(g, dcol instanceof Float64Array ? dcol : Float64Array.from(dcol), dx);
   else if (dcol instanceof Int32Array) k.col2im(g, dcol, dx);
   else throw new Error('conv: a float64 dcol must give a float64 dx'); // the bound above
+  return dx;
+}
+
+/**
+ * float32 dx (N, C, H, W) of a stride-1 'same' conv from e (N, OC, H, W) and w (OC, C, KH, KW)
+ * as a forward conv of e where the kernels prefer it (Kernels.preferInputGradAsConvF32):
+ * col_e (OC*KH*KW, N*H*W) = im2col(e), dx' (C, N*H*W) = rot(w) (C, OC*KH*KW) col_e, then
+ * (C, N, H*W) -> (N, C, H*W). The direct sums of dcol + col2im in another order, and no
+ * float32 dcol (C*KH*KW, N*H*W) written and read back. null: the caller takes dcol + col2im.
+ */
+export function convInputGradF32(
+  k: Kernels,
+  g: ConvGeom,
+  e: Float32Array,
+  w: Float32Array,
+  OC: number,
+  at?: StepScope | null,
+): Float32Array | null {
+  const d = k.preferInputGradAsConvF32?.(g) ? errorConvGeom(g, OC) : null;
+  if (!d) return null;
+  const KK = g.KH * g.KW;
+  const Q = g.N * g.H * g.W;
+  const col = stepLike(at, e, OC * KK * Q, false);
+  k.im2col(d, e, col);
+  const wr = rotatedFilter(w, OC, g.C, KK);
+  const y = stepLike(at, e, g.C * Q, false);
+  k.gemm_f32({ M: g.C, N: Q, K: OC * KK }, wr, col, y);
+  countMacs(wr, col, g.C * Q * OC * KK);
+  const dx = stepLike(at, e, g.N * g.C * g.H * g.W, false);
+  k.swap_outer(y, g.C, g.N, g.H * g.W, null, dx);
   return dx;
 }

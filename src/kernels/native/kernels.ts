@@ -190,6 +190,10 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
   // forward (whose im2col matrix then serves dW too) and for the input gradient (a forward
   // conv of the error, ops/conv.ts) at every ResNet-20 shape.
   if (k.isa === 'avx512vnni' || k.isa === 'avx512vnni-emulated') own.preferWinograd = () => false;
+  // float32 dx of stride-1 'same' convs as a forward conv of the error (ops/conv.ts
+  // convInputGradF32): at ResNet-20's shapes the dcol GEMM (C*9 x N*H*W, depth OC) is bound
+  // by writing its 9x-larger-than-dx result, which col2im then reads back.
+  own.preferInputGradAsConvF32 = () => true;
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
   if (base.stepArray) out.stepArray = base.stepArray.bind(base);
