@@ -55,6 +55,8 @@ struct Job {
   const float* B;
   bool transB;
   const F32Micro* mk;
+  int64_t ldb;  // row stride of a B stored (K, N) (N for a whole matrix)
+  int64_t ldc;  // row stride of C (N for a whole matrix)
 };
 
 /**
@@ -93,7 +95,7 @@ void packBBlock(const Job& j, int64_t c0, int64_t nc, int64_t k0, int64_t kc, fl
   const int64_t full = nc / NR, rest = nc - full * NR;
   if (!j.transB) {
     for (int64_t k = 0; k < kc; k++) {
-      const float* src = j.B + (k0 + k) * j.N + c0;
+      const float* src = j.B + (k0 + k) * j.ldb + c0;
       float* o = out + k * NR;
       for (int64_t p = 0; p < full; p++)
         std::memcpy(o + p * kc * NR, src + p * NR, sizeof(float) * NR);
@@ -143,15 +145,16 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float
           const int cols = static_cast<int>(std::min<int64_t>(NR, nc - p * NR));
           for (int64_t q = 0; q < mPanels; q++) {
             const int rows = static_cast<int>(std::min<int64_t>(MR, mc - q * MR));
-            float* c = C + (ic + q * MR) * j.N + jc + p * NR;
+            float* c = C + (ic + q * MR) * j.ldc + jc + p * NR;
             if (rows == MR && cols == NR) {
-              mk.tile(kc, bufA + q * kc * MR, bufB + p * kc * NR, c, j.N, add);
+              mk.tile(kc, bufA + q * kc * MR, bufB + p * kc * NR, c, j.ldc, add);
             } else {
               // Edge tiles: the same sums on a full tile, then the valid part is added.
               mk.tile(kc, bufA + q * kc * MR, bufB + p * kc * NR, tile, NR, false);
               for (int r = 0; r < rows; r++)
                 for (int q2 = 0; q2 < cols; q2++)
-                  c[r * j.N + q2] = add ? c[r * j.N + q2] + tile[r * NR + q2] : tile[r * NR + q2];
+                  c[r * j.ldc + q2] =
+                      add ? c[r * j.ldc + q2] + tile[r * NR + q2] : tile[r * NR + q2];
             }
           }
         }
@@ -198,6 +201,43 @@ bool useDot(const Job& j) {
   return !j.transA && j.transB && j.K >= DOT_KC && j.K >= DOT_DEPTH_RATIO * std::max(j.M, j.N);
 }
 
+/**
+ * Columns of images [n0, n1) of im2col(x) (C*KH*KW, N*OH*OW) into buf (C*KH*KW rows of
+ * (n1 - n0)*OH*OW): g = N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW. The values im2col writes.
+ */
+void im2colImages(const int64_t* g, const float* x, int64_t n0, int64_t n1, float* buf) {
+  const int64_t C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], sh = g[6], sw = g[7];
+  const int64_t ph = g[8], pw = g[9], OH = g[10], OW = g[11];
+  const int64_t S = (n1 - n0) * OH * OW;
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t kh = 0; kh < KH; kh++)
+      for (int64_t kw = 0; kw < KW; kw++) {
+        float* row = buf + ((c * KH + kh) * KW + kw) * S;
+        // Output columns whose input column iw = ow*sw - pw + kw lies inside [0, W).
+        const int64_t lo = std::min<int64_t>(OW, kw >= pw ? 0 : (pw - kw + sw - 1) / sw);
+        const int64_t hiN = W - 1 + pw - kw;  // ow*sw <= hiN
+        const int64_t hi = std::max<int64_t>(lo, hiN < 0 ? 0 : std::min<int64_t>(OW, hiN / sw + 1));
+        for (int64_t n = n0; n < n1; n++)
+          for (int64_t oh = 0; oh < OH; oh++) {
+            float* o = row + ((n - n0) * OH + oh) * OW;
+            const int64_t ih = oh * sh - ph + kh;
+            if (ih < 0 || ih >= H) {
+              std::memset(o, 0, sizeof(float) * OW);
+              continue;
+            }
+            const float* src = x + ((n * C + c) * H + ih) * W - pw + kw;
+            for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0;
+            if (sw == 1) std::memcpy(o + lo, src + lo, sizeof(float) * (hi - lo));
+            else
+              for (int64_t ow = lo; ow < hi; ow++) o[ow] = src[ow * sw];
+            for (int64_t ow = hi; ow < OW; ow++) o[ow] = 0;
+          }
+      }
+}
+
+/** Bytes of im2col columns a conv GEMM slice holds: a few images, within L2 while read. */
+constexpr int64_t CONV_SLICE_BYTES = int64_t(512) << 10;
+
 }  // namespace
 
 const F32Micro* const F32_PORTABLE = &PORTABLE;
@@ -215,7 +255,7 @@ void gemmF32(Isa isa, int64_t M, int64_t N, int64_t K, const float* A, bool tran
     if (!accumulate) std::memset(C, 0, sizeof(float) * M * N);
     return;
   }
-  const Job j{M, N, K, A, transA, B, transB, f32Kernel(isa)};
+  const Job j{M, N, K, A, transA, B, transB, f32Kernel(isa), N, N};
   const int T = pool::threads();
   if (useDot(j)) {
     const int64_t blocks = (N + F32_DOT - 1) / F32_DOT;
@@ -245,6 +285,34 @@ void gemmF32(Isa isa, int64_t M, int64_t N, int64_t K, const float* A, bool tran
     } else {
       const int64_t a = t * per * MR;
       runPart(j, a, std::min<int64_t>(M, a + per * MR), 0, N, C, accumulate);
+    }
+  });
+}
+
+void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x, float* C,
+                 bool accumulate) {
+  const int64_t N = g[0], R = g[10] * g[11], K = g[1] * g[4] * g[5], Q = N * R;
+  if (M == 0 || Q == 0) return;
+  if (K == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; i++) std::memset(C + i * Q, 0, sizeof(float) * Q);
+    return;
+  }
+  const F32Micro* mk = f32Kernel(isa);
+  // Images per slice: their im2col columns (K x images*R floats) stay in L2 for the GEMM.
+  const int64_t per = std::max<int64_t>(1, CONV_SLICE_BYTES / (K * R * 4));
+  const int64_t slices = (N + per - 1) / per;
+  const int T = pool::threads();
+  const int tasks = static_cast<int>(
+      T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, slices));
+  const int64_t perTask = (slices + tasks - 1) / tasks;
+  pool::run(static_cast<int>((slices + perTask - 1) / perTask), [&](int t) {
+    for (int64_t sl = t * perTask; sl < std::min(slices, (t + 1) * perTask); sl++) {
+      const int64_t n0 = sl * per, n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
+      float* buf = static_cast<float*>(scratch(Slot::ConvCols, K * S * sizeof(float)));
+      im2colImages(g, x, n0, n1, buf);
+      const Job j{M, S, K, W, false, buf, false, mk, S, Q};
+      runPart(j, 0, M, 0, S, C + n0 * R, accumulate);
     }
   });
 }

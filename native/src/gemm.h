@@ -108,3 +108,12 @@ void gemmIntRefAny(int64_t M, int64_t N, int64_t K, const void* A, int aBytes, b
 /** float32 GEMM with float32 accumulation. */
 void gemmF32(Isa isa, int64_t M, int64_t N, int64_t K, const float* A, bool transA,
              const float* B, bool transB, float* C, bool accumulate);
+
+/**
+ * C (M, N*OH*OW) (+)= W (M, C*KH*KW) x im2col(x), x (N, C, H, W) float32, without the im2col
+ * matrix: its columns are built a few images at a time into scratch that stays in L2 while
+ * the GEMM reads it. g: N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW. Bit-exact with im2col and
+ * gemmF32 (each C element's sum runs over the same depth slices in the same order).
+ */
+void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x, float* C,
+                 bool accumulate);

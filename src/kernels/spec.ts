@@ -43,6 +43,18 @@ export interface Kernels {
    * Works on any element type (mantissas or floats).
    */
   im2col<T extends AnyArray>(geom: ConvGeom, x: T, col: T): void;
+  /**
+   * Optional: y (M, N*OH*OW) = w (M, C*KH*KW) x im2col(x) for float32 x (N, C, H, W), without
+   * materializing the im2col matrix; the same bits as im2col then gemm_f32 (M, N*OH*OW,
+   * C*KH*KW) on this backend.
+   */
+  conv_gemm_f32?(
+    geom: ConvGeom,
+    w: Float32Array,
+    M: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): void;
   /** Adjoint of im2col: col (C*KH*KW, N*OH*OW) summed into dx (N,C,H,W) (dx zeroed first). */
   col2im<T extends Float32Array | Int32Array | Float64Array>(geom: ConvGeom, col: T, dx: T): void;
   /**

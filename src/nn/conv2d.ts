@@ -17,6 +17,7 @@ import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
 import {
   convForwardInt,
+  convGemmF32,
   convInputGradF32,
   convInputGradInt,
   convWeightGradInt,
@@ -159,13 +160,21 @@ export class Conv2d extends Layer {
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
     const xv = dequantize(xq);
-    const col = stepArray(ctx, 'float32', CKK * Q, false);
-    k.im2col(g, xv, col);
-    if (ctx.training) this.col = col;
-    // x is float32 here, so the product is too (whatever W's kind).
-    const acc = matmul(k, gemm, wq, floatTensor([CKK, Q], col), ctx);
+    let acc: Float32Array;
+    if (k.conv_gemm_f32) {
+      // No im2col matrix (backward builds it for dW): the same bits as im2col + gemm_f32.
+      acc = stepArray(ctx, 'float32', OC * Q, false);
+      convGemmF32(k, g, dequantize(wq), OC, xv, acc, ctx);
+      if (ctx.training) this.col = null;
+    } else {
+      const col = stepArray(ctx, 'float32', CKK * Q, false);
+      k.im2col(g, xv, col);
+      if (ctx.training) this.col = col;
+      // x is float32 here, so the product is too (whatever W's kind).
+      acc = dequantize(matmul(k, gemm, wq, floatTensor([CKK, Q], col), ctx));
+    }
     const y = stepArray(ctx, 'float32', OC * Q, false);
-    k.swap_outer(dequantize(acc), OC, g.N, R, this.bias ? this.bias.value : null, y);
+    k.swap_outer(acc, OC, g.N, R, this.bias ? this.bias.value : null, y);
     return floatTensor(outShape, y);
   }
 

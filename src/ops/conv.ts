@@ -249,13 +249,35 @@ export function convInputGradF32(
   if (!d) return null;
   const KK = g.KH * g.KW;
   const Q = g.N * g.H * g.W;
-  const col = stepLike(at, e, OC * KK * Q, false);
-  k.im2col(d, e, col);
   const wr = rotatedFilter(w, OC, g.C, KK);
   const y = stepLike(at, e, g.C * Q, false);
-  k.gemm_f32({ M: g.C, N: Q, K: OC * KK }, wr, col, y);
-  countMacs(wr, col, g.C * Q * OC * KK);
+  convGemmF32(k, d, wr, g.C, e, y, at);
   const dx = stepLike(at, e, g.N * g.C * g.H * g.W, false);
   k.swap_outer(y, g.C, g.N, g.H * g.W, null, dx);
   return dx;
+}
+
+/**
+ * y (M, N*OH*OW) = w (M, C*KH*KW) x im2col(x) in float32: the kernels' conv_gemm_f32 where
+ * they have it (no im2col matrix), else im2col into the step workspace and gemm_f32.
+ */
+export function convGemmF32(
+  k: Kernels,
+  g: ConvGeom,
+  w: Float32Array,
+  M: number,
+  x: Float32Array,
+  y: Float32Array,
+  at?: StepScope | null,
+): void {
+  const K = g.C * g.KH * g.KW;
+  const Q = g.N * g.OH * g.OW;
+  countMacs(w, x, M * Q * K);
+  if (k.conv_gemm_f32) {
+    k.conv_gemm_f32(g, w, M, x, y);
+    return;
+  }
+  const col = stepLike(at, x, K * Q, false);
+  k.im2col(g, x, col);
+  k.gemm_f32({ M, N: Q, K }, w, col, y);
 }

@@ -44,6 +44,15 @@ export interface NativeIsaKernels {
     c: Float32Array,
     accumulate: boolean,
   ): void;
+  /** c (M, N*OH*OW) (+)= w (M, C*KH*KW) im2col(x), without the im2col matrix. */
+  convGemmF32(
+    geom: Float64Array,
+    w: Float32Array,
+    M: number,
+    x: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void;
   /** counts receives [saturated, underflow]; state: xoshiro128** words (stochastic only). */
   quantize(
     values: Float32Array | Float64Array,
@@ -176,6 +185,7 @@ export interface NativeAddon {
 const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'gemmInt',
   'gemmF32',
+  'convGemmF32',
   'quantize',
   'requantize',
   'maxAbs',

@@ -83,6 +83,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       k.gemmF32(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
     gemm_int: (g, a, b, c) =>
       k.gemmInt(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
+    conv_gemm_f32: (g, w, M, x, y) => k.convGemmF32(geomOf(g), w, M, x, y, false),
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
     col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
     quantize(values, exp, bits, rounding, rng, out, symmetric) {

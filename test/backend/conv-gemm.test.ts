@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// The float32 implicit-GEMM convolution (Kernels.conv_gemm_f32, native): the same bits as
+// im2col then gemm_f32 on the same backend, over ragged geometries (strides, paddings,
+// non-square kernels, several image slices with a ragged last one), and on 1 and 2 threads.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
+import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
+import { assertSameArray, nativeBackends, seeded } from './helpers.js';
+
+function geom(
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  KH: number,
+  KW: number,
+  s: number,
+  padH: number,
+  padW: number,
+): ConvGeom {
+  const OH = Math.floor((H + 2 * padH - KH) / s) + 1;
+  const OW = Math.floor((W + 2 * padW - KW) / s) + 1;
+  return { N, C, H, W, KH, KW, strideH: s, strideW: s, padH, padW, OH, OW };
+}
+
+const CASES: [string, ConvGeom, number][] = [
+  ['1x1 image, 1x1 kernel', geom(1, 1, 1, 1, 1, 1, 1, 0, 0), 1],
+  ['3x3 same, ragged', geom(3, 5, 7, 9, 3, 3, 1, 1, 1), 7],
+  ['3x3 stride 2', geom(2, 6, 11, 10, 3, 3, 2, 1, 1), 9],
+  ['1x1 stride 2 (projection)', geom(4, 16, 16, 16, 1, 1, 2, 0, 0), 32],
+  ['5x5 pad 2', geom(2, 3, 9, 13, 5, 5, 1, 2, 2), 5],
+  ['3x1, pad 2,0 (wider than same)', geom(2, 4, 6, 5, 3, 1, 1, 2, 0), 3],
+  ['kernel wider than the padded image edge', geom(1, 2, 2, 3, 3, 3, 1, 2, 2), 4],
+  ['slices of 4 images, ragged last (7 = 4 + 3)', geom(7, 8, 20, 20, 3, 3, 1, 1, 1), 17],
+  ['one image per slice', geom(5, 16, 40, 40, 3, 3, 1, 1, 1), 16],
+];
+
+function check(k: Kernels, name: string): void {
+  const rng = seeded(91);
+  const floats = (n: number) => Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
+  for (const [what, g, M] of CASES) {
+    const K = g.C * g.KH * g.KW;
+    const Q = g.N * g.OH * g.OW;
+    const x = floats(g.N * g.C * g.H * g.W);
+    const w = floats(M * K);
+    const col = new Float32Array(K * Q);
+    k.im2col(g, x, col);
+    const want = new Float32Array(M * Q);
+    k.gemm_f32({ M, N: Q, K }, w, col, want);
+    const got = new Float32Array(M * Q).fill(7);
+    k.conv_gemm_f32!(g, w, M, x, got);
+    assertSameArray(got, want, `${name} ${what}`, Q);
+  }
+}
+
+const backends = await nativeBackends();
+describe('conv_gemm_f32 = im2col + gemm_f32, bit for bit', () => {
+  const before = getNativeThreads();
+  after(() => setNativeThreads(before));
+  for (const b of backends)
+    it(b.name, { skip: b.skip }, async () => {
+      assert.ok(b.k!.conv_gemm_f32, 'the native kernels have conv_gemm_f32');
+      for (const t of [1, 2]) {
+        await setNativeThreads(t);
+        check(b.k!, `${b.name} ${t} thread(s)`);
+      }
+    });
+});
