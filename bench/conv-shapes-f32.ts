@@ -19,11 +19,14 @@ function floats(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
 }
 
-type Pass = 'fwd' | 'dx' | 'dW' | 'im2col' | 'col2im';
+type Pass = 'fwd' | 'dx' | 'dW' | 'im2col' | 'col2im' | 'fwd implicit' | 'dW implicit';
 const PASSES: Pass[] = ['fwd', 'dx', 'dW', 'im2col', 'col2im'];
+/** Where the kernels have them: the GEMMs with im2col columns built slice by slice in L2. */
+const IMPLICIT: Pass[] = ['fwd implicit', 'dW implicit'];
+const GEMM_PASSES = new Set<Pass>(['fwd', 'dx', 'dW', ...IMPLICIT]);
 
 /** The float passes of one conv shape as Conv2d runs them, each on resident operands. */
-function passes(k: Kernels, s: ConvShape, at: StepScope): Record<Pass, () => void> {
+function passes(k: Kernels, s: ConvShape, at: StepScope): Partial<Record<Pass, () => void>> {
   const g = geom(s);
   const OC = s.OC;
   const CKK = g.C * g.KH * g.KW;
@@ -50,6 +53,12 @@ function passes(k: Kernels, s: ConvShape, at: StepScope): Record<Pass, () => voi
     dW: () => k.gemm_f32(gw, e, col, dw),
     im2col: () => k.im2col(g, x, col),
     col2im: () => k.col2im(g, dcol, dx),
+    ...(k.conv_gemm_f32 && k.conv_weight_grad_f32
+      ? {
+          'fwd implicit': () => k.conv_gemm_f32!(g, w, OC, x, y),
+          'dW implicit': () => k.conv_weight_grad_f32!(g, e, OC, x, dw),
+        }
+      : {}),
   };
 }
 
@@ -91,15 +100,16 @@ export const bench: Bench = {
         ];
         const p = passes(k, s, at);
         const fns: [string, () => void][] = [['peak', () => k.gemm_f32(cube, ca, cb, cc)]];
-        for (const pass of PASSES) fns.push([pass, p[pass]]);
+        const run = PASSES.concat(IMPLICIT).filter((q) => p[q]);
+        for (const pass of run) fns.push([pass, p[pass]!]);
         const best = compareCpu(fns, rounds);
         const pk = gops(2 * 512 ** 3, best.get('peak')!);
         peak = Math.max(peak, pk);
         const g = geom(s);
         const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
-        for (const pass of PASSES) {
+        for (const pass of run) {
           const ms = best.get(pass)!;
-          const gemm = pass === 'fwd' || pass === 'dx' || pass === 'dW';
+          const gemm = GEMM_PASSES.has(pass);
           const gf = gemm ? gops(2 * macs, ms) : 0;
           rows.push({
             backend,
@@ -128,7 +138,8 @@ export const bench: Bench = {
     );
     const totals: Record<string, number> = {};
     for (const b of backends) {
-      totals[b] = r1(rows.filter((r) => r.backend === b).reduce((t, r) => t + r.count * r.ms, 0));
+      const mine = rows.filter((r) => r.backend === b && PASSES.includes(r.pass));
+      totals[b] = r1(mine.reduce((t, r) => t + r.count * r.ms, 0));
       console.log(
         `\n${b}: float32 GEMM 512^3: ${peaks[b]} GFLOPS (best over the rounds, CPU time). All ` +
           `ResNet-20 convs of one step (fwd + dx + dW GEMMs, im2col, col2im, x counts): ${totals[b]} ms`,

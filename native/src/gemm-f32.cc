@@ -202,38 +202,40 @@ bool useDot(const Job& j) {
 }
 
 /**
- * Columns of images [n0, n1) of im2col(x) (C*KH*KW, N*OH*OW) into buf (C*KH*KW rows of
- * (n1 - n0)*OH*OW): g = N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW. The values im2col writes.
+ * Rows [r0, r1) and the columns of images [n0, n1) of im2col(x) (C*KH*KW, N*OH*OW) into buf
+ * (r1 - r0 rows of (n1 - n0)*OH*OW): g = N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW. The
+ * values im2col writes.
  */
-void im2colImages(const int64_t* g, const float* x, int64_t n0, int64_t n1, float* buf) {
+void im2colPart(const int64_t* g, const float* x, int64_t n0, int64_t n1, int64_t r0,
+                int64_t r1, float* buf) {
   const int64_t C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], sh = g[6], sw = g[7];
   const int64_t ph = g[8], pw = g[9], OH = g[10], OW = g[11];
   const int64_t S = (n1 - n0) * OH * OW;
-  for (int64_t c = 0; c < C; c++)
-    for (int64_t kh = 0; kh < KH; kh++)
-      for (int64_t kw = 0; kw < KW; kw++) {
-        float* row = buf + ((c * KH + kh) * KW + kw) * S;
-        // Output columns whose input column iw = ow*sw - pw + kw lies inside [0, W).
-        const int64_t lo = std::min<int64_t>(OW, kw >= pw ? 0 : (pw - kw + sw - 1) / sw);
-        const int64_t hiN = W - 1 + pw - kw;  // ow*sw <= hiN
-        const int64_t hi = std::max<int64_t>(lo, hiN < 0 ? 0 : std::min<int64_t>(OW, hiN / sw + 1));
-        for (int64_t n = n0; n < n1; n++)
-          for (int64_t oh = 0; oh < OH; oh++) {
-            float* o = row + ((n - n0) * OH + oh) * OW;
-            const int64_t ih = oh * sh - ph + kh;
-            if (ih < 0 || ih >= H) {
-              std::memset(o, 0, sizeof(float) * OW);
-              continue;
-            }
-            const float* src = x + ((n * C + c) * H + ih) * W - pw + kw;
-            for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0;
-            if (sw == 1) std::memcpy(o + lo, src + lo, sizeof(float) * (hi - lo));
-            else
-              for (int64_t ow = lo; ow < hi; ow++) o[ow] = src[ow * sw];
-            for (int64_t ow = hi; ow < OW; ow++) o[ow] = 0;
-          }
+  for (int64_t rr = r0; rr < r1; rr++) {
+    const int64_t c = rr / (KH * KW), kh = rr / KW % KH, kw = rr % KW;
+    float* row = buf + (rr - r0) * S;
+    // Output columns whose input column iw = ow*sw - pw + kw lies inside [0, W).
+    const int64_t lo = std::min<int64_t>(OW, kw >= pw ? 0 : (pw - kw + sw - 1) / sw);
+    const int64_t hiN = W - 1 + pw - kw;  // ow*sw <= hiN
+    const int64_t hi = std::max<int64_t>(lo, hiN < 0 ? 0 : std::min<int64_t>(OW, hiN / sw + 1));
+    for (int64_t n = n0; n < n1; n++)
+      for (int64_t oh = 0; oh < OH; oh++) {
+        float* o = row + ((n - n0) * OH + oh) * OW;
+        const int64_t ih = oh * sh - ph + kh;
+        if (ih < 0 || ih >= H) {
+          std::memset(o, 0, sizeof(float) * OW);
+          continue;
+        }
+        const float* src = x + ((n * C + c) * H + ih) * W;
+        for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0;
+        if (sw == 1) std::memcpy(o + lo, src + lo - pw + kw, sizeof(float) * (hi - lo));
+        else
+          for (int64_t ow = lo; ow < hi; ow++) o[ow] = src[ow * sw - pw + kw];
+        for (int64_t ow = hi; ow < OW; ow++) o[ow] = 0;
       }
+  }
 }
+
 
 /** Bytes of im2col columns a conv GEMM slice holds: a few images, within L2 while read. */
 constexpr int64_t CONV_SLICE_BYTES = int64_t(512) << 10;
@@ -310,9 +312,59 @@ void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const flo
     for (int64_t sl = t * perTask; sl < std::min(slices, (t + 1) * perTask); sl++) {
       const int64_t n0 = sl * per, n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
       float* buf = static_cast<float*>(scratch(Slot::ConvCols, K * S * sizeof(float)));
-      im2colImages(g, x, n0, n1, buf);
+      im2colPart(g, x, n0, n1, 0, K, buf);
       const Job j{M, S, K, W, false, buf, false, mk, S, Q};
       runPart(j, 0, M, 0, S, C + n0 * R, accumulate);
+    }
+  });
+}
+
+void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, const float* x,
+                       float* dW, bool accumulate) {
+  constexpr int D = F32_DOT;
+  const int64_t N = g[0], R = g[10] * g[11], K = g[1] * g[4] * g[5], Q = N * R;
+  if (M == 0 || K == 0) return;
+  if (Q == 0) {
+    if (!accumulate) std::memset(dW, 0, sizeof(float) * M * K);
+    return;
+  }
+  const F32Micro* mk = f32Kernel(isa);
+  // Slices of at least one full 512-deep dot piece: each dot call's lane reduction and its
+  // adds into dW are paid per piece.
+  const int64_t per = std::max<int64_t>(std::max<int64_t>(1, CONV_SLICE_BYTES / (K * R * 4)),
+                                        (DOT_KC + R - 1) / R);
+  // Tasks own blocks of 4 dW columns (im2col rows): each builds only its rows of every slice.
+  const int64_t blocks = (K + D - 1) / D;
+  const int T = pool::threads();
+  const int tasks = static_cast<int>(
+      T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
+  const int64_t rowsPer = (blocks + tasks - 1) / tasks * D;
+  pool::run(static_cast<int>((K + rowsPer - 1) / rowsPer), [&](int t) {
+    const int64_t r0 = t * rowsPer, r1 = std::min(K, r0 + rowsPer);
+    float out[D * D];
+    const float* a[D];
+    const float* b[D];
+    for (int64_t n0 = 0; n0 < N; n0 += per) {
+      const int64_t n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
+      float* buf = static_cast<float*>(scratch(Slot::ConvCols, (r1 - r0) * S * sizeof(float)));
+      im2colPart(g, x, n0, n1, r0, r1, buf);
+      for (int64_t pc = 0; pc < S; pc += DOT_KC) {
+        const int64_t kc = std::min<int64_t>(DOT_KC, S - pc);
+        const bool add = accumulate || n0 > 0 || pc > 0;
+        for (int64_t jn = r0; jn < r1; jn += D) {
+          const int cols = static_cast<int>(std::min<int64_t>(D, r1 - jn));
+          for (int c = 0; c < D; c++) b[c] = buf + (jn - r0 + std::min(c, cols - 1)) * S + pc;
+          for (int64_t im = 0; im < M; im += D) {
+            const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
+            for (int r = 0; r < D; r++) a[r] = E + (im + std::min(r, rows - 1)) * Q + n0 * R + pc;
+            mk->dot(kc, a, b, out);
+            for (int r = 0; r < rows; r++) {
+              float* c = dW + (im + r) * K + jn;
+              for (int q = 0; q < cols; q++) c[q] = add ? c[q] + out[r * D + q] : out[r * D + q];
+            }
+          }
+        }
+      }
     }
   });
 }

@@ -117,3 +117,12 @@ void gemmF32(Isa isa, int64_t M, int64_t N, int64_t K, const float* A, bool tran
  */
 void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x, float* C,
                  bool accumulate);
+
+/**
+ * dW (M, C*KH*KW) (+)= E (M, N*OH*OW) x im2col(x)^T, float32 (a conv's weight gradient from
+ * its error rows), without the im2col matrix: its rows are built a few images at a time into
+ * scratch and read there by the dot route (F32Micro::dot). Each dW element sums per image
+ * slice, then per 512-deep piece of it, in order: the same bits for every thread count.
+ */
+void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, const float* x,
+                       float* dW, bool accumulate);

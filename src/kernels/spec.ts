@@ -48,6 +48,18 @@ export interface Kernels {
    * materializing the im2col matrix; the same bits as im2col then gemm_f32 (M, N*OH*OW,
    * C*KH*KW) on this backend.
    */
+  /**
+   * Optional: dw (M, C*KH*KW) = e (M, N*OH*OW) x im2col(x)^T for float32 x (N, C, H, W) (a
+   * conv's weight gradient from its error rows) without materializing the im2col matrix;
+   * within float32 rounding of im2col then gemm_f32 (its own summation order).
+   */
+  conv_weight_grad_f32?(
+    geom: ConvGeom,
+    e: Float32Array,
+    M: number,
+    x: Float32Array,
+    dw: Float32Array,
+  ): void;
   conv_gemm_f32?(
     geom: ConvGeom,
     w: Float32Array,

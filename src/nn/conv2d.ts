@@ -34,10 +34,19 @@ import {
   type Tensor,
 } from '../tensor/tensor.js';
 import { matmul } from './matmul.js';
+import { countMacs } from '../ops/macs.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 import { winogradFor } from '../ops/winograd.js';
 import { gemmCost, siteOperand, type LayerCost } from './cost.js';
+
+/**
+ * Output planes from which the float32 weight gradient builds its im2col rows slice by slice
+ * (Kernels.conv_weight_grad_f32) rather than the whole matrix: ResNet-20's 32x32 and 16x16
+ * planes ran faster so (bench/conv-shapes-f32.ts, native), its 8x8 planes (rows of 8 floats
+ * copied one by one) 1.4x slower.
+ */
+const IMPLICIT_WGRAD_MIN_PIXELS = 256;
 
 export interface Conv2dOptions {
   stride?: number;
@@ -215,9 +224,18 @@ export class Conv2d extends Layer {
       const eqf = dequantize(eq);
       const e = stepArray(ctx, 'float32', OC * Q, false);
       k.swap_outer(eqf, g.N, OC, R, null, e);
-      const col = this.savedCol(dequantize(xq), g, k, ctx);
       const ef = floatTensor([OC, Q], e);
-      dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
+      if (k.conv_weight_grad_f32 && !this.col && g.OH * g.OW >= IMPLICIT_WGRAD_MIN_PIXELS) {
+        // No im2col matrix saved (conv_gemm_f32 forward): none built here either.
+        const dwv = stepArray(ctx, 'float32', OC * CKK, false);
+        const xv = dequantize(xq);
+        k.conv_weight_grad_f32(g, e, OC, xv, dwv);
+        countMacs(e, xv, OC * CKK * Q);
+        dw = floatTensor(this.weight.shape, dwv);
+      } else {
+        const col = this.savedCol(dequantize(xq), g, k, ctx);
+        dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
+      }
       if (!this.inputGrad) {
         return this.finishBackward(
           dw,

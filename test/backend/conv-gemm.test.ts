@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The float32 implicit-GEMM convolution (Kernels.conv_gemm_f32, native): the same bits as
-// im2col then gemm_f32 on the same backend, over ragged geometries (strides, paddings,
-// non-square kernels, several image slices with a ragged last one), and on 1 and 2 threads.
+// The float32 implicit-GEMM convolution kernels (native): conv_gemm_f32 gives the same bits as
+// im2col then gemm_f32 on the same backend; conv_weight_grad_f32 is within float32 rounding
+// of ref's e col^T; over ragged geometries (strides, paddings, non-square kernels, several
+// image slices with a ragged last one); 2 threads give the 1-thread bits.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
+import { refKernels } from '../../src/kernels/ref/index.js';
 import { assertSameArray, nativeBackends, seeded } from './helpers.js';
 
 function geom(
@@ -37,7 +39,8 @@ const CASES: [string, ConvGeom, number][] = [
   ['one image per slice', geom(5, 16, 40, 40, 3, 3, 1, 1, 1), 16],
 ];
 
-function check(k: Kernels, name: string): void {
+function check(k: Kernels, name: string): Float32Array[] {
+  const outputs: Float32Array[] = [];
   const rng = seeded(91);
   const floats = (n: number) => Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
   for (const [what, g, M] of CASES) {
@@ -52,19 +55,33 @@ function check(k: Kernels, name: string): void {
     const got = new Float32Array(M * Q).fill(7);
     k.conv_gemm_f32!(g, w, M, x, got);
     assertSameArray(got, want, `${name} ${what}`, Q);
+    // The weight gradient e (M, Q) col^T: its own order, within 1e-5 of sum |e||col|.
+    const e = floats(M * Q);
+    const dw = new Float32Array(M * K);
+    const mag = new Float32Array(M * K);
+    refKernels.gemm_f32({ M, N: K, K: Q, transB: true }, e, col, dw);
+    refKernels.gemm_f32({ M, N: K, K: Q, transB: true }, e.map(Math.abs), col.map(Math.abs), mag);
+    const gotW = new Float32Array(M * K).fill(7);
+    k.conv_weight_grad_f32!(g, e, M, x, gotW);
+    for (let i = 0; i < M * K; i++)
+      if (!(Math.abs(gotW[i] - dw[i]) <= 1e-5 * mag[i] + 1e-7))
+        assert.fail(`${name} ${what}: dW[${i}] = ${gotW[i]}, want ${dw[i]}`);
+    outputs.push(got, gotW);
   }
+  return outputs;
 }
 
 const backends = await nativeBackends();
-describe('conv_gemm_f32 = im2col + gemm_f32, bit for bit', () => {
+describe('conv_gemm_f32 = im2col + gemm_f32 bit for bit; conv_weight_grad_f32', () => {
   const before = getNativeThreads();
   after(() => setNativeThreads(before));
   for (const b of backends)
     it(b.name, { skip: b.skip }, async () => {
       assert.ok(b.k!.conv_gemm_f32, 'the native kernels have conv_gemm_f32');
-      for (const t of [1, 2]) {
-        await setNativeThreads(t);
-        check(b.k!, `${b.name} ${t} thread(s)`);
-      }
+      await setNativeThreads(1);
+      const one = check(b.k!, `${b.name} 1 thread`);
+      await setNativeThreads(2);
+      const two = check(b.k!, `${b.name} 2 threads`);
+      one.forEach((o, i) => assertSameArray(two[i], o, `${b.name}: 2 threads = 1 thread`, 1));
     });
 });

@@ -44,6 +44,15 @@ export interface NativeIsaKernels {
     c: Float32Array,
     accumulate: boolean,
   ): void;
+  /** dw (M, C*KH*KW) (+)= e (M, N*OH*OW) im2col(x)^T, without the im2col matrix. */
+  convWeightGradF32(
+    geom: Float64Array,
+    e: Float32Array,
+    M: number,
+    x: Float32Array,
+    dw: Float32Array,
+    accumulate: boolean,
+  ): void;
   /** c (M, N*OH*OW) (+)= w (M, C*KH*KW) im2col(x), without the im2col matrix. */
   convGemmF32(
     geom: Float64Array,
@@ -186,6 +195,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'gemmInt',
   'gemmF32',
   'convGemmF32',
+  'convWeightGradF32',
   'quantize',
   'requantize',
   'maxAbs',
