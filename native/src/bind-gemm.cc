@@ -120,6 +120,28 @@ Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// convGemmInt(geom, w, M, x, c): c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x), int8/int16
+// operands, int32 c (the caller bounds the sums within int32).
+Napi::Value convGemmIntBinding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_gemm_int");
+  int64_t g[12];
+  readGeom(a, g);
+  const int64_t M = a.size(2, "M");
+  const View W = a.array(1, "w"), x = a.array(3, "x"), C = a.array(4, "c");
+  for (const View* v : {&W, &x})
+    if (v->kind != Kind::I8 && v->kind != Kind::I16)
+      a.typeError("w and x must be Int8Arrays or Int16Arrays of mantissas");
+  if (C.kind != Kind::I32) a.typeError("c must be an Int32Array");
+  const int64_t K = g[1] * g[4] * g[5];
+  a.need(W, M * K, "w " + shape(M, K));
+  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
+  a.need(C, M * g[0] * g[10] * g[11], "c " + shape(M, g[0] * g[10] * g[11]));
+  convGemmIntI32(isa, g, IntOperand{W.p, bytesOf(W.kind), false}, M, x.p, bytesOf(x.kind),
+                 static_cast<int32_t*>(C.p));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -127,6 +149,7 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   target.Set("gemmInt", Napi::Function::New(env, gemmInt, "gemmInt", data));
   target.Set("gemmF32", Napi::Function::New(env, gemmF32Binding, "gemmF32", data));
   target.Set("convGemmF32", Napi::Function::New(env, convGemmF32Binding, "convGemmF32", data));
+  target.Set("convGemmInt", Napi::Function::New(env, convGemmIntBinding, "convGemmInt", data));
   target.Set("convWeightGradF32",
              Napi::Function::New(env, convWeightGradF32Binding, "convWeightGradF32", data));
 }

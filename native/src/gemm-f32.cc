@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "gemm.h"
+#include "im2col-part.h"
 #include "pool.h"
 #include "scratch.h"
 
@@ -200,42 +201,6 @@ void runDot(const Job& j, int64_t n0, int64_t n1, float* C, bool acc) {
 bool useDot(const Job& j) {
   return !j.transA && j.transB && j.K >= DOT_KC && j.K >= DOT_DEPTH_RATIO * std::max(j.M, j.N);
 }
-
-/**
- * Rows [r0, r1) and the columns of images [n0, n1) of im2col(x) (C*KH*KW, N*OH*OW) into buf
- * (r1 - r0 rows of (n1 - n0)*OH*OW): g = N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW. The
- * values im2col writes.
- */
-void im2colPart(const int64_t* g, const float* x, int64_t n0, int64_t n1, int64_t r0,
-                int64_t r1, float* buf) {
-  const int64_t C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], sh = g[6], sw = g[7];
-  const int64_t ph = g[8], pw = g[9], OH = g[10], OW = g[11];
-  const int64_t S = (n1 - n0) * OH * OW;
-  for (int64_t rr = r0; rr < r1; rr++) {
-    const int64_t c = rr / (KH * KW), kh = rr / KW % KH, kw = rr % KW;
-    float* row = buf + (rr - r0) * S;
-    // Output columns whose input column iw = ow*sw - pw + kw lies inside [0, W).
-    const int64_t lo = std::min<int64_t>(OW, kw >= pw ? 0 : (pw - kw + sw - 1) / sw);
-    const int64_t hiN = W - 1 + pw - kw;  // ow*sw <= hiN
-    const int64_t hi = std::max<int64_t>(lo, hiN < 0 ? 0 : std::min<int64_t>(OW, hiN / sw + 1));
-    for (int64_t n = n0; n < n1; n++)
-      for (int64_t oh = 0; oh < OH; oh++) {
-        float* o = row + ((n - n0) * OH + oh) * OW;
-        const int64_t ih = oh * sh - ph + kh;
-        if (ih < 0 || ih >= H) {
-          std::memset(o, 0, sizeof(float) * OW);
-          continue;
-        }
-        const float* src = x + ((n * C + c) * H + ih) * W;
-        for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0;
-        if (sw == 1) std::memcpy(o + lo, src + lo - pw + kw, sizeof(float) * (hi - lo));
-        else
-          for (int64_t ow = lo; ow < hi; ow++) o[ow] = src[ow * sw - pw + kw];
-        for (int64_t ow = hi; ow < OW; ow++) o[ow] = 0;
-      }
-  }
-}
-
 
 /** Bytes of im2col columns a conv GEMM slice holds: a few images, within L2 while read. */
 constexpr int64_t CONV_SLICE_BYTES = int64_t(512) << 10;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "im2col-part.h"
 #include "pack.h"
 #include "pool.h"
 #include "scratch.h"
@@ -344,6 +345,37 @@ void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
   const IntMicro* mk = microFor(isa, A, B);
   const Job j{M, N, K, A, B, mk, 1, mk->KC};
   run(j, Out{C, nullptr, N}, accumulate);
+}
+
+void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x, int xBytes,
+                    int32_t* C) {
+  const int64_t N = g[0], R = g[10] * g[11], K = g[1] * g[4] * g[5], Q = N * R;
+  if (M == 0 || Q == 0) return;
+  if (K == 0) {
+    std::memset(C, 0, sizeof(int32_t) * M * Q);
+    return;
+  }
+  // Images per slice: their im2col columns (K x images*R elements) stay in L2 for the GEMM.
+  const int64_t per = std::max<int64_t>(1, (int64_t(512) << 10) / (K * R * xBytes));
+  const int64_t slices = (N + per - 1) / per;
+  const int T = pool::threads();
+  const int tasks = static_cast<int>(
+      T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, slices));
+  const int64_t perTask = (slices + tasks - 1) / tasks;
+  pool::run(static_cast<int>((slices + perTask - 1) / perTask), [&](int t) {
+    for (int64_t sl = t * perTask; sl < std::min(slices, (t + 1) * perTask); sl++) {
+      const int64_t n0 = sl * per, n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
+      void* buf = scratch(Slot::ConvCols, K * S * xBytes);
+      if (xBytes == 1)
+        im2colPart(g, static_cast<const int8_t*>(x), n0, n1, 0, K, static_cast<int8_t*>(buf));
+      else
+        im2colPart(g, static_cast<const int16_t*>(x), n0, n1, 0, K, static_cast<int16_t*>(buf));
+      const IntOperand B{buf, xBytes, false};
+      const IntMicro* mk = microFor(isa, W, B);
+      const Job j{M, S, K, W, B, mk, 1, mk->KC};
+      runPart(j, 0, M, 0, S, 0, K, Out{C + n0 * R, nullptr, Q}, false);
+    }
+  });
 }
 
 void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,

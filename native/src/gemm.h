@@ -90,6 +90,14 @@ void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
                 int32_t* C, bool accumulate);
 
 /**
+ * C (M, N*OH*OW) = W (M, C*KH*KW) x im2col(x) into int32 C, x (N, C, H, W) int8 or int16
+ * (xBytes), without the im2col matrix (built a few images at a time into scratch, as in
+ * convGemmF32); the caller keeps the sums within int32, as for gemmIntI32.
+ */
+void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x, int xBytes,
+                    int32_t* C);
+
+/**
  * Integer GEMM into float64 C, exact: K is split into chunks whose int32 sums cannot overflow
  * (from max |a| and max |b|), int16 x int16 operands with large values are split into 8-bit
  * limbs, and chunk sums are added to C as exact float64 integers.

@@ -49,6 +49,12 @@ export interface Kernels {
    * C*KH*KW) on this backend.
    */
   /**
+   * Optional: y (M, N*OH*OW) = w (M, C*KH*KW) x im2col(x) on int8/int16 mantissas into int32,
+   * without materializing the im2col matrix. The caller guarantees C*KH*KW * max|w| * max|x|
+   * < 2^31 (as for gemm_int with an Int32Array C).
+   */
+  conv_gemm_int?(geom: ConvGeom, w: IntArray, M: number, x: IntArray, y: Int32Array): void;
+  /**
    * Optional: dw (M, C*KH*KW) = e (M, N*OH*OW) x im2col(x)^T for float32 x (N, C, H, W) (a
    * conv's weight gradient from its error rows) without materializing the im2col matrix;
    * within float32 rounding of im2col then gemm_f32 (its own summation order).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The float32 implicit-GEMM convolution kernels (native): conv_gemm_f32 gives the same bits as
-// im2col then gemm_f32 on the same backend; conv_weight_grad_f32 is within float32 rounding
+// The implicit-GEMM convolution kernels (native): conv_gemm_f32 and conv_gemm_int (int8/int16
+// into int32) give the same bits as im2col then the GEMM on the same backend; conv_weight_grad_f32 is within float32 rounding
 // of ref's e col^T; over ragged geometries (strides, paddings, non-square kernels, several
 // image slices with a ragged last one); 2 threads give the 1-thread bits.
 
@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import { assertSameArray, nativeBackends, seeded } from './helpers.js';
+import { assertSameArray, nativeBackends, randInts, seeded } from './helpers.js';
 
 function geom(
   N: number,
@@ -71,8 +71,37 @@ function check(k: Kernels, name: string): Float32Array[] {
   return outputs;
 }
 
+/** conv_gemm_int = im2col + gemm_int exactly, int8 and int16 operands at full range. */
+function checkInt(k: Kernels, name: string): Int32Array[] {
+  const outputs: Int32Array[] = [];
+  let seed = 5;
+  for (const [what, g, M] of CASES)
+    for (const [W, X] of [
+      [Int8Array, Int8Array],
+      [Int8Array, Int16Array],
+      [Int16Array, Int8Array],
+    ] as const) {
+      const K = g.C * g.KH * g.KW;
+      const Q = g.N * g.OH * g.OW;
+      // Full range of the int8 operand; the int16 one narrowed so K*|w|*|x| < 2^31.
+      const amp = (C: typeof W | typeof X) =>
+        C === Int8Array ? 127 : Math.min(32767, Math.floor(2 ** 31 / (K * 128 * 1.01)));
+      const x = X.from(randInts(seeded(seed++), g.N * g.C * g.H * g.W, -amp(X), amp(X)));
+      const w = W.from(randInts(seeded(seed++), M * K, -amp(W), amp(W)));
+      const col = new X(K * Q);
+      k.im2col(g, x, col);
+      const want = new Int32Array(M * Q);
+      k.gemm_int({ M, N: Q, K }, w, col, want);
+      const got = new Int32Array(M * Q).fill(7);
+      k.conv_gemm_int!(g, w, M, x, got);
+      assertSameArray(got, want, `${name} ${what} ${W.name} x ${X.name}`, Q);
+      outputs.push(got);
+    }
+  return outputs;
+}
+
 const backends = await nativeBackends();
-describe('conv_gemm_f32 = im2col + gemm_f32 bit for bit; conv_weight_grad_f32', () => {
+describe('conv_gemm_f32 / conv_gemm_int = im2col + GEMM bit for bit; conv_weight_grad_f32', () => {
   const before = getNativeThreads();
   after(() => setNativeThreads(before));
   for (const b of backends)
@@ -83,5 +112,10 @@ describe('conv_gemm_f32 = im2col + gemm_f32 bit for bit; conv_weight_grad_f32', 
       await setNativeThreads(2);
       const two = check(b.k!, `${b.name} 2 threads`);
       one.forEach((o, i) => assertSameArray(two[i], o, `${b.name}: 2 threads = 1 thread`, 1));
+      await setNativeThreads(1);
+      const oneI = checkInt(b.k!, `${b.name} 1 thread`);
+      await setNativeThreads(2);
+      const twoI = checkInt(b.k!, `${b.name} 2 threads`);
+      oneI.forEach((o, i) => assertSameArray(twoI[i], o, `${b.name}: int, 2 threads = 1`, 1));
     });
 });

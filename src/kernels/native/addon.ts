@@ -44,6 +44,8 @@ export interface NativeIsaKernels {
     c: Float32Array,
     accumulate: boolean,
   ): void;
+  /** c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x) on int8/int16 mantissas into int32. */
+  convGemmInt(geom: Float64Array, w: IntArray, M: number, x: IntArray, c: Int32Array): void;
   /** dw (M, C*KH*KW) (+)= e (M, N*OH*OW) im2col(x)^T, without the im2col matrix. */
   convWeightGradF32(
     geom: Float64Array,
@@ -195,6 +197,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'gemmInt',
   'gemmF32',
   'convGemmF32',
+  'convGemmInt',
   'convWeightGradF32',
   'quantize',
   'requantize',
