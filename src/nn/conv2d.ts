@@ -6,7 +6,9 @@
 // not rebuild it; for LeNet-sized layers that is a few MB per step. The integer passes live
 // in ops/conv.ts: on int8 mantissas a 3x3 stride-1 conv's forward and input gradient run as
 // exact integer Winograd F(2x2,3x3) there (the same integers, 2.25x fewer multiplies), and
-// its weight gradient then builds the im2col matrix in backward.
+// its weight gradient then builds the im2col matrix in backward. Kernels with implicit-GEMM
+// convolutions (native: conv_gemm_f32, conv_weight_grad_f32) run the float32 passes without
+// the matrix, and a stride-1 'same' conv's float32 dx as a forward conv of the error.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
