@@ -24,6 +24,7 @@ import {
   convInputGradInt,
   convWeightGradInt,
   errorRows,
+  implicitF32,
   inputGradBound,
 } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
@@ -41,14 +42,6 @@ import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 import { winogradFor } from '../ops/winograd.js';
 import { gemmCost, siteOperand, type LayerCost } from './cost.js';
-
-/**
- * Output planes from which the float32 weight gradient builds its im2col rows slice by slice
- * (Kernels.conv_weight_grad_f32) rather than the whole matrix: ResNet-20's 32x32 and 16x16
- * planes ran faster so (bench/conv-shapes-f32.ts, native), its 8x8 planes (rows of 8 floats
- * copied one by one) 1.4x slower.
- */
-const IMPLICIT_WGRAD_MIN_PIXELS = 256;
 
 export interface Conv2dOptions {
   stride?: number;
@@ -172,7 +165,7 @@ export class Conv2d extends Layer {
     }
     const xv = dequantize(xq);
     let acc: Float32Array;
-    if (k.conv_gemm_f32) {
+    if (implicitF32(k, g)) {
       // No im2col matrix (backward builds it for dW): the same bits as im2col + gemm_f32.
       acc = stepArray(ctx, 'float32', OC * Q, false);
       convGemmF32(k, g, dequantize(wq), OC, xv, acc, ctx);
@@ -227,7 +220,7 @@ export class Conv2d extends Layer {
       const e = stepArray(ctx, 'float32', OC * Q, false);
       k.swap_outer(eqf, g.N, OC, R, null, e);
       const ef = floatTensor([OC, Q], e);
-      if (k.conv_weight_grad_f32 && !this.col && g.OH * g.OW >= IMPLICIT_WGRAD_MIN_PIXELS) {
+      if (k.conv_weight_grad_f32 && !this.col && implicitF32(k, g)) {
         // No im2col matrix saved (conv_gemm_f32 forward): none built here either.
         const dwv = stepArray(ctx, 'float32', OC * CKK, false);
         const xv = dequantize(xq);
