@@ -7,10 +7,11 @@
 // training. Timing: round-robin, best of the rounds, process CPU time (harness.ts compareCpu).
 
 import type { GemmShape, Kernels } from '../src/kernels/spec.js';
-import { loadWasmKernels, setThreads } from '../src/kernels/wasm/index.js';
+import { setThreads } from '../src/kernels/wasm/index.js';
+import { setNativeThreads } from '../src/kernels/native/index.js';
 import { stepArray, type StepScope } from '../src/kernels/step-array.js';
 import { makeRng } from '../src/quant/rng.js';
-import { BATCH, geom, SHAPES, type ConvShape } from './conv-shapes.js';
+import { BATCH, geom, kernelsOf, SHAPES, type ConvShape } from './conv-shapes.js';
 import { compareCpu, gops, printTable, type Bench } from './harness.js';
 
 function floats(n: number, seed: number): Float32Array {
@@ -18,11 +19,14 @@ function floats(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
 }
 
-type Pass = 'fwd' | 'dx' | 'dW' | 'im2col' | 'col2im';
+type Pass = 'fwd' | 'dx' | 'dW' | 'im2col' | 'col2im' | 'fwd implicit' | 'dW implicit';
 const PASSES: Pass[] = ['fwd', 'dx', 'dW', 'im2col', 'col2im'];
+/** Where the kernels have them: the GEMMs with im2col columns built slice by slice in L2. */
+const IMPLICIT: Pass[] = ['fwd implicit', 'dW implicit'];
+const GEMM_PASSES = new Set<Pass>(['fwd', 'dx', 'dW', ...IMPLICIT]);
 
 /** The float passes of one conv shape as Conv2d runs them, each on resident operands. */
-function passes(k: Kernels, s: ConvShape, at: StepScope): Record<Pass, () => void> {
+function passes(k: Kernels, s: ConvShape, at: StepScope): Partial<Record<Pass, () => void>> {
   const g = geom(s);
   const OC = s.OC;
   const CKK = g.C * g.KH * g.KW;
@@ -49,10 +53,17 @@ function passes(k: Kernels, s: ConvShape, at: StepScope): Record<Pass, () => voi
     dW: () => k.gemm_f32(gw, e, col, dw),
     im2col: () => k.im2col(g, x, col),
     col2im: () => k.col2im(g, dcol, dx),
+    ...(k.conv_gemm_f32 && k.conv_weight_grad_f32
+      ? {
+          'fwd implicit': () => k.conv_gemm_f32!(g, w, OC, x, y),
+          'dW implicit': () => k.conv_weight_grad_f32!(g, e, OC, x, dw),
+        }
+      : {}),
   };
 }
 
 interface Row {
+  backend: string;
   shape: string;
   count: number;
   pass: Pass;
@@ -66,48 +77,57 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export const bench: Bench = {
   name: 'conv-shapes-f32',
-  description: `ResNet-20 conv shapes (batch ${BATCH}, float32): fwd/dx/dW GEMM GFLOPS and % of the float32 512^3 GEMM, im2col/col2im ms, 1 thread`,
-  async run() {
-    const k = await loadWasmKernels();
-    if (!k) throw new Error('the wasm backend does not load here (no WebAssembly SIMD128)');
+  description: `ResNet-20 conv shapes (batch ${BATCH}, float32): fwd/dx/dW GEMM GFLOPS and % of the float32 512^3 GEMM, im2col/col2im ms, 1 thread, per backend (--backends wasm,native)`,
+  async run(args) {
+    const argAt = args.indexOf('--backends');
+    const backends = (argAt >= 0 ? (args[argAt + 1] ?? '') : 'wasm').split(',').filter(Boolean);
     await setThreads(1);
+    await setNativeThreads(1);
     const rounds = Number(process.env.LOWBIT_BENCH_ROUNDS ?? 8);
     const cube = { M: 512, N: 512, K: 512 };
     const rows: Row[] = [];
-    let peak = 0;
+    const peaks: Record<string, number> = {};
     let step = 5000;
-    for (const s of SHAPES) {
-      const at: StepScope = { kernels: k, step: ++step, training: true };
-      const [ca, cb, cc] = [
-        floats(512 * 512, 7),
-        floats(512 * 512, 8),
-        new Float32Array(512 * 512),
-      ];
-      const p = passes(k, s, at);
-      const fns: [string, () => void][] = [['peak', () => k.gemm_f32(cube, ca, cb, cc)]];
-      for (const pass of PASSES) fns.push([pass, p[pass]]);
-      const best = compareCpu(fns, rounds);
-      const pk = gops(2 * 512 ** 3, best.get('peak')!);
-      peak = Math.max(peak, pk);
-      const g = geom(s);
-      const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
-      for (const pass of PASSES) {
-        const ms = best.get(pass)!;
-        const gemm = pass === 'fwd' || pass === 'dx' || pass === 'dW';
-        const gf = gemm ? gops(2 * macs, ms) : 0;
-        rows.push({
-          shape: s.name,
-          count: s.count,
-          pass,
-          ms: r3(ms),
-          gflops: r1(gf),
-          pctPeak: gemm ? Math.round((100 * gf) / pk) : 0,
-        });
+    for (const backend of backends) {
+      const k = await kernelsOf(backend);
+      let peak = 0;
+      for (const s of SHAPES) {
+        const at: StepScope = { kernels: k, step: ++step, training: true };
+        const [ca, cb, cc] = [
+          floats(512 * 512, 7),
+          floats(512 * 512, 8),
+          new Float32Array(512 * 512),
+        ];
+        const p = passes(k, s, at);
+        const fns: [string, () => void][] = [['peak', () => k.gemm_f32(cube, ca, cb, cc)]];
+        const run = PASSES.concat(IMPLICIT).filter((q) => p[q]);
+        for (const pass of run) fns.push([pass, p[pass]!]);
+        const best = compareCpu(fns, rounds);
+        const pk = gops(2 * 512 ** 3, best.get('peak')!);
+        peak = Math.max(peak, pk);
+        const g = geom(s);
+        const macs = s.OC * g.N * g.OH * g.OW * g.C * g.KH * g.KW;
+        for (const pass of run) {
+          const ms = best.get(pass)!;
+          const gemm = GEMM_PASSES.has(pass);
+          const gf = gemm ? gops(2 * macs, ms) : 0;
+          rows.push({
+            backend,
+            shape: s.name,
+            count: s.count,
+            pass,
+            ms: r3(ms),
+            gflops: r1(gf),
+            pctPeak: gemm ? Math.round((100 * gf) / pk) : 0,
+          });
+        }
       }
+      peaks[backend] = r1(peak);
     }
     printTable(
-      ['shape', 'x', 'pass', 'ms', 'GFLOPS', '% peak'],
+      ['backend', 'shape', 'x', 'pass', 'ms', 'GFLOPS', '% peak'],
       rows.map((r) => [
+        r.backend,
         r.shape,
         r.count,
         r.pass,
@@ -116,19 +136,24 @@ export const bench: Bench = {
         r.pctPeak ? `${r.pctPeak}%` : '-',
       ]),
     );
-    const total = r1(rows.reduce((t, r) => t + r.count * r.ms, 0));
-    console.log(
-      `\nfloat32 GEMM 512^3: ${r1(peak)} GFLOPS (best over the rounds, CPU time). All ResNet-20 ` +
-        `convs of one step (fwd + dx + dW GEMMs, im2col, col2im, x counts): ${total} ms`,
-    );
+    const totals: Record<string, number> = {};
+    for (const b of backends) {
+      const mine = rows.filter((r) => r.backend === b && PASSES.includes(r.pass));
+      totals[b] = r1(mine.reduce((t, r) => t + r.count * r.ms, 0));
+      console.log(
+        `\n${b}: float32 GEMM 512^3: ${peaks[b]} GFLOPS (best over the rounds, CPU time). All ` +
+          `ResNet-20 convs of one step (fwd + dx + dW GEMMs, im2col, col2im, x counts): ${totals[b]} ms`,
+      );
+    }
     return {
       batch: BATCH,
       threads: 1,
       clock: 'process CPU time, best of round-robin rounds',
       rounds,
-      peakGflops: r1(peak),
+      backends,
+      peakGflops: peaks,
       rows,
-      stepMs: total,
+      stepMs: totals,
     };
   },
 };

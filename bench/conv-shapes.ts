@@ -131,7 +131,7 @@ interface Row {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-async function kernelsOf(backend: string): Promise<Kernels> {
+export async function kernelsOf(backend: string): Promise<Kernels> {
   if (backend === 'wasm') {
     const k = await loadWasmKernels();
     if (!k) throw new Error('the wasm backend does not load here (no WebAssembly SIMD128)');

@@ -22,7 +22,13 @@ export interface KernelTime {
 type AnyFn = (...args: unknown[]) => unknown;
 
 /** Table entries that are not kernels (configuration and description). */
-const NOT_KERNELS = new Set(['setThreads', 'describe', 'stepArray', 'preferWinograd']);
+const NOT_KERNELS = new Set([
+  'setThreads',
+  'describe',
+  'stepArray',
+  'preferWinograd',
+  'preferInputGradAsConvF32',
+]);
 
 export class KernelTimer {
   private totals = new Map<string, { calls: number; ms: number; runs: number }>();

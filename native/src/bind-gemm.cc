@@ -67,10 +67,89 @@ Napi::Value gemmF32Binding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** The conv geometry argument: a Float64Array of 12 sizes. */
+void readGeom(const Args& a, int64_t* g) {
+  const View gv = a.array(0, "geometry");
+  if (gv.kind != Kind::F64 || gv.n < 12) a.typeError("the geometry must be a Float64Array(12)");
+  for (int i = 0; i < 12; i++) {
+    const double d = static_cast<const double*>(gv.p)[i];
+    if (!(d >= 0 && d == static_cast<double>(static_cast<int64_t>(d))))
+      a.rangeError("conv geometry sizes must be integers >= 0");
+    g[i] = static_cast<int64_t>(d);
+  }
+  if (g[6] < 1 || g[7] < 1) a.rangeError("conv geometry: strides must be >= 1");
+}
+
+// convGemmF32(geom, w, M, x, c, accumulate): c (M, N*OH*OW) (+)= w (M, C*KH*KW) im2col(x);
+// geom: N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW.
+Napi::Value convGemmF32Binding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_gemm_f32");
+  int64_t g[12];
+  readGeom(a, g);
+  const int64_t M = a.size(2, "M");
+  const View W = a.array(1, "w"), x = a.array(3, "x"), C = a.array(4, "c");
+  for (const View* v : {&W, &x, &C})
+    if (v->kind != Kind::F32) a.typeError("w, x and c must be Float32Arrays");
+  const int64_t K = g[1] * g[4] * g[5];
+  a.need(W, M * K, "w " + shape(M, K));
+  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
+  a.need(C, M * g[0] * g[10] * g[11], "c " + shape(M, g[0] * g[10] * g[11]));
+  convGemmF32(isa, g, static_cast<const float*>(W.p), M, static_cast<const float*>(x.p),
+              static_cast<float*>(C.p), a.flag(5));
+  return info.Env().Undefined();
+}
+
+// convWeightGradF32(geom, e, M, x, dw, accumulate): dw (M, C*KH*KW) (+)= e (M, N*OH*OW)
+// im2col(x)^T.
+Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_weight_grad_f32");
+  int64_t g[12];
+  readGeom(a, g);
+  const int64_t M = a.size(2, "M");
+  const View E = a.array(1, "e"), x = a.array(3, "x"), D = a.array(4, "dw");
+  for (const View* v : {&E, &x, &D})
+    if (v->kind != Kind::F32) a.typeError("e, x and dw must be Float32Arrays");
+  const int64_t K = g[1] * g[4] * g[5], Q = g[0] * g[10] * g[11];
+  a.need(E, M * Q, "e " + shape(M, Q));
+  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
+  a.need(D, M * K, "dw " + shape(M, K));
+  convWeightGradF32(isa, g, static_cast<const float*>(E.p), M, static_cast<const float*>(x.p),
+                    static_cast<float*>(D.p), a.flag(5));
+  return info.Env().Undefined();
+}
+
+// convGemmInt(geom, w, M, x, c): c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x), int8/int16
+// operands, int32 c (the caller bounds the sums within int32).
+Napi::Value convGemmIntBinding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_gemm_int");
+  int64_t g[12];
+  readGeom(a, g);
+  const int64_t M = a.size(2, "M");
+  const View W = a.array(1, "w"), x = a.array(3, "x"), C = a.array(4, "c");
+  for (const View* v : {&W, &x})
+    if (v->kind != Kind::I8 && v->kind != Kind::I16)
+      a.typeError("w and x must be Int8Arrays or Int16Arrays of mantissas");
+  if (C.kind != Kind::I32) a.typeError("c must be an Int32Array");
+  const int64_t K = g[1] * g[4] * g[5];
+  a.need(W, M * K, "w " + shape(M, K));
+  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
+  a.need(C, M * g[0] * g[10] * g[11], "c " + shape(M, g[0] * g[10] * g[11]));
+  convGemmIntI32(isa, g, IntOperand{W.p, bytesOf(W.kind), false}, M, x.p, bytesOf(x.kind),
+                 static_cast<int32_t*>(C.p));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   void* data = const_cast<Isa*>(isa);
   target.Set("gemmInt", Napi::Function::New(env, gemmInt, "gemmInt", data));
   target.Set("gemmF32", Napi::Function::New(env, gemmF32Binding, "gemmF32", data));
+  target.Set("convGemmF32", Napi::Function::New(env, convGemmF32Binding, "convGemmF32", data));
+  target.Set("convGemmInt", Napi::Function::New(env, convGemmIntBinding, "convGemmInt", data));
+  target.Set("convWeightGradF32",
+             Napi::Function::New(env, convWeightGradF32Binding, "convWeightGradF32", data));
 }

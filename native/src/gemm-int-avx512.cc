@@ -85,8 +85,8 @@ void packBBytes(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* cols
 }
 
 const IntKernels KERNELS{
-    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBBytes},
-    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2},
+    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBBytes, packBKMajorAvx2},
+    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2},
 };
 
 }  // namespace

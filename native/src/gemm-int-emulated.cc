@@ -45,8 +45,8 @@ void tile(int64_t groups, const uint8_t* A, const uint8_t* B, const int32_t* ini
 }
 
 const IntKernels KERNELS{
-    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBAvx2},
-    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2},
+    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBAvx2, packBKMajorAvx2},
+    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "im2col-part.h"
 #include "pack.h"
 #include "pool.h"
 #include "scratch.h"
@@ -51,6 +52,39 @@ PanelSrc srcA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc) {
 
 PanelSrc srcB(const Job& j, int64_t c0, int cols, int64_t k0, int64_t kc) {
   return {j.B.p, j.B.bytes, !j.B.trans, j.B.trans ? j.K : j.N, c0, cols, k0, kc};
+}
+
+/**
+ * Panels packed at once from a k-major B where the panel-by-panel path runs: 1024 columns,
+ * runs of 1-2 KB per k-row. At ResNet-20's forward shapes (16 x 32768 x 144, B int16 fresh
+ * from im2col) 8 panels (runs of 512 bytes) left the packing 1.4x slower: short runs do not
+ * start the prefetchers.
+ */
+constexpr int64_t PANELS_AT_ONCE = 32;
+
+/**
+ * B panels of columns c0..c0+ncols (the last may be partial), depth pc..pc+kc, panel p at
+ * buf + p * groups * NR * 4; init (if given) receives -128 x each column's sum. Full panels of
+ * a k-major B go through packBK at once (contiguous row runs), the rest panel by panel.
+ */
+void packBPanels(const Job& j, int64_t c0, int64_t ncols, int64_t pc, int64_t kc,
+                 int64_t groups, uint8_t* buf, int32_t* init) {
+  const IntMicro& mk = *j.mk;
+  const int NR = mk.NR, G = mk.G;
+  const int64_t nPanels = (ncols + NR - 1) / NR;
+  int64_t p = 0;
+  if (mk.packBK && !j.B.trans && ncols >= NR) {
+    p = ncols / NR;
+    mk.packBK(srcB(j, c0, static_cast<int>(p * NR), pc, kc), NR, static_cast<int>(p), G, buf,
+              init);
+  }
+  for (; p < nPanels; p++) {
+    const int cols = static_cast<int>(std::min<int64_t>(NR, ncols - p * NR));
+    mk.packB(srcB(j, c0 + p * NR, cols, pc, kc), NR, G, buf + p * groups * NR * 4,
+             init ? init + p * NR : nullptr);
+  }
+  if (init)
+    for (int64_t q = 0; q < nPanels * NR; q++) init[q] *= -128;
 }
 
 /** Adds (or stores) a finished int32 tile into C. */
@@ -106,20 +140,24 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64
         mk.packA(srcA(j, m0 + q * MR, rows, pc, kc), MR, G, mode, bufA + q * groups * MR * 4);
       }
       const bool add = accumulate || pc != k0;
-      for (int64_t jj = n0; jj < n1; jj += NR) {
-        const int cols = static_cast<int>(std::min<int64_t>(NR, n1 - jj));
-        mk.packB(srcB(j, jj, cols, pc, kc), NR, G, bufB, init);
-        if (init)
-          for (int q = 0; q < NR; q++) init[q] *= -128;
-        for (int64_t q = 0; q < mPanels; q++) {
-          const int rows = static_cast<int>(std::min<int64_t>(MR, m1 - m0 - q * MR));
-          const uint8_t* Ap = bufA + q * groups * MR * 4;
-          const int64_t i = q * MR;
-          if (out.i32 && rows == MR && cols == NR) {
-            mk.tile(groups, Ap, bufB, init, out.i32 + i * out.ldc + (jj - n0), out.ldc, add);
-          } else {
-            mk.tile(groups, Ap, bufB, init, tile, NR, false);
-            merge(tile, NR, rows, cols, out, i, jj - n0, add, 1.0);
+      const int64_t atOnce = std::min<int64_t>(PANELS_AT_ONCE, nPanelsMax) * NR;
+      for (int64_t jb = n0; jb < n1; jb += atOnce) {
+        const int64_t nb = std::min<int64_t>(atOnce, n1 - jb);
+        packBPanels(j, jb, nb, pc, kc, groups, bufB, init);
+        for (int64_t jj = jb; jj < jb + nb; jj += NR) {
+          const int cols = static_cast<int>(std::min<int64_t>(NR, jb + nb - jj));
+          const uint8_t* Bp = bufB + (jj - jb) / NR * groups * NR * 4;
+          const int32_t* in = init ? init + (jj - jb) : nullptr;
+          for (int64_t q = 0; q < mPanels; q++) {
+            const int rows = static_cast<int>(std::min<int64_t>(MR, m1 - m0 - q * MR));
+            const uint8_t* Ap = bufA + q * groups * MR * 4;
+            const int64_t i = q * MR;
+            if (out.i32 && rows == MR && cols == NR) {
+              mk.tile(groups, Ap, Bp, in, out.i32 + i * out.ldc + (jj - n0), out.ldc, add);
+            } else {
+              mk.tile(groups, Ap, Bp, in, tile, NR, false);
+              merge(tile, NR, rows, cols, out, i, jj - n0, add, 1.0);
+            }
           }
         }
       }
@@ -133,13 +171,7 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64
     for (int64_t pc = k0; pc < k1; pc += j.KC) {
       const int64_t kc = std::min<int64_t>(j.KC, k1 - pc);
       const int64_t groups = (kc + G - 1) / G;
-      for (int64_t p = 0; p < nPanels; p++) {
-        const int cols = static_cast<int>(std::min<int64_t>(NR, nc - p * NR));
-        int32_t* cs = init ? init + p * NR : nullptr;
-        mk.packB(srcB(j, jc + p * NR, cols, pc, kc), NR, G, bufB + p * groups * NR * 4, cs);
-        if (cs)
-          for (int q = 0; q < NR; q++) cs[q] *= -128;
-      }
+      packBPanels(j, jc, nc, pc, kc, groups, bufB, init);
       const bool firstK = pc == k0;
       for (int64_t ic = m0; ic < m1; ic += mk.MC) {
         const int64_t mc = std::min<int64_t>(mk.MC, m1 - ic);
@@ -313,6 +345,37 @@ void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
   const IntMicro* mk = microFor(isa, A, B);
   const Job j{M, N, K, A, B, mk, 1, mk->KC};
   run(j, Out{C, nullptr, N}, accumulate);
+}
+
+void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x, int xBytes,
+                    int32_t* C) {
+  const int64_t N = g[0], R = g[10] * g[11], K = g[1] * g[4] * g[5], Q = N * R;
+  if (M == 0 || Q == 0) return;
+  if (K == 0) {
+    std::memset(C, 0, sizeof(int32_t) * M * Q);
+    return;
+  }
+  // Images per slice: their im2col columns (K x images*R elements) stay in L2 for the GEMM.
+  const int64_t per = std::max<int64_t>(1, (int64_t(512) << 10) / (K * R * xBytes));
+  const int64_t slices = (N + per - 1) / per;
+  const int T = pool::threads();
+  const int tasks = static_cast<int>(
+      T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, slices));
+  const int64_t perTask = (slices + tasks - 1) / tasks;
+  pool::run(static_cast<int>((slices + perTask - 1) / perTask), [&](int t) {
+    for (int64_t sl = t * perTask; sl < std::min(slices, (t + 1) * perTask); sl++) {
+      const int64_t n0 = sl * per, n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
+      void* buf = scratch(Slot::ConvCols, K * S * xBytes);
+      if (xBytes == 1)
+        im2colPart(g, static_cast<const int8_t*>(x), n0, n1, 0, K, static_cast<int8_t*>(buf));
+      else
+        im2colPart(g, static_cast<const int16_t*>(x), n0, n1, 0, K, static_cast<int16_t*>(buf));
+      const IntOperand B{buf, xBytes, false};
+      const IntMicro* mk = microFor(isa, W, B);
+      const Job j{M, S, K, W, B, mk, 1, mk->KC};
+      runPart(j, 0, M, 0, S, 0, K, Out{C + n0 * R, nullptr, Q}, false);
+    }
+  });
 }
 
 void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,

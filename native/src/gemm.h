@@ -38,6 +38,12 @@ struct IntMicro {
   /** Packs an A panel (MR rows) and a B panel (NR columns, column sums if asked). */
   void (*packA)(const PanelSrc& s, int width, int G, PackMode mode, uint8_t* out);
   void (*packB)(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* colsum);
+  /**
+   * Packs `panels` full B panels at once from a k-major B (not transposed), or null (then
+   * panel by panel): see packBKMajorAvx2 in pack.h.
+   */
+  void (*packBK)(const PanelSrc& s, int width, int panels, int G, uint8_t* out,
+                 int32_t* colsum);
 };
 
 /** The integer microkernels of an instruction set: int8 x int8, and any pair with int16. */
@@ -46,11 +52,21 @@ struct IntKernels {
   IntMicro i16;
 };
 
+/** Rows and columns of an F32Micro::dot block. */
+constexpr int F32_DOT = 4;
+
 /** float32 microkernel: C (MR, NR) (+)= A panel [k][MR] x B panel [k][NR]. */
 struct F32Micro {
   int MR, NR;
   void (*tile)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool add);
   int MC, KC, NC;
+  /**
+   * Dot products of 4 rows a[r][0..kc) with 4 rows b[c][0..kc) (both contiguous in k, as A
+   * (M,K) and B (N,K) are in a weight gradient): out[r * 4 + c], summed in vector lanes in
+   * a fixed order (k's lane is k mod the vector width) and the lanes then reduced. Unpacked:
+   * for GEMMs whose depth dwarfs C, where packing both operands costs more than the FMAs.
+   */
+  void (*dot)(int64_t kc, const float* const* a, const float* const* b, float* out);
 };
 
 const IntKernels* intKernels(Isa isa);
@@ -74,6 +90,14 @@ void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
                 int32_t* C, bool accumulate);
 
 /**
+ * C (M, N*OH*OW) = W (M, C*KH*KW) x im2col(x) into int32 C, x (N, C, H, W) int8 or int16
+ * (xBytes), without the im2col matrix (built a few images at a time into scratch, as in
+ * convGemmF32); the caller keeps the sums within int32, as for gemmIntI32.
+ */
+void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x, int xBytes,
+                    int32_t* C);
+
+/**
  * Integer GEMM into float64 C, exact: K is split into chunks whose int32 sums cannot overflow
  * (from max |a| and max |b|), int16 x int16 operands with large values are split into 8-bit
  * limbs, and chunk sums are added to C as exact float64 integers.
@@ -92,3 +116,21 @@ void gemmIntRefAny(int64_t M, int64_t N, int64_t K, const void* A, int aBytes, b
 /** float32 GEMM with float32 accumulation. */
 void gemmF32(Isa isa, int64_t M, int64_t N, int64_t K, const float* A, bool transA,
              const float* B, bool transB, float* C, bool accumulate);
+
+/**
+ * C (M, N*OH*OW) (+)= W (M, C*KH*KW) x im2col(x), x (N, C, H, W) float32, without the im2col
+ * matrix: its columns are built a few images at a time into scratch that stays in L2 while
+ * the GEMM reads it. g: N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW. Bit-exact with im2col and
+ * gemmF32 (each C element's sum runs over the same depth slices in the same order).
+ */
+void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x, float* C,
+                 bool accumulate);
+
+/**
+ * dW (M, C*KH*KW) (+)= E (M, N*OH*OW) x im2col(x)^T, float32 (a conv's weight gradient from
+ * its error rows), without the im2col matrix: its rows are built a few images at a time into
+ * scratch and read there by the dot route (F32Micro::dot). Each dW element sums per image
+ * slice, then per 512-deep piece of it, in order: the same bits for every thread count.
+ */
+void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, const float* x,
+                       float* dW, bool accumulate);

@@ -200,7 +200,88 @@ void columnSums(const uint8_t* out, int64_t groups, int width, int G, int32_t* c
   }
 }
 
+/** packBKMajorAvx2's full groups: per group, rows across all panels; returns groups done. */
+template <typename T>
+int64_t blockPairs(const PanelSrc& s, int width, int panels, uint8_t* out) {
+  const T* p = static_cast<const T*>(s.p);
+  const int64_t groups = s.kc / 2;
+  const int64_t pstride = ((s.kc + 1) / 2) * width * 4;
+  const int n = panels * width;
+  for (int64_t g = 0; g < groups; g++) {
+    const T* k0 = p + (s.k0 + 2 * g) * s.ld + s.r0;
+    const T* k1 = k0 + s.ld;
+    for (int c = 0; c < n; c += 8) {
+      __m128i x0, x1;
+      if (sizeof(T) == 2) {
+        x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k0 + c));
+        x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k1 + c));
+      } else {
+        x0 = _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(k0 + c)));
+        x1 = _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(k1 + c)));
+      }
+      __m128i* o = reinterpret_cast<__m128i*>(out + (c / width) * pstride +
+                                              (g * width + c % width) * 4);
+      _mm_storeu_si128(o, _mm_unpacklo_epi16(x0, x1));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(x0, x1));
+    }
+  }
+  return groups;
+}
+
+int64_t blockQuads(const PanelSrc& s, int width, int panels, uint8_t* out) {
+  const int8_t* p = static_cast<const int8_t*>(s.p);
+  const int64_t groups = s.kc / 4;
+  const int64_t pstride = ((s.kc + 3) / 4) * width * 4;
+  const int n = panels * width;
+  for (int64_t g = 0; g < groups; g++) {
+    const int8_t* k0 = p + (s.k0 + 4 * g) * s.ld + s.r0;
+    for (int c = 0; c < n; c += 16) {
+      __m128i x[4];
+      for (int i = 0; i < 4; i++)
+        x[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k0 + i * s.ld + c));
+      const __m128i a = _mm_unpacklo_epi8(x[0], x[1]), c2 = _mm_unpacklo_epi8(x[2], x[3]);
+      const __m128i b = _mm_unpackhi_epi8(x[0], x[1]), d = _mm_unpackhi_epi8(x[2], x[3]);
+      __m128i* o = reinterpret_cast<__m128i*>(out + (c / width) * pstride +
+                                              (g * width + c % width) * 4);
+      _mm_storeu_si128(o, _mm_unpacklo_epi16(a, c2));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(a, c2));
+      _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b, d));
+      _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b, d));
+    }
+  }
+  return groups;
+}
+
 }  // namespace
+
+void packBKMajorAvx2(const PanelSrc& s, int width, int panels, int G, uint8_t* out,
+                     int32_t* colsum) {
+  const int64_t groups = (s.kc + G - 1) / G;
+  const int64_t pstride = groups * width * 4;
+  int64_t done = 0;
+  // Vector loops need 8 (pairs) or 16 (quads) columns per step within a panel.
+  if (width % 16 == 0 && G == 4 && s.bytes == 1) done = blockQuads(s, width, panels, out);
+  else if (width % 8 == 0 && G == 2 && s.bytes == 2)
+    done = blockPairs<int16_t>(s, width, panels, out);
+  else if (width % 8 == 0 && G == 2 && s.bytes == 1)
+    done = blockPairs<int8_t>(s, width, panels, out);
+  for (int q = 0; q < panels; q++) {
+    uint8_t* o = out + q * pstride;
+    PanelSrc one = s;
+    one.r0 = s.r0 + q * width;
+    one.rows = width;
+    if (done * G < s.kc) {
+      PanelSrc rest = one;
+      rest.k0 += done * G;
+      rest.kc -= done * G;
+      packPanel(rest, width, G, PackMode::Plain, o + done * width * 4, nullptr);
+    }
+    if (colsum) {
+      if (width % 8 == 0) columnSums(o, groups, width, G, colsum + q * width);
+      else packPanel(one, width, G, PackMode::Plain, o, colsum + q * width);
+    }
+  }
+}
 
 void packAAvx2(const PanelSrc& s, int width, int G, PackMode mode, uint8_t* out) {
   const int64_t done = vectorPart(s, width, G, mode, out);
@@ -230,6 +311,16 @@ void packBAvx2(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* colsu
 #include "isa-end.h"
 
 #else
+void packBKMajorAvx2(const PanelSrc& s, int width, int panels, int G, uint8_t* out,
+                     int32_t* colsum) {
+  const int64_t pstride = ((s.kc + G - 1) / G) * width * 4;
+  for (int q = 0; q < panels; q++) {
+    PanelSrc one = s;
+    one.r0 = s.r0 + q * width;
+    one.rows = width;
+    packPanel(one, width, G, PackMode::Plain, out + q * pstride, colsum ? colsum + q * width : nullptr);
+  }
+}
 void packAAvx2(const PanelSrc& s, int width, int G, PackMode mode, uint8_t* out) {
   packPanel(s, width, G, mode, out, nullptr);
 }

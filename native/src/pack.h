@@ -45,3 +45,14 @@ void packBPortable(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* c
  */
 void packAAvx2(const PanelSrc& s, int width, int G, PackMode mode, uint8_t* out);
 void packBAvx2(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* colsum);
+
+/**
+ * `panels` full B panels of `width` columns each from a k-major source (B not transposed:
+ * s.rows = panels * width columns from s.r0), panel p at out + p * groups * width * 4, the
+ * same bytes as packBAvx2 panel by panel. Each group's G k-rows are read as runs of
+ * panels * width contiguous elements: panel by panel, a GEMM with N*OH*OW columns reads
+ * depth-many short pieces 2N or N bytes apart, which the prefetchers do not follow.
+ * colsum (may be null): panels * width column sums. AVX2 (pack-avx2.cc).
+ */
+void packBKMajorAvx2(const PanelSrc& s, int width, int panels, int G, uint8_t* out,
+                     int32_t* colsum);

@@ -20,7 +20,9 @@ enum class Slot {
   WinoRows = 8,
   // im2col / col2im (layers-impl.h): one zero-padded image plane.
   ConvPlane = 9,
-  Count = 10
+  // Implicit-GEMM convolution (gemm-f32.cc convGemmF32): a slice of im2col columns.
+  ConvCols = 10,
+  Count = 11
 };
 
 /** At least `bytes` of this thread's scratch slot, 64-byte aligned (contents undefined). */

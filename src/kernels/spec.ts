@@ -43,6 +43,36 @@ export interface Kernels {
    * Works on any element type (mantissas or floats).
    */
   im2col<T extends AnyArray>(geom: ConvGeom, x: T, col: T): void;
+  /**
+   * Optional: y (M, N*OH*OW) = w (M, C*KH*KW) x im2col(x) for float32 x (N, C, H, W), without
+   * materializing the im2col matrix; the same bits as im2col then gemm_f32 (M, N*OH*OW,
+   * C*KH*KW) on this backend.
+   */
+  /**
+   * Optional: y (M, N*OH*OW) = w (M, C*KH*KW) x im2col(x) on int8/int16 mantissas into int32,
+   * without materializing the im2col matrix. The caller guarantees C*KH*KW * max|w| * max|x|
+   * < 2^31 (as for gemm_int with an Int32Array C).
+   */
+  conv_gemm_int?(geom: ConvGeom, w: IntArray, M: number, x: IntArray, y: Int32Array): void;
+  /**
+   * Optional: dw (M, C*KH*KW) = e (M, N*OH*OW) x im2col(x)^T for float32 x (N, C, H, W) (a
+   * conv's weight gradient from its error rows) without materializing the im2col matrix;
+   * within float32 rounding of im2col then gemm_f32 (its own summation order).
+   */
+  conv_weight_grad_f32?(
+    geom: ConvGeom,
+    e: Float32Array,
+    M: number,
+    x: Float32Array,
+    dw: Float32Array,
+  ): void;
+  conv_gemm_f32?(
+    geom: ConvGeom,
+    w: Float32Array,
+    M: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): void;
   /** Adjoint of im2col: col (C*KH*KW, N*OH*OW) summed into dx (N,C,H,W) (dx zeroed first). */
   col2im<T extends Float32Array | Int32Array | Float64Array>(geom: ConvGeom, col: T, dx: T): void;
   /**
@@ -389,6 +419,13 @@ export interface Kernels {
    * (ops/winograd.ts winogradFor). g: the conv's geometry (for either pass).
    */
   preferWinograd?(g: ConvGeom, pass: 'forward' | 'inputGrad'): boolean;
+  /**
+   * Optional: whether the float32 input gradient of a stride-1 'same' conv runs as a forward
+   * conv of the error (ops/conv.ts convInputGradF32: im2col of e, one GEMM of depth
+   * OC*KH*KW, a layout swap) instead of dcol = W^T e' and col2im: the same sums in another
+   * order, without the dcol matrix KH*KW times larger than dx. Absent: false.
+   */
+  preferInputGradAsConvF32?(g: ConvGeom): boolean;
   /** Optional: what the kernels run on, for messages (e.g. "avx2, 2 threads"). */
   describe?(): string;
   /**

@@ -6,7 +6,9 @@
 // not rebuild it; for LeNet-sized layers that is a few MB per step. The integer passes live
 // in ops/conv.ts: on int8 mantissas a 3x3 stride-1 conv's forward and input gradient run as
 // exact integer Winograd F(2x2,3x3) there (the same integers, 2.25x fewer multiplies), and
-// its weight gradient then builds the im2col matrix in backward.
+// its weight gradient then builds the im2col matrix in backward. Kernels with implicit-GEMM
+// convolutions (native: conv_gemm_f32, conv_weight_grad_f32) run the float32 passes without
+// the matrix, and a stride-1 'same' conv's float32 dx as a forward conv of the error.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
@@ -17,9 +19,12 @@ import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
 import {
   convForwardInt,
+  convGemmF32,
+  convInputGradF32,
   convInputGradInt,
   convWeightGradInt,
   errorRows,
+  implicitF32,
   inputGradBound,
 } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
@@ -32,6 +37,7 @@ import {
   type Tensor,
 } from '../tensor/tensor.js';
 import { matmul } from './matmul.js';
+import { countMacs } from '../ops/macs.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 import { winogradFor } from '../ops/winograd.js';
@@ -158,13 +164,21 @@ export class Conv2d extends Layer {
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
     const xv = dequantize(xq);
-    const col = stepArray(ctx, 'float32', CKK * Q, false);
-    k.im2col(g, xv, col);
-    if (ctx.training) this.col = col;
-    // x is float32 here, so the product is too (whatever W's kind).
-    const acc = matmul(k, gemm, wq, floatTensor([CKK, Q], col), ctx);
+    let acc: Float32Array;
+    if (implicitF32(k, g)) {
+      // No im2col matrix (backward builds it for dW): the same bits as im2col + gemm_f32.
+      acc = stepArray(ctx, 'float32', OC * Q, false);
+      convGemmF32(k, g, dequantize(wq), OC, xv, acc, ctx);
+      if (ctx.training) this.col = null;
+    } else {
+      const col = stepArray(ctx, 'float32', CKK * Q, false);
+      k.im2col(g, xv, col);
+      if (ctx.training) this.col = col;
+      // x is float32 here, so the product is too (whatever W's kind).
+      acc = dequantize(matmul(k, gemm, wq, floatTensor([CKK, Q], col), ctx));
+    }
     const y = stepArray(ctx, 'float32', OC * Q, false);
-    k.swap_outer(dequantize(acc), OC, g.N, R, this.bias ? this.bias.value : null, y);
+    k.swap_outer(acc, OC, g.N, R, this.bias ? this.bias.value : null, y);
     return floatTensor(outShape, y);
   }
 
@@ -202,11 +216,21 @@ export class Conv2d extends Layer {
       const bound = inputGradBound(g, OC, em, wm);
       dx = withBound(fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm)), bound);
     } else {
+      const eqf = dequantize(eq);
       const e = stepArray(ctx, 'float32', OC * Q, false);
-      k.swap_outer(dequantize(eq), g.N, OC, R, null, e);
-      const col = this.savedCol(dequantize(xq), g, k, ctx);
+      k.swap_outer(eqf, g.N, OC, R, null, e);
       const ef = floatTensor([OC, Q], e);
-      dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
+      if (k.conv_weight_grad_f32 && !this.col && implicitF32(k, g)) {
+        // No im2col matrix saved (conv_gemm_f32 forward): none built here either.
+        const dwv = stepArray(ctx, 'float32', OC * CKK, false);
+        const xv = dequantize(xq);
+        k.conv_weight_grad_f32(g, e, OC, xv, dwv);
+        countMacs(e, xv, OC * CKK * Q);
+        dw = floatTensor(this.weight.shape, dwv);
+      } else {
+        const col = this.savedCol(dequantize(xq), g, k, ctx);
+        dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
+      }
       if (!this.inputGrad) {
         return this.finishBackward(
           dw,
@@ -216,10 +240,16 @@ export class Conv2d extends Layer {
           floatTensor(xShape, new Float32Array(sizeOf(xShape))),
         );
       }
-      const dcol = dequantize(matmul(k, gc, wq, ef, ctx));
-      const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
-      k.col2im(g, dcol, dxv);
-      dx = floatTensor(xShape, dxv);
+      // A stride-1 'same' conv's dx as a forward conv of e where the kernels prefer it.
+      const direct = convInputGradF32(k, g, eqf, dequantize(wq), OC, ctx);
+      if (direct) {
+        dx = floatTensor(xShape, direct);
+      } else {
+        const dcol = dequantize(matmul(k, gc, wq, ef, ctx));
+        const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
+        k.col2im(g, dcol, dxv);
+        dx = floatTensor(xShape, dxv);
+      }
     }
     return this.finishBackward(dw, eq, g, ctx, dx);
   }

@@ -9,7 +9,7 @@
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
 import type { IntArray } from '../tensor/dtype.js';
-import { stepLike, type StepScope } from '../kernels/step-array.js';
+import { stepArray, stepLike, type StepScope } from '../kernels/step-array.js';
 import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from './intgemm.js';
 import { countMacs } from './macs.js';
 import { winogradFor, winogradForward, winogradInputGrad } from './winograd.js';
@@ -46,6 +46,31 @@ function colMax(k: Kernels, g: ConvGeom, x: IntArray, need: boolean): number | u
   return need && windowsCover(g) ? maxAbsMant(k, x) : undefined;
 }
 
+/**
+ * Whether the integer forward builds its im2col columns slice by slice (Kernels.conv_gemm_int)
+ * rather than the whole matrix: for int16 inputs (an error conv's int16 errors) on planes of
+ * 256+ pixels. Timed on CPU time at ResNet-20's 3x3 shapes (native, AVX-512 VNNI): int16 32x32
+ * 1.4x and 16x16 1.1x faster; int16 8x8 and every int8 shape slower (their im2col rows are
+ * 8-32 bytes, copied one by one, and an int8 matrix is cheap to read back).
+ */
+function implicitIntConv(g: ConvGeom, x: IntArray): boolean {
+  return x instanceof Int16Array && g.OH * g.OW >= IMPLICIT_MIN_PIXELS;
+}
+
+/**
+ * Output planes from which the implicit-GEMM convolutions (im2col columns or rows built slice
+ * by slice in L2) run where the kernels have them. bench/conv-shapes-f32.ts (native, float32,
+ * ResNet-20): on 32x32 planes the forward with its im2col ran 1.7x faster implicit, the weight
+ * gradient (with the im2col backward then builds) 1.6x; on 16x16 planes both about even; on
+ * 8x8 planes (rows of 8 elements copied one by one) 1.2x (forward) to 1.6x (dW) slower.
+ */
+export const IMPLICIT_MIN_PIXELS = 256;
+
+/** Whether the float32 conv GEMMs of geometry g run implicit (Kernels.conv_gemm_f32). */
+export function implicitF32(k: Kernels, g: ConvGeom): boolean {
+  return !!k.conv_gemm_f32 && g.OH * g.OW >= IMPLICIT_MIN_PIXELS;
+}
+
 /** y = conv(x, w) + bias on mantissas (x (N,C,H,W), w (OC,C,KH,KW)). */
 export function convForwardInt(
   k: Kernels,
@@ -64,10 +89,19 @@ export function convForwardInt(
   }
   const CKK = g.C * g.KH * g.KW;
   const Q = g.N * g.OH * g.OW;
-  const col = stepLike(at, x, CKK * Q, false);
-  k.im2col(g, x, col);
   const extra = bias ? bias.maxAbs : 0;
   const need = CKK * typeMax(w) * typeMax(x) + extra > INT32_LIMIT;
+  if (k.conv_gemm_int && !need && implicitIntConv(g, x) && !at?.observer?.gemm) {
+    // int32 by the types alone: the GEMM without the im2col matrix (backward builds it for dW).
+    const acc = stepArray(at, 'int32', OC * Q, false);
+    k.conv_gemm_int(g, w, OC, x, acc);
+    countMacs(w, x, OC * Q * CKK);
+    const y = stepLike(at, acc, acc.length, false);
+    k.swap_outer(acc, OC, g.N, g.OH * g.OW, bias ? bias.mant : null, y);
+    return { y, col: null };
+  }
+  const col = stepLike(at, x, CKK * Q, false);
+  k.im2col(g, x, col);
   const acc = intGemm(k, { M: OC, N: Q, K: CKK }, w, col, extra, at, {
     b: colMax(k, g, x, need),
   });
@@ -130,11 +164,19 @@ export function inputGradBound(g: ConvGeom, OC: number, e: IntArray, w: IntArray
  * Same integers; null where the dcol route stays.
  */
 function inputGradAsConv(g: ConvGeom, OC: number, e: IntArray, w: IntArray): ConvGeom | null {
-  const same = g.strideH === 1 && g.strideW === 1 && g.OH === g.H && g.OW === g.W;
-  if (!same || g.padH >= g.KH || g.padW >= g.KW) return null;
   if (!(e instanceof Int8Array || e instanceof Int16Array)) return null;
   if (!(w instanceof Int8Array || w instanceof Int16Array)) return null;
   if (g.KH * g.KW * OC * typeMax(w) * typeMax(e) > INT32_LIMIT) return null;
+  return errorConvGeom(g, OC);
+}
+
+/**
+ * The geometry of dx as a forward conv of e (N, OC, H, W) for a stride-1 'same' conv (OH = H,
+ * OW = W, pad < kernel): padding K - 1 - pad, OC input channels; null for other convs.
+ */
+function errorConvGeom(g: ConvGeom, OC: number): ConvGeom | null {
+  const same = g.strideH === 1 && g.strideW === 1 && g.OH === g.H && g.OW === g.W;
+  if (!same || g.padH >= g.KH || g.padW >= g.KW) return null;
   return {
     N: g.N,
     C: OC,
@@ -152,7 +194,12 @@ function inputGradAsConv(g: ConvGeom, OC: number, e: IntArray, w: IntArray): Con
 }
 
 /** w (OC, C, KK) -> (C, OC, KK) with each filter's KK = KH*KW taps reversed (180 degrees). */
-function rotatedFilter<T extends IntArray>(w: T, OC: number, C: number, KK: number): T {
+function rotatedFilter<T extends IntArray | Float32Array>(
+  w: T,
+  OC: number,
+  C: number,
+  KK: number,
+): T {
   const out = new (w.constructor as new (n: number) => T)(C * OC * KK);
   for (let o = 0; o < OC; o++)
     for (let c = 0; c < C; c++)
@@ -215,4 +262,56 @@ export function convInputGradInt(
   else if (dcol instanceof Int32Array) k.col2im(g, dcol, dx);
   else throw new Error('conv: a float64 dcol must give a float64 dx'); // the bound above
   return dx;
+}
+
+/**
+ * float32 dx (N, C, H, W) of a stride-1 'same' conv from e (N, OC, H, W) and w (OC, C, KH, KW)
+ * as a forward conv of e where the kernels prefer it (Kernels.preferInputGradAsConvF32):
+ * col_e (OC*KH*KW, N*H*W) = im2col(e), dx' (C, N*H*W) = rot(w) (C, OC*KH*KW) col_e, then
+ * (C, N, H*W) -> (N, C, H*W). The direct sums of dcol + col2im in another order, and no
+ * float32 dcol (C*KH*KW, N*H*W) written and read back. null: the caller takes dcol + col2im.
+ */
+export function convInputGradF32(
+  k: Kernels,
+  g: ConvGeom,
+  e: Float32Array,
+  w: Float32Array,
+  OC: number,
+  at?: StepScope | null,
+): Float32Array | null {
+  const d = k.preferInputGradAsConvF32?.(g) ? errorConvGeom(g, OC) : null;
+  if (!d) return null;
+  const KK = g.KH * g.KW;
+  const Q = g.N * g.H * g.W;
+  const wr = rotatedFilter(w, OC, g.C, KK);
+  const y = stepLike(at, e, g.C * Q, false);
+  convGemmF32(k, d, wr, g.C, e, y, at);
+  const dx = stepLike(at, e, g.N * g.C * g.H * g.W, false);
+  k.swap_outer(y, g.C, g.N, g.H * g.W, null, dx);
+  return dx;
+}
+
+/**
+ * y (M, N*OH*OW) = w (M, C*KH*KW) x im2col(x) in float32: the kernels' conv_gemm_f32 where
+ * implicitF32 takes it (no im2col matrix), else im2col into the step workspace and gemm_f32.
+ */
+export function convGemmF32(
+  k: Kernels,
+  g: ConvGeom,
+  w: Float32Array,
+  M: number,
+  x: Float32Array,
+  y: Float32Array,
+  at?: StepScope | null,
+): void {
+  const K = g.C * g.KH * g.KW;
+  const Q = g.N * g.OH * g.OW;
+  countMacs(w, x, M * Q * K);
+  if (implicitF32(k, g)) {
+    k.conv_gemm_f32!(g, w, M, x, y);
+    return;
+  }
+  const col = stepLike(at, x, K * Q, false);
+  k.im2col(g, x, col);
+  k.gemm_f32({ M, N: Q, K }, w, col, y);
 }

@@ -10,12 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import type { IntArray } from '../../src/tensor/dtype.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import { convInputGradInt, errorRows } from '../../src/ops/conv.js';
+import { convInputGradF32, convInputGradInt, errorRows } from '../../src/ops/conv.js';
 import { useWinograd } from '../../src/ops/winograd.js';
 import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
 
 /** dx (N, C, H, W) = sum over o, kh, kw of e[n, o, oh, ow] w[o, c, kh, kw] (the definition). */
-function direct(g: ConvGeom, e: IntArray, w: IntArray, OC: number): Float64Array {
+function direct(g: ConvGeom, e: ArrayLike<number>, w: ArrayLike<number>, OC: number): Float64Array {
   const dx = new Float64Array(g.N * g.C * g.H * g.W);
   for (let n = 0; n < g.N; n++)
     for (let o = 0; o < OC; o++)
@@ -56,6 +56,7 @@ function* grid(): Generator<{ g: ConvGeom; OC: number; what: string }> {
       [2, 3, 5, 4, 7],
       [3, 6, 4, 9, 17],
       [2, 16, 16, 8, 8],
+      [2, 3, 4, 17, 16], // 272 pixels: the implicit-GEMM convs where the kernels have them
     ]) {
       const g = geom(N, C, H, W, KH, KW, [padH, padW]);
       if (g.OH >= 1 && g.OW >= 1)
@@ -103,3 +104,47 @@ for (const b of await fastBackends()) {
       check(b.k!, b.name));
   });
 }
+
+/**
+ * The float32 route (convInputGradF32, forced on): within 1e-5 of sum |e||w| of the
+ * definition on the 'same' shapes, and null (the caller's dcol route) on the others.
+ */
+function checkF32(base: Kernels, name: string): void {
+  const k: Kernels = { ...base, preferInputGradAsConvF32: () => true };
+  const rng = seeded(77);
+  const floats = (n: number) => Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
+  let ran = 0;
+  for (const { g, OC, what } of grid()) {
+    const e = floats(g.N * OC * g.OH * g.OW);
+    const w = floats(OC * g.C * g.KH * g.KW);
+    const dx = convInputGradF32(k, g, e, w, OC);
+    const same = g.OH === g.H && g.OW === g.W;
+    if (!same) {
+      assert.equal(dx, null, `${name} ${what}: not 'same', the dcol route`);
+      continue;
+    }
+    assert.ok(dx, `${name} ${what}: the route runs`);
+    const want = direct(g, e, w, OC);
+    const mag = direct(g, e.map(Math.abs), w.map(Math.abs), OC);
+    for (let i = 0; i < want.length; i++)
+      if (!(Math.abs(dx[i] - want[i]) <= 1e-5 * mag[i] + 1e-7))
+        assert.fail(`${name} ${what}: dx[${i}] = ${dx[i]}, want ${want[i]}`);
+    ran++;
+  }
+  assert.ok(ran >= 20, `${ran} 'same' shapes`);
+  const first = grid().next().value!;
+  const off = convInputGradF32(
+    { ...base, preferInputGradAsConvF32: undefined },
+    first.g,
+    new Float32Array(first.g.N * first.OC * first.g.OH * first.g.OW),
+    new Float32Array(first.OC * first.g.C * first.g.KH * first.g.KW),
+    first.OC,
+  );
+  assert.equal(off, null, 'off unless the kernels prefer it');
+}
+
+const fast = await fastBackends();
+describe('float32 conv input gradient as a conv of the error', () => {
+  it('ref', () => checkF32(refKernels, 'ref'));
+  for (const b of fast) it(b.name, { skip: b.skip }, () => checkF32(b.k!, b.name));
+});

@@ -103,6 +103,8 @@ for (const be of await fastBackends()) {
         [100, 1, 17],
         [70, 2061, 16], // shallow depth over several row blocks and a ragged column block
         [16, 2100, 150], // one row block, B read row by row into its panels, ragged panel
+        [17, 30, 1100], // transB: the dot route, ragged blocks, depth slices 512 + 512 + 76
+        [5, 130, 600], // transB: the dot route, one row block past the edge
       ])
         for (const [transA, transB] of TRANS)
           for (const accumulate of [false, true]) {

@@ -16,6 +16,8 @@ const GEMMS: [string, GemmShape][] = [
   ['split along N', { M: 16, N: 3000, K: 150 }],
   ['split along M', { M: 700, N: 20, K: 300, transA: true }],
   ['split along K', { M: 6, N: 9, K: 40000, transB: true, accumulate: true }],
+  // float32: the dot route (depth >> C), columns split in blocks of 4 with a ragged last one.
+  ['weight gradient', { M: 17, N: 150, K: 2100, transB: true }],
   ['both large', { M: 65, N: 130, K: 600, transA: true, transB: true }],
 ];
 

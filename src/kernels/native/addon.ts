@@ -44,6 +44,26 @@ export interface NativeIsaKernels {
     c: Float32Array,
     accumulate: boolean,
   ): void;
+  /** c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x) on int8/int16 mantissas into int32. */
+  convGemmInt(geom: Float64Array, w: IntArray, M: number, x: IntArray, c: Int32Array): void;
+  /** dw (M, C*KH*KW) (+)= e (M, N*OH*OW) im2col(x)^T, without the im2col matrix. */
+  convWeightGradF32(
+    geom: Float64Array,
+    e: Float32Array,
+    M: number,
+    x: Float32Array,
+    dw: Float32Array,
+    accumulate: boolean,
+  ): void;
+  /** c (M, N*OH*OW) (+)= w (M, C*KH*KW) im2col(x), without the im2col matrix. */
+  convGemmF32(
+    geom: Float64Array,
+    w: Float32Array,
+    M: number,
+    x: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void;
   /** counts receives [saturated, underflow]; state: xoshiro128** words (stochastic only). */
   quantize(
     values: Float32Array | Float64Array,
@@ -176,6 +196,9 @@ export interface NativeAddon {
 const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'gemmInt',
   'gemmF32',
+  'convGemmF32',
+  'convGemmInt',
+  'convWeightGradF32',
   'quantize',
   'requantize',
   'maxAbs',

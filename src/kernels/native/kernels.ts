@@ -83,6 +83,9 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       k.gemmF32(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
     gemm_int: (g, a, b, c) =>
       k.gemmInt(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
+    conv_gemm_f32: (g, w, M, x, y) => k.convGemmF32(geomOf(g), w, M, x, y, false),
+    conv_gemm_int: (g, w, M, x, y) => k.convGemmInt(geomOf(g), w, M, x, y),
+    conv_weight_grad_f32: (g, e, M, x, dw) => k.convWeightGradF32(geomOf(g), e, M, x, dw, false),
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
     col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
     quantize(values, exp, bits, rounding, rng, out, symmetric) {
@@ -190,6 +193,10 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
   // forward (whose im2col matrix then serves dW too) and for the input gradient (a forward
   // conv of the error, ops/conv.ts) at every ResNet-20 shape.
   if (k.isa === 'avx512vnni' || k.isa === 'avx512vnni-emulated') own.preferWinograd = () => false;
+  // float32 dx of stride-1 'same' convs as a forward conv of the error (ops/conv.ts
+  // convInputGradF32): at ResNet-20's shapes the dcol GEMM (C*9 x N*H*W, depth OC) is bound
+  // by writing its 9x-larger-than-dx result, which col2im then reads back.
+  own.preferInputGradAsConvF32 = () => true;
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
   if (base.stepArray) out.stepArray = base.stepArray.bind(base);
