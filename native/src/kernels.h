@@ -96,5 +96,12 @@ QuantCounts quantizeAvx2(const View& values, double scale, double lo, double hi,
 QuantCounts requantizeAvx2(const View& mant, int s, double div, double half, double p24,
                            double lo, double hi, int rounding, uint32_t* rng, const View& out);
 extern const ElemKernels* const ELEM_AVX2;  // null where it cannot be built
+/** The AVX-512 quantizers (quantize-avx512.cc; x86-64 only). */
+QuantCounts quantizeAvx512(const View& values, double scale, double lo, double hi, int rounding,
+                           uint32_t* rng, const View& out);
+QuantCounts requantizeAvx512(const View& mant, int s, double div, double half, double p24,
+                             double lo, double hi, int rounding, uint32_t* rng, const View& out);
+/** AVX-512 kernels; null entries (the conv data movers) come from ELEM_AVX2. */
+extern const ElemKernels* const ELEM_AVX512;  // null where it cannot be built
 
 const ElemKernels& elemKernels(Isa isa);

@@ -86,18 +86,21 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
     col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
     quantize(values, exp, bits, rounding, rng, out, symmetric) {
-      if (symmetric || !ADDON_ROUNDINGS.has(rounding))
+      if (!ADDON_ROUNDINGS.has(rounding))
         return base.quantize(values, exp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
-      if (st === undefined) return base.quantize(values, exp, bits, rounding, rng, out);
-      k.quantize(values, 2 ** -exp, qmin(bits), qmax(bits), roundCode(rounding), st, out, counts);
+      if (st === undefined) return base.quantize(values, exp, bits, rounding, rng, out, symmetric);
+      // symmetric: the range +-(2^(bits-1) - 1), as quantizeInto clamps.
+      const lo = qmin(bits) + (symmetric ? 1 : 0);
+      k.quantize(values, 2 ** -exp, lo, qmax(bits), roundCode(rounding), st, out, counts);
       return finish(values.length, rng, st);
     },
     requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric) {
-      if (symmetric || !ADDON_ROUNDINGS.has(rounding))
+      if (!ADDON_ROUNDINGS.has(rounding))
         return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
-      if (st === undefined) return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out);
+      if (st === undefined)
+        return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
       const s = toExp - fromExp;
       k.requantize(
         mant,
@@ -105,7 +108,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
         2 ** s,
         s > 0 ? 2 ** (s - 1) : 0,
         2 ** (s - 24),
-        qmin(bits),
+        qmin(bits) + (symmetric ? 1 : 0),
         qmax(bits),
         roundCode(rounding),
         st,
