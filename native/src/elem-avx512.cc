@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The elementwise and layer kernels compiled for AVX-512 (F, BW, VL: 512-bit loops, 64-bit
-// integer min/max), with the vector quantizers of quantize-avx512.cc. No FMA: products and
+// integer min/max), with the vector quantizers of quantize-avx512.cc and the 2x2 pooling rows
+// of pool-rows-avx512.h. No FMA: products and
 // sums round separately, as the reference's float64 operations do. The conv data movers
 // (im2col, col2im, the outer-axes swap, the Winograd conv) stay null here: elemKernels takes
 // them from the AVX2 table.
@@ -16,12 +17,15 @@
 #include "scratch.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
 #define LOWBIT_TARGET "avx512f,avx512bw,avx512vl,avx2,popcnt,prefer-vector-width=512"
 #include "isa-begin.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 namespace {
+#include "pool-rows-avx512.h"
 #include "layers-impl.h"
 #include "quantize-impl.h"
 
