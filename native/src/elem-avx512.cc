@@ -27,11 +27,13 @@
 namespace {
 #include "pool-rows-avx512.h"
 #include "layers-impl.h"
+#include "optim-impl.h"
 #include "quantize-impl.h"
 
 const ElemKernels KERNELS{quantizeAvx512, requantizeAvx512, maxAbsK,  reluK,   reluBackwardK,
                           nullptr,        maxpoolK,         maxpoolBackwardK,  colSumsK,
-                          nullptr,        nullptr,          nullptr};
+                          nullptr,        nullptr,          nullptr,           sgdMomentumK,
+                          sgdUpdateK,     addInplaceK,      wageubnMomentumK};
 }  // namespace
 #pragma GCC diagnostic pop
 

@@ -14,13 +14,15 @@
 
 namespace {
 #include "layers-impl.h"
+#include "optim-impl.h"
 #include "quantize-impl.h"
 #include "winograd-impl.h"
 }  // namespace
 
 const ElemKernels ELEM_PORTABLE{quantizeK, requantizeK,   maxAbsK,  reluK,   reluBackwardK,
                                 swapOuterK, maxpoolK,     maxpoolBackwardK, colSumsK,
-                                im2colK,    col2imK,          winogradConvK};
+                                im2colK,    col2imK,          winogradConvK,
+                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK};
 
 namespace {
 /** ELEM_AVX512 with its null entries from ELEM_AVX2. */
