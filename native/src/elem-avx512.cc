@@ -24,6 +24,8 @@
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
+// GCC 12 warns that the intrinsics' own _mm512_undefined_* placeholders are uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 namespace {
 #include "pool-rows-avx512.h"
 #include "layers-impl.h"

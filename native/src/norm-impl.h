@@ -303,16 +303,37 @@ double addScaledK(const View& a, double ka, const View& b, double kb, bool relu,
 
 // ---- minMax, flag_quantize ------------------------------------------------------------------
 
+/** Lowers *to to v / raises it, from any task (the extremes combine in any order). */
+template <typename V>
+inline void atomicLower(V* to, V v) {
+  V cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v < cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+template <typename V>
+inline void atomicRaiseTo(V* to, V v) {
+  V cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v > cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
 template <typename T>
 bool minMaxInt(const T* x, int64_t n, double* out) {
-  T lo = 0, hi = 0;
-  for (int64_t i = 0; i < n; i++) {
-    const T v = x[i];
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-  }
-  out[0] = static_cast<double>(lo);
-  out[1] = static_cast<double>(hi);
+  int64_t loAll = 0, hiAll = 0;
+  pool::chunked(n, pool::CHUNK, [&](int64_t a, int64_t b) {
+    T lo = 0, hi = 0;
+    for (int64_t i = a; i < b; i++) {
+      const T v = x[i];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+    atomicLower(&loAll, static_cast<int64_t>(lo));
+    atomicRaiseTo(&hiAll, static_cast<int64_t>(hi));
+  });
+  out[0] = static_cast<double>(loAll);
+  out[1] = static_cast<double>(hiAll);
   return true;
 }
 
@@ -328,13 +349,18 @@ bool minMaxFloat(const F* x, int64_t n, double* out) {
   using UU = typename std::make_unsigned<U>::type;
   const U sign = static_cast<U>(UU(1) << SH), flip = static_cast<U>(~sign);
   U lo = 0, hi = 0;
-  for (int64_t i = 0; i < n; i++) {
-    U b;
-    __builtin_memcpy(&b, x + i, sizeof b);
-    const U key = b ^ ((b >> SH) & flip);
-    lo = key < lo ? key : lo;
-    hi = key > hi ? key : hi;
-  }
+  pool::chunked(n, pool::CHUNK, [&](int64_t a, int64_t b) {
+    U l = 0, h = 0;
+    for (int64_t i = a; i < b; i++) {
+      U bits;
+      __builtin_memcpy(&bits, x + i, sizeof bits);
+      const U key = bits ^ ((bits >> SH) & flip);
+      l = key < l ? key : l;
+      h = key > h ? key : h;
+    }
+    atomicLower(&lo, l);
+    atomicRaiseTo(&hi, h);
+  });
   const U inf = sizeof(U) == 4 ? U(0x7f800000) : static_cast<U>(0x7ff0000000000000ll);
   const U negInf = (inf | sign) ^ flip;
   if (hi >= inf || lo <= negInf) return false;

@@ -138,6 +138,7 @@ function outputs(k: Kernels): ArrayLike<number>[] {
   const fs = k.flag_quantize(x, 0, 4, 8, fq);
   out.push(bnI, bnF, yf, ym, ya, dxf, as, am, fq);
   out.push([fMax, bMax, aMax, fs.saturated, fs.underflow, ...k.minMax(x), ...k.minMax(xi)]);
+  out.push([k.maxAbs(x), k.maxAbs(xi), k.maxAbs(col), k.maxAbs(coli)]);
   return out;
 }
 

@@ -3,7 +3,8 @@
 // quantizers' blocks: 16 generator lanes 4096 draws apart (rng-jump.h) and tasks of 65536
 // elements, so lanes and tasks end full, one short or one over, and a task ends inside a
 // lane. Stochastic rounding must still give element i draw i: the same mantissas, counts and
-// generator state afterwards as the reference's one scalar stream.
+// generator state afterwards as the reference's one scalar stream. maxAbs and minMax, split
+// over tasks the same way, must combine their tasks' extremes.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,6 +24,15 @@ function values(n: number, seed: number): Float32Array {
     v[i] =
       i % 97 === 0 ? 0 : (rng.nextFloat() * 2 - 1) * 2 ** (Math.floor(rng.nextFloat() * 12) - 8);
   return v;
+}
+
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'no error';
 }
 
 for (const be of await fastBackends()) {
@@ -46,6 +56,29 @@ for (const be of await fastBackends()) {
               assert.deepEqual(sg, sw, `${what}: stats`);
               assert.deepEqual(r2.state(), r1.state(), `${what}: rng state after the call`);
             }
+      }
+    });
+
+    it('maxAbs and minMax over several tasks: same results, and the same error for NaN / Infinity', () => {
+      const n = 200000;
+      const v = values(n, 5);
+      const sources = [v, Float64Array.from(v), Int32Array.from(v, (x) => Math.round(x * 2 ** 20))];
+      for (const x of sources) {
+        assert.equal(k.maxAbs(x), refKernels.maxAbs(x), `maxAbs ${x.constructor.name}`);
+        assert.deepEqual(k.minMax(x), refKernels.minMax(x), `minMax ${x.constructor.name}`);
+      }
+      for (const bad of [NaN, -Infinity]) {
+        const x = v.slice();
+        x[n - 5] = bad; // in the last task
+        assert.throws(() => refKernels.maxAbs(x), RangeError);
+        assert.throws(
+          () => k.maxAbs(x),
+          (e: Error) => e.message === errorOf(() => refKernels.maxAbs(x)),
+        );
+        assert.throws(
+          () => k.minMax(x),
+          (e: Error) => e.message === errorOf(() => refKernels.minMax(x)),
+        );
       }
     });
 
