@@ -39,6 +39,9 @@ using rngjump::STRIDE;
 constexpr int64_t CHUNK = pool::CHUNK;  // a multiple of 16 STRIDE (one task = 16 full lanes)
 static_assert(CHUNK % (16 * STRIDE) == 0, "tasks must start at lane boundaries");
 
+/** Draws below which stochastic calls take one scalar generator (see drive). */
+constexpr int64_t SCALAR_DRAWS = 3 * STRIDE;
+
 struct Counts {
   int64_t saturated = 0, underflow = 0;
 };
@@ -179,6 +182,23 @@ struct Lanes {
  */
 template <bool STOCH, class Block>
 QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
+  if (STOCH && n < SCALAR_DRAWS) {
+    // Fewer than three lanes' worth: one scalar generator beats 16 lanes mostly idle.
+    Xoshiro rng(st);
+    Counts c;
+    auto blk = block;
+    alignas(64) uint32_t u[256];
+    for (int64_t i = 0; i < n; i += 256) {
+      const int64_t len = n - i < 256 ? n - i : 256;
+      for (int64_t j = 0; j < len; j++) u[j] = rng.next() >> 8;
+      for (int64_t j = 0; j < len; j += 16) {
+        const __mmask16 m = maskOf(len - j);
+        blk(i + j, m, _mm512_maskz_loadu_epi32(m, u + j), c);
+      }
+    }
+    rng.save(st);
+    return {c.saturated, c.underflow};
+  }
   const int tasks = static_cast<int>((n + CHUNK - 1) / CHUNK);
   std::vector<Counts> counts(tasks > 0 ? tasks : 1);
   std::vector<LaneStates> starts(STOCH && tasks > 0 ? tasks : 0);

@@ -2,7 +2,7 @@
 // quantize / requantize on every fast backend vs ref at lengths around the native AVX-512
 // quantizers' blocks: 16 generator lanes 4096 draws apart (rng-jump.h) and tasks of 65536
 // elements, so lanes and tasks end full, one short or one over, and a task ends inside a
-// lane. Stochastic rounding must still give element i draw i: the same mantissas, counts and
+// lane; below three lanes' worth (12288) one scalar generator runs instead. Stochastic rounding must still give element i draw i: the same mantissas, counts and
 // generator state afterwards as the reference's one scalar stream. maxAbs and minMax, split
 // over tasks the same way, must combine their tasks' extremes.
 
@@ -13,7 +13,7 @@ import { allocInt, type MantArray } from '../../src/tensor/dtype.js';
 import type { Rounding } from '../../src/quant/rounding.js';
 import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
 
-const LENGTHS = [4095, 4097, 16 * 4096, 16 * 4096 + 1, 2 * 65536 + 3 * 4096 + 17, 200000];
+const LENGTHS = [4095, 4097, 3 * 4096 + 1, 16 * 4096, 16 * 4096 + 1, 2 * 65536 + 3 * 4096 + 17, 200000];
 const ROUNDINGS: Rounding[] = ['stochastic', 'nearest', 'floor'];
 
 /** Values with fractional parts at exponent -4, some saturating, some zero. */
