@@ -13,7 +13,15 @@ import { allocInt, type MantArray } from '../../src/tensor/dtype.js';
 import type { Rounding } from '../../src/quant/rounding.js';
 import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
 
-const LENGTHS = [4095, 4097, 3 * 4096 + 1, 16 * 4096, 16 * 4096 + 1, 2 * 65536 + 3 * 4096 + 17, 200000];
+const LENGTHS = [
+  4095,
+  4097,
+  3 * 4096 + 1,
+  16 * 4096,
+  16 * 4096 + 1,
+  2 * 65536 + 3 * 4096 + 17,
+  200000,
+];
 const ROUNDINGS: Rounding[] = ['stochastic', 'nearest', 'floor'];
 
 /** Values with fractional parts at exponent -4, some saturating, some zero. */
