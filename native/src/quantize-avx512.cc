@@ -306,6 +306,54 @@ QuantCounts requantV(const TM* mt, int64_t n, int s, double div, double half, do
       });
 }
 
+/** Sixteen int8/16/32 mantissas (mask m) as int32 lanes. */
+template <typename T>
+inline __m512i loadInt16(const T* p, __mmask16 m) {
+  if constexpr (sizeof(T) == 4) return _mm512_maskz_loadu_epi32(m, p);
+  else if constexpr (sizeof(T) == 2) return _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(m, p));
+  else return _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p));
+}
+
+/**
+ * requantV on integer mantissas with 1 <= s <= 30 in int32 lanes, 16 at a time. With x = a 2^s
+ * + b (0 <= b < 2^s, a = x >> s arithmetic), floor((x + r) / 2^s) = a + ((b + r) >> s) for any
+ * 0 <= r < 2^s, with no overflow: r = 2^(s-1) (nearest), the draw's scaled top bits
+ * (stochastic, as requantInt), 0 (floor). The same integers as the float64 path.
+ */
+template <typename TM, typename TO, int MODE>
+QuantCounts requantIntV(const TM* mt, int64_t n, int s, int64_t lo, int64_t hi, uint32_t* st,
+                        TO* out) {
+  const __m512i vlo = _mm512_set1_epi32(static_cast<int32_t>(lo));
+  const __m512i vhi = _mm512_set1_epi32(static_cast<int32_t>(hi));
+  const __m512i low = _mm512_set1_epi32(static_cast<int32_t>((int64_t(1) << s) - 1));
+  const __m512i hf = _mm512_set1_epi32(static_cast<int32_t>(int64_t(1) << (s - 1)));
+  const __m128i sh = _mm_cvtsi32_si128(s);
+  const __m128i down = _mm_cvtsi32_si128(s <= 24 ? 24 - s : 0);
+  const __m128i up = _mm_cvtsi32_si128(s > 24 ? s - 24 : 0);
+  return drive<MODE == ROUND_STOCHASTIC>(
+      n, st, [=](int64_t i, __mmask16 m, __m512i k, Counts& c) {
+        const __m512i x = loadInt16(mt + i, m);
+        __m512i q = _mm512_sra_epi32(x, sh);
+        if (MODE != ROUND_FLOOR) {
+          __m512i r;
+          if (MODE == ROUND_NEAREST) r = hf;
+          else r = s <= 24 ? _mm512_srl_epi32(k, down) : _mm512_sll_epi32(k, up);
+          const __m512i b = _mm512_and_si512(x, low);
+          q = _mm512_add_epi32(q, _mm512_sra_epi32(_mm512_add_epi32(b, r), sh));
+        }
+        const __mmask16 over = _mm512_mask_cmpgt_epi32_mask(m, q, vhi);
+        const __mmask16 under = _mm512_mask_cmplt_epi32_mask(m, q, vlo);
+        const __mmask16 zero = _mm512_mask_test_epi32_mask(
+            _mm512_mask_cmpeq_epi32_mask(m, q, _mm512_setzero_si512()), x, x);
+        c.saturated += __builtin_popcount(static_cast<unsigned>(over | under));
+        c.underflow += __builtin_popcount(static_cast<unsigned>(zero));
+        q = _mm512_min_epi32(_mm512_max_epi32(q, vlo), vhi);
+        if constexpr (sizeof(TO) == 4) _mm512_mask_storeu_epi32(out + i, m, q);
+        else if constexpr (sizeof(TO) == 2) _mm512_mask_cvtsepi32_storeu_epi16(out + i, m, q);
+        else _mm512_mask_cvtsepi32_storeu_epi8(out + i, m, q);
+      });
+}
+
 /** Whether [lo, hi] fits the output type (else stores must wrap: the scalar loop). */
 template <typename TO>
 bool fits(double lo, double hi) {
@@ -333,6 +381,19 @@ QuantCounts requantTo(const TM* m, int64_t n, int s, double div, double half, do
   // Shifts whose powers of two leave the normal float64 range keep the scalar loop.
   if (!fits<TO>(lo, hi) || s < -1000 || s > 1000)
     return requantMode(m, n, s, div, half, p24, lo, hi, mode, st, out);
+  if constexpr (static_cast<TM>(0.5) == 0) {
+    if (s >= 1 && s <= 30) {
+      const int64_t l = static_cast<int64_t>(lo), h = static_cast<int64_t>(hi);
+      switch (mode) {
+        case ROUND_STOCHASTIC:
+          return requantIntV<TM, TO, ROUND_STOCHASTIC>(m, n, s, l, h, st, out);
+        case ROUND_FLOOR:
+          return requantIntV<TM, TO, ROUND_FLOOR>(m, n, s, l, h, st, out);
+        default:
+          return requantIntV<TM, TO, ROUND_NEAREST>(m, n, s, l, h, st, out);
+      }
+    }
+  }
   switch (mode) {
     case ROUND_STOCHASTIC:
       return requantV<TM, TO, ROUND_STOCHASTIC>(m, n, s, div, half, p24, lo, hi, st, out);
