@@ -264,6 +264,58 @@ Napi::Value winogradConv(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** A Float32Array argument of at least n elements. */
+float* f32(const Args& a, size_t i, const char* what, int64_t n) {
+  const View v = a.array(i, what);
+  if (v.kind != Kind::F32) a.typeError(std::string(what) + " must be a Float32Array");
+  a.need(v, n, what);
+  return static_cast<float*>(v.p);
+}
+
+// sgdMomentum(m, g, theta, mu, decay)
+Napi::Value sgdMomentum(const Napi::CallbackInfo& info) {
+  const Args a(info, "sgd_momentum_f32");
+  const int64_t n = a.array(0, "m").n;
+  kern(info).sgdMomentum(f32(a, 0, "m", n), f32(a, 1, "g", n), f32(a, 2, "theta", n), n,
+                         a.number(3, "mu"), a.number(4, "decay"));
+  return info.Env().Undefined();
+}
+
+// sgdUpdate(u, x, lr, theta or null, decay)
+Napi::Value sgdUpdate(const Napi::CallbackInfo& info) {
+  const Args a(info, "sgd_update_f32");
+  const int64_t n = a.array(0, "u").n;
+  const float* theta = a.arrayOrNull(3, "theta").p ? f32(a, 3, "theta", n) : nullptr;
+  kern(info).sgdUpdate(f32(a, 0, "u", n), f32(a, 1, "x", n), n, a.number(2, "lr"), theta,
+                       a.number(4, "decay"));
+  return info.Env().Undefined();
+}
+
+// addInplace(a, b, sign): a += sign b, sign 1 or -1
+Napi::Value addInplace(const Napi::CallbackInfo& info) {
+  const Args a(info, "add_inplace_f32");
+  const int64_t n = a.array(0, "a").n;
+  const int64_t sign = a.integer(2, "sign");
+  if (sign != 1 && sign != -1) a.rangeError("sign must be 1 or -1");
+  kern(info).addInplace(f32(a, 0, "a", n), f32(a, 1, "b", n), n, static_cast<int>(sign));
+  return info.Env().Undefined();
+}
+
+// wageubnMomentum(theta, g, acc, lr, mom, decay, quantized, sGC, sAcc, accEven, sWU, lim)
+Napi::Value wageubnMomentum(const Napi::CallbackInfo& info) {
+  const Args a(info, "wageubn_momentum_f32");
+  const int64_t n = a.array(0, "theta").n;
+  const View acc = a.array(2, "acc");
+  if (acc.kind != Kind::F64) a.typeError("acc must be a Float64Array");
+  a.need(acc, n, "acc");
+  const WageubnArgs o{a.number(3, "lr"),   a.number(4, "mom"),  a.number(5, "decay"),
+                      a.flag(6),           a.number(7, "sGC"),  a.number(8, "sAcc"),
+                      a.flag(9),           a.number(10, "sWU"), a.number(11, "lim")};
+  kern(info).wageubnMomentum(f32(a, 0, "theta", n), f32(a, 1, "g", n),
+                             static_cast<double*>(acc.p), n, o);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -283,4 +335,8 @@ void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   add("im2col", im2col);
   add("col2im", col2im);
   add("winogradConv", winogradConv);
+  add("sgdMomentum", sgdMomentum);
+  add("sgdUpdate", sgdUpdate);
+  add("addInplace", addInplace);
+  add("wageubnMomentum", wageubnMomentum);
 }

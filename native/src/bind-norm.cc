@@ -4,11 +4,13 @@
 // flag quantizer's constants as the reference computes them.
 
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "bindings.h"
 #include "codes.h"
 #include "norm.h"
+#include "pool.h"
 
 namespace {
 
@@ -179,8 +181,11 @@ Napi::Value roundToGrid(const Napi::CallbackInfo& info) {
     a.typeError("stochastic rounding needs the generator state as a Uint32Array(4)");
   double* counts = const_cast<double*>(f64Arg(a, 7, "counts", 2));
   const ElemKernels& ek = elemKernels(*static_cast<const Isa*>(info.Data()));
-  constexpr int64_t BLOCK = 4096;
-  int32_t q[BLOCK];
+  // Blocks of one quantizer task (pool::CHUNK): the vector quantizers split a block over
+  // threads and generator lanes, so small blocks would leave them idle.
+  const int64_t BLOCK = v.n < pool::CHUNK ? v.n : pool::CHUNK;
+  std::vector<int32_t> buf(static_cast<size_t>(BLOCK > 0 ? BLOCK : 1));
+  int32_t* q = buf.data();
   float* p = static_cast<float*>(v.p);
   uint32_t* state = mode == ROUND_STOCHASTIC ? static_cast<uint32_t*>(st.p) : nullptr;
   QuantCounts total{0, 0};

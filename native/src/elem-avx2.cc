@@ -19,13 +19,15 @@
 
 namespace {
 #include "layers-impl.h"
+#include "optim-impl.h"
 #include "quantize-impl.h"
 #include "winograd-impl.h"
 
 // quantize / requantize: the vector loops of quantize-avx2.cc.
 const ElemKernels KERNELS{quantizeAvx2, requantizeAvx2, maxAbsK,          reluK,
                           reluBackwardK, swapOuterK,    maxpoolK,         maxpoolBackwardK,
-                          colSumsK,     im2colK,        col2imK,          winogradConvK};
+                          colSumsK,     im2colK,        col2imK,          winogradConvK,
+                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK};
 }  // namespace
 
 #include "isa-end.h"

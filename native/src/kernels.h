@@ -58,6 +58,15 @@ struct QuantCounts {
   int64_t underflow;
 };
 
+/** One WAGEUBN Momentum step's constants (src/kernels/spec.ts WageubnStep; s* = 2^(k-1)). */
+struct WageubnArgs {
+  double lr, mom, decay;
+  bool quantized;
+  double sGC, sAcc;
+  bool accEven;
+  double sWU, lim;
+};
+
 /** The elementwise kernels of one instruction set (the same code compiled for it). */
 struct ElemKernels {
   /** out = clamp(round(values * scale)) to [lo, hi]; rng: xoshiro128** state (stochastic). */
@@ -87,6 +96,15 @@ struct ElemKernels {
    */
   void (*winogradConv)(const int64_t* g, const int8_t* x, const int16_t* U, int64_t OC,
                        const double* bias, int32_t* y, const IntMicro& mk);
+  // The optimizers' updates over float32 parameters (optim-impl.h).
+  void (*sgdMomentum)(float* m, const float* g, const float* theta, int64_t n, double mu,
+                      double decay);
+  void (*sgdUpdate)(float* u, const float* x, int64_t n, double lr, const float* theta,
+                    double decay);
+  /** a += sign b, sign = 1 or -1. */
+  void (*addInplace)(float* a, const float* b, int64_t n, int sign);
+  void (*wageubnMomentum)(float* theta, const float* g, double* acc, int64_t n,
+                          const WageubnArgs& o);
 };
 
 extern const ElemKernels ELEM_PORTABLE;
@@ -96,5 +114,12 @@ QuantCounts quantizeAvx2(const View& values, double scale, double lo, double hi,
 QuantCounts requantizeAvx2(const View& mant, int s, double div, double half, double p24,
                            double lo, double hi, int rounding, uint32_t* rng, const View& out);
 extern const ElemKernels* const ELEM_AVX2;  // null where it cannot be built
+/** The AVX-512 quantizers (quantize-avx512.cc; x86-64 only). */
+QuantCounts quantizeAvx512(const View& values, double scale, double lo, double hi, int rounding,
+                           uint32_t* rng, const View& out);
+QuantCounts requantizeAvx512(const View& mant, int s, double div, double half, double p24,
+                             double lo, double hi, int rounding, uint32_t* rng, const View& out);
+/** AVX-512 kernels; null entries (the conv data movers) come from ELEM_AVX2. */
+extern const ElemKernels* const ELEM_AVX512;  // null where it cannot be built
 
 const ElemKernels& elemKernels(Isa isa);

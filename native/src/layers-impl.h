@@ -101,6 +101,13 @@ template <typename T>
 void maxpoolPlane(const T* x, int64_t H, int64_t W, int64_t K, int64_t S, int64_t OH,
                   int64_t OW, T* y, uint8_t* arg) {
   if (K == 2 && S == 2) {
+#ifdef LOWBIT_POOL_ROWS
+    if constexpr (std::is_same<T, int32_t>::value || std::is_same<T, float>::value) {
+      for (int64_t oh = 0; oh < OH; oh++)
+        poolRow2x2(x + 2 * oh * W, x + (2 * oh + 1) * W, OW, y + oh * OW, arg + oh * OW);
+      return;
+    }
+#endif
     // From the window's first element, strict > (ties keep the first), as the reference.
     for (int64_t oh = 0; oh < OH; oh++) {
       const T* r0 = x + 2 * oh * W;
@@ -171,9 +178,23 @@ void maxpoolBackwardK(const View& dy, const uint8_t* arg, int64_t NC, int64_t H,
     chunked(NC, perTask(H * W), [&](int64_t a, int64_t b) {
       for (int64_t p = a; p < b; p++) {
         T* d = dxp + p * H * W;
-        for (int64_t i = 0; i < H * W; i++) d[i] = T(0);
         const T* g = dyp + p * OH * OW;
         const uint8_t* ar = arg + p * OH * OW;
+#ifdef LOWBIT_POOL_ROWS
+        if constexpr (std::is_same<T, int32_t>::value || std::is_same<T, float>::value) {
+          if (K == 2 && S == 2) {
+            // The rows write every element of the windows; only the rest is zeroed.
+            for (int64_t oh = 0; oh < OH; oh++) {
+              T* r0 = d + 2 * oh * W;
+              unpoolRow2x2(g + oh * OW, ar + oh * OW, OW, r0, r0 + W);
+              for (int64_t w = 2 * OW; w < W; w++) r0[w] = r0[W + w] = T(0);
+            }
+            for (int64_t i = 2 * OH * W; i < H * W; i++) d[i] = T(0);
+            continue;
+          }
+        }
+#endif
+        for (int64_t i = 0; i < H * W; i++) d[i] = T(0);
         if (K == 2 && S == 2) {
           // Windows do not overlap: each element takes 0 + dy of its window or stays 0 (no
           // division by K, no read-modify-write).

@@ -111,39 +111,56 @@ void sumsExactChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int
   out[4 * c + 3] = static_cast<double>(sabLo);
 }
 
-/** The float sums: element r of a plane to lane r mod 4, lanes combined (l0 + l2) + (l1 + l3). */
-template <typename A, typename B, bool MASKED>
-void sumsFloatChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C,
-                      int64_t R, int64_t c, double* out) {
-  // The four lanes are one 256-bit vector: each keeps its own order, as the reference's.
-  double la[4] = {0, 0, 0, 0}, lab[4] = {0, 0, 0, 0};
+/**
+ * The float sums of G channels c..c+G-1: element r of a plane to lane r mod 4, lanes combined
+ * (l0 + l2) + (l1 + l3). Each channel's four lanes keep the reference's order; the G channels'
+ * sums are independent chains, so they overlap the float adds' latency (one channel at a time
+ * waited on it).
+ */
+template <typename A, typename B, bool MASKED, int G>
+void sumsFloatChannels(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C,
+                       int64_t R, int64_t c, double* out) {
+  double la[G][4] = {}, lab[G][4] = {};
   for (int64_t n = 0; n < N; n++) {
-    const int64_t o = (n * C + c) * R;
-    const A* ap = a + o;
-    const B* bp = b + o;
-    const int8_t* mp = MASKED ? mask + o : nullptr;
+    const int64_t o0 = (n * C + c) * R;
     int64_t r = 0;
-    for (; r + 4 <= R; r += 4) {
-      double av[4], bv[4];
-      for (int j = 0; j < 4; j++) {
-        const double v = static_cast<double>(ap[r + j]);
-        av[j] = MASKED ? (mp[r + j] != 0 ? v : 0.0) : v;
-        bv[j] = static_cast<double>(bp[r + j]);
+    for (; r + 4 <= R; r += 4)
+      for (int g = 0; g < G; g++) {
+        const int64_t o = o0 + g * R + r;
+        double av[4], bv[4];
+        for (int j = 0; j < 4; j++) {
+          const double v = static_cast<double>(a[o + j]);
+          av[j] = MASKED ? (mask[o + j] != 0 ? v : 0.0) : v;
+          bv[j] = static_cast<double>(b[o + j]);
+        }
+        for (int j = 0; j < 4; j++) la[g][j] += av[j];
+        for (int j = 0; j < 4; j++) lab[g][j] += av[j] * bv[j];
       }
-      for (int j = 0; j < 4; j++) la[j] += av[j];
-      for (int j = 0; j < 4; j++) lab[j] += av[j] * bv[j];
-    }
-    for (int j = 0; r < R; r++, j++) {
-      const double v = static_cast<double>(ap[r]);
-      const double av = MASKED ? (mp[r] != 0 ? v : 0.0) : v;
-      la[j] += av;
-      lab[j] += av * static_cast<double>(bp[r]);
-    }
+    for (int g = 0; g < G; g++)
+      for (int64_t rr = r, j = 0; rr < R; rr++, j++) {
+        const int64_t o = o0 + g * R + rr;
+        const double v = static_cast<double>(a[o]);
+        const double av = MASKED ? (mask[o] != 0 ? v : 0.0) : v;
+        la[g][j] += av;
+        lab[g][j] += av * static_cast<double>(b[o]);
+      }
   }
-  out[4 * c] = 0;
-  out[4 * c + 1] = la[0] + la[2] + (la[1] + la[3]);
-  out[4 * c + 2] = 0;
-  out[4 * c + 3] = lab[0] + lab[2] + (lab[1] + lab[3]);
+  for (int g = 0; g < G; g++) {
+    double* w = out + 4 * (c + g);
+    w[0] = 0;
+    w[1] = la[g][0] + la[g][2] + (la[g][1] + la[g][3]);
+    w[2] = 0;
+    w[3] = lab[g][0] + lab[g][2] + (lab[g][1] + lab[g][3]);
+  }
+}
+
+/** Channels [c0, c1) in groups of four, then one by one. */
+template <typename A, typename B, bool MASKED>
+void sumsFloatRange(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C, int64_t R,
+                    int64_t c0, int64_t c1, double* out) {
+  int64_t c = c0;
+  for (; c + 4 <= c1; c += 4) sumsFloatChannels<A, B, MASKED, 4>(a, b, mask, N, C, R, c, out);
+  for (; c < c1; c++) sumsFloatChannels<A, B, MASKED, 1>(a, b, mask, N, C, R, c, out);
 }
 
 void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int64_t C,
@@ -154,11 +171,13 @@ void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int6
       using A = Elem<decltype(ap)>;
       using B = Elem<decltype(bp)>;
       split(C, N * R, [&](int64_t c0, int64_t c1) {
-        for (int64_t c = c0; c < c1; c++) {
-          constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
-          if constexpr (intPair) sumsExactChannel(ap, bp, mask, N, C, R, c, out);
-          else if (mask) sumsFloatChannel<A, B, true>(ap, bp, mask, N, C, R, c, out);
-          else sumsFloatChannel<A, B, false>(ap, bp, mask, N, C, R, c, out);
+        constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
+        if constexpr (intPair) {
+          for (int64_t c = c0; c < c1; c++) sumsExactChannel(ap, bp, mask, N, C, R, c, out);
+        } else if (mask) {
+          sumsFloatRange<A, B, true>(ap, bp, mask, N, C, R, c0, c1, out);
+        } else {
+          sumsFloatRange<A, B, false>(ap, bp, mask, N, C, R, c0, c1, out);
         }
       });
     });
@@ -303,16 +322,37 @@ double addScaledK(const View& a, double ka, const View& b, double kb, bool relu,
 
 // ---- minMax, flag_quantize ------------------------------------------------------------------
 
+/** Lowers *to to v / raises it, from any task (the extremes combine in any order). */
+template <typename V>
+inline void atomicLower(V* to, V v) {
+  V cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v < cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+template <typename V>
+inline void atomicRaiseTo(V* to, V v) {
+  V cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v > cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
 template <typename T>
 bool minMaxInt(const T* x, int64_t n, double* out) {
-  T lo = 0, hi = 0;
-  for (int64_t i = 0; i < n; i++) {
-    const T v = x[i];
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-  }
-  out[0] = static_cast<double>(lo);
-  out[1] = static_cast<double>(hi);
+  int64_t loAll = 0, hiAll = 0;
+  pool::chunked(n, pool::CHUNK, [&](int64_t a, int64_t b) {
+    T lo = 0, hi = 0;
+    for (int64_t i = a; i < b; i++) {
+      const T v = x[i];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+    atomicLower(&loAll, static_cast<int64_t>(lo));
+    atomicRaiseTo(&hiAll, static_cast<int64_t>(hi));
+  });
+  out[0] = static_cast<double>(loAll);
+  out[1] = static_cast<double>(hiAll);
   return true;
 }
 
@@ -328,13 +368,18 @@ bool minMaxFloat(const F* x, int64_t n, double* out) {
   using UU = typename std::make_unsigned<U>::type;
   const U sign = static_cast<U>(UU(1) << SH), flip = static_cast<U>(~sign);
   U lo = 0, hi = 0;
-  for (int64_t i = 0; i < n; i++) {
-    U b;
-    __builtin_memcpy(&b, x + i, sizeof b);
-    const U key = b ^ ((b >> SH) & flip);
-    lo = key < lo ? key : lo;
-    hi = key > hi ? key : hi;
-  }
+  pool::chunked(n, pool::CHUNK, [&](int64_t a, int64_t b) {
+    U l = 0, h = 0;
+    for (int64_t i = a; i < b; i++) {
+      U bits;
+      __builtin_memcpy(&bits, x + i, sizeof bits);
+      const U key = bits ^ ((bits >> SH) & flip);
+      l = key < l ? key : l;
+      h = key > h ? key : h;
+    }
+    atomicLower(&lo, l);
+    atomicRaiseTo(&hi, h);
+  });
   const U inf = sizeof(U) == 4 ? U(0x7f800000) : static_cast<U>(0x7ff0000000000000ll);
   const U negInf = (inf | sign) ^ flip;
   if (hi >= inf || lo <= negInf) return false;

@@ -12,6 +12,7 @@
 
 #include "codes.h"
 #include "kernels.h"
+#include "pool.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>

@@ -233,17 +233,36 @@ QuantCounts requantOut(const TM* m, int64_t n, int s, double div, double half, d
 // vectorize: AVX2 has no 64-bit min/max). Floats reduce their bit patterns with the sign bit
 // cleared: for non-negative IEEE numbers the integer order of the bits is the numeric order,
 // and NaN and the infinities are exactly the patterns >= the infinity's, so one integer max
-// (which vectorizes; a float max with NaN semantics does not) gives both answers.
+// (which vectorizes; a float max with NaN semantics does not) gives both answers. Large
+// arrays split into element ranges over the pool; their maxima (>= 0) combine with an atomic
+// max, which no order of tasks changes.
+
+/** Raises *to to v, from any task. */
+template <typename V>
+inline void atomicRaise(V* to, V v) {
+  V cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v > cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
 template <typename T>
-double maxAbsInt(const T* x, int64_t n) {
+int64_t maxAbsIntRange(const T* x, int64_t a, int64_t b) {
   T lo = 0, hi = 0;
-  for (int64_t i = 0; i < n; i++) {
+  for (int64_t i = a; i < b; i++) {
     const T v = x[i];
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
   const int64_t l = lo, h = hi;
-  return static_cast<double>(-l > h ? -l : h);
+  return -l > h ? -l : h;
+}
+
+template <typename T>
+double maxAbsInt(const T* x, int64_t n) {
+  int64_t m = 0;
+  pool::chunked(n, pool::CHUNK, [&](int64_t a, int64_t b) { atomicRaise(&m, maxAbsIntRange(x, a, b)); });
+  return static_cast<double>(m);
 }
 
 /** F: float or double; U: its same-size signed integer (the cleared sign keeps it >= 0). */
@@ -251,16 +270,20 @@ template <typename F, typename U>
 double maxAbsFloat(const F* x, int64_t n, U inf) {
   using UU = typename std::make_unsigned<U>::type;
   const U magnitude = static_cast<U>(~(UU(1) << (8 * sizeof(U) - 1)));
-  U m = 0;
-  for (int64_t i = 0; i < n; i++) {
-    U b;
-    __builtin_memcpy(&b, x + i, sizeof b);
-    b &= magnitude;
-    m = b > m ? b : m;
-  }
-  if (m >= inf) return __builtin_nan("");
+  U mAll = 0;
+  pool::chunked(n, pool::CHUNK, [&](int64_t a, int64_t b) {
+    U m = 0;
+    for (int64_t i = a; i < b; i++) {
+      U bits;
+      __builtin_memcpy(&bits, x + i, sizeof bits);
+      bits &= magnitude;
+      m = bits > m ? bits : m;
+    }
+    atomicRaise(&mAll, m);
+  });
+  if (mAll >= inf) return __builtin_nan("");
   F f;
-  __builtin_memcpy(&f, &m, sizeof f);
+  __builtin_memcpy(&f, &mAll, sizeof f);
   return static_cast<double>(f);
 }
 

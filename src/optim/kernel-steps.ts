@@ -21,9 +21,13 @@ export class Staging {
   private readonly scope: StepScope | null;
 
   constructor(info: StepInfo) {
-    this.scope = info.kernels.stepArray
-      ? { kernels: info.kernels, step: info.step, training: true }
-      : null;
+    // The native addon's optimizer kernels work on the arrays where they are: staging there
+    // would only copy every parameter's arrays in and back out (the step workspace is the
+    // WebAssembly kernels' memory, which their calls would otherwise copy into).
+    this.scope =
+      info.kernels.stepArray && info.kernels.name !== 'native'
+        ? { kernels: info.kernels, step: info.step, training: true }
+        : null;
   }
 
   /** `a` itself, or a resident copy of it. */

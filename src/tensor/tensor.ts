@@ -136,6 +136,14 @@ export function dequantize(t: Tensor): Float32Array {
   if (t.kind === 'float') return t.data;
   const out = new Float32Array(t.mant.length);
   const s = 2 ** t.exp;
+  // Integer mantissas (|m| <= 2^31) at exp <= 96 stay below float32's largest value: no check,
+  // and one loop per storage type (one loop over all four types is megamorphic, ~10x slower).
+  const m = t.mant;
+  if (t.exp <= 96) {
+    if (m instanceof Int8Array) return scaleInt8(m, s, out);
+    if (m instanceof Int16Array) return scaleInt16(m, s, out);
+    if (m instanceof Int32Array) return scaleInt32(m, s, out);
+  }
   for (let i = 0; i < out.length; i++) {
     const v = t.mant[i] * s;
     // One comparison catches overflow and a NaN in a hand-made Float64Array of mantissas.
@@ -146,6 +154,20 @@ export function dequantize(t: Tensor): Float32Array {
     }
     out[i] = v;
   }
+  return out;
+}
+
+// out = m * s rounded once to float32 (the product is exact in float64).
+function scaleInt8(m: Int8Array, s: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = m[i] * s;
+  return out;
+}
+function scaleInt16(m: Int16Array, s: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = m[i] * s;
+  return out;
+}
+function scaleInt32(m: Int32Array, s: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = m[i] * s;
   return out;
 }
 

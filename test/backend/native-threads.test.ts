@@ -2,7 +2,8 @@
 // The native kernels on 2 and 3 threads give exactly the 1-thread bits: integer GEMMs split
 // along N, M and K (int32 C, and float64 C with chunked sums and 8-bit limbs), float32 GEMM,
 // and the elementwise, layer, BatchNorm and flag kernels that split over rows, planes,
-// channels or element ranges.
+// channels or element ranges (stochastic quantizers included: their tasks start at jumped
+// generator states).
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +74,22 @@ function outputs(k: Kernels): ArrayLike<number>[] {
   k.col2im(CONV, coli, dxi);
   const q = new Int8Array(col.length);
   const stats = k.quantize(col, -3, 8, 'nearest', null, q);
+  // Stochastic rounding: tasks start at jumped generator states (col: 777600 elements, not a
+  // whole number of tasks); the state after the call is compared too.
+  const rq = seeded(seed + 1);
+  const qs = new Int8Array(col.length);
+  const sq = k.quantize(col, -3, 8, 'stochastic', rq, qs);
+  const rr = seeded(seed + 2);
+  const qr = new Int8Array(col.length);
+  const sr = k.requantize(coli, 0, 3, 8, 'stochastic', rr, qr);
+  out.push(qs, qr, [
+    sq.saturated,
+    sq.underflow,
+    sr.saturated,
+    sr.underflow,
+    ...rq.state(),
+    ...rr.state(),
+  ]);
   const y = new Float32Array(col.length);
   const mask = new Int8Array(col.length);
   k.relu(col, y, mask);
@@ -123,6 +140,7 @@ function outputs(k: Kernels): ArrayLike<number>[] {
   const fs = k.flag_quantize(x, 0, 4, 8, fq);
   out.push(bnI, bnF, yf, ym, ya, dxf, as, am, fq);
   out.push([fMax, bMax, aMax, fs.saturated, fs.underflow, ...k.minMax(x), ...k.minMax(xi)]);
+  out.push([k.maxAbs(x), k.maxAbs(xi), k.maxAbs(col), k.maxAbs(coli)]);
   return out;
 }
 

@@ -29,6 +29,7 @@ const GRID: [number, number, number][] = [
   [3, 2, 17],
   [2, 3, 33],
   [4, 2, 64],
+  [2, 9, 6], // channels in groups of four and one left, ragged planes
 ];
 
 /** Random values of the type's range (int32: up to +-2^31, with the extremes), floats with -0. */

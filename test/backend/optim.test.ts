@@ -22,7 +22,7 @@ import { WAGEUBN_WIDTHS } from '../../src/optim/wageubn-budget.js';
 import type { Optimizer, OptimizerState, ParamSite } from '../../src/optim/optimizer.js';
 import { fastBackends, seeded } from './helpers.js';
 
-const SIZES = [1, 3, 4, 7, 16, 33, 1001];
+const SIZES = [1, 3, 4, 7, 16, 33, 1001, 70001]; // 70001: split over threads (native)
 const WHERE = { layer: 'l', site: 'X', layerIndex: 0, layerCount: 1 };
 
 /** Values of many magnitudes around 2^e0 with zeros of both signs and exact ties. */

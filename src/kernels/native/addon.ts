@@ -157,6 +157,38 @@ export interface NativeIsaKernels {
     state: Uint32Array | null,
     counts: Float64Array,
   ): void;
+  /** The optimizers' updates (Kernels.sgd_momentum_f32, ...), the same argument orders. */
+  sgdMomentum(
+    m: Float32Array,
+    g: Float32Array,
+    theta: Float32Array,
+    mu: number,
+    decay: number,
+  ): void;
+  sgdUpdate(
+    u: Float32Array,
+    x: Float32Array,
+    lr: number,
+    theta: Float32Array | null,
+    decay: number,
+  ): void;
+  /** a += sign b. */
+  addInplace(a: Float32Array, b: Float32Array, sign: 1 | -1): void;
+  /** Kernels.wageubn_momentum_f32 with the scales sGC = 2^(kGC - 1), ... */
+  wageubnMomentum(
+    theta: Float32Array,
+    g: Float32Array,
+    acc: Float64Array,
+    lr: number,
+    mom: number,
+    decay: number,
+    quantized: boolean,
+    sGC: number,
+    sAcc: number,
+    accEven: boolean,
+    sWU: number,
+    lim: number,
+  ): void;
   /** y (N, OC, OH, OW) = Winograd conv of x (N, C, H, W) by U (16, OC, C) (+ bias). */
   winogradConv(
     geom: Float64Array,
@@ -219,6 +251,10 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'minMax',
   'flagQuantize',
   'roundToGrid',
+  'sgdMomentum',
+  'sgdUpdate',
+  'addInplace',
+  'wageubnMomentum',
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */

@@ -4,8 +4,8 @@
 // reference does (2^-exp, the format's range, rounding codes) and carry the generator state
 // of stochastic rounding in and back out, so it ends where the reference leaves it.
 // Kernels the addon does not implement (the Winograd transforms other than the fused conv,
-// LSTM/attention, the optimizers' arithmetic, ...) and the calls it does not cover (symmetric
-// or nearest-even quantizers, generators other than xoshiro128**) run on the `base` kernels,
+// LSTM/attention, Adam's and the lazy update's arithmetic, ...) and the calls it does not cover
+// (nearest-even quantizers, generators other than xoshiro128**) run on the `base` kernels,
 // the WASM ones: bit-exact with ref like the addon, and far faster than ref. The step arrays
 // are the base's too (WASM shared memory): the addon reads and writes them in place, so
 // neither side copies a step's tensors.
@@ -67,6 +67,13 @@ function finish(n: number, rng: Rng | null, st: Uint32Array | null): QuantStats 
   return { count: n, saturated: counts[0], underflow: counts[1] };
 }
 
+/** The optimizer kernels' length check and message (ref/optim.ts). */
+function checkLen(kernel: string, n: number, ...arrays: ArrayLike<number>[]): void {
+  for (const a of arrays)
+    if (a.length < n)
+      throw new RangeError(`${kernel}: an array holds ${a.length} of ${n} elements`);
+}
+
 /** The size checks (and messages) of the other backends' Winograd kernels. */
 function need(what: string, got: number, want: number): void {
   if (got < want) throw new RangeError(`${what} holds ${got} elements, needs ${want}`);
@@ -89,18 +96,21 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
     col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
     quantize(values, exp, bits, rounding, rng, out, symmetric) {
-      if (symmetric || !ADDON_ROUNDINGS.has(rounding))
+      if (!ADDON_ROUNDINGS.has(rounding))
         return base.quantize(values, exp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
-      if (st === undefined) return base.quantize(values, exp, bits, rounding, rng, out);
-      k.quantize(values, 2 ** -exp, qmin(bits), qmax(bits), roundCode(rounding), st, out, counts);
+      if (st === undefined) return base.quantize(values, exp, bits, rounding, rng, out, symmetric);
+      // symmetric: the range +-(2^(bits-1) - 1), as quantizeInto clamps.
+      const lo = qmin(bits) + (symmetric ? 1 : 0);
+      k.quantize(values, 2 ** -exp, lo, qmax(bits), roundCode(rounding), st, out, counts);
       return finish(values.length, rng, st);
     },
     requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric) {
-      if (symmetric || !ADDON_ROUNDINGS.has(rounding))
+      if (!ADDON_ROUNDINGS.has(rounding))
         return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
       const st = stateOf(rounding, rng);
-      if (st === undefined) return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out);
+      if (st === undefined)
+        return base.requantize(mant, fromExp, toExp, bits, rounding, rng, out, symmetric);
       const s = toExp - fromExp;
       k.requantize(
         mant,
@@ -108,7 +118,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
         2 ** s,
         s > 0 ? 2 ** (s - 1) : 0,
         2 ** (s - 24),
-        qmin(bits),
+        qmin(bits) + (symmetric ? 1 : 0),
         qmax(bits),
         roundCode(rounding),
         st,
@@ -178,6 +188,39 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       const half = 2 ** (kBits - 1);
       k.flagQuantize(x, 2 ** xExp, 2 ** -scExp, half, half - 1, out, counts);
       return { count: n, saturated: counts[0], underflow: counts[1] };
+    },
+    sgd_momentum_f32(m, g, theta, mu, decay) {
+      checkLen('sgd_momentum_f32', m.length, g, theta);
+      k.sgdMomentum(m, g, theta, mu, decay);
+    },
+    sgd_update_f32(u, x, lr, theta, decay) {
+      checkLen('sgd_update_f32', u.length, x, ...(theta ? [theta] : []));
+      k.sgdUpdate(u, x, lr, theta, decay);
+    },
+    add_inplace_f32(a, b) {
+      checkLen('add_inplace_f32', a.length, b);
+      k.addInplace(a, b, 1);
+    },
+    sub_inplace_f32(a, b) {
+      checkLen('sub_inplace_f32', a.length, b);
+      k.addInplace(a, b, -1);
+    },
+    wageubn_momentum_f32(theta, g, acc, o) {
+      checkLen('wageubn_momentum_f32', theta.length, g, acc);
+      k.wageubnMomentum(
+        theta,
+        g,
+        acc,
+        o.lr,
+        o.mom,
+        o.decay,
+        o.quantized,
+        2 ** (o.kGC - 1),
+        2 ** (o.kAcc - 1),
+        o.accEven,
+        2 ** (o.kWU - 1),
+        o.lim,
+      );
     },
     winograd_conv(g, x, U, OC, bias, y) {
       checkWinogradGeom(g);
