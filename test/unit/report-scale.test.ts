@@ -88,6 +88,11 @@ test('medium repeats every run over seeds 1-3 and adds the BN, recurrent and tra
   const bn = all.filter((r) => r.config.model === 'resnet20' || r.config.model === 'cnn-bn');
   assert.ok(bn.every((r) => r.config.dataset === 'shapes32'));
   assert.ok(resnet.every((r) => (r.config.lrMin as number) >= 2 ** -9));
+  // The costly BN models' telemetry runs (seed 1 of fp32 and wageubn8) keep 10 snapshots; the
+  // other runs do not record telemetry, so they carry no sample count.
+  for (const r of bn)
+    assert.equal(r.config.telemetrySamples, r.config.telemetry ? 10 : undefined, r.id);
+  assert.equal(bn.filter((r) => r.config.telemetry).length, 3);
   assert.deepEqual(
     [...new Set(resnet.map((r) => String(r.config.scheme).match(/wageubn-only-(\w+)/)?.[1]))]
       .filter(Boolean)
