@@ -75,16 +75,18 @@ export const FULL: Scale = {
 /**
  * The medium scale's BN-ResNet: the setting that costs most (21 runs: 7 schemes x 3 seeds, the
  * bulk of the suite's CPU time) and the one to retune when ResNet-20 steps get cheaper or
- * dearer. 1,200 images x 20 epochs = 760 steps: with 300 steps (8 epochs) or 563 (15) the fp32
- * runs were still rising in the convergence window (README). 20 epochs put that window (the
- * last 4 and the one before) where the rate has decayed below a tenth of its peak.
+ * dearer. 2,400 images x 10 epochs = 750 steps: at 300 steps (1,200 x 8) and 563 (1,200 x 15)
+ * the fp32 runs were still rising in the convergence window, and at 760 (1,200 x 20) they
+ * still moved 1.2 points over its five evaluations (README). 10 epochs put the window (the
+ * last 2 and the one before) where the rate has decayed below a seventh of its peak, and 1,000
+ * test images halve the test noise (one image is 0.1 points) for the same evaluation cost.
  */
 const MEDIUM_RESNET: Setting = {
   model: 'resnet20',
   dataset: 'shapes32',
-  epochs: 20,
-  limit: 1200,
-  testLimit: 500,
+  epochs: 10,
+  limit: 2400,
+  testLimit: 1000,
   batch: 32,
   lr: 0.05,
   schedule: 'cosine',
@@ -110,21 +112,20 @@ const MEDIUM_CNN_BN: Setting = {
 };
 
 /**
- * Medium: every run over seeds 1, 2, 3, sized so that the suite's predicted CPU time (printed
- * by `lowbit repro --scale medium --plan`, which measures each kind of run) fits 2 cores for
- * under an hour, and with a cosine learning-rate decay so that each curve settles (the fp32
- * baselines are checked: under 1 point of change over the last 20% of epochs). The BN models
- * (ResNet-20, CNN-BN) train on plain shapes32 for 8 epochs (1,200 / 1,000 images): on
- * shapes32-hard they stayed at chance for the 125-190 steps an hour affords them; on shapes32
- * they learn (ResNet-20 76-87% after 300 steps, CNN-BN 85%), but ResNet-20 is still rising in
- * its last quarter there, so its fp32 runs do not pass the convergence check (README). 500
- * test images make one image 0.2 points; the LSTM (1,000 test rows) and the seq2seq train 10
- * epochs (at 4-5 epochs they still rose 1.2-1.6 points in the last).
+ * Medium: every run over seeds 1, 2, 3, with a cosine learning-rate decay so that each curve
+ * settles (the fp32 baselines are checked: under 1 point of change over the last 20% of
+ * epochs), meant to fit 2 cores in an hour (`lowbit repro --scale medium --plan` predicts it
+ * from measured probes; at the ResNet-20 speed of this writing it takes longer, README). The
+ * BN models (ResNet-20, CNN-BN) train on plain shapes32 (on shapes32-hard they stayed at
+ * chance for the 125-190 steps they could have): ResNet-20 needs its 750 steps to settle (at
+ * 300 and 563 steps it was still rising), CNN-BN 15 epochs (at 8 and 10 it moved 1-1.4
+ * points over the window). 500 test images (ResNet-20's 1,000) make one image 0.2 points; the LSTM (1,000 test
+ * rows) and the seq2seq train 10 epochs (at 4-5 epochs they still rose 1.2-1.6 points).
  */
 export const MEDIUM: Scale = {
   name: 'medium',
   label:
-    'MEDIUM RUN: 3 seeds per run, cosine learning-rate decay; LeNet-5 and MLP on 8,000 MNIST samples for 4 epochs; ResNet-20 on 1,200 and CNN-BN (Adam) on 1,000 shapes32 images for 8 epochs; the LSTM and seq2seq on a few thousand samples for 10 epochs; far smaller than the papers, but every fp32 baseline is checked for convergence',
+    'MEDIUM RUN: 3 seeds per run, cosine learning-rate decay; LeNet-5 and MLP on 8,000 MNIST samples for 4 epochs; ResNet-20 on 2,400 shapes32 images for 10 epochs, CNN-BN (Adam) on 1,000 for 15; WAGEUBN Table II paths W, E1 and E2 only (of six); the LSTM and seq2seq on a few thousand samples for 10 epochs; far smaller than the papers, but every fp32 baseline is checked for convergence',
   mnist: {
     model: 'lenet5',
     dataset: 'mnist',
@@ -238,8 +239,9 @@ export function withSeed(spec: RunSpec, seed: number): RunSpec {
 /**
  * Schemes whose runs record telemetry: the experiments read distributions only from fp32 and
  * wageubn8 (WAGEUBN Fig. 9) and adaptive (Zhang's widths and adjustments). Telemetry samples
- * about 40 steps per run, so a short run pays it on nearly every step (ResNet-8 trains ~4x
- * slower with it); the rule is by scheme alone so that shared runs agree.
+ * about 40 steps per run (a setting's `telemetrySamples` otherwise), so a short run pays it on
+ * nearly every step (ResNet-8 trains ~4x slower with it); the rule is by scheme alone so that
+ * shared runs agree.
  */
 const TELEMETRY_SCHEMES = new Set(['fp32', 'wageubn8', 'adaptive']);
 
