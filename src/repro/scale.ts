@@ -84,8 +84,8 @@ export const FULL: Scale = {
 const MEDIUM_RESNET: Setting = {
   model: 'resnet20',
   dataset: 'shapes32',
-  epochs: 10,
-  limit: 2400,
+  epochs: 15,
+  limit: 2000,
   testLimit: 1000,
   batch: 32,
   lr: 0.05,
