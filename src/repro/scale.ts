@@ -75,11 +75,10 @@ export const FULL: Scale = {
 /**
  * The medium scale's BN-ResNet: the setting that costs most (21 runs: 7 schemes x 3 seeds, the
  * bulk of the suite's CPU time) and the one to retune when ResNet-20 steps get cheaper or
- * dearer. 2,400 images x 10 epochs = 750 steps: at 300 steps (1,200 x 8) and 563 (1,200 x 15)
- * the fp32 runs were still rising in the convergence window, and at 760 (1,200 x 20) they
- * still moved 1.2 points over its five evaluations (README). 10 epochs put the window (the
- * last 2 and the one before) where the rate has decayed below a seventh of its peak, and 1,000
- * test images halve the test noise (one image is 0.1 points) for the same evaluation cost.
+ * dearer. 2,000 images x 15 epochs = 945 steps, the fewest of those tried whose fp32 runs
+ * settle (README): at 304 steps (1,200 x 8) and 570 (1,200 x 15) they were still rising in the
+ * convergence window, at 750-760 (2,400 x 10, 1,200 x 20) they still moved 1.0-1.2 points.
+ * 1,000 test images: one image is 0.1 points, and the window's epoch-to-epoch noise is lower.
  */
 const MEDIUM_RESNET: Setting = {
   model: 'resnet20',
@@ -117,8 +116,8 @@ const MEDIUM_CNN_BN: Setting = {
  * epochs), meant to fit 2 cores in an hour (`lowbit repro --scale medium --plan` predicts it
  * from measured probes; at the ResNet-20 speed of this writing it takes longer, README). The
  * BN models (ResNet-20, CNN-BN) train on plain shapes32 (on shapes32-hard they stayed at
- * chance for the 125-190 steps they could have): ResNet-20 needs its 750 steps to settle (at
- * 300 and 563 steps it was still rising), CNN-BN 15 epochs (at 8 and 10 it moved 1-1.4
+ * chance for the 125-190 steps they could have): ResNet-20 needs its 945 steps to settle (at
+ * 300-760 steps it still moved 1-9 points), CNN-BN 15 epochs (at 8 and 10 it moved 1-1.4
  * points over the window). 500 test images (ResNet-20's 1,000) make one image 0.2 points; the LSTM (1,000 test
  * rows) and the seq2seq train 10 epochs (at 4-5 epochs they still rose 1.2-1.6 points).
  */
