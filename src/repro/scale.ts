@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The three scales of the suite. `quick` shows every experiment in small runs (few samples and
 // steps, a smaller ResNet: accuracies are far from converged); `medium` trains every run to a
-// settled curve over 3 seeds within an hour on 2 cores (ResNet-20 on shapes32, cosine
-// decay); `full` trains ResNet-20 on shapes32 and LeNet-5 on all of MNIST for tens of epochs
+// settled curve over 3 seeds, meant for an hour on 2 cores once ResNet-20 steps are ~1.8x
+// faster than today (ResNet-20 on shapes32, cosine decay); `full` trains ResNet-20 on shapes32 and LeNet-5 on all of MNIST for tens of epochs
 // and takes hours.
 
 import { slug } from '../sweep/spec.js';
