@@ -17,7 +17,7 @@ import type { RunSpec } from './types.js';
  * process): the per-step cost is the median interval of the later steps (`steadyStep`).
  */
 const PROBE_STEPS = 10;
-/** Steps of a run that telemetry samples with histograms (train/telemetry.ts, ~40 per run). */
+/** Steps of a run that telemetry samples by default (train/telemetry.ts; `telemetrySamples`). */
 const TELEMETRY_SAMPLES = 40;
 
 export interface ProbeCost {
@@ -130,7 +130,8 @@ function trainSize(c: TrainConfig): number {
 export function predictCpu(c: TrainConfig, p: ProbeCost, trainN: number): number {
   const steps = Math.ceil(trainN / c.batch) * c.epochs * stepsPerBatch(c);
   const test = c.epochs * evalSamples(c, c.testLimit ?? 2000);
-  const sampled = p.perSampledStep ? Math.min(steps, TELEMETRY_SAMPLES) * p.perSampledStep : 0;
+  const samples = c.telemetrySamples ?? TELEMETRY_SAMPLES;
+  const sampled = p.perSampledStep ? Math.min(steps, samples) * p.perSampledStep : 0;
   return p.setup + steps * p.perStep + test * p.perTestSample + sampled;
 }
 

@@ -22,6 +22,8 @@ export interface Setting {
   readonly schedule?: 'constant' | 'cosine';
   /** Cosine only: the rate the decay ends at (WAGEUBN holds the rate in k_lr bits: not 0). */
   readonly lrMin?: number;
+  /** Steps its telemetry runs sample (default 40): fewer where a sampled step is costly. */
+  readonly telemetrySamples?: number;
 }
 
 export interface Scale {

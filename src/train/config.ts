@@ -51,6 +51,12 @@ export const trainConfig = z.strictObject({
   backend: z.enum(['auto', 'ref', 'wasm', 'native']).default('auto'),
   threads: z.int().min(1).optional(),
   telemetry: z.boolean().default(false),
+  /**
+   * With telemetry: about how many steps of the run record histograms (default 40). A sampled
+   * ResNet-20 step costs ~8-14x a plain one, so long runs that only need a few snapshots ask
+   * for fewer.
+   */
+  telemetrySamples: z.int().min(1).optional(),
   /** Train and test on these classes only, relabelled 0..k-1 (e.g. `0-4`, `5,6,7`). */
   classes: z.string().optional(),
   /** Start from the weights of this run folder's checkpoint (transfer learning). */

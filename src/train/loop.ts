@@ -184,7 +184,7 @@ async function runEpochs(
   if (store) await store.writeConfig({ ...cfg, resolvedScheme: setup.scheme });
   let haveCheckpoint = resume;
   const totalSteps = cfg.epochs * task.batchesPerEpoch;
-  const telemetry = cfg.telemetry ? new RunTelemetry(totalSteps) : null;
+  const telemetry = cfg.telemetry ? new RunTelemetry(totalSteps, cfg.telemetrySamples) : null;
   const watch = new DivergenceWatch(chanceLoss(setup.data));
   const params = setup.model.params();
   const metrics: EpochMetrics[] = [];

@@ -272,3 +272,18 @@ test('telemetry rows of an epoch the checkpoint does not cover are dropped on re
       .map((l) => (JSON.parse(l) as { epoch: number }).epoch);
   assert.deepEqual(epochs(dir), epochs(full));
 });
+
+test('telemetrySamples sets how many steps record histograms', async () => {
+  // 256 samples / batch 32 x 2 epochs = 16 steps: the default (about 40) samples every step,
+  // 4 samples every 4th step.
+  const steps = async (over: TrainConfigInput) => {
+    const dir = tmp();
+    await train(tiny({ epochs: 2, telemetry: true, ...over }), dir);
+    const rows = readFileSync(join(dir, 'histograms.jsonl'), 'utf8').trim().split('\n');
+    return [...new Set(rows.map((l) => (JSON.parse(l) as { step: number }).step))].sort(
+      (a, b) => a - b,
+    );
+  };
+  assert.equal((await steps({})).length, 16);
+  assert.deepEqual(await steps({ telemetrySamples: 4 }), [0, 4, 8, 12]);
+});

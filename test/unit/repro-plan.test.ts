@@ -41,6 +41,9 @@ test('predictCpu: set-up + steps x per step + evaluations x per test sample + te
   close(predictCpu(c, p, 1000), 2 + 96 * 0.01 + 1500 * 0.001);
   // Telemetry samples at most 40 steps of a run, however long it is.
   close(predictCpu(c, { ...p, perSampledStep: 0.5 }, 1000), 2 + 0.96 + 1.5 + 40 * 0.5);
+  // A run that asks for fewer snapshots pays for those alone.
+  const few = parseTrainConfig({ ...c, telemetry: true, telemetrySamples: 10 });
+  close(predictCpu(few, { ...p, perSampledStep: 0.5 }, 1000), 2 + 0.96 + 1.5 + 10 * 0.5);
   const short = parseTrainConfig({ ...c, epochs: 1, limit: 320 });
   close(predictCpu(short, { ...p, perSampledStep: 0.5 }, 320), 2 + 0.1 + 0.5 + 10 * 0.5);
 });
