@@ -21,8 +21,9 @@ template <typename T>
 void shiftedPlane(const T* xp, int64_t H, int64_t W, int64_t OH, int64_t dh, int64_t d, T* dst) {
   const int64_t o0 = std::min<int64_t>(OH, std::max<int64_t>(0, -dh));
   const int64_t o1 = std::max<int64_t>(o0, std::min<int64_t>(OH, H - dh));
-  std::memset(dst, 0, sizeof(T) * o0 * W);
-  std::memset(dst + o1 * W, 0, sizeof(T) * (OH - o1) * W);
+  // Rows outside the plane (0-2 rows of a 3x3 conv): inline stores, no library call.
+  for (int64_t i = 0; i < o0 * W; i++) dst[i] = T(0);
+  for (int64_t i = o1 * W; i < OH * W; i++) dst[i] = T(0);
   if (o1 == o0) return;
   T* o = dst + o0 * W;
   const T* s = xp + (o0 + dh) * W;
