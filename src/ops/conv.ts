@@ -52,8 +52,10 @@ function colMax(k: Kernels, g: ConvGeom, x: IntArray, need: boolean): number | u
  * 256+ pixels, and for int8 inputs of stride-1 convs with OW = W whose matrix nobody keeps
  * (`keepCol` false: dx as a conv of e; the forward keeps it for dW). Timed on CPU time at
  * ResNet-20's 3x3 shapes (native, AVX-512 VNNI): int16 32x32 1.4x and 16x16 1.1x faster; int8
- * (slices built as shifted planes, im2col-part.h) 1.15x on 32x32 and 1.05x on 16x16 and 8x8
- * planes faster than im2col + gemm_int (min of 40, load ~2.5 on 2 cores).
+ * (slices built as shifted planes, im2col-part.h) 1.15x faster on 32x32 planes, even to 1.05x
+ * on 16x16 and 8x8 than im2col + gemm_int; in kernel-profile (ResNet-20 fixed8, 16 dx convs
+ * implicit) gemm_int + conv_gemm_int + im2col took 69-79 ms per step, 78-87 without this rule
+ * (load ~3 on 2 cores).
  */
 function implicitIntConv(g: ConvGeom, x: IntArray, keepCol: boolean): boolean {
   if (x instanceof Int16Array) return g.OH * g.OW >= IMPLICIT_MIN_PIXELS;
