@@ -17,6 +17,8 @@
 #define LOWBIT_TARGET "avx2"  // no fma: products and sums must round separately
 #include "isa-begin.h"
 
+#include "im2col-part.h"  // shiftedPlane, compiled for AVX2 here
+
 namespace {
 #include "layers-impl.h"
 #include "optim-impl.h"

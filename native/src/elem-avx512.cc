@@ -22,6 +22,8 @@
 #define LOWBIT_TARGET "avx512f,avx512bw,avx512vl,avx2,popcnt,prefer-vector-width=512"
 #include "isa-begin.h"
 
+#include "im2col-part.h"  // shiftedPlane (layers-impl.h), compiled for AVX-512 here
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 // GCC 12 warns that the intrinsics' own _mm512_undefined_* placeholders are uninitialized.

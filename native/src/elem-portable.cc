@@ -8,6 +8,7 @@
 
 #include "codes.h"
 #include "gemm.h"
+#include "im2col-part.h"
 #include "kernels.h"
 #include "pool.h"
 #include "scratch.h"

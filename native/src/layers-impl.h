@@ -298,6 +298,21 @@ void im2colT(const Geom& g, const T* x, T* col) {
   // of T in scratch), then every (kh, kw, oh) row is one copy (stride 1) with no bounds.
   const int64_t Q = g.N * g.OH * g.OW;
   if (Q == 0 || g.C == 0 || g.KH == 0 || g.KW == 0) return;
+  if (g.sh == 1 && g.sw == 1 && g.OW == g.W) {
+    // Stride 1, rows as wide as the input's (3x3 pad 1): each (c, kh, kw, n) block is the
+    // plane shifted, one run copied (im2col-part.h shiftedPlane).
+    chunked(g.C, perTask(g.KH * g.KW * Q), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; c++)
+        for (int64_t kh = 0; kh < g.KH; kh++)
+          for (int64_t kw = 0; kw < g.KW; kw++) {
+            T* o = col + ((c * g.KH + kh) * g.KW + kw) * Q;
+            for (int64_t n = 0; n < g.N; n++)
+              shiftedPlane(x + (n * g.C + c) * g.H * g.W, g.H, g.W, g.OH, kh - g.ph, kw - g.pw,
+                           o + n * g.OH * g.OW);
+          }
+    });
+    return;
+  }
   const Padded pd(g);
   const bool direct = pd.direct(g);
   chunked(g.C, perTask(g.KH * g.KW * Q), [&](int64_t c0, int64_t c1) {

@@ -49,12 +49,17 @@ function colMax(k: Kernels, g: ConvGeom, x: IntArray, need: boolean): number | u
 /**
  * Whether the integer forward builds its im2col columns slice by slice (Kernels.conv_gemm_int)
  * rather than the whole matrix: for int16 inputs (an error conv's int16 errors) on planes of
- * 256+ pixels. Timed on CPU time at ResNet-20's 3x3 shapes (native, AVX-512 VNNI): int16 32x32
- * 1.4x and 16x16 1.1x faster; int16 8x8 and every int8 shape slower (their im2col rows are
- * 8-32 bytes, copied one by one, and an int8 matrix is cheap to read back).
+ * 256+ pixels, and for int8 inputs of stride-1 convs with OW = W whose matrix nobody keeps
+ * (`keepCol` false: dx as a conv of e; the forward keeps it for dW). Timed on CPU time at
+ * ResNet-20's 3x3 shapes (native, AVX-512 VNNI): int16 32x32 1.4x and 16x16 1.1x faster; int8
+ * (slices built as shifted planes, im2col-part.h) 1.15x faster on 32x32 planes, even to 1.05x
+ * on 16x16 and 8x8 than im2col + gemm_int; in kernel-profile (ResNet-20 fixed8, 16 dx convs
+ * implicit) gemm_int + conv_gemm_int + im2col took 69-79 ms per step, 78-87 without this rule
+ * (load ~3 on 2 cores).
  */
-function implicitIntConv(g: ConvGeom, x: IntArray): boolean {
-  return x instanceof Int16Array && g.OH * g.OW >= IMPLICIT_MIN_PIXELS;
+function implicitIntConv(g: ConvGeom, x: IntArray, keepCol: boolean): boolean {
+  if (x instanceof Int16Array) return g.OH * g.OW >= IMPLICIT_MIN_PIXELS;
+  return x instanceof Int8Array && !keepCol && g.strideH === 1 && g.strideW === 1 && g.OW === g.W;
 }
 
 /**
@@ -80,6 +85,7 @@ export function convForwardInt(
   OC: number,
   bias: ConvBias | null,
   at?: StepScope | null,
+  keepCol = true,
 ): ConvForwardInt {
   if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs, k)) {
     const y = winogradForward(k, g, x, w, OC, bias ? bias.mant : null, at);
@@ -91,7 +97,7 @@ export function convForwardInt(
   const Q = g.N * g.OH * g.OW;
   const extra = bias ? bias.maxAbs : 0;
   const need = CKK * typeMax(w) * typeMax(x) + extra > INT32_LIMIT;
-  if (k.conv_gemm_int && !need && implicitIntConv(g, x) && !at?.observer?.gemm) {
+  if (k.conv_gemm_int && !need && implicitIntConv(g, x, keepCol) && !at?.observer?.gemm) {
     // int32 by the types alone: the GEMM without the im2col matrix (backward builds it for dW).
     const acc = stepArray(at, 'int32', OC * Q, false);
     k.conv_gemm_int(g, w, OC, x, acc);
@@ -229,7 +235,16 @@ export function convInputGradInt(
   }
   const direct = inputGradAsConv(g, OC, e, w);
   if (direct)
-    return convForwardInt(k, direct, e, rotatedFilter(w, OC, g.C, g.KH * g.KW), g.C, null, at).y;
+    return convForwardInt(
+      k,
+      direct,
+      e,
+      rotatedFilter(w, OC, g.C, g.KH * g.KW),
+      g.C,
+      null,
+      at,
+      false,
+    ).y;
   const CKK = g.C * g.KH * g.KW;
   const Q = g.N * g.OH * g.OW;
   const er = eRows();

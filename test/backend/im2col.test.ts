@@ -32,6 +32,11 @@ const GEOMS: ConvGeom[] = [
   geom(3, 2, 6, 7, 2, 3, 3, 1, 1, 0),
   geom(2, 1, 5, 5, 3, 3, 2, 3, 2, 2), // padding wider than some output rows
   geom(1, 3, 4, 13, 1, 7, 1, 2, 0, 3),
+  // Stride 1 with OW = W (the shifted-plane route): fewer output rows than input rows,
+  // column shifts as wide as the image (|kw - pw| >= W), more output rows than input rows.
+  geom(2, 2, 5, 2, 3, 5, 1, 1, 0, 2),
+  geom(2, 2, 1, 3, 3, 3, 1, 1, 2, 1),
+  geom(3, 2, 8, 8, 3, 3, 1, 1, 1, 1),
 ];
 
 type Ctor =
