@@ -8,7 +8,7 @@
 // says why; the compiler's output is kept in native/build/build.log.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,9 @@ for (const step of steps) {
   output += `$ node-gyp ${step.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}\n`;
   writeFileSync(log, output);
   if (r.status !== 0) {
+    // An addon left from an earlier build would load and run the old kernels: remove it, so
+    // that lowbit does use wasm as said (and LOWBIT_REQUIRE_NATIVE tests fail).
+    rmSync(addon, { force: true });
     const why = r.error ? r.error.message : `node-gyp ${step[0]} exited with ${r.status}`;
     finish(false, `the addon did not build (${why}; see ${log}): lowbit uses the wasm kernels`);
   }
@@ -115,6 +118,7 @@ const check = spawnSync(
 );
 if (check.status !== 0) {
   writeFileSync(log, `${output}$ load check\n${check.stderr}`);
+  rmSync(addon, { force: true });
   finish(false, `the addon built but does not load (see ${log}): lowbit uses the wasm kernels`);
 }
 finish(true, `built ${addon} (kernels: ${check.stdout.trim()})`);
