@@ -47,6 +47,10 @@ for (const be of await fastBackends()) {
       for (const n of SIZES)
         for (const kb of [2, 5, 8, 12]) {
           const f = floats(n, n + kb, 0);
+          // NaN (stores 0), infinities (saturate), and small cases that round up to 2^(k-1),
+          // beyond the large case's clamp
+          const bad = [NaN, Infinity, -Infinity, 0.999, -0.999, 1 - 2 ** -20, 1 - 2 ** -(kb + 1)];
+          for (let i = 0; i < bad.length && 10 + i < n; i++) f[10 + i] = bad[i];
           const sources: [AnyArray, number][] = [
             [f, 0],
             [Float32Array.from(f), 0],
