@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // BatchNorm, scaled-add and flag kernels compiled for AVX-512 (F, BW, VL: 512-bit loops,
-// 64-bit integer min/max; flag_quantize in intrinsics). No FMA: products and sums round separately, as
-// the reference's float64 operations do.
+// 64-bit integer min/max; flag_quantize in intrinsics). No FMA: products and sums round
+// separately, as the reference's float64 operations do.
 
 #include <cstdint>
 #include <type_traits>
