@@ -5,7 +5,7 @@
 // step as two halves of eight float64 lanes doing flagRange's operations in its order
 // (v = x pre, u = v post, floor(u + 1/2) clamped to +-top, floor(u half + 1/2), the select on
 // |u| >= 1), so each lane gives the scalar result bit for bit. int8 / int16 mantissas scaled
-// by powers of two (every call from the quantizers) take exact int32 shifts instead,
+// by powers of two (the callers pass 2^xExp and 2^-scExp) take exact int32 shifts instead,
 // sixteen lanes per operation (flagRangeShift). Masks handle the tail; the int32 mantissas
 // narrow by truncation, as a typed-array store wraps.
 
