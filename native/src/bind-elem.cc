@@ -316,6 +316,14 @@ Napi::Value wageubnMomentum(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// kahanCarry(acc, before, theta): acc -= before - theta
+Napi::Value kahanCarry(const Napi::CallbackInfo& info) {
+  const Args a(info, "kahan_carry_f32");
+  const int64_t n = a.array(0, "acc").n;
+  kern(info).kahanCarry(f32(a, 0, "acc", n), f32(a, 1, "before", n), f32(a, 2, "theta", n), n);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -339,4 +347,5 @@ void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   add("sgdUpdate", sgdUpdate);
   add("addInplace", addInplace);
   add("wageubnMomentum", wageubnMomentum);
+  add("kahanCarry", kahanCarry);
 }

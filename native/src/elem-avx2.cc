@@ -29,7 +29,7 @@ namespace {
 const ElemKernels KERNELS{quantizeAvx2, requantizeAvx2, maxAbsK,          reluK,
                           reluBackwardK, swapOuterK,    maxpoolK,         maxpoolBackwardK,
                           colSumsK,     im2colK,        col2imK,          winogradConvK,
-                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK};
+                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK, kahanCarryK};
 }  // namespace
 
 #include "isa-end.h"

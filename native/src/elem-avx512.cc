@@ -37,7 +37,7 @@ namespace {
 const ElemKernels KERNELS{quantizeAvx512, requantizeAvx512, maxAbsK,  reluK,   reluBackwardK,
                           nullptr,        maxpoolK,         maxpoolBackwardK,  colSumsK,
                           nullptr,        nullptr,          nullptr,           sgdMomentumK,
-                          sgdUpdateK,     addInplaceK,      wageubnMomentumK};
+                          sgdUpdateK,     addInplaceK,      wageubnMomentumK, kahanCarryK};
 }  // namespace
 #pragma GCC diagnostic pop
 

@@ -23,7 +23,7 @@ namespace {
 const ElemKernels ELEM_PORTABLE{quantizeK, requantizeK,   maxAbsK,  reluK,   reluBackwardK,
                                 swapOuterK, maxpoolK,     maxpoolBackwardK, colSumsK,
                                 im2colK,    col2imK,          winogradConvK,
-                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK};
+                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK, kahanCarryK};
 
 namespace {
 /** ELEM_AVX512 with its null entries from ELEM_AVX2. */

@@ -105,6 +105,8 @@ struct ElemKernels {
   void (*addInplace)(float* a, const float* b, int64_t n, int sign);
   void (*wageubnMomentum)(float* theta, const float* g, double* acc, int64_t n,
                           const WageubnArgs& o);
+  /** acc -= before - theta (the Kahan carry of float32 parameters). */
+  void (*kahanCarry)(float* acc, const float* before, const float* theta, int64_t n);
 };
 
 extern const ElemKernels ELEM_PORTABLE;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // BatchNorm, scaled-add and flag kernels compiled for AVX-512 (F, BW, VL: 512-bit loops,
-// 64-bit integer min/max). No FMA: products and sums round separately, as
-// the reference's float64 operations do.
+// 64-bit integer min/max; flag_quantize in intrinsics). No FMA: products and sums round
+// separately, as the reference's float64 operations do.
 
 #include <cstdint>
 #include <type_traits>
@@ -10,14 +10,24 @@
 #include "pool.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
 #define LOWBIT_TARGET "avx512f,avx512bw,avx512vl,avx2,prefer-vector-width=512"
 #include "isa-begin.h"
 
+// GCC 12 warns that the intrinsics' own _mm512_undefined_* placeholders are uninitialized.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace {
+#include "flag-avx512.h"
+// flag_quantize's loop in intrinsics (flag-avx512.h) instead of norm-impl.h's flagRange.
+#define LOWBIT_FLAG_RANGE flagRangeVec
 #include "norm-impl.h"
 const NormKernels KERNELS = NORM_TABLE;
 }  // namespace
 
+#pragma GCC diagnostic pop
 #include "isa-end.h"
 
 const NormKernels* const NORM_AVX512 = &KERNELS;

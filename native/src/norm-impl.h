@@ -448,7 +448,11 @@ FlagCounts flagQuantizeK(const View& x, double pre, double post, double half, do
   withKind(x, [&](auto* xp) {
     withIntKind(out, [&](auto* op) {
       split(x.n, 1, [&](int64_t i0, int64_t i1) {
+#ifdef LOWBIT_FLAG_RANGE
+        const FlagCounts c = LOWBIT_FLAG_RANGE(xp, i0, i1, pre, post, half, top, op);
+#else
         const FlagCounts c = flagRange(xp, i0, i1, pre, post, half, top, op);
+#endif
         __atomic_fetch_add(&sat, c.saturated, __ATOMIC_RELAXED);
         __atomic_fetch_add(&under, c.underflow, __ATOMIC_RELAXED);
       });

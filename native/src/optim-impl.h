@@ -47,6 +47,15 @@ void addInplaceK(float* a, const float* b, int64_t n, int sign) {
   });
 }
 
+/** acc -= before - theta, as the reference: the difference in float64, then the sum. */
+void kahanCarryK(float* acc, const float* before, const float* theta, int64_t n) {
+  chunked(n, CHUNK, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++)
+      acc[i] = static_cast<float>(static_cast<double>(acc[i]) -
+                                  (static_cast<double>(before[i]) - static_cast<double>(theta[i])));
+  });
+}
+
 /** Math.max(-lim, Math.min(lim, t)): NaN stays NaN, zeros keep their sign. */
 inline double clipTo(double t, double lim) { return t > lim ? lim : (t < -lim ? -lim : t); }
 

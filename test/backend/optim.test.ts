@@ -147,6 +147,14 @@ for (const be of await fastBackends()) {
         same(`kahan_carry n=${n}`, [u, th, m], (kk, [a, b, c]) =>
           kk.kahan_carry_f32(a as Float32Array, b as Float32Array, c as Float32Array),
         );
+        // before and theta 2^40 apart: before - theta rounds in float64 (a float32 difference
+        // would round differently)
+        same(
+          `kahan_carry (wide operands) n=${n}`,
+          [u, vals(n, n + 4, 20), vals(n, n + 5, -20)],
+          (kk, [a, b, c]) =>
+            kk.kahan_carry_f32(a as Float32Array, b as Float32Array, c as Float32Array),
+        );
       }
     });
 

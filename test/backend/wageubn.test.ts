@@ -32,11 +32,18 @@ function floats(n: number, seed: number, e0: number): Float64Array {
 
 function mantissaSources(n: number, seed: number): MantArray[] {
   const rng = seeded(seed);
-  return [
+  const out = [
     Int8Array.from(randInts(rng, n, -128, 127)),
     Int16Array.from(randInts(rng, n, -32768, 32767)),
     Int32Array.from(randInts(rng, n, -(2 ** 31), 2 ** 31 - 1)),
   ];
+  // +-3 2^j: exact ties when shifted right by j + 1 bits (the stores wrap where it overflows)
+  for (const m of out)
+    for (let j = 0; j < 15 && 2 * j + 1 < n; j++) {
+      m[2 * j] = 3 * 2 ** j;
+      m[2 * j + 1] = -3 * 2 ** j;
+    }
+  return out;
 }
 
 for (const be of await fastBackends()) {
@@ -47,10 +54,17 @@ for (const be of await fastBackends()) {
       for (const n of SIZES)
         for (const kb of [2, 5, 8, 12]) {
           const f = floats(n, n + kb, 0);
+          // NaN (stores 0), infinities (saturate), and small cases that round up to 2^(k-1),
+          // beyond the large case's clamp
+          const bad = [NaN, Infinity, -Infinity, 0.999, -0.999, 1 - 2 ** -20, 1 - 2 ** -(kb + 1)];
+          for (let i = 0; i < bad.length && 10 + i < n; i++) f[10 + i] = bad[i];
           const sources: [AnyArray, number][] = [
             [f, 0],
             [Float32Array.from(f), 0],
-            ...mantissaSources(n, 7 * n + kb).map((m): [AnyArray, number] => [m, -9]),
+            // xExp - scExp from 26 to -35: shifts either way past the 16 bits of a mantissa
+            ...[-9, 6, -12, -14].flatMap((xExp) =>
+              mantissaSources(n, 7 * n + kb).map((m): [AnyArray, number] => [m, xExp]),
+            ),
           ];
           for (const [x, xExp] of sources)
             for (const scExp of [-20, -3, 0, 4, 21])

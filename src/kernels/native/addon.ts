@@ -174,6 +174,8 @@ export interface NativeIsaKernels {
   ): void;
   /** a += sign b. */
   addInplace(a: Float32Array, b: Float32Array, sign: 1 | -1): void;
+  /** acc -= before - theta, all float32 of one length. */
+  kahanCarry(acc: Float32Array, before: Float32Array, theta: Float32Array): void;
   /** Kernels.wageubn_momentum_f32 with the scales sGC = 2^(kGC - 1), ... */
   wageubnMomentum(
     theta: Float32Array,
@@ -255,6 +257,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'sgdUpdate',
   'addInplace',
   'wageubnMomentum',
+  'kahanCarry',
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */

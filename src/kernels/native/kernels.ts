@@ -205,6 +205,10 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       checkLen('sub_inplace_f32', a.length, b);
       k.addInplace(a, b, -1);
     },
+    kahan_carry_f32(acc, before, theta) {
+      checkLen('kahan_carry_f32', acc.length, before, theta);
+      k.kahanCarry(acc, before, theta);
+    },
     wageubn_momentum_f32(theta, g, acc, o) {
       checkLen('wageubn_momentum_f32', theta.length, g, acc);
       k.wageubnMomentum(
