@@ -53,6 +53,24 @@ decltype(auto) withIntKind(const View& v, F&& f) {
   }
 }
 
+/**
+ * Calls f with a mantissa tensor's elements as const int8_t*, const int16_t*, const int32_t*,
+ * else (float64 mantissas of wide accumulators) const double*: the requantizers' input types.
+ */
+template <typename F>
+decltype(auto) withMantKind(const View& v, F&& f) {
+  switch (v.kind) {
+    case Kind::I8:
+      return f(static_cast<const int8_t*>(v.p));
+    case Kind::I16:
+      return f(static_cast<const int16_t*>(v.p));
+    case Kind::I32:
+      return f(static_cast<const int32_t*>(v.p));
+    default:
+      return f(static_cast<const double*>(v.p));
+  }
+}
+
 struct QuantCounts {
   int64_t saturated;
   int64_t underflow;

@@ -211,22 +211,10 @@ QuantCounts quantizeAvx2(const View& values, double scale, double lo, double hi,
 
 QuantCounts requantizeAvx2(const View& mant, int s, double div, double half, double p24,
                            double lo, double hi, int mode, uint32_t* st, const View& out) {
-  const int64_t n = mant.n;
   return withIntKind(out, [&](auto* o) {
-    switch (mant.kind) {
-      case Kind::I8:
-        return requantTo(static_cast<const int8_t*>(mant.p), n, s, div, half, p24, lo, hi, mode,
-                         st, o);
-      case Kind::I16:
-        return requantTo(static_cast<const int16_t*>(mant.p), n, s, div, half, p24, lo, hi, mode,
-                         st, o);
-      case Kind::I32:
-        return requantTo(static_cast<const int32_t*>(mant.p), n, s, div, half, p24, lo, hi, mode,
-                         st, o);
-      default:
-        return requantTo(static_cast<const double*>(mant.p), n, s, div, half, p24, lo, hi, mode,
-                         st, o);
-    }
+    return withMantKind(mant, [&](auto* m) {
+      return requantTo(m, mant.n, s, div, half, p24, lo, hi, mode, st, o);
+    });
   });
 }
 

@@ -196,37 +196,14 @@ QuantCounts requantMode(const TM* m, int64_t n, int s, double div, double half, 
   }
 }
 
-template <typename TM>
-QuantCounts requantOut(const TM* m, int64_t n, int s, double div, double half, double p24,
-                       double lo, double hi, int mode, uint32_t* st, const View& out) {
-  switch (out.kind) {
-    case Kind::I8:
-      return requantMode(m, n, s, div, half, p24, lo, hi, mode, st, static_cast<int8_t*>(out.p));
-    case Kind::I16:
-      return requantMode(m, n, s, div, half, p24, lo, hi, mode, st, static_cast<int16_t*>(out.p));
-    default:
-      return requantMode(m, n, s, div, half, p24, lo, hi, mode, st, static_cast<int32_t*>(out.p));
-  }
-}
-
 [[maybe_unused]] QuantCounts requantizeK(const View& mant, int s, double div, double half,
                                           double p24, double lo, double hi, int mode,
                                           uint32_t* st, const View& out) {
-  const int64_t n = mant.n;
-  switch (mant.kind) {
-    case Kind::I8:
-      return requantOut(static_cast<const int8_t*>(mant.p), n, s, div, half, p24, lo, hi, mode, st,
-                        out);
-    case Kind::I16:
-      return requantOut(static_cast<const int16_t*>(mant.p), n, s, div, half, p24, lo, hi, mode,
-                        st, out);
-    case Kind::I32:
-      return requantOut(static_cast<const int32_t*>(mant.p), n, s, div, half, p24, lo, hi, mode,
-                        st, out);
-    default:
-      return requantOut(static_cast<const double*>(mant.p), n, s, div, half, p24, lo, hi, mode, st,
-                        out);
-  }
+  return withIntKind(out, [&](auto* o) {
+    return withMantKind(mant, [&](auto* m) {
+      return requantMode(m, mant.n, s, div, half, p24, lo, hi, mode, st, o);
+    });
+  });
 }
 
 // maxAbs keeps its running minimum and maximum in the element type (int64 ones did not
