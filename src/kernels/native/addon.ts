@@ -158,24 +158,12 @@ export interface NativeIsaKernels {
     counts: Float64Array,
   ): void;
   /** The optimizers' updates (Kernels.sgd_momentum_f32, ...), the same argument orders. */
-  sgdMomentum(
-    m: Float32Array,
-    g: Float32Array,
-    theta: Float32Array,
-    mu: number,
-    decay: number,
-  ): void;
-  sgdUpdate(
-    u: Float32Array,
-    x: Float32Array,
-    lr: number,
-    theta: Float32Array | null,
-    decay: number,
-  ): void;
+  sgdMomentum: Kernels['sgd_momentum_f32'];
+  sgdUpdate: Kernels['sgd_update_f32'];
   /** a += sign b. */
   addInplace(a: Float32Array, b: Float32Array, sign: 1 | -1): void;
   /** acc -= before - theta, all float32 of one length. */
-  kahanCarry(acc: Float32Array, before: Float32Array, theta: Float32Array): void;
+  kahanCarry: Kernels['kahan_carry_f32'];
   /** Kernels.wageubn_momentum_f32 with the scales sGC = 2^(kGC - 1), ... */
   wageubnMomentum(
     theta: Float32Array,
