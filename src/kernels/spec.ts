@@ -101,6 +101,11 @@ export interface Kernels {
   ): QuantStats;
   /** max |x|; throws on NaN/Inf. */
   maxAbs(x: AnyArray): number;
+  /**
+   * How many elements have |x| >= t (NaN never counts; t <= 0 counts every element but NaN).
+   * A quantizer that moves its exponent by overflow rate counts what would overflow one step finer.
+   */
+  count_abs_at_least(x: AnyArray, t: number): number;
   /** [min, max] of the elements of x and 0 (so [0, 0] for none); throws on NaN/Inf as maxAbs. */
   minMax(x: AnyArray): [number, number];
   /**

@@ -112,9 +112,9 @@ export class DfpTrackedQuantizer implements Quantizer {
         : k.requantize(x.mant, x.exp, exp, bits, this.p.rounding, rng, mant);
     if (ctx.training && n > 0) {
       // Count |v| > max at exponent exp - 1 (would overflow one step finer).
+      // |src * scale| >= lim <=> |src| >= lim / scale (scale a power of two: exact).
       const lim = (qmax(bits) + 0.5) * 2 ** (exp - 1);
-      let finer = 0;
-      if (max >= lim) for (let i = 0; i < n; i++) if (Math.abs(src[i] * scale) >= lim) finer++;
+      const finer = max >= lim ? k.count_abs_at_least(src, lim / scale) : 0;
       const s = (this.pending ??= {
         step: ctx.step,
         count: 0,

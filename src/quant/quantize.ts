@@ -29,6 +29,13 @@ import { checkRounding, roundHalfEven, type Rounding, roundNearest } from './rou
 import { emptyStats, type QuantStats } from './stats.js';
 
 /** Largest |x| over finite values; throws on NaN or Infinity, naming where it was seen. */
+/** How many values have |v| >= t (NaN never counts): the reference of count_abs_at_least. */
+export function countAbsAtLeast(values: ArrayLike<number>, t: number): number {
+  let c = 0;
+  for (let i = 0; i < values.length; i++) if (Math.abs(values[i]) >= t) c++;
+  return c;
+}
+
 export function maxAbs(values: ArrayLike<number>, what = 'tensor'): number {
   let m = 0;
   for (let i = 0; i < values.length; i++) {

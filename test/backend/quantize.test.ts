@@ -176,5 +176,35 @@ for (const be of await fastBackends()) {
         );
       }
     });
+
+    it('count_abs_at_least equals ref on every type, threshold and edge', () => {
+      const rng = seeded(11);
+      // Lengths around the native pool's 65,536-element tasks; thresholds between, at and past
+      // the integers, at zero, negative, and beyond each type's range.
+      for (const n of [0, 1, 17, 65535, 65537, 140000]) {
+        const base = randInts(rng, n, -32768, 32767);
+        const arrays = [
+          Int8Array.from(base, (x) => x >> 8),
+          Int16Array.from(base),
+          Int32Array.from(base, (x) => x * 65536),
+          Float32Array.from(base, (x) => x / 3),
+          Float64Array.from(base, (x) => x / 7),
+        ];
+        for (const x of arrays) {
+          const m = refKernels.maxAbs(x);
+          for (const t of [-1, 0, 0.5, 1, 63.5, 64, m / 2, m, m + 0.25, 2 ** 40]) {
+            const want = refKernels.count_abs_at_least(x, t);
+            assert.equal(k.count_abs_at_least(x, t), want, `${x.constructor.name} n=${n} t=${t}`);
+          }
+        }
+      }
+      assert.equal(k.count_abs_at_least(new Int8Array([-128, 127, 0]), 128), 1);
+      assert.equal(k.count_abs_at_least(new Int8Array([-128, 127, 0]), 127.5), 1);
+      assert.equal(k.count_abs_at_least(new Int8Array([-128, 127, 0]), 127), 2);
+      assert.equal(k.count_abs_at_least(new Int32Array([-(2 ** 31), 2 ** 31 - 1]), 2 ** 31), 1);
+      assert.equal(k.count_abs_at_least(new Int32Array([-(2 ** 31), 5]), 2 ** 31 + 1), 0);
+      assert.equal(k.count_abs_at_least(Float32Array.from([NaN, -Infinity, 2, -3]), 2), 3);
+      assert.equal(k.count_abs_at_least(Float64Array.from([NaN, 0]), -1), 1);
+    });
   });
 }

@@ -90,6 +90,8 @@ export interface NativeIsaKernels {
   ): void;
   /** max |x|, NaN where x holds NaN or an infinity. */
   maxAbs(x: AnyArray): number;
+  /** Elements with |x| >= t (bind-count.cc). */
+  countAbsAtLeast(x: AnyArray, t: number): number;
   relu(x: AnyArray, y: AnyArray, mask: Int8Array | null): void;
   reluBackward(m: AnyArray, dy: AnyArray, dx: AnyArray): void;
   swapOuter(
@@ -224,6 +226,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'quantize',
   'requantize',
   'maxAbs',
+  'countAbsAtLeast',
   'relu',
   'reluBackward',
   'swapOuter',

@@ -149,6 +149,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       // NaN or an infinity: the reference finds the first bad index and throws its message.
       return Number.isNaN(m) ? refMaxAbs(x) : m;
     },
+    count_abs_at_least: (x, t) => k.countAbsAtLeast(x, t),
     relu: (x, y, mask) => k.relu(x, y, mask ?? null),
     relu_backward: (m, dy, dx) => k.reluBackward(m, dy, dx),
     swap_outer: (src, A, B, R, bias, out) => k.swapOuter(src, A, B, R, biasArray(bias), out),

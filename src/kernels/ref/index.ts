@@ -8,7 +8,7 @@ import { add_scaled, relu, relu_backward, swap_outer } from './layers.js';
 import { bn_affine_int, bn_backward, bn_forward, bn_sums } from './norm.js';
 import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
-import { maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { countAbsAtLeast, maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 import { lstm_bwd_f32, lstm_fwd_fixed } from './lstm.js';
 import { softmax_bwd, softmax_fixed } from './softmax.js';
 import { axpy_f64, scale_to_f32, sum_rows_f64 } from './convert.js';
@@ -31,6 +31,7 @@ export const refKernels: Kernels = {
   quantize: quantizeInto,
   requantize: requantizeInto,
   maxAbs: (x) => maxAbs(x),
+  count_abs_at_least: countAbsAtLeast,
   minMax,
   flag_quantize,
   relu,

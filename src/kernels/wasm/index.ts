@@ -11,6 +11,7 @@ import { col2imWasm, im2colWasm } from './im2col.js';
 import { loadModule } from './module.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
+import { countAbsAtLeast } from '../../quant/quantize.js';
 import { maxAbsWasm, minMaxWasm, quantizeWasm, requantizeWasm } from './quantize.js';
 import { flagQuantizeWasm } from './flag.js';
 import { makeOptimKernels } from './optim.js';
@@ -50,6 +51,8 @@ function makeKernels(ctx: WasmContext): Kernels {
     requantize: (m, fe, te, bits, r, rng, out, sym) =>
       requantizeWasm(ctx, m, fe, te, bits, r, rng, out, sym),
     maxAbs: (x) => maxAbsWasm(ctx, x),
+    // A compare-and-count pass: JavaScript, as in the reference.
+    count_abs_at_least: countAbsAtLeast,
     minMax: (x) => minMaxWasm(ctx, x),
     flag_quantize: (x, xExp, scExp, k, out) => flagQuantizeWasm(ctx, x, xExp, scExp, k, out),
     relu: (x, y, mask) => reluWasm(ctx, x, y, mask ?? null),
