@@ -76,7 +76,7 @@ export function addTrainOptions(c: Command): Command {
     .addOption(
       new Option(
         '--backend <name>',
-        'kernels: auto picks wasm (native only by name: slower than wasm here) (default: env LOWBIT_BACKEND, else auto)',
+        'kernels: auto picks the fastest that loads here (native, else wasm, else ref) (default: env LOWBIT_BACKEND, else auto)',
       ).choices(['auto', 'ref', 'wasm', 'native']),
     )
     .option(
