@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The three scales of the suite. `quick` shows every experiment in small runs (few samples and
 // steps, a smaller ResNet: accuracies are far from converged); `medium` trains every run to a
-// settled curve over 3 seeds, meant for an hour on 2 cores once ResNet-20 steps are ~1.8x
-// faster than today (ResNet-20 on shapes32, cosine decay); `full` trains ResNet-20 on shapes32 and LeNet-5 on all of MNIST for tens of epochs
-// and takes hours.
+// settled curve over 3 seeds within an hour on 2 cores (ResNet-20 on shapes32, cosine decay;
+// `lowbit repro --scale medium --plan` predicts its time here); `full` trains ResNet-20 on
+// shapes32 and LeNet-5 on all of MNIST for tens of epochs and takes hours.
 
 import { slug } from '../sweep/spec.js';
 import type { RunSpec, Scale, Setting } from './types.js';
@@ -110,6 +110,11 @@ const MEDIUM_CNN_BN: Setting = {
   telemetrySamples: 10,
 };
 
+/** "2,000": a setting's training images, for labels. */
+function count(s: Setting): string {
+  return (s.limit ?? 0).toLocaleString('en-US');
+}
+
 /**
  * Medium: every run over seeds 1, 2, 3, with a cosine learning-rate decay so that each curve
  * settles (the fp32 baselines are checked: under 1 point of change over the last 20% of
@@ -124,7 +129,8 @@ const MEDIUM_CNN_BN: Setting = {
 export const MEDIUM: Scale = {
   name: 'medium',
   label:
-    'MEDIUM RUN: 3 seeds per run, cosine learning-rate decay; LeNet-5 and MLP on 8,000 MNIST samples for 4 epochs; ResNet-20 on 2,400 shapes32 images for 10 epochs, CNN-BN (Adam) on 1,000 for 15; WAGEUBN Table II paths W, E1 and E2 only (of six); the LSTM and seq2seq on a few thousand samples for 10 epochs; far smaller than the papers, but every fp32 baseline is checked for convergence',
+    // From the settings themselves, so the report's subtitle cannot drift from what ran.
+    `MEDIUM RUN: 3 seeds per run, cosine learning-rate decay; LeNet-5 and MLP on 8,000 MNIST samples for 4 epochs; ResNet-20 on ${count(MEDIUM_RESNET)} shapes32 images for ${MEDIUM_RESNET.epochs} epochs, CNN-BN (Adam) on ${count(MEDIUM_CNN_BN)} for ${MEDIUM_CNN_BN.epochs}; WAGEUBN Table II paths W, E1 and E2 only (of six); the LSTM and seq2seq on a few thousand samples for 10 epochs; far smaller than the papers, but every fp32 baseline is checked for convergence`,
   mnist: {
     model: 'lenet5',
     dataset: 'mnist',
