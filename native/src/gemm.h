@@ -108,8 +108,9 @@ void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const vo
 
 /**
  * Integer GEMM into float64 C, exact: K is split into chunks whose int32 sums cannot overflow
- * (from max |a| and max |b|), int16 x int16 operands with large values are split into 8-bit
- * limbs, and chunk sums are added to C as exact float64 integers. maxA, maxB: upper bounds on
+ * (from max |a| and max |b|), and chunk sums are added to C as exact float64 integers: inside
+ * the microkernel (IntMicro::tileF64, chunks of >= 8 groups) where it has one, else per tile
+ * and KC block, with int16 x int16 operands of large values split into 8-bit limbs. maxA, maxB: upper bounds on
  * max |a|, max |b| the caller already knows (spares two scans), or -1 (scanned here).
  */
 void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,
