@@ -27,7 +27,7 @@ type AnyFn = (...args: unknown[]) => unknown;
  */
 const BY_SHAPE = typeof process !== 'undefined' && process.env.LOWBIT_PROFILE_SHAPES === '1';
 
-const DTYPE: [Function, string][] = [
+const DTYPE: [new (n: number) => ArrayBufferView, string][] = [
   [Int8Array, 'i8'],
   [Int16Array, 'i16'],
   [Int32Array, 'i32'],
