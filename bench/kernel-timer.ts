@@ -21,6 +21,48 @@ export interface KernelTime {
 
 type AnyFn = (...args: unknown[]) => unknown;
 
+/**
+ * LOWBIT_PROFILE_SHAPES=1: each kernel's row is split per argument shapes and dtypes (e.g.
+ * `gemm_int 16x2048x576 tB i16.i8>f64`), to see which calls of a kernel cost what.
+ */
+const BY_SHAPE = typeof process !== 'undefined' && process.env.LOWBIT_PROFILE_SHAPES === '1';
+
+const DTYPE: [new (n: number) => ArrayBufferView, string][] = [
+  [Int8Array, 'i8'],
+  [Int16Array, 'i16'],
+  [Int32Array, 'i32'],
+  [Float32Array, 'f32'],
+  [Float64Array, 'f64'],
+  [Uint8Array, 'u8'],
+];
+
+/** A short description of a kernel call's arguments: a GEMM shape, then typed-array dtypes. */
+function describe(args: unknown[]): string {
+  const parts: string[] = [];
+  const types: string[] = [];
+  for (const a of args) {
+    if (ArrayBuffer.isView(a)) {
+      const t = DTYPE.find(([c]) => a instanceof c);
+      types.push(t ? t[1] : '?');
+    } else if (a && typeof a === 'object') {
+      const o = a as Record<string, unknown>;
+      if (typeof o.M === 'number' && typeof o.K === 'number') {
+        parts.push(
+          `${String(o.M)}x${String(o.N)}x${String(o.K)}` +
+            `${o.transA ? ' tA' : ''}${o.transB ? ' tB' : ''}`,
+        );
+      } else if (typeof o.N === 'number' && typeof o.C === 'number') {
+        parts.push(
+          `N${String(o.N)} C${String(o.C)} H${String(o.H)} k${String(o.KH)} s${String(o.strideH)}`,
+        );
+      }
+    } else if (typeof a === 'number' && parts.length === 0 && types.length === 0) {
+      parts.push(String(a));
+    }
+  }
+  return [...parts, types.join('.')].filter(Boolean).join(' ');
+}
+
 /** Table entries that are not kernels (configuration and description). */
 const NOT_KERNELS = new Set([
   'setThreads',
@@ -50,6 +92,7 @@ export class KernelTimer {
       const fn = f as AnyFn;
       this.originals.set(name, fn);
       table[name] = (...args: unknown[]): unknown => {
+        const key = BY_SHAPE ? `${name} ${describe(args)}` : name;
         const t = performance.now();
         const r = poolStats().runs;
         this.stack.push([0, 0]);
@@ -64,12 +107,12 @@ export class KernelTimer {
             parent[0] += ms;
             parent[1] += runs;
           }
-          const e = this.totals.get(name);
+          const e = this.totals.get(key);
           if (e) {
             e.calls++;
             e.ms += ms - childMs;
             e.runs += runs - childRuns;
-          } else this.totals.set(name, { calls: 1, ms: ms - childMs, runs: runs - childRuns });
+          } else this.totals.set(key, { calls: 1, ms: ms - childMs, runs: runs - childRuns });
         }
       };
     }
@@ -84,8 +127,9 @@ export class KernelTimer {
   times(): Record<string, KernelTime> {
     const out: Record<string, KernelTime> = {};
     for (const [name, t] of this.totals) {
-      const own = this.originals.get(name);
-      const shared = this.base && own === (this.base as unknown as Record<string, unknown>)[name];
+      const own = this.originals.get(name.split(' ')[0]!);
+      const shared =
+        this.base && own === (this.base as unknown as Record<string, unknown>)[name.split(' ')[0]!];
       out[name] = {
         ...t,
         ...(this.base ? { on: shared ? this.base.name : 'addon' } : {}),

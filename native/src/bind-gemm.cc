@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Bindings of the GEMM kernels: gemmInt and gemmF32 (M, N, K, a, transA, b, transB, c,
-// accumulate), the layouts of src/kernels/spec.ts GemmShape.
+// accumulate), the layouts of src/kernels/spec.ts GemmShape; gemmInt then maxA, maxB (bounds
+// on max |a|, max |b| the caller knows, or -1).
 
 #include <string>
 
@@ -49,7 +50,8 @@ Napi::Value gemmInt(const Napi::CallbackInfo& info) {
   const IntOperand oa{A.p, bytesOf(A.kind), s.transA};
   const IntOperand ob{B.p, bytesOf(B.kind), s.transB};
   if (f64)
-    gemmIntF64(isa, s.M, s.N, s.K, oa, ob, static_cast<double*>(C.p), s.accumulate);
+    gemmIntF64(isa, s.M, s.N, s.K, oa, ob, static_cast<double*>(C.p), s.accumulate,
+               a.integer(9, "maxA"), a.integer(10, "maxB"));
   else
     gemmIntI32(isa, s.M, s.N, s.K, oa, ob, static_cast<int32_t*>(C.p), s.accumulate);
   return info.Env().Undefined();

@@ -78,7 +78,8 @@ void tile(int64_t groups, const uint8_t* Ap, const uint8_t* Bp, const int32_t* i
   put(C + 3 * ldc + 16, c32);
 }
 
-const IntMicro MICRO{MR, NR, 2, false, tile, 128, 256, 3072, packAAvx2, packBAvx2, packBKMajorAvx2};
+const IntMicro MICRO{MR, NR, 2, false, tile, 128, 256, 3072, packAAvx2, packBAvx2, packBKMajorAvx2,
+                     nullptr};
 const IntKernels KERNELS{MICRO, MICRO};
 
 }  // namespace

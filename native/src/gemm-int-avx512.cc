@@ -8,6 +8,8 @@
 // Compiled for AVX-512 F/BW/VL + VNNI whatever the build machine; run only where the CPU
 // reports them (cpu.cc).
 
+#include <algorithm>
+
 #include "gemm.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -65,6 +67,54 @@ void tile(int64_t groups, const uint8_t* Ap, const uint8_t* Bp, const int32_t* i
 }
 
 /**
+ * int16 pairs into a float64 C tile (IntMicro::tileF64): vpdpwssd into the 16 int32
+ * accumulators as in tile<false>, which every `chunk` groups are widened (vcvtdq2pd, 8 lanes
+ * per half) and added into C's rows, then restarted from 0. The C tile (8 x 32 doubles, 2 KB)
+ * stays in L1 between flushes; a flush costs 8 instructions per accumulator against `chunk`
+ * vpdpwssd (chunk >= 8 where gemmIntF64 takes this route).
+ */
+void tileF64(int64_t groups, int64_t chunk, const uint8_t* Ap, const uint8_t* Bp, double* C,
+             int64_t ldc, bool add) {
+  __m512i c0[MR], c1[MR];
+  const int32_t* a = reinterpret_cast<const int32_t*>(Ap);
+  const uint8_t* b = Bp;
+  bool first = !add;
+  for (int64_t g0 = 0; g0 < groups; g0 += chunk) {
+    const int64_t g1 = std::min<int64_t>(groups, g0 + chunk);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm512_setzero_si512();
+    for (int64_t g = g0; g < g1; g++) {
+      const __m512i b0 = _mm512_loadu_si512(b);
+      const __m512i b1 = _mm512_loadu_si512(b + 64);
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; r++) {
+        const __m512i x = _mm512_set1_epi32(a[r]);
+        c0[r] = _mm512_dpwssd_epi32(c0[r], x, b0);
+        c1[r] = _mm512_dpwssd_epi32(c1[r], x, b1);
+      }
+      a += MR;
+      b += NR * 4;
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      double* p = C + r * ldc;
+      __m512d d[4] = {_mm512_cvtepi32_pd(_mm512_castsi512_si256(c0[r])),
+                      _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(c0[r], 1)),
+                      _mm512_cvtepi32_pd(_mm512_castsi512_si256(c1[r])),
+                      _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(c1[r], 1))};
+      for (int h = 0; h < 4; h++) {
+        if (!first) d[h] = _mm512_add_pd(d[h], _mm512_loadu_pd(p + 8 * h));
+        _mm512_storeu_pd(p + 8 * h, d[h]);
+      }
+    }
+    first = false;
+  }
+  if (first)  // no groups: C = 0
+    for (int r = 0; r < MR; r++)
+      for (int q = 0; q < NR; q++) C[r * ldc + q] = 0;
+}
+
+/**
  * B panels of bytes (G = 4): packed as on AVX2, the column sums (the u8 x s8 tiles' -128
  * correction) then from the packed groups with vpdpbusd against ones: 4 signed bytes of a
  * column summed into its int32 lane per instruction, 32 columns in two (AVX2 needs three
@@ -85,8 +135,10 @@ void packBBytes(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* cols
 }
 
 const IntKernels KERNELS{
-    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBBytes, packBKMajorAvx2},
-    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2},
+    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBBytes, packBKMajorAvx2,
+             nullptr},
+    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2,
+             tileF64},
 };
 
 }  // namespace

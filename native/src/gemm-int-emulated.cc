@@ -44,9 +44,29 @@ void tile(int64_t groups, const uint8_t* A, const uint8_t* B, const int32_t* ini
     }
 }
 
+/** tileF64 of gemm-int-avx512.cc: int32 chunk sums of `chunk` groups added into float64 C. */
+void tileF64(int64_t groups, int64_t chunk, const uint8_t* A, const uint8_t* B, double* C,
+             int64_t ldc, bool add) {
+  int32_t t[MR * NR];
+  bool first = !add;
+  for (int64_t g0 = 0; g0 < groups; g0 += chunk) {
+    const int64_t n = groups - g0 < chunk ? groups - g0 : chunk;
+    tile<false>(n, A + g0 * MR * 4, B + g0 * NR * 4, nullptr, t, NR, false);
+    for (int r = 0; r < MR; r++)
+      for (int c = 0; c < NR; c++)
+        C[r * ldc + c] = (first ? 0.0 : C[r * ldc + c]) + static_cast<double>(t[r * NR + c]);
+    first = false;
+  }
+  if (first)
+    for (int r = 0; r < MR; r++)
+      for (int c = 0; c < NR; c++) C[r * ldc + c] = 0;
+}
+
 const IntKernels KERNELS{
-    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBAvx2, packBKMajorAvx2},
-    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2},
+    IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBAvx2, packBKMajorAvx2,
+             nullptr},
+    IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2,
+             tileF64},
 };
 
 }  // namespace

@@ -43,7 +43,8 @@ void tile(int64_t groups, const uint8_t* Ap, const uint8_t* Bp, const int32_t* i
   }
 }
 
-const IntMicro MICRO{MR, NR, 2, false, tile, 128, 512, 2048, packAPortable, packBPortable, nullptr};
+const IntMicro MICRO{MR, NR, 2, false, tile, 128, 512, 2048, packAPortable, packBPortable, nullptr,
+                     nullptr};
 const IntKernels KERNELS{MICRO, MICRO};
 
 }  // namespace

@@ -28,6 +28,11 @@ constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
  * blocks of 1.2-2 MB up to 15% faster panel by panel.
  */
 constexpr int64_t PANEL_BLOCK_BYTES = int64_t(1) << 20;
+/**
+ * Fewest groups per int32 chunk sum for the tileF64 route: below it (int16 x int16 near full
+ * range) a flush per few vpdpwssd costs more than the 8-bit limb split's second pass.
+ */
+constexpr int64_t MIN_F64_CHUNK = 8;
 /** Largest tile of any microkernel (MR * NR). */
 constexpr int MAX_TILE = 512;
 
@@ -44,6 +49,11 @@ struct Job {
   const IntMicro* mk;
   int limbs;    // 1, or 2: A split into 8-bit limbs (hi weighs 256)
   int64_t KC;   // depth per block (a multiple of G); bounds each int32 partial sum
+  /**
+   * float64 C through mk->tileF64: groups per exact int32 chunk sum (the KC block then only
+   * blocks for the cache). 0: int32 tiles, merged into float64 C per KC block.
+   */
+  int64_t chunk = 0;
 };
 
 PanelSrc srcA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc) {
@@ -109,6 +119,45 @@ void merge(const int32_t* t, int NR, int rows, int cols, const Out& o, int64_t i
   }
 }
 
+/** Adds (or stores) a finished float64 tile (partial: rows x cols of it) into float64 C. */
+void mergeF64(const double* t, int NR, int rows, int cols, const Out& o, int64_t i, int64_t jj,
+              bool add) {
+  for (int r = 0; r < rows; r++) {
+    const double* src = t + r * NR;
+    double* c = o.f64 + (i + r) * o.ldc + jj;
+    if (add)
+      for (int q = 0; q < cols; q++) c[q] += src[q];
+    else
+      std::memcpy(c, src, sizeof(double) * cols);
+  }
+}
+
+/**
+ * One MR x NR tile of C at (i, jj) (rows x cols of it inside C): int32 C directly when whole,
+ * float64 C through tileF64 when the job has a chunk, else an int32 tile merged into C.
+ */
+inline void emitTile(const Job& j, int64_t groups, const uint8_t* Ap, const uint8_t* Bp,
+                     const int32_t* in, const Out& out, int64_t i, int64_t jj, int rows, int cols,
+                     bool add, double weight) {
+  const IntMicro& mk = *j.mk;
+  const bool whole = rows == mk.MR && cols == mk.NR;
+  if (out.i32 && whole) {
+    mk.tile(groups, Ap, Bp, in, out.i32 + i * out.ldc + jj, out.ldc, add);
+  } else if (out.f64 && j.chunk > 0) {
+    if (whole) {
+      mk.tileF64(groups, j.chunk, Ap, Bp, out.f64 + i * out.ldc + jj, out.ldc, add);
+    } else {
+      alignas(64) double t[MAX_TILE];
+      mk.tileF64(groups, j.chunk, Ap, Bp, t, mk.NR, false);
+      mergeF64(t, mk.NR, rows, cols, out, i, jj, add);
+    }
+  } else {
+    alignas(64) int32_t t[MAX_TILE];
+    mk.tile(groups, Ap, Bp, in, t, mk.NR, false);
+    merge(t, mk.NR, rows, cols, out, i, jj, add, weight);
+  }
+}
+
 /**
  * C rows [m0, m1) x columns [n0, n1) over depth [k0, k1): C = sum (accumulate: C + sum).
  * C's element (i, j) is at out + (i - cm) * ldc + (j - cn) (a part buffer starts at cm, cn).
@@ -124,7 +173,6 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64
   uint8_t* bufA = static_cast<uint8_t*>(scratch(Slot::PackA, mPanelsMax * maxGroups * MR * 4));
   int32_t* init =
       mk.offsetA ? static_cast<int32_t*>(scratch(Slot::Init, nPanelsMax * NR * 4)) : nullptr;
-  alignas(64) int32_t tile[MAX_TILE];
 
   if (m1 - m0 <= mk.MC && j.limbs == 1 && nPanelsMax * maxGroups * NR * 4 > PANEL_BLOCK_BYTES) {
     // One row block (a conv's OC rows against N*OH*OW columns) whose packed NC-wide B block
@@ -151,13 +199,7 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64
           for (int64_t q = 0; q < mPanels; q++) {
             const int rows = static_cast<int>(std::min<int64_t>(MR, m1 - m0 - q * MR));
             const uint8_t* Ap = bufA + q * groups * MR * 4;
-            const int64_t i = q * MR;
-            if (out.i32 && rows == MR && cols == NR) {
-              mk.tile(groups, Ap, Bp, in, out.i32 + i * out.ldc + (jj - n0), out.ldc, add);
-            } else {
-              mk.tile(groups, Ap, Bp, in, tile, NR, false);
-              merge(tile, NR, rows, cols, out, i, jj - n0, add, 1.0);
-            }
+            emitTile(j, groups, Ap, Bp, in, out, q * MR, jj - n0, rows, cols, add, 1.0);
           }
         }
       }
@@ -194,14 +236,8 @@ void runPart(const Job& j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64
             for (int64_t q = 0; q < mPanels; q++) {
               const int rows = static_cast<int>(std::min<int64_t>(MR, mc - q * MR));
               const uint8_t* Ap = bufA + q * groups * MR * 4;
-              const int64_t i = ic + q * MR - m0;
-              const int64_t jj = jc + p * NR - n0;
-              if (out.i32 && rows == MR && cols == NR) {
-                mk.tile(groups, Ap, Bp, in, out.i32 + i * out.ldc + jj, out.ldc, add);
-              } else {
-                mk.tile(groups, Ap, Bp, in, tile, NR, false);
-                merge(tile, NR, rows, cols, out, i, jj, add, weight);
-              }
+              emitTile(j, groups, Ap, Bp, in, out, ic + q * MR - m0, jc + p * NR - n0, rows, cols,
+                       add, weight);
             }
           }
         }
@@ -379,10 +415,12 @@ void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const vo
 }
 
 void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,
-                bool accumulate) {
+                bool accumulate, int64_t maxA, int64_t maxB) {
   if (M == 0 || N == 0) return;
-  const int64_t ma = K == 0 ? 0 : maxAbs(A, M * K);
-  const int64_t mb = K == 0 ? 0 : maxAbs(B, K * N);
+  // A bound past the type's range says nothing more than the type: clamp it there.
+  const int64_t typeA = A.bytes == 1 ? 128 : 32768, typeB = B.bytes == 1 ? 128 : 32768;
+  const int64_t ma = K == 0 ? 0 : maxA >= 0 ? std::min(maxA, typeA) : maxAbs(A, M * K);
+  const int64_t mb = K == 0 ? 0 : maxB >= 0 ? std::min(maxB, typeB) : maxAbs(B, K * N);
   if (ma == 0 || mb == 0) {
     if (!accumulate) std::memset(C, 0, sizeof(double) * M * N);
     return;
@@ -393,6 +431,14 @@ void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
   const int64_t kx = INT32_LIMIT / (ma * mb);
   int limbs = 1;
   int64_t KC = mk->KC;
+  if (mk->tileF64 && kx >= MIN_F64_CHUNK * G) {
+    // Whole KC blocks, each tile adding its int32 sums into C every kx / G groups (or once
+    // per block when the whole depth fits int32).
+    Job j{M, N, K, A, B, mk, 1, KC};
+    j.chunk = std::min<int64_t>(kx, K + G) / G;
+    run(j, Out{nullptr, C, N}, accumulate);
+    return;
+  }
   if (kx < K) {
     if (kx >= 64 || A.bytes == 1) {
       KC = std::min<int64_t>(KC, kx / G * G);

@@ -44,6 +44,15 @@ struct IntMicro {
    */
   void (*packBK)(const PanelSrc& s, int width, int panels, int G, uint8_t* out,
                  int32_t* colsum);
+  /**
+   * Optional, int16 pairs only (G = 2, offsetA false): a float64 C (MR, NR) tile at row stride
+   * ldc = (C if add else 0) + the sum over `groups` groups, where the int32 lanes are added into
+   * C as float64 and restarted every `chunk` groups. Exact when the caller's bound keeps every
+   * chunk's sum within int32 (then each float64 partial sum is an integer below 2^53). Spares
+   * the float64 route its per-chunk scalar merge of int32 tiles (gemmIntF64).
+   */
+  void (*tileF64)(int64_t groups, int64_t chunk, const uint8_t* A, const uint8_t* B, double* C,
+                  int64_t ldc, bool add);
 };
 
 /** The integer microkernels of an instruction set: int8 x int8, and any pair with int16. */
@@ -99,11 +108,13 @@ void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const vo
 
 /**
  * Integer GEMM into float64 C, exact: K is split into chunks whose int32 sums cannot overflow
- * (from max |a| and max |b|), int16 x int16 operands with large values are split into 8-bit
- * limbs, and chunk sums are added to C as exact float64 integers.
+ * (from max |a| and max |b|), and chunk sums are added to C as exact float64 integers: inside
+ * the microkernel (IntMicro::tileF64, chunks of >= 8 groups) where it has one, else per tile
+ * and KC block, with int16 x int16 operands of large values split into 8-bit limbs. maxA, maxB: upper bounds on
+ * max |a|, max |b| the caller already knows (spares two scans), or -1 (scanned here).
  */
 void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,
-                bool accumulate);
+                bool accumulate, int64_t maxA = -1, int64_t maxB = -1);
 
 /**
  * The reference's float64 loop, operation for operation (for int32-stored operands, whose

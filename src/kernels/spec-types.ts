@@ -16,6 +16,13 @@ export interface GemmShape {
   readonly transA?: boolean;
   readonly transB?: boolean;
   readonly accumulate?: boolean;
+  /**
+   * Optional, integer GEMMs: upper bounds on max |a| and max |b| that the caller already holds
+   * (from the scan that chose a Float64Array C, ops/intgemm.ts). A backend may plan its exact
+   * chunked sums from them instead of scanning the operands again; they must be true bounds.
+   */
+  readonly maxA?: number;
+  readonly maxB?: number;
 }
 
 /** Geometry of a 2-D convolution over NCHW tensors (square or not, per axis). */

@@ -58,13 +58,19 @@ export function intGemm(
   // The storage type bounds |mantissa| (int8: 128, int16: 32768): when that bound already
   // fits int32, the accumulator is int32 whatever the values, so the scans are skipped.
   const typeBound = g.K * typeMax(a) * typeMax(b) + extra;
-  const bound =
-    typeBound <= INT32_LIMIT
-      ? typeBound
-      : g.K * (max.a ?? maxAbsMant(k, a)) * (max.b ?? maxAbsMant(k, b)) + extra;
+  let shape = g;
+  let bound = typeBound;
+  if (typeBound > INT32_LIMIT) {
+    const maxA = max.a ?? maxAbsMant(k, a);
+    const maxB = max.b ?? maxAbsMant(k, b);
+    bound = g.K * maxA * maxB + extra;
+    // A Float64Array C: the backend plans its exact chunked sums from these maxima rather
+    // than scanning the operands again.
+    if (bound > INT32_LIMIT) shape = { ...g, maxA, maxB };
+  }
   // The GEMM overwrites C (accumulate is off) unless the depth is 0.
   const c = allocAcc(bound, g.M * g.N, at, g.K === 0);
-  k.gemm_int(g, asInt(a), asInt(b), c);
+  k.gemm_int(shape, asInt(a), asInt(b), c);
   countMacs(a, b, g.M * g.N * g.K);
   at?.observer?.gemm?.({ shape: g, a, b, c });
   return c;

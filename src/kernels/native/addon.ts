@@ -32,6 +32,9 @@ export interface NativeIsaKernels {
     transB: boolean,
     c: Int32Array | Float64Array,
     accumulate: boolean,
+    /** Upper bounds on max |a|, max |b| (GemmShape maxA, maxB), or -1: scanned. */
+    maxA: number,
+    maxB: number,
   ): void;
   gemmF32(
     M: number,

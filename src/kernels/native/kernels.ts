@@ -89,7 +89,19 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     gemm_f32: (g, a, b, c) =>
       k.gemmF32(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
     gemm_int: (g, a, b, c) =>
-      k.gemmInt(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate),
+      k.gemmInt(
+        g.M,
+        g.N,
+        g.K,
+        a,
+        !!g.transA,
+        b,
+        !!g.transB,
+        c,
+        !!g.accumulate,
+        g.maxA ?? -1,
+        g.maxB ?? -1,
+      ),
     conv_gemm_f32: (g, w, M, x, y) => k.convGemmF32(geomOf(g), w, M, x, y, false),
     conv_gemm_int: (g, w, M, x, y) => k.convGemmInt(geomOf(g), w, M, x, y),
     conv_weight_grad_f32: (g, e, M, x, dw) => k.convWeightGradF32(geomOf(g), e, M, x, dw, false),
