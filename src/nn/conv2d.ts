@@ -19,11 +19,13 @@ import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
 import {
   convForwardInt,
+  convDirectF32,
   convGemmF32,
   convInputGradF32,
   convInputGradInt,
   convWeightGradInt,
   errorRows,
+  directF32,
   implicitF32,
   inputGradBound,
 } from '../ops/conv.js';
@@ -164,6 +166,13 @@ export class Conv2d extends Layer {
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
     const xv = dequantize(xq);
+    if (!this.bias && directF32(k, g)) {
+      // Stride-1 'same' conv straight into y (N, OC, OH, OW): the bits of the routes below.
+      const y = stepArray(ctx, 'float32', OC * Q, false);
+      convDirectF32(k, g, dequantize(wq), OC, xv, y);
+      if (ctx.training) this.col = null; // backward builds it where dW needs it
+      return floatTensor(outShape, y);
+    }
     let acc: Float32Array;
     if (implicitF32(k, g)) {
       // No im2col matrix (backward builds it for dW): the same bits as im2col + gemm_f32.

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// AVX-512 direct float32 conv microkernel: 8 output channels x 32 pixels, 16 zmm
+// accumulators, B read from the shifted input plane by masked loads (lanes in the padding
+// load zeros, as im2col writes them). Compiled whatever the build machine; run only where the
+// CPU reports AVX-512 (cpu.cc).
+
+#include "conv-f32.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#define LOWBIT_TARGET "avx512f,avx512bw,avx512vl,avx2,fma"
+#include "isa-begin.h"
+
+namespace {
+
+constexpr int MR = 8;
+
+void tile(const DirectTile& d, int64_t k0, int64_t k1, const float* A, float* y, int64_t ldy,
+          int rows, bool add) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm512_setzero_ps();
+  // k = c * taps + t: walk the channels, a run of taps at a time.
+  int64_t c = k0 / d.taps;
+  int t = static_cast<int>(k0 - c * d.taps);
+  const float* plane = d.x + c * d.HW;
+  for (int64_t k = k0; k < k1;) {
+    const int tEnd = k1 - k < d.taps - t ? t + static_cast<int>(k1 - k) : d.taps;
+    for (; t < tEnd; t++, k++, A += MR) {
+      const float* src = plane + d.off[t];
+      const __m512 b0 = _mm512_maskz_loadu_ps(d.m0[t], src);
+      const __m512 b1 = _mm512_maskz_loadu_ps(d.m1[t], src + 16);
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; r++) {
+        const __m512 a = _mm512_set1_ps(A[r]);
+        c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
+      }
+    }
+    if (t == d.taps) {
+      t = 0;
+      plane += d.HW;
+    }
+  }
+  for (int r = 0; r < rows; r++) {
+    float* p = y + r * ldy;
+    __m512 v0 = c0[r], v1 = c1[r];
+    if (add) {
+      v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(d.s0, p), v0);
+      v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(d.s1, p + 16), v1);
+    }
+    _mm512_mask_storeu_ps(p, d.s0, v0);
+    _mm512_mask_storeu_ps(p + 16, d.s1, v1);
+  }
+}
+
+const ConvDirectMicro MICRO{MR, tile};
+
+}  // namespace
+
+#include "isa-end.h"
+
+const ConvDirectMicro* const CONV_DIRECT_AVX512 = &MICRO;
+#else
+const ConvDirectMicro* const CONV_DIRECT_AVX512 = nullptr;
+#endif
