@@ -21,29 +21,35 @@ void tile(const DirectTile& d, int64_t k0, int64_t k1, const float* A, float* y,
   __m512 c0[MR], c1[MR];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm512_setzero_ps();
-  // k = c * taps + t: walk the channels, a run of taps at a time.
-  int64_t c = k0 / d.taps;
+  // k = c * taps + t: walk the taps, then on to the next channel plane (one flat loop, so
+  // the accumulators stay in registers).
+  const int64_t c = k0 / d.taps;
   int t = static_cast<int>(k0 - c * d.taps);
   const float* plane = d.x + c * d.HW;
-  for (int64_t k = k0; k < k1;) {
-    const int tEnd = k1 - k < d.taps - t ? t + static_cast<int>(k1 - k) : d.taps;
-    for (; t < tEnd; t++, k++, A += MR) {
-      const float* src = plane + d.off[t];
-      const __m512 b0 = _mm512_maskz_loadu_ps(d.m0[t], src);
-      const __m512 b1 = _mm512_maskz_loadu_ps(d.m1[t], src + 16);
+  const int64_t* off = d.off;
+  const uint16_t* m0 = d.m0;
+  const uint16_t* m1 = d.m1;
+  const int taps = d.taps;
+  const int64_t HW = d.HW;
+  for (int64_t k = k0; k < k1; k++, A += MR) {
+    const float* src = plane + off[t];
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0[t], src);
+    const __m512 b1 = _mm512_maskz_loadu_ps(m1[t], src + 16);
 #pragma GCC unroll 8
-      for (int r = 0; r < MR; r++) {
-        const __m512 a = _mm512_set1_ps(A[r]);
-        c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
-        c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
-      }
+    for (int r = 0; r < MR; r++) {
+      const __m512 a = _mm512_set1_ps(A[r]);
+      c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
+      c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
     }
-    if (t == d.taps) {
+    if (++t == taps) {
       t = 0;
-      plane += d.HW;
+      plane += HW;
     }
   }
-  for (int r = 0; r < rows; r++) {
+  // Fixed indices (the loop unrolled, rows tested inside): the accumulators stay registers.
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++) {
+    if (r >= rows) break;
     float* p = y + r * ldy;
     __m512 v0 = c0[r], v1 = c1[r];
     if (add) {
