@@ -61,7 +61,41 @@ void tile(const DirectTile& d, int64_t k0, int64_t k1, const float* A, float* y,
   }
 }
 
-const ConvDirectMicro MICRO{MR, tile};
+/** ConvDirectMicro::dot: the lanes and reduction of gemm-f32-avx512.cc's dot. */
+void dot(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
+         const float* const* b, const int* tap, float* out) {
+  constexpr int D = 4;
+  __m512 acc[D][D];
+#pragma GCC unroll 4
+  for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < D; c++) acc[r][c] = _mm512_setzero_ps();
+  int64_t img = j0 / d.R, p = j0 - img * d.R;
+  const int64_t R = d.R, CR = d.CR;
+  const int taps = d.taps;
+  int64_t imgOff = img * CR;
+  for (int64_t k = 0; k < kc; k += 16) {
+    const uint16_t* m = d.mask + (p >> 4) * taps;
+    __m512 x[D], y[D];
+#pragma GCC unroll 4
+    for (int r = 0; r < D; r++) x[r] = _mm512_loadu_ps(a[r] + k);
+#pragma GCC unroll 4
+    for (int c = 0; c < D; c++) y[c] = _mm512_maskz_loadu_ps(m[tap[c]], b[c] + imgOff + p);
+#pragma GCC unroll 4
+    for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < D; c++) acc[r][c] = _mm512_fmadd_ps(x[r], y[c], acc[r][c]);
+    p += 16;
+    if (p == R) {
+      p = 0;
+      imgOff += CR;
+    }
+  }
+  for (int r = 0; r < D; r++)
+    for (int c = 0; c < D; c++) out[r * D + c] = _mm512_reduce_add_ps(acc[r][c]);
+}
+
+const ConvDirectMicro MICRO{MR, tile, dot};
 
 }  // namespace
 

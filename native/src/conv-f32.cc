@@ -24,6 +24,29 @@ bool convDirectF32Supported(Isa isa, const int64_t* g) {
   return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= CONV_DIRECT_MAX_TAPS;
 }
 
+bool convDirectDotSupported(Isa isa, const int64_t* g) {
+  // The dot's lanes must be gemm-f32-avx512.cc's dot, 16 pixels of one image at a time.
+  if (isa != Isa::Avx512Vnni || !CONV_DIRECT_AVX512 || f32Kernel(isa) != F32_AVX512) return false;
+  const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
+  return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= CONV_DIRECT_MAX_TAPS &&
+         (g[2] * g[3]) % 16 == 0;
+}
+
+void convDirectDotMasks(const int64_t* g, uint16_t* mask) {
+  const int64_t H = g[2], W = g[3], KH = g[4], KW = g[5], ph = g[8], pw = g[9];
+  const int64_t taps = KH * KW, R = H * W;
+  for (int64_t i = 0; i < R / 16 * taps; i++) mask[i] = 0;
+  for (int64_t p = 0; p < R; p++) {
+    const int64_t oy = p / W, ox = p % W;
+    for (int64_t ky = 0; ky < KH; ky++)
+      for (int64_t kx = 0; kx < KW; kx++) {
+        const int64_t yy = oy + ky - ph, xx = ox + kx - pw;
+        if (yy >= 0 && yy < H && xx >= 0 && xx < W)
+          mask[(p / 16) * taps + ky * KW + kx] |= static_cast<uint16_t>(1u << (p % 16));
+      }
+  }
+}
+
 void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x,
                    float* y) {
   constexpr int NR = CONV_DIRECT_NR;

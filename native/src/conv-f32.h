@@ -24,6 +24,14 @@ struct DirectTile {
   uint16_t s0, s1;     // pixels inside the plane (stores)
 };
 
+/** Pixels of an image slice, 16 at a time, as the direct dot reads them. */
+struct DirectCols {
+  int64_t R;             // pixels per plane (a multiple of 16)
+  int64_t CR;            // floats per image (C * R)
+  int taps;              // KH*KW
+  const uint16_t* mask;  // [R / 16][taps]: lanes of each 16 pixels inside the plane per tap
+};
+
 /**
  * One instruction set's direct microkernel: y rows r < rows (stride ldy), the tile's pixels,
  * (y + if add) the sum over depth k0..k1 of A[k][r] * x shifted by k's tap, summed k by k
@@ -33,9 +41,26 @@ struct ConvDirectMicro {
   int MR;
   void (*tile)(const DirectTile& d, int64_t k0, int64_t k1, const float* A, float* y,
                int64_t ldy, int rows, bool add);
+  /**
+   * F32Micro::dot with its b rows read from x: out[r * 4 + c] = sum over slice pixels
+   * j0..j0+kc (kc a multiple of 16) of a[r][j - j0] * x at pixel j shifted by column c's tap,
+   * in F32Micro::dot's lane order and reduction. b[c]: channel plane of column c in the
+   * slice's first image, shifted by its tap; tap[c] its tap.
+   */
+  void (*dot)(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
+              const float* const* b, const int* tap, float* out);
 };
 
 extern const ConvDirectMicro* const CONV_DIRECT_AVX512;
+
+/**
+ * Whether convWeightGradF32 reads x directly for geometry g (a stride-1 'same' conv on
+ * AVX-512 with planes of a multiple of 16 pixels) instead of building im2col rows.
+ */
+bool convDirectDotSupported(Isa isa, const int64_t* g);
+
+/** The [R / 16][taps] lane masks of DirectCols for geometry g. */
+void convDirectDotMasks(const int64_t* g, uint16_t* mask);
 
 /** Whether convDirectF32 runs geometry g on isa (else the caller keeps its other route). */
 bool convDirectF32Supported(Isa isa, const int64_t* g);

@@ -79,6 +79,52 @@ function check(k: Kernels, name: string): Float32Array[] {
   return outputs;
 }
 
+/**
+ * conv_weight_grad_f32 of same convs with 16k-pixel planes (x read directly on AVX-512): the
+ * bits of gemm_f32's dot route on the im2col matrix where both take one slice of images in
+ * 512-deep pieces (Q >= 512 and >= 4 max(M, C*KH*KW)); within float32 rounding of ref on
+ * several slices (32x32 planes, 20 images), 2 threads give the 1-thread bits.
+ */
+const DW_CASES: [ConvGeom, number, boolean][] = [
+  [same(2, 2, 16, 16), 5, true],
+  [same(3, 3, 8, 8), 7, false],
+  [same(1, 1, 4, 8), 6, false],
+  [same(9, 3, 8, 8), 3, true], // pieces cross images (64-pixel planes)
+  [same(3, 5, 16, 16, 5, 5), 3, false],
+  [same(20, 16, 32, 32), 16, false], // several slices
+];
+
+function checkDw(k: Kernels, name: string): Float32Array[] {
+  const outputs: Float32Array[] = [];
+  const rng = seeded(23);
+  for (const [g, M, exact] of DW_CASES) {
+    const what = `${name} dW N${g.N} C${g.C} ${g.H}x${g.W} k${g.KH}x${g.KW} M${M}`;
+    const K = g.C * g.KH * g.KW;
+    const Q = g.N * g.H * g.W;
+    const x = floats(rng, g.N * g.C * g.H * g.W);
+    const e = floats(rng, M * Q);
+    const col = new Float32Array(K * Q);
+    k.im2col(g, x, col);
+    const got = new Float32Array(M * K).fill(7);
+    k.conv_weight_grad_f32!(g, e, M, x, got);
+    const shape = { M, N: K, K: Q, transB: true };
+    if (exact) {
+      const want = new Float32Array(M * K);
+      k.gemm_f32(shape, e, col, want);
+      assertSameArray(got, want, `${what}: = gemm_f32 (dot route)`, K);
+    }
+    const ref = new Float32Array(M * K);
+    const mag = new Float32Array(M * K);
+    refKernels.gemm_f32(shape, e, col, ref);
+    refKernels.gemm_f32(shape, e.map(Math.abs), col.map(Math.abs), mag);
+    for (let i = 0; i < got.length; i++)
+      if (!(Math.abs(got[i] - ref[i]) <= 1e-5 * mag[i] + 1e-7))
+        assert.fail(`${what}: dW[${i}] = ${got[i]}, ref ${ref[i]}`);
+    outputs.push(got);
+  }
+  return outputs;
+}
+
 const backends = await nativeBackends();
 describe('conv_direct_f32 = im2col + gemm_f32 bit for bit (stride-1 same convs)', () => {
   const before = getNativeThreads();
@@ -99,5 +145,18 @@ describe('conv_direct_f32 = im2col + gemm_f32 bit for bit (stride-1 same convs)'
       await setNativeThreads(2);
       const two = check(k, `${b.name} 2 threads`);
       one.forEach((o, i) => assertSameArray(two[i], o, `${b.name}: 2 threads = 1 thread`, 1));
+    });
+});
+
+describe('conv_weight_grad_f32 reading x directly = the dot route bit for bit', () => {
+  const before = getNativeThreads();
+  after(() => setNativeThreads(before));
+  for (const b of backends)
+    it(b.name, { skip: b.skip }, async () => {
+      await setNativeThreads(1);
+      const one = checkDw(b.k!, `${b.name} 1 thread`);
+      await setNativeThreads(2);
+      const two = checkDw(b.k!, `${b.name} 2 threads`);
+      one.forEach((o, i) => assertSameArray(two[i], o, `${b.name}: dW 2 threads = 1`, 1));
     });
 });
