@@ -20,14 +20,7 @@ function floats(n: number, seed: number): Float32Array {
 }
 
 type Pass =
-  | 'fwd'
-  | 'dx'
-  | 'dW'
-  | 'im2col'
-  | 'col2im'
-  | 'fwd implicit'
-  | 'dW implicit'
-  | 'fwd direct';
+  'fwd' | 'dx' | 'dW' | 'im2col' | 'col2im' | 'fwd implicit' | 'dW implicit' | 'fwd direct';
 const PASSES: Pass[] = ['fwd', 'dx', 'dW', 'im2col', 'col2im'];
 /** Where the kernels have them: the GEMMs with im2col columns built slice by slice in L2. */
 const IMPLICIT: Pass[] = ['fwd implicit', 'dW implicit'];

@@ -72,7 +72,13 @@ export interface Kernels {
    * batch-major layout (no im2col matrix, no layout swap); the same bits as im2col then
    * gemm_f32 on these kernels, rows swapped (A, B, R) -> (B, A, R).
    */
-  conv_direct_f32?(geom: ConvGeom, w: Float32Array, M: number, x: Float32Array, y: Float32Array): void;
+  conv_direct_f32?(
+    geom: ConvGeom,
+    w: Float32Array,
+    M: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): void;
   /** Optional: whether conv_direct_f32 runs geometry g (absent: never). */
   preferConvDirectF32?(g: ConvGeom): boolean;
   conv_gemm_f32?(

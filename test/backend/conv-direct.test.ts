@@ -22,7 +22,10 @@ function same(N: number, C: number, H: number, W: number, KH = 3, KW = 3): ConvG
 const SIDES = [1, 2, 3, 5, 7, 8, 16, 32];
 const CASES: [ConvGeom, number][] = [
   ...SIDES.flatMap((H, i) =>
-    SIDES.map((W, j): [ConvGeom, number] => [same(1 + ((i + j) % 3), 1 + ((i * 3 + j) % 4) * 2, H, W), 1 + ((i + 2 * j) % 11)]),
+    SIDES.map((W, j): [ConvGeom, number] => [
+      same(1 + ((i + j) % 3), 1 + ((i * 3 + j) % 4) * 2, H, W),
+      1 + ((i + 2 * j) % 11),
+    ]),
   ),
   [same(2, 29, 8, 8), 13], // depth 261: two blocks, the second 5 deep
   [same(3, 64, 8, 8), 64], // depth 576: ResNet-20's 8x8 convs, three blocks
