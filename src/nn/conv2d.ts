@@ -8,7 +8,9 @@
 // exact integer Winograd F(2x2,3x3) there (the same integers, 2.25x fewer multiplies), and
 // its weight gradient then builds the im2col matrix in backward. Kernels with implicit-GEMM
 // convolutions (native: conv_gemm_f32, conv_weight_grad_f32) run the float32 passes without
-// the matrix, and a stride-1 'same' conv's float32 dx as a forward conv of the error.
+// the matrix, and a stride-1 'same' conv's float32 dx as a forward conv of the error; kernels
+// with conv_direct_f32 (native AVX-512) run those 'same' convs (bias-free) straight from the
+// input planes into NCHW, the same bits.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
