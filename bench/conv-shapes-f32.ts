@@ -19,11 +19,14 @@ function floats(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
 }
 
-type Pass = 'fwd' | 'dx' | 'dW' | 'im2col' | 'col2im' | 'fwd implicit' | 'dW implicit';
+type Pass =
+  'fwd' | 'dx' | 'dW' | 'im2col' | 'col2im' | 'fwd implicit' | 'dW implicit' | 'fwd direct';
 const PASSES: Pass[] = ['fwd', 'dx', 'dW', 'im2col', 'col2im'];
 /** Where the kernels have them: the GEMMs with im2col columns built slice by slice in L2. */
 const IMPLICIT: Pass[] = ['fwd implicit', 'dW implicit'];
-const GEMM_PASSES = new Set<Pass>(['fwd', 'dx', 'dW', ...IMPLICIT]);
+/** Where the kernels take the shape: the forward read straight from x (conv_direct_f32). */
+const DIRECT: Pass[] = ['fwd direct'];
+const GEMM_PASSES = new Set<Pass>(['fwd', 'dx', 'dW', ...IMPLICIT, ...DIRECT]);
 
 /** The float passes of one conv shape as Conv2d runs them, each on resident operands. */
 function passes(k: Kernels, s: ConvShape, at: StepScope): Partial<Record<Pass, () => void>> {
@@ -58,6 +61,9 @@ function passes(k: Kernels, s: ConvShape, at: StepScope): Partial<Record<Pass, (
           'fwd implicit': () => k.conv_gemm_f32!(g, w, OC, x, y),
           'dW implicit': () => k.conv_weight_grad_f32!(g, e, OC, x, dw),
         }
+      : {}),
+    ...(k.conv_direct_f32 && k.preferConvDirectF32?.(g)
+      ? { 'fwd direct': () => k.conv_direct_f32!(g, w, OC, x, y) }
       : {}),
   };
 }
@@ -100,7 +106,7 @@ export const bench: Bench = {
         ];
         const p = passes(k, s, at);
         const fns: [string, () => void][] = [['peak', () => k.gemm_f32(cube, ca, cb, cc)]];
-        const run = PASSES.concat(IMPLICIT).filter((q) => p[q]);
+        const run = PASSES.concat(IMPLICIT, DIRECT).filter((q) => p[q]);
         for (const pass of run) fns.push([pass, p[pass]!]);
         const best = compareCpu(fns, rounds);
         const pk = gops(2 * 512 ** 3, best.get('peak')!);

@@ -14,6 +14,8 @@
         'src/bind-gemm.cc',
         'src/bind-norm.cc',
         'src/bind-pack.cc',
+        'src/conv-f32-avx512.cc',
+        'src/conv-f32.cc',
         'src/cpu.cc',
         'src/elem-avx2.cc',
         'src/elem-avx512.cc',

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "conv-f32.h"
 #include "gemm.h"
 
 namespace {
@@ -122,6 +123,28 @@ Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// convDirectF32(geom, w, M, x, y): y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)) for stride-1
+// 'same' convs on AVX-512 (convDirectF32Supported); a RangeError elsewhere.
+Napi::Value convDirectF32Binding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_direct_f32");
+  int64_t g[12];
+  readGeom(a, g);
+  const int64_t M = a.size(2, "M");
+  const View W = a.array(1, "w"), x = a.array(3, "x"), Y = a.array(4, "y");
+  for (const View* v : {&W, &x, &Y})
+    if (v->kind != Kind::F32) a.typeError("w, x and y must be Float32Arrays");
+  if (!convDirectF32Supported(isa, g))
+    a.rangeError("conv_direct_f32 runs stride-1 'same' convs on AVX-512 only");
+  const int64_t K = g[1] * g[4] * g[5];
+  a.need(W, M * K, "w " + shape(M, K));
+  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
+  a.need(Y, g[0] * M * g[10] * g[11], "y");
+  convDirectF32(isa, g, static_cast<const float*>(W.p), M, static_cast<const float*>(x.p),
+                static_cast<float*>(Y.p));
+  return info.Env().Undefined();
+}
+
 // convGemmInt(geom, w, M, x, c): c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x), int8/int16
 // operands, int32 c (the caller bounds the sums within int32).
 Napi::Value convGemmIntBinding(const Napi::CallbackInfo& info) {
@@ -151,6 +174,8 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   target.Set("gemmInt", Napi::Function::New(env, gemmInt, "gemmInt", data));
   target.Set("gemmF32", Napi::Function::New(env, gemmF32Binding, "gemmF32", data));
   target.Set("convGemmF32", Napi::Function::New(env, convGemmF32Binding, "convGemmF32", data));
+  target.Set("convDirectF32",
+             Napi::Function::New(env, convDirectF32Binding, "convDirectF32", data));
   target.Set("convGemmInt", Napi::Function::New(env, convGemmIntBinding, "convGemmInt", data));
   target.Set("convWeightGradF32",
              Napi::Function::New(env, convWeightGradF32Binding, "convWeightGradF32", data));

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
+#include "conv-f32.h"
 #include "gemm.h"
 #include "im2col-part.h"
 #include "pool.h"
@@ -304,25 +306,50 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
   const int tasks = static_cast<int>(
       T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
   const int64_t rowsPer = (blocks + tasks - 1) / tasks * D;
+  // Stride-1 'same' convs on AVX-512: the dot reads x shifted by each column's tap (masked
+  // lanes for the padding), no im2col rows; the same lanes, pieces and sums.
+  const bool direct = convDirectDotSupported(isa, g);
+  const int64_t taps = g[4] * g[5];
+  std::vector<uint16_t> masks(direct ? R / 16 * taps : 0);
+  if (direct) convDirectDotMasks(g, masks.data());
+  const DirectCols dc{R, g[1] * R, static_cast<int>(taps), masks.data()};
   pool::run(static_cast<int>((K + rowsPer - 1) / rowsPer), [&](int t) {
     const int64_t r0 = t * rowsPer, r1 = std::min(K, r0 + rowsPer);
     float out[D * D];
     const float* a[D];
     const float* b[D];
+    int tap[D];
     for (int64_t n0 = 0; n0 < N; n0 += per) {
       const int64_t n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
-      float* buf = static_cast<float*>(scratch(Slot::ConvCols, (r1 - r0) * S * sizeof(float)));
-      im2colPart(g, x, n0, n1, r0, r1, buf);
+      float* buf = nullptr;
+      if (!direct) {
+        buf = static_cast<float*>(scratch(Slot::ConvCols, (r1 - r0) * S * sizeof(float)));
+        im2colPart(g, x, n0, n1, r0, r1, buf);
+      }
       for (int64_t pc = 0; pc < S; pc += DOT_KC) {
         const int64_t kc = std::min<int64_t>(DOT_KC, S - pc);
         const bool add = accumulate || n0 > 0 || pc > 0;
         for (int64_t jn = r0; jn < r1; jn += D) {
           const int cols = static_cast<int>(std::min<int64_t>(D, r1 - jn));
-          for (int c = 0; c < D; c++) b[c] = buf + (jn - r0 + std::min(c, cols - 1)) * S + pc;
+          for (int c = 0; c < D; c++) {
+            const int64_t col = jn + std::min(c, cols - 1);
+            if (direct) {
+              const int64_t ch = col / taps, tp = col % taps;
+              const int64_t ky = tp / g[5], kx = tp % g[5];
+              // Pointer arithmetic only: lanes before the plane are masked off.
+              b[c] = x + n0 * g[1] * R + ch * R + (ky - g[8]) * g[3] + (kx - g[9]);
+              tap[c] = static_cast<int>(tp);
+            } else {
+              b[c] = buf + (col - r0) * S + pc;
+            }
+          }
           for (int64_t im = 0; im < M; im += D) {
             const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
             for (int r = 0; r < D; r++) a[r] = E + (im + std::min(r, rows - 1)) * Q + n0 * R + pc;
-            mk->dot(kc, a, b, out);
+            if (direct)
+              CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, tap, out);
+            else
+              mk->dot(kc, a, b, out);
             for (int r = 0; r < rows; r++) {
               float* c = dW + (im + r) * K + jn;
               for (int q = 0; q < cols; q++) c[q] = add ? c[q] + out[r * D + q] : out[r * D + q];

@@ -168,11 +168,70 @@ void sumsFloatChannels(const A* a, const B* b, const int8_t* mask, int64_t N, in
   }
 }
 
+/**
+ * sumsFloatChannels for float32 a and b, four elements at a time as vectors of four float64
+ * lanes (the same lanes, orders and final combination): the generic loop's element-wise
+ * masking and conversions vectorized poorly (scalar loads and inserts, 2.5x slower masked).
+ * Masked-out elements become +0.0 by clearing their bits before the conversion.
+ */
+template <bool MASKED, int G>
+void sumsFloat32Channels(const float* a, const float* b, const int8_t* mask, int64_t N,
+                         int64_t C, int64_t R, int64_t c, double* out) {
+  typedef float F4 __attribute__((vector_size(16)));
+  typedef int32_t I4 __attribute__((vector_size(16)));
+  typedef double D4 __attribute__((vector_size(32)));
+  D4 la[G], lab[G];
+  for (int g = 0; g < G; g++) la[g] = lab[g] = D4{0, 0, 0, 0};
+  for (int64_t n = 0; n < N; n++) {
+    const int64_t o0 = (n * C + c) * R;
+    int64_t r = 0;
+    for (; r + 4 <= R; r += 4)
+      for (int g = 0; g < G; g++) {
+        const int64_t o = o0 + g * R + r;
+        F4 fa, fb;
+        __builtin_memcpy(&fa, a + o, sizeof fa);
+        __builtin_memcpy(&fb, b + o, sizeof fb);
+        if (MASKED) {
+          const I4 keep = {mask[o] != 0 ? -1 : 0, mask[o + 1] != 0 ? -1 : 0,
+                           mask[o + 2] != 0 ? -1 : 0, mask[o + 3] != 0 ? -1 : 0};
+          I4 bits;
+          __builtin_memcpy(&bits, &fa, sizeof bits);
+          bits &= keep;
+          __builtin_memcpy(&fa, &bits, sizeof fa);
+        }
+        const D4 av = __builtin_convertvector(fa, D4);
+        const D4 bv = __builtin_convertvector(fb, D4);
+        la[g] += av;
+        lab[g] += av * bv;
+      }
+    for (int g = 0; g < G; g++)
+      for (int64_t rr = r, j = 0; rr < R; rr++, j++) {
+        const int64_t o = o0 + g * R + rr;
+        const double v = static_cast<double>(a[o]);
+        const double av = MASKED ? (mask[o] != 0 ? v : 0.0) : v;
+        la[g][j] += av;
+        lab[g][j] += av * static_cast<double>(b[o]);
+      }
+  }
+  for (int g = 0; g < G; g++) {
+    double* w = out + 4 * (c + g);
+    w[0] = 0;
+    w[1] = la[g][0] + la[g][2] + (la[g][1] + la[g][3]);
+    w[2] = 0;
+    w[3] = lab[g][0] + lab[g][2] + (lab[g][1] + lab[g][3]);
+  }
+}
+
 /** Channels [c0, c1) in groups of four, then one by one. */
 template <typename A, typename B, bool MASKED>
 void sumsFloatRange(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C, int64_t R,
                     int64_t c0, int64_t c1, double* out) {
   int64_t c = c0;
+  if constexpr (std::is_same_v<A, float> && std::is_same_v<B, float>) {
+    for (; c + 4 <= c1; c += 4) sumsFloat32Channels<MASKED, 4>(a, b, mask, N, C, R, c, out);
+    for (; c < c1; c++) sumsFloat32Channels<MASKED, 1>(a, b, mask, N, C, R, c, out);
+    return;
+  }
   for (; c + 4 <= c1; c += 4) sumsFloatChannels<A, B, MASKED, 4>(a, b, mask, N, C, R, c, out);
   for (; c < c1; c++) sumsFloatChannels<A, B, MASKED, 1>(a, b, mask, N, C, R, c, out);
 }

@@ -66,6 +66,21 @@ export interface Kernels {
     x: Float32Array,
     dw: Float32Array,
   ): void;
+  /**
+   * Optional: y (N, M, OH*OW) = conv(x (N, C, H, W), w (M, C*KH*KW)) in float32 for the
+   * geometries preferConvDirectF32 takes (stride-1 'same' convs), straight into the
+   * batch-major layout (no im2col matrix, no layout swap); the same bits as im2col then
+   * gemm_f32 on these kernels, rows swapped (A, B, R) -> (B, A, R).
+   */
+  conv_direct_f32?(
+    geom: ConvGeom,
+    w: Float32Array,
+    M: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): void;
+  /** Optional: whether conv_direct_f32 runs geometry g (absent: never). */
+  preferConvDirectF32?(g: ConvGeom): boolean;
   conv_gemm_f32?(
     geom: ConvGeom,
     w: Float32Array,

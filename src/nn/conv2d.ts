@@ -8,7 +8,9 @@
 // exact integer Winograd F(2x2,3x3) there (the same integers, 2.25x fewer multiplies), and
 // its weight gradient then builds the im2col matrix in backward. Kernels with implicit-GEMM
 // convolutions (native: conv_gemm_f32, conv_weight_grad_f32) run the float32 passes without
-// the matrix, and a stride-1 'same' conv's float32 dx as a forward conv of the error.
+// the matrix, and a stride-1 'same' conv's float32 dx as a forward conv of the error; kernels
+// with conv_direct_f32 (native AVX-512) run those 'same' convs (bias-free) straight from the
+// input planes into NCHW, the same bits.
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
@@ -19,11 +21,13 @@ import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
 import {
   convForwardInt,
+  convDirectF32,
   convGemmF32,
   convInputGradF32,
   convInputGradInt,
   convWeightGradInt,
   errorRows,
+  directF32,
   implicitF32,
   inputGradBound,
 } from '../ops/conv.js';
@@ -164,6 +168,13 @@ export class Conv2d extends Layer {
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
     const xv = dequantize(xq);
+    if (!this.bias && directF32(k, g)) {
+      // Stride-1 'same' conv straight into y (N, OC, OH, OW): the bits of the routes below.
+      const y = stepArray(ctx, 'float32', OC * Q, false);
+      convDirectF32(k, g, dequantize(wq), OC, xv, y);
+      if (ctx.training) this.col = null; // backward builds it where dW needs it
+      return floatTensor(outShape, y);
+    }
     let acc: Float32Array;
     if (implicitF32(k, g)) {
       // No im2col matrix (backward builds it for dW): the same bits as im2col + gemm_f32.

@@ -299,11 +299,38 @@ export function convInputGradF32(
   const KK = g.KH * g.KW;
   const Q = g.N * g.H * g.W;
   const wr = rotatedFilter(w, OC, g.C, KK);
+  if (directF32(k, d)) {
+    // Straight into dx (N, C, H, W): no im2col of e, no layout swap.
+    const dx = stepLike(at, e, g.N * g.C * g.H * g.W, false);
+    convDirectF32(k, d, wr, g.C, e, dx);
+    return dx;
+  }
   const y = stepLike(at, e, g.C * Q, false);
   convGemmF32(k, d, wr, g.C, e, y, at);
   const dx = stepLike(at, e, g.N * g.C * g.H * g.W, false);
   k.swap_outer(y, g.C, g.N, g.H * g.W, null, dx);
   return dx;
+}
+
+/** Whether the float32 forward conv of geometry g runs direct (Kernels.conv_direct_f32). */
+export function directF32(k: Kernels, g: ConvGeom): boolean {
+  return !!k.conv_direct_f32 && !!k.preferConvDirectF32?.(g);
+}
+
+/**
+ * y (N, M, OH*OW) = conv(x (N, C, H, W), w (M, C*KH*KW)) in float32 by Kernels.conv_direct_f32
+ * (where directF32 takes g): the bits of convGemmF32 then swap_outer.
+ */
+export function convDirectF32(
+  k: Kernels,
+  g: ConvGeom,
+  w: Float32Array,
+  M: number,
+  x: Float32Array,
+  y: Float32Array,
+): void {
+  countMacs(w, x, M * g.N * g.OH * g.OW * g.C * g.KH * g.KW);
+  k.conv_direct_f32!(g, w, M, x, y);
 }
 
 /**

@@ -58,6 +58,14 @@ export interface NativeIsaKernels {
     dw: Float32Array,
     accumulate: boolean,
   ): void;
+  /** y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only. */
+  convDirectF32(
+    geom: Float64Array,
+    w: Float32Array,
+    M: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): void;
   /** c (M, N*OH*OW) (+)= w (M, C*KH*KW) im2col(x), without the im2col matrix. */
   convGemmF32(
     geom: Float64Array,
@@ -224,6 +232,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'gemmInt',
   'gemmF32',
   'convGemmF32',
+  'convDirectF32',
   'convGemmInt',
   'convWeightGradF32',
   'quantize',

@@ -257,6 +257,19 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
   // convInputGradF32): at ResNet-20's shapes the dcol GEMM (C*9 x N*H*W, depth OC) is bound
   // by writing its 9x-larger-than-dx result, which col2im then reads back.
   own.preferInputGradAsConvF32 = () => true;
+  // float32 stride-1 'same' convs read straight from the input planes (native/src/conv-f32.h):
+  // the AVX-512 microkernel only (its sums are the AVX-512 GEMM tile's: the same bits).
+  if (k.isa === 'avx512vnni') {
+    own.conv_direct_f32 = (g, w, M, x, y) => k.convDirectF32(geomOf(g), w, M, x, y);
+    own.preferConvDirectF32 = (g) =>
+      g.strideH === 1 &&
+      g.strideW === 1 &&
+      g.OH === g.H &&
+      g.OW === g.W &&
+      g.padH < g.KH &&
+      g.padW < g.KW &&
+      g.KH * g.KW <= 49;
+  }
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
   if (base.stepArray) out.stepArray = base.stepArray.bind(base);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// The direct float32 conv driver (conv-f32.h): weights packed once into [k][MR] panels, tap
+// shifts and padding masks computed once per call, tasks over (image, row block) pairs.
+
+#include "conv-f32.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "gemm.h"
+#include "pool.h"
+
+namespace {
+
+constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
+
+}  // namespace
+
+bool convDirectF32Supported(Isa isa, const int64_t* g) {
+  // The sums must match gemmF32's AVX-512 tile (its KC blocks) for the same bits.
+  if (isa != Isa::Avx512Vnni || !CONV_DIRECT_AVX512 || f32Kernel(isa) != F32_AVX512) return false;
+  const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
+  return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= CONV_DIRECT_MAX_TAPS;
+}
+
+bool convDirectDotSupported(Isa isa, const int64_t* g) {
+  // The dot's lanes must be gemm-f32-avx512.cc's dot, 16 pixels of one image at a time.
+  if (isa != Isa::Avx512Vnni || !CONV_DIRECT_AVX512 || f32Kernel(isa) != F32_AVX512) return false;
+  const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
+  return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= CONV_DIRECT_MAX_TAPS &&
+         (g[2] * g[3]) % 16 == 0;
+}
+
+void convDirectDotMasks(const int64_t* g, uint16_t* mask) {
+  const int64_t H = g[2], W = g[3], KH = g[4], KW = g[5], ph = g[8], pw = g[9];
+  const int64_t taps = KH * KW, R = H * W;
+  for (int64_t i = 0; i < R / 16 * taps; i++) mask[i] = 0;
+  for (int64_t p = 0; p < R; p++) {
+    const int64_t oy = p / W, ox = p % W;
+    for (int64_t ky = 0; ky < KH; ky++)
+      for (int64_t kx = 0; kx < KW; kx++) {
+        const int64_t yy = oy + ky - ph, xx = ox + kx - pw;
+        if (yy >= 0 && yy < H && xx >= 0 && xx < W)
+          mask[(p / 16) * taps + ky * KW + kx] |= static_cast<uint16_t>(1u << (p % 16));
+      }
+  }
+}
+
+void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x,
+                   float* y) {
+  constexpr int NR = CONV_DIRECT_NR;
+  const int64_t N = g[0], C = g[1], H = g[2], Wd = g[3], KH = g[4], KW = g[5], ph = g[8],
+                pw = g[9];
+  const int64_t HW = H * Wd, taps = KH * KW, K = C * taps;
+  if (M == 0 || N == 0 || HW == 0) return;
+  if (K == 0) {
+    std::memset(y, 0, sizeof(float) * N * M * HW);
+    return;
+  }
+  const ConvDirectMicro& mk = *CONV_DIRECT_AVX512;
+  const int MR = mk.MR;
+  const int64_t KC = f32Kernel(isa)->KC;
+  // W (M, K) as row blocks of MR, each a panel [k][MR] (rows past M zero).
+  const int64_t blocks = (M + MR - 1) / MR;
+  std::vector<float> panels(blocks * K * MR, 0.0f);
+  for (int64_t r = 0; r < M; r++) {
+    float* o = panels.data() + (r / MR) * K * MR + r % MR;
+    for (int64_t k = 0; k < K; k++) o[k * MR] = W[r * K + k];
+  }
+  // Tap shifts in the plane, and per tile the lanes each tap reads inside the image.
+  int64_t off[CONV_DIRECT_MAX_TAPS];
+  for (int64_t ky = 0; ky < KH; ky++)
+    for (int64_t kx = 0; kx < KW; kx++) off[ky * KW + kx] = (ky - ph) * Wd + (kx - pw);
+  const int64_t tiles = (HW + NR - 1) / NR;
+  std::vector<uint16_t> masks(tiles * (2 * taps + 2), 0);  // per tile: m0[taps], m1[taps], s0, s1
+  for (int64_t i = 0; i < tiles; i++) {
+    uint16_t* m = masks.data() + i * (2 * taps + 2);
+    for (int l = 0; l < NR; l++) {
+      const int64_t p = i * NR + l;
+      if (p >= HW) break;
+      const int64_t oy = p / Wd, ox = p % Wd;
+      const uint16_t bit = static_cast<uint16_t>(1u << (l % 16));
+      m[2 * taps + l / 16] |= bit;
+      for (int64_t ky = 0; ky < KH; ky++)
+        for (int64_t kx = 0; kx < KW; kx++) {
+          const int64_t yy = oy + ky - ph, xx = ox + kx - pw;
+          if (yy >= 0 && yy < H && xx >= 0 && xx < Wd) m[(l / 16) * taps + ky * KW + kx] |= bit;
+        }
+    }
+  }
+  const int64_t items = N * blocks;
+  const int T = pool::threads();
+  const int tasks = static_cast<int>(
+      T <= 1 || M * N * HW * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, items));
+  const int64_t per = (items + tasks - 1) / tasks;
+  pool::run(static_cast<int>((items + per - 1) / per), [&](int t) {
+    for (int64_t it = t * per; it < std::min(items, (t + 1) * per); it++) {
+      const int64_t n = it / blocks, b = it % blocks;
+      const int rows = static_cast<int>(std::min<int64_t>(MR, M - b * MR));
+      const float* panel = panels.data() + b * K * MR;
+      for (int64_t i = 0; i < tiles; i++) {
+        const uint16_t* m = masks.data() + i * (2 * taps + 2);
+        const DirectTile d{x + n * C * HW + i * NR, HW, static_cast<int>(taps), off, m, m + taps,
+                           m[2 * taps], m[2 * taps + 1]};
+        float* yt = y + (n * M + b * MR) * HW + i * NR;
+        // gemmF32's depth blocks: each block summed from zero, then added to y in order.
+        for (int64_t k0 = 0; k0 < K; k0 += KC)
+          mk.tile(d, k0, std::min(K, k0 + KC), panel + k0 * MR, yt, HW, rows, k0 > 0);
+      }
+    }
+  });
+}

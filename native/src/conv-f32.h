@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Direct float32 convolution of stride-1 'same' convs (OH = H, OW = W): the microkernel reads
+// its B operand straight from the input planes, each tap's shift applied to a run of output
+// pixels and the padding lanes zeroed by masks, so there is no im2col matrix and no B packing.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu.h"
+
+/** Output pixels of a direct tile: one row of 32, two of 16, four of 8, or any run of 32. */
+constexpr int CONV_DIRECT_NR = 32;
+/** Taps (KH*KW) a direct conv may have. */
+constexpr int CONV_DIRECT_MAX_TAPS = 49;
+
+/** The 32 output pixels p0..p0+31 of one image, as the microkernel reads them. */
+struct DirectTile {
+  const float* x;  // x[n][0] + p0: channel 0 of the image, at the tile's first pixel
+  int64_t HW;      // floats per channel plane
+  int taps;        // KH*KW; depth k = c*taps + tap
+  const int64_t* off;  // [taps]: the tap's shift (ky - ph) * W + (kx - pw) in the plane
+  const uint16_t* m0;  // [taps]: lanes 0..15 inside the plane for that tap
+  const uint16_t* m1;  // [taps]: lanes 16..31
+  uint16_t s0, s1;     // pixels inside the plane (stores)
+};
+
+/** Pixels of an image slice, 16 at a time, as the direct dot reads them. */
+struct DirectCols {
+  int64_t R;             // pixels per plane (a multiple of 16)
+  int64_t CR;            // floats per image (C * R)
+  int taps;              // KH*KW
+  const uint16_t* mask;  // [R / 16][taps]: lanes of each 16 pixels inside the plane per tap
+};
+
+/**
+ * One instruction set's direct microkernel: y rows r < rows (stride ldy), the tile's pixels,
+ * (y + if add) the sum over depth k0..k1 of A[k][r] * x shifted by k's tap, summed k by k
+ * with FMA from zero (as F32Micro::tile sums a depth block). A: panel [k1 - k0][MR = 8].
+ */
+struct ConvDirectMicro {
+  int MR;
+  void (*tile)(const DirectTile& d, int64_t k0, int64_t k1, const float* A, float* y,
+               int64_t ldy, int rows, bool add);
+  /**
+   * F32Micro::dot with its b rows read from x: out[r * 4 + c] = sum over slice pixels
+   * j0..j0+kc (kc a multiple of 16) of a[r][j - j0] * x at pixel j shifted by column c's tap,
+   * in F32Micro::dot's lane order and reduction. b[c]: channel plane of column c in the
+   * slice's first image, shifted by its tap; tap[c] its tap.
+   */
+  void (*dot)(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
+              const float* const* b, const int* tap, float* out);
+};
+
+extern const ConvDirectMicro* const CONV_DIRECT_AVX512;
+
+/**
+ * Whether convWeightGradF32 reads x directly for geometry g (a stride-1 'same' conv on
+ * AVX-512 with planes of a multiple of 16 pixels) instead of building im2col rows.
+ */
+bool convDirectDotSupported(Isa isa, const int64_t* g);
+
+/** The [R / 16][taps] lane masks of DirectCols for geometry g. */
+void convDirectDotMasks(const int64_t* g, uint16_t* mask);
+
+/** Whether convDirectF32 runs geometry g on isa (else the caller keeps its other route). */
+bool convDirectF32Supported(Isa isa, const int64_t* g);
+
+/**
+ * y (N, M, OH*OW) = conv(x (N, C, H, W), W (M, C*KH*KW)), float32, for stride-1 'same' convs
+ * (convDirectF32Supported). The same bits as im2col + gemmF32 on isa (each element summed k
+ * by k over the GEMM's KC-deep blocks, block sums added in order), written straight in the
+ * batch-major layout; the same bits for every thread count. g: N, C, H, W, KH, KW, sh, sw,
+ * ph, pw, OH, OW.
+ */
+void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x,
+                   float* y);
