@@ -9,7 +9,7 @@
       'sources': [
         'src/addon.cc',
         'src/args.cc',
-        'src/bind-count.cc',
+        'src/bind-convert.cc',
         'src/bind-elem.cc',
         'src/bind-gemm.cc',
         'src/bind-norm.cc',

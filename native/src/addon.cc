@@ -48,7 +48,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     addGemmBindings(env, o, &isa);
     addElemBindings(env, o, &isa);
     addNormBindings(env, o, &isa);
-    addCountBindings(env, o);
+    addConvertBindings(env, o);
     return o;
   }
   throw Napi::TypeError::New(env, "unknown instruction set \"" + name +

@@ -12,7 +12,7 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 /** BatchNorm, scaled add, min/max and flag quantization (bind-norm.cc). */
 void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa);
-/** countAbsAtLeast(x, t) (bind-count.cc): one portable loop for every instruction set. */
-void addCountBindings(Napi::Env env, Napi::Object target);
+/** countAbsAtLeast, scaleToF32 (bind-convert.cc): one portable loop for every instruction set. */
+void addConvertBindings(Napi::Env env, Napi::Object target);
 /** Adds packPanel(...) (tests compare the vector packers with the portable one). */
 void addPackBinding(Napi::Env env, Napi::Object target);

@@ -19,6 +19,7 @@ import { defaultInit } from './init.js';
 import { bitsOfAcc, stepArray, stepLike } from './arrays.js';
 import { biasAtExp, colSums } from './bias.js';
 import { asInt } from '../ops/intgemm.js';
+import { valuesF32 } from '../ops/values.js';
 import {
   convForwardInt,
   convDirectF32,
@@ -167,7 +168,7 @@ export class Conv2d extends Layer {
       if (ctx.training) this.col = f.col; // null after Winograd: backward builds it
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
-    const xv = dequantize(xq);
+    const xv = valuesF32(k, xq, ctx);
     if (!this.bias && directF32(k, g)) {
       // Stride-1 'same' conv straight into y (N, OC, OH, OW): the bits of the routes below.
       const y = stepArray(ctx, 'float32', OC * Q, false);
@@ -227,19 +228,19 @@ export class Conv2d extends Layer {
       const bound = inputGradBound(g, OC, em, wm);
       dx = withBound(fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm)), bound);
     } else {
-      const eqf = dequantize(eq);
+      const eqf = valuesF32(k, eq, ctx);
       const e = stepArray(ctx, 'float32', OC * Q, false);
       k.swap_outer(eqf, g.N, OC, R, null, e);
       const ef = floatTensor([OC, Q], e);
       if (k.conv_weight_grad_f32 && !this.col && implicitF32(k, g)) {
         // No im2col matrix saved (conv_gemm_f32 forward): none built here either.
         const dwv = stepArray(ctx, 'float32', OC * CKK, false);
-        const xv = dequantize(xq);
+        const xv = valuesF32(k, xq, ctx);
         k.conv_weight_grad_f32(g, e, OC, xv, dwv);
         countMacs(e, xv, OC * CKK * Q);
         dw = floatTensor(this.weight.shape, dwv);
       } else {
-        const col = this.savedCol(dequantize(xq), g, k, ctx);
+        const col = this.savedCol(valuesF32(k, xq, ctx), g, k, ctx);
         dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
       }
       if (!this.inputGrad) {

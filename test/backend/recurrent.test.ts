@@ -192,7 +192,8 @@ for (const be of await fastBackends()) {
 
     it('scale_to_f32 and axpy_f64 equal ref on every storage type', () => {
       const rng = seeded(300);
-      for (const n of [1, 5, 7, 37, 1000]) {
+      // 65,537: past the native addon's first 65,536-element task.
+      for (const n of [1, 5, 7, 37, 1000, 65537]) {
         const v = randInts(rng, n, -(2 ** 30), 2 ** 30);
         for (const src of [
           Int8Array.from(v, (x) => x >> 23),

@@ -101,8 +101,10 @@ export interface NativeIsaKernels {
   ): void;
   /** max |x|, NaN where x holds NaN or an infinity. */
   maxAbs(x: AnyArray): number;
-  /** Elements with |x| >= t (bind-count.cc). */
+  /** Elements with |x| >= t (bind-convert.cc). */
   countAbsAtLeast(x: AnyArray, t: number): number;
+  /** dst = float32(src * scale) over dst.length elements (bind-convert.cc). */
+  scaleToF32(src: AnyArray, scale: number, dst: Float32Array): void;
   relu(x: AnyArray, y: AnyArray, mask: Int8Array | null): void;
   reluBackward(m: AnyArray, dy: AnyArray, dx: AnyArray): void;
   swapOuter(
@@ -239,6 +241,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'requantize',
   'maxAbs',
   'countAbsAtLeast',
+  'scaleToF32',
   'relu',
   'reluBackward',
   'swapOuter',

@@ -162,6 +162,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       return Number.isNaN(m) ? refMaxAbs(x) : m;
     },
     count_abs_at_least: (x, t) => k.countAbsAtLeast(x, t),
+    scale_to_f32: (src, scale, dst) => k.scaleToF32(src, scale, dst),
     relu: (x, y, mask) => k.relu(x, y, mask ?? null),
     relu_backward: (m, dy, dx) => k.reluBackward(m, dy, dx),
     swap_outer: (src, A, B, R, bias, out) => k.swapOuter(src, A, B, R, biasArray(bias), out),
