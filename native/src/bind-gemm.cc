@@ -83,23 +83,50 @@ void readGeom(const Args& a, int64_t* g) {
   if (g[6] < 1 || g[7] < 1) a.rangeError("conv geometry: strides must be >= 1");
 }
 
+/** A conv kernel's arguments: (geom, first, M, x, out, ...), sizes checked. */
+struct ConvArgs {
+  int64_t g[12];
+  int64_t M, K, Q;  // K = C*KH*KW, Q = N*OH*OW
+  View first, x, out;
+};
+
+/**
+ * Reads (geom, first, M, x, out): first is the weights (M, K) and out (M, Q) elements, or
+ * (weightsFirst false, a weight gradient) first the error rows (M, Q) and out dW (M, K).
+ */
+ConvArgs readConv(const Args& a, const char* first, const char* out, bool weightsFirst) {
+  ConvArgs c;
+  readGeom(a, c.g);
+  const int64_t* g = c.g;
+  c.M = a.size(2, "M");
+  c.first = a.array(1, first);
+  c.x = a.array(3, "x");
+  c.out = a.array(4, out);
+  c.K = g[1] * g[4] * g[5];
+  c.Q = g[0] * g[10] * g[11];
+  const int64_t fc = weightsFirst ? c.K : c.Q, oc = weightsFirst ? c.Q : c.K;
+  a.need(c.first, c.M * fc, std::string(first) + " " + shape(c.M, fc));
+  a.need(c.x, g[0] * g[1] * g[2] * g[3], "x");
+  a.need(c.out, c.M * oc, std::string(out) + " " + shape(c.M, oc));
+  return c;
+}
+
+/** Type check of a float32 conv's three arrays. */
+void needF32(const Args& a, const ConvArgs& c, const char* names) {
+  for (const View* v : {&c.first, &c.x, &c.out})
+    if (v->kind != Kind::F32) a.typeError(std::string(names) + " must be Float32Arrays");
+}
+
+const float* f32(const View& v) { return static_cast<const float*>(v.p); }
+
 // convGemmF32(geom, w, M, x, c, accumulate): c (M, N*OH*OW) (+)= w (M, C*KH*KW) im2col(x);
 // geom: N, C, H, W, KH, KW, sh, sw, ph, pw, OH, OW.
 Napi::Value convGemmF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_gemm_f32");
-  int64_t g[12];
-  readGeom(a, g);
-  const int64_t M = a.size(2, "M");
-  const View W = a.array(1, "w"), x = a.array(3, "x"), C = a.array(4, "c");
-  for (const View* v : {&W, &x, &C})
-    if (v->kind != Kind::F32) a.typeError("w, x and c must be Float32Arrays");
-  const int64_t K = g[1] * g[4] * g[5];
-  a.need(W, M * K, "w " + shape(M, K));
-  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
-  a.need(C, M * g[0] * g[10] * g[11], "c " + shape(M, g[0] * g[10] * g[11]));
-  convGemmF32(isa, g, static_cast<const float*>(W.p), M, static_cast<const float*>(x.p),
-              static_cast<float*>(C.p), a.flag(5));
+  const ConvArgs c = readConv(a, "w", "c", true);
+  needF32(a, c, "w, x and c");
+  convGemmF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p), a.flag(5));
   return info.Env().Undefined();
 }
 
@@ -108,18 +135,10 @@ Napi::Value convGemmF32Binding(const Napi::CallbackInfo& info) {
 Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_weight_grad_f32");
-  int64_t g[12];
-  readGeom(a, g);
-  const int64_t M = a.size(2, "M");
-  const View E = a.array(1, "e"), x = a.array(3, "x"), D = a.array(4, "dw");
-  for (const View* v : {&E, &x, &D})
-    if (v->kind != Kind::F32) a.typeError("e, x and dw must be Float32Arrays");
-  const int64_t K = g[1] * g[4] * g[5], Q = g[0] * g[10] * g[11];
-  a.need(E, M * Q, "e " + shape(M, Q));
-  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
-  a.need(D, M * K, "dw " + shape(M, K));
-  convWeightGradF32(isa, g, static_cast<const float*>(E.p), M, static_cast<const float*>(x.p),
-                    static_cast<float*>(D.p), a.flag(5));
+  const ConvArgs c = readConv(a, "e", "dw", false);
+  needF32(a, c, "e, x and dw");
+  convWeightGradF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p),
+                    a.flag(5));
   return info.Env().Undefined();
 }
 
@@ -128,20 +147,11 @@ Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
 Napi::Value convDirectF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_direct_f32");
-  int64_t g[12];
-  readGeom(a, g);
-  const int64_t M = a.size(2, "M");
-  const View W = a.array(1, "w"), x = a.array(3, "x"), Y = a.array(4, "y");
-  for (const View* v : {&W, &x, &Y})
-    if (v->kind != Kind::F32) a.typeError("w, x and y must be Float32Arrays");
-  if (!convDirectF32Supported(isa, g))
+  const ConvArgs c = readConv(a, "w", "y", true);
+  needF32(a, c, "w, x and y");
+  if (!convDirectF32Supported(isa, c.g))
     a.rangeError("conv_direct_f32 runs stride-1 'same' convs on AVX-512 only");
-  const int64_t K = g[1] * g[4] * g[5];
-  a.need(W, M * K, "w " + shape(M, K));
-  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
-  a.need(Y, g[0] * M * g[10] * g[11], "y");
-  convDirectF32(isa, g, static_cast<const float*>(W.p), M, static_cast<const float*>(x.p),
-                static_cast<float*>(Y.p));
+  convDirectF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p));
   return info.Env().Undefined();
 }
 
@@ -150,20 +160,13 @@ Napi::Value convDirectF32Binding(const Napi::CallbackInfo& info) {
 Napi::Value convGemmIntBinding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_gemm_int");
-  int64_t g[12];
-  readGeom(a, g);
-  const int64_t M = a.size(2, "M");
-  const View W = a.array(1, "w"), x = a.array(3, "x"), C = a.array(4, "c");
-  for (const View* v : {&W, &x})
+  const ConvArgs c = readConv(a, "w", "c", true);
+  for (const View* v : {&c.first, &c.x})
     if (v->kind != Kind::I8 && v->kind != Kind::I16)
       a.typeError("w and x must be Int8Arrays or Int16Arrays of mantissas");
-  if (C.kind != Kind::I32) a.typeError("c must be an Int32Array");
-  const int64_t K = g[1] * g[4] * g[5];
-  a.need(W, M * K, "w " + shape(M, K));
-  a.need(x, g[0] * g[1] * g[2] * g[3], "x");
-  a.need(C, M * g[0] * g[10] * g[11], "c " + shape(M, g[0] * g[10] * g[11]));
-  convGemmIntI32(isa, g, IntOperand{W.p, bytesOf(W.kind), false}, M, x.p, bytesOf(x.kind),
-                 static_cast<int32_t*>(C.p));
+  if (c.out.kind != Kind::I32) a.typeError("c must be an Int32Array");
+  convGemmIntI32(isa, c.g, IntOperand{c.first.p, bytesOf(c.first.kind), false}, c.M, c.x.p,
+                 bytesOf(c.x.kind), static_cast<int32_t*>(c.out.p));
   return info.Env().Undefined();
 }
 

@@ -26,10 +26,7 @@ bool convDirectF32Supported(Isa isa, const int64_t* g) {
 
 bool convDirectDotSupported(Isa isa, const int64_t* g) {
   // The dot's lanes must be gemm-f32-avx512.cc's dot, 16 pixels of one image at a time.
-  if (isa != Isa::Avx512Vnni || !CONV_DIRECT_AVX512 || f32Kernel(isa) != F32_AVX512) return false;
-  const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
-  return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= CONV_DIRECT_MAX_TAPS &&
-         (g[2] * g[3]) % 16 == 0;
+  return convDirectF32Supported(isa, g) && (g[2] * g[3]) % 16 == 0;
 }
 
 void convDirectDotMasks(const int64_t* g, uint16_t* mask) {

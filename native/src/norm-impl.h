@@ -126,6 +126,34 @@ inline double keepIf(int8_t m, double v) {
 }
 
 /**
+ * A plane's last R mod 4 elements (from r) into lanes 0.. of one channel's sums, as the
+ * reference takes them; L is double[4] or a vector of four doubles.
+ */
+template <bool MASKED, typename A, typename B, typename L>
+inline void addTail(const A* a, const B* b, const int8_t* mask, int64_t o0, int64_t r, int64_t R,
+                    L& la, L& lab) {
+  for (int64_t rr = r, j = 0; rr < R; rr++, j++) {
+    const int64_t o = o0 + rr;
+    const double v = static_cast<double>(a[o]);
+    const double av = MASKED ? keepIf(mask[o], v) : v;
+    la[j] += av;
+    lab[j] += av * static_cast<double>(b[o]);
+  }
+}
+
+/** G channels' four lanes combined (l0 + l2) + (l1 + l3), in bn_sums' [0, sa, 0, sab] rows. */
+template <int G, typename L>
+inline void storeSums(const L* la, const L* lab, int64_t c, double* out) {
+  for (int g = 0; g < G; g++) {
+    double* w = out + 4 * (c + g);
+    w[0] = 0;
+    w[1] = la[g][0] + la[g][2] + (la[g][1] + la[g][3]);
+    w[2] = 0;
+    w[3] = lab[g][0] + lab[g][2] + (lab[g][1] + lab[g][3]);
+  }
+}
+
+/**
  * The float sums of G channels c..c+G-1: element r of a plane to lane r mod 4, lanes combined
  * (l0 + l2) + (l1 + l3). Each channel's four lanes keep the reference's order; the G channels'
  * sums are independent chains, so they overlap the float adds' latency (one channel at a time
@@ -150,22 +178,9 @@ void sumsFloatChannels(const A* a, const B* b, const int8_t* mask, int64_t N, in
         for (int j = 0; j < 4; j++) la[g][j] += av[j];
         for (int j = 0; j < 4; j++) lab[g][j] += av[j] * bv[j];
       }
-    for (int g = 0; g < G; g++)
-      for (int64_t rr = r, j = 0; rr < R; rr++, j++) {
-        const int64_t o = o0 + g * R + rr;
-        const double v = static_cast<double>(a[o]);
-        const double av = MASKED ? keepIf(mask[o], v) : v;
-        la[g][j] += av;
-        lab[g][j] += av * static_cast<double>(b[o]);
-      }
+    for (int g = 0; g < G; g++) addTail<MASKED>(a, b, mask, o0 + g * R, r, R, la[g], lab[g]);
   }
-  for (int g = 0; g < G; g++) {
-    double* w = out + 4 * (c + g);
-    w[0] = 0;
-    w[1] = la[g][0] + la[g][2] + (la[g][1] + la[g][3]);
-    w[2] = 0;
-    w[3] = lab[g][0] + lab[g][2] + (lab[g][1] + lab[g][3]);
-  }
+  storeSums<G>(la, lab, c, out);
 }
 
 /**
@@ -204,22 +219,9 @@ void sumsFloat32Channels(const float* a, const float* b, const int8_t* mask, int
         la[g] += av;
         lab[g] += av * bv;
       }
-    for (int g = 0; g < G; g++)
-      for (int64_t rr = r, j = 0; rr < R; rr++, j++) {
-        const int64_t o = o0 + g * R + rr;
-        const double v = static_cast<double>(a[o]);
-        const double av = MASKED ? (mask[o] != 0 ? v : 0.0) : v;
-        la[g][j] += av;
-        lab[g][j] += av * static_cast<double>(b[o]);
-      }
+    for (int g = 0; g < G; g++) addTail<MASKED>(a, b, mask, o0 + g * R, r, R, la[g], lab[g]);
   }
-  for (int g = 0; g < G; g++) {
-    double* w = out + 4 * (c + g);
-    w[0] = 0;
-    w[1] = la[g][0] + la[g][2] + (la[g][1] + la[g][3]);
-    w[2] = 0;
-    w[3] = lab[g][0] + lab[g][2] + (lab[g][1] + lab[g][3]);
-  }
+  storeSums<G>(la, lab, c, out);
 }
 
 /** Channels [c0, c1) in groups of four, then one by one. */
