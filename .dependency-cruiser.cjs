@@ -30,7 +30,7 @@ const above = (i) =>
 // The entry modules (src/*.ts: index, node, builtins, register) sit above everything; the CLI
 // is the Node entry and imports register.ts; a worker thread's main module registers too.
 const ENTRIES = '^src/[^/]+\\.ts$';
-const WORKER_ENTRIES = ['^src/sweep/thread-main\\.ts$'];
+const WORKER_ENTRIES = ['^src/sweep/thread-main\\.ts$', '^src/sweep/load-thread\\.ts$'];
 const LOW_QUANT = path(LAYERS[2][0]);
 
 // The top layer (cli) may import every other one, so it has no rule of its own.

@@ -180,6 +180,6 @@ async function printPlan(
   for (const [k, v] of [...byKind].sort((a, b) => b[1].cpu - a[1].cpu))
     print(`  ${k}: ${v.n} runs, ${(v.cpu / v.n).toFixed(0)} CPU s each, ${v.cpu.toFixed(0)} CPU s`);
   print(
-    `predicted: ${plan.totalCpu.toFixed(0)} CPU s in all; ${(plan.wallOnJobs / 60).toFixed(1)} min wall with --jobs ${jobs} on idle cores (longest run first)`,
+    `predicted: ${plan.totalCpu.toFixed(0)} CPU s in all; ${(plan.wallOnJobs / 60).toFixed(1)} min wall with --jobs ${jobs} on idle cores (longest run first${plan.contention > 1 ? `, ${plan.contention.toFixed(2)}x for runs sharing the machine` : ''})`,
   );
 }

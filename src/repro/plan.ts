@@ -3,8 +3,13 @@
 // Each kind of run (model, data, scheme, batch, optimizer, telemetry) trains a few steps and
 // evaluates a few batches in this process on one thread; its CPU seconds (process.cpuUsage,
 // so a loaded machine slows the wall clock but not the count much) give setup, per step and
-// per test sample costs, scaled to each run's steps and epochs.
+// per test sample costs, scaled to each run's steps and epochs. Runs that share the machine
+// contend for its shared cache and memory bandwidth: with several jobs, the costliest kind is
+// also timed beside jobs - 1 copies of itself training in worker threads (`contention`), and
+// the schedule's wall time scaled by that slowdown.
 
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { loadDataset } from '../data/registry.js';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
@@ -42,9 +47,12 @@ export interface Plan {
   readonly runs: readonly PlannedRun[];
   readonly kinds: ReadonlyMap<string, ProbeCost>;
   readonly totalCpu: number;
-  /** Longest-first schedule of the runs on `jobs` idle cores. */
+  /** Longest-first schedule of the runs on `jobs` cores, times `contention`. */
   readonly wallOnJobs: number;
   readonly jobs: number;
+  /** How many times slower `contentionKind` steps beside jobs - 1 others (1: one job). */
+  readonly contention: number;
+  readonly contentionKind?: string;
 }
 
 /**
@@ -83,13 +91,9 @@ const stepsPerBatch = (c: TrainConfig): number => (c.model === 'dcgan' ? 2 : 1);
 const evalSamples = (c: TrainConfig, testLimit: number): number =>
   c.model === 'dcgan' ? Math.min(testLimit, 256) : testLimit;
 
-async function probe(c: TrainConfig): Promise<ProbeCost> {
-  // A GAN's evaluation is the same size whatever the probe's split: probe it whole.
-  const testN =
-    c.model === 'dcgan'
-      ? evalSamples(c, c.testLimit ?? 2000)
-      : Math.min(c.testLimit ?? 2 * c.batch, 2 * c.batch);
-  const cfg = parseTrainConfig({
+/** c cut to a probe of PROBE_STEPS steps on one thread, evaluating `testN` samples. */
+function probeConfig(c: TrainConfig, testN: number): TrainConfig {
+  return parseTrainConfig({
     ...c,
     init: undefined,
     reinitClassifier: undefined,
@@ -101,6 +105,60 @@ async function probe(c: TrainConfig): Promise<ProbeCost> {
     testLimit: testN,
     threads: 1,
   });
+}
+
+/** Wall seconds per steady training step of a probe of c in this thread. */
+async function wallPerStep(c: TrainConfig): Promise<number> {
+  const cfg = probeConfig({ ...c, telemetry: false }, c.batch);
+  const t0 = performance.now() / 1000;
+  const after: number[] = [];
+  await train(cfg, null, {
+    log: () => {},
+    progress(done: number) {
+      if (done === after.length + 1) after.push(performance.now() / 1000);
+    },
+  });
+  return steadyStep(after, t0);
+}
+
+/**
+ * How many times slower a run of c steps while jobs - 1 others train beside it (each on its
+ * own core): wall seconds per step beside jobs - 1 worker threads training c, over alone; at
+ * least 1. Wall clock, not CPU time: the process's CPU clock counts the load threads too.
+ */
+export async function contention(c: TrainConfig, jobs: number): Promise<number> {
+  if (jobs <= 1) return 1;
+  const alone = await wallPerStep(c);
+  const load = { ...c, init: undefined, judge: undefined, epochs: 100000, threads: 1 };
+  const workers = Array.from(
+    { length: jobs - 1 },
+    () => new Worker(new URL('../sweep/load-thread.js', import.meta.url), { workerData: load }),
+  );
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('error', reject);
+            w.once('exit', (code) => reject(new Error(`the load thread stopped (exit ${code})`)));
+          }),
+      ),
+    );
+    const beside = await wallPerStep(c);
+    return Math.max(1, beside / alone);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+async function probe(c: TrainConfig): Promise<ProbeCost> {
+  // A GAN's evaluation is the same size whatever the probe's split: probe it whole.
+  const testN =
+    c.model === 'dcgan'
+      ? evalSamples(c, c.testLimit ?? 2000)
+      : Math.min(c.testLimit ?? 2 * c.batch, 2 * c.batch);
+  const cfg = probeConfig(c, testN);
   const t0 = cpuNow();
   const after: number[] = [];
   await train(cfg, null, {
@@ -171,6 +229,7 @@ export async function planSuite(
   backend?: TrainConfig['backend'],
 ): Promise<Plan> {
   const kinds = new Map<string, ProbeCost>();
+  const configs = new Map<string, TrainConfig>();
   const runs: PlannedRun[] = [];
   const sizes = new Map<string, number>();
   for (const spec of specs) {
@@ -179,6 +238,7 @@ export async function planSuite(
       `run ${spec.id}`,
     );
     const kind = kindOf(c);
+    if (!configs.has(kind)) configs.set(kind, c);
     let p = kinds.get(kind);
     if (!p) {
       p = await probeKind(c, kinds);
@@ -193,14 +253,32 @@ export async function planSuite(
     runs.push({ id: spec.id, kind, cpuSeconds: predictCpu(c, p, sizes.get(sk)!) });
   }
   const totalCpu = runs.reduce((a, r) => a + r.cpuSeconds, 0);
+  // The kind that costs most in all: its slowdown beside the other jobs scales the schedule.
+  const byKind = new Map<string, number>();
+  for (const r of runs) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + r.cpuSeconds);
+  const top = [...byKind].sort((a, b) => b[1] - a[1])[0]?.[0];
+  let factor = 1;
+  if (top && jobs > 1) {
+    try {
+      factor = await contention(configs.get(top)!, jobs);
+      log(
+        `contention: a ${top} step takes ${factor.toFixed(2)}x its time alone beside ${jobs - 1} more (wall clock)`,
+      );
+    } catch (e) {
+      log(`contention not measured (${(e as Error).message}): the schedule assumes none`);
+    }
+  }
   return {
     runs,
     kinds,
     totalCpu,
-    wallOnJobs: makespan(
-      runs.map((r) => r.cpuSeconds),
-      jobs,
-    ),
+    wallOnJobs:
+      makespan(
+        runs.map((r) => r.cpuSeconds),
+        jobs,
+      ) * factor,
     jobs,
+    contention: factor,
+    ...(top && jobs > 1 ? { contentionKind: top } : {}),
   };
 }

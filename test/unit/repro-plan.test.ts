@@ -64,3 +64,19 @@ test('planSuite probes with the backend the suite will run on', async () => {
     assert.ok(plan.runs[1].cpuSeconds > plan.runs[0].cpuSeconds);
   }
 });
+
+test('planSuite with two jobs times the costliest kind beside a copy of itself', async () => {
+  // Worker threads load the built modules: the same kernels, one core each.
+  const config = { model: 'mlp', dataset: 'gauss-10', scheme: 'fixed8', batch: 16, limit: 320 };
+  const specs = [{ id: 'a', config: { ...config, epochs: 1 } }];
+  const lines: string[] = [];
+  const one = await planSuite(specs, 1, () => {}, 'wasm');
+  assert.equal(one.contention, 1);
+  const two = await planSuite(specs, 2, (l) => lines.push(l), 'wasm');
+  // A slowdown was measured (at least 1: sharing never speeds a run up), and it scales the
+  // schedule: one run alone on two cores takes its own time, times the slowdown.
+  assert.ok(Number.isFinite(two.contention) && two.contention >= 1, `contention ${two.contention}`);
+  assert.equal(two.contentionKind, 'mlp gauss-10 fixed8 b16 sgd');
+  assert.ok(lines.some((l) => /^contention: a mlp gauss-10 fixed8 b16 sgd step takes/.test(l)));
+  assert.ok(Math.abs(two.wallOnJobs - two.runs[0].cpuSeconds * two.contention) < 1e-9);
+});
