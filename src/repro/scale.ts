@@ -119,7 +119,7 @@ function count(s: Setting): string {
  * Medium: every run over seeds 1, 2, 3, with a cosine learning-rate decay so that each curve
  * settles (the fp32 baselines are checked: under 1 point of change over the last 20% of
  * epochs), meant to fit 2 cores in an hour (`lowbit repro --scale medium --plan` predicts it
- * from measured probes; at the ResNet-20 speed of this writing it takes longer, README). The
+ * from measured probes; the whole run took 70 minutes on the idle 2-core machine, README). The
  * BN models (ResNet-20, CNN-BN) train on plain shapes32 (on shapes32-hard they stayed at
  * chance for the 125-190 steps they could have): ResNet-20 needs its 945 steps to settle (at
  * 300-760 steps it still moved 1-9 points), CNN-BN 15 epochs (at 8 and 10 it moved 1-1.4
