@@ -26,6 +26,17 @@ function values(n: number, seed: number): Float64Array {
   return v;
 }
 
+/** int16-range values in every storage type: int8 (high byte), int16, int32 (scaled), floats. */
+function everyType(base: ArrayLike<number>) {
+  return [
+    Int8Array.from(base, (x) => x >> 8),
+    Int16Array.from(base),
+    Int32Array.from(base, (x) => x * 65536),
+    Float32Array.from(base, (x) => x / 3),
+    Float64Array.from(base, (x) => x / 7),
+  ];
+}
+
 /** An Rng that is not a Xoshiro128: the backend must fall back to the reference loop. */
 function lcg(seed: number): Rng {
   let s = seed >>> 0;
@@ -146,13 +157,7 @@ for (const be of await fastBackends()) {
       const rng = seeded(7);
       for (const n of [0, 1, 3, 15, 16, 17, 1000]) {
         const base = randInts(rng, n, -32768, 32767);
-        const arrays = [
-          Int8Array.from(base, (x) => x >> 8),
-          Int16Array.from(base),
-          Int32Array.from(base, (x) => x * 65536),
-          Float32Array.from(base, (x) => x / 3),
-          Float64Array.from(base, (x) => x / 7),
-        ];
+        const arrays = everyType(base);
         for (const x of arrays)
           assert.equal(k.maxAbs(x), refKernels.maxAbs(x), `maxAbs ${x.constructor.name} n=${n}`);
       }
@@ -183,13 +188,7 @@ for (const be of await fastBackends()) {
       // the integers, at zero, negative, and beyond each type's range.
       for (const n of [0, 1, 17, 65535, 65537, 140000]) {
         const base = randInts(rng, n, -32768, 32767);
-        const arrays = [
-          Int8Array.from(base, (x) => x >> 8),
-          Int16Array.from(base),
-          Int32Array.from(base, (x) => x * 65536),
-          Float32Array.from(base, (x) => x / 3),
-          Float64Array.from(base, (x) => x / 7),
-        ];
+        const arrays = everyType(base);
         for (const x of arrays) {
           const m = refKernels.maxAbs(x);
           for (const t of [-1, 0, 0.5, 1, 63.5, 64, m / 2, m, m + 0.25, 2 ** 40]) {
