@@ -4,7 +4,7 @@
 //   kernels(isa)     the kernel functions for "avx512vnni", "avx2" or "portable" (an error if
 //                    this CPU cannot run it); also "avx512vnni-emulated" (tests, see
 //                    gemm-int-emulated.cc)
-//   setThreads(n), threads()   the pool's thread count (results are the same for every n)
+//   setThreads(n), threads()   the calling thread's pool size (results are the same for every n)
 //   packPanel(...)   one integer GEMM panel packed by a chosen packer (tests, bind-pack.cc)
 
 #include <napi.h>
@@ -73,6 +73,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpu", Napi::Function::New(env, cpu, "cpu"));
   exports.Set("kernels", Napi::Function::New(env, kernels, "kernels"));
   exports.Set("setThreads", Napi::Function::New(env, setThreads, "setThreads"));
+  // Each JavaScript thread loads the addon into its own environment and has its own pool:
+  // stop that pool's workers when the environment (a finished worker thread) goes away.
+  napi_add_env_cleanup_hook(env, [](void*) { pool::release(); }, nullptr);
   exports.Set("threads", Napi::Function::New(env, threads, "threads"));
   addPackBinding(env, exports);
   return exports;

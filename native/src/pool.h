@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A small thread pool: n - 1 workers plus the calling thread run the tasks of one kernel
-// call. Kernels split their work into tasks whose results do not depend on which thread runs
+// A small thread pool per calling thread: n - 1 workers plus the calling thread run the
+// tasks of one kernel call; each thread that calls kernels sets its own n. Kernels split their work into tasks whose results do not depend on which thread runs
 // them, or on how many threads there are, so every thread count gives the same bits.
 #pragma once
 
@@ -8,10 +8,12 @@
 
 namespace pool {
 
-/** Sets the thread count (1 = the calling thread only; workers stop). */
+/** Sets the calling thread's thread count (1 = the calling thread only; workers stop). */
 void setThreads(int n);
-/** The thread count in use. */
+/** The calling thread's thread count. */
 int threads();
+/** Stops the calling thread's workers (its JavaScript environment is ending). */
+void release();
 /**
  * Runs fn(ctx, t) for t in [0, tasks): on the workers and the calling thread when `tasks` > 1
  * and there are workers; returns when all are done. Tasks must not throw.

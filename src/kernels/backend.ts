@@ -28,6 +28,21 @@ const loaders = new Map<BackendName, Registered>([
 ]);
 let current: Kernels = refKernels;
 let choice = 'the default before any selection';
+let runThreads: number | undefined;
+
+/**
+ * Threads for the runs of this JavaScript thread whose config names none (`setupRun` applies
+ * it to the backend it selects): a list of runs sharing the machine gives each 1/N of the
+ * cores. Undefined: the backend's own default (LOWBIT_THREADS, else all cores).
+ */
+export function setRunThreads(n: number | undefined): void {
+  runThreads = n;
+}
+
+/** The thread count set by setRunThreads, if any. */
+export function getRunThreads(): number | undefined {
+  return runThreads;
+}
 
 /**
  * Registers a loader that resolves to null where the backend cannot run (no SIMD, an addon

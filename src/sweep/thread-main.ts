@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import '../register.js';
+import { setRunThreads } from '../kernels/backend.js';
 import { loadWasmKernels, setThreads } from '../kernels/wasm/index.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { stamp } from './hops.js';
@@ -17,19 +18,13 @@ import type { RunRequest, ThreadMessage, WarmRequest } from './thread-protocol.j
 
 const port = parentPort!;
 const post = (m: ThreadMessage): void => port.postMessage(m);
-let gemmThreads: number | null = null;
 
 async function run(req: RunRequest): Promise<void> {
   const { spec, dir } = req;
   const stopFlag = new Int32Array(req.stop);
-  if (
-    req.threads !== undefined &&
-    spec.config.threads === undefined &&
-    req.threads !== gemmThreads
-  ) {
-    await setThreads(req.threads);
-    gemmThreads = req.threads;
-  }
+  // The run's backend (native or wasm) takes this thread count in setupRun unless the run's
+  // config names one: native's pool is per calling thread, so runs side by side each use theirs.
+  setRunThreads(req.threads);
   const held: { store: SnapshotStore | null } = { store: null };
   let startEpoch = 0;
   const ckpt = join(dir, CHECKPOINT_FILE);
@@ -67,10 +62,7 @@ async function run(req: RunRequest): Promise<void> {
 
 /** Kernels loaded (and GEMM threads started) before the first run, so it does not wait. */
 async function warm(req: WarmRequest): Promise<void> {
-  if (req.threads !== undefined && req.threads !== gemmThreads) {
-    await setThreads(req.threads);
-    gemmThreads = req.threads;
-  }
+  if (req.threads !== undefined) await setThreads(req.threads);
   await loadWasmKernels();
   post({ type: 'ready' });
 }

@@ -2,7 +2,7 @@
 // Building everything a run needs from its config: backend, data, model, scheme, optimizer.
 // Shared by `train`, `--resume` and `eval`, so all three build the same objects.
 
-import { useBackend } from '../kernels/backend.js';
+import { getRunThreads, useBackend } from '../kernels/backend.js';
 import type { Kernels } from '../kernels/spec.js';
 import { limitDataset, loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
@@ -70,7 +70,9 @@ function checkNotEmpty(data: Dataset): void {
 
 export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
-  if (cfg.threads !== undefined) await kernels.setThreads?.(cfg.threads);
+  // Every kernel set a run may select (wasm, native and its wasm fallback) takes the count.
+  const threads = cfg.threads ?? getRunThreads();
+  if (threads !== undefined) await kernels.setThreads?.(threads);
   const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
   const files = dataFiles(cfg);
   const load = (l: Partial<typeof limits>): Dataset =>

@@ -141,6 +141,8 @@ async function startPool(ctx: WasmContext, n: number): Promise<Pool | null> {
 
 async function resize(n: number): Promise<void> {
   if (!context) return;
+  // Already that many (every run of a list sets its count; restarting workers costs).
+  if (pool ? pool.threads === n : n <= 1) return;
   const old = pool;
   pool = null;
   context.runner = null;
