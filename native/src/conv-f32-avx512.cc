@@ -91,7 +91,11 @@ void dot(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
       imgOff += CR;
     }
   }
+  // Unrolled, so acc stays in registers: with an indexed loop here GCC kept acc in memory
+  // and stored all 16 accumulators on every step of the loop above.
+#pragma GCC unroll 4
   for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
     for (int c = 0; c < D; c++) out[r * D + c] = _mm512_reduce_add_ps(acc[r][c]);
 }
 
