@@ -87,6 +87,34 @@ void packA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc, float* ou
 }
 
 /**
+ * Four rows src + i * ld (i < 4), kc floats each, written as columns: o[k * ldo + i] =
+ * src[i * ld + k]. 4 x 4 blocks transposed in registers (the element-by-element copy, one
+ * scalar store 4 * ldo bytes after the last, took more time than the GEMM tiles that read it
+ * in a ResNet-20 8x8 weight gradient). Copies only: the same floats.
+ */
+void transpose4(const float* src, int64_t ld, int64_t kc, float* o, int64_t ldo) {
+  typedef float F4 __attribute__((vector_size(16)));
+  typedef int32_t I4 __attribute__((vector_size(16)));
+  int64_t k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    F4 v[4];
+    for (int i = 0; i < 4; i++) __builtin_memcpy(&v[i], src + i * ld + k, sizeof(F4));
+    // [a0 b0 a1 b1], [a2 b2 a3 b3], [c0 d0 c1 d1], [c2 d2 c3 d3], then rows k..k+3.
+    const F4 ab0 = __builtin_shuffle(v[0], v[1], I4{0, 4, 1, 5});
+    const F4 ab1 = __builtin_shuffle(v[0], v[1], I4{2, 6, 3, 7});
+    const F4 cd0 = __builtin_shuffle(v[2], v[3], I4{0, 4, 1, 5});
+    const F4 cd1 = __builtin_shuffle(v[2], v[3], I4{2, 6, 3, 7});
+    const F4 t[4] = {__builtin_shuffle(ab0, cd0, I4{0, 1, 4, 5}),
+                     __builtin_shuffle(ab0, cd0, I4{2, 3, 6, 7}),
+                     __builtin_shuffle(ab1, cd1, I4{0, 1, 4, 5}),
+                     __builtin_shuffle(ab1, cd1, I4{2, 3, 6, 7})};
+    for (int i = 0; i < 4; i++) __builtin_memcpy(o + (k + i) * ldo, &t[i], sizeof(F4));
+  }
+  for (; k < kc; k++)
+    for (int i = 0; i < 4; i++) o[k * ldo + i] = src[i * ld + k];
+}
+
+/**
  * The B block of columns c0..c0+nc, depth k0..k0+kc as nc/NR panels [k][NR] (the last one
  * zero-padded). B (K, N) row-major: each of the kc rows is copied as one contiguous run of nc
  * floats (long runs keep the hardware prefetchers streaming; a panel at a time would read
@@ -110,7 +138,11 @@ void packBBlock(const Job& j, int64_t c0, int64_t nc, int64_t k0, int64_t kc, fl
     }
     return;
   }
-  for (int64_t c = 0; c < nc; c++) {
+  int64_t c = 0;
+  if (NR % 4 == 0)
+    for (; c + 4 <= nc; c += 4)
+      transpose4(j.B + (c0 + c) * j.K + k0, j.K, kc, out + (c / NR) * kc * NR + c % NR, NR);
+  for (; c < nc; c++) {
     const float* src = j.B + (c0 + c) * j.K + k0;
     float* o = out + (c / NR) * kc * NR + c % NR;
     for (int64_t k = 0; k < kc; k++) o[k * NR] = src[k];
