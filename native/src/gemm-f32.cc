@@ -63,34 +63,11 @@ struct Job {
 };
 
 /**
- * A panel [k][MR] of rows r0.. (rows valid), depth k0..k0+kc. A (M, K) row-major (transA
- * false, a weight gradient's error rows): each row is read contiguously, the panel written
- * with stride MR (it stays in L1).
- */
-void packA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc, float* out) {
-  const int MR = j.mk->MR;
-  if (j.transA) {
-    for (int64_t k = 0; k < kc; k++) {
-      float* o = out + k * MR;
-      const float* src = j.A + (k0 + k) * j.M + r0;
-      for (int r = 0; r < rows; r++) o[r] = src[r];
-      for (int r = rows; r < MR; r++) o[r] = 0;
-    }
-    return;
-  }
-  for (int r = 0; r < rows; r++) {
-    const float* src = j.A + (r0 + r) * j.K + k0;
-    for (int64_t k = 0; k < kc; k++) out[k * MR + r] = src[k];
-  }
-  for (int r = rows; r < MR; r++)
-    for (int64_t k = 0; k < kc; k++) out[k * MR + r] = 0;
-}
-
-/**
  * Four rows src + i * ld (i < 4), kc floats each, written as columns: o[k * ldo + i] =
- * src[i * ld + k]. 4 x 4 blocks transposed in registers (the element-by-element copy, one
- * scalar store 4 * ldo bytes after the last, took more time than the GEMM tiles that read it
- * in a ResNet-20 8x8 weight gradient). Copies only: the same floats.
+ * src[i * ld + k] (packA of A (M, K), packBBlock of B (N, K)). 4 x 4 blocks transposed in
+ * registers: the element-by-element copy, one scalar store ldo floats after the last, took
+ * more time than the GEMM tiles that read the panels in ResNet-20's 8x8 weight gradient
+ * (64 x 576 x 2048, B^T). Copies only: the same floats.
  */
 void transpose4(const float* src, int64_t ld, int64_t kc, float* o, int64_t ldo) {
   typedef float F4 __attribute__((vector_size(16)));
@@ -112,6 +89,32 @@ void transpose4(const float* src, int64_t ld, int64_t kc, float* o, int64_t ldo)
   }
   for (; k < kc; k++)
     for (int i = 0; i < 4; i++) o[k * ldo + i] = src[i * ld + k];
+}
+
+/**
+ * A panel [k][MR] of rows r0.. (rows valid), depth k0..k0+kc. A (M, K) row-major (transA
+ * false, a weight gradient's error rows): each row is read contiguously, the panel written
+ * with stride MR (it stays in L1).
+ */
+void packA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc, float* out) {
+  const int MR = j.mk->MR;
+  if (j.transA) {
+    for (int64_t k = 0; k < kc; k++) {
+      float* o = out + k * MR;
+      const float* src = j.A + (k0 + k) * j.M + r0;
+      for (int r = 0; r < rows; r++) o[r] = src[r];
+      for (int r = rows; r < MR; r++) o[r] = 0;
+    }
+    return;
+  }
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) transpose4(j.A + (r0 + r) * j.K + k0, j.K, kc, out + r, MR);
+  for (; r < rows; r++) {
+    const float* src = j.A + (r0 + r) * j.K + k0;
+    for (int64_t k = 0; k < kc; k++) out[k * MR + r] = src[k];
+  }
+  for (int r = rows; r < MR; r++)
+    for (int64_t k = 0; k < kc; k++) out[k * MR + r] = 0;
 }
 
 /**
