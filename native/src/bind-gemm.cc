@@ -142,8 +142,9 @@ Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// convDirectF32(geom, w, M, x, y): y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)) for stride-1
-// 'same' convs on AVX-512 (convDirectF32Supported); a RangeError elsewhere.
+// convDirectF32(geom, w, M, x, y, rotated): y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)) for
+// stride-1 'same' convs on AVX-512 (convDirectF32Supported); a RangeError elsewhere. rotated:
+// w is (C, M, KH*KW), read with its outer dims swapped and taps reversed (conv-f32.h).
 Napi::Value convDirectF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_direct_f32");
@@ -151,7 +152,7 @@ Napi::Value convDirectF32Binding(const Napi::CallbackInfo& info) {
   needF32(a, c, "w, x and y");
   if (!convDirectF32Supported(isa, c.g))
     a.rangeError("conv_direct_f32 runs stride-1 'same' convs on AVX-512 only");
-  convDirectF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p));
+  convDirectF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p), a.flag(5));
   return info.Env().Undefined();
 }
 

@@ -70,7 +70,9 @@ bool convDirectF32Supported(Isa isa, const int64_t* g);
  * (convDirectF32Supported). The same bits as im2col + gemmF32 on isa (each element summed k
  * by k over the GEMM's KC-deep blocks, block sums added in order), written straight in the
  * batch-major layout; the same bits for every thread count. g: N, C, H, W, KH, KW, sh, sw,
- * ph, pw, OH, OW.
+ * ph, pw, OH, OW. rotated: W holds the filter w (C, M, KH*KW) of the conv this one transposes
+ * (its input gradient as a forward conv of the error) and is read as w's channels swapped and
+ * taps reversed, W'[m][c * taps + t] = w[c][m][taps - 1 - t]: the same panels, the same bits.
  */
 void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x,
-                   float* y);
+                   float* y, bool rotated = false);

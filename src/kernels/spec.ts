@@ -70,7 +70,9 @@ export interface Kernels {
    * Optional: y (N, M, OH*OW) = conv(x (N, C, H, W), w (M, C*KH*KW)) in float32 for the
    * geometries preferConvDirectF32 takes (stride-1 'same' convs), straight into the
    * batch-major layout (no im2col matrix, no layout swap); the same bits as im2col then
-   * gemm_f32 on these kernels, rows swapped (A, B, R) -> (B, A, R).
+   * gemm_f32 on these kernels, rows swapped (A, B, R) -> (B, A, R). rotated: w is the filter
+   * (C, M, KH*KW) of the conv whose input gradient this conv computes, read as (M, C, KH*KW)
+   * with each filter's taps reversed (ops/conv.ts rotatedFilter) without building that copy.
    */
   conv_direct_f32?(
     geom: ConvGeom,
@@ -78,6 +80,7 @@ export interface Kernels {
     M: number,
     x: Float32Array,
     y: Float32Array,
+    rotated?: boolean,
   ): void;
   /** Optional: whether conv_direct_f32 runs geometry g (absent: never). */
   preferConvDirectF32?(g: ConvGeom): boolean;

@@ -2,7 +2,8 @@
 // The direct float32 conv (native conv_direct_f32, stride-1 'same' convs): the same bits as
 // im2col + gemm_f32 on the same kernels with rows swapped (M, N, R) -> (N, M, R), within
 // float32 rounding of ref; ragged planes (1..32 wide and high), odd channel counts, row counts
-// not a multiple of 8, depths of one to three 256-deep blocks; 2 threads give the 1-thread bits.
+// not a multiple of 8, depths of one to three 256-deep blocks; 2 threads give the 1-thread bits;
+// the filter given rotated ((C, M, KK), taps reversed) gives the same bits.
 // Instruction sets without the kernel leave it out (their convs keep the GEMM routes).
 
 import assert from 'node:assert/strict';
@@ -67,6 +68,16 @@ function check(k: Kernels, name: string): Float32Array[] {
     const got = new Float32Array(M * Q).fill(7);
     k.conv_direct_f32!(g, w, M, x, got);
     assertSameArray(got, swap(rows, M, g.N, R), `${what}: = im2col + gemm_f32`, R);
+    // rotated: the filter given as (C, M, KK) with taps reversed, as an input gradient's conv
+    // of the error reads its layer's filter: the same bits.
+    const KK = g.KH * g.KW;
+    const wt = new Float32Array(M * K);
+    for (let m = 0; m < M; m++)
+      for (let c = 0; c < g.C; c++)
+        for (let t = 0; t < KK; t++) wt[(c * M + m) * KK + KK - 1 - t] = w[(m * g.C + c) * KK + t];
+    const gotRot = new Float32Array(M * Q).fill(7);
+    k.conv_direct_f32!(g, wt, M, x, gotRot, true);
+    assertSameArray(gotRot, got, `${what}: rotated filter`, R);
     // Against ref (float64 sums): within 1e-5 of sum |w||col|.
     const want = new Float32Array(M * Q);
     const mag = new Float32Array(M * Q);

@@ -261,7 +261,8 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
   // float32 stride-1 'same' convs read straight from the input planes (native/src/conv-f32.h):
   // the AVX-512 microkernel only (its sums are the AVX-512 GEMM tile's: the same bits).
   if (k.isa === 'avx512vnni') {
-    own.conv_direct_f32 = (g, w, M, x, y) => k.convDirectF32(geomOf(g), w, M, x, y);
+    own.conv_direct_f32 = (g, w, M, x, y, rotated) =>
+      k.convDirectF32(geomOf(g), w, M, x, y, rotated === true);
     own.preferConvDirectF32 = (g) =>
       g.strideH === 1 &&
       g.strideW === 1 &&
