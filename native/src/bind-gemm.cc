@@ -130,15 +130,20 @@ Napi::Value convGemmF32Binding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// convWeightGradF32(geom, e, M, x, dw, accumulate): dw (M, C*KH*KW) (+)= e (M, N*OH*OW)
-// im2col(x)^T.
+// convWeightGradF32(geom, e, M, x, dw, accumulate, batchMajor): dw (M, C*KH*KW) (+)= e (M,
+// N*OH*OW) im2col(x)^T; batchMajor: e is (N, M, OH*OW), for geometries the direct dot reads
+// (convDirectDotSupported), a RangeError elsewhere.
 Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_weight_grad_f32");
   const ConvArgs c = readConv(a, "e", "dw", false);
   needF32(a, c, "e, x and dw");
+  const bool batchMajor = a.flag(6);
+  if (batchMajor && !convDirectDotSupported(isa, c.g))
+    a.rangeError("conv_weight_grad_f32 reads a batch-major e for stride-1 'same' convs on "
+                 "AVX-512 with planes of a multiple of 16 pixels only");
   convWeightGradF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p),
-                    a.flag(5));
+                    a.flag(5), batchMajor);
   return info.Env().Undefined();
 }
 

@@ -322,7 +322,7 @@ void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const flo
 }
 
 void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, const float* x,
-                       float* dW, bool accumulate) {
+                       float* dW, bool accumulate, bool batchMajor) {
   constexpr int D = F32_DOT;
   const int64_t N = g[0], R = g[10] * g[11], K = g[1] * g[4] * g[5], Q = N * R;
   if (M == 0 || K == 0) return;
@@ -347,7 +347,7 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
   const int64_t taps = g[4] * g[5];
   std::vector<uint16_t> masks(direct ? R / 16 * taps : 0);
   if (direct) convDirectDotMasks(g, masks.data());
-  const DirectCols dc{R, g[1] * R, static_cast<int>(taps), masks.data()};
+  const DirectCols dc{R, g[1] * R, batchMajor ? M * R : R, static_cast<int>(taps), masks.data()};
   pool::run(static_cast<int>((K + rowsPer - 1) / rowsPer), [&](int t) {
     const int64_t r0 = t * rowsPer, r1 = std::min(K, r0 + rowsPer);
     float out[D * D];
@@ -380,7 +380,13 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
           }
           for (int64_t im = 0; im < M; im += D) {
             const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
-            for (int r = 0; r < D; r++) a[r] = E + (im + std::min(r, rows - 1)) * Q + n0 * R + pc;
+            for (int r = 0; r < D; r++) {
+              const int64_t row = im + std::min(r, rows - 1);
+              // direct: the row's first pixel in image n0 (the dot walks pieces and images).
+              a[r] = !direct     ? E + row * Q + n0 * R + pc
+                     : batchMajor ? E + (n0 * M + row) * R
+                                  : E + row * Q + n0 * R;
+            }
             if (direct)
               CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, tap, out);
             else

@@ -57,7 +57,8 @@ export interface Kernels {
   /**
    * Optional: dw (M, C*KH*KW) = e (M, N*OH*OW) x im2col(x)^T for float32 x (N, C, H, W) (a
    * conv's weight gradient from its error rows) without materializing the im2col matrix;
-   * within float32 rounding of im2col then gemm_f32 (its own summation order).
+   * within float32 rounding of im2col then gemm_f32 (its own summation order). batchMajor
+   * (where weightGradBatchMajorF32 takes g): e given as (N, M, OH*OW) instead.
    */
   conv_weight_grad_f32?(
     geom: ConvGeom,
@@ -65,7 +66,13 @@ export interface Kernels {
     M: number,
     x: Float32Array,
     dw: Float32Array,
+    batchMajor?: boolean,
   ): void;
+  /**
+   * Optional: whether conv_weight_grad_f32 takes e batch-major, (N, M, OH*OW) as the layer's
+   * error comes, for geometry g (batchMajor true; absent: never): the same bits as its rows.
+   */
+  weightGradBatchMajorF32?(g: ConvGeom): boolean;
   /**
    * Optional: y (N, M, OH*OW) = conv(x (N, C, H, W), w (M, C*KH*KW)) in float32 for the
    * geometries preferConvDirectF32 takes (stride-1 'same' convs), straight into the

@@ -57,6 +57,7 @@ export interface NativeIsaKernels {
     x: Float32Array,
     dw: Float32Array,
     accumulate: boolean,
+    batchMajor?: boolean,
   ): void;
   /**
    * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only.
