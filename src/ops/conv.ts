@@ -97,6 +97,13 @@ export function convForwardInt(
   const Q = g.N * g.OH * g.OW;
   const extra = bias ? bias.maxAbs : 0;
   const need = CKK * typeMax(w) * typeMax(x) + extra > INT32_LIMIT;
+  if (k.conv_gemm_int_nchw && !need && implicitIntConv(g, x, keepCol) && !at?.observer?.gemm) {
+    // As below, written straight as (N, OC, R) with the bias: no (OC, N*R) array, no swap.
+    const y = stepArray(at, 'int32', OC * Q, false);
+    k.conv_gemm_int_nchw(g, w, OC, x, bias ? bias.mant : null, y);
+    countMacs(w, x, OC * Q * CKK);
+    return { y, col: null };
+  }
   if (k.conv_gemm_int && !need && implicitIntConv(g, x, keepCol) && !at?.observer?.gemm) {
     // int32 by the types alone: the GEMM without the im2col matrix (backward builds it for dW).
     const acc = stepArray(at, 'int32', OC * Q, false);
