@@ -176,6 +176,25 @@ Napi::Value convGemmIntBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// convGemmIntNchw(geom, w, M, x, y, bias): y (N, M, OH*OW) = conv_gemm_int's c with its outer
+// axes swapped, + bias[m] (a Float64Array of integers, or null).
+Napi::Value convGemmIntNchwBinding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_gemm_int_nchw");
+  const ConvArgs c = readConv(a, "w", "y", true);
+  for (const View* v : {&c.first, &c.x})
+    if (v->kind != Kind::I8 && v->kind != Kind::I16)
+      a.typeError("w and x must be Int8Arrays or Int16Arrays of mantissas");
+  if (c.out.kind != Kind::I32) a.typeError("y must be an Int32Array");
+  const View bias = a.arrayOrNull(5, "bias");
+  if (bias.p && bias.kind != Kind::F64) a.typeError("bias must be a Float64Array");
+  if (bias.p) a.need(bias, c.M, "bias");
+  convGemmIntNchw(isa, c.g, IntOperand{c.first.p, bytesOf(c.first.kind), false}, c.M, c.x.p,
+                  bytesOf(c.x.kind), static_cast<const double*>(bias.p),
+                  static_cast<int32_t*>(c.out.p));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -186,6 +205,8 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   target.Set("convDirectF32",
              Napi::Function::New(env, convDirectF32Binding, "convDirectF32", data));
   target.Set("convGemmInt", Napi::Function::New(env, convGemmIntBinding, "convGemmInt", data));
+  target.Set("convGemmIntNchw",
+             Napi::Function::New(env, convGemmIntNchwBinding, "convGemmIntNchw", data));
   target.Set("convWeightGradF32",
              Napi::Function::New(env, convWeightGradF32Binding, "convWeightGradF32", data));
 }

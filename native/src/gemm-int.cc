@@ -383,12 +383,33 @@ void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
   run(j, Out{C, nullptr, N}, accumulate);
 }
 
-void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x, int xBytes,
-                    int32_t* C) {
+namespace {
+
+/**
+ * C = W x im2col(x) (see convGemmIntI32), the im2col columns built a few images at a time. nchw:
+ * C (N, M, R) with bias[m] (or 0) added, image by image; else C (M, N*R).
+ */
+void convGemmInt(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x, int xBytes,
+                 int32_t* C, bool nchw, const double* bias) {
   const int64_t N = g[0], R = g[10] * g[11], K = g[1] * g[4] * g[5], Q = N * R;
   if (M == 0 || Q == 0) return;
+  // Channel m's start value in NCHW C: bias[m] as int32 (bias + sum stays within int32).
+  std::vector<int32_t> init;
+  if (nchw && bias) {
+    init.resize(M);
+    for (int64_t m = 0; m < M; m++) init[m] = static_cast<int32_t>(bias[m]);
+  }
+  // C (N, M, R) blocks of images [n0, n1): each starts from its channel's bias, or 0.
+  auto initNchw = [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n++)
+      for (int64_t m = 0; m < M; m++) {
+        int32_t* row = C + (n * M + m) * R;
+        std::fill(row, row + R, init.empty() ? 0 : init[m]);
+      }
+  };
   if (K == 0) {
-    std::memset(C, 0, sizeof(int32_t) * M * Q);
+    if (nchw) initNchw(0, N);
+    else std::memset(C, 0, sizeof(int32_t) * M * Q);
     return;
   }
   // Images per slice: their im2col columns (K x images*R elements) stay in L2 for the GEMM.
@@ -409,9 +430,29 @@ void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const vo
       const IntOperand B{buf, xBytes, false};
       const IntMicro* mk = microFor(isa, W, B);
       const Job j{M, S, K, W, B, mk, 1, mk->KC};
-      runPart(j, 0, M, 0, S, 0, K, Out{C + n0 * R, nullptr, Q}, false);
+      if (!nchw) {
+        runPart(j, 0, M, 0, S, 0, K, Out{C + n0 * R, nullptr, Q}, false);
+        continue;
+      }
+      // Image n's columns [(n - n0) R, (n - n0 + 1) R) of the slice into its block (M, R).
+      if (!init.empty()) initNchw(n0, n1);
+      for (int64_t n = n0; n < n1; n++)
+        runPart(j, 0, M, (n - n0) * R, (n - n0 + 1) * R, 0, K, Out{C + n * M * R, nullptr, R},
+                !init.empty());
     }
   });
+}
+
+}  // namespace
+
+void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x, int xBytes,
+                    int32_t* C) {
+  convGemmInt(isa, g, W, M, x, xBytes, C, false, nullptr);
+}
+
+void convGemmIntNchw(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x,
+                     int xBytes, const double* bias, int32_t* C) {
+  convGemmInt(isa, g, W, M, x, xBytes, C, true, bias);
 }
 
 void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOperand B, double* C,

@@ -107,6 +107,15 @@ void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const vo
                     int32_t* C);
 
 /**
+ * convGemmIntI32 with C written as NCHW: C (N, M, OH*OW) (the GEMM's (M, N*OH*OW) with its
+ * outer axes swapped), plus bias[m] (integers within int32, or null) on every element of
+ * channel m: image by image into its own (M, OH*OW) block, the swap_outer pass saved. The same
+ * int32 sums (exact: the caller keeps them and bias + sum within int32).
+ */
+void convGemmIntNchw(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x,
+                     int xBytes, const double* bias, int32_t* C);
+
+/**
  * Integer GEMM into float64 C, exact: K is split into chunks whose int32 sums cannot overflow
  * (from max |a| and max |b|), and chunk sums are added to C as exact float64 integers: inside
  * the microkernel (IntMicro::tileF64, chunks of >= 8 groups) where it has one, else per tile

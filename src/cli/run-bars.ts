@@ -4,6 +4,7 @@
 
 import cliProgress from 'cli-progress';
 import type { RunProgress } from '../sweep/list.js';
+import { tested } from '../train/metrics.js';
 
 export interface RunBars {
   readonly progress?: RunProgress;
@@ -56,7 +57,7 @@ export function makeRunBars(enabled: boolean, print: (s: string) => void): RunBa
       if (!b) return;
       b.bar.update(m.epoch * 1000, {
         epoch: Math.min(m.epoch + 1, epochs),
-        detail: `test_acc ${(m.test_acc * 100).toFixed(2)}%`,
+        detail: tested(m) ? `test_acc ${(m.test_acc * 100).toFixed(2)}%` : 'no test pass',
       });
     },
     end(id) {

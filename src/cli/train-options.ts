@@ -22,6 +22,8 @@ export interface TrainOptionFlags extends DataFlags {
   seed?: number;
   limit?: number;
   testLimit?: number;
+  evalEvery?: number;
+  evalLast?: number;
   backend?: 'auto' | 'ref' | 'wasm' | 'native';
   threads?: number;
   telemetry?: boolean;
@@ -70,6 +72,16 @@ export function addTrainOptions(c: Command): Command {
       '--test-limit <n>',
       'evaluate on the first N test samples only',
       intOption('--test-limit'),
+    )
+    .option(
+      '--eval-every <n>',
+      'test after every n-th epoch only (default 1); the last epoch is always tested',
+      intOption('--eval-every'),
+    )
+    .option(
+      '--eval-last <n>',
+      'with --eval-every: also test after each of the last n epochs',
+      intOption('--eval-last', 0),
     );
   addDataOptions(c, 'train and test on');
   return c
@@ -120,6 +132,8 @@ export function trainInput(f: TrainOptionFlags): Record<string, unknown> & Train
     seed: f.seed,
     limit: f.limit,
     testLimit: f.testLimit,
+    evalEvery: f.evalEvery,
+    evalLast: f.evalLast,
     ...dataConfig(f),
     backend: f.backend,
     threads: f.threads,

@@ -55,6 +55,19 @@ export interface Kernels {
    */
   conv_gemm_int?(geom: ConvGeom, w: IntArray, M: number, x: IntArray, y: Int32Array): void;
   /**
+   * Optional: conv_gemm_int written as NCHW, y (N, M, OH*OW), plus bias[m] (integers, or null)
+   * on channel m: the result of conv_gemm_int then swap_outer(c, M, N, OH*OW, bias, y), without
+   * the (M, N*OH*OW) array. The caller keeps C*KH*KW * max|w| * max|x| + max|bias| < 2^31.
+   */
+  conv_gemm_int_nchw?(
+    geom: ConvGeom,
+    w: IntArray,
+    M: number,
+    x: IntArray,
+    bias: ArrayLike<number> | null,
+    y: Int32Array,
+  ): void;
+  /**
    * Optional: dw (M, C*KH*KW) = e (M, N*OH*OW) x im2col(x)^T for float32 x (N, C, H, W) (a
    * conv's weight gradient from its error rows) without materializing the im2col matrix;
    * within float32 rounding of im2col then gemm_f32 (its own summation order). batchMajor

@@ -14,7 +14,13 @@ import type { LayerCost } from './cost-types.js';
 
 export interface BoundSite {
   readonly quantizer: Quantizer;
+  /** Training's stream (stochastic rounding), checkpointed with the run. */
   readonly rng: Rng;
+  /**
+   * The generator of one evaluation batch (step, evalStep): test passes round from streams of
+   * their own, so how often (or on how many images) a run is tested never moves training's.
+   */
+  readonly evalRng: (step: number, evalStep: number) => Rng;
 }
 
 export abstract class Layer {
@@ -85,9 +91,10 @@ export abstract class Layer {
   protected quant(site: string, x: Tensor, ctx: RunContext): Tensor {
     const s = this.sites.get(site);
     if (!s) return x;
+    const rng = ctx.training ? s.rng : s.evalRng(ctx.step, ctx.evalStep ?? 0);
     const sc: SiteContext = {
       kernels: ctx.kernels,
-      rng: s.rng,
+      rng,
       step: ctx.step,
       epoch: ctx.epoch,
       training: ctx.training,
@@ -101,7 +108,7 @@ export abstract class Layer {
         this.name,
         site,
         s.quantizer,
-        s.rng,
+        rng,
         x,
         () => s.quantizer.apply(x, sc),
         ctx.training,

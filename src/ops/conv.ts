@@ -97,6 +97,13 @@ export function convForwardInt(
   const Q = g.N * g.OH * g.OW;
   const extra = bias ? bias.maxAbs : 0;
   const need = CKK * typeMax(w) * typeMax(x) + extra > INT32_LIMIT;
+  if (k.conv_gemm_int_nchw && !need && implicitIntConv(g, x, keepCol) && !at?.observer?.gemm) {
+    // As below, written straight as (N, OC, R) with the bias: no (OC, N*R) array, no swap.
+    const y = stepArray(at, 'int32', OC * Q, false);
+    k.conv_gemm_int_nchw(g, w, OC, x, bias ? bias.mant : null, y);
+    countMacs(w, x, OC * Q * CKK);
+    return { y, col: null };
+  }
   if (k.conv_gemm_int && !need && implicitIntConv(g, x, keepCol) && !at?.observer?.gemm) {
     // int32 by the types alone: the GEMM without the im2col matrix (backward builds it for dW).
     const acc = stepArray(at, 'int32', OC * Q, false);
@@ -262,15 +269,24 @@ export function convInputGradInt(
   // stay below 2^53 (else the scan decides, and allocAcc may refuse).
   const typeBound = overlap * OC * typeMax(w) * typeMax(er);
   const opBound = mw !== undefined && me !== undefined ? overlap * OC * mw * me : Infinity;
-  const bound =
-    typeBound <= INT32_LIMIT && dcol instanceof Int32Array
-      ? typeBound
-      : dcol instanceof Float64Array && opBound <= 2 ** 53
-        ? Math.max(opBound, INT32_LIMIT + 1)
+  // An int32 dcol whose dx the types do not bound: max |w| and max |e| (OC*KH*KW and CKK times
+  // fewer elements than dcol) bound |dx| first; where that fits int32, the dcol scan would
+  // choose int32 too (overlap * max|dcol| <= it), so dx's type is the same, without the scan.
+  const byOperands = () => overlap * OC * (mw ?? maxAbsMant(k, w)) * (me ?? maxAbsMant(k, er));
+  let bound: number;
+  if (typeBound <= INT32_LIMIT && dcol instanceof Int32Array) bound = typeBound;
+  else if (dcol instanceof Float64Array && opBound <= 2 ** 53)
+    bound = Math.max(opBound, INT32_LIMIT + 1);
+  else {
+    const ops = dcol instanceof Int32Array ? byOperands() : Infinity;
+    bound =
+      ops <= INT32_LIMIT
+        ? ops
         : Math.max(
             overlap * maxAbsMant(k, dcol),
             dcol instanceof Float64Array ? INT32_LIMIT + 1 : 0,
           );
+  }
   const dx = allocAcc(bound, g.N * g.C * g.H * g.W, at, false); // col2im zeroes it
   if (dx instanceof Float64Array)
     k.col2im(g, dcol instanceof Float64Array ? dcol : Float64Array.from(dcol), dx);

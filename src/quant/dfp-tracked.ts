@@ -74,6 +74,9 @@ export class DfpTrackedQuantizer implements Quantizer {
   private generator(ctx: SiteContext): Rng | null {
     if (this.p.rounding !== 'stochastic') return null;
     if (this.p.rng === 'xoshiro') return ctx.rng;
+    // A test pass draws from an LFSR of its own, seeded from its batch's generator: training's
+    // LFSR moves only in training.
+    if (!ctx.training) return new Lfsr32(ctx.rng.nextU32());
     this.lfsr ??= new Lfsr32(ctx.rng.nextU32());
     return this.lfsr;
   }
@@ -101,9 +104,10 @@ export class DfpTrackedQuantizer implements Quantizer {
     const scale = x.kind === 'float' ? 1 : 2 ** x.exp;
     const src = x.kind === 'float' ? x.data : x.mant;
     const max = k.maxAbs(src) * scale;
-    if (this.exp === null && max > 0) this.exp = dynamicExponent(max, bits);
-    // Before the first nonzero tensor any exponent quantizes the zeros exactly.
-    const exp = this.exp ?? dynamicExponent(0, bits);
+    if (this.exp === null && max > 0 && ctx.training) this.exp = dynamicExponent(max, bits);
+    // Before the first nonzero tensor any exponent quantizes the zeros exactly; a test pass
+    // before training saw one fits its own tensor (and keeps nothing).
+    const exp = this.exp ?? dynamicExponent(ctx.training ? 0 : max, bits);
     const mant = allocInt(bits, n);
     const rng = this.generator(ctx);
     const stats =

@@ -40,11 +40,17 @@ export interface LineOptions {
 
 /** One line per series: training curves, timelines. */
 export function lineFigure(rows: Row[], o: LineOptions): Figure {
+  // Points not measured (an epoch without a test pass holds NaN) are left out: the line joins
+  // the epochs that were tested.
+  const values = rows.filter((r) => {
+    const y = r[o.y];
+    return typeof y !== 'number' || Number.isFinite(y);
+  });
   const spec: TopLevelSpec = {
     width: WIDTH,
     height: HEIGHT,
-    data: { values: rows },
-    mark: { type: 'line', point: o.points ?? rows.length < 60, interpolate: 'linear' },
+    data: { values },
+    mark: { type: 'line', point: o.points ?? values.length < 60, interpolate: 'linear' },
     encoding: {
       x: {
         field: o.x,

@@ -156,6 +156,11 @@ export interface Convergence {
   readonly text: string;
 }
 
+/** Epochs of a run of `epochs` in the convergence check's tail (the window adds the one before). */
+export function convergenceTail(epochs: number): number {
+  return Math.max(1, Math.ceil(CONVERGENCE_TAIL * epochs));
+}
+
 /**
  * Converged when test accuracy moved by less than 1 point (max - min) over the last 20% of
  * epochs, the window starting at the epoch before them: with 10 epochs, epochs 8, 9 and 10.
@@ -164,8 +169,18 @@ export function convergence(testAcc: readonly number[]): Convergence {
   const e = testAcc.length;
   if (e < 2)
     return { converged: null, from: e, to: e, change: 0, text: `${e} epoch: nothing to compare` };
-  const tail = Math.max(1, Math.ceil(CONVERGENCE_TAIL * e));
-  const window = testAcc.slice(e - tail - 1);
+  const tail = convergenceTail(e);
+  // Epochs without a test pass (NaN) are left out; a run that tested fewer than 2 of the
+  // window's epochs cannot be judged (the suite tests every epoch of it: evalLast).
+  const window = testAcc.slice(e - tail - 1).filter(Number.isFinite);
+  if (window.length < 2)
+    return {
+      converged: null,
+      from: e - tail,
+      to: e,
+      change: 0,
+      text: `epochs ${e - tail}-${e}: fewer than 2 test passes to compare`,
+    };
   const change = Math.max(...window) - Math.min(...window);
   const converged = change < CONVERGENCE_TOL;
   return {

@@ -24,6 +24,11 @@ export interface Setting {
   readonly lrMin?: number;
   /** Steps its telemetry runs sample (default 40): fewer where a sampled step is costly. */
   readonly telemetrySamples?: number;
+  /**
+   * Test pass every n-th epoch (default each), and after every epoch of the convergence
+   * check's window: where a test pass costs much (ResNet-20's 1,000 images are ~15% of a run).
+   */
+  readonly evalEvery?: number;
 }
 
 export interface Scale {

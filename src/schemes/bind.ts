@@ -24,6 +24,21 @@ export function siteRng(seed: number, layer: string, site: string): Rng {
   return makeRng((seed ^ hashString(`${layer}/${site}`)) >>> 0);
 }
 
+/**
+ * A site's generator for one evaluation batch, from the run seed, the training step the test
+ * pass follows and the batch's id (negative): independent of training's stream and of which
+ * other passes ran.
+ */
+export function siteEvalRng(
+  seed: number,
+  layer: string,
+  site: string,
+): (step: number, evalStep: number) => Rng {
+  const base = (seed ^ hashString(`${layer}/${site}/eval`)) >>> 0;
+  return (step, evalStep) =>
+    makeRng((base ^ Math.imul(step + 1, 0x9e3779b1) ^ Math.imul(evalStep, 0x85ebca6b)) >>> 0);
+}
+
 export interface ResolvedSite {
   readonly layer: string;
   readonly site: string;
@@ -179,7 +194,11 @@ export function bindScheme(model: Layer, scheme: SchemeSpec, seed: number): Reso
         layerCount: layers.length,
         ...(outFeatures !== undefined ? { outFeatures } : {}),
       });
-      l.sites.set(site, { quantizer, rng: siteRng(seed, l.name, site) });
+      l.sites.set(site, {
+        quantizer,
+        rng: siteRng(seed, l.name, site),
+        evalRng: siteEvalRng(seed, l.name, site),
+      });
       table.push(r);
     }
   });

@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import { loadRun } from '../report/run-data.js';
 import type { EpochMetrics } from '../train/run-folder.js';
+import { tested } from '../train/metrics.js';
 import type { RunOutcome } from './spec.js';
 import type { QueueOptions } from './queue/connection.js';
 import type { JobTimes } from './hops.js';
@@ -46,7 +47,7 @@ export const runDir = (out: string, id: string): string => join(resolve(out), 'r
 export function accLine(dir: string): string {
   try {
     const m = loadRun(dir, false).metrics.at(-1);
-    return m ? `, test_acc ${(m.test_acc * 100).toFixed(2)}%` : '';
+    return m && tested(m) ? `, test_acc ${(m.test_acc * 100).toFixed(2)}%` : '';
   } catch {
     return '';
   }

@@ -7,6 +7,7 @@ import type { RunData } from '../report/run-data.js';
 import type { Cell, Table } from '../report/types.js';
 import { label, type Assignment, type AxisValue } from './grid.js';
 import type { SweepPlan, SweepPoint } from './points.js';
+import { tested } from '../train/metrics.js';
 
 export const SEED_AXIS = 'seed';
 
@@ -67,7 +68,9 @@ export function groups(plan: SweepPlan, runs: ReadonlyMap<string, RunData>): Gro
       points,
       complete,
       finalAcc: stat(last.map((m) => m.test_acc)),
-      bestAcc: stat(complete.map((r) => Math.max(...r.metrics.map((m) => m.test_acc)))),
+      bestAcc: stat(
+        complete.map((r) => Math.max(...r.metrics.filter(tested).map((m) => m.test_acc))),
+      ),
       finalLoss: stat(last.map((m) => m.train_loss)),
       samplesPerS: stat(last.map((m) => m.samples_per_s)),
       status: parts.join(', '),

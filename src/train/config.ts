@@ -30,6 +30,14 @@ export const trainConfig = z.strictObject({
   limit: z.int().min(1).optional(),
   /** Use only the first N test samples. */
   testLimit: z.int().min(1).optional(),
+  /**
+   * Test pass after every n-th epoch (default 1: each epoch); the last epoch is always tested.
+   * Skipped passes change nothing else: the same weights come out (a test pass draws no random
+   * numbers from training's streams and updates no state).
+   */
+  evalEvery: z.int().min(1, 'evalEvery must be at least 1').optional(),
+  /** Also test after each of the last n epochs (e.g. the window a convergence check reads). */
+  evalLast: z.int().min(0, 'evalLast must be >= 0').optional(),
   /** mnist / digits-seq from your own IDX files: a folder holding MNIST's four file names... */
   dataDir: z.string().min(1, 'dataDir needs a path').optional(),
   /** ...and/or single files, each replacing one of dataDir's (the CLI stores them absolute,

@@ -20,7 +20,7 @@ import {
   WEIGHT_CHECK_EVERY,
 } from './divergence.js';
 import { formatWarnings } from './format-check.js';
-import { formatEpoch, type EpochMetrics } from './metrics.js';
+import { formatEpoch, testsAfter, type EpochMetrics } from './metrics.js';
 import { setupRun, type RunSetup, type SetupOptions } from './setup.js';
 import type { RunRecord, RunStore } from './store.js';
 import type { StepResult } from './task.js';
@@ -249,7 +249,8 @@ async function runEpochs(
     if (interrupted) break;
     acc.seconds += (performance.now() - t0) / 1000;
     const evalCtx: RunContext = { kernels, step, epoch, training: false, telemetry: null };
-    const evalMetrics = task.evaluate(evalCtx);
+    // Between test passes (evalEvery) the row's test figures are NaN (null in metrics.jsonl).
+    const evalMetrics = testsAfter(cfg, epoch + 1) ? task.evaluate(evalCtx) : {};
     const m: EpochMetrics = {
       epoch: epoch + 1,
       train_loss: acc.lossSum / Math.max(1, acc.count),

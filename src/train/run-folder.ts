@@ -306,8 +306,17 @@ export function readRecord(dir: string): RunRecord {
 export function readMetrics(dir: string): EpochMetrics[] {
   const path = join(dir, METRICS_FILE);
   if (!existsSync(path)) return [];
-  return parseJsonl<EpochMetrics>(readFileSync(path, 'utf8'), path, (m) =>
+  const rows = parseJsonl<EpochMetrics>(readFileSync(path, 'utf8'), path, (m) =>
     typeof (m as EpochMetrics).epoch === 'number' ? null : 'not an epoch\'s metrics (no "epoch")',
+  );
+  // An epoch without a test pass (evalEvery) was written with NaN figures, which JSON holds
+  // as null: read back as NaN, "not measured", as the loop had them.
+  return rows.map((m) =>
+    Object.values(m).includes(null as never)
+      ? (Object.fromEntries(
+          Object.entries(m).map(([k, v]) => [k, v === null ? NaN : v]),
+        ) as unknown as EpochMetrics)
+      : m,
   );
 }
 

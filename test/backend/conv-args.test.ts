@@ -76,6 +76,27 @@ for (const b of await nativeBackends()) {
       );
     });
 
+    it('conv_gemm_int_nchw checks its operand types, y and the bias length', () => {
+      const w = new Int8Array(M * K);
+      k.conv_gemm_int_nchw!(G, w, M, new Int16Array(X), [1, 2, 3, 4, 5], new Int32Array(M * Q));
+      assert.throws(
+        () => k.conv_gemm_int_nchw!(G, w, M, f(X) as never, null, new Int32Array(M * Q)),
+        { name: 'TypeError', message: /w and x must be Int8Arrays or Int16Arrays/ },
+      );
+      assert.throws(
+        () => k.conv_gemm_int_nchw!(G, w, M, new Int8Array(X), null, f(M * Q) as never),
+        { name: 'TypeError', message: /y must be an Int32Array/ },
+      );
+      assert.throws(
+        () => k.conv_gemm_int_nchw!(G, w, M, new Int8Array(X), null, new Int32Array(M * Q - 1)),
+        /y \(5,32\) needs 160 elements, got 159/,
+      );
+      assert.throws(
+        () => k.conv_gemm_int_nchw!(G, w, M, new Int8Array(X), [1, 2, 3, 4], new Int32Array(M * Q)),
+        /bias/,
+      );
+    });
+
     const direct = b.k?.conv_direct_f32 ? false : 'this instruction set has no direct conv';
     it('conv_direct_f32 checks sizes and its geometry', { skip: direct }, () => {
       k.conv_direct_f32!(G, f(M * K), M, f(X), f(M * Q));

@@ -89,11 +89,58 @@ function check(k: Kernels, name: string): void {
     }
 }
 
+/**
+ * The dcol route where the types do not bound dx within int32 (64 channels of int16 errors
+ * against int8 filters: 9 * 64 * 128 * 32768 > 2^31) but do bound dcol: dx is int32 exactly
+ * where overlap * max|dcol| fits int32, whether max |w| and max |e| settle it (small values)
+ * or only dcol's values do (one channel at full range), and float64 at the edge past it (every
+ * product -32768 * -128: interior dx = 9 * 64 * 2^22 > 2^31).
+ */
+function checkDcolBound(k: Kernels, name: string): void {
+  const OC = 64;
+  const g = geom(2, 3, 6, 5, 3, 3, [0, 0]);
+  const nE = g.N * OC * g.OH * g.OW;
+  const nW = OC * g.C * g.KH * g.KW;
+  const cases: [string, Int16Array, Int8Array, 'int32' | 'float64'][] = [
+    [
+      'small operands',
+      Int16Array.from(randInts(seeded(71), nE, -1000, 1000)),
+      Int8Array.from(randInts(seeded(72), nW, -100, 100)),
+      'int32',
+    ],
+    [
+      'one channel at full range',
+      Int16Array.from({ length: nE }, (_, i) =>
+        Math.floor(i / (g.OH * g.OW)) % OC === 5 ? -32768 : 0,
+      ),
+      Int8Array.from(randInts(seeded(73), nW, -128, 127)),
+      'int32',
+    ],
+    [
+      'every product at its maximum',
+      new Int16Array(nE).fill(-32768),
+      new Int8Array(nW).fill(-128),
+      'float64',
+    ],
+  ];
+  for (const [what, e, w, type] of cases) {
+    const dx = convInputGradInt(k, g, e, () => errorRows(k, g, e, OC), w, OC);
+    const label = `${name} dcol bound, ${what}`;
+    assert.ok(
+      type === 'int32' ? dx instanceof Int32Array : dx instanceof Float64Array,
+      `${label}: ${type}`,
+    );
+    assertSameArray(dx, direct(g, e, w, OC), label, g.W);
+  }
+}
+
 describe('conv input gradient routes: exact against the definition', () => {
   before(() => useWinograd(false));
   after(() => useWinograd(true));
 
   it('ref', () => check(refKernels, 'ref'));
+  it('ref: the dcol route picks int32 or float64 dx by the bound', () =>
+    checkDcolBound(refKernels, 'ref'));
 });
 
 for (const b of await fastBackends()) {
@@ -102,6 +149,7 @@ for (const b of await fastBackends()) {
     after(() => useWinograd(true));
     it('equal the definition (and so ref) on every shape and operand type', () =>
       check(b.k!, b.name));
+    it('the dcol route picks int32 or float64 dx by the bound', () => checkDcolBound(b.k!, b.name));
   });
 }
 

@@ -51,7 +51,7 @@ function run(k: Kernels, row: (typeof GRID)[number], bits: Bits, seed: number) {
     saveState: () => null,
     loadState: () => {},
   };
-  l.sites.set('W', { quantizer, rng: makeRng(1) });
+  l.sites.set('W', { quantizer, rng: makeRng(1), evalRng: () => makeRng(2) });
   const ctx: RunContext = { kernels: k, step: 0, epoch: 0, training: true, telemetry: null };
   const x = fixedTensor([N, IN, IH, IW], mant(bits, N * IN * IH * IW, seed + 2), -5, bits);
   const y = l.forward(x, ctx) as Extract<Tensor, { kind: 'fixed' }>;

@@ -114,7 +114,7 @@ test('quantized BatchNorm (WAGEUBN eq. 11-12, 14, 17) matches the equations comp
   const bn = new BatchNorm1d('bn', 2);
   const w = (site: string) => ({ layer: 'bn', site, layerIndex: 0, layerCount: 1 });
   const bind = (site: string, q: DirectQuantizerLike) =>
-    bn.sites.set(site, { quantizer: q, rng: makeRng(1) });
+    bn.sites.set(site, { quantizer: q, rng: makeRng(1), evalRng: () => makeRng(2) });
   type DirectQuantizerLike =
     InstanceType<typeof DirectQuantizer> | InstanceType<typeof ShiftQuantizer>;
   for (const s of ['BN.mu', 'BN.sigma', 'BN.xhat']) bind(s, new DirectQuantizer(16, false, w(s)));

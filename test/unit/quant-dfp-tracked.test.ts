@@ -40,10 +40,28 @@ test('LFSR: draws look uniform and make stochastic rounding unbiased', () => {
   );
   let s = 0;
   const n = 3000;
-  // max 1 -> exponent -6: 0.3 is 19.2 steps, so SR gives 19 or 20 with mean 19.2
+  // max 1 -> exponent -6: 0.3 is 19.2 steps, so SR gives 19 or 20 with mean 19.2 (training
+  // steps: the quantizer's LFSR runs on from step to step; the exponent stays at -6)
   for (let i = 0; i < n; i++)
-    s += dequantize64(q.apply(floatTensor([2], Float32Array.from([1, 0.3])), ctx(false)))[1];
+    s += dequantize64(q.apply(floatTensor([2], Float32Array.from([1, 0.3])), ctx(true, 1, i)))[1];
   assert.ok(Math.abs(s / n - 0.3) < 0.003, `mean ${s / n}`);
+});
+
+test("dfp-tracked: a test pass moves neither training's LFSR nor, before any training, the exponent", () => {
+  const q = new DfpTrackedQuantizer(
+    { bits: 8, rounding: 'stochastic', rng: 'lfsr', overflowRate: 1e-4 },
+    where,
+  );
+  const x = floatTensor([2], Float32Array.from([1, 0.3]));
+  q.apply(x, ctx(false, 7));
+  assert.equal(q.exponent(), null, 'an eval call set the exponent');
+  q.apply(x, ctx(true, 1, 0));
+  const lfsr = (): unknown => (q.saveState() as { lfsr: unknown }).lfsr;
+  const [exp, gen] = [q.exponent(), lfsr()];
+  // (An eval call settles the finished step's exponent move early: the same move.)
+  for (let i = 0; i < 5; i++) q.apply(x, ctx(false, 10 + i));
+  assert.deepEqual(lfsr(), gen);
+  assert.equal(q.exponent(), exp);
 });
 
 test('dfp-tracked: exponent starts from max|x|, rises on overflow, falls when values fit one step finer', () => {

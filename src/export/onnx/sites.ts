@@ -72,7 +72,7 @@ export function siteOnConstant(
   siteRule(s.quantizer, `${layer.name}.${site}`);
   const t = s.quantizer.apply(x, {
     kernels: refKernels,
-    rng: s.rng,
+    rng: s.evalRng(-1, -1),
     step: -1,
     epoch: -1,
     training: false,

@@ -49,6 +49,14 @@ export interface NativeIsaKernels {
   ): void;
   /** c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x) on int8/int16 mantissas into int32. */
   convGemmInt(geom: Float64Array, w: IntArray, M: number, x: IntArray, c: Int32Array): void;
+  convGemmIntNchw(
+    geom: Float64Array,
+    w: IntArray,
+    M: number,
+    x: IntArray,
+    y: Int32Array,
+    bias: Float64Array | null,
+  ): void;
   /** dw (M, C*KH*KW) (+)= e (M, N*OH*OW) im2col(x)^T, without the im2col matrix. */
   convWeightGradF32(
     geom: Float64Array,
@@ -241,6 +249,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'convGemmF32',
   'convDirectF32',
   'convGemmInt',
+  'convGemmIntNchw',
   'convWeightGradF32',
   'quantize',
   'requantize',
