@@ -130,20 +130,26 @@ Napi::Value convGemmF32Binding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// convWeightGradF32(geom, e, M, x, dw, accumulate): dw (M, C*KH*KW) (+)= e (M, N*OH*OW)
-// im2col(x)^T.
+// convWeightGradF32(geom, e, M, x, dw, accumulate, batchMajor): dw (M, C*KH*KW) (+)= e (M,
+// N*OH*OW) im2col(x)^T; batchMajor: e is (N, M, OH*OW), for geometries the direct dot reads
+// (convDirectDotSupported), a RangeError elsewhere.
 Napi::Value convWeightGradF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_weight_grad_f32");
   const ConvArgs c = readConv(a, "e", "dw", false);
   needF32(a, c, "e, x and dw");
+  const bool batchMajor = a.flag(6);
+  if (batchMajor && !convDirectDotSupported(isa, c.g))
+    a.rangeError("conv_weight_grad_f32 reads a batch-major e for stride-1 'same' convs on "
+                 "AVX-512 with planes of a multiple of 16 pixels only");
   convWeightGradF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p),
-                    a.flag(5));
+                    a.flag(5), batchMajor);
   return info.Env().Undefined();
 }
 
-// convDirectF32(geom, w, M, x, y): y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)) for stride-1
-// 'same' convs on AVX-512 (convDirectF32Supported); a RangeError elsewhere.
+// convDirectF32(geom, w, M, x, y, rotated): y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)) for
+// stride-1 'same' convs on AVX-512 (convDirectF32Supported); a RangeError elsewhere. rotated:
+// w is (C, M, KH*KW), read with its outer dims swapped and taps reversed (conv-f32.h).
 Napi::Value convDirectF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_direct_f32");
@@ -151,7 +157,7 @@ Napi::Value convDirectF32Binding(const Napi::CallbackInfo& info) {
   needF32(a, c, "w, x and y");
   if (!convDirectF32Supported(isa, c.g))
     a.rangeError("conv_direct_f32 runs stride-1 'same' convs on AVX-512 only");
-  convDirectF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p));
+  convDirectF32(isa, c.g, f32(c.first), c.M, f32(c.x), static_cast<float*>(c.out.p), a.flag(5));
   return info.Env().Undefined();
 }
 

@@ -73,12 +73,12 @@ void dot(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
   int64_t img = j0 / d.R, p = j0 - img * d.R;
   const int64_t R = d.R, CR = d.CR;
   const int taps = d.taps;
-  int64_t imgOff = img * CR;
+  int64_t imgOff = img * CR, aOff = img * d.aR;
   for (int64_t k = 0; k < kc; k += 16) {
     const uint16_t* m = d.mask + (p >> 4) * taps;
     __m512 x[D], y[D];
 #pragma GCC unroll 4
-    for (int r = 0; r < D; r++) x[r] = _mm512_loadu_ps(a[r] + k);
+    for (int r = 0; r < D; r++) x[r] = _mm512_loadu_ps(a[r] + aOff + p);
 #pragma GCC unroll 4
     for (int c = 0; c < D; c++) y[c] = _mm512_maskz_loadu_ps(m[tap[c]], b[c] + imgOff + p);
 #pragma GCC unroll 4
@@ -89,9 +89,14 @@ void dot(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
     if (p == R) {
       p = 0;
       imgOff += CR;
+      aOff += d.aR;
     }
   }
+  // Unrolled, so acc stays in registers: with an indexed loop here GCC kept acc in memory
+  // and stored all 16 accumulators on every step of the loop above.
+#pragma GCC unroll 4
   for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
     for (int c = 0; c < D; c++) out[r * D + c] = _mm512_reduce_add_ps(acc[r][c]);
 }
 

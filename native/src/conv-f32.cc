@@ -45,7 +45,7 @@ void convDirectDotMasks(const int64_t* g, uint16_t* mask) {
 }
 
 void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x,
-                   float* y) {
+                   float* y, bool rotated) {
   constexpr int NR = CONV_DIRECT_NR;
   const int64_t N = g[0], C = g[1], H = g[2], Wd = g[3], KH = g[4], KW = g[5], ph = g[8],
                 pw = g[9];
@@ -63,7 +63,15 @@ void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const f
   std::vector<float> panels(blocks * K * MR, 0.0f);
   for (int64_t r = 0; r < M; r++) {
     float* o = panels.data() + (r / MR) * K * MR + r % MR;
-    for (int64_t k = 0; k < K; k++) o[k * MR] = W[r * K + k];
+    if (rotated) {
+      // W (C, M, taps): row r of W' is channel r of each of the C filters, taps reversed.
+      for (int64_t c = 0; c < C; c++) {
+        const float* src = W + (c * M + r) * taps + taps - 1;
+        for (int64_t t = 0; t < taps; t++) o[(c * taps + t) * MR] = src[-t];
+      }
+    } else {
+      for (int64_t k = 0; k < K; k++) o[k * MR] = W[r * K + k];
+    }
   }
   // Tap shifts in the plane, and per tile the lanes each tap reads inside the image.
   int64_t off[CONV_DIRECT_MAX_TAPS];

@@ -28,6 +28,7 @@ struct DirectTile {
 struct DirectCols {
   int64_t R;             // pixels per plane (a multiple of 16)
   int64_t CR;            // floats per image (C * R)
+  int64_t aR;            // floats per image in the a rows: R (rows (M, N*R)), or M * R (N, M, R)
   int taps;              // KH*KW
   const uint16_t* mask;  // [R / 16][taps]: lanes of each 16 pixels inside the plane per tap
 };
@@ -43,9 +44,10 @@ struct ConvDirectMicro {
                int64_t ldy, int rows, bool add);
   /**
    * F32Micro::dot with its b rows read from x: out[r * 4 + c] = sum over slice pixels
-   * j0..j0+kc (kc a multiple of 16) of a[r][j - j0] * x at pixel j shifted by column c's tap,
-   * in F32Micro::dot's lane order and reduction. b[c]: channel plane of column c in the
-   * slice's first image, shifted by its tap; tap[c] its tap.
+   * j0..j0+kc (kc a multiple of 16) of a[r] at pixel j times x at pixel j shifted by column
+   * c's tap, in F32Micro::dot's lane order and reduction. a[r]: row r in the slice's first
+   * image (pixel j of image i at a[r] + i * aR + j mod R). b[c]: channel plane of column c in
+   * the slice's first image, shifted by its tap; tap[c] its tap.
    */
   void (*dot)(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
               const float* const* b, const int* tap, float* out);
@@ -70,7 +72,9 @@ bool convDirectF32Supported(Isa isa, const int64_t* g);
  * (convDirectF32Supported). The same bits as im2col + gemmF32 on isa (each element summed k
  * by k over the GEMM's KC-deep blocks, block sums added in order), written straight in the
  * batch-major layout; the same bits for every thread count. g: N, C, H, W, KH, KW, sh, sw,
- * ph, pw, OH, OW.
+ * ph, pw, OH, OW. rotated: W holds the filter w (C, M, KH*KW) of the conv this one transposes
+ * (its input gradient as a forward conv of the error) and is read as w's channels swapped and
+ * taps reversed, W'[m][c * taps + t] = w[c][m][taps - 1 - t]: the same panels, the same bits.
  */
 void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const float* x,
-                   float* y);
+                   float* y, bool rotated = false);

@@ -76,7 +76,11 @@ void dot(int64_t kc, const float* const* a, const float* const* b, float* out) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     step(k, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(kc - k)), lane), true);
   }
+  // Unrolled, so acc stays in registers (an indexed loop here kept acc in memory, stored
+  // on every step of the loop above).
+#pragma GCC unroll 4
   for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
     for (int c = 0; c < D; c++) out[r * D + c] = hsum(acc[r][c]);
 }
 

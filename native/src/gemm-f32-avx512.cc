@@ -64,7 +64,11 @@ void dot(int64_t kc, const float* const* a, const float* const* b, float* out) {
   int64_t k = 0;
   for (; k + 16 <= kc; k += 16) step(k, 0xFFFF);
   if (k < kc) step(k, static_cast<__mmask16>((1u << (kc - k)) - 1));
+  // Unrolled, so acc stays in registers (an indexed loop here kept acc in memory, stored
+  // on every step of the loop above).
+#pragma GCC unroll 4
   for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
     for (int c = 0; c < D; c++) out[r * D + c] = _mm512_reduce_add_ps(acc[r][c]);
 }
 

@@ -63,6 +63,35 @@ struct Job {
 };
 
 /**
+ * Four rows src + i * ld (i < 4), kc floats each, written as columns: o[k * ldo + i] =
+ * src[i * ld + k] (packA of A (M, K), packBBlock of B (N, K)). 4 x 4 blocks transposed in
+ * registers: the element-by-element copy, one scalar store ldo floats after the last, took
+ * more time than the GEMM tiles that read the panels in ResNet-20's 8x8 weight gradient
+ * (64 x 576 x 2048, B^T). Copies only: the same floats.
+ */
+void transpose4(const float* src, int64_t ld, int64_t kc, float* o, int64_t ldo) {
+  typedef float F4 __attribute__((vector_size(16)));
+  typedef int32_t I4 __attribute__((vector_size(16)));
+  int64_t k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    F4 v[4];
+    for (int i = 0; i < 4; i++) __builtin_memcpy(&v[i], src + i * ld + k, sizeof(F4));
+    // [a0 b0 a1 b1], [a2 b2 a3 b3], [c0 d0 c1 d1], [c2 d2 c3 d3], then rows k..k+3.
+    const F4 ab0 = __builtin_shuffle(v[0], v[1], I4{0, 4, 1, 5});
+    const F4 ab1 = __builtin_shuffle(v[0], v[1], I4{2, 6, 3, 7});
+    const F4 cd0 = __builtin_shuffle(v[2], v[3], I4{0, 4, 1, 5});
+    const F4 cd1 = __builtin_shuffle(v[2], v[3], I4{2, 6, 3, 7});
+    const F4 t[4] = {__builtin_shuffle(ab0, cd0, I4{0, 1, 4, 5}),
+                     __builtin_shuffle(ab0, cd0, I4{2, 3, 6, 7}),
+                     __builtin_shuffle(ab1, cd1, I4{0, 1, 4, 5}),
+                     __builtin_shuffle(ab1, cd1, I4{2, 3, 6, 7})};
+    for (int i = 0; i < 4; i++) __builtin_memcpy(o + (k + i) * ldo, &t[i], sizeof(F4));
+  }
+  for (; k < kc; k++)
+    for (int i = 0; i < 4; i++) o[k * ldo + i] = src[i * ld + k];
+}
+
+/**
  * A panel [k][MR] of rows r0.. (rows valid), depth k0..k0+kc. A (M, K) row-major (transA
  * false, a weight gradient's error rows): each row is read contiguously, the panel written
  * with stride MR (it stays in L1).
@@ -78,7 +107,9 @@ void packA(const Job& j, int64_t r0, int rows, int64_t k0, int64_t kc, float* ou
     }
     return;
   }
-  for (int r = 0; r < rows; r++) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) transpose4(j.A + (r0 + r) * j.K + k0, j.K, kc, out + r, MR);
+  for (; r < rows; r++) {
     const float* src = j.A + (r0 + r) * j.K + k0;
     for (int64_t k = 0; k < kc; k++) out[k * MR + r] = src[k];
   }
@@ -110,7 +141,11 @@ void packBBlock(const Job& j, int64_t c0, int64_t nc, int64_t k0, int64_t kc, fl
     }
     return;
   }
-  for (int64_t c = 0; c < nc; c++) {
+  int64_t c = 0;
+  if (NR % 4 == 0)
+    for (; c + 4 <= nc; c += 4)
+      transpose4(j.B + (c0 + c) * j.K + k0, j.K, kc, out + (c / NR) * kc * NR + c % NR, NR);
+  for (; c < nc; c++) {
     const float* src = j.B + (c0 + c) * j.K + k0;
     float* o = out + (c / NR) * kc * NR + c % NR;
     for (int64_t k = 0; k < kc; k++) o[k * NR] = src[k];
@@ -287,7 +322,7 @@ void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const flo
 }
 
 void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, const float* x,
-                       float* dW, bool accumulate) {
+                       float* dW, bool accumulate, bool batchMajor) {
   constexpr int D = F32_DOT;
   const int64_t N = g[0], R = g[10] * g[11], K = g[1] * g[4] * g[5], Q = N * R;
   if (M == 0 || K == 0) return;
@@ -312,7 +347,7 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
   const int64_t taps = g[4] * g[5];
   std::vector<uint16_t> masks(direct ? R / 16 * taps : 0);
   if (direct) convDirectDotMasks(g, masks.data());
-  const DirectCols dc{R, g[1] * R, static_cast<int>(taps), masks.data()};
+  const DirectCols dc{R, g[1] * R, batchMajor ? M * R : R, static_cast<int>(taps), masks.data()};
   pool::run(static_cast<int>((K + rowsPer - 1) / rowsPer), [&](int t) {
     const int64_t r0 = t * rowsPer, r1 = std::min(K, r0 + rowsPer);
     float out[D * D];
@@ -345,7 +380,13 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
           }
           for (int64_t im = 0; im < M; im += D) {
             const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
-            for (int r = 0; r < D; r++) a[r] = E + (im + std::min(r, rows - 1)) * Q + n0 * R + pc;
+            for (int r = 0; r < D; r++) {
+              const int64_t row = im + std::min(r, rows - 1);
+              // direct: the row's first pixel in image n0 (the dot walks pieces and images).
+              a[r] = !direct     ? E + row * Q + n0 * R + pc
+                     : batchMajor ? E + (n0 * M + row) * R
+                                  : E + row * Q + n0 * R;
+            }
             if (direct)
               CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, tap, out);
             else

@@ -151,6 +151,9 @@ void convGemmF32(Isa isa, const int64_t* g, const float* W, int64_t M, const flo
  * its error rows), without the im2col matrix: its rows are built a few images at a time into
  * scratch and read there by the dot route (F32Micro::dot). Each dW element sums per image
  * slice, then per 512-deep piece of it, in order: the same bits for every thread count.
+ * batchMajor: E is the error as it comes, (N, M, OH*OW), read in place of its rows (only where
+ * convDirectDotSupported: the dot reads x directly): the same bits, no layout swap of E.
  */
 void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, const float* x,
-                       float* dW, bool accumulate);
+                       float* dW, bool accumulate,
+                       bool batchMajor = false);

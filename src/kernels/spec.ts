@@ -70,7 +70,8 @@ export interface Kernels {
   /**
    * Optional: dw (M, C*KH*KW) = e (M, N*OH*OW) x im2col(x)^T for float32 x (N, C, H, W) (a
    * conv's weight gradient from its error rows) without materializing the im2col matrix;
-   * within float32 rounding of im2col then gemm_f32 (its own summation order).
+   * within float32 rounding of im2col then gemm_f32 (its own summation order). batchMajor
+   * (where weightGradBatchMajorF32 takes g): e given as (N, M, OH*OW) instead.
    */
   conv_weight_grad_f32?(
     geom: ConvGeom,
@@ -78,12 +79,20 @@ export interface Kernels {
     M: number,
     x: Float32Array,
     dw: Float32Array,
+    batchMajor?: boolean,
   ): void;
+  /**
+   * Optional: whether conv_weight_grad_f32 takes e batch-major, (N, M, OH*OW) as the layer's
+   * error comes, for geometry g (batchMajor true; absent: never): the same bits as its rows.
+   */
+  weightGradBatchMajorF32?(g: ConvGeom): boolean;
   /**
    * Optional: y (N, M, OH*OW) = conv(x (N, C, H, W), w (M, C*KH*KW)) in float32 for the
    * geometries preferConvDirectF32 takes (stride-1 'same' convs), straight into the
    * batch-major layout (no im2col matrix, no layout swap); the same bits as im2col then
-   * gemm_f32 on these kernels, rows swapped (A, B, R) -> (B, A, R).
+   * gemm_f32 on these kernels, rows swapped (A, B, R) -> (B, A, R). rotated: w is the filter
+   * (C, M, KH*KW) of the conv whose input gradient this conv computes, read as (M, C, KH*KW)
+   * with each filter's taps reversed (ops/conv.ts rotatedFilter) without building that copy.
    */
   conv_direct_f32?(
     geom: ConvGeom,
@@ -91,6 +100,7 @@ export interface Kernels {
     M: number,
     x: Float32Array,
     y: Float32Array,
+    rotated?: boolean,
   ): void;
   /** Optional: whether conv_direct_f32 runs geometry g (absent: never). */
   preferConvDirectF32?(g: ConvGeom): boolean;

@@ -229,18 +229,26 @@ export class Conv2d extends Layer {
       dx = withBound(fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm)), bound);
     } else {
       const eqf = valuesF32(k, eq, ctx);
-      const e = stepArray(ctx, 'float32', OC * Q, false);
-      k.swap_outer(eqf, g.N, OC, R, null, e);
-      const ef = floatTensor([OC, Q], e);
+      // e' (OC, N*OH*OW), swapped from e (N, OC, OH*OW) where a GEMM needs it.
+      let e: Float32Array | null = null;
+      const eRows = (): Float32Array => {
+        if (!e) {
+          e = stepArray(ctx, 'float32', OC * Q, false);
+          k.swap_outer(eqf, g.N, OC, R, null, e);
+        }
+        return e;
+      };
       if (k.conv_weight_grad_f32 && !this.col && implicitF32(k, g)) {
         // No im2col matrix saved (conv_gemm_f32 forward): none built here either.
         const dwv = stepArray(ctx, 'float32', OC * CKK, false);
         const xv = valuesF32(k, xq, ctx);
-        k.conv_weight_grad_f32(g, e, OC, xv, dwv);
-        countMacs(e, xv, OC * CKK * Q);
+        if (k.weightGradBatchMajorF32?.(g)) k.conv_weight_grad_f32(g, eqf, OC, xv, dwv, true);
+        else k.conv_weight_grad_f32(g, eRows(), OC, xv, dwv);
+        countMacs(eqf, xv, OC * CKK * Q);
         dw = floatTensor(this.weight.shape, dwv);
       } else {
         const col = this.savedCol(valuesF32(k, xq, ctx), g, k, ctx);
+        const ef = floatTensor([OC, Q], eRows());
         dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
       }
       if (!this.inputGrad) {
@@ -257,7 +265,7 @@ export class Conv2d extends Layer {
       if (direct) {
         dx = floatTensor(xShape, direct);
       } else {
-        const dcol = dequantize(matmul(k, gc, wq, ef, ctx));
+        const dcol = dequantize(matmul(k, gc, wq, floatTensor([OC, Q], eRows()), ctx));
         const dxv = stepArray(ctx, 'float32', g.N * g.C * g.H * g.W, false); // col2im zeroes it
         k.col2im(g, dcol, dxv);
         dx = floatTensor(xShape, dxv);

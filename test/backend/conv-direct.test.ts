@@ -2,7 +2,8 @@
 // The direct float32 conv (native conv_direct_f32, stride-1 'same' convs): the same bits as
 // im2col + gemm_f32 on the same kernels with rows swapped (M, N, R) -> (N, M, R), within
 // float32 rounding of ref; ragged planes (1..32 wide and high), odd channel counts, row counts
-// not a multiple of 8, depths of one to three 256-deep blocks; 2 threads give the 1-thread bits.
+// not a multiple of 8, depths of one to three 256-deep blocks; 2 threads give the 1-thread bits;
+// the filter given rotated ((C, M, KK), taps reversed) gives the same bits.
 // Instruction sets without the kernel leave it out (their convs keep the GEMM routes).
 
 import assert from 'node:assert/strict';
@@ -67,6 +68,16 @@ function check(k: Kernels, name: string): Float32Array[] {
     const got = new Float32Array(M * Q).fill(7);
     k.conv_direct_f32!(g, w, M, x, got);
     assertSameArray(got, swap(rows, M, g.N, R), `${what}: = im2col + gemm_f32`, R);
+    // rotated: the filter given as (C, M, KK) with taps reversed, as an input gradient's conv
+    // of the error reads its layer's filter: the same bits.
+    const KK = g.KH * g.KW;
+    const wt = new Float32Array(M * K);
+    for (let m = 0; m < M; m++)
+      for (let c = 0; c < g.C; c++)
+        for (let t = 0; t < KK; t++) wt[(c * M + m) * KK + KK - 1 - t] = w[(m * g.C + c) * KK + t];
+    const gotRot = new Float32Array(M * Q).fill(7);
+    k.conv_direct_f32!(g, wt, M, x, gotRot, true);
+    assertSameArray(gotRot, got, `${what}: rotated filter`, R);
     // Against ref (float64 sums): within 1e-5 of sum |w||col|.
     const want = new Float32Array(M * Q);
     const mag = new Float32Array(M * Q);
@@ -116,6 +127,13 @@ function checkDw(k: Kernels, name: string): Float32Array[] {
       k.gemm_f32(shape, e, col, want);
       assertSameArray(got, want, `${what}: = gemm_f32 (dot route)`, K);
     }
+    if (k.weightGradBatchMajorF32?.(g)) {
+      // e as the layer's error comes, (N, M, R): the bits of its rows.
+      const eb = swap(e, M, g.N, g.H * g.W);
+      const gotB = new Float32Array(M * K).fill(7);
+      k.conv_weight_grad_f32!(g, eb, M, x, gotB, true);
+      assertSameArray(gotB, got, `${what}: e batch-major`, K);
+    }
     const ref = new Float32Array(M * K);
     const mag = new Float32Array(M * K);
     refKernels.gemm_f32(shape, e, col, ref);
@@ -151,11 +169,32 @@ describe('conv_direct_f32 = im2col + gemm_f32 bit for bit (stride-1 same convs)'
     });
 });
 
-describe('conv_weight_grad_f32 reading x directly = the dot route bit for bit', () => {
+describe('conv_weight_grad_f32 reading x directly = the dot route bit for bit, e rows or batch-major', () => {
   const before = getNativeThreads();
   after(() => setNativeThreads(before));
   for (const b of backends)
     it(b.name, { skip: b.skip }, async () => {
+      const k = b.k!;
+      if (b.name === 'native-avx512vnni') {
+        // Every DW_CASES geometry has planes of a multiple of 16 pixels: all read e batch-major.
+        assert.ok(DW_CASES.every(([g]) => k.weightGradBatchMajorF32!(g)));
+        const stride2 = { ...same(2, 2, 8, 8), strideH: 2, strideW: 2, OH: 4, OW: 4 };
+        assert.equal(k.weightGradBatchMajorF32!(stride2), false);
+        assert.throws(
+          () =>
+            k.conv_weight_grad_f32!(
+              stride2,
+              new Float32Array(64),
+              2,
+              new Float32Array(256),
+              new Float32Array(36),
+              true,
+            ),
+          /batch-major e for stride-1 'same' convs/,
+        );
+      } else {
+        assert.equal(k.weightGradBatchMajorF32, undefined, 'only where the direct dot runs');
+      }
       await setNativeThreads(1);
       const one = checkDw(b.k!, `${b.name} 1 thread`);
       await setNativeThreads(2);

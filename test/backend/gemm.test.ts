@@ -131,6 +131,31 @@ for (const be of await fastBackends()) {
           }
     });
 
+    it('gemm_f32 with B transposed (packed route, ragged panels and depths) gives the bits of B as stored', () => {
+      // Packing B^T into panels is a copy (native: 4 x 4 blocks turned in registers, the rest
+      // element by element), so the product must not change by a bit. K < 4 max(M, N) keeps
+      // the native dot route out; 64 x 576 x 2048 is a ResNet-20 8x8 weight gradient.
+      const rng = seeded(53);
+      for (const [M, N, K] of [
+        [37, 70, 301],
+        [9, 2053, 130],
+        [3, 6, 7],
+        [64, 576, 2048],
+      ]) {
+        const a = Float32Array.from({ length: M * K }, () => rng.nextFloat() * 2 - 1);
+        const b = Float32Array.from({ length: K * N }, () => rng.nextFloat() * 2 - 1);
+        const bt = new Float32Array(K * N);
+        for (let p = 0; p < K; p++) for (let j = 0; j < N; j++) bt[j * K + p] = b[p * N + j];
+        const want = new Float32Array(M * N);
+        k.gemm_f32({ M, N, K }, a, b, want);
+        const got = new Float32Array(M * N);
+        k.gemm_f32({ M, N, K, transB: true }, a, bt, got);
+        for (let i = 0; i < M * N; i++)
+          if (!Object.is(got[i], want[i]))
+            assert.fail(`M=${M} N=${N} K=${K}: C[${i}] = ${got[i]} with B^T, ${want[i]} with B`);
+      }
+    });
+
     it(
       'gemm_f32 sums in a fixed order: float32 products added k by k in 256-deep slices',
       { skip: be.name === 'wasm' ? false : 'the native float32 kernels use FMA, their own order' },

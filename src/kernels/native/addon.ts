@@ -65,14 +65,19 @@ export interface NativeIsaKernels {
     x: Float32Array,
     dw: Float32Array,
     accumulate: boolean,
+    batchMajor?: boolean,
   ): void;
-  /** y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only. */
+  /**
+   * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only.
+   * rotated: w is (C, M, KH*KW), read with its outer dims swapped and taps reversed.
+   */
   convDirectF32(
     geom: Float64Array,
     w: Float32Array,
     M: number,
     x: Float32Array,
     y: Float32Array,
+    rotated?: boolean,
   ): void;
   /** c (M, N*OH*OW) (+)= w (M, C*KH*KW) im2col(x), without the im2col matrix. */
   convGemmF32(

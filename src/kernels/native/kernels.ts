@@ -106,7 +106,8 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     conv_gemm_int: (g, w, M, x, y) => k.convGemmInt(geomOf(g), w, M, x, y),
     conv_gemm_int_nchw: (g, w, M, x, bias, y) =>
       k.convGemmIntNchw(geomOf(g), w, M, x, y, biasArray(bias)),
-    conv_weight_grad_f32: (g, e, M, x, dw) => k.convWeightGradF32(geomOf(g), e, M, x, dw, false),
+    conv_weight_grad_f32: (g, e, M, x, dw, batchMajor) =>
+      k.convWeightGradF32(geomOf(g), e, M, x, dw, false, batchMajor === true),
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
     col2im: (g, col, dx) => k.col2im(geomOf(g), col, dx),
     quantize(values, exp, bits, rounding, rng, out, symmetric) {
@@ -263,7 +264,8 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
   // float32 stride-1 'same' convs read straight from the input planes (native/src/conv-f32.h):
   // the AVX-512 microkernel only (its sums are the AVX-512 GEMM tile's: the same bits).
   if (k.isa === 'avx512vnni') {
-    own.conv_direct_f32 = (g, w, M, x, y) => k.convDirectF32(geomOf(g), w, M, x, y);
+    own.conv_direct_f32 = (g, w, M, x, y, rotated) =>
+      k.convDirectF32(geomOf(g), w, M, x, y, rotated === true);
     own.preferConvDirectF32 = (g) =>
       g.strideH === 1 &&
       g.strideW === 1 &&
@@ -272,6 +274,9 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       g.padH < g.KH &&
       g.padW < g.KW &&
       g.KH * g.KW <= 49;
+    // The weight gradient's direct dot (planes of a multiple of 16 pixels) reads the error
+    // batch-major, as it comes: no (N, M, R) -> (M, N*R) swap before it.
+    own.weightGradBatchMajorF32 = (g) => own.preferConvDirectF32!(g) && (g.OH * g.OW) % 16 === 0;
   }
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
