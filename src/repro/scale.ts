@@ -153,14 +153,14 @@ function count(s: Setting): string {
  * Medium: every run over seeds 1, 2, 3, with a cosine learning-rate decay so that each curve
  * settles (the fp32 baselines are checked: under 1 point of change over the last 20% of
  * epochs), meant to fit 2 cores in an hour (`lowbit repro --scale medium --plan` predicts it
- * from measured probes; the whole run took 70 minutes on the idle 2-core machine, README). The
- * BN models (ResNet-20, CNN-BN) train on plain shapes32 (on shapes32-hard they stayed at
- * chance for the 125-190 steps they could have): ResNet-20 needs its 945 steps to settle (at
- * 300-760 steps it still moved 1-9 points), CNN-BN 15 epochs (at 8 and 10 it moved 1-1.4
- * points over the window). 500 test images (ResNet-20's 1,000) make one image 0.2 points; the LSTM (1,000 test
- * rows) trains 10 epochs, the seq2seq 14 (at 4-5 epochs they still rose 1.2-1.6 points; the
- * seq2seq at 10 still 1.1). ResNet-20 and CNN-BN are tested every third epoch and in the
- * convergence window (evalEvery).
+ * from measured probes; the whole run took about 50 minutes on the idle 2-core machine,
+ * README). The BN models (ResNet-20, CNN-BN) train on plain shapes32 (on shapes32-hard they
+ * stayed at chance for the 125-190 steps they could have, and ResNet-20 still after 6 of 945):
+ * ResNet-20 needs its 945 steps to settle (at 300-760 steps it still moved 1-9 points), CNN-BN
+ * 15 epochs (at 8 and 10 it moved 1-1.4 points over the window); both are tested every third
+ * epoch and in the convergence window (evalEvery), ResNet-20 on 1,000 test images, CNN-BN on
+ * 2,000. The LSTM (1,000 test rows) trains 10 epochs, the seq2seq 14 (at 4-5 epochs they still
+ * rose 1.2-1.6 points; the seq2seq at 10 still 1.1).
  */
 export const MEDIUM: Scale = {
   name: 'medium',

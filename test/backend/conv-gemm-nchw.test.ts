@@ -11,22 +11,9 @@ import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import type { IntArray } from '../../src/tensor/dtype.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import { assertSameArray, nativeBackends, randInts, seeded } from './helpers.js';
+import { assertSameArray, convGeom, nativeBackends, randInts, seeded } from './helpers.js';
 
-function geom(
-  N: number,
-  C: number,
-  H: number,
-  W: number,
-  KH: number,
-  KW: number,
-  s: number,
-  p: number,
-): ConvGeom {
-  const OH = Math.floor((H + 2 * p - KH) / s) + 1;
-  const OW = Math.floor((W + 2 * p - KW) / s) + 1;
-  return { N, C, H, W, KH, KW, strideH: s, strideW: s, padH: p, padW: p, OH, OW };
-}
+const geom = convGeom;
 
 /** [what, geometry, output channels M]. */
 const CASES: [string, ConvGeom, number][] = [

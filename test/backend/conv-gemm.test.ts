@@ -9,23 +9,9 @@ import { after, describe, it } from 'node:test';
 import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import { assertSameArray, nativeBackends, randInts, seeded } from './helpers.js';
+import { assertSameArray, convGeom, nativeBackends, randInts, seeded } from './helpers.js';
 
-function geom(
-  N: number,
-  C: number,
-  H: number,
-  W: number,
-  KH: number,
-  KW: number,
-  s: number,
-  padH: number,
-  padW: number,
-): ConvGeom {
-  const OH = Math.floor((H + 2 * padH - KH) / s) + 1;
-  const OW = Math.floor((W + 2 * padW - KW) / s) + 1;
-  return { N, C, H, W, KH, KW, strideH: s, strideW: s, padH, padW, OH, OW };
-}
+const geom = convGeom;
 
 const CASES: [string, ConvGeom, number][] = [
   ['1x1 image, 1x1 kernel', geom(1, 1, 1, 1, 1, 1, 1, 0, 0), 1],

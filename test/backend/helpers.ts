@@ -3,7 +3,7 @@
 // operand filling, and comparisons whose failure names the index, shape and values.
 
 import assert from 'node:assert/strict';
-import type { Kernels } from '../../src/kernels/spec.js';
+import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import {
   loadNativeKernels,
@@ -86,4 +86,21 @@ export function assertSameArray(
       assert.fail(`${what}: index ${i}${at}: got ${g}, want ${w}`);
     }
   }
+}
+
+/** A conv geometry of equal strides (padH, padW; padW = padH unless given), output size derived. */
+export function convGeom(
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  KH: number,
+  KW: number,
+  s: number,
+  padH: number,
+  padW = padH,
+): ConvGeom {
+  const OH = Math.floor((H + 2 * padH - KH) / s) + 1;
+  const OW = Math.floor((W + 2 * padW - KW) / s) + 1;
+  return { N, C, H, W, KH, KW, strideH: s, strideW: s, padH, padW, OH, OW };
 }
