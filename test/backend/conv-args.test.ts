@@ -5,24 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ConvGeom } from '../../src/kernels/spec.js';
-import { nativeBackends } from './helpers.js';
+import { convGeom, nativeBackends } from './helpers.js';
 
 // 2 images, 3 channels, 4x4, 3x3 'same': K = 27, Q = 32; M = 5 output channels.
-const G: ConvGeom = {
-  N: 2,
-  C: 3,
-  H: 4,
-  W: 4,
-  KH: 3,
-  KW: 3,
-  strideH: 1,
-  strideW: 1,
-  padH: 1,
-  padW: 1,
-  OH: 4,
-  OW: 4,
-};
+const G = convGeom(2, 3, 4, 4, 3, 3, 1, 1); // 3x3 'same'
 const M = 5;
 const K = 27;
 const Q = 32;

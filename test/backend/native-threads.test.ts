@@ -7,9 +7,9 @@
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ConvGeom, GemmShape, Kernels } from '../../src/kernels/spec.js';
+import type { GemmShape, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
-import { assertSameArray, nativeBackends, randInts, seeded } from './helpers.js';
+import { assertSameArray, convGeom, nativeBackends, randInts, seeded } from './helpers.js';
 
 const backends = (await nativeBackends()).filter((b) => b.k);
 
@@ -22,20 +22,7 @@ const GEMMS: [string, GemmShape][] = [
   ['both large', { M: 65, N: 130, K: 600, transA: true, transB: true }],
 ];
 
-const CONV: ConvGeom = {
-  N: 8,
-  C: 12,
-  H: 30,
-  W: 30,
-  KH: 3,
-  KW: 3,
-  strideH: 1,
-  strideW: 1,
-  padH: 1,
-  padW: 1,
-  OH: 30,
-  OW: 30,
-};
+const CONV = convGeom(8, 12, 30, 30, 3, 3, 1, 1); // 3x3 'same'
 
 /** Every output of the threaded kernels on fixed seeded inputs. */
 function outputs(k: Kernels): ArrayLike<number>[] {
