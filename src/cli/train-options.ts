@@ -35,7 +35,10 @@ export interface TrainOptionFlags extends DataFlags {
 
 export function addTrainOptions(c: Command): Command {
   c.option('--model <name>', 'model: lenet5, mlp, ... (see `lowbit models`)')
-    .option('--dataset <name>', 'dataset: mnist, shapes32, gauss-N, digits-seq, translate')
+    .option(
+      '--dataset <name>',
+      'dataset: mnist, shapes32, shapes32-small, shapes32-hard, gauss-N, digits-seq, translate',
+    )
     .option(
       '--scheme <name|file.json>',
       'quantization scheme: a built-in name (see `lowbit schemes`) or a JSON file',

@@ -28,6 +28,7 @@ export const DATASET_NAMES = [
   'mnist',
   'digits-seq',
   'shapes32',
+  'shapes32-small',
   'shapes32-hard',
   'gauss-N',
   'translate',
@@ -71,7 +72,7 @@ export function limitDataset(d: Dataset, o: Pick<LoadOptions, 'limit' | 'testLim
 }
 
 /**
- * Loads a dataset by name: `mnist`, `digits-seq`, `shapes32`, `shapes32-hard`, `gauss-N` (N = 2..1000, e.g.
+ * Loads a dataset by name: `mnist`, `digits-seq`, `shapes32`, `shapes32-small`, `shapes32-hard`, `gauss-N` (N = 2..1000, e.g.
  * `gauss-100`) or `translate`. Synthetic sets are a pure function of (name, seed, sizes).
  */
 export function loadDataset(name: string, opts: LoadOptions): Dataset {
@@ -97,15 +98,16 @@ export function loadDataset(name: string, opts: LoadOptions): Dataset {
         loadShapes32({ seed, trainSize, testSize, limit: opts.limit, testLimit: opts.testLimit }),
         opts,
       );
+    case 'shapes32-small':
     case 'shapes32-hard':
       // Drawn at the sizes asked for: `limit` images rather than the first `limit` of 10,000
-      // (drawing is the slow part of a short run, and this set has no older runs to match).
+      // (drawing is the slow part of a short run, and these sets have no older runs to match).
       return limited(
         loadShapes32({
           seed,
           trainSize: trainSize ?? opts.limit,
           testSize: testSize ?? opts.testLimit,
-          hard: true,
+          variant: name === 'shapes32-hard' ? 'hard' : 'small',
         }),
         opts,
       );

@@ -7,7 +7,7 @@
 // copy; training never writes into its data). The most recently used sets are kept up to
 // CACHE_BYTES (a sweep's inner axis is often the seed, so one set is not enough). Other sets
 // load every time: shapes32 (120 MB drawn, too much to hold per thread; its runs are long),
-// shapes32-hard (drawn at the sizes a run asks for), and sets read from files (which may
+// shapes32-small and -hard (drawn at the sizes a run asks for), and sets read from files (which may
 // change between runs).
 
 import { loadDataset } from '../data/registry.js';

@@ -122,7 +122,7 @@ test('registry: resolves names, applies limits, and lists the known names on a t
   assert.ok(m.kind === 'classification' && m.inputShape.join() === '28,28');
   assert.throws(
     () => loadDataset('cifar10', { seed: 0 }),
-    /unknown dataset 'cifar10'; known: mnist, digits-seq, shapes32, shapes32-hard, gauss-N, translate/,
+    /unknown dataset 'cifar10'; known: mnist, digits-seq, shapes32, shapes32-small, shapes32-hard, gauss-N, translate/,
   );
   assert.throws(() => loadDataset('gauss-1', { seed: 0 }), /2 <= N <= 1000/);
 });

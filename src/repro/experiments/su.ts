@@ -123,7 +123,7 @@ export const suResnet: Experiment = {
     },
   ],
   setting: (s) =>
-    `${describe(s.resnet)}${s.resnet.dataset === 'shapes32' ? '; shapes32 is a 10-class 32x32 RGB stand-in for CIFAR-10' : ''}; 8-bit = dfp8-sr`,
+    `${describe(s.resnet)}${s.resnet.dataset.startsWith('shapes32') ? `; ${s.resnet.dataset} is a 10-class 32x32 RGB stand-in for CIFAR-10` : ''}; 8-bit = dfp8-sr`,
   runs: ({ scale }) => ['fp32', 'dfp8-sr'].map((k) => runOf(scale.resnet, k)),
   analyse(runs, { scale }) {
     const fp = accOf(runs, runOf(scale.resnet, 'fp32'));

@@ -100,10 +100,7 @@ const PATHS: Record<string, string[]> = {
   E2: ['E', 'E2'],
 };
 
-/**
- * The paths a scale runs: all six, except where the scale names fewer (the medium scale's
- * hour affords three ResNet-20 paths over 3 seeds: W, E1 and E2).
- */
+/** The paths a scale runs: all six, except where the scale names fewer (`wageubnPaths`). */
 export function pathsOf(scale: Scale): string[] {
   const all = Object.keys(PATHS);
   return scale.wageubnPaths ? all.filter((p) => scale.wageubnPaths!.includes(p)) : all;
