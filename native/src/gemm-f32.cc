@@ -345,15 +345,28 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
   // lanes for the padding), no im2col rows; the same lanes, pieces and sums.
   const bool direct = convDirectDotSupported(isa, g);
   const int64_t taps = g[4] * g[5];
-  std::vector<uint16_t> masks(direct ? R / 16 * taps : 0);
-  if (direct) convDirectDotMasks(g, masks.data());
-  const DirectCols dc{R, g[1] * R, batchMajor ? M * R : R, static_cast<int>(taps), masks.data()};
+  const DirectCols dc{R, g[1] * R, batchMajor ? M * R : R};
+  // direct: per block of 4 columns, each column's shift from its image's start (channel plane
+  // and tap) and the 4 columns' packed lane masks [R / 16], built once per call.
+  std::vector<int64_t> colOff(direct ? blocks * D : 0);
+  std::vector<uint64_t> colMask(direct ? blocks * (R / 16) : 0);
+  if (direct) {
+    std::vector<uint16_t> tapMask(taps * (R / 16));
+    convDirectDotMasks(g, tapMask.data());
+    for (int64_t jb = 0; jb < blocks; jb++)
+      for (int c = 0; c < D; c++) {
+        const int64_t col = std::min(jb * D + c, K - 1);
+        const int64_t ch = col / taps, tp = col % taps, ky = tp / g[5], kx = tp % g[5];
+        colOff[jb * D + c] = ch * R + (ky - g[8]) * g[3] + (kx - g[9]);
+        for (int64_t i = 0; i < R / 16; i++)
+          colMask[jb * (R / 16) + i] |= uint64_t(tapMask[tp * (R / 16) + i]) << (16 * c);
+      }
+  }
   pool::run(static_cast<int>((K + rowsPer - 1) / rowsPer), [&](int t) {
     const int64_t r0 = t * rowsPer, r1 = std::min(K, r0 + rowsPer);
     float out[D * D];
     const float* a[D];
     const float* b[D];
-    int tap[D];
     for (int64_t n0 = 0; n0 < N; n0 += per) {
       const int64_t n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
       float* buf = nullptr;
@@ -369,11 +382,9 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
           for (int c = 0; c < D; c++) {
             const int64_t col = jn + std::min(c, cols - 1);
             if (direct) {
-              const int64_t ch = col / taps, tp = col % taps;
-              const int64_t ky = tp / g[5], kx = tp % g[5];
-              // Pointer arithmetic only: lanes before the plane are masked off.
-              b[c] = x + n0 * g[1] * R + ch * R + (ky - g[8]) * g[3] + (kx - g[9]);
-              tap[c] = static_cast<int>(tp);
+              // Pointer arithmetic only: lanes before the plane are masked off. (r0 and jn
+              // are multiples of 4: jn / 4 is the block; past K the last column repeats.)
+              b[c] = x + n0 * g[1] * R + colOff[jn + c];
             } else {
               b[c] = buf + (col - r0) * S + pc;
             }
@@ -388,7 +399,7 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
                                   : E + row * Q + n0 * R;
             }
             if (direct)
-              CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, tap, out);
+              CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, colMask.data() + jn / D * (R / 16), out);
             else
               mk->dot(kc, a, b, out);
             for (int r = 0; r < rows; r++) {
