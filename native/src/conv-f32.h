@@ -45,11 +45,11 @@ struct ConvDirectMicro {
    * j0..j0+kc (kc a multiple of 16) of a[r] at pixel j times x at pixel j shifted by column
    * c's tap, in F32Micro::dot's lane order and reduction. a[r]: row r in the slice's first
    * image (pixel j of image i at a[r] + i * aR + j mod R). b[c]: channel plane of column c in
-   * the slice's first image, shifted by its tap. mask[j / 16]: the 4 columns' lanes inside the
-   * plane for pixels j..j+15 of a plane, column c's 16 bits at bit 16 c.
+   * the slice's first image, shifted by its tap. mask[j / 16 * 4 + c]: column c's lanes
+   * inside the plane for pixels j..j+15 of a plane.
    */
   void (*dot)(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
-              const float* const* b, const uint64_t* mask, float* out);
+              const float* const* b, const uint16_t* mask, float* out);
 };
 
 extern const ConvDirectMicro* const CONV_DIRECT_AVX512;

@@ -349,7 +349,7 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
   // direct: per block of 4 columns, each column's shift from its image's start (channel plane
   // and tap) and the 4 columns' packed lane masks [R / 16], built once per call.
   std::vector<int64_t> colOff(direct ? blocks * D : 0);
-  std::vector<uint64_t> colMask(direct ? blocks * (R / 16) : 0);
+  std::vector<uint16_t> colMask(direct ? blocks * (R / 16) * D : 0);
   if (direct) {
     std::vector<uint16_t> tapMask(taps * (R / 16));
     convDirectDotMasks(g, tapMask.data());
@@ -359,7 +359,7 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
         const int64_t ch = col / taps, tp = col % taps, ky = tp / g[5], kx = tp % g[5];
         colOff[jb * D + c] = ch * R + (ky - g[8]) * g[3] + (kx - g[9]);
         for (int64_t i = 0; i < R / 16; i++)
-          colMask[jb * (R / 16) + i] |= uint64_t(tapMask[tp * (R / 16) + i]) << (16 * c);
+          colMask[(jb * (R / 16) + i) * D + c] = tapMask[tp * (R / 16) + i];
       }
   }
   pool::run(static_cast<int>((K + rowsPer - 1) / rowsPer), [&](int t) {
@@ -398,7 +398,7 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
                             : buf + (jn + std::min(c, cols - 1) - r0) * S + pc;
             }
             if (direct)
-              CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, colMask.data() + jn / D * (R / 16), out);
+              CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, colMask.data() + jn / D * (R / 16) * D, out);
             else
               mk->dot(kc, a, b, out);
             for (int r = 0; r < rows; r++) {
