@@ -238,11 +238,14 @@ export class Conv2d extends Layer {
         }
         return e;
       };
-      if (k.conv_weight_grad_f32 && !this.col && implicitF32(k, g)) {
-        // No im2col matrix saved (conv_gemm_f32 forward): none built here either.
+      const batchMajor = !this.col && !!k.weightGradBatchMajorF32?.(g);
+      if (k.conv_weight_grad_f32 && !this.col && (batchMajor || implicitF32(k, g))) {
+        // No im2col matrix saved (conv_gemm_f32 or direct forward): none built here either.
+        // The direct dot reads x and the batch-major error as they are, small planes too
+        // (ResNet-20's 8x8 convs: im2col + the packed GEMM took ~2x as long in a step).
         const dwv = stepArray(ctx, 'float32', OC * CKK, false);
         const xv = valuesF32(k, xq, ctx);
-        if (k.weightGradBatchMajorF32?.(g)) k.conv_weight_grad_f32(g, eqf, OC, xv, dwv, true);
+        if (batchMajor) k.conv_weight_grad_f32(g, eqf, OC, xv, dwv, true);
         else k.conv_weight_grad_f32(g, eRows(), OC, xv, dwv);
         countMacs(eqf, xv, OC * CKK * Q);
         dw = floatTensor(this.weight.shape, dwv);
