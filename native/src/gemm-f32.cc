@@ -347,7 +347,8 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
   const int64_t taps = g[4] * g[5];
   const DirectCols dc{R, g[1] * R, batchMajor ? M * R : R};
   // direct: per block of 4 columns, each column's shift from its image's start (channel plane
-  // and tap) and the 4 columns' packed lane masks [R / 16], built once per call.
+  // and tap), and the 4 columns' lane masks side by side, [R / 16][4] (ConvDirectMicro::dot's
+  // mask), built once per call.
   std::vector<int64_t> colOff(direct ? blocks * D : 0);
   std::vector<uint16_t> colMask(direct ? blocks * (R / 16) * D : 0);
   if (direct) {
