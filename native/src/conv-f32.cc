@@ -117,7 +117,8 @@ void convDirectF32(Isa isa, const int64_t* g, const float* W, int64_t M, const f
       for (int64_t i = 0; i < tiles; i++) {
         // The pixels the next tile reads first (its last taps' rows), every channel. With the
         // machine loaded (other jobs evicting), 32x32 planes (64 KB per image) waited on
-        // memory: 1.5-2.3 ms per call instead of 2.2-3.2; on a quiet machine it changes nothing.
+        // memory; the prefetch was faster in 4 of 5 alternating runs (1.5 ms per call instead of
+        // 2.2 at best). On a quiet machine it changes nothing.
         const int64_t ahead = (i + 1) * NR + reach;
         if (ahead < HW)
           for (int64_t c = 0; c < C; c++)
