@@ -8,29 +8,26 @@
 
 #include "cpu.h"
 
-/** Output pixels of a direct tile: one row of 32, two of 16, four of 8, or any run of 32. */
-constexpr int CONV_DIRECT_NR = 32;
+/** Most vectors of 16 output pixels a direct tile spans (a run of 16 * nv pixels, nv <= 3). */
+constexpr int CONV_DIRECT_MAX_NV = 3;
 /** Taps (KH*KW) a direct conv may have. */
 constexpr int CONV_DIRECT_MAX_TAPS = 49;
 
-/** The 32 output pixels p0..p0+31 of one image, as the microkernel reads them. */
+/** The 16 * nv output pixels p0.. of one image, as the microkernel reads them. */
 struct DirectTile {
   const float* x;  // x[n][0] + p0: channel 0 of the image, at the tile's first pixel
   int64_t HW;      // floats per channel plane
   int taps;        // KH*KW; depth k = c*taps + tap
   const int64_t* off;  // [taps]: the tap's shift (ky - ph) * W + (kx - pw) in the plane
-  const uint16_t* m0;  // [taps]: lanes 0..15 inside the plane for that tap
-  const uint16_t* m1;  // [taps]: lanes 16..31
-  uint16_t s0, s1;     // pixels inside the plane (stores)
+  const uint16_t* m;   // [nv][taps]: lanes v*16..v*16+15 inside the plane for that tap
+  const uint16_t* s;   // [nv]: pixels inside the plane (stores)
 };
 
 /** Pixels of an image slice, 16 at a time, as the direct dot reads them. */
 struct DirectCols {
-  int64_t R;             // pixels per plane (a multiple of 16)
-  int64_t CR;            // floats per image (C * R)
-  int64_t aR;            // floats per image in the a rows: R (rows (M, N*R)), or M * R (N, M, R)
-  int taps;              // KH*KW
-  const uint16_t* mask;  // [R / 16][taps]: lanes of each 16 pixels inside the plane per tap
+  int64_t R;   // pixels per plane (a multiple of 16)
+  int64_t CR;  // floats per image (C * R)
+  int64_t aR;  // floats per image in the a rows: R (rows (M, N*R)), or M * R (N, M, R)
 };
 
 /**
@@ -40,17 +37,19 @@ struct DirectCols {
  */
 struct ConvDirectMicro {
   int MR;
-  void (*tile)(const DirectTile& d, int64_t k0, int64_t k1, const float* A, float* y,
-               int64_t ldy, int rows, bool add);
+  /** tile[nv - 1]: the tile of 16 * nv pixels (MR x nv zmm accumulators). */
+  void (*tile[CONV_DIRECT_MAX_NV])(const DirectTile& d, int64_t k0, int64_t k1, const float* A,
+                                   float* y, int64_t ldy, int rows, bool add);
   /**
    * F32Micro::dot with its b rows read from x: out[r * 4 + c] = sum over slice pixels
    * j0..j0+kc (kc a multiple of 16) of a[r] at pixel j times x at pixel j shifted by column
    * c's tap, in F32Micro::dot's lane order and reduction. a[r]: row r in the slice's first
    * image (pixel j of image i at a[r] + i * aR + j mod R). b[c]: channel plane of column c in
-   * the slice's first image, shifted by its tap; tap[c] its tap.
+   * the slice's first image, shifted by its tap. mask[j / 16 * 4 + c]: column c's lanes
+   * inside the plane for pixels j..j+15 of a plane.
    */
   void (*dot)(const DirectCols& d, int64_t j0, int64_t kc, const float* const* a,
-              const float* const* b, const int* tap, float* out);
+              const float* const* b, const uint16_t* mask, float* out);
 };
 
 extern const ConvDirectMicro* const CONV_DIRECT_AVX512;
@@ -61,7 +60,7 @@ extern const ConvDirectMicro* const CONV_DIRECT_AVX512;
  */
 bool convDirectDotSupported(Isa isa, const int64_t* g);
 
-/** The [R / 16][taps] lane masks of DirectCols for geometry g. */
+/** Per tap, per 16 pixels of a plane, the lanes inside the plane: mask [taps][R / 16]. */
 void convDirectDotMasks(const int64_t* g, uint16_t* mask);
 
 /** Whether convDirectF32 runs geometry g on isa (else the caller keeps its other route). */

@@ -345,15 +345,29 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
   // lanes for the padding), no im2col rows; the same lanes, pieces and sums.
   const bool direct = convDirectDotSupported(isa, g);
   const int64_t taps = g[4] * g[5];
-  std::vector<uint16_t> masks(direct ? R / 16 * taps : 0);
-  if (direct) convDirectDotMasks(g, masks.data());
-  const DirectCols dc{R, g[1] * R, batchMajor ? M * R : R, static_cast<int>(taps), masks.data()};
+  const DirectCols dc{R, g[1] * R, batchMajor ? M * R : R};
+  // direct: per block of 4 columns, each column's shift from its image's start (channel plane
+  // and tap), and the 4 columns' lane masks side by side, [R / 16][4] (ConvDirectMicro::dot's
+  // mask), built once per call.
+  std::vector<int64_t> colOff(direct ? blocks * D : 0);
+  std::vector<uint16_t> colMask(direct ? blocks * (R / 16) * D : 0);
+  if (direct) {
+    std::vector<uint16_t> tapMask(taps * (R / 16));
+    convDirectDotMasks(g, tapMask.data());
+    for (int64_t jb = 0; jb < blocks; jb++)
+      for (int c = 0; c < D; c++) {
+        const int64_t col = std::min(jb * D + c, K - 1);
+        const int64_t ch = col / taps, tp = col % taps, ky = tp / g[5], kx = tp % g[5];
+        colOff[jb * D + c] = ch * R + (ky - g[8]) * g[3] + (kx - g[9]);
+        for (int64_t i = 0; i < R / 16; i++)
+          colMask[(jb * (R / 16) + i) * D + c] = tapMask[tp * (R / 16) + i];
+      }
+  }
   pool::run(static_cast<int>((K + rowsPer - 1) / rowsPer), [&](int t) {
     const int64_t r0 = t * rowsPer, r1 = std::min(K, r0 + rowsPer);
     float out[D * D];
     const float* a[D];
     const float* b[D];
-    int tap[D];
     for (int64_t n0 = 0; n0 < N; n0 += per) {
       const int64_t n1 = std::min(N, n0 + per), S = (n1 - n0) * R;
       float* buf = nullptr;
@@ -364,31 +378,28 @@ void convWeightGradF32(Isa isa, const int64_t* g, const float* E, int64_t M, con
       for (int64_t pc = 0; pc < S; pc += DOT_KC) {
         const int64_t kc = std::min<int64_t>(DOT_KC, S - pc);
         const bool add = accumulate || n0 > 0 || pc > 0;
-        for (int64_t jn = r0; jn < r1; jn += D) {
-          const int cols = static_cast<int>(std::min<int64_t>(D, r1 - jn));
-          for (int c = 0; c < D; c++) {
-            const int64_t col = jn + std::min(c, cols - 1);
-            if (direct) {
-              const int64_t ch = col / taps, tp = col % taps;
-              const int64_t ky = tp / g[5], kx = tp % g[5];
-              // Pointer arithmetic only: lanes before the plane are masked off.
-              b[c] = x + n0 * g[1] * R + ch * R + (ky - g[8]) * g[3] + (kx - g[9]);
-              tap[c] = static_cast<int>(tp);
-            } else {
-              b[c] = buf + (col - r0) * S + pc;
-            }
+        // Rows outer: the 4 error rows of a block stay in L1 while the x planes stream by (with
+        // columns outer, ResNet-20's 16 error rows 4 KB apart thrashed L1's sets). Each dW
+        // element's piece sum does not depend on the order of the blocks: the same bits.
+        for (int64_t im = 0; im < M; im += D) {
+          const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
+          for (int r = 0; r < D; r++) {
+            const int64_t row = im + std::min(r, rows - 1);
+            // direct: the row's first pixel in image n0 (the dot walks pieces and images).
+            a[r] = !direct     ? E + row * Q + n0 * R + pc
+                   : batchMajor ? E + (n0 * M + row) * R
+                                : E + row * Q + n0 * R;
           }
-          for (int64_t im = 0; im < M; im += D) {
-            const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
-            for (int r = 0; r < D; r++) {
-              const int64_t row = im + std::min(r, rows - 1);
-              // direct: the row's first pixel in image n0 (the dot walks pieces and images).
-              a[r] = !direct     ? E + row * Q + n0 * R + pc
-                     : batchMajor ? E + (n0 * M + row) * R
-                                  : E + row * Q + n0 * R;
+          for (int64_t jn = r0; jn < r1; jn += D) {
+            const int cols = static_cast<int>(std::min<int64_t>(D, r1 - jn));
+            for (int c = 0; c < D; c++) {
+              // Pointer arithmetic only: lanes before the plane are masked off. (r0 and jn
+              // are multiples of 4: jn / 4 is the block; past K the last column repeats.)
+              b[c] = direct ? x + n0 * g[1] * R + colOff[jn + c]
+                            : buf + (jn + std::min(c, cols - 1) - r0) * S + pc;
             }
             if (direct)
-              CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, tap, out);
+              CONV_DIRECT_AVX512->dot(dc, pc, kc, a, b, colMask.data() + jn / D * (R / 16) * D, out);
             else
               mk->dot(kc, a, b, out);
             for (int r = 0; r < rows; r++) {

@@ -71,6 +71,12 @@ export class Conv2d extends Layer {
   private geom: ConvGeom | null = null;
   /** im2col(x) of the training forward, (C*KH*KW, N*OH*OW), same storage as xq. */
   private col: AnyArray | null = null;
+  /**
+   * The training forward's float32 values of a fixed-point input (a step array), for the
+   * float backward's dW: converting the saved mantissas again took ~7 ms of a WAGEUBN A-only
+   * ResNet-20 step. null when x was float (xq's own array) or the forward ran in integers.
+   */
+  private xv: Float32Array | null = null;
 
   constructor(
     name: string,
@@ -162,6 +168,7 @@ export class Conv2d extends Layer {
     if (xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array)
         throw new Error(`${this.name}: input must be requantized at site A`);
+      if (ctx.training) this.xv = null;
       const exp = xq.exp + wq.exp;
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
       const f = convForwardInt(k, g, xq.mant, asInt(wq.mant), OC, b, ctx);
@@ -169,6 +176,7 @@ export class Conv2d extends Layer {
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
     const xv = valuesF32(k, xq, ctx);
+    if (ctx.training) this.xv = xq.kind === 'fixed' ? xv : null;
     if (!this.bias && directF32(k, g)) {
       // Stride-1 'same' conv straight into y (N, OC, OH, OW): the bits of the routes below.
       const y = stepArray(ctx, 'float32', OC * Q, false);
@@ -238,16 +246,19 @@ export class Conv2d extends Layer {
         }
         return e;
       };
-      if (k.conv_weight_grad_f32 && !this.col && implicitF32(k, g)) {
-        // No im2col matrix saved (conv_gemm_f32 forward): none built here either.
+      const batchMajor = !this.col && !!k.weightGradBatchMajorF32?.(g);
+      if (k.conv_weight_grad_f32 && !this.col && (batchMajor || implicitF32(k, g))) {
+        // No im2col matrix saved (conv_gemm_f32 or direct forward): none built here either.
+        // The direct dot reads x and the batch-major error as they are, small planes too
+        // (ResNet-20's 8x8 convs: im2col + the packed GEMM took ~2x as long in a step).
         const dwv = stepArray(ctx, 'float32', OC * CKK, false);
-        const xv = valuesF32(k, xq, ctx);
-        if (k.weightGradBatchMajorF32?.(g)) k.conv_weight_grad_f32(g, eqf, OC, xv, dwv, true);
+        const xv = this.xv ?? valuesF32(k, xq, ctx);
+        if (batchMajor) k.conv_weight_grad_f32(g, eqf, OC, xv, dwv, true);
         else k.conv_weight_grad_f32(g, eRows(), OC, xv, dwv);
         countMacs(eqf, xv, OC * CKK * Q);
         dw = floatTensor(this.weight.shape, dwv);
       } else {
-        const col = this.savedCol(valuesF32(k, xq, ctx), g, k, ctx);
+        const col = this.savedCol(this.xv ?? valuesF32(k, xq, ctx), g, k, ctx);
         const ef = floatTensor([OC, Q], eRows());
         dw = reshape(matmul(k, gw, ef, floatTensor([CKK, Q], col), ctx), this.weight.shape);
       }
@@ -298,5 +309,6 @@ export class Conv2d extends Layer {
     this.wq = null;
     this.geom = null;
     this.col = null;
+    this.xv = null;
   }
 }
