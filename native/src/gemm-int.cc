@@ -364,14 +364,60 @@ void run(const Job& j, const Out& out, bool accumulate) {
 constexpr int64_t INT_DOT_KC = 2048;
 
 /**
- * Whether gemmIntF64 takes the dot route: int16 A (M,K) and B (N,K) both contiguous in k, and
+ * Whether the shape suits the dot route (where the microkernel has one for the operands' types):
+ * A (M,K) and B (N,K) both contiguous in k, and
  * the depth long against C (a conv's weight gradient: OC x C*KH*KW over N*OH*OW), where
  * transposing B into packed panels cost as much as the multiply-adds it fed.
  */
-bool useDotF64(const IntMicro& mk, int64_t M, int64_t N, int64_t K, const IntOperand& A,
-               const IntOperand& B) {
-  return mk.dotF64 && A.bytes == 2 && B.bytes == 2 && !A.trans && B.trans && K >= 512 &&
-         K >= 4 * std::max(M, N);
+bool useDot(int64_t M, int64_t N, int64_t K, const IntOperand& A, const IntOperand& B) {
+  return !A.trans && B.trans && K >= 512 && K >= 4 * std::max(M, N);
+}
+
+/**
+ * Runs body(n0, n1) over column ranges of whole INT_DOT blocks: one range on the calling
+ * thread, or a few per thread (each C element is computed by one range alone, so the bits do
+ * not depend on the split).
+ */
+template <typename F>
+void forDotParts(int64_t M, int64_t N, int64_t K, F&& body) {
+  const int T = pool::threads();
+  const int64_t blocks = (N + INT_DOT - 1) / INT_DOT;
+  const int parts = static_cast<int>(
+      T <= 1 || M * N * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
+  const int64_t per = (blocks + parts - 1) / parts * INT_DOT;
+  pool::run(static_cast<int>((N + per - 1) / per),
+            [&](int t) { body(t * per, std::min<int64_t>(N, (t + 1) * per)); });
+}
+
+/**
+ * The int8 dot route: C (M, N) columns [n0, n1) += A (M,K) x B (N,K)^T modulo 2^32, depth
+ * slices of 4 KB rows outermost, as runDotF64.
+ */
+void runDotI8(const IntMicro& mk, int64_t M, int64_t N, int64_t K, const int8_t* A,
+              const int8_t* B, int64_t n0, int64_t n1, int32_t* C) {
+  constexpr int D = INT_DOT;
+  constexpr int64_t KC = 2 * INT_DOT_KC;
+  int32_t out[D * D];
+  const int8_t* a[D];
+  const int8_t* b[D];
+  for (int64_t pc = 0; pc < K; pc += KC) {
+    const int64_t kc = std::min<int64_t>(KC, K - pc);
+    for (int64_t jn = n0; jn < n1; jn += D) {
+      const int cols = static_cast<int>(std::min<int64_t>(D, n1 - jn));
+      for (int c = 0; c < D; c++) b[c] = B + (jn + std::min(c, cols - 1)) * K + pc;
+      for (int64_t im = 0; im < M; im += D) {
+        const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
+        for (int r = 0; r < D; r++) a[r] = A + (im + std::min(r, rows - 1)) * K + pc;
+        mk.dotI8(kc, a, b, out);
+        for (int r = 0; r < rows; r++)
+          for (int q = 0; q < cols; q++) {
+            int32_t* c = C + (im + r) * N + jn + q;
+            *c = static_cast<int32_t>(static_cast<uint32_t>(*c) +
+                                      static_cast<uint32_t>(out[r * D + q]));
+          }
+      }
+    }
+  }
 }
 
 /**
@@ -424,6 +470,14 @@ void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
     return;
   }
   const IntMicro* mk = microFor(isa, A, B);
+  if (mk->dotI8 && A.bytes == 1 && B.bytes == 1 && useDot(M, N, K, A, B)) {
+    if (!accumulate) std::memset(C, 0, sizeof(int32_t) * M * N);
+    forDotParts(M, N, K, [&](int64_t n0, int64_t n1) {
+      runDotI8(*mk, M, N, K, static_cast<const int8_t*>(A.p), static_cast<const int8_t*>(B.p),
+               n0, n1, C);
+    });
+    return;
+  }
   const Job j{M, N, K, A, B, mk, 1, mk->KC};
   run(j, Out{C, nullptr, N}, accumulate);
 }
@@ -516,7 +570,8 @@ void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
   // Depth whose int32 sum cannot overflow: kx * max|a| * max|b| <= 2^31 - 1.
   const int64_t kx = INT32_LIMIT / (ma * mb);
   // Dot route: each int32 lane takes 2 products per step, so kx / 2 steps per float64 flush.
-  if (useDotF64(*mk, M, N, K, A, B) && kx / 2 >= MIN_F64_CHUNK) {
+  if (mk->dotF64 && A.bytes == 2 && B.bytes == 2 && useDot(M, N, K, A, B) &&
+      kx / 2 >= MIN_F64_CHUNK) {
     // Exact sums into P: C itself (zeroed) unless C is added to, where C + sum must round
     // once as the reference's does.
     std::vector<double> sums(accumulate ? M * N : 0);
@@ -524,13 +579,8 @@ void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
     if (!accumulate) std::memset(C, 0, sizeof(double) * M * N);
     const auto* a = static_cast<const int16_t*>(A.p);
     const auto* b = static_cast<const int16_t*>(B.p);
-    const int T = pool::threads();
-    const int64_t blocks = (N + INT_DOT - 1) / INT_DOT;
-    const int parts = static_cast<int>(
-        T <= 1 || M * N * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
-    const int64_t per = (blocks + parts - 1) / parts * INT_DOT;
-    pool::run(static_cast<int>((N + per - 1) / per), [&](int t) {
-      runDotF64(*mk, M, N, K, a, b, kx / 2, t * per, std::min<int64_t>(N, (t + 1) * per), P);
+    forDotParts(M, N, K, [&](int64_t n0, int64_t n1) {
+      runDotF64(*mk, M, N, K, a, b, kx / 2, n0, n1, P);
     });
     if (accumulate)
       for (int64_t i = 0; i < M * N; i++) C[i] += sums[i];
