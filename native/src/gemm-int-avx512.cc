@@ -159,51 +159,6 @@ void dotF64(int64_t kc, int64_t chunk, const int16_t* const* a, const int16_t* c
 }
 
 /**
- * IntMicro::dotI8: 4 x 4 int8 dot products over kc, 64 k per step (the tail masked), no
- * packing. vpdpbusd takes unsigned a: a ^ 0x80 = a + 128, so each sum is sum (a + 128) b minus
- * 128 x the sum of b's row, itself from vpdpbusd against ones: exact modulo 2^32.
- */
-void dotI8(int64_t kc, const int8_t* const* a, const int8_t* const* b, int32_t* out) {
-  constexpr int D = INT_DOT;
-  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  const __m512i ones = _mm512_set1_epi8(1);
-  __m512i acc[D][D], bsum[D];
-#pragma GCC unroll 4
-  for (int r = 0; r < D; r++)
-#pragma GCC unroll 4
-    for (int c = 0; c < D; c++) acc[r][c] = _mm512_setzero_si512();
-#pragma GCC unroll 4
-  for (int c = 0; c < D; c++) bsum[c] = _mm512_setzero_si512();
-  auto step = [&](int64_t k, __mmask64 m) {
-    __m512i x[D], y[D];
-    // Masked-off lanes: a + 128 = 128 against b = 0, nothing added.
-#pragma GCC unroll 4
-    for (int r = 0; r < D; r++) x[r] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, a[r] + k), bias);
-#pragma GCC unroll 4
-    for (int c = 0; c < D; c++) {
-      y[c] = _mm512_maskz_loadu_epi8(m, b[c] + k);
-      bsum[c] = _mm512_dpbusd_epi32(bsum[c], ones, y[c]);
-    }
-#pragma GCC unroll 4
-    for (int r = 0; r < D; r++)
-#pragma GCC unroll 4
-      for (int c = 0; c < D; c++) acc[r][c] = _mm512_dpbusd_epi32(acc[r][c], x[r], y[c]);
-  };
-  int64_t k = 0;
-  for (; k + 64 <= kc; k += 64) step(k, ~__mmask64(0));
-  if (k < kc) step(k, (uint64_t(1) << (kc - k)) - 1);
-  // Wrapping int32 arithmetic throughout (unsigned: no signed overflow).
-#pragma GCC unroll 4
-  for (int c = 0; c < D; c++) {
-    const uint32_t corr = static_cast<uint32_t>(_mm512_reduce_add_epi32(bsum[c])) << 7;
-#pragma GCC unroll 4
-    for (int r = 0; r < D; r++)
-      out[r * D + c] = static_cast<int32_t>(
-          static_cast<uint32_t>(_mm512_reduce_add_epi32(acc[r][c])) - corr);
-  }
-}
-
-/**
  * B panels of bytes (G = 4): packed as on AVX2, the column sums (the u8 x s8 tiles' -128
  * correction) then from the packed groups with vpdpbusd against ones: 4 signed bytes of a
  * column summed into its int32 lane per instruction, 32 columns in two (AVX2 needs three
@@ -225,9 +180,9 @@ void packBBytes(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* cols
 
 const IntKernels KERNELS{
     IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBBytes, packBKMajorAvx2,
-             nullptr, nullptr, dotI8},
+             nullptr, nullptr},
     IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2,
-             tileF64, dotF64, nullptr},
+             tileF64, dotF64},
 };
 
 }  // namespace

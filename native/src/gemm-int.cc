@@ -390,37 +390,6 @@ void forDotParts(int64_t M, int64_t N, int64_t K, F&& body) {
 }
 
 /**
- * The int8 dot route: C (M, N) columns [n0, n1) += A (M,K) x B (N,K)^T modulo 2^32, depth
- * slices of 4 KB rows outermost, as runDotF64.
- */
-void runDotI8(const IntMicro& mk, int64_t M, int64_t N, int64_t K, const int8_t* A,
-              const int8_t* B, int64_t n0, int64_t n1, int32_t* C) {
-  constexpr int D = INT_DOT;
-  constexpr int64_t KC = 2 * INT_DOT_KC;
-  int32_t out[D * D];
-  const int8_t* a[D];
-  const int8_t* b[D];
-  for (int64_t pc = 0; pc < K; pc += KC) {
-    const int64_t kc = std::min<int64_t>(KC, K - pc);
-    for (int64_t jn = n0; jn < n1; jn += D) {
-      const int cols = static_cast<int>(std::min<int64_t>(D, n1 - jn));
-      for (int c = 0; c < D; c++) b[c] = B + (jn + std::min(c, cols - 1)) * K + pc;
-      for (int64_t im = 0; im < M; im += D) {
-        const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
-        for (int r = 0; r < D; r++) a[r] = A + (im + std::min(r, rows - 1)) * K + pc;
-        mk.dotI8(kc, a, b, out);
-        for (int r = 0; r < rows; r++)
-          for (int q = 0; q < cols; q++) {
-            int32_t* c = C + (im + r) * N + jn + q;
-            *c = static_cast<int32_t>(static_cast<uint32_t>(*c) +
-                                      static_cast<uint32_t>(out[r * D + q]));
-          }
-      }
-    }
-  }
-}
-
-/**
  * The dot route: P (M, N) columns [n0, n1) += the exact sums of A (M,K) x B (N,K)^T, depth
  * slices outermost (the slice's B rows are read from L1 by every row block of A). Blocks past
  * the edge repeat the last row or column (their sums discarded).
@@ -470,14 +439,6 @@ void gemmIntI32(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
     return;
   }
   const IntMicro* mk = microFor(isa, A, B);
-  if (mk->dotI8 && A.bytes == 1 && B.bytes == 1 && useDot(M, N, K, A, B)) {
-    if (!accumulate) std::memset(C, 0, sizeof(int32_t) * M * N);
-    forDotParts(M, N, K, [&](int64_t n0, int64_t n1) {
-      runDotI8(*mk, M, N, K, static_cast<const int8_t*>(A.p), static_cast<const int8_t*>(B.p),
-               n0, n1, C);
-    });
-    return;
-  }
   const Job j{M, N, K, A, B, mk, 1, mk->KC};
   run(j, Out{C, nullptr, N}, accumulate);
 }

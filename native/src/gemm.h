@@ -62,11 +62,6 @@ struct IntMicro {
    */
   void (*dotF64)(int64_t kc, int64_t chunk, const int16_t* const* a, const int16_t* const* b,
                  double* out);
-  /**
-   * Optional, int8 only: out[r * INT_DOT + c] = the int32 sum (wrapping) over k < kc of
-   * a[r][k] b[c][k] for INT_DOT rows of A and of B, both int8 and contiguous in k, unpacked.
-   */
-  void (*dotI8)(int64_t kc, const int8_t* const* a, const int8_t* const* b, int32_t* out);
 };
 
 /** Rows and columns of an IntMicro::dotF64 block. */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The unpacked dot routes of integer GEMM for A (M,K) x B (N,K)^T over long depths (conv weight
-// gradients): int16 into Float64Array C (exact, int32 lane sums widened every few steps) and
-// int8 into Int32Array C (modulo 2^32). Bit-exact vs ref over ragged M and N (blocks of 4 with
-// repeated edge rows), depths across the 2048 / 4096 slice edges and the 32 / 64 lane tails,
-// accumulate; the overflow edges (every product at its maximum with the flush every 8 steps,
-// int32 sums that wrap); the same bits on 1 and 2 threads.
+// Integer GEMM A (M,K) x B (N,K)^T over long depths (conv weight gradients): int16 into
+// Float64Array C through the unpacked dot route (exact, int32 lane sums widened every few
+// steps), and int8 into Int32Array C (modulo 2^32) at the same shapes. Bit-exact vs ref over
+// ragged M and N (dot blocks of 4 with repeated edge rows), depths across the 2048-deep slice
+// edges and the 32-lane tails, accumulate; the overflow edges (every product at its maximum
+// with the flush every 8 steps, int32 sums that wrap); the same bits on 1 and 2 threads.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const DEPTHS = [512, 543, 2047, 2048, 2049, 4096, 4127];
 const AMPS = [4095, 2048, 700, 128];
 
 for (const be of await fastBackends()) {
-  describe(`gemm_int dot routes over depth slices on ${be.name}`, { skip: be.skip }, () => {
+  describe(`gemm_int A x B^T over long depths on ${be.name}`, { skip: be.skip }, () => {
     const k = be.k!;
 
     it('int16 x int16^T into Float64Array C equals ref on a ragged grid', () => {
