@@ -115,6 +115,50 @@ void tileF64(int64_t groups, int64_t chunk, const uint8_t* Ap, const uint8_t* Bp
 }
 
 /**
+ * IntMicro::dotF64: 4 x 4 int16 dot products over kc, 32 k per step (the tail masked), 16
+ * vpdpwssd per 8 loads, no packing. Every `chunk` steps each accumulator's 16 int32 lanes are
+ * widened to float64 (two halves of 8), reduced and added into out: exact integers.
+ */
+void dotF64(int64_t kc, int64_t chunk, const int16_t* const* a, const int16_t* const* b,
+            double* out) {
+  constexpr int D = INT_DOT;
+  __m512i acc[D][D];
+  auto step = [&](int64_t k, __mmask32 m) {
+    __m512i x[D], y[D];
+#pragma GCC unroll 4
+    for (int r = 0; r < D; r++) x[r] = _mm512_maskz_loadu_epi16(m, a[r] + k);
+#pragma GCC unroll 4
+    for (int c = 0; c < D; c++) y[c] = _mm512_maskz_loadu_epi16(m, b[c] + k);
+#pragma GCC unroll 4
+    for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < D; c++) acc[r][c] = _mm512_dpwssd_epi32(acc[r][c], x[r], y[c]);
+  };
+  int64_t k = 0;
+  while (k < kc) {
+#pragma GCC unroll 4
+    for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < D; c++) acc[r][c] = _mm512_setzero_si512();
+    const int64_t end = std::min<int64_t>(kc, k + chunk * 32);
+    for (; k + 32 <= end; k += 32) step(k, ~__mmask32(0));
+    if (k < end) {
+      step(k, static_cast<__mmask32>((uint64_t(1) << (end - k)) - 1));
+      k = end;
+    }
+    // Unrolled so acc stays in registers (as F32Micro::dot).
+#pragma GCC unroll 4
+    for (int r = 0; r < D; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < D; c++) {
+        const __m512d lo = _mm512_cvtepi32_pd(_mm512_castsi512_si256(acc[r][c]));
+        const __m512d hi = _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(acc[r][c], 1));
+        out[r * D + c] += _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
+      }
+  }
+}
+
+/**
  * B panels of bytes (G = 4): packed as on AVX2, the column sums (the u8 x s8 tiles' -128
  * correction) then from the packed groups with vpdpbusd against ones: 4 signed bytes of a
  * column summed into its int32 lane per instruction, 32 columns in two (AVX2 needs three
@@ -136,9 +180,9 @@ void packBBytes(const PanelSrc& s, int width, int G, uint8_t* out, int32_t* cols
 
 const IntKernels KERNELS{
     IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBBytes, packBKMajorAvx2,
-             nullptr},
+             nullptr, nullptr},
     IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2,
-             tileF64},
+             tileF64, dotF64},
 };
 
 }  // namespace

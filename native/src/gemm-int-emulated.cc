@@ -64,9 +64,9 @@ void tileF64(int64_t groups, int64_t chunk, const uint8_t* A, const uint8_t* B, 
 
 const IntKernels KERNELS{
     IntMicro{MR, NR, 4, true, tile<true>, 128, 512, 4096, packAAvx2, packBAvx2, packBKMajorAvx2,
-             nullptr},
+             nullptr, nullptr},
     IntMicro{MR, NR, 2, false, tile<false>, 128, 256, 4096, packAAvx2, packBAvx2, packBKMajorAvx2,
-             tileF64},
+             tileF64, nullptr},
 };
 
 }  // namespace

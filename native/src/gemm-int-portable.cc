@@ -44,7 +44,7 @@ void tile(int64_t groups, const uint8_t* Ap, const uint8_t* Bp, const int32_t* i
 }
 
 const IntMicro MICRO{MR, NR, 2, false, tile, 128, 512, 2048, packAPortable, packBPortable, nullptr,
-                     nullptr};
+                     nullptr, nullptr};
 const IntKernels KERNELS{MICRO, MICRO};
 
 }  // namespace

@@ -357,6 +357,66 @@ void run(const Job& j, const Out& out, bool accumulate) {
     }
 }
 
+/**
+ * Depth slice of the dot route: 4 + 4 int16 rows of 4 KB stay in L1 (48 KB where measured)
+ * while the 16 sums run.
+ */
+constexpr int64_t INT_DOT_KC = 2048;
+
+/**
+ * Whether the shape suits the dot route (where the microkernel has one for the operands' types):
+ * A (M,K) and B (N,K) both contiguous in k, and
+ * the depth long against C (a conv's weight gradient: OC x C*KH*KW over N*OH*OW), where
+ * transposing B into packed panels cost as much as the multiply-adds it fed.
+ */
+bool useDot(int64_t M, int64_t N, int64_t K, const IntOperand& A, const IntOperand& B) {
+  return !A.trans && B.trans && K >= 512 && K >= 4 * std::max(M, N);
+}
+
+/**
+ * Runs body(n0, n1) over column ranges of whole INT_DOT blocks: one range on the calling
+ * thread, or a few per thread (each C element is computed by one range alone, so the bits do
+ * not depend on the split).
+ */
+template <typename F>
+void forDotParts(int64_t M, int64_t N, int64_t K, F&& body) {
+  const int T = pool::threads();
+  const int64_t blocks = (N + INT_DOT - 1) / INT_DOT;
+  const int parts = static_cast<int>(
+      T <= 1 || M * N * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
+  const int64_t per = (blocks + parts - 1) / parts * INT_DOT;
+  pool::run(static_cast<int>((N + per - 1) / per),
+            [&](int t) { body(t * per, std::min<int64_t>(N, (t + 1) * per)); });
+}
+
+/**
+ * The dot route: P (M, N) columns [n0, n1) += the exact sums of A (M,K) x B (N,K)^T, depth
+ * slices outermost (the slice's B rows are read from L1 by every row block of A). Blocks past
+ * the edge repeat the last row or column (their sums discarded).
+ */
+void runDotF64(const IntMicro& mk, int64_t M, int64_t N, int64_t K, const int16_t* A,
+               const int16_t* B, int64_t chunk, int64_t n0, int64_t n1, double* P) {
+  constexpr int D = INT_DOT;
+  double out[D * D];
+  const int16_t* a[D];
+  const int16_t* b[D];
+  for (int64_t pc = 0; pc < K; pc += INT_DOT_KC) {
+    const int64_t kc = std::min<int64_t>(INT_DOT_KC, K - pc);
+    for (int64_t jn = n0; jn < n1; jn += D) {
+      const int cols = static_cast<int>(std::min<int64_t>(D, n1 - jn));
+      for (int c = 0; c < D; c++) b[c] = B + (jn + std::min(c, cols - 1)) * K + pc;
+      for (int64_t im = 0; im < M; im += D) {
+        const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
+        for (int r = 0; r < D; r++) a[r] = A + (im + std::min(r, rows - 1)) * K + pc;
+        std::fill(out, out + D * D, 0.0);
+        mk.dotF64(kc, chunk, a, b, out);
+        for (int r = 0; r < rows; r++)
+          for (int q = 0; q < cols; q++) P[(im + r) * N + jn + q] += out[r * D + q];
+      }
+    }
+  }
+}
+
 const IntMicro* microFor(Isa isa, const IntOperand& A, const IntOperand& B) {
   const IntKernels* k = intKernels(isa);
   return A.bytes == 1 && B.bytes == 1 ? &k->i8 : &k->i16;
@@ -470,6 +530,23 @@ void gemmIntF64(Isa isa, int64_t M, int64_t N, int64_t K, IntOperand A, IntOpera
   const int G = mk->G;
   // Depth whose int32 sum cannot overflow: kx * max|a| * max|b| <= 2^31 - 1.
   const int64_t kx = INT32_LIMIT / (ma * mb);
+  // Dot route: each int32 lane takes 2 products per step, so kx / 2 steps per float64 flush.
+  if (mk->dotF64 && A.bytes == 2 && B.bytes == 2 && useDot(M, N, K, A, B) &&
+      kx / 2 >= MIN_F64_CHUNK) {
+    // Exact sums into P: C itself (zeroed) unless C is added to, where C + sum must round
+    // once as the reference's does.
+    std::vector<double> sums(accumulate ? M * N : 0);
+    double* P = accumulate ? sums.data() : C;
+    if (!accumulate) std::memset(C, 0, sizeof(double) * M * N);
+    const auto* a = static_cast<const int16_t*>(A.p);
+    const auto* b = static_cast<const int16_t*>(B.p);
+    forDotParts(M, N, K, [&](int64_t n0, int64_t n1) {
+      runDotF64(*mk, M, N, K, a, b, kx / 2, n0, n1, P);
+    });
+    if (accumulate)
+      for (int64_t i = 0; i < M * N; i++) C[i] += sums[i];
+    return;
+  }
   int limbs = 1;
   int64_t KC = mk->KC;
   if (mk->tileF64 && kx >= MIN_F64_CHUNK * G) {

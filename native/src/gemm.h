@@ -53,7 +53,19 @@ struct IntMicro {
    */
   void (*tileF64)(int64_t groups, int64_t chunk, const uint8_t* A, const uint8_t* B, double* C,
                   int64_t ldc, bool add);
+  /**
+   * Optional, int16 only: out[r * INT_DOT + c] += the exact sum over k < kc of a[r][k] b[c][k]
+   * for INT_DOT rows of A and of B, both int16 and contiguous in k (A (M,K) and B (N,K) of a
+   * weight gradient), unpacked. Each int32 lane takes 2 products per 32 k and is added into out
+   * as float64 every `chunk` such steps (>= 1; the caller's bound keeps 2 * chunk products
+   * within int32), so the float64 sums are integers below 2^53: exact in any order.
+   */
+  void (*dotF64)(int64_t kc, int64_t chunk, const int16_t* const* a, const int16_t* const* b,
+                 double* out);
 };
+
+/** Rows and columns of an IntMicro::dotF64 block. */
+constexpr int INT_DOT = 4;
 
 /** The integer microkernels of an instruction set: int8 x int8, and any pair with int16. */
 struct IntKernels {

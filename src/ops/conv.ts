@@ -184,6 +184,28 @@ function inputGradAsConv(g: ConvGeom, OC: number, e: IntArray, w: IntArray): Con
 }
 
 /**
+ * inputGradAsConv where the operand types do not bound dx within int32 but the values do
+ * (WAGEUBN's int16 errors of ~8 bits against int8 weights, 64 channels: 9 * 64 * 128 * 32768
+ * > 2^31): max |w| and max |e| scanned (e as small as dx). The dcol route would then give an
+ * int32 dx of the same integers (its bound from the same two maxima); the forward conv of e
+ * skips the int32 dcol (KH*KW times dx) and col2im.
+ */
+function inputGradAsConvByValues(
+  k: Kernels,
+  g: ConvGeom,
+  OC: number,
+  e: IntArray,
+  w: IntArray,
+): ConvGeom | null {
+  if (!(e instanceof Int8Array || e instanceof Int16Array)) return null;
+  if (!(w instanceof Int8Array || w instanceof Int16Array)) return null;
+  const d = errorConvGeom(g, OC);
+  if (!d) return null;
+  const bound = g.KH * g.KW * OC * maxAbsMant(k, w) * maxAbsMant(k, e);
+  return bound <= INT32_LIMIT ? d : null;
+}
+
+/**
  * The geometry of dx as a forward conv of e (N, OC, H, W) for a stride-1 'same' conv (OH = H,
  * OW = W, pad < kernel): padding K - 1 - pad, OC input channels; null for other convs.
  */
@@ -240,7 +262,7 @@ export function convInputGradInt(
     countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
     return winogradInputGrad(k, g, e, w, OC, at);
   }
-  const direct = inputGradAsConv(g, OC, e, w);
+  const direct = inputGradAsConv(g, OC, e, w) ?? inputGradAsConvByValues(k, g, OC, e, w);
   if (direct)
     return convForwardInt(
       k,

@@ -134,6 +134,44 @@ function checkDcolBound(k: Kernels, name: string): void {
   }
 }
 
+/**
+ * A 3x3 'same' conv of 64 channels, int16 errors against int8 filters: the types do not bound
+ * dx within int32 (9 * 64 * 128 * 32768 > 2^31), the values may. Where 9 * 64 * max|w| *
+ * max|e| fits int32 dx is the forward conv of e (int32); one step past it, the dcol route's
+ * float64 dx. Every product at its maximum, and small random values, against the definition.
+ */
+function checkSameByValues(k: Kernels, name: string): void {
+  const OC = 64;
+  const g = geom(2, 3, 5, 6, 3, 3, [1, 1]);
+  const nE = g.N * OC * g.OH * g.OW;
+  const nW = OC * g.C * g.KH * g.KW;
+  // 576 * 128 * 29127 = 2^31 - 8191; 576 * 128 * 29128 > 2^31.
+  const cases: [string, Int16Array, Int8Array, 'int32' | 'float64'][] = [
+    [
+      'small operands',
+      Int16Array.from(randInts(seeded(81), nE, -200, 200)),
+      Int8Array.from(randInts(seeded(82), nW, -128, 127)),
+      'int32',
+    ],
+    [
+      'products at the int32 edge',
+      new Int16Array(nE).fill(-29127),
+      new Int8Array(nW).fill(-128),
+      'int32',
+    ],
+    ['one past the edge', new Int16Array(nE).fill(-29128), new Int8Array(nW).fill(-128), 'float64'],
+  ];
+  for (const [what, e, w, type] of cases) {
+    const dx = convInputGradInt(k, g, e, () => errorRows(k, g, e, OC), w, OC);
+    const label = `${name} 'same' by values, ${what}`;
+    assert.ok(
+      type === 'int32' ? dx instanceof Int32Array : dx instanceof Float64Array,
+      `${label}: ${type}`,
+    );
+    assertSameArray(dx, direct(g, e, w, OC), label, g.W);
+  }
+}
+
 describe('conv input gradient routes: exact against the definition', () => {
   before(() => useWinograd(false));
   after(() => useWinograd(true));
@@ -141,6 +179,8 @@ describe('conv input gradient routes: exact against the definition', () => {
   it('ref', () => check(refKernels, 'ref'));
   it('ref: the dcol route picks int32 or float64 dx by the bound', () =>
     checkDcolBound(refKernels, 'ref'));
+  it("ref: 'same' convs whose values bound dx in int32", () =>
+    checkSameByValues(refKernels, 'ref'));
 });
 
 for (const b of await fastBackends()) {
@@ -150,6 +190,7 @@ for (const b of await fastBackends()) {
     it('equal the definition (and so ref) on every shape and operand type', () =>
       check(b.k!, b.name));
     it('the dcol route picks int32 or float64 dx by the bound', () => checkDcolBound(b.k!, b.name));
+    it("'same' convs whose values bound dx in int32", () => checkSameByValues(b.k!, b.name));
   });
 }
 
