@@ -27,12 +27,14 @@ import {
   convInputGradF32,
   convInputGradInt,
   convWeightGradInt,
+  convWeightGradIntDirect,
   errorRows,
   directF32,
   implicitF32,
   inputGradBound,
 } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
+import type { IntArray } from '../tensor/dtype.js';
 import {
   dequantize,
   fixedTensor,
@@ -222,16 +224,22 @@ export class Conv2d extends Layer {
     if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: bad saved input`);
       const em = asInt(eq.mant);
-      const e = errorRows(k, g, em, OC, ctx); // (OC, N*OH*OW)
-      const col = this.savedCol(xq.mant, g, k, ctx);
-      const aw = convWeightGradInt(k, g, e, col, OC, ctx, xq.mant);
+      // e' (OC, N*OH*OW), swapped from e (N, OC, OH*OW) only where a GEMM reads it.
+      let e: IntArray | null = null;
+      const eRows = (): IntArray => (e ??= errorRows(k, g, em, OC, ctx));
+      // No im2col matrix saved (the forward ran implicit): dW straight from x's planes where
+      // the kernels can, the same integers as im2col + the GEMM.
+      const direct = this.col ? null : convWeightGradIntDirect(k, g, em, xq.mant, OC, ctx);
+      const aw =
+        direct ??
+        convWeightGradInt(k, g, eRows(), this.savedCol(xq.mant, g, k, ctx), OC, ctx, xq.mant);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       if (!this.inputGrad) {
         dx = fixedTensor(xShape, new Int32Array(sizeOf(xShape)), eq.exp + wq.exp, 32);
         return this.finishBackward(dw, eq, g, ctx, dx);
       }
       const wm = asInt(wq.mant);
-      const dxm = convInputGradInt(k, g, em, () => e, wm, OC, ctx);
+      const dxm = convInputGradInt(k, g, em, eRows, wm, OC, ctx);
       // The types' bound lets BatchNorm's and the residual add's checks skip their scans.
       const bound = inputGradBound(g, OC, em, wm);
       dx = withBound(fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm)), bound);

@@ -159,6 +159,36 @@ export function convWeightGradInt(
 }
 
 /**
+ * dW (OC, C*KH*KW) of convWeightGradInt read straight from x's shifted planes where the
+ * kernels have Kernels.conv_weight_grad_int for g: e (N, OC, OH, OW) as it comes (no rows
+ * swap), no im2col matrix. The same accumulator type (from the same bound: windows of a 'same'
+ * conv cover x, so max |col| = max |x|) and the same exact sums; null where the kernels do not
+ * run it (the caller takes convWeightGradInt). At ResNet-20's 32x32 and 16x16 planes the int16
+ * im2col alone took ~20 ms of a WAGEUBN step.
+ */
+export function convWeightGradIntDirect(
+  k: Kernels,
+  g: ConvGeom,
+  e: IntArray,
+  x: IntArray,
+  OC: number,
+  at?: StepScope | null,
+): Int32Array | Float64Array | null {
+  if (!k.conv_weight_grad_int || at?.observer?.gemm) return null;
+  if (!(e instanceof Int16Array) || !(x instanceof Int16Array)) return null;
+  if (g.strideH !== 1 || g.strideW !== 1 || g.OH !== g.H || g.OW !== g.W) return null;
+  if (!windowsCover(g)) return null;
+  const CKK = g.C * g.KH * g.KW;
+  const K = g.N * g.OH * g.OW;
+  const maxE = maxAbsMant(k, e);
+  const maxX = maxAbsMant(k, x);
+  const dw = allocAcc(K * maxE * maxX, OC * CKK, at, false);
+  if (!k.conv_weight_grad_int(g, e, OC, x, dw, maxE, maxX)) return null;
+  countMacs(e, x, OC * CKK * K);
+  return dw;
+}
+
+/**
  * A bound on |dx| of convInputGradInt from the operand types alone (both routes give the
  * direct sums): each dx element sums at most ceil(K/stride)^2 taps of OC channels.
  * Infinity for wider than 16-bit operands.

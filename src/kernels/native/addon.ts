@@ -68,6 +68,21 @@ export interface NativeIsaKernels {
     batchMajor?: boolean,
   ): void;
   /**
+   * dw (M, C*KH*KW) = e (M, N*OH*OW) im2col(x)^T on int16 mantissas without the im2col matrix
+   * (stride-1 'same' convs, avx512vnni only; e (N, M, OH*OW) where batchMajor): int32 or exact
+   * float64 dw. maxE, maxX bound max |e|, max |x|. false: not run here (dw untouched).
+   */
+  convWeightGradInt(
+    geom: Float64Array,
+    e: Int16Array,
+    M: number,
+    x: Int16Array,
+    dw: Int32Array | Float64Array,
+    batchMajor: boolean,
+    maxE: number,
+    maxX: number,
+  ): boolean;
+  /**
    * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only.
    * rotated: w is (C, M, KH*KW), read with its outer dims swapped and taps reversed.
    */
@@ -251,6 +266,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'convGemmInt',
   'convGemmIntNchw',
   'convWeightGradF32',
+  'convWeightGradInt',
   'quantize',
   'requantize',
   'maxAbs',

@@ -277,6 +277,10 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     // The weight gradient's direct dot (planes of a multiple of 16 pixels) reads the error
     // batch-major, as it comes: no (N, M, R) -> (M, N*R) swap before it.
     own.weightGradBatchMajorF32 = (g) => own.preferConvDirectF32!(g) && (g.OH * g.OW) % 16 === 0;
+    // The integer weight gradient read from shifted planes of x (native/src/conv-wgrad-int.h):
+    // no int16 im2col matrix, no swap of the error into rows.
+    own.conv_weight_grad_int = (g, e, M, x, dw, maxE, maxX) =>
+      k.convWeightGradInt(geomOf(g), e, M, x, dw, true, maxE, maxX);
   }
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
