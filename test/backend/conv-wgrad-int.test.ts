@@ -114,7 +114,10 @@ describe('conv_weight_grad_int = ref im2col + gemm_int exactly (stride-1 same co
       assert.equal(convWeightGradIntDirect(k, stride2, new Int16Array(32), x, 1), null);
       assert.equal(convWeightGradIntDirect(k, g, e, new Int8Array(x.length), 4), null);
       const wide = new Int16Array(e.length).fill(-32768);
-      assert.equal(convWeightGradIntDirect(k, g, wide, new Int16Array(x.length).fill(-32768), 4), null);
+      assert.equal(
+        convWeightGradIntDirect(k, g, wide, new Int16Array(x.length).fill(-32768), 4),
+        null,
+      );
       await setNativeThreads(1);
       const one = check(k, `${b.name} 1 thread`);
       await setNativeThreads(2);
