@@ -6,7 +6,9 @@
 // not rebuild it; for LeNet-sized layers that is a few MB per step. The integer passes live
 // in ops/conv.ts: on int8 mantissas a 3x3 stride-1 conv's forward and input gradient run as
 // exact integer Winograd F(2x2,3x3) there (the same integers, 2.25x fewer multiplies), and
-// its weight gradient then builds the im2col matrix in backward. Kernels with implicit-GEMM
+// its weight gradient then builds the im2col matrix in backward. Where the integer forward
+// kept no matrix (implicit), kernels with conv_weight_grad_int (native AVX-512 VNNI) give an
+// int16 stride-1 'same' conv's dW straight from x's shifted planes and the error as it comes. Kernels with implicit-GEMM
 // convolutions (native: conv_gemm_f32, conv_weight_grad_f32) run the float32 passes without
 // the matrix, and a stride-1 'same' conv's float32 dx as a forward conv of the error; kernels
 // with conv_direct_f32 (native AVX-512) run those 'same' convs (bias-free) straight from the

@@ -4,7 +4,8 @@
 // im2col + one batch-wide GEMM. Results are the direct convolution's integers either way.
 //   forward:  y (N,OC,OH,OW) = conv(x (N,C,H,W), w (OC,C,KH,KW)) (+ bias), int32 or exact f64
 //   dx:       (N,C,H,W) from e (N,OC,OH,OW): Winograd, or dcol = W^T e' and col2im
-//   dW:       (OC,C*KH*KW) = e' col^T, e' = e as (OC, N*OH*OW)
+//   dW:       (OC,C*KH*KW) = e' col^T, e' = e as (OC, N*OH*OW); or, for int16 stride-1
+//             'same' convs where the kernels have it, read from x's shifted planes (no col)
 // Conv2d calls these; bench/conv-shapes.ts measures them at ResNet shapes.
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
