@@ -287,7 +287,7 @@ export class Conv2d extends Layer {
 
   /** Adds dW (through site G) and db, returns dx. */
   private finishBackward(dw: Tensor, eq: Tensor, g: ConvGeom, ctx: RunContext, dx: Tensor): Tensor {
-    this.weight.addGrad(this.quant('G', dw, ctx));
+    this.weight.addGrad(this.quant('G', dw, ctx), ctx.kernels);
     const OC = this.outChannels;
     if (this.bias)
       this.bias.addGrad(floatTensor([OC], colSums(eq, g.N, OC, g.OH * g.OW, ctx.kernels)));
