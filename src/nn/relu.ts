@@ -3,7 +3,7 @@
 // needs no site. Backward masks the error with the saved x > 0 mask. BatchNorm and the
 // residual add can apply it in their own pass (fusedMask); the mask then lives here as well.
 
-import { Layer, fusing } from './layer.js';
+import { Layer } from './layer.js';
 import { MaxPool2d } from './maxpool2d.js';
 import type { RunContext } from './context.js';
 import { sameKind, stepArray, stepLike, storage, type StepScope } from './arrays.js';
@@ -44,17 +44,13 @@ export class ReLU extends Layer {
   }
 
   /**
-   * ReLU then max pooling: on integer mantissas, pooling first and then ReLU on the pooled
-   * values gives the same outputs (max(relu(w)) = relu(max(w)) over each window) with 1/K^2 of
+   * ReLU then max pooling (where Sequential finds cost.ts poolsFirst): on integer mantissas,
+   * pooling first and then ReLU on the pooled values gives the same outputs (max(relu(w)) = relu(max(w)) over each window) with 1/K^2 of
    * the ReLU's work and mask. Backward then masks the pooled error and routes it: where a
    * window's max is > 0 both orders send dy to the same argmax (ReLU leaves positive values
    * and their ties as they are), elsewhere both give a zero window. Float storage keeps the
    * plain order (a NaN would pool differently).
    */
-  override fuses(next: Layer, ctx: RunContext): boolean {
-    return next instanceof MaxPool2d && fusing(ctx);
-  }
-
   override forwardWith(next: Layer, x: Tensor, ctx: RunContext): Tensor {
     const first = x.kind === 'fixed' && next instanceof MaxPool2d;
     if (ctx.training) this.pooledFirst = first;

@@ -8,6 +8,10 @@ import { trainCtx } from '../helpers/gradcheck.js';
 import { ReLU } from '../../src/nn/relu.js';
 import { MaxPool2d } from '../../src/nn/maxpool2d.js';
 import { Sequential } from '../../src/nn/sequential.js';
+import { poolsFirst } from '../../src/nn/cost.js';
+import { lenet5 } from '../../src/models/lenet5.js';
+import { bindScheme } from '../../src/schemes/bind.js';
+import { loadScheme } from '../../src/schemes/resolve.js';
 import { makeRng } from '../../src/quant/rng.js';
 import { fixedTensor, type Tensor } from '../../src/tensor/tensor.js';
 import type { Shape } from '../../src/tensor/shape.js';
@@ -32,8 +36,7 @@ function check(
     32,
   );
   const [relu, pool] = [new ReLU('r'), new MaxPool2d('p', K, S)];
-  const fused = new Sequential('s', [relu, pool]);
-  const y = fused.forward(x, trainCtx);
+  const y = relu.forwardWith(pool, x, trainCtx);
   const m = (y.kind === 'fixed' ? y.mant : new Int32Array()).length;
   const dy = fixedTensor(
     y.shape,
@@ -41,7 +44,7 @@ function check(
     -9,
     32,
   );
-  const dx = fused.backward(dy, trainCtx);
+  const dx = relu.backwardWith(pool, dy, trainCtx);
   // The fused pair kept the pooled-size mask.
   assert.equal(relu.savedMask().length, m);
 
@@ -67,15 +70,20 @@ test('ReLU then MaxPool2d fused: same outputs and errors as one by one (ties, <=
   check([3, 1, 4, 4], 2, 2, (i) => (i % 3 === 0 ? 0 : -1 - (i % 5)), false);
 });
 
-test('ReLU then MaxPool2d on float storage keeps the plain order', () => {
+test('Sequential pools first after a fixed-point conv only; float storage keeps the order', () => {
+  const model = lenet5([1, 12, 12], 3, makeRng(1));
+  const [conv1, relu1, pool1] = model.layers;
+  assert.equal(poolsFirst(conv1, relu1, pool1), false); // no sites bound: float32
+  bindScheme(model, loadScheme('fixed8'), 1);
+  assert.equal(poolsFirst(conv1, relu1, pool1), true);
+  assert.equal(poolsFirst(relu1, pool1, model.layers[3]), false);
   const [relu, pool] = [new ReLU('r'), new MaxPool2d('p', 2)];
-  const s = new Sequential('s', [relu, pool]);
   const x = {
     kind: 'float',
     shape: [1, 1, 2, 2],
     data: Float32Array.from([-1, 2, 0.5, -3]),
   } as const;
-  const y = s.forward(x, trainCtx);
+  const y = relu.forwardWith(pool, x, trainCtx);
   assert.equal(y.kind, 'float');
   assert.deepEqual(Array.from(y.kind === 'float' ? y.data : []), [2]);
   assert.equal(relu.savedMask().length, 4);
