@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
-// ReLU then max pooling inside a Sequential runs pooled first (ReLU on the pooled values, its
-// mask the pooled size): outputs and input errors must equal the layers run one by one, on
-// integer mantissas with all-negative windows, zero windows and tied maxima.
+// ReLU then max pooling run pooled first (ReLU on the pooled values, its mask the pooled size;
+// Sequential does so after a fixed-point Conv2d or Linear): outputs and input errors equal the
+// layers run one by one on integer mantissas with all-negative windows, zeros and tied maxima.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainCtx } from '../helpers/gradcheck.js';
 import { ReLU } from '../../src/nn/relu.js';
 import { MaxPool2d } from '../../src/nn/maxpool2d.js';
-import { Sequential } from '../../src/nn/sequential.js';
 import { poolsFirst } from '../../src/nn/cost.js';
 import { lenet5 } from '../../src/models/lenet5.js';
 import { bindScheme } from '../../src/schemes/bind.js';
