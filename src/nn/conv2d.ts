@@ -237,7 +237,9 @@ export class Conv2d extends Layer {
         convWeightGradInt(k, g, eRows(), this.savedCol(xq.mant, g, k, ctx), OC, ctx, xq.mant);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       if (!this.inputGrad) {
-        dx = fixedTensor(xShape, new Int32Array(sizeOf(xShape)), eq.exp + wq.exp, 32);
+        // Zeros nobody reads (the model's input): a step array, not garbage every step.
+        const zeros = stepArray(ctx, 'int32', sizeOf(xShape), true);
+        dx = fixedTensor(xShape, zeros, eq.exp + wq.exp, 32);
         return this.finishBackward(dw, eq, g, ctx, dx);
       }
       const wm = asInt(wq.mant);
@@ -278,7 +280,7 @@ export class Conv2d extends Layer {
           eq,
           g,
           ctx,
-          floatTensor(xShape, new Float32Array(sizeOf(xShape))),
+          floatTensor(xShape, stepArray(ctx, 'float32', sizeOf(xShape), true)),
         );
       }
       // A stride-1 'same' conv's dx as a forward conv of e where the kernels prefer it.
@@ -297,7 +299,7 @@ export class Conv2d extends Layer {
 
   /** Adds dW (through site G) and db, returns dx. */
   private finishBackward(dw: Tensor, eq: Tensor, g: ConvGeom, ctx: RunContext, dx: Tensor): Tensor {
-    this.weight.addGrad(this.quant('G', dw, ctx));
+    this.weight.addGrad(this.quant('G', dw, ctx), ctx.kernels);
     const OC = this.outChannels;
     if (this.bias)
       this.bias.addGrad(floatTensor([OC], colSums(eq, g.N, OC, g.OH * g.OW, ctx.kernels)));

@@ -7,7 +7,7 @@
 // add) is not counted as MACs. ops/macs.ts counts the same MACs as the kernels run them.
 
 import type { Layer } from './layer.js';
-import type { Shape } from '../tensor/shape.js';
+import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { LayerCost, MacEntry, Operand } from './cost-types.js';
 import { intDTypeFor } from '../tensor/dtype.js';
 
@@ -72,12 +72,32 @@ export function sumCosts(output: Shape, parts: readonly LayerCost[]): LayerCost 
 export function chainCost(layers: readonly Layer[], input: Shape, batch: number): LayerCost {
   const parts: LayerCost[] = [];
   let s = input;
-  for (const l of layers) {
-    const c = l.cost(s, batch);
+  for (let i = 0; i < layers.length; i++) {
+    let c = layers[i].cost(s, batch);
+    if (i > 0 && i + 1 < layers.length && poolsFirst(layers[i - 1], layers[i], layers[i + 1])) {
+      // The ReLU's mask has the pooled size (Sequential runs the pooling first).
+      const n = batch * sizeOf(layers[i + 1].outputShape(s));
+      c = { ...c, savedBytes: n, nominalSavedBytes: n / 8 };
+    }
     parts.push(c);
     s = c.output;
   }
   return sumCosts(s, parts);
+}
+
+/**
+ * Whether a chain runs `relu` then `pool` pooled first (ReLU on the pooled values, its mask
+ * the pooled size): a ReLU between a Conv2d or Linear with fixed-point A and W sites (so
+ * integer mantissas come out) and a MaxPool2d.
+ */
+export function poolsFirst(prev: Layer, relu: Layer, pool: Layer): boolean {
+  return (
+    relu.kind === 'relu' &&
+    pool.kind === 'maxpool2d' &&
+    (prev.kind === 'conv2d' || prev.kind === 'linear') &&
+    siteOperand(prev, 'A') !== 'f32' &&
+    siteOperand(prev, 'W') !== 'f32'
+  );
 }
 
 /** MACs by operand pair over entries. */

@@ -98,7 +98,7 @@ export class Linear extends Layer {
     const e = fixed ? eq : toFloat(eq);
     const dx = matmul(ctx.kernels, gx, e, fixed ? wq : toFloat(wq), ctx);
     const dw = matmul(ctx.kernels, gw, e, fixed ? xq : toFloat(xq), ctx);
-    this.weight.addGrad(this.quant('G', dw, ctx));
+    this.weight.addGrad(this.quant('G', dw, ctx), ctx.kernels);
     // The bias gradient is the exact column sum of the error (no extra site).
     if (this.bias) this.bias.addGrad(floatTensor([OUT], colSums(eq, N, OUT, 1, ctx.kernels)));
     return dx;

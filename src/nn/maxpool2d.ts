@@ -4,7 +4,7 @@
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
-import { sameKind, stepLike, storage } from './arrays.js';
+import { sameKind, stepArray, stepLike, storage } from './arrays.js';
 import type { Kernels } from '../kernels/spec.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
@@ -58,7 +58,9 @@ export class MaxPool2d extends Layer {
       throw new Error(`${this.name}: pooling windows above 15x15 are not supported`);
     const src = storage(x);
     const out = stepLike(ctx, src, N * C * OH * OW, false); // every output is written
-    const arg = new Uint8Array(out.length);
+    // Every argmax is written; a step array (valid until backward) viewed as bytes.
+    const a8 = stepArray(ctx, 'int8', out.length, false);
+    const arg = new Uint8Array(a8.buffer, a8.byteOffset, a8.length);
     ctx.kernels.maxpool(src, N * C, H, W, this.kernelSize, this.stride, out, arg);
     if (ctx.training) {
       this.argmax = arg;

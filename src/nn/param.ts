@@ -3,7 +3,22 @@
 
 import type { Shape } from '../tensor/shape.js';
 import { sizeOf, shapeStr } from '../tensor/shape.js';
-import { dequantize, type Tensor } from '../tensor/tensor.js';
+import { checkTensor, dequantize, type Tensor } from '../tensor/tensor.js';
+import type { Kernels } from '../kernels/spec.js';
+
+/**
+ * A fixed-point gradient's values: the kernels' scale_to_f32 (float32(m * 2^exp), the product
+ * in float64 as dequantize computes it) where its integer mantissas at exp <= 96 stay finite,
+ * else dequantize (its checks and messages).
+ */
+function gradValues(g: Tensor, k: Kernels | undefined): Float32Array {
+  if (!k || g.kind !== 'fixed' || g.mant instanceof Float64Array) return dequantize(g);
+  checkTensor(g, 'dequantize: tensor');
+  if (g.exp > 96) return dequantize(g);
+  const out = new Float32Array(g.mant.length);
+  k.scale_to_f32(g.mant, 2 ** g.exp, out);
+  return out;
+}
 
 export type ParamRole = 'weight' | 'bias' | 'gamma' | 'beta';
 
@@ -40,9 +55,12 @@ export class Param {
     return this.value.length;
   }
 
-  /** Adds a gradient (a parameter used twice in one step gets the sum). */
-  addGrad(g: Tensor): void {
-    const v = dequantize(g);
+  /**
+   * Adds a gradient (a parameter used twice in one step gets the sum); `k` converts fixed-point
+   * mantissas to values (same bits as without).
+   */
+  addGrad(g: Tensor, k?: Kernels): void {
+    const v = gradValues(g, k);
     if (v.length !== this.value.length) {
       throw new Error(
         `${this.name}: gradient has ${v.length} values, parameter ${this.value.length}`,

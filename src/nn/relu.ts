@@ -4,6 +4,7 @@
 // residual add can apply it in their own pass (fusedMask); the mask then lives here as well.
 
 import { Layer } from './layer.js';
+import { MaxPool2d } from './maxpool2d.js';
 import type { RunContext } from './context.js';
 import { sameKind, stepArray, stepLike, storage, type StepScope } from './arrays.js';
 import type { Kernels } from '../kernels/spec.js';
@@ -16,6 +17,8 @@ export class ReLU extends Layer {
   /** The training forward's x > 0 mask (N, ...), 1 byte per element, and its kernels. */
   private mask: Int8Array | null = null;
   private k: Kernels | null = null;
+  /** The training forward ran the max pooling that follows first (forwardWith). */
+  private pooledFirst = false;
 
   outputShape(input: Shape): Shape {
     return input;
@@ -41,6 +44,28 @@ export class ReLU extends Layer {
   }
 
   /**
+   * ReLU then max pooling (where Sequential finds cost.ts poolsFirst): on integer mantissas,
+   * pooling first and then ReLU on the pooled values gives the same outputs (max(relu(w)) = relu(max(w)) over each window) with 1/K^2 of
+   * the ReLU's work and mask. Backward then masks the pooled error and routes it: where a
+   * window's max is > 0 both orders send dy to the same argmax (ReLU leaves positive values
+   * and their ties as they are), elsewhere both give a zero window. Float storage keeps the
+   * plain order (a NaN would pool differently).
+   */
+  override forwardWith(next: Layer, x: Tensor, ctx: RunContext): Tensor {
+    const first = x.kind === 'fixed' && next instanceof MaxPool2d;
+    if (ctx.training) this.pooledFirst = first;
+    return first
+      ? this.forward(next.forward(x, ctx), ctx)
+      : next.forward(this.forward(x, ctx), ctx);
+  }
+
+  override backwardWith(next: Layer, dy: Tensor, ctx: RunContext): Tensor {
+    return this.pooledFirst
+      ? next.backward(this.backward(dy, ctx), ctx)
+      : this.backward(next.backward(dy, ctx), ctx);
+  }
+
+  /**
    * For a producer that applies this ReLU itself (BatchNorm, the residual add): the mask array
    * (n bytes) it must fill, kept for this layer's backward; null outside training.
    */
@@ -48,6 +73,7 @@ export class ReLU extends Layer {
     const mask = ctx.training ? stepArray(ctx, 'int8', n, false) : null;
     this.mask = mask;
     this.k = mask ? ctx.kernels : null;
+    this.pooledFirst = false;
     return mask;
   }
 
@@ -74,5 +100,6 @@ export class ReLU extends Layer {
   override clearSaved(): void {
     this.mask = null;
     this.k = null;
+    this.pooledFirst = false;
   }
 }

@@ -2,12 +2,12 @@
 // A chain of layers: forward in order, backward in reverse; pairs a layer can fuse (BatchNorm
 // then ReLU) run as one pass.
 
-import { Layer } from './layer.js';
+import { Layer, fusing } from './layer.js';
 import type { Param } from './param.js';
 import type { RunContext } from './context.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
-import { chainCost, type LayerCost } from './cost.js';
+import { chainCost, poolsFirst, type LayerCost } from './cost.js';
 
 export class Sequential extends Layer {
   readonly kind = 'sequential';
@@ -50,7 +50,10 @@ export class Sequential extends Layer {
     const L = this.layers;
     let h = x;
     for (let i = 0; i < L.length; i++) {
-      const fused = i + 1 < L.length && L[i].fuses(L[i + 1], ctx);
+      const fused =
+        i + 1 < L.length &&
+        (L[i].fuses(L[i + 1], ctx) ||
+          (i > 0 && fusing(ctx) && poolsFirst(L[i - 1], L[i], L[i + 1])));
       if (ctx.training) this.fused[i] = fused;
       if (fused) {
         h = L[i].forwardWith(L[i + 1], h, ctx);
