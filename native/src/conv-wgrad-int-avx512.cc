@@ -16,6 +16,8 @@
 
 namespace {
 
+#include "flush-avx512.h"
+
 /** 32 lanes of a mask read from memory straight into a k register. */
 inline __mmask32 loadMask(const uint32_t* p) { return _load_mask32(const_cast<__mmask32*>(p)); }
 
@@ -28,15 +30,11 @@ void dot(const DirectColsI16& d, int64_t j0, int64_t kc, int64_t chunk, const in
   int64_t steps = 0;  // 32-pixel steps since the last flush
   // The 16 int32 sums widened to float64 and added into out (exact: each lane within int32).
   auto flush = [&]() {
+    addLanesF64<D>(acc, out);
 #pragma GCC unroll 4
     for (int r = 0; r < D; r++)
 #pragma GCC unroll 4
-      for (int c = 0; c < D; c++) {
-        const __m512d lo = _mm512_cvtepi32_pd(_mm512_castsi512_si256(acc[r][c]));
-        const __m512d hi = _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(acc[r][c], 1));
-        out[r * D + c] += _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
-        acc[r][c] = _mm512_setzero_si512();
-      }
+      for (int c = 0; c < D; c++) acc[r][c] = _mm512_setzero_si512();
     steps = 0;
   };
 #pragma GCC unroll 4

@@ -20,6 +20,8 @@
 
 namespace {
 
+#include "flush-avx512.h"
+
 constexpr int MR = 8;
 constexpr int NR = 32;
 
@@ -146,15 +148,7 @@ void dotF64(int64_t kc, int64_t chunk, const int16_t* const* a, const int16_t* c
       step(k, static_cast<__mmask32>((uint64_t(1) << (end - k)) - 1));
       k = end;
     }
-    // Unrolled so acc stays in registers (as F32Micro::dot).
-#pragma GCC unroll 4
-    for (int r = 0; r < D; r++)
-#pragma GCC unroll 4
-      for (int c = 0; c < D; c++) {
-        const __m512d lo = _mm512_cvtepi32_pd(_mm512_castsi512_si256(acc[r][c]));
-        const __m512d hi = _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(acc[r][c], 1));
-        out[r * D + c] += _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
-      }
+    addLanesF64<D>(acc, out);
   }
 }
 
