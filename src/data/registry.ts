@@ -3,7 +3,7 @@
 
 import { limitSplit, type ClassificationDataset, type Dataset, type SeqSplit } from './dataset.js';
 import { loadGauss } from './gauss.js';
-import { loadDigitsSeq, loadMnist, type MnistFiles } from './mnist.js';
+import { loadDigitsSeq, loadMnist, type MnistFiles, type MnistRaw } from './mnist.js';
 import { loadShapes32 } from './shapes32.js';
 import { loadTranslate } from './translate.js';
 
@@ -21,6 +21,8 @@ export interface LoadOptions {
   dir?: string;
   /** mnist, digits-seq: single IDX files, each replacing one of `dir`'s. */
   files?: Partial<MnistFiles>;
+  /** mnist, digits-seq: the image sets already in memory (then no file is read). */
+  raw?: MnistRaw;
 }
 
 /** The names loadDataset knows; `gauss-N` stands for gauss-2 .. gauss-1000. */
@@ -79,7 +81,13 @@ export function loadDataset(name: string, opts: LoadOptions): Dataset {
   const { seed, trainSize, testSize } = opts;
   if (!Number.isFinite(seed))
     throw new RangeError(`loadDataset: seed must be a number, got ${seed}`);
-  const idx = { limit: opts.limit, testLimit: opts.testLimit, dir: opts.dir, files: opts.files };
+  const idx = {
+    limit: opts.limit,
+    testLimit: opts.testLimit,
+    dir: opts.dir,
+    files: opts.files,
+    raw: opts.raw,
+  };
   const fromFiles = opts.dir !== undefined || Object.values(opts.files ?? {}).some(Boolean);
   if (fromFiles && name !== 'mnist' && name !== 'digits-seq') {
     throw new Error(

@@ -34,8 +34,25 @@ export const START: Position = {
 // btoa/atob exist in browsers and in Node; they work on "binary strings" (one char per byte).
 const CHUNK = 0x8000;
 
+/** Node's Buffer where there is one: the same base64 text, encoded in C++ without a binary string. */
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: {
+      from(b: ArrayBufferLike, off: number, len: number): { toString(e: 'base64'): string };
+    };
+  }
+).Buffer;
+
 /** Base64 of a float32 array's bytes (platform byte order: little-endian everywhere we run). */
 export function floatsToBase64(a: Float32Array): string {
+  // A ResNet-20 checkpoint (~550,000 floats: parameters, momenta, BN statistics) took 0.18-0.25 s
+  // through btoa on a busy machine, 2 ms through Buffer.
+  if (NodeBuffer) return NodeBuffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  return floatsToBase64Btoa(a);
+}
+
+/** floatsToBase64 through btoa (browsers; exported for the test that both give one text). */
+export function floatsToBase64Btoa(a: Float32Array): string {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   let bin = '';
   for (let i = 0; i < bytes.length; i += CHUNK)

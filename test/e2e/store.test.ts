@@ -14,7 +14,7 @@ import { parseTrainConfig, type TrainConfigInput } from '../../src/train/config.
 import { train as trainLoop } from '../../src/train/loop.js';
 import { train } from '../../src/train/trainer.js';
 import { MemoryStore } from '../../src/train/store.js';
-import { base64ToFloats, floatsToBase64 } from '../../src/train/checkpoint.js';
+import { base64ToFloats, floatsToBase64, floatsToBase64Btoa } from '../../src/train/checkpoint.js';
 import { readMetrics } from '../../src/train/run-folder.js';
 import { makeRng } from '../../src/quant/rng.js';
 
@@ -71,6 +71,14 @@ test('checkpoint floats are the base64 of their little-endian bytes, as before',
     for (let i = 0; i < n; i++) a[i] = (rng.nextFloat() - 0.5) * 2 ** (rng.nextFloat() * 40 - 20);
     const s = floatsToBase64(a);
     assert.equal(s, Buffer.from(a.buffer).toString('base64'), `n=${n}`);
+    // Node encodes through Buffer, browsers through btoa: one text.
+    assert.equal(floatsToBase64Btoa(a), s, `btoa n=${n}`);
+    // A view into a larger array encodes only its own bytes.
+    if (n > 4) {
+      const v = a.subarray(1, n - 2);
+      assert.equal(floatsToBase64(v), floatsToBase64Btoa(v), `view n=${n}`);
+      assert.equal(floatsToBase64(v), Buffer.from(v.buffer, 4, v.byteLength).toString('base64'));
+    }
     const back = new Float32Array(n);
     base64ToFloats(s, back, 'x');
     assert.deepEqual(back, a);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The generated datasets a run thread keeps for the next runs of its list: the set kept is the
 // set loadDataset draws, per (name, seed); a run on kept data ends with the same bits as on a
-// fresh draw (with --limit and --classes views of it), and leaves the data as drawn.
+// fresh draw (with --limit and --classes views of it), and leaves the data as drawn. MNIST's
+// package files are read once per thread: each run's images equal a fresh load's.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,13 +56,38 @@ test('the data cache keeps the set loadDataset draws, per (name, seed), and only
   assert.equal(cachedData(cfg({ seed: 3 })), a);
   assert.equal(cachedData(cfg({ seed: 4 })), b);
   assert.equal(dataCacheHits(), 3);
-  // Sets read from files, drawn at a run's own sizes, or too large to hold load every time.
-  assert.equal(cachedData(cfg({ dataset: 'mnist' })), undefined);
+  // Sets read from files a user names, drawn at a run's own sizes, or too large to hold load
+  // every time.
   assert.equal(cachedData(cfg({ dataset: 'shapes32-hard' })), undefined);
   assert.equal(cachedData(cfg({ dataset: 'shapes32' })), undefined);
   assert.equal(cachedData(cfg({ dataDir: '/nonexistent' })), undefined);
   clearDataCache();
   assert.equal(dataCacheHits(), 0);
+});
+
+test("MNIST's package files are read once per thread; each run converts its own first images", () => {
+  clearDataCache();
+  for (const [dataset, limit, testLimit] of [
+    ['mnist', 96, 64],
+    ['mnist', 300, undefined],
+    ['digits-seq', 50, 20],
+  ] as const) {
+    const got = cachedData(cfg({ dataset, limit, testLimit }))!;
+    const fresh = loadDataset(dataset, { seed: 1, limit, testLimit });
+    assert.deepEqual(
+      [got.train.n, got.test.n, got.inputShape],
+      [fresh.train.n, fresh.test.n, fresh.inputShape],
+      `${dataset} ${limit}`,
+    );
+    assert.equal(digest(got), digest(fresh), `${dataset} ${limit}`);
+  }
+  // The files were read by the first call only.
+  assert.equal(dataCacheHits(), 2);
+  // --classes counts samples of the kept classes (setup loads the whole set), and files a user
+  // names are read every time.
+  assert.equal(cachedData(cfg({ dataset: 'mnist', classes: '0-4' })), undefined);
+  assert.equal(cachedData(cfg({ dataset: 'mnist', dataDir: '/nonexistent' })), undefined);
+  clearDataCache();
 });
 
 test('a run on kept data ends with the same bits as on a fresh draw, and leaves the data as drawn', async () => {
