@@ -137,6 +137,9 @@ export function loadDataset(name: string, opts: LoadOptions): Dataset {
         seed,
         trainPerClass: per(trainSize),
         testPerClass: per(testSize),
+        // Only the samples a run uses are drawn (the first of the whole sets, bit for bit).
+        limit: opts.limit,
+        testLimit: opts.testLimit,
       }),
       opts,
     );

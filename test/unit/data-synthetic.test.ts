@@ -107,6 +107,37 @@ test('gauss-N: sizes, exact balance, unit-norm means, deterministic, learnable',
   assert.throws(() => loadGauss({ numClasses: 1001 }), /2 <= N <= 1000/);
 });
 
+test('gauss-N: a limited draw is the first samples of the whole set, bit for bit', () => {
+  const whole = loadGauss({ numClasses: 10, seed: 5 });
+  for (const [limit, testLimit] of [
+    [0, 1],
+    [1, 0],
+    [37, 500],
+    [9999, 1999],
+    [10000, 2000],
+    [20000, 5000],
+  ] as const) {
+    const g = loadGauss({ numClasses: 10, seed: 5, limit, testLimit });
+    for (const [got, all, k] of [
+      [g.train, whole.train, limit],
+      [g.test, whole.test, testLimit],
+    ] as const) {
+      const n = Math.min(k, all.n);
+      assert.equal(got.n, n);
+      assert.deepEqual(got.x, all.x.slice(0, n * 64), `x ${limit} ${testLimit}`);
+      assert.deepEqual(got.y, all.y.slice(0, n), `y ${limit} ${testLimit}`);
+    }
+  }
+  // Through the registry: the same views as limiting the whole set; a bad limit still fails.
+  const viaRegistry = loadDataset('gauss-10', { seed: 5, limit: 37, testLimit: 12 });
+  assert.equal(viaRegistry.kind, 'classification');
+  if (viaRegistry.kind === 'classification') {
+    assert.deepEqual(viaRegistry.train.x, whole.train.x.slice(0, 37 * 64));
+    assert.deepEqual(viaRegistry.test.y, whole.test.y.slice(0, 12));
+  }
+  assert.throws(() => loadDataset('gauss-10', { seed: 5, limit: 2.5 }), /non-negative integer/);
+});
+
 test('registry: resolves names, applies limits, and lists the known names on a typo', () => {
   const g = loadDataset('gauss-100', { seed: 1, limit: 50 });
   assert.equal(g.kind, 'classification');

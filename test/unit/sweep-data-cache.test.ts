@@ -40,22 +40,29 @@ function digest(d: Dataset): string {
   return h.digest('hex');
 }
 
-test('the data cache keeps the set loadDataset draws, per (name, seed), and only generated sets', () => {
+test('the data cache keeps the set loadDataset draws, per (name, seed, limits), and only generated sets', () => {
   clearDataCache();
+  const lim = { limit: base.limit, testLimit: base.testLimit };
   const a = cachedData(cfg({ seed: 3 }))!;
-  assert.equal(digest(a), digest(loadDataset('gauss-10', { seed: 3 })));
+  assert.equal(digest(a), digest(loadDataset('gauss-10', { seed: 3, ...lim })));
   assert.equal(dataCacheHits(), 0);
-  // Other options, limits included, take the same set (the run takes its views of it).
-  assert.equal(cachedData(cfg({ seed: 3, lr: 0.5, limit: 10 })), a);
+  // Other options take the same set; other limits draw their own.
+  assert.equal(cachedData(cfg({ seed: 3, lr: 0.5 })), a);
   assert.equal(dataCacheHits(), 1);
+  const a10 = cachedData(cfg({ seed: 3, limit: 10 }))!;
+  assert.notEqual(a10, a);
+  assert.equal(digest(a10), digest(loadDataset('gauss-10', { seed: 3, limit: 10, testLimit: 64 })));
   const b = cachedData(cfg({ seed: 4 }))!;
   assert.notEqual(b, a);
-  assert.equal(digest(b), digest(loadDataset('gauss-10', { seed: 4 })));
+  assert.equal(digest(b), digest(loadDataset('gauss-10', { seed: 4, ...lim })));
   assert.notEqual(digest(b), digest(a));
-  // Both stay kept: a sweep whose inner axis is the seed still hits.
+  // All stay kept: a sweep whose inner axis is the seed still hits.
   assert.equal(cachedData(cfg({ seed: 3 })), a);
   assert.equal(cachedData(cfg({ seed: 4 })), b);
   assert.equal(dataCacheHits(), 3);
+  // With --classes the whole set (the limits count samples of the kept classes).
+  const whole = cachedData(cfg({ seed: 3, classes: '2-7' }))!;
+  assert.equal(digest(whole), digest(loadDataset('gauss-10', { seed: 3 })));
   // Sets read from files a user names, drawn at a run's own sizes, or too large to hold load
   // every time.
   assert.equal(cachedData(cfg({ dataset: 'shapes32-hard' })), undefined);
@@ -108,12 +115,14 @@ test('a run on kept data ends with the same bits as on a fresh draw, and leaves 
     ['classes', { lr: 0.05, classes: '2-7', limit: 40 }],
   ] as const) {
     clearDataCache();
-    const drawn = digest(loadDataset('gauss-10', { seed: 1 }));
+    // Drawn whole for --classes, else at the runs' limits.
+    const sizes = 'classes' in o ? {} : { limit: base.limit, testLimit: base.testLimit };
+    const drawn = digest(loadDataset('gauss-10', { seed: 1, ...sizes }));
     // A first run draws the set; the second takes it from the cache.
-    await run(spec(`${name}-first`, { lr: 0.1 }), `${name}-first`);
+    await run(spec(`${name}-first`, { ...o, lr: 0.1 }), `${name}-first`);
     await run(spec(name, o), `${name}-kept`);
     assert.equal(dataCacheHits(), 1, name);
-    assert.equal(digest(cachedData(cfg({ seed: 1 }))!), drawn, `${name}: data as drawn`);
+    assert.equal(digest(cachedData(cfg({ seed: 1, ...o }))!), drawn, `${name}: data as drawn`);
     // The same run on a fresh draw.
     clearDataCache();
     await run(spec(name, o), `${name}-fresh`);
