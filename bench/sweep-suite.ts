@@ -44,6 +44,9 @@ const SLICE: Record<string, { limit: number; testLimit: number }> = {
   resnet20: { limit: 192, testLimit: 128 },
   lenet5: { limit: 1920, testLimit: 1000 },
   mlp: { limit: 3200, testLimit: 1000 },
+  'cnn-bn': { limit: 640, testLimit: 500 },
+  transformer: { limit: 640, testLimit: 200 },
+  dcgan: { limit: 640, testLimit: 256 },
 };
 
 /** CPU seconds of this process so far (one thread trains: wall time on an idle core). */
@@ -52,11 +55,25 @@ const cpuS = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
-async function measure(spec: RunSpec, schemeRef: string): Promise<Rates> {
+/**
+ * Telemetry samples about `telemetrySamples` (default 40) steps of a run: a slice of a few
+ * steps would sample nearly all of them (a ResNet-20 step sampled costs ~10x one that is not),
+ * so a kind is timed without telemetry and, where the suite records it, with every step
+ * sampled; a run's sampled share of steps weighs the two.
+ */
+const TELEMETRY_SAMPLES = 40;
+
+async function measure(spec: RunSpec, schemeRef: string, everyStep: boolean): Promise<Rates> {
   const slice = SLICE[spec.config.model];
+  if (!slice) throw new Error(`sweep-suite: no slice size for model ${spec.config.model}`);
+  // A GAN run's judge and a fine-tuning run's start are other runs of the suite (not trained
+  // here): the judge's scoring is left out, and fine-tuning is timed from a fresh start.
+  const { judge: _j, init: _i, reinitClassifier: _r, ...config } = spec.config;
   const cfg = parseTrainConfig({
-    ...spec.config,
+    ...config,
     scheme: schemeRef,
+    telemetry: everyStep,
+    telemetrySamples: everyStep ? 1e6 : undefined,
     epochs: 1,
     limit: slice.limit,
     testLimit: slice.testLimit,
@@ -109,25 +126,33 @@ export const bench: Bench = {
     const specs = new Map<string, RunSpec>();
     for (const e of EXPERIMENTS) for (const r of e.runs(ctx)) specs.set(r.id, r);
 
-    // One measurement per kind of run.
+    // One measurement per kind of run, and one with every step sampled where it records
+    // telemetry.
     const kindOf = (s: RunSpec): string =>
-      `${s.config.model}/${s.config.dataset}/${family(s.config.scheme)}${s.config.telemetry ? '+telemetry' : ''}`;
+      `${s.config.model}/${s.config.dataset}/${family(s.config.scheme)}`;
     const rates = new Map<string, Rates>();
+    const sampled = new Map<string, Rates>();
     const sizes = new Map<string, { train: number; test: number }>();
+    const log = (kind: string, r: Rates): void =>
+      console.log(
+        `${kind}: train ${r.trainPerS.toFixed(0)}/s, eval ${r.evalPerS.toFixed(0)}/s, set-up ${r.setupS.toFixed(1)} s`,
+      );
     for (const s of specs.values()) {
       const kind = kindOf(s);
       if (!sizes.has(s.config.dataset)) {
         const d = loadDataset(s.config.dataset, { seed: 1 });
         sizes.set(s.config.dataset, { train: d.train.n, test: d.test.n });
       }
-      if (rates.has(kind)) continue;
       const fam = family(s.config.scheme);
       const ref = s.config.scheme.includes('/') ? ctx.schemePath(fam) : fam;
-      rates.set(kind, await measure(s, ref));
-      const r = rates.get(kind)!;
-      console.log(
-        `${kind}: train ${r.trainPerS.toFixed(0)}/s, eval ${r.evalPerS.toFixed(0)}/s, set-up ${r.setupS.toFixed(1)} s`,
-      );
+      if (!rates.has(kind)) {
+        rates.set(kind, await measure(s, ref, false));
+        log(kind, rates.get(kind)!);
+      }
+      if (s.config.telemetry && !sampled.has(kind)) {
+        sampled.set(kind, await measure(s, ref, true));
+        log(`${kind}, telemetry on every step`, sampled.get(kind)!);
+      }
     }
     const runs = [...specs.values()].map((s) => {
       const r = rates.get(kindOf(s))!;
@@ -135,7 +160,17 @@ export const bench: Bench = {
       const epochs = s.config.epochs ?? 1;
       const n = s.config.limit ?? z.train;
       const t = s.config.testLimit ?? z.test;
-      return { s, seconds: r.setupS + epochs * (n / r.trainPerS + t / r.evalPerS) + overheadS };
+      // The share of steps telemetry samples (src/train/telemetry.ts: every round(steps /
+      // samples)-th step).
+      const steps = epochs * Math.ceil(n / (s.config.batch ?? 64));
+      const every = Math.max(
+        1,
+        Math.round(steps / (s.config.telemetrySamples ?? TELEMETRY_SAMPLES)),
+      );
+      const f = s.config.telemetry ? 1 / every : 0;
+      const tr = sampled.get(kindOf(s));
+      const perSample = (1 - f) / r.trainPerS + (tr ? f / tr.trainPerS : 0);
+      return { s, seconds: r.setupS + epochs * (n * perSample + t / r.evalPerS) + overheadS };
     });
     const durations = runs.map((r) => r.seconds);
     const total = durations.reduce((a, b) => a + b, 0);
@@ -184,6 +219,7 @@ export const bench: Bench = {
       run_hours: total / 3600,
       longest_hours: longest / 3600,
       rates: Object.fromEntries(rates),
+      rates_telemetry_every_step: Object.fromEntries(sampled),
       table,
     };
   },
