@@ -23,6 +23,64 @@ test('log2 histogram of a fixed-point tensor uses mant * 2^exp', () => {
   assert.deepEqual(h.counts, [1, 1, 0, 0, 0, 0, 1]);
 });
 
+/** The histogram as defined: floor(Math.log2 |x|) per value, clamped to the kept bins. */
+function histRef(values: ArrayLike<number>, scale: number) {
+  const full = new Map<number, number>();
+  let zeros = 0;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i] * scale);
+    if (a === 0) {
+      zeros++;
+      continue;
+    }
+    if (a > max) max = a;
+    const b = Math.min(63, Math.max(-64, Math.floor(Math.log2(a))));
+    if (Number.isNaN(b)) continue;
+    full.set(b, (full.get(b) ?? 0) + 1);
+  }
+  const bins = [...full.keys()].sort((x, y) => x - y);
+  if (!bins.length) return { lo: 0, counts: [], zeros, max };
+  const lo = bins[0];
+  const counts = new Array<number>(bins[bins.length - 1] - lo + 1).fill(0);
+  for (const [b, c] of full) counts[b - lo] = c;
+  return { lo, counts, zeros, max };
+}
+
+test('log2 histogram: the bins read from the bits equal floor(log2|x|) on edge values', () => {
+  let seed = 12345;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const edges = [0, -0, 1, -1, 2 ** -126, 2 ** -149, -(2 ** -140), 2 ** -64, 2 ** -65, 2 ** 63];
+  edges.push(2 ** 64, 3.4e38, Infinity, -Infinity, NaN, 1 - 2 ** -24, 2 - 2 ** -23, 0.75);
+  const f = new Float32Array(4000);
+  for (let i = 0; i < f.length; i++)
+    f[i] = i < edges.length ? edges[i] : (rnd() - 0.5) * 2 ** Math.floor(rnd() * 300 - 150);
+  // A view into a larger buffer reads only its own values.
+  const view = new Float32Array(f.length + 3);
+  view.set(f, 3);
+  for (const x of [f, view.subarray(3)]) {
+    assert.deepEqual(log2Histogram(floatTensor([x.length], x)), histRef(x, 1));
+  }
+  assert.deepEqual(log2Histogram(floatTensor([1], new Float32Array([NaN]))), histRef([NaN], 1));
+  for (const [make, lim] of [
+    [(n: number) => new Int8Array(n), 128],
+    [(n: number) => new Int16Array(n), 32768],
+    [(n: number) => new Int32Array(n), 2 ** 31],
+    [(n: number) => new Float64Array(n), 2 ** 40],
+  ] as const) {
+    const m = make(600);
+    for (let i = 0; i < m.length; i++) m[i] = Math.floor((rnd() * 2 - 1) * lim * rnd() ** 3);
+    m[0] = 0;
+    m[1] = -lim;
+    m[2] = lim - 1;
+    m[3] = 1;
+    for (const exp of [-100, -70, -40, -8, 0, 5, 40, 70, -1080, 1030]) {
+      const t = fixedTensor([m.length], m, exp, 32);
+      assert.deepEqual(log2Histogram(t), histRef(m, 2 ** exp), `${m.constructor.name} ${exp}`);
+    }
+  }
+});
+
 test('covered share: values >= 2^-k R with R = 2^round(log2 max)', () => {
   // max 1 -> R = 1; k = 2 keeps |x| >= 0.25
   const h = log2Histogram(floatTensor([4], Float32Array.of(1, 0.5, 0.25, 0.125)));
