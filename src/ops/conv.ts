@@ -162,10 +162,11 @@ export function convWeightGradInt(
 /**
  * dW (OC, C*KH*KW) of convWeightGradInt read straight from x's shifted planes where the
  * kernels have Kernels.conv_weight_grad_int for g: e (N, OC, OH, OW) as it comes (no rows
- * swap), no im2col matrix. The same accumulator type (from the same bound: windows of a 'same'
- * conv cover x, so max |col| = max |x|) and the same exact sums; null where the kernels do not
- * run it (the caller takes convWeightGradInt). At ResNet-20's 32x32 and 16x16 planes the int16
- * im2col alone took ~20 ms of a WAGEUBN step.
+ * swap), no im2col matrix; e and x both int16, or both int8 where Kernels.weightGradIntDirect
+ * takes g. The same accumulator type (from the same bound: windows of a 'same' conv cover x,
+ * so max |col| = max |x|) and the same exact sums; null where the kernels do not run it (the
+ * caller takes convWeightGradInt). At ResNet-20's 32x32 and 16x16 planes the int16 im2col
+ * alone took ~20 ms of a WAGEUBN step.
  */
 export function convWeightGradIntDirect(
   k: Kernels,
@@ -176,17 +177,36 @@ export function convWeightGradIntDirect(
   at?: StepScope | null,
 ): Int32Array | Float64Array | null {
   if (!k.conv_weight_grad_int || at?.observer?.gemm) return null;
-  if (!(e instanceof Int16Array) || !(x instanceof Int16Array)) return null;
+  const i16 = e instanceof Int16Array && x instanceof Int16Array;
+  if (!i16 && !(e instanceof Int8Array && x instanceof Int8Array)) return null;
+  if (!i16 && !k.weightGradIntDirect?.(g, 1)) return null;
   if (g.strideH !== 1 || g.strideW !== 1 || g.OH !== g.H || g.OW !== g.W) return null;
   if (!windowsCover(g)) return null;
   const CKK = g.C * g.KH * g.KW;
   const K = g.N * g.OH * g.OW;
-  const maxE = maxAbsMant(k, e);
-  const maxX = maxAbsMant(k, x);
+  // int8 sums that fit int32 by the types alone need no scan (the kernel takes no maxima for
+  // them); int16 ones do (the kernel plans its int32 flushes from them).
+  const byTypes = !i16 && K * typeMax(e) * typeMax(x) <= INT32_LIMIT;
+  const maxE = byTypes ? typeMax(e) : maxAbsMant(k, e);
+  const maxX = byTypes ? typeMax(x) : maxAbsMant(k, x);
   const dw = allocAcc(K * maxE * maxX, OC * CKK, at, false);
   if (!k.conv_weight_grad_int(g, e, OC, x, dw, maxE, maxX)) return null;
   countMacs(e, x, OC * CKK * K);
   return dw;
+}
+
+/**
+ * Whether an int8 conv of geometry g (e and x int8) plans dW by convWeightGradIntDirect: its
+ * forward then keeps no im2col matrix (and runs implicit, no matrix at all). On planes of
+ * IMPLICIT_MIN_PIXELS or more: bench/conv-wgrad-i8.ts (native, AVX-512 VNNI, 1 thread, load
+ * ~3.5 on 2 cores) timed forward + dW at ResNet-20's 32x32 planes 1.66x and 16x16 1.12x faster
+ * than im2col + gemm_int + swap and dW from the kept matrix, 8x8 0.89x (the padded grid's
+ * margins are 27% of an 8x8 plane's, and the 8x8 GEMMs run near peak).
+ */
+export function weightGradInt8Direct(k: Kernels, g: ConvGeom): boolean {
+  if (!k.conv_weight_grad_int || !windowsCover(g) || g.OH * g.OW < IMPLICIT_MIN_PIXELS)
+    return false;
+  return !!k.weightGradIntDirect?.(g, 1);
 }
 
 /**

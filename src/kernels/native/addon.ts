@@ -68,15 +68,16 @@ export interface NativeIsaKernels {
     batchMajor?: boolean,
   ): void;
   /**
-   * dw (M, C*KH*KW) = e (M, N*OH*OW) im2col(x)^T on int16 mantissas without the im2col matrix
-   * (stride-1 'same' convs, avx512vnni only; e (N, M, OH*OW) where batchMajor): int32 or exact
-   * float64 dw. maxE, maxX bound max |e|, max |x|. false: not run here (dw untouched).
+   * dw (M, C*KH*KW) = e (M, N*OH*OW) im2col(x)^T on int16 or int8 mantissas (e and x of one
+   * type) without the im2col matrix (stride-1 'same' convs, avx512vnni only; e (N, M, OH*OW)
+   * where batchMajor): int32 or exact float64 dw. maxE, maxX bound max |e|, max |x|. false:
+   * not run here (dw untouched).
    */
   convWeightGradInt(
     geom: Float64Array,
-    e: Int16Array,
+    e: Int8Array | Int16Array,
     M: number,
-    x: Int16Array,
+    x: Int8Array | Int16Array,
     dw: Int32Array | Float64Array,
     batchMajor: boolean,
     maxE: number,

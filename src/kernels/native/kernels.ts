@@ -281,6 +281,10 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     // no int16 im2col matrix, no swap of the error into rows.
     own.conv_weight_grad_int = (g, e, M, x, dw, maxE, maxX) =>
       k.convWeightGradInt(geomOf(g), e, M, x, dw, true, maxE, maxX);
+    // Its geometries (conv-wgrad-int.cc, conv-wgrad-i8.cc): stride-1 'same' convs of at most
+    // 49 taps; int16 (masked loads of shifted planes) on planes of a multiple of 32 pixels.
+    own.weightGradIntDirect = (g, bytes) =>
+      own.preferConvDirectF32!(g) && (bytes === 1 || (g.OH * g.OW) % 32 === 0);
   }
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
