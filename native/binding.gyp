@@ -16,6 +16,8 @@
         'src/bind-pack.cc',
         'src/conv-f32-avx512.cc',
         'src/conv-f32.cc',
+        'src/conv-i8-avx512.cc',
+        'src/conv-i8.cc',
         'src/conv-wgrad-i8-avx512.cc',
         'src/conv-wgrad-i8.cc',
         'src/conv-wgrad-int-avx512.cc',

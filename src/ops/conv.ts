@@ -197,16 +197,13 @@ export function convWeightGradIntDirect(
 
 /**
  * Whether an int8 conv of geometry g (e and x int8) plans dW by convWeightGradIntDirect: its
- * forward then keeps no im2col matrix (and runs implicit, no matrix at all). On planes of
- * IMPLICIT_MIN_PIXELS or more: bench/conv-wgrad-i8.ts (native, AVX-512 VNNI, 1 thread, load
- * ~3.5 on 2 cores) timed forward + dW at ResNet-20's 32x32 planes 1.66x and 16x16 1.12x faster
- * than im2col + gemm_int + swap and dW from the kept matrix, 8x8 0.89x (the padded grid's
- * margins are 27% of an 8x8 plane's, and the 8x8 GEMMs run near peak).
+ * forward then keeps no im2col matrix (and runs implicit, no matrix at all).
+ * bench/conv-wgrad-i8.ts (native, AVX-512 VNNI, 1 thread, load ~3 on 2 cores) timed forward +
+ * dW that way at ResNet-20's 32x32 planes 1.9x, 16x16 1.45x and 8x8 1.1x faster than im2col +
+ * gemm_int + swap and dW from the kept matrix.
  */
 export function weightGradInt8Direct(k: Kernels, g: ConvGeom): boolean {
-  if (!k.conv_weight_grad_int || !windowsCover(g) || g.OH * g.OW < IMPLICIT_MIN_PIXELS)
-    return false;
-  return !!k.weightGradIntDirect?.(g, 1);
+  return !!k.conv_weight_grad_int && windowsCover(g) && !!k.weightGradIntDirect?.(g, 1);
 }
 
 /**
