@@ -75,7 +75,32 @@ void interleave(const int8_t* const* src, int64_t n, uint8_t* dst) {
     for (int k = 0; k < 4; k++) dst[4 * i + k] = static_cast<uint8_t>(src[k][i]) ^ 0x80;
 }
 
-const ConvI8Micro MICRO{tile, interleave};
+void interleave2(const int8_t* const* src, int64_t n, uint8_t* dst) {
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[0] + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[1] + i));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[2] + i));
+    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[3] + i));
+    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+    const __m128i q[4] = {_mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), flip),
+                          _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), flip),
+                          _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), flip),
+                          _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), flip)};
+    // Each position's 4 bytes followed by a position of 128s (x = 0).
+    __m128i* o = reinterpret_cast<__m128i*>(dst + 8 * i);
+    for (int h = 0; h < 4; h++) {
+      _mm_storeu_si128(o + 2 * h, _mm_unpacklo_epi32(q[h], flip));
+      _mm_storeu_si128(o + 2 * h + 1, _mm_unpackhi_epi32(q[h], flip));
+    }
+  }
+  for (; i < n; i++)
+    for (int k = 0; k < 4; k++) dst[8 * i + k] = static_cast<uint8_t>(src[k][i]) ^ 0x80;
+}
+
+const ConvI8Micro MICRO{tile, interleave, interleave2};
 
 }  // namespace
 

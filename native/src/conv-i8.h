@@ -29,6 +29,8 @@ struct ConvI8Micro {
   void (*tile)(const uint8_t* x, int64_t groups, int64_t gStride, const int64_t* tapOff,
                int64_t taps, const int32_t* wb, int32_t* out, int64_t ldo);
   void (*interleave)(const int8_t* const* src, int64_t n, uint8_t* dst);
+  /** interleave onto every other position: dst[8 * i + k] as above, positions between kept. */
+  void (*interleave2)(const int8_t* const* src, int64_t n, uint8_t* dst);
 };
 
 extern const ConvI8Micro* const CONV_I8_AVX512;
@@ -41,3 +43,13 @@ extern const ConvI8Micro* const CONV_I8_AVX512;
  */
 bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* x,
                   const double* bias, int32_t* y);
+
+/**
+ * dx (N, C, H, W) of the conv g (stride 1 or 2, padding (K - 1) / 2, at most 49 taps) from
+ * int8 e (N, OC, OH, OW) and int8 w (OC, C, KH, KW): the transposed conv, computed as the
+ * 'same' conv above of e upsampled onto the H x W grid (e at (oy * sh, ox * sw), zeros
+ * between) with w's channels swapped and taps reversed; exact where dx fits int32 (the
+ * caller's bound). false (nothing written) where the geometry or the CPU does not fit.
+ */
+bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, const int8_t* e,
+                     int32_t* dx);

@@ -105,6 +105,19 @@ export interface Kernels {
     maxX: number,
   ): boolean;
   /**
+   * Optional: dx (N, C, H, W) of the conv g from int8 e (N, OC, OH, OW) and int8 w (OC,
+   * C*KH*KW), without a dcol matrix: the integers of gemm_int (C*KH*KW, N*OH*OW, OC, transA)
+   * then col2im. The caller keeps every dx within int32 (from the operand types). Returns
+   * false (dx untouched) where this backend does not run g.
+   */
+  conv_input_grad_int8?(
+    geom: ConvGeom,
+    e: Int8Array,
+    OC: number,
+    w: Int8Array,
+    dx: Int32Array,
+  ): boolean;
+  /**
    * Optional: whether conv_weight_grad_int runs geometry g on e and x of `bytes`-byte
    * mantissas (absent: int16 only, where conv_weight_grad_int is present). A layer whose
    * backward will take it need not keep its forward's im2col matrix.

@@ -310,6 +310,21 @@ export function convInputGradInt(
     countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
     return winogradInputGrad(k, g, e, w, OC, at);
   }
+  // int8: the transposed conv read from e's planes where the kernels have it (stride-1 and
+  // stride-2 convs; no rotated filter copy, no dcol KH*KW times dx and no col2im).
+  if (
+    e instanceof Int8Array &&
+    w instanceof Int8Array &&
+    k.conv_input_grad_int8 &&
+    !at?.observer?.gemm &&
+    inputGradBound(g, OC, e, w) <= INT32_LIMIT
+  ) {
+    const dx = stepArray(at, 'int32', g.N * g.C * g.H * g.W, false);
+    if (k.conv_input_grad_int8(g, e, OC, w, dx)) {
+      countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
+      return dx;
+    }
+  }
   const direct = inputGradAsConv(g, OC, e, w) ?? inputGradAsConvByValues(k, g, OC, e, w);
   if (direct)
     return convForwardInt(

@@ -84,6 +84,19 @@ export interface NativeIsaKernels {
     maxX: number,
   ): boolean;
   /**
+   * dx (N, C, H, W) of the conv geom from int8 e (N, OC, OH, OW) and int8 w (OC, C*KH*KW),
+   * the transposed conv read from e's planes (stride 1 or 2, padding (K - 1) / 2, avx512vnni
+   * only); the caller keeps dx within int32. false: not run here (dx untouched). Absent from
+   * addons built before it.
+   */
+  convInputGradInt8?(
+    geom: Float64Array,
+    e: Int8Array,
+    OC: number,
+    w: Int8Array,
+    dx: Int32Array,
+  ): boolean;
+  /**
    * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only.
    * rotated: w is (C, M, KH*KW), read with its outer dims swapped and taps reversed.
    */

@@ -283,6 +283,10 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       k.convWeightGradInt(geomOf(g), e, M, x, dw, true, maxE, maxX);
     // Its geometries (conv-wgrad-int.cc, conv-wgrad-i8.cc): stride-1 'same' convs of at most
     // 49 taps; int16 (masked loads of shifted planes) on planes of a multiple of 32 pixels.
+    // int8 dx of stride-1 and stride-2 convs as the transposed conv (native/src/conv-i8.h).
+    const inputGrad = k.convInputGradInt8?.bind(k);
+    if (inputGrad)
+      own.conv_input_grad_int8 = (g, e, OC, w, dx) => inputGrad(geomOf(g), e, OC, w, dx);
     own.weightGradIntDirect = (g, bytes) =>
       own.preferConvDirectF32!(g) && (bytes === 1 || (g.OH * g.OW) % 32 === 0);
   }
