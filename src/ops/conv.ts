@@ -311,11 +311,20 @@ export function convInputGradInt(
     return winogradInputGrad(k, g, e, w, OC, at);
   }
   // int8: the transposed conv read from e's planes where the kernels have it (stride-1 and
-  // stride-2 convs; no rotated filter copy, no dcol KH*KW times dx and no col2im).
+  // stride-2 convs; no rotated filter copy, no dcol KH*KW times dx and no col2im). Strided
+  // convs multiply the upsampled error's zeros too (4 times the products at stride 2): taken
+  // for kernels of several taps and outputs of IMPLICIT_MIN_PIXELS or more, where the dcol is
+  // largest. At ResNet-20's (native, 1 thread, load ~5 on 2 cores; the error's rows swap,
+  // shared with dW there, counted): 3x3 16 -> 32 on 32x32 planes 0.83 ms against 1.65 for
+  // swap + gemm_int + col2im, 32 -> 64 on 16x16 0.81 against 0.84, 1x1 0.27-0.48 against
+  // 0.23-0.60.
+  const strided = g.strideH > 1 || g.strideW > 1;
+  const upsampled = g.KH * g.KW > 1 && g.OH * g.OW >= IMPLICIT_MIN_PIXELS;
   if (
     e instanceof Int8Array &&
     w instanceof Int8Array &&
     k.conv_input_grad_int8 &&
+    (!strided || upsampled) &&
     !at?.observer?.gemm &&
     inputGradBound(g, OC, e, w) <= INT32_LIMIT
   ) {
