@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
-// The int8 conv's forward and weight gradient at ResNet-20's stride-1 3x3 shapes (batch 32, 1
-// thread, native; fixed8's int8 activations and errors): the forward's im2col + gemm_int + swap
-// (the matrix kept for dW) and dW from it (the error swapped into rows, gemm_int transB),
-// against the implicit forward (conv_gemm_int_nchw, no matrix) and dW read from x's shifted
-// planes (ops/conv.ts convWeightGradIntDirect, Kernels.conv_weight_grad_int on Int8Arrays).
-// The same integers (checked here too). Timing: round-robin over all, best of the rounds, on
+// The int8 conv's passes at ResNet-20's 3x3 shapes (batch 32, 1 thread, native; fixed8's int8
+// activations and errors): the forward's im2col + gemm_int + swap (the matrix kept for dW) and
+// dW from it (the error swapped into rows, gemm_int transB), against the implicit forward
+// (conv_gemm_int_nchw, read from x's planes, no matrix) and dW read from x's shifted planes
+// (ops/conv.ts convWeightGradIntDirect, Kernels.conv_weight_grad_int on Int8Arrays); and dx by
+// the dcol route (the error's rows, gemm_int transA, col2im) against the transposed conv read
+// from the error's planes (Kernels.conv_input_grad_int8), stride-2 shapes too (dx only). The
+// same integers (checked here too). Timing: round-robin over all, best of the rounds, on
 // this process's CPU time (harness.ts compareCpu).
 
 import assert from 'node:assert/strict';
-import type { StepScope } from '../src/kernels/step-array.js';
+import { stepArray, type StepScope } from '../src/kernels/step-array.js';
 import {
   convForwardInt,
   convWeightGradInt,
@@ -31,7 +33,7 @@ export const bench: Bench = {
   async run() {
     const k = await kernelsOf('native');
     await k.setThreads?.(1);
-    if (!k.conv_weight_grad_int || !k.weightGradIntDirect) {
+    if (!k.conv_weight_grad_int || !k.weightGradIntDirect || !k.conv_input_grad_int8) {
       console.log('conv-wgrad-i8: these native kernels have no int8 conv_weight_grad_int');
       return { rows: [] };
     }
@@ -39,7 +41,51 @@ export const bench: Bench = {
     let stepNo = 9000;
     const at = (): StepScope => ({ kernels: k, step: ++stepNo, training: true });
     const rows: (string | number)[][] = [];
-    const totals = { fwdCol: 0, dwCol: 0, fwdImp: 0, dwDirect: 0 };
+    const dxRows: (string | number)[][] = [];
+    const totals = { fwdCol: 0, dwCol: 0, fwdImp: 0, dwDirect: 0, dxDcol: 0, dxDirect: 0 };
+    // The stem's dx is never computed (its input is data).
+    for (const s of SHAPES.filter((t) => t.k === 3 && t.C > 3)) {
+      const g = geom(s);
+      const e = ints8(g.N * s.OC * g.OH * g.OW, 1);
+      const w = ints8(s.OC * g.C * 9, 3);
+      const Q = g.N * g.OH * g.OW;
+      const dxDcol = () => {
+        const a = at();
+        const dcol = stepArray(a, 'int32', g.C * 9 * Q, false);
+        k.gemm_int(
+          { M: g.C * 9, N: Q, K: s.OC, transA: true },
+          w,
+          errorRows(k, g, e, s.OC, a),
+          dcol,
+        );
+        const dx = stepArray(a, 'int32', g.N * g.C * g.H * g.W, false);
+        k.col2im(g, dcol, dx);
+        return dx;
+      };
+      const dxDirect = () => {
+        const dx = stepArray(at(), 'int32', g.N * g.C * g.H * g.W, false);
+        assert.ok(k.conv_input_grad_int8!(g, e, s.OC, w, dx), `${s.name}: dx runs`);
+        return dx;
+      };
+      const dd = Array.from(dxDirect());
+      assert.deepEqual(dd, Array.from(dxDcol()), `${s.name}: the same dx`);
+      const bx = compareCpu(
+        [
+          ['dxDcol', () => void dxDcol()],
+          ['dxDirect', () => void dxDirect()],
+        ],
+        rounds,
+      );
+      totals.dxDcol += s.count * bx.get('dxDcol')!;
+      totals.dxDirect += s.count * bx.get('dxDirect')!;
+      dxRows.push([
+        s.name,
+        s.count,
+        bx.get('dxDcol')!.toFixed(3),
+        bx.get('dxDirect')!.toFixed(3),
+        (bx.get('dxDcol')! / bx.get('dxDirect')!).toFixed(2),
+      ]);
+    }
     for (const s of SHAPES.filter((t) => t.stride === 1 && t.k === 3 && t.C === t.OC)) {
       const g = geom(s);
       const e = ints8(g.N * s.OC * g.OH * g.OW, 1);
@@ -70,7 +116,8 @@ export const bench: Bench = {
         rounds,
       );
       const t = (n: keyof typeof totals) => best.get(n)!;
-      for (const n of Object.keys(totals) as (keyof typeof totals)[]) totals[n] += s.count * t(n);
+      for (const n of ['fwdCol', 'dwCol', 'fwdImp', 'dwDirect'] as const)
+        totals[n] += s.count * t(n);
       const before = t('fwdCol') + t('dwCol');
       const after = t('fwdImp') + t('dwDirect');
       rows.push([
@@ -95,10 +142,14 @@ export const bench: Bench = {
       ],
       rows,
     );
+    printTable(['shape', 'x', 'rows+gemm+col2im dx ms', 'direct dx ms', 'speed-up'], dxRows);
     const sum = (a: number, b: number) => (a + b).toFixed(2);
     console.log(
       `stride-1 forward + dW of one step (count-weighted): im2col kept ${sum(totals.fwdCol, totals.dwCol)} ms, implicit + direct ${sum(totals.fwdImp, totals.dwDirect)} ms`,
     );
-    return { rows, totals };
+    console.log(
+      `3x3 input gradients of one step (count-weighted): dcol ${totals.dxDcol.toFixed(2)} ms, direct ${totals.dxDirect.toFixed(2)} ms`,
+    );
+    return { rows, dxRows, totals };
   },
 };
