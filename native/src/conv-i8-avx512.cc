@@ -100,7 +100,23 @@ void interleave2(const int8_t* const* src, int64_t n, uint8_t* dst) {
     for (int k = 0; k < 4; k++) dst[8 * i + k] = static_cast<uint8_t>(src[k][i]) ^ 0x80;
 }
 
-const ConvI8Micro MICRO{tile, interleave, interleave2};
+void addRuns(const int32_t* src, int64_t ldSrc, int32_t* dst, int64_t ldDst, int64_t M,
+             int64_t n, const uint32_t* add) {
+  const __mmask16 tail = static_cast<__mmask16>((1u << (n % 16)) - 1);
+  for (int64_t o = 0; o < M; o++) {
+    const int32_t* s = src + o * ldSrc;
+    int32_t* d = dst + o * ldDst;
+    const __m512i a = _mm512_set1_epi32(static_cast<int32_t>(add[o]));
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+      _mm512_storeu_si512(d + i, _mm512_add_epi32(_mm512_loadu_si512(s + i), a));
+    if (tail)
+      _mm512_mask_storeu_epi32(d + i, tail,
+                               _mm512_add_epi32(_mm512_maskz_loadu_epi32(tail, s + i), a));
+  }
+}
+
+const ConvI8Micro MICRO{tile, interleave, interleave2, addRuns};
 
 }  // namespace
 

@@ -113,13 +113,7 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
           continue;
         }
         const int64_t len = std::min(W - xx, end - p);
-        for (int64_t o = 0; o < M; o++) {
-          const int32_t* src = out + o * BLOCK + (p - j0);
-          int32_t* dst = y + (n * M + o) * R + yy * W + xx;
-          const uint32_t a = add[o];
-          for (int64_t i = 0; i < len; i++)
-            dst[i] = static_cast<int32_t>(static_cast<uint32_t>(src[i]) + a);
-        }
+        mk->addRuns(out + (p - j0), BLOCK, y + n * M * R + yy * W + xx, R, M, len, add.data());
         p += len;
       }
     }

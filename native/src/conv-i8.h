@@ -31,6 +31,12 @@ struct ConvI8Micro {
   void (*interleave)(const int8_t* const* src, int64_t n, uint8_t* dst);
   /** interleave onto every other position: dst[8 * i + k] as above, positions between kept. */
   void (*interleave2)(const int8_t* const* src, int64_t n, uint8_t* dst);
+  /**
+   * dst[o * ldDst + i] = src[o * ldSrc + i] + add[o] (int32, wrapping) for o < M, i < n: a run
+   * of a row's pixels of every output channel into y.
+   */
+  void (*addRuns)(const int32_t* src, int64_t ldSrc, int32_t* dst, int64_t ldDst, int64_t M,
+                  int64_t n, const uint32_t* add);
 };
 
 extern const ConvI8Micro* const CONV_I8_AVX512;
