@@ -57,7 +57,30 @@ void dot(int64_t len, const uint8_t* const* a, const int8_t* const* b, int64_t* 
     for (int c = 0; c < D; c++) out[r * D + c] += laneSum(acc[r][c]);
 }
 
-const ConvWgradI8Micro MICRO{dot};
+void placeRows(const int8_t* src, int64_t rows, int64_t W, uint8_t* dst, int64_t ldDst,
+               uint8_t flip) {
+  const __m512i f = _mm512_set1_epi8(static_cast<char>(flip));
+  for (int64_t y = 0; y < rows; y++, src += W, dst += ldDst) {
+    for (int64_t i = 0; i < W; i += 64) {
+      const __mmask64 m = W - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (W - i)) - 1;
+      _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), f));
+    }
+  }
+}
+
+int64_t sumBytes(const int8_t* src, int64_t n) {
+  // sum(x) = sum(x + 128 as uint8) - 128 n, the uint8 sums by vpsadbw into 8 int64 lanes.
+  const __m512i f = _mm512_set1_epi8(static_cast<char>(0x80)), zero = _mm512_setzero_si512();
+  __m512i acc = zero;
+  for (int64_t i = 0; i < n; i += 64) {
+    const __mmask64 m = n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;
+    const __m512i u = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), f);
+    acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_maskz_mov_epi8(m, u), zero));
+  }
+  return _mm512_reduce_add_epi64(acc) - 128 * n;
+}
+
+const ConvWgradI8Micro MICRO{dot, placeRows, sumBytes};
 
 }  // namespace
 

@@ -49,33 +49,24 @@ bool convWeightGradI8Direct(Isa isa, const int64_t* g, const int8_t* E, int64_t 
   const int64_t L = (N * Ps + 63) / 64 * 64;  // positions the dot runs over
   const int64_t lead = mr * Wp + mc, Lx = lead + L + lead + 64;
   // E on the grid (0 in the margins) and each row's sum; xu = x + 128 on the grid, 128 (x = 0)
-  // in the margins: x's rows copied onto a zeroed grid, then every byte's sign bit flipped.
-  // This thread's scratch (kept across calls), read by the tasks below.
+  // in the margins. This thread's scratch (kept across calls), read by the tasks below.
+  const ConvWgradI8Micro* mk = CONV_WGRAD_I8_AVX512;
   int8_t* e = static_cast<int8_t*>(scratch(Slot::PackA, M * L));
   uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackB, C * Lx));
   auto* P = static_cast<int64_t*>(scratch(Slot::Init, sizeof(int64_t) * M * K));
   std::memset(e, 0, M * L);
-  std::memset(xu, 0, C * Lx);
+  std::memset(xu, 128, C * Lx);
   std::memset(P, 0, sizeof(int64_t) * M * K);
   std::vector<int64_t> rowSum(M, 0);
   for (int64_t n = 0; n < N; n++)
     for (int64_t m = 0; m < M; m++) {
       const int8_t* src = batchMajor ? E + (n * M + m) * R : E + m * Q + n * R;
-      int8_t* dst = e + m * L + n * Ps;
-      int32_t s = 0;  // |s| <= 128 R: planes of up to 2^24 pixels
-      for (int64_t i = 0; i < R; i++) s += src[i];
-      rowSum[m] += s;
-      for (int64_t y = 0; y < H; y++)
-        for (int64_t i = 0; i < W; i++) dst[y * Wp + i] = src[y * W + i];
+      rowSum[m] += mk->sumBytes(src, R);
+      mk->placeRows(src, H, W, reinterpret_cast<uint8_t*>(e + m * L + n * Ps), Wp, 0);
     }
   for (int64_t n = 0; n < N; n++)
-    for (int64_t c = 0; c < C; c++) {
-      const int8_t* src = x + (n * C + c) * R;
-      uint8_t* dst = xu + c * Lx + lead + n * Ps;
-      for (int64_t y = 0; y < H; y++)
-        for (int64_t i = 0; i < W; i++) dst[y * Wp + i] = static_cast<uint8_t>(src[y * W + i]);
-    }
-  for (int64_t i = 0; i < C * Lx; i++) xu[i] ^= 0x80;
+    for (int64_t c = 0; c < C; c++)
+      mk->placeRows(x + (n * C + c) * R, H, W, xu + c * Lx + lead + n * Ps, Wp, 0x80);
   // Each dW column's xu: its channel's grid shifted by its tap; past K the last column repeats.
   const int64_t blocks = (K + D - 1) / D;
   std::vector<const uint8_t*> colPtr(blocks * D);
@@ -87,7 +78,6 @@ bool convWeightGradI8Direct(Isa isa, const int64_t* g, const int8_t* E, int64_t 
   const int tasks = static_cast<int>(
       T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
   const int64_t blocksPer = (blocks + tasks - 1) / tasks;
-  const ConvWgradI8Micro* mk = CONV_WGRAD_I8_AVX512;
   pool::run(static_cast<int>((blocks + blocksPer - 1) / blocksPer), [&](int t) {
     const int64_t b0 = t * blocksPer, b1 = std::min(blocks, b0 + blocksPer);
     int64_t out[D * D];

@@ -23,6 +23,14 @@
  */
 struct ConvWgradI8Micro {
   void (*dot)(int64_t len, const uint8_t* const* a, const int8_t* const* b, int64_t* out);
+  /**
+   * rows of W bytes from src (contiguous) onto the grid: dst[y * ldDst + i] = src[y * W + i] ^
+   * flip (0x80: x -> xu; 0: E as it is).
+   */
+  void (*placeRows)(const int8_t* src, int64_t rows, int64_t W, uint8_t* dst, int64_t ldDst,
+                    uint8_t flip);
+  /** The sum of n int8. */
+  int64_t (*sumBytes)(const int8_t* src, int64_t n);
 };
 
 constexpr int64_t DOT_MAX_LEN = 64 * (2147483647 / (4 * 255 * 128));
