@@ -71,6 +71,17 @@ void interleave(const int8_t* const* src, int64_t n, uint8_t* dst) {
     _mm_storeu_si128(o + 2, _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), flip));
     _mm_storeu_si128(o + 3, _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), flip));
   }
+  if (i + 8 <= n) {  // 8 pixels (rows of 8x8 planes)
+    const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src[0] + i));
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src[1] + i));
+    const __m128i c = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src[2] + i));
+    const __m128i d = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src[3] + i));
+    const __m128i ab = _mm_unpacklo_epi8(a, b), cd = _mm_unpacklo_epi8(c, d);
+    __m128i* o = reinterpret_cast<__m128i*>(dst + 4 * i);
+    _mm_storeu_si128(o, _mm_xor_si128(_mm_unpacklo_epi16(ab, cd), flip));
+    _mm_storeu_si128(o + 1, _mm_xor_si128(_mm_unpackhi_epi16(ab, cd), flip));
+    i += 8;
+  }
   for (; i < n; i++)
     for (int k = 0; k < 4; k++) dst[4 * i + k] = static_cast<uint8_t>(src[k][i]) ^ 0x80;
 }
