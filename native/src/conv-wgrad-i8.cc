@@ -17,10 +17,11 @@ namespace {
 constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
 constexpr int D = 4;
 /**
- * Grid positions per slice: the 4 error rows of a block, 16 KB of int8, stay in L1 while the
- * xu columns stream by; each dot call's 16 lane reductions are paid per slice.
+ * Grid positions per slice: the 4 error rows of a block, 32 KB of int8, stay in L1 while the
+ * xu columns stream by; each dot call's 16 lane reductions are paid per slice (8192 timed
+ * ~5% faster than 4096 at ResNet-20's 32x32 and 16x16 planes).
  */
-constexpr int64_t SLICE = 4096;
+constexpr int64_t SLICE = 8192;
 static_assert(SLICE % 64 == 0 && SLICE <= DOT_MAX_LEN, "one dot call's int32 lanes stay exact");
 
 }  // namespace

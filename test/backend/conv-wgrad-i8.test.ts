@@ -47,8 +47,10 @@ const CASES: Case[] = [
   { g: same(2, 5, 16, 16), M: 6 },
   { g: same(2, 3, 4, 32, 5, 5), M: 3 }, // 5x5 pad 2 on 4-row planes (taps wholly outside)
   { g: same(2, 4, 8, 8, 1, 3), M: 9 }, // 1x3 pad (0, 1)
-  { g: same(5, 16, 32, 32), M: 17 }, // ResNet-20 32x32, several slices
-  { g: same(67, 4, 8, 8), M: 4 }, // slices of 64 images, a ragged last one
+  // Slices of 8192 grid positions: 9 images of 33 x 33 positions take 2, 220 of 9 x 9 take 3,
+  // the last ragged.
+  { g: same(9, 16, 32, 32), M: 17 }, // ResNet-20 32x32
+  { g: same(220, 4, 8, 8), M: 4 },
   { g: same(3, 3, 8, 16), M: 5, fillE: -128, fillX: -128 },
   { g: same(3, 3, 8, 16), M: 5, fillE: 127, fillX: -128 },
   { g: same(3, 3, 8, 16), M: 5, fillE: -128, fillX: 127 },
