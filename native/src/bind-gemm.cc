@@ -8,6 +8,8 @@
 #include "args.h"
 #include "bindings.h"
 #include "conv-f32.h"
+#include "conv-i8.h"
+#include "conv-wgrad-i8.h"
 #include "conv-wgrad-int.h"
 #include "gemm.h"
 
@@ -196,20 +198,52 @@ Napi::Value convGemmIntNchwBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// convInputGradInt8(geom, e, OC, w, dx): dx (N, C, H, W) of the conv geom from int8 e (N, OC,
+// OH, OW) and int8 w (OC, C*KH*KW) as the transposed conv read from e's planes (conv-i8.h);
+// the caller keeps dx within int32. Returns false, dx untouched, where the route does not run
+// (geometry or instruction set).
+Napi::Value convInputGradInt8Binding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_input_grad_int8");
+  int64_t g[12];
+  readGeom(a, g);
+  const View e = a.array(1, "e");
+  const int64_t OC = a.size(2, "OC");
+  const View w = a.array(3, "w");
+  const View dx = a.array(4, "dx");
+  if (e.kind != Kind::I8 || w.kind != Kind::I8) a.typeError("e and w must be Int8Arrays");
+  if (dx.kind != Kind::I32) a.typeError("dx must be an Int32Array");
+  a.need(e, g[0] * OC * g[10] * g[11], "e (N, OC, OH, OW)");
+  a.need(w, OC * g[1] * g[4] * g[5], "w (OC, C*KH*KW)");
+  a.need(dx, g[0] * g[1] * g[2] * g[3], "dx (N, C, H, W)");
+  const bool ran = convI8InputGrad(isa, g, static_cast<const int8_t*>(w.p), OC,
+                                   static_cast<const int8_t*>(e.p), static_cast<int32_t*>(dx.p));
+  return Napi::Boolean::New(info.Env(), ran);
+}
+
 // convWeightGradInt(geom, e, M, x, dw, batchMajor, maxE, maxX): dw (M, C*KH*KW) = e (M,
-// N*OH*OW) im2col(x)^T on int16 e and x without the im2col matrix (conv-wgrad-int.h); e is
-// (N, M, OH*OW) where batchMajor. dw: an Int32Array (the caller bounds every sum within
-// int32) or a Float64Array (exact). maxE, maxX bound max |e|, max |x|. Returns false, dw
-// untouched, where the route does not run (geometry, instruction set, or values too wide).
+// N*OH*OW) im2col(x)^T on int16 (conv-wgrad-int.h) or int8 (conv-wgrad-i8.h) e and x without
+// the im2col matrix; e is (N, M, OH*OW) where batchMajor. dw: an Int32Array (the caller
+// bounds every sum within int32) or a Float64Array (exact). maxE, maxX bound max |e|, max |x|.
+// Returns false, dw untouched, where the route does not run (geometry, instruction set, or
+// values too wide).
 Napi::Value convWeightGradIntBinding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
   const Args a(info, "conv_weight_grad_int");
   const ConvArgs c = readConv(a, "e", "dw", false);
-  if (c.first.kind != Kind::I16 || c.x.kind != Kind::I16)
-    a.typeError("e and x must be Int16Arrays of mantissas");
+  const bool i8 = c.first.kind == Kind::I8 && c.x.kind == Kind::I8;
+  if (!i8 && (c.first.kind != Kind::I16 || c.x.kind != Kind::I16))
+    a.typeError("e and x must both be Int8Arrays or both Int16Arrays of mantissas");
   if (c.out.kind != Kind::I32 && c.out.kind != Kind::F64)
     a.typeError("dw must be an Int32Array or a Float64Array");
   const bool f64 = c.out.kind == Kind::F64;
+  if (i8) {
+    const bool ran = convWeightGradI8Direct(
+        isa, c.g, static_cast<const int8_t*>(c.first.p), c.M, static_cast<const int8_t*>(c.x.p),
+        a.flag(5), f64 ? static_cast<double*>(c.out.p) : nullptr,
+        f64 ? nullptr : static_cast<int32_t*>(c.out.p));
+    return Napi::Boolean::New(info.Env(), ran);
+  }
   const bool ran = convWeightGradIntDirect(
       isa, c.g, static_cast<const int16_t*>(c.first.p), c.M, static_cast<const int16_t*>(c.x.p),
       a.flag(5), a.integer(6, "maxE"), a.integer(7, "maxX"),
@@ -233,4 +267,6 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
              Napi::Function::New(env, convWeightGradF32Binding, "convWeightGradF32", data));
   target.Set("convWeightGradInt",
              Napi::Function::New(env, convWeightGradIntBinding, "convWeightGradInt", data));
+  target.Set("convInputGradInt8",
+             Napi::Function::New(env, convInputGradInt8Binding, "convInputGradInt8", data));
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "conv-i8.h"
 #include "im2col-part.h"
 #include "pack.h"
 #include "pool.h"
@@ -512,6 +513,11 @@ void convGemmIntI32(Isa isa, const int64_t* g, IntOperand W, int64_t M, const vo
 
 void convGemmIntNchw(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x,
                      int xBytes, const double* bias, int32_t* C) {
+  // int8 stride-1 'same' convs straight from x's planes where the CPU runs it (conv-i8.h).
+  if (W.bytes == 1 && xBytes == 1 && !W.trans &&
+      convI8Direct(isa, g, static_cast<const int8_t*>(W.p), M, static_cast<const int8_t*>(x),
+                   bias, C))
+    return;
   convGemmInt(isa, g, W, M, x, xBytes, C, true, bias);
 }
 

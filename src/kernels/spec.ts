@@ -87,22 +87,42 @@ export interface Kernels {
    */
   weightGradBatchMajorF32?(g: ConvGeom): boolean;
   /**
-   * Optional: dw (M, C*KH*KW) = e x im2col(x)^T on int16 mantissas, x (N, C, H, W), e
-   * batch-major (N, M, OH*OW) as the layer's error comes, without the im2col matrix: the exact
-   * sums of gemm_int (M, C*KH*KW, N*OH*OW, transB) on e's rows and im2col(x), into the dw the
-   * caller allocated from the same bound (int32, or float64). maxE, maxX: max |e|, max |x|.
-   * Returns false (dw untouched) where this backend does not run g or these values (the
-   * caller then takes im2col and gemm_int).
+   * Optional: dw (M, C*KH*KW) = e x im2col(x)^T on int16 (or, where weightGradIntDirect takes
+   * them, int8) mantissas, x (N, C, H, W), e batch-major (N, M, OH*OW) as the layer's error
+   * comes, without the im2col matrix: the exact sums of gemm_int (M, C*KH*KW, N*OH*OW,
+   * transB) on e's rows and im2col(x), into the dw the caller allocated from the same bound
+   * (int32, or float64). e and x of one type. maxE, maxX: max |e|, max |x|. Returns false (dw
+   * untouched) where this backend does not run g or these values (the caller then takes
+   * im2col and gemm_int).
    */
   conv_weight_grad_int?(
     geom: ConvGeom,
-    e: Int16Array,
+    e: Int8Array | Int16Array,
     M: number,
-    x: Int16Array,
+    x: Int8Array | Int16Array,
     dw: Int32Array | Float64Array,
     maxE: number,
     maxX: number,
   ): boolean;
+  /**
+   * Optional: dx (N, C, H, W) of the conv g from int8 e (N, OC, OH, OW) and int8 w (OC,
+   * C*KH*KW), without a dcol matrix: the integers of gemm_int (C*KH*KW, N*OH*OW, OC, transA)
+   * then col2im. The caller keeps every dx within int32 (from the operand types). Returns
+   * false (dx untouched) where this backend does not run g.
+   */
+  conv_input_grad_int8?(
+    geom: ConvGeom,
+    e: Int8Array,
+    OC: number,
+    w: Int8Array,
+    dx: Int32Array,
+  ): boolean;
+  /**
+   * Optional: whether conv_weight_grad_int runs geometry g on e and x of `bytes`-byte
+   * mantissas (absent: int16 only, where conv_weight_grad_int is present). A layer whose
+   * backward will take it need not keep its forward's im2col matrix.
+   */
+  weightGradIntDirect?(g: ConvGeom, bytes: 1 | 2): boolean;
   /**
    * Optional: y (N, M, OH*OW) = conv(x (N, C, H, W), w (M, C*KH*KW)) in float32 for the
    * geometries preferConvDirectF32 takes (stride-1 'same' convs), straight into the

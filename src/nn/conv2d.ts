@@ -34,6 +34,7 @@ import {
   directF32,
   implicitF32,
   inputGradBound,
+  weightGradInt8Direct,
 } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
 import type { IntArray } from '../tensor/dtype.js';
@@ -175,7 +176,16 @@ export class Conv2d extends Layer {
       if (ctx.training) this.xv = null;
       const exp = xq.exp + wq.exp;
       const b = this.bias ? biasAtExp(this.bias.value, exp) : null;
-      const f = convForwardInt(k, g, xq.mant, asInt(wq.mant), OC, b, ctx);
+      // The im2col matrix is kept for backward's dW only: not in inference, nor where backward
+      // reads dW from x's planes (int8 x and error); the forward then may run implicit.
+      const keepCol =
+        ctx.training &&
+        !(
+          xq.mant instanceof Int8Array &&
+          siteOperand(this, 'E', siteOperand(this, 'E1')) === 'i8' &&
+          weightGradInt8Direct(k, g)
+        );
+      const f = convForwardInt(k, g, xq.mant, asInt(wq.mant), OC, b, ctx, keepCol);
       if (ctx.training) this.col = f.col; // null after Winograd: backward builds it
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }

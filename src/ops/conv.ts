@@ -162,10 +162,11 @@ export function convWeightGradInt(
 /**
  * dW (OC, C*KH*KW) of convWeightGradInt read straight from x's shifted planes where the
  * kernels have Kernels.conv_weight_grad_int for g: e (N, OC, OH, OW) as it comes (no rows
- * swap), no im2col matrix. The same accumulator type (from the same bound: windows of a 'same'
- * conv cover x, so max |col| = max |x|) and the same exact sums; null where the kernels do not
- * run it (the caller takes convWeightGradInt). At ResNet-20's 32x32 and 16x16 planes the int16
- * im2col alone took ~20 ms of a WAGEUBN step.
+ * swap), no im2col matrix; e and x both int16, or both int8 where Kernels.weightGradIntDirect
+ * takes g. The same accumulator type (from the same bound: windows of a 'same' conv cover x,
+ * so max |col| = max |x|) and the same exact sums; null where the kernels do not run it (the
+ * caller takes convWeightGradInt). At ResNet-20's 32x32 and 16x16 planes the int16 im2col
+ * alone took ~20 ms of a WAGEUBN step.
  */
 export function convWeightGradIntDirect(
   k: Kernels,
@@ -176,17 +177,33 @@ export function convWeightGradIntDirect(
   at?: StepScope | null,
 ): Int32Array | Float64Array | null {
   if (!k.conv_weight_grad_int || at?.observer?.gemm) return null;
-  if (!(e instanceof Int16Array) || !(x instanceof Int16Array)) return null;
+  const i16 = e instanceof Int16Array && x instanceof Int16Array;
+  if (!i16 && !(e instanceof Int8Array && x instanceof Int8Array)) return null;
+  if (!i16 && !k.weightGradIntDirect?.(g, 1)) return null;
   if (g.strideH !== 1 || g.strideW !== 1 || g.OH !== g.H || g.OW !== g.W) return null;
   if (!windowsCover(g)) return null;
   const CKK = g.C * g.KH * g.KW;
   const K = g.N * g.OH * g.OW;
-  const maxE = maxAbsMant(k, e);
-  const maxX = maxAbsMant(k, x);
+  // int8 sums that fit int32 by the types alone need no scan (the kernel takes no maxima for
+  // them); int16 ones do (the kernel plans its int32 flushes from them).
+  const byTypes = !i16 && K * typeMax(e) * typeMax(x) <= INT32_LIMIT;
+  const maxE = byTypes ? typeMax(e) : maxAbsMant(k, e);
+  const maxX = byTypes ? typeMax(x) : maxAbsMant(k, x);
   const dw = allocAcc(K * maxE * maxX, OC * CKK, at, false);
   if (!k.conv_weight_grad_int(g, e, OC, x, dw, maxE, maxX)) return null;
   countMacs(e, x, OC * CKK * K);
   return dw;
+}
+
+/**
+ * Whether an int8 conv of geometry g (e and x int8) plans dW by convWeightGradIntDirect: its
+ * forward then keeps no im2col matrix (and runs implicit, no matrix at all).
+ * bench/conv-wgrad-i8.ts (native, AVX-512 VNNI, 1 thread, load ~3 on 2 cores) timed forward +
+ * dW that way at ResNet-20's 32x32 planes 1.9x, 16x16 1.45x and 8x8 1.1x faster than im2col +
+ * gemm_int + swap and dW from the kept matrix.
+ */
+export function weightGradInt8Direct(k: Kernels, g: ConvGeom): boolean {
+  return !!k.conv_weight_grad_int && windowsCover(g) && !!k.weightGradIntDirect?.(g, 1);
 }
 
 /**
@@ -292,6 +309,30 @@ export function convInputGradInt(
     // The direct product's MACs: dcol (C*KH*KW, N*OH*OW) = W^T (C*KH*KW, OC) e' (OC, N*OH*OW).
     countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
     return winogradInputGrad(k, g, e, w, OC, at);
+  }
+  // int8: the transposed conv read from e's planes where the kernels have it (stride-1 and
+  // stride-2 convs; no rotated filter copy, no dcol KH*KW times dx and no col2im). Strided
+  // convs multiply the upsampled error's zeros too (4 times the products at stride 2): taken
+  // for kernels of several taps and outputs of IMPLICIT_MIN_PIXELS or more, where the dcol is
+  // largest. At ResNet-20's (native, 1 thread, load ~5 on 2 cores; the error's rows swap,
+  // shared with dW there, counted): 3x3 16 -> 32 on 32x32 planes 0.83 ms against 1.65 for
+  // swap + gemm_int + col2im, 32 -> 64 on 16x16 0.81 against 0.84, 1x1 0.27-0.48 against
+  // 0.23-0.60.
+  const strided = g.strideH > 1 || g.strideW > 1;
+  const upsampled = g.KH * g.KW > 1 && g.OH * g.OW >= IMPLICIT_MIN_PIXELS;
+  if (
+    e instanceof Int8Array &&
+    w instanceof Int8Array &&
+    k.conv_input_grad_int8 &&
+    (!strided || upsampled) &&
+    !at?.observer?.gemm &&
+    inputGradBound(g, OC, e, w) <= INT32_LIMIT
+  ) {
+    const dx = stepArray(at, 'int32', g.N * g.C * g.H * g.W, false);
+    if (k.conv_input_grad_int8(g, e, OC, w, dx)) {
+      countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
+      return dx;
+    }
   }
   const direct = inputGradAsConv(g, OC, e, w) ?? inputGradAsConvByValues(k, g, OC, e, w);
   if (direct)

@@ -68,19 +68,33 @@ export interface NativeIsaKernels {
     batchMajor?: boolean,
   ): void;
   /**
-   * dw (M, C*KH*KW) = e (M, N*OH*OW) im2col(x)^T on int16 mantissas without the im2col matrix
-   * (stride-1 'same' convs, avx512vnni only; e (N, M, OH*OW) where batchMajor): int32 or exact
-   * float64 dw. maxE, maxX bound max |e|, max |x|. false: not run here (dw untouched).
+   * dw (M, C*KH*KW) = e (M, N*OH*OW) im2col(x)^T on int16 or int8 mantissas (e and x of one
+   * type) without the im2col matrix (stride-1 'same' convs, avx512vnni only; e (N, M, OH*OW)
+   * where batchMajor): int32 or exact float64 dw. maxE, maxX bound max |e|, max |x|. false:
+   * not run here (dw untouched).
    */
   convWeightGradInt(
     geom: Float64Array,
-    e: Int16Array,
+    e: Int8Array | Int16Array,
     M: number,
-    x: Int16Array,
+    x: Int8Array | Int16Array,
     dw: Int32Array | Float64Array,
     batchMajor: boolean,
     maxE: number,
     maxX: number,
+  ): boolean;
+  /**
+   * dx (N, C, H, W) of the conv geom from int8 e (N, OC, OH, OW) and int8 w (OC, C*KH*KW),
+   * the transposed conv read from e's planes (stride 1 or 2, padding (K - 1) / 2, avx512vnni
+   * only); the caller keeps dx within int32. false: not run here (dx untouched). Absent from
+   * addons built before it.
+   */
+  convInputGradInt8?(
+    geom: Float64Array,
+    e: Int8Array,
+    OC: number,
+    w: Int8Array,
+    dx: Int32Array,
   ): boolean;
   /**
    * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only.

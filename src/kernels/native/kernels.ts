@@ -281,6 +281,16 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     // no int16 im2col matrix, no swap of the error into rows.
     own.conv_weight_grad_int = (g, e, M, x, dw, maxE, maxX) =>
       k.convWeightGradInt(geomOf(g), e, M, x, dw, true, maxE, maxX);
+    // int8 dx of stride-1 and stride-2 convs as the transposed conv (native/src/conv-i8.h).
+    const inputGrad = k.convInputGradInt8?.bind(k);
+    if (inputGrad)
+      own.conv_input_grad_int8 = (g, e, OC, w, dx) => inputGrad(geomOf(g), e, OC, w, dx);
+    // conv_weight_grad_int's geometries (conv-wgrad-int.cc, conv-wgrad-i8.cc): stride-1 'same'
+    // convs of at most 49 taps; int16 (masked loads of shifted planes) on planes of a multiple
+    // of 32 pixels; int8 where the addon has its int8 routes (one built before them has no
+    // convInputGradInt8 and takes no int8 operands there).
+    own.weightGradIntDirect = (g, bytes) =>
+      own.preferConvDirectF32!(g) && (bytes === 1 ? !!inputGrad : (g.OH * g.OW) % 32 === 0);
   }
   const out: Kernels = { ...base, ...own, name: 'native', describe };
   // Bound to the base: its step arrays live in its memory.
