@@ -234,29 +234,139 @@ QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
   return sum;
 }
 
+/** quantizeV's block: 16 elements at i (mask m, draws' top bits k) in two float64 halves. */
+template <typename TI, typename TO, int MODE>
+struct Block64 {
+  const TI* v;
+  TO* out;
+  Clamp8 clamp;
+  __m512d sc, half, inv24;
+  Block64(const TI* v_, TO* out_, double scale, double lo, double hi)
+      : v(v_),
+        out(out_),
+        clamp(lo, hi),
+        sc(_mm512_set1_pd(scale)),
+        half(_mm512_set1_pd(0.5)),
+        inv24(_mm512_set1_pd(1.0 / 16777216.0)) {}
+  void operator()(int64_t i, __mmask16 m, __m512i k, Counts& c) const {
+    __m512d x[2], u[2];
+    load16(v + i, m, x[0], x[1]);
+    if (MODE == ROUND_STOCHASTIC) top24(k, u[0], u[1]);
+    __m256i q[2];
+    for (int h = 0; h < 2; h++) {
+      x[h] = _mm512_mul_pd(x[h], sc);
+      __m512d f;
+      if (MODE == ROUND_NEAREST) f = floorPd(_mm512_add_pd(x[h], half));
+      else if (MODE == ROUND_STOCHASTIC) f = floorPd(_mm512_add_pd(x[h], _mm512_mul_pd(u[h], inv24)));
+      else f = floorPd(x[h]);
+      q[h] = clamp(f, x[h], static_cast<__mmask8>(m >> (8 * h)), c);
+    }
+    store16(out + i, m, q[0], q[1]);
+  }
+};
+
 template <typename TI, typename TO, int MODE>
 QuantCounts quantizeV(const TI* v, int64_t n, double scale, double lo, double hi, uint32_t* st,
                       TO* out) {
-  const Clamp8 clamp(lo, hi);
-  const __m512d sc = _mm512_set1_pd(scale), half = _mm512_set1_pd(0.5);
-  const __m512d inv24 = _mm512_set1_pd(1.0 / 16777216.0);
-  return drive<MODE == ROUND_STOCHASTIC>(
-      n, st, [=](int64_t i, __mmask16 m, __m512i k, Counts& c) {
-        __m512d x[2], u[2];
-        load16(v + i, m, x[0], x[1]);
-        if (MODE == ROUND_STOCHASTIC) top24(k, u[0], u[1]);
-        __m256i q[2];
-        for (int h = 0; h < 2; h++) {
-          x[h] = _mm512_mul_pd(x[h], sc);
-          __m512d f;
-          if (MODE == ROUND_NEAREST) f = floorPd(_mm512_add_pd(x[h], half));
-          else if (MODE == ROUND_STOCHASTIC)
-            f = floorPd(_mm512_add_pd(x[h], _mm512_mul_pd(u[h], inv24)));
-          else f = floorPd(x[h]);
-          q[h] = clamp(f, x[h], static_cast<__mmask8>(m >> (8 * h)), c);
-        }
-        store16(out + i, m, q[0], q[1]);
-      });
+  return drive<MODE == ROUND_STOCHASTIC>(n, st, Block64<TI, TO, MODE>(v, out, scale, lo, hi));
+}
+
+/**
+ * Whether float32 values times `scale` can be rounded in float32 lanes (Block32): scale is a
+ * power of two in [2^-126, 2^127] (so it and every normal product are exact in float32, and
+ * every product is exact and nonzero for nonzero v in float64), and lo, hi are integers of
+ * magnitude below 2^24 (exact in float32; int8 and int16 outputs).
+ */
+inline bool float32Lanes(double scale, double lo, double hi) {
+  uint64_t bits;
+  __builtin_memcpy(&bits, &scale, sizeof bits);
+  const int e = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  const bool pow2 = (bits & ((uint64_t(1) << 52) - 1)) == 0 && (bits >> 63) == 0;
+  return pow2 && e >= -126 && e <= 127 && lo > -16777216.0 && hi < 16777216.0;
+}
+
+/**
+ * Block64 for float32 values in 16 float32 lanes, the same integers and counts. With x the
+ * float64 product v * scale of the reference (exact) and x32 the float32 one:
+ * - x32 = x whenever |x| >= 2^-126 (v has 24 significant bits; a power-of-two scale keeps
+ *   them; above the float32 range x32 is +-inf, and x, x + 1/2, x + u are then beyond hi/lo
+ *   too, so both saturate). A block with a nonzero v whose |x32| < 2^-126 (rounded or
+ *   flushed to zero) takes the float64 block instead.
+ * - The reference's float64 sums x + 1/2 and x + u (u = k 2^-24, k < 2^24) are exact for
+ *   2^-29 <= |x| < 2^28 (at most 53 bits apart); for |x| < 2^-29 the rounded sum has the
+ *   exact sum's floor (it stays inside (-1/2, 1/2) or (0, 1), or is x itself when u = 0);
+ *   for |x| >= 2^28 both results are beyond [lo, hi]. So the reference computes
+ *   floor(x + 1/2) and floor(x + u) of the exact sums.
+ * - f = floor(x) is exact, and fr = x - f is exact unless -1 < x < 0: for 0 <= x < 1 it is x;
+ *   for |x| >= 1 both are multiples of ulp(x) >= 2^-23 (or x is an integer) and fr < 1 needs
+ *   at most 23 bits.
+ * - nearest: floor(x + 1/2) = f + (fr >= 1/2). For -1 < x < 0 (f = -1) fr = fl(1 + x) may
+ *   round, but not across 1/2: 1 + x < 1/2 means -1 < x < -1/2, where x and so 1 + x are
+ *   multiples of 2^-24 below 1/2, exact; and rounding is monotone with 1/2 representable.
+ * - stochastic: floor(x + u) = f + (fr >= 1 - u) with 1 - u exact (a multiple of 2^-24 in
+ *   (0, 1]); where f = -1 the test is x >= -u instead (x + u in [-1, 1)), exact compares.
+ * - floor: f.
+ * Then q = f or f + 1 (exact below 2^24; beyond, q is outside [lo, hi] either way) is clamped
+ * and counted as Clamp8 does, with "x != 0" read as v != 0 (the same for float64 products).
+ */
+template <typename TO, int MODE>
+struct Block32 {
+  const float* v;
+  TO* out;
+  Block64<float, TO, MODE> wide;
+  __m512 sc, lo, hi;
+  Block32(const float* v_, TO* out_, double scale, double l, double h)
+      : v(v_),
+        out(out_),
+        wide(v_, out_, scale, l, h),
+        sc(_mm512_set1_ps(static_cast<float>(scale))),
+        lo(_mm512_set1_ps(static_cast<float>(l))),
+        hi(_mm512_set1_ps(static_cast<float>(h))) {}
+  void operator()(int64_t i, __mmask16 m, __m512i k, Counts& c) const {
+    const __m512 z = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512 a = _mm512_maskz_loadu_ps(m, v + i);
+    const __m512 x = _mm512_mul_ps(a, sc);
+    const __mmask16 nz = _mm512_mask_cmp_ps_mask(m, a, z, _CMP_NEQ_UQ);  // NaN counts as nonzero
+    const __mmask16 tiny =
+        _mm512_mask_cmp_ps_mask(nz, _mm512_abs_ps(x), _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ);
+    if (tiny) {
+      wide(i, m, k, c);
+      return;
+    }
+    const __m512 f = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 q = f;
+    if (MODE != ROUND_FLOOR) {
+      const __m512 fr = _mm512_sub_ps(x, f);
+      __mmask16 up;
+      if (MODE == ROUND_NEAREST) {
+        up = _mm512_cmp_ps_mask(fr, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
+      } else {
+        const __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(k), _mm512_set1_ps(0x1p-24f));
+        const __mmask16 m1 = _mm512_cmp_ps_mask(f, _mm512_set1_ps(-1.0f), _CMP_EQ_OQ);
+        up = _mm512_mask_cmp_ps_mask(static_cast<__mmask16>(~m1), fr, _mm512_sub_ps(one, u),
+                                     _CMP_GE_OQ) |
+             _mm512_mask_cmp_ps_mask(m1, x, _mm512_sub_ps(z, u), _CMP_GE_OQ);
+      }
+      q = _mm512_mask_add_ps(f, up, f, one);
+    }
+    const __mmask16 over = _mm512_mask_cmp_ps_mask(m, q, hi, _CMP_GT_OQ);
+    const __mmask16 under = _mm512_mask_cmp_ps_mask(m, q, lo, _CMP_LT_OQ);
+    const __mmask16 zero = _mm512_mask_cmp_ps_mask(nz, q, z, _CMP_EQ_OQ);
+    c.saturated += __builtin_popcount(static_cast<unsigned>(over | under));
+    c.underflow += __builtin_popcount(static_cast<unsigned>(zero));
+    q = _mm512_mask_mov_ps(q, over, hi);
+    q = _mm512_mask_mov_ps(q, under, lo);
+    // NaN stores as 0 (a typed-array store of NaN).
+    const __m512i w = _mm512_maskz_cvttps_epi32(_mm512_cmp_ps_mask(q, q, _CMP_ORD_Q), q);
+    if constexpr (sizeof(TO) == 2) _mm512_mask_cvtsepi32_storeu_epi16(out + i, m, w);
+    else _mm512_mask_cvtsepi32_storeu_epi8(out + i, m, w);
+  }
+};
+
+template <typename TO, int MODE>
+QuantCounts quantizeF32V(const float* v, int64_t n, double scale, double lo, double hi,
+                         uint32_t* st, TO* out) {
+  return drive<MODE == ROUND_STOCHASTIC>(n, st, Block32<TO, MODE>(v, out, scale, lo, hi));
 }
 
 template <typename TM, typename TO, int MODE>
@@ -347,6 +457,18 @@ template <typename TI, typename TO>
 QuantCounts quantizeTo(const TI* v, int64_t n, double scale, double lo, double hi, int mode,
                        uint32_t* st, TO* out) {
   if (!fits<TO>(lo, hi)) return quantizeMode(v, n, scale, lo, hi, mode, st, out);
+  if constexpr (std::is_same<TI, float>::value && sizeof(TO) <= 2) {
+    if (float32Lanes(scale, lo, hi)) {
+      switch (mode) {
+        case ROUND_STOCHASTIC:
+          return quantizeF32V<TO, ROUND_STOCHASTIC>(v, n, scale, lo, hi, st, out);
+        case ROUND_FLOOR:
+          return quantizeF32V<TO, ROUND_FLOOR>(v, n, scale, lo, hi, st, out);
+        default:
+          return quantizeF32V<TO, ROUND_NEAREST>(v, n, scale, lo, hi, st, out);
+      }
+    }
+  }
   switch (mode) {
     case ROUND_STOCHASTIC:
       return quantizeV<TI, TO, ROUND_STOCHASTIC>(v, n, scale, lo, hi, st, out);
