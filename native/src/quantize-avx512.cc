@@ -82,6 +82,24 @@ inline void store16(TO* out, __mmask16 m, __m256i a, __m256i b) {
   else _mm512_mask_cvtsepi32_storeu_epi8(out, m, w);
 }
 
+/**
+ * Sixteen int32 lanes (already in TO's range) narrowed to int8/int16 at out under mask m: the
+ * narrowing in a register, then a plain store for a full block (the masked narrowing store to
+ * memory, vpmovsdb m128{k}, cost more than the rest of a block).
+ */
+template <typename TO>
+inline void storeNarrow(TO* out, __mmask16 m, __m512i w) {
+  if constexpr (sizeof(TO) == 2) {
+    const __m256i h = _mm512_cvtsepi32_epi16(w);
+    if (m == 0xffff) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), h);
+    else _mm256_mask_storeu_epi16(out, m, h);
+  } else {
+    const __m128i b = _mm512_cvtsepi32_epi8(w);
+    if (m == 0xffff) _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
+    else _mm_mask_storeu_epi8(out, m, b);
+  }
+}
+
 /** Two halves of float64 from the top 24 bits of sixteen draws (k = draw >> 8). */
 inline void top24(__m512i k, __m512d& a, __m512d& b) {
   a = _mm512_cvtepi32_pd(_mm512_castsi512_si256(k));
@@ -358,8 +376,7 @@ struct Block32 {
     q = _mm512_mask_mov_ps(q, under, lo);
     // NaN stores as 0 (a typed-array store of NaN).
     const __m512i w = _mm512_maskz_cvttps_epi32(_mm512_cmp_ps_mask(q, q, _CMP_ORD_Q), q);
-    if constexpr (sizeof(TO) == 2) _mm512_mask_cvtsepi32_storeu_epi16(out + i, m, w);
-    else _mm512_mask_cvtsepi32_storeu_epi8(out + i, m, w);
+    storeNarrow(out + i, m, w);
   }
 };
 
