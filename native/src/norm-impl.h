@@ -369,6 +369,10 @@ double bnBackwardK(const View& e, const View& x, const int8_t* mask, int64_t N, 
 
 double addScaledK(const View& a, double ka, const View& b, double kb, bool relu, int8_t* mask,
                   const View& out) {
+#ifdef LOWBIT_ADD_SCALED_VEC
+  double fast;
+  if (addScaledVec(a, ka, b, kb, relu, mask, out, fast)) return fast;
+#endif
   int32_t amax = 0;
   const int64_t n = a.n;
   withKind(a, [&](auto* ap) {
