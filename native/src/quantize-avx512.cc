@@ -275,7 +275,8 @@ struct Block64 {
       x[h] = _mm512_mul_pd(x[h], sc);
       __m512d f;
       if (MODE == ROUND_NEAREST) f = floorPd(_mm512_add_pd(x[h], half));
-      else if (MODE == ROUND_STOCHASTIC) f = floorPd(_mm512_add_pd(x[h], _mm512_mul_pd(u[h], inv24)));
+      else if (MODE == ROUND_STOCHASTIC)
+        f = floorPd(_mm512_add_pd(x[h], _mm512_mul_pd(u[h], inv24)));
       else f = floorPd(x[h]);
       q[h] = clamp(f, x[h], static_cast<__mmask8>(m >> (8 * h)), c);
     }
