@@ -73,23 +73,17 @@ struct Clamp8 {
 
 #include "load16-avx512.h"
 
-/** Stores two halves of eight int32 (already in TO's range) to out under mask m. */
-template <typename TO>
-inline void store16(TO* out, __mmask16 m, __m256i a, __m256i b) {
-  const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
-  if constexpr (sizeof(TO) == 4) _mm512_mask_storeu_epi32(out, m, w);
-  else if constexpr (sizeof(TO) == 2) _mm512_mask_cvtsepi32_storeu_epi16(out, m, w);
-  else _mm512_mask_cvtsepi32_storeu_epi8(out, m, w);
-}
-
 /**
- * Sixteen int32 lanes (already in TO's range) narrowed to int8/int16 at out under mask m: the
+ * Sixteen int32 lanes (already in TO's range) narrowed to TO (int8/16/32) at out under mask m: the
  * narrowing in a register, then a plain store for a full block (the masked narrowing store to
  * memory, vpmovsdb m128{k}, cost more than the rest of a block).
  */
 template <typename TO>
 inline void storeNarrow(TO* out, __mmask16 m, __m512i w) {
-  if constexpr (sizeof(TO) == 2) {
+  if constexpr (sizeof(TO) == 4) {
+    if (m == 0xffff) _mm512_storeu_si512(out, w);
+    else _mm512_mask_storeu_epi32(out, m, w);
+  } else if constexpr (sizeof(TO) == 2) {
     const __m256i h = _mm512_cvtsepi32_epi16(w);
     if (m == 0xffff) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), h);
     else _mm256_mask_storeu_epi16(out, m, h);
@@ -98,6 +92,12 @@ inline void storeNarrow(TO* out, __mmask16 m, __m512i w) {
     if (m == 0xffff) _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
     else _mm_mask_storeu_epi8(out, m, b);
   }
+}
+
+/** Stores two halves of eight int32 (already in TO's range) to out under mask m. */
+template <typename TO>
+inline void store16(TO* out, __mmask16 m, __m256i a, __m256i b) {
+  storeNarrow(out, m, _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1));
 }
 
 /** Two halves of float64 from the top 24 bits of sixteen draws (k = draw >> 8). */
@@ -294,7 +294,7 @@ QuantCounts quantizeV(const TI* v, int64_t n, double scale, double lo, double hi
  * Whether float32 values times `scale` can be rounded in float32 lanes (Block32): scale is a
  * power of two in [2^-126, 2^127] (so it and every normal product are exact in float32, and
  * every product is exact and nonzero for nonzero v in float64), and lo, hi are integers of
- * magnitude below 2^24 (exact in float32; int8 and int16 outputs).
+ * magnitude below 2^24 (exact in float32, as are the int32 lanes stored).
  */
 inline bool float32Lanes(double scale, double lo, double hi) {
   uint64_t bits;
@@ -458,9 +458,7 @@ QuantCounts requantIntV(const TM* mt, int64_t n, int s, int64_t lo, int64_t hi, 
         c.saturated += __builtin_popcount(static_cast<unsigned>(over | under));
         c.underflow += __builtin_popcount(static_cast<unsigned>(zero));
         q = _mm512_min_epi32(_mm512_max_epi32(q, vlo), vhi);
-        if constexpr (sizeof(TO) == 4) _mm512_mask_storeu_epi32(out + i, m, q);
-        else if constexpr (sizeof(TO) == 2) _mm512_mask_cvtsepi32_storeu_epi16(out + i, m, q);
-        else _mm512_mask_cvtsepi32_storeu_epi8(out + i, m, q);
+        storeNarrow(out + i, m, q);
       });
 }
 
@@ -475,7 +473,7 @@ template <typename TI, typename TO>
 QuantCounts quantizeTo(const TI* v, int64_t n, double scale, double lo, double hi, int mode,
                        uint32_t* st, TO* out) {
   if (!fits<TO>(lo, hi)) return quantizeMode(v, n, scale, lo, hi, mode, st, out);
-  if constexpr (std::is_same<TI, float>::value && sizeof(TO) <= 2) {
+  if constexpr (std::is_same<TI, float>::value) {
     if (float32Lanes(scale, lo, hi)) {
       switch (mode) {
         case ROUND_STOCHASTIC:

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// quantize of float32 values to int8/int16 mantissas vs ref at the edges of the native AVX-512
-// float32-lane rounding (16 float32 lanes where the reference rounds in float64): exact ties
-// x = j + 1/2 and their float32 neighbours, -1 < x < 0 with fraction bits far below 2^-24
-// (where 1 + x rounds in float32), products that leave the normal float32 range (subnormal,
-// flushed to zero, overflowing to infinity), NaN, +-Infinity, +-0, saturation edges, and the
-// exponents at and beyond the lanes' range (scale 2^-exp outside [2^-126, 2^127] keeps the
-// float64 lanes). Lengths put the edges in tails, in the scalar-generator range and across
-// generator lanes and tasks; 1 and 2 threads give the same bits.
+// quantize of float32 values to int8/int16/int32 mantissas (ranges within 2^24) vs ref at the
+// edges of the native AVX-512 float32-lane rounding (16 float32 lanes where the reference
+// rounds in float64): exact ties x = j + 1/2 and their float32 neighbours, -1 < x < 0 with
+// fraction bits far below 2^-24 (where 1 + x rounds in float32), products that leave the
+// normal float32 range (subnormal, flushed to zero, overflowing to infinity), NaN, +-Infinity,
+// +-0, saturation edges, and the exponents at and beyond the lanes' range (scale 2^-exp
+// outside [2^-126, 2^127] keeps the float64 lanes). Lengths put the edges in tails, in the
+// scalar-generator range and across generator lanes and tasks; 1 and 2 threads give the same
+// bits.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +30,21 @@ function at(m: number, exp: number): number {
 function edges(exp: number): number[] {
   const out: number[] = [0, -0, NaN, Infinity, -Infinity, 3e38, -3e38, 2 ** -149, -(2 ** -149)];
   out.push(2 ** -126, -(2 ** -126), 2 ** -127, -(2 ** -127), 1.5 * 2 ** -130, -(1.5 * 2 ** -130));
-  for (const j of [-129, -128, -33000, -32768, -3, -2, -1, 0, 1, 2, 126, 127, 32767, 40000]) {
+  for (const j of [
+    -129,
+    -128,
+    -33000,
+    -32768,
+    -3,
+    -1,
+    0,
+    2,
+    127,
+    32767,
+    40000,
+    2 ** 23 - 1,
+    -(2 ** 23),
+  ]) {
     const tie = j + 0.5;
     const up = tie + 2 ** -20;
     const down = tie - 2 ** -20;
@@ -96,9 +111,9 @@ for (const be of await fastBackends()) {
         for (const n of LENGTHS)
           for (const exp of EXPS) {
             const v = values(n, exp, n + exp);
-            for (const bits of [8, 16])
+            for (const bits of [8, 16, 24])
               for (const rounding of ROUNDINGS) {
-                const sym = bits === 16;
+                const sym = bits !== 8;
                 const what = `n=${n} exp=${exp} bits=${bits} ${rounding} threads=${t}`;
                 const r1 = seeded(n + bits + exp);
                 const r2 = seeded(n + bits + exp);
@@ -119,7 +134,7 @@ for (const be of await fastBackends()) {
         for (const exp of [-4, 0, 7]) {
           const seed = 3 * n + exp;
           const v = drawEdges(n, exp, seed);
-          for (const bits of [8, 16]) {
+          for (const bits of [8, 16, 24]) {
             const what = `n=${n} exp=${exp} bits=${bits}`;
             const r1 = seeded(seed);
             const r2 = seeded(seed);
