@@ -305,69 +305,48 @@ inline bool float32Lanes(double scale, double lo, double hi) {
 }
 
 /**
- * Block64 for float32 values in 16 float32 lanes, the same integers and counts. With x the
- * float64 product v * scale of the reference (exact) and x32 the float32 one:
- * - x32 = x whenever |x| >= 2^-126 (v has 24 significant bits; a power-of-two scale keeps
- *   them; above the float32 range x32 is +-inf, and x, x + 1/2, x + u are then beyond hi/lo
- *   too, so both saturate). A block with a nonzero v whose |x32| < 2^-126 (rounded or
- *   flushed to zero) takes the float64 block instead.
- * - The reference's float64 sums x + 1/2 and x + u (u = k 2^-24, k < 2^24) are exact for
- *   2^-29 <= |x| < 2^28 (at most 53 bits apart); for |x| < 2^-29 the rounded sum has the
- *   exact sum's floor (it stays inside (-1/2, 1/2) or (0, 1), or is x itself when u = 0);
- *   for |x| >= 2^28 both results are beyond [lo, hi]. So the reference computes
- *   floor(x + 1/2) and floor(x + u) of the exact sums.
- * - f = floor(x) is exact, and fr = x - f is exact unless -1 < x < 0: for 0 <= x < 1 it is x;
- *   for |x| >= 1 both are multiples of ulp(x) >= 2^-23 (or x is an integer) and fr < 1 needs
- *   at most 23 bits.
- * - nearest: floor(x + 1/2) = f + (fr >= 1/2). For -1 < x < 0 (f = -1) fr = fl(1 + x) may
- *   round, but not across 1/2: 1 + x < 1/2 means -1 < x < -1/2, where x and so 1 + x are
- *   multiples of 2^-24 below 1/2, exact; and rounding is monotone with 1/2 representable.
- * - stochastic: floor(x + u) = f + (fr >= 1 - u) with 1 - u exact (a multiple of 2^-24 in
- *   (0, 1]); where f = -1 the test is x >= -u instead (x + u in [-1, 1)), exact compares.
- * - floor: f.
- * Then q = f or f + 1 (exact below 2^24; beyond, q is outside [lo, hi] either way) is clamped
- * and counted as Clamp8 does, with "x != 0" read as v != 0 (the same for float64 products).
+ * Block64 for float32 values in 16 float32 lanes, the same integers and counts, the product and
+ * the sum rounded toward -infinity (RD, AVX-512 embedded rounding). x: the reference's float64
+ * product v * scale, exact (24 significant bits times a power of two in [2^-126, 2^127]).
+ * - The reference computes floor(x + w) of the exact sum, w = 1/2 (nearest), u = k 2^-24 with
+ *   k < 2^24 (stochastic) or 0 (floor): its float64 sum is exact for 2^-29 <= |x| < 2^28 (at
+ *   most 53 bits apart); for |x| < 2^-29 the rounded sum keeps the exact sum's floor (it stays
+ *   inside (-1/2, 1/2) or (0, 1), or is x itself when w = 0); for |x| >= 2^28 both results are
+ *   beyond [lo, hi].
+ * - Here x32 = RD(v * scale) <= x, equal to x when 2^-126 <= |x| < 2^128, and q =
+ *   floor(RD(x32 + w)). With n = floor(x + w): x32 + w <= x + w < n + 1 gives q <= n. Where
+ *   x32 = x and |n| <= 2^24, n is a float32 <= x + w, so RD(x + w) >= n and q = n. Where
+ *   |x| < 2^-126: for w = 0, x32 has x's sign (RD never rounds a negative to 0), so floor(x32)
+ *   = floor(x); for w >= 2^-24, x + w and x32 + w lie inside (0, 1), so q = n = 0. Where |x +
+ *   w| >= 2^24 or |x| >= 2^128 (x32 = float32's largest, or -inf), q and n are both beyond
+ *   [lo, hi] (|lo|, |hi| < 2^24): saturated alike.
+ * Then q is clamped and counted as Clamp8 does, with "x != 0" read as v != 0 (the same: the
+ * float64 product of a nonzero v is nonzero).
  */
 template <typename TO, int MODE>
 struct Block32 {
   const float* v;
   TO* out;
-  Block64<float, TO, MODE> wide;
   __m512 sc, lo, hi;
   Block32(const float* v_, TO* out_, double scale, double l, double h)
       : v(v_),
         out(out_),
-        wide(v_, out_, scale, l, h),
         sc(_mm512_set1_ps(static_cast<float>(scale))),
         lo(_mm512_set1_ps(static_cast<float>(l))),
         hi(_mm512_set1_ps(static_cast<float>(h))) {}
   void operator()(int64_t i, __mmask16 m, __m512i k, Counts& c) const {
-    const __m512 z = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    constexpr int RD = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
+    const __m512 z = _mm512_setzero_ps();
     const __m512 a = _mm512_maskz_loadu_ps(m, v + i);
-    const __m512 x = _mm512_mul_ps(a, sc);
+    __m512 x = _mm512_mul_round_ps(a, sc, RD);
+    if (MODE == ROUND_NEAREST) {
+      x = _mm512_add_round_ps(x, _mm512_set1_ps(0.5f), RD);
+    } else if (MODE == ROUND_STOCHASTIC) {
+      const __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(k), _mm512_set1_ps(0x1p-24f));  // exact
+      x = _mm512_add_round_ps(x, u, RD);
+    }
+    __m512 q = _mm512_roundscale_ps(x, RD);
     const __mmask16 nz = _mm512_mask_cmp_ps_mask(m, a, z, _CMP_NEQ_UQ);  // NaN counts as nonzero
-    const __mmask16 tiny =
-        _mm512_mask_cmp_ps_mask(nz, _mm512_abs_ps(x), _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ);
-    if (tiny) {
-      wide(i, m, k, c);
-      return;
-    }
-    const __m512 f = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    __m512 q = f;
-    if (MODE != ROUND_FLOOR) {
-      const __m512 fr = _mm512_sub_ps(x, f);
-      __mmask16 up;
-      if (MODE == ROUND_NEAREST) {
-        up = _mm512_cmp_ps_mask(fr, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
-      } else {
-        const __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(k), _mm512_set1_ps(0x1p-24f));
-        const __mmask16 m1 = _mm512_cmp_ps_mask(f, _mm512_set1_ps(-1.0f), _CMP_EQ_OQ);
-        up = _mm512_mask_cmp_ps_mask(static_cast<__mmask16>(~m1), fr, _mm512_sub_ps(one, u),
-                                     _CMP_GE_OQ) |
-             _mm512_mask_cmp_ps_mask(m1, x, _mm512_sub_ps(z, u), _CMP_GE_OQ);
-      }
-      q = _mm512_mask_add_ps(f, up, f, one);
-    }
     const __mmask16 over = _mm512_mask_cmp_ps_mask(m, q, hi, _CMP_GT_OQ);
     const __mmask16 under = _mm512_mask_cmp_ps_mask(m, q, lo, _CMP_LT_OQ);
     const __mmask16 zero = _mm512_mask_cmp_ps_mask(nz, q, z, _CMP_EQ_OQ);
