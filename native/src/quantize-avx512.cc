@@ -2,8 +2,10 @@
 // AVX-512 quantize / requantize: 16 elements per block as two halves of eight float64 lanes
 // doing the reference's operations (x = v * 2^-exp or the mantissa; floor(x + 1/2), floor(x +
 // u) or floor(x); clamp; counts), so every lane gives the scalar result bit for bit; division
-// by 2^s is the exact multiplication by 2^-s. Masks handle the tails (masked loads and
-// stores: no scalar tail loop), and compare masks feed the counts.
+// by 2^s is the exact multiplication by 2^-s. float32 values scaled by a power of two in
+// float32's normal range, into ranges within 2^24, take 16 float32 lanes instead (Block32: the
+// product and sum rounded toward -infinity give the same floors). Masks handle the tails
+// (masked loads and stores: no scalar tail loop), and compare masks feed the counts.
 //
 // Stochastic rounding: element i takes draw i of the caller's xoshiro128** stream. Sixteen
 // vector lanes run the generator at once, lane j starting 4096 j draws later (rng-jump.h),
