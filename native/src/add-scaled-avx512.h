@@ -56,7 +56,12 @@ inline int32_t addScaledF32(const float* a, float ka, const float* b, float kb, 
     if (t == 0xffff) _mm512_storeu_ps(out + i, o);
     else _mm512_mask_storeu_ps(out + i, t, o);
   }
-  return _mm512_reduce_max_epi32(mx);
+  // The lanes' max (stored: GCC 12's _mm512_reduce_max_epi32 warns of its own placeholder).
+  alignas(64) int32_t lanes[16];
+  _mm512_store_si512(lanes, mx);
+  int32_t m = 0;
+  for (int j = 0; j < 16; j++) m = lanes[j] > m ? lanes[j] : m;
+  return m;
 }
 
 /** The int32 pass over [i0, i1): (a << s) + (b << t) modulo 2^32, then the ReLU. */

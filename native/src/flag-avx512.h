@@ -154,16 +154,19 @@ inline void flagBlock64(const FlagConsts& K, const T* x, __mmask16 mk, TO* out, 
 
 /**
  * flagRange for float32 x when pre post = 2^c with -126 <= c <= 127 and half = 2^h, 0 <= h <=
- * 12: sixteen float32 lanes. The reference's u = (x pre) post is exact in float64 and equals
- * the float32 product x 2^c whenever |x 2^c| >= 2^-126 (beyond the float32 range both are
- * beyond top: saturated alike); a block with a nonzero x below that takes flagBlock64. u half
- * is then exact too, and floor(t + 1/2) of such a t is f + (t - f >= 1/2) with f = floor(t)
- * (as quantize-avx512.cc's Block32 shows: the float64 sum's floor is the exact sum's, and the
- * float32 fraction decides the same way). |m| <= (2^h - 1) 2^h < 2^24 is exact.
+ * 12: sixteen float32 lanes, products and sums rounded toward -infinity (RD), as
+ * quantize-avx512.cc's Block32. The reference's u = (x pre) post is exact in float64;
+ * u32 = RD(x 2^c) equals it for 2^-126 <= |u| < 2^128, so |u32| >= 1 is |u| >= 1 (beyond the
+ * float32 range u32 is +-float32's largest or -inf: saturated alike). The reference rounds
+ * floor(t + 1/2) of t = u (large) or u half (small), exact values; here floor(RD(t32 + 1/2))
+ * with t32 = u32 or RD(u32 half) <= t: never above floor(t + 1/2), and equal to it where t32 =
+ * t (the integer below t + 1/2 is a float32) or where |t| < 2^-114 (t + 1/2 inside (0, 1)).
+ * |m| <= (2^h - 1) 2^h < 2^24 is exact.
  */
 template <typename TO>
 FlagCounts flagRangeF32(const float* x, int64_t i0, int64_t i1, float scale, float half,
-                        float top, const FlagConsts& K, TO* out) {
+                        float top, TO* out) {
+  constexpr int RD = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
   const __m512 sc = _mm512_set1_ps(scale), hf = _mm512_set1_ps(half), tp = _mm512_set1_ps(top);
   const __m512 ntp = _mm512_set1_ps(-top), one = _mm512_set1_ps(1.0f);
   const __m512 h = _mm512_set1_ps(0.5f), z = _mm512_setzero_ps();
@@ -172,18 +175,11 @@ FlagCounts flagRangeF32(const float* x, int64_t i0, int64_t i1, float scale, flo
     const int64_t left = i1 - i;
     const __mmask16 mk = left >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << left) - 1);
     const __m512 a = _mm512_maskz_loadu_ps(mk, x + i);
-    const __m512 u = _mm512_mul_ps(a, sc);
+    const __m512 u = _mm512_mul_round_ps(a, sc, RD);
     const __mmask16 nz = _mm512_mask_cmp_ps_mask(mk, a, z, _CMP_NEQ_UQ);  // NaN: nonzero
-    const __m512 au = _mm512_abs_ps(u);
-    if (_mm512_mask_cmp_ps_mask(nz, au, _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ)) {
-      flagBlock64(K, x + i, mk, out + i, sat, under);
-      continue;
-    }
-    const __mmask16 big = _mm512_cmp_ps_mask(au, one, _CMP_GE_OQ);
-    const __m512 t = _mm512_mask_mul_ps(u, static_cast<__mmask16>(~big), u, hf);
-    const __m512 f = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    const __mmask16 up = _mm512_cmp_ps_mask(_mm512_sub_ps(t, f), h, _CMP_GE_OQ);
-    __m512 m = _mm512_mask_add_ps(f, up, f, one);
+    const __mmask16 big = _mm512_cmp_ps_mask(_mm512_abs_ps(u), one, _CMP_GE_OQ);
+    const __m512 t = _mm512_mask_mul_round_ps(u, static_cast<__mmask16>(~big), u, hf, RD);
+    __m512 m = _mm512_roundscale_ps(_mm512_add_round_ps(t, h, RD), RD);
     const __mmask16 over = _mm512_mask_cmp_ps_mask(big & mk, m, tp, _CMP_GT_OQ);
     const __mmask16 below = _mm512_mask_cmp_ps_mask(big & mk, m, ntp, _CMP_LT_OQ);
     m = _mm512_mask_mov_ps(m, over, tp);
@@ -218,7 +214,7 @@ FlagCounts flagRangeVec(const T* x, int64_t i0, int64_t i1, double pre, double p
         h >= 0 && h <= 12 && top == half - 1) {
       const float scale = static_cast<float>(pre * post);
       return flagRangeF32(x, i0, i1, scale, static_cast<float>(half), static_cast<float>(top),
-                          K, out);
+                          out);
     }
   }
   int64_t sat = 0, under = 0;
