@@ -7,7 +7,8 @@
 // |u| >= 1), so each lane gives the scalar result bit for bit. int8 / int16 mantissas scaled
 // by powers of two (the callers pass 2^xExp and 2^-scExp) take exact int32 shifts instead,
 // sixteen lanes per operation (flagRangeShift). Masks handle the tail; the int32 mantissas
-// narrow by truncation, as a typed-array store wraps.
+// narrow by truncation, as a typed-array store wraps. float32 values scaled by a power of two
+// within float32's normal range take sixteen float32 lanes (flagRangeF32).
 
 #include "load16-avx512.h"
 
@@ -50,6 +51,27 @@ inline __m256i flag8(const FlagConsts& K, __m512d x, Flag8& f) {
   f.sat = over | below;
   f.nonzero = _mm512_cmp_pd_mask(v, K.zero, _CMP_NEQ_UQ);
   return _mm512_cvttpd_epi32(m);
+}
+
+/**
+ * Sixteen int32 lanes stored to TO under mask mk, narrowed by truncation (a typed-array store
+ * wraps): narrowed in a register, then a plain store for a full block (the masked narrowing
+ * store to memory, vpmovdw m256{k}, cost more than the rest of a block).
+ */
+template <typename TO>
+inline void storeWrapped(TO* out, __mmask16 mk, __m512i w) {
+  if constexpr (sizeof(TO) == 4) {
+    if (mk == 0xffff) _mm512_storeu_si512(out, w);
+    else _mm512_mask_storeu_epi32(out, mk, w);
+  } else if constexpr (sizeof(TO) == 2) {
+    const __m256i h = _mm512_cvtepi32_epi16(w);
+    if (mk == 0xffff) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), h);
+    else _mm256_mask_storeu_epi16(out, mk, h);
+  } else {
+    const __m128i b = _mm512_cvtepi32_epi8(w);
+    if (mk == 0xffff) _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
+    else _mm_mask_storeu_epi8(out, mk, b);
+  }
 }
 
 /** e where d = 2^e is a normal float64, else INT32_MIN. */
@@ -105,9 +127,69 @@ FlagCounts flagRangeShift(const T* x, int64_t i0, int64_t i1, int s, int hBits, 
     const __mmask16 nz = _mm512_mask_cmpneq_epi32_mask(mk, w, zero);
     sat += __builtin_popcount(static_cast<unsigned>((over | below) & mk));
     under += __builtin_popcount(static_cast<unsigned>(_mm512_mask_cmpeq_epi32_mask(nz, m, zero)));
-    if constexpr (sizeof(TO) == 4) _mm512_mask_storeu_epi32(out + i, mk, m);
-    else if constexpr (sizeof(TO) == 2) _mm512_mask_cvtepi32_storeu_epi16(out + i, mk, m);
-    else _mm512_mask_cvtepi32_storeu_epi8(out + i, mk, m);
+    storeWrapped(out + i, mk, m);
+  }
+  return {sat, under};
+}
+
+/** flagRange's sixteen elements at x (mask mk) in float64 lanes; counts into sat, under. */
+template <typename T, typename TO>
+inline void flagBlock64(const FlagConsts& K, const T* x, __mmask16 mk, TO* out, int64_t& sat,
+                        int64_t& under) {
+  __m512d a, b;
+  load16(x, mk, a, b);
+  Flag8 fa, fb;
+  const __m256i lo = flag8(K, a, fa);
+  const __m256i hi = flag8(K, b, fb);
+  __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+  // |m| <= (2^15 - 1) 2^15 < 2^31, so 0x80000000 only from NaN; an int32 0 is m == 0.
+  const __mmask16 nan = _mm512_cmpeq_epi32_mask(w, _mm512_set1_epi32(INT32_MIN));
+  const __mmask16 nonzero = _mm512_kunpackb(fb.nonzero, fa.nonzero);
+  const __mmask16 zero = _mm512_mask_cmpeq_epi32_mask(mk & nonzero, w, _mm512_setzero_si512());
+  w = _mm512_mask_mov_epi32(w, nan, _mm512_setzero_si512());
+  sat += __builtin_popcount(static_cast<unsigned>(_mm512_kunpackb(fb.sat, fa.sat) & mk));
+  under += __builtin_popcount(static_cast<unsigned>(zero));
+  storeWrapped(out, mk, w);
+}
+
+/**
+ * flagRange for float32 x when pre post = 2^c with -126 <= c <= 127 and half = 2^h, 0 <= h <=
+ * 12: sixteen float32 lanes, products and sums rounded toward -infinity (RD), as
+ * quantize-avx512.cc's Block32. The reference's u = (x pre) post is exact in float64;
+ * u32 = RD(x 2^c) equals it for 2^-126 <= |u| < 2^128, so |u32| >= 1 is |u| >= 1 (beyond the
+ * float32 range u32 is +-float32's largest or -inf: saturated alike). The reference rounds
+ * floor(t + 1/2) of t = u (large) or u half (small), exact values; here floor(RD(t32 + 1/2))
+ * with t32 = u32 or RD(u32 half) <= t: never above floor(t + 1/2), and equal to it where t32 =
+ * t (the integer below t + 1/2 is a float32) or where |t| < 2^-114 (t + 1/2 inside (0, 1)).
+ * |m| <= (2^h - 1) 2^h < 2^24 is exact.
+ */
+template <typename TO>
+FlagCounts flagRangeF32(const float* x, int64_t i0, int64_t i1, float scale, float half,
+                        float top, TO* out) {
+  constexpr int RD = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
+  const __m512 sc = _mm512_set1_ps(scale), hf = _mm512_set1_ps(half), tp = _mm512_set1_ps(top);
+  const __m512 ntp = _mm512_set1_ps(-top), one = _mm512_set1_ps(1.0f);
+  const __m512 h = _mm512_set1_ps(0.5f), z = _mm512_setzero_ps();
+  int64_t sat = 0, under = 0;
+  for (int64_t i = i0; i < i1; i += 16) {
+    const int64_t left = i1 - i;
+    const __mmask16 mk = left >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    const __m512 a = _mm512_maskz_loadu_ps(mk, x + i);
+    const __m512 u = _mm512_mul_round_ps(a, sc, RD);
+    const __mmask16 nz = _mm512_mask_cmp_ps_mask(mk, a, z, _CMP_NEQ_UQ);  // NaN: nonzero
+    const __mmask16 big = _mm512_cmp_ps_mask(_mm512_abs_ps(u), one, _CMP_GE_OQ);
+    const __m512 t = _mm512_mask_mul_round_ps(u, static_cast<__mmask16>(~big), u, hf, RD);
+    __m512 m = _mm512_roundscale_ps(_mm512_add_round_ps(t, h, RD), RD);
+    const __mmask16 over = _mm512_mask_cmp_ps_mask(big & mk, m, tp, _CMP_GT_OQ);
+    const __mmask16 below = _mm512_mask_cmp_ps_mask(big & mk, m, ntp, _CMP_LT_OQ);
+    m = _mm512_mask_mov_ps(m, over, tp);
+    m = _mm512_mask_mov_ps(m, below, ntp);
+    m = _mm512_mask_mul_ps(m, big, m, hf);
+    sat += __builtin_popcount(static_cast<unsigned>(over | below));
+    const __mmask16 zero = _mm512_mask_cmp_ps_mask(nz, m, z, _CMP_EQ_OQ);
+    under += __builtin_popcount(static_cast<unsigned>(zero));
+    // NaN stores 0 (a typed-array store of NaN).
+    storeWrapped(out + i, mk, _mm512_maskz_cvttps_epi32(_mm512_cmp_ps_mask(m, m, _CMP_ORD_Q), m));
   }
   return {sat, under};
 }
@@ -124,27 +206,22 @@ FlagCounts flagRangeVec(const T* x, int64_t i0, int64_t i1, double pre, double p
       return flagRangeShift(x, i0, i1, a + b, h, static_cast<int>(top), out);
   }
   const FlagConsts K(pre, post, half, top);
-  const __m512i nanBits = _mm512_set1_epi32(INT32_MIN);
+  if constexpr (std::is_same<T, float>::value) {
+    const int a = pow2Exp(pre), b = pow2Exp(post), h = pow2Exp(half);
+    // x pre and then post exact in float64 (|a|, |b| < 900), their product a float32 normal
+    // power of two, top = half - 1.
+    if (a > -900 && a < 900 && b > -900 && b < 900 && a + b >= -126 && a + b <= 127 &&
+        h >= 0 && h <= 12 && top == half - 1) {
+      const float scale = static_cast<float>(pre * post);
+      return flagRangeF32(x, i0, i1, scale, static_cast<float>(half), static_cast<float>(top),
+                          out);
+    }
+  }
   int64_t sat = 0, under = 0;
   for (int64_t i = i0; i < i1; i += 16) {
     const int64_t left = i1 - i;
     const __mmask16 mk = left >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << left) - 1);
-    __m512d a, b;
-    load16(x + i, mk, a, b);
-    Flag8 fa, fb;
-    const __m256i lo = flag8(K, a, fa);
-    const __m256i hi = flag8(K, b, fb);
-    __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-    // |m| <= (2^15 - 1) 2^15 < 2^31, so 0x80000000 only from NaN; an int32 0 is m == 0.
-    const __mmask16 nan = _mm512_cmpeq_epi32_mask(w, nanBits);
-    const __mmask16 nonzero = _mm512_kunpackb(fb.nonzero, fa.nonzero);
-    const __mmask16 zero = _mm512_mask_cmpeq_epi32_mask(mk & nonzero, w, _mm512_setzero_si512());
-    w = _mm512_mask_mov_epi32(w, nan, _mm512_setzero_si512());
-    sat += __builtin_popcount(static_cast<unsigned>(_mm512_kunpackb(fb.sat, fa.sat) & mk));
-    under += __builtin_popcount(static_cast<unsigned>(zero));
-    if constexpr (sizeof(TO) == 4) _mm512_mask_storeu_epi32(out + i, mk, w);
-    else if constexpr (sizeof(TO) == 2) _mm512_mask_cvtepi32_storeu_epi16(out + i, mk, w);
-    else _mm512_mask_cvtepi32_storeu_epi8(out + i, mk, w);
+    flagBlock64(K, x + i, mk, out + i, sat, under);
   }
   return {sat, under};
 }

@@ -23,7 +23,14 @@ namespace {
 #include "flag-avx512.h"
 // flag_quantize's loop in intrinsics (flag-avx512.h) instead of norm-impl.h's flagRange.
 #define LOWBIT_FLAG_RANGE flagRangeVec
+// add_scaled's float32 and int32 calls in one pass (add-scaled-avx512.h).
+#include "add-scaled-avx512.h"
+#define LOWBIT_ADD_SCALED_VEC 1
+// bn_sums' exact int32 sums in vpmuldq lanes (bn-sums-avx512.h).
+#include "bn-sums-avx512.h"
+#define LOWBIT_SUMS_EXACT32 sumsExact32Vec
 #include "norm-impl.h"
+ADD_SCALED_VEC_BODY
 const NormKernels KERNELS = NORM_TABLE;
 }  // namespace
 

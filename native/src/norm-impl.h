@@ -256,6 +256,12 @@ void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int6
       split(C, N * R, [&](int64_t c0, int64_t c1) {
         constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
         if constexpr (intPair) {
+#ifdef LOWBIT_SUMS_EXACT32
+          if constexpr (sizeof(A) == 4 && sizeof(B) == 4) {
+            for (int64_t c = c0; c < c1; c++) LOWBIT_SUMS_EXACT32(ap, bp, mask, N, C, R, c, out);
+            return;
+          }
+#endif
           for (int64_t c = c0; c < c1; c++) sumsExactChannel(ap, bp, mask, N, C, R, c, out);
         } else if (mask) {
           sumsFloatRange<A, B, true>(ap, bp, mask, N, C, R, c0, c1, out);
@@ -369,6 +375,10 @@ double bnBackwardK(const View& e, const View& x, const int8_t* mask, int64_t N, 
 
 double addScaledK(const View& a, double ka, const View& b, double kb, bool relu, int8_t* mask,
                   const View& out) {
+#ifdef LOWBIT_ADD_SCALED_VEC
+  double fast;
+  if (addScaledVec(a, ka, b, kb, relu, mask, out, fast)) return fast;
+#endif
   int32_t amax = 0;
   const int64_t n = a.n;
   withKind(a, [&](auto* ap) {

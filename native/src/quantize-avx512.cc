@@ -2,8 +2,10 @@
 // AVX-512 quantize / requantize: 16 elements per block as two halves of eight float64 lanes
 // doing the reference's operations (x = v * 2^-exp or the mantissa; floor(x + 1/2), floor(x +
 // u) or floor(x); clamp; counts), so every lane gives the scalar result bit for bit; division
-// by 2^s is the exact multiplication by 2^-s. Masks handle the tails (masked loads and
-// stores: no scalar tail loop), and compare masks feed the counts.
+// by 2^s is the exact multiplication by 2^-s. float32 values scaled by a power of two in
+// float32's normal range, into ranges within 2^24, take 16 float32 lanes instead (Block32: the
+// product and sum rounded toward -infinity give the same floors). Masks handle the tails
+// (masked loads and stores: no scalar tail loop), and compare masks feed the counts.
 //
 // Stochastic rounding: element i takes draw i of the caller's xoshiro128** stream. Sixteen
 // vector lanes run the generator at once, lane j starting 4096 j draws later (rng-jump.h),
@@ -73,13 +75,31 @@ struct Clamp8 {
 
 #include "load16-avx512.h"
 
+/**
+ * Sixteen int32 lanes (already in TO's range) narrowed to TO (int8/16/32) at out under mask m: the
+ * narrowing in a register, then a plain store for a full block (the masked narrowing store to
+ * memory, vpmovsdb m128{k}, cost more than the rest of a block).
+ */
+template <typename TO>
+inline void storeNarrow(TO* out, __mmask16 m, __m512i w) {
+  if constexpr (sizeof(TO) == 4) {
+    if (m == 0xffff) _mm512_storeu_si512(out, w);
+    else _mm512_mask_storeu_epi32(out, m, w);
+  } else if constexpr (sizeof(TO) == 2) {
+    const __m256i h = _mm512_cvtsepi32_epi16(w);
+    if (m == 0xffff) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), h);
+    else _mm256_mask_storeu_epi16(out, m, h);
+  } else {
+    const __m128i b = _mm512_cvtsepi32_epi8(w);
+    if (m == 0xffff) _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
+    else _mm_mask_storeu_epi8(out, m, b);
+  }
+}
+
 /** Stores two halves of eight int32 (already in TO's range) to out under mask m. */
 template <typename TO>
 inline void store16(TO* out, __mmask16 m, __m256i a, __m256i b) {
-  const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
-  if constexpr (sizeof(TO) == 4) _mm512_mask_storeu_epi32(out, m, w);
-  else if constexpr (sizeof(TO) == 2) _mm512_mask_cvtsepi32_storeu_epi16(out, m, w);
-  else _mm512_mask_cvtsepi32_storeu_epi8(out, m, w);
+  storeNarrow(out, m, _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1));
 }
 
 /** Two halves of float64 from the top 24 bits of sixteen draws (k = draw >> 8). */
@@ -234,29 +254,118 @@ QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
   return sum;
 }
 
+/** quantizeV's block: 16 elements at i (mask m, draws' top bits k) in two float64 halves. */
+template <typename TI, typename TO, int MODE>
+struct Block64 {
+  const TI* v;
+  TO* out;
+  Clamp8 clamp;
+  __m512d sc, half, inv24;
+  Block64(const TI* v_, TO* out_, double scale, double lo, double hi)
+      : v(v_),
+        out(out_),
+        clamp(lo, hi),
+        sc(_mm512_set1_pd(scale)),
+        half(_mm512_set1_pd(0.5)),
+        inv24(_mm512_set1_pd(1.0 / 16777216.0)) {}
+  void operator()(int64_t i, __mmask16 m, __m512i k, Counts& c) const {
+    __m512d x[2], u[2];
+    load16(v + i, m, x[0], x[1]);
+    if (MODE == ROUND_STOCHASTIC) top24(k, u[0], u[1]);
+    __m256i q[2];
+    for (int h = 0; h < 2; h++) {
+      x[h] = _mm512_mul_pd(x[h], sc);
+      __m512d f;
+      if (MODE == ROUND_NEAREST) f = floorPd(_mm512_add_pd(x[h], half));
+      else if (MODE == ROUND_STOCHASTIC)
+        f = floorPd(_mm512_add_pd(x[h], _mm512_mul_pd(u[h], inv24)));
+      else f = floorPd(x[h]);
+      q[h] = clamp(f, x[h], static_cast<__mmask8>(m >> (8 * h)), c);
+    }
+    store16(out + i, m, q[0], q[1]);
+  }
+};
+
 template <typename TI, typename TO, int MODE>
 QuantCounts quantizeV(const TI* v, int64_t n, double scale, double lo, double hi, uint32_t* st,
                       TO* out) {
-  const Clamp8 clamp(lo, hi);
-  const __m512d sc = _mm512_set1_pd(scale), half = _mm512_set1_pd(0.5);
-  const __m512d inv24 = _mm512_set1_pd(1.0 / 16777216.0);
-  return drive<MODE == ROUND_STOCHASTIC>(
-      n, st, [=](int64_t i, __mmask16 m, __m512i k, Counts& c) {
-        __m512d x[2], u[2];
-        load16(v + i, m, x[0], x[1]);
-        if (MODE == ROUND_STOCHASTIC) top24(k, u[0], u[1]);
-        __m256i q[2];
-        for (int h = 0; h < 2; h++) {
-          x[h] = _mm512_mul_pd(x[h], sc);
-          __m512d f;
-          if (MODE == ROUND_NEAREST) f = floorPd(_mm512_add_pd(x[h], half));
-          else if (MODE == ROUND_STOCHASTIC)
-            f = floorPd(_mm512_add_pd(x[h], _mm512_mul_pd(u[h], inv24)));
-          else f = floorPd(x[h]);
-          q[h] = clamp(f, x[h], static_cast<__mmask8>(m >> (8 * h)), c);
-        }
-        store16(out + i, m, q[0], q[1]);
-      });
+  return drive<MODE == ROUND_STOCHASTIC>(n, st, Block64<TI, TO, MODE>(v, out, scale, lo, hi));
+}
+
+/**
+ * Whether float32 values times `scale` can be rounded in float32 lanes (Block32): scale is a
+ * power of two in [2^-126, 2^127] (so it and every normal product are exact in float32, and
+ * every product is exact and nonzero for nonzero v in float64), and lo, hi are integers of
+ * magnitude below 2^24 (exact in float32, as are the int32 lanes stored).
+ */
+inline bool float32Lanes(double scale, double lo, double hi) {
+  uint64_t bits;
+  __builtin_memcpy(&bits, &scale, sizeof bits);
+  const int e = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  const bool pow2 = (bits & ((uint64_t(1) << 52) - 1)) == 0 && (bits >> 63) == 0;
+  return pow2 && e >= -126 && e <= 127 && lo > -16777216.0 && hi < 16777216.0;
+}
+
+/**
+ * Block64 for float32 values in 16 float32 lanes, the same integers and counts, the product and
+ * the sum rounded toward -infinity (RD, AVX-512 embedded rounding). x: the reference's float64
+ * product v * scale, exact (24 significant bits times a power of two in [2^-126, 2^127]).
+ * - The reference computes floor(x + w) of the exact sum, w = 1/2 (nearest), u = k 2^-24 with
+ *   k < 2^24 (stochastic) or 0 (floor): its float64 sum is exact for 2^-29 <= |x| < 2^28 (at
+ *   most 53 bits apart); for |x| < 2^-29 the rounded sum keeps the exact sum's floor (it stays
+ *   inside (-1/2, 1/2) or (0, 1), or is x itself when w = 0); for |x| >= 2^28 both results are
+ *   beyond [lo, hi].
+ * - Here x32 = RD(v * scale) <= x, equal to x when 2^-126 <= |x| < 2^128, and q =
+ *   floor(RD(x32 + w)). With n = floor(x + w): x32 + w <= x + w < n + 1 gives q <= n. Where
+ *   x32 = x and |n| <= 2^24, n is a float32 <= x + w, so RD(x + w) >= n and q = n. Where
+ *   |x| < 2^-126: for w = 0, x32 has x's sign (RD never rounds a negative to 0), so floor(x32)
+ *   = floor(x); for w >= 2^-24, x + w and x32 + w lie inside (0, 1), so q = n = 0. Where |x +
+ *   w| >= 2^24 or |x| >= 2^128 (x32 = float32's largest, or -inf), q and n are both beyond
+ *   [lo, hi] (|lo|, |hi| < 2^24): saturated alike.
+ * Then q is clamped and counted as Clamp8 does, with "x != 0" read as v != 0 (the same: the
+ * float64 product of a nonzero v is nonzero).
+ */
+template <typename TO, int MODE>
+struct Block32 {
+  const float* v;
+  TO* out;
+  __m512 sc, lo, hi;
+  Block32(const float* v_, TO* out_, double scale, double l, double h)
+      : v(v_),
+        out(out_),
+        sc(_mm512_set1_ps(static_cast<float>(scale))),
+        lo(_mm512_set1_ps(static_cast<float>(l))),
+        hi(_mm512_set1_ps(static_cast<float>(h))) {}
+  void operator()(int64_t i, __mmask16 m, __m512i k, Counts& c) const {
+    constexpr int RD = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
+    const __m512 z = _mm512_setzero_ps();
+    const __m512 a = _mm512_maskz_loadu_ps(m, v + i);
+    __m512 x = _mm512_mul_round_ps(a, sc, RD);
+    if (MODE == ROUND_NEAREST) {
+      x = _mm512_add_round_ps(x, _mm512_set1_ps(0.5f), RD);
+    } else if (MODE == ROUND_STOCHASTIC) {
+      const __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(k), _mm512_set1_ps(0x1p-24f));  // exact
+      x = _mm512_add_round_ps(x, u, RD);
+    }
+    __m512 q = _mm512_roundscale_ps(x, RD);
+    const __mmask16 nz = _mm512_mask_cmp_ps_mask(m, a, z, _CMP_NEQ_UQ);  // NaN counts as nonzero
+    const __mmask16 over = _mm512_mask_cmp_ps_mask(m, q, hi, _CMP_GT_OQ);
+    const __mmask16 under = _mm512_mask_cmp_ps_mask(m, q, lo, _CMP_LT_OQ);
+    const __mmask16 zero = _mm512_mask_cmp_ps_mask(nz, q, z, _CMP_EQ_OQ);
+    c.saturated += __builtin_popcount(static_cast<unsigned>(over | under));
+    c.underflow += __builtin_popcount(static_cast<unsigned>(zero));
+    q = _mm512_mask_mov_ps(q, over, hi);
+    q = _mm512_mask_mov_ps(q, under, lo);
+    // NaN stores as 0 (a typed-array store of NaN).
+    const __m512i w = _mm512_maskz_cvttps_epi32(_mm512_cmp_ps_mask(q, q, _CMP_ORD_Q), q);
+    storeNarrow(out + i, m, w);
+  }
+};
+
+template <typename TO, int MODE>
+QuantCounts quantizeF32V(const float* v, int64_t n, double scale, double lo, double hi,
+                         uint32_t* st, TO* out) {
+  return drive<MODE == ROUND_STOCHASTIC>(n, st, Block32<TO, MODE>(v, out, scale, lo, hi));
 }
 
 template <typename TM, typename TO, int MODE>
@@ -330,9 +439,7 @@ QuantCounts requantIntV(const TM* mt, int64_t n, int s, int64_t lo, int64_t hi, 
         c.saturated += __builtin_popcount(static_cast<unsigned>(over | under));
         c.underflow += __builtin_popcount(static_cast<unsigned>(zero));
         q = _mm512_min_epi32(_mm512_max_epi32(q, vlo), vhi);
-        if constexpr (sizeof(TO) == 4) _mm512_mask_storeu_epi32(out + i, m, q);
-        else if constexpr (sizeof(TO) == 2) _mm512_mask_cvtsepi32_storeu_epi16(out + i, m, q);
-        else _mm512_mask_cvtsepi32_storeu_epi8(out + i, m, q);
+        storeNarrow(out + i, m, q);
       });
 }
 
@@ -347,6 +454,18 @@ template <typename TI, typename TO>
 QuantCounts quantizeTo(const TI* v, int64_t n, double scale, double lo, double hi, int mode,
                        uint32_t* st, TO* out) {
   if (!fits<TO>(lo, hi)) return quantizeMode(v, n, scale, lo, hi, mode, st, out);
+  if constexpr (std::is_same<TI, float>::value) {
+    if (float32Lanes(scale, lo, hi)) {
+      switch (mode) {
+        case ROUND_STOCHASTIC:
+          return quantizeF32V<TO, ROUND_STOCHASTIC>(v, n, scale, lo, hi, st, out);
+        case ROUND_FLOOR:
+          return quantizeF32V<TO, ROUND_FLOOR>(v, n, scale, lo, hi, st, out);
+        default:
+          return quantizeF32V<TO, ROUND_NEAREST>(v, n, scale, lo, hi, st, out);
+      }
+    }
+  }
   switch (mode) {
     case ROUND_STOCHASTIC:
       return quantizeV<TI, TO, ROUND_STOCHASTIC>(v, n, scale, lo, hi, st, out);

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// bn_sums' exact sums for int32 a and b in AVX-512 lanes, for norm-avx512.cc (included inside
+// its target region and anonymous namespace, before norm-impl.h, whose bnSumsK calls it for
+// int32 pairs). The same integers as sumsExactChannel: each product a b (|a b| <= 2^62, from
+// vpmuldq on the even and odd int32 lanes) adds as p >> 32 (arithmetic) and p & (2^32 - 1) to
+// int64 lanes, a adds sign-extended; the lanes' sums are the exact sums split another way,
+// and hi 2^32 + lo with 0 <= lo < 2^32 names one integer whatever the split. No count of terms
+// below 2^31 overflows a lane. Masked-out elements (mask byte 0) count as a = 0.
+
+/** Sums of one channel c of a, b (N, C, R) int32 into out[4c..4c+3] = [sa_hi, sa_lo, ...]. */
+inline void sumsExact32Vec(const int32_t* a, const int32_t* b, const int8_t* mask, int64_t N,
+                           int64_t C, int64_t R, int64_t c, double* out) {
+  const __m512i low = _mm512_set1_epi64(0xffffffffll);
+  __m512i sa = _mm512_setzero_si512(), ph = sa, pl = sa;
+  const bool self = a == b;
+  for (int64_t n = 0; n < N; n++) {
+    const int64_t o = (n * C + c) * R;
+    for (int64_t r = 0; r < R; r += 16) {
+      const __mmask16 t =
+          R - r >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (R - r)) - 1);
+      __m512i av = _mm512_maskz_loadu_epi32(t, a + o + r);
+      if (mask) {
+        const __m128i m8 = _mm_maskz_loadu_epi8(t, mask + o + r);
+        av = _mm512_maskz_mov_epi32(_mm_test_epi8_mask(m8, m8), av);
+      }
+      const __m512i bv = self ? av : _mm512_maskz_loadu_epi32(t, b + o + r);
+      // vpmuldq multiplies the low int32 of each int64 lane: the even elements, then the odd
+      // ones shifted down.
+      const __m512i pe = _mm512_mul_epi32(av, bv);
+      const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(av, 32), _mm512_srli_epi64(bv, 32));
+      ph = _mm512_add_epi64(ph, _mm512_srai_epi64(pe, 32));
+      ph = _mm512_add_epi64(ph, _mm512_srai_epi64(po, 32));
+      pl = _mm512_add_epi64(pl, _mm512_and_si512(pe, low));
+      pl = _mm512_add_epi64(pl, _mm512_and_si512(po, low));
+      sa = _mm512_add_epi64(sa, _mm512_srai_epi64(_mm512_slli_epi64(av, 32), 32));
+      sa = _mm512_add_epi64(sa, _mm512_srai_epi64(av, 32));
+    }
+  }
+  const int64_t s = _mm512_reduce_add_epi64(sa), h = _mm512_reduce_add_epi64(ph),
+                l = _mm512_reduce_add_epi64(pl);
+  // sab = h 2^32 + l with l >= 0.
+  const int64_t sabHi = h + (l >> 32), sabLo = l & 0xffffffffll;
+  out[4 * c] = static_cast<double>(s >> 32);
+  out[4 * c + 1] = static_cast<double>(s & 0xffffffffll);
+  out[4 * c + 2] = static_cast<double>(sabHi);
+  out[4 * c + 3] = static_cast<double>(sabLo);
+}
