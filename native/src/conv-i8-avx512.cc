@@ -55,21 +55,31 @@ void tile(const uint8_t* x, int64_t groups, int64_t gStride, const int64_t* tapO
     for (int v = 0; v < V; v++) _mm512_storeu_si512(out + o * ldo + 16 * v, acc[o][v]);
 }
 
+/**
+ * Pixels i..i+15 of 4 channel rows as 16 positions of 4 bytes (x ^ 0x80 = x + 128 as uint8),
+ * 4 positions per vector, in pixel order.
+ */
+inline void quads16(const int8_t* const* src, int64_t i, __m128i flip, __m128i q[4]) {
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[0] + i));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[1] + i));
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[2] + i));
+  const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[3] + i));
+  const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+  const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+  q[0] = _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), flip);
+  q[1] = _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), flip);
+  q[2] = _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), flip);
+  q[3] = _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), flip);
+}
+
 void interleave(const int8_t* const* src, int64_t n, uint8_t* dst) {
   const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[0] + i));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[1] + i));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[2] + i));
-    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[3] + i));
-    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
-    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+    __m128i q[4];
+    quads16(src, i, flip, q);
     __m128i* o = reinterpret_cast<__m128i*>(dst + 4 * i);
-    _mm_storeu_si128(o, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), flip));
-    _mm_storeu_si128(o + 1, _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), flip));
-    _mm_storeu_si128(o + 2, _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), flip));
-    _mm_storeu_si128(o + 3, _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), flip));
+    for (int h = 0; h < 4; h++) _mm_storeu_si128(o + h, q[h]);
   }
   if (i + 8 <= n) {  // 8 pixels (rows of 8x8 planes)
     const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src[0] + i));
@@ -90,16 +100,8 @@ void interleave2(const int8_t* const* src, int64_t n, uint8_t* dst) {
   const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[0] + i));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[1] + i));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[2] + i));
-    const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[3] + i));
-    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
-    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
-    const __m128i q[4] = {_mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), flip),
-                          _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), flip),
-                          _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), flip),
-                          _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), flip)};
+    __m128i q[4];
+    quads16(src, i, flip, q);
     // Each position's 4 bytes followed by a position of 128s (x = 0).
     __m128i* o = reinterpret_cast<__m128i*>(dst + 8 * i);
     for (int h = 0; h < 4; h++) {
