@@ -57,7 +57,7 @@ const cpuS = (): number => {
 
 /**
  * Telemetry samples about `telemetrySamples` (default 40) steps of a run: a slice of a few
- * steps would sample nearly all of them (a ResNet-20 step sampled costs ~10x one that is not),
+ * steps would sample nearly all of them (a sampled ResNet-20 step costs ~5x one that is not),
  * so a kind is timed without telemetry and, where the suite records it, with every step
  * sampled; a run's sampled share of steps weighs the two.
  */
