@@ -113,6 +113,39 @@ export async function queued(
   }
 }
 
+const bareScript = fileURLToPath(new URL('./workers/sweep-bare.js', import.meta.url));
+
+/**
+ * The grid's list split over `procs` plain processes started together (no queue, no run
+ * threads), each running its share one run after another: the wall of the slowest (as each
+ * times its own runs, so process start-up counts in neither way) and their CPU.
+ */
+export async function bare(grid: Grid, runs: number, procs: number): Promise<Timed> {
+  const per = Math.ceil(runs / procs);
+  const each = await Promise.all(
+    Array.from({ length: procs }, (_, i) => {
+      const p = spawn(
+        process.execPath,
+        [bareScript, JSON.stringify(grid), String(i * per), String(Math.min(runs, (i + 1) * per))],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let text = '';
+      p.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+      return new Promise<Timed>((done, fail) =>
+        p.once('exit', (code) =>
+          code === 0
+            ? done(JSON.parse(text.trim().split('\n').pop()!) as Timed)
+            : fail(new Error(`bare sweep process exited with ${code}`)),
+        ),
+      );
+    }),
+  );
+  return {
+    seconds: Math.max(...each.map((t) => t.seconds)),
+    cpuMs: each.reduce((a, t) => a + t.cpuMs, 0),
+  };
+}
+
 /** CPU milliseconds redis-server has used (INFO cpu: its threads and any forks it waited for). */
 export async function redisCpuMs(r: Redis): Promise<number> {
   const text = await r.info('cpu');

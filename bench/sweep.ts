@@ -13,8 +13,9 @@
 // yes: the file fsynced every second). Load averages print with each round: on a shared
 // machine the wall ratios are only as good as the cores the workers get, so beside them prints
 // the CPU-time ratio: the 1-worker round's worker CPU over the busier of the 2 workers'
-// (what 2 workers on cores of their own would do). Ends with the targets, measured against
-// them. LOWBIT_BENCH_REPS=N sets the throughput rounds (default 3; 0 skips them).
+// (what 2 workers on cores of their own would do), and the same runs in two plain processes
+// against one (no queue, no run threads: what this machine gives two independent runs, the
+// ceiling any sweep of them can reach). Ends with the targets, measured against them. LOWBIT_BENCH_REPS=N sets the throughput rounds (default 3; 0 skips them).
 
 import { loadavg } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -27,6 +28,7 @@ import { NO_REDIS, startRedis } from '../test/helpers/redis.js';
 import { printTable, type Bench } from './harness.js';
 import { hopSummary } from './sweep-hops.js';
 import {
+  bare,
   checkpointBytes,
   childCpuMs,
   queued,
@@ -97,6 +99,8 @@ interface Throughput {
   /** 2 workers vs 1 by the workers' CPU time, per round. */
   cpu: number[];
   jobs2: number[];
+  /** Two plain processes vs one, the same runs (the machine's ceiling), per round. */
+  pair: number[];
 }
 
 /** The same runs each way, rounds alternating; one GEMM thread per run everywhere. */
@@ -125,6 +129,8 @@ async function throughput(
     ['queue, 2 workers', q(2, cpu2)],
     ['local, --jobs 1', () => runGrid(EVEN, { jobs: 1 })],
     ['local, --jobs 2', () => runGrid(EVEN, { jobs: 2 })],
+    ['bare, 1 process', () => bare(EVEN, RUNS, 1)],
+    ['bare, 2 processes', () => bare(EVEN, RUNS, 2)],
   ];
   const walls: Record<string, number[]> = Object.fromEntries(ways.map(([k]) => [k, []]));
   const loads: string[] = [];
@@ -147,6 +153,7 @@ async function throughput(
   const ratio = (a: string, b: string): number[] => walls[a].map((x, i) => x / walls[b][i]);
   const wall = ratio('queue, 1 worker', 'queue, 2 workers');
   const jobs2 = ratio('local, --jobs 1', 'local, --jobs 2');
+  const pair = ratio('bare, 1 process', 'bare, 2 processes');
   const cpu = cpu1.map((x, i) => x / cpu2[i]);
   console.log(
     `2 workers vs 1 by wall: best ${f(Math.max(...wall))}x (rounds ${wall.map((x) => f(x)).join(', ')}); ` +
@@ -157,8 +164,14 @@ async function throughput(
       `best ${f(Math.max(...cpu))}x (rounds ${cpu.map((x) => f(x)).join(', ')}; ` +
       `CPU s ${cpu1.map((x) => f(x / 1000, 1)).join(', ')} vs ${cpu2.map((x) => f(x / 1000, 1)).join(', ')})`,
   );
+  console.log(
+    `two plain processes vs one, the same runs without queue or run threads (what this machine ` +
+      `gives two independent runs, the ceiling for any sweep): best ${f(Math.max(...pair))}x ` +
+      `(rounds ${pair.map((x) => f(x)).join(', ')}); 2 workers over it by round: ` +
+      `${wall.map((x, i) => f(x / pair[i])).join(', ')}`,
+  );
   console.log(`coordinator + redis-server CPU per run, ms, each queued list: ${side.join('; ')}`);
-  return { walls, loads, wall, cpu, jobs2 };
+  return { walls, loads, wall, cpu, jobs2, pair };
 }
 
 /** 16 tiny runs in this thread, then through one worker: the costs per job. */
@@ -278,7 +291,7 @@ export const bench: Bench = {
         const w = Math.max(...t.wall);
         const c = Math.max(...t.cpu);
         console.log(
-          `  2 workers vs 1 (target >= 1.8x), ${what}: by wall ${f(w)}x, by worker CPU time ${f(c)}x (best of ${t.wall.length} rounds, load ${t.loads.join(', ')}): ${met(w >= 1.8)} by wall, ${met(c >= 1.8)} by CPU; --jobs 2 vs 1 ${f(Math.max(...t.jobs2))}x`,
+          `  2 workers vs 1 (target >= 1.8x), ${what}: by wall ${f(w)}x, by worker CPU time ${f(c)}x (best of ${t.wall.length} rounds, load ${t.loads.join(', ')}): ${met(w >= 1.8)} by wall, ${met(c >= 1.8)} by CPU; --jobs 2 vs 1 ${f(Math.max(...t.jobs2))}x; two plain processes vs one ${f(Math.max(...t.pair))}x`,
         );
       }
       console.log(
@@ -296,6 +309,7 @@ export const bench: Bench = {
               ratio_2_workers: short.wall,
               ratio_2_workers_cpu: short.cpu,
               ratio_jobs_2: short.jobs2,
+              ratio_bare_pair: short.pair,
             }
           : {}),
         ...(longer
@@ -307,6 +321,7 @@ export const bench: Bench = {
                 ratio_2_workers: longer.wall,
                 ratio_2_workers_cpu: longer.cpu,
                 ratio_jobs_2: longer.jobs2,
+                ratio_bare_pair: longer.pair,
               },
             }
           : {}),
