@@ -5,8 +5,10 @@
 #include "conv-i8-i16.h"
 
 #include <cstring>
+#include <vector>
 
 #include "conv-i8.h"
+#include "pool.h"
 #include "scratch.h"
 
 namespace {
@@ -20,23 +22,36 @@ constexpr int16_t SPLIT_MAX = 127 * 256 + 127;
  */
 int split(const int16_t* src, int64_t N, int64_t n, int8_t* dst) {
   const int64_t total = N * n;
-  int16_t mx = INT16_MIN, hiOr = 0;
-  CONV_I8_I16_AVX512->split(src, total, dst, dst + total, &mx, &hiOr);
-  if (total && mx > SPLIT_MAX) return 0;
-  return hiOr ? 2 : 1;
+  // Chunks of pool::CHUNK elements (on the pool where there are several), each with its own
+  // max and OR.
+  const int64_t chunks = (total + pool::CHUNK - 1) / pool::CHUNK;
+  std::vector<int16_t> mx(chunks > 0 ? chunks : 1, INT16_MIN), hiOr(mx.size(), 0);
+  pool::chunked(total, pool::CHUNK, [&](int64_t i0, int64_t i1) {
+    const int64_t c = i0 / pool::CHUNK;
+    CONV_I8_I16_AVX512->split(src + i0, i1 - i0, dst + i0, dst + total + i0, &mx[c], &hiOr[c]);
+  });
+  int16_t m = INT16_MIN, o = 0;
+  for (size_t c = 0; c < mx.size(); c++) {
+    m = mx[c] > m ? mx[c] : m;
+    o = static_cast<int16_t>(o | hiOr[c]);
+  }
+  if (total && m > SPLIT_MAX) return 0;
+  return o ? 2 : 1;
 }
 
 /**
- * y[n][m][r] = 256 * p[n][m][r] + p[N + n][m][r] + bias[m] (wrapping int32) for p (2N, M, R).
+ * y[n][m][r] = 256 * p[n][m][r] + p[N + n][m][r] + bias[m] (wrapping int32) for p (2N, M, R),
+ * planes in tasks of pool::perTask(R).
  */
 void combine(const int32_t* p, int64_t N, int64_t M, int64_t R, const double* bias, int32_t* y) {
   const int64_t total = N * M * R;
-  for (int64_t n = 0; n < N; n++)
-    for (int64_t m = 0; m < M; m++) {
+  pool::chunked(N * M, pool::perTask(R), [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; q++) {
+      const int64_t m = q % M;
       const uint32_t b = bias ? static_cast<uint32_t>(static_cast<int64_t>(bias[m])) : 0;
-      const int64_t o = (n * M + m) * R;
-      CONV_I8_I16_AVX512->combine(p + o, p + total + o, R, b, y + o);
+      CONV_I8_I16_AVX512->combine(p + q * R, p + total + q * R, R, b, y + q * R);
     }
+  });
 }
 
 /**

@@ -6,6 +6,11 @@
 //   dx:       (N,C,H,W) from e (N,OC,OH,OW): Winograd, or dcol = W^T e' and col2im
 //   dW:       (OC,C*KH*KW) = e' col^T, e' = e as (OC, N*OH*OW); or, for int16 stride-1
 //             'same' convs where the kernels have it, read from x's shifted planes (no col)
+// int8 weights against int16 activations or errors (WAGEUBN) run, where the kernels have
+// them, as the int8 direct convs over the int16 operand split into two int8 halves
+// (Kernels.conv_int8_int16, conv_input_grad_int8_int16): stride-1 'same' forwards, dx of
+// stride-1 and large stride-2 convs, wherever max |w| and max |x| (or |e|) bound the sums
+// within int32.
 // Conv2d calls these; bench/conv-shapes.ts measures them at ResNet shapes.
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
