@@ -17,6 +17,8 @@
         'src/conv-f32-avx512.cc',
         'src/conv-f32.cc',
         'src/conv-i8-avx512.cc',
+        'src/conv-i8-i16-avx512.cc',
+        'src/conv-i8-i16.cc',
         'src/conv-i8.cc',
         'src/conv-wgrad-i8-avx512.cc',
         'src/conv-wgrad-i8.cc',

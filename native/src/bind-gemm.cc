@@ -9,6 +9,7 @@
 #include "bindings.h"
 #include "conv-f32.h"
 #include "conv-i8.h"
+#include "conv-i8-i16.h"
 #include "conv-wgrad-i8.h"
 #include "conv-wgrad-int.h"
 #include "gemm.h"
@@ -251,6 +252,50 @@ Napi::Value convWeightGradIntBinding(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ran);
 }
 
+// convI8I16(geom, w, M, x, y, bias): conv_gemm_int_nchw's y for int8 w and int16 x by the
+// split int8 conv (conv-i8-i16.h); the caller keeps every y within int32. Returns false, y
+// untouched, where the route does not run (geometry, instruction set, or x past 32639).
+Napi::Value convI8I16Binding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_int8_int16");
+  const ConvArgs c = readConv(a, "w", "y", true);
+  if (c.first.kind != Kind::I8 || c.x.kind != Kind::I16)
+    a.typeError("w must be an Int8Array and x an Int16Array");
+  if (c.out.kind != Kind::I32) a.typeError("y must be an Int32Array");
+  const View bias = a.arrayOrNull(5, "bias");
+  if (bias.p && bias.kind != Kind::F64) a.typeError("bias must be a Float64Array");
+  if (bias.p) a.need(bias, c.M, "bias");
+  const bool ran = convI8I16Direct(isa, c.g, static_cast<const int8_t*>(c.first.p), c.M,
+                                   static_cast<const int16_t*>(c.x.p),
+                                   static_cast<const double*>(bias.p),
+                                   static_cast<int32_t*>(c.out.p));
+  return Napi::Boolean::New(info.Env(), ran);
+}
+
+// convInputGradI8I16(geom, e, OC, w, dx): convInputGradInt8's dx for int16 e by the split
+// int8 conv (conv-i8-i16.h); the caller keeps dx within int32. Returns false, dx untouched,
+// where the route does not run (geometry, instruction set, or e past 32639).
+Napi::Value convInputGradI8I16Binding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_input_grad_int8_int16");
+  int64_t g[12];
+  readGeom(a, g);
+  const View e = a.array(1, "e");
+  const int64_t OC = a.size(2, "OC");
+  const View w = a.array(3, "w");
+  const View dx = a.array(4, "dx");
+  if (e.kind != Kind::I16 || w.kind != Kind::I8)
+    a.typeError("e must be an Int16Array and w an Int8Array");
+  if (dx.kind != Kind::I32) a.typeError("dx must be an Int32Array");
+  a.need(e, g[0] * OC * g[10] * g[11], "e (N, OC, OH, OW)");
+  a.need(w, OC * g[1] * g[4] * g[5], "w (OC, C*KH*KW)");
+  a.need(dx, g[0] * g[1] * g[2] * g[3], "dx (N, C, H, W)");
+  const bool ran =
+      convI8I16InputGrad(isa, g, static_cast<const int8_t*>(w.p), OC,
+                         static_cast<const int16_t*>(e.p), static_cast<int32_t*>(dx.p));
+  return Napi::Boolean::New(info.Env(), ran);
+}
+
 }  // namespace
 
 void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -269,4 +314,7 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
              Napi::Function::New(env, convWeightGradIntBinding, "convWeightGradInt", data));
   target.Set("convInputGradInt8",
              Napi::Function::New(env, convInputGradInt8Binding, "convInputGradInt8", data));
+  target.Set("convI8I16", Napi::Function::New(env, convI8I16Binding, "convI8I16", data));
+  target.Set("convInputGradI8I16",
+             Napi::Function::New(env, convInputGradI8I16Binding, "convInputGradI8I16", data));
 }

@@ -118,6 +118,31 @@ export interface Kernels {
     dx: Int32Array,
   ): boolean;
   /**
+   * Optional: conv_gemm_int_nchw's y (N, M, OH*OW) (+ bias[m]) for int8 w and int16 x, where
+   * this backend runs g and these values: the same integers. The caller keeps every y within
+   * int32 (by the types or by max |w| and max |x|). Returns false (y untouched) elsewhere.
+   */
+  conv_int8_int16?(
+    geom: ConvGeom,
+    w: Int8Array,
+    M: number,
+    x: Int16Array,
+    bias: ArrayLike<number> | null,
+    y: Int32Array,
+  ): boolean;
+  /**
+   * Optional: conv_input_grad_int8's dx for int16 e (N, OC, OH, OW), where this backend runs g
+   * and these values: the same integers. The caller keeps every dx within int32 (by the types
+   * or by max |w| and max |e|). Returns false (dx untouched) elsewhere.
+   */
+  conv_input_grad_int8_int16?(
+    geom: ConvGeom,
+    e: Int16Array,
+    OC: number,
+    w: Int8Array,
+    dx: Int32Array,
+  ): boolean;
+  /**
    * Optional: whether conv_weight_grad_int runs geometry g on e and x of `bytes`-byte
    * mantissas (absent: int16 only, where conv_weight_grad_int is present). A layer whose
    * backward will take it need not keep its forward's im2col matrix.

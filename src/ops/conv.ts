@@ -6,6 +6,11 @@
 //   dx:       (N,C,H,W) from e (N,OC,OH,OW): Winograd, or dcol = W^T e' and col2im
 //   dW:       (OC,C*KH*KW) = e' col^T, e' = e as (OC, N*OH*OW); or, for int16 stride-1
 //             'same' convs where the kernels have it, read from x's shifted planes (no col)
+// int8 weights against int16 activations or errors (WAGEUBN) run, where the kernels have
+// them, as the int8 direct convs over the int16 operand split into two int8 halves
+// (Kernels.conv_int8_int16, conv_input_grad_int8_int16): stride-1 'same' forwards, dx of
+// stride-1 and large stride-2 convs, wherever max |w| and max |x| (or |e|) bound the sums
+// within int32.
 // Conv2d calls these; bench/conv-shapes.ts measures them at ResNet shapes.
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
@@ -98,6 +103,22 @@ export function convForwardInt(
   const Q = g.N * g.OH * g.OW;
   const extra = bias ? bias.maxAbs : 0;
   const need = CKK * typeMax(w) * typeMax(x) + extra > INT32_LIMIT;
+  if (
+    x instanceof Int16Array &&
+    w instanceof Int8Array &&
+    k.conv_int8_int16 &&
+    !at?.observer?.gemm &&
+    (!need || CKK * maxAbsMant(k, w) * maxAbsMant(k, x) + extra <= INT32_LIMIT)
+  ) {
+    // int16 x (WAGEUBN's activations past 1, an int16 error's dx as a conv): the int8 direct
+    // conv over x split into two int8 halves, no im2col matrix. int32 from the bound im2col +
+    // gemm_int would take (a 'same' conv's windows cover x: max |col| = max |x|).
+    const y = stepArray(at, 'int32', OC * Q, false);
+    if (k.conv_int8_int16(g, w, OC, x, bias ? bias.mant : null, y)) {
+      countMacs(w, x, OC * Q * CKK);
+      return { y, col: null };
+    }
+  }
   if (k.conv_gemm_int_nchw && !need && implicitIntConv(g, x, keepCol) && !at?.observer?.gemm) {
     // As below, written straight as (N, OC, R) with the bias: no (OC, N*R) array, no swap.
     const y = stepArray(at, 'int32', OC * Q, false);
@@ -217,6 +238,23 @@ export function inputGradBound(g: ConvGeom, OC: number, e: IntArray, w: IntArray
 }
 
 /**
+ * inputGradBound from max |w| and max |e| where the operand types do not settle it within
+ * int32 (scanned then; w and e are as small as dx).
+ */
+function inputGradBoundByValues(
+  k: Kernels,
+  g: ConvGeom,
+  OC: number,
+  e: IntArray,
+  w: IntArray,
+): number {
+  const byTypes = inputGradBound(g, OC, e, w);
+  if (byTypes <= INT32_LIMIT) return byTypes;
+  const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
+  return overlap * OC * maxAbsMant(k, w) * maxAbsMant(k, e);
+}
+
+/**
  * The geometry of dx as a forward conv of e, where that is exact in int32 and counts the same
  * multiply-adds: a stride-1 'same' conv (OH = H, OW = W, pad < kernel) whose dx bound from the
  * operand types fits int32. dx is then the full correlation of e (N, OC, H, W) with w rotated
@@ -330,6 +368,22 @@ export function convInputGradInt(
   ) {
     const dx = stepArray(at, 'int32', g.N * g.C * g.H * g.W, false);
     if (k.conv_input_grad_int8(g, e, OC, w, dx)) {
+      countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
+      return dx;
+    }
+  }
+  // int16 e (WAGEUBN's errors): the same transposed conv over e split into two int8 halves,
+  // where max |w| and max |e| bound dx within int32 (then dx is int32 on every route below).
+  if (
+    e instanceof Int16Array &&
+    w instanceof Int8Array &&
+    k.conv_input_grad_int8_int16 &&
+    (!strided || upsampled) &&
+    !at?.observer?.gemm &&
+    inputGradBoundByValues(k, g, OC, e, w) <= INT32_LIMIT
+  ) {
+    const dx = stepArray(at, 'int32', g.N * g.C * g.H * g.W, false);
+    if (k.conv_input_grad_int8_int16(g, e, OC, w, dx)) {
       countMacs(e, w, g.C * g.KH * g.KW * g.N * g.OH * g.OW * OC);
       return dx;
     }

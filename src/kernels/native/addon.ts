@@ -97,6 +97,27 @@ export interface NativeIsaKernels {
     dx: Int32Array,
   ): boolean;
   /**
+   * convGemmIntNchw's y for int8 w and int16 x by the int8 direct conv over x split into two
+   * int8 halves (native/src/conv-i8-i16.h); the caller keeps y within int32. false: not run
+   * here (y untouched; also where some x > 32639). Absent from addons built before it.
+   */
+  convI8I16?(
+    geom: Float64Array,
+    w: Int8Array,
+    M: number,
+    x: Int16Array,
+    y: Int32Array,
+    bias: Float64Array | null,
+  ): boolean;
+  /** convInputGradInt8 for int16 e, split likewise (e > 32639: false). Absent before it. */
+  convInputGradI8I16?(
+    geom: Float64Array,
+    e: Int16Array,
+    OC: number,
+    w: Int8Array,
+    dx: Int32Array,
+  ): boolean;
+  /**
    * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only.
    * rotated: w is (C, M, KH*KW), read with its outer dims swapped and taps reversed.
    */

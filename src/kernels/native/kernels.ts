@@ -285,6 +285,14 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     const inputGrad = k.convInputGradInt8?.bind(k);
     if (inputGrad)
       own.conv_input_grad_int8 = (g, e, OC, w, dx) => inputGrad(geomOf(g), e, OC, w, dx);
+    // int8 x int16 convs (an int16 activation's forward, an int16 error's dx) as the int8
+    // ones above over the int16 operand split into two int8 halves (native/src/conv-i8-i16.h).
+    const i8i16 = k.convI8I16?.bind(k);
+    if (i8i16)
+      own.conv_int8_int16 = (g, w, M, x, bias, y) => i8i16(geomOf(g), w, M, x, y, biasArray(bias));
+    const inputGrad16 = k.convInputGradI8I16?.bind(k);
+    if (inputGrad16)
+      own.conv_input_grad_int8_int16 = (g, e, OC, w, dx) => inputGrad16(geomOf(g), e, OC, w, dx);
     // conv_weight_grad_int's geometries (conv-wgrad-int.cc, conv-wgrad-i8.cc): stride-1 'same'
     // convs of at most 49 taps; int16 (masked loads of shifted planes) on planes of a multiple
     // of 32 pixels; int8 where the addon has its int8 routes (one built before them has no
