@@ -13,6 +13,7 @@
 #include "pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -32,13 +33,26 @@ namespace {
 /** Spins of a thread waiting for work or for the last task before it sleeps (tens of µs). */
 constexpr int SPIN = 4000;
 
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 struct Job {
   void (*fn)(void*, int);
   void* ctx;
   int tasks;
   std::atomic<int> next{0};
   std::atomic<int> done{0};
+  /** steady_clock ns when published (0 unless the statistics are on). */
+  int64_t publishedNs = 0;
 };
+
+/** The statistics of every pool in the process (profiling only: off by default). */
+std::atomic<bool> statsOn{false};
+std::atomic<uint64_t> statCalls{0}, statTasks{0}, statWorkerTasks{0}, statWorkerJobs{0},
+    statMissed{0}, statSlept{0}, statPickupNs{0}, statWaitNs{0}, statSplit{0}, statSplitNs{0};
 
 struct State {
   std::mutex mu;
@@ -81,6 +95,7 @@ void workerLoop(State* pool) {
   for (;;) {
     for (int i = 0; i < SPIN && s.generation.load(std::memory_order_acquire) == seen; i++)
       LOWBIT_PAUSE();
+    const bool slept = s.generation.load(std::memory_order_acquire) == seen;
     std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lock(s.mu);
@@ -92,7 +107,14 @@ void workerLoop(State* pool) {
       job = s.job;
     }
     if (!job) continue;
+    const int64_t picked = job->publishedNs ? nowNs() : 0;
     const int ran = drain(*job);
+    if (picked) {
+      statPickupNs.fetch_add(picked - job->publishedNs, std::memory_order_relaxed);
+      statWorkerJobs.fetch_add(1, std::memory_order_relaxed);
+      statWorkerTasks.fetch_add(ran, std::memory_order_relaxed);
+      if (slept) statSlept.fetch_add(1, std::memory_order_relaxed);
+    }
     if (ran > 0 && job->done.fetch_add(ran, std::memory_order_acq_rel) + ran == job->tasks) {
       std::lock_guard<std::mutex> lock(s.mu);
       s.finished.notify_all();
@@ -130,8 +152,9 @@ void release() {
 
 int threads() { return static_cast<int>(state().workers.size()) + 1; }
 
-void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
-  if (tasks <= 0) return;
+namespace {
+
+void runJob(int tasks, void (*fn)(void*, int), void* ctx) {
   State& s = state();
   if (tasks == 1 || s.workers.empty()) {
     for (int t = 0; t < tasks; t++) fn(ctx, t);
@@ -142,6 +165,8 @@ void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
   job->fn = fn;
   job->ctx = ctx;
   job->tasks = tasks;
+  const bool stats = statsOn.load(std::memory_order_relaxed);
+  if (stats) job->publishedNs = nowNs();
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.job = job;
@@ -149,14 +174,40 @@ void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
   }
   s.wake.notify_all();
   const int ran = drain(*job);
+  const int64_t drained = stats ? nowNs() : 0;
+  if (stats) {
+    statCalls.fetch_add(1, std::memory_order_relaxed);
+    statTasks.fetch_add(tasks, std::memory_order_relaxed);
+    if (ran == tasks) statMissed.fetch_add(1, std::memory_order_relaxed);
+  }
   if (job->done.fetch_add(ran, std::memory_order_acq_rel) + ran != tasks) {
     for (int i = 0; i < SPIN && job->done.load(std::memory_order_acquire) != tasks; i++)
       LOWBIT_PAUSE();
     std::unique_lock<std::mutex> lock(s.mu);
     s.finished.wait(lock, [&] { return job->done.load(std::memory_order_acquire) == tasks; });
   }
+  if (stats) statWaitNs.fetch_add(nowNs() - drained, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(s.mu);
   s.job.reset();
+}
+
+}  // namespace
+
+void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
+  if (tasks <= 0) return;
+  if (tasks == 1 || !statsOn.load(std::memory_order_relaxed)) return runJob(tasks, fn, ctx);
+  const int64_t t0 = nowNs();
+  runJob(tasks, fn, ctx);
+  statSplit.fetch_add(1, std::memory_order_relaxed);
+  statSplitNs.fetch_add(nowNs() - t0, std::memory_order_relaxed);
+}
+
+void countStats(bool on) { statsOn.store(on, std::memory_order_relaxed); }
+
+Stats stats() {
+  const auto g = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return {g(statCalls),  g(statTasks),    g(statWorkerTasks), g(statWorkerJobs), g(statMissed),
+          g(statSlept),  g(statPickupNs), g(statWaitNs),      g(statSplit),      g(statSplitNs)};
 }
 
 }  // namespace pool
