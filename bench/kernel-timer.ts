@@ -8,13 +8,17 @@
 
 import type { Kernels } from '../src/kernels/spec.js';
 import { poolStats } from '../src/kernels/wasm/threads.js';
+import { nativePoolStats } from '../src/kernels/native/index.js';
 
 export interface KernelTime {
   calls: number;
   /** Exclusive ms (the time of kernels it called through the table is theirs). */
   ms: number;
-  /** Round trips to the worker threads (0: the kernel ran on the calling thread only). */
+  /** Round trips to the worker threads (0: the kernel ran on the calling thread only); native:
+   * runs split into several tasks (at 1 thread too, while the addon's pool counts). */
   runs: number;
+  /** native: exclusive ms inside runs split into several tasks (the part threads can share). */
+  splitMs?: number;
   /** native backend only: `addon` (C++) or the fallback backend's name (`wasm`). */
   on?: string;
 }
@@ -72,11 +76,17 @@ const NOT_KERNELS = new Set([
   'preferInputGradAsConvF32',
 ]);
 
+/** Round trips (wasm pool plus the addon's split runs) and the addon's split ns so far. */
+function counters(): [number, number] {
+  const n = nativePoolStats();
+  return [poolStats().runs + (n?.split ?? 0), n?.splitNs ?? 0];
+}
+
 export class KernelTimer {
-  private totals = new Map<string, { calls: number; ms: number; runs: number }>();
+  private totals = new Map<string, { calls: number; ms: number; runs: number; splitMs: number }>();
   private readonly originals = new Map<string, AnyFn>();
-  /** Per open kernel call: [ms, round trips] of the kernels it called. */
-  private readonly stack: [number, number][] = [];
+  /** Per open kernel call: [ms, round trips, split ms] of the kernels it called. */
+  private readonly stack: [number, number, number][] = [];
 
   /**
    * Wraps the kernels of `k` in place. `base`: the kernels a composite backend falls back to
@@ -94,25 +104,28 @@ export class KernelTimer {
       table[name] = (...args: unknown[]): unknown => {
         const key = BY_SHAPE ? `${name} ${describe(args)}` : name;
         const t = performance.now();
-        const r = poolStats().runs;
-        this.stack.push([0, 0]);
+        const [r, sNs] = counters();
+        this.stack.push([0, 0, 0]);
         try {
           return fn.apply(k, args);
         } finally {
           const ms = performance.now() - t;
-          const runs = poolStats().runs - r;
-          const [childMs, childRuns] = this.stack.pop()!;
+          const [r1, sNs1] = counters();
+          const runs = r1 - r;
+          const splitMs = (sNs1 - sNs) / 1e6;
+          const [childMs, childRuns, childSplit] = this.stack.pop()!;
           const parent = this.stack.at(-1);
           if (parent) {
             parent[0] += ms;
             parent[1] += runs;
+            parent[2] += splitMs;
           }
-          const e = this.totals.get(key);
-          if (e) {
-            e.calls++;
-            e.ms += ms - childMs;
-            e.runs += runs - childRuns;
-          } else this.totals.set(key, { calls: 1, ms: ms - childMs, runs: runs - childRuns });
+          const e = this.totals.get(key) ?? { calls: 0, ms: 0, runs: 0, splitMs: 0 };
+          e.calls++;
+          e.ms += ms - childMs;
+          e.runs += runs - childRuns;
+          e.splitMs += splitMs - childSplit;
+          this.totals.set(key, e);
         }
       };
     }

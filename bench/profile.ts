@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { KernelTime } from './kernel-timer.js';
 import type { StepsJob, StepsResult } from './workers/train-steps.js';
+import type { NativePoolStats } from '../src/kernels/native/index.js';
 
 /** The models the profiles run, with their dataset and batch. */
 export const PROFILE_MODELS: Record<string, { dataset: string; batch: number }> = {
@@ -74,6 +75,8 @@ export interface StepProfile {
   kernels: Map<string, KernelTime>;
   /** Worker round trips, and the calling thread's ms waiting for the workers, per step. */
   pool: { runs: number; waitMs: number };
+  /** The addon's pool counters per step (native backend). */
+  nativePool?: NativePoolStats;
 }
 
 export interface ProfileRun {
@@ -115,11 +118,24 @@ export function profileSteps(run: ProfileRun): StepProfile {
   const n = r.steps;
   const kernels = new Map<string, KernelTime>();
   for (const [name, t] of Object.entries(r.kernel_times))
-    kernels.set(name, { ...t, calls: t.calls / n, ms: t.ms / n, runs: t.runs / n });
+    kernels.set(name, {
+      ...t,
+      calls: t.calls / n,
+      ms: t.ms / n,
+      runs: t.runs / n,
+      ...(t.splitMs !== undefined ? { splitMs: t.splitMs / n } : {}),
+    });
   return {
     stepMs: (r.seconds * 1000) / n,
     cpuMs: (r.cpu_seconds * 1000) / n,
     kernels,
     pool: { runs: r.pool.runs / n, waitMs: r.pool.wait_ms / n },
+    ...(r.native_pool
+      ? {
+          nativePool: Object.fromEntries(
+            Object.entries(r.native_pool).map(([k, v]) => [k, v / n]),
+          ) as unknown as NativePoolStats,
+        }
+      : {}),
   };
 }

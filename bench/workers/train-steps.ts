@@ -13,6 +13,7 @@ import { Seq2Seq } from '../../src/models/seq2seq.js';
 import { Transformer } from '../../src/models/transformer.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { poolStats, timePoolWaits, type PoolStats } from '../../src/kernels/wasm/threads.js';
+import { nativePoolStats, type NativePoolStats } from '../../src/kernels/native/index.js';
 import { KernelTimer, type KernelTime } from '../kernel-timer.js';
 
 export interface StepsJob {
@@ -57,6 +58,8 @@ export interface StepsResult {
   /** Worker round trips and the calling thread's ms waiting for the workers after its own
    * slices, over the timed steps (with kernelTimes). */
   pool?: { runs: number; wait_ms: number };
+  /** The addon's pool counters over the timed steps (native backend, with kernelTimes). */
+  native_pool?: NativePoolStats;
   /** Classification: one sample's shape and the class count (for the PyTorch twin). */
   inputShape?: number[];
   classes?: number;
@@ -106,6 +109,9 @@ let cpu0 = 0;
 let cpuLast = 0;
 let pool0: PoolStats = poolStats();
 let poolLast: PoolStats = pool0;
+const countNative = job.kernelTimes === true && job.backend === 'native';
+let native0: NativePoolStats | null = null;
+let nativeLast: NativePoolStats | null = null;
 const cpuNow = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -143,6 +149,7 @@ await train(cfg, null, {
         kernelTimer.reset();
         timePoolWaits(true);
         pool0 = poolStats();
+        if (countNative) native0 = nativePoolStats(true);
       }
       return;
     }
@@ -151,6 +158,7 @@ await train(cfg, null, {
     tLast = now;
     cpuLast = cpuNow();
     if (kernelTimer) poolLast = poolStats();
+    if (countNative) nativeLast = nativePoolStats();
     lossSum += loss;
     const elapsed = (now - t0) / 1000;
     if (timed >= maxSteps || (timed >= job.minSteps && elapsed >= job.seconds)) stop = true;
@@ -192,6 +200,16 @@ const result: StepsResult = {
     ? {
         kernel_times,
         pool: { runs: poolLast.runs - pool0.runs, wait_ms: poolLast.waitMs - pool0.waitMs },
+        ...(native0 && nativeLast
+          ? {
+              native_pool: Object.fromEntries(
+                Object.entries(nativeLast as NativePoolStats).map(([k, v]) => [
+                  k,
+                  v - native0![k as keyof NativePoolStats],
+                ]),
+              ) as unknown as NativePoolStats,
+            }
+          : {}),
       }
     : {}),
   ...(d.kind === 'classification' ? { inputShape: [...d.inputShape], classes: d.numClasses } : {}),

@@ -5,6 +5,7 @@
 //                    this CPU cannot run it); also "avx512vnni-emulated" (tests, see
 //                    gemm-int-emulated.cc)
 //   setThreads(n), threads()   the calling thread's pool size (results are the same for every n)
+//   poolStats([on])            the pools' call counters; on: count from now or stop (profiling)
 //   packPanel(...)   one integer GEMM panel packed by a chosen packer (tests, bind-pack.cc)
 
 #include <napi.h>
@@ -69,6 +70,27 @@ Napi::Value threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pool::threads());
 }
 
+Napi::Value poolStats(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsBoolean())
+    pool::countStats(info[0].As<Napi::Boolean>().Value());
+  const pool::Stats s = pool::stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  const auto put = [&](const char* k, uint64_t v) {
+    o.Set(k, Napi::Number::New(info.Env(), static_cast<double>(v)));
+  };
+  put("calls", s.calls);
+  put("tasks", s.tasks);
+  put("workerTasks", s.workerTasks);
+  put("workerJobs", s.workerJobs);
+  put("missed", s.missed);
+  put("slept", s.slept);
+  put("pickupNs", s.pickupNs);
+  put("waitNs", s.waitNs);
+  put("split", s.split);
+  put("splitNs", s.splitNs);
+  return o;
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpu", Napi::Function::New(env, cpu, "cpu"));
   exports.Set("kernels", Napi::Function::New(env, kernels, "kernels"));
@@ -77,6 +99,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   // stop that pool's workers when the environment (a finished worker thread) goes away.
   napi_add_env_cleanup_hook(env, [](void*) { pool::release(); }, nullptr);
   exports.Set("threads", Napi::Function::New(env, threads, "threads"));
+  exports.Set("poolStats", Napi::Function::New(env, poolStats, "poolStats"));
   addPackBinding(env, exports);
   return exports;
 }

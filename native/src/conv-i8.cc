@@ -45,51 +45,63 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
   const int64_t groups = (C + 3) / 4, Mt = (M + O - 1) / O;
   // xu: (groups, Lx) positions of 4 bytes; 128 (x = 0) wherever no pixel lands.
   uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackA, groups * Lx * 4));
-  std::memset(xu, 128, groups * Lx * 4);
   std::vector<int8_t> zeros(Ws, 0);
   const int64_t Rs = Hs * Ws;
-  for (int64_t n = 0; n < N; n++)
-    for (int64_t gr = 0; gr < groups; gr++) {
-      uint8_t* dst = xu + (gr * Lx + lead + n * Ps) * 4;
-      for (int64_t yy = 0; yy < Hs; yy++) {
-        const int8_t* rows[4];
-        for (int k = 0; k < 4; k++) {
-          const int64_t c = 4 * gr + k;
-          rows[k] = c < C ? x + (n * C + c) * Rs + yy * Ws : zeros.data();
-        }
-        uint8_t* row = dst + yy * sh * Wp * 4;
-        if (sw == 1) mk->interleave(rows, Ws, row);
-        else if (sw == 2) mk->interleave2(rows, Ws, row);
-        else
-          for (int64_t i = 0; i < Ws; i++)
-            for (int k = 0; k < 4; k++)
-              row[4 * i * sw + k] = static_cast<uint8_t>(rows[k][i]) ^ 0x80;
-      }
-    }
   // wb: per 8 output channels, [group][tap][8] int32 of 4 weight bytes (0 past C and M); each
   // channel's weight sum for the correction, and its bias, as wrapping uint32 (exact mod 2^32).
   auto* wb = static_cast<int32_t*>(scratch(Slot::PackB, Mt * groups * taps * O * 4));
-  std::memset(wb, 0, Mt * groups * taps * O * 4);
   std::vector<uint32_t> add(M);
-  for (int64_t o = 0; o < M; o++) {
-    int64_t sum = 0;
-    for (int64_t c = 0; c < C; c++)
-      for (int64_t t = 0; t < taps; t++) {
-        const int8_t v = weight(o, c, t);
-        sum += v;
-        auto* dst = reinterpret_cast<int8_t*>(wb + ((o / O * groups + c / 4) * taps + t) * O +
-                                              o % O);
-        dst[c % 4] = v;
+  // Task i < groups lays out channel group i of xu (its own Lx positions, images in order: a
+  // stride-2 row's trailing 128s may reach the next image's first position), task groups + mt
+  // packs output channels 8 mt.. of wb: every split gives the same bytes.
+  const auto place = [&](int64_t job) {
+    if (job < groups) {
+      const int64_t gr = job;
+      std::memset(xu + gr * Lx * 4, 128, Lx * 4);
+      for (int64_t n = 0; n < N; n++) {
+        uint8_t* dst = xu + (gr * Lx + lead + n * Ps) * 4;
+        for (int64_t yy = 0; yy < Hs; yy++) {
+          const int8_t* rows[4];
+          for (int k = 0; k < 4; k++) {
+            const int64_t c = 4 * gr + k;
+            rows[k] = c < C ? x + (n * C + c) * Rs + yy * Ws : zeros.data();
+          }
+          uint8_t* row = dst + yy * sh * Wp * 4;
+          if (sw == 1) mk->interleave(rows, Ws, row);
+          else if (sw == 2) mk->interleave2(rows, Ws, row);
+          else
+            for (int64_t i = 0; i < Ws; i++)
+              for (int k = 0; k < 4; k++)
+                row[4 * i * sw + k] = static_cast<uint8_t>(rows[k][i]) ^ 0x80;
+        }
       }
-    const int64_t b = bias ? static_cast<int64_t>(bias[o]) : 0;
-    add[o] = static_cast<uint32_t>(b) - static_cast<uint32_t>(128 * sum);
-  }
-  std::vector<int64_t> tapOff(taps);
-  for (int64_t t = 0; t < taps; t++) tapOff[t] = ((t / KW - ph) * Wp + (t % KW - pw)) * 4;
+      return;
+    }
+    const int64_t mt = job - groups;
+    std::memset(wb + mt * groups * taps * O, 0, groups * taps * O * 4);
+    for (int64_t o = mt * O; o < std::min(M, mt * O + O); o++) {
+      int64_t sum = 0;
+      for (int64_t c = 0; c < C; c++)
+        for (int64_t t = 0; t < taps; t++) {
+          const int8_t v = weight(o, c, t);
+          sum += v;
+          auto* dst = reinterpret_cast<int8_t*>(wb + ((o / O * groups + c / 4) * taps + t) * O +
+                                                o % O);
+          dst[c % 4] = v;
+        }
+      const int64_t b = bias ? static_cast<int64_t>(bias[o]) : 0;
+      add[o] = static_cast<uint32_t>(b) - static_cast<uint32_t>(128 * sum);
+    }
+  };
   const int T = pool::threads();
   const int64_t macs = M * N * R * C * taps;
-  const int tasks = static_cast<int>(
-      T <= 1 || macs < MIN_THREADED_MACS ? 1 : std::min<int64_t>(4 * T, blocks));
+  const bool threaded = T > 1 && macs >= MIN_THREADED_MACS;
+  if (threaded) pool::run(static_cast<int>(groups + Mt), [&](int job) { place(job); });
+  else
+    for (int64_t job = 0; job < groups + Mt; job++) place(job);
+  std::vector<int64_t> tapOff(taps);
+  for (int64_t t = 0; t < taps; t++) tapOff[t] = ((t / KW - ph) * Wp + (t % KW - pw)) * 4;
+  const int tasks = static_cast<int>(threaded ? std::min<int64_t>(4 * T, blocks) : 1);
   const int64_t per = (blocks + tasks - 1) / tasks;
   pool::run(static_cast<int>((blocks + per - 1) / per), [&](int task) {
     auto* out = static_cast<int32_t*>(scratch(Slot::ConvCols, Mt * O * BLOCK * 4));

@@ -55,19 +55,30 @@ bool convWeightGradI8Direct(Isa isa, const int64_t* g, const int8_t* E, int64_t 
   int8_t* e = static_cast<int8_t*>(scratch(Slot::PackA, M * L));
   uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackB, C * Lx));
   auto* P = static_cast<int64_t*>(scratch(Slot::Init, sizeof(int64_t) * M * K));
-  std::memset(e, 0, M * L);
-  std::memset(xu, 128, C * Lx);
-  std::memset(P, 0, sizeof(int64_t) * M * K);
   std::vector<int64_t> rowSum(M, 0);
-  for (int64_t n = 0; n < N; n++)
-    for (int64_t m = 0; m < M; m++) {
-      const int8_t* src = batchMajor ? E + (n * M + m) * R : E + m * Q + n * R;
-      rowSum[m] += mk->sumBytes(src, R);
-      mk->placeRows(src, H, W, reinterpret_cast<uint8_t*>(e + m * L + n * Ps), Wp, 0);
+  // Task i < M lays out error row i (and zeroes its P row), task M + c channel c of xu: each
+  // writes only its own rows, images in order, so every split gives the same bytes.
+  const auto place = [&](int64_t i) {
+    if (i < M) {
+      std::memset(e + i * L, 0, L);
+      std::memset(P + i * K, 0, sizeof(int64_t) * K);
+      for (int64_t n = 0; n < N; n++) {
+        const int8_t* src = batchMajor ? E + (n * M + i) * R : E + i * Q + n * R;
+        rowSum[i] += mk->sumBytes(src, R);
+        mk->placeRows(src, H, W, reinterpret_cast<uint8_t*>(e + i * L + n * Ps), Wp, 0);
+      }
+      return;
     }
-  for (int64_t n = 0; n < N; n++)
-    for (int64_t c = 0; c < C; c++)
+    const int64_t c = i - M;
+    std::memset(xu + c * Lx, 128, Lx);
+    for (int64_t n = 0; n < N; n++)
       mk->placeRows(x + (n * C + c) * R, H, W, xu + c * Lx + lead + n * Ps, Wp, 0x80);
+  };
+  const int T = pool::threads();
+  const bool threaded = T > 1 && M * Q * K >= MIN_THREADED_MACS;
+  if (threaded) pool::run(static_cast<int>(M + C), [&](int i) { place(i); });
+  else
+    for (int64_t i = 0; i < M + C; i++) place(i);
   // Each dW column's xu: its channel's grid shifted by its tap; past K the last column repeats.
   const int64_t blocks = (K + D - 1) / D;
   std::vector<const uint8_t*> colPtr(blocks * D);
@@ -75,9 +86,7 @@ bool convWeightGradI8Direct(Isa isa, const int64_t* g, const int8_t* E, int64_t 
     const int64_t col = std::min(i, K - 1), ch = col / taps, tp = col % taps;
     colPtr[i] = xu + ch * Lx + lead + (tp / KW - ph) * Wp + (tp % KW - pw);
   }
-  const int T = pool::threads();
-  const int tasks = static_cast<int>(
-      T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
+  const int tasks = static_cast<int>(threaded ? std::min<int64_t>(3 * T, blocks) : 1);
   const int64_t blocksPer = (blocks + tasks - 1) / tasks;
   pool::run(static_cast<int>((blocks + blocksPer - 1) / blocksPer), [&](int t) {
     const int64_t b0 = t * blocksPer, b1 = std::min(blocks, b0 + blocksPer);

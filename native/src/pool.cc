@@ -12,7 +12,10 @@
 
 #include "pool.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -32,13 +35,65 @@ namespace {
 /** Spins of a thread waiting for work or for the last task before it sleeps (tens of µs). */
 constexpr int SPIN = 4000;
 
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/**
+ * LOWBIT_POOL_SPIN_US=n: spin n µs by the clock instead of SPIN pauses (a pause took 18-100 ns
+ * on the 2-vCPU VM measured, so SPIN is 70-400 µs there, while ResNet-20's threaded calls come
+ * ~0.4 ms apart). For comparing settings on a quiet machine (bench step-profile --backend
+ * native prints the worker's share of tasks and its pick-ups). On the shared VM at load 6
+ * n = 1000 did worse than the default (the worker ran 14-27% of the tasks, against 45-47%):
+ * a thread that spins uses up its share of the CPU, one that slept is run first when woken.
+ * -1: unset.
+ */
+int64_t spinNs() {
+  static const int64_t ns = [] {
+    const char* v = std::getenv("LOWBIT_POOL_SPIN_US");
+    if (!v || !*v) return int64_t(-1);
+    const long long us = std::strtoll(v, nullptr, 10);
+    return us < 0 ? int64_t(-1) : static_cast<int64_t>(std::min<long long>(us, 100000)) * 1000;
+  }();
+  return ns;
+}
+
+/** Spins until ready() or the spin budget is spent; whether ready(). */
+template <class R>
+bool spin(R&& ready) {
+  const int64_t budget = spinNs();
+  if (budget < 0) {
+    for (int i = 0; i < SPIN; i++) {
+      if (ready()) return true;
+      LOWBIT_PAUSE();
+    }
+    return ready();
+  }
+  const int64_t t0 = nowNs();
+  for (int i = 1;; i++) {
+    if (ready()) return true;
+    LOWBIT_PAUSE();
+    // A clock read costs about as much as a pause: one every 16.
+    if ((i & 15) == 0 && nowNs() - t0 > budget) return ready();
+  }
+}
+
 struct Job {
   void (*fn)(void*, int);
   void* ctx;
   int tasks;
   std::atomic<int> next{0};
   std::atomic<int> done{0};
+  /** steady_clock ns when published (0 unless the statistics are on). */
+  int64_t publishedNs = 0;
 };
+
+/** The statistics of every pool in the process (profiling only: off by default). */
+std::atomic<bool> statsOn{false};
+std::atomic<uint64_t> statCalls{0}, statTasks{0}, statWorkerTasks{0}, statWorkerJobs{0},
+    statMissed{0}, statSlept{0}, statPickupNs{0}, statWaitNs{0}, statSplit{0}, statSplitNs{0};
 
 struct State {
   std::mutex mu;
@@ -79,8 +134,8 @@ void workerLoop(State* pool) {
   State& s = *pool;
   uint64_t seen = s.generation.load(std::memory_order_acquire);
   for (;;) {
-    for (int i = 0; i < SPIN && s.generation.load(std::memory_order_acquire) == seen; i++)
-      LOWBIT_PAUSE();
+    const bool slept =
+        !spin([&] { return s.generation.load(std::memory_order_acquire) != seen; });
     std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lock(s.mu);
@@ -92,7 +147,14 @@ void workerLoop(State* pool) {
       job = s.job;
     }
     if (!job) continue;
+    const int64_t picked = job->publishedNs ? nowNs() : 0;
     const int ran = drain(*job);
+    if (picked) {
+      statPickupNs.fetch_add(picked - job->publishedNs, std::memory_order_relaxed);
+      statWorkerJobs.fetch_add(1, std::memory_order_relaxed);
+      statWorkerTasks.fetch_add(ran, std::memory_order_relaxed);
+      if (slept) statSlept.fetch_add(1, std::memory_order_relaxed);
+    }
     if (ran > 0 && job->done.fetch_add(ran, std::memory_order_acq_rel) + ran == job->tasks) {
       std::lock_guard<std::mutex> lock(s.mu);
       s.finished.notify_all();
@@ -130,8 +192,9 @@ void release() {
 
 int threads() { return static_cast<int>(state().workers.size()) + 1; }
 
-void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
-  if (tasks <= 0) return;
+namespace {
+
+void runJob(int tasks, void (*fn)(void*, int), void* ctx) {
   State& s = state();
   if (tasks == 1 || s.workers.empty()) {
     for (int t = 0; t < tasks; t++) fn(ctx, t);
@@ -142,6 +205,8 @@ void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
   job->fn = fn;
   job->ctx = ctx;
   job->tasks = tasks;
+  const bool stats = statsOn.load(std::memory_order_relaxed);
+  if (stats) job->publishedNs = nowNs();
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.job = job;
@@ -149,14 +214,39 @@ void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
   }
   s.wake.notify_all();
   const int ran = drain(*job);
+  const int64_t drained = stats ? nowNs() : 0;
+  if (stats) {
+    statCalls.fetch_add(1, std::memory_order_relaxed);
+    statTasks.fetch_add(tasks, std::memory_order_relaxed);
+    if (ran == tasks) statMissed.fetch_add(1, std::memory_order_relaxed);
+  }
   if (job->done.fetch_add(ran, std::memory_order_acq_rel) + ran != tasks) {
-    for (int i = 0; i < SPIN && job->done.load(std::memory_order_acquire) != tasks; i++)
-      LOWBIT_PAUSE();
+    spin([&] { return job->done.load(std::memory_order_acquire) == tasks; });
     std::unique_lock<std::mutex> lock(s.mu);
     s.finished.wait(lock, [&] { return job->done.load(std::memory_order_acquire) == tasks; });
   }
+  if (stats) statWaitNs.fetch_add(nowNs() - drained, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(s.mu);
   s.job.reset();
+}
+
+}  // namespace
+
+void runRaw(int tasks, void (*fn)(void*, int), void* ctx) {
+  if (tasks <= 0) return;
+  if (tasks == 1 || !statsOn.load(std::memory_order_relaxed)) return runJob(tasks, fn, ctx);
+  const int64_t t0 = nowNs();
+  runJob(tasks, fn, ctx);
+  statSplit.fetch_add(1, std::memory_order_relaxed);
+  statSplitNs.fetch_add(nowNs() - t0, std::memory_order_relaxed);
+}
+
+void countStats(bool on) { statsOn.store(on, std::memory_order_relaxed); }
+
+Stats stats() {
+  const auto g = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return {g(statCalls),  g(statTasks),    g(statWorkerTasks), g(statWorkerJobs), g(statMissed),
+          g(statSlept),  g(statPickupNs), g(statWaitNs),      g(statSplit),      g(statSplitNs)};
 }
 
 }  // namespace pool

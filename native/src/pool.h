@@ -15,6 +15,27 @@ int threads();
 /** Stops the calling thread's workers (its JavaScript environment is ending). */
 void release();
 /**
+ * Counters of every pool in the process since it started, counted while on (profiling: off by
+ * default, so the hot path reads no clock). Calls: runs with several tasks and workers.
+ */
+struct Stats {
+  uint64_t calls, tasks;
+  /** Tasks the workers ran, and jobs a worker picked up (late ones find no task left). */
+  uint64_t workerTasks, workerJobs;
+  /** Calls whose tasks the calling thread ran all alone; pick-ups after sleeping. */
+  uint64_t missed, slept;
+  /** Sum over pick-ups of ns from publishing to a worker's pick-up; the calling thread's ns
+   * waiting for the workers after its own tasks. */
+  uint64_t pickupNs, waitNs;
+  /** Runs of several tasks, with workers or not, and their wall ns: the share of a step the
+   * pool can split (at 1 thread, what is left is serial). */
+  uint64_t split, splitNs;
+};
+/** Turns the counters on or off. */
+void countStats(bool on);
+Stats stats();
+
+/**
  * Runs fn(ctx, t) for t in [0, tasks): on the workers and the calling thread when `tasks` > 1
  * and there are workers; returns when all are done. Tasks must not throw.
  */

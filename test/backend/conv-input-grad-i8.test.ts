@@ -27,6 +27,8 @@ const CASES: [string, ConvGeom, number][] = [
   ['1x3 s1', convGeom(2, 9, 4, 10, 1, 3, 1, 0, 1), 3],
   ['3x1 s2', convGeom(2, 2, 9, 6, 3, 1, 2, 1, 0), 12],
   ['ResNet-20 s2 16->32', convGeom(4, 16, 32, 32, 3, 3, 2, 1), 32],
+  // Threaded, with a 16-pixel error row whose trailing x = 0 reaches the next image's grid.
+  ['1x1 s2 odd, 16 wide', convGeom(4, 16, 31, 31, 1, 1, 2, 0), 32],
 ];
 
 /** ref's dx: convInputGradInt on ref (its dcol + col2im or forward-conv-of-e routes). */

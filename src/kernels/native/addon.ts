@@ -268,11 +268,35 @@ export interface NativeIsaKernels {
   ): void;
 }
 
+/** Counters of the addon's thread pools since counting started (native/src/pool.h Stats). */
+export interface NativePoolStats {
+  /** Calls with several tasks run with workers, and their tasks. */
+  calls: number;
+  tasks: number;
+  /** Tasks the workers ran; jobs a worker picked up (a late one finds no task left). */
+  workerTasks: number;
+  workerJobs: number;
+  /** Calls whose tasks the calling thread ran alone; pick-ups after sleeping. */
+  missed: number;
+  slept: number;
+  /** Sum of ns from publishing a call to a worker's pick-up; the calling thread's ns waiting
+   * for the workers after its own tasks. */
+  pickupNs: number;
+  waitNs: number;
+  /** Runs of several tasks, with workers or not, and their wall ns (at 1 thread the rest of a
+   * step runs on one thread whatever the thread count). */
+  split: number;
+  splitNs: number;
+}
+
 export interface NativeAddon {
   cpu(): { features: string; isas: NativeIsa[] };
   kernels(isa: NativeIsa): NativeIsaKernels;
   setThreads(n: number): void;
   threads(): number;
+  /** The pools' counters (native/src/pool.h); `on` starts or stops counting (profiling).
+   * Optional: profiles also load older builds side by side (LOWBIT_NATIVE_ADDON). */
+  poolStats?(on?: boolean): NativePoolStats;
   /** Packs one integer GEMM panel with the avx2 or portable packer (tests; native/src/pack.h). */
   packPanel(
     packer: 'avx2' | 'portable',

@@ -21,13 +21,14 @@ import {
   type AddonLoad,
   type NativeAddon,
   type NativeIsa,
+  type NativePoolStats,
 } from './addon.js';
 import { nativeKernels } from './kernels.js';
 import '../wasm/node-host.js';
 import { loadWasmKernels } from '../wasm/index.js';
 import { refKernels } from '../ref/index.js';
 
-export { NATIVE_ISAS, NATIVE_TEST_ISAS, type NativeIsa } from './addon.js';
+export { NATIVE_ISAS, NATIVE_TEST_ISAS, type NativeIsa, type NativePoolStats } from './addon.js';
 
 let load: AddonLoad | null = null;
 const byIsa = new Map<NativeIsa, Kernels>();
@@ -143,6 +144,15 @@ export async function setNativeThreads(n: number): Promise<void> {
   const l = addon();
   if ('error' in l) throw new Error(l.error);
   l.addon.setThreads(checkThreadCount(n, 'threads'));
+}
+
+/**
+ * The addon's pool counters (null without the addon); `on` starts or stops counting, which
+ * reads the clock on every threaded call (profiling: bench/step-profile.ts).
+ */
+export function nativePoolStats(on?: boolean): NativePoolStats | null {
+  const l = addon();
+  return 'addon' in l ? (l.addon.poolStats?.(on) ?? null) : null;
 }
 
 /** Threads the native kernels use (1 without the addon). */
