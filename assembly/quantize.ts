@@ -166,7 +166,7 @@ function quantizeFrom<S>(
  * out[i] = clamp(round(src[i] * scale)); src kind 3|4, out kind 0|1|2. For stochastic
  * rounding `rng` holds four generator states (64 bytes): the stream's state at draw 0 and at
  * draws m, 2m, 3m with m = laneLength(n) (quantize_lanes.ts); the final state is written over
- * the first.
+ * the first (the 64 bytes are the call's scratch meanwhile).
  */
 export function quantize(
   src: usize,

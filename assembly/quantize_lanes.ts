@@ -10,9 +10,6 @@
 import { pair, store4, toI32x4 } from './quantize_simd';
 import { rngSet } from './quantize_common';
 
-/** The four lanes' draws of one step, lane by lane. */
-const DRAWS = memory.data(64, 16);
-
 /** Elements each lane takes of n: a multiple of 4, and 0 below 16 elements. */
 export function laneLength(n: i32): i32 {
   return (n >> 4) << 2;
@@ -130,12 +127,13 @@ function lanes<S, O>(
       t2 = hi2(w0, w1),
       t3 = hi2(w2, w3);
     // Through memory: SIMD128 has 16 registers, too few to hold the four besides the rest.
-    v128.store(DRAWS, lo4(t0, t1));
-    v128.store(DRAWS, hi4(t0, t1), 16);
-    v128.store(DRAWS, lo4(t2, t3), 32);
-    v128.store(DRAWS, hi4(t2, t3), 48);
+    // The states' 64 bytes at rng are read, and each thread has its own: the draws go there.
+    v128.store(rng, lo4(t0, t1));
+    v128.store(rng, hi4(t0, t1), 16);
+    v128.store(rng, lo4(t2, t3), 32);
+    v128.store(rng, hi4(t2, t3), 48);
     for (let j: usize = 0; j < 4; j++) {
-      const k = i32x4.shr_u(v128.load(DRAWS + (j << 4)), 8); // 24 random bits per lane
+      const k = i32x4.shr_u(v128.load(rng + (j << 4)), 8); // 24 random bits per lane
       const at = j * m + i;
       if (f32) {
         const x = v128.load(src + (at << 2));
