@@ -5,7 +5,8 @@
 // quarter [j m, (j + 1) m) of the first 4m elements (m = (n >> 4) << 2) and starts at the
 // state the stream has after j m draws (the wrapper jumps there: quant/rng-jump.ts). Lane 3
 // ends where the stream is after 4m draws: the rest of the elements continue from there.
-// The arithmetic per element is quantize_simd.ts's float64 one, so the integers are the same.
+// The arithmetic per element is quantize_simd.ts's float64 one, or where the scale is >= 1
+// an exact float32 one (lanes32), so the integers are the same.
 
 import { pair, store4, toI32x4 } from './quantize_simd';
 import { rngSet } from './quantize_common';
