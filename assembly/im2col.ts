@@ -47,6 +47,23 @@ function im2colT<T>(g: usize, x: usize, col: usize, c0: i32, c1: i32, lim: usize
         // Short full rows (stride 1, no column padding for this kw, at most 16 bytes): one
         // vector per output row, no per-row branches beyond the vertical padding test.
         const short = sw == 1 && lo == 0 && hi == OW && <usize>OW * es <= 16;
+        // Other short rows with stride 1 (3x3 convs' kw = 0, 2 at ResNet's 8 to 32 columns):
+        // 16-byte chunks loaded from the shifted input row (kw - pw may start before it;
+        // the last chunk may read up to 16 bytes past its end, which the wrapper's slack
+        // covers) with the padding columns [0, lo) and [hi, OW) masked to zero. Only where
+        // this (c, kh, kw) block ends 16 bytes before lim, so no store reaches it.
+        const rb = OW * <i32>es;
+        const nch = (rb + 15) >> 4;
+        const masked =
+          !short &&
+          sw == 1 &&
+          rb <= 64 &&
+          (kw - pw) * <i32>es + nch * 16 - W * <i32>es <= 16 &&
+          col + (row + Q) * es + 16 <= lim;
+        if (masked) {
+          maskRows(x, col + row * es, N, C, H, W, c, kh - ph, kw - pw, sh, OH, OW, <i32>es, lo, hi);
+          continue;
+        }
         for (let n = 0; n < N; n++) {
           const xo = <usize>(n * C + c) * H * W;
           if (short) {
@@ -92,6 +109,65 @@ function im2colT<T>(g: usize, x: usize, col: usize, c0: i32, c1: i32, lim: usize
           }
         }
       }
+}
+
+/**
+ * One (c, kh, kw) block of col, stride 1 along rows: for each sample n and output row oh,
+ * input row ih = oh sh + dh of channel c shifted by dw columns, columns [0, lo) and [hi, OW)
+ * zero, in ceil(OW es / 16) 16-byte chunks (at most 4). Rows outside the image are zero.
+ */
+function maskRows(
+  x: usize,
+  q: usize,
+  N: i32,
+  C: i32,
+  H: i32,
+  W: i32,
+  c: i32,
+  dh: i32,
+  dw: i32,
+  sh: i32,
+  OH: i32,
+  OW: i32,
+  es: i32,
+  lo: i32,
+  hi: i32,
+): void {
+  const rb = OW * es;
+  const nch = (rb + 15) >> 4;
+  const iota = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const a = i8x16.splat(<i8>(lo * es)),
+    b = i8x16.splat(<i8>(hi * es));
+  // Byte t of chunk j is kept iff lo es <= 16 j + t < hi es (all below 80: unsigned bytes).
+  const i1 = i8x16.add(iota, i8x16.splat(16)),
+    i2 = i8x16.add(iota, i8x16.splat(32)),
+    i3 = i8x16.add(iota, i8x16.splat(48));
+  const m0 = v128.and(i8x16.ge_u(iota, a), i8x16.lt_u(iota, b)),
+    m1 = v128.and(i8x16.ge_u(i1, a), i8x16.lt_u(i1, b)),
+    m2 = v128.and(i8x16.ge_u(i2, a), i8x16.lt_u(i2, b)),
+    m3 = v128.and(i8x16.ge_u(i3, a), i8x16.lt_u(i3, b));
+  const z = i32x4.splat(0);
+  const step = <usize>rb;
+  for (let n = 0; n < N; n++) {
+    // Element offset of the plane (n, c), plus the column shift (may be negative: wraps in
+    // 32-bit address arithmetic to the bytes before the row, which the masks drop).
+    const xo = (n * C + c) * H * W + dw;
+    for (let oh = 0; oh < OH; oh++, q += step) {
+      const ih = oh * sh + dh;
+      if (ih < 0 || ih >= H) {
+        v128.store(q, z);
+        if (nch > 1) v128.store(q, z, 16);
+        if (nch > 2) v128.store(q, z, 32);
+        if (nch > 3) v128.store(q, z, 48);
+        continue;
+      }
+      const p = x + <usize>(xo + ih * W) * <usize>es;
+      v128.store(q, v128.and(v128.load(p), m0));
+      if (nch > 1) v128.store(q, v128.and(v128.load(p, 16), m1), 16);
+      if (nch > 2) v128.store(q, v128.and(v128.load(p, 32), m2), 32);
+      if (nch > 3) v128.store(q, v128.and(v128.load(p, 48), m3), 48);
+    }
+  }
 }
 
 /**

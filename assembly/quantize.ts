@@ -36,6 +36,8 @@ import {
   simdUnd,
   stochasticSimd,
 } from './quantize_simd';
+import { f32LanesOk, f32Sat, f32Und, quantizeF32 } from './quantize_f32';
+import { lanesSat, lanesUnd, stochasticLanes } from './quantize_lanes';
 
 // One loop per (source type, output type, rounding): generics specialise the loads and
 // stores, and the rounding is fixed per loop, so nothing is decided per element.
@@ -97,15 +99,31 @@ function quantizeTo<S, O>(
   hi: f64,
   mode: i32,
   out: usize,
+  rng: usize,
 ): void {
   if (fits<O>(lo, hi)) {
     // SIMD for the bulk, the scalar loop for the last n % 4 elements.
     let done = 0;
     if (mode == ROUND_STOCHASTIC) {
+      // Four generators in lanes for the first 4 laneLength(n) elements (the generator state
+      // then stands after them), one generator stepped four times per vector for the rest.
+      done = stochasticLanes<S, O>(src, n, scale, lo, hi, out, rng);
+      countsAdd(lanesSat(), lanesUnd());
+      src += <usize>done * sizeof<S>();
+      out += <usize>done * sizeof<O>();
+      n -= done;
       simdRngSet(rngState(0), rngState(1), rngState(2), rngState(3));
       done = stochasticSimd<S, O>(src, n, false, scale, 0, 1, 1, lo, hi, out);
       rngSet(simdRng(0), simdRng(1), simdRng(2), simdRng(3));
-    } else
+    } else {
+      if (isFloat<S>() && sizeof<S>() == 4 && f32LanesOk<O>(scale, mode)) {
+        // Float32 lanes for whole blocks of 16 (quantize_f32.ts), float64 pairs after.
+        done = quantizeF32<O>(src, n, scale, mode, lo, hi, out);
+        countsAdd(f32Sat(), f32Und());
+        src += <usize>done * sizeof<S>();
+        out += <usize>done * sizeof<O>();
+        n -= done;
+      }
       done = quantizeSimd<S, O>(
         src,
         n,
@@ -116,6 +134,7 @@ function quantizeTo<S, O>(
         hi,
         out,
       );
+    }
     countsAdd(simdSat(), simdUnd());
     src += <usize>done * sizeof<S>();
     out += <usize>done * sizeof<O>();
@@ -136,13 +155,19 @@ function quantizeFrom<S>(
   mode: i32,
   out: usize,
   ok: i32,
+  rng: usize,
 ): void {
-  if (ok == KIND_I8) quantizeTo<S, i8>(src, n, scale, lo, hi, mode, out);
-  else if (ok == KIND_I16) quantizeTo<S, i16>(src, n, scale, lo, hi, mode, out);
-  else quantizeTo<S, i32>(src, n, scale, lo, hi, mode, out);
+  if (ok == KIND_I8) quantizeTo<S, i8>(src, n, scale, lo, hi, mode, out, rng);
+  else if (ok == KIND_I16) quantizeTo<S, i16>(src, n, scale, lo, hi, mode, out, rng);
+  else quantizeTo<S, i32>(src, n, scale, lo, hi, mode, out, rng);
 }
 
-/** out[i] = clamp(round(src[i] * scale)); src kind 3|4, out kind 0|1|2. */
+/**
+ * out[i] = clamp(round(src[i] * scale)); src kind 3|4, out kind 0|1|2. For stochastic
+ * rounding `rng` holds four generator states (64 bytes): the stream's state at draw 0 and at
+ * draws m, 2m, 3m with m = laneLength(n) (quantize_lanes.ts); the final state is written over
+ * the first (the 64 bytes are the call's scratch meanwhile).
+ */
 export function quantize(
   src: usize,
   sk: i32,
@@ -158,8 +183,8 @@ export function quantize(
 ): void {
   countsReset();
   if (mode == ROUND_STOCHASTIC) rngIn(rng);
-  if (sk == KIND_F32) quantizeFrom<f32>(src, n, scale, lo, hi, mode, out, ok);
-  else quantizeFrom<f64>(src, n, scale, lo, hi, mode, out, ok);
+  if (sk == KIND_F32) quantizeFrom<f32>(src, n, scale, lo, hi, mode, out, ok, rng);
+  else quantizeFrom<f64>(src, n, scale, lo, hi, mode, out, ok, rng);
   if (mode == ROUND_STOCHASTIC) rngOut(rng);
   countsOut(stats);
 }

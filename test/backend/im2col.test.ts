@@ -37,6 +37,10 @@ const GEOMS: ConvGeom[] = [
   geom(2, 2, 5, 2, 3, 5, 1, 1, 0, 2),
   geom(2, 2, 1, 3, 3, 3, 1, 1, 2, 1),
   geom(3, 2, 8, 8, 3, 3, 1, 1, 1, 1),
+  // Rows of 16 to 64 bytes with padding columns (16-byte chunks, masked, at every dtype).
+  geom(2, 3, 5, 16, 3, 3, 1, 1, 1, 1),
+  geom(1, 2, 4, 32, 3, 3, 1, 1, 1, 1),
+  geom(2, 2, 3, 12, 3, 5, 2, 1, 1, 2),
 ];
 
 type Ctor =

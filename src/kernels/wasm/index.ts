@@ -8,7 +8,8 @@ import { registerBackend } from '../backend.js';
 import { WasmContext } from './context.js';
 import { gemmF32, gemmInt, type GemmRoute } from './gemm.js';
 import { col2imWasm, im2colWasm } from './im2col.js';
-import { loadModule } from './module.js';
+import { instantiate, loadModule } from './module.js';
+import { wasmApi } from './wasm-api.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { countAbsAtLeast } from '../../quant/quantize.js';
@@ -118,6 +119,19 @@ function load(): Promise<{ ctx: WasmContext; kernels: Kernels } | null> {
  */
 export async function loadWasmKernels(): Promise<Kernels | null> {
   return (await load())?.kernels ?? null;
+}
+
+/**
+ * Single-threaded WASM kernels from other module bytes (e.g. an older build/lowbit-mt.wasm,
+ * which needs `shared`), in their own memory: benches time two builds side by side.
+ */
+export async function wasmKernelsFromBytes(bytes: Uint8Array, shared: boolean): Promise<Kernels> {
+  const api = wasmApi();
+  if (!api) throw new Error('this host has no WebAssembly');
+  const module = await api.compile(bytes);
+  const memory = new api.Memory({ initial: 32, maximum: 65536, shared });
+  const ex = await instantiate(module, memory);
+  return makeKernels(new WasmContext({ module, memory, ex, shared }));
 }
 
 /** gemm_int forced onto one route (each must equal ref bit for bit; benches compare them). */

@@ -19,17 +19,25 @@ import { elementRanges, sumCounts, type Range } from './elementwise-split.js';
 import type { ArgsOf } from './exports.js';
 import { runParts } from './gemm-split.js';
 
+/** Elements each of quantize's four generator lanes takes of a range of n (quantize_lanes.ts). */
+function laneLength(n: number): number {
+  return (n >> 4) << 2;
+}
+
 /**
  * Generator state slots, one per range (0s without stochastic rounding), or null when the loop
  * must stay in TypeScript (another Rng kind). Range i starts at the state the sequential
  * generator has after range i-1's draws (one per element: rng-jump.ts), so the ranges draw
- * exactly what one pass would; the last range's slot ends where that pass ends.
+ * exactly what one pass would; the last range's slot ends where that pass ends. With `lanes`
+ * (quantize) a slot holds four states: the range's start and the states laneLength(count),
+ * 2 and 3 times that many draws later, where the kernel's generator lanes start.
  */
 function rngSlots(
   ctx: WasmContext,
   rounding: Rounding,
   rng: Rng | null,
   ranges: readonly Range[],
+  lanes = false,
 ): number[] | null {
   if (rounding !== 'stochastic') return ranges.map(() => 0);
   if (!rng) throw new Error('stochastic rounding needs a seeded rng');
@@ -37,8 +45,16 @@ function rngSlots(
   let st: Uint32Array = Uint32Array.from(rng.state());
   return ranges.map((r, i) => {
     if (i > 0) st = jumpState(st, ranges[i - 1].count);
-    const p = ctx.arena.alloc(16);
+    const p = ctx.arena.alloc(lanes ? 64 : 16);
     ctx.arena.put(p, st, 4, 4);
+    const m = laneLength(r.count);
+    if (lanes && m > 0) {
+      let lane = st;
+      for (let j = 1; j < 4; j++) {
+        lane = jumpState(lane, m);
+        ctx.arena.put(p + 16 * j, lane, 4, 4);
+      }
+    }
     return p;
   });
 }
@@ -80,7 +96,7 @@ export function quantizeWasm(
   const ar = ctx.arena;
   ar.reset();
   const ranges = elementRanges(ctx, n);
-  const pr = rngSlots(ctx, rounding, rng, ranges);
+  const pr = rngSlots(ctx, rounding, rng, ranges, true);
   if (pr === null) return quantizeInto(values, exp, bits, rounding, rng, out, symmetric);
   const ps = ar.alloc(8 * ranges.length);
   const pv = ar.copyIn(values);
