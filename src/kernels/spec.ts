@@ -199,6 +199,11 @@ export interface Kernels {
   /** dx = m > 0 ? dy : 0: ReLU's backward through its saved mask (or output) m. */
   relu_backward<T extends AnyArray>(m: AnyArray, dy: T, dx: T): void;
   /**
+   * relu_backward that also returns max |dx| (taken while writing; NaN if dx holds NaN or an
+   * infinity), so a dynamic-exponent site after it needs no scan of dx.
+   */
+  relu_backward_max<T extends AnyArray>(m: AnyArray, dy: T, dx: T): number;
+  /**
    * out (B, A, R) = src (A, B, R): swaps the two outer axes (the GEMM layout (OC, N*OH*OW) <->
    * NCHW), adding bias[a] to every element of src row a when a bias is given: as an integer on
    * integer storage (the caller bounded the sum), as a float32 add on Float32Array storage.

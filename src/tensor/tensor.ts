@@ -30,6 +30,11 @@ export interface FixedTensor {
    * channels x 128 x 128), tighter than `bits`; absent when only `bits` is known.
    */
   readonly bound?: number;
+  /**
+   * max |mant| exactly, when the kernel that wrote mant computed it on the way (ReLU's
+   * backward): a dynamic-exponent site reads it instead of scanning. Absent when unknown.
+   */
+  readonly mantMax?: number;
 }
 
 export type Tensor = FloatTensor | FixedTensor;
@@ -56,6 +61,12 @@ export function fixedTensor(shape: Shape, mant: MantArray, exp: number, bits: nu
 export function floatTensorMax(shape: Shape, data: Float32Array, maxAbs: number): FloatTensor {
   const t = floatTensor(shape, data);
   return Number.isFinite(maxAbs) ? { ...t, maxAbs } : t;
+}
+
+/** t with `mantMax` (the exact max |mant| its producer returned) attached; NaN: unknown. */
+export function withMantMax(t: Tensor, mantMax: number): Tensor {
+  if (t.kind !== 'fixed' || !Number.isFinite(mantMax)) return t;
+  return { ...t, mantMax };
 }
 
 /** t with `bound` (a bound on |mant| known without a scan) attached, if t is fixed-point. */
