@@ -342,7 +342,8 @@ export interface Kernels {
    * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
    * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
    * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and
-   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out| as bn_forward does (NaN: int out).
+   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out|: as bn_forward does for Float32Array
+   * out, the exact max for Int32Array out (taken while writing), NaN for Float64Array out.
    */
   add_scaled(
     a: AnyArray,

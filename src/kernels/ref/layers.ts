@@ -60,7 +60,7 @@ export function add_scaled(
       if (!pos) out[i] = 0;
       if (mask) mask[i] = pos ? 1 : 0;
     }
-  return out instanceof Float32Array ? maxAbsOrNaN(out, n) : NaN;
+  return out instanceof Float64Array ? NaN : maxAbsOrNaN(out, n);
 }
 
 /** max |y[0, n)| (0 for none), or NaN if one is NaN or infinite: the kernels' amax result. */
