@@ -342,7 +342,8 @@ abstract class BatchNormBase extends Layer {
       const src = storage(dy);
       const out = stepLike(ctx, src, src.length, false);
       // Mantissas: max |e| comes with the pass (E1 skips its scan).
-      if (dy.kind === 'fixed') e = withMantMax(sameKind(dy, dy.shape, out), k.relu_backward_max(mask, src, out));
+      if (dy.kind === 'fixed')
+        e = withMantMax(sameKind(dy, dy.shape, out), k.relu_backward_max(mask, src, out));
       else {
         k.relu_backward(mask, src, out);
         e = sameKind(dy, dy.shape, out);

@@ -34,8 +34,18 @@ for (const be of await fastBackends()) {
               Int32Array.from(randInts(r, n, -(2 ** 20), 2 ** 20)),
               8,
             ],
-            [Int8Array.from(randInts(r, n, -128, 127)), 4, Int32Array.from(randInts(r, n, -999, 999)), 1],
-            [Int16Array.from(randInts(r, n, -32768, 32767)), 1, Int8Array.from(randInts(r, n, -128, 127)), 256],
+            [
+              Int8Array.from(randInts(r, n, -128, 127)),
+              4,
+              Int32Array.from(randInts(r, n, -999, 999)),
+              1,
+            ],
+            [
+              Int16Array.from(randInts(r, n, -32768, 32767)),
+              1,
+              Int8Array.from(randInts(r, n, -128, 127)),
+              256,
+            ],
           ];
           // The int32 extremes: -2^31 (whose |.| is the max) and 2^31 - 1.
           const big = Int32Array.from(randInts(r, n, -(2 ** 20), 2 ** 20));
