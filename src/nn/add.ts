@@ -21,10 +21,10 @@ import type { ReLU } from './relu.js';
 
 /**
  * Largest |mantissa| of t times scale: from its declared width or its producer's bound when
- * that already fits (typeOnly), else a scan.
+ * that already fits (typeOnly), else its producer's exact max or a scan.
  */
 function bound(k: Kernels, t: Tensor & { kind: 'fixed' }, scale: number, typeOnly: boolean) {
-  if (!typeOnly) return k.maxAbs(t.mant) * scale;
+  if (!typeOnly) return (t.mantMax ?? k.maxAbs(t.mant)) * scale;
   return Math.min(2 ** (t.bits - 1), t.bound ?? Infinity) * scale;
 }
 

@@ -76,15 +76,15 @@ export function withBound(t: Tensor, bound: number | undefined): Tensor {
 }
 
 /**
- * Whether every |mant| of t is <= limit: from t.bound when that proves it, else by a scan
- * (`maxAbs`), so the answer is the scan's whatever the bound.
+ * Whether every |mant| of t is <= limit: from t.bound when that proves it, else from the
+ * exact t.mantMax or a scan (`maxAbs`), so the answer is the scan's whatever the bound.
  */
 export function mantWithin(
   t: FixedTensor,
   limit: number,
   maxAbs: (m: MantArray) => number,
 ): boolean {
-  return (t.bound !== undefined && t.bound <= limit) || maxAbs(t.mant) <= limit;
+  return (t.bound !== undefined && t.bound <= limit) || (t.mantMax ?? maxAbs(t.mant)) <= limit;
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
