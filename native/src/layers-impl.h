@@ -46,6 +46,10 @@ void reluBackRange(const M* m, const T* dy, T* dx, int64_t a, int64_t b) {
  */
 template <typename M, typename T>
 int64_t reluBackMaxRange(const M* m, const T* dy, T* dx, int64_t a, int64_t b) {
+#ifdef RELU_BACK_MAX_VEC
+  if constexpr (std::is_same<M, int8_t>::value && std::is_same<T, int32_t>::value)
+    return RELU_BACK_MAX_VEC(m, dy, dx, a, b);
+#endif
   if constexpr (static_cast<T>(0.5) == 0) {
     T lo = 0, hi = 0;
     for (int64_t i = a; i < b; i++) {
