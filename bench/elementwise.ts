@@ -2,8 +2,9 @@
 // The native elementwise kernels of a ResNet-20 training step at its activation sizes (batch
 // 32, 1 thread): the sites' quantizers (float32 -> int8 nearest and stochastic, WAGEUBN's
 // float32 -> int16 flag quantizer and float32 -> int32 16-bit one), the residual add (float32
-// with ReLU and mask, int32) and BatchNorm's exact int32 sums (forward x and x^2; backward e
-// and e x under a ReLU mask). With `--baseline FILE` (another build of the addon, e.g. main's
+// with ReLU and mask, int32), BatchNorm's exact int32 sums (forward x and x^2; backward e
+// and e x under a ReLU mask), and the int8 chains ReLU backward -> E1 site, residual add ->
+// A site (the max taken by the first kernel, or a scan) and int8 requantized with no shift. With `--baseline FILE` (another build of the addon, e.g. main's
 // native/build/Release/lowbit_native.node copied aside) both run side by side in one process,
 // round-robin on CPU time (harness.ts compareCpu), and their outputs must be the same bits.
 // `npm run bench -- elementwise --help` lists the options.
@@ -25,6 +26,9 @@ import '../src/kernels/wasm/node-host.js';
 const HELP = `npm run bench -- elementwise [options]
   --baseline FILE   another build of the native addon to time side by side (same outputs asserted)
   --rounds N        round-robin rounds, the least CPU time of each (default 7)`;
+
+/** The right shift that brings mantissas of max |m| into int8 (a dfp<8> site's choice). */
+const shiftTo8 = (m: number) => Math.max(0, Math.ceil(Math.log2((m + 1) / 128)));
 
 /** ResNet-20's activation shapes (N, C, R = H W) at batch 32: the three stages. */
 const STAGES: [number, number, number][] = [
@@ -49,6 +53,7 @@ function cases(N: number, C: number, R: number): Case[] {
   const i32 = Int32Array.from({ length: n }, () => Math.floor((rng.nextFloat() - 0.5) * 2 ** 20));
   const e32 = Int32Array.from({ length: n }, () => Math.floor((rng.nextFloat() - 0.5) * 2 ** 18));
   const mask = Int8Array.from({ length: n }, () => (rng.nextFloat() < 0.5 ? 1 : 0));
+  const a8 = Int8Array.from({ length: n }, () => Math.floor((rng.nextFloat() - 0.5) * 256));
   const o8 = new Int8Array(n);
   const o16 = new Int16Array(n);
   const o32 = new Int32Array(n);
@@ -95,6 +100,41 @@ function cases(N: number, C: number, R: number): Case[] {
       run: (k) => {
         for (let i = 0; i < REPS; i++) k.add_scaled(i32, 4, e32, 1, false, null, o32);
         return [o32];
+      },
+    },
+    {
+      // ReLU's backward then the E1 site (dfp<8>): a baseline addon returns no max, so its
+      // sequence scans dx before requantizing, as the step did.
+      name: 'relu_backward i32 + E1 -> i8',
+      run: (k) => {
+        let mx = 0;
+        for (let i = 0; i < REPS; i++) {
+          const m = k.relu_backward_max(mask, e32, o32);
+          mx = Number.isFinite(m) ? m : k.maxAbs(o32);
+          k.requantize(o32, 0, shiftTo8(mx), 8, 'nearest', null, o8);
+        }
+        return [o8, [mx]];
+      },
+    },
+    {
+      // The residual add (int8 branch + int32 shortcut, ReLU) then a conv's A site (dfp<8>):
+      // a baseline addon returns NaN for int32 out, so its sequence scans.
+      name: 'add_scaled i8+i32 relu + A -> i8',
+      run: (k) => {
+        let mx = 0;
+        for (let i = 0; i < REPS; i++) {
+          const m = k.add_scaled(a8, 4, e32, 1, true, om, o32);
+          mx = Number.isFinite(m) ? m : k.maxAbs(o32);
+          k.requantize(o32, 0, shiftTo8(mx), 8, 'nearest', null, o8);
+        }
+        return [o8, om, [mx]];
+      },
+    },
+    {
+      name: 'requantize i8->i8 no shift',
+      run: (k) => {
+        for (let i = 0; i < REPS; i++) k.requantize(a8, -3, -3, 8, 'nearest', null, o8);
+        return [o8];
       },
     },
     {

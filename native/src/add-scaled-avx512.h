@@ -64,11 +64,15 @@ inline int32_t addScaledF32(const float* a, float ka, const float* b, float kb, 
   return m;
 }
 
-/** The int32 pass over [i0, i1): (a << s) + (b << t) modulo 2^32, then the ReLU. */
-inline void addScaledI32(const int32_t* a, int s, const int32_t* b, int sb, bool relu,
-                         int8_t* mask, int32_t* out, int64_t i0, int64_t i1) {
+/**
+ * The int32 pass over [i0, i1): (a << s) + (b << t) modulo 2^32, then the ReLU; returns
+ * max |out| (int64: |-2^31| included).
+ */
+inline int64_t addScaledI32(const int32_t* a, int s, const int32_t* b, int sb, bool relu,
+                            int8_t* mask, int32_t* out, int64_t i0, int64_t i1) {
   const __m128i ca = _mm_cvtsi32_si128(s), cb = _mm_cvtsi32_si128(sb);
   const __m512i z = _mm512_setzero_si512();
+  __m512i lo = z, hi = z;  // tail lanes load 0: they move neither
   for (int64_t i = i0; i < i1; i += 16) {
     const __mmask16 t = tailMask(i1 - i);
     __m512i o = _mm512_add_epi32(_mm512_sll_epi32(_mm512_maskz_loadu_epi32(t, a + i), ca),
@@ -78,9 +82,20 @@ inline void addScaledI32(const int32_t* a, int s, const int32_t* b, int sb, bool
       o = _mm512_maskz_mov_epi32(pos, o);
       if (mask) storeMask16(mask + i, t, pos);
     }
+    lo = _mm512_min_epi32(lo, o);
+    hi = _mm512_max_epi32(hi, o);
     if (t == 0xffff) _mm512_storeu_si512(out + i, o);
     else _mm512_mask_storeu_epi32(out + i, t, o);
   }
+  alignas(64) int32_t l[16], h[16];
+  _mm512_store_si512(l, lo);
+  _mm512_store_si512(h, hi);
+  int64_t m = 0;
+  for (int j = 0; j < 16; j++) {
+    m = -int64_t(l[j]) > m ? -int64_t(l[j]) : m;
+    m = int64_t(h[j]) > m ? int64_t(h[j]) : m;
+  }
+  return m;
 }
 
 /**
@@ -113,10 +128,11 @@ inline bool addScaledVec(const View& a, double ka, const View& b, double kb, boo
       const int32_t* ap = static_cast<const int32_t*>(a.p);                                  \
       const int32_t* bp = static_cast<const int32_t*>(b.p);                                  \
       int32_t* o = static_cast<int32_t*>(out.p);                                             \
+      int64_t imax = 0;                                                                      \
       split(a.n, 1, [&](int64_t i0, int64_t i1) {                                            \
-        addScaledI32(ap, s, bp, t, relu, mask, o, i0, i1);                                   \
+        atomicMax64(&imax, addScaledI32(ap, s, bp, t, relu, mask, o, i0, i1));               \
       });                                                                                    \
-      result = __builtin_nan("");                                                            \
+      result = static_cast<double>(imax);                                                    \
       return true;                                                                           \
     }                                                                                        \
     return false;                                                                            \

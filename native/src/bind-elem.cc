@@ -109,7 +109,7 @@ Napi::Value relu(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// reluBackward(m, dy, dx)
+// reluBackward(m, dy, dx, wantMax): max |dx| when wantMax (NaN for NaN or an infinity), else NaN
 Napi::Value reluBackward(const Napi::CallbackInfo& info) {
   const Args a(info, "relu_backward");
   const View m = a.array(0, "m"), dy = a.array(1, "dy"), dx = a.array(2, "dx");
@@ -117,8 +117,8 @@ Napi::Value reluBackward(const Napi::CallbackInfo& info) {
   sameKind(a, dy, dx, "dx");
   a.need(dy, m.n, "dy");
   a.need(dx, m.n, "dx");
-  kern(info).reluBackward(m, dy, dx);
-  return info.Env().Undefined();
+  const bool wantMax = info.Length() > 3 && info[3].ToBoolean().Value();
+  return Napi::Number::New(info.Env(), kern(info).reluBackward(m, dy, dx, wantMax));
 }
 
 // swapOuter(src, A, B, R, bias, out)

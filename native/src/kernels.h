@@ -96,7 +96,8 @@ struct ElemKernels {
   /** max |x|, or NaN if x holds NaN or an infinity. */
   double (*maxAbs)(const View& x);
   void (*relu)(const View& x, const View& y, int8_t* mask);
-  void (*reluBackward)(const View& m, const View& dy, const View& dx);
+  /** dx = m > 0 ? dy : 0; with wantMax returns max |dx| (NaN: NaN or an infinity), else NaN. */
+  double (*reluBackward)(const View& m, const View& dy, const View& dx, bool wantMax);
   /** out (B, A, R) = src (A, B, R) (+ bias[a]). */
   void (*swapOuter)(const View& src, int64_t A, int64_t B, int64_t R, const double* bias,
                     const View& out);

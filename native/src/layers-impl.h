@@ -38,14 +38,89 @@ void reluBackRange(const M* m, const T* dy, T* dx, int64_t a, int64_t b) {
   }
 }
 
-void reluBackwardK(const View& m, const View& dy, const View& dx) {
+/**
+ * reluBackRange that also returns max |dx| over [a, b) taken while writing: integers as
+ * maxAbsIntRange (running min and max in the element type, which vectorizes); floats as the
+ * bit patterns with the sign cleared (maxAbsFloat), so NaN and the infinities come out as
+ * patterns >= the infinity's. The result is that magnitude's bits (integers: the value).
+ */
+template <typename M, typename T>
+int64_t reluBackMaxRange(const M* m, const T* dy, T* dx, int64_t a, int64_t b) {
+#ifdef RELU_BACK_MAX_VEC
+  if constexpr (std::is_same<M, int8_t>::value && std::is_same<T, int32_t>::value)
+    return RELU_BACK_MAX_VEC(m, dy, dx, a, b);
+#endif
+  if constexpr (static_cast<T>(0.5) == 0) {
+    T lo = 0, hi = 0;
+    for (int64_t i = a; i < b; i++) {
+      const T d = dy[i];
+      const T v = m[i] > 0 ? d : T(0);
+      dx[i] = v;
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+    const int64_t l = lo, h = hi;
+    return -l > h ? -l : h;
+  } else {
+    using U = typename std::conditional<sizeof(T) == 4, int32_t, int64_t>::type;
+    using UU = typename std::make_unsigned<U>::type;
+    const U magnitude = static_cast<U>(~(UU(1) << (8 * sizeof(U) - 1)));
+    U mx = 0;
+    for (int64_t i = a; i < b; i++) {
+      const T d = dy[i];
+      const T v = m[i] > 0 ? d : T(0);
+      dx[i] = v;
+      U bits;
+      __builtin_memcpy(&bits, &v, sizeof bits);
+      bits &= magnitude;
+      mx = bits > mx ? bits : mx;
+    }
+    return static_cast<int64_t>(mx);
+  }
+}
+
+/** Raises *to to v from any task (the maxima are >= 0, so no order of tasks changes them). */
+inline void raiseTo(int64_t* to, int64_t v) {
+  int64_t cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v > cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
+/** dx = m > 0 ? dy : 0; with wantMax returns max |dx| (NaN if dx holds NaN or an infinity). */
+double reluBackwardK(const View& m, const View& dy, const View& dx, bool wantMax) {
+  double result = __builtin_nan("");
   withKind(m, [&](auto* mp) {
     withKind(dy, [&](auto* dyp) {
       using T = typename std::remove_pointer<decltype(dyp)>::type;
       T* dxp = static_cast<T*>(dx.p);
-      chunked(m.n, CHUNK, [&](int64_t a, int64_t b) { reluBackRange(mp, dyp, dxp, a, b); });
+      if (!wantMax) {
+        chunked(m.n, CHUNK, [&](int64_t a, int64_t b) { reluBackRange(mp, dyp, dxp, a, b); });
+        return;
+      }
+      int64_t mx = 0;
+      chunked(m.n, CHUNK, [&](int64_t a, int64_t b) {
+        raiseTo(&mx, reluBackMaxRange(mp, dyp, dxp, a, b));
+      });
+      if constexpr (static_cast<T>(0.5) == 0) {
+        result = static_cast<double>(mx);
+      } else if constexpr (sizeof(T) == 4) {
+        const int32_t bits = static_cast<int32_t>(mx);
+        if (bits < int32_t(0x7f800000)) {
+          float f;
+          __builtin_memcpy(&f, &bits, sizeof f);
+          result = f;
+        }
+      } else {
+        if (mx < int64_t(0x7ff0000000000000)) {
+          double f;
+          __builtin_memcpy(&f, &mx, sizeof f);
+          result = f;
+        }
+      }
     });
   });
+  return result;
 }
 
 /** A number stored into an integer typed array: ToInt32 (truncate, modulo 2^32), narrowed. */

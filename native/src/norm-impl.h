@@ -31,6 +31,24 @@ inline void atomicMax(int32_t* to, int32_t v) {
   }
 }
 
+/** atomicMax for int64 maxima (an int32 output's max |out| reaches 2^31). */
+inline void atomicMax64(int64_t* to, int64_t v) {
+  int64_t cur = __atomic_load_n(to, __ATOMIC_RELAXED);
+  while (v > cur &&
+         !__atomic_compare_exchange_n(to, &cur, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
+/** max |o[0, n)| of int32 values, in int64 (running min and max in int32 lanes vectorize). */
+inline int64_t maxAbsI32(const int32_t* o, int64_t n) {
+  int32_t lo = 0, hi = 0;
+  for (int64_t i = 0; i < n; i++) {
+    lo = o[i] < lo ? o[i] : lo;
+    hi = o[i] > hi ? o[i] : hi;
+  }
+  return -int64_t(lo) > int64_t(hi) ? -int64_t(lo) : int64_t(hi);
+}
+
 /**
  * max |y| over [0, n) as the bits of a float32 with the sign cleared: for non-negative IEEE
  * numbers the integer order of the bits is the numeric order, and NaN and the infinities are
@@ -380,6 +398,7 @@ double addScaledK(const View& a, double ka, const View& b, double kb, bool relu,
   if (addScaledVec(a, ka, b, kb, relu, mask, out, fast)) return fast;
 #endif
   int32_t amax = 0;
+  int64_t imax = 0;  // int32 out: max |out| itself
   const int64_t n = a.n;
   withKind(a, [&](auto* ap) {
     withKind(b, [&](auto* bp) {
@@ -401,6 +420,8 @@ double addScaledK(const View& a, double ka, const View& b, double kb, bool relu,
             o[i] = static_cast<int32_t>(static_cast<double>(ap[i]) * ka +
                                         static_cast<double>(bp[i]) * kb);
           if (relu) reluPlane(o + i0, i1 - i0, mp);
+          // The task's range was just written (in cache): its max for the next site's exponent.
+          atomicMax64(&imax, maxAbsI32(o + i0, i1 - i0));
         } else {
           double* o = static_cast<double*>(out.p);
           for (int64_t i = i0; i < i1; i++)
@@ -410,7 +431,8 @@ double addScaledK(const View& a, double ka, const View& b, double kb, bool relu,
       });
     });
   });
-  return out.kind == Kind::F32 ? amaxOf(amax) : __builtin_nan("");
+  if (out.kind == Kind::F32) return amaxOf(amax);
+  return out.kind == Kind::I32 ? static_cast<double>(imax) : __builtin_nan("");
 }
 
 // ---- minMax, flag_quantize ------------------------------------------------------------------

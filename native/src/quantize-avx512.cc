@@ -406,7 +406,8 @@ inline __m512i loadInt16(const T* p, __mmask16 m) {
 }
 
 /**
- * requantV on integer mantissas with 1 <= s <= 30 in int32 lanes, 16 at a time. With x = a 2^s
+ * requantV on integer mantissas with 0 <= s <= 30 in int32 lanes (s = 0: a mantissa already at
+ * the target exponent, such as an int8 activation after ReLU, only clamped), 16 at a time. With x = a 2^s
  * + b (0 <= b < 2^s, a = x >> s arithmetic), floor((x + r) / 2^s) = a + ((b + r) >> s) for any
  * 0 <= r < 2^s, with no overflow: r = 2^(s-1) (nearest), the draw's scaled top bits
  * (stochastic, as requantInt), 0 (floor). The same integers as the float64 path.
@@ -417,7 +418,7 @@ QuantCounts requantIntV(const TM* mt, int64_t n, int s, int64_t lo, int64_t hi, 
   const __m512i vlo = _mm512_set1_epi32(static_cast<int32_t>(lo));
   const __m512i vhi = _mm512_set1_epi32(static_cast<int32_t>(hi));
   const __m512i low = _mm512_set1_epi32(static_cast<int32_t>((int64_t(1) << s) - 1));
-  const __m512i hf = _mm512_set1_epi32(static_cast<int32_t>(int64_t(1) << (s - 1)));
+  const __m512i hf = _mm512_set1_epi32(static_cast<int32_t>(s > 0 ? int64_t(1) << (s - 1) : 0));
   const __m128i sh = _mm_cvtsi32_si128(s);
   const __m128i down = _mm_cvtsi32_si128(s <= 24 ? 24 - s : 0);
   const __m128i up = _mm_cvtsi32_si128(s > 24 ? s - 24 : 0);
@@ -425,7 +426,8 @@ QuantCounts requantIntV(const TM* mt, int64_t n, int s, int64_t lo, int64_t hi, 
       n, st, [=](int64_t i, __mmask16 m, __m512i k, Counts& c) {
         const __m512i x = loadInt16(mt + i, m);
         __m512i q = _mm512_sra_epi32(x, sh);
-        if (MODE != ROUND_FLOOR) {
+        // s = 0: q = x whatever the mode (a stochastic call still takes its draws).
+        if (MODE != ROUND_FLOOR && s > 0) {
           __m512i r;
           if (MODE == ROUND_NEAREST) r = hf;
           else r = s <= 24 ? _mm512_srl_epi32(k, down) : _mm512_sll_epi32(k, up);
@@ -483,7 +485,7 @@ QuantCounts requantTo(const TM* m, int64_t n, int s, double div, double half, do
   if (!fits<TO>(lo, hi) || s < -1000 || s > 1000)
     return requantMode(m, n, s, div, half, p24, lo, hi, mode, st, out);
   if constexpr (static_cast<TM>(0.5) == 0) {
-    if (s >= 1 && s <= 30) {
+    if (s >= 0 && s <= 30) {
       const int64_t l = static_cast<int64_t>(lo), h = static_cast<int64_t>(hi);
       switch (mode) {
         case ROUND_STOCHASTIC:

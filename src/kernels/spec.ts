@@ -224,6 +224,11 @@ export interface Kernels {
   /** dx = m > 0 ? dy : 0: ReLU's backward through its saved mask (or output) m. */
   relu_backward<T extends AnyArray>(m: AnyArray, dy: T, dx: T): void;
   /**
+   * relu_backward that also returns max |dx| (taken while writing; NaN if dx holds NaN or an
+   * infinity), so a dynamic-exponent site after it needs no scan of dx.
+   */
+  relu_backward_max<T extends AnyArray>(m: AnyArray, dy: T, dx: T): number;
+  /**
    * out (B, A, R) = src (A, B, R): swaps the two outer axes (the GEMM layout (OC, N*OH*OW) <->
    * NCHW), adding bias[a] to every element of src row a when a bias is given: as an integer on
    * integer storage (the caller bounded the sum), as a float32 add on Float32Array storage.
@@ -362,7 +367,8 @@ export interface Kernels {
    * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
    * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
    * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and
-   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out| as bn_forward does (NaN: int out).
+   * `mask` (if given) = out > 0 ? 1 : 0. Returns max |out|: as bn_forward does for Float32Array
+   * out, the exact max for Int32Array out (taken while writing), NaN for Float64Array out.
    */
   add_scaled(
     a: AnyArray,

@@ -7,7 +7,13 @@
 // (add_scaled), optionally with the following ReLU fused; the result is a step array.
 
 import { INT32_LIMIT } from '../ops/intgemm.js';
-import { fixedTensor, floatTensorMax, withBound, type Tensor } from '../tensor/tensor.js';
+import {
+  fixedTensor,
+  floatTensorMax,
+  withBound,
+  withMantMax,
+  type Tensor,
+} from '../tensor/tensor.js';
 import { shapeStr, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Kernels } from '../kernels/spec.js';
 import { stepArray, storage, type StepScope } from './arrays.js';
@@ -15,10 +21,10 @@ import type { ReLU } from './relu.js';
 
 /**
  * Largest |mantissa| of t times scale: from its declared width or its producer's bound when
- * that already fits (typeOnly), else a scan.
+ * that already fits (typeOnly), else its producer's exact max or a scan.
  */
 function bound(k: Kernels, t: Tensor & { kind: 'fixed' }, scale: number, typeOnly: boolean) {
-  if (!typeOnly) return k.maxAbs(t.mant) * scale;
+  if (!typeOnly) return (t.mantMax ?? k.maxAbs(t.mant)) * scale;
   return Math.min(2 ** (t.bits - 1), t.bound ?? Infinity) * scale;
 }
 
@@ -51,11 +57,12 @@ export function addTensors(
     if (sum <= 2 ** 53) {
       const out =
         sum <= INT32_LIMIT ? stepArray(at, 'int32', n, false) : stepArray(at, 'float64', n, false);
-      k.add_scaled(a.mant, sa, b.mant, sb, relu !== null, mask, out);
+      const m = k.add_scaled(a.mant, sa, b.mant, sb, relu !== null, mask, out);
       const t = fixedTensor(a.shape, out, e, out instanceof Int32Array ? 32 : 53);
       // |a sa + b sb| <= the bound that chose int32 (or the scanned one): the next add or
-      // BatchNorm can skip its scan.
-      return withBound(t, byType ? typeSum : sum);
+      // BatchNorm can skip its scan; the exact max (int32 out) spares a dynamic-exponent
+      // site's scan (the next block's A sites).
+      return withMantMax(withBound(t, byType ? typeSum : sum), m);
     }
   }
   const out = stepArray(at, 'float32', n, false);

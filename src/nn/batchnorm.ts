@@ -39,7 +39,13 @@ import {
   varianceOf,
 } from './bn-channels.js';
 import type { AnyArray } from '../kernels/spec.js';
-import { floatTensor, floatTensorMax, mantWithin, type Tensor } from '../tensor/tensor.js';
+import {
+  floatTensor,
+  floatTensorMax,
+  mantWithin,
+  withMantMax,
+  type Tensor,
+} from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { shapeStr, sizeOf } from '../tensor/shape.js';
 import { normCost, type LayerCost } from './cost.js';
@@ -335,8 +341,13 @@ abstract class BatchNormBase extends Layer {
     if (mask) {
       const src = storage(dy);
       const out = stepLike(ctx, src, src.length, false);
-      k.relu_backward(mask, src, out);
-      e = sameKind(dy, dy.shape, out);
+      // Mantissas: max |e| comes with the pass (E1 skips its scan).
+      if (dy.kind === 'fixed')
+        e = withMantMax(sameKind(dy, dy.shape, out), k.relu_backward_max(mask, src, out));
+      else {
+        k.relu_backward(mask, src, out);
+        e = sameKind(dy, dy.shape, out);
+      }
     }
     const eq = this.quant('E1', e, ctx);
     // A float32 E1 on exact mantissas changed nothing: keep the integer storage.

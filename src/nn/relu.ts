@@ -8,7 +8,7 @@ import { MaxPool2d } from './maxpool2d.js';
 import type { RunContext } from './context.js';
 import { sameKind, stepArray, stepLike, storage, type StepScope } from './arrays.js';
 import type { Kernels } from '../kernels/spec.js';
-import { withBound, type Tensor } from '../tensor/tensor.js';
+import { withBound, withMantMax, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { LayerCost } from './cost.js';
 
@@ -92,9 +92,14 @@ export class ReLU extends Layer {
     if (src.length !== mask.length)
       throw new Error(`${this.name}: error size ${src.length} != output size ${mask.length}`);
     const out = stepLike(ctx, src, src.length, false);
+    if (dy.kind === 'fixed') {
+      // Mantissas: max |dx| comes with the pass, so the error site that follows (E1) skips
+      // its scan. Masking keeps |dy|'s bound.
+      const m = k.relu_backward_max(mask, src, out);
+      return withMantMax(withBound(sameKind(dy, dy.shape, out), dy.bound), m);
+    }
     k.relu_backward(mask, src, out);
-    // Masking keeps |dy|'s bound.
-    return withBound(sameKind(dy, dy.shape, out), dy.kind === 'fixed' ? dy.bound : undefined);
+    return sameKind(dy, dy.shape, out);
   }
 
   override clearSaved(): void {

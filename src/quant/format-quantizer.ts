@@ -69,7 +69,8 @@ export class FormatQuantizer implements Quantizer {
         exp = exponentFor(f, f.kind === 'dfp' ? (x.maxAbs ?? k.maxAbs(x.data)) : 0);
         stats = k.quantize(x.data, exp, f.bits, this.rounding, rng, mant);
       } else {
-        exp = exponentFor(f, f.kind === 'dfp' ? k.maxAbs(x.mant) * 2 ** x.exp : 0);
+        // Likewise a mantissa max its producer returned (ReLU's backward).
+        exp = exponentFor(f, f.kind === 'dfp' ? (x.mantMax ?? k.maxAbs(x.mant)) * 2 ** x.exp : 0);
         stats = k.requantize(x.mant, x.exp, exp, f.bits, this.rounding, rng, mant);
       }
       out = fixedTensor(x.shape, mant, exp, f.bits);

@@ -30,6 +30,11 @@ export interface FixedTensor {
    * channels x 128 x 128), tighter than `bits`; absent when only `bits` is known.
    */
   readonly bound?: number;
+  /**
+   * max |mant| exactly, when the kernel that wrote mant computed it on the way (ReLU's
+   * backward): a dynamic-exponent site reads it instead of scanning. Absent when unknown.
+   */
+  readonly mantMax?: number;
 }
 
 export type Tensor = FloatTensor | FixedTensor;
@@ -58,6 +63,12 @@ export function floatTensorMax(shape: Shape, data: Float32Array, maxAbs: number)
   return Number.isFinite(maxAbs) ? { ...t, maxAbs } : t;
 }
 
+/** t with `mantMax` (the exact max |mant| its producer returned) attached; NaN: unknown. */
+export function withMantMax(t: Tensor, mantMax: number): Tensor {
+  if (t.kind !== 'fixed' || !Number.isFinite(mantMax)) return t;
+  return { ...t, mantMax };
+}
+
 /** t with `bound` (a bound on |mant| known without a scan) attached, if t is fixed-point. */
 export function withBound(t: Tensor, bound: number | undefined): Tensor {
   if (t.kind !== 'fixed' || bound === undefined || !(bound < 2 ** (t.bits - 1))) return t;
@@ -65,15 +76,15 @@ export function withBound(t: Tensor, bound: number | undefined): Tensor {
 }
 
 /**
- * Whether every |mant| of t is <= limit: from t.bound when that proves it, else by a scan
- * (`maxAbs`), so the answer is the scan's whatever the bound.
+ * Whether every |mant| of t is <= limit: from t.bound when that proves it, else from the
+ * exact t.mantMax or a scan (`maxAbs`), so the answer is the scan's whatever the bound.
  */
 export function mantWithin(
   t: FixedTensor,
   limit: number,
   maxAbs: (m: MantArray) => number,
 ): boolean {
-  return (t.bound !== undefined && t.bound <= limit) || maxAbs(t.mant) <= limit;
+  return (t.bound !== undefined && t.bound <= limit) || (t.mantMax ?? maxAbs(t.mant)) <= limit;
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;

@@ -169,7 +169,8 @@ export interface NativeIsaKernels {
   /** dst = float32(src * scale) over dst.length elements (bind-convert.cc). */
   scaleToF32(src: AnyArray, scale: number, dst: Float32Array): void;
   relu(x: AnyArray, y: AnyArray, mask: Int8Array | null): void;
-  reluBackward(m: AnyArray, dy: AnyArray, dx: AnyArray): void;
+  /** dx = m > 0 ? dy : 0; returns max |dx| when wantMax (NaN: NaN or an infinity), else NaN. */
+  reluBackward(m: AnyArray, dy: AnyArray, dx: AnyArray, wantMax: boolean): number;
   swapOuter(
     src: AnyArray,
     A: number,

@@ -4,7 +4,7 @@
 import type { Kernels } from '../spec.js';
 import { gemm_f32, gemm_int } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
-import { add_scaled, relu, relu_backward, swap_outer } from './layers.js';
+import { add_scaled, relu, relu_backward, relu_backward_max, swap_outer } from './layers.js';
 import { bn_affine_int, bn_backward, bn_forward, bn_sums } from './norm.js';
 import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
@@ -36,6 +36,7 @@ export const refKernels: Kernels = {
   flag_quantize,
   relu,
   relu_backward,
+  relu_backward_max,
   swap_outer,
   maxpool,
   maxpool_backward,

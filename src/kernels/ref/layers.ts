@@ -13,6 +13,12 @@ export function relu_backward<T extends AnyArray>(m: AnyArray, dy: T, dx: T): vo
   for (let i = 0; i < m.length; i++) dx[i] = m[i] > 0 ? dy[i] : 0;
 }
 
+/** relu_backward, returning max |dx| (NaN if dx holds NaN or an infinity). */
+export function relu_backward_max<T extends AnyArray>(m: AnyArray, dy: T, dx: T): number {
+  relu_backward(m, dy, dx);
+  return maxAbsOrNaN(dx, m.length);
+}
+
 /** out (B, A, R) = src (A, B, R) (+ bias[a]); see Kernels.swap_outer. */
 export function swap_outer<T extends AnyArray>(
   src: T,
@@ -54,11 +60,11 @@ export function add_scaled(
       if (!pos) out[i] = 0;
       if (mask) mask[i] = pos ? 1 : 0;
     }
-  return out instanceof Float32Array ? maxAbsOrNaN(out, n) : NaN;
+  return out instanceof Float64Array ? NaN : maxAbsOrNaN(out, n);
 }
 
 /** max |y[0, n)| (0 for none), or NaN if one is NaN or infinite: the kernels' amax result. */
-export function maxAbsOrNaN(y: Float32Array, n: number): number {
+export function maxAbsOrNaN(y: ArrayLike<number>, n: number): number {
   let m = 0;
   for (let i = 0; i < n; i++) {
     const a = Math.abs(y[i]);

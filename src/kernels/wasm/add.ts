@@ -11,6 +11,7 @@ import { elementRanges } from './elementwise-split.js';
 import type { ArgsOf } from './exports.js';
 import { runParts } from './gemm-split.js';
 import { rangesMax } from './norm.js';
+import { maxAbsOrNaNWasm } from './quantize.js';
 
 const isIntKind = (a: AnyArray) =>
   a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
@@ -45,7 +46,7 @@ export function addScaledWasm(
   ) {
     return refAdd(a, ka, b, kb, relu, mask, out);
   }
-  if (n === 0) return floatOut ? 0 : NaN;
+  if (n === 0) return 0;
   const ar = ctx.arena;
   ar.reset();
   const pa = ar.copyIn(a, n);
@@ -76,7 +77,8 @@ export function addScaledWasm(
   runParts(ctx, 'add_scaled', args, (x) => ctx.ex.add_scaled(...x));
   ar.get(po, out, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
-  return px ? rangesMax(ctx, px, ranges.length) : NaN;
+  // Int32 out: its max in a second pass here (native takes it while writing).
+  return px ? rangesMax(ctx, px, ranges.length) : maxAbsOrNaNWasm(ctx, out.subarray(0, n));
 }
 
 function checkGeom(kind: string, g: PoolGeom, nIn: number, nOut: number): void {

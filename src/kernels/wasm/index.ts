@@ -13,7 +13,13 @@ import { wasmApi } from './wasm-api.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
 import { colSumsWasm, maxpoolBackwardWasm, maxpoolWasm } from './pool.js';
 import { countAbsAtLeast } from '../../quant/quantize.js';
-import { maxAbsWasm, minMaxWasm, quantizeWasm, requantizeWasm } from './quantize.js';
+import {
+  maxAbsOrNaNWasm,
+  maxAbsWasm,
+  minMaxWasm,
+  quantizeWasm,
+  requantizeWasm,
+} from './quantize.js';
 import { flagQuantizeWasm } from './flag.js';
 import { makeOptimKernels } from './optim.js';
 import { attachThreads, getThreads, setThreads } from './threads.js';
@@ -58,6 +64,11 @@ function makeKernels(ctx: WasmContext): Kernels {
     flag_quantize: (x, xExp, scExp, k, out) => flagQuantizeWasm(ctx, x, xExp, scExp, k, out),
     relu: (x, y, mask) => reluWasm(ctx, x, y, mask ?? null),
     relu_backward: (y, dy, dx) => reluBackwardWasm(ctx, y, dy, dx),
+    // Two passes here (the mask, then the max): the unfused sequence.
+    relu_backward_max(y, dy, dx) {
+      reluBackwardWasm(ctx, y, dy, dx);
+      return maxAbsOrNaNWasm(ctx, dx.length === y.length ? dx : dx.subarray(0, y.length));
+    },
     swap_outer: (src, A, B, R, bias, out) => swapOuterWasm(ctx, src, A, B, R, bias, out),
     maxpool: (x, NC, H, W, K, S, y, arg) => maxpoolWasm(ctx, x, NC, H, W, K, S, y, arg),
     maxpool_backward: (dy, arg, NC, H, W, K, S, dx) =>

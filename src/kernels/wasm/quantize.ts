@@ -201,6 +201,16 @@ export function maxAbsWasm(ctx: WasmContext, x: AnyArray): number {
   return m === 0 ? 0 : m;
 }
 
+/** max |x| as maxAbsWasm, but NaN (no throw) when x holds NaN or an infinity. */
+export function maxAbsOrNaNWasm(ctx: WasmContext, x: AnyArray): number {
+  const ar = ctx.arena;
+  ar.reset();
+  const [mn, mx] = minMaxRaw(ctx, ar.copyIn(x), x);
+  const m = Math.max(-mn, mx);
+  if (!Number.isFinite(m)) return NaN;
+  return m === 0 ? 0 : m;
+}
+
 export function minMaxWasm(ctx: WasmContext, x: AnyArray): [number, number] {
   const ar = ctx.arena;
   ar.reset();
