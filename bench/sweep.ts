@@ -24,6 +24,7 @@ import { mergeGrids, parseVary, type Grid } from '../src/sweep/grid.js';
 import { connectRedis } from '../src/sweep/queue/connection.js';
 import type { JobTimes } from '../src/sweep/hops.js';
 import { setThreads } from '../src/kernels/wasm/index.js';
+import { setRunThreads } from '../src/kernels/backend.js';
 import { NO_REDIS, startRedis } from '../test/helpers/redis.js';
 import { printTable, type Bench } from './harness.js';
 import { hopSummary } from './sweep-hops.js';
@@ -273,6 +274,8 @@ export const bench: Bench = {
     const redis = await connectRedis(server.url);
     try {
       await setThreads(1);
+      // Runs in this thread (--jobs 1) on one kernel thread too, on native as on wasm.
+      setRunThreads(1);
       const short = reps > 0 ? await throughput(server.url, redis, reps, SHORT) : null;
       const longer = longReps > 0 ? await throughput(server.url, redis, longReps, LONGER) : null;
       const o = await overhead(server.url, redis);

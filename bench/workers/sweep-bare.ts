@@ -11,13 +11,14 @@ import '../../src/register.js';
 import type { Grid } from '../../src/sweep/grid.js';
 import { planSweep } from '../../src/sweep/points.js';
 import { runList } from '../../src/sweep/run-list.js';
-import { setThreads } from '../../src/kernels/wasm/index.js';
+import { setRunThreads } from '../../src/kernels/backend.js';
 
 const [gridJson, from, to] = process.argv.slice(2);
 const grid = JSON.parse(gridJson) as Grid;
 const out = mkdtempSync(join(tmpdir(), 'lowbit-bench-bare-'));
 try {
-  await setThreads(1);
+  // One kernel thread for every run, on whichever backend it picks (native defaults to all cores).
+  setRunThreads(1);
   const specs = planSweep(grid, out).specs.slice(Number(from), Number(to));
   const t = performance.now();
   const cpu = process.cpuUsage();
