@@ -16,12 +16,6 @@ type View = ArrayBufferView;
 const WS_SLACK = 16;
 /** Past this many workspace bytes in one step, layers get ordinary arrays instead. */
 const WS_LIMIT = 1 << 30;
-/**
- * Bytes of memory kept past the highest allocation: SIMD kernels load 16 bytes at a time and
- * mask what lies past an array's end (im2col's short rows, the quantizers' tails), so the last
- * array of a call must never end at the end of memory, where such a load would trap.
- */
-const TAIL = 64;
 
 export class Arena {
   private top: number;
@@ -93,16 +87,16 @@ export class Arena {
   alloc(bytes: number): number {
     const p = (this.top + 15) & ~15;
     const end = p + bytes;
-    if (end + TAIL > MAX_BYTES) {
+    if (end > MAX_BYTES) {
       throw new RangeError(
         `WASM kernels need ${end} bytes of linear memory, over the 4 GiB limit: ` +
           'use smaller batches or the ref backend',
       );
     }
     const have = this.memory.buffer.byteLength;
-    if (end + TAIL > have) {
+    if (end > have) {
       // Grow by at least half again, so a slowly rising size does not grow on every call.
-      const want = Math.min(Math.max(end + TAIL, have * 1.5), MAX_BYTES);
+      const want = Math.min(Math.max(end, have * 1.5), MAX_BYTES);
       this.memory.grow(Math.ceil((want - have) / PAGE));
     }
     this.top = end;
