@@ -9,7 +9,6 @@
 // round-robin on CPU time (harness.ts compareCpu), and their outputs must be the same bits.
 // `npm run bench -- elementwise --help` lists the options.
 
-import assert from 'node:assert/strict';
 import type { Kernels } from '../src/kernels/spec.js';
 import {
   loadNativeKernels,
@@ -20,7 +19,8 @@ import { loadAddon } from '../src/kernels/native/addon.js';
 import { nativeKernels } from '../src/kernels/native/kernels.js';
 import { loadWasmKernels } from '../src/kernels/wasm/index.js';
 import { makeRng } from '../src/quant/rng.js';
-import { compareCpu, printTable, type Bench } from './harness.js';
+import type { Bench } from './harness.js';
+import { kernelAb, type AbCase } from './kernel-ab.js';
 import '../src/kernels/wasm/node-host.js';
 
 const HELP = `npm run bench -- elementwise [options]
@@ -30,20 +30,11 @@ const HELP = `npm run bench -- elementwise [options]
 /** The right shift that brings mantissas of max |m| into int8 (a dfp<8> site's choice). */
 const shiftTo8 = (m: number) => Math.max(0, Math.ceil(Math.log2((m + 1) / 128)));
 
-/** ResNet-20's activation shapes (N, C, R = H W) at batch 32: the three stages. */
-const STAGES: [number, number, number][] = [
-  [32, 16, 1024],
-  [32, 32, 256],
-  [32, 64, 64],
-];
 /** Calls per timed sample (a stage-3 call takes tens of microseconds). */
 const REPS = 8;
 
-interface Case {
-  name: string;
-  /** Runs the kernel on k; returns its outputs (compared between addons). */
-  run(k: Kernels): ArrayLike<number>[];
-}
+/** A case on kernel set k; outputs compared between addons. */
+type Case = AbCase<Kernels>;
 
 function cases(N: number, C: number, R: number): Case[] {
   const n = N * C * R;
@@ -186,43 +177,6 @@ export const bench: Bench = {
     const file = opt('--baseline');
     const old = file ? await baselineKernels(file) : null;
     const rounds = Number(opt('--rounds') ?? 7);
-    const rows: (string | number)[][] = [];
-    const out: object[] = [];
-    for (const [N, C, R] of STAGES) {
-      const shape = `${N}x${C}x${R}`;
-      for (const c of cases(N, C, R)) {
-        if (old) {
-          const a = c.run(cur).map((x) => Array.from(x));
-          const b = c.run(old).map((x) => Array.from(x));
-          assert.deepEqual(a, b, `${c.name} ${shape}: the two addons differ`);
-        }
-        const fns: [string, () => void][] = [['current', () => void c.run(cur)]];
-        if (old) fns.push(['baseline', () => void c.run(old)]);
-        const best = compareCpu(fns, rounds);
-        const ms = best.get('current')! / REPS;
-        const bms = old ? best.get('baseline')! / REPS : NaN;
-        const ns = (t: number) => ((t * 1e6) / (N * C * R)).toFixed(3);
-        rows.push([
-          c.name,
-          shape,
-          ms.toFixed(3),
-          ns(ms),
-          ...(old ? [bms.toFixed(3), ns(bms), `${(bms / ms).toFixed(2)}x`] : []),
-        ]);
-        out.push({ kernel: c.name, shape, ms, baseline_ms: old ? bms : null });
-      }
-    }
-    printTable(
-      [
-        'kernel',
-        'N x C x R',
-        'ms',
-        'ns/elem',
-        ...(old ? ['baseline ms', 'baseline ns/elem', 'speed-up'] : []),
-      ],
-      rows,
-    );
-    console.log('CPU time per call, least of the round-robin rounds; 1 thread');
-    return { rounds, results: out };
+    return kernelAb(cases, cur, old, { rounds, reps: REPS, what: 'addons' });
   },
 };

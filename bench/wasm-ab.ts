@@ -9,31 +9,22 @@
 // and their outputs must be the same bits.
 // `npm run bench -- wasm-ab --help` lists the options.
 
-import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Kernels } from '../src/kernels/spec.js';
 import { wasmKernelsFromBytes } from '../src/kernels/wasm/index.js';
 import { makeRng } from '../src/quant/rng.js';
-import { compareCpu, printTable, type Bench } from './harness.js';
+import type { Bench } from './harness.js';
+import { kernelAb, type AbCase } from './kernel-ab.js';
 
 const HELP = `npm run bench -- wasm-ab [options]
   --baseline FILE   another build of lowbit-mt.wasm to time side by side (same outputs asserted)
   --rounds N        round-robin rounds, the least CPU time of each (default 7)`;
 
-/** ResNet-20's activation shapes (N, C, R = H W) at batch 32: the three stages. */
-const STAGES: [number, number, number][] = [
-  [32, 16, 1024],
-  [32, 32, 256],
-  [32, 64, 64],
-];
 /** Calls per timed sample. */
 const REPS = 4;
 
-interface Case {
-  name: string;
-  /** Runs the kernel of build k; returns its outputs (compared between builds). */
-  run(k: number): ArrayLike<number>[];
-}
+/** A case on build k (0: this one, 1: the baseline); outputs compared between builds. */
+type Case = AbCase<number>;
 
 /** The cases on arrays resident in each build's memory (step arrays), same values in each. */
 function cases(ks: Kernels[], N: number, C: number, R: number): Case[] {
@@ -142,42 +133,10 @@ export const bench: Bench = {
     const file = opt('--baseline');
     if (file) ks.push(await wasmKernelsFromBytes(await readFile(file), true));
     const rounds = Number(opt('--rounds') ?? 7);
-    const rows: (string | number)[][] = [];
-    const out: object[] = [];
-    for (const [N, C, R] of STAGES) {
-      const shape = `${N}x${C}x${R}`;
-      for (const c of cases(ks, N, C, R)) {
-        if (file) {
-          const a = c.run(0).map((x) => Array.from(x));
-          const b = c.run(1).map((x) => Array.from(x));
-          assert.deepEqual(a, b, `${c.name} ${shape}: the two builds differ`);
-        }
-        const fns: [string, () => void][] = ks.map((_, j) => [String(j), () => void c.run(j)]);
-        const best = compareCpu(fns, rounds);
-        const ms = best.get('0')! / REPS;
-        const bms = file ? best.get('1')! / REPS : NaN;
-        const ns = (t: number) => ((t * 1e6) / (N * C * R)).toFixed(3);
-        rows.push([
-          c.name,
-          shape,
-          ms.toFixed(3),
-          ns(ms),
-          ...(file ? [bms.toFixed(3), ns(bms), `${(bms / ms).toFixed(2)}x`] : []),
-        ]);
-        out.push({ kernel: c.name, shape, ms, baseline_ms: file ? bms : null });
-      }
-    }
-    printTable(
-      [
-        'kernel',
-        'N x C x R',
-        'ms',
-        'ns/elem',
-        ...(file ? ['baseline ms', 'baseline ns/elem', 'speed-up'] : []),
-      ],
-      rows,
-    );
-    console.log('CPU time per call, least of the round-robin rounds; 1 thread');
-    return { rounds, results: out };
+    return kernelAb((N, C, R) => cases(ks, N, C, R), 0, file ? 1 : null, {
+      rounds,
+      reps: REPS,
+      what: 'builds',
+    });
   },
 };
