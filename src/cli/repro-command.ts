@@ -52,7 +52,7 @@ export function reproCommand(print: (s: string) => void): Command {
     .addOption(
       new Option(
         '--scale <name>',
-        'quick (minutes), medium (3 seeds, converged baselines; about 1.5 hours on 2 cores with --jobs 2, see --plan) or full (hours)',
+        'quick (minutes), medium (3 seeds, converged baselines; meant for an hour on 2 cores with --jobs 2: --plan predicts it here) or full (hours)',
       ).choices([...SCALE_NAMES]),
     )
     .option(
