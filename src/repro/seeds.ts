@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Several seeds of one run: mean and spread of a final metric, the verdict rules that judge a
 // paper's finding against that spread, and the convergence check of a training curve.
+//
+// Seed k of every scheme starts from the same initial weights and sees the same batches in the
+// same order (src/train/setup.ts draws both from the run's seed alone), so two schemes' results
+// on one seed are a pair: much of the seeds' spread (one seed's draw of weights and batches is
+// easier than another's for every scheme) cancels in the per-seed differences. The verdicts
+// therefore measure a difference against the spread of those differences when both sides have
+// at least 2 seeds in common, and against the pooled spread of the two sides otherwise.
 
 /** A final metric (a fraction) over the seeds that finished; `accs` in seed order. */
 export interface SeedStats {
@@ -9,15 +16,31 @@ export interface SeedStats {
   readonly sd: number;
   readonly n: number;
   readonly accs: readonly number[];
+  /** Every seed's value in seed order (seed 1 first), null where that seed has none. */
+  readonly bySeed: readonly (number | null)[];
 }
 
+const finite = (v: number | null | undefined): v is number => v != null && Number.isFinite(v);
+
 export function seedStats(values: readonly (number | null)[]): SeedStats | null {
-  const accs = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  const accs = values.filter(finite);
   if (!accs.length) return null;
   const n = accs.length;
   const mean = accs.reduce((a, b) => a + b, 0) / n;
   const sd = n > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, sd, n, accs };
+  return { mean, sd, n, accs, bySeed: values.map((v) => (finite(v) ? v : null)) };
+}
+
+/** Per-seed differences a - b over the seeds both have, in seed order. */
+export function seedDiffs(a: SeedStats, b: SeedStats): number[] {
+  const out: number[] = [];
+  const n = Math.min(a.bySeed.length, b.bySeed.length);
+  for (let k = 0; k < n; k++) {
+    const x = a.bySeed[k];
+    const y = b.bySeed[k];
+    if (finite(x) && finite(y)) out.push(x - y);
+  }
+  return out;
 }
 
 /** Pooled standard deviation of two groups (equal weights: the suite runs the same seeds). */
@@ -28,8 +51,45 @@ export function pooledSd(a: SeedStats, b: SeedStats): number {
 /** A finding judged on the seeds: it holds, it does not, or the seeds' noise cannot tell. */
 export type Judgement = 'holds' | 'does not hold' | 'inconclusive';
 
-/** How many pooled standard deviations a difference must exceed to count. */
+/** How many standard deviations (of the per-seed differences, or pooled) a difference must exceed. */
 export const NOISE_SDS = 2;
+
+/**
+ * How the noise band is measured: 'paired' (the default) uses the per-seed differences when
+ * both sides have at least 2 seeds in common and falls back to 'pooled' otherwise.
+ */
+export type NoiseRule = 'paired' | 'pooled';
+
+/** The difference a - b and the noise band it is judged against, with a clause saying how. */
+interface Noise {
+  readonly d: number;
+  readonly band: number;
+  readonly how: string;
+}
+
+/**
+ * Paired: d = mean of the per-seed differences, band = 2 x their sample sd (with independent
+ * seeds that sd is about sqrt(2) x the pooled sd, so the rule is then no looser than the
+ * pooled one; it is tighter only as far as the seeds' shared draw cancels). Pooled: d =
+ * mean(a) - mean(b), band = 2 x pooled sd.
+ */
+function noise(a: SeedStats, b: SeedStats, rule: NoiseRule, u: Unit): Noise {
+  const diffs = seedDiffs(a, b);
+  if (rule === 'paired' && diffs.length >= 2) {
+    const s = seedStats(diffs)!;
+    return {
+      d: s.mean,
+      band: NOISE_SDS * s.sd,
+      how: `paired by seed over ${diffs.length} seeds, per-seed differences ${diffs.map((x) => u.fmt(x)).join(', ')}, noise band ${NOISE_SDS} x their sd = ${u.fmt(NOISE_SDS * s.sd)}`,
+    };
+  }
+  const band = NOISE_SDS * pooledSd(a, b);
+  return {
+    d: a.mean - b.mean,
+    band,
+    how: `noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)} (${seedsNote(a, b)})`,
+  };
+}
 
 export interface Judged {
   readonly judgement: Judgement;
@@ -55,35 +115,43 @@ function seedsNote(a: SeedStats, b: SeedStats): string {
 }
 
 /**
- * Finding "a is higher than b" (e.g. stochastic beats nearest rounding): holds when
- * mean(a) - mean(b) > 2 * pooled sd, does not hold when mean(b) - mean(a) > 2 * pooled sd
- * (b is clearly higher), inconclusive in between. With one seed the band is 0.
+ * Finding "a is higher than b" (e.g. stochastic beats nearest rounding): holds when the
+ * difference d (see `noise`) exceeds the band, does not hold when -d exceeds it (b is clearly
+ * higher), inconclusive in between. With one seed the band is 0.
  */
-export function judgeHigher(a: SeedStats, b: SeedStats, what: string, u = POINTS): Judged {
-  const d = a.mean - b.mean;
-  const band = NOISE_SDS * pooledSd(a, b);
+export function judgeHigher(
+  a: SeedStats,
+  b: SeedStats,
+  what: string,
+  u = POINTS,
+  rule: NoiseRule = 'paired',
+): Judged {
+  const { d, band, how } = noise(a, b, rule, u);
   const judgement: Judgement = d > band ? 'holds' : -d > band ? 'does not hold' : 'inconclusive';
   return {
     judgement,
-    text: `${what}: difference ${u.fmt(d)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)} (${seedsNote(a, b)}; holds when the difference exceeds the band, does not hold when it is below minus the band)`,
+    text: `${what}: difference ${u.fmt(d)} ${u.name}, ${how} (holds when the difference exceeds the band, does not hold when it is below minus the band)`,
   };
 }
 
 /**
- * A shortfall against a margin: holds when shortfall + 2 * pooled sd <= margin, does not hold
- * when shortfall - 2 * pooled sd > margin, inconclusive when the band straddles the margin.
- * `word` names the shortfall in the text ("drop", "rise").
+ * A shortfall against a margin: holds when shortfall + band <= margin, does not hold when
+ * shortfall - band > margin, inconclusive when the band straddles the margin. `sign` turns
+ * a - b into the shortfall (-1 for a drop of a below b, +1 for a rise of a above b); `word`
+ * names it in the text ("drop", "rise").
  */
 function judgeMargin(
-  shortfall: number,
+  sign: 1 | -1,
   word: string,
   a: SeedStats,
   b: SeedStats,
   margin: number,
   what: string,
   u: Unit,
+  rule: NoiseRule,
 ): Judged {
-  const band = NOISE_SDS * pooledSd(a, b);
+  const { d, band, how } = noise(a, b, rule, u);
+  const shortfall = sign * d;
   const judgement: Judgement =
     shortfall + band <= margin
       ? 'holds'
@@ -92,7 +160,7 @@ function judgeMargin(
         : 'inconclusive';
   return {
     judgement,
-    text: `${what}: ${word} ${u.fmt(shortfall)} ${u.name}, noise band ${NOISE_SDS} x pooled sd = ${u.fmt(band)}, margin ${u.fmt(margin)} (${seedsNote(a, b)}; holds when ${word} + band <= margin, does not hold when ${word} - band > margin)`,
+    text: `${what}: ${word} ${u.fmt(shortfall)} ${u.name}, ${how}, margin ${u.fmt(margin)} (holds when ${word} + band <= margin, does not hold when ${word} - band > margin)`,
   };
 }
 
@@ -106,8 +174,9 @@ export function judgeWithin(
   margin: number,
   what: string,
   u = POINTS,
+  rule: NoiseRule = 'paired',
 ): Judged {
-  return judgeMargin(b.mean - a.mean, 'drop', a, b, margin, what, u);
+  return judgeMargin(-1, 'drop', a, b, margin, what, u, rule);
 }
 
 /**
@@ -120,8 +189,9 @@ export function judgeNotAbove(
   margin: number,
   what: string,
   u = POINTS,
+  rule: NoiseRule = 'paired',
 ): Judged {
-  return judgeMargin(a.mean - b.mean, 'rise', a, b, margin, what, u);
+  return judgeMargin(1, 'rise', a, b, margin, what, u, rule);
 }
 
 /**

@@ -196,8 +196,12 @@ test(
           `${e}: no mean ± sd cell`,
         );
         // Each verdict states its rule against the spread, whatever tiny runs decide.
-        assert.match(s.verdict.text, /noise band 2 x pooled sd/, `${e}: ${s.verdict.text}`);
-        assert.match(s.verdict.text, /2 seeds/);
+        // Both seeds of every run finish here, so the differences pair by seed.
+        assert.match(
+          s.verdict.text,
+          /paired by seed over 2 seeds .*noise band 2 x their sd/,
+          `${e}: ${s.verdict.text}`,
+        );
         assert.ok(s.figures.length >= 1);
       }
       const conv = byId.get('convergence');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { ganVerdict, parkGan } from '../../src/repro/experiments/park-gan.js';
 import { siteAdjustments } from '../../src/repro/experiments/zhang-transformer.js';
-import { judgeNotAbove, seedStats } from '../../src/repro/seeds.js';
+import { judgeNotAbove, POINTS, seedStats } from '../../src/repro/seeds.js';
 import { experimentsFor, selectExperiments, suiteSpecs } from '../../src/repro/suite.js';
 import { MEDIUM, QUICK } from '../../src/repro/scale.js';
 import { pngPicture } from '../../src/report/pictures.js';
@@ -24,14 +24,20 @@ const st = (...xs: number[]) => seedStats(xs)!;
 
 test('judgeNotAbove: holds when rise + band <= margin, not when rise - band > margin', () => {
   const fp = st(10, 10.5, 11); // sd 0.5
-  // rise 0.5, band 1: 1.5 <= 2.5.
-  assert.equal(judgeNotAbove(st(10.5, 11, 11.5), fp, 2.5, 'x').judgement, 'holds');
+  const j = (a: ReturnType<typeof st>, m: number) =>
+    judgeNotAbove(a, fp, m, 'x', POINTS, 'pooled').judgement;
+  // Pooled: rise 0.5, band 1: 1.5 <= 2.5.
+  assert.equal(j(st(10.5, 11, 11.5), 2.5), 'holds');
   // rise 5, band 1: 4 > 2.5.
-  assert.equal(judgeNotAbove(st(15, 15.5, 16), fp, 2.5, 'x').judgement, 'does not hold');
+  assert.equal(j(st(15, 15.5, 16), 2.5), 'does not hold');
   // rise 2, band 1: straddles.
-  assert.equal(judgeNotAbove(st(12, 12.5, 13), fp, 2.5, 'x').judgement, 'inconclusive');
+  assert.equal(j(st(12, 12.5, 13), 2.5), 'inconclusive');
   // Lower than the reference is within any margin.
-  assert.equal(judgeNotAbove(st(5, 5.5, 6), fp, 0, 'x').judgement, 'holds');
+  assert.equal(j(st(5, 5.5, 6), 0), 'holds');
+  // Paired by seed (the default): rises 2, 2, 2 have no spread, so 2 <= 2.5 holds; rises
+  // 1, 2, 3 (sd 1, band 2) straddle 2.5.
+  assert.equal(judgeNotAbove(st(12, 12.5, 13), fp, 2.5, 'x').judgement, 'holds');
+  assert.equal(judgeNotAbove(st(11, 12.5, 14), fp, 2.5, 'x').judgement, 'inconclusive');
 });
 
 test("ganVerdict: Park's finding holds, fails or is missing on synthetic seeds", () => {
@@ -49,8 +55,7 @@ test("ganVerdict: Park's finding holds, fails or is missing on synthetic seeds",
   });
   assert.equal(verdictWord(good), 'Reproduced', good.text);
   assert.match(good.text, /Frechet distance fp32 11\.00 ± 1\.00/);
-  assert.match(good.text, /noise band 2 x pooled sd/);
-  assert.match(good.text, /3 seeds/);
+  assert.match(good.text, /paired by seed over 3 seeds .*noise band 2 x their sd/);
   // Lazy as bad as plain INT8: lazy does not match float32, and is not better than plain.
   const bad = ganVerdict({
     fid: [

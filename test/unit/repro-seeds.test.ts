@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The medium scale's statistics: mean ± sd over seeds, the verdict rules against the seeds'
-// spread (holds, does not hold, inconclusive) on synthetic results, the convergence check,
+// spread (holds, does not hold, inconclusive; paired by seed, and pooled) on synthetic results, the convergence check,
 // and the plan's longest-first schedule.
 
 import { test } from 'node:test';
@@ -10,7 +10,9 @@ import {
   convergence,
   judgeHigher,
   judgeWithin,
+  POINTS,
   pooledSd,
+  seedDiffs,
   seedStats,
   verdictOf,
 } from '../../src/repro/seeds.js';
@@ -33,14 +35,17 @@ test('seedStats: mean and sample sd over the seeds that finished', () => {
   );
 });
 
-test('judgeHigher: holds beyond 2 pooled sd, does not hold below minus it, inconclusive between', () => {
+test('judgeHigher pooled: holds beyond 2 pooled sd, does not hold below minus it, inconclusive between', () => {
   // sd 0.01 each: band 0.02.
   const b = st(0.8, 0.81, 0.82);
-  assert.equal(judgeHigher(st(0.85, 0.86, 0.87), b, 'x').judgement, 'holds');
-  assert.equal(judgeHigher(st(0.77, 0.78, 0.79), b, 'x').judgement, 'does not hold');
-  assert.equal(judgeHigher(st(0.815, 0.825, 0.835), b, 'x').judgement, 'inconclusive');
+  const j = (a: ReturnType<typeof st>, c: ReturnType<typeof st>) =>
+    judgeHigher(a, c, 'x', POINTS, 'pooled').judgement;
+  assert.equal(j(st(0.85, 0.86, 0.87), b), 'holds');
+  assert.equal(j(st(0.77, 0.78, 0.79), b), 'does not hold');
+  assert.equal(j(st(0.815, 0.825, 0.835), b), 'inconclusive');
   // The same mean gap with a wide spread is inconclusive.
-  assert.equal(judgeHigher(st(0.76, 0.86, 0.96), st(0.7, 0.8, 0.9), 'x').judgement, 'inconclusive');
+  assert.equal(j(st(0.76, 0.86, 0.96), st(0.7, 0.8, 0.9)), 'inconclusive');
+  assert.match(judgeHigher(b, b, 'x', POINTS, 'pooled').text, /pooled sd/);
   // One seed: no band, a plain comparison (equal is inconclusive), and the text says so.
   const one = judgeHigher(st(0.9), st(0.8), 'SR vs NR');
   assert.equal(one.judgement, 'holds');
@@ -49,16 +54,49 @@ test('judgeHigher: holds beyond 2 pooled sd, does not hold below minus it, incon
   assert.match(judgeHigher(b, b, 'x').text, /3 seeds/);
 });
 
-test('judgeWithin: holds when drop + band <= margin, not when drop - band > margin', () => {
+test('judgeWithin pooled: holds when drop + band <= margin, not when drop - band > margin', () => {
   const fp = st(0.9, 0.905, 0.91); // sd 0.005
+  const j = (a: ReturnType<typeof st>) => judgeWithin(a, fp, 0.02, 'q', POINTS, 'pooled').judgement;
   // drop 0.005, band 0.01: 0.015 <= 0.02.
-  assert.equal(judgeWithin(st(0.895, 0.9, 0.905), fp, 0.02, 'q').judgement, 'holds');
+  assert.equal(j(st(0.895, 0.9, 0.905)), 'holds');
   // drop 0.05, band 0.01: 0.04 > 0.02.
-  assert.equal(judgeWithin(st(0.85, 0.855, 0.86), fp, 0.02, 'q').judgement, 'does not hold');
+  assert.equal(j(st(0.85, 0.855, 0.86)), 'does not hold');
   // drop 0.018, band 0.01: straddles the margin.
-  assert.equal(judgeWithin(st(0.882, 0.887, 0.892), fp, 0.02, 'q').judgement, 'inconclusive');
+  assert.equal(j(st(0.882, 0.887, 0.892)), 'inconclusive');
   // A quantized run above fp32 is within any margin.
-  assert.equal(judgeWithin(st(0.95, 0.955, 0.96), fp, 0.02, 'q').judgement, 'holds');
+  assert.equal(j(st(0.95, 0.955, 0.96)), 'holds');
+});
+
+test("paired by seed (the default): the seeds' shared draw cancels in the per-seed differences", () => {
+  // Seed 2 is easy for both schemes: pooled sd ~0.027 (band ~0.054) hides a steady 2-point gain,
+  // the per-seed differences (0.02, 0.025, 0.015; sd 0.005, band 0.01) show it.
+  const a = st(0.91, 0.965, 0.905);
+  const b = st(0.89, 0.94, 0.89);
+  assert.deepEqual(
+    seedDiffs(a, b).map((x) => Math.round(x * 1000)),
+    [20, 25, 15],
+  );
+  assert.equal(judgeHigher(a, b, 'x', POINTS, 'pooled').judgement, 'inconclusive');
+  const paired = judgeHigher(a, b, 'x');
+  assert.equal(paired.judgement, 'holds');
+  assert.match(paired.text, /paired by seed over 3 seeds/);
+  assert.match(paired.text, /2\.00, 2\.50, 1\.50/);
+  assert.equal(judgeHigher(b, a, 'x').judgement, 'does not hold');
+  // Differences that swing with the seed stay inconclusive, however close the means.
+  assert.equal(
+    judgeHigher(st(0.93, 0.93, 0.93), st(0.9, 0.96, 0.88), 'x').judgement,
+    'inconclusive',
+  );
+  // Within a margin on the pairs: drop 0.04 +- 0.002 against 0.02 does not hold; 0.01 holds.
+  const fp = st(0.9, 0.95, 0.86);
+  assert.equal(judgeWithin(st(0.86, 0.91, 0.821), fp, 0.02, 'q').judgement, 'does not hold');
+  assert.equal(judgeWithin(st(0.89, 0.94, 0.851), fp, 0.02, 'q').judgement, 'holds');
+  // A seed missing on one side is left out of the pairs; fewer than 2 pairs fall back to pooled.
+  const gap = seedStats([0.91, null, 0.905])!;
+  assert.deepEqual(gap.bySeed, [0.91, null, 0.905]);
+  assert.equal(seedDiffs(gap, b).length, 2);
+  assert.match(judgeHigher(gap, b, 'x').text, /paired by seed over 2 seeds/);
+  assert.match(judgeHigher(seedStats([0.91, null, null])!, b, 'x').text, /pooled sd/);
 });
 
 test('combine and verdictOf: any failure fails, all holding holds, else inconclusive', () => {

@@ -145,7 +145,7 @@ export interface GanResults {
 
 /**
  * Park's finding on the seeds: plain INT8 fails to produce digits (its Frechet distance is
- * higher than lazy INT8's and its share of confident samples lower, each beyond 2 pooled sd),
+ * higher than lazy INT8's and its share of confident samples lower, each beyond the noise band of src/repro/seeds.ts),
  * and lazy INT8 matches float32 (its Frechet distance at most 25% above fp32's and its
  * confident share at most 10 points below, each with the 2 sd band inside the margin).
  */
