@@ -199,7 +199,7 @@ test(
         // Both seeds of every run finish here, so the differences pair by seed.
         assert.match(
           s.verdict.text,
-          /paired by seed over 2 seeds .*noise band 2 x their sd/,
+          /paired by seed over 2 seeds, .*noise band 2 x their sd/,
           `${e}: ${s.verdict.text}`,
         );
         assert.ok(s.figures.length >= 1);

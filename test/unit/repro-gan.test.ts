@@ -55,7 +55,7 @@ test("ganVerdict: Park's finding holds, fails or is missing on synthetic seeds",
   });
   assert.equal(verdictWord(good), 'Reproduced', good.text);
   assert.match(good.text, /Frechet distance fp32 11\.00 ± 1\.00/);
-  assert.match(good.text, /paired by seed over 3 seeds .*noise band 2 x their sd/);
+  assert.match(good.text, /paired by seed over 3 seeds, .*noise band 2 x their sd/);
   // Lazy as bad as plain INT8: lazy does not match float32, and is not better than plain.
   const bad = ganVerdict({
     fid: [
