@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { loadDataset } from '../data/registry.js';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
+import { testsAfter } from '../train/metrics.js';
 import { train } from '../train/trainer.js';
 import type { RunSpec } from './types.js';
 
@@ -187,7 +188,10 @@ function trainSize(c: TrainConfig): number {
 /** Predicted CPU seconds of a run from its kind's probe. */
 export function predictCpu(c: TrainConfig, p: ProbeCost, trainN: number): number {
   const steps = Math.ceil(trainN / c.batch) * c.epochs * stepsPerBatch(c);
-  const test = c.epochs * evalSamples(c, c.testLimit ?? 2000);
+  // Test passes run only after the epochs `testsAfter` picks (evalEvery, evalLast, the last).
+  let passes = 0;
+  for (let e = 1; e <= c.epochs; e++) if (testsAfter(c, e)) passes++;
+  const test = passes * evalSamples(c, c.testLimit ?? 2000);
   const samples = c.telemetrySamples ?? TELEMETRY_SAMPLES;
   const sampled = p.perSampledStep ? Math.min(steps, samples) * p.perSampledStep : 0;
   return p.setup + steps * p.perStep + test * p.perTestSample + sampled;

@@ -80,7 +80,7 @@ function noise(a: SeedStats, b: SeedStats, rule: NoiseRule, u: Unit): Noise {
     return {
       d: s.mean,
       band: NOISE_SDS * s.sd,
-      how: `paired by seed over ${diffs.length} seeds, per-seed differences ${diffs.map((x) => u.fmt(x)).join(', ')}, noise band ${NOISE_SDS} x their sd = ${u.fmt(NOISE_SDS * s.sd)}`,
+      how: `paired by seed over ${diffs.length} seeds, per-seed differences (first minus second) ${diffs.map((x) => u.fmt(x)).join(', ')}, noise band ${NOISE_SDS} x their sd = ${u.fmt(NOISE_SDS * s.sd)}`,
     };
   }
   const band = NOISE_SDS * pooledSd(a, b);
