@@ -166,7 +166,7 @@ function judgeMargin(
 
 /**
  * Finding "a is at most `margin` below b" (e.g. 8-bit loses under 2 points against fp32):
- * the shortfall is drop = mean(b) - mean(a).
+ * the shortfall is drop = b - a (see `noise` for how it is averaged).
  */
 export function judgeWithin(
   a: SeedStats,
@@ -181,7 +181,7 @@ export function judgeWithin(
 
 /**
  * Finding "a is at most `margin` above b" for a score where lower is better (e.g. a Frechet
- * distance): the shortfall is rise = mean(a) - mean(b).
+ * distance): the shortfall is rise = a - b (see `noise`).
  */
 export function judgeNotAbove(
   a: SeedStats,
