@@ -275,7 +275,7 @@ void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int6
         constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
         if constexpr (intPair) {
 #ifdef LOWBIT_SUMS_EXACT32
-          if constexpr (sizeof(A) == 4 && sizeof(B) == 4) {
+          if constexpr (sizeof(B) == 4 && std::is_integral_v<A>) {
             for (int64_t c = c0; c < c1; c++) LOWBIT_SUMS_EXACT32(ap, bp, mask, N, C, R, c, out);
             return;
           }
