@@ -90,7 +90,7 @@ Napi::Value bnForward(const Napi::CallbackInfo& info) {
                            kern(info).bnForward(x, d.N, d.C, d.R, p, a.flag(5), relu, mask, y));
 }
 
-// bnAffineInt(x, N, C, R, p, relu, mask, y)
+// bnAffineInt(x, N, C, R, p, relu, mask, y) -> max |y| (Int32Array y), else NaN
 Napi::Value bnAffineInt(const Napi::CallbackInfo& info) {
   const Args a(info, "bn_affine_int");
   const View x = a.array(0, "x");
@@ -105,8 +105,24 @@ Napi::Value bnAffineInt(const Napi::CallbackInfo& info) {
   if (y.kind != Kind::I32 && y.kind != Kind::F64)
     a.typeError("y must be an Int32Array or Float64Array");
   a.need(y, n, "y");
-  kern(info).bnAffineInt(x, d.N, d.C, d.R, p, a.flag(5), mask, y);
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(),
+                           kern(info).bnAffineInt(x, d.N, d.C, d.R, p, a.flag(5), mask, y));
+}
+
+// bnXhatInt(x, N, C, R, p, scale, out) -> min(max |out|, 2^31), or NaN
+Napi::Value bnXhatInt(const Napi::CallbackInfo& info) {
+  const Args a(info, "bn_xhat_int");
+  const View x = anyArray(a, 0, "x");
+  const Dims d = dims(a, 1);
+  const int64_t n = d.N * d.C * d.R;
+  a.need(x, n, "x");
+  const double* p = f64Arg(a, 4, "p", 2 * d.C);
+  const View out = a.array(6, "out");
+  if (out.kind != Kind::I32) a.typeError("out must be an Int32Array");
+  a.need(out, n, "out");
+  return Napi::Number::New(info.Env(), kern(info).bnXhatInt(x, d.N, d.C, d.R, p,
+                                                            a.number(5, "scale"),
+                                                            static_cast<int32_t*>(out.p)));
 }
 
 // bnBackward(e, x, mask, N, C, R, p, xhat32, dx) -> max |dx|
@@ -214,6 +230,7 @@ void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   add("bnSums", bnSums);
   add("bnForward", bnForward);
   add("bnAffineInt", bnAffineInt);
+  add("bnXhatInt", bnXhatInt);
   add("bnBackward", bnBackward);
   add("addScaled", addScaled);
   add("minMax", minMax);

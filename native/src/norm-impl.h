@@ -323,10 +323,12 @@ double bnForwardK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
   return amaxOf(amax);
 }
 
-void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool relu,
-                  int8_t* mask, const View& y) {
+double bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool relu,
+                    int8_t* mask, const View& y) {
+  int64_t imax = 0;  // int32 y: max |y| itself (a dynamic-exponent site after it skips its scan)
   withKind(x, [&](auto* xp) {
     split(N * C, R, [&](int64_t i0, int64_t i1) {
+      int64_t m = 0;
       for (int64_t i = i0; i < i1; i++) {
         const int64_t c = i % C, o = i * R;
         const double g = p[2 * c], b = p[2 * c + 1];
@@ -338,14 +340,64 @@ void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
           for (int64_t r = 0; r < R; r++)
             yp[r] = static_cast<int32_t>(g * static_cast<double>(xp[o + r]) + b);
           if (relu) reluPlane(yp, R, mp);
+          const int64_t b2 = maxAbsI32(yp, R);
+          m = b2 > m ? b2 : m;
         } else {
           double* yp = static_cast<double*>(y.p) + o;
           for (int64_t r = 0; r < R; r++) yp[r] = g * static_cast<double>(xp[o + r]) + b;
           if (relu) reluPlane(yp, R, mp);
         }
       }
+      atomicMax64(&imax, m);
     });
   });
+  return y.kind == Kind::I32 ? static_cast<double>(imax) : __builtin_nan("");
+}
+
+/** 2^31 as a float64: bn_xhat_int's cap on the max it returns. */
+constexpr double TWO31 = 2147483648.0;
+
+/**
+ * One plane of bn_xhat_int: out = floor(f32((x - mu) rs) scale + 1/2), stored clamped to int32
+ * (NaN as 0: no undefined conversion); lo, hi and nan take the plane's min, max and any NaN.
+ */
+template <typename T>
+inline void xhatIntPlane(const T* x, int64_t R, double mu, double rs, double scale, int32_t* out,
+                         double& lo, double& hi, int32_t& nan) {
+  double l = lo, h = hi;
+  int32_t bad = 0;
+  for (int64_t r = 0; r < R; r++) {
+    const double t = (static_cast<double>(x[r]) - mu) * rs;
+    const double v = __builtin_floor(static_cast<double>(static_cast<float>(t)) * scale + 0.5);
+    l = v < l ? v : l;
+    h = v > h ? v : h;
+    bad |= v != v ? 1 : 0;
+    const double c = v < -TWO31 ? -TWO31 : (v > TWO31 - 1 ? TWO31 - 1 : v);
+    out[r] = static_cast<int32_t>(c == c ? c : 0.0);
+  }
+  lo = l;
+  hi = h;
+  nan |= bad;
+}
+
+double bnXhatIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, double scale,
+                  int32_t* out) {
+  int64_t imax = 0;
+  int32_t anyNan = 0;
+  withKind(x, [&](auto* xp) {
+    split(N * C, R, [&](int64_t i0, int64_t i1) {
+      double lo = 0, hi = 0;
+      int32_t nan = 0;
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t c = i % C, o = i * R;
+        xhatIntPlane(xp + o, R, p[2 * c], p[2 * c + 1], scale, out + o, lo, hi, nan);
+      }
+      const double m = -lo > hi ? -lo : hi;
+      atomicMax64(&imax, static_cast<int64_t>(m < TWO31 ? m : TWO31));
+      if (nan) __atomic_store_n(&anyNan, 1, __ATOMIC_RELAXED);
+    });
+  });
+  return anyNan ? __builtin_nan("") : static_cast<double>(imax);
 }
 
 /** One plane of bn_backward; MASKED: e taken as 0 where mask is 0 (loaded, then selected). */
@@ -578,5 +630,6 @@ FlagCounts flagQuantizeK(const View& x, double pre, double post, double half, do
 
 #define NORM_TABLE                                                                   \
   NormKernels {                                                                      \
-    bnSumsK, bnForwardK, bnAffineIntK, bnBackwardK, addScaledK, minMaxK, flagQuantizeK \
+    bnSumsK, bnForwardK, bnAffineIntK, bnBackwardK, addScaledK, minMaxK, flagQuantizeK, \
+        bnXhatIntK                                                                      \
   }

@@ -39,6 +39,7 @@ import {
   varianceOf,
 } from './bn-channels.js';
 import type { AnyArray } from '../kernels/spec.js';
+import type { Quantizer } from '../quant/site.js';
 import {
   floatTensor,
   floatTensorMax,
@@ -240,10 +241,13 @@ abstract class BatchNormBase extends Layer {
       const ym = k.bn_forward(src, N, C, R, p, nm.xhat32, relu !== null, mask, y);
       return floatTensorMax(x.shape, y, ym);
     }
-    for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
-    const xh = stepArray(ctx, 'float32', n, false);
-    const xhm = k.bn_forward(src, N, C, R, p, true, false, null, xh);
-    const xhq = this.quant('BN.xhat', floatTensorMax(x.shape, xh, xhm), ctx);
+    let xhq = this.fusedXhat(xq.quantizer, src, x.shape, N, R, nm, ctx);
+    if (!xhq) {
+      for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
+      const xh = stepArray(ctx, 'float32', n, false);
+      const xhm = k.bn_forward(src, N, C, R, p, true, false, null, xh);
+      xhq = this.quant('BN.xhat', floatTensorMax(x.shape, xh, xhm), ctx);
+    }
     const xhs = xhq.kind === 'fixed' ? 2 ** xhq.exp : 1;
     // Backward reads the quantized x-hat: (xhat - 0) * xhs.
     nm.x = storage(xhq);
@@ -256,6 +260,35 @@ abstract class BatchNormBase extends Layer {
     const y = stepArray(ctx, 'float32', n, false);
     const ym = k.bn_forward(nm.x, N, C, R, p, false, relu !== null, mask, y);
     return floatTensorMax(x.shape, y, ym);
+  }
+
+  /**
+   * BN.xhat's output in one pass where its quantizer is a plain rounding onto a grid and nothing
+   * records the call (Kernels.bn_xhat_int: the float32 x-hat's mantissas without the float32
+   * x-hat, the same integers); null: the caller takes bn_forward and the site.
+   */
+  private fusedXhat(
+    q: Quantizer,
+    src: AnyArray,
+    shape: Shape,
+    N: number,
+    R: number,
+    nm: Norm,
+    ctx: RunContext,
+  ): Tensor | null {
+    const xhatInt = ctx.kernels.bn_xhat_int;
+    const grid = xhatInt && !recording(ctx) ? q.roundingGrid?.() : null;
+    if (!xhatInt || !grid) return null;
+    const C = this.channels;
+    const p = this.ch.fwd; // (C, 2) = [mu, rs] in stored units
+    for (let c = 0; c < C; c++) {
+      p[2 * c] = nm.mu[c];
+      p[2 * c + 1] = nm.rs[c];
+    }
+    const mant = stepArray(ctx, 'int32', src.length, false);
+    const big = xhatInt(src, N, C, R, p, 2 ** -grid.exp, mant);
+    // NaN, or past int32: the site's own route (which refuses what it refuses).
+    return big < 2 ** 31 ? grid.finish(shape, mant, big) : null;
   }
 
   /** A float32 x-hat site's call, made only to be recorded (telemetry, observer). */

@@ -5,6 +5,7 @@
 
 import type { Kernels } from '../kernels/spec.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
 import type { Rng } from './rng.js';
 import type { QuantStats } from './stats.js';
 
@@ -74,6 +75,24 @@ export interface Quantizer {
   /** Serialisable state (for checkpoints); stateless quantizers return null. */
   saveState(): unknown;
   loadState(s: unknown): void;
+  /**
+   * Optional: the quantizer as plain rounding of float values onto a grid, for a producer that
+   * writes the rounded mantissas itself (BatchNorm's x-hat, Kernels.bn_xhat_int); null where
+   * it is not (now). Only for calls nothing records (no telemetry, no observer).
+   */
+  roundingGrid?(): RoundingGrid | null;
+}
+
+/** What Quantizer.roundingGrid describes: apply() on float values v as int32 mantissas. */
+export interface RoundingGrid {
+  /** The mantissas are floor(v * 2^-exp + 1/2) (round half up). */
+  readonly exp: number;
+  /**
+   * The tensor apply() returns for values whose mantissas (computed as above) are `mant`, with
+   * max |mant| = `maxMant`; null where apply() would store them otherwise or refuse them (the
+   * producer then calls apply() on the float values).
+   */
+  finish(shape: Shape, mant: Int32Array, maxMant: number): Tensor | null;
 }
 
 /**

@@ -19,7 +19,7 @@ import { registerQuantizer } from './registry.js';
 import { recordSite } from './record.js';
 import type { QuantStats } from './stats.js';
 import { roundHalfEven, type Rounding, roundNearest } from './rounding.js';
-import type { Quantizer, SiteContext, SiteWhere } from './site.js';
+import type { Quantizer, RoundingGrid, SiteContext, SiteWhere } from './site.js';
 
 /** log2 of R(x) = 2^round(log2 max|x|) (eq. 6), or null for an all-zero tensor. */
 export function rExponent(maxAbs: number): number | null {
@@ -126,6 +126,20 @@ export class DirectQuantizer extends WageubnQuantizer {
   }
   bits(): number {
     return this.k;
+  }
+  /** Unclipped with round half up: eq. 5's rounding, into int32 storage where it is that. */
+  roundingGrid(): RoundingGrid | null {
+    if (this.clip || this.rounding !== 'nearest') return null;
+    const k = this.k;
+    const exp = -(k - 1);
+    return {
+      exp,
+      finish: (shape, mant, big) => {
+        const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
+        if (width > 32 || intDTypeFor(width) !== 'int32') return null;
+        return withMax(fixedTensor(shape, mant, exp, width), big);
+      },
+    };
   }
   apply(x: Tensor, ctx: SiteContext): Tensor {
     const k = this.k;

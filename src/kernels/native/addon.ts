@@ -207,8 +207,10 @@ export interface NativeIsaKernels {
   bnSums: Kernels['bn_sums'];
   /** Returns max |y|, NaN where y holds NaN or an infinity. */
   bnForward: Kernels['bn_forward'];
-  /** BatchNorm's integer affine y = g x + b. */
-  bnAffineInt: Kernels['bn_affine_int'];
+  /** BatchNorm's integer affine y = g x + b; returns max |y| (Int32Array y), else NaN. */
+  bnAffineInt: NonNullable<Kernels['bn_affine_int_max']>;
+  /** BatchNorm's x-hat rounded to int32 mantissas (Kernels.bn_xhat_int). */
+  bnXhatInt: NonNullable<Kernels['bn_xhat_int']>;
   /** Returns max |dx| as bnForward does. */
   bnBackward: Kernels['bn_backward'];
   /** Returns max |out| (float32 out), else NaN. */
@@ -344,6 +346,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'bnSums',
   'bnForward',
   'bnAffineInt',
+  'bnXhatInt',
   'bnBackward',
   'addScaled',
   'minMax',

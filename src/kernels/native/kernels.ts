@@ -177,7 +177,11 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     bn_sums: (a, b, mask, N, C, R, out) => k.bnSums(a, b, mask, N, C, R, out),
     bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
       k.bnForward(x, N, C, R, p, xhat32, relu, mask, y),
-    bn_affine_int: (x, N, C, R, p, relu, mask, y) => k.bnAffineInt(x, N, C, R, p, relu, mask, y),
+    bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
+      void k.bnAffineInt(x, N, C, R, p, relu, mask, y),
+    bn_affine_int_max: (x, N, C, R, p, relu, mask, y) =>
+      k.bnAffineInt(x, N, C, R, p, relu, mask, y),
+    bn_xhat_int: (x, N, C, R, p, scale, out) => k.bnXhatInt(x, N, C, R, p, scale, out),
     bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
       k.bnBackward(e, x, mask, N, C, R, p, xhat32, dx),
     add_scaled(a, ka, b, kb, relu, mask, out) {

@@ -195,6 +195,53 @@ export function bn_affine_int(
     }
 }
 
+/** bn_affine_int, returning max |y| for Int32Array y (NaN for Float64Array y). */
+export function bn_affine_int_max(
+  x: MantArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  relu: boolean,
+  mask: Int8Array | null,
+  y: Int32Array | Float64Array,
+): number {
+  bn_affine_int(x, N, C, R, p, relu, mask, y);
+  if (!(y instanceof Int32Array)) return NaN;
+  let m = 0;
+  for (let i = 0; i < N * C * R; i++) m = Math.max(m, Math.abs(y[i]));
+  return m;
+}
+
+const TWO31 = 2 ** 31;
+
+/** See Kernels.bn_xhat_int. */
+export function bn_xhat_int(
+  x: AnyArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  scale: number,
+  out: Int32Array,
+): number {
+  let m = 0;
+  let nan = false;
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const mu = p[2 * c];
+      const rs = p[2 * c + 1];
+      const o = (n * C + c) * R;
+      for (let r = 0; r < R; r++) {
+        const v = Math.floor(Math.fround((x[o + r] - mu) * rs) * scale + 0.5);
+        if (v !== v) nan = true;
+        else m = Math.max(m, Math.abs(v));
+        out[o + r] = v !== v ? 0 : Math.max(-TWO31, Math.min(TWO31 - 1, v));
+      }
+    }
+  return nan ? NaN : Math.min(m, TWO31);
+}
+
 export function bn_backward(
   e: AnyArray,
   x: AnyArray,
