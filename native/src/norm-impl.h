@@ -628,8 +628,96 @@ FlagCounts flagQuantizeK(const View& x, double pre, double post, double half, do
   return {sat, under};
 }
 
+// ---- bn_backward fused with its max or with flag_quantize ----------------------------------
+
+/** Elements per block of the fused backward kernels: one block of dx stays in L1. */
+constexpr int64_t BWD_BLOCK = 1024;
+
+/**
+ * bn_backward's dx of plane i (channel i mod C) block by block into buf, each block then handed
+ * to f(offset of the block in (N, C, R), length): the float32 dx without an array of it.
+ */
+template <typename E, typename X, typename F>
+inline void backwardBlocks(const E* e, const X* x, const int8_t* mask, int64_t C, int64_t R,
+                           const double* p, bool xhat32, int64_t i, float* buf, F&& f) {
+  const int64_t c = i % C, o = i * R;
+  const double* q = p + 5 * c;
+  for (int64_t r0 = 0; r0 < R; r0 += BWD_BLOCK) {
+    const int64_t len = R - r0 < BWD_BLOCK ? R - r0 : BWD_BLOCK, a = o + r0;
+    const int8_t* mp = mask ? mask + a : nullptr;
+    if (xhat32 && mp) backwardPlane<E, X, true, true>(e + a, x + a, mp, len, q, buf);
+    else if (xhat32) backwardPlane<E, X, true, false>(e + a, x + a, mp, len, q, buf);
+    else if (mp) backwardPlane<E, X, false, true>(e + a, x + a, mp, len, q, buf);
+    else backwardPlane<E, X, false, false>(e + a, x + a, mp, len, q, buf);
+    f(a, len);
+  }
+}
+
+double bnBackwardMaxK(const View& e, const View& x, const int8_t* mask, int64_t N, int64_t C,
+                      int64_t R, const double* p, bool xhat32) {
+  int32_t amax = 0;
+  withKind(e, [&](auto* ep) {
+    withKind(x, [&](auto* xp) {
+      using E = Elem<decltype(ep)>;
+      using X = Elem<decltype(xp)>;
+      split(N * C, R, [&](int64_t i0, int64_t i1) {
+        float buf[BWD_BLOCK];
+        int32_t m = 0;
+        for (int64_t i = i0; i < i1; i++)
+          backwardBlocks<E, X>(ep, xp, mask, C, R, p, xhat32, i, buf, [&](int64_t, int64_t len) {
+            const int32_t b = maxAbsBits(buf, len);
+            m = b > m ? b : m;
+          });
+        atomicMax(&amax, m);
+      });
+    });
+  });
+  return amaxOf(amax);
+}
+
+/** f with v's elements as int16_t* (I16) or int32_t* (any other kind). */
+template <typename F>
+void with16or32(const View& v, F&& f) {
+  if (v.kind == Kind::I16) f(static_cast<int16_t*>(v.p));
+  else f(static_cast<int32_t*>(v.p));
+}
+
+// e integer, x and out int16 or int32 (the binding checks): WAGEUBN's quantized error, x-hat
+// mantissas and flag mantissas; other types were many instantiations of the flag loop.
+FlagCounts bnBackwardFlagK(const View& e, const View& x, const int8_t* mask, int64_t N,
+                           int64_t C, int64_t R, const double* p, bool xhat32, double post,
+                           double half, double top, const View& out) {
+  int64_t sat = 0, under = 0;
+  withIntKind(e, [&](auto* ep) {
+    with16or32(x, [&](auto* xp) {
+      using E = Elem<decltype(ep)>;
+      using X = Elem<decltype(xp)>;
+      with16or32(out, [&](auto* op) {
+        split(N * C, R, [&](int64_t i0, int64_t i1) {
+          float buf[BWD_BLOCK];
+          int64_t s = 0, u = 0;
+          for (int64_t i = i0; i < i1; i++)
+            backwardBlocks<E, X>(ep, xp, mask, C, R, p, xhat32, i, buf, [&](int64_t a, int64_t len) {
+              // flag_quantize of the float32 block (pre = 2^0), written at its place in out.
+#ifdef LOWBIT_FLAG_RANGE
+              const FlagCounts fc = LOWBIT_FLAG_RANGE(buf, 0, len, 1.0, post, half, top, op + a);
+#else
+              const FlagCounts fc = flagRange(buf, 0, len, 1.0, post, half, top, op + a);
+#endif
+              s += fc.saturated;
+              u += fc.underflow;
+            });
+          __atomic_fetch_add(&sat, s, __ATOMIC_RELAXED);
+          __atomic_fetch_add(&under, u, __ATOMIC_RELAXED);
+        });
+      });
+    });
+  });
+  return {sat, under};
+}
+
 #define NORM_TABLE                                                                   \
   NormKernels {                                                                      \
     bnSumsK, bnForwardK, bnAffineIntK, bnBackwardK, addScaledK, minMaxK, flagQuantizeK, \
-        bnXhatIntK                                                                      \
+        bnXhatIntK, bnBackwardMaxK, bnBackwardFlagK                                     \
   }

@@ -43,6 +43,13 @@ struct NormKernels {
    * int32; returns min(max |that|, 2^31), or NaN. */
   double (*bnXhatInt)(const View& x, int64_t N, int64_t C, int64_t R, const double* p,
                       double scale, int32_t* out);
+  /** bnBackward's max |dx| (or NaN) without writing dx. */
+  double (*bnBackwardMax)(const View& e, const View& x, const int8_t* mask, int64_t N,
+                          int64_t C, int64_t R, const double* p, bool xhat32);
+  /** flagQuantize (pre = 1) of bnBackward's float32 dx into out, without writing dx. */
+  FlagCounts (*bnBackwardFlag)(const View& e, const View& x, const int8_t* mask, int64_t N,
+                               int64_t C, int64_t R, const double* p, bool xhat32, double post,
+                               double half, double top, const View& out);
 };
 
 extern const NormKernels NORM_PORTABLE;

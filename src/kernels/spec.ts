@@ -396,6 +396,37 @@ export interface Kernels {
     dx: Float32Array,
   ): number;
   /**
+   * Optional: what bn_backward returns (max |dx|, NaN for NaN or an infinity), without writing
+   * dx: the pass a flag-quantized error needs before bn_backward_flag.
+   */
+  bn_backward_max?(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+  ): number;
+  /**
+   * Optional: flag_quantize(dx, 0, scExp, k, out) of bn_backward's float32 dx, without dx
+   * between (BatchNorm's flag-quantized E2 in one pass after bn_backward_max).
+   */
+  bn_backward_flag?(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    scExp: number,
+    k: number,
+    out: IntArray,
+  ): QuantStats;
+  /**
    * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
    * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.
    * Float32Array out: f32(f32(a * ka) + f32(b * kb)). With `relu`, out = out > 0 ? out : 0 and

@@ -344,12 +344,48 @@ abstract class BatchNormBase extends Layer {
       p[q + 3] = ch.gb[c] / m / ee;
       p[q + 4] = ch.gg[c] / m / ee;
     }
+    const fused = this.fusedE2(es, s, em, N, R, dy.shape, ctx);
+    if (fused) {
+      this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
+      this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
+      return fused;
+    }
     const dx = stepArray(ctx, 'float32', es.length, false);
     const dxm = k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
     this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
     this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
     const out = floatTensorMax(dy.shape, dx, dxm);
     return this.sites.has('E2') ? this.quant('E2', out, ctx) : out;
+  }
+
+  /**
+   * E2's output without the float32 dx where E2 is a flag quantization scaled from max |dx| and
+   * nothing records the call (wageubn8): bn_backward_max, then bn_backward_flag writes the flag
+   * mantissas of the same dx; null: the caller takes bn_backward and the site. p = ch.bwd.
+   */
+  private fusedE2(
+    es: AnyArray,
+    s: Norm,
+    em: Int8Array | null,
+    N: number,
+    R: number,
+    shape: Shape,
+    ctx: RunContext,
+  ): Tensor | null {
+    const k = ctx.kernels;
+    const q = this.sites.get('E2')?.quantizer;
+    const max = k.bn_backward_max;
+    const flag = k.bn_backward_flag;
+    if (!q?.flagGrid || !max || !flag || recording(ctx)) return null;
+    const C = this.channels;
+    const p = this.ch.bwd;
+    const m = max(es, s.x, em, N, C, R, p, s.xhat32);
+    // NaN or an infinity (the site's scan throws its message), or all zero: the site's route.
+    const grid = Number.isFinite(m) ? q.flagGrid(m) : null;
+    if (!grid) return null;
+    const out = stepArray(ctx, grid.dtype, es.length, false);
+    flag(es, s.x, em, N, C, R, p, s.xhat32, grid.scExp, grid.k, out);
+    return grid.finish(shape, out);
   }
 
   /**

@@ -34,7 +34,6 @@ import {
   directF32,
   implicitF32,
   inputGradBound,
-  type KnownMax,
   weightGradInt8Direct,
 } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
@@ -55,7 +54,7 @@ import { winogradFor } from '../ops/winograd.js';
 import { gemmCost, siteOperand, type LayerCost } from './cost.js';
 
 /** The exact max |mant| the tensors' producers computed (Tensor.mantMax), by mantissa array. */
-function known(...ts: Tensor[]): KnownMax | undefined {
+function known(...ts: Tensor[]): Map<MantArray, number> | undefined {
   let m: Map<MantArray, number> | undefined;
   for (const t of ts)
     if (t.kind === 'fixed' && t.mantMax !== undefined) (m ??= new Map()).set(t.mant, t.mantMax);
@@ -248,7 +247,14 @@ export class Conv2d extends Layer {
       const km = known(xq, eq);
       // e' (OC, N*OH*OW), swapped from e (N, OC, OH*OW) only where a GEMM reads it.
       let e: IntArray | null = null;
-      const eRows = (): IntArray => (e ??= errorRows(k, g, em, OC, ctx));
+      const eRows = (): IntArray => {
+        if (e) return e;
+        e = errorRows(k, g, em, OC, ctx);
+        // e's elements in another order: e's max.
+        const m = km?.get(em);
+        if (m !== undefined) km!.set(e, m);
+        return e;
+      };
       // No im2col matrix saved (the forward ran implicit): dW straight from x's planes where
       // the kernels can, the same integers as im2col + the GEMM.
       const direct = this.col ? null : convWeightGradIntDirect(k, g, em, xq.mant, OC, ctx, km);

@@ -194,6 +194,7 @@ export function convWeightGradInt(
   const K = g.N * g.OH * g.OW;
   const need = x !== undefined && K * typeMax(eRows) * typeMax(x) > INT32_LIMIT;
   return intGemm(k, { M: OC, N: CKK, K, transB: true }, eRows, col, 0, at, {
+    a: known?.get(eRows),
     b: x && colMax(k, g, x, need, known),
   });
 }

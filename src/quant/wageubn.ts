@@ -19,7 +19,7 @@ import { registerQuantizer } from './registry.js';
 import { recordSite } from './record.js';
 import type { QuantStats } from './stats.js';
 import { roundHalfEven, type Rounding, roundNearest } from './rounding.js';
-import type { Quantizer, RoundingGrid, SiteContext, SiteWhere } from './site.js';
+import type { FlagGrid, Quantizer, RoundingGrid, SiteContext, SiteWhere } from './site.js';
 
 /** log2 of R(x) = 2^round(log2 max|x|) (eq. 6), or null for an all-zero tensor. */
 export function rExponent(maxAbs: number): number | null {
@@ -267,6 +267,20 @@ export class FlagQuantizer extends WageubnQuantizer {
   }
   bits(): number {
     return this.k + 1;
+  }
+  flagGrid(maxAbs: number): FlagGrid | null {
+    const re = rExponent(maxAbs);
+    if (re === null) return null;
+    const k = this.k;
+    const scExp = re - (k - 1);
+    const exp = scExp - (k - 1);
+    const max = roundedMax(maxAbs, (v) => flagQuantize(v, scExp, k).mant);
+    return {
+      scExp,
+      k,
+      dtype: intDTypeFor(2 * k),
+      finish: (shape, mant) => ({ ...withMax(fixedTensor(shape, mant, exp, 2 * k), max), flagK: k }),
+    };
   }
   apply(x: Tensor, ctx: SiteContext): Tensor {
     const m = storedMaxOf(x, ctx);

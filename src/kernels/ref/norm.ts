@@ -3,7 +3,9 @@
 // floats), the elementwise forward (float and integer) and the input gradient. See spec.ts.
 
 import type { AnyArray } from '../spec.js';
-import type { MantArray } from '../../tensor/dtype.js';
+import type { IntArray, MantArray } from '../../tensor/dtype.js';
+import type { QuantStats } from '../../quant/stats.js';
+import { flag_quantize } from './flag.js';
 import { maxAbsOrNaN } from './layers.js';
 
 const TWO32 = 4294967296;
@@ -240,6 +242,39 @@ export function bn_xhat_int(
       }
     }
   return nan ? NaN : Math.min(m, TWO31);
+}
+
+/** bn_backward's max |dx| without dx (a scratch array here). */
+export function bn_backward_max(
+  e: AnyArray,
+  x: AnyArray,
+  mask: Int8Array | null,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  xhat32: boolean,
+): number {
+  return bn_backward(e, x, mask, N, C, R, p, xhat32, new Float32Array(N * C * R));
+}
+
+/** flag_quantize of bn_backward's float32 dx (a scratch array here). */
+export function bn_backward_flag(
+  e: AnyArray,
+  x: AnyArray,
+  mask: Int8Array | null,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  xhat32: boolean,
+  scExp: number,
+  k: number,
+  out: IntArray,
+): QuantStats {
+  const dx = new Float32Array(N * C * R);
+  bn_backward(e, x, mask, N, C, R, p, xhat32, dx);
+  return flag_quantize(dx, 0, scExp, k, out);
 }
 
 export function bn_backward(

@@ -3,15 +3,22 @@
 // onto a grid without the float32 x-hat) over int8/int16/int32/float32/float64 x, ragged
 // (N, C, R) and across the tasks, ties of the rounding (both signs), values past int32 (the
 // returned max capped at 2^31, the stores clamped), NaN and infinities, all zeros; and
-// bn_affine_int_max's max |y| (int32 y; NaN for float64 y) with and without ReLU. 1 and 2
-// threads give the same bits. Then BatchNorm2d with WAGEUBN's sites computes the same tensors
-// and gradients through the fused route as through bn_forward and the site (taken when
-// telemetry records the call).
+// bn_affine_int_max's max |y| (int32 y; NaN for float64 y) with and without ReLU;
+// bn_backward_max and bn_backward_flag (bn_backward's max, and flag_quantize of its dx, without
+// dx) over error and x types, masks, planes across the kernels' 1024-element blocks, scales
+// that clip and underflow. 1 and 2 threads give the same bits. Then BatchNorm2d with WAGEUBN's
+// sites computes the same tensors and gradients through the fused routes as through
+// bn_forward, bn_backward and the sites (taken when telemetry records the calls).
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnyArray, Kernels } from '../../src/kernels/spec.js';
-import { bn_affine_int_max, bn_xhat_int } from '../../src/kernels/ref/norm.js';
+import {
+  bn_affine_int_max,
+  bn_backward_flag,
+  bn_backward_max,
+  bn_xhat_int,
+} from '../../src/kernels/ref/norm.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { BatchNorm2d } from '../../src/nn/batchnorm.js';
 import type { RunContext } from '../../src/nn/context.js';
@@ -19,6 +26,8 @@ import { DirectQuantizer, FlagQuantizer, ShiftQuantizer } from '../../src/quant/
 import { makeRng } from '../../src/quant/rng.js';
 import type { SiteRecord } from '../../src/quant/site.js';
 import { fixedTensor, floatTensor, type Tensor } from '../../src/tensor/tensor.js';
+import type { IntArray } from '../../src/tensor/dtype.js';
+import type { QuantStats } from '../../src/quant/stats.js';
 import { assertSameArray, nativeBackends, randInts, seeded } from './helpers.js';
 
 type Ctor = { new (n: number): AnyArray; from(a: ArrayLike<number>): AnyArray; name: string };
@@ -186,6 +195,88 @@ for (const be of await nativeBackends()) {
       }
     });
 
+    it('bn_backward_max and bn_backward_flag equal ref, 1 and 2 threads', async () => {
+      assert.ok(k.bn_backward_max && k.bn_backward_flag, 'the native kernels have both');
+      const grid: [number, number, number][] = [
+        [1, 1, 1],
+        [2, 3, 17],
+        [1, 2, 1500],
+        [3, 2, 2051],
+      ];
+      for (const t of [1, 2]) {
+        await setNativeThreads(t);
+        let seed = 900;
+        for (const [N, C, R] of grid)
+          for (const E of [Int8Array, Int16Array, Int32Array, Float32Array] as Ctor[])
+            for (const X of [Int32Array, Float32Array] as Ctor[])
+              for (const [masked, xhat32] of [
+                [false, false],
+                [true, true],
+                [false, true],
+              ]) {
+                const n = N * C * R;
+                const r = seeded(seed++);
+                const e = xOf(E, n, seed++);
+                const x = xOf(X, n, seed++);
+                const mask = masked ? Int8Array.from(randInts(r, n, 0, 1)) : null;
+                const p = new Float64Array(5 * C);
+                for (let c = 0; c < C; c++) {
+                  const big = X === Float32Array ? 2 ** 11 : 2 ** 31;
+                  p.set([(r.nextFloat() - 0.5) * big * 0.1, (1 + r.nextFloat()) / big], 5 * c);
+                  p.set(
+                    [r.nextFloat() - 0.5, (r.nextFloat() - 0.5) * 100, r.nextFloat()],
+                    5 * c + 2,
+                  );
+                }
+                const what = `e ${E.name} x ${X.name} (${N},${C},${R}) mask=${masked} xhat32=${xhat32} threads=${t}`;
+                const mr = bn_backward_max(e, x, mask, N, C, R, p, xhat32);
+                const mk = k.bn_backward_max!(e, x, mask, N, C, R, p, xhat32);
+                assert.ok(Object.is(mk, mr), `${what}: max ${mk}, want ${mr}`);
+                const re = Math.floor(Math.log2(mr) + 0.5);
+                // The scale from the max, one that clips (lower) and one that underflows.
+                for (const [kb, scExp] of [
+                  [8, re - 7],
+                  [8, re - 10],
+                  [4, re + 2],
+                  [12, re - 11],
+                ]) {
+                  const O = 2 * kb <= 16 ? Int16Array : Int32Array;
+                  const or: IntArray = new O(n).fill(3);
+                  const ok: IntArray = new O(n).fill(3);
+                  const sr = bn_backward_flag(e, x, mask, N, C, R, p, xhat32, scExp, kb, or);
+                  const sk: QuantStats = k.bn_backward_flag!(
+                    e,
+                    x,
+                    mask,
+                    N,
+                    C,
+                    R,
+                    p,
+                    xhat32,
+                    scExp,
+                    kb,
+                    ok,
+                  );
+                  sameBits(ok, or, `${what} k=${kb} scExp=${scExp}`);
+                  assert.deepEqual(sk, sr, `${what} k=${kb} scExp=${scExp}: counts`);
+                }
+              }
+      }
+    });
+
+    it('bn_backward_max: NaN where dx holds NaN or an infinity', () => {
+      const e = Float32Array.from([1, NaN, 2, 3]);
+      const x = Int32Array.from([4, 5, 6, 7]);
+      const p = Float64Array.from([0, 1, 1, 0, 0]);
+      assert.ok(Number.isNaN(k.bn_backward_max!(e, x, null, 1, 1, 4, p, false)));
+      e[1] = Infinity;
+      assert.ok(Number.isNaN(k.bn_backward_max!(e, x, null, 1, 1, 4, p, false)));
+      // A masked-out NaN is an error of 0.
+      e[1] = NaN;
+      const m = Int8Array.from([1, 0, 1, 1]);
+      assert.equal(k.bn_backward_max!(e, x, m, 1, 1, 4, p, false), 3);
+    });
+
     it('BatchNorm2d (WAGEUBN sites) gives the same tensors and gradients fused as through the site', () => {
       for (const E2 of ['flag', 'shift']) {
         const run = (telemetry: boolean) => {
@@ -234,6 +325,11 @@ for (const be of await nativeBackends()) {
           site.log.some((r) => r.site === 'BN.xhat'),
           'the site route ran BN.xhat',
         );
+        assert.ok(
+          site.log.some((r) => r.site === 'E2'),
+          'the site route ran E2',
+        );
+        if (E2 === 'flag') assert.ok(fused.dx.kind === 'fixed' && fused.dx.flagK === 8);
         const same = (a: Tensor, b: Tensor, what: string) => {
           assert.ok(a.kind === 'fixed' && b.kind === 'fixed', what);
           assert.equal(a.exp, b.exp, `${what}: exp`);
