@@ -411,8 +411,7 @@ export function convInputGradInt(
       return dx;
     }
   }
-  const direct =
-    inputGradAsConv(g, OC, e, w) ?? inputGradAsConvByValues(k, g, OC, e, w, known);
+  const direct = inputGradAsConv(g, OC, e, w) ?? inputGradAsConvByValues(k, g, OC, e, w, known);
   if (direct) {
     const wr = rotatedFilter(w, OC, g.C, g.KH * g.KW);
     return convForwardInt(k, direct, e, wr, g.C, null, at, false, known).y;

@@ -279,7 +279,10 @@ export class FlagQuantizer extends WageubnQuantizer {
       scExp,
       k,
       dtype: intDTypeFor(2 * k),
-      finish: (shape, mant) => ({ ...withMax(fixedTensor(shape, mant, exp, 2 * k), max), flagK: k }),
+      finish: (shape, mant) => ({
+        ...withMax(fixedTensor(shape, mant, exp, 2 * k), max),
+        flagK: k,
+      }),
     };
   }
   apply(x: Tensor, ctx: SiteContext): Tensor {
