@@ -359,45 +359,50 @@ constexpr double TWO31 = 2147483648.0;
 
 /**
  * One plane of bn_xhat_int: out = floor(f32((x - mu) rs) scale + 1/2), stored clamped to int32
- * (NaN as 0: no undefined conversion); lo, hi and nan take the plane's min, max and any NaN.
+ * (NaN as 0: no undefined conversion); lo and hi take the stored min and max, flags bit 0 a
+ * NaN and bit 1 a value past int32. Integer min and max and or-ed flags vectorize.
  */
 template <typename T>
 inline void xhatIntPlane(const T* x, int64_t R, double mu, double rs, double scale, int32_t* out,
-                         double& lo, double& hi, int32_t& nan) {
-  double l = lo, h = hi;
-  int32_t bad = 0;
+                         int32_t& lo, int32_t& hi, int32_t& flags) {
+  int32_t l = lo, h = hi, f = 0;
   for (int64_t r = 0; r < R; r++) {
     const double t = (static_cast<double>(x[r]) - mu) * rs;
-    const double v = __builtin_floor(static_cast<double>(static_cast<float>(t)) * scale + 0.5);
-    l = v < l ? v : l;
-    h = v > h ? v : h;
-    bad |= v != v ? 1 : 0;
-    const double c = v < -TWO31 ? -TWO31 : (v > TWO31 - 1 ? TWO31 - 1 : v);
-    out[r] = static_cast<int32_t>(c == c ? c : 0.0);
+    const double w = static_cast<double>(static_cast<float>(t)) * scale + 0.5;
+    // floor(w) past int32: w < -2^31 or w >= 2^31.
+    f |= (w != w ? 1 : 0) | ((w < -TWO31) | (w >= TWO31) ? 2 : 0);
+    // floor(w) clamped to int32 as truncation then a step down where that rounded up (floor
+    // itself stayed a scalar call per element).
+    const double c0 = w < -TWO31 ? -TWO31 : (w > TWO31 - 1 ? TWO31 - 1 : w);
+    const double c = c0 == c0 ? c0 : 0.0;
+    int32_t q = static_cast<int32_t>(c);
+    q -= static_cast<double>(q) > c ? 1 : 0;
+    out[r] = q;
+    l = q < l ? q : l;
+    h = q > h ? q : h;
   }
   lo = l;
   hi = h;
-  nan |= bad;
+  flags |= f;
 }
 
 double bnXhatIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, double scale,
                   int32_t* out) {
   int64_t imax = 0;
-  int32_t anyNan = 0;
+  int32_t allFlags = 0;
   withKind(x, [&](auto* xp) {
     split(N * C, R, [&](int64_t i0, int64_t i1) {
-      double lo = 0, hi = 0;
-      int32_t nan = 0;
+      int32_t lo = 0, hi = 0, flags = 0;
       for (int64_t i = i0; i < i1; i++) {
         const int64_t c = i % C, o = i * R;
-        xhatIntPlane(xp + o, R, p[2 * c], p[2 * c + 1], scale, out + o, lo, hi, nan);
+        xhatIntPlane(xp + o, R, p[2 * c], p[2 * c + 1], scale, out + o, lo, hi, flags);
       }
-      const double m = -lo > hi ? -lo : hi;
-      atomicMax64(&imax, static_cast<int64_t>(m < TWO31 ? m : TWO31));
-      if (nan) __atomic_store_n(&anyNan, 1, __ATOMIC_RELAXED);
+      atomicMax64(&imax, -int64_t(lo) > int64_t(hi) ? -int64_t(lo) : int64_t(hi));
+      if (flags) __atomic_fetch_or(&allFlags, flags, __ATOMIC_RELAXED);
     });
   });
-  return anyNan ? __builtin_nan("") : static_cast<double>(imax);
+  if (allFlags & 1) return __builtin_nan("");
+  return allFlags & 2 ? TWO31 : static_cast<double>(imax);
 }
 
 /** One plane of bn_backward; MASKED: e taken as 0 where mask is 0 (loaded, then selected). */
