@@ -395,6 +395,12 @@ double bnXhatIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
       int32_t lo = 0, hi = 0, flags = 0;
       for (int64_t i = i0; i < i1; i++) {
         const int64_t c = i % C, o = i * R;
+#ifdef LOWBIT_XHAT_INT32
+        if constexpr (std::is_same_v<Elem<decltype(xp)>, int32_t>) {
+          LOWBIT_XHAT_INT32(xp + o, R, p[2 * c], p[2 * c + 1], scale, out + o, lo, hi, flags);
+          continue;
+        }
+#endif
         xhatIntPlane(xp + o, R, p[2 * c], p[2 * c + 1], scale, out + o, lo, hi, flags);
       }
       atomicMax64(&imax, -int64_t(lo) > int64_t(hi) ? -int64_t(lo) : int64_t(hi));
