@@ -90,7 +90,7 @@ Napi::Value bnForward(const Napi::CallbackInfo& info) {
                            kern(info).bnForward(x, d.N, d.C, d.R, p, a.flag(5), relu, mask, y));
 }
 
-// bnAffineInt(x, N, C, R, p, relu, mask, y)
+// bnAffineInt(x, N, C, R, p, relu, mask, y) -> max |y| (Int32Array y), else NaN
 Napi::Value bnAffineInt(const Napi::CallbackInfo& info) {
   const Args a(info, "bn_affine_int");
   const View x = a.array(0, "x");
@@ -105,8 +105,24 @@ Napi::Value bnAffineInt(const Napi::CallbackInfo& info) {
   if (y.kind != Kind::I32 && y.kind != Kind::F64)
     a.typeError("y must be an Int32Array or Float64Array");
   a.need(y, n, "y");
-  kern(info).bnAffineInt(x, d.N, d.C, d.R, p, a.flag(5), mask, y);
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(),
+                           kern(info).bnAffineInt(x, d.N, d.C, d.R, p, a.flag(5), mask, y));
+}
+
+// bnXhatInt(x, N, C, R, p, scale, out) -> min(max |out|, 2^31), or NaN
+Napi::Value bnXhatInt(const Napi::CallbackInfo& info) {
+  const Args a(info, "bn_xhat_int");
+  const View x = anyArray(a, 0, "x");
+  const Dims d = dims(a, 1);
+  const int64_t n = d.N * d.C * d.R;
+  a.need(x, n, "x");
+  const double* p = f64Arg(a, 4, "p", 2 * d.C);
+  const View out = a.array(6, "out");
+  if (out.kind != Kind::I32) a.typeError("out must be an Int32Array");
+  a.need(out, n, "out");
+  return Napi::Number::New(info.Env(), kern(info).bnXhatInt(x, d.N, d.C, d.R, p,
+                                                            a.number(5, "scale"),
+                                                            static_cast<int32_t*>(out.p)));
 }
 
 // bnBackward(e, x, mask, N, C, R, p, xhat32, dx) -> max |dx|
@@ -122,6 +138,46 @@ Napi::Value bnBackward(const Napi::CallbackInfo& info) {
   float* dx = f32Arg(a, 8, "dx", n);
   return Napi::Number::New(info.Env(),
                            kern(info).bnBackward(e, x, mask, d.N, d.C, d.R, p, a.flag(7), dx));
+}
+
+// bnBackwardMax(e, x, mask, N, C, R, p, xhat32) -> max |dx| (not written), or NaN
+Napi::Value bnBackwardMax(const Napi::CallbackInfo& info) {
+  const Args a(info, "bn_backward_max");
+  const View e = anyArray(a, 0, "e"), x = anyArray(a, 1, "x");
+  const Dims d = dims(a, 3);
+  const int64_t n = d.N * d.C * d.R;
+  a.need(e, n, "e");
+  a.need(x, n, "x");
+  int8_t* mask = maskArg(a, 2, n);
+  const double* p = f64Arg(a, 6, "p", 5 * d.C);
+  return Napi::Number::New(info.Env(),
+                           kern(info).bnBackwardMax(e, x, mask, d.N, d.C, d.R, p, a.flag(7)));
+}
+
+// bnBackwardFlag(e, x, mask, N, C, R, p, xhat32, post, half, top, out, counts): out = the flag
+// mantissas of bn_backward's dx; counts = [saturated, underflow]
+Napi::Value bnBackwardFlag(const Napi::CallbackInfo& info) {
+  const Args a(info, "bn_backward_flag");
+  const View e = anyArray(a, 0, "e"), x = anyArray(a, 1, "x");
+  const Dims d = dims(a, 3);
+  const int64_t n = d.N * d.C * d.R;
+  a.need(e, n, "e");
+  a.need(x, n, "x");
+  int8_t* mask = maskArg(a, 2, n);
+  const double* p = f64Arg(a, 6, "p", 5 * d.C);
+  if (!isInt(e.kind)) a.typeError("e must be an Int8Array, Int16Array or Int32Array");
+  if (x.kind != Kind::I16 && x.kind != Kind::I32) a.typeError("x must be an Int16Array or Int32Array");
+  const View out = a.array(11, "out");
+  if (out.kind != Kind::I16 && out.kind != Kind::I32)
+    a.typeError("out must be an Int16Array or Int32Array");
+  a.need(out, n, "out");
+  double* counts = const_cast<double*>(f64Arg(a, 12, "counts", 2));
+  const FlagCounts c = kern(info).bnBackwardFlag(e, x, mask, d.N, d.C, d.R, p, a.flag(7),
+                                                 a.number(8, "post"), a.number(9, "half"),
+                                                 a.number(10, "top"), out);
+  counts[0] = static_cast<double>(c.saturated);
+  counts[1] = static_cast<double>(c.underflow);
+  return info.Env().Undefined();
 }
 
 // addScaled(a, ka, b, kb, relu, mask, out) -> max |out| (float32 out), else NaN
@@ -214,7 +270,10 @@ void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   add("bnSums", bnSums);
   add("bnForward", bnForward);
   add("bnAffineInt", bnAffineInt);
+  add("bnXhatInt", bnXhatInt);
   add("bnBackward", bnBackward);
+  add("bnBackwardMax", bnBackwardMax);
+  add("bnBackwardFlag", bnBackwardFlag);
   add("addScaled", addScaled);
   add("minMax", minMax);
   add("flagQuantize", flagQuantize);

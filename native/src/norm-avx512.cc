@@ -29,6 +29,9 @@ namespace {
 // bn_sums' exact int32 sums in vpmuldq lanes (bn-sums-avx512.h).
 #include "bn-sums-avx512.h"
 #define LOWBIT_SUMS_EXACT32 sumsExact32Vec
+// bn_xhat_int's plane loop for int32 x (bn-xhat-avx512.h).
+#include "bn-xhat-avx512.h"
+#define LOWBIT_XHAT_INT32 xhatInt32Vec
 #include "norm-impl.h"
 ADD_SCALED_VEC_BODY
 const NormKernels KERNELS = NORM_TABLE;

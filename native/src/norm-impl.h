@@ -275,7 +275,7 @@ void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int6
         constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
         if constexpr (intPair) {
 #ifdef LOWBIT_SUMS_EXACT32
-          if constexpr (sizeof(A) == 4 && sizeof(B) == 4) {
+          if constexpr (sizeof(B) == 4 && std::is_integral_v<A>) {
             for (int64_t c = c0; c < c1; c++) LOWBIT_SUMS_EXACT32(ap, bp, mask, N, C, R, c, out);
             return;
           }
@@ -323,10 +323,12 @@ double bnForwardK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
   return amaxOf(amax);
 }
 
-void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool relu,
-                  int8_t* mask, const View& y) {
+double bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, bool relu,
+                    int8_t* mask, const View& y) {
+  int64_t imax = 0;  // int32 y: max |y| itself (a dynamic-exponent site after it skips its scan)
   withKind(x, [&](auto* xp) {
     split(N * C, R, [&](int64_t i0, int64_t i1) {
+      int64_t m = 0;
       for (int64_t i = i0; i < i1; i++) {
         const int64_t c = i % C, o = i * R;
         const double g = p[2 * c], b = p[2 * c + 1];
@@ -338,14 +340,75 @@ void bnAffineIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* 
           for (int64_t r = 0; r < R; r++)
             yp[r] = static_cast<int32_t>(g * static_cast<double>(xp[o + r]) + b);
           if (relu) reluPlane(yp, R, mp);
+          const int64_t b2 = maxAbsI32(yp, R);
+          m = b2 > m ? b2 : m;
         } else {
           double* yp = static_cast<double*>(y.p) + o;
           for (int64_t r = 0; r < R; r++) yp[r] = g * static_cast<double>(xp[o + r]) + b;
           if (relu) reluPlane(yp, R, mp);
         }
       }
+      atomicMax64(&imax, m);
     });
   });
+  return y.kind == Kind::I32 ? static_cast<double>(imax) : __builtin_nan("");
+}
+
+/** 2^31 as a float64: bn_xhat_int's cap on the max it returns. */
+constexpr double TWO31 = 2147483648.0;
+
+/**
+ * One plane of bn_xhat_int: out = floor(f32((x - mu) rs) scale + 1/2), stored clamped to int32
+ * (NaN as 0: no undefined conversion); lo and hi take the stored min and max, flags bit 0 a
+ * NaN and bit 1 a value past int32. Integer min and max and or-ed flags vectorize.
+ */
+template <typename T>
+inline void xhatIntPlane(const T* x, int64_t R, double mu, double rs, double scale, int32_t* out,
+                         int32_t& lo, int32_t& hi, int32_t& flags) {
+  int32_t l = lo, h = hi, f = 0;
+  for (int64_t r = 0; r < R; r++) {
+    const double t = (static_cast<double>(x[r]) - mu) * rs;
+    const double w = static_cast<double>(static_cast<float>(t)) * scale + 0.5;
+    // floor(w) past int32: w < -2^31 or w >= 2^31.
+    f |= (w != w ? 1 : 0) | ((w < -TWO31) | (w >= TWO31) ? 2 : 0);
+    // floor(w) clamped to int32 as truncation then a step down where that rounded up (floor
+    // itself stayed a scalar call per element).
+    const double c0 = w < -TWO31 ? -TWO31 : (w > TWO31 - 1 ? TWO31 - 1 : w);
+    const double c = c0 == c0 ? c0 : 0.0;
+    int32_t q = static_cast<int32_t>(c);
+    q -= static_cast<double>(q) > c ? 1 : 0;
+    out[r] = q;
+    l = q < l ? q : l;
+    h = q > h ? q : h;
+  }
+  lo = l;
+  hi = h;
+  flags |= f;
+}
+
+double bnXhatIntK(const View& x, int64_t N, int64_t C, int64_t R, const double* p, double scale,
+                  int32_t* out) {
+  int64_t imax = 0;
+  int32_t allFlags = 0;
+  withKind(x, [&](auto* xp) {
+    split(N * C, R, [&](int64_t i0, int64_t i1) {
+      int32_t lo = 0, hi = 0, flags = 0;
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t c = i % C, o = i * R;
+#ifdef LOWBIT_XHAT_INT32
+        if constexpr (std::is_same_v<Elem<decltype(xp)>, int32_t>) {
+          LOWBIT_XHAT_INT32(xp + o, R, p[2 * c], p[2 * c + 1], scale, out + o, lo, hi, flags);
+          continue;
+        }
+#endif
+        xhatIntPlane(xp + o, R, p[2 * c], p[2 * c + 1], scale, out + o, lo, hi, flags);
+      }
+      atomicMax64(&imax, -int64_t(lo) > int64_t(hi) ? -int64_t(lo) : int64_t(hi));
+      if (flags) __atomic_fetch_or(&allFlags, flags, __ATOMIC_RELAXED);
+    });
+  });
+  if (allFlags & 1) return __builtin_nan("");
+  return allFlags & 2 ? TWO31 : static_cast<double>(imax);
 }
 
 /** One plane of bn_backward; MASKED: e taken as 0 where mask is 0 (loaded, then selected). */
@@ -576,7 +639,96 @@ FlagCounts flagQuantizeK(const View& x, double pre, double post, double half, do
   return {sat, under};
 }
 
+// ---- bn_backward fused with its max or with flag_quantize ----------------------------------
+
+/** Elements per block of the fused backward kernels: one block of dx stays in L1. */
+constexpr int64_t BWD_BLOCK = 1024;
+
+/**
+ * bn_backward's dx of plane i (channel i mod C) block by block into buf, each block then handed
+ * to f(offset of the block in (N, C, R), length): the float32 dx without an array of it.
+ */
+template <typename E, typename X, typename F>
+inline void backwardBlocks(const E* e, const X* x, const int8_t* mask, int64_t C, int64_t R,
+                           const double* p, bool xhat32, int64_t i, float* buf, F&& f) {
+  const int64_t c = i % C, o = i * R;
+  const double* q = p + 5 * c;
+  for (int64_t r0 = 0; r0 < R; r0 += BWD_BLOCK) {
+    const int64_t len = R - r0 < BWD_BLOCK ? R - r0 : BWD_BLOCK, a = o + r0;
+    const int8_t* mp = mask ? mask + a : nullptr;
+    if (xhat32 && mp) backwardPlane<E, X, true, true>(e + a, x + a, mp, len, q, buf);
+    else if (xhat32) backwardPlane<E, X, true, false>(e + a, x + a, mp, len, q, buf);
+    else if (mp) backwardPlane<E, X, false, true>(e + a, x + a, mp, len, q, buf);
+    else backwardPlane<E, X, false, false>(e + a, x + a, mp, len, q, buf);
+    f(a, len);
+  }
+}
+
+double bnBackwardMaxK(const View& e, const View& x, const int8_t* mask, int64_t N, int64_t C,
+                      int64_t R, const double* p, bool xhat32) {
+  int32_t amax = 0;
+  withKind(e, [&](auto* ep) {
+    withKind(x, [&](auto* xp) {
+      using E = Elem<decltype(ep)>;
+      using X = Elem<decltype(xp)>;
+      split(N * C, R, [&](int64_t i0, int64_t i1) {
+        float buf[BWD_BLOCK];
+        int32_t m = 0;
+        for (int64_t i = i0; i < i1; i++)
+          backwardBlocks<E, X>(ep, xp, mask, C, R, p, xhat32, i, buf, [&](int64_t, int64_t len) {
+            const int32_t b = maxAbsBits(buf, len);
+            m = b > m ? b : m;
+          });
+        atomicMax(&amax, m);
+      });
+    });
+  });
+  return amaxOf(amax);
+}
+
+/** f with v's elements as int16_t* (I16) or int32_t* (any other kind). */
+template <typename F>
+void with16or32(const View& v, F&& f) {
+  if (v.kind == Kind::I16) f(static_cast<int16_t*>(v.p));
+  else f(static_cast<int32_t*>(v.p));
+}
+
+// e integer, x and out int16 or int32 (the binding checks): WAGEUBN's quantized error, x-hat
+// mantissas and flag mantissas; other types were many instantiations of the flag loop.
+FlagCounts bnBackwardFlagK(const View& e, const View& x, const int8_t* mask, int64_t N,
+                           int64_t C, int64_t R, const double* p, bool xhat32, double post,
+                           double half, double top, const View& out) {
+  int64_t sat = 0, under = 0;
+  withIntKind(e, [&](auto* ep) {
+    with16or32(x, [&](auto* xp) {
+      using E = Elem<decltype(ep)>;
+      using X = Elem<decltype(xp)>;
+      with16or32(out, [&](auto* op) {
+        split(N * C, R, [&](int64_t i0, int64_t i1) {
+          float buf[BWD_BLOCK];
+          int64_t s = 0, u = 0;
+          for (int64_t i = i0; i < i1; i++)
+            backwardBlocks<E, X>(ep, xp, mask, C, R, p, xhat32, i, buf, [&](int64_t a, int64_t len) {
+              // flag_quantize of the float32 block (pre = 2^0), written at its place in out.
+#ifdef LOWBIT_FLAG_RANGE
+              const FlagCounts fc = LOWBIT_FLAG_RANGE(buf, 0, len, 1.0, post, half, top, op + a);
+#else
+              const FlagCounts fc = flagRange(buf, 0, len, 1.0, post, half, top, op + a);
+#endif
+              s += fc.saturated;
+              u += fc.underflow;
+            });
+          __atomic_fetch_add(&sat, s, __ATOMIC_RELAXED);
+          __atomic_fetch_add(&under, u, __ATOMIC_RELAXED);
+        });
+      });
+    });
+  });
+  return {sat, under};
+}
+
 #define NORM_TABLE                                                                   \
   NormKernels {                                                                      \
-    bnSumsK, bnForwardK, bnAffineIntK, bnBackwardK, addScaledK, minMaxK, flagQuantizeK \
+    bnSumsK, bnForwardK, bnAffineIntK, bnBackwardK, addScaledK, minMaxK, flagQuantizeK, \
+        bnXhatIntK, bnBackwardMaxK, bnBackwardFlagK                                     \
   }

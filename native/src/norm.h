@@ -24,8 +24,9 @@ struct NormKernels {
   /** y (N, C, R) float32 from x with p (C, 4) = [mu, rs, g, b]; returns max |y| or NaN. */
   double (*bnForward)(const View& x, int64_t N, int64_t C, int64_t R, const double* p,
                       bool xhat32, bool relu, int8_t* mask, float* y);
-  /** y (N, C, R) int32 or float64 = g x + b, p (C, 2) = [g, b]. */
-  void (*bnAffineInt)(const View& x, int64_t N, int64_t C, int64_t R, const double* p,
+  /** y (N, C, R) int32 or float64 = g x + b, p (C, 2) = [g, b]; returns max |y| (int32 y), or
+   * NaN (float64 y). */
+  double (*bnAffineInt)(const View& x, int64_t N, int64_t C, int64_t R, const double* p,
                       bool relu, int8_t* mask, const View& y);
   /** dx (N, C, R) float32 with p (C, 5) = [mu, rs, k, a, b]; returns max |dx| or NaN. */
   double (*bnBackward)(const View& e, const View& x, const int8_t* mask, int64_t N, int64_t C,
@@ -38,6 +39,17 @@ struct NormKernels {
   /** flag_quantize with pre = 2^xExp, post = 2^-scExp, half = 2^(k-1), top = half - 1. */
   FlagCounts (*flagQuantize)(const View& x, double pre, double post, double half, double top,
                              const View& out);
+  /** out (N, C, R) = floor(f32((x - mu) rs) scale + 1/2) with p (C, 2) = [mu, rs], clamped to
+   * int32; returns min(max |that|, 2^31), or NaN. */
+  double (*bnXhatInt)(const View& x, int64_t N, int64_t C, int64_t R, const double* p,
+                      double scale, int32_t* out);
+  /** bnBackward's max |dx| (or NaN) without writing dx. */
+  double (*bnBackwardMax)(const View& e, const View& x, const int8_t* mask, int64_t N,
+                          int64_t C, int64_t R, const double* p, bool xhat32);
+  /** flagQuantize (pre = 1) of bnBackward's float32 dx into out, without writing dx. */
+  FlagCounts (*bnBackwardFlag)(const View& e, const View& x, const int8_t* mask, int64_t N,
+                               int64_t C, int64_t R, const double* p, bool xhat32, double post,
+                               double half, double top, const View& out);
 };
 
 extern const NormKernels NORM_PORTABLE;

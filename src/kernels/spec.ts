@@ -347,6 +347,38 @@ export interface Kernels {
     y: Int32Array | Float64Array,
   ): void;
   /**
+   * Optional: bn_affine_int that also returns max |y| (taken while writing) for an Int32Array y,
+   * NaN for a Float64Array y, so a dynamic-exponent site after it (the next conv's A, the
+   * residual add's bound) needs no scan. Backends without it run bn_affine_int and scan.
+   */
+  bn_affine_int_max?(
+    x: MantArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    relu: boolean,
+    mask: Int8Array | null,
+    y: Int32Array | Float64Array,
+  ): number;
+  /**
+   * Optional: BatchNorm's x-hat rounded onto a grid in one pass (bn_forward with xhat32 and
+   * [g, b] = [1, 0], then quantize with 'nearest' at exponent -log2(scale), without the
+   * float32 x-hat between): out (N, C, R) = floor(f32((x - mu) * rs) * scale + 1/2) with
+   * p (C, 2) = [mu, rs], float64 operations in that order on x's stored number, scale a power
+   * of two. Stored clamped to int32 (NaN as 0). Returns min(max |that|, 2^31) (so >= 2^31: out
+   * does not hold the rounded values), or NaN where one is NaN.
+   */
+  bn_xhat_int?(
+    x: AnyArray,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    scale: number,
+    out: Int32Array,
+  ): number;
+  /**
    * BatchNorm's input gradient over e and x (N, C, R) with p (C, 5) = [mu, rs, k, a, b]:
    * t = (x - mu) * rs, rounded to float32 if `xhat32`; dx = f32(k * ((e - a) - t * b)), float64
    * operations in that order on the stored numbers, e taken as 0 where `mask` is 0. Returns
@@ -363,6 +395,37 @@ export interface Kernels {
     xhat32: boolean,
     dx: Float32Array,
   ): number;
+  /**
+   * Optional: what bn_backward returns (max |dx|, NaN for NaN or an infinity), without writing
+   * dx: the pass a flag-quantized error needs before bn_backward_flag.
+   */
+  bn_backward_max?(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+  ): number;
+  /**
+   * Optional: flag_quantize(dx, 0, scExp, k, out) of bn_backward's float32 dx, without dx
+   * between (BatchNorm's flag-quantized E2 in one pass after bn_backward_max).
+   */
+  bn_backward_flag?(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    scExp: number,
+    k: number,
+    out: IntArray,
+  ): QuantStats;
   /**
    * out = a * ka + b * kb elementwise, ka and kb powers of two. Integer out (Int32Array, or a
    * Float64Array of exact integers) from integer-valued terms: exact, the caller bounds it.

@@ -39,6 +39,7 @@ import {
   varianceOf,
 } from './bn-channels.js';
 import type { AnyArray } from '../kernels/spec.js';
+import type { Quantizer } from '../quant/site.js';
 import {
   floatTensor,
   floatTensorMax,
@@ -240,10 +241,13 @@ abstract class BatchNormBase extends Layer {
       const ym = k.bn_forward(src, N, C, R, p, nm.xhat32, relu !== null, mask, y);
       return floatTensorMax(x.shape, y, ym);
     }
-    for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
-    const xh = stepArray(ctx, 'float32', n, false);
-    const xhm = k.bn_forward(src, N, C, R, p, true, false, null, xh);
-    const xhq = this.quant('BN.xhat', floatTensorMax(x.shape, xh, xhm), ctx);
+    let xhq = this.fusedXhat(xq.quantizer, src, x.shape, N, R, nm, ctx);
+    if (!xhq) {
+      for (let c = 0; c < C; c++) put4(p, c, nm.mu[c], nm.rs[c], 1, 0);
+      const xh = stepArray(ctx, 'float32', n, false);
+      const xhm = k.bn_forward(src, N, C, R, p, true, false, null, xh);
+      xhq = this.quant('BN.xhat', floatTensorMax(x.shape, xh, xhm), ctx);
+    }
     const xhs = xhq.kind === 'fixed' ? 2 ** xhq.exp : 1;
     // Backward reads the quantized x-hat: (xhat - 0) * xhs.
     nm.x = storage(xhq);
@@ -256,6 +260,35 @@ abstract class BatchNormBase extends Layer {
     const y = stepArray(ctx, 'float32', n, false);
     const ym = k.bn_forward(nm.x, N, C, R, p, false, relu !== null, mask, y);
     return floatTensorMax(x.shape, y, ym);
+  }
+
+  /**
+   * BN.xhat's output in one pass where its quantizer is a plain rounding onto a grid and nothing
+   * records the call (Kernels.bn_xhat_int: the float32 x-hat's mantissas without the float32
+   * x-hat, the same integers); null: the caller takes bn_forward and the site.
+   */
+  private fusedXhat(
+    q: Quantizer,
+    src: AnyArray,
+    shape: Shape,
+    N: number,
+    R: number,
+    nm: Norm,
+    ctx: RunContext,
+  ): Tensor | null {
+    const xhatInt = ctx.kernels.bn_xhat_int;
+    const grid = xhatInt && !recording(ctx) ? q.roundingGrid?.() : null;
+    if (!xhatInt || !grid) return null;
+    const C = this.channels;
+    const p = this.ch.fwd; // (C, 2) = [mu, rs] in stored units
+    for (let c = 0; c < C; c++) {
+      p[2 * c] = nm.mu[c];
+      p[2 * c + 1] = nm.rs[c];
+    }
+    const mant = stepArray(ctx, 'int32', src.length, false);
+    const big = xhatInt(src, N, C, R, p, 2 ** -grid.exp, mant);
+    // NaN, or past int32: the site's own route (which refuses what it refuses).
+    return big < 2 ** 31 ? grid.finish(shape, mant, big) : null;
   }
 
   /** A float32 x-hat site's call, made only to be recorded (telemetry, observer). */
@@ -311,12 +344,48 @@ abstract class BatchNormBase extends Layer {
       p[q + 3] = ch.gb[c] / m / ee;
       p[q + 4] = ch.gg[c] / m / ee;
     }
+    const fused = this.fusedE2(es, s, em, N, R, dy.shape, ctx);
+    if (fused) {
+      this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
+      this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
+      return fused;
+    }
     const dx = stepArray(ctx, 'float32', es.length, false);
     const dxm = k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
     this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
     this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
     const out = floatTensorMax(dy.shape, dx, dxm);
     return this.sites.has('E2') ? this.quant('E2', out, ctx) : out;
+  }
+
+  /**
+   * E2's output without the float32 dx where E2 is a flag quantization scaled from max |dx| and
+   * nothing records the call (wageubn8): bn_backward_max, then bn_backward_flag writes the flag
+   * mantissas of the same dx; null: the caller takes bn_backward and the site. p = ch.bwd.
+   */
+  private fusedE2(
+    es: AnyArray,
+    s: Norm,
+    em: Int8Array | null,
+    N: number,
+    R: number,
+    shape: Shape,
+    ctx: RunContext,
+  ): Tensor | null {
+    const k = ctx.kernels;
+    const q = this.sites.get('E2')?.quantizer;
+    const max = k.bn_backward_max;
+    const flag = k.bn_backward_flag;
+    if (!q?.flagGrid || !max || !flag || recording(ctx)) return null;
+    const C = this.channels;
+    const p = this.ch.bwd;
+    const m = max(es, s.x, em, N, C, R, p, s.xhat32);
+    // NaN or an infinity (the site's scan throws its message), or all zero: the site's route.
+    const grid = Number.isFinite(m) ? q.flagGrid(m) : null;
+    if (!grid) return null;
+    const out = stepArray(ctx, grid.dtype, es.length, false);
+    flag(es, s.x, em, N, C, R, p, s.xhat32, grid.scExp, grid.k, out);
+    return grid.finish(shape, out);
   }
 
   /**

@@ -6,7 +6,7 @@
 
 import { INT32_MAX } from '../tensor/dtype.js';
 import type { AnyArray } from '../kernels/spec.js';
-import { fixedTensor, type Tensor } from '../tensor/tensor.js';
+import { fixedTensor, withMantMax, type Tensor } from '../tensor/tensor.js';
 import { stepArray, type StepScope } from './arrays.js';
 import type { Shape } from '../tensor/shape.js';
 
@@ -148,6 +148,11 @@ export function integerAffine(
   }
   const n = xh.mant.length;
   const y = wide ? stepArray(ctx, 'float64', n, false) : stepArray(ctx, 'int32', n, false);
-  ctx.kernels.bn_affine_int(xh.mant, N, C, R, p, relu, mask, y);
-  return fixedTensor(xh.shape, y, exp, wide ? 53 : 32);
+  // max |y| from the pass where the kernels take it (the next conv's A site and the residual
+  // add read it instead of scanning y).
+  const k = ctx.kernels;
+  const m = k.bn_affine_int_max
+    ? k.bn_affine_int_max(xh.mant, N, C, R, p, relu, mask, y)
+    : (k.bn_affine_int(xh.mant, N, C, R, p, relu, mask, y), NaN);
+  return withMantMax(fixedTensor(xh.shape, y, exp, wide ? 53 : 32), m);
 }

@@ -37,7 +37,7 @@ import {
   weightGradInt8Direct,
 } from '../ops/conv.js';
 import type { AnyArray, ConvGeom, Kernels } from '../kernels/spec.js';
-import type { IntArray } from '../tensor/dtype.js';
+import type { IntArray, MantArray } from '../tensor/dtype.js';
 import {
   dequantize,
   fixedTensor,
@@ -52,6 +52,14 @@ import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../quant/rng.js';
 import { winogradFor } from '../ops/winograd.js';
 import { gemmCost, siteOperand, type LayerCost } from './cost.js';
+
+/** The exact max |mant| the tensors' producers computed (Tensor.mantMax), by mantissa array. */
+function known(...ts: Tensor[]): Map<MantArray, number> | undefined {
+  let m: Map<MantArray, number> | undefined;
+  for (const t of ts)
+    if (t.kind === 'fixed' && t.mantMax !== undefined) (m ??= new Map()).set(t.mant, t.mantMax);
+  return m;
+}
 
 export interface Conv2dOptions {
   stride?: number;
@@ -185,7 +193,7 @@ export class Conv2d extends Layer {
           siteOperand(this, 'E', siteOperand(this, 'E1')) === 'i8' &&
           weightGradInt8Direct(k, g)
         );
-      const f = convForwardInt(k, g, xq.mant, asInt(wq.mant), OC, b, ctx, keepCol);
+      const f = convForwardInt(k, g, xq.mant, asInt(wq.mant), OC, b, ctx, keepCol, known(xq));
       if (ctx.training) this.col = f.col; // null after Winograd: backward builds it
       return fixedTensor(outShape, f.y, exp, bitsOfAcc(f.y));
     }
@@ -236,15 +244,23 @@ export class Conv2d extends Layer {
     if (eq.kind === 'fixed' && xq.kind === 'fixed' && wq.kind === 'fixed') {
       if (xq.mant instanceof Float64Array) throw new Error(`${this.name}: bad saved input`);
       const em = asInt(eq.mant);
+      const km = known(xq, eq);
       // e' (OC, N*OH*OW), swapped from e (N, OC, OH*OW) only where a GEMM reads it.
       let e: IntArray | null = null;
-      const eRows = (): IntArray => (e ??= errorRows(k, g, em, OC, ctx));
+      const eRows = (): IntArray => {
+        if (e) return e;
+        e = errorRows(k, g, em, OC, ctx);
+        // e's elements in another order: e's max.
+        const m = km?.get(em);
+        if (m !== undefined) km!.set(e, m);
+        return e;
+      };
       // No im2col matrix saved (the forward ran implicit): dW straight from x's planes where
       // the kernels can, the same integers as im2col + the GEMM.
-      const direct = this.col ? null : convWeightGradIntDirect(k, g, em, xq.mant, OC, ctx);
+      const direct = this.col ? null : convWeightGradIntDirect(k, g, em, xq.mant, OC, ctx, km);
       const aw =
         direct ??
-        convWeightGradInt(k, g, eRows(), this.savedCol(xq.mant, g, k, ctx), OC, ctx, xq.mant);
+        convWeightGradInt(k, g, eRows(), this.savedCol(xq.mant, g, k, ctx), OC, ctx, xq.mant, km);
       dw = fixedTensor(this.weight.shape, aw, eq.exp + xq.exp, bitsOfAcc(aw));
       if (!this.inputGrad) {
         // Zeros nobody reads (the model's input): a step array, not garbage every step.
@@ -253,7 +269,7 @@ export class Conv2d extends Layer {
         return this.finishBackward(dw, eq, g, ctx, dx);
       }
       const wm = asInt(wq.mant);
-      const dxm = convInputGradInt(k, g, em, eRows, wm, OC, ctx);
+      const dxm = convInputGradInt(k, g, em, eRows, wm, OC, ctx, km);
       // The types' bound lets BatchNorm's and the residual add's checks skip their scans.
       const bound = inputGradBound(g, OC, em, wm);
       dx = withBound(fixedTensor(xShape, dxm, eq.exp + wq.exp, bitsOfAcc(dxm)), bound);

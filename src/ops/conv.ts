@@ -14,11 +14,21 @@
 // Conv2d calls these; bench/conv-shapes.ts measures them at ResNet shapes.
 
 import type { ConvGeom, Kernels } from '../kernels/spec.js';
-import type { IntArray } from '../tensor/dtype.js';
+import type { IntArray, MantArray } from '../tensor/dtype.js';
 import { stepArray, stepLike, type StepScope } from '../kernels/step-array.js';
 import { allocAcc, INT32_LIMIT, intGemm, maxAbsMant, typeMax } from './intgemm.js';
 import { countMacs } from './macs.js';
 import { winogradFor, winogradForward, winogradInputGrad } from './winograd.js';
+
+/**
+ * Exact max |mantissa| of operands whose producer computed it on the way (Tensor.mantMax: the
+ * WAGEUBN A and E quantizers), by array: the bounds below read them instead of scanning.
+ */
+export type KnownMax = ReadonlyMap<MantArray, number>;
+
+/** max |m|: known, else a scan. */
+const maxOf = (k: Kernels, m: MantArray, known?: KnownMax): number =>
+  known?.get(m) ?? maxAbsMant(k, m);
 
 export interface ConvForwardInt {
   /** y (N, OC, OH, OW): int32, or exact float64 where int32 could overflow. */
@@ -48,8 +58,14 @@ export function windowsCover(g: ConvGeom): boolean {
  * cover x, else undefined (the GEMM scans the matrix). Only asked for when the operand types
  * alone do not bound the GEMM within int32 (`need`).
  */
-function colMax(k: Kernels, g: ConvGeom, x: IntArray, need: boolean): number | undefined {
-  return need && windowsCover(g) ? maxAbsMant(k, x) : undefined;
+function colMax(
+  k: Kernels,
+  g: ConvGeom,
+  x: IntArray,
+  need: boolean,
+  known?: KnownMax,
+): number | undefined {
+  return need && windowsCover(g) ? maxOf(k, x, known) : undefined;
 }
 
 /**
@@ -92,6 +108,7 @@ export function convForwardInt(
   bias: ConvBias | null,
   at?: StepScope | null,
   keepCol = true,
+  known?: KnownMax,
 ): ConvForwardInt {
   if (x instanceof Int8Array && w instanceof Int8Array && winogradFor(g, g.C, bias?.maxAbs, k)) {
     const y = winogradForward(k, g, x, w, OC, bias ? bias.mant : null, at);
@@ -108,7 +125,7 @@ export function convForwardInt(
     w instanceof Int8Array &&
     k.conv_int8_int16 &&
     !at?.observer?.gemm &&
-    (!need || CKK * maxAbsMant(k, w) * maxAbsMant(k, x) + extra <= INT32_LIMIT)
+    (!need || CKK * maxOf(k, w, known) * maxOf(k, x, known) + extra <= INT32_LIMIT)
   ) {
     // int16 x (WAGEUBN's activations past 1, an int16 error's dx as a conv): the int8 direct
     // conv over x split into two int8 halves, no im2col matrix. int32 from the bound im2col +
@@ -138,7 +155,7 @@ export function convForwardInt(
   const col = stepLike(at, x, CKK * Q, false);
   k.im2col(g, x, col);
   const acc = intGemm(k, { M: OC, N: Q, K: CKK }, w, col, extra, at, {
-    b: colMax(k, g, x, need),
+    b: colMax(k, g, x, need, known),
   });
   // (OC, N, R) -> (N, OC, R) with the bias added on the way.
   const y = stepLike(at, acc, acc.length, false);
@@ -171,12 +188,14 @@ export function convWeightGradInt(
   OC: number,
   at?: StepScope | null,
   x?: IntArray,
+  known?: KnownMax,
 ): Int32Array | Float64Array {
   const CKK = g.C * g.KH * g.KW;
   const K = g.N * g.OH * g.OW;
   const need = x !== undefined && K * typeMax(eRows) * typeMax(x) > INT32_LIMIT;
   return intGemm(k, { M: OC, N: CKK, K, transB: true }, eRows, col, 0, at, {
-    b: x && colMax(k, g, x, need),
+    a: known?.get(eRows),
+    b: x && colMax(k, g, x, need, known),
   });
 }
 
@@ -196,6 +215,7 @@ export function convWeightGradIntDirect(
   x: IntArray,
   OC: number,
   at?: StepScope | null,
+  known?: KnownMax,
 ): Int32Array | Float64Array | null {
   if (!k.conv_weight_grad_int || at?.observer?.gemm) return null;
   const i16 = e instanceof Int16Array && x instanceof Int16Array;
@@ -208,8 +228,8 @@ export function convWeightGradIntDirect(
   // int8 sums that fit int32 by the types alone need no scan (the kernel takes no maxima for
   // them); int16 ones do (the kernel plans its int32 flushes from them).
   const byTypes = !i16 && K * typeMax(e) * typeMax(x) <= INT32_LIMIT;
-  const maxE = byTypes ? typeMax(e) : maxAbsMant(k, e);
-  const maxX = byTypes ? typeMax(x) : maxAbsMant(k, x);
+  const maxE = byTypes ? typeMax(e) : maxOf(k, e, known);
+  const maxX = byTypes ? typeMax(x) : maxOf(k, x, known);
   const dw = allocAcc(K * maxE * maxX, OC * CKK, at, false);
   if (!k.conv_weight_grad_int(g, e, OC, x, dw, maxE, maxX)) return null;
   countMacs(e, x, OC * CKK * K);
@@ -247,11 +267,12 @@ function inputGradBoundByValues(
   OC: number,
   e: IntArray,
   w: IntArray,
+  known?: KnownMax,
 ): number {
   const byTypes = inputGradBound(g, OC, e, w);
   if (byTypes <= INT32_LIMIT) return byTypes;
   const overlap = Math.ceil(g.KH / g.strideH) * Math.ceil(g.KW / g.strideW);
-  return overlap * OC * maxAbsMant(k, w) * maxAbsMant(k, e);
+  return overlap * OC * maxOf(k, w, known) * maxOf(k, e, known);
 }
 
 /**
@@ -282,12 +303,13 @@ function inputGradAsConvByValues(
   OC: number,
   e: IntArray,
   w: IntArray,
+  known?: KnownMax,
 ): ConvGeom | null {
   if (!(e instanceof Int8Array || e instanceof Int16Array)) return null;
   if (!(w instanceof Int8Array || w instanceof Int16Array)) return null;
   const d = errorConvGeom(g, OC);
   if (!d) return null;
-  const bound = g.KH * g.KW * OC * maxAbsMant(k, w) * maxAbsMant(k, e);
+  const bound = g.KH * g.KW * OC * maxOf(k, w, known) * maxOf(k, e, known);
   return bound <= INT32_LIMIT ? d : null;
 }
 
@@ -341,6 +363,7 @@ export function convInputGradInt(
   w: IntArray,
   OC: number,
   at?: StepScope | null,
+  known?: KnownMax,
 ): Int32Array | Float64Array {
   // dx of a 3x3 stride-1 conv: the Winograd forward of e, channels summed over OC.
   if (e instanceof Int8Array && w instanceof Int8Array && winogradFor(g, OC, 0, k, 'inputGrad')) {
@@ -380,7 +403,7 @@ export function convInputGradInt(
     k.conv_input_grad_int8_int16 &&
     (!strided || upsampled) &&
     !at?.observer?.gemm &&
-    inputGradBoundByValues(k, g, OC, e, w) <= INT32_LIMIT
+    inputGradBoundByValues(k, g, OC, e, w, known) <= INT32_LIMIT
   ) {
     const dx = stepArray(at, 'int32', g.N * g.C * g.H * g.W, false);
     if (k.conv_input_grad_int8_int16(g, e, OC, w, dx)) {
@@ -388,18 +411,11 @@ export function convInputGradInt(
       return dx;
     }
   }
-  const direct = inputGradAsConv(g, OC, e, w) ?? inputGradAsConvByValues(k, g, OC, e, w);
-  if (direct)
-    return convForwardInt(
-      k,
-      direct,
-      e,
-      rotatedFilter(w, OC, g.C, g.KH * g.KW),
-      g.C,
-      null,
-      at,
-      false,
-    ).y;
+  const direct = inputGradAsConv(g, OC, e, w) ?? inputGradAsConvByValues(k, g, OC, e, w, known);
+  if (direct) {
+    const wr = rotatedFilter(w, OC, g.C, g.KH * g.KW);
+    return convForwardInt(k, direct, e, wr, g.C, null, at, false, known).y;
+  }
   const CKK = g.C * g.KH * g.KW;
   const Q = g.N * g.OH * g.OW;
   const er = eRows();
@@ -407,7 +423,8 @@ export function convInputGradInt(
   // settle both (int16: a dcol scan would read CKK times more than e).
   const wide = OC * typeMax(w) * typeMax(er) > INT32_LIMIT;
   const mw = wide ? maxAbsMant(k, w) : undefined;
-  const me = wide ? maxAbsMant(k, er) : undefined;
+  // e' is e's elements in another order: e's max where known.
+  const me = wide ? (known?.get(e) ?? maxAbsMant(k, er)) : undefined;
   const dcol = intGemm(k, { M: CKK, N: Q, K: OC, transA: true }, w, er, 0, at, { a: mw, b: me });
   // Each dx element sums at most ceil(K/stride)^2 dcol entries: bound the accumulator, by the
   // operand types when that already fits int32 (no scan of dcol). col2im needs one type for
@@ -420,7 +437,8 @@ export function convInputGradInt(
   // An int32 dcol whose dx the types do not bound: max |w| and max |e| (OC*KH*KW and CKK times
   // fewer elements than dcol) bound |dx| first; where that fits int32, the dcol scan would
   // choose int32 too (overlap * max|dcol| <= it), so dx's type is the same, without the scan.
-  const byOperands = () => overlap * OC * (mw ?? maxAbsMant(k, w)) * (me ?? maxAbsMant(k, er));
+  const byOperands = () =>
+    overlap * OC * (mw ?? maxAbsMant(k, w)) * (me ?? known?.get(e) ?? maxAbsMant(k, er));
   let bound: number;
   if (typeBound <= INT32_LIMIT && dcol instanceof Int32Array) bound = typeBound;
   else if (dcol instanceof Float64Array && opBound <= 2 ** 53)

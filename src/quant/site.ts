@@ -5,6 +5,8 @@
 
 import type { Kernels } from '../kernels/spec.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/shape.js';
+import type { IntArray } from '../tensor/dtype.js';
 import type { Rng } from './rng.js';
 import type { QuantStats } from './stats.js';
 
@@ -74,6 +76,42 @@ export interface Quantizer {
   /** Serialisable state (for checkpoints); stateless quantizers return null. */
   saveState(): unknown;
   loadState(s: unknown): void;
+  /**
+   * Optional: the quantizer as plain rounding of float values onto a grid, for a producer that
+   * writes the rounded mantissas itself (BatchNorm's x-hat, Kernels.bn_xhat_int); null where
+   * it is not (now). Only for calls nothing records (no telemetry, no observer).
+   */
+  roundingGrid?(): RoundingGrid | null;
+  /**
+   * Optional: the quantizer as WAGEUBN's flag quantization scaled from max |x| alone, for a
+   * producer that flag-quantizes values it computes without storing them (BatchNorm's E2,
+   * Kernels.bn_backward_flag): for float values of max |x| = maxAbs, Kernels.flag_quantize's
+   * arguments and the tensor apply() returns; null where apply() would not flag-quantize them
+   * (all zero). Only for calls nothing records.
+   */
+  flagGrid?(maxAbs: number): FlagGrid | null;
+}
+
+/** What Quantizer.flagGrid describes: apply() as flag_quantize(x, 0, scExp, k, out). */
+export interface FlagGrid {
+  readonly scExp: number;
+  readonly k: number;
+  /** The storage of out. */
+  readonly dtype: 'int8' | 'int16' | 'int32';
+  /** apply()'s tensor for the flag mantissas `mant` of float values of the shape. */
+  finish(shape: Shape, mant: IntArray): Tensor;
+}
+
+/** What Quantizer.roundingGrid describes: apply() on float values v as int32 mantissas. */
+export interface RoundingGrid {
+  /** The mantissas are floor(v * 2^-exp + 1/2) (round half up). */
+  readonly exp: number;
+  /**
+   * The tensor apply() returns for values whose mantissas (computed as above) are `mant`, with
+   * max |mant| = `maxMant`; null where apply() would store them otherwise or refuse them (the
+   * producer then calls apply() on the float values).
+   */
+  finish(shape: Shape, mant: Int32Array, maxMant: number): Tensor | null;
 }
 
 /**

@@ -11,14 +11,15 @@
 // Every output is a fixed-point tensor: mantissas on a power-of-two grid.
 
 import { z } from 'zod';
-import { intDTypeFor } from '../tensor/dtype.js';
+import { dtypeOf, intDTypeFor } from '../tensor/dtype.js';
 import { stepArray } from '../kernels/step-array.js';
-import { fixedTensor, type Tensor } from '../tensor/tensor.js';
+import { fixedTensor, withMantMax, type FixedTensor, type Tensor } from '../tensor/tensor.js';
+import { flagQuantize } from '../format/flag.js';
 import { registerQuantizer } from './registry.js';
 import { recordSite } from './record.js';
 import type { QuantStats } from './stats.js';
 import { roundHalfEven, type Rounding, roundNearest } from './rounding.js';
-import type { Quantizer, SiteContext, SiteWhere } from './site.js';
+import type { FlagGrid, Quantizer, RoundingGrid, SiteContext, SiteWhere } from './site.js';
 
 /** log2 of R(x) = 2^round(log2 max|x|) (eq. 6), or null for an all-zero tensor. */
 export function rExponent(maxAbs: number): number | null {
@@ -32,10 +33,38 @@ export function drAt(k: number, halveAt: readonly number[], epoch: number): numb
   return Math.max(1, 2 ** (k - 1 - passed));
 }
 
-function maxAbsOf(x: Tensor, ctx: SiteContext): number {
+/** max |stored number| (float value or mantissa): its producer's when it computed one, else a scan. */
+function storedMaxOf(x: Tensor, ctx: SiteContext): number {
   if (x.kind === 'float') return x.maxAbs ?? ctx.kernels.maxAbs(x.data);
-  return ctx.kernels.maxAbs(x.mant) * 2 ** x.exp;
+  return x.mantMax ?? ctx.kernels.maxAbs(x.mant);
 }
+
+/** value = stored number * scaleOf(x). */
+const scaleOf = (x: Tensor): number => (x.kind === 'float' ? 1 : 2 ** x.exp);
+
+/**
+ * max |r(v)| over a tensor whose max |v| is m, for a monotone r with r(0) = 0, from m alone:
+ * r(m) and r(-m) bound every |r(v)| and one of them is reached, so where their magnitudes are
+ * equal that is the max. undefined where they differ (m is a tie of r's rounding).
+ */
+function roundedMax(m: number, r: (v: number) => number): number | undefined {
+  const hi = Math.abs(r(m));
+  return hi === Math.abs(r(-m)) ? hi : undefined;
+}
+
+/** The output's exact max |mant| attached where it is known. */
+const withMax = (t: FixedTensor, max: number | undefined): FixedTensor =>
+  max === undefined ? t : (withMantMax(t, max) as FixedTensor);
+
+/**
+ * Whether x is fixed-point at exponent `exp` with mantissas of the storage a `bits`-bit
+ * quantizer writes: a quantizer that maps each such mantissa to itself may return x's array.
+ */
+const onGrid = (x: Tensor, exp: number, bits: number): x is FixedTensor =>
+  x.kind === 'fixed' && x.exp === exp && dtypeOf(x.mant) === intDTypeFor(bits);
+
+/** Nothing saturated or underflowed: what a quantizer that keeps every value counts. */
+const kept = (n: number): QuantStats => ({ count: n, saturated: 0, underflow: 0 });
 
 const lengthOf = (x: Tensor): number => (x.kind === 'float' ? x.data.length : x.mant.length);
 
@@ -66,7 +95,7 @@ function symmetricQuant(
 }
 
 const zeroOut = (x: Tensor, bits: number, ctx: SiteContext): Tensor =>
-  fixedTensor(x.shape, mantissas(ctx, bits, lengthOf(x), true), 0, bits);
+  withMantMax(fixedTensor(x.shape, mantissas(ctx, bits, lengthOf(x), true), 0, bits), 0);
 
 abstract class WageubnQuantizer implements Quantizer {
   abstract readonly description: string;
@@ -98,6 +127,20 @@ export class DirectQuantizer extends WageubnQuantizer {
   bits(): number {
     return this.k;
   }
+  /** Unclipped with round half up: eq. 5's rounding, into int32 storage where it is that. */
+  roundingGrid(): RoundingGrid | null {
+    if (this.clip || this.rounding !== 'nearest') return null;
+    const k = this.k;
+    const exp = -(k - 1);
+    return {
+      exp,
+      finish: (shape, mant, big) => {
+        const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
+        if (width > 32 || intDTypeFor(width) !== 'int32') return null;
+        return withMax(fixedTensor(shape, mant, exp, width), big);
+      },
+    };
+  }
   apply(x: Tensor, ctx: SiteContext): Tensor {
     const k = this.k;
     const exp = -(k - 1);
@@ -109,14 +152,20 @@ export class DirectQuantizer extends WageubnQuantizer {
       stats = r.stats;
     } else {
       // Eq. 5 has no range limit: the mantissa width follows the data (>= k bits), from the
-      // rounded extremes (rounding is monotone, so they bound every mantissa).
+      // rounded extremes (rounding is monotone, so they bound every mantissa). The producer's
+      // max |x| settles them unless it is a tie (BN's x-hat, the A site after an add); else
+      // min and max are scanned.
       const kr = ctx.kernels;
-      const [mn, mx] = kr.minMax(x.kind === 'float' ? x.data : x.mant);
-      const pre = x.kind === 'float' ? 1 : 2 ** x.exp;
+      const pre = scaleOf(x);
       const s = 2 ** (k - 1);
       const even = this.rounding === 'nearest-even';
       const round = (v: number) => (even ? roundHalfEven(v * s) : roundNearest(v * s));
-      const big = Math.max(Math.abs(round(mx * pre)), Math.abs(round(mn * pre)));
+      const known = x.kind === 'float' ? x.maxAbs : x.mantMax;
+      let big = known === undefined ? undefined : roundedMax(known, (v) => round(v * pre));
+      if (big === undefined) {
+        const [mn, mx] = kr.minMax(x.kind === 'float' ? x.data : x.mant);
+        big = Math.max(Math.abs(round(mx * pre)), Math.abs(round(mn * pre)));
+      }
       const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
       if (width > 32) {
         throw new RangeError(
@@ -129,7 +178,7 @@ export class DirectQuantizer extends WageubnQuantizer {
         x.kind === 'float'
           ? kr.quantize(x.data, exp, width, this.rounding, null, mant)
           : kr.requantize(x.mant, x.exp, exp, width, this.rounding, null, mant);
-      out = fixedTensor(x.shape, mant, exp, width);
+      out = withMax(fixedTensor(x.shape, mant, exp, width), big);
     }
     recordSite(this.where, ctx, exp, out.kind === 'fixed' ? out.bits : k, stats, x, out);
     return out;
@@ -156,7 +205,7 @@ export class ConstantQuantizer extends WageubnQuantizer {
     const dr = drAt(this.k, this.halveAt, ctx.epoch);
     const bits = Math.log2(dr) + 1;
     const outExp = -(this.kGC - 1);
-    const re = rExponent(maxAbsOf(x, ctx));
+    const re = rExponent(storedMaxOf(x, ctx) * scaleOf(x));
     if (re === null || dr === 1) return zeroOut(x, this.k, ctx);
     // dr x / R(x) at exponent 0  <=>  x at exponent re - log2(dr); stored as k-bit mantissas
     const r = symmetricQuant(x, re - (bits - 1), Math.max(bits, 2), 'stochastic', ctx, this.k);
@@ -180,12 +229,28 @@ export class ShiftQuantizer extends WageubnQuantizer {
     return this.k;
   }
   apply(x: Tensor, ctx: SiteContext): Tensor {
-    const re = rExponent(maxAbsOf(x, ctx));
-    if (re === null) return zeroOut(x, this.k, ctx);
-    const exp = re - (this.k - 1);
-    const r = symmetricQuant(x, exp, this.k, 'nearest', ctx);
-    const out = fixedTensor(x.shape, r.mant, exp, this.k);
-    recordSite(this.where, ctx, exp, this.k, r.stats, x, out);
+    const k = this.k;
+    const m = storedMaxOf(x, ctx);
+    const re = rExponent(m * scaleOf(x));
+    if (re === null) return zeroOut(x, k, ctx);
+    const exp = re - (k - 1);
+    const top = 2 ** (k - 1) - 1;
+    const s = scaleOf(x) * 2 ** -exp;
+    const max = roundedMax(m, (v) => Math.max(-top, Math.min(top, roundNearest(v * s))));
+    let out: FixedTensor;
+    let stats: QuantStats;
+    if (onGrid(x, exp, k) && m <= top) {
+      // Already SQ's output for this R(x) (E after BatchNorm's E2 in `wageubn`): the integer
+      // requantization would shift by 0 and clip nothing, so the mantissas are kept.
+      out = fixedTensor(x.shape, x.mant, exp, k);
+      stats = kept(x.mant.length);
+    } else {
+      const r = symmetricQuant(x, exp, k, 'nearest', ctx);
+      out = fixedTensor(x.shape, r.mant, exp, k);
+      stats = r.stats;
+    }
+    out = withMax(out, max);
+    recordSite(this.where, ctx, exp, k, stats, x, out);
     return out;
   }
 }
@@ -203,18 +268,50 @@ export class FlagQuantizer extends WageubnQuantizer {
   bits(): number {
     return this.k + 1;
   }
+  flagGrid(maxAbs: number): FlagGrid | null {
+    const re = rExponent(maxAbs);
+    if (re === null) return null;
+    const k = this.k;
+    const scExp = re - (k - 1);
+    const exp = scExp - (k - 1);
+    const max = roundedMax(maxAbs, (v) => flagQuantize(v, scExp, k).mant);
+    return {
+      scExp,
+      k,
+      dtype: intDTypeFor(2 * k),
+      finish: (shape, mant) => ({
+        ...withMax(fixedTensor(shape, mant, exp, 2 * k), max),
+        flagK: k,
+      }),
+    };
+  }
   apply(x: Tensor, ctx: SiteContext): Tensor {
-    const re = rExponent(maxAbsOf(x, ctx));
+    const m = storedMaxOf(x, ctx);
+    const pre = scaleOf(x);
+    const re = rExponent(m * pre);
     const k = this.k;
     if (re === null) return zeroOut(x, 2 * k, ctx);
     const scExp = re - (k - 1);
     const exp = scExp - (k - 1);
-    const mant = mantissas(ctx, 2 * k, lengthOf(x));
-    const stats =
-      x.kind === 'float'
-        ? ctx.kernels.flag_quantize(x.data, 0, scExp, k, mant)
-        : ctx.kernels.flag_quantize(x.mant, x.exp, scExp, k, mant);
-    const out = fixedTensor(x.shape, mant, exp, 2 * k);
+    // flag_quantize's mantissa of one value (monotone, 0 at 0): of +-max |x| it gives the
+    // output's max |mant| (a following conv and Q_E2 read it instead of scanning).
+    const max = roundedMax(m, (v) => flagQuantize(v * pre, scExp, k).mant);
+    let out: FixedTensor;
+    let stats: QuantStats;
+    if (onGrid(x, exp, 2 * k) && x.flagK === k) {
+      // Already flag values of this Sc (E after BatchNorm's E2 in `wageubn8`): each mantissa
+      // below 2^(k-1) rounds to itself, each multiple c 2^(k-1) to c 2^(k-1), none clips.
+      out = fixedTensor(x.shape, x.mant, exp, 2 * k);
+      stats = kept(x.mant.length);
+    } else {
+      const mant = mantissas(ctx, 2 * k, lengthOf(x));
+      stats =
+        x.kind === 'float'
+          ? ctx.kernels.flag_quantize(x.data, 0, scExp, k, mant)
+          : ctx.kernels.flag_quantize(x.mant, x.exp, scExp, k, mant);
+      out = fixedTensor(x.shape, mant, exp, 2 * k);
+    }
+    out = { ...withMax(out, max), flagK: k };
     recordSite(this.where, ctx, exp, k + 1, stats, x, out);
     return out;
   }

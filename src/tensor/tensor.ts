@@ -35,6 +35,12 @@ export interface FixedTensor {
    * backward): a dynamic-exponent site reads it instead of scanning. Absent when unknown.
    */
   readonly mantMax?: number;
+  /**
+   * k when the mantissas are WAGEUBN flag-format values of k-bit data (src/format/flag.ts) with
+   * Sc = 2^(exp + k - 1): each |mant| <= 2^(k-1), or a multiple of 2^(k-1) up to
+   * (2^(k-1) - 1) 2^(k-1). A flag quantizer of the same k and Sc returns them unchanged.
+   */
+  readonly flagK?: number;
 }
 
 export type Tensor = FloatTensor | FixedTensor;

@@ -207,8 +207,29 @@ export interface NativeIsaKernels {
   bnSums: Kernels['bn_sums'];
   /** Returns max |y|, NaN where y holds NaN or an infinity. */
   bnForward: Kernels['bn_forward'];
-  /** BatchNorm's integer affine y = g x + b. */
-  bnAffineInt: Kernels['bn_affine_int'];
+  /** BatchNorm's integer affine y = g x + b; returns max |y| (Int32Array y), else NaN. */
+  bnAffineInt: NonNullable<Kernels['bn_affine_int_max']>;
+  /** BatchNorm's x-hat rounded to int32 mantissas (Kernels.bn_xhat_int). */
+  bnXhatInt: NonNullable<Kernels['bn_xhat_int']>;
+  /** bn_backward's max |dx| without dx. */
+  bnBackwardMax: NonNullable<Kernels['bn_backward_max']>;
+  /** Flag quantization (pre = 1, post = 2^-scExp, half, top) of bn_backward's dx; counts =
+   * [saturated, underflow]. */
+  bnBackwardFlag(
+    e: AnyArray,
+    x: AnyArray,
+    mask: Int8Array | null,
+    N: number,
+    C: number,
+    R: number,
+    p: Float64Array,
+    xhat32: boolean,
+    post: number,
+    half: number,
+    top: number,
+    out: IntArray,
+    counts: Float64Array,
+  ): void;
   /** Returns max |dx| as bnForward does. */
   bnBackward: Kernels['bn_backward'];
   /** Returns max |out| (float32 out), else NaN. */
@@ -344,6 +365,9 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'bnSums',
   'bnForward',
   'bnAffineInt',
+  'bnXhatInt',
+  'bnBackwardMax',
+  'bnBackwardFlag',
   'bnBackward',
   'addScaled',
   'minMax',

@@ -18,6 +18,7 @@ import type { Rounding } from '../../quant/rounding.js';
 import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs } from '../../quant/quantize.js';
 import { minMax as refMinMax } from '../ref/flag.js';
+import { bn_backward_flag as refBnBackwardFlag } from '../ref/norm.js';
 import { roundCode } from '../wasm/codes.js';
 import { checkWinogradGeom } from '../ref/winograd.js';
 
@@ -177,7 +178,25 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     bn_sums: (a, b, mask, N, C, R, out) => k.bnSums(a, b, mask, N, C, R, out),
     bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
       k.bnForward(x, N, C, R, p, xhat32, relu, mask, y),
-    bn_affine_int: (x, N, C, R, p, relu, mask, y) => k.bnAffineInt(x, N, C, R, p, relu, mask, y),
+    bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
+      void k.bnAffineInt(x, N, C, R, p, relu, mask, y),
+    bn_affine_int_max: (x, N, C, R, p, relu, mask, y) =>
+      k.bnAffineInt(x, N, C, R, p, relu, mask, y),
+    bn_xhat_int: (x, N, C, R, p, scale, out) => k.bnXhatInt(x, N, C, R, p, scale, out),
+    bn_backward_max: (e, x, mask, N, C, R, p, xhat32) =>
+      k.bnBackwardMax(e, x, mask, N, C, R, p, xhat32),
+    bn_backward_flag(e, x, mask, N, C, R, p, xhat32, scExp, kBits, out) {
+      const n = N * C * R;
+      // As flag_quantize: int32 mantissas in the addon hold k <= 16. The addon takes integer
+      // errors against int16 or int32 x-hat and output (WAGEUBN's); ref the rest.
+      const i1632 = (a: AnyArray) => a instanceof Int16Array || a instanceof Int32Array;
+      const intE = e instanceof Int8Array || i1632(e);
+      if (!(kBits >= 1 && kBits <= 16) || !intE || !i1632(x) || !i1632(out))
+        return refBnBackwardFlag(e, x, mask, N, C, R, p, xhat32, scExp, kBits, out);
+      const half = 2 ** (kBits - 1);
+      k.bnBackwardFlag(e, x, mask, N, C, R, p, xhat32, 2 ** -scExp, half, half - 1, out, counts);
+      return { count: n, saturated: counts[0], underflow: counts[1] };
+    },
     bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
       k.bnBackward(e, x, mask, N, C, R, p, xhat32, dx),
     add_scaled(a, ka, b, kb, relu, mask, out) {

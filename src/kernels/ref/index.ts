@@ -5,7 +5,16 @@ import type { Kernels } from '../spec.js';
 import { gemm_f32, gemm_int } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
 import { add_scaled, relu, relu_backward, relu_backward_max, swap_outer } from './layers.js';
-import { bn_affine_int, bn_backward, bn_forward, bn_sums } from './norm.js';
+import {
+  bn_affine_int,
+  bn_affine_int_max,
+  bn_backward,
+  bn_backward_flag,
+  bn_backward_max,
+  bn_forward,
+  bn_sums,
+  bn_xhat_int,
+} from './norm.js';
 import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { countAbsAtLeast, maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
@@ -56,7 +65,11 @@ export const refKernels: Kernels = {
   bn_sums,
   bn_forward,
   bn_affine_int,
+  bn_affine_int_max,
+  bn_xhat_int,
   bn_backward,
+  bn_backward_max,
+  bn_backward_flag,
   add_scaled,
   avgpool,
   avgpool_backward,

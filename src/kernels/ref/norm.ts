@@ -3,7 +3,9 @@
 // floats), the elementwise forward (float and integer) and the input gradient. See spec.ts.
 
 import type { AnyArray } from '../spec.js';
-import type { MantArray } from '../../tensor/dtype.js';
+import type { IntArray, MantArray } from '../../tensor/dtype.js';
+import type { QuantStats } from '../../quant/stats.js';
+import { flag_quantize } from './flag.js';
 import { maxAbsOrNaN } from './layers.js';
 
 const TWO32 = 4294967296;
@@ -193,6 +195,86 @@ export function bn_affine_int(
       for (let r = 0; r < R; r++) y[o + r] = g * x[o + r] + b;
       if (relu) reluRun(y, o, R, mask);
     }
+}
+
+/** bn_affine_int, returning max |y| for Int32Array y (NaN for Float64Array y). */
+export function bn_affine_int_max(
+  x: MantArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  relu: boolean,
+  mask: Int8Array | null,
+  y: Int32Array | Float64Array,
+): number {
+  bn_affine_int(x, N, C, R, p, relu, mask, y);
+  if (!(y instanceof Int32Array)) return NaN;
+  let m = 0;
+  for (let i = 0; i < N * C * R; i++) m = Math.max(m, Math.abs(y[i]));
+  return m;
+}
+
+const TWO31 = 2 ** 31;
+
+/** See Kernels.bn_xhat_int. */
+export function bn_xhat_int(
+  x: AnyArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  scale: number,
+  out: Int32Array,
+): number {
+  let m = 0;
+  let nan = false;
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const mu = p[2 * c];
+      const rs = p[2 * c + 1];
+      const o = (n * C + c) * R;
+      for (let r = 0; r < R; r++) {
+        const v = Math.floor(Math.fround((x[o + r] - mu) * rs) * scale + 0.5);
+        if (v !== v) nan = true;
+        else m = Math.max(m, Math.abs(v));
+        out[o + r] = v !== v ? 0 : Math.max(-TWO31, Math.min(TWO31 - 1, v));
+      }
+    }
+  return nan ? NaN : Math.min(m, TWO31);
+}
+
+/** bn_backward's max |dx| without dx (a scratch array here). */
+export function bn_backward_max(
+  e: AnyArray,
+  x: AnyArray,
+  mask: Int8Array | null,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  xhat32: boolean,
+): number {
+  return bn_backward(e, x, mask, N, C, R, p, xhat32, new Float32Array(N * C * R));
+}
+
+/** flag_quantize of bn_backward's float32 dx (a scratch array here). */
+export function bn_backward_flag(
+  e: AnyArray,
+  x: AnyArray,
+  mask: Int8Array | null,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  xhat32: boolean,
+  scExp: number,
+  k: number,
+  out: IntArray,
+): QuantStats {
+  const dx = new Float32Array(N * C * R);
+  bn_backward(e, x, mask, N, C, R, p, xhat32, dx);
+  return flag_quantize(dx, 0, scExp, k, out);
 }
 
 export function bn_backward(
