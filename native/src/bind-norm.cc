@@ -125,54 +125,57 @@ Napi::Value bnXhatInt(const Napi::CallbackInfo& info) {
                                                             static_cast<int32_t*>(out.p)));
 }
 
-// bnBackward(e, x, mask, N, C, R, p, xhat32, dx) -> max |dx|
-Napi::Value bnBackward(const Napi::CallbackInfo& info) {
-  const Args a(info, "bn_backward");
+// The arguments bn_backward, bn_backward_max and bn_backward_flag share: (e, x, mask, N, C, R,
+// p, xhat32, ...), e and x of N*C*R elements, mask null or N*C*R bytes, p [5][C] float64.
+struct BnBackArgs {
+  View e, x;
+  Dims d;
+  int64_t n;
+  int8_t* mask;
+  const double* p;
+  bool xhat32;
+};
+
+BnBackArgs bnBackArgs(const Args& a) {
   const View e = anyArray(a, 0, "e"), x = anyArray(a, 1, "x");
   const Dims d = dims(a, 3);
   const int64_t n = d.N * d.C * d.R;
   a.need(e, n, "e");
   a.need(x, n, "x");
-  int8_t* mask = maskArg(a, 2, n);
-  const double* p = f64Arg(a, 6, "p", 5 * d.C);
-  float* dx = f32Arg(a, 8, "dx", n);
-  return Napi::Number::New(info.Env(),
-                           kern(info).bnBackward(e, x, mask, d.N, d.C, d.R, p, a.flag(7), dx));
+  return {e, x, d, n, maskArg(a, 2, n), f64Arg(a, 6, "p", 5 * d.C), a.flag(7)};
+}
+
+// bnBackward(e, x, mask, N, C, R, p, xhat32, dx) -> max |dx|
+Napi::Value bnBackward(const Napi::CallbackInfo& info) {
+  const Args a(info, "bn_backward");
+  const BnBackArgs b = bnBackArgs(a);
+  float* dx = f32Arg(a, 8, "dx", b.n);
+  return Napi::Number::New(info.Env(), kern(info).bnBackward(b.e, b.x, b.mask, b.d.N, b.d.C, b.d.R,
+                                                             b.p, b.xhat32, dx));
 }
 
 // bnBackwardMax(e, x, mask, N, C, R, p, xhat32) -> max |dx| (not written), or NaN
 Napi::Value bnBackwardMax(const Napi::CallbackInfo& info) {
   const Args a(info, "bn_backward_max");
-  const View e = anyArray(a, 0, "e"), x = anyArray(a, 1, "x");
-  const Dims d = dims(a, 3);
-  const int64_t n = d.N * d.C * d.R;
-  a.need(e, n, "e");
-  a.need(x, n, "x");
-  int8_t* mask = maskArg(a, 2, n);
-  const double* p = f64Arg(a, 6, "p", 5 * d.C);
-  return Napi::Number::New(info.Env(),
-                           kern(info).bnBackwardMax(e, x, mask, d.N, d.C, d.R, p, a.flag(7)));
+  const BnBackArgs b = bnBackArgs(a);
+  return Napi::Number::New(info.Env(), kern(info).bnBackwardMax(b.e, b.x, b.mask, b.d.N, b.d.C,
+                                                                b.d.R, b.p, b.xhat32));
 }
 
 // bnBackwardFlag(e, x, mask, N, C, R, p, xhat32, post, half, top, out, counts): out = the flag
 // mantissas of bn_backward's dx; counts = [saturated, underflow]
 Napi::Value bnBackwardFlag(const Napi::CallbackInfo& info) {
   const Args a(info, "bn_backward_flag");
-  const View e = anyArray(a, 0, "e"), x = anyArray(a, 1, "x");
-  const Dims d = dims(a, 3);
-  const int64_t n = d.N * d.C * d.R;
-  a.need(e, n, "e");
-  a.need(x, n, "x");
-  int8_t* mask = maskArg(a, 2, n);
-  const double* p = f64Arg(a, 6, "p", 5 * d.C);
-  if (!isInt(e.kind)) a.typeError("e must be an Int8Array, Int16Array or Int32Array");
-  if (x.kind != Kind::I16 && x.kind != Kind::I32) a.typeError("x must be an Int16Array or Int32Array");
+  const BnBackArgs b = bnBackArgs(a);
+  if (!isInt(b.e.kind)) a.typeError("e must be an Int8Array, Int16Array or Int32Array");
+  if (b.x.kind != Kind::I16 && b.x.kind != Kind::I32)
+    a.typeError("x must be an Int16Array or Int32Array");
   const View out = a.array(11, "out");
   if (out.kind != Kind::I16 && out.kind != Kind::I32)
     a.typeError("out must be an Int16Array or Int32Array");
-  a.need(out, n, "out");
+  a.need(out, b.n, "out");
   double* counts = const_cast<double*>(f64Arg(a, 12, "counts", 2));
-  const FlagCounts c = kern(info).bnBackwardFlag(e, x, mask, d.N, d.C, d.R, p, a.flag(7),
+  const FlagCounts c = kern(info).bnBackwardFlag(b.e, b.x, b.mask, b.d.N, b.d.C, b.d.R, b.p, b.xhat32,
                                                  a.number(8, "post"), a.number(9, "half"),
                                                  a.number(10, "top"), out);
   counts[0] = static_cast<double>(c.saturated);
