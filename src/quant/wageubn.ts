@@ -66,6 +66,10 @@ const onGrid = (x: Tensor, exp: number, bits: number): x is FixedTensor =>
 /** Nothing saturated or underflowed: what a quantizer that keeps every value counts. */
 const kept = (n: number): QuantStats => ({ count: n, saturated: 0, underflow: 0 });
 
+/** Bits of an unclipped k-bit direct quantizer's mantissas whose largest magnitude is `big`. */
+const directWidth = (k: number, big: number): number =>
+  Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
+
 const lengthOf = (x: Tensor): number => (x.kind === 'float' ? x.data.length : x.mant.length);
 
 /** A step's mantissa array for `bits`-bit values (in the kernels' workspace when training). */
@@ -135,7 +139,7 @@ export class DirectQuantizer extends WageubnQuantizer {
     return {
       exp,
       finish: (shape, mant, big) => {
-        const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
+        const width = directWidth(k, big);
         if (width > 32 || intDTypeFor(width) !== 'int32') return null;
         return withMax(fixedTensor(shape, mant, exp, width), big);
       },
@@ -166,7 +170,7 @@ export class DirectQuantizer extends WageubnQuantizer {
         const [mn, mx] = kr.minMax(x.kind === 'float' ? x.data : x.mant);
         big = Math.max(Math.abs(round(mx * pre)), Math.abs(round(mn * pre)));
       }
-      const width = Math.max(k, Math.ceil(Math.log2(big + 1)) + 1);
+      const width = directWidth(k, big);
       if (width > 32) {
         throw new RangeError(
           `${this.where.layer}.${this.where.site}: Q(x,${k}) of max |x| = ${big / s} needs ${width} bits: ` +
