@@ -42,16 +42,17 @@ struct ConvI8Micro {
 extern const ConvI8Micro* const CONV_I8_AVX512;
 
 /**
- * The AMX pieces (conv-i8-amx.cc). Every tile is 16 rows x 64 bytes. x rows (B tiles, 16
- * grid positions x 4 channel bytes, uint8) are read at x + off[s] + r * rowStride for rows r <
- * 16 of step s; weights (A tiles, 16 output channels x 16 rows of 4 int8 bytes) at wa + s *
- * 1024, 64 bytes a channel. tile2x2: out[o * ldo + j] for o < 32 (the second 16 channels' A
- * tiles at wa + aStride) and j < 32; tile1x4: o < 16, j < 64; each the sum over `steps` steps
- * of TDPBSUD (signed weights x unsigned x). begin loads the tile configuration on the calling
- * thread (every task that uses tiles), end releases the tiles.
+ * The AMX pieces (conv-i8-amx.cc). x tiles (B: `rows` rows of 16 grid positions x 4 channel
+ * bytes, uint8) are read at x + off[s] + r * rowStride for rows r < rows of step s; weight
+ * tiles (A: 16 output channels x `rows` groups of 4 int8 bytes) at wa + s * 1024, 64 bytes a
+ * channel; accumulators are 16 channels x 16 positions of int32. tile2x2: out[o * ldo + j] for
+ * o < 32 (the second 16 channels' weight tiles at wa + aStride) and j < 32; tile1x4: o < 16,
+ * j < 64; each the sum over `steps` steps of TDPBSUD (signed weights x unsigned x). begin
+ * loads the tile configuration for `rows` (1 to 16) on the calling thread (every task that
+ * uses tiles), end releases the tiles.
  */
 struct ConvI8Amx {
-  void (*begin)();
+  void (*begin)(int64_t rows);
   void (*end)();
   void (*tile2x2)(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t steps,
                   const int8_t* wa, int64_t aStride, int32_t* out, int64_t ldo);
