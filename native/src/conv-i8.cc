@@ -11,7 +11,9 @@
 // equal chunks of at most 16 rows (a B tile: up to 64 bytes of K), each paired with a
 // 16-channel weight tile (zeros past the real rows and channels): KH * ceil(KW * groups / 16)
 // steps a tile (ResNet-20's 3x3 at 16, 32, 64 channels: 3, 6, 9 steps of 12, 12, 16 rows
-// instead of 9 taps).
+// instead of 9 taps). An int16 operand's two int8 halves (conv-i8-i16.h) are laid out one
+// after the other; each weight tile meets both halves' x tiles, into two sets of sums that the
+// copy into y combines as 256 hi + lo (exact mod 2^32, as the split conv's combine).
 
 #include "conv-i8.h"
 
