@@ -172,7 +172,8 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
       const int64_t sum =
           amx ? packAmx(src, wt.c, wt.t, C, taps, groups, tapAt.data(),
                         wa + mt * steps * ATILE + (o % AO) * 64)
-              : packVnni(src, wt.c, wt.t, C, taps, reinterpret_cast<int8_t*>(wb + mt * wPer + o % O));
+              : packVnni(src, wt.c, wt.t, C, taps,
+                         reinterpret_cast<int8_t*>(wb + mt * wPer + o % O));
       const int64_t b = bias ? static_cast<int64_t>(bias[o]) : 0;
       // 256 * (hi sums - 128 sum) + (lo sums - 128 sum) with both halves.
       add[o] = static_cast<uint32_t>(b) - static_cast<uint32_t>(128 * sum) * (xLo ? 257u : 1u);
@@ -187,7 +188,8 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
   // Byte offsets from a position: of each tap (AVX-512), of each step's rows (AMX: chunk k of
   // kernel row dy).
   std::vector<int64_t> tapOff(amx ? steps : taps);
-  for (int64_t t = 0; t < taps && !amx; t++) tapOff[t] = ((t / KW - ph) * Wp + (t % KW - pw)) * 4;
+  for (int64_t t = 0; t < taps && !amx; t++)
+    tapOff[t] = ((t / KW - ph) * Wp + (t % KW - pw)) * 4;
   for (int64_t s = 0; s < steps && amx; s++)
     tapOff[s] = (s % chunks * rowsPer * Lx + (s / chunks - ph) * Wp - pw) * 4;
   const int tasks = static_cast<int>(threaded ? std::min<int64_t>(4 * T, blocks) : 1);

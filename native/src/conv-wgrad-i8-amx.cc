@@ -2,8 +2,8 @@
 // AMX pieces of the int8 weight gradient (conv-wgrad-i8.h): 16 dW columns' shifted xu planes
 // (uint8, one channel block at one tap) times 16 error rows in TDPBUSD's quad layout, 4 such
 // column blocks a call (4 int32 accumulator tiles of 16 columns x 16 rows), K = 64 grid
-// positions a step; and the error rows' transposition into that layout. Tile instructions as
-// asm statements (conv-i8-amx.cc); run only where cpu.cc found AMX and the OS granted it.
+// positions a step; and the error rows' transposition into that layout (AVX-512). Tile
+// instructions: amx-tiles.h.
 
 #include "conv-wgrad-i8.h"
 
@@ -12,37 +12,25 @@
 #ifdef LOWBIT_AMX
 #include <immintrin.h>
 
+#include "amx-tiles.h"
+
 #define LOWBIT_TARGET "avx512f"
 #include "isa-begin.h"
 
 namespace {
 
-struct alignas(64) TileConfig {
-  uint8_t palette, startRow, reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-};
-
-#define LOWBIT_TLOAD(t, p, s) \
-  __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #t ::"r"(p), "r"(s) : "memory")
-#define LOWBIT_TSTORE(t, p, s) \
-  __asm__ volatile("tilestored %%tmm" #t ", (%0,%1,1)" ::"r"(p), "r"(s) : "memory")
-#define LOWBIT_TZERO(t) __asm__ volatile("tilezero %%tmm" #t ::)
-// c += a (uint8) . b (int8), 4 products a lane
-#define LOWBIT_TDPUS(c, a, b) __asm__ volatile("tdpbusd %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
-
 /** Every tile 16 rows x 64 bytes. */
 void begin() {
-  TileConfig c = {};
+  amx::TileConfig c = {};
   c.palette = 1;
   for (int t = 0; t < 8; t++) {
     c.rows[t] = 16;
     c.colsb[t] = 64;
   }
-  __asm__ volatile("ldtilecfg %0" ::"m"(c) : "memory");
+  amx::loadConfig(c);
 }
 
-void end() { __asm__ volatile("tilerelease" ::: "memory"); }
+void end() { amx::release(); }
 
 // Tiles 0..3 accumulators, 4 the error quads, 5..7 xu.
 void dot4(const uint8_t* const* a, int64_t lda, const int8_t* eq, int64_t len, int32_t* out) {
@@ -55,13 +43,13 @@ void dot4(const uint8_t* const* a, int64_t lda, const int8_t* eq, int64_t len, i
   for (int64_t k = 0; k < len; k += 64, eq += 1024) {
     LOWBIT_TLOAD(4, eq, r);
     LOWBIT_TLOAD(5, a0 + k, lda);
-    LOWBIT_TDPUS(0, 5, 4);
+    LOWBIT_TDPBUSD(0, 5, 4);
     LOWBIT_TLOAD(6, a1 + k, lda);
-    LOWBIT_TDPUS(1, 6, 4);
+    LOWBIT_TDPBUSD(1, 6, 4);
     LOWBIT_TLOAD(7, a2 + k, lda);
-    LOWBIT_TDPUS(2, 7, 4);
+    LOWBIT_TDPBUSD(2, 7, 4);
     LOWBIT_TLOAD(5, a3 + k, lda);
-    LOWBIT_TDPUS(3, 5, 4);
+    LOWBIT_TDPBUSD(3, 5, 4);
   }
   LOWBIT_TSTORE(0, out, r);
   LOWBIT_TSTORE(1, out + 256, r);
