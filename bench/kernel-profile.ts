@@ -21,7 +21,8 @@ import {
 const HELP = `npm run bench -- kernel-profile [options]
   --model M         ${Object.keys(PROFILE_MODELS).join(', ')} (default resnet20)
   --scheme S        scheme (default fixed8)
-  --backends a,b    kernels side by side (default wasm,native)
+  --backends a,b    kernels side by side (default wasm,native); native@ISA: the native
+                    kernels of one instruction set (e.g. native@avx512vnni,native@avx512amx)
   --threads N       threads (default 1)
   --steps N         timed steps after 2 warm-up steps (default 6)
   --repeat N        runs per backend, interleaved; the least time per kernel (default 2)`;
@@ -51,10 +52,12 @@ export const bench: Bench = {
     if (!v) return null;
     const d = profileModel(v.model);
     const backends = v.backends.split(',').filter(Boolean);
+    const kind = (b: string) => b.split('@')[0] as 'wasm' | 'native' | 'ref';
     for (const b of backends)
-      if (!['wasm', 'native', 'ref'].includes(b))
-        throw new Error(`--backends: no backend "${b}"; have wasm, native, ref`);
-    if (backends.includes('native')) {
+      if (!['wasm', 'native', 'ref'].includes(kind(b)) || (b.includes('@') && kind(b) !== 'native'))
+        throw new Error(`--backends: no backend "${b}"; have wasm, native, native@ISA, ref`);
+    const nativeName = backends.find((b) => kind(b) === 'native');
+    if (nativeName) {
       const why = nativeUnavailable();
       if (why) throw new Error(`--backends native: ${why}`);
     }
@@ -71,7 +74,8 @@ export const bench: Bench = {
             threads,
             warmup: 2,
             steps,
-            backend: backend as 'wasm' | 'native' | 'ref',
+            backend: kind(backend),
+            isa: backend.split('@')[1],
           }),
         );
     const prof = new Map([...runs].map(([b, rs]) => [b, best(rs)]));
@@ -87,7 +91,7 @@ export const bench: Bench = {
     );
     const head = ['kernel', 'calls'];
     for (const b of backends) head.push(`${b} ms`);
-    if (backends.includes('native')) head.push('native on');
+    if (nativeName) head.push('native on');
     if (backends.length > 1) head.push('ratio');
     const rows: (string | number)[][] = [];
     const data: Record<string, Record<string, KernelTime>> = {};
@@ -100,7 +104,7 @@ export const bench: Bench = {
         row.push(t ? t.ms.toFixed(2) : '-');
         (data[b] ??= {})[n] = t ?? { calls: 0, ms: 0, runs: 0 };
       }
-      if (backends.includes('native')) row.push(prof.get('native')!.kernels.get(n)?.on ?? '-');
+      if (nativeName) row.push(prof.get(nativeName)!.kernels.get(n)?.on ?? '-');
       if (backends.length > 1) {
         const a = prof.get(first)!.kernels.get(n)?.ms;
         const z = prof.get(backends.at(-1)!)!.kernels.get(n)?.ms;

@@ -86,6 +86,8 @@ export interface ProfileRun {
   warmup: number;
   steps: number;
   backend: NonNullable<StepsJob['backend']>;
+  /** The native instruction set (LOWBIT_NATIVE_ISA in the child), or the default. */
+  isa?: string;
 }
 
 const worker = fileURLToPath(new URL('./workers/train-steps.js', import.meta.url));
@@ -112,6 +114,7 @@ export function profileSteps(run: ProfileRun): StepProfile {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 24,
+    env: run.isa ? { ...process.env, LOWBIT_NATIVE_ISA: run.isa } : process.env,
   });
   const r = JSON.parse(out.trim().split('\n').pop()!) as StepsResult;
   if (!r.kernel_times || !r.pool) throw new Error('the worker returned no kernel times');

@@ -8,7 +8,9 @@
 // weights of -128, with sums reaching int32's ends; an operand past 32639 is declined (nothing
 // written). Through ops/conv.ts, int16 errors and activations whose values bound the sums
 // past int32 must take the wide route (float64, as ref). 1 and 2 threads give the same bits;
-// other instruction sets have neither kernel.
+// other instruction sets have neither kernel. On avx512amx the two halves' sums run side by
+// side on AMX tiles and combine on the way into y; channel counts past a tile's 16 x rows and
+// 16 output channels check its tails.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -16,7 +18,14 @@ import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import { convForwardInt, convInputGradInt, errorRows } from '../../src/ops/conv.js';
-import { assertSameArray, convGeom, nativeBackends, randInts, seeded } from './helpers.js';
+import {
+  assertSameArray,
+  convGeom,
+  nativeBackends,
+  randInts,
+  seeded,
+  isAvx512Backend,
+} from './helpers.js';
 
 /** A stride-1 'same' conv. */
 function same(N: number, C: number, H: number, W: number, KH: number, KW: number): ConvGeom {
@@ -30,6 +39,10 @@ const FORWARD: [string, ConvGeom, number][] = [
   ['6 channels, 3x1', same(3, 6, 7, 5, 3, 1), 9],
   ['3 channels, 5x5', same(2, 3, 9, 11, 5, 5), 6],
   ['many blocks, ragged last', same(13, 8, 16, 16, 3, 3), 12],
+  // AMX (avx512amx: both halves' tiles side by side): x rows past one tile, 1 to 3 tiles of
+  // 16 output channels.
+  ['17 channels, 33 filters', same(2, 17, 5, 7, 3, 3), 33],
+  ['64 channels, 16 filters', same(1, 64, 6, 6, 3, 3), 16],
 ];
 
 /** Input-gradient cases: [what, geometry (padding (K - 1) / 2), OC]. */
@@ -38,6 +51,8 @@ const INPUT_GRAD: [string, ConvGeom, number][] = [
   ['3x3 s2 odd', convGeom(2, 3, 9, 11, 3, 3, 2, 1), 9],
   ['1x1 s2', convGeom(2, 8, 8, 8, 1, 1, 2, 0), 6],
   ['3x3 s2 16x16', convGeom(3, 6, 16, 16, 3, 3, 2, 1), 10],
+  ['3x3 s2 65 -> 17', convGeom(1, 17, 8, 7, 3, 3, 2, 1), 65],
+  ['3x3 s1 32 -> 48', convGeom(2, 48, 5, 6, 3, 3, 1, 1), 32],
 ];
 
 /** ref: im2col, gemm_int into (M, N*R), swap_outer with the bias into (N, M, R). */
@@ -191,7 +206,7 @@ describe('int8 x int16 convs by the split int8 kernels = ref, bit for bit', () =
   for (const b of backends)
     it(b.name, { skip: b.skip }, async () => {
       const k = b.k!;
-      if (b.name === 'native-avx512vnni') {
+      if (isAvx512Backend(b.name)) {
         assert.ok(k.conv_int8_int16 && k.conv_input_grad_int8_int16, 'AVX-512 VNNI has them');
         await setNativeThreads(1);
         const one = [...checkForward(k, `${b.name} 1 thread`)];
