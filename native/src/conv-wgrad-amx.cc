@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// The AMX weight-gradient driver (conv-wgrad-amx.h): x's byte planes and E's quads laid out
+// once per call, then tasks over blocks of 16 channels x 16 output channels x taps, each
+// running the tile loops slice by slice and adding the slices' int32 sums into int64.
+
+#include "conv-wgrad-amx.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "pool.h"
+#include "scratch.h"
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define LOWBIT_AMX_LINUX 1
+#endif
+
+namespace {
+
+constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
+/**
+ * Grid positions per piece: one tile call's sums, each int32 accumulator exact (int8 products
+ * reach 128 * 128 = 2^14; the int16 byte products of weight 256 reach 128 * 255 per position
+ * and tile), and x's 16 rows and E's quads of a piece (2 x 128 KB for int16) stay in L2.
+ */
+constexpr int64_t PIECE = 8192;
+
+bool detectAmx() {
+#ifdef LOWBIT_AMX_LINUX
+  const char* off = std::getenv("LOWBIT_NATIVE_AMX");
+  if (off && std::strcmp(off, "0") == 0) return false;
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  if (!(d & (1u << 24)) || !(d & (1u << 25))) return false;  // AMX-TILE, AMX-INT8
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & (3u << 17)) != (3u << 17)) return false;  // XTILECFG, XTILEDATA
+  // Linux hands out the 8 KB tile data state only on request (ARCH_REQ_XCOMP_PERM).
+  return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+bool amxReady() {
+  static const bool ready = CONV_WGRAD_AMX != nullptr && detectAmx();
+  return ready;
+}
+
+bool convWeightGradAmxSupported(const int64_t* g) {
+  if (!amxReady()) return false;
+  const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
+  return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= 49;
+}
+
+bool convWeightGradAmx(const int64_t* g, const void* E, int64_t M, const void* x, int bytes,
+                       bool batchMajor, double* dW64, int32_t* dW32) {
+  if (!convWeightGradAmxSupported(g) || (bytes != 1 && bytes != 2)) return false;
+  const int64_t N = g[0], C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], ph = g[8],
+                pw = g[9];
+  const int64_t R = H * W, taps = KH * KW, K = C * taps, Q = N * R;
+  if (M == 0 || K == 0) return true;
+  if (Q == 0) {
+    if (dW64) std::memset(dW64, 0, sizeof(double) * M * K);
+    else std::memset(dW32, 0, sizeof(int32_t) * M * K);
+    return true;
+  }
+  // The padded grid (conv-wgrad-i8.h), whole chunks of 64 positions.
+  const int64_t mc = std::max(pw, KW - 1 - pw), mr = std::max(ph, KH - 1 - ph);
+  const int64_t Wp = W + mc, Ps = (H + mr) * Wp;
+  const int64_t L = (N * Ps + 63) / 64 * 64;
+  // Lx: an odd number of cache lines, so a tile's 16 channel rows fall in 16 L1 sets.
+  const int64_t lead = mr * Wp + mc, Lx = ((lead + L + lead + 64 + 63) / 64 | 1) * 64;
+  const int64_t Cp = (C + 15) / 16 * 16, Mp = (M + 15) / 16 * 16;
+  // xs: byte planes (bytes, Cp, Lx): int8 x itself, or int16 x's lo (uint8) then hi (int8)
+  // bytes; 0 in the margins and the channels past C. eg: E's rows on the grid, byte planes
+  // (bytes, M, L); eq: the same as quads (bytes, L / 4, Mp, 4), 0 past M. P: exact sums.
+  auto* xs = static_cast<uint8_t*>(scratch(Slot::PackB, bytes * Cp * Lx));
+  auto* eg = static_cast<uint8_t*>(scratch(Slot::Part, bytes * M * L));
+  auto* eq = static_cast<uint8_t*>(scratch(Slot::PackA, bytes * L * Mp));
+  auto* P = static_cast<int64_t*>(scratch(Slot::Init, sizeof(int64_t) * M * K));
+  // An image plane's H rows of W values onto the grid (rows of Wp): byte plane lo, and hi
+  // for int16.
+  const auto placePlane = [&](const void* src, int64_t i, uint8_t* lo, uint8_t* hi) {
+    if (bytes == 1)
+      CONV_WGRAD_AMX->copyRows(static_cast<const int8_t*>(src) + i, H, W, lo, Wp);
+    else CONV_WGRAD_AMX->split16(static_cast<const int16_t*>(src) + i, H, W, lo, hi, Wp);
+  };
+  const int64_t planeX = Cp * Lx, planeE = M * L;
+  // Task i < Cp lays out channel i of x, task Cp + o error row o (and zeroes P's row o).
+  const auto place = [&](int64_t i) {
+    if (i < Cp) {
+      for (int b = 0; b < bytes; b++) std::memset(xs + b * planeX + i * Lx, 0, Lx);
+      if (i >= C) return;
+      for (int64_t n = 0; n < N; n++) {
+        const int64_t at = i * Lx + lead + n * Ps;
+        placePlane(x, (n * C + i) * R, xs + at, xs + planeX + at);
+      }
+      return;
+    }
+    const int64_t o = i - Cp;
+    for (int b = 0; b < bytes; b++) std::memset(eg + b * planeE + o * L, 0, L);
+    std::memset(P + o * K, 0, sizeof(int64_t) * K);
+    for (int64_t n = 0; n < N; n++) {
+      const int64_t at = o * L + n * Ps;
+      placePlane(E, batchMajor ? (n * M + o) * R : o * Q + n * R, eg + at, eg + planeE + at);
+    }
+  };
+  const int T = pool::threads();
+  const bool threaded = T > 1 && M * Q * K >= MIN_THREADED_MACS;
+  const auto run = [&](int64_t jobs, auto&& fn) {
+    if (threaded) pool::run(static_cast<int>(jobs), [&](int j) { fn(j); });
+    else
+      for (int64_t j = 0; j < jobs; j++) fn(j);
+  };
+  run(Cp + M, place);
+  // Quads: eq[b][q][o] (4 bytes) = eg[b][o][4q..4q+3]; tasks over ranges of 1024 quads.
+  const int64_t quads = L / 4, per = 1024;
+  run((quads + per - 1) / per, [&](int64_t t) {
+    const int64_t q0 = t * per, q1 = std::min(quads, q0 + per);
+    for (int b = 0; b < bytes; b++)
+      CONV_WGRAD_AMX->quads(reinterpret_cast<const uint32_t*>(eg + b * planeE), quads, M, Mp, q0,
+                            q1, reinterpret_cast<uint32_t*>(eq + b * L * Mp));
+  });
+  // Jobs: 16 channels x 16 output channels x a share of the tap groups (int8: up to 4 taps
+  // share each E tile; int16: one tap a group), the shares as many as the threads need. Each
+  // job walks the grid in pieces small enough to stay in L2 (x's 16 rows and E's quads, ~0.5
+  // MB) while every group of its share passes over them.
+  std::vector<int64_t> shift(taps);
+  for (int64_t t = 0; t < taps; t++) shift[t] = (t / KW - ph) * Wp + (t % KW - pw);
+  const int64_t ct = Cp / 16, mt = Mp / 16, group = bytes == 1 ? 4 : 1;
+  const int64_t groups = (taps + group - 1) / group;
+  int64_t shares = 1;
+  while (threaded && shares < groups && ct * mt * shares < 2 * T) shares++;
+  const int64_t perShare = (groups + shares - 1) / shares, ldq = Mp * 4;
+  run(ct * mt * shares, [&](int64_t job) {
+    const int64_t c0 = job / (mt * shares) * 16, o0 = job / shares % mt * 16;
+    const int64_t g0 = job % shares * perShare, g1 = std::min(groups, g0 + perShare);
+    alignas(64) int32_t out[4 * 256];
+    int64_t s[4];
+    for (int64_t j0 = 0; j0 < L; j0 += PIECE) {
+      const int64_t chunks = std::min(PIECE, L - j0) / 64;
+      const int64_t eAt = (j0 / 4) * ldq + o0 * 4, xAt = c0 * Lx + lead + j0;
+      for (int64_t gi = g0; gi < g1; gi++) {
+        const int64_t t0 = gi * group, n = std::min(group, taps - t0);
+        if (bytes == 1) {
+          for (int64_t u = 0; u < n; u++) s[u] = shift[t0 + u];
+          CONV_WGRAD_AMX->slice8(reinterpret_cast<const int8_t*>(xs + xAt), Lx, s,
+                                 static_cast<int>(n), reinterpret_cast<const int8_t*>(eq + eAt),
+                                 ldq, chunks, out);
+        } else {
+          CONV_WGRAD_AMX->slice16(xs + xAt, reinterpret_cast<const int8_t*>(xs + planeX + xAt),
+                                  Lx, shift[t0], eq + eAt,
+                                  reinterpret_cast<const int8_t*>(eq + L * Mp + eAt), ldq,
+                                  chunks, out);
+        }
+        // out: 4 tiles of 16 channels x 16 output channels.
+        for (int64_t m = 0; m < 16 && c0 + m < C; m++)
+          for (int64_t q = 0; q < 16 && o0 + q < M; q++) {
+            int64_t* p = P + (o0 + q) * K + (c0 + m) * taps + t0;
+            const int32_t* o = out + m * 16 + q;
+            if (bytes == 1) {
+              // Tap u's sums: tiles u * per .. u * per + per - 1 (per = 4 / n; n = 3: one each).
+              const int64_t per = n == 3 ? 1 : 4 / n;
+              for (int64_t u = 0; u < n; u++) {
+                int64_t sum = 0;
+                for (int64_t v = 0; v < per; v++) sum += o[(u * per + v) * 256];
+                p[u] += sum;
+              }
+            } else {
+              p[0] += int64_t(o[0]) * 65536 + (int64_t(o[256]) + o[512]) * 256 + o[768];
+            }
+          }
+      }
+    }
+  });
+  if (dW64)
+    for (int64_t i = 0; i < M * K; i++) dW64[i] = static_cast<double>(P[i]);
+  else
+    for (int64_t i = 0; i < M * K; i++) dW32[i] = static_cast<int32_t>(P[i]);
+  return true;
+}
