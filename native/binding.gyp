@@ -16,6 +16,7 @@
         'src/bind-pack.cc',
         'src/conv-f32-avx512.cc',
         'src/conv-f32.cc',
+        'src/conv-i8-amx.cc',
         'src/conv-i8-avx512.cc',
         'src/conv-i8-i16-avx512.cc',
         'src/conv-i8-i16.cc',

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // lowbit's native kernels as a Node-API addon. Exports:
 //   cpu()            { features, isas }: what this CPU runs, best instruction set first
-//   kernels(isa)     the kernel functions for "avx512vnni", "avx2" or "portable" (an error if
+//   kernels(isa)     the kernel functions for "avx512amx" (AVX-512 VNNI + AMX tiles),
+//                    "avx512vnni", "avx2" or "portable" (an error if
 //                    this CPU cannot run it); also "avx512vnni-emulated" (tests, see
 //                    gemm-int-emulated.cc)
 //   setThreads(n), threads()   the calling thread's pool size (results are the same for every n)
@@ -19,8 +20,9 @@
 namespace {
 
 /** Every instruction set, dispatch choices first (best first), then test-only ones. */
-const Isa ALL[] = {Isa::Avx512Vnni, Isa::Avx2, Isa::Portable, Isa::Avx512VnniEmulated};
-constexpr int DISPATCH = 3;
+const Isa ALL[] = {Isa::Avx512Amx, Isa::Avx512Vnni, Isa::Avx2, Isa::Portable,
+                   Isa::Avx512VnniEmulated};
+constexpr int DISPATCH = 4;
 
 Napi::Value cpu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -53,7 +55,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     return o;
   }
   throw Napi::TypeError::New(env, "unknown instruction set \"" + name +
-                                      "\": use avx512vnni, avx2 or portable");
+                                      "\": use avx512amx, avx512vnni, avx2 or portable");
 }
 
 Napi::Value setThreads(const Napi::CallbackInfo& info) {

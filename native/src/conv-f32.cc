@@ -25,7 +25,7 @@ constexpr int DIRECT_NV = 2;
 
 bool convDirectF32Supported(Isa isa, const int64_t* g) {
   // The sums must match gemmF32's AVX-512 tile (its KC blocks) for the same bits.
-  if (isa != Isa::Avx512Vnni || !CONV_DIRECT_AVX512 || f32Kernel(isa) != F32_AVX512) return false;
+  if (!avx512(isa) || !CONV_DIRECT_AVX512 || f32Kernel(isa) != F32_AVX512) return false;
   const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
   return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= CONV_DIRECT_MAX_TAPS;
 }

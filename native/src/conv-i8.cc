@@ -3,6 +3,15 @@
 // weights into 8-channel groups once per call, then tasks over blocks of grid positions: each
 // block's tiles for every 8 output channels into a scratch block, whose real positions are
 // copied into y with the bias and the uint8 correction.
+//
+// On AMX (Isa::Avx512Amx) the x rows of a tile (one channel group's 16 positions at one tap)
+// must sit at one stride, so the taps of a kernel row are stacked: KW copies of the
+// interleaved x, copy dx shifted by dx positions, rows (dx, group) at row dx * groups + group
+// (stride Lx * 4 bytes). One kernel row dy then reads KW * groups rows at one offset, in
+// equal chunks of at most 16 rows (a B tile: up to 64 bytes of K), each paired with a
+// 16-channel weight tile (zeros past the real rows and channels): KH * ceil(KW * groups / 16)
+// steps a tile (ResNet-20's 3x3 at 16, 32, 64 channels: 3, 6, 9 steps of 12, 12, 16 rows
+// instead of 9 taps).
 
 #include "conv-i8.h"
 
@@ -22,19 +31,64 @@ constexpr int64_t O = 8, TILE = 48;
  * channels, ~29 KB.
  */
 constexpr int64_t BLOCK = 8 * TILE;
+/** AMX: output channels and x rows a tile. */
+constexpr int64_t AO = 16, AROWS = 16;
+/** AMX: bytes of one weight tile (16 channels x 64 bytes, of which 4 * rows used). */
+constexpr int64_t ATILE = 1024;
 constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
+
+/** A conv's weights as the driver reads them (strides in bytes of filter, channel, tap). */
+struct WeightView {
+  const int8_t* p;
+  int64_t o, c, t;
+};
+
+/**
+ * One filter's weights (tap t of channel c at src[c * sc + t * st]) into the tiles of
+ * AVX-512 (dst: its channel's byte 0 of wb's [group][tap][8] int32) or AMX (dst: its row of
+ * the first weight tile; tapAt: see run). Returns their sum. Kept out of run's task lambda,
+ * whose captures crowd the registers of this per-weight loop.
+ */
+__attribute__((noinline)) int64_t packVnni(const int8_t* src, int64_t sc, int64_t st, int64_t C,
+                                           int64_t taps, int8_t* dst) {
+  int64_t sum = 0;
+  for (int64_t c = 0; c < C; c++) {
+    const int8_t* s = src + c * sc;
+    int8_t* d = dst + (c / 4) * taps * O * 4 + c % 4;
+    for (int64_t t = 0; t < taps; t++) {
+      sum += s[t * st];
+      d[t * O * 4] = s[t * st];
+    }
+  }
+  return sum;
+}
+
+__attribute__((noinline)) int64_t packAmx(const int8_t* src, int64_t sc, int64_t st, int64_t C,
+                                          int64_t taps, int64_t groups, const int64_t* tapAt,
+                                          int8_t* dst) {
+  int64_t sum = 0;
+  for (int64_t c = 0; c < C; c++) {
+    const int8_t* s = src + c * sc;
+    int8_t* d = dst + c % 4;
+    const int64_t* at = tapAt + c / 4;
+    for (int64_t t = 0; t < taps; t++) {
+      sum += s[t * st];
+      d[at[t * groups]] = s[t * st];
+    }
+  }
+  return sum;
+}
 
 /**
  * The direct conv on an H x W grid (stride 1, padding ph, pw, 'same') of C input channels
  * into M output channels. x: (N, C, Hs, Ws), pixel (yy, xx) placed at grid (yy * sh, xx * sw)
  * (sh = sw = 1: x itself; 2: the zero-upsampled error of a stride-2 conv), zeros elsewhere.
- * weight(o, c, t): filter o's tap t on channel c.
+ * Filter o's tap t on channel c: wt.p[o * wt.o + c * wt.c + t * wt.t].
  */
-template <class Weight>
 void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, const int64_t KH,
          const int64_t KW, const int64_t ph, const int64_t pw, const int8_t* x, int64_t Hs,
-         int64_t Ws, int64_t sh, int64_t sw, int64_t M, Weight weight, const double* bias,
-         int32_t* y) {
+         int64_t Ws, int64_t sh, int64_t sw, int64_t M, WeightView wt, const double* bias,
+         int32_t* y, const ConvI8Amx* amx) {
   const int64_t R = H * W, taps = KH * KW;
   const ConvI8Micro* mk = CONV_I8_AVX512;
   // The padded grid (conv-wgrad-i8.h), whole blocks of positions.
@@ -42,18 +96,34 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
   const int64_t Wp = W + mc, Ps = (H + mr) * Wp, real = N * Ps;
   const int64_t blocks = (real + BLOCK - 1) / BLOCK, L = blocks * BLOCK;
   const int64_t lead = mr * Wp + mc, Lx = lead + L + lead + 16;
-  const int64_t groups = (C + 3) / 4, Mt = (M + O - 1) / O;
-  // xu: (groups, Lx) positions of 4 bytes; 128 (x = 0) wherever no pixel lands.
-  uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackA, groups * Lx * 4));
+  const int64_t groups = (C + 3) / 4;
+  // Output channels a tile; AMX: x copies, chunks of 16 rows a kernel row, steps a tile.
+  const int64_t OT = amx ? AO : O, Mt = (M + OT - 1) / OT;
+  const int64_t copies = amx ? KW : 1, chunks = (KW * groups + AROWS - 1) / AROWS;
+  const int64_t rowsPer = (KW * groups + chunks - 1) / chunks;  // x rows a chunk, <= 16
+  const int64_t rows = amx ? chunks * rowsPer : groups, steps = KH * chunks;
+  // xu: (rows, Lx) positions of 4 bytes, rows [0, groups) the channel groups (copy 0); 128
+  // (x = 0) wherever no pixel lands.
+  uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackA, rows * Lx * 4));
   std::vector<int8_t> zeros(Ws, 0);
   const int64_t Rs = Hs * Ws;
-  // wb: per 8 output channels, [group][tap][8] int32 of 4 weight bytes (0 past C and M); each
-  // channel's weight sum for the correction, and its bias, as wrapping uint32 (exact mod 2^32).
-  auto* wb = static_cast<int32_t*>(scratch(Slot::PackB, Mt * groups * taps * O * 4));
+  // wb: per 8 output channels, [group][tap][8] int32 of 4 weight bytes (0 past C and M); AMX:
+  // per 16 output channels, [step][16][64] bytes (row r of chunk k at kernel row dy: bytes 4 r
+  // .. 4 r + 3 of channel o's 64). Each channel's weight sum for the correction, and its bias,
+  // as wrapping uint32 (exact mod 2^32).
+  const int64_t wPer = amx ? steps * ATILE / 4 : groups * taps * O;  // int32 per Mt
+  auto* wb = static_cast<int32_t*>(scratch(Slot::PackB, Mt * wPer * 4));
+  auto* wa = reinterpret_cast<int8_t*>(wb);
+  // AMX: where tap t of channel group g sits in a channel's weight tiles: kernel row dy's
+  // chunk r / rowsPer of row r = dx * groups + g, bytes 4 (r % rowsPer) ..
+  std::vector<int64_t> tapAt(amx ? taps * groups : 0);
+  for (int64_t t = 0; t < taps && amx; t++)
+    for (int64_t g = 0, r = t % KW * groups; g < groups; g++, r++)
+      tapAt[t * groups + g] = (t / KW * chunks + r / rowsPer) * ATILE + r % rowsPer * 4;
   std::vector<uint32_t> add(M);
   // Task i < groups lays out channel group i of xu (its own Lx positions, images in order: a
   // stride-2 row's trailing 128s may reach the next image's first position), task groups + mt
-  // packs output channels 8 mt.. of wb: every split gives the same bytes.
+  // packs output channels OT mt.. of wb: every split gives the same bytes.
   const auto place = [&](int64_t job) {
     if (job < groups) {
       const int64_t gr = job;
@@ -61,34 +131,40 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
       for (int64_t n = 0; n < N; n++) {
         uint8_t* dst = xu + (gr * Lx + lead + n * Ps) * 4;
         for (int64_t yy = 0; yy < Hs; yy++) {
-          const int8_t* rows[4];
+          const int8_t* src[4];
           for (int k = 0; k < 4; k++) {
             const int64_t c = 4 * gr + k;
-            rows[k] = c < C ? x + (n * C + c) * Rs + yy * Ws : zeros.data();
+            src[k] = c < C ? x + (n * C + c) * Rs + yy * Ws : zeros.data();
           }
           uint8_t* row = dst + yy * sh * Wp * 4;
-          if (sw == 1) mk->interleave(rows, Ws, row);
-          else if (sw == 2) mk->interleave2(rows, Ws, row);
+          if (sw == 1) mk->interleave(src, Ws, row);
+          else if (sw == 2) mk->interleave2(src, Ws, row);
           else
             for (int64_t i = 0; i < Ws; i++)
               for (int k = 0; k < 4; k++)
-                row[4 * i * sw + k] = static_cast<uint8_t>(rows[k][i]) ^ 0x80;
+                row[4 * i * sw + k] = static_cast<uint8_t>(src[k][i]) ^ 0x80;
         }
+      }
+      // AMX: the shifted copies of this group (past the end: 128), and the padding rows.
+      for (int64_t dx = 1; dx < copies; dx++) {
+        uint8_t* dst = xu + (dx * groups + gr) * Lx * 4;
+        std::memcpy(dst, xu + gr * Lx * 4 + dx * 4, (Lx - dx) * 4);
+        std::memset(dst + (Lx - dx) * 4, 128, dx * 4);
+      }
+      if (gr == 0 && amx) {
+        const int64_t used = copies * groups;
+        std::memset(xu + used * Lx * 4, 128, (rows - used) * Lx * 4);
       }
       return;
     }
     const int64_t mt = job - groups;
-    std::memset(wb + mt * groups * taps * O, 0, groups * taps * O * 4);
-    for (int64_t o = mt * O; o < std::min(M, mt * O + O); o++) {
-      int64_t sum = 0;
-      for (int64_t c = 0; c < C; c++)
-        for (int64_t t = 0; t < taps; t++) {
-          const int8_t v = weight(o, c, t);
-          sum += v;
-          auto* dst = reinterpret_cast<int8_t*>(wb + ((o / O * groups + c / 4) * taps + t) * O +
-                                                o % O);
-          dst[c % 4] = v;
-        }
+    std::memset(wb + mt * wPer, 0, wPer * 4);
+    for (int64_t o = mt * OT; o < std::min(M, mt * OT + OT); o++) {
+      const int8_t* src = wt.p + o * wt.o;
+      const int64_t sum =
+          amx ? packAmx(src, wt.c, wt.t, C, taps, groups, tapAt.data(),
+                        wa + mt * steps * ATILE + (o % AO) * 64)
+              : packVnni(src, wt.c, wt.t, C, taps, reinterpret_cast<int8_t*>(wb + mt * wPer + o % O));
       const int64_t b = bias ? static_cast<int64_t>(bias[o]) : 0;
       add[o] = static_cast<uint32_t>(b) - static_cast<uint32_t>(128 * sum);
     }
@@ -99,19 +175,34 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
   if (threaded) pool::run(static_cast<int>(groups + Mt), [&](int job) { place(job); });
   else
     for (int64_t job = 0; job < groups + Mt; job++) place(job);
-  std::vector<int64_t> tapOff(taps);
-  for (int64_t t = 0; t < taps; t++) tapOff[t] = ((t / KW - ph) * Wp + (t % KW - pw)) * 4;
+  // Byte offsets from a position: of each tap (AVX-512), of each step's rows (AMX: chunk k of
+  // kernel row dy).
+  std::vector<int64_t> tapOff(amx ? steps : taps);
+  for (int64_t t = 0; t < taps && !amx; t++) tapOff[t] = ((t / KW - ph) * Wp + (t % KW - pw)) * 4;
+  for (int64_t s = 0; s < steps && amx; s++)
+    tapOff[s] = (s % chunks * rowsPer * Lx + (s / chunks - ph) * Wp - pw) * 4;
   const int tasks = static_cast<int>(threaded ? std::min<int64_t>(4 * T, blocks) : 1);
   const int64_t per = (blocks + tasks - 1) / tasks;
   pool::run(static_cast<int>((blocks + per - 1) / per), [&](int task) {
-    auto* out = static_cast<int32_t*>(scratch(Slot::ConvCols, Mt * O * BLOCK * 4));
+    auto* out = static_cast<int32_t*>(scratch(Slot::ConvCols, Mt * OT * BLOCK * 4));
     const int64_t b1 = std::min(blocks, (task + 1) * per);
+    if (amx) amx->begin(rowsPer);
     for (int64_t b = task * per; b < b1; b++) {
       const int64_t j0 = b * BLOCK;
-      for (int64_t mt = 0; mt < Mt; mt++)
+      const uint8_t* xb = xu + (lead + j0) * 4;
+      // AMX: pairs of 16-channel tiles by 32 positions, a last odd one by 64.
+      for (int64_t mt = 0; amx && mt < Mt; mt += 2)
+        for (int64_t t0 = 0; t0 < BLOCK; t0 += mt + 1 < Mt ? 32 : 64) {
+          const int8_t* w = wa + mt * steps * ATILE;
+          int32_t* o = out + mt * AO * BLOCK + t0;
+          if (mt + 1 < Mt)
+            amx->tile2x2(xb + t0 * 4, Lx * 4, tapOff.data(), steps, w, steps * ATILE, o, BLOCK);
+          else amx->tile1x4(xb + t0 * 4, Lx * 4, tapOff.data(), steps, w, o, BLOCK);
+        }
+      for (int64_t mt = 0; !amx && mt < Mt; mt++)
         for (int64_t t0 = 0; t0 < BLOCK; t0 += TILE)
-          mk->tile(xu + (lead + j0 + t0) * 4, groups, Lx * 4, tapOff.data(), taps,
-                   wb + mt * groups * taps * O, out + mt * O * BLOCK + t0, BLOCK);
+          mk->tile(xb + t0 * 4, groups, Lx * 4, tapOff.data(), taps, wb + mt * groups * taps * O,
+                   out + mt * O * BLOCK + t0, BLOCK);
       // The block's real positions, run by run (a row's pixels), into y.
       const int64_t end = std::min(j0 + BLOCK, real);
       for (int64_t p = j0; p < end;) {
@@ -129,28 +220,32 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
         p += len;
       }
     }
+    if (amx) amx->end();
   });
 }
+
+/** The AMX pieces where `isa` asks for them (cpu.cc reports Avx512Amx only where they run). */
+const ConvI8Amx* amxOf(Isa isa) { return isa == Isa::Avx512Amx ? CONV_I8_AMX : nullptr; }
 
 }  // namespace
 
 bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* x,
                   const double* bias, int32_t* y) {
-  if (isa != Isa::Avx512Vnni || !CONV_I8_AVX512) return false;
+  if (!avx512(isa) || !CONV_I8_AVX512) return false;
   const int64_t N = g[0], C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], ph = g[8],
                 pw = g[9];
   const bool same = g[6] == 1 && g[7] == 1 && g[10] == H && g[11] == W;
   if (!same || ph >= KH || pw >= KW || KH * KW > 49) return false;
   if (M == 0 || N == 0 || H * W == 0) return true;
   const int64_t taps = KH * KW;
-  run(N, C, H, W, KH, KW, ph, pw, x, H, W, 1, 1, M,
-      [&](int64_t o, int64_t c, int64_t t) { return w[(o * C + c) * taps + t]; }, bias, y);
+  run(N, C, H, W, KH, KW, ph, pw, x, H, W, 1, 1, M, WeightView{w, C * taps, taps, 1}, bias, y,
+      amxOf(isa));
   return true;
 }
 
 bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, const int8_t* e,
                      int32_t* dx) {
-  if (isa != Isa::Avx512Vnni || !CONV_I8_AVX512) return false;
+  if (!avx512(isa) || !CONV_I8_AVX512) return false;
   const int64_t N = g[0], C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], sh = g[6],
                 sw = g[7], ph = g[8], pw = g[9], OH = g[10], OW = g[11];
   // The transposed conv as a 'same' one: padding (K - 1) / 2 each way, every window inside
@@ -162,7 +257,6 @@ bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, con
   const int64_t taps = KH * KW;
   // dx channel o (the conv's input channel) from error channel c: w[c][o] rotated 180 degrees.
   run(N, OC, H, W, KH, KW, KH - 1 - ph, KW - 1 - pw, e, OH, OW, sh, sw, C,
-      [&](int64_t o, int64_t c, int64_t t) { return w[(c * C + o) * taps + taps - 1 - t]; },
-      nullptr, dx);
+      WeightView{w + taps - 1, taps, C * taps, -1}, nullptr, dx, amxOf(isa));
   return true;
 }

@@ -42,10 +42,33 @@ struct ConvI8Micro {
 extern const ConvI8Micro* const CONV_I8_AVX512;
 
 /**
+ * The AMX pieces (conv-i8-amx.cc). x tiles (B: `rows` rows of 16 grid positions x 4 channel
+ * bytes, uint8) are read at x + off[s] + r * rowStride for rows r < rows of step s; weight
+ * tiles (A: 16 output channels x `rows` groups of 4 int8 bytes) at wa + s * 1024, 64 bytes a
+ * channel; accumulators are 16 channels x 16 positions of int32. tile2x2: out[o * ldo + j] for
+ * o < 32 (the second 16 channels' weight tiles at wa + aStride) and j < 32; tile1x4: o < 16,
+ * j < 64; each the sum over `steps` steps of TDPBSUD (signed weights x unsigned x). begin
+ * loads the tile configuration for `rows` (1 to 16) on the calling thread (every task that
+ * uses tiles), end releases the tiles.
+ */
+struct ConvI8Amx {
+  void (*begin)(int64_t rows);
+  void (*end)();
+  void (*tile2x2)(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t steps,
+                  const int8_t* wa, int64_t aStride, int32_t* out, int64_t ldo);
+  void (*tile1x4)(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t steps,
+                  const int8_t* wa, int32_t* out, int64_t ldo);
+};
+
+/** null where the compiler cannot build AMX code (amx.h). */
+extern const ConvI8Amx* const CONV_I8_AMX;
+
+/**
  * y (N, M, OH*OW) = conv(x, w) + bias (see the top of this file) for int8 w (M, C*KH*KW) and
  * int8 x (N, C, H, W): a stride-1 'same' conv (pad < kernel, at most 49 taps) on AVX-512 VNNI;
  * bias[m] integers or null. The caller keeps every y within int32. Returns false (nothing
- * written) elsewhere. The same bits for every thread count.
+ * written) elsewhere. The same bits for every thread count. Isa::Avx512Amx runs the sums on
+ * AMX tiles (the same bits).
  */
 bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* x,
                   const double* bias, int32_t* y);

@@ -27,7 +27,7 @@ static_assert(SLICE % 64 == 0 && SLICE <= DOT_MAX_LEN, "one dot call's int32 lan
 }  // namespace
 
 bool convWeightGradI8Supported(Isa isa, const int64_t* g) {
-  if (isa != Isa::Avx512Vnni || !CONV_WGRAD_I8_AVX512) return false;
+  if (!avx512(isa) || !CONV_WGRAD_I8_AVX512) return false;
   const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
   return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= 49;
 }

@@ -25,7 +25,7 @@ constexpr int64_t SLICE_PIXELS = 2048;
 }  // namespace
 
 bool convWeightGradIntSupported(Isa isa, const int64_t* g) {
-  if (isa != Isa::Avx512Vnni || !CONV_WGRAD_INT_AVX512) return false;
+  if (!avx512(isa) || !CONV_WGRAD_INT_AVX512) return false;
   const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
   return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= 49 && (g[2] * g[3]) % 32 == 0;
 }

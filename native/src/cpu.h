@@ -8,9 +8,17 @@ enum class Isa {
   Avx512Vnni = 2,
   /** The AVX-512 VNNI integer path with a scalar microkernel, for tests (runs on AVX2). */
   Avx512VnniEmulated = 3,
+  /**
+   * AVX-512 VNNI plus AMX int8 tiles: the direct int8 convolutions (conv-i8.h) on tiles, every
+   * other kernel exactly as Avx512Vnni.
+   */
+  Avx512Amx = 4,
 };
 
-/** "portable", "avx2", "avx512vnni" or "avx512vnni-emulated". */
+/** Whether `isa` runs the AVX-512 VNNI kernels (Avx512Vnni, or Avx512Amx outside its tiles). */
+inline bool avx512(Isa isa) { return isa == Isa::Avx512Vnni || isa == Isa::Avx512Amx; }
+
+/** "portable", "avx2", "avx512vnni", "avx512amx" or "avx512vnni-emulated". */
 const char* isaName(Isa isa);
 /** Whether this CPU and OS can run kernels of `isa` (AVX state enabled by the OS included). */
 bool isaSupported(Isa isa);

@@ -39,7 +39,7 @@ ElemKernels avx512Table() {
 }  // namespace
 
 const ElemKernels& elemKernels(Isa isa) {
-  if (isa == Isa::Avx512Vnni && ELEM_AVX512 && ELEM_AVX2) {
+  if (avx512(isa) && ELEM_AVX512 && ELEM_AVX2) {
     static const ElemKernels k = avx512Table();
     return k;
   }

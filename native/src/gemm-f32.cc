@@ -247,7 +247,7 @@ constexpr int64_t CONV_SLICE_BYTES = int64_t(512) << 10;
 const F32Micro* const F32_PORTABLE = &PORTABLE;
 
 const F32Micro* f32Kernel(Isa isa) {
-  if (isa == Isa::Avx512Vnni && F32_AVX512) return F32_AVX512;
+  if (avx512(isa) && F32_AVX512) return F32_AVX512;
   if (isa != Isa::Portable && F32_AVX2) return F32_AVX2;
   return F32_PORTABLE;
 }

@@ -426,7 +426,7 @@ const IntMicro* microFor(Isa isa, const IntOperand& A, const IntOperand& B) {
 }  // namespace
 
 const IntKernels* intKernels(Isa isa) {
-  if (isa == Isa::Avx512Vnni && INT_AVX512VNNI) return INT_AVX512VNNI;
+  if (avx512(isa) && INT_AVX512VNNI) return INT_AVX512VNNI;
   if (isa == Isa::Avx512VnniEmulated) return INT_VNNI_EMULATED;
   if (isa != Isa::Portable && INT_AVX2) return INT_AVX2;
   return INT_PORTABLE;

@@ -15,7 +15,7 @@ namespace {
 const NormKernels NORM_PORTABLE = NORM_TABLE;
 
 const NormKernels& normKernels(Isa isa) {
-  if ((isa == Isa::Avx512Vnni) && NORM_AVX512) return *NORM_AVX512;
+  if (avx512(isa) && NORM_AVX512) return *NORM_AVX512;
   if (isa != Isa::Portable && NORM_AVX2) return *NORM_AVX2;
   return NORM_PORTABLE;
 }

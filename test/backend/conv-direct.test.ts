@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import { assertSameArray, nativeBackends, seeded } from './helpers.js';
+import { assertSameArray, nativeBackends, seeded, isAvx512Backend } from './helpers.js';
 
 /** A stride-1 'same' conv: KH x KW kernel, padding (K - 1) / 2. */
 function same(N: number, C: number, H: number, W: number, KH = 3, KW = 3): ConvGeom {
@@ -153,7 +153,7 @@ describe('conv_direct_f32 = im2col + gemm_f32 bit for bit (stride-1 same convs)'
   for (const b of backends)
     it(b.name, { skip: b.skip }, async () => {
       const k = b.k!;
-      if (b.name !== 'native-avx512vnni') {
+      if (!isAvx512Backend(b.name)) {
         assert.equal(k.conv_direct_f32, undefined, 'only the AVX-512 kernels have it');
         assert.equal(k.preferConvDirectF32, undefined);
         return;
@@ -175,7 +175,7 @@ describe('conv_weight_grad_f32 reading x directly = the dot route bit for bit, e
   for (const b of backends)
     it(b.name, { skip: b.skip }, async () => {
       const k = b.k!;
-      if (b.name === 'native-avx512vnni') {
+      if (isAvx512Backend(b.name)) {
         // Every DW_CASES geometry has planes of a multiple of 16 pixels: all read e batch-major.
         assert.ok(DW_CASES.every(([g]) => k.weightGradBatchMajorF32!(g)));
         const stride2 = { ...same(2, 2, 8, 8), strideH: 2, strideW: 2, OH: 4, OW: 4 };

@@ -9,6 +9,8 @@
 // every product at -128 x -128 with the bias taking sums to 2^31 - 1, and -128 x 127 to -2^31
 // (int32 wrapping in the uint8 sums must not show). The 1-thread and 2-thread bits agree;
 // conv_gemm_int_nchw keeps its other routes on the other instruction sets (same results).
+// avx512amx runs the sums on AMX tiles: channel counts past 16 rows a tile (17, 32, 64, 65),
+// 5x5 kernels and output channel counts of 1 to 3 tiles of 16, ragged or not, check them.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -32,6 +34,13 @@ const CASES: [string, ConvGeom, number][] = [
   ['4 channels, 7x7 (49 taps)', same(2, 4, 9, 11, 7, 7), 6],
   ['one row', same(3, 5, 1, 40, 3, 3), 4],
   ['many blocks, ragged last', same(13, 8, 16, 16, 3, 3), 24],
+  // AMX (avx512amx): rows of (tap column, channel group) in chunks of 16 with zero weights past
+  // the real ones; output channels in pairs of 16-channel tiles and a last single one.
+  ['17 channels, 17 filters', same(3, 17, 5, 7, 3, 3), 17],
+  ['32 channels, 33 filters', same(1, 32, 8, 8, 3, 3), 33],
+  ['64 channels, 16 filters, 5x5', same(2, 64, 6, 5, 5, 5), 16],
+  ['65 channels, 7 filters', same(1, 65, 3, 9, 3, 3), 7],
+  ['16 channels, 48 filters', same(3, 16, 11, 3, 3, 3), 48],
 ];
 
 /** ref: im2col, gemm_int into (M, N*R), swap_outer with the bias into (N, M, R). */

@@ -16,7 +16,14 @@ import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import { convForwardInt, convInputGradInt, errorRows } from '../../src/ops/conv.js';
-import { assertSameArray, convGeom, nativeBackends, randInts, seeded } from './helpers.js';
+import {
+  assertSameArray,
+  convGeom,
+  nativeBackends,
+  randInts,
+  seeded,
+  isAvx512Backend,
+} from './helpers.js';
 
 /** A stride-1 'same' conv. */
 function same(N: number, C: number, H: number, W: number, KH: number, KW: number): ConvGeom {
@@ -191,7 +198,7 @@ describe('int8 x int16 convs by the split int8 kernels = ref, bit for bit', () =
   for (const b of backends)
     it(b.name, { skip: b.skip }, async () => {
       const k = b.k!;
-      if (b.name === 'native-avx512vnni') {
+      if (isAvx512Backend(b.name)) {
         assert.ok(k.conv_int8_int16 && k.conv_input_grad_int8_int16, 'AVX-512 VNNI has them');
         await setNativeThreads(1);
         const one = [...checkForward(k, `${b.name} 1 thread`)];

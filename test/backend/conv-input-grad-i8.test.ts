@@ -14,7 +14,14 @@ import type { ConvGeom, Kernels } from '../../src/kernels/spec.js';
 import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
 import { convInputGradInt, errorRows } from '../../src/ops/conv.js';
-import { assertSameArray, convGeom, nativeBackends, randInts, seeded } from './helpers.js';
+import {
+  assertSameArray,
+  convGeom,
+  nativeBackends,
+  randInts,
+  seeded,
+  isAvx512Backend,
+} from './helpers.js';
 
 /** [what, geometry (stride s, padding (K - 1) / 2), OC]. */
 const CASES: [string, ConvGeom, number][] = [
@@ -29,6 +36,10 @@ const CASES: [string, ConvGeom, number][] = [
   ['ResNet-20 s2 16->32', convGeom(4, 16, 32, 32, 3, 3, 2, 1), 32],
   // Threaded, with a 16-pixel error row whose trailing x = 0 reaches the next image's grid.
   ['1x1 s2 odd, 16 wide', convGeom(4, 16, 31, 31, 1, 1, 2, 0), 32],
+  // AMX tiles (avx512amx): error channels past 16 rows a tile, dx channels of 1 to 3 tiles.
+  ['3x3 s1 65 -> 17', convGeom(1, 17, 6, 5, 3, 3, 1, 1), 65],
+  ['3x3 s2 64 -> 33', convGeom(2, 33, 8, 7, 3, 3, 2, 1), 64],
+  ['3x3 s1 32 -> 1', convGeom(3, 1, 5, 5, 3, 3, 1, 1), 32],
 ];
 
 /** ref's dx: convInputGradInt on ref (its dcol + col2im or forward-conv-of-e routes). */
@@ -70,7 +81,7 @@ describe('conv_input_grad_int8 = ref dx exactly (int8, stride 1 and 2)', () => {
   for (const b of backends)
     it(b.name, { skip: b.skip }, async () => {
       const k = b.k!;
-      if (b.name !== 'native-avx512vnni') {
+      if (!isAvx512Backend(b.name)) {
         assert.equal(k.conv_input_grad_int8, undefined, 'no kernel: the dcol or conv routes');
         return;
       }

@@ -21,8 +21,13 @@ export interface FastBackend {
   skip: string | false;
 }
 
+/** Whether a backend of nativeBackends runs the AVX-512 kernels (native-avx512vnni/-amx). */
+export function isAvx512Backend(name: string): boolean {
+  return name === 'native-avx512vnni' || name === 'native-avx512amx';
+}
+
 /**
- * The native kernels of every instruction set (native-avx512vnni, native-avx2,
+ * The native kernels of every instruction set (native-avx512amx, native-avx512vnni, native-avx2,
  * native-portable, and native-avx512vnni-emulated: the VNNI integer path with a scalar
  * microkernel, on AVX2 CPUs), each skipped with the reason where this CPU cannot run it or the
  * addon was not built. With LOWBIT_REQUIRE_NATIVE=1 (CI on x86-64 with a compiler) a missing addon is an

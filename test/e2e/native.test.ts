@@ -170,7 +170,7 @@ describe('lowbit train without the addon', () => {
     assert.notEqual(r.code, 0);
     assert.match(
       r.err,
-      /not available here: LOWBIT_NATIVE_ISA=no-such-isa: use avx512vnni, avx2, portable/,
+      /not available here: LOWBIT_NATIVE_ISA=no-such-isa: use avx512amx, avx512vnni, avx2, portable/,
     );
   });
 });
@@ -181,7 +181,7 @@ describe('lowbit train with the addon', { skip }, () => {
     assert.equal(r.code, 0, r.err);
     assert.match(
       r.out,
-      /backend: native \((avx512vnni|avx2|portable), 2 threads; other kernels wasm\), chosen explicitly/,
+      /backend: native \((avx512amx|avx512vnni|avx2|portable), 2 threads; other kernels wasm\), chosen explicitly/,
     );
   });
 
@@ -190,7 +190,7 @@ describe('lowbit train with the addon', { skip }, () => {
     assert.equal(r.code, 0, r.err);
     assert.match(
       r.out,
-      /backend: native \((avx512vnni|avx2|portable), 1 thread; other kernels wasm\), picked by auto \(the fastest here\)/,
+      /backend: native \((avx512amx|avx512vnni|avx2|portable), 1 thread; other kernels wasm\), picked by auto \(the fastest here\)/,
     );
   });
 });

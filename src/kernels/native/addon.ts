@@ -12,11 +12,17 @@ import type { RoundCode } from '../wasm/codes.js';
 
 /**
  * The instruction sets the addon's kernels are built for, fastest first, and a test path:
- * `avx512vnni-emulated` runs the AVX-512 VNNI integer GEMM path (tiles, layouts, offset
- * correction) with a scalar microkernel on any AVX2 CPU; it is never picked by dispatch.
+ * `avx512amx` is `avx512vnni` with the direct int8 convolutions on AMX tiles (where the CPU
+ * has AMX-INT8 and Linux grants the tile state); `avx512vnni-emulated` runs the AVX-512 VNNI
+ * integer GEMM path (tiles, layouts, offset correction) with a scalar microkernel on any AVX2
+ * CPU; it is never picked by dispatch.
  */
-export type NativeIsa = 'avx512vnni' | 'avx2' | 'portable' | 'avx512vnni-emulated';
-export const NATIVE_ISAS: readonly NativeIsa[] = ['avx512vnni', 'avx2', 'portable'];
+export type NativeIsa = 'avx512amx' | 'avx512vnni' | 'avx2' | 'portable' | 'avx512vnni-emulated';
+export const NATIVE_ISAS: readonly NativeIsa[] = ['avx512amx', 'avx512vnni', 'avx2', 'portable'];
+/** Whether `isa` runs the AVX-512 kernels (avx512amx: every one of them but the AMX convs). */
+export function isAvx512(isa: NativeIsa): boolean {
+  return isa === 'avx512vnni' || isa === 'avx512amx';
+}
 export const NATIVE_TEST_ISAS: readonly NativeIsa[] = ['avx512vnni-emulated'];
 
 /** The kernel functions of one instruction set (argument orders: native/src/bind-*.cc). */
@@ -69,7 +75,7 @@ export interface NativeIsaKernels {
   ): void;
   /**
    * dw (M, C*KH*KW) = e (M, N*OH*OW) im2col(x)^T on int16 or int8 mantissas (e and x of one
-   * type) without the im2col matrix (stride-1 'same' convs, avx512vnni only; e (N, M, OH*OW)
+   * type) without the im2col matrix (stride-1 'same' convs, avx512vnni and avx512amx only; e (N, M, OH*OW)
    * where batchMajor): int32 or exact float64 dw. maxE, maxX bound max |e|, max |x|. false:
    * not run here (dw untouched).
    */
@@ -85,7 +91,7 @@ export interface NativeIsaKernels {
   ): boolean;
   /**
    * dx (N, C, H, W) of the conv geom from int8 e (N, OC, OH, OW) and int8 w (OC, C*KH*KW),
-   * the transposed conv read from e's planes (stride 1 or 2, padding (K - 1) / 2, avx512vnni
+   * the transposed conv read from e's planes (stride 1 or 2, padding (K - 1) / 2, avx512vnni/amx
    * only); the caller keeps dx within int32. false: not run here (dx untouched). Absent from
    * addons built before it.
    */
@@ -118,7 +124,7 @@ export interface NativeIsaKernels {
     dx: Int32Array,
   ): boolean;
   /**
-   * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni only.
+   * y (N, M, OH*OW) = conv(x, w (M, C*KH*KW)): stride-1 'same' convs, avx512vnni and avx512amx only.
    * rotated: w is (C, M, KH*KW), read with its outer dims swapped and taps reversed.
    */
   convDirectF32(

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The native backend: every kernel of spec.ts in C++ (native/src), built by node-gyp at
-// install where a compiler is found, with run-time dispatch on the CPU (AVX-512 VNNI, AVX2,
-// portable) and a thread pool inside the addon. Node only: the Node entry imports this module,
+// install where a compiler is found, with run-time dispatch on the CPU (AVX-512 VNNI with AMX
+// tiles, AVX-512 VNNI, AVX2, portable) and a thread pool inside the addon. Node only: the Node entry imports this module,
 // which registers the loader; `useBackend('native')` and `auto` (its first choice where the
 // addon loads: see backend.ts) load it, and the browser bundle never reaches it. Where the
 // addon was not built, the loader says why and `auto` takes wasm. Kernels the addon lacks run
 // on the wasm kernels (kernels.ts).
 //
-// LOWBIT_NATIVE_ISA=avx512vnni|avx2|portable forces an instruction set (tests run each one
+// LOWBIT_NATIVE_ISA=avx512amx|avx512vnni|avx2|portable forces an instruction set (tests run each one
 // this CPU has); LOWBIT_THREADS (or setThreads, --threads) sets the thread count.
 
 import { availableParallelism } from 'node:os';

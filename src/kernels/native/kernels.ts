@@ -11,7 +11,7 @@
 // neither side copies a step's tensors.
 
 import type { AnyArray, ConvGeom, Kernels } from '../spec.js';
-import type { NativeIsaKernels } from './addon.js';
+import { isAvx512, type NativeIsaKernels } from './addon.js';
 import { qmax, qmin } from '../../format/format.js';
 import { Xoshiro128, type Rng } from '../../quant/rng.js';
 import type { Rounding } from '../../quant/rounding.js';
@@ -276,14 +276,14 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
   // VNNI, im2col + the u8 x s8 GEMM outruns Winograd (whose 16 GEMMs are int16) for the
   // forward (whose im2col matrix then serves dW too) and for the input gradient (a forward
   // conv of the error, ops/conv.ts) at every ResNet-20 shape.
-  if (k.isa === 'avx512vnni' || k.isa === 'avx512vnni-emulated') own.preferWinograd = () => false;
+  if (isAvx512(k.isa) || k.isa === 'avx512vnni-emulated') own.preferWinograd = () => false;
   // float32 dx of stride-1 'same' convs as a forward conv of the error (ops/conv.ts
   // convInputGradF32): at ResNet-20's shapes the dcol GEMM (C*9 x N*H*W, depth OC) is bound
   // by writing its 9x-larger-than-dx result, which col2im then reads back.
   own.preferInputGradAsConvF32 = () => true;
   // float32 stride-1 'same' convs read straight from the input planes (native/src/conv-f32.h):
   // the AVX-512 microkernel only (its sums are the AVX-512 GEMM tile's: the same bits).
-  if (k.isa === 'avx512vnni') {
+  if (isAvx512(k.isa)) {
     own.conv_direct_f32 = (g, w, M, x, y, rotated) =>
       k.convDirectF32(geomOf(g), w, M, x, y, rotated === true);
     own.preferConvDirectF32 = (g) =>
