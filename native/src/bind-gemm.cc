@@ -240,8 +240,7 @@ Napi::Value convWeightGradIntBinding(const Napi::CallbackInfo& info) {
     a.typeError("dw must be an Int32Array or a Float64Array");
   const bool f64 = c.out.kind == Kind::F64;
   // AMX tiles where this CPU has them (conv-wgrad-amx.h): exact for int8 and int16 alike.
-  if (isa == Isa::Avx512Vnni &&
-      convWeightGradAmx(c.g, c.first.p, c.M, c.x.p, i8 ? 1 : 2, a.flag(5),
+  if (convWeightGradAmx(isa, c.g, c.first.p, c.M, c.x.p, i8 ? 1 : 2, a.flag(5),
                         f64 ? static_cast<double*>(c.out.p) : nullptr,
                         f64 ? nullptr : static_cast<int32_t*>(c.out.p)))
     return Napi::Boolean::New(info.Env(), true);

@@ -2,14 +2,16 @@
 // The AMX tile loops of the conv weight gradient (conv-wgrad-amx.h). Every tile is 16 rows of
 // 64 bytes: tiles 0-3 accumulate (16 x 16 int32), 4-7 hold operands. Each call loads the tile
 // configuration and releases the tiles at its end (a thread's tile state is its own, and a
-// released state keeps context switches cheap). Compiled whatever the build machine; run only
-// where amxReady().
+// released state keeps context switches cheap). Compiled where the compiler knows AMX (amx.h);
+// run only on Isa::Avx512Amx (cpu.cc found the tiles and the OS granted them).
 
 #include "conv-wgrad-amx.h"
 
 #include <algorithm>
 
-#if defined(__x86_64__) && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 11))
+#include "amx.h"
+
+#ifdef LOWBIT_AMX
 #include <immintrin.h>
 
 #define LOWBIT_TARGET "amx-tile,amx-int8,avx512f,avx512bw"

@@ -6,19 +6,11 @@
 #include "conv-wgrad-amx.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "pool.h"
 #include "scratch.h"
-
-#if defined(__x86_64__) && defined(__linux__)
-#include <cpuid.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#define LOWBIT_AMX_LINUX 1
-#endif
 
 namespace {
 
@@ -30,40 +22,17 @@ constexpr int64_t MIN_THREADED_MACS = int64_t(1) << 20;
  */
 constexpr int64_t PIECE = 8192;
 
-bool detectAmx() {
-#ifdef LOWBIT_AMX_LINUX
-  const char* off = std::getenv("LOWBIT_NATIVE_AMX");
-  if (off && std::strcmp(off, "0") == 0) return false;
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  if (!(d & (1u << 24)) || !(d & (1u << 25))) return false;  // AMX-TILE, AMX-INT8
-  unsigned lo, hi;
-  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  if ((lo & (3u << 17)) != (3u << 17)) return false;  // XTILECFG, XTILEDATA
-  // Linux hands out the 8 KB tile data state only on request (ARCH_REQ_XCOMP_PERM).
-  return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
-#else
-  return false;
-#endif
-}
-
 }  // namespace
 
-bool amxReady() {
-  static const bool ready = CONV_WGRAD_AMX != nullptr && detectAmx();
-  return ready;
-}
-
-bool convWeightGradAmxSupported(const int64_t* g) {
-  if (!amxReady()) return false;
+bool convWeightGradAmxSupported(Isa isa, const int64_t* g) {
+  if (isa != Isa::Avx512Amx || !CONV_WGRAD_AMX) return false;
   const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
   return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= 49;
 }
 
-bool convWeightGradAmx(const int64_t* g, const void* E, int64_t M, const void* x, int bytes,
-                       bool batchMajor, double* dW64, int32_t* dW32) {
-  if (!convWeightGradAmxSupported(g) || (bytes != 1 && bytes != 2)) return false;
+bool convWeightGradAmx(Isa isa, const int64_t* g, const void* E, int64_t M, const void* x,
+                       int bytes, bool batchMajor, double* dW64, int32_t* dW32) {
+  if (!convWeightGradAmxSupported(isa, g) || (bytes != 1 && bytes != 2)) return false;
   const int64_t N = g[0], C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], ph = g[8],
                 pw = g[9];
   const int64_t R = H * W, taps = KH * KW, K = C * taps, Q = N * R;

@@ -18,6 +18,8 @@
 
 #include <cstdint>
 
+#include "cpu.h"
+
 /**
  * One slice of one block on AMX (conv-wgrad-amx-tiles.cc): the tile loops. x planes: byte
  * planes (1 for int8, 2 for int16: lo then hi), each (Cp, Lx) with the block's 16 channels'
@@ -54,16 +56,10 @@ struct ConvWgradAmxMicro {
 extern const ConvWgradAmxMicro* const CONV_WGRAD_AMX;
 
 /**
- * Whether this CPU and OS run AMX int8 tiles (CPUID AMX-TILE and AMX-INT8, the OS saving tile
- * state in XCR0, and the process granted tile data by arch_prctl, asked once).
+ * Whether convWeightGradAmx runs geometry g on isa: a stride-1 'same' conv (pad < kernel, at
+ * most 49 taps) on Avx512Amx.
  */
-bool amxReady();
-
-/**
- * Whether convWeightGradAmx runs geometry g: a stride-1 'same' conv (pad < kernel, at most 49
- * taps) where amxReady().
- */
-bool convWeightGradAmxSupported(const int64_t* g);
+bool convWeightGradAmxSupported(Isa isa, const int64_t* g);
 
 /**
  * dW (M, C*KH*KW) = E x im2col(x)^T (see the top of this file) for E and x both int8 (bytes
@@ -72,5 +68,5 @@ bool convWeightGradAmxSupported(const int64_t* g);
  * (dW32); one of them non-null. Returns false (nothing written) where not supported. The
  * same bits for every thread count.
  */
-bool convWeightGradAmx(const int64_t* g, const void* E, int64_t M, const void* x, int bytes,
+bool convWeightGradAmx(Isa isa, const int64_t* g, const void* E, int64_t M, const void* x, int bytes,
                        bool batchMajor, double* dW64, int32_t* dW32);
