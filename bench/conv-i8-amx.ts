@@ -3,7 +3,8 @@
 // ResNet-20's conv shapes (batch 32, 1 thread): forward (conv_gemm_int_nchw, int8 x), input
 // gradient (conv_input_grad_int8, int8 e), and the int8 x int16 pair (conv_int8_int16 of
 // activations 0..1500, conv_input_grad_int8_int16 of errors up to +-16256) as wageubn8 gives
-// them. The two instruction sets' kernels are called alternately (round-robin, best of the
+// them; and the int8 weight gradient (conv_weight_grad_int of int8 e batch-major and x). The
+// two instruction sets' kernels are called alternately (round-robin, best of the
 // rounds, on this process's CPU time: harness.ts compareCpu) and must give the same integers
 // (checked here). Where this CPU or build has no AMX it says so and measures nothing.
 
@@ -23,13 +24,15 @@ type Pass = (k: Kernels) => Int32Array;
 
 /** The passes of one shape, each returning its output (null where the kernel declines). */
 function passes(g: ConvGeom, OC: number): [string, Pass][] {
-  const inX = g.N * g.C * g.H * g.W, outE = g.N * OC * g.OH * g.OW;
+  const inX = g.N * g.C * g.H * g.W,
+    outE = g.N * OC * g.OH * g.OW;
   const x8 = Int8Array.from(ints(inX, 1, -128, 127));
   const x16 = Int16Array.from(ints(inX, 2, 0, 1500));
   const e8 = Int8Array.from(ints(outE, 3, -128, 127));
   const e16 = Int16Array.from(ints(outE, 4, -16256, 16256));
   const w = Int8Array.from(ints(OC * g.C * g.KH * g.KW, 5, -60, 60));
-  const y = new Int32Array(outE), dx = new Int32Array(inX);
+  const y = new Int32Array(outE),
+    dx = new Int32Array(inX);
   const out: [string, Pass][] = [];
   const stride1 = g.strideH === 1 && g.OH === g.H;
   if (stride1) {
@@ -37,6 +40,13 @@ function passes(g: ConvGeom, OC: number): [string, Pass][] {
     out.push(['fwd i16', (k) => (assert.ok(k.conv_int8_int16!(g, w, OC, x16, null, y)), y)]);
   }
   out.push(['dx i8', (k) => (assert.ok(k.conv_input_grad_int8!(g, e8, OC, w, dx)), dx)]);
+  if (stride1) {
+    const dw = new Int32Array(OC * g.C * g.KH * g.KW);
+    out.push([
+      'dW i8',
+      (k) => (assert.ok(k.conv_weight_grad_int!(g, e8, OC, x8, dw, 128, 128)), dw),
+    ]);
+  }
   out.push(['dx i16', (k) => (assert.ok(k.conv_input_grad_int8_int16!(g, e16, OC, w, dx)), dx)]);
   return out;
 }
@@ -68,7 +78,8 @@ export const bench: Bench = {
           ],
           rounds,
         );
-        const tv = best.get('vnni')!, ta = best.get('amx')!;
+        const tv = best.get('vnni')!,
+          ta = best.get('amx')!;
         const sum = totals.get(what) ?? [0, 0];
         totals.set(what, [sum[0] + s.count * tv, sum[1] + s.count * ta]);
         rows.push([s.name, s.count, what, tv.toFixed(3), ta.toFixed(3), (tv / ta).toFixed(2)]);

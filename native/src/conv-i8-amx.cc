@@ -44,7 +44,8 @@ void end() { __asm__ volatile("tilerelease" ::: "memory"); }
 
 // Tiles: 0..3 accumulators, 4 (and 5) weights, 6 and 7 x.
 void tile2x2(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t steps,
-             const int8_t* wa, int64_t aStride, int32_t* out, int64_t ldo) {
+             const int8_t* wa, int64_t aStride, int64_t xB, int32_t* out, int64_t ldo,
+             int64_t outB) {
   const int64_t a = 64, ld = ldo * 4;
   LOWBIT_TZERO(0);
   LOWBIT_TZERO(1);
@@ -58,18 +59,18 @@ void tile2x2(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t st
     LOWBIT_TDP(0, 4, 6);
     LOWBIT_TLOAD(5, w + aStride, a);
     LOWBIT_TDP(2, 5, 6);
-    LOWBIT_TLOAD(7, p + 64, rowStride);
+    LOWBIT_TLOAD(7, p + xB, rowStride);
     LOWBIT_TDP(1, 4, 7);
     LOWBIT_TDP(3, 5, 7);
   }
   LOWBIT_TSTORE(0, out, ld);
-  LOWBIT_TSTORE(1, out + 16, ld);
+  LOWBIT_TSTORE(1, out + outB, ld);
   LOWBIT_TSTORE(2, out + 16 * ldo, ld);
-  LOWBIT_TSTORE(3, out + 16 * ldo + 16, ld);
+  LOWBIT_TSTORE(3, out + 16 * ldo + outB, ld);
 }
 
 void tile1x4(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t steps,
-             const int8_t* wa, int32_t* out, int64_t ldo) {
+             const int8_t* wa, int64_t xB, int32_t* out, int64_t ldo, int64_t outB) {
   const int64_t a = 64, ld = ldo * 4;
   LOWBIT_TZERO(0);
   LOWBIT_TZERO(1);
@@ -82,15 +83,15 @@ void tile1x4(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t st
     LOWBIT_TDP(0, 4, 6);
     LOWBIT_TLOAD(7, p + 64, rowStride);
     LOWBIT_TDP(1, 4, 7);
-    LOWBIT_TLOAD(6, p + 128, rowStride);
+    LOWBIT_TLOAD(6, p + xB, rowStride);
     LOWBIT_TDP(2, 4, 6);
-    LOWBIT_TLOAD(7, p + 192, rowStride);
+    LOWBIT_TLOAD(7, p + xB + 64, rowStride);
     LOWBIT_TDP(3, 4, 7);
   }
   LOWBIT_TSTORE(0, out, ld);
   LOWBIT_TSTORE(1, out + 16, ld);
-  LOWBIT_TSTORE(2, out + 32, ld);
-  LOWBIT_TSTORE(3, out + 48, ld);
+  LOWBIT_TSTORE(2, out + outB, ld);
+  LOWBIT_TSTORE(3, out + outB + 16, ld);
 }
 
 const ConvI8Amx AMX{begin, end, tile2x2, tile1x4};

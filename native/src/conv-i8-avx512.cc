@@ -129,7 +129,28 @@ void addRuns(const int32_t* src, int64_t ldSrc, int32_t* dst, int64_t ldDst, int
   }
 }
 
-const ConvI8Micro MICRO{tile, interleave, interleave2, addRuns};
+void addRuns2(const int32_t* src, int64_t lo, int64_t ldSrc, int32_t* dst, int64_t ldDst,
+              int64_t M, int64_t n, const uint32_t* add) {
+  const __mmask16 tail = static_cast<__mmask16>((1u << (n % 16)) - 1);
+  for (int64_t o = 0; o < M; o++) {
+    const int32_t* s = src + o * ldSrc;
+    int32_t* d = dst + o * ldDst;
+    const __m512i a = _mm512_set1_epi32(static_cast<int32_t>(add[o]));
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m512i h = _mm512_slli_epi32(_mm512_loadu_si512(s + i), 8);
+      const __m512i l = _mm512_loadu_si512(s + lo + i);
+      _mm512_storeu_si512(d + i, _mm512_add_epi32(_mm512_add_epi32(h, l), a));
+    }
+    if (tail) {
+      const __m512i h = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(tail, s + i), 8);
+      const __m512i l = _mm512_maskz_loadu_epi32(tail, s + lo + i);
+      _mm512_mask_storeu_epi32(d + i, tail, _mm512_add_epi32(_mm512_add_epi32(h, l), a));
+    }
+  }
+}
+
+const ConvI8Micro MICRO{tile, interleave, interleave2, addRuns, addRuns2};
 
 }  // namespace
 

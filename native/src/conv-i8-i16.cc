@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The int8 x int16 convolutions of conv-i8-i16.h: split, one int8 conv over 2N images,
-// combine.
+// combine; on AMX the two halves' sums side by side in one conv, combined into y directly.
 
 #include "conv-i8-i16.h"
 
@@ -56,13 +56,14 @@ void combine(const int32_t* p, int64_t N, int64_t M, int64_t R, const double* bi
 
 /**
  * The int8 conv `conv` (convI8Direct or convI8InputGrad with its geometry's batch set to the
- * given N) over v (N, inPer) split into 2N images, into y (N, M, R). Scratch on the calling
- * thread: Slot::WinoV and Slot::WinoM (the Winograd kernels' slots; the int8 direct conv takes
- * PackA, PackB and ConvCols).
+ * given N) over v (N, inPer) split into 2N images, into y (N, M, R); or, on AMX, hiLo (the
+ * HiLo form of that conv) over both halves straight into y. Scratch on the calling thread:
+ * Slot::WinoV and Slot::WinoM (the Winograd kernels' slots; the int8 direct conv takes PackA,
+ * PackB and ConvCols).
  */
-template <class Conv>
+template <class Conv, class HiLo>
 bool splitConv(int64_t N, int64_t inPer, const int16_t* v, int64_t M, int64_t R,
-               const double* bias, int32_t* y, Conv conv) {
+               const double* bias, int32_t* y, Conv conv, HiLo hiLo) {
   auto* parts = static_cast<int8_t*>(scratch(Slot::WinoV, 2 * N * inPer + 64));
   const int s = split(v, N, inPer, parts);
   if (s == 0) return false;
@@ -71,6 +72,7 @@ bool splitConv(int64_t N, int64_t inPer, const int16_t* v, int64_t M, int64_t R,
     if (!conv(N, parts + N * inPer, bias, y)) return false;
     return true;
   }
+  if (hiLo(parts, parts + N * inPer, bias, y)) return true;
   auto* p = static_cast<int32_t*>(scratch(Slot::WinoM, 2 * N * M * R * sizeof(int32_t) + 64));
   if (!conv(2 * N, parts, nullptr, p)) return false;
   combine(p, N, M, R, bias, y);
@@ -94,6 +96,9 @@ bool convI8I16Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, cons
                      std::memcpy(gn, g, sizeof(gn));
                      gn[0] = n;
                      return convI8Direct(isa, gn, w, M, xs, b, out);
+                   },
+                   [&](const int8_t* hi, const int8_t* lo, const double* b, int32_t* out) {
+                     return convI8DirectHiLo(isa, g, w, M, hi, lo, b, out);
                    });
 }
 
@@ -112,5 +117,8 @@ bool convI8I16InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC,
                      std::memcpy(gn, g, sizeof(gn));
                      gn[0] = n;
                      return convI8InputGrad(isa, gn, w, OC, es, out);
+                   },
+                   [&](const int8_t* hi, const int8_t* lo, const double*, int32_t* out) {
+                     return convI8InputGradHiLo(isa, g, w, OC, hi, lo, out);
                    });
 }

@@ -83,12 +83,13 @@ __attribute__((noinline)) int64_t packAmx(const int8_t* src, int64_t sc, int64_t
  * The direct conv on an H x W grid (stride 1, padding ph, pw, 'same') of C input channels
  * into M output channels. x: (N, C, Hs, Ws), pixel (yy, xx) placed at grid (yy * sh, xx * sw)
  * (sh = sw = 1: x itself; 2: the zero-upsampled error of a stride-2 conv), zeros elsewhere.
- * Filter o's tap t on channel c: wt.p[o * wt.o + c * wt.c + t * wt.t].
+ * Filter o's tap t on channel c: wt.p[o * wt.o + c * wt.c + t * wt.t]. With xLo (AMX only)
+ * the input is 256 * x + xLo: both halves laid out, their sums side by side in each block.
  */
 void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, const int64_t KH,
          const int64_t KW, const int64_t ph, const int64_t pw, const int8_t* x, int64_t Hs,
          int64_t Ws, int64_t sh, int64_t sw, int64_t M, WeightView wt, const double* bias,
-         int32_t* y, const ConvI8Amx* amx) {
+         int32_t* y, const ConvI8Amx* amx, const int8_t* xLo = nullptr) {
   const int64_t R = H * W, taps = KH * KW;
   const ConvI8Micro* mk = CONV_I8_AVX512;
   // The padded grid (conv-wgrad-i8.h), whole blocks of positions.
@@ -102,9 +103,10 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
   const int64_t copies = amx ? KW : 1, chunks = (KW * groups + AROWS - 1) / AROWS;
   const int64_t rowsPer = (KW * groups + chunks - 1) / chunks;  // x rows a chunk, <= 16
   const int64_t rows = amx ? chunks * rowsPer : groups, steps = KH * chunks;
-  // xu: (rows, Lx) positions of 4 bytes, rows [0, groups) the channel groups (copy 0); 128
-  // (x = 0) wherever no pixel lands.
-  uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackA, rows * Lx * 4));
+  // xu: (halves, rows, Lx) positions of 4 bytes, rows [0, groups) of a half the channel groups
+  // (copy 0); 128 (x = 0) wherever no pixel lands. The lo half (xLo) loX bytes on.
+  const int64_t halves = xLo ? 2 : 1, loX = rows * Lx * 4;
+  uint8_t* const xu = static_cast<uint8_t*>(scratch(Slot::PackA, halves * loX));
   std::vector<int8_t> zeros(Ws, 0);
   const int64_t Rs = Hs * Ws;
   // wb: per 8 output channels, [group][tap][8] int32 of 4 weight bytes (0 past C and M); AMX:
@@ -121,20 +123,24 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
     for (int64_t g = 0, r = t % KW * groups; g < groups; g++, r++)
       tapAt[t * groups + g] = (t / KW * chunks + r / rowsPer) * ATILE + r % rowsPer * 4;
   std::vector<uint32_t> add(M);
-  // Task i < groups lays out channel group i of xu (its own Lx positions, images in order: a
-  // stride-2 row's trailing 128s may reach the next image's first position), task groups + mt
-  // packs output channels OT mt.. of wb: every split gives the same bytes.
+  // Task i < groups * halves lays out channel group i % groups of half i / groups of xu (its
+  // own Lx positions, images in order: a stride-2 row's trailing 128s may reach the next
+  // image's first position), task groups * halves + mt packs output channels OT mt.. of wb:
+  // every split gives the same bytes.
+  const int64_t xJobs = groups * halves;
   const auto place = [&](int64_t job) {
-    if (job < groups) {
-      const int64_t gr = job;
-      std::memset(xu + gr * Lx * 4, 128, Lx * 4);
+    if (job < xJobs) {
+      const int64_t gr = job % groups;
+      uint8_t* const xh = xu + job / groups * loX;
+      const int8_t* const xs = job < groups ? x : xLo;
+      std::memset(xh + gr * Lx * 4, 128, Lx * 4);
       for (int64_t n = 0; n < N; n++) {
-        uint8_t* dst = xu + (gr * Lx + lead + n * Ps) * 4;
+        uint8_t* dst = xh + (gr * Lx + lead + n * Ps) * 4;
         for (int64_t yy = 0; yy < Hs; yy++) {
           const int8_t* src[4];
           for (int k = 0; k < 4; k++) {
             const int64_t c = 4 * gr + k;
-            src[k] = c < C ? x + (n * C + c) * Rs + yy * Ws : zeros.data();
+            src[k] = c < C ? xs + (n * C + c) * Rs + yy * Ws : zeros.data();
           }
           uint8_t* row = dst + yy * sh * Wp * 4;
           if (sw == 1) mk->interleave(src, Ws, row);
@@ -147,17 +153,17 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
       }
       // AMX: the shifted copies of this group (past the end: 128), and the padding rows.
       for (int64_t dx = 1; dx < copies; dx++) {
-        uint8_t* dst = xu + (dx * groups + gr) * Lx * 4;
-        std::memcpy(dst, xu + gr * Lx * 4 + dx * 4, (Lx - dx) * 4);
+        uint8_t* dst = xh + (dx * groups + gr) * Lx * 4;
+        std::memcpy(dst, xh + gr * Lx * 4 + dx * 4, (Lx - dx) * 4);
         std::memset(dst + (Lx - dx) * 4, 128, dx * 4);
       }
       if (gr == 0 && amx) {
         const int64_t used = copies * groups;
-        std::memset(xu + used * Lx * 4, 128, (rows - used) * Lx * 4);
+        std::memset(xh + used * Lx * 4, 128, (rows - used) * Lx * 4);
       }
       return;
     }
-    const int64_t mt = job - groups;
+    const int64_t mt = job - xJobs;
     std::memset(wb + mt * wPer, 0, wPer * 4);
     for (int64_t o = mt * OT; o < std::min(M, mt * OT + OT); o++) {
       const int8_t* src = wt.p + o * wt.o;
@@ -166,15 +172,16 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
                         wa + mt * steps * ATILE + (o % AO) * 64)
               : packVnni(src, wt.c, wt.t, C, taps, reinterpret_cast<int8_t*>(wb + mt * wPer + o % O));
       const int64_t b = bias ? static_cast<int64_t>(bias[o]) : 0;
-      add[o] = static_cast<uint32_t>(b) - static_cast<uint32_t>(128 * sum);
+      // 256 * (hi sums - 128 sum) + (lo sums - 128 sum) with both halves.
+      add[o] = static_cast<uint32_t>(b) - static_cast<uint32_t>(128 * sum) * (xLo ? 257u : 1u);
     }
   };
   const int T = pool::threads();
   const int64_t macs = M * N * R * C * taps;
   const bool threaded = T > 1 && macs >= MIN_THREADED_MACS;
-  if (threaded) pool::run(static_cast<int>(groups + Mt), [&](int job) { place(job); });
+  if (threaded) pool::run(static_cast<int>(xJobs + Mt), [&](int job) { place(job); });
   else
-    for (int64_t job = 0; job < groups + Mt; job++) place(job);
+    for (int64_t job = 0; job < xJobs + Mt; job++) place(job);
   // Byte offsets from a position: of each tap (AVX-512), of each step's rows (AMX: chunk k of
   // kernel row dy).
   std::vector<int64_t> tapOff(amx ? steps : taps);
@@ -184,21 +191,32 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
   const int tasks = static_cast<int>(threaded ? std::min<int64_t>(4 * T, blocks) : 1);
   const int64_t per = (blocks + tasks - 1) / tasks;
   pool::run(static_cast<int>((blocks + per - 1) / per), [&](int task) {
-    auto* out = static_cast<int32_t*>(scratch(Slot::ConvCols, Mt * OT * BLOCK * 4));
+    // The block's sums: (Mt * OT, BLOCK) int32, then the lo half's at loOut.
+    const int64_t loOut = Mt * OT * BLOCK;
+    auto* out = static_cast<int32_t*>(scratch(Slot::ConvCols, halves * loOut * 4));
     const int64_t b1 = std::min(blocks, (task + 1) * per);
     if (amx) amx->begin(rowsPer);
     for (int64_t b = task * per; b < b1; b++) {
       const int64_t j0 = b * BLOCK;
       const uint8_t* xb = xu + (lead + j0) * 4;
-      // AMX: pairs of 16-channel tiles by 32 positions, a last odd one by 64.
-      for (int64_t mt = 0; amx && mt < Mt; mt += 2)
-        for (int64_t t0 = 0; t0 < BLOCK; t0 += mt + 1 < Mt ? 32 : 64) {
+      // AMX: pairs of 16-channel tiles by 32 positions, a last odd one by 64 (by 16 and 32
+      // positions of both halves with xLo).
+      const int64_t xB = xLo ? loX : 0, oB = xLo ? loOut : 0;
+      for (int64_t mt = 0; amx && mt < Mt; mt += 2) {
+        const bool pair = mt + 1 < Mt;
+        const int64_t span = (pair ? 32 : 64) / halves;
+        for (int64_t t0 = 0; t0 < BLOCK; t0 += span) {
           const int8_t* w = wa + mt * steps * ATILE;
           int32_t* o = out + mt * AO * BLOCK + t0;
-          if (mt + 1 < Mt)
-            amx->tile2x2(xb + t0 * 4, Lx * 4, tapOff.data(), steps, w, steps * ATILE, o, BLOCK);
-          else amx->tile1x4(xb + t0 * 4, Lx * 4, tapOff.data(), steps, w, o, BLOCK);
+          const uint8_t* xt = xb + t0 * 4;
+          if (pair)
+            amx->tile2x2(xt, Lx * 4, tapOff.data(), steps, w, steps * ATILE, xLo ? xB : 64, o,
+                         BLOCK, xLo ? oB : 16);
+          else
+            amx->tile1x4(xt, Lx * 4, tapOff.data(), steps, w, xLo ? xB : 128, o, BLOCK,
+                         xLo ? oB : 32);
         }
+      }
       for (int64_t mt = 0; !amx && mt < Mt; mt++)
         for (int64_t t0 = 0; t0 < BLOCK; t0 += TILE)
           mk->tile(xb + t0 * 4, groups, Lx * 4, tapOff.data(), taps, wb + mt * groups * taps * O,
@@ -216,7 +234,9 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
           continue;
         }
         const int64_t len = std::min(W - xx, end - p);
-        mk->addRuns(out + (p - j0), BLOCK, y + n * M * R + yy * W + xx, R, M, len, add.data());
+        int32_t* dst = y + n * M * R + yy * W + xx;
+        if (xLo) mk->addRuns2(out + (p - j0), loOut, BLOCK, dst, R, M, len, add.data());
+        else mk->addRuns(out + (p - j0), BLOCK, dst, R, M, len, add.data());
         p += len;
       }
     }
@@ -227,10 +247,9 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
 /** The AMX pieces where `isa` asks for them (cpu.cc reports Avx512Amx only where they run). */
 const ConvI8Amx* amxOf(Isa isa) { return isa == Isa::Avx512Amx ? CONV_I8_AMX : nullptr; }
 
-}  // namespace
-
-bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* x,
-                  const double* bias, int32_t* y) {
+/** convI8Direct of x, or of 256 * x + lo where lo (AMX only). */
+bool direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* x,
+            const int8_t* lo, const double* bias, int32_t* y) {
   if (!avx512(isa) || !CONV_I8_AVX512) return false;
   const int64_t N = g[0], C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], ph = g[8],
                 pw = g[9];
@@ -239,12 +258,13 @@ bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const i
   if (M == 0 || N == 0 || H * W == 0) return true;
   const int64_t taps = KH * KW;
   run(N, C, H, W, KH, KW, ph, pw, x, H, W, 1, 1, M, WeightView{w, C * taps, taps, 1}, bias, y,
-      amxOf(isa));
+      amxOf(isa), lo);
   return true;
 }
 
-bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, const int8_t* e,
-                     int32_t* dx) {
+/** convI8InputGrad of e, or of 256 * e + lo where lo (AMX only). */
+bool inputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, const int8_t* e,
+               const int8_t* lo, int32_t* dx) {
   if (!avx512(isa) || !CONV_I8_AVX512) return false;
   const int64_t N = g[0], C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], sh = g[6],
                 sw = g[7], ph = g[8], pw = g[9], OH = g[10], OW = g[11];
@@ -257,6 +277,28 @@ bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, con
   const int64_t taps = KH * KW;
   // dx channel o (the conv's input channel) from error channel c: w[c][o] rotated 180 degrees.
   run(N, OC, H, W, KH, KW, KH - 1 - ph, KW - 1 - pw, e, OH, OW, sh, sw, C,
-      WeightView{w + taps - 1, taps, C * taps, -1}, nullptr, dx, amxOf(isa));
+      WeightView{w + taps - 1, taps, C * taps, -1}, nullptr, dx, amxOf(isa), lo);
   return true;
+}
+
+}  // namespace
+
+bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* x,
+                  const double* bias, int32_t* y) {
+  return direct(isa, g, w, M, x, nullptr, bias, y);
+}
+
+bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, const int8_t* e,
+                     int32_t* dx) {
+  return inputGrad(isa, g, w, OC, e, nullptr, dx);
+}
+
+bool convI8DirectHiLo(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* hi,
+                      const int8_t* lo, const double* bias, int32_t* y) {
+  return amxOf(isa) && direct(isa, g, w, M, hi, lo, bias, y);
+}
+
+bool convI8InputGradHiLo(Isa isa, const int64_t* g, const int8_t* w, int64_t OC,
+                         const int8_t* hi, const int8_t* lo, int32_t* dx) {
+  return amxOf(isa) && inputGrad(isa, g, w, OC, hi, lo, dx);
 }

@@ -37,6 +37,9 @@ struct ConvI8Micro {
    */
   void (*addRuns)(const int32_t* src, int64_t ldSrc, int32_t* dst, int64_t ldDst, int64_t M,
                   int64_t n, const uint32_t* add);
+  /** addRuns of 256 * src[..] + src[lo + ..] (the hi and lo halves' sums of an int16 x). */
+  void (*addRuns2)(const int32_t* src, int64_t lo, int64_t ldSrc, int32_t* dst, int64_t ldDst,
+                   int64_t M, int64_t n, const uint32_t* add);
 };
 
 extern const ConvI8Micro* const CONV_I8_AVX512;
@@ -45,19 +48,24 @@ extern const ConvI8Micro* const CONV_I8_AVX512;
  * The AMX pieces (conv-i8-amx.cc). x tiles (B: `rows` rows of 16 grid positions x 4 channel
  * bytes, uint8) are read at x + off[s] + r * rowStride for rows r < rows of step s; weight
  * tiles (A: 16 output channels x `rows` groups of 4 int8 bytes) at wa + s * 1024, 64 bytes a
- * channel; accumulators are 16 channels x 16 positions of int32. tile2x2: out[o * ldo + j] for
- * o < 32 (the second 16 channels' weight tiles at wa + aStride) and j < 32; tile1x4: o < 16,
- * j < 64; each the sum over `steps` steps of TDPBSUD (signed weights x unsigned x). begin
- * loads the tile configuration for `rows` (1 to 16) on the calling thread (every task that
- * uses tiles), end releases the tiles.
+ * channel; accumulators are 16 channels x 16 positions of int32, stored at out + o * ldo + j.
+ * Each is the sum over `steps` steps of TDPBSUD (signed weights x unsigned x).
+ *   tile2x2: channels o < 32 (the second 16's weight tiles at wa + aStride) by two x tiles,
+ *     the second xB bytes after the first, stored outB int32 after the first (16 positions
+ *     on: xB = 64, outB = 16);
+ *   tile1x4: channels o < 16 by x tiles at 0, 64, xB, xB + 64 bytes, stored at 0, 16, outB,
+ *     outB + 16 (64 positions: xB = 128, outB = 32).
+ * begin loads the tile configuration for `rows` (1 to 16) on the calling thread (every task
+ * that uses tiles), end releases the tiles.
  */
 struct ConvI8Amx {
   void (*begin)(int64_t rows);
   void (*end)();
   void (*tile2x2)(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t steps,
-                  const int8_t* wa, int64_t aStride, int32_t* out, int64_t ldo);
+                  const int8_t* wa, int64_t aStride, int64_t xB, int32_t* out, int64_t ldo,
+                  int64_t outB);
   void (*tile1x4)(const uint8_t* x, int64_t rowStride, const int64_t* off, int64_t steps,
-                  const int8_t* wa, int32_t* out, int64_t ldo);
+                  const int8_t* wa, int64_t xB, int32_t* out, int64_t ldo, int64_t outB);
 };
 
 /** null where the compiler cannot build AMX code (amx.h). */
@@ -74,6 +82,14 @@ bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const i
                   const double* bias, int32_t* y);
 
 /**
+ * convI8Direct of x = 256 * hi + lo for int8 hi and lo (N, C, H, W) each, the two halves'
+ * sums on AMX tiles side by side and combined on the way into y (no int32 halves in memory).
+ * false (nothing written) unless isa is Isa::Avx512Amx and convI8Direct takes g.
+ */
+bool convI8DirectHiLo(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* hi,
+                      const int8_t* lo, const double* bias, int32_t* y);
+
+/**
  * dx (N, C, H, W) of the conv g (stride 1 or 2, padding (K - 1) / 2, at most 49 taps) from
  * int8 e (N, OC, OH, OW) and int8 w (OC, C, KH, KW): the transposed conv, computed as the
  * 'same' conv above of e upsampled onto the H x W grid (e at (oy * sh, ox * sw), zeros
@@ -82,3 +98,7 @@ bool convI8Direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const i
  */
 bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, const int8_t* e,
                      int32_t* dx);
+
+/** convI8InputGrad of e = 256 * hi + lo, as convI8DirectHiLo. */
+bool convI8InputGradHiLo(Isa isa, const int64_t* g, const int8_t* w, int64_t OC,
+                         const int8_t* hi, const int8_t* lo, int32_t* dx);

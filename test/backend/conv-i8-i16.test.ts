@@ -8,7 +8,9 @@
 // weights of -128, with sums reaching int32's ends; an operand past 32639 is declined (nothing
 // written). Through ops/conv.ts, int16 errors and activations whose values bound the sums
 // past int32 must take the wide route (float64, as ref). 1 and 2 threads give the same bits;
-// other instruction sets have neither kernel.
+// other instruction sets have neither kernel. On avx512amx the two halves' sums run side by
+// side on AMX tiles and combine on the way into y; channel counts past a tile's 16 x rows and
+// 16 output channels check its tails.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -37,6 +39,10 @@ const FORWARD: [string, ConvGeom, number][] = [
   ['6 channels, 3x1', same(3, 6, 7, 5, 3, 1), 9],
   ['3 channels, 5x5', same(2, 3, 9, 11, 5, 5), 6],
   ['many blocks, ragged last', same(13, 8, 16, 16, 3, 3), 12],
+  // AMX (avx512amx: both halves' tiles side by side): x rows past one tile, 1 to 3 tiles of
+  // 16 output channels.
+  ['17 channels, 33 filters', same(2, 17, 5, 7, 3, 3), 33],
+  ['64 channels, 16 filters', same(1, 64, 6, 6, 3, 3), 16],
 ];
 
 /** Input-gradient cases: [what, geometry (padding (K - 1) / 2), OC]. */
@@ -45,6 +51,8 @@ const INPUT_GRAD: [string, ConvGeom, number][] = [
   ['3x3 s2 odd', convGeom(2, 3, 9, 11, 3, 3, 2, 1), 9],
   ['1x1 s2', convGeom(2, 8, 8, 8, 1, 1, 2, 0), 6],
   ['3x3 s2 16x16', convGeom(3, 6, 16, 16, 3, 3, 2, 1), 10],
+  ['3x3 s2 65 -> 17', convGeom(1, 17, 8, 7, 3, 3, 2, 1), 65],
+  ['3x3 s1 32 -> 48', convGeom(2, 48, 5, 6, 3, 3, 1, 1), 32],
 ];
 
 /** ref: im2col, gemm_int into (M, N*R), swap_outer with the bias into (N, M, R). */

@@ -7,7 +7,8 @@
 // not a multiple of 4, 1x3 and 5x5 kernels, slices of several images and a ragged last slice,
 // -128 everywhere (the largest products, all of one sign) and the int32 bound passed (a float64
 // accumulator: 129 images of 32x32, 132096 * 128 * 128 > 2^31). 2 threads give the 1-thread
-// bits. Instruction sets without the kernel decline (Conv2d keeps im2col + gemm_int).
+// bits. Instruction sets without the kernel decline (Conv2d keeps im2col + gemm_int). On
+// avx512amx the sums run on AMX tiles (16 channels at one tap by 16 error rows).
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -55,6 +56,11 @@ const CASES: Case[] = [
   { g: same(3, 3, 8, 16), M: 5, fillE: 127, fillX: -128 },
   { g: same(3, 3, 8, 16), M: 5, fillE: -128, fillX: 127 },
   { g: same(129, 1, 32, 32), M: 2, fillE: -128, fillX: -128, acc: 'f64' },
+  // AMX (avx512amx): blocks of 16 channels and 16 error rows, ragged; groups of 4 (channel
+  // block, tap) columns with a ragged last group.
+  { g: same(2, 17, 6, 7), M: 33 },
+  { g: same(1, 64, 8, 8), M: 64 },
+  { g: same(2, 17, 5, 6, 5, 5), M: 3 },
 ];
 
 /** (A, B, R) -> (B, A, R). */
