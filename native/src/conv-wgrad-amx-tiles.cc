@@ -203,23 +203,42 @@ inline void transpose16(__m512i* r) {
   }
 }
 
-void quads(const uint32_t* src, int64_t quads, int64_t M, int64_t Mp, int64_t q0, int64_t q1,
-           uint32_t* dst) {
-  __m512i r[16];
-  for (int64_t q = q0; q < q1; q += 16) {
-    const int64_t n = std::min<int64_t>(16, q1 - q);
-    const __mmask16 m = n == 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1);
-    for (int64_t o0 = 0; o0 < Mp; o0 += 16) {
-      for (int i = 0; i < 16; i++)
-        r[i] = o0 + i < M ? _mm512_maskz_loadu_epi32(m, src + (o0 + i) * quads + q)
-                          : _mm512_setzero_si512();
-      transpose16(r);
-      for (int64_t j = 0; j < n; j++) _mm512_storeu_si512(dst + (q + j) * Mp + o0, r[j]);
+void rowQuads(const void* const* src, int rows, int64_t W, int bytes, uint32_t* lo,
+              uint32_t* hi, int64_t ld) {
+  __m512i rl[16], rh[16];
+  // Segments of 64 positions: 16 quads a transpose.
+  for (int64_t i = 0; i < W; i += 64) {
+    const int64_t n = std::min<int64_t>(64, W - i), quads = (n + 3) / 4;
+    const __mmask64 m8 = n == 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1;
+    for (int r = 0; r < 16; r++) {
+      if (r >= rows) {
+        rl[r] = rh[r] = _mm512_setzero_si512();
+        continue;
+      }
+      if (bytes == 1) {
+        rl[r] = _mm512_maskz_loadu_epi8(m8, static_cast<const int8_t*>(src[r]) + i);
+        continue;
+      }
+      // 64 int16 as two vectors of 32, narrowed to their lo and hi bytes.
+      const int16_t* v = static_cast<const int16_t*>(src[r]) + i;
+      const __mmask32 ma = static_cast<__mmask32>(m8), mb = static_cast<__mmask32>(m8 >> 32);
+      const __m512i a = _mm512_maskz_loadu_epi16(ma, v), b = _mm512_maskz_loadu_epi16(mb, v + 32);
+      rl[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(a)),
+                                 _mm512_cvtepi16_epi8(b), 1);
+      rh[r] = _mm512_inserti64x4(
+          _mm512_castsi256_si512(_mm512_cvtepi16_epi8(_mm512_srai_epi16(a, 8))),
+          _mm512_cvtepi16_epi8(_mm512_srai_epi16(b, 8)), 1);
+    }
+    transpose16(rl);
+    for (int64_t q = 0; q < quads; q++) _mm512_storeu_si512(lo + (i / 4 + q) * ld, rl[q]);
+    if (bytes == 2) {
+      transpose16(rh);
+      for (int64_t q = 0; q < quads; q++) _mm512_storeu_si512(hi + (i / 4 + q) * ld, rh[q]);
     }
   }
 }
 
-const ConvWgradAmxMicro MICRO{slice8, slice16, split16, copyRows, quads};
+const ConvWgradAmxMicro MICRO{slice8, slice16, split16, copyRows, rowQuads};
 
 }  // namespace
 

@@ -43,44 +43,56 @@ bool convWeightGradAmx(Isa isa, const int64_t* g, const void* E, int64_t M, cons
     return true;
   }
   // The padded grid (conv-wgrad-i8.h), whole chunks of 64 positions.
-  const int64_t mc = std::max(pw, KW - 1 - pw), mr = std::max(ph, KH - 1 - ph);
-  const int64_t Wp = W + mc, Ps = (H + mr) * Wp;
+  // Rows of a multiple of 4 positions, so each row of E starts a quad.
+  const int64_t mc0 = std::max(pw, KW - 1 - pw), mr = std::max(ph, KH - 1 - ph);
+  const int64_t Wp = (W + mc0 + 3) / 4 * 4, mc = Wp - W, Ps = (H + mr) * Wp;
   const int64_t L = (N * Ps + 63) / 64 * 64;
   // Lx: an odd number of cache lines, so a tile's 16 channel rows fall in 16 L1 sets.
   const int64_t lead = mr * Wp + mc, Lx = ((lead + L + lead + 64 + 63) / 64 | 1) * 64;
   const int64_t Cp = (C + 15) / 16 * 16, Mp = (M + 15) / 16 * 16;
   // xs: byte planes (bytes, Cp, Lx): int8 x itself, or int16 x's lo (uint8) then hi (int8)
-  // bytes; 0 in the margins and the channels past C. eg: E's rows on the grid, byte planes
-  // (bytes, M, L); eq: the same as quads (bytes, L / 4, Mp, 4), 0 past M. P: exact sums.
+  // bytes; 0 in the margins and the channels past C. eq: E as quads, byte planes (bytes, L /
+  // 4, Mp, 4), 0 in the margins and past M. P: exact sums.
   auto* xs = static_cast<uint8_t*>(scratch(Slot::PackB, bytes * Cp * Lx));
-  auto* eg = static_cast<uint8_t*>(scratch(Slot::Part, bytes * M * L));
   auto* eq = static_cast<uint8_t*>(scratch(Slot::PackA, bytes * L * Mp));
   auto* P = static_cast<int64_t*>(scratch(Slot::Init, sizeof(int64_t) * M * K));
-  // An image plane's H rows of W values onto the grid (rows of Wp): byte plane lo, and hi
-  // for int16.
-  const auto placePlane = [&](const void* src, int64_t i, uint8_t* lo, uint8_t* hi) {
-    if (bytes == 1)
-      CONV_WGRAD_AMX->copyRows(static_cast<const int8_t*>(src) + i, H, W, lo, Wp);
-    else CONV_WGRAD_AMX->split16(static_cast<const int16_t*>(src) + i, H, W, lo, hi, Wp);
-  };
-  const int64_t planeX = Cp * Lx, planeE = M * L;
-  // Task i < Cp lays out channel i of x, task Cp + o error row o (and zeroes P's row o).
+  const int64_t planeX = Cp * Lx, planeQ = L * Mp, mt = Mp / 16;
+  // Task i < Cp lays out channel i of x; task Cp + n * mt + b image n's quads of output
+  // channels 16 b.. (the margins' quads zeroed first), and the P rows of those channels.
   const auto place = [&](int64_t i) {
     if (i < Cp) {
       for (int b = 0; b < bytes; b++) std::memset(xs + b * planeX + i * Lx, 0, Lx);
       if (i >= C) return;
       for (int64_t n = 0; n < N; n++) {
-        const int64_t at = i * Lx + lead + n * Ps;
-        placePlane(x, (n * C + i) * R, xs + at, xs + planeX + at);
+        const int64_t at = i * Lx + lead + n * Ps, from = (n * C + i) * R;
+        if (bytes == 1)
+          CONV_WGRAD_AMX->copyRows(static_cast<const int8_t*>(x) + from, H, W, xs + at, Wp);
+        else
+          CONV_WGRAD_AMX->split16(static_cast<const int16_t*>(x) + from, H, W, xs + at,
+                                  xs + planeX + at, Wp);
       }
       return;
     }
-    const int64_t o = i - Cp;
-    for (int b = 0; b < bytes; b++) std::memset(eg + b * planeE + o * L, 0, L);
-    std::memset(P + o * K, 0, sizeof(int64_t) * K);
-    for (int64_t n = 0; n < N; n++) {
-      const int64_t at = o * L + n * Ps;
-      placePlane(E, batchMajor ? (n * M + o) * R : o * Q + n * R, eg + at, eg + planeE + at);
+    const int64_t n = (i - Cp) / mt, o0 = (i - Cp) % mt * 16, rows = std::min<int64_t>(16, M - o0);
+    // This image's quads (the last image's run to L), 16 output channels wide.
+    const int64_t q0 = n * Ps / 4, q1 = n == N - 1 ? L / 4 : (n + 1) * Ps / 4;
+    for (int b = 0; b < bytes; b++) {
+      auto* z = reinterpret_cast<uint32_t*>(eq + b * planeQ) + o0;
+      if (Mp == 16) std::memset(z + q0 * 16, 0, (q1 - q0) * 64);
+      else
+        for (int64_t q = q0; q < q1; q++) std::memset(z + q * Mp, 0, 64);
+    }
+    if (n == 0 && o0 < M) std::memset(P + o0 * K, 0, sizeof(int64_t) * rows * K);
+    const void* src[16];
+    for (int64_t yy = 0; yy < H; yy++) {
+      for (int64_t r = 0; r < rows; r++) {
+        const int64_t at = (batchMajor ? (n * M + o0 + r) * R : (o0 + r) * Q + n * R) + yy * W;
+        src[r] = static_cast<const uint8_t*>(E) + at * bytes;
+      }
+      const int64_t q = (n * Ps + yy * Wp) / 4;
+      CONV_WGRAD_AMX->rowQuads(src, static_cast<int>(rows), W, bytes,
+                               reinterpret_cast<uint32_t*>(eq) + q * Mp + o0,
+                               reinterpret_cast<uint32_t*>(eq + planeQ) + q * Mp + o0, Mp);
     }
   };
   const int T = pool::threads();
@@ -90,22 +102,14 @@ bool convWeightGradAmx(Isa isa, const int64_t* g, const void* E, int64_t M, cons
     else
       for (int64_t j = 0; j < jobs; j++) fn(j);
   };
-  run(Cp + M, place);
-  // Quads: eq[b][q][o] (4 bytes) = eg[b][o][4q..4q+3]; tasks over ranges of 1024 quads.
-  const int64_t quads = L / 4, per = 1024;
-  run((quads + per - 1) / per, [&](int64_t t) {
-    const int64_t q0 = t * per, q1 = std::min(quads, q0 + per);
-    for (int b = 0; b < bytes; b++)
-      CONV_WGRAD_AMX->quads(reinterpret_cast<const uint32_t*>(eg + b * planeE), quads, M, Mp, q0,
-                            q1, reinterpret_cast<uint32_t*>(eq + b * L * Mp));
-  });
+  run(Cp + N * mt, place);
   // Jobs: 16 channels x 16 output channels x a share of the tap groups (int8: up to 4 taps
   // share each E tile; int16: one tap a group), the shares as many as the threads need. Each
   // job walks the grid in pieces small enough to stay in L2 (x's 16 rows and E's quads, ~0.5
   // MB) while every group of its share passes over them.
   std::vector<int64_t> shift(taps);
   for (int64_t t = 0; t < taps; t++) shift[t] = (t / KW - ph) * Wp + (t % KW - pw);
-  const int64_t ct = Cp / 16, mt = Mp / 16, group = bytes == 1 ? 4 : 1;
+  const int64_t ct = Cp / 16, group = bytes == 1 ? 4 : 1;
   const int64_t groups = (taps + group - 1) / group;
   int64_t shares = 1;
   while (threaded && shares < groups && ct * mt * shares < 2 * T) shares++;

@@ -46,11 +46,13 @@ struct ConvWgradAmxMicro {
   /** rows of W int8 from v (contiguous) to dst[y * ld + i]. */
   void (*copyRows)(const int8_t* v, int64_t rows, int64_t W, uint8_t* dst, int64_t ld);
   /**
-   * Quads q0..q1 of E's grid rows as B tiles read them: dst[q * Mp + o] = src[o * quads + q]
-   * (uint32: 4 positions' bytes) for o < M, 0 for M <= o < Mp (Mp a multiple of 16).
+   * One grid row of E as B tiles read it: for each of `rows` (<= 16) output channels r, the W
+   * values at src[r] (int8, or int16 as lo and hi byte planes) as quads of 4 positions: quad
+   * q of channel r at lo[q * ld + r] (and hi[..]), uint32; the last quad's positions past W
+   * and the channels r >= rows are 0 (16 written per quad).
    */
-  void (*quads)(const uint32_t* src, int64_t quads, int64_t M, int64_t Mp, int64_t q0,
-                int64_t q1, uint32_t* dst);
+  void (*rowQuads)(const void* const* src, int rows, int64_t W, int bytes, uint32_t* lo,
+                   uint32_t* hi, int64_t ld);
 };
 
 extern const ConvWgradAmxMicro* const CONV_WGRAD_AMX;
