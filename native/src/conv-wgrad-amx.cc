@@ -103,27 +103,26 @@ bool convWeightGradAmx(Isa isa, const int64_t* g, const void* E, int64_t M, cons
       for (int64_t j = 0; j < jobs; j++) fn(j);
   };
   run(Cp + N * mt, place);
-  // Jobs: 16 channels x 16 output channels x a share of the tap groups (int8: up to 4 taps
-  // share each E tile; int16: one tap a group), the shares as many as the threads need. Each
-  // job walks the grid in pieces small enough to stay in L2 (x's 16 rows and E's quads, ~0.5
-  // MB) while every group of its share passes over them.
+  // Jobs: 16 channels x 16 output channels x a share of the taps (as many shares as the
+  // threads need, of nearly equal tap counts), each share's taps in groups (int8: up to 4
+  // taps share each E tile; int16: one tap a group). Each job walks the grid in pieces small
+  // enough to stay in L2 (x's 16 rows and E's quads, ~0.5 MB) while its groups pass over them.
   std::vector<int64_t> shift(taps);
   for (int64_t t = 0; t < taps; t++) shift[t] = (t / KW - ph) * Wp + (t % KW - pw);
-  const int64_t ct = Cp / 16, group = bytes == 1 ? 4 : 1;
-  const int64_t groups = (taps + group - 1) / group;
+  const int64_t ct = Cp / 16, group = bytes == 1 ? 4 : 1, ldq = Mp * 4;
   int64_t shares = 1;
-  while (threaded && shares < groups && ct * mt * shares < 2 * T) shares++;
-  const int64_t perShare = (groups + shares - 1) / shares, ldq = Mp * 4;
+  if (threaded && ct * mt < 2 * T) shares = std::min(taps, (2 * T + ct * mt - 1) / (ct * mt));
   run(ct * mt * shares, [&](int64_t job) {
     const int64_t c0 = job / (mt * shares) * 16, o0 = job / shares % mt * 16;
-    const int64_t g0 = job % shares * perShare, g1 = std::min(groups, g0 + perShare);
+    const int64_t share = job % shares;
+    const int64_t ta = share * taps / shares, tb = (share + 1) * taps / shares;
     alignas(64) int32_t out[4 * 256];
     int64_t s[4];
     for (int64_t j0 = 0; j0 < L; j0 += PIECE) {
       const int64_t chunks = std::min(PIECE, L - j0) / 64;
       const int64_t eAt = (j0 / 4) * ldq + o0 * 4, xAt = c0 * Lx + lead + j0;
-      for (int64_t gi = g0; gi < g1; gi++) {
-        const int64_t t0 = gi * group, n = std::min(group, taps - t0);
+      for (int64_t t0 = ta; t0 < tb; t0 += group) {
+        const int64_t n = std::min(group, tb - t0);
         if (bytes == 1) {
           for (int64_t u = 0; u < n; u++) s[u] = shift[t0 + u];
           CONV_WGRAD_AMX->slice8(reinterpret_cast<const int8_t*>(xs + xAt), Lx, s,
