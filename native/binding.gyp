@@ -21,6 +21,8 @@
         'src/conv-i8-i16-avx512.cc',
         'src/conv-i8-i16.cc',
         'src/conv-i8.cc',
+        'src/conv-wgrad-amx-tiles.cc',
+        'src/conv-wgrad-amx.cc',
         'src/conv-wgrad-i8-amx.cc',
         'src/conv-wgrad-i8-avx512.cc',
         'src/conv-wgrad-i8.cc',

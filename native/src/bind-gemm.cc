@@ -10,6 +10,7 @@
 #include "conv-f32.h"
 #include "conv-i8.h"
 #include "conv-i8-i16.h"
+#include "conv-wgrad-amx.h"
 #include "conv-wgrad-i8.h"
 #include "conv-wgrad-int.h"
 #include "gemm.h"
@@ -238,6 +239,11 @@ Napi::Value convWeightGradIntBinding(const Napi::CallbackInfo& info) {
   if (c.out.kind != Kind::I32 && c.out.kind != Kind::F64)
     a.typeError("dw must be an Int32Array or a Float64Array");
   const bool f64 = c.out.kind == Kind::F64;
+  // AMX tiles where this CPU has them (conv-wgrad-amx.h): exact for int8 and int16 alike.
+  if (convWeightGradAmx(isa, c.g, c.first.p, c.M, c.x.p, i8 ? 1 : 2, a.flag(5),
+                        f64 ? static_cast<double*>(c.out.p) : nullptr,
+                        f64 ? nullptr : static_cast<int32_t*>(c.out.p)))
+    return Napi::Boolean::New(info.Env(), true);
   if (i8) {
     const bool ran = convWeightGradI8Direct(
         isa, c.g, static_cast<const int8_t*>(c.first.p), c.M, static_cast<const int8_t*>(c.x.p),

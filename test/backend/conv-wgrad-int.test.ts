@@ -103,21 +103,24 @@ describe('conv_weight_grad_int = ref im2col + gemm_int exactly (stride-1 same co
         return;
       }
       assert.ok(k.conv_weight_grad_int, 'the AVX-512 VNNI kernels have it');
-      // Declined: planes not a multiple of 32 pixels, stride 2, int8 x, and values whose two
-      // products per lane could pass int32 (2 * 32768 * 32768).
-      const odd = same(1, 1, 3, 5);
-      assert.equal(
-        convWeightGradIntDirect(k, odd, new Int16Array(15), new Int16Array(15), 1),
-        null,
-      );
+      // Declined: stride 2 and int8 x; on AVX-512 VNNI also planes not a multiple of 32
+      // pixels and values whose two products per lane could pass int32 (2 * 32768 * 32768).
+      // AMX tiles take those exactly (conv-wgrad-amx.test.ts checks them against ref).
       const stride2 = { ...same(2, 3, 8, 8), strideH: 2, strideW: 2, OH: 4, OW: 4 };
       assert.equal(convWeightGradIntDirect(k, stride2, new Int16Array(32), x, 1), null);
       assert.equal(convWeightGradIntDirect(k, g, e, new Int8Array(x.length), 4), null);
-      const wide = new Int16Array(e.length).fill(-32768);
-      assert.equal(
-        convWeightGradIntDirect(k, g, wide, new Int16Array(x.length).fill(-32768), 4),
-        null,
-      );
+      if (b.name === 'native-avx512vnni') {
+        const odd = same(1, 1, 3, 5);
+        assert.equal(
+          convWeightGradIntDirect(k, odd, new Int16Array(15), new Int16Array(15), 1),
+          null,
+        );
+        const wide = new Int16Array(e.length).fill(-32768);
+        assert.equal(
+          convWeightGradIntDirect(k, g, wide, new Int16Array(x.length).fill(-32768), 4),
+          null,
+        );
+      }
       await setNativeThreads(1);
       const one = check(k, `${b.name} 1 thread`);
       await setNativeThreads(2);
