@@ -23,7 +23,6 @@
         'src/conv-i8.cc',
         'src/conv-wgrad-amx-tiles.cc',
         'src/conv-wgrad-amx.cc',
-        'src/conv-wgrad-i8-amx.cc',
         'src/conv-wgrad-i8-avx512.cc',
         'src/conv-wgrad-i8.cc',
         'src/conv-wgrad-int-avx512.cc',

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // AMX tile instructions as asm statements (tile numbers are immediates), for the files that run
-// on tiles (conv-i8-amx.cc, conv-wgrad-i8-amx.cc): no target attribute needed, and a memory
+// on tiles (conv-i8-amx.cc, conv-wgrad-amx-tiles.cc): no target attribute needed, and a memory
 // clobber on loads and stores so the compiler moves no store across them. Include only where
 // LOWBIT_AMX (amx.h) is defined; run only where cpu.cc found AMX and the OS granted it.
 #pragma once
@@ -35,3 +35,7 @@ inline void release() { __asm__ volatile("tilerelease" ::: "memory"); }
 #define LOWBIT_TDPBSUD(c, a, b) __asm__ volatile("tdpbsud %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
 // c += a (uint8) . b (int8), 4 products a lane
 #define LOWBIT_TDPBUSD(c, a, b) __asm__ volatile("tdpbusd %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
+// c += a (int8) . b (int8), 4 products a lane
+#define LOWBIT_TDPBSSD(c, a, b) __asm__ volatile("tdpbssd %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
+// c += a (uint8) . b (uint8), 4 products a lane
+#define LOWBIT_TDPBUUD(c, a, b) __asm__ volatile("tdpbuud %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The AMX tile loops of the conv weight gradient (conv-wgrad-amx.h). Every tile is 16 rows of
-// 64 bytes: tiles 0-3 accumulate (16 x 16 int32), 4-7 hold operands. Each call loads the tile
-// configuration and releases the tiles at its end (a thread's tile state is its own, and a
-// released state keeps context switches cheap). Compiled where the compiler knows AMX (amx.h);
+// The AMX tile loops of the conv weight gradient (conv-wgrad-amx.h), in amx-tiles.h's asm
+// statements. Every tile is 16 rows of 64 bytes: tiles 0-3 accumulate (16 x 16 int32), 4-7 hold
+// operands. Each call loads the tile configuration and releases the tiles at its end (a
+// thread's tile state is its own, and a released state keeps context switches cheap). Compiled where the compiler knows AMX (amx.h);
 // run only on Isa::Avx512Amx (cpu.cc found the tiles and the OS granted them).
 
 #include "conv-wgrad-amx.h"
@@ -14,22 +14,15 @@
 #ifdef LOWBIT_AMX
 #include <immintrin.h>
 
-#define LOWBIT_TARGET "amx-tile,amx-int8,avx512f,avx512bw"
+#include "amx-tiles.h"
+
+#define LOWBIT_TARGET "avx512f,avx512bw"
 #include "isa-begin.h"
 
 namespace {
 
-/** ldtilecfg's 64 bytes: palette 1, every tile 16 rows x 64 bytes. */
-struct alignas(64) TileConfig {
-  uint8_t palette;
-  uint8_t startRow;
-  uint8_t reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-};
-
-constexpr TileConfig config() {
-  TileConfig c{};
+constexpr amx::TileConfig config() {
+  amx::TileConfig c{};
   c.palette = 1;
   for (int i = 0; i < 8; i++) {
     c.colsb[i] = 64;
@@ -38,8 +31,11 @@ constexpr TileConfig config() {
   return c;
 }
 
-// In memory as a whole (ldtilecfg's asm names only its first bytes as an operand).
-alignas(64) const TileConfig CONFIG = config();
+/** The accumulators' row stride in out (int64: the asm takes a 64-bit index register). */
+constexpr int64_t STRIDE = 64;
+
+/** Every tile 16 rows x 64 bytes. */
+const amx::TileConfig CONFIG = config();
 
 /**
  * C tiles += x at T taps . E, chunk by chunk, operands in tiles 4-7. Tap u's products go to
@@ -53,63 +49,63 @@ void loop8(const int8_t* x, int64_t ldx, const int64_t* s, const int8_t* eq, int
   int64_t k = 0;
   if (T == 1) {
     for (; k + 4 <= chunks; k += 4, x += 256, eq += 4 * step) {
-      _tile_loadd(4, eq, ldq);
-      _tile_loadd(5, x + s[0], ldx);
-      _tile_dpbssd(0, 5, 4);
-      _tile_loadd(6, eq + step, ldq);
-      _tile_loadd(7, x + s[0] + 64, ldx);
-      _tile_dpbssd(1, 7, 6);
-      _tile_loadd(4, eq + 2 * step, ldq);
-      _tile_loadd(5, x + s[0] + 128, ldx);
-      _tile_dpbssd(2, 5, 4);
-      _tile_loadd(6, eq + 3 * step, ldq);
-      _tile_loadd(7, x + s[0] + 192, ldx);
-      _tile_dpbssd(3, 7, 6);
+      LOWBIT_TLOAD(4, eq, ldq);
+      LOWBIT_TLOAD(5, x + s[0], ldx);
+      LOWBIT_TDPBSSD(0, 5, 4);
+      LOWBIT_TLOAD(6, eq + step, ldq);
+      LOWBIT_TLOAD(7, x + s[0] + 64, ldx);
+      LOWBIT_TDPBSSD(1, 7, 6);
+      LOWBIT_TLOAD(4, eq + 2 * step, ldq);
+      LOWBIT_TLOAD(5, x + s[0] + 128, ldx);
+      LOWBIT_TDPBSSD(2, 5, 4);
+      LOWBIT_TLOAD(6, eq + 3 * step, ldq);
+      LOWBIT_TLOAD(7, x + s[0] + 192, ldx);
+      LOWBIT_TDPBSSD(3, 7, 6);
     }
   } else if (T == 2) {
     for (; k + 2 <= chunks; k += 2, x += 128, eq += 2 * step) {
-      _tile_loadd(4, eq, ldq);
-      _tile_loadd(5, x + s[0], ldx);
-      _tile_dpbssd(0, 5, 4);
-      _tile_loadd(6, x + s[1], ldx);
-      _tile_dpbssd(2, 6, 4);
-      _tile_loadd(4, eq + step, ldq);
-      _tile_loadd(7, x + s[0] + 64, ldx);
-      _tile_dpbssd(1, 7, 4);
-      _tile_loadd(5, x + s[1] + 64, ldx);
-      _tile_dpbssd(3, 5, 4);
+      LOWBIT_TLOAD(4, eq, ldq);
+      LOWBIT_TLOAD(5, x + s[0], ldx);
+      LOWBIT_TDPBSSD(0, 5, 4);
+      LOWBIT_TLOAD(6, x + s[1], ldx);
+      LOWBIT_TDPBSSD(2, 6, 4);
+      LOWBIT_TLOAD(4, eq + step, ldq);
+      LOWBIT_TLOAD(7, x + s[0] + 64, ldx);
+      LOWBIT_TDPBSSD(1, 7, 4);
+      LOWBIT_TLOAD(5, x + s[1] + 64, ldx);
+      LOWBIT_TDPBSSD(3, 5, 4);
     }
   }
   for (; k < chunks; k++, x += 64, eq += step) {
-    _tile_loadd(4, eq, ldq);
-    _tile_loadd(5, x + s[0], ldx);
-    _tile_dpbssd(0, 5, 4);
+    LOWBIT_TLOAD(4, eq, ldq);
+    LOWBIT_TLOAD(5, x + s[0], ldx);
+    LOWBIT_TDPBSSD(0, 5, 4);
     if (T == 2) {
-      _tile_loadd(6, x + s[1], ldx);
-      _tile_dpbssd(2, 6, 4);
+      LOWBIT_TLOAD(6, x + s[1], ldx);
+      LOWBIT_TDPBSSD(2, 6, 4);
     }
     if (T > 2) {
-      _tile_loadd(6, x + s[1], ldx);
-      _tile_dpbssd(1, 6, 4);
+      LOWBIT_TLOAD(6, x + s[1], ldx);
+      LOWBIT_TDPBSSD(1, 6, 4);
     }
     if (T > 2) {
-      _tile_loadd(7, x + s[2], ldx);
-      _tile_dpbssd(2, 7, 4);
+      LOWBIT_TLOAD(7, x + s[2], ldx);
+      LOWBIT_TDPBSSD(2, 7, 4);
     }
     if (T > 3) {
-      _tile_loadd(5, x + s[3], ldx);
-      _tile_dpbssd(3, 5, 4);
+      LOWBIT_TLOAD(5, x + s[3], ldx);
+      LOWBIT_TDPBSSD(3, 5, 4);
     }
   }
 }
 
 void slice8(const int8_t* x, int64_t ldx, const int64_t* shifts, int taps, const int8_t* eq,
             int64_t ldq, int64_t chunks, int32_t* out) {
-  _tile_loadconfig(&CONFIG);
-  _tile_zero(0);
-  _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
+  amx::loadConfig(CONFIG);
+  LOWBIT_TZERO(0);
+  LOWBIT_TZERO(1);
+  LOWBIT_TZERO(2);
+  LOWBIT_TZERO(3);
   switch (taps) {
     case 1:
       loop8<1>(x, ldx, shifts, eq, ldq, chunks);
@@ -124,38 +120,38 @@ void slice8(const int8_t* x, int64_t ldx, const int64_t* shifts, int taps, const
       loop8<4>(x, ldx, shifts, eq, ldq, chunks);
       break;
   }
-  _tile_stored(0, out, 64);
-  _tile_stored(1, out + 256, 64);
-  _tile_stored(2, out + 512, 64);
-  _tile_stored(3, out + 768, 64);
-  _tile_release();
+  LOWBIT_TSTORE(0, out, STRIDE);
+  LOWBIT_TSTORE(1, out + 256, STRIDE);
+  LOWBIT_TSTORE(2, out + 512, STRIDE);
+  LOWBIT_TSTORE(3, out + 768, STRIDE);
+  amx::release();
 }
 
 void slice16(const uint8_t* xlo, const int8_t* xhi, int64_t ldx, int64_t shift,
              const uint8_t* elo, const int8_t* ehi, int64_t ldq, int64_t chunks, int32_t* out) {
-  _tile_loadconfig(&CONFIG);
-  _tile_zero(0);
-  _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
+  amx::loadConfig(CONFIG);
+  LOWBIT_TZERO(0);
+  LOWBIT_TZERO(1);
+  LOWBIT_TZERO(2);
+  LOWBIT_TZERO(3);
   const int64_t step = 16 * ldq;
   xlo += shift;
   xhi += shift;
   for (int64_t k = 0; k < chunks; k++) {
-    _tile_loadd(4, ehi + k * step, ldq);
-    _tile_loadd(5, elo + k * step, ldq);
-    _tile_loadd(6, xhi + 64 * k, ldx);
-    _tile_loadd(7, xlo + 64 * k, ldx);
-    _tile_dpbssd(0, 6, 4);  // hi . hi: weight 65536
-    _tile_dpbsud(1, 6, 5);  // hi (signed) . lo (unsigned): weight 256
-    _tile_dpbusd(2, 7, 4);  // lo (unsigned) . hi (signed): weight 256
-    _tile_dpbuud(3, 7, 5);  // lo . lo: weight 1
+    LOWBIT_TLOAD(4, ehi + k * step, ldq);
+    LOWBIT_TLOAD(5, elo + k * step, ldq);
+    LOWBIT_TLOAD(6, xhi + 64 * k, ldx);
+    LOWBIT_TLOAD(7, xlo + 64 * k, ldx);
+    LOWBIT_TDPBSSD(0, 6, 4);  // hi . hi: weight 65536
+    LOWBIT_TDPBSUD(1, 6, 5);  // hi (signed) . lo (unsigned): weight 256
+    LOWBIT_TDPBUSD(2, 7, 4);  // lo (unsigned) . hi (signed): weight 256
+    LOWBIT_TDPBUUD(3, 7, 5);  // lo . lo: weight 1
   }
-  _tile_stored(0, out, 64);
-  _tile_stored(1, out + 256, 64);
-  _tile_stored(2, out + 512, 64);
-  _tile_stored(3, out + 768, 64);
-  _tile_release();
+  LOWBIT_TSTORE(0, out, STRIDE);
+  LOWBIT_TSTORE(1, out + 256, STRIDE);
+  LOWBIT_TSTORE(2, out + 512, STRIDE);
+  LOWBIT_TSTORE(3, out + 768, STRIDE);
+  amx::release();
 }
 
 void split16(const int16_t* v, int64_t rows, int64_t W, uint8_t* lo, uint8_t* hi, int64_t ld) {

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The direct int8 weight-gradient driver (conv-wgrad-i8.h): E and xu laid out once on the
 // padded grid, then tasks over blocks of 4 dW columns, slices of the grid whose 4 error rows
-// stay in L1 while the 4-column blocks stream by. On AMX (Isa::Avx512Amx) the error rows go
-// into TDPBUSD's quad layout in blocks of 16, and tiles take 4 blocks of 16 columns (16
-// channels at one tap: their xu planes one stride apart) at a time (amxColumns).
+// stay in L1 while the 4-column blocks stream by.
 
 #include "conv-wgrad-i8.h"
 
@@ -25,45 +23,6 @@ constexpr int D = 4;
  */
 constexpr int64_t SLICE = 8192;
 static_assert(SLICE % 64 == 0 && SLICE <= DOT_MAX_LEN, "one dot call's int32 lanes stay exact");
-
-/**
- * P (M, K) += the int32 sums of E's grid rows (eq: quads of 16 rows a block, L positions) with
- * xu's shifted planes (C channels padded to whole blocks of 16, Lx apart), in slices of SLICE
- * positions, on AMX tiles. Tasks over groups of 4 (channel block, tap) columns; each writes
- * only its own P columns.
- */
-void amxColumns(const ConvWgradI8Amx* amx, const int8_t* eq, int64_t M, int64_t L,
-                const uint8_t* xu, int64_t C, int64_t Lx, const int64_t* tapShift, int64_t taps,
-                int64_t* P, bool threaded) {
-  const int64_t K = C * taps, Cb = (C + 15) / 16, Mb = (M + 15) / 16;
-  const int64_t cols = Cb * taps, groups = (cols + 3) / 4;  // (cb, t) = column i: cb = i / taps
-  const int T = pool::threads();
-  const int tasks = static_cast<int>(threaded ? std::min<int64_t>(3 * T, groups) : 1);
-  const int64_t per = (groups + tasks - 1) / tasks;
-  pool::run(static_cast<int>((groups + per - 1) / per), [&](int task) {
-    alignas(64) int32_t out[4 * 256];
-    const uint8_t* a[4];
-    amx->begin();
-    for (int64_t gq = task * per; gq < std::min(groups, (task + 1) * per); gq++)
-      for (int64_t j0 = 0; j0 < L; j0 += SLICE) {
-        const int64_t len = std::min(SLICE, L - j0);
-        for (int q = 0; q < 4; q++) {
-          const int64_t i = std::min(gq * 4 + q, cols - 1);
-          a[q] = xu + i / taps * 16 * Lx + tapShift[i % taps] + j0;
-        }
-        for (int64_t mb = 0; mb < Mb; mb++) {
-          amx->dot4(a, Lx, eq + mb * 16 * L + j0 * 16, len, out);
-          for (int q = 0; q < 4 && gq * 4 + q < cols; q++) {
-            const int64_t i = gq * 4 + q, c0 = i / taps * 16, t = i % taps;
-            for (int64_t c = c0; c < std::min(C, c0 + 16); c++)
-              for (int64_t m = mb * 16; m < std::min(M, mb * 16 + 16); m++)
-                P[m * K + c * taps + t] += out[q * 256 + (c - c0) * 16 + m - mb * 16];
-          }
-        }
-      }
-    amx->end();
-  });
-}
 
 }  // namespace
 
@@ -94,10 +53,7 @@ bool convWeightGradI8Direct(Isa isa, const int64_t* g, const int8_t* E, int64_t 
   // in the margins. This thread's scratch (kept across calls), read by the tasks below.
   const ConvWgradI8Micro* mk = CONV_WGRAD_I8_AVX512;
   int8_t* e = static_cast<int8_t*>(scratch(Slot::PackA, M * L));
-  // AMX: xu's channels padded to whole tiles of 16 rows (read, never used).
-  const ConvWgradI8Amx* amx = isa == Isa::Avx512Amx ? CONV_WGRAD_I8_AMX : nullptr;
-  const int64_t Cx = amx ? (C + 15) / 16 * 16 : C;
-  uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackB, Cx * Lx));
+  uint8_t* xu = static_cast<uint8_t*>(scratch(Slot::PackB, C * Lx));
   auto* P = static_cast<int64_t*>(scratch(Slot::Init, sizeof(int64_t) * M * K));
   std::vector<int64_t> rowSum(M, 0);
   // Task i < M lays out error row i (and zeroes its P row), task M + c channel c of xu: each
@@ -123,22 +79,6 @@ bool convWeightGradI8Direct(Isa isa, const int64_t* g, const int8_t* E, int64_t 
   if (threaded) pool::run(static_cast<int>(M + C), [&](int i) { place(i); });
   else
     for (int64_t i = 0; i < M + C; i++) place(i);
-  if (amx) {
-    // The error rows in quads, 16 rows a block (0 past M), then the tiles.
-    const int64_t Mb = (M + 15) / 16;
-    auto* eq = static_cast<int8_t*>(scratch(Slot::Part, Mb * 16 * L));
-    for (int64_t mb = 0; mb < Mb; mb++)
-      amx->quads(e + mb * 16 * L, L, std::min<int64_t>(16, M - mb * 16), L, eq + mb * 16 * L);
-    std::vector<int64_t> tapShift(taps);
-    for (int64_t t = 0; t < taps; t++) tapShift[t] = lead + (t / KW - ph) * Wp + (t % KW - pw);
-    amxColumns(amx, eq, M, L, xu, C, Lx, tapShift.data(), taps, P, threaded);
-    for (int64_t i = 0; i < M * K; i++) {
-      const int64_t v = P[i] - 128 * rowSum[i / K];
-      if (dW64) dW64[i] = static_cast<double>(v);
-      else dW32[i] = static_cast<int32_t>(v);
-    }
-    return true;
-  }
   // Each dW column's xu: its channel's grid shifted by its tap; past K the last column repeats.
   const int64_t blocks = (K + D - 1) / D;
   std::vector<const uint8_t*> colPtr(blocks * D);

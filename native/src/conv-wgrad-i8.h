@@ -38,25 +38,6 @@ constexpr int64_t DOT_MAX_LEN = 64 * (2147483647 / (4 * 255 * 128));
 extern const ConvWgradI8Micro* const CONV_WGRAD_I8_AVX512;
 
 /**
- * The AMX pieces (conv-wgrad-i8-amx.cc). quads: eq[q * 64 + m * 4 + b] = e[m * ld + 4 q + b]
- * for q < len / 4, m < 16 (0 for m >= rows), b < 4: 16 error rows (ld a multiple of 4) in
- * TDPBUSD's layout, 1024 bytes a 64 positions; eq 64-byte aligned. dot4: out[q * 256 + c * 16 +
- * m] = the int32 sum over positions k < len (a multiple of 64, at most DOT_MAX_LEN) of a[q][c
- * * lda + k] (uint8) times e row m at k (eq), for q < 4, c < 16, m < 16. begin loads the tile
- * configuration on the calling thread, end releases the tiles.
- */
-struct ConvWgradI8Amx {
-  void (*begin)();
-  void (*end)();
-  void (*dot4)(const uint8_t* const* a, int64_t lda, const int8_t* eq, int64_t len,
-               int32_t* out);
-  void (*quads)(const int8_t* e, int64_t ld, int64_t rows, int64_t len, int8_t* eq);
-};
-
-/** null where the compiler cannot build AMX code (amx.h). */
-extern const ConvWgradI8Amx* const CONV_WGRAD_I8_AMX;
-
-/**
  * Whether convWeightGradI8Direct runs geometry g on isa: a stride-1 'same' conv (pad <
  * kernel, at most 49 taps) on AVX-512 VNNI.
  */
