@@ -13,7 +13,7 @@ function need(what: string, got: number, want: number): void {
   if (got < want) throw new RangeError(`${what} holds ${got} elements, needs ${want}`);
 }
 
-function putGeom(ctx: WasmContext, g: ConvGeom): number {
+export function putGeom(ctx: WasmContext, g: ConvGeom): number {
   const w = [g.N, g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.OH, g.OW];
   for (const v of w)
     if (!Number.isInteger(v) || v < 0)
