@@ -105,14 +105,22 @@ export function runWide(
   const typeMax = (kind: WideKind) => (kind === KIND_I8 ? 128 : kind === KIND_I16 ? 32768 : 0);
   const byType =
     kindA !== KIND_I32 && kindB !== KIND_I32 && K * typeMax(kindA) * typeMax(kindB) <= 2 ** 53;
-  const maxA = byType ? typeMax(kindA) : maxAbsAt(ctx, pa, kindA, M * K);
-  const maxB = byType ? typeMax(kindB) : maxAbsAt(ctx, pb, kindB, K * N);
+  let maxA = byType ? typeMax(kindA) : maxAbsAt(ctx, pa, kindA, M * K);
+  let maxB = byType ? typeMax(kindB) : maxAbsAt(ctx, pb, kindB, K * N);
+  let plan = planWide(K, maxA, maxB, kindA, kindB);
+  if (byType && plan.limbsA * plan.limbsB > 1) {
+    // int16 by type needs a second limb (chunks of 257 at 32768 x 32768), but the values are
+    // often far smaller (a WAGEUBN weight gradient: |e| < 2^14, |x| < 2^11): one limb and
+    // chunks of ~100 then, half the multiplies for a min/max pass over each operand.
+    maxA = maxAbsAt(ctx, pa, kindA, M * K);
+    maxB = maxAbsAt(ctx, pb, kindB, K * N);
+    plan = planWide(K, maxA, maxB, kindA, kindB);
+  }
   if (K * maxA * maxB > 2 ** 53) return false;
   if (K === 0 || maxA === 0 || maxB === 0) {
     if (!accumulate) ctx.arena.zero(c, M * N * 8);
     return true;
   }
-  const plan = planWide(K, maxA, maxB, kindA, kindB);
   const p: Placed = {
     a: pa,
     esA: a.BYTES_PER_ELEMENT,
