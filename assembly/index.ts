@@ -12,6 +12,7 @@ export {
   gemm_smallm_scratch_bytes,
 } from './gemm_dot';
 export { gemm_i16_f64acc } from './gemm_wide';
+export { gemm_i16_f64acc__dot } from './gemm_wide_dot';
 export {
   winograd_error,
   winograd_filter,

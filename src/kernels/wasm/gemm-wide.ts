@@ -8,11 +8,14 @@ import type { GemmShape } from '../spec.js';
 import { INT32_MAX, type IntArray } from '../../tensor/dtype.js';
 import { elemKind, KIND_I16, KIND_I32, KIND_I8 } from './codes.js';
 import type { WasmContext } from './context.js';
-import type { GemmWideArgs, WideKind } from './exports.js';
+import type { GemmWideArgs, GemmWideDotArgs, OperandBytes, WideKind } from './exports.js';
 import { flag, partition, runParts, scratchAreas, type Placed } from './gemm-split.js';
 
 /** Most limbs per operand: four bytes cover int32. */
 const MAX_LIMBS = 4;
+/** Depth from which A B^T takes the dot route (gemm_wide_dot.ts), and its shortest run. */
+const DOT_MIN_K = 1024;
+const DOT_MIN_RUN = 64;
 /** Split an operand further while the chunk is shorter than this (and than K). */
 const MIN_CHUNK = 64;
 
@@ -129,6 +132,25 @@ export function runWide(
     esB: b.BYTES_PER_ELEMENT,
     ldb: g.transB ? K : N,
   };
+  // A B^T over a long depth: rows read in place, int32 lane sums of up to `run` k (each lane
+  // takes run / 4 products) added in float64; no packing, no limbs, no short chunks.
+  const run = Math.floor((4 * INT32_MAX) / (maxA * maxB) / 8) * 8;
+  if (
+    !g.transA &&
+    g.transB &&
+    K >= DOT_MIN_K &&
+    run >= DOT_MIN_RUN &&
+    kindA !== KIND_I32 &&
+    kindB !== KIND_I32
+  ) {
+    const ac = flag(accumulate);
+    const [esA, esB] = [p.esA as OperandBytes, p.esB as OperandBytes]; // int8 or int16 here
+    const args = partition(ctx, g, K, p, c, N, ctx.runner ? ctx.runner.threads : 1, 8).map(
+      (q): GemmWideDotArgs => [q.m, q.n, K, q.a, esA, p.lda, q.b, esB, p.ldb, q.c, N, ac, run],
+    );
+    runParts(ctx, 'gemm_i16_f64acc__dot', args, (x) => ctx.ex.gemm_i16_f64acc__dot(...x));
+    return true;
+  }
   const sc = scratchAreas(ctx, ctx.ex.gemm_int_scratch_bytes());
   const [ta, tb] = [flag(g.transA), flag(g.transB)];
   const args = partition(ctx, g, K, p, c, N, sc.length, 8).map((q, i): GemmWideArgs => [

@@ -7,6 +7,7 @@ import type {
   F64,
   Flag,
   GemmDotArgs,
+  GemmWideDotArgs,
   GemmF32Args,
   GemmIntArgs,
   GemmSmallMArgs,
@@ -29,6 +30,8 @@ export interface KernelExports {
   gemm_i16_i32acc__dot(...args: GemmDotArgs): void;
   /** Exact integer GEMM into float64 C (chunked int32 sums, limbs for wide operands). */
   gemm_i16_f64acc(...args: GemmWideArgs): void;
+  /** The exact wide GEMM's dot route: A B^T, rows read in place, one limb each. */
+  gemm_i16_f64acc__dot(...args: GemmWideDotArgs): void;
   /** Scratch bytes of gemm_i16_i32acc and __blocked (enough for __smallm up to K = 8192). */
   gemm_int_scratch_bytes(): I32;
   gemm_smallm_scratch_bytes(K: I32): I32;

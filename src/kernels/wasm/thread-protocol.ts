@@ -25,6 +25,7 @@ export const FN_CODES = [
   'gemm_i16_i32acc__smallm',
   'gemm_i16_i32acc__dot',
   'gemm_i16_f64acc',
+  'gemm_i16_f64acc__dot',
   'gemm_f32',
   'winograd_conv',
   'quantize',
