@@ -11,7 +11,9 @@ import { winogradStride, winogradTiles } from '../ref/winograd.js';
 import { elemKind, KIND_I32 } from './codes.js';
 import type { WasmContext } from './context.js';
 import { runInt } from './gemm.js';
-import { scratchAreas } from './gemm-split.js';
+import { runParts, scratchAreas } from './gemm-split.js';
+import { MIN_THREADED_ELEMS } from './elementwise-split.js';
+import type { ArgsOf } from './exports.js';
 import { putGeom } from './winograd.js';
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -66,12 +68,37 @@ export function convWeightGradIntWasm(
   const pV = ar.alloc(2 * 16 * psV);
   const pE = ar.alloc(2 * 16 * psE);
   const pU = ar.alloc(4 * 16 * M * C);
-  const sc = ar.alloc(ctx.ex.winograd_scratch_bytes(pg));
   const pw = ar.outAt(dw, M * C * 9 * dw.BYTES_PER_ELEMENT);
   if (T === 0) ctx.ex.zero_bytes(pU, 4 * 16 * M * C);
   else {
-    ctx.ex.winograd_input(pg, px, pV, psV, sc);
-    ctx.ex.winograd_error(pg, M, pe, pE, psE, sc);
+    // The transforms in ranges of images over the threads (each its own scratch and tiles).
+    const threads =
+      ctx.runner && N * (C + M) * g.H * g.W >= MIN_THREADED_ELEMS ? ctx.runner.threads : 1;
+    const per = Math.ceil(N / Math.min(threads, N));
+    const ranges: [number, number, number][] = [];
+    for (let n0 = 0; n0 < N; n0 += per)
+      ranges.push([n0, Math.min(N, n0 + per), ar.alloc(ctx.ex.winograd_scratch_bytes(pg))]);
+    const vArgs = ranges.map(([n0, n1, sc]): ArgsOf<'winograd_input'> => [
+      pg,
+      px,
+      pV,
+      psV,
+      sc,
+      n0,
+      n1,
+    ]);
+    runParts(ctx, 'winograd_input', vArgs, (a) => ctx.ex.winograd_input(...a));
+    const eArgs = ranges.map(([n0, n1, sc]): ArgsOf<'winograd_error'> => [
+      pg,
+      M,
+      pe,
+      pE,
+      psE,
+      sc,
+      n0,
+      n1,
+    ]);
+    runParts(ctx, 'winograd_error', eArgs, (a) => ctx.ex.winograd_error(...a));
     const gs = scratchAreas(ctx, ctx.ex.gemm_int_scratch_bytes());
     const shape = { M, N: C, K: T, transB: true };
     // dU_p (M, C) = E_p (M, T) V_p (C, T)^T: int32, within 2^31 by the check above.

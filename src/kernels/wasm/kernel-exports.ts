@@ -207,7 +207,8 @@ export interface KernelExports {
   /** Winograd F(2x2,3x3) transforms (src/kernels/ref/winograd.ts); geom: 12 i32 words. */
   winograd_filter(w: Ptr, OC: I32, C: I32, U: Ptr): void;
   /** ps: elements between V's positions (ref/winograd.ts winogradStride). */
-  winograd_input(geom: Ptr, x: Ptr, V: Ptr, ps: I32, scratch: Ptr): void;
+  /** Tiles of images [n0, n1) only. */
+  winograd_input(geom: Ptr, x: Ptr, V: Ptr, ps: I32, scratch: Ptr, n0: I32, n1: I32): void;
   /** Fused conv of images n0..n1 from U (16, OC, C); bias: OC f64 integers or 0. */
   winograd_conv(
     geom: Ptr,
@@ -221,7 +222,8 @@ export interface KernelExports {
     scratch: Ptr,
   ): void;
   winograd_conv_scratch_bytes(geom: Ptr, OC: I32): I32;
-  winograd_error(geom: Ptr, OC: I32, e: Ptr, E: Ptr, ps: I32, scratch: Ptr): void;
+  /** Tiles of images [n0, n1) only. */
+  winograd_error(geom: Ptr, OC: I32, e: Ptr, E: Ptr, ps: I32, scratch: Ptr, n0: I32, n1: I32): void;
   /** dU kind and dw kind: KIND_I32 or KIND_F64. */
   winograd_wgrad(dU: Ptr, kd: ElemKind, OC: I32, C: I32, dw: Ptr, kw: ElemKind): void;
   /** Scratch bytes of winograd_input / winograd_error for a geometry. */

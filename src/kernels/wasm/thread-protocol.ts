@@ -28,6 +28,8 @@ export const FN_CODES = [
   'gemm_i16_f64acc__dot',
   'gemm_f32',
   'winograd_conv',
+  'winograd_input',
+  'winograd_error',
   'quantize',
   'requantize',
   'flag_quantize',
