@@ -70,6 +70,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   winograd_input: 7,
   winograd_conv: 9,
   winograd_conv_scratch_bytes: 2,
+  bn_xhat_int: 9,
   winograd_error: 8,
   winograd_wgrad: 6,
   winograd_scratch_bytes: 1,

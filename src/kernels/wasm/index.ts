@@ -41,7 +41,13 @@ import {
   winogradInputWasm,
   winogradWgradWasm,
 } from './winograd.js';
-import { bnAffineIntWasm, bnBackwardWasm, bnForwardWasm, bnSumsWasm } from './norm.js';
+import {
+  bnAffineIntWasm,
+  bnBackwardWasm,
+  bnForwardWasm,
+  bnSumsWasm,
+  bnXhatIntWasm,
+} from './norm.js';
 import { addScaledWasm, avgpoolBackwardWasm, avgpoolWasm } from './add.js';
 
 export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
@@ -103,6 +109,7 @@ function makeKernels(ctx: WasmContext): Kernels {
     bn_sums: (a, b, mask, N, C, R, out) => bnSumsWasm(ctx, a, b, mask, N, C, R, out),
     bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
       bnForwardWasm(ctx, x, N, C, R, p, xhat32, relu, mask, y),
+    bn_xhat_int: (x, N, C, R, p, scale, out) => bnXhatIntWasm(ctx, x, N, C, R, p, scale, out),
     bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
       bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
     bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>

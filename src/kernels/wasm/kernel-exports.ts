@@ -222,6 +222,18 @@ export interface KernelExports {
     scratch: Ptr,
   ): void;
   winograd_conv_scratch_bytes(geom: Ptr, OC: I32): I32;
+  /** BatchNorm's x-hat grid mantissas (int32 out); res: [max |value|, NaN seen] f64. */
+  bn_xhat_int(
+    x: Ptr,
+    kx: ElemKind,
+    N: I32,
+    C: I32,
+    R: I32,
+    p: Ptr,
+    scale: F64,
+    out: Ptr,
+    res: Ptr,
+  ): void;
   /** Tiles of images [n0, n1) only. */
   winograd_error(geom: Ptr, OC: I32, e: Ptr, E: Ptr, ps: I32, scratch: Ptr, n0: I32, n1: I32): void;
   /** dU kind and dw kind: KIND_I32 or KIND_F64. */

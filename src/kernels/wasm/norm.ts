@@ -161,6 +161,56 @@ export function bnForwardWasm(
   return rangesMax(ctx, pa, ranges.length);
 }
 
+/**
+ * bn_xhat_int (spec.ts): x-hat's grid mantissas in one pass, batch ranges on the threads (each
+ * its own [max, NaN flag], combined: NaN if any range saw one, else the largest, capped 2^31).
+ */
+export function bnXhatIntWasm(
+  ctx: WasmContext,
+  x: AnyArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  scale: number,
+  out: Int32Array,
+): number {
+  const n = checkNCR('bn_xhat_int', N, C, R, [
+    ['x', x],
+    ['out', out],
+  ]);
+  if (n === 0) return 0;
+  const ar = ctx.arena;
+  ar.reset();
+  const pp = params('bn_xhat_int', ar, p, 2 * C);
+  const px = ar.copyIn(x, n);
+  const po = ar.outAt(out, n * 4);
+  const plane = C * R;
+  const ex = x.BYTES_PER_ELEMENT;
+  const ranges = batchRanges(ctx, N, plane);
+  const pr = ar.alloc(16 * ranges.length);
+  const args = ranges.map((r, i): ArgsOf<'bn_xhat_int'> => [
+    px + r.start * plane * ex,
+    elemKind(x),
+    r.count,
+    C,
+    R,
+    pp,
+    scale,
+    po + r.start * plane * 4,
+    pr + 16 * i,
+  ]);
+  runParts(ctx, 'bn_xhat_int', args, (a) => ctx.ex.bn_xhat_int(...a));
+  ar.get(po, out, n, 4);
+  const got = ar.f64(pr, 2 * ranges.length);
+  let m = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    if (got[2 * i + 1] !== 0) return NaN;
+    m = Math.max(m, got[2 * i]);
+  }
+  return Math.min(m, 2 ** 31);
+}
+
 /** The largest of the ranges' f64 max |y| at p, or NaN if one is NaN or infinite. */
 export function rangesMax(ctx: WasmContext, p: number, count: number): number {
   const got = ctx.arena.f64(p, count);

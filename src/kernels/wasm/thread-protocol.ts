@@ -38,6 +38,7 @@ export const FN_CODES = [
   'bn_forward',
   'bn_affine_int',
   'bn_backward',
+  'bn_xhat_int',
   'relu_fwd',
   'relu_bwd4',
   'add_scaled',
