@@ -374,7 +374,8 @@ function forward<X>(
 
 /**
  * y (int32) = g x + b on integer x (kind 0..2), p (C, 2) = [g, b] integer-valued f64 (the
- * caller bounds the result); relu and mask as bn_forward.
+ * caller bounds the result); relu and mask as bn_forward. amax (0 = none): f64 max |y| of what
+ * was written (|-2^31| = 2^31: unsigned lanes).
  */
 export function bn_affine_int(
   x: usize,
@@ -386,10 +387,11 @@ export function bn_affine_int(
   relu: i32,
   mask: usize,
   y: usize,
+  amax: usize,
 ): void {
-  if (kx == KIND_I8) affineInt<i8>(x, N, C, R, p, relu, mask, y);
-  else if (kx == KIND_I16) affineInt<i16>(x, N, C, R, p, relu, mask, y);
-  else affineInt<i32>(x, N, C, R, p, relu, mask, y);
+  if (kx == KIND_I8) affineInt<i8>(x, N, C, R, p, relu, mask, y, amax);
+  else if (kx == KIND_I16) affineInt<i16>(x, N, C, R, p, relu, mask, y, amax);
+  else affineInt<i32>(x, N, C, R, p, relu, mask, y, amax);
 }
 
 function affineInt<X>(
@@ -401,8 +403,11 @@ function affineInt<X>(
   relu: i32,
   mask: usize,
   y: usize,
+  amax: usize,
 ): void {
   const zero = i32x4.splat(0);
+  let vm = zero;
+  let sm: u32 = 0;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const q = p + ((<usize>c) << 4);
@@ -420,6 +425,7 @@ function affineInt<X>(
           v = v128.and(v, m);
           if (mask) storeMask4(mask, i, m);
         }
+        if (amax) vm = i32x4.max_u(vm, i32x4.abs(v));
         v128.store(y + (i << 2), v);
       }
       for (; r < R; r++) {
@@ -430,7 +436,9 @@ function affineInt<X>(
           if (!pos) v = 0;
           if (mask) store<u8>(mask + i, pos ? 1 : 0);
         }
+        if (amax) sm = max(sm, <u32>(v < 0 ? -v : v));
         store<i32>(y + (i << 2), v);
       }
     }
+  if (amax) store<f64>(amax, <f64>max(sm, umax4(vm)));
 }

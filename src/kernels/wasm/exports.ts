@@ -76,7 +76,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   winograd_scratch_bytes: 1,
   bn_sums: 9,
   bn_forward: 11,
-  bn_affine_int: 9,
+  bn_affine_int: 10,
   bn_backward: 12,
   add_scaled: 14,
   avgpool_fwd: 14,

@@ -111,7 +111,10 @@ function makeKernels(ctx: WasmContext): Kernels {
       bnForwardWasm(ctx, x, N, C, R, p, xhat32, relu, mask, y),
     bn_xhat_int: (x, N, C, R, p, scale, out) => bnXhatIntWasm(ctx, x, N, C, R, p, scale, out),
     bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
-      bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
+      void bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
+    // The max |y| taken while writing: the scan after it is skipped.
+    bn_affine_int_max: (x, N, C, R, p, relu, mask, y) =>
+      bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y, true),
     bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
       bnBackwardWasm(ctx, e, x, mask, N, C, R, p, xhat32, dx),
     add_scaled: (a, ka, b, kb, relu, mask, out) =>

@@ -278,6 +278,8 @@ export interface KernelExports {
     relu: Flag,
     mask: Ptr,
     y: Ptr,
+    /** f64 max |y| written here (0: not computed). */
+    amax: Ptr,
   ): void;
   /** dx (f32) = k ((e - a) - t b), t = (x - mu) rs, p (C, 5) f64; e masked. */
   bn_backward(
