@@ -6,7 +6,8 @@
 // and called directly at padding 0 and 2 (tiles past odd edges); odd planes and channel counts,
 // one image and many, every value -128 (the largest products, all of one sign), mixed signs at
 // the extremes, all zeros; 2 threads give the 1-thread bits. Declined: int16 operands, other
-// kernels and strides, and batches whose tile sums could pass int32 (over 8224 tiles).
+// kernels and strides, fewer than 8 input channels, and batches whose tile sums could pass
+// int32 (over 8224 tiles).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -24,20 +25,20 @@ import { assertSameArray, convGeom, randInts, seeded } from './helpers.js';
 type Case = [number, number, number, number, number, number, number?, number?];
 
 const CASES: Case[] = [
-  [1, 1, 2, 2, 1, 1],
-  [1, 1, 3, 5, 1, 2], // odd planes: tiles past the edge
-  [3, 2, 7, 9, 1, 6],
-  [2, 3, 8, 8, 1, 5],
-  [3, 5, 2, 32, 1, 7],
+  [1, 8, 2, 2, 1, 1],
+  [1, 9, 3, 5, 1, 2], // odd planes: tiles past the edge
+  [3, 8, 7, 9, 1, 6],
+  [2, 11, 8, 8, 1, 5],
+  [3, 8, 2, 32, 1, 7],
   [9, 16, 32, 32, 1, 17],
   [32, 16, 32, 32, 1, 16], // ResNet-20's first stage: 8192 tiles, the int32 limit's side
-  [40, 3, 8, 8, 1, 4],
-  [5, 4, 6, 10, 0, 3], // padding 0 and 2: called directly
-  [2, 3, 5, 7, 2, 4],
-  [3, 3, 8, 16, 1, 5, -128, -128],
-  [3, 3, 8, 16, 1, 5, 127, -128],
-  [3, 3, 8, 16, 1, 5, -128, 127],
-  [3, 3, 8, 16, 1, 5, 0, 0],
+  [40, 8, 8, 8, 1, 4],
+  [5, 8, 6, 10, 0, 3], // padding 0 and 2: called directly
+  [2, 9, 5, 7, 2, 4],
+  [3, 8, 8, 16, 1, 5, -128, -128],
+  [3, 8, 8, 16, 1, 5, 127, -128],
+  [3, 8, 8, 16, 1, 5, -128, 127],
+  [3, 8, 8, 16, 1, 5, 0, 0],
 ];
 
 /** (A, B, R) -> (B, A, R). */
@@ -88,22 +89,26 @@ function check(k: Kernels, threads: number): (Int32Array | Float64Array)[] {
 const k = await loadWasmKernels();
 describe('wasm conv_weight_grad_int = ref im2col + gemm_int', { skip: !k && 'no SIMD128' }, () => {
   it('declines what it does not run', () => {
-    const g = convGeom(2, 3, 8, 8, 3, 3, 1, 1);
-    const x = new Int8Array(2 * 3 * 64).fill(1);
+    const g = convGeom(2, 8, 8, 8, 3, 3, 1, 1);
+    const x = new Int8Array(2 * 8 * 64).fill(1);
     const e = new Int8Array(2 * 4 * 64).fill(1);
     assert.ok(weightGradInt8Direct(k!, g), '3x3 stride-1 convs are planned direct');
-    const stride2 = convGeom(2, 3, 8, 8, 3, 3, 2, 1);
+    // Fewer than 8 input channels: im2col + gemm_int (cheaper than the transforms there).
+    const c3 = convGeom(2, 3, 8, 8, 3, 3, 1, 1);
+    assert.equal(weightGradInt8Direct(k!, c3), false);
+    assert.equal(convWeightGradIntDirect(k!, c3, e, new Int8Array(2 * 3 * 64), 4), null);
+    const stride2 = convGeom(2, 8, 8, 8, 3, 3, 2, 1);
     assert.equal(weightGradInt8Direct(k!, stride2), false);
     assert.equal(convWeightGradIntDirect(k!, stride2, new Int8Array(2 * 4 * 16), x, 4), null);
-    const k5 = convGeom(2, 3, 8, 8, 5, 5, 1, 2);
+    const k5 = convGeom(2, 8, 8, 8, 5, 5, 1, 2);
     assert.equal(weightGradInt8Direct(k!, k5), false);
     assert.equal(convWeightGradIntDirect(k!, g, e, new Int16Array(x.length), 4), null, 'mixed');
     const e16 = new Int16Array(e.length).fill(1);
     assert.equal(convWeightGradIntDirect(k!, g, e16, new Int16Array(x.length), 4), null, 'int16');
     // 33 images of 32x32: 8448 tiles, 8448 * 512 * 510 > 2^31 - 1.
-    const big = convGeom(33, 1, 32, 32, 3, 3, 1, 1);
-    const eb = new Int8Array(33 * 1024).fill(-128);
-    assert.equal(convWeightGradIntDirect(k!, big, eb, eb, 1), null, 'tile sums past int32');
+    const big = convGeom(33, 8, 32, 32, 3, 3, 1, 1);
+    const eb = new Int8Array(33 * 8 * 1024).fill(-128);
+    assert.equal(convWeightGradIntDirect(k!, big, eb, eb, 8), null, 'tile sums past int32');
     // A backend spreading these kernels as its base (native's) keeps its own route.
     const other: Kernels = { ...k!, name: 'other' };
     assert.equal(weightGradInt8Direct(other, g), false, 'not planned on another table');
