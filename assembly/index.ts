@@ -12,6 +12,7 @@ export {
   gemm_smallm_scratch_bytes,
 } from './gemm_dot';
 export { gemm_i16_f64acc } from './gemm_wide';
+export { gemm_i16_f64acc__dot } from './gemm_wide_dot';
 export {
   winograd_error,
   winograd_filter,
@@ -48,6 +49,7 @@ export { softmax_fixed, softmax_bwd } from './softmax';
 export { scale_to_f32, axpy_f64, sum_rows_f64 } from './convert';
 export { bn_sums, bn_forward, bn_affine_int } from './norm';
 export { bn_backward } from './norm-backward';
+export { bn_xhat_int } from './norm_xhat';
 export { add_scaled } from './add';
 export { avgpool_fwd, avgpool_bwd } from './avgpool';
 export { flag_quantize } from './flag';

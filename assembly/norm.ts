@@ -76,48 +76,147 @@ function sumsExact<A, B>(
   R: i32,
   out: usize,
 ): void {
-  const lo32 = i64x2.splat(LO32);
-  for (let c = 0; c < C; c++) {
-    let sa = i64x2.splat(0);
-    let slo = i64x2.splat(0);
-    let shi = i64x2.splat(0);
-    let ta: i64 = 0,
-      tlo: i64 = 0,
-      thi: i64 = 0;
-    for (let n = 0; n < N; n++) {
-      const o = (<usize>n * C + c) * R;
-      let r = 0;
-      for (; r + 4 <= R; r += 4) {
-        const i = o + r;
-        let va = ld4i<A>(a, i);
-        if (mask) va = v128.and(va, mask4(mask, i));
-        const vb = ld4i<B>(b, i);
-        sa = i64x2.add(sa, i64x2.add(i64x2.extend_low_i32x4_s(va), i64x2.extend_high_i32x4_s(va)));
-        // Products of int32 lanes are exact in int64; split each into its high word (signed)
-        // and low 32 bits (unsigned), summed apart so neither sum can overflow.
-        const p0 = i64x2.extmul_low_i32x4_s(va, vb);
-        const p1 = i64x2.extmul_high_i32x4_s(va, vb);
-        slo = i64x2.add(slo, i64x2.add(v128.and(p0, lo32), v128.and(p1, lo32)));
-        shi = i64x2.add(shi, i64x2.add(i64x2.shr_s(p0, 32), i64x2.shr_s(p1, 32)));
-      }
-      for (; r < R; r++) {
-        const i = o + r;
-        const av: i64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : <i64>ld1i<A>(a, i);
-        const p = av * <i64>ld1i<B>(b, i);
-        ta += av;
-        tlo += p & LO32;
-        thi += p >> 32;
+  for (let c = 0; c < C; c++)
+    if (!sumsWide<A, B>(a, b, mask, N, C, R, c, out)) sumsSplit<A, B>(a, b, mask, N, C, R, c, out);
+}
+
+/** The largest of four unsigned int32 lanes. */
+function umax4(v: v128): u32 {
+  const m = i32x4.max_u(
+    v,
+    i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7),
+  );
+  return max(<u32>i32x4.extract_lane(m, 0), <u32>i32x4.extract_lane(m, 1));
+}
+
+/** Largest |x| of an integer type (int32: 2^31). */
+function typeMax<T>(): f64 {
+  return Math.pow(2, <f64>(8 * sizeof<T>() - 1));
+}
+
+/**
+ * Channel c's sums with each product added whole into int64 lanes: exact while the n = N R
+ * products cannot pass 2^63, which holds by the types for int8/int16 operands and, for int32
+ * ones, by max|a| max|b| (taken in the same pass, as unsigned lanes: |-2^31| = 2^31). Returns
+ * false (nothing stored) where the check fails: the caller takes sumsSplit. Half the lane
+ * operations of sumsSplit's high/low split of every product.
+ */
+function sumsWide<A, B>(
+  a: usize,
+  b: usize,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  c: i32,
+  out: usize,
+): bool {
+  const n = <f64>N * <f64>R;
+  const byType = n * typeMax<A>() * typeMax<B>() < 4.611686018427388e18; // 2^62
+  const same = a == b && sizeof<A>() == sizeof<B>();
+  let sa = i64x2.splat(0),
+    sp = i64x2.splat(0),
+    mxa = i32x4.splat(0),
+    mxb = i32x4.splat(0);
+  let ta: i64 = 0,
+    tp: i64 = 0;
+  let ma: u32 = 0,
+    mb: u32 = 0;
+  for (let m = 0; m < N; m++) {
+    const o = (<usize>m * C + c) * R;
+    let r = 0;
+    for (; r + 4 <= R; r += 4) {
+      const i = o + r;
+      let va = ld4i<A>(a, i);
+      if (mask) va = v128.and(va, mask4(mask, i));
+      const vb = same ? va : ld4i<B>(b, i);
+      sa = i64x2.add(sa, i64x2.add(i64x2.extend_low_i32x4_s(va), i64x2.extend_high_i32x4_s(va)));
+      sp = i64x2.add(
+        sp,
+        i64x2.add(i64x2.extmul_low_i32x4_s(va, vb), i64x2.extmul_high_i32x4_s(va, vb)),
+      );
+      if (!byType) {
+        mxa = i32x4.max_u(mxa, i32x4.abs(va));
+        if (!same) mxb = i32x4.max_u(mxb, i32x4.abs(vb));
       }
     }
-    ta += i64x2.extract_lane(sa, 0) + i64x2.extract_lane(sa, 1);
-    tlo += i64x2.extract_lane(slo, 0) + i64x2.extract_lane(slo, 1);
-    thi += i64x2.extract_lane(shi, 0) + i64x2.extract_lane(shi, 1) + (tlo >>> 32);
-    const q = out + ((<usize>c) << 5);
-    store<f64>(q, <f64>(ta >> 32));
-    store<f64>(q + 8, <f64>(ta & LO32));
-    store<f64>(q + 16, <f64>thi);
-    store<f64>(q + 24, <f64>(tlo & LO32));
+    for (; r < R; r++) {
+      const i = o + r;
+      const av: i64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : <i64>ld1i<A>(a, i);
+      const bv = <i64>ld1i<B>(b, i);
+      ta += av;
+      tp += av * bv;
+      ma = max(ma, <u32>(av < 0 ? -av : av));
+      mb = max(mb, <u32>(bv < 0 ? -bv : bv));
+    }
   }
+  if (!byType) {
+    if (same) mxb = mxa;
+    ma = max(ma, umax4(mxa));
+    mb = max(mb, umax4(mxb));
+    if (n * <f64>ma * <f64>mb >= 4.611686018427388e18) return false;
+  }
+  ta += i64x2.extract_lane(sa, 0) + i64x2.extract_lane(sa, 1);
+  tp += i64x2.extract_lane(sp, 0) + i64x2.extract_lane(sp, 1);
+  const q = out + ((<usize>c) << 5);
+  store<f64>(q, <f64>(ta >> 32));
+  store<f64>(q + 8, <f64>(ta & LO32));
+  store<f64>(q + 16, <f64>(tp >> 32));
+  store<f64>(q + 24, <f64>(tp & LO32));
+  return true;
+}
+
+/** Channel c's sums, every product split into its high and low words: exact for any values. */
+function sumsSplit<A, B>(
+  a: usize,
+  b: usize,
+  mask: usize,
+  N: i32,
+  C: i32,
+  R: i32,
+  c: i32,
+  out: usize,
+): void {
+  const lo32 = i64x2.splat(LO32);
+  let sa = i64x2.splat(0);
+  let slo = i64x2.splat(0);
+  let shi = i64x2.splat(0);
+  let ta: i64 = 0,
+    tlo: i64 = 0,
+    thi: i64 = 0;
+  for (let n = 0; n < N; n++) {
+    const o = (<usize>n * C + c) * R;
+    let r = 0;
+    for (; r + 4 <= R; r += 4) {
+      const i = o + r;
+      let va = ld4i<A>(a, i);
+      if (mask) va = v128.and(va, mask4(mask, i));
+      const vb = ld4i<B>(b, i);
+      sa = i64x2.add(sa, i64x2.add(i64x2.extend_low_i32x4_s(va), i64x2.extend_high_i32x4_s(va)));
+      // Products of int32 lanes are exact in int64; split each into its high word (signed)
+      // and low 32 bits (unsigned), summed apart so neither sum can overflow.
+      const p0 = i64x2.extmul_low_i32x4_s(va, vb);
+      const p1 = i64x2.extmul_high_i32x4_s(va, vb);
+      slo = i64x2.add(slo, i64x2.add(v128.and(p0, lo32), v128.and(p1, lo32)));
+      shi = i64x2.add(shi, i64x2.add(i64x2.shr_s(p0, 32), i64x2.shr_s(p1, 32)));
+    }
+    for (; r < R; r++) {
+      const i = o + r;
+      const av: i64 = mask != 0 && load<u8>(mask + i) == 0 ? 0 : <i64>ld1i<A>(a, i);
+      const p = av * <i64>ld1i<B>(b, i);
+      ta += av;
+      tlo += p & LO32;
+      thi += p >> 32;
+    }
+  }
+  ta += i64x2.extract_lane(sa, 0) + i64x2.extract_lane(sa, 1);
+  tlo += i64x2.extract_lane(slo, 0) + i64x2.extract_lane(slo, 1);
+  thi += i64x2.extract_lane(shi, 0) + i64x2.extract_lane(shi, 1) + (tlo >>> 32);
+  const q = out + ((<usize>c) << 5);
+  store<f64>(q, <f64>(ta >> 32));
+  store<f64>(q + 8, <f64>(ta & LO32));
+  store<f64>(q + 16, <f64>thi);
+  store<f64>(q + 24, <f64>(tlo & LO32));
 }
 
 function sumsFloat<A, B>(
@@ -275,7 +374,8 @@ function forward<X>(
 
 /**
  * y (int32) = g x + b on integer x (kind 0..2), p (C, 2) = [g, b] integer-valued f64 (the
- * caller bounds the result); relu and mask as bn_forward.
+ * caller bounds the result); relu and mask as bn_forward. amax (0 = none): f64 max |y| of what
+ * was written (|-2^31| = 2^31: unsigned lanes).
  */
 export function bn_affine_int(
   x: usize,
@@ -287,10 +387,11 @@ export function bn_affine_int(
   relu: i32,
   mask: usize,
   y: usize,
+  amax: usize,
 ): void {
-  if (kx == KIND_I8) affineInt<i8>(x, N, C, R, p, relu, mask, y);
-  else if (kx == KIND_I16) affineInt<i16>(x, N, C, R, p, relu, mask, y);
-  else affineInt<i32>(x, N, C, R, p, relu, mask, y);
+  if (kx == KIND_I8) affineInt<i8>(x, N, C, R, p, relu, mask, y, amax);
+  else if (kx == KIND_I16) affineInt<i16>(x, N, C, R, p, relu, mask, y, amax);
+  else affineInt<i32>(x, N, C, R, p, relu, mask, y, amax);
 }
 
 function affineInt<X>(
@@ -302,8 +403,11 @@ function affineInt<X>(
   relu: i32,
   mask: usize,
   y: usize,
+  amax: usize,
 ): void {
   const zero = i32x4.splat(0);
+  let vm = zero;
+  let sm: u32 = 0;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {
       const q = p + ((<usize>c) << 4);
@@ -321,6 +425,7 @@ function affineInt<X>(
           v = v128.and(v, m);
           if (mask) storeMask4(mask, i, m);
         }
+        if (amax) vm = i32x4.max_u(vm, i32x4.abs(v));
         v128.store(y + (i << 2), v);
       }
       for (; r < R; r++) {
@@ -331,7 +436,9 @@ function affineInt<X>(
           if (!pos) v = 0;
           if (mask) store<u8>(mask + i, pos ? 1 : 0);
         }
+        if (amax) sm = max(sm, <u32>(v < 0 ? -v : v));
         store<i32>(y + (i << 2), v);
       }
     }
+  if (amax) store<f64>(amax, <f64>max(sm, umax4(vm)));
 }

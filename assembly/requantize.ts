@@ -33,6 +33,7 @@ import {
   simdSat,
   simdUnd,
   stochasticSimd,
+  store4,
 } from './quantize_simd';
 
 // Requantization by s bits: div = 2^s, half = 2^(s-1), rfac = 2^(s-24) as the reference has them.
@@ -121,6 +122,45 @@ function rqExact<S, O>(
   }
 }
 
+let intSat = 0,
+  intUnd = 0;
+
+/**
+ * Elements [0, n & ~3) of nearest requantization of int32 m by 1 <= s <= 31 bits in int32
+ * lanes: floor((m + 2^(s-1)) / 2^s) = (m >> s) + bit s-1 of m (arithmetic shifts; m = q 2^s + r
+ * with 0 <= r < 2^s rounds up iff r >= 2^(s-1)), the reference's float64 integers without a
+ * float64 pass or an int32 overflow; clamped to [lo, hi] and counted as clampCount counts
+ * (intSat, intUnd). Returns how many.
+ */
+function nearestInt<O>(src: usize, n: i32, s: i32, lo: i32, hi: i32, out: usize): i32 {
+  const l = i32x4.splat(lo),
+    h = i32x4.splat(hi),
+    z = i32x4.splat(0),
+    one = i32x4.splat(1);
+  let sat = z,
+    und = z;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const m = v128.load(src + ((<usize>i) << 2));
+    const q = i32x4.add(i32x4.shr_s(m, s), v128.and(i32x4.shr_s(m, s - 1), one));
+    // Masks are -1 per counted lane.
+    sat = i32x4.sub(sat, v128.or(i32x4.gt_s(q, h), i32x4.lt_s(q, l)));
+    und = i32x4.sub(und, v128.and(i32x4.eq(q, z), i32x4.ne(m, z)));
+    store4<O>(out, i, i32x4.min_s(i32x4.max_s(q, l), h));
+  }
+  intSat =
+    i32x4.extract_lane(sat, 0) +
+    i32x4.extract_lane(sat, 1) +
+    i32x4.extract_lane(sat, 2) +
+    i32x4.extract_lane(sat, 3);
+  intUnd =
+    i32x4.extract_lane(und, 0) +
+    i32x4.extract_lane(und, 1) +
+    i32x4.extract_lane(und, 2) +
+    i32x4.extract_lane(und, 3);
+  return i;
+}
+
 function requantizeTo<S, O>(
   src: usize,
   n: i32,
@@ -136,7 +176,13 @@ function requantizeTo<S, O>(
   if (sizeof<S>() == 4 && !isFloat<S>() && s > 0 && fits<O>(lo, hi)) {
     // int32 accumulators, the common case: SIMD for the bulk.
     let done = 0;
-    if (mode == ROUND_STOCHASTIC) {
+    if (mode == ROUND_NEAREST && s <= 31) {
+      done = nearestInt<O>(src, n, s, <i32>lo, <i32>hi, out);
+      countsAdd(intSat, intUnd);
+      src += <usize>done * 4;
+      out += <usize>done * sizeof<O>();
+      n -= done;
+    } else if (mode == ROUND_STOCHASTIC) {
       simdRngSet(rngState(0), rngState(1), rngState(2), rngState(3));
       done = stochasticSimd<i32, O>(src, n, true, 1, s, div, rfac, lo, hi, out);
       rngSet(simdRng(0), simdRng(1), simdRng(2), simdRng(3));
@@ -151,10 +197,12 @@ function requantizeTo<S, O>(
         hi,
         out,
       );
-    countsAdd(simdSat(), simdUnd());
-    src += <usize>done * 4;
-    out += <usize>done * sizeof<O>();
-    n -= done;
+    if (mode != ROUND_NEAREST || s > 31) {
+      countsAdd(simdSat(), simdUnd());
+      src += <usize>done * 4;
+      out += <usize>done * sizeof<O>();
+      n -= done;
+    }
   }
   if (s <= 0) rqExact<S, O>(src, n, div, mode == ROUND_STOCHASTIC, lo, hi, out);
   else if (mode == ROUND_NEAREST) rqNearest<S, O>(src, n, div, half, lo, hi, out);

@@ -18,10 +18,18 @@ export function winograd_scratch_bytes(g: usize): i32 {
 
 /**
  * V (16, C, T) int16 = B^T d B of every 4x4 tile of x (N, C, H, W) int8; psV elements between
- * positions. Blocks of 8 tiles (winograd_tile.ts); a full block stores straight into V, a
+ * positions. Only the tiles of images [n0, n1) (threads take ranges of images). Blocks of 8 tiles (winograd_tile.ts); a full block stores straight into V, a
  * partial one into blk, then its lanes.
  */
-export function winograd_input(g: usize, x: usize, V: usize, psV: i32, scratch: usize): void {
+export function winograd_input(
+  g: usize,
+  x: usize,
+  V: usize,
+  psV: i32,
+  scratch: usize,
+  n0: i32,
+  n1: i32,
+): void {
   const N = gi(g, 0),
     C = gi(g, 1),
     H = gi(g, 2),
@@ -37,7 +45,7 @@ export function winograd_input(g: usize, x: usize, V: usize, psV: i32, scratch: 
   const plane = blk + 256;
   const ps = (<usize>psV) << 1; // bytes between positions of V
   const split = TW == 4;
-  for (let n = 0; n < N; n++)
+  for (let n = n0; n < n1; n++)
     for (let c = 0; c < C; c++) {
       padPlane(x + <usize>(n * C + c) * H * W, H, W, plane, Hp, Wp, ph, pw);
       for (let th = 0; th < TH; th += split ? 2 : 1)
@@ -57,6 +65,7 @@ export function winograd_input(g: usize, x: usize, V: usize, psV: i32, scratch: 
 /**
  * E (16, OC, T) int16 = A e A^T of every 2x2 tile of e (N, OC, OH, OW) int8, outputs past the
  * edge zero (the padded copy); psE elements between positions. `g` is the forward conv's.
+ * Only the tiles of images [n0, n1).
  */
 export function winograd_error(
   g: usize,
@@ -65,6 +74,8 @@ export function winograd_error(
   E: usize,
   psE: i32,
   scratch: usize,
+  n0: i32,
+  n1: i32,
 ): void {
   const N = gi(g, 0);
   const OH = gi(g, 10),
@@ -78,7 +89,7 @@ export function winograd_error(
   const plane = blk + 256;
   const ps = (<usize>psE) << 1; // bytes between positions of E
   const split = TW == 4;
-  for (let n = 0; n < N; n++)
+  for (let n = n0; n < n1; n++)
     for (let o = 0; o < OC; o++) {
       padPlane(e + <usize>(n * OC + o) * OH * OW, OH, OW, plane, Hp, Wp, 0, 0);
       for (let th = 0; th < TH; th += split ? 2 : 1)

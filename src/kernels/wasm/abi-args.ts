@@ -50,6 +50,9 @@ export type GemmDotArgs = [
   accumulate: Flag,
 ];
 
+/** C (M,N) f64 (+)= A (M,K) B^T exactly: int32 lane sums of at most `run` k, added in float64. */
+export type GemmWideDotArgs = [...GemmDotArgs, run: I32];
+
 /** C (M,N) i32 (+)= A (M,K) B (K,N), both row-major: the small-M route. */
 export type GemmSmallMArgs = [...GemmDotArgs, scratch: Ptr];
 

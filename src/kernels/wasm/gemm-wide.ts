@@ -8,11 +8,14 @@ import type { GemmShape } from '../spec.js';
 import { INT32_MAX, type IntArray } from '../../tensor/dtype.js';
 import { elemKind, KIND_I16, KIND_I32, KIND_I8 } from './codes.js';
 import type { WasmContext } from './context.js';
-import type { GemmWideArgs, WideKind } from './exports.js';
+import type { GemmWideArgs, GemmWideDotArgs, OperandBytes, WideKind } from './exports.js';
 import { flag, partition, runParts, scratchAreas, type Placed } from './gemm-split.js';
 
 /** Most limbs per operand: four bytes cover int32. */
 const MAX_LIMBS = 4;
+/** Depth from which A B^T takes the dot route (gemm_wide_dot.ts), and its shortest run. */
+const DOT_MIN_K = 1024;
+const DOT_MIN_RUN = 64;
 /** Split an operand further while the chunk is shorter than this (and than K). */
 const MIN_CHUNK = 64;
 
@@ -105,14 +108,22 @@ export function runWide(
   const typeMax = (kind: WideKind) => (kind === KIND_I8 ? 128 : kind === KIND_I16 ? 32768 : 0);
   const byType =
     kindA !== KIND_I32 && kindB !== KIND_I32 && K * typeMax(kindA) * typeMax(kindB) <= 2 ** 53;
-  const maxA = byType ? typeMax(kindA) : maxAbsAt(ctx, pa, kindA, M * K);
-  const maxB = byType ? typeMax(kindB) : maxAbsAt(ctx, pb, kindB, K * N);
+  let maxA = byType ? typeMax(kindA) : maxAbsAt(ctx, pa, kindA, M * K);
+  let maxB = byType ? typeMax(kindB) : maxAbsAt(ctx, pb, kindB, K * N);
+  let plan = planWide(K, maxA, maxB, kindA, kindB);
+  if (byType && plan.limbsA * plan.limbsB > 1) {
+    // int16 by type needs a second limb (chunks of 257 at 32768 x 32768), but the values are
+    // often far smaller (a WAGEUBN weight gradient: |e| < 2^14, |x| < 2^11): one limb and
+    // chunks of ~100 then, half the multiplies for a min/max pass over each operand.
+    maxA = maxAbsAt(ctx, pa, kindA, M * K);
+    maxB = maxAbsAt(ctx, pb, kindB, K * N);
+    plan = planWide(K, maxA, maxB, kindA, kindB);
+  }
   if (K * maxA * maxB > 2 ** 53) return false;
   if (K === 0 || maxA === 0 || maxB === 0) {
     if (!accumulate) ctx.arena.zero(c, M * N * 8);
     return true;
   }
-  const plan = planWide(K, maxA, maxB, kindA, kindB);
   const p: Placed = {
     a: pa,
     esA: a.BYTES_PER_ELEMENT,
@@ -121,6 +132,25 @@ export function runWide(
     esB: b.BYTES_PER_ELEMENT,
     ldb: g.transB ? K : N,
   };
+  // A B^T over a long depth: rows read in place, int32 lane sums of up to `run` k (each lane
+  // takes run / 4 products) added in float64; no packing, no limbs, no short chunks.
+  const run = Math.floor((4 * INT32_MAX) / (maxA * maxB) / 8) * 8;
+  if (
+    !g.transA &&
+    g.transB &&
+    K >= DOT_MIN_K &&
+    run >= DOT_MIN_RUN &&
+    kindA !== KIND_I32 &&
+    kindB !== KIND_I32
+  ) {
+    const ac = flag(accumulate);
+    const [esA, esB] = [p.esA as OperandBytes, p.esB as OperandBytes]; // int8 or int16 here
+    const args = partition(ctx, g, K, p, c, N, ctx.runner ? ctx.runner.threads : 1, 8).map(
+      (q): GemmWideDotArgs => [q.m, q.n, K, q.a, esA, p.lda, q.b, esB, p.ldb, q.c, N, ac, run],
+    );
+    runParts(ctx, 'gemm_i16_f64acc__dot', args, (x) => ctx.ex.gemm_i16_f64acc__dot(...x));
+    return true;
+  }
   const sc = scratchAreas(ctx, ctx.ex.gemm_int_scratch_bytes());
   const [ta, tb] = [flag(g.transA), flag(g.transB)];
   const args = partition(ctx, g, K, p, c, N, sc.length, 8).map((q, i): GemmWideArgs => [

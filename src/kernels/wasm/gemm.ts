@@ -60,7 +60,7 @@ function checkRoute(route: GemmRoute, g: GemmShape): void {
  * int32 C (at c, row stride ldc) (+)= op(A) op(B) over depth K on `route`, split over threads.
  * `scratch` has one area per thread.
  */
-function runInt(
+export function runInt(
   ctx: WasmContext,
   route: GemmRoute,
   g: GemmShape,

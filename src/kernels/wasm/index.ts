@@ -8,6 +8,7 @@ import { registerBackend } from '../backend.js';
 import { WasmContext } from './context.js';
 import { gemmF32, gemmInt, type GemmRoute } from './gemm.js';
 import { col2imWasm, im2colWasm } from './im2col.js';
+import { convWeightGradIntWasm, wgradWinogradGeom } from './conv-wgrad.js';
 import { instantiate, loadModule } from './module.js';
 import { wasmApi } from './wasm-api.js';
 import { reluBackwardWasm, reluWasm, swapOuterWasm } from './layers.js';
@@ -40,7 +41,13 @@ import {
   winogradInputWasm,
   winogradWgradWasm,
 } from './winograd.js';
-import { bnAffineIntWasm, bnBackwardWasm, bnForwardWasm, bnSumsWasm } from './norm.js';
+import {
+  bnAffineIntWasm,
+  bnBackwardWasm,
+  bnForwardWasm,
+  bnSumsWasm,
+  bnXhatIntWasm,
+} from './norm.js';
 import { addScaledWasm, avgpoolBackwardWasm, avgpoolWasm } from './add.js';
 
 export { setWasmBytes, setWasmHost, webHost, type WasmHost } from './host.js';
@@ -90,11 +97,24 @@ function makeKernels(ctx: WasmContext): Kernels {
     winograd_conv: (g, x, U, OC, bias, y) => winogradConvWasm(ctx, g, x, U, OC, bias, y),
     winograd_error: (g, OC, e, E) => winogradErrorWasm(ctx, g, OC, e, E),
     winograd_wgrad: (dU, OC, C, dw) => winogradWgradWasm(ctx, dU, OC, C, dw),
+    // int8 dW of 3x3 stride-1 convs by Winograd (conv-wgrad.ts): no im2col matrix, no swap
+    // of the error into rows, 4/9 of the multiplies. Only on this table: a backend that
+    // spreads these kernels as its base (native's) keeps its own dW route.
+    conv_weight_grad_int(g, e, M, x, dw) {
+      return this.name === 'wasm' && convWeightGradIntWasm(ctx, g, e, M, x, dw);
+    },
+    weightGradIntDirect(g, bytes) {
+      return this.name === 'wasm' && bytes === 1 && wgradWinogradGeom(g);
+    },
     bn_sums: (a, b, mask, N, C, R, out) => bnSumsWasm(ctx, a, b, mask, N, C, R, out),
     bn_forward: (x, N, C, R, p, xhat32, relu, mask, y) =>
       bnForwardWasm(ctx, x, N, C, R, p, xhat32, relu, mask, y),
+    bn_xhat_int: (x, N, C, R, p, scale, out) => bnXhatIntWasm(ctx, x, N, C, R, p, scale, out),
     bn_affine_int: (x, N, C, R, p, relu, mask, y) =>
-      bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
+      void bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y),
+    // The max |y| taken while writing: the scan after it is skipped.
+    bn_affine_int_max: (x, N, C, R, p, relu, mask, y) =>
+      bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y, true),
     bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
       bnBackwardWasm(ctx, e, x, mask, N, C, R, p, xhat32, dx),
     add_scaled: (a, ka, b, kb, relu, mask, out) =>

@@ -7,6 +7,7 @@ import type {
   F64,
   Flag,
   GemmDotArgs,
+  GemmWideDotArgs,
   GemmF32Args,
   GemmIntArgs,
   GemmSmallMArgs,
@@ -29,6 +30,8 @@ export interface KernelExports {
   gemm_i16_i32acc__dot(...args: GemmDotArgs): void;
   /** Exact integer GEMM into float64 C (chunked int32 sums, limbs for wide operands). */
   gemm_i16_f64acc(...args: GemmWideArgs): void;
+  /** The exact wide GEMM's dot route: A B^T, rows read in place, one limb each. */
+  gemm_i16_f64acc__dot(...args: GemmWideDotArgs): void;
   /** Scratch bytes of gemm_i16_i32acc and __blocked (enough for __smallm up to K = 8192). */
   gemm_int_scratch_bytes(): I32;
   gemm_smallm_scratch_bytes(K: I32): I32;
@@ -204,7 +207,8 @@ export interface KernelExports {
   /** Winograd F(2x2,3x3) transforms (src/kernels/ref/winograd.ts); geom: 12 i32 words. */
   winograd_filter(w: Ptr, OC: I32, C: I32, U: Ptr): void;
   /** ps: elements between V's positions (ref/winograd.ts winogradStride). */
-  winograd_input(geom: Ptr, x: Ptr, V: Ptr, ps: I32, scratch: Ptr): void;
+  /** Tiles of images [n0, n1) only. */
+  winograd_input(geom: Ptr, x: Ptr, V: Ptr, ps: I32, scratch: Ptr, n0: I32, n1: I32): void;
   /** Fused conv of images n0..n1 from U (16, OC, C); bias: OC f64 integers or 0. */
   winograd_conv(
     geom: Ptr,
@@ -218,7 +222,20 @@ export interface KernelExports {
     scratch: Ptr,
   ): void;
   winograd_conv_scratch_bytes(geom: Ptr, OC: I32): I32;
-  winograd_error(geom: Ptr, OC: I32, e: Ptr, E: Ptr, ps: I32, scratch: Ptr): void;
+  /** BatchNorm's x-hat grid mantissas (int32 out); res: [max |value|, NaN seen] f64. */
+  bn_xhat_int(
+    x: Ptr,
+    kx: ElemKind,
+    N: I32,
+    C: I32,
+    R: I32,
+    p: Ptr,
+    scale: F64,
+    out: Ptr,
+    res: Ptr,
+  ): void;
+  /** Tiles of images [n0, n1) only. */
+  winograd_error(geom: Ptr, OC: I32, e: Ptr, E: Ptr, ps: I32, scratch: Ptr, n0: I32, n1: I32): void;
   /** dU kind and dw kind: KIND_I32 or KIND_F64. */
   winograd_wgrad(dU: Ptr, kd: ElemKind, OC: I32, C: I32, dw: Ptr, kw: ElemKind): void;
   /** Scratch bytes of winograd_input / winograd_error for a geometry. */
@@ -261,6 +278,8 @@ export interface KernelExports {
     relu: Flag,
     mask: Ptr,
     y: Ptr,
+    /** f64 max |y| written here (0: not computed). */
+    amax: Ptr,
   ): void;
   /** dx (f32) = k ((e - a) - t b), t = (x - mu) rs, p (C, 5) f64; e masked. */
   bn_backward(

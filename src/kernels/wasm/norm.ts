@@ -161,6 +161,56 @@ export function bnForwardWasm(
   return rangesMax(ctx, pa, ranges.length);
 }
 
+/**
+ * bn_xhat_int (spec.ts): x-hat's grid mantissas in one pass, batch ranges on the threads (each
+ * its own [max, NaN flag], combined: NaN if any range saw one, else the largest, capped 2^31).
+ */
+export function bnXhatIntWasm(
+  ctx: WasmContext,
+  x: AnyArray,
+  N: number,
+  C: number,
+  R: number,
+  p: Float64Array,
+  scale: number,
+  out: Int32Array,
+): number {
+  const n = checkNCR('bn_xhat_int', N, C, R, [
+    ['x', x],
+    ['out', out],
+  ]);
+  if (n === 0) return 0;
+  const ar = ctx.arena;
+  ar.reset();
+  const pp = params('bn_xhat_int', ar, p, 2 * C);
+  const px = ar.copyIn(x, n);
+  const po = ar.outAt(out, n * 4);
+  const plane = C * R;
+  const ex = x.BYTES_PER_ELEMENT;
+  const ranges = batchRanges(ctx, N, plane);
+  const pr = ar.alloc(16 * ranges.length);
+  const args = ranges.map((r, i): ArgsOf<'bn_xhat_int'> => [
+    px + r.start * plane * ex,
+    elemKind(x),
+    r.count,
+    C,
+    R,
+    pp,
+    scale,
+    po + r.start * plane * 4,
+    pr + 16 * i,
+  ]);
+  runParts(ctx, 'bn_xhat_int', args, (a) => ctx.ex.bn_xhat_int(...a));
+  ar.get(po, out, n, 4);
+  const got = ar.f64(pr, 2 * ranges.length);
+  let m = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    if (got[2 * i + 1] !== 0) return NaN;
+    m = Math.max(m, got[2 * i]);
+  }
+  return Math.min(m, 2 ** 31);
+}
+
 /** The largest of the ranges' f64 max |y| at p, or NaN if one is NaN or infinite. */
 export function rangesMax(ctx: WasmContext, p: number, count: number): number {
   const got = ctx.arena.f64(p, count);
@@ -179,7 +229,8 @@ export function bnAffineIntWasm(
   relu: boolean,
   mask: Int8Array | null,
   y: Int32Array | Float64Array,
-): void {
+  withMax = false,
+): number {
   const n = checkNCR('bn_affine_int', N, C, R, [
     ['x', x],
     ['y', y],
@@ -187,10 +238,11 @@ export function bnAffineIntWasm(
   ]);
   // Exact float64 outputs (wide accumulators) and float64 mantissas: the reference loop.
   if (y instanceof Float64Array || x instanceof Float64Array) {
+    if (withMax) return ref.bn_affine_int_max(x, N, C, R, p, relu, mask, y);
     ref.bn_affine_int(x, N, C, R, p, relu, mask, y);
-    return;
+    return NaN;
   }
-  if (n === 0) return;
+  if (n === 0) return 0;
   const ar = ctx.arena;
   ar.reset();
   const pp = params('bn_affine_int', ar, p, 2 * C);
@@ -199,7 +251,9 @@ export function bnAffineIntWasm(
   const pm = relu && mask ? ar.outAt(mask, n) : 0;
   const plane = C * R;
   const ex = x.BYTES_PER_ELEMENT;
-  const args = batchRanges(ctx, N, plane).map((r): ArgsOf<'bn_affine_int'> => [
+  const ranges = batchRanges(ctx, N, plane);
+  const pa = withMax ? ar.alloc(8 * ranges.length) : 0;
+  const args = ranges.map((r, i): ArgsOf<'bn_affine_int'> => [
     px + r.start * plane * ex,
     elemKind(x),
     r.count,
@@ -209,10 +263,12 @@ export function bnAffineIntWasm(
     relu ? 1 : 0,
     pm ? pm + r.start * plane : 0,
     py + r.start * plane * 4,
+    pa ? pa + 8 * i : 0,
   ]);
   runParts(ctx, 'bn_affine_int', args, (a) => ctx.ex.bn_affine_int(...a));
   ar.get(py, y, n, 4);
   if (pm) ar.get(pm, mask!, n, 1);
+  return pa ? rangesMax(ctx, pa, ranges.length) : NaN;
 }
 
 export function bnBackwardWasm(

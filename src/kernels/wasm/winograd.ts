@@ -13,7 +13,7 @@ function need(what: string, got: number, want: number): void {
   if (got < want) throw new RangeError(`${what} holds ${got} elements, needs ${want}`);
 }
 
-function putGeom(ctx: WasmContext, g: ConvGeom): number {
+export function putGeom(ctx: WasmContext, g: ConvGeom): number {
   const w = [g.N, g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.OH, g.OW];
   for (const v of w)
     if (!Number.isInteger(v) || v < 0)
@@ -58,7 +58,7 @@ export function winogradInputWasm(
   const px = ar.copyIn(x, g.N * g.C * g.H * g.W);
   const pv = ar.outAt(V, 16 * ps * 2);
   const sc = ar.alloc(ctx.ex.winograd_scratch_bytes(pg));
-  ctx.ex.winograd_input(pg, px, pv, ps, sc);
+  ctx.ex.winograd_input(pg, px, pv, ps, sc, 0, g.N);
   ar.get(pv, V, 16 * ps, 2);
 }
 
@@ -122,7 +122,7 @@ export function winogradErrorWasm(
   const pe = ar.copyIn(e, g.N * OC * g.OH * g.OW);
   const pE = ar.outAt(E, 16 * ps * 2);
   const sc = ar.alloc(ctx.ex.winograd_scratch_bytes(pg));
-  ctx.ex.winograd_error(pg, OC, pe, pE, ps, sc);
+  ctx.ex.winograd_error(pg, OC, pe, pE, ps, sc, 0, g.N);
   ar.get(pE, E, 16 * ps, 2);
 }
 
