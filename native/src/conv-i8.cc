@@ -248,8 +248,17 @@ void run(const int64_t N, const int64_t C, const int64_t H, const int64_t W, con
   });
 }
 
-/** The AMX pieces where `isa` asks for them (cpu.cc reports Avx512Amx only where they run). */
-const ConvI8Amx* amxOf(Isa isa) { return isa == Isa::Avx512Amx ? CONV_I8_AMX : nullptr; }
+/**
+ * The AMX pieces where `isa` asks for them (cpu.cc reports Avx512Amx only where they run) and
+ * the conv fills its tiles: at least AMX_MIN_CHANNELS input (C) and output (M) channels. Tiles
+ * of 16 rows held LeNet-5's 1-channel first conv 2.6x slower than VNNI (kernel-profile
+ * --model lenet5 --backends native@avx512vnni,native@avx512amx).
+ */
+constexpr int64_t AMX_MIN_CHANNELS = 8;
+const ConvI8Amx* amxOf(Isa isa, int64_t C, int64_t M) {
+  return isa == Isa::Avx512Amx && C >= AMX_MIN_CHANNELS && M >= AMX_MIN_CHANNELS ? CONV_I8_AMX
+                                                                                 : nullptr;
+}
 
 /** convI8Direct of x, or of 256 * x + lo where lo (AMX only). */
 bool direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* x,
@@ -262,7 +271,7 @@ bool direct(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t*
   if (M == 0 || N == 0 || H * W == 0) return true;
   const int64_t taps = KH * KW;
   run(N, C, H, W, KH, KW, ph, pw, x, H, W, 1, 1, M, WeightView{w, C * taps, taps, 1}, bias, y,
-      amxOf(isa), lo);
+      amxOf(isa, C, M), lo);
   return true;
 }
 
@@ -281,7 +290,7 @@ bool inputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, const int
   const int64_t taps = KH * KW;
   // dx channel o (the conv's input channel) from error channel c: w[c][o] rotated 180 degrees.
   run(N, OC, H, W, KH, KW, KH - 1 - ph, KW - 1 - pw, e, OH, OW, sh, sw, C,
-      WeightView{w + taps - 1, taps, C * taps, -1}, nullptr, dx, amxOf(isa), lo);
+      WeightView{w + taps - 1, taps, C * taps, -1}, nullptr, dx, amxOf(isa, OC, C), lo);
   return true;
 }
 
@@ -299,10 +308,10 @@ bool convI8InputGrad(Isa isa, const int64_t* g, const int8_t* w, int64_t OC, con
 
 bool convI8DirectHiLo(Isa isa, const int64_t* g, const int8_t* w, int64_t M, const int8_t* hi,
                       const int8_t* lo, const double* bias, int32_t* y) {
-  return amxOf(isa) && direct(isa, g, w, M, hi, lo, bias, y);
+  return amxOf(isa, g[1], M) && direct(isa, g, w, M, hi, lo, bias, y);
 }
 
 bool convI8InputGradHiLo(Isa isa, const int64_t* g, const int8_t* w, int64_t OC,
                          const int8_t* hi, const int8_t* lo, int32_t* dx) {
-  return amxOf(isa) && inputGrad(isa, g, w, OC, hi, lo, dx);
+  return amxOf(isa, OC, g[1]) && inputGrad(isa, g, w, OC, hi, lo, dx);
 }

@@ -24,15 +24,16 @@ constexpr int64_t PIECE = 8192;
 
 }  // namespace
 
-bool convWeightGradAmxSupported(Isa isa, const int64_t* g) {
-  if (isa != Isa::Avx512Amx || !CONV_WGRAD_AMX) return false;
+bool convWeightGradAmxSupported(Isa isa, const int64_t* g, int64_t M) {
+  // 16-row tiles want channels: LeNet-5's 1-channel first conv ran 6-12x slower than VNNI.
+  if (isa != Isa::Avx512Amx || !CONV_WGRAD_AMX || g[1] < 8 || M < 8) return false;
   const bool same = g[6] == 1 && g[7] == 1 && g[10] == g[2] && g[11] == g[3];
   return same && g[8] < g[4] && g[9] < g[5] && g[4] * g[5] <= 49;
 }
 
 bool convWeightGradAmx(Isa isa, const int64_t* g, const void* E, int64_t M, const void* x,
                        int bytes, bool batchMajor, double* dW64, int32_t* dW32) {
-  if (!convWeightGradAmxSupported(isa, g) || (bytes != 1 && bytes != 2)) return false;
+  if (!convWeightGradAmxSupported(isa, g, M) || (bytes != 1 && bytes != 2)) return false;
   const int64_t N = g[0], C = g[1], H = g[2], W = g[3], KH = g[4], KW = g[5], ph = g[8],
                 pw = g[9];
   const int64_t R = H * W, taps = KH * KW, K = C * taps, Q = N * R;

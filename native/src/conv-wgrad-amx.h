@@ -58,10 +58,10 @@ struct ConvWgradAmxMicro {
 extern const ConvWgradAmxMicro* const CONV_WGRAD_AMX;
 
 /**
- * Whether convWeightGradAmx runs geometry g on isa: a stride-1 'same' conv (pad < kernel, at
- * most 49 taps) on Avx512Amx.
+ * Whether convWeightGradAmx runs geometry g with M output channels on isa: a stride-1 'same'
+ * conv (pad < kernel, at most 49 taps) of at least 8 input and 8 output channels on Avx512Amx.
  */
-bool convWeightGradAmxSupported(Isa isa, const int64_t* g);
+bool convWeightGradAmxSupported(Isa isa, const int64_t* g, int64_t M);
 
 /**
  * dW (M, C*KH*KW) = E x im2col(x)^T (see the top of this file) for E and x both int8 (bytes

@@ -3,10 +3,11 @@
 // avx512amx): conv_weight_grad_int on int8 and on int16 e and x must give ref's im2col +
 // gemm_int integers and accumulator type exactly. The int16 operands run as byte planes whose
 // products sum in separate int32 tiles, so no bound from the values is needed: the whole int16
-// range (-32768 everywhere: the largest products, all of one sign), planes of any size. Cases
-// cover channels and output channels short of, at and past a 16-row tile, odd planes, 1x3 and
-// 5x5 kernels, several 8192-position pieces and a ragged last one, and int32 and float64
-// accumulators; 2 threads give the 1-thread bits. Other instruction sets: conv-wgrad-i8 and
+// range (-32768 everywhere: the largest products, all of one sign), planes of any size. Convs
+// of fewer than 8 input or output channels keep the AVX-512 VNNI routes (a 16-row tile would be
+// mostly padding): checked below. Cases cover channels and output channels short of, at and
+// past a 16-row tile, odd planes, 1x3 and 5x5 kernels, several 8192-position pieces and a
+// ragged last one, and int32 and float64 accumulators; 2 threads give the 1-thread bits. Other instruction sets: conv-wgrad-i8 and
 // conv-wgrad-int tests.
 
 import assert from 'node:assert/strict';
@@ -36,25 +37,24 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { g: same(1, 1, 3, 5), M: 1, bytes: 1 },
-  { g: same(3, 2, 7, 9), M: 6, bytes: 1 }, // odd planes
+  { g: same(3, 8, 7, 9), M: 8, bytes: 1 }, // odd planes, the fewest channels AMX takes
   { g: same(2, 17, 8, 8), M: 33, bytes: 1 }, // past one tile of channels and of outputs
   { g: same(2, 16, 8, 8), M: 16, bytes: 1 }, // exactly one tile each
-  { g: same(2, 3, 4, 32, 5, 5), M: 3, bytes: 1 }, // 5x5 pad 2 (taps wholly outside)
-  { g: same(2, 4, 8, 8, 1, 3), M: 9, bytes: 1 }, // 1x3 pad (0, 1)
+  { g: same(2, 9, 4, 32, 5, 5), M: 10, bytes: 1 }, // 5x5 pad 2 (taps wholly outside)
+  { g: same(2, 12, 8, 8, 1, 3), M: 9, bytes: 1 }, // 1x3 pad (0, 1)
   { g: same(9, 16, 32, 32), M: 17, bytes: 1 }, // ResNet-20 32x32: 2 pieces, the last ragged
-  { g: same(3, 3, 8, 16), M: 5, bytes: 1, fillE: -128, fillX: -128 },
-  { g: same(129, 1, 32, 32), M: 2, bytes: 1, fillE: -128, fillX: -128 }, // float64 dW
-  { g: same(1, 1, 3, 5), M: 1, bytes: 2 },
-  { g: same(3, 2, 7, 9), M: 6, bytes: 2 },
+  { g: same(3, 8, 8, 16), M: 8, bytes: 1, fillE: -128, fillX: -128 },
+  { g: same(129, 8, 32, 32), M: 8, bytes: 1, fillE: -128, fillX: -128 }, // float64 dW
+  { g: same(1, 8, 3, 5), M: 8, bytes: 2 }, // a plane of 15 pixels (VNNI: multiples of 32 only)
+  { g: same(3, 8, 7, 9), M: 8, bytes: 2 },
   { g: same(2, 17, 8, 8), M: 33, bytes: 2 },
-  { g: same(2, 3, 4, 32, 5, 5), M: 3, bytes: 2 },
-  { g: same(2, 4, 8, 8, 1, 3), M: 9, bytes: 2 },
+  { g: same(2, 9, 4, 32, 5, 5), M: 10, bytes: 2 },
+  { g: same(2, 12, 8, 8, 1, 3), M: 9, bytes: 2 },
   { g: same(9, 16, 32, 32), M: 17, bytes: 2 },
-  { g: same(3, 3, 8, 16), M: 5, bytes: 2, fillE: -32768, fillX: -32768 },
-  { g: same(3, 3, 8, 16), M: 5, bytes: 2, fillE: 32767, fillX: -32768 },
-  { g: same(40, 2, 16, 16), M: 3, bytes: 2, fillE: -32768, fillX: -32768 }, // 2 pieces
-  { g: same(2, 2, 4, 4), M: 2, bytes: 2, fillE: 3, fillX: -2 }, // int32 dW
+  { g: same(3, 8, 8, 16), M: 8, bytes: 2, fillE: -32768, fillX: -32768 },
+  { g: same(3, 8, 8, 16), M: 8, bytes: 2, fillE: 32767, fillX: -32768 },
+  { g: same(40, 8, 16, 16), M: 8, bytes: 2, fillE: -32768, fillX: -32768 }, // 2 pieces
+  { g: same(2, 8, 4, 4), M: 8, bytes: 2, fillE: 3, fillX: -2 }, // int32 dW
 ];
 
 /** (A, B, R) -> (B, A, R). */
@@ -106,6 +106,13 @@ describe('conv_weight_grad_int on AMX tiles = ref im2col + gemm_int exactly', ()
   for (const b of amx)
     it(b.name, { skip: b.skip }, async () => {
       const k = b.k!;
+      // 7 channels: not AMX; the VNNI int16 route declines values this wide (null).
+      const g7 = same(2, 7, 8, 8);
+      const wide = new Int16Array(2 * 8 * 64).fill(-32768);
+      assert.equal(
+        convWeightGradIntDirect(k, g7, wide, new Int16Array(2 * 7 * 64).fill(-32768), 8),
+        null,
+      );
       await setNativeThreads(1);
       const one = check(k, `${b.name} 1 thread`);
       await setNativeThreads(2);
