@@ -39,8 +39,9 @@ const amx::TileConfig CONFIG = config();
 
 /**
  * C tiles += x at T taps . E, chunk by chunk, operands in tiles 4-7. Tap u's products go to
- * tiles u * S .. u * S + S - 1 in turn (S = 4 / T accumulators a tap), so 4 independent
- * accumulations are in flight and the TDPs run at their throughput, not their latency.
+ * tiles u * S .. u * S + S - 1 in turn (S = 4 / T accumulators a tap; T = 3: one each), so
+ * independent accumulations are in flight and the TDPs run at their throughput, not their
+ * latency.
  */
 template <int T>
 void loop8(const int8_t* x, int64_t ldx, const int64_t* s, const int8_t* eq, int64_t ldq,
@@ -87,8 +88,6 @@ void loop8(const int8_t* x, int64_t ldx, const int64_t* s, const int8_t* eq, int
     if (T > 2) {
       LOWBIT_TLOAD(6, x + s[1], ldx);
       LOWBIT_TDPBSSD(1, 6, 4);
-    }
-    if (T > 2) {
       LOWBIT_TLOAD(7, x + s[2], ldx);
       LOWBIT_TDPBSSD(2, 7, 4);
     }

@@ -3,7 +3,7 @@
 // rounding mode. dfp picks each tensor's exponent from its current max |x|.
 
 import { z } from 'zod';
-import { checkFormat, parseFormat, formatBits, qmax, qmin, type Format } from '../format/format.js';
+import { checkFormat, parseFormat, formatBits, type Format } from '../format/format.js';
 import { intDTypeFor } from '../tensor/dtype.js';
 import { stepArray } from '../kernels/step-array.js';
 import { fixedTensor, toFloat, type FixedTensor, type Tensor } from '../tensor/tensor.js';
@@ -40,14 +40,11 @@ const params = z.strictObject({
  */
 function unchanged(x: FixedTensor, exp: number, bits: number, rounding: Rounding): boolean {
   if (x.exp !== exp || rounding === 'stochastic') return false;
+  // The storage type's bits: int8 and int16 mantissas fit a format of at least that many
+  // (int32 and float64 storage hold no such promise).
   const m = x.mant;
-  const [lo, hi] =
-    m instanceof Int8Array
-      ? [-128, 127]
-      : m instanceof Int16Array
-        ? [-32768, 32767]
-        : [-Infinity, 0];
-  return lo >= qmin(bits) && hi <= qmax(bits);
+  const stored = m instanceof Int8Array ? 8 : m instanceof Int16Array ? 16 : Infinity;
+  return stored <= bits;
 }
 
 /** Quantizes any tensor to `format` with `rounding`; records what it did. */
