@@ -57,28 +57,48 @@ async function baseline(file: string): Promise<Build> {
   };
 }
 
-/** One pass: every 3x3 stride-1 shape's forward, dx and dW, `count` times; its outputs. */
-function pass(k: Kernels): ArrayLike<number>[] {
-  const out: ArrayLike<number>[] = [];
+/** One 3x3 stride-1 shape's operands and outputs, made once (no input generation timed). */
+interface Case {
+  s: (typeof SHAPES)[number];
+  g: ReturnType<typeof geom>;
+  x: Int8Array;
+  w: Int8Array;
+  e: Int8Array;
+  y: Int32Array;
+  dx: Int32Array;
+  dw: Int32Array;
+}
+
+function cases(): Case[] {
   let seed = 1;
-  for (const s of SHAPES) {
-    if (s.k !== 3 || s.stride !== 1 || s.C < 16) continue;
+  return SHAPES.filter((s) => s.k === 3 && s.stride === 1 && s.C >= 16).map((s) => {
     const g = geom(s);
-    const x = ints8(g.N * g.C * g.H * g.W, seed++);
-    const w = ints8(s.OC * g.C * 9, seed++);
-    const e = ints8(g.N * s.OC * g.OH * g.OW, seed++);
-    const y = new Int32Array(g.N * s.OC * g.OH * g.OW);
-    const dx = new Int32Array(x.length);
-    const dw = new Int32Array(s.OC * g.C * 9);
+    return {
+      s,
+      g,
+      x: ints8(g.N * g.C * g.H * g.W, seed++),
+      w: ints8(s.OC * g.C * 9, seed++),
+      e: ints8(g.N * s.OC * g.OH * g.OW, seed++),
+      y: new Int32Array(g.N * s.OC * g.OH * g.OW),
+      dx: new Int32Array(g.N * g.C * g.H * g.W),
+      dw: new Int32Array(s.OC * g.C * 9),
+    };
+  });
+}
+
+/** One pass: every case's forward, dx and dW, `count` times, into the case's outputs. */
+function pass(k: Kernels, cs: readonly Case[]): void {
+  for (const { s, g, x, w, e, y, dx, dw } of cs)
     for (let i = 0; i < s.count; i++) {
       k.conv_gemm_int_nchw!(g, w, s.OC, x, null, y);
       assert.ok(k.conv_input_grad_int8!(g, e, s.OC, w, dx), 'dx taken');
       assert.ok(k.conv_weight_grad_int!(g, e, s.OC, x, dw, 127, 127), 'dW taken');
     }
-    out.push(y, dx, dw);
-  }
-  return out;
 }
+
+/** Copies of the outputs of a pass. */
+const outputs = (cs: readonly Case[]): Int32Array[] =>
+  cs.flatMap((c) => [c.y.slice(), c.dx.slice(), c.dw.slice()]);
 
 export const bench: Bench = {
   name: 'conv-threads',
@@ -105,23 +125,25 @@ export const bench: Bench = {
     if (values.baseline) builds.push(await baseline(values.baseline));
     const rounds = Number(values.rounds);
     const runs = builds.flatMap((b) => [1, 2].map((t) => ({ b, t, best: Infinity })));
-    let want: ArrayLike<number>[] | null = null;
+    const cs = cases();
+    let want: Int32Array[] | null = null;
     for (let r = 0; r < rounds; r++)
       for (const run of runs) {
         run.b.setThreads(run.t);
+        for (const c of cs) for (const o of [c.y, c.dx, c.dw]) o.fill(0);
         const t0 = performance.now();
-        const got = pass(run.b.k);
+        pass(run.b.k, cs);
         run.best = Math.min(run.best, performance.now() - t0);
-        if (!want) want = got;
+        if (!want) want = outputs(cs);
         else if (r === 0)
-          got.forEach((o, i) =>
+          outputs(cs).forEach((o, i) =>
             assert.deepEqual(o, want![i], `${run.b.name} on ${run.t} threads: other bits`),
           );
       }
     // This build's counters over a few passes on 2 threads.
     builds[0]!.setThreads(2);
     const p0 = nativePoolStats(true)!;
-    for (let r = 0; r < 3; r++) pass(k);
+    for (let r = 0; r < 3; r++) pass(k, cs);
     const p1 = nativePoolStats(false)!;
     builds[0]!.setThreads(1);
     const tasks = p1.tasks - p0.tasks;

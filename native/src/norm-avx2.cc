@@ -8,6 +8,7 @@
 
 #include "norm.h"
 #include "pool.h"
+#include "scratch.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define LOWBIT_TARGET "avx2"

@@ -8,6 +8,7 @@
 
 #include "norm.h"
 #include "pool.h"
+#include "scratch.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -28,7 +29,7 @@ namespace {
 #define LOWBIT_ADD_SCALED_VEC 1
 // bn_sums' exact int32 sums in vpmuldq lanes (bn-sums-avx512.h).
 #include "bn-sums-avx512.h"
-#define LOWBIT_SUMS_EXACT32 sumsExact32Vec
+#define LOWBIT_SUMS_EXACT32_PLANE sumsExact32Plane
 // bn_xhat_int's plane loop for int32 x (bn-xhat-avx512.h).
 #include "bn-xhat-avx512.h"
 #define LOWBIT_XHAT_INT32 xhatInt32Vec

@@ -86,47 +86,93 @@ void reluPlane(T* y, int64_t n, int8_t* mask) {
 
 // ---- bn_sums --------------------------------------------------------------------------------
 
+/** int64 lanes per sum of an exact plane sum (one AVX-512 register). */
+constexpr int64_t SUM_LANES = 8;
+
 /**
- * Exact integer sums of a and a * b over one channel. Products (|p| <= 2^62) add as their
- * high part p >> 32 (signed) and low part p & (2^32 - 1) to two int64 sums, which no count of
- * terms below 2^31 overflows; hi * 2^32 + lo is the exact sum, stored as the reference's
- * [hi, lo] with 0 <= lo < 2^32.
+ * Exact integer sums of a and a * b over one (n, c) plane of R elements, added into the
+ * channel's sums acc = [sa, ph, pl] (SUM_LANES int64 lanes each; this loop uses lane 0).
+ * Products (|p| <= 2^62) add as their high part p >> 32 (signed) and low part
+ * p & (2^32 - 1), which no count of terms below 2^31 overflows; ph * 2^32 + pl is the exact
+ * sum of products (pl signed on the small-type path).
  */
 template <typename A, typename B>
-void sumsExactChannel(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C,
-                      int64_t R, int64_t c, double* out) {
+void sumsExactPlane(const A* ap, const B* bp, const int8_t* mp, int64_t R, int64_t* acc) {
   int64_t sa = 0, ph = 0, pl = 0;
-  for (int64_t n = 0; n < N; n++) {
-    const int64_t o = (n * C + c) * R;
-    const A* ap = a + o;
-    const B* bp = b + o;
-    const int8_t* mp = mask ? mask + o : nullptr;
-    if (sizeof(A) <= 2 && sizeof(B) <= 2) {
-      // |a b| < 2^30: a plain int64 sum (below 2^62 for any plane of fewer than 2^32).
-      int64_t s = 0, p = 0;
-      for (int64_t r = 0; r < R; r++) {
-        const int32_t av = mp ? (mp[r] != 0 ? ap[r] : A(0)) : ap[r];
-        s += av;
-        p += av * static_cast<int32_t>(bp[r]);
-      }
-      sa += s;
-      pl += p;  // may go negative: the final split below takes it as a signed sum
-    } else {
-      for (int64_t r = 0; r < R; r++) {
-        const int64_t av = mp ? (mp[r] != 0 ? ap[r] : A(0)) : ap[r];
-        const int64_t p = av * static_cast<int64_t>(bp[r]);
-        sa += av;
-        ph += p >> 32;
-        pl += p & 0xffffffffll;
-      }
+  if (sizeof(A) <= 2 && sizeof(B) <= 2) {
+    // |a b| < 2^30: a plain int64 sum (below 2^62 for any plane of fewer than 2^32).
+    int64_t s = 0, p = 0;
+    for (int64_t r = 0; r < R; r++) {
+      const int32_t av = mp ? (mp[r] != 0 ? ap[r] : A(0)) : ap[r];
+      s += av;
+      p += av * static_cast<int32_t>(bp[r]);
+    }
+    sa = s;
+    pl = p;  // may go negative: the final split takes it as a signed sum
+  } else {
+    for (int64_t r = 0; r < R; r++) {
+      const int64_t av = mp ? (mp[r] != 0 ? ap[r] : A(0)) : ap[r];
+      const int64_t p = av * static_cast<int64_t>(bp[r]);
+      sa += av;
+      ph += p >> 32;
+      pl += p & 0xffffffffll;
     }
   }
-  // sab = ph 2^32 + pl, pl signed (the small-type path) or >= 0.
-  const int64_t sabHi = ph + (pl >> 32), sabLo = pl & 0xffffffffll;
-  out[4 * c] = static_cast<double>(sa >> 32);
-  out[4 * c + 1] = static_cast<double>(sa & 0xffffffffll);
-  out[4 * c + 2] = static_cast<double>(sabHi);
-  out[4 * c + 3] = static_cast<double>(sabLo);
+  acc[0] += sa;
+  acc[SUM_LANES] += ph;
+  acc[2 * SUM_LANES] += pl;
+}
+
+/**
+ * bn_sums of integer a and b, exact: the planes in memory order (sample by sample, each
+ * sample's channels in turn), so the reads stream. Read channel by channel, each plane began
+ * a jump of C * R elements: at ResNet-20's 16 x 32 x 32 int32 planes, cold in cache as in a
+ * training step, the masked backward sums took 360 us against 87 warm. Tasks take whole
+ * samples, each into its own channel sums; integer sums are the same in any order, so every
+ * thread count gives the same integers.
+ */
+template <typename A, typename B>
+void sumsExactPlanes(const A* a, const B* b, const int8_t* mask, int64_t N, int64_t C,
+                     int64_t R, double* out) {
+  const int64_t per = pool::perTask(C * R);
+  const int64_t tasks = (N + per - 1) / per;
+  const int64_t stride = 3 * SUM_LANES;  // int64 per channel
+  const int64_t words = (tasks > 0 ? tasks : 1) * C * stride;
+  auto* acc = static_cast<int64_t*>(scratch(Slot::Sums, static_cast<size_t>(words) * 8));
+  for (int64_t i = 0; i < words; i++) acc[i] = 0;
+  pool::run(static_cast<int>(tasks), [&](int t) {
+    int64_t* at = acc + t * C * stride;
+    const int64_t n1 = (t + 1) * per < N ? (t + 1) * per : N;
+    for (int64_t n = t * per; n < n1; n++)
+      for (int64_t c = 0; c < C; c++) {
+        const int64_t o = (n * C + c) * R;
+        const int8_t* mp = mask ? mask + o : nullptr;
+#ifdef LOWBIT_SUMS_EXACT32_PLANE
+        if constexpr (sizeof(B) == 4 && std::is_integral_v<A>) {
+          LOWBIT_SUMS_EXACT32_PLANE(a + o, b + o, mp, R, at + c * stride);
+          continue;
+        }
+#endif
+        sumsExactPlane(a + o, b + o, mp, R, at + c * stride);
+      }
+  });
+  for (int64_t c = 0; c < C; c++) {
+    int64_t sa = 0, ph = 0, pl = 0;
+    for (int64_t t = 0; t < tasks; t++) {
+      const int64_t* s = acc + (t * C + c) * stride;
+      for (int64_t l = 0; l < SUM_LANES; l++) {
+        sa += s[l];
+        ph += s[SUM_LANES + l];
+        pl += s[2 * SUM_LANES + l];
+      }
+    }
+    // sab = ph 2^32 + pl, pl signed (the small-type path) or >= 0.
+    const int64_t sabHi = ph + (pl >> 32), sabLo = pl & 0xffffffffll;
+    out[4 * c] = static_cast<double>(sa >> 32);
+    out[4 * c + 1] = static_cast<double>(sa & 0xffffffffll);
+    out[4 * c + 2] = static_cast<double>(sabHi);
+    out[4 * c + 3] = static_cast<double>(sabLo);
+  }
 }
 
 /**
@@ -271,22 +317,16 @@ void bnSumsK(const View& a, const View& bIn, const int8_t* mask, int64_t N, int6
     withKind(b, [&](auto* bp) {
       using A = Elem<decltype(ap)>;
       using B = Elem<decltype(bp)>;
-      split(C, N * R, [&](int64_t c0, int64_t c1) {
-        constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
-        if constexpr (intPair) {
-#ifdef LOWBIT_SUMS_EXACT32
-          if constexpr (sizeof(B) == 4 && std::is_integral_v<A>) {
-            for (int64_t c = c0; c < c1; c++) LOWBIT_SUMS_EXACT32(ap, bp, mask, N, C, R, c, out);
-            return;
-          }
-#endif
-          for (int64_t c = c0; c < c1; c++) sumsExactChannel(ap, bp, mask, N, C, R, c, out);
-        } else if (mask) {
-          sumsFloatRange<A, B, true>(ap, bp, mask, N, C, R, c0, c1, out);
-        } else {
-          sumsFloatRange<A, B, false>(ap, bp, mask, N, C, R, c0, c1, out);
-        }
-      });
+      constexpr bool intPair = static_cast<A>(0.5) == 0 && static_cast<B>(0.5) == 0;
+      if constexpr (intPair) {
+        sumsExactPlanes(ap, bp, mask, N, C, R, out);
+      } else {
+        // Float sums keep the reference's order within each channel: tasks by channel.
+        split(C, N * R, [&](int64_t c0, int64_t c1) {
+          if (mask) sumsFloatRange<A, B, true>(ap, bp, mask, N, C, R, c0, c1, out);
+          else sumsFloatRange<A, B, false>(ap, bp, mask, N, C, R, c0, c1, out);
+        });
+      }
     });
   });
 }

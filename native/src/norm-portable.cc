@@ -7,6 +7,7 @@
 
 #include "norm.h"
 #include "pool.h"
+#include "scratch.h"
 
 namespace {
 #include "norm-impl.h"

@@ -5,9 +5,14 @@
 // shared pool serialised them: two ResNet-20 runs in worker threads each stepped ~1.5x
 // slower than alone, with a core idle in the gaps).
 // Workers sleep on a condition variable between calls. A call publishes a job (its task
-// function and counters) under a new generation number; everyone, the caller included, takes
-// task indices from the job's atomic counter, and the caller waits until the last task is
-// done. A worker that wakes late holds its own reference to the job and finds no task left.
+// function and counters) under a new generation number; each participant, the caller
+// included, runs its own contiguous block of task indices first (taken one at a time from the
+// block's atomic counter), then helps with what is left of the others' blocks, and the caller
+// waits until the last task is done. A worker that wakes late holds its own reference to the
+// job and finds no task left. Own blocks first keep data on one core from call to call:
+// kernels split a tensor the same way each time, and on the 2-core AMD EPYC (Zen 5) VM
+// measured, one core read data the other had just written at ~30 GB/s, against 90-150 GB/s
+// from its own caches (ResNet-20 fixed8, 2 threads: quantize 4.6 -> 3.1 ms a step).
 // Workers spin briefly before sleeping: a training step makes many calls in quick succession.
 
 #include "pool.h"
@@ -80,11 +85,20 @@ bool spin(R&& ready) {
   }
 }
 
+/** Most participants of a job (the calling thread and its workers) given blocks of their own. */
+constexpr int MAX_PARTS = 64;
+
 struct Job {
   void (*fn)(void*, int);
   void* ctx;
   int tasks;
-  std::atomic<int> next{0};
+  /** Participants: the calling thread is 0, worker i is i + 1. Participant p owns tasks
+   * [p * tasks / parts, (p + 1) * tasks / parts) and runs them first, then takes what is left
+   * of the others' blocks. Kernels split a tensor the same way call after call, so the same
+   * thread tends to touch the same rows: data a core wrote is read back from its own cache
+   * (read from the other core's, it came at ~30 GB/s against ~90-150 here). */
+  int parts;
+  std::atomic<int> next[MAX_PARTS];
   std::atomic<int> done{0};
   /** steady_clock ns when published (0 unless the statistics are on). */
   int64_t publishedNs = 0;
@@ -118,19 +132,31 @@ State& state() {
   return *s;
 }
 
-/** Runs tasks of `j` until none are left; returns how many this thread ran. */
-int drain(Job& j) {
+/** The end of participant p's block of tasks. */
+inline int blockEnd(const Job& j, int p) {
+  return static_cast<int>(static_cast<int64_t>(p + 1) * j.tasks / j.parts);
+}
+
+/** Runs participant `self`'s block of `j`, then what is left of the others'; returns how many
+ * tasks this thread ran. */
+int drain(Job& j, int self) {
   int ran = 0;
-  for (;;) {
-    const int t = j.next.fetch_add(1, std::memory_order_acq_rel);
-    if (t >= j.tasks) break;
-    j.fn(j.ctx, t);
-    ran++;
+  const int parts = j.parts;
+  for (int k = 0; k < parts; k++) {
+    const int p = (self + k) % parts;
+    const int end = blockEnd(j, p);
+    for (;;) {
+      if (j.next[p].load(std::memory_order_relaxed) >= end) break;
+      const int t = j.next[p].fetch_add(1, std::memory_order_acq_rel);
+      if (t >= end) break;
+      j.fn(j.ctx, t);
+      ran++;
+    }
   }
   return ran;
 }
 
-void workerLoop(State* pool) {
+void workerLoop(State* pool, int self) {
   State& s = *pool;
   uint64_t seen = s.generation.load(std::memory_order_acquire);
   for (;;) {
@@ -148,7 +174,7 @@ void workerLoop(State* pool) {
     }
     if (!job) continue;
     const int64_t picked = job->publishedNs ? nowNs() : 0;
-    const int ran = drain(*job);
+    const int ran = drain(*job, self < job->parts ? self : self % job->parts);
     if (picked) {
       statPickupNs.fetch_add(picked - job->publishedNs, std::memory_order_relaxed);
       statWorkerJobs.fetch_add(1, std::memory_order_relaxed);
@@ -181,7 +207,7 @@ void setThreads(int n) {
   if (n < 1) n = 1;
   if (static_cast<int>(s.workers.size()) == n - 1) return;
   stopWorkers(s);
-  for (int i = 0; i < n - 1; i++) s.workers.emplace_back(workerLoop, &s);
+  for (int i = 0; i < n - 1; i++) s.workers.emplace_back(workerLoop, &s, i + 1);
 }
 
 void release() {
@@ -205,6 +231,10 @@ void runJob(int tasks, void (*fn)(void*, int), void* ctx) {
   job->fn = fn;
   job->ctx = ctx;
   job->tasks = tasks;
+  job->parts = std::min<int>({static_cast<int>(s.workers.size()) + 1, tasks, MAX_PARTS});
+  for (int p = 0; p < job->parts; p++)
+    job->next[p].store(static_cast<int>(static_cast<int64_t>(p) * tasks / job->parts),
+                       std::memory_order_relaxed);
   const bool stats = statsOn.load(std::memory_order_relaxed);
   if (stats) job->publishedNs = nowNs();
   {
@@ -213,7 +243,7 @@ void runJob(int tasks, void (*fn)(void*, int), void* ctx) {
     s.generation.fetch_add(1, std::memory_order_acq_rel);
   }
   s.wake.notify_all();
-  const int ran = drain(*job);
+  const int ran = drain(*job, 0);
   const int64_t drained = stats ? nowNs() : 0;
   if (stats) {
     statCalls.fetch_add(1, std::memory_order_relaxed);

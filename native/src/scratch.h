@@ -22,7 +22,9 @@ enum class Slot {
   ConvPlane = 9,
   // Implicit-GEMM convolution (gemm-f32.cc convGemmF32): a slice of im2col columns.
   ConvCols = 10,
-  Count = 11
+  // bn_sums' exact sums (norm-impl.h sumsExactPlanes): each task's channel sums.
+  Sums = 11,
+  Count = 12
 };
 
 /** At least `bytes` of this thread's scratch slot, 64-byte aligned (contents undefined). */

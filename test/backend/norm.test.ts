@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnyArray } from '../../src/kernels/spec.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
+import { getNativeThreads, setNativeThreads } from '../../src/kernels/native/index.js';
 import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
 
 type Ctor =
@@ -129,6 +130,37 @@ for (const be of await fastBackends()) {
               const what = `bn_sums ${A.name} x ${B?.name ?? 'self'} (${N},${C},${R}) mask=${withMask}`;
               assertSameArray(ow, or, what, 4);
             }
+    });
+
+    it('integer bn_sums over several tasks of samples equal ref on 1 and 2 threads', async () => {
+      // Native tasks take whole samples (C * R elements each, at least 2^16 per task): 9 samples
+      // of 3 x 5000 give tasks of 4, 4 and 1 samples, each into its own channel sums. int32
+      // extremes make the products' high and low halves carry across tasks.
+      const native = be.name.startsWith('native');
+      const before = native ? getNativeThreads() : 1;
+      const [N, C, R] = [9, 3, 5000];
+      const n = N * C * R;
+      let seed = 7000;
+      try {
+        for (const t of native ? [1, 2] : [1]) {
+          if (native) await setNativeThreads(t);
+          for (const A of INTS)
+            for (const B of [...INTS, null])
+              for (const withMask of [false, true]) {
+                const a = filled(A, n, seed++);
+                if (A === Int32Array) for (let i = 0; i < n; i += 97) a[i] = -(2 ** 31);
+                const b = B ? filled(B, n, seed++) : null;
+                const mask = withMask ? maskOf(n, seed++) : null;
+                const [or, ow] = [new Float64Array(4 * C), new Float64Array(4 * C)];
+                refKernels.bn_sums(a, b, mask, N, C, R, or);
+                k.bn_sums(a, b, mask, N, C, R, ow);
+                const what = `bn_sums ${A.name} x ${B?.name ?? 'self'} mask=${withMask} ${t}t`;
+                assertSameArray(ow, or, what, 4);
+              }
+        }
+      } finally {
+        if (native) await setNativeThreads(before);
+      }
     });
 
     it('bn_forward equals ref bit for bit, with and without ReLU and mask', () => {
