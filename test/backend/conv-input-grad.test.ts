@@ -172,6 +172,49 @@ function checkSameByValues(k: Kernels, name: string): void {
   }
 }
 
+/**
+ * int16 errors against int16 filters near full range on a 3x3 'same' conv: one tap's sum over
+ * the output channels already passes int32 (OC * max|w| * max|e| > 2^31), so the dcol route's
+ * dcol and dx are float64, and dx runs as the forward conv of e with a float64 accumulator:
+ * float64, exact. Where that per-tap sum fits int32 but the dx bound does not, dx keeps the
+ * dcol route, whose type follows dcol's values (int32 here: the large error and the large
+ * weight sit in different output channels).
+ */
+function checkSameWide(k: Kernels, name: string): void {
+  const OC = 4;
+  const g = geom(2, 3, 5, 6, 3, 3, [1, 1]);
+  const nE = g.N * OC * g.OH * g.OW;
+  const nW = OC * g.C * g.KH * g.KW;
+  const sparseE = new Int16Array(nE);
+  sparseE[7] = 16384; // channel 0 of sample 0
+  const smallW = Int16Array.from(randInts(seeded(93), nW, -3, 3));
+  smallW[g.C * g.KH * g.KW + 4] = 16384; // channel 1
+  const cases: [string, Int16Array, Int16Array, 'int32' | 'float64'][] = [
+    [
+      'random full range',
+      Int16Array.from(randInts(seeded(91), nE, -32768, 32767)),
+      Int16Array.from(randInts(seeded(92), nW, -32768, 32767)),
+      'float64',
+    ],
+    [
+      'every product at its maximum',
+      new Int16Array(nE).fill(-32768),
+      new Int16Array(nW).fill(-32768),
+      'float64',
+    ],
+    ['per-tap sums within int32, dcol small', sparseE, smallW, 'int32'],
+  ];
+  for (const [what, e, w, type] of cases) {
+    const dx = convInputGradInt(k, g, e, () => errorRows(k, g, e, OC), w, OC);
+    const label = `${name} int16 x int16 'same', ${what}`;
+    assert.ok(
+      type === 'int32' ? dx instanceof Int32Array : dx instanceof Float64Array,
+      `${label}: ${type}`,
+    );
+    assertSameArray(dx, direct(g, e, w, OC), label, g.W);
+  }
+}
+
 describe('conv input gradient routes: exact against the definition', () => {
   before(() => useWinograd(false));
   after(() => useWinograd(true));
@@ -181,6 +224,7 @@ describe('conv input gradient routes: exact against the definition', () => {
     checkDcolBound(refKernels, 'ref'));
   it("ref: 'same' convs whose values bound dx in int32", () =>
     checkSameByValues(refKernels, 'ref'));
+  it("ref: int16 x int16 'same' convs past int32 per tap", () => checkSameWide(refKernels, 'ref'));
 });
 
 for (const b of await fastBackends()) {
@@ -191,6 +235,7 @@ for (const b of await fastBackends()) {
       check(b.k!, b.name));
     it('the dcol route picks int32 or float64 dx by the bound', () => checkDcolBound(b.k!, b.name));
     it("'same' convs whose values bound dx in int32", () => checkSameByValues(b.k!, b.name));
+    it("int16 x int16 'same' convs past int32 per tap", () => checkSameWide(b.k!, b.name));
   });
 }
 
