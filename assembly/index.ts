@@ -36,6 +36,7 @@ export {
 export { quantize } from './quantize';
 export { requantize } from './requantize';
 export { minmax, add_i32_to_f64 } from './reduce';
+export { sum_abs } from './sum_abs';
 
 /** First byte after static data: the TypeScript side allocates from here. */
 export function heap_base(): usize {

@@ -96,6 +96,13 @@ Napi::Value maxAbs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), kern(info).maxAbs(x));
 }
 
+Napi::Value sumAbs(const Napi::CallbackInfo& info) {
+  const Args a(info, "sumAbs");
+  const View x = a.array(0, "x");
+  if (!isAny(x.kind)) a.typeError("x must hold mantissas or floats");
+  return Napi::Number::New(info.Env(), kern(info).sumAbs(x));
+}
+
 // relu(x, y, mask)
 Napi::Value relu(const Napi::CallbackInfo& info) {
   const Args a(info, "relu");
@@ -334,6 +341,7 @@ void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   add("quantize", quantize);
   add("requantize", requantize);
   add("maxAbs", maxAbs);
+  add("sumAbs", sumAbs);
   add("relu", relu);
   add("reluBackward", reluBackward);
   add("swapOuter", swapOuter);

@@ -29,7 +29,8 @@ namespace {
 const ElemKernels KERNELS{quantizeAvx2, requantizeAvx2, maxAbsK,          reluK,
                           reluBackwardK, swapOuterK,    maxpoolK,         maxpoolBackwardK,
                           colSumsK,     im2colK,        col2imK,          winogradConvK,
-                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK, kahanCarryK};
+                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK, kahanCarryK,
+                          sumAbsK};
 }  // namespace
 
 #include "isa-end.h"

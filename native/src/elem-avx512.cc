@@ -70,7 +70,8 @@ inline int64_t reluBackMaxI8I32(const int8_t* m, const int32_t* dy, int32_t* dx,
 const ElemKernels KERNELS{quantizeAvx512, requantizeAvx512, maxAbsK,  reluK,   reluBackwardK,
                           nullptr,        maxpoolK,         maxpoolBackwardK,  colSumsK,
                           nullptr,        nullptr,          nullptr,           sgdMomentumK,
-                          sgdUpdateK,     addInplaceK,      wageubnMomentumK, kahanCarryK};
+                          sgdUpdateK,     addInplaceK,      wageubnMomentumK, kahanCarryK,
+                          sumAbsK};
 }  // namespace
 #pragma GCC diagnostic pop
 

@@ -23,7 +23,8 @@ namespace {
 const ElemKernels ELEM_PORTABLE{quantizeK, requantizeK,   maxAbsK,  reluK,   reluBackwardK,
                                 swapOuterK, maxpoolK,     maxpoolBackwardK, colSumsK,
                                 im2colK,    col2imK,          winogradConvK,
-                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK, kahanCarryK};
+                          sgdMomentumK, sgdUpdateK, addInplaceK, wageubnMomentumK, kahanCarryK,
+                          sumAbsK};
 
 namespace {
 /** ELEM_AVX512 with its null entries from ELEM_AVX2. */

@@ -126,6 +126,8 @@ struct ElemKernels {
                           const WageubnArgs& o);
   /** acc -= before - theta (the Kahan carry of float32 parameters). */
   void (*kahanCarry)(float* acc, const float* before, const float* theta, int64_t n);
+  /** sum |x| in float64, in src/quant/sum-abs.ts's lane order. */
+  double (*sumAbs)(const View& x);
 };
 
 extern const ElemKernels ELEM_PORTABLE;

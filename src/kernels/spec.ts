@@ -202,6 +202,11 @@ export interface Kernels {
   /** max |x|; throws on NaN/Inf. */
   maxAbs(x: AnyArray): number;
   /**
+   * sum |x| in float64 in quant/sum-abs.ts's fixed order (16 lanes, combined pairwise): the
+   * same bits on every backend. Integer x: the exact sum below 2^53. NaN if x holds NaN.
+   */
+  sum_abs(x: AnyArray): number;
+  /**
    * How many elements have |x| >= t (NaN never counts; t <= 0 counts every element but NaN).
    * A quantizer that moves its exponent by overflow rate counts what would overflow one step finer.
    */

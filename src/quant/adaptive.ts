@@ -7,16 +7,10 @@ import { z } from 'zod';
 import { allocInt } from '../tensor/dtype.js';
 import { fixedTensor, type Tensor } from '../tensor/tensor.js';
 import { registerQuantizer } from './registry.js';
+import { sumAbs } from './sum-abs.js';
 import { recordSite } from './record.js';
 import type { Quantizer, SiteContext, SiteWhere } from './site.js';
 import type { QuantStats } from './stats.js';
-
-/** sum |x| * scale. */
-function sumAbs(x: ArrayLike<number>, scale = 1): number {
-  let a = 0;
-  for (let i = 0; i < x.length; i++) a += Math.abs(x[i]);
-  return a * scale;
-}
 
 /** QEM (eq. 2) from the sums: log2(|a - b| / a + 1), a = sum|x|, b = sum|x^|; 0 when a = 0. */
 export function qemFromSums(a: number, b: number): number {
@@ -30,7 +24,7 @@ export function qemDiff(
   xScale = 1,
   qScale = 1,
 ): number {
-  return qemFromSums(sumAbs(x, xScale), sumAbs(xq, qScale));
+  return qemFromSums(sumAbs(x) * xScale, sumAbs(xq) * qScale);
 }
 
 /** Resolution exponent: r = 2^ceil(log2(Range / (2^(n-1) - 1))). */
@@ -167,7 +161,8 @@ export class AdaptiveQuantizer implements Quantizer {
           ? this.measured
           : { step: ctx.step, range: 0, sumX: 0, sumQ: 0, prevR: this.R };
       const range = Math.max(m.range, ctx.kernels.maxAbs(src) * xs);
-      const sx = sumAbs(src, xs);
+      // sum |x|: one kernel pass in a fixed lane order (the same bits on every backend).
+      const sx = ctx.kernels.sum_abs(src) * xs;
       // Mode1 restarts from initBits at an adjustment step's first call; within the step the
       // width only grows, as the first calls were quantized at it already.
       let n = p.mode === 'mode1' && !inStep ? p.initBits : this.n;
@@ -175,7 +170,7 @@ export class AdaptiveQuantizer implements Quantizer {
       for (;;) {
         const exp = resolutionExp(range, n);
         result = this.quantAt(x, n, exp, ctx);
-        sq = sumAbs(result.mant, 2 ** exp);
+        sq = ctx.kernels.sum_abs(result.mant) * 2 ** exp;
         diff = qemFromSums(m.sumX + sx, m.sumQ + sq);
         this.exp = exp;
         if (diff > p.tData && n + p.step <= p.maxBits) n += p.step;

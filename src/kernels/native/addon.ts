@@ -170,6 +170,8 @@ export interface NativeIsaKernels {
   ): void;
   /** max |x|, NaN where x holds NaN or an infinity. */
   maxAbs(x: AnyArray): number;
+  /** sum |x| in Kernels.sum_abs's lane order (NaN where x holds NaN). */
+  sumAbs(x: AnyArray): number;
   /** Elements with |x| >= t (bind-convert.cc). */
   countAbsAtLeast(x: AnyArray, t: number): number;
   /** dst = float32(src * scale) over dst.length elements (bind-convert.cc). */
@@ -357,6 +359,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'quantize',
   'requantize',
   'maxAbs',
+  'sumAbs',
   'countAbsAtLeast',
   'scaleToF32',
   'relu',

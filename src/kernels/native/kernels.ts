@@ -165,6 +165,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       // NaN or an infinity: the reference finds the first bad index and throws its message.
       return Number.isNaN(m) ? refMaxAbs(x) : m;
     },
+    sum_abs: (x) => k.sumAbs(x),
     count_abs_at_least: (x, t) => k.countAbsAtLeast(x, t),
     scale_to_f32: (src, scale, dst) => k.scaleToF32(src, scale, dst),
     relu: (x, y, mask) => k.relu(x, y, mask ?? null),

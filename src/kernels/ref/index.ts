@@ -18,6 +18,7 @@ import {
 import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { countAbsAtLeast, maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
+import { sumAbs } from '../../quant/sum-abs.js';
 import { lstm_bwd_f32, lstm_fwd_fixed } from './lstm.js';
 import { softmax_bwd, softmax_fixed } from './softmax.js';
 import { axpy_f64, scale_to_f32, sum_rows_f64 } from './convert.js';
@@ -40,6 +41,7 @@ export const refKernels: Kernels = {
   quantize: quantizeInto,
   requantize: requantizeInto,
   maxAbs: (x) => maxAbs(x),
+  sum_abs: sumAbs,
   count_abs_at_least: countAbsAtLeast,
   minMax,
   flag_quantize,

@@ -50,6 +50,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   requantize: 14,
   flag_quantize: 9,
   minmax: 4,
+  sum_abs: 4,
   add_i32_to_f64: 3,
   zero_bytes: 2,
   relu_fwd: 5,

@@ -17,6 +17,7 @@ import { countAbsAtLeast } from '../../quant/quantize.js';
 import {
   maxAbsOrNaNWasm,
   maxAbsWasm,
+  sumAbsWasm,
   minMaxWasm,
   quantizeWasm,
   requantizeWasm,
@@ -65,6 +66,7 @@ function makeKernels(ctx: WasmContext): Kernels {
     requantize: (m, fe, te, bits, r, rng, out, sym) =>
       requantizeWasm(ctx, m, fe, te, bits, r, rng, out, sym),
     maxAbs: (x) => maxAbsWasm(ctx, x),
+    sum_abs: (x) => sumAbsWasm(ctx, x),
     // A compare-and-count pass: JavaScript, as in the reference.
     count_abs_at_least: countAbsAtLeast,
     minMax: (x) => minMaxWasm(ctx, x),

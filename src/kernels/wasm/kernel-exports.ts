@@ -94,6 +94,8 @@ export interface KernelExports {
   ): void;
   /** [min, max] of n elements of `kind` as two f64 at out. */
   minmax(src: Ptr, kind: ElemKind, n: I32, out: Ptr): void;
+  /** sum |x| of n elements of `kind` in the reference's 16-lane order into l[0]; l: 16 f64. */
+  sum_abs(src: Ptr, kind: ElemKind, n: I32, l: Ptr): void;
   /** c64 (f64) += c32 (i32), n elements. */
   add_i32_to_f64(c64: Ptr, c32: Ptr, n: I32): void;
 

@@ -201,6 +201,16 @@ export function maxAbsWasm(ctx: WasmContext, x: AnyArray): number {
   return m === 0 ? 0 : m;
 }
 
+/** sum |x| (Kernels.sum_abs): one call, the lanes' order is sequential by definition. */
+export function sumAbsWasm(ctx: WasmContext, x: AnyArray): number {
+  const ar = ctx.arena;
+  ar.reset();
+  const px = ar.copyIn(x);
+  const pl = ar.alloc(16 * 8);
+  ctx.ex.sum_abs(px, elemKind(x), x.length, pl);
+  return ar.f64(pl, 1)[0];
+}
+
 /** max |x| as maxAbsWasm, but NaN (no throw) when x holds NaN or an infinity. */
 export function maxAbsOrNaNWasm(ctx: WasmContext, x: AnyArray): number {
   const ar = ctx.arena;
