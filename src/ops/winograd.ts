@@ -14,9 +14,13 @@ import { checkWinogradGeom, winogradStride, winogradTiles } from '../kernels/ref
 import { stepArray, type StepScope } from '../kernels/step-array.js';
 import { allocAcc, INT32_LIMIT } from './intgemm.js';
 
-/** Largest |U'| of int8 filters (9 * 128) and |V|, |E| of int8 inputs (4 * 128 - 2). */
+/**
+ * Largest |U'| of int8 filters (9 * 128), and |V|, |E| of int8 inputs and errors: each is a
+ * signed sum of at most 4 elements, 4 * 128 when four -128 meet the same sign (V(1,1) = d11 +
+ * d12 + d21 + d22); 510 here once let the weight gradient pick int32 for 8225-8256 tiles.
+ */
 const U_MAX = 9 * 128;
-const V_MAX = 510;
+const V_MAX = 4 * 128;
 
 let enabled = true;
 

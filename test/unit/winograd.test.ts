@@ -134,3 +134,28 @@ test('Winograd takes only 3x3 stride-1 convs whose sums fit int32', () => {
     /F\(2x2,3x3\) needs a 3x3 kernel at stride 1/,
   );
 });
+
+test('int8 transforms reach 4 * 128; the weight gradient stays exact where T * 510^2 fits int32 and T * 512^2 does not', () => {
+  // 80 x 103 = 8240 tiles: 8240 * 510^2 < 2^31 < 8240 * 512^2. All -128: V(1,1) and the
+  // error's transform at (1,1) are -512 in every tile, so their sum over tiles is 2^31 + 4.3e6.
+  const g = geom3x3(1, 1, 160, 206, 1);
+  const x = new Int8Array(160 * 206).fill(-128);
+  const e = new Int8Array(160 * 206).fill(-128);
+  const V = winogradInput(refKernels, g, x);
+  let maxV = 0;
+  for (const v of V) maxV = Math.max(maxV, Math.abs(v));
+  assert.equal(maxV, 512);
+  const back = naiveConvBackward(
+    Float64Array.from(x),
+    [1, 1, 160, 206],
+    Float64Array.from(new Int8Array(9).fill(1)),
+    3,
+    3,
+    1,
+    1,
+    Float64Array.from(e),
+    [1, 1, 160, 206],
+  );
+  const dw = winogradWeightGrad(refKernels, g, e, V, 1);
+  assert.deepEqual(Array.from(dw), Array.from(back.dw));
+});
