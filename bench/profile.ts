@@ -16,6 +16,7 @@ export const PROFILE_MODELS: Record<string, { dataset: string; batch: number }> 
   resnet20: { dataset: 'shapes32', batch: 32 },
   resnet8: { dataset: 'shapes32', batch: 32 },
   lenet5: { dataset: 'mnist', batch: 64 },
+  lstm: { dataset: 'digits-seq', batch: 32 },
   transformer: { dataset: 'translate', batch: 64 },
   dcgan: { dataset: 'mnist', batch: 64 },
 };
