@@ -45,13 +45,15 @@ test('LOWBIT_BACKEND is read by the CLI, and a bad value is named', () => {
 
 test('a second process writing the same run folder is refused, naming the first', async () => {
   const dir = join(tmp(), 'run');
+  // Epochs enough to outlast the two refused starts below on any machine (3 epochs of 2000
+  // finished first on a fast one); Ctrl-C ends it.
   const first = new Running([
     'train',
     ...tinyMlp,
     '--limit',
     '2000',
     '--epochs',
-    '3',
+    '1000',
     '--out',
     dir,
   ]);
