@@ -200,6 +200,27 @@ Napi::Value convGemmIntNchwBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// convGemmIntF64Nchw(geom, w, M, x, y, bias, maxW, maxX): y (N, M, OH*OW) float64, exact, as
+// convGemmIntNchw for sums past int32; maxW, maxX bound |w| and |x| (the caller's maxima).
+Napi::Value convGemmIntF64NchwBinding(const Napi::CallbackInfo& info) {
+  const Isa isa = *static_cast<const Isa*>(info.Data());
+  const Args a(info, "conv_gemm_int_f64_nchw");
+  const ConvArgs c = readConv(a, "w", "y", true);
+  for (const View* v : {&c.first, &c.x})
+    if (v->kind != Kind::I8 && v->kind != Kind::I16)
+      a.typeError("w and x must be Int8Arrays or Int16Arrays of mantissas");
+  if (c.out.kind != Kind::F64) a.typeError("y must be a Float64Array");
+  const View bias = a.arrayOrNull(5, "bias");
+  if (bias.p && bias.kind != Kind::F64) a.typeError("bias must be a Float64Array");
+  if (bias.p) a.need(bias, c.M, "bias");
+  const int64_t maxW = a.integer(6, "maxW"), maxX = a.integer(7, "maxX");
+  if (maxW < 0 || maxX < 0) a.rangeError("maxW and maxX must be >= 0");
+  convGemmIntF64Nchw(isa, c.g, IntOperand{c.first.p, bytesOf(c.first.kind), false}, c.M, c.x.p,
+                     bytesOf(c.x.kind), static_cast<const double*>(bias.p),
+                     static_cast<double*>(c.out.p), maxW, maxX);
+  return info.Env().Undefined();
+}
+
 // convInputGradInt8(geom, e, OC, w, dx): dx (N, C, H, W) of the conv geom from int8 e (N, OC,
 // OH, OW) and int8 w (OC, C*KH*KW) as the transposed conv read from e's planes (conv-i8.h);
 // the caller keeps dx within int32. Returns false, dx untouched, where the route does not run
@@ -314,6 +335,8 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   target.Set("convGemmInt", Napi::Function::New(env, convGemmIntBinding, "convGemmInt", data));
   target.Set("convGemmIntNchw",
              Napi::Function::New(env, convGemmIntNchwBinding, "convGemmIntNchw", data));
+  target.Set("convGemmIntF64Nchw",
+             Napi::Function::New(env, convGemmIntF64NchwBinding, "convGemmIntF64Nchw", data));
   target.Set("convWeightGradF32",
              Napi::Function::New(env, convWeightGradF32Binding, "convWeightGradF32", data));
   target.Set("convWeightGradInt",

@@ -128,6 +128,15 @@ void convGemmIntNchw(Isa isa, const int64_t* g, IntOperand W, int64_t M, const v
                      int xBytes, const double* bias, int32_t* C);
 
 /**
+ * convGemmIntNchw into exact float64 C (N, M, OH*OW), for sums past int32 (int16 operands):
+ * image by image, its im2col columns (C*KH*KW, OH*OW) in scratch and gemmIntF64 straight into
+ * its (M, OH*OW) block, then bias[m] added (exact: integers, the caller keeps every sum below
+ * 2^53). maxW, maxX: max |w| and max |x| (the chunk plan of gemmIntF64, no scans).
+ */
+void convGemmIntF64Nchw(Isa isa, const int64_t* g, IntOperand W, int64_t M, const void* x,
+                        int xBytes, const double* bias, double* C, int64_t maxW, int64_t maxX);
+
+/**
  * Integer GEMM into float64 C, exact: K is split into chunks whose int32 sums cannot overflow
  * (from max |a| and max |b|), and chunk sums are added to C as exact float64 integers: inside
  * the microkernel (IntMicro::tileF64, chunks of >= 8 groups) where it has one, else per tile

@@ -68,6 +68,22 @@ export interface Kernels {
     y: Int32Array,
   ): void;
   /**
+   * Optional: conv_gemm_int_nchw's y as exact float64, for sums past int32 (int16 w and x):
+   * y (N, M, OH*OW) = the im2col + gemm_int float64 product with its outer axes swapped, plus
+   * bias[m], without the (C*KH*KW, N*OH*OW) im2col matrix. maxW, maxX: max |w| and max |x|
+   * (the caller's; C*KH*KW * maxW * maxX + max|bias| <= 2^53).
+   */
+  conv_gemm_int_f64_nchw?(
+    geom: ConvGeom,
+    w: IntArray,
+    M: number,
+    x: IntArray,
+    bias: ArrayLike<number> | null,
+    y: Float64Array,
+    maxW: number,
+    maxX: number,
+  ): void;
+  /**
    * Optional: dw (M, C*KH*KW) = e (M, N*OH*OW) x im2col(x)^T for float32 x (N, C, H, W) (a
    * conv's weight gradient from its error rows) without materializing the im2col matrix;
    * within float32 rounding of im2col then gemm_f32 (its own summation order). batchMajor

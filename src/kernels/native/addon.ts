@@ -63,6 +63,17 @@ export interface NativeIsaKernels {
     y: Int32Array,
     bias: Float64Array | null,
   ): void;
+  /** convGemmIntNchw into exact float64 y, for sums past int32 (maxW, maxX: the maxima). */
+  convGemmIntF64Nchw(
+    geom: Float64Array,
+    w: IntArray,
+    M: number,
+    x: IntArray,
+    y: Float64Array,
+    bias: Float64Array | null,
+    maxW: number,
+    maxX: number,
+  ): void;
   /** dw (M, C*KH*KW) (+)= e (M, N*OH*OW) im2col(x)^T, without the im2col matrix. */
   convWeightGradF32(
     geom: Float64Array,
@@ -354,6 +365,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'convDirectF32',
   'convGemmInt',
   'convGemmIntNchw',
+  'convGemmIntF64Nchw',
   'convWeightGradF32',
   'convWeightGradInt',
   'quantize',

@@ -107,6 +107,8 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     conv_gemm_int: (g, w, M, x, y) => k.convGemmInt(geomOf(g), w, M, x, y),
     conv_gemm_int_nchw: (g, w, M, x, bias, y) =>
       k.convGemmIntNchw(geomOf(g), w, M, x, y, biasArray(bias)),
+    conv_gemm_int_f64_nchw: (g, w, M, x, bias, y, maxW, maxX) =>
+      k.convGemmIntF64Nchw(geomOf(g), w, M, x, y, biasArray(bias), maxW, maxX),
     conv_weight_grad_f32: (g, e, M, x, dw, batchMajor) =>
       k.convWeightGradF32(geomOf(g), e, M, x, dw, false, batchMajor === true),
     im2col: (g, x, col) => k.im2col(geomOf(g), x, col),
