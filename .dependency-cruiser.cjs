@@ -7,9 +7,9 @@ const LAYERS = [
   ['format'],
   ['tensor'],
   // The rounding contract, generators and range statistics the kernels implement, and the
-  // reference quantize kernel: below the kernels. The rest of quant (quantizers, sites,
+  // reference quantize and sum_abs kernels: below the kernels. The rest of quant (quantizers, sites,
   // observers) calls kernels and sits above them.
-  ['quant/(rng|rng-jump|lfsr|rounding|stats|quantize)\\.ts'],
+  ['quant/(rng|rng-jump|lfsr|rounding|stats|quantize|sum-abs)\\.ts'],
   ['kernels'],
   ['quant'],
   ['ops'],
