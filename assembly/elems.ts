@@ -107,3 +107,12 @@ export function storeMax4(out: usize, vm: v128, s: f32): void {
   );
   store<f64>(out, <f64>max(m, s));
 }
+
+/** The largest of four unsigned int32 lanes. */
+export function umax4(v: v128): u32 {
+  const m = i32x4.max_u(
+    v,
+    i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7),
+  );
+  return max(<u32>i32x4.extract_lane(m, 0), <u32>i32x4.extract_lane(m, 1));
+}
