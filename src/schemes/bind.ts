@@ -136,8 +136,13 @@ export function checkLayerKeys(scheme: SchemeSpec, model: Layer): void {
     // E1 and L exist by position (E1 where no BatchNorm follows, L on the last layer), so a
     // scheme written for any model (WAGEUBN's float first and last layers) may name them.
     const has = [...new Set([...own, ...own.map(genericSite), 'E1', 'L'])];
+    // "first" and "last" name whichever layer a model has there, so a scheme written for every
+    // model (WAGEUBN's float first and last layers: W, A, E, ...) names sites that some first
+    // layer lacks (an Embedding has no A). Those are skipped; the schema has checked that each
+    // is a site name. A layer named by its own name must have every site the table names.
+    const positional = k === 'first' || k === 'last';
     for (const site of Object.keys(table)) {
-      if (!has.includes(site)) {
+      if (!positional && !has.includes(site)) {
         throw new Error(
           `scheme "${scheme.name}": layers.${k}.${site}: layer ${l.name} (${l.kind}) has no site ` +
             `${site}; its sites are ${has.join(', ')}`,

@@ -73,6 +73,26 @@ test('a per-layer override naming a site that layer does not have is an error', 
   );
 });
 
+test('"first" and "last" skip the sites their layer lacks; a layer named by name does not', () => {
+  const vocab = { srcVocab: 9, tgtVocab: 9, srcLen: 4, tgtLen: 3 };
+  const f8 = { format: 'dfp<8>' };
+  // seq2seq's first layer is an Embedding (no A); WAGEUBN's float first layer names A.
+  const first = parseScheme({ name: 'x', layers: { first: { A: f8, W: f8 } } }, 'x');
+  const m = buildTranslationModel('seq2seq', vocab, makeRng(0));
+  const emb = siteLayers(m)[0];
+  assert.equal(emb.kind, 'embedding');
+  bindScheme(m, first, 1);
+  const named = parseScheme({ name: 'x', layers: { [emb.name]: { A: f8 } } }, 'x');
+  assert.throws(
+    () => bindScheme(buildTranslationModel('seq2seq', vocab, makeRng(0)), named, 1),
+    new RegExp(`layers\\.${emb.name}\\.A: layer ${emb.name} \\(embedding\\) has no site A`),
+  );
+  // Every built-in scheme binds on both translation models.
+  for (const s of builtinSchemes())
+    for (const name of ['seq2seq', 'transformer'])
+      bindScheme(buildTranslationModel(name, vocab, makeRng(0)), s, 1);
+});
+
 test('quantize refuses an unknown rounding instead of flooring', () => {
   assert.throws(
     () => quantize([0.7], fixed(8, 0), { rounding: 'banker' as Rounding }),
