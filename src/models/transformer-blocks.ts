@@ -19,12 +19,10 @@ import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { chainCost, sumCosts, type LayerCost } from '../nn/cost.js';
 import type { Shape } from '../tensor/shape.js';
 
-/** a + b elementwise into a new float32 tensor of a's shape. */
-function plus(a: Tensor, b: Tensor): Tensor {
-  const x = dequantize(a);
-  const y = dequantize(b);
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+/** a + b elementwise (float32 adds, add_inplace_f32) into a new float32 tensor of a's shape. */
+function plus(a: Tensor, b: Tensor, ctx: RunContext): Tensor {
+  const out = Float32Array.from(dequantize(a));
+  ctx.kernels.add_inplace_f32(out, dequantize(b));
   return floatTensor(a.shape, out);
 }
 
@@ -130,17 +128,17 @@ export class EncoderLayer extends Block {
   // x (N*S, D), lengths (N) non-PAD source tokens -> (N*S, D) f32
   encode(x: Tensor, N: number, S: number, lengths: Int32Array, ctx: RunContext): Tensor {
     const h = this.ln1.forward(x, ctx);
-    const x1 = plus(x, this.attn.attend(h, h, N, S, S, lengths, ctx));
+    const x1 = plus(x, this.attn.attend(h, h, N, S, S, lengths, ctx), ctx);
     if (ctx.training) this.dims = { N, S };
-    return plus(x1, this.ffn.forward(this.ln2.forward(x1, ctx), ctx));
+    return plus(x1, this.ffn.forward(this.ln2.forward(x1, ctx), ctx), ctx);
   }
 
   // dy (N*S, D) -> dx (N*S, D)
   encodeBackward(dy: Tensor, ctx: RunContext): Tensor {
     if (!this.dims) throw new Error(`${this.name}: backward without a training forward`);
-    const d1 = plus(dy, this.ln2.backward(this.ffn.backward(dy, ctx), ctx));
+    const d1 = plus(dy, this.ln2.backward(this.ffn.backward(dy, ctx), ctx), ctx);
     const g = this.attn.attendBackward(d1, ctx);
-    return plus(d1, this.ln1.backward(plus(g.dx, g.dm), ctx));
+    return plus(d1, this.ln1.backward(plus(g.dx, g.dm, ctx), ctx), ctx);
   }
 }
 
@@ -211,18 +209,18 @@ export class DecoderLayer extends Block {
   ): Tensor {
     const h1 = this.ln1.forward(y, ctx);
     const all = new Int32Array(N).fill(T);
-    const y1 = plus(y, this.self.attend(h1, h1, N, T, T, all, ctx));
+    const y1 = plus(y, this.self.attend(h1, h1, N, T, T, all, ctx), ctx);
     const h2 = this.ln2.forward(y1, ctx);
-    const y2 = plus(y1, this.cross.attend(h2, memory, N, T, S, srcLengths, ctx));
-    return plus(y2, this.ffn.forward(this.ln3.forward(y2, ctx), ctx));
+    const y2 = plus(y1, this.cross.attend(h2, memory, N, T, S, srcLengths, ctx), ctx);
+    return plus(y2, this.ffn.forward(this.ln3.forward(y2, ctx), ctx), ctx);
   }
 
   // dy (N*T, D) -> dy_in (N*T, D), dmemory (N*S, D)
   decodeBackward(dy: Tensor, ctx: RunContext): { dy: Tensor; dmemory: Tensor } {
-    const d2 = plus(dy, this.ln3.backward(this.ffn.backward(dy, ctx), ctx));
+    const d2 = plus(dy, this.ln3.backward(this.ffn.backward(dy, ctx), ctx), ctx);
     const c = this.cross.attendBackward(d2, ctx);
-    const d1 = plus(d2, this.ln2.backward(c.dx, ctx));
+    const d1 = plus(d2, this.ln2.backward(c.dx, ctx), ctx);
     const s = this.self.attendBackward(d1, ctx);
-    return { dy: plus(d1, this.ln1.backward(plus(s.dx, s.dm), ctx)), dmemory: c.dm };
+    return { dy: plus(d1, this.ln1.backward(plus(s.dx, s.dm, ctx), ctx), ctx), dmemory: c.dm };
   }
 }

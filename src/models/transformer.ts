@@ -43,6 +43,21 @@ export function positionCode(t: number, i: number, D: number): number {
   return i % 2 === 0 ? Math.sin(a) : Math.cos(a);
 }
 
+/** Position codes (L, D) by "L,D": embed adds the same float64 values every step. */
+const codeTables = new Map<string, Float64Array>();
+
+/** positionCode(t, i, D) for t < L, i < D, as rows (L, D); computed once per (L, D). */
+export function positionCodes(L: number, D: number): Float64Array {
+  const key = `${L},${D}`;
+  let codes = codeTables.get(key);
+  if (!codes) {
+    codes = new Float64Array(L * D);
+    for (let t = 0; t < L; t++) for (let i = 0; i < D; i++) codes[t * D + i] = positionCode(t, i, D);
+    codeTables.set(key, codes);
+  }
+  return codes;
+}
+
 export class Transformer extends Layer {
   readonly kind = 'transformer';
   readonly srcEmb: Embedding;
@@ -142,12 +157,12 @@ export class Transformer extends Layer {
     const D = this.D;
     const e = dequantize(emb.forward(floatTensor([N, L], ids), ctx));
     const x = new Float32Array(N * L * D);
-    for (let n = 0; n < N; n++)
-      for (let t = 0; t < L; t++)
-        for (let i = 0; i < D; i++) {
-          const o = (n * L + t) * D + i;
-          x[o] = e[o] + positionCode(t, i, D);
-        }
+    const codes = positionCodes(L, D);
+    const LD = L * D;
+    for (let n = 0; n < N; n++) {
+      const o = n * LD;
+      for (let j = 0; j < LD; j++) x[o + j] = e[o + j] + codes[j];
+    }
     return floatTensor([N * L, D], x);
   }
 

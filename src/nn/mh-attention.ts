@@ -53,8 +53,9 @@ export function permuteHeads<T extends AnyArray>(
       for (let h = 0; h < heads; h++) {
         const a = (n * L + l) * D + h * dh; // (n, l, h*dh)
         const b = ((n * heads + h) * L + l) * dh; // (n, h, l, :)
-        if (inverse) out.set(src.subarray(b, b + dh), a);
-        else out.set(src.subarray(a, a + dh), b);
+        // Rows of dh (8-64) elements: a plain loop (a subarray view per row cost more).
+        if (inverse) for (let j = 0; j < dh; j++) out[a + j] = src[b + j];
+        else for (let j = 0; j < dh; j++) out[b + j] = src[a + j];
       }
   return out;
 }
