@@ -11,6 +11,7 @@
         'src/args.cc',
         'src/bind-convert.cc',
         'src/bind-elem.cc',
+        'src/bind-float-passes.cc',
         'src/bind-gemm.cc',
         'src/bind-norm.cc',
         'src/bind-pack.cc',

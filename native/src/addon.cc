@@ -52,6 +52,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     addElemBindings(env, o, &isa);
     addNormBindings(env, o, &isa);
     addConvertBindings(env, o);
+    addFloatPassBindings(env, o);
     return o;
   }
   throw Napi::TypeError::New(env, "unknown instruction set \"" + name +

@@ -14,5 +14,7 @@ void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 /** countAbsAtLeast, scaleToF32 (bind-convert.cc): one portable loop for every instruction set. */
 void addConvertBindings(Napi::Env env, Napi::Object target);
+/** Adam, axpy_f64, sum_rows_f64, average pooling (bind-float-passes.cc): portable loops. */
+void addFloatPassBindings(Napi::Env env, Napi::Object target);
 /** Adds packPanel(...) (tests compare the vector packers with the portable one). */
 void addPackBinding(Napi::Env env, Napi::Object target);

@@ -52,7 +52,8 @@ export function positionCodes(L: number, D: number): Float64Array {
   let codes = codeTables.get(key);
   if (!codes) {
     codes = new Float64Array(L * D);
-    for (let t = 0; t < L; t++) for (let i = 0; i < D; i++) codes[t * D + i] = positionCode(t, i, D);
+    for (let t = 0; t < L; t++)
+      for (let i = 0; i < D; i++) codes[t * D + i] = positionCode(t, i, D);
     codeTables.set(key, codes);
   }
   return codes;

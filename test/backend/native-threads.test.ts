@@ -3,7 +3,7 @@
 // along N, M and K (int32 C, and float64 C with chunked sums and 8-bit limbs), float32 GEMM,
 // and the elementwise, layer, BatchNorm and flag kernels that split over rows, planes,
 // channels or element ranges (stochastic quantizers included: their tasks start at jumped
-// generator states).
+// generator states), and the float passes (Adam, axpy, row sums, average pooling).
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,6 +128,32 @@ function outputs(k: Kernels): ArrayLike<number>[] {
   out.push(bnI, bnF, yf, ym, ya, dxf, as, am, fq);
   out.push([fMax, bMax, aMax, fs.saturated, fs.underflow, ...k.minMax(x), ...k.minMax(xi)]);
   out.push([k.maxAbs(x), k.maxAbs(xi), k.maxAbs(col), k.maxAbs(coli)]);
+  // Float passes over element ranges, column blocks and planes (bind-float-passes.cc).
+  const n = x.length;
+  const [am1, av1] = [Float32Array.from(x, (v) => v / 3), Float32Array.from(x, (v) => v * v)];
+  k.adam_moments_f32(
+    am1,
+    av1,
+    Float32Array.from(xi, (v) => v / 64),
+    x,
+    0.9,
+    0.999,
+    1e-4,
+  );
+  const au = new Float32Array(n);
+  k.adam_update_f32(au, am1, av1, 1e-3, 0.1, 0.001, 1e-8, 1);
+  const ax = Float64Array.from(x);
+  k.axpy_f64(Int32Array.from(xi), 2 ** -7, ax);
+  const rs = new Float64Array(900);
+  k.sum_rows_f64(x, n / 900, 900, rs);
+  const pg = { P: 96, H: 30, W: 30, KH: 3, KW: 3, SH: 2, SW: 2, OH: 14, OW: 14 };
+  const [pi, pf] = [new Int32Array(96 * 196), new Float32Array(96 * 196)];
+  k.avgpool(xi, pg, 1, pi);
+  k.avgpool(x, pg, 1 / 9, pf);
+  const [bi, bf] = [new Int32Array(n), new Float32Array(n)];
+  k.avgpool_backward(pi, pg, 1, bi);
+  k.avgpool_backward(pf, pg, 1 / 9, bf);
+  out.push(am1, av1, au, ax, rs, pi, pf, bi, bf);
   return out;
 }
 

@@ -195,6 +195,29 @@ for (const be of await fastBackends()) {
       }
     });
 
+    it('Adam update on NaN, infinities and zeros of both signs: as ref (NaN kept, +-inf clamped)', () => {
+      // NaN bit patterns are the engine's and the CPU's (JavaScript leaves them open): a NaN
+      // must stay a NaN; every other element is compared bit for bit.
+      const sp = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e-30, 3];
+      const m = Float32Array.from(sp.flatMap((a) => sp.map(() => a)));
+      const v = Float32Array.from(sp.flatMap(() => sp.map((b) => Math.abs(b))));
+      for (const bound of [1, Infinity]) {
+        const [want, got] = [new Float32Array(m.length), new Float32Array(m.length)];
+        refKernels.adam_update_f32(want, m, v, 1e-3, 0.1, 0.001, 1e-8, bound);
+        k.adam_update_f32(got, m.slice(), v.slice(), 1e-3, 0.1, 0.001, 1e-8, bound);
+        const wb = new Uint32Array(want.buffer);
+        const gb = new Uint32Array(got.buffer);
+        for (let i = 0; i < m.length; i++) {
+          const what = `bound=${bound} m=${m[i]} v=${v[i]}`;
+          if (Number.isNaN(want[i]))
+            assert.ok(Number.isNaN(got[i]), `${what}: ${got[i]}, want NaN`);
+          else assert.equal(gb[i], wb[i], `${what}: ${got[i]}, want ${want[i]}`);
+        }
+        // m = 1e30, v = 0: the ratio passes any bound, so u = lr * bound.
+        if (bound === 1) assert.equal(got[5 * 8 + 3], Math.fround(1e-3));
+      }
+    });
+
     it('WAGEUBN Momentum, quantized (ties up / even, clipped or not) and float: bit for bit', () => {
       const base: WageubnStep = {
         lr: 5 / 512,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AnyArray, Kernels } from '../spec.js';
 import type { IntArray, MantArray } from '../../tensor/dtype.js';
 import type { RoundCode } from '../wasm/codes.js';
+import { FLOAT_PASS_FUNCTIONS, type NativeFloatPasses } from './float-passes.js';
 
 /**
  * The instruction sets the addon's kernels are built for, fastest first, and a test path:
@@ -26,7 +27,7 @@ export function isAvx512(isa: NativeIsa): boolean {
 export const NATIVE_TEST_ISAS: readonly NativeIsa[] = ['avx512vnni-emulated'];
 
 /** The kernel functions of one instruction set (argument orders: native/src/bind-*.cc). */
-export interface NativeIsaKernels {
+export interface NativeIsaKernels extends NativeFloatPasses {
   readonly isa: NativeIsa;
   gemmInt(
     M: number,
@@ -399,6 +400,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'addInplace',
   'wageubnMomentum',
   'kahanCarry',
+  ...FLOAT_PASS_FUNCTIONS,
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */
