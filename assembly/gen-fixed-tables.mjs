@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Writes the function tables of the fixed-point gate and softmax kernels, the same numbers in
-// two files: assembly/fixed_tables.ts (static data of the WASM module) and
-// src/kernels/ref/fixed-tables.ts (the reference). Run it after changing a table's definition
+// three files: assembly/fixed_tables.ts (static data of the WASM module),
+// src/kernels/ref/fixed-tables.ts (the reference) and native/src/fixed-tables.h (the addon). Run it after changing a table's definition
 // (`node assembly/gen-fixed-tables.mjs`); test/unit/fixed-tables.test.ts checks both files
 // against the definitions below.
 //   SIGMOID_Q20[k] = round(sigmoid(k / 64) * 2^20), k = 0..1024   (inputs 0..16)
@@ -27,9 +27,12 @@ const head = (what) =>
   `// SPDX-License-Identifier: MIT\n// ${what}\n// Written by assembly/gen-fixed-tables.mjs (do not edit: the definitions are in its header).\n// Q20 values of sigmoid, tanh and exp(-x) at steps of 1/64.\n`;
 let as = head('Function tables of the fixed-point gate and softmax kernels: WASM static data.');
 let ts = head('Function tables of the fixed-point gate and softmax kernels: the reference copy.');
+let cc = head('Function tables of the fixed-point gate and softmax kernels: the addon copy.') + '#pragma once\n\n#include <cstdint>\n';
 for (const [name, a] of Object.entries(tables)) {
   as += `\nexport const ${name}: usize = memory.data<i32>([\n${lines(a)}\n]);\n`;
   ts += `\nexport const ${name} = Int32Array.from([\n${lines(a)}\n]);\n`;
+  cc += `\ninline constexpr int32_t ${name}[${a.length}] = {\n${lines(a)}\n};\n`;
 }
 writeFileSync(join(root, 'assembly/fixed_tables.ts'), as);
 writeFileSync(join(root, 'src/kernels/ref/fixed-tables.ts'), ts);
+writeFileSync(join(root, 'native/src/fixed-tables.h'), cc);

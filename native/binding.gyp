@@ -15,6 +15,7 @@
         'src/bind-gemm.cc',
         'src/bind-norm.cc',
         'src/bind-pack.cc',
+        'src/bind-sequence.cc',
         'src/conv-f32-avx512.cc',
         'src/conv-f32.cc',
         'src/conv-i8-amx.cc',

@@ -53,6 +53,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     addNormBindings(env, o, &isa);
     addConvertBindings(env, o);
     addFloatPassBindings(env, o);
+    addSequenceBindings(env, o);
     return o;
   }
   throw Napi::TypeError::New(env, "unknown instruction set \"" + name +

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The native backend end to end: the same training run bit for bit as ref and wasm on the
-// integer schemes (LeNet-5; wageubn8 within float32 ulps) and a short ResNet-8 (BatchNorm,
-// residual adds), on each native instruction set this CPU runs. `auto` picks native where the
+// integer schemes (LeNet-5; wageubn8 within float32 ulps), a short ResNet-8 (BatchNorm,
+// residual adds), the LSTM and the Transformer, on each native instruction set this CPU runs. `auto` picks native where the
 // addon loaded; where it did not build (LOWBIT_NATIVE_ADDON naming a missing file) `lowbit
 // train` runs on wasm and says why, and --backend native fails saying why.
 
@@ -87,6 +87,19 @@ describe('native training runs', { skip }, () => {
     const wasm = await train(tiny({ ...cfg, backend: 'wasm' }), null);
     assertSameRun(wasm, ref, 'wasm vs ref');
     for (const [name, r] of await onEachNative(cfg)) assertSameRun(r, ref, `${name} vs ref`);
+  });
+
+  it('LSTM and Transformer fixed8, LeNet-5 with Adam: native equals wasm bit for bit', async () => {
+    // The fixed-point LSTM step, attention's integer softmax, their backwards, Adam's passes.
+    for (const cfg of [
+      { model: 'lstm', dataset: 'digits-seq', limit: 64, testLimit: 32 },
+      { model: 'transformer', dataset: 'translate', limit: 64, testLimit: 32 },
+      { optimizer: 'adam' as const, lr: 0.001 },
+    ]) {
+      const wasm = await train(tiny({ ...cfg, backend: 'wasm' }), null);
+      for (const [name, r] of await onEachNative(cfg))
+        assertSameRun(r, wasm, `${cfg.model ?? 'lenet5 adam'}: ${name} vs wasm`);
+    }
   });
 
   // wageubn8 keeps LeNet-5's first and last layers in float32 (as the paper does): their

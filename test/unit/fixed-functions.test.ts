@@ -14,8 +14,9 @@ import { makeRng, randNormal } from '../../src/quant/rng.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 
-test('the function tables: same numbers in assembly/ and src/, round(f(k/64) 2^20)', () => {
+test('the function tables: same numbers in assembly/, src/ and native/, round(f(k/64) 2^20)', () => {
   const as = readFileSync(`${root}assembly/fixed_tables.ts`, 'utf8');
+  const cc = readFileSync(`${root}native/src/fixed-tables.h`, 'utf8');
   const defs: [keyof typeof tables, (x: number) => number, number][] = [
     ['SIGMOID_Q20', sig, 1024],
     ['TANH_Q20', Math.tanh, 512],
@@ -30,6 +31,15 @@ test('the function tables: same numbers in assembly/ and src/, round(f(k/64) 2^2
       .filter(Boolean)
       .map(Number);
     assert.deepEqual(wasm, Array.from(tables[name]), name);
+    const c = new RegExp(`int32_t ${name}\\[(\\d+)\\] = \\{([^}]*)\\}`).exec(cc);
+    assert.ok(c, `${name} in native/src/fixed-tables.h`);
+    assert.equal(Number(c[1]), n + 1, `${name}'s length in native/src/fixed-tables.h`);
+    const native = c[2]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number);
+    assert.deepEqual(native, wasm, `${name} in native/src/fixed-tables.h`);
     assert.equal(wasm.length, n + 1);
     wasm.forEach((v, k) => assert.equal(v, Math.round(f(k / 64) * 2 ** 20), `${name}[${k}]`));
   }

@@ -4,7 +4,7 @@
 // reference does (2^-exp, the format's range, rounding codes) and carry the generator state
 // of stochastic rounding in and back out, so it ends where the reference leaves it.
 // Kernels the addon does not implement (the Winograd transforms other than the fused conv,
-// LSTM/attention, ...) and the calls it does not cover
+// the LSTM step's integer forward: bind-sequence.cc) and the calls it does not cover
 // (nearest-even quantizers, generators other than xoshiro128**) run on the `base` kernels,
 // the WASM ones: bit-exact with ref like the addon, and far faster than ref. The step arrays
 // are the base's too (WASM shared memory): the addon reads and writes them in place, so
@@ -22,6 +22,7 @@ import { bn_backward_flag as refBnBackwardFlag } from '../ref/norm.js';
 import { roundCode } from '../wasm/codes.js';
 import { checkWinogradGeom } from '../ref/winograd.js';
 import { floatPassKernels } from './float-passes.js';
+import { sequenceKernels } from './sequence.js';
 
 /** The rounding modes the addon's quantizers implement (nearest-even runs on the base). */
 const ADDON_ROUNDINGS = new Set<Rounding>(['nearest', 'stochastic', 'floor']);
@@ -324,7 +325,14 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     own.weightGradIntDirect = (g, bytes) =>
       own.preferConvDirectF32!(g) && (bytes === 1 ? !!inputGrad : (g.OH * g.OW) % 32 === 0);
   }
-  const out: Kernels = { ...base, ...own, ...floatPassKernels(k, base), name: 'native', describe };
+  const out: Kernels = {
+    ...base,
+    ...own,
+    ...floatPassKernels(k, base),
+    ...sequenceKernels(k, base),
+    name: 'native',
+    describe,
+  };
   // Bound to the base: its step arrays live in its memory.
   if (base.stepArray) out.stepArray = base.stepArray.bind(base);
   return out;
