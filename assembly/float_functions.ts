@@ -3,27 +3,27 @@
 // src/kernels/ref/float-functions.ts; these are its operations in its order, so the same
 // bits): no Math.exp, only f64 + - * /, comparisons and exact scaling by powers of two.
 
-const INVLN2: f64 = 1.4426950408889634;
-const LN2HI: f64 = 0.6931471803691238;
-const LN2LO: f64 = 1.9082149292705877e-10;
-const SHIFT: f64 = 6755399441055744.0;
-const EXP_HI: f64 = 709.782712893384;
-const EXP_LO: f64 = -745.1332191019411;
-const TANH_TINY: f64 = 3.725290298461914e-9;
-const TANH_HUGE: f64 = 22.0;
+export const INVLN2: f64 = 1.4426950408889634;
+export const LN2HI: f64 = 0.6931471803691238;
+export const LN2LO: f64 = 1.9082149292705877e-10;
+export const SHIFT: f64 = 6755399441055744.0;
+export const EXP_HI: f64 = 709.782712893384;
+export const EXP_LO: f64 = -745.1332191019411;
+export const TANH_TINY: f64 = 3.725290298461914e-9;
+export const TANH_HUGE: f64 = 22.0;
 
-const C2: f64 = 0.5;
-const C3: f64 = 0.16666666666666666;
-const C4: f64 = 0.041666666666666664;
-const C5: f64 = 0.008333333333333333;
-const C6: f64 = 0.001388888888888889;
-const C7: f64 = 0.0001984126984126984;
-const C8: f64 = 0.0000248015873015873;
-const C9: f64 = 0.0000027557319223985893;
-const C10: f64 = 2.755731922398589e-7;
-const C11: f64 = 2.505210838544172e-8;
-const C12: f64 = 2.08767569878681e-9;
-const C13: f64 = 1.6059043836821613e-10;
+export const C2: f64 = 0.5;
+export const C3: f64 = 0.16666666666666666;
+export const C4: f64 = 0.041666666666666664;
+export const C5: f64 = 0.008333333333333333;
+export const C6: f64 = 0.001388888888888889;
+export const C7: f64 = 0.0001984126984126984;
+export const C8: f64 = 0.0000248015873015873;
+export const C9: f64 = 0.0000027557319223985893;
+export const C10: f64 = 2.755731922398589e-7;
+export const C11: f64 = 2.505210838544172e-8;
+export const C12: f64 = 2.08767569878681e-9;
+export const C13: f64 = 1.6059043836821613e-10;
 
 /** e^r - 1 for |r| <= ~0.35 (Horner, 1/n! for n = 2..13). */
 // @ts-ignore: decorator

@@ -6,6 +6,7 @@
 
 import { FN_EXP, FN_SIGMOID } from './codes';
 import { expF64, sigmoidF64, tanhF64 } from './float_functions';
+import { expX2, sigmoidX2, tanhX2 } from './float_functions_x2';
 import { isLive } from './lstm';
 
 /** Element i of a float32 array as f64. */
@@ -19,6 +20,26 @@ function ld(p: usize, i: usize): f64 {
 @inline
 function st(p: usize, i: usize, v: f64): void {
   store<f32>(p + (i << 2), <f32>v);
+}
+
+/** Elements i, i+1 of a float32 array as two f64 lanes. */
+// @ts-ignore: decorator
+@inline
+function ld2(p: usize, i: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p + (i << 2)));
+}
+
+// @ts-ignore: decorator
+@inline
+function st2(p: usize, i: usize, v: v128): void {
+  v128.store64_lane(p + (i << 2), f32x4.demote_f64x2_zero(v), 0);
+}
+
+/** z of units j, j+1 of gate block q: (gx + gh) + bias. */
+// @ts-ignore: decorator
+@inline
+function z2(gx: usize, gh: usize, bias: usize, a: usize, b: usize): v128 {
+  return f64x2.add(f64x2.add(ld2(gx, a), ld2(gh, a)), ld2(bias, b));
 }
 
 /**
@@ -51,7 +72,26 @@ export function lstm_fwd_float(
       memory.fill(act + (<usize>(n * G) << 2), 0, <usize>G << 2);
       continue;
     }
-    for (let j = 0; j < H; j++) {
+    let j = 0;
+    // Two units at a time: the scalar loop's operations lane by lane.
+    for (; j + 2 <= H; j += 2) {
+      const a = <usize>(n * G + j);
+      const b = <usize>j;
+      const i = sigmoidX2(z2(gx, gh, bias, a, b));
+      const f = sigmoidX2(z2(gx, gh, bias, a + hb, b + hb));
+      const g = tanhX2(z2(gx, gh, bias, a + 2 * hb, b + 2 * hb));
+      const o = sigmoidX2(z2(gx, gh, bias, a + 3 * hb, b + 3 * hb));
+      st2(act, a, i);
+      st2(act, a + hb, f);
+      st2(act, a + 2 * hb, g);
+      st2(act, a + 3 * hb, o);
+      const cn = f64x2.add(f64x2.mul(f, ld2(cPrev, r + b)), f64x2.mul(i, g));
+      const th = tanhX2(cn);
+      st2(c, r + b, cn);
+      st2(tc, r + b, th);
+      st2(h, r + b, f64x2.mul(o, th));
+    }
+    for (; j < H; j++) {
       const a = <usize>(n * G + j);
       const b = <usize>j;
       const i = sigmoidF64(ld(gx, a) + ld(gh, a) + ld(bias, b));
@@ -124,7 +164,13 @@ export function lstm_bwd_float(
 
 /** y[i] = fn(x[i]) for i < n, f64 (fn: FN_EXP, FN_SIGMOID, FN_TANH). */
 export function float_fn_f64(fn: i32, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v = v128.load(x + (<usize>i << 3));
+    const r = fn == FN_EXP ? expX2(v) : fn == FN_SIGMOID ? sigmoidX2(v) : tanhX2(v);
+    v128.store(y + (<usize>i << 3), r);
+  }
+  for (; i < n; i++) {
     const v = load<f64>(x + (<usize>i << 3));
     const r = fn == FN_EXP ? expF64(v) : fn == FN_SIGMOID ? sigmoidF64(v) : tanhF64(v);
     store<f64>(y + (<usize>i << 3), r);
