@@ -15,8 +15,7 @@ import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
 
 export interface FloatSaved {
   readonly kind: 'float';
-  readonly hs: Float32Array; // (T+1, N, H): h_{-1}, h_0, ...
-  readonly hq: Tensor[]; // per t: Ah(h_{t-1}) (N, H), a view of hs when Ah passes it as is
+  readonly hq: Tensor[]; // per t: Ah(h_{t-1}) (N, H), a view of the forward's h_{t-1} rows
   readonly act: Float32Array; // (T, N, 4H) gates i, f, g, o
   readonly c: Float32Array; // (T+1, N, H): c_{-1}, c_0, ...
   readonly tc: Float32Array; // (T, N, H) tanh(c_t)
@@ -81,19 +80,26 @@ export function forwardFloat(
   return {
     out: hs.subarray(NH),
     final,
-    saved: train ? { kind: 'float', hs, hq: hqs, act, c: cs, tc: tcs } : null,
+    saved: train ? { kind: 'float', hq: hqs, act, c: cs, tc: tcs } : null,
   };
 }
 
-/** Whether every hq is float and step t's is rows t of hs (Ah passed h as it is). */
-function hqIsHs(s: FloatSaved, NH: number): boolean {
-  return s.hq.every(
+/**
+ * h_{-1} .. h_{T-2} as one (T*N, H) view when every hq is float and step t's is the rows right
+ * after step t-1's (Ah passed h as it is: views of the forward's stacked h), else null.
+ */
+function stackedHq(s: FloatSaved, NH: number): Float32Array | null {
+  const q0 = s.hq[0];
+  if (!q0 || q0.kind !== 'float') return null;
+  const base = q0.data;
+  const ok = s.hq.every(
     (q, t) =>
       q.kind === 'float' &&
-      q.data.buffer === s.hs.buffer &&
-      q.data.byteOffset === s.hs.byteOffset + t * NH * 4 &&
+      q.data.buffer === base.buffer &&
+      q.data.byteOffset === base.byteOffset + t * NH * 4 &&
       q.data.length === NH,
   );
+  return ok ? new Float32Array(base.buffer, base.byteOffset, s.hq.length * NH) : null;
 }
 
 // ey(t): the output error of step t (N, H), or null; the error on the final state (N, H) or
@@ -123,9 +129,9 @@ export function backwardFloat(
   const DZ = stepArray(ctx, 'float32', T * N * G4, false);
   // dWh = sum over t of Eh(dz_t)^T Ah(h_{t-1}). When every Ah(h_{t-1}) is h_{t-1} itself, a
   // float32 GEMM takes the dequantized Eh values whatever their kind: one GEMM over the
-  // stacked steps after the loop (DZ holds the Eh values, hs the h). Else one per step.
-  const oneGemm = hqIsHs(s, NH);
-  let dWh = oneGemm ? null : stepArray(ctx, 'float32', G4 * H);
+  // stacked steps after the loop (DZ holds the Eh values, hqs the h). Else one per step.
+  const hqs = stackedHq(s, NH);
+  let dWh = hqs ? null : stepArray(ctx, 'float32', G4 * H);
   const at = (a: Float32Array, w: number, i: number) => a.subarray(i * w, (i + 1) * w);
   let dhp: Float32Array | null = null;
   for (let t = T - 1; t >= 0; t--) {
@@ -151,7 +157,7 @@ export function backwardFloat(
   }
   if (!dWh) {
     const dzs = floatTensor([T * N, G4], DZ);
-    const hsq = floatTensor([T * N, H], s.hs.subarray(0, T * NH));
+    const hsq = floatTensor([T * N, H], hqs!);
     dWh = dequantize(matmul(k, { M: G4, N: H, K: T * N, transA: true }, dzs, hsq, ctx));
   }
   // The error on the initial state: dh_{-1} on rows live at step 0 (the others carried it).
