@@ -20,3 +20,8 @@ export const ROUND_NEAREST_EVEN: i32 = 3;
 export function kindBytes(kind: i32): i32 {
   return kind == KIND_I8 ? 1 : kind == KIND_I16 ? 2 : kind == KIND_F64 ? 8 : 4;
 }
+
+// lowbit's own float64 functions (float_fn_f64; src/kernels/ref/float-functions.ts).
+export const FN_EXP: i32 = 0;
+export const FN_SIGMOID: i32 = 1;
+export const FN_TANH: i32 = 2;

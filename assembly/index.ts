@@ -46,6 +46,7 @@ export { zero_bytes, relu_fwd, relu_bwd4, swap_outer, swap_outer_rows } from './
 export { maxpool_fwd, maxpool_bwd, col_sums } from './pool';
 export { lstm_fwd_fixed } from './lstm';
 export { lstm_bwd_f32 } from './lstm_backward';
+export { lstm_fwd_float, lstm_bwd_float, float_fn_f64 } from './lstm_float';
 export { softmax_fixed, softmax_bwd } from './softmax';
 export { scale_to_f32, axpy_f64, sum_rows_f64 } from './convert';
 export { bn_sums } from './norm_sums';

@@ -51,6 +51,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     addGemmBindings(env, o, &isa);
     addElemBindings(env, o, &isa);
     addNormBindings(env, o, &isa);
+    addLstmBindings(env, o, &isa);
     addConvertBindings(env, o);
     addFloatPassBindings(env, o);
     addSequenceBindings(env, o);

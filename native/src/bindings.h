@@ -12,6 +12,8 @@ void addGemmBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 void addElemBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 /** BatchNorm, scaled add, min/max and flag quantization (bind-norm.cc). */
 void addNormBindings(Napi::Env env, Napi::Object target, const Isa* isa);
+/** The float-path LSTM step, its backward and float_fn_f64 (bind-lstm.cc). */
+void addLstmBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 /** countAbsAtLeast, scaleToF32 (bind-convert.cc): one portable loop for every instruction set. */
 void addConvertBindings(Napi::Env env, Napi::Object target);
 /** Adam, axpy_f64, sum_rows_f64, average pooling (bind-float-passes.cc): portable loops. */

@@ -16,3 +16,8 @@ constexpr int ROUND_NEAREST = 0;
 constexpr int ROUND_STOCHASTIC = 1;
 constexpr int ROUND_FLOOR = 2;
 constexpr int ROUND_NEAREST_EVEN = 3;
+
+// lowbit's own float64 functions (float_fn_f64; src/kernels/ref/float-functions.ts).
+constexpr int FN_EXP = 0;
+constexpr int FN_SIGMOID = 1;
+constexpr int FN_TANH = 2;

@@ -52,6 +52,9 @@ export interface LstmStep {
   readonly lens: Int32Array | null;
 }
 
+/** lowbit's own float64 functions (kernels/ref/float-functions.ts). */
+export type FloatFn = 'exp' | 'sigmoid' | 'tanh';
+
 /** An exact integer accumulator: int32, or float64 holding integers (a widened GEMM). */
 export type AccArray = Int32Array | Float64Array;
 /** Average pooling over P planes (H, W): KH x KW windows at strides SH, SW, output OH x OW. */

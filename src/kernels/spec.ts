@@ -12,6 +12,7 @@ import type {
   AccArray,
   AnyArray,
   ConvGeom,
+  FloatFn,
   GemmShape,
   LstmStep,
   PoolGeom,
@@ -22,6 +23,7 @@ export type {
   AccArray,
   AnyArray,
   ConvGeom,
+  FloatFn,
   GemmShape,
   LstmStep,
   PoolGeom,
@@ -574,6 +576,40 @@ export interface Kernels {
     dc: Float32Array,
     dz: Float32Array,
   ): void;
+  /**
+   * One LSTM step's gates on the float path (arithmetic in ref/lstm-float.ts): gx, gh (N,4H)
+   * the two GEMMs' rows of step t, bias (4H), hPrev, cPrev (N,H) -> act (N,4H) gates i,f,g,o,
+   * tc = tanh(c_t), h, c (N,H); all float32, float64 inside, lowbit's own sigmoid and tanh.
+   */
+  lstm_fwd_float(
+    s: LstmStep,
+    gx: Float32Array,
+    gh: Float32Array,
+    bias: Float32Array,
+    hPrev: Float32Array,
+    cPrev: Float32Array,
+    act: Float32Array,
+    tc: Float32Array,
+    h: Float32Array,
+    c: Float32Array,
+  ): void;
+  /**
+   * Its backward (ref/lstm-float.ts): dh = dhp on rows live at t+1 (dhp null: kept), dh += ey
+   * (null: none), then dz (N,4H) and dc from the saved act, tc and cPrev; all float32.
+   */
+  lstm_bwd_float(
+    s: LstmStep,
+    dhp: Float32Array | null,
+    ey: Float32Array | null,
+    act: Float32Array,
+    tc: Float32Array,
+    cPrev: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    dz: Float32Array,
+  ): void;
+  /** y[i] = fn(x[i]) for i < y.length with lowbit's float64 exp, sigmoid, tanh. */
+  float_fn_f64(fn: FloatFn, x: Float64Array, y: Float64Array): void;
   /**
    * Attention's softmax in fixed point over rows of scores (ref/softmax.ts): the first
    * `valid` columns, scaled by `mult` = 2^(exp+12)/sqrt(H) -> p (rows, cols) Q0.15.

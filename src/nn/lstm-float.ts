@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
-// The LSTM's float path (some GEMM operand is float32): gates and cell state in float64
-// arithmetic on the dequantized GEMM results, stored as float32; the same sites as the fixed
-// path. Layout (T, N, .): the rows of one step are contiguous. See lstm.ts.
+// The LSTM's float path (some GEMM operand is float32): each step's gates and cell state are
+// the kernel lstm_fwd_float (float64 arithmetic on the float32 GEMM results with lowbit's own
+// sigmoid and tanh, stored as float32; arithmetic in kernels/ref/lstm-float.ts), its backward
+// lstm_bwd_float; the same sites as the fixed path. Layout (T, N, .): the rows of one step are
+// contiguous, and h_{-1}, h_0, ... are one (T+1, N, H) array, so each step's Ah input is a view
+// (no copy) and, when Ah passes h as it is, dWh is one float32 GEMM over all steps.
+// See lstm.ts.
 
 import type { RunContext } from './context.js';
 import type { LstmCore, LstmState } from './lstm-core.js';
 import { matmul } from './matmul.js';
+import { stepArray } from './arrays.js';
 import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
-
-const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 export interface FloatSaved {
   readonly kind: 'float';
-  readonly hq: Tensor[]; // per t: Ah(h_{t-1}) (N, H)
+  readonly hq: Tensor[]; // per t: Ah(h_{t-1}) (N, H), a view of the forward's h_{t-1} rows
   readonly act: Float32Array; // (T, N, 4H) gates i, f, g, o
   readonly c: Float32Array; // (T+1, N, H): c_{-1}, c_0, ...
   readonly tc: Float32Array; // (T, N, H) tanh(c_t)
@@ -27,64 +30,81 @@ export function forwardFloat(
   gx: Tensor,
   whq: Tensor,
   initial: LstmState | null,
-  len: Int32Array | null,
+  lens: Int32Array | null,
   ctx: RunContext,
 ): { out: Float32Array; final: LstmState; saved: FloatSaved | null } {
   const H = l.hiddenSize;
   const G4 = 4 * H;
+  const NH = N * H;
   const k = ctx.kernels;
   const gxv = dequantize(gx);
   const bias = l.bias.value;
-  const h = initial ? Float32Array.from(initial.h) : new Float32Array(N * H);
-  const c = initial ? Float32Array.from(initial.c) : new Float32Array(N * H);
   const train = ctx.training;
-  const act = train ? new Float32Array(T * N * G4) : new Float32Array(N * G4);
-  const cs = train ? new Float32Array((T + 1) * N * H) : new Float32Array(0);
-  const tcs = train ? new Float32Array(T * N * H) : new Float32Array(0);
-  const hqs: Tensor[] = [];
-  if (train) cs.set(c, 0);
-  const out = new Float32Array(T * N * H);
-  for (let t = 0; t < T; t++) {
-    // A copy: h is updated in place below, and an unbound site returns its input as is.
-    const hq = l.site('Ah', floatTensor([N, H], h.slice()), ctx);
-    if (train) hqs.push(hq);
-    const gh = dequantize(matmul(k, { M: N, N: G4, K: H, transB: true }, hq, whq));
-    const ao = train ? t * N * G4 : 0;
-    for (let n = 0; n < N; n++) {
-      const hn = n * H;
-      if (!len || t < len[n]) {
-        const zo = (t * N + n) * G4;
-        const go = n * G4;
-        const a = ao + n * G4;
-        for (let j = 0; j < H; j++) {
-          const i = sigmoid(gxv[zo + j] + gh[go + j] + bias[j]);
-          const f = sigmoid(gxv[zo + H + j] + gh[go + H + j] + bias[H + j]);
-          const g = Math.tanh(gxv[zo + 2 * H + j] + gh[go + 2 * H + j] + bias[2 * H + j]);
-          const o = sigmoid(gxv[zo + 3 * H + j] + gh[go + 3 * H + j] + bias[3 * H + j]);
-          act[a + j] = i;
-          act[a + H + j] = f;
-          act[a + 2 * H + j] = g;
-          act[a + 3 * H + j] = o;
-          const cn = f * c[hn + j] + i * g;
-          const tc = Math.tanh(cn);
-          c[hn + j] = cn;
-          h[hn + j] = o * tc;
-          if (train) tcs[(t * N + n) * H + j] = tc;
-        }
-      }
-    }
-    out.set(h, t * N * H);
-    if (train) cs.set(c, (t + 1) * N * H);
+  // Outside training only the current step's gates and two cell states are kept.
+  const hs = stepArray(ctx, 'float32', (T + 1) * NH, false);
+  const cs = stepArray(ctx, 'float32', (train ? T + 1 : 2) * NH, false);
+  const act = stepArray(ctx, 'float32', (train ? T : 1) * N * G4, false);
+  const tcs = stepArray(ctx, 'float32', (train ? T : 1) * NH, false);
+  if (initial) {
+    hs.set(initial.h);
+    cs.set(initial.c);
+  } else {
+    hs.fill(0, 0, NH);
+    cs.fill(0, 0, NH);
   }
+  const at = (a: Float32Array, w: number, i: number) => a.subarray(i * w, (i + 1) * w);
+  const hqs: Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const hPrev = at(hs, NH, t);
+    const hq = l.site('Ah', floatTensor([N, H], hPrev), ctx);
+    if (train) hqs.push(hq);
+    const gh = dequantize(matmul(k, { M: N, N: G4, K: H, transB: true }, hq, whq, ctx));
+    const st = train ? t : 0;
+    k.lstm_fwd_float(
+      { N, H, t, lens },
+      at(gxv, N * G4, t),
+      gh,
+      bias,
+      hPrev,
+      at(cs, NH, train ? t : t & 1),
+      at(act, N * G4, st),
+      at(tcs, NH, st),
+      at(hs, NH, t + 1),
+      at(cs, NH, train ? t + 1 : (t + 1) & 1),
+    );
+  }
+  const final = {
+    h: hs.slice(T * NH),
+    c: at(cs, NH, train ? T : T & 1).slice(),
+  };
   return {
-    out,
-    final: { h, c },
+    out: hs.subarray(NH),
+    final,
     saved: train ? { kind: 'float', hq: hqs, act, c: cs, tc: tcs } : null,
   };
 }
 
-// ey (T, N, H) output errors (or the final one only), the error on the final state (N, H) or
-// null -> DZ (T*N, 4H) f32, dWh (4H, H) f64, and the error on the initial state (N, H).
+/**
+ * h_{-1} .. h_{T-2} as one (T*N, H) view when every hq is float and step t's is the rows right
+ * after step t-1's (Ah passed h as it is: views of the forward's stacked h), else null.
+ */
+function stackedHq(s: FloatSaved, NH: number): Float32Array | null {
+  const q0 = s.hq[0];
+  if (!q0 || q0.kind !== 'float') return null;
+  const base = q0.data;
+  const ok = s.hq.every(
+    (q, t) =>
+      q.kind === 'float' &&
+      q.data.buffer === base.buffer &&
+      q.data.byteOffset === base.byteOffset + t * NH * 4 &&
+      q.data.length === NH,
+  );
+  return ok ? new Float32Array(base.buffer, base.byteOffset, s.hq.length * NH) : null;
+}
+
+// ey(t): the output error of step t (N, H), or null; the error on the final state (N, H) or
+// null -> DZ (T*N, 4H) the Eh-quantized gate errors as values, dWh (4H, H) f32, and the error
+// on the initial state (N, H).
 export function backwardFloat(
   l: LstmCore,
   s: FloatSaved,
@@ -95,50 +115,55 @@ export function backwardFloat(
   whq: Tensor,
   dFinal: LstmState | null,
   ctx: RunContext,
-): { DZ: Float32Array; dWh: Float64Array; dInitial: LstmState } {
+): { DZ: Float32Array; dWh: Float32Array; dInitial: LstmState } {
   const H = l.hiddenSize;
   const G4 = 4 * H;
+  const NH = N * H;
   const k = ctx.kernels;
-  const dh = dFinal ? Float32Array.from(dFinal.h) : new Float32Array(N * H);
-  const dc = dFinal ? Float32Array.from(dFinal.c) : new Float32Array(N * H);
-  const DZ = new Float32Array(T * N * G4);
-  const dWh = new Float64Array(G4 * H);
-  const dz = new Float32Array(N * G4);
-  for (let t = T - 1; t >= 0; t--) {
-    dz.fill(0);
-    const e = ey(t);
-    if (e) for (let i = 0; i < N * H; i++) dh[i] += e[i];
-    for (let n = 0; n < N; n++) {
-      if (lens && t >= lens[n]) continue; // carried state: dh, dc pass through unchanged
-      const hn = n * H;
-      const a = (t * N + n) * G4;
-      const zo = n * G4;
-      const cp = t * N * H + hn; // c_{t-1}
-      const to = (t * N + n) * H;
-      for (let j = 0; j < H; j++) {
-        const i = s.act[a + j];
-        const f = s.act[a + H + j];
-        const g = s.act[a + 2 * H + j];
-        const o = s.act[a + 3 * H + j];
-        const tc = s.tc[to + j];
-        const dhj = dh[hn + j];
-        const dcj = dc[hn + j] + dhj * o * (1 - tc * tc);
-        dz[zo + j] = dcj * g * i * (1 - i);
-        dz[zo + H + j] = dcj * s.c[cp + j] * f * (1 - f);
-        dz[zo + 2 * H + j] = dcj * i * (1 - g * g);
-        dz[zo + 3 * H + j] = dhj * tc * o * (1 - o);
-        dc[hn + j] = dcj * f;
-      }
-    }
-    const dzq = l.site('Eh', floatTensor([N, G4], dz), ctx);
-    DZ.set(dequantize(dzq), t * N * G4);
-    const gwh = dequantize(matmul(k, { M: G4, N: H, K: N, transA: true }, dzq, s.hq[t]));
-    for (let i = 0; i < gwh.length; i++) dWh[i] += gwh[i];
-    const dhp = dequantize(matmul(k, { M: N, N: H, K: G4 }, dzq, whq));
-    for (let n = 0; n < N; n++) {
-      if (lens && t >= lens[n]) continue;
-      for (let j = 0; j < H; j++) dh[n * H + j] = dhp[n * H + j];
-    }
+  const dh = stepArray(ctx, 'float32', NH);
+  const dc = stepArray(ctx, 'float32', NH);
+  if (dFinal) {
+    dh.set(dFinal.h);
+    dc.set(dFinal.c);
   }
-  return { DZ, dWh, dInitial: { h: dh, c: dc } };
+  const DZ = stepArray(ctx, 'float32', T * N * G4, false);
+  // dWh = sum over t of Eh(dz_t)^T Ah(h_{t-1}). When every Ah(h_{t-1}) is h_{t-1} itself, a
+  // float32 GEMM takes the dequantized Eh values whatever their kind: one GEMM over the
+  // stacked steps after the loop (DZ holds the Eh values, hqs the h). Else one per step.
+  const hqs = stackedHq(s, NH);
+  let dWh = hqs ? null : stepArray(ctx, 'float32', G4 * H);
+  const at = (a: Float32Array, w: number, i: number) => a.subarray(i * w, (i + 1) * w);
+  let dhp: Float32Array | null = null;
+  for (let t = T - 1; t >= 0; t--) {
+    const dz = at(DZ, N * G4, t);
+    k.lstm_bwd_float(
+      { N, H, t, lens },
+      dhp,
+      ey(t),
+      at(s.act, N * G4, t),
+      at(s.tc, NH, t),
+      at(s.c, NH, t),
+      dh,
+      dc,
+      dz,
+    );
+    const dzq = l.site('Eh', floatTensor([N, G4], dz), ctx);
+    if (dzq.kind !== 'float' || dzq.data !== dz) dz.set(dequantize(dzq));
+    if (dWh) {
+      const g = matmul(k, { M: G4, N: H, K: N, transA: true }, dzq, s.hq[t], ctx);
+      k.add_inplace_f32(dWh, dequantize(g));
+    }
+    dhp = dequantize(matmul(k, { M: N, N: H, K: G4 }, dzq, whq, ctx));
+  }
+  if (!dWh) {
+    const dzs = floatTensor([T * N, G4], DZ);
+    const hsq = floatTensor([T * N, H], hqs!);
+    dWh = dequantize(matmul(k, { M: G4, N: H, K: T * N, transA: true }, dzs, hsq, ctx));
+  }
+  // The error on the initial state: dh_{-1} on rows live at step 0 (the others carried it).
+  const dh0 = dh.slice();
+  if (dhp)
+    for (let n = 0; n < N; n++)
+      if (!lens || lens[n] > 0) dh0.set(dhp.subarray(n * H, (n + 1) * H), n * H);
+  return { DZ, dWh, dInitial: { h: dh0, c: dc.slice() } };
 }

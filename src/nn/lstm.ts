@@ -301,9 +301,8 @@ export class LSTM extends Layer implements LstmCore {
     const dzAll = this.quant('Ex', floatTensor([T * N, G4], DZ), ctx);
     const dWx = matmul(k, { M: G4, N: F, K: T * N, transA: true }, dzAll, s.xq, ctx);
     this.weightIh.addGrad(this.quant('Gx', reshape(dWx, this.weightIh.shape), ctx));
-    this.weightHh.addGrad(
-      this.quant('Gh', floatTensor(this.weightHh.shape, Float32Array.from(dWh)), ctx),
-    );
+    const dWh32 = dWh instanceof Float32Array ? dWh : Float32Array.from(dWh);
+    this.weightHh.addGrad(this.quant('Gh', floatTensor(this.weightHh.shape, dWh32), ctx));
     // The bias gradient is the exact column sum of the (Eh-quantized) gate errors.
     const db = new Float64Array(G4);
     k.sum_rows_f64(DZ, T * N, G4, db);

@@ -20,6 +20,7 @@ import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { countAbsAtLeast, maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
 import { sumAbs } from '../../quant/sum-abs.js';
 import { lstm_bwd_f32, lstm_fwd_fixed } from './lstm.js';
+import { float_fn_f64, lstm_bwd_float, lstm_fwd_float } from './lstm-float.js';
 import { softmax_bwd, softmax_fixed } from './softmax.js';
 import { axpy_f64, scale_to_f32, sum_rows_f64 } from './convert.js';
 import {
@@ -54,6 +55,9 @@ export const refKernels: Kernels = {
   col_sums,
   lstm_fwd_fixed,
   lstm_bwd_f32,
+  lstm_fwd_float,
+  lstm_bwd_float,
+  float_fn_f64,
   softmax_fixed,
   softmax_bwd,
   scale_to_f32,

@@ -4,6 +4,7 @@
 // checks that both files define the same names and values, so they cannot drift apart.
 
 import type { Rounding } from '../../quant/rounding.js';
+import type { FloatFn } from '../spec-types.js';
 
 // Element kinds: what an element of an array argument is.
 export const KIND_I8 = 0;
@@ -18,6 +19,11 @@ export const ROUND_STOCHASTIC = 1;
 export const ROUND_FLOOR = 2;
 /** Round half to even ('nearest-even'): f64.nearest. */
 export const ROUND_NEAREST_EVEN = 3;
+
+// lowbit's own float64 functions (float_fn_f64; src/kernels/ref/float-functions.ts).
+export const FN_EXP = 0;
+export const FN_SIGMOID = 1;
+export const FN_TANH = 2;
 
 export type ElemKind =
   typeof KIND_I8 | typeof KIND_I16 | typeof KIND_I32 | typeof KIND_F32 | typeof KIND_F64;
@@ -47,4 +53,17 @@ const ROUND_CODES: Readonly<Record<Rounding, RoundCode>> = {
 /** The rounding mode code of a rounding. */
 export function roundCode(r: Rounding): RoundCode {
   return ROUND_CODES[r];
+}
+
+const FN_CODES: Readonly<Record<FloatFn, number>> = {
+  exp: FN_EXP,
+  sigmoid: FN_SIGMOID,
+  tanh: FN_TANH,
+};
+
+/** The code of one of lowbit's float64 functions; throws on an unknown name. */
+export function floatFnCode(fn: FloatFn): number {
+  const c = FN_CODES[fn] as number | undefined;
+  if (c === undefined) throw new RangeError(`float_fn_f64: unknown function ${String(fn)}`);
+  return c;
 }

@@ -34,6 +34,7 @@ import {
   softmaxFixedWasm,
   sumRowsF64Wasm,
 } from './recurrent.js';
+import { floatFnF64Wasm, lstmBwdFloatWasm, lstmFwdFloatWasm } from './recurrent-float.js';
 import { stepArrayWasm } from './workspace.js';
 import {
   winogradConvWasm,
@@ -87,6 +88,11 @@ function makeKernels(ctx: WasmContext): Kernels {
       lstmFwdFixedWasm(ctx, s, gx, zx, gh, zh, b, hp, cp, act, tc, h, c),
     lstm_bwd_f32: (s, dhp, scale, ey, act, tc, cp, dh, dc, dz) =>
       lstmBwdF32Wasm(ctx, s, dhp, scale, ey, act, tc, cp, dh, dc, dz),
+    lstm_fwd_float: (s, gx, gh, b, hp, cp, act, tc, h, c) =>
+      lstmFwdFloatWasm(ctx, s, gx, gh, b, hp, cp, act, tc, h, c),
+    lstm_bwd_float: (s, dhp, ey, act, tc, cp, dh, dc, dz) =>
+      lstmBwdFloatWasm(ctx, s, dhp, ey, act, tc, cp, dh, dc, dz),
+    float_fn_f64: (fn, x, y) => floatFnF64Wasm(ctx, fn, x, y),
     softmax_fixed: (sc, rows, cols, valid, mult, p) =>
       softmaxFixedWasm(ctx, sc, rows, cols, valid, mult, p),
     softmax_bwd: (p, dp, dps, rows, cols, scale, ds) =>

@@ -181,6 +181,39 @@ export interface KernelExports {
     dc: Ptr,
     dz: Ptr,
   ): void;
+  /** One float-path LSTM step (src/kernels/ref/lstm-float.ts); lens = 0: every row live. */
+  lstm_fwd_float(
+    N: I32,
+    H: I32,
+    t: I32,
+    lens: Ptr,
+    gx: Ptr,
+    gh: Ptr,
+    bias: Ptr,
+    hPrev: Ptr,
+    cPrev: Ptr,
+    act: Ptr,
+    tc: Ptr,
+    h: Ptr,
+    c: Ptr,
+  ): void;
+  /** Its backward; dhp = 0 or ey = 0: absent. */
+  lstm_bwd_float(
+    N: I32,
+    H: I32,
+    t: I32,
+    lens: Ptr,
+    dhp: Ptr,
+    ey: Ptr,
+    act: Ptr,
+    tc: Ptr,
+    cPrev: Ptr,
+    dh: Ptr,
+    dc: Ptr,
+    dz: Ptr,
+  ): void;
+  /** y = fn(x) over n f64 (fn: codes.ts FN_*). */
+  float_fn_f64(fn: I32, x: Ptr, y: Ptr, n: I32): void;
   /** Attention's fixed-point softmax over rows (src/kernels/ref/softmax.ts). */
   softmax_fixed(
     scores: Ptr,
