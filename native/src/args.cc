@@ -133,3 +133,15 @@ void Args::need(const View& v, int64_t n, const std::string& what) const {
   if (v.n < n)
     rangeError(what + " needs " + std::to_string(n) + " elements, got " + std::to_string(v.n));
 }
+
+void readGeom(const Args& a, int64_t* g) {
+  const View v = a.array(0, "geometry");
+  if (v.kind != Kind::F64 || v.n < 12) a.typeError("the geometry must be a Float64Array(12)");
+  const double* d = static_cast<const double*>(v.p);
+  for (int i = 0; i < 12; i++) {
+    if (!(d[i] >= 0 && d[i] == static_cast<double>(static_cast<int64_t>(d[i]))))
+      a.rangeError("conv geometry sizes must be integers >= 0");
+    g[i] = static_cast<int64_t>(d[i]);
+  }
+  if (g[6] < 1 || g[7] < 1) a.rangeError("conv geometry: strides must be >= 1");
+}

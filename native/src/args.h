@@ -40,5 +40,11 @@ class Args {
   const char* kernel_;
 };
 
+/**
+ * The conv geometry, argument 0: a Float64Array of 12 sizes [N, C, H, W, KH, KW, strideH,
+ * strideW, padH, padW, OH, OW] (integers >= 0, strides >= 1) into g.
+ */
+void readGeom(const Args& a, int64_t* g);
+
 /** "Int8Array", "Float64Array", ... */
 const char* kindName(Kind k);

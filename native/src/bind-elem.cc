@@ -205,18 +205,7 @@ Napi::Value colSums(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// im2col(geom, x, col) and col2im(geom, col, dx); geom: a Float64Array of 12 sizes.
-void readGeom(const Args& a, int64_t* g) {
-  const View v = a.array(0, "geometry");
-  if (v.kind != Kind::F64 || v.n < 12) a.typeError("the geometry must be a Float64Array(12)");
-  const double* d = static_cast<const double*>(v.p);
-  for (int i = 0; i < 12; i++) {
-    if (!(d[i] >= 0 && d[i] == static_cast<double>(static_cast<int64_t>(d[i]))))
-      a.rangeError("conv geometry sizes must be integers >= 0");
-    g[i] = static_cast<int64_t>(d[i]);
-  }
-  if (g[6] < 1 || g[7] < 1) a.rangeError("conv geometry: strides must be >= 1");
-}
+// im2col(geom, x, col) and col2im(geom, col, dx); geom: a Float64Array of 12 sizes (readGeom).
 
 Napi::Value im2col(const Napi::CallbackInfo& info) {
   const Args a(info, "im2col");

@@ -75,18 +75,6 @@ Napi::Value gemmF32Binding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** The conv geometry argument: a Float64Array of 12 sizes. */
-void readGeom(const Args& a, int64_t* g) {
-  const View gv = a.array(0, "geometry");
-  if (gv.kind != Kind::F64 || gv.n < 12) a.typeError("the geometry must be a Float64Array(12)");
-  for (int i = 0; i < 12; i++) {
-    const double d = static_cast<const double*>(gv.p)[i];
-    if (!(d >= 0 && d == static_cast<double>(static_cast<int64_t>(d))))
-      a.rangeError("conv geometry sizes must be integers >= 0");
-    g[i] = static_cast<int64_t>(d);
-  }
-  if (g[6] < 1 || g[7] < 1) a.rangeError("conv geometry: strides must be >= 1");
-}
 
 /** A conv kernel's arguments: (geom, first, M, x, out, ...), sizes checked. */
 struct ConvArgs {
