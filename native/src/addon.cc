@@ -54,7 +54,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     addLstmBindings(env, o, &isa);
     addConvertBindings(env, o);
     addFloatPassBindings(env, o);
-    addSequenceBindings(env, o);
+    addSoftmaxBindings(env, o);
     return o;
   }
   throw Napi::TypeError::New(env, "unknown instruction set \"" + name +

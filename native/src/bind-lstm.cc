@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Bindings of the float-path LSTM kernels and float_fn_f64 (lstm-float.h). Argument orders
+// Bindings of the float-path LSTM kernels and float_fn_f64 (lstm-float.h), and of the
+// fixed-point step's AVX-512 forward (lstm-fixed.h). Argument orders
 // follow src/kernels/spec.ts; lens, dhp and ey may be null.
 
 #include <string>
@@ -7,7 +8,9 @@
 #include "args.h"
 #include "bindings.h"
 #include "codes.h"
+#include "lstm-fixed.h"
 #include "lstm-float.h"
+#include "pool.h"
 
 namespace {
 
@@ -88,6 +91,42 @@ Napi::Value floatFnF64B(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+template <typename T>
+T* typed(const Args& a, size_t i, const char* what, Kind k, int64_t n) {
+  const View v = a.array(i, what);
+  if (v.kind != k) a.typeError(std::string(what) + " must be a " + kindName(k));
+  a.need(v, n, what);
+  return static_cast<T*>(v.p);
+}
+
+// lstmFwdFixedI32(N, H, t, lens, gx, srx, gh, srh, b12, hPrev, cPrev, act, tc, h, c): the
+// fixed-point step for int32 accumulators and right shifts 1..31 (lstm-fixed.h); false
+// (nothing written) where this instruction set has no such loop.
+Napi::Value lstmFwdFixedI32B(const Napi::CallbackInfo& info) {
+  const Args a(info, "lstm_fwd_fixed");
+  if (!avx512(isaOf(info)) || !LSTM_FIXED_FWD_AVX512) return Napi::Boolean::New(info.Env(), false);
+  LstmFixedFwd s{};
+  step(a, &s.N, &s.H, &s.t, &s.lens);
+  const int64_t nh = s.N * s.H, ng = 4 * nh;
+  s.gx = typed<const int32_t>(a, 4, "gx", Kind::I32, ng);
+  s.srx = static_cast<int>(a.integer(5, "srx"));
+  s.gh = typed<const int32_t>(a, 6, "gh", Kind::I32, ng);
+  s.srh = static_cast<int>(a.integer(7, "srh"));
+  if (s.srx < 1 || s.srx > 31 || s.srh < 1 || s.srh > 31) a.rangeError("shifts must be in 1..31");
+  s.b12 = typed<const int32_t>(a, 8, "b12", Kind::I32, 4 * s.H);
+  s.hPrev = typed<const int16_t>(a, 9, "hPrev", Kind::I16, nh);
+  s.cPrev = typed<const int32_t>(a, 10, "cPrev", Kind::I32, nh);
+  s.act = typed<int16_t>(a, 11, "act", Kind::I16, ng);
+  s.tc = typed<int16_t>(a, 12, "tc", Kind::I16, nh);
+  s.h = typed<int16_t>(a, 13, "h", Kind::I16, nh);
+  s.c = typed<int32_t>(a, 14, "c", Kind::I32, nh);
+  // Rows of about 8192 gate elements a task (the same bits on every thread count).
+  const int64_t g = 4 * (s.H > 0 ? s.H : 1);
+  pool::chunked(s.N, g >= 8192 ? 1 : 8192 / g,
+                [&](int64_t n0, int64_t n1) { LSTM_FIXED_FWD_AVX512(s, n0, n1); });
+  return Napi::Boolean::New(info.Env(), true);
+}
+
 }  // namespace
 
 void addLstmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
@@ -95,4 +134,5 @@ void addLstmBindings(Napi::Env env, Napi::Object target, const Isa* isa) {
   target.Set("lstmFwdFloat", Napi::Function::New(env, lstmFwdFloatB, "lstmFwdFloat", data));
   target.Set("lstmBwdFloat", Napi::Function::New(env, lstmBwdFloatB, "lstmBwdFloat", data));
   target.Set("floatFnF64", Napi::Function::New(env, floatFnF64B, "floatFnF64", data));
+  target.Set("lstmFwdFixedI32", Napi::Function::New(env, lstmFwdFixedI32B, "lstmFwdFixedI32", data));
 }

@@ -18,7 +18,7 @@ void addLstmBindings(Napi::Env env, Napi::Object target, const Isa* isa);
 void addConvertBindings(Napi::Env env, Napi::Object target);
 /** Adam, axpy_f64, sum_rows_f64, average pooling (bind-float-passes.cc): portable loops. */
 void addFloatPassBindings(Napi::Env env, Napi::Object target);
-/** The fixed-point LSTM step and attention softmax, forward and backward (bind-sequence.cc). */
-void addSequenceBindings(Napi::Env env, Napi::Object target);
+/** Attention's integer softmax and its backward (bind-softmax.cc). */
+void addSoftmaxBindings(Napi::Env env, Napi::Object target);
 /** Adds packPanel(...) (tests compare the vector packers with the portable one). */
 void addPackBinding(Napi::Env env, Napi::Object target);

@@ -84,6 +84,34 @@ for (const be of await fastBackends()) {
       }
     });
 
+    it('lstm_fwd_fixed equals ref with both accumulators int32 and right shifts (vector loops)', () => {
+      // The case the SIMD loops take (WASM's 4 lanes, native AVX-512's 16): int32 gx and gh
+      // onto Q.12 by right shifts of 1..31, tails of every width, saturating terms, carried rows.
+      let seed = 50;
+      for (const [N, H] of [...SHAPES, [3, 15], [2, 17], [4, 47]]) {
+        for (const [zx, zh] of [
+          [-1, -31],
+          [-9, -14],
+          [-20, -6],
+        ]) {
+          const rng = seeded(seed++);
+          const a = { ...fwdArgs(rng, N, H, false), gh: acc(rng, N * 4 * H, false) };
+          // Q.12 biases out to the tables' ends and past them.
+          a.b12 = Int32Array.from(randInts(rng, 4 * H, -(1 << 17), 1 << 17));
+          for (const lens of [null, lensFor(rng, N, 6)]) {
+            const s = { N, H, t: 3, lens };
+            const want = runFwd(refKernels, s, a, zx, zh);
+            const got = runFwd(k, s, a, zx, zh);
+            const what = `N=${N} H=${H} zx=${zx} zh=${zh} lens=${!!lens}`;
+            assertSameArray(got.act, want.act, `act ${what}`, 4 * H);
+            assertSameArray(got.tc, want.tc, `tc ${what}`, H);
+            assertSameArray(got.h, want.h, `h ${what}`, H);
+            assertSameArray(got.c, want.c, `c ${what}`, H);
+          }
+        }
+      }
+    });
+
     it('lstm_bwd_f32 equals ref (with and without dhp and ey, padded rows)', () => {
       let seed = 100;
       for (const [N, H] of SHAPES) {

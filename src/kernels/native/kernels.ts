@@ -4,12 +4,12 @@
 // reference does (2^-exp, the format's range, rounding codes) and carry the generator state
 // of stochastic rounding in and back out, so it ends where the reference leaves it.
 // Kernels the addon does not implement (the Winograd transforms other than the fused conv,
-// and the LSTM step's integer forward: WASM's SIMD loops ran 2.5-2.7x faster than plain C++
-// loops) and the calls it does not cover (nearest-even quantizers, generators other than
-// xoshiro128**) run on the `base` kernels, the WASM ones: bit-exact with ref like the addon,
-// and far faster than ref. The step arrays
-// are the base's too (WASM shared memory): the addon reads and writes them in place, so
-// neither side copies a step's tensors.
+// the fixed-point LSTM step's float32 backward: WASM's SIMD loops ran faster than plain C++
+// ones) and the calls it does not cover (nearest-even quantizers, generators other than
+// xoshiro128**, the LSTM step's integer forward off AVX-512 or off int32 right shifts) run on
+// the `base` kernels, the WASM ones: bit-exact with ref like the addon, and far faster than
+// ref. The step arrays are the base's too (WASM shared memory): the addon reads and writes
+// them in place, so neither side copies a step's tensors.
 
 import type { AnyArray, ConvGeom, Kernels } from '../spec.js';
 import { isAvx512, type NativeIsaKernels } from './addon.js';
