@@ -27,7 +27,9 @@ const head = (what) =>
   `// SPDX-License-Identifier: MIT\n// ${what}\n// Written by assembly/gen-fixed-tables.mjs (do not edit: the definitions are in its header).\n// Q20 values of sigmoid, tanh and exp(-x) at steps of 1/64.\n`;
 let as = head('Function tables of the fixed-point gate and softmax kernels: WASM static data.');
 let ts = head('Function tables of the fixed-point gate and softmax kernels: the reference copy.');
-let cc = head('Function tables of the fixed-point gate and softmax kernels: the addon copy.') + '#pragma once\n\n#include <cstdint>\n';
+let cc =
+  head('Function tables of the fixed-point gate and softmax kernels: the addon copy.') +
+  '#pragma once\n\n#include <cstdint>\n';
 for (const [name, a] of Object.entries(tables)) {
   as += `\nexport const ${name}: usize = memory.data<i32>([\n${lines(a)}\n]);\n`;
   ts += `\nexport const ${name} = Int32Array.from([\n${lines(a)}\n]);\n`;
