@@ -4,6 +4,7 @@
 // reference's operation order (the same bits as ref and wasm).
 
 import type { AccArray, AnyArray, Kernels, PoolGeom } from '../spec.js';
+import { checkLen } from '../ref/optim.js';
 
 export interface NativeFloatPasses {
   adamMoments(
@@ -55,13 +56,6 @@ function geomOf(g: PoolGeom): Int32Array {
 
 const isInt = (a: AnyArray): boolean =>
   a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array;
-
-/** The optimizer kernels' length check and message (ref/optim.ts). */
-function checkLen(kernel: string, n: number, ...arrays: ArrayLike<number>[]): void {
-  for (const a of arrays)
-    if (a.length < n)
-      throw new RangeError(`${kernel}: an array holds ${a.length} of ${n} elements`);
-}
 
 /**
  * The Kernels entries of these passes. Integer pooling sums go native only from integer

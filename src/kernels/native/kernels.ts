@@ -22,6 +22,7 @@ import { minMax as refMinMax } from '../ref/flag.js';
 import { bn_backward_flag as refBnBackwardFlag } from '../ref/norm.js';
 import { floatFnCode, roundCode } from '../wasm/codes.js';
 import { checkWinogradGeom } from '../ref/winograd.js';
+import { checkLen } from '../ref/optim.js';
 import { floatPassKernels } from './float-passes.js';
 import { sequenceKernels } from './sequence.js';
 
@@ -69,13 +70,6 @@ function stateOf(rounding: Rounding, rng: Rng | null): Uint32Array | null | unde
 function finish(n: number, rng: Rng | null, st: Uint32Array | null): QuantStats {
   if (st && rng) rng.setState(Array.from(st));
   return { count: n, saturated: counts[0], underflow: counts[1] };
-}
-
-/** The optimizer kernels' length check and message (ref/optim.ts). */
-function checkLen(kernel: string, n: number, ...arrays: ArrayLike<number>[]): void {
-  for (const a of arrays)
-    if (a.length < n)
-      throw new RangeError(`${kernel}: an array holds ${a.length} of ${n} elements`);
 }
 
 /** The size checks (and messages) of the other backends' Winograd kernels. */

@@ -10,7 +10,7 @@ import { roundHalfEven, type Rounding, roundNearest } from '../../quant/rounding
 import { emptyStats, type QuantStats } from '../../quant/stats.js';
 import type { WageubnStep } from '../spec.js';
 
-function checkLen(kernel: string, n: number, ...arrays: ArrayLike<number>[]): void {
+export function checkLen(kernel: string, n: number, ...arrays: ArrayLike<number>[]): void {
   for (const a of arrays)
     if (a.length < n)
       throw new RangeError(`${kernel}: an array holds ${a.length} of ${n} elements`);

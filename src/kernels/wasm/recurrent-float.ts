@@ -5,16 +5,7 @@
 import type { FloatFn, LstmStep } from '../spec.js';
 import { floatFnCode } from './codes.js';
 import type { WasmContext } from './context.js';
-
-function need(kind: string, what: string, got: number, want: number): void {
-  if (got < want) throw new RangeError(`${kind}: ${what} holds ${got} elements, needs ${want}`);
-}
-
-function checkStep(kind: string, s: LstmStep): void {
-  if (!Number.isInteger(s.N) || !Number.isInteger(s.H) || s.N < 0 || s.H < 0)
-    throw new RangeError(`${kind}: N=${s.N} and H=${s.H} must be integers >= 0`);
-  if (s.lens) need(kind, 'lens', s.lens.length, s.N);
-}
+import { checkStep, need } from './recurrent.js';
 
 export function lstmFwdFloatWasm(
   ctx: WasmContext,
