@@ -185,39 +185,6 @@ export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence {
   maxAbs(x: AnyArray): number;
   /** sum |x| in Kernels.sum_abs's lane order (NaN where x holds NaN). */
   sumAbs(x: AnyArray): number;
-  /** Kernels.lstm_fwd_float (bind-lstm.cc); lens null: every row live. */
-  lstmFwdFloat(
-    N: number,
-    H: number,
-    t: number,
-    lens: Int32Array | null,
-    gx: Float32Array,
-    gh: Float32Array,
-    bias: Float32Array,
-    hPrev: Float32Array,
-    cPrev: Float32Array,
-    act: Float32Array,
-    tc: Float32Array,
-    h: Float32Array,
-    c: Float32Array,
-  ): void;
-  /** Kernels.lstm_bwd_float (bind-lstm.cc). */
-  lstmBwdFloat(
-    N: number,
-    H: number,
-    t: number,
-    lens: Int32Array | null,
-    dhp: Float32Array | null,
-    ey: Float32Array | null,
-    act: Float32Array,
-    tc: Float32Array,
-    cPrev: Float32Array,
-    dh: Float32Array,
-    dc: Float32Array,
-    dz: Float32Array,
-  ): void;
-  /** Kernels.float_fn_f64 with the function's code (codes.ts FN_*). */
-  floatFnF64(fn: number, x: Float64Array, y: Float64Array): void;
   /** Elements with |x| >= t (bind-convert.cc). */
   countAbsAtLeast(x: AnyArray, t: number): number;
   /** dst = float32(src * scale) over dst.length elements (bind-convert.cc). */
@@ -407,9 +374,6 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'requantize',
   'maxAbs',
   'sumAbs',
-  'lstmFwdFloat',
-  'lstmBwdFloat',
-  'floatFnF64',
   'countAbsAtLeast',
   'scaleToF32',
   'relu',

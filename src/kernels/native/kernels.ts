@@ -20,7 +20,7 @@ import type { QuantStats } from '../../quant/stats.js';
 import { maxAbs as refMaxAbs } from '../../quant/quantize.js';
 import { minMax as refMinMax } from '../ref/flag.js';
 import { bn_backward_flag as refBnBackwardFlag } from '../ref/norm.js';
-import { floatFnCode, roundCode } from '../wasm/codes.js';
+import { roundCode } from '../wasm/codes.js';
 import { checkWinogradGeom } from '../ref/winograd.js';
 import { checkLen } from '../ref/optim.js';
 import { floatPassKernels } from './float-passes.js';
@@ -165,11 +165,6 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
       return Number.isNaN(m) ? refMaxAbs(x) : m;
     },
     sum_abs: (x) => k.sumAbs(x),
-    lstm_fwd_float: (s, gx, gh, bias, hp, cp, act, tc, h, c) =>
-      k.lstmFwdFloat(s.N, s.H, s.t, s.lens, gx, gh, bias, hp, cp, act, tc, h, c),
-    lstm_bwd_float: (s, dhp, ey, act, tc, cp, dh, dc, dz) =>
-      k.lstmBwdFloat(s.N, s.H, s.t, s.lens, dhp, ey, act, tc, cp, dh, dc, dz),
-    float_fn_f64: (fn, x, y) => k.floatFnF64(floatFnCode(fn), x, y),
     count_abs_at_least: (x, t) => k.countAbsAtLeast(x, t),
     scale_to_f32: (src, scale, dst) => k.scaleToF32(src, scale, dst),
     relu: (x, y, mask) => k.relu(x, y, mask ?? null),

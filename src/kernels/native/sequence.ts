@@ -1,14 +1,49 @@
 // SPDX-License-Identifier: MIT
-// The addon's fixed-point sequence kernels (native/src/bind-lstm.cc, bind-softmax.cc): the LSTM
-// step's integer forward (AVX-512) and attention's integer softmax and its backward. The
-// LSTM step's float32 backward stays on the base: a scalar C++ loop ran ~1.3x slower than
-// WASM's 4-lane one (13 against 10 us at batch 32, hidden 64). Arguments
-// are checked as the WASM wrappers check them (the same messages); arrays go in place.
+// The addon's sequence kernels (native/src/bind-lstm.cc, bind-softmax.cc): the float LSTM
+// step and its backward, float_fn_f64, the fixed-point LSTM step's integer forward (AVX-512),
+// and attention's integer softmax and its backward. The fixed-point step's float32 backward
+// stays on the base: a scalar C++ loop ran ~1.3x slower than WASM's 4-lane one (13 against 10
+// us at batch 32, hidden 64). Arguments are checked as the WASM wrappers check them (the same
+// messages); arrays go in place.
 
 import type { AccArray, Kernels, LstmStep } from '../spec.js';
+import { floatFnCode } from '../wasm/codes.js';
 import { checkStep, need } from '../wasm/recurrent.js';
 
 export interface NativeSequence {
+  /** Kernels.lstm_fwd_float (bind-lstm.cc); lens null: every row live. */
+  lstmFwdFloat(
+    N: number,
+    H: number,
+    t: number,
+    lens: Int32Array | null,
+    gx: Float32Array,
+    gh: Float32Array,
+    bias: Float32Array,
+    hPrev: Float32Array,
+    cPrev: Float32Array,
+    act: Float32Array,
+    tc: Float32Array,
+    h: Float32Array,
+    c: Float32Array,
+  ): void;
+  /** Kernels.lstm_bwd_float (bind-lstm.cc). */
+  lstmBwdFloat(
+    N: number,
+    H: number,
+    t: number,
+    lens: Int32Array | null,
+    dhp: Float32Array | null,
+    ey: Float32Array | null,
+    act: Float32Array,
+    tc: Float32Array,
+    cPrev: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    dz: Float32Array,
+  ): void;
+  /** Kernels.float_fn_f64 with the function's code (codes.ts FN_*). */
+  floatFnF64(fn: number, x: Float64Array, y: Float64Array): void;
   /** lstm_fwd_fixed for int32 gx, gh and right shifts srx, srh in 1..31 (zx = -srx);
    * false (nothing written) where the instruction set has no such loop (bind-lstm.cc). */
   lstmFwdFixedI32(
@@ -48,6 +83,9 @@ export interface NativeSequence {
 }
 
 export const SEQUENCE_FUNCTIONS: readonly (keyof NativeSequence)[] = [
+  'lstmFwdFloat',
+  'lstmBwdFloat',
+  'floatFnF64',
   'lstmFwdFixedI32',
   'softmaxFixed',
   'softmaxBwd',
@@ -57,9 +95,22 @@ export const SEQUENCE_FUNCTIONS: readonly (keyof NativeSequence)[] = [
 export function sequenceKernels(
   k: NativeSequence,
   base: Kernels,
-): Pick<Kernels, 'lstm_fwd_fixed' | 'softmax_fixed' | 'softmax_bwd'> {
+): Pick<
+  Kernels,
+  | 'lstm_fwd_fixed'
+  | 'softmax_fixed'
+  | 'softmax_bwd'
+  | 'lstm_fwd_float'
+  | 'lstm_bwd_float'
+  | 'float_fn_f64'
+> {
   const shift = (z: number) => Number.isInteger(z) && z <= -1 && z >= -31;
   return {
+    lstm_fwd_float: (s, gx, gh, bias, hp, cp, act, tc, h, c) =>
+      k.lstmFwdFloat(s.N, s.H, s.t, s.lens, gx, gh, bias, hp, cp, act, tc, h, c),
+    lstm_bwd_float: (s, dhp, ey, act, tc, cp, dh, dc, dz) =>
+      k.lstmBwdFloat(s.N, s.H, s.t, s.lens, dhp, ey, act, tc, cp, dh, dc, dz),
+    float_fn_f64: (fn, x, y) => k.floatFnF64(floatFnCode(fn), x, y),
     lstm_fwd_fixed(s: LstmStep, gx, zx, gh, zh, b12, hPrev, cPrev, act, tc, h, c) {
       // int32 accumulators onto Q.12 by right shifts (the usual case): AVX-512, 16 units a
       // vector; anything else, or another instruction set, on the base (WASM's 4-lane loop).
