@@ -139,11 +139,18 @@ function fwdRows<TX, TH>(
   }
 }
 
-/** nearest(v 2^-sr) clamped to +-2^24 on four int32 lanes, 1 <= sr <= 31 (no overflow). */
+/**
+ * nearest(v 2^-sr) clamped to +-2^24 on four int32 lanes, -24 <= sr <= 31 (no overflow). sr <= 0
+ * scales up exactly: v is clamped to +-2^(24+sr) first, past which v 2^-sr clamps anyway.
+ */
 // @ts-ignore: decorator
 @inline
 function termRight4(p: usize, sr: i32): v128 {
   const v = v128.load(p);
+  if (sr <= 0) {
+    const c = i32x4.splat(1 << (24 + sr));
+    return i32x4.shl(i32x4.max_s(i32x4.min_s(v, c), i32x4.neg(c)), -sr);
+  }
   const r = i32x4.shr_s(i32x4.add(i32x4.shr_s(v, sr - 1), i32x4.splat(1)), 1);
   return i32x4.max_s(i32x4.min_s(r, i32x4.splat(16777216)), i32x4.splat(-16777216));
 }
@@ -196,7 +203,7 @@ function cell4(f: v128, cp: v128, ig: v128): v128 {
   return i8x16.shuffle(l, u, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
 }
 
-/** fwdRows<i32, i32> for right shifts 1..31 of both accumulators: four units per step. */
+/** fwdRows<i32, i32> for right shifts -24..31 of both accumulators: four units per step. */
 function fwdRowsSimd(
   N: i32,
   H: i32,
@@ -268,7 +275,7 @@ export function lstm_fwd_fixed(
   h: usize,
   c: usize,
 ): void {
-  if (kx != KIND_F64 && kh != KIND_F64 && zx <= -1 && zx >= -31 && zh <= -1 && zh >= -31)
+  if (kx != KIND_F64 && kh != KIND_F64 && zx <= 24 && zx >= -31 && zh <= 24 && zh >= -31)
     fwdRowsSimd(N, H, t, lens, gx, zx, gh, zh, b12, hPrev, cPrev, act, tc, h, c);
   else if (kx == KIND_F64) {
     if (kh == KIND_F64)

@@ -100,7 +100,7 @@ T* typed(const Args& a, size_t i, const char* what, Kind k, int64_t n) {
 }
 
 // lstmFwdFixedI32(N, H, t, lens, gx, srx, gh, srh, b12, hPrev, cPrev, act, tc, h, c): the
-// fixed-point step for int32 accumulators and right shifts 1..31 (lstm-fixed.h); false
+// fixed-point step for int32 accumulators and right shifts -24..31 (lstm-fixed.h); false
 // (nothing written) where this instruction set has no such loop.
 Napi::Value lstmFwdFixedI32B(const Napi::CallbackInfo& info) {
   const Args a(info, "lstm_fwd_fixed");
@@ -112,7 +112,8 @@ Napi::Value lstmFwdFixedI32B(const Napi::CallbackInfo& info) {
   s.srx = static_cast<int>(a.integer(5, "srx"));
   s.gh = typed<const int32_t>(a, 6, "gh", Kind::I32, ng);
   s.srh = static_cast<int>(a.integer(7, "srh"));
-  if (s.srx < 1 || s.srx > 31 || s.srh < 1 || s.srh > 31) a.rangeError("shifts must be in 1..31");
+  if (s.srx < -24 || s.srx > 31 || s.srh < -24 || s.srh > 31)
+    a.rangeError("shifts must be in -24..31");
   s.b12 = typed<const int32_t>(a, 8, "b12", Kind::I32, 4 * s.H);
   s.hPrev = typed<const int16_t>(a, 9, "hPrev", Kind::I16, nh);
   s.cPrev = typed<const int32_t>(a, 10, "cPrev", Kind::I32, nh);

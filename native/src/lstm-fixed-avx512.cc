@@ -26,8 +26,16 @@ using V = __m512i;
 
 inline V splat(int32_t v) { return _mm512_set1_epi32(v); }
 
-/** floor(v 2^-s + 1/2) clamped to +-2^24, 1 <= s <= 31 (no overflow). */
+/**
+ * floor(v 2^-s + 1/2) clamped to +-2^24, -24 <= s <= 31 (no overflow). s <= 0 scales up
+ * exactly: v is clamped to +-2^(24+s) first, past which v 2^-s would be clamped anyway.
+ */
 inline V term(V v, int s) {
+  if (s <= 0) {
+    const V c = splat(1 << (24 + s));
+    return _mm512_sll_epi32(_mm512_max_epi32(_mm512_min_epi32(v, c), _mm512_sub_epi32(splat(0), c)),
+                            _mm_cvtsi32_si128(-s));
+  }
   const V r = _mm512_srai_epi32(
       _mm512_add_epi32(_mm512_sra_epi32(v, _mm_cvtsi32_si128(s - 1)), splat(1)), 1);
   return _mm512_max_epi32(_mm512_min_epi32(r, splat(1 << 24)), splat(-(1 << 24)));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The fixed-point LSTM step's integer forward (src/kernels/ref/lstm.ts lstm_fwd_fixed) on
-// AVX-512 for its common case: int32 accumulators gx, gh brought onto Q.12 by right shifts of
-// 1..31 bits (the case of assembly/lstm.ts's SIMD loop). Other cases stay on the base kernels.
+// AVX-512 for its common case: int32 accumulators gx, gh brought onto Q.12 by shifts: right
+// shifts of 1..31 bits (rounding), none, or left shifts of up to 24 (exact; terms clamp at
+// 2^24 either way). Float64 accumulators and larger left shifts stay on the base kernels.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@ struct LstmFixedFwd {
   int64_t N, H, t;
   const int32_t* lens;  // (N) or null: every row live
   const int32_t *gx, *gh;
-  int srx, srh;  // right shifts, 1..31
+  int srx, srh;  // right shifts, -24..31 (negative: left shifts)
   const int32_t* b12;
   const int16_t* hPrev;
   const int32_t* cPrev;

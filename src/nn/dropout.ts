@@ -9,7 +9,7 @@
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
 import { Xoshiro128, type Rng } from '../quant/rng.js';
-import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import { like } from './arrays.js';
 import { log2Exact } from './avgpool2d.js';
@@ -71,7 +71,7 @@ export class Dropout extends Layer {
       for (let i = 0; i < mask.length; i++) if (mask[i]) out[i] = x.mant[i];
       return fixedTensor(x.shape, out, x.exp + sh, x.bits);
     }
-    const v = x.kind === 'float' ? x.data : Float32Array.from(x.mant, (m) => m * 2 ** x.exp);
+    const v = dequantize(x);
     const out = new Float32Array(mask.length);
     for (let i = 0; i < mask.length; i++) if (mask[i]) out[i] = v[i] * scale;
     return floatTensor(x.shape, out);

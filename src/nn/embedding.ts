@@ -8,7 +8,7 @@ import { Param } from './param.js';
 import type { RunContext } from './context.js';
 import { like, sameKind, storage } from './arrays.js';
 import { randNormal, type Rng } from '../quant/rng.js';
-import { fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import { INT32_LIMIT } from '../ops/intgemm.js';
 import type { LayerCost } from './cost.js';
@@ -101,7 +101,7 @@ export class Embedding extends Layer {
       }
       dw = fixedTensor(this.weight.shape, acc, eq.exp, 32);
     } else {
-      const v = eq.kind === 'float' ? eq.data : Float32Array.from(eq.mant, (m) => m * 2 ** eq.exp);
+      const v = dequantize(eq);
       const acc = new Float32Array(V * D);
       for (let i = 0; i < ids.length; i++) {
         const r = ids[i] * D;

@@ -84,15 +84,21 @@ for (const be of await fastBackends()) {
       }
     });
 
-    it('lstm_fwd_fixed equals ref with both accumulators int32 and right shifts (vector loops)', () => {
-      // The case the SIMD loops take (WASM's 4 lanes, native AVX-512's 16): int32 gx and gh
-      // onto Q.12 by right shifts of 1..31, tails of every width, saturating terms, carried rows.
+    it('lstm_fwd_fixed equals ref with both accumulators int32 (vector loops)', () => {
+      // The cases the SIMD loops take (WASM's 4 lanes, native AVX-512's 16): int32 gx and gh
+      // onto Q.12 by right shifts of 1..31, none, or left shifts up to 24 (25: the scalar
+      // loop), tails of every width, saturating terms, carried rows.
       let seed = 50;
       for (const [N, H] of [...SHAPES, [3, 15], [2, 17], [4, 47]]) {
         for (const [zx, zh] of [
           [-1, -31],
           [-9, -14],
           [-20, -6],
+          [0, -3],
+          [2, 0],
+          [24, -5],
+          [-7, 23],
+          [25, 0],
         ]) {
           const rng = seeded(seed++);
           const a = { ...fwdArgs(rng, N, H, false), gh: acc(rng, N * 4 * H, false) };

@@ -44,7 +44,7 @@ export interface NativeSequence {
   ): void;
   /** Kernels.float_fn_f64 with the function's code (codes.ts FN_*). */
   floatFnF64(fn: number, x: Float64Array, y: Float64Array): void;
-  /** lstm_fwd_fixed for int32 gx, gh and right shifts srx, srh in 1..31 (zx = -srx);
+  /** lstm_fwd_fixed for int32 gx, gh and right shifts srx, srh in -24..31 (zx = -srx);
    * false (nothing written) where the instruction set has no such loop (bind-lstm.cc). */
   lstmFwdFixedI32(
     N: number,
@@ -104,7 +104,9 @@ export function sequenceKernels(
   | 'lstm_bwd_float'
   | 'float_fn_f64'
 > {
-  const shift = (z: number) => Number.isInteger(z) && z <= -1 && z >= -31;
+  // zx, zh: right shifts of 1..31, none, or left shifts of up to 24 (past 24 every nonzero term
+  // saturates: the base kernels take that rare case).
+  const shift = (z: number) => Number.isInteger(z) && z <= 24 && z >= -31;
   return {
     lstm_fwd_float: (s, gx, gh, bias, hp, cp, act, tc, h, c) =>
       k.lstmFwdFloat(s.N, s.H, s.t, s.lens, gx, gh, bias, hp, cp, act, tc, h, c),
@@ -112,7 +114,7 @@ export function sequenceKernels(
       k.lstmBwdFloat(s.N, s.H, s.t, s.lens, dhp, ey, act, tc, cp, dh, dc, dz),
     float_fn_f64: (fn, x, y) => k.floatFnF64(floatFnCode(fn), x, y),
     lstm_fwd_fixed(s: LstmStep, gx, zx, gh, zh, b12, hPrev, cPrev, act, tc, h, c) {
-      // int32 accumulators onto Q.12 by right shifts (the usual case): AVX-512, 16 units a
+      // int32 accumulators onto Q.12 by shifts (the usual case): AVX-512, 16 units a
       // vector; anything else, or another instruction set, on the base (WASM's 4-lane loop).
       if (gx instanceof Int32Array && gh instanceof Int32Array && shift(zx) && shift(zh)) {
         checkStep('lstm_fwd_fixed', s);
