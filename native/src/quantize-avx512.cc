@@ -8,10 +8,12 @@
 // (masked loads and stores: no scalar tail loop), and compare masks feed the counts.
 //
 // Stochastic rounding: element i takes draw i of the caller's xoshiro128** stream. Sixteen
-// vector lanes run the generator at once, lane j starting 4096 j draws later (rng-jump.h),
-// so after 16 steps a 16 x 16 transpose gives each lane the draws of its next 16 consecutive
-// elements. Tasks of pool::CHUNK elements start at their own jumped states, so the work also
-// splits over threads with the same bits; the caller's state ends after draw n - 1.
+// vector lanes run the generator at once, lane j starting S j draws later (rng-jump.h; S =
+// 4096, or 256 for calls below 12,288 draws, e.g. an LSTM step's 32 x 256 gate errors, which
+// took the scalar generator at ~1.3 ns a draw), so after 16 steps a 16 x 16 transpose gives
+// each lane the draws of its next 16 consecutive elements. Tasks of 16 S elements start at
+// their own jumped states, so the work also splits over threads with the same bits; the
+// caller's state ends after draw n - 1.
 // Calls whose output type cannot hold [lo, hi] keep the scalar loop of quantize-impl.h.
 
 #include <cstdint>
@@ -37,12 +39,15 @@
 namespace {
 #include "quantize-impl.h"
 
+using rngjump::SHORT_STRIDE;
 using rngjump::STRIDE;
 constexpr int64_t CHUNK = pool::CHUNK;  // a multiple of 16 STRIDE (one task = 16 full lanes)
-static_assert(CHUNK % (16 * STRIDE) == 0, "tasks must start at lane boundaries");
+static_assert(CHUNK == 16 * STRIDE, "a stochastic task is 16 full lanes");
 
 /** Draws below which stochastic calls take one scalar generator (see drive). */
-constexpr int64_t SCALAR_DRAWS = 3 * STRIDE;
+constexpr int64_t SCALAR_DRAWS = 3 * SHORT_STRIDE;
+/** Draws below which stochastic calls take lanes of SHORT_STRIDE. */
+constexpr int64_t SHORT_DRAWS = 3 * STRIDE;
 
 struct Counts {
   int64_t saturated = 0, underflow = 0;
@@ -177,14 +182,20 @@ struct Lanes {
   }
 };
 
+template <bool STOCH, int64_t S, class Block>
+QuantCounts driveLanes(int64_t n, uint32_t* st, Block&& block);
+
 /**
  * Runs block(i, mask, k) over [0, n) in blocks of 16 (k: the draws' top 24 bits, stochastic
- * only), split into tasks of CHUNK elements over the pool; sums the tasks' counts. For
- * stochastic rounding `st` is the caller's state, left after draw n - 1.
+ * only), split into tasks over the pool (driveLanes); sums the tasks' counts. For stochastic
+ * rounding `st` is the caller's state, left after draw n - 1.
  */
 template <bool STOCH, class Block>
 QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
-  if (STOCH && n < SCALAR_DRAWS) {
+  if (STOCH && n >= SCALAR_DRAWS && n < SHORT_DRAWS)
+    return driveLanes<STOCH, SHORT_STRIDE>(n, st, block);
+  if (!STOCH || n >= SCALAR_DRAWS) return driveLanes<STOCH, STRIDE>(n, st, block);
+  {
     // Fewer than three lanes' worth: one scalar generator beats 16 lanes mostly idle.
     Xoshiro rng(st);
     Counts c;
@@ -201,15 +212,27 @@ QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
     rng.save(st);
     return {c.saturated, c.underflow};
   }
-  const int tasks = static_cast<int>((n + CHUNK - 1) / CHUNK);
+}
+
+/**
+ * drive's vector route: tasks of 16 S elements (stochastic: 16 lanes of S draws, lane j at
+ * draw j S of the stream; S = STRIDE: pool::CHUNK, the task size of the other kernels).
+ */
+template <bool STOCH, int64_t S, class Block>
+QuantCounts driveLanes(int64_t n, uint32_t* st, Block&& block) {
+  constexpr int64_t TASK = 16 * S;
+  const int tasks = static_cast<int>((n + TASK - 1) / TASK);
   std::vector<Counts> counts(tasks > 0 ? tasks : 1);
   std::vector<LaneStates> starts(STOCH && tasks > 0 ? tasks : 0);
   if (STOCH && tasks > 0) {
-    // Lane j (task j / 16) starts at draw j STRIDE.
-    const int64_t lanes = (n + STRIDE - 1) / STRIDE;
+    // Lane j (task j / 16) starts at draw j S.
+    const int64_t lanes = (n + S - 1) / S;
     auto lane = [&](int64_t j) { return starts[j / 16].w + 4 * (j % 16); };
     for (int w = 0; w < 4; w++) lane(0)[w] = st[w];
-    for (int64_t j = 1; j < lanes; j++) rngjump::jump(lane(j - 1), lane(j));
+    for (int64_t j = 1; j < lanes; j++) {
+      if (S == STRIDE) rngjump::jump(lane(j - 1), lane(j));
+      else rngjump::jumpShort(lane(j - 1), lane(j));
+    }
   }
   uint32_t last[4];
   pool::run(tasks, [&](int t) {
@@ -217,17 +240,17 @@ QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
     // would be reloaded after every store.
     auto blk = block;
     Counts c;
-    const int64_t a = t * CHUNK, b = a + CHUNK < n ? a + CHUNK : n;
+    const int64_t a = t * TASK, b = a + TASK < n ? a + TASK : n;
     if (!STOCH) {
       for (int64_t i = a; i < b; i += 16) blk(i, maskOf(b - i), _mm512_setzero_si512(), c);
       counts[t] = c;
       return;
     }
     Lanes g(starts[t].w);
-    // Lane j covers [a + j STRIDE, min(a + (j + 1) STRIDE, b)); the last draw's lane and step.
-    const int64_t steps = b - a < STRIDE ? b - a : STRIDE;
-    const int lastLane = static_cast<int>((b - 1 - a) / STRIDE);
-    const int64_t lastStep = b - 1 - a - lastLane * STRIDE;
+    // Lane j covers [a + j S, min(a + (j + 1) S, b)); the last draw's lane and step.
+    const int64_t steps = b - a < S ? b - a : S;
+    const int lastLane = static_cast<int>((b - 1 - a) / S);
+    const int64_t lastStep = b - 1 - a - lastLane * S;
     const bool saveLast = b == n;
     __m512i r[16];
     for (int64_t s = 0; s < steps; s += 16) {
@@ -237,8 +260,8 @@ QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
       }
       transpose16(r);
       for (int j = 0; j <= lastLane; j++) {
-        const int64_t i = a + j * STRIDE + s;
-        const int64_t end = a + (j + 1) * STRIDE < b ? a + (j + 1) * STRIDE : b;
+        const int64_t i = a + j * S + s;
+        const int64_t end = a + (j + 1) * S < b ? a + (j + 1) * S : b;
         if (i < end) blk(i, maskOf(end - i), r[j], c);
       }
     }

@@ -12,8 +12,12 @@ namespace rngjump {
 
 /** Draws one jump advances (a lane's stride in the vector quantizers). */
 constexpr int64_t STRIDE = 4096;
+/** The short jump's draws: the lanes' stride for calls of 768 to 12,287 draws. */
+constexpr int64_t SHORT_STRIDE = 256;
 
 /** out = the xoshiro128** state `STRIDE` draws after `in` (words s0..s3); in may equal out. */
 void jump(const uint32_t* in, uint32_t* out);
+/** out = the state `SHORT_STRIDE` draws after `in`; in may equal out. */
+void jumpShort(const uint32_t* in, uint32_t* out);
 
 }  // namespace rngjump

@@ -2,9 +2,10 @@
 // quantize / requantize on every fast backend vs ref at lengths around the native AVX-512
 // quantizers' blocks: 16 generator lanes 4096 draws apart (rng-jump.h) and tasks of 65536
 // elements, so lanes and tasks end full, one short or one over, and a task ends inside a
-// lane; below three lanes' worth (12288) one scalar generator runs instead. Stochastic rounding must still give element i draw i: the same mantissas, counts and
-// generator state afterwards as the reference's one scalar stream. maxAbs and minMax, split
-// over tasks the same way, must combine their tasks' extremes.
+// lane; below three such lanes' worth (12288), lanes 256 draws apart in tasks of 4096; below
+// 768 one scalar generator. Stochastic rounding must still give element i draw i: the same
+// mantissas, counts and generator state afterwards as the reference's one scalar stream.
+// maxAbs and minMax, split over tasks the same way, must combine their tasks' extremes.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,13 @@ import type { Rounding } from '../../src/quant/rounding.js';
 import { assertSameArray, fastBackends, randInts, seeded } from './helpers.js';
 
 const LENGTHS = [
+  767,
+  768,
+  1000,
+  4096,
+  8192,
+  3 * 4096 - 1,
+  3 * 4096,
   4095,
   4097,
   3 * 4096 + 1,
