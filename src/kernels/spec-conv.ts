@@ -147,7 +147,7 @@ export interface ConvKernels {
    * batch-major layout (no im2col matrix, no layout swap); the same bits as im2col then
    * gemm_f32 on these kernels, rows swapped (A, B, R) -> (B, A, R). rotated: w is the filter
    * (C, M, KH*KW) of the conv whose input gradient this conv computes, read as (M, C, KH*KW)
-   * with each filter's taps reversed (ops/conv.ts rotatedFilter) without building that copy.
+   * with each filter's taps reversed (ops/conv-input-grad.ts rotatedFilter) without building that copy.
    */
   conv_direct_f32?(
     geom: ConvGeom,

@@ -41,7 +41,7 @@ export interface Kernels
   preferWinograd?(g: ConvGeom, pass: 'forward' | 'inputGrad'): boolean;
   /**
    * Optional: whether the float32 input gradient of a stride-1 'same' conv runs as a forward
-   * conv of the error (ops/conv.ts convInputGradF32: im2col of e, one GEMM of depth
+   * conv of the error (ops/conv-f32.ts convInputGradF32: im2col of e, one GEMM of depth
    * OC*KH*KW, a layout swap) instead of dcol = W^T e' and col2im: the same sums in another
    * order, without the dcol matrix KH*KW times larger than dx. Absent: false.
    */
