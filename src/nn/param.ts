@@ -8,14 +8,13 @@ import type { Kernels } from '../kernels/spec.js';
 
 /**
  * A fixed-point gradient's values: the kernels' scale_to_f32 (float32(m * 2^exp), the product
- * in float64 as dequantize computes it) where its integer mantissas at exp <= 96 stay finite,
- * else dequantize (its checks and messages).
+ * in float64 as dequantize computes it) into `out` where its integer mantissas at exp <= 96
+ * stay finite, else dequantize (its checks and messages; a new array).
  */
-function gradValues(g: Tensor, k: Kernels | undefined): Float32Array {
+function gradValues(g: Tensor, k: Kernels | undefined, out: Float32Array): Float32Array {
   if (!k || g.kind !== 'fixed' || g.mant instanceof Float64Array) return dequantize(g);
   checkTensor(g, 'dequantize: tensor');
-  if (g.exp > 96) return dequantize(g);
-  const out = new Float32Array(g.mant.length);
+  if (g.exp > 96 || g.mant.length !== out.length) return dequantize(g);
   k.scale_to_f32(g.mant, 2 ** g.exp, out);
   return out;
 }
@@ -28,7 +27,10 @@ export class Param {
    * (any fixed-point value of <= 24 bits is exact in float32).
    */
   readonly value: Float32Array;
-  /** Gradient of this step (the G site's output, as values), or null before backward. */
+  /**
+   * Gradient of this step (the G site's output, as values), or null before backward. Its
+   * storage is reused by the next step's gradient: copy it to keep it.
+   */
   grad: Float32Array | null = null;
   /** The G site's output as produced (fixed-point when quantized), for telemetry and costs. */
   gradTensor: Tensor | null = null;
@@ -56,21 +58,33 @@ export class Param {
   }
 
   /**
+   * The gradient's storage, kept across steps: a new array per parameter and step (fc1 of
+   * LeNet-5: 192 KB) came back from the system as fresh pages, faulted in on every step.
+   */
+  private gradStore: Float32Array | null = null;
+
+  private store(): Float32Array {
+    return (this.gradStore ??= new Float32Array(this.value.length));
+  }
+
+  /**
    * Adds a gradient (a parameter used twice in one step gets the sum); `k` converts fixed-point
    * mantissas to values (same bits as without).
    */
   addGrad(g: Tensor, k?: Kernels): void {
-    const v = gradValues(g, k);
-    if (v.length !== this.value.length) {
-      throw new Error(
-        `${this.name}: gradient has ${v.length} values, parameter ${this.value.length}`,
-      );
+    const n = g.kind === 'float' ? g.data.length : g.mant.length;
+    if (n !== this.value.length) {
+      throw new Error(`${this.name}: gradient has ${n} values, parameter ${this.value.length}`);
     }
     if (this.grad === null) {
-      // A float gradient's storage belongs to the layer (it may be reused): keep a copy.
-      this.grad = g.kind === 'float' ? v.slice() : v;
+      // A float gradient's storage belongs to the layer (it may be reused): copied.
+      const out = this.store();
+      const v = g.kind === 'float' ? g.data : gradValues(g, k, out);
+      if (v !== out) out.set(v);
+      this.grad = out;
       this.gradTensor = g;
     } else {
+      const v = gradValues(g, k, new Float32Array(n));
       for (let i = 0; i < v.length; i++) this.grad[i] += v[i];
       this.gradTensor = null; // a sum of two quantized gradients has no single format
     }
