@@ -134,16 +134,45 @@ export function lstm_bwd_float(
   for (let n = 0; n < N; n++) {
     const r = <usize>(n * H);
     if (dhp != 0 && isLive(lens, n, t + 1)) memory.copy(dh + (r << 2), dhp + (r << 2), hb << 2);
-    if (ey != 0)
-      for (let j: usize = 0; j < hb; j++) {
+    if (ey != 0) {
+      // float32 sums, four at a time (each lane the scalar float32 add).
+      let j: usize = 0;
+      for (; j + 4 <= hb; j += 4) {
+        const p = dh + ((r + j) << 2);
+        v128.store(p, f32x4.add(v128.load(p), v128.load(ey + ((r + j) << 2))));
+      }
+      for (; j < hb; j++) {
         const p = dh + ((r + j) << 2);
         store<f32>(p, load<f32>(p) + load<f32>(ey + ((r + j) << 2)));
       }
+    }
     if (!isLive(lens, n, t)) {
       memory.fill(dz + (<usize>(n * G) << 2), 0, <usize>G << 2);
       continue;
     }
-    for (let j = 0; j < H; j++) {
+    const one = f64x2.splat(1);
+    let j = 0;
+    // Two units at a time: the scalar loop's operations, in its order, lane by lane.
+    for (; j + 2 <= H; j += 2) {
+      const a = <usize>(n * G + j);
+      const u = r + <usize>j;
+      const i = ld2(act, a);
+      const f = ld2(act, a + hb);
+      const g = ld2(act, a + 2 * hb);
+      const o = ld2(act, a + 3 * hb);
+      const th = ld2(tc, u);
+      const d = ld2(dh, u);
+      const dcj = f64x2.add(
+        ld2(dc, u),
+        f64x2.mul(f64x2.mul(d, o), f64x2.sub(one, f64x2.mul(th, th))),
+      );
+      st2(dz, a, f64x2.mul(f64x2.mul(f64x2.mul(dcj, g), i), f64x2.sub(one, i)));
+      st2(dz, a + hb, f64x2.mul(f64x2.mul(f64x2.mul(dcj, ld2(cPrev, u)), f), f64x2.sub(one, f)));
+      st2(dz, a + 2 * hb, f64x2.mul(f64x2.mul(dcj, i), f64x2.sub(one, f64x2.mul(g, g))));
+      st2(dz, a + 3 * hb, f64x2.mul(f64x2.mul(f64x2.mul(d, th), o), f64x2.sub(one, o)));
+      st2(dc, u, f64x2.mul(dcj, f));
+    }
+    for (; j < H; j++) {
       const a = <usize>(n * G + j);
       const u = r + <usize>j;
       const i = ld(act, a);
