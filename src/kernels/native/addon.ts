@@ -11,6 +11,7 @@ import type { IntArray, MantArray } from '../../tensor/dtype.js';
 import type { RoundCode } from '../wasm/codes.js';
 import { FLOAT_PASS_FUNCTIONS, type NativeFloatPasses } from './float-passes.js';
 import { SEQUENCE_FUNCTIONS, type NativeSequence } from './sequence.js';
+import { LAYERNORM_FUNCTIONS, type NativeLayernorm } from './layernorm.js';
 
 /**
  * The instruction sets the addon's kernels are built for, fastest first, and a test path:
@@ -28,7 +29,7 @@ export function isAvx512(isa: NativeIsa): boolean {
 export const NATIVE_TEST_ISAS: readonly NativeIsa[] = ['avx512vnni-emulated'];
 
 /** The kernel functions of one instruction set (argument orders: native/src/bind-*.cc). */
-export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence {
+export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence, NativeLayernorm {
   readonly isa: NativeIsa;
   gemmInt(
     M: number,
@@ -403,6 +404,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'kahanCarry',
   ...FLOAT_PASS_FUNCTIONS,
   ...SEQUENCE_FUNCTIONS,
+  ...LAYERNORM_FUNCTIONS,
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */

@@ -25,6 +25,7 @@ import { checkWinogradGeom } from '../ref/winograd.js';
 import { checkLen } from '../ref/optim.js';
 import { floatPassKernels } from './float-passes.js';
 import { sequenceKernels } from './sequence.js';
+import { layernormKernels } from './layernorm.js';
 
 /** The rounding modes the addon's quantizers implement (nearest-even runs on the base). */
 const ADDON_ROUNDINGS = new Set<Rounding>(['nearest', 'stochastic', 'floor']);
@@ -325,6 +326,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     ...own,
     ...floatPassKernels(k, base),
     ...sequenceKernels(k, base),
+    ...layernormKernels(k),
     name: 'native',
     describe,
   };

@@ -15,6 +15,7 @@ import {
   bn_sums,
   bn_xhat_int,
 } from './norm.js';
+import { layernorm_backward, layernorm_forward } from './layernorm.js';
 import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { countAbsAtLeast, maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
@@ -76,6 +77,8 @@ export const refKernels: Kernels = {
   bn_backward,
   bn_backward_max,
   bn_backward_flag,
+  layernorm_forward,
+  layernorm_backward,
   add_scaled,
   avgpool,
   avgpool_backward,

@@ -67,6 +67,8 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   float_fn_f64: 4,
   softmax_fixed: 7,
   softmax_bwd: 8,
+  layernorm_forward: 11,
+  layernorm_backward: 10,
   scale_to_f32: 5,
   axpy_f64: 5,
   sum_rows_f64: 4,

@@ -36,6 +36,7 @@ import {
 } from './recurrent.js';
 import { floatFnF64Wasm, lstmBwdFloatWasm, lstmFwdFloatWasm } from './recurrent-float.js';
 import { stepArrayWasm } from './workspace.js';
+import { layernormBackwardWasm, layernormForwardWasm } from './layernorm.js';
 import {
   winogradConvWasm,
   winogradErrorWasm,
@@ -125,6 +126,10 @@ function makeKernels(ctx: WasmContext): Kernels {
       bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y, true),
     bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
       bnBackwardWasm(ctx, e, x, mask, N, C, R, p, xhat32, dx),
+    layernorm_forward: (x, R, D, unit, eps, g, b, y, xhat, inv) =>
+      layernormForwardWasm(ctx, x, R, D, unit, eps, g, b, y, xhat, inv),
+    layernorm_backward: (e, unit, xhat, inv, g, R, D, dx, dgb) =>
+      layernormBackwardWasm(ctx, e, unit, xhat, inv, g, R, D, dx, dgb),
     add_scaled: (a, ka, b, kb, relu, mask, out) =>
       addScaledWasm(ctx, a, ka, b, kb, relu, mask, out),
     avgpool: (x, g, scale, y) => avgpoolWasm(ctx, x, g, scale, y),
