@@ -44,6 +44,8 @@ export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence, Nat
     /** Upper bounds on max |a|, max |b| (GemmShape maxA, maxB), or -1: scanned. */
     maxA: number,
     maxB: number,
+    /** Given: gemm_int_batch, this many contiguous blocks. */
+    batch?: number,
   ): void;
   gemmF32(
     M: number,
@@ -55,6 +57,8 @@ export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence, Nat
     transB: boolean,
     c: Float32Array,
     accumulate: boolean,
+    /** Given: gemm_f32_batch, this many contiguous blocks. */
+    batch?: number,
   ): void;
   /** c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x) on int8/int16 mantissas into int32. */
   convGemmInt(geom: Float64Array, w: IntArray, M: number, x: IntArray, c: Int32Array): void;

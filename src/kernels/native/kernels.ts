@@ -101,6 +101,24 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
         g.maxA ?? -1,
         g.maxB ?? -1,
       ),
+    // One addon call for every block (the per-block GEMM in C++).
+    gemm_f32_batch: (g, batch, a, b, c) =>
+      k.gemmF32(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate, batch),
+    gemm_int_batch: (g, batch, a, b, c) =>
+      k.gemmInt(
+        g.M,
+        g.N,
+        g.K,
+        a,
+        !!g.transA,
+        b,
+        !!g.transB,
+        c,
+        !!g.accumulate,
+        g.maxA ?? -1,
+        g.maxB ?? -1,
+        batch,
+      ),
     conv_gemm_f32: (g, w, M, x, y) => k.convGemmF32(geomOf(g), w, M, x, y, false),
     conv_gemm_int: (g, w, M, x, y) => k.convGemmInt(geomOf(g), w, M, x, y),
     conv_gemm_int_nchw: (g, w, M, x, bias, y) =>

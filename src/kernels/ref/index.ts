@@ -2,7 +2,7 @@
 // The reference backend: plain TypeScript kernels, the definition of correct.
 
 import type { Kernels } from '../spec.js';
-import { gemm_f32, gemm_int } from './gemm.js';
+import { gemm_f32, gemm_f32_batch, gemm_int, gemm_int_batch } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
 import { add_scaled, relu, relu_backward, relu_backward_max, swap_outer } from './layers.js';
 import {
@@ -38,6 +38,8 @@ export const refKernels: Kernels = {
   name: 'ref',
   gemm_f32,
   gemm_int,
+  gemm_f32_batch,
+  gemm_int_batch,
   im2col,
   col2im,
   quantize: quantizeInto,

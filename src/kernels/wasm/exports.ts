@@ -65,7 +65,7 @@ const PARAMS: { readonly [F in ExportName]: ArgsOf<F>['length'] } = {
   lstm_fwd_float: 13,
   lstm_bwd_float: 12,
   float_fn_f64: 4,
-  softmax_fixed: 7,
+  softmax_fixed: 8,
   softmax_bwd: 8,
   layernorm_forward: 11,
   layernorm_backward: 10,

@@ -221,6 +221,7 @@ export interface KernelExports {
     rows: I32,
     cols: I32,
     valid: I32,
+    validRows: Ptr,
     mult: F64,
     p: Ptr,
   ): void;
