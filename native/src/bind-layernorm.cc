@@ -21,11 +21,48 @@ T* typed(const Args& a, const View& v, Kind k, const char* what) {
   return static_cast<T*>(v.p);
 }
 
+/** Row r's mean and 1/sigma from its sums, in the reference's operations. */
+inline double invSigmaOf(double ss, double fD, double unit, double eps) {
+  return 1.0 / std::sqrt((ss / fD) * unit * unit + eps);
+}
+
+template <typename X>
+void normaliseRow(const X* xr, double mu, double is, int64_t D, double unit, const float* g,
+                  const float* b, float* y, float* xhat) {
+  for (int64_t d = 0; d < D; d++) {
+    const double h = (static_cast<double>(xr[d]) - mu) * unit * is;
+    xhat[d] = static_cast<float>(h);
+    y[d] = static_cast<float>(static_cast<double>(g[d]) * h + static_cast<double>(b[d]));
+  }
+}
+
+// Rows in groups of G: each row's sums still run in order d (the same bits), but the G
+// independent chains of float64 adds overlap (one row's chain is bound by the add latency).
+constexpr int64_t G = 4;
+
 template <typename X>
 void forwardRows(const X* x, int64_t r0, int64_t r1, int64_t D, double unit, double eps,
                  const float* g, const float* b, float* y, float* xhat, double* inv) {
   const double fD = static_cast<double>(D);
-  for (int64_t r = r0; r < r1; r++) {
+  int64_t r = r0;
+  for (; r + G <= r1; r += G) {
+    const X* xr = x + r * D;
+    double s[G] = {0, 0, 0, 0}, ss[G] = {0, 0, 0, 0}, mu[G];
+    for (int64_t d = 0; d < D; d++)
+      for (int64_t j = 0; j < G; j++) s[j] += static_cast<double>(xr[j * D + d]);
+    for (int64_t j = 0; j < G; j++) mu[j] = s[j] / fD;
+    for (int64_t d = 0; d < D; d++)
+      for (int64_t j = 0; j < G; j++) {
+        const double c = static_cast<double>(xr[j * D + d]) - mu[j];
+        ss[j] += c * c;
+      }
+    for (int64_t j = 0; j < G; j++) {
+      const double is = invSigmaOf(ss[j], fD, unit, eps);
+      inv[r + j] = is;
+      normaliseRow(xr + j * D, mu[j], is, D, unit, g, b, y + (r + j) * D, xhat + (r + j) * D);
+    }
+  }
+  for (; r < r1; r++) {
     const X* xr = x + r * D;
     double s = 0;
     for (int64_t d = 0; d < D; d++) s += static_cast<double>(xr[d]);
@@ -35,23 +72,50 @@ void forwardRows(const X* x, int64_t r0, int64_t r1, int64_t D, double unit, dou
       const double c = static_cast<double>(xr[d]) - mu;
       ss += c * c;
     }
-    const double is = 1.0 / std::sqrt((ss / fD) * unit * unit + eps);
+    const double is = invSigmaOf(ss, fD, unit, eps);
     inv[r] = is;
-    for (int64_t d = 0; d < D; d++) {
-      const double h = (static_cast<double>(xr[d]) - mu) * unit * is;
-      xhat[r * D + d] = static_cast<float>(h);
-      y[r * D + d] = static_cast<float>(static_cast<double>(g[d]) * h + static_cast<double>(b[d]));
-    }
+    normaliseRow(xr, mu, is, D, unit, g, b, y + r * D, xhat + r * D);
   }
 }
 
+/** Row r's dx from its means m1, m2 (forwardRows' order of operations). */
+template <typename X>
+void dxRow(const X* er, double unit, const float* xh, double m1, double m2, double is,
+           const float* g, int64_t D, float* dx) {
+  for (int64_t d = 0; d < D; d++) {
+    const double gd = static_cast<double>(er[d]) * unit * static_cast<double>(g[d]);
+    dx[d] = static_cast<float>((gd - m1 - static_cast<double>(xh[d]) * m2) * is);
+  }
+}
+
+// Rows in groups of G as forwardRows; dgamma and dbeta still add the rows in order r.
 template <typename X>
 void backwardRows(const X* e, double unit, const float* xhat, const double* inv, const float* g,
                   int64_t R, int64_t D, float* dx, double* dgb) {
   const double fD = static_cast<double>(D);
   std::memset(dgb, 0, sizeof(double) * 2 * D);
   double* dbs = dgb + D;
-  for (int64_t r = 0; r < R; r++) {
+  int64_t r = 0;
+  for (; r + G <= R; r += G) {
+    const int64_t o = r * D;
+    double m1[G] = {0, 0, 0, 0}, m2[G] = {0, 0, 0, 0};
+    for (int64_t d = 0; d < D; d++) {
+      const double gdd = static_cast<double>(g[d]);
+      for (int64_t j = 0; j < G; j++) {
+        const double ed = static_cast<double>(e[o + j * D + d]) * unit;
+        const double xh = xhat[o + j * D + d];
+        dgb[d] += ed * xh;
+        dbs[d] += ed;
+        const double gd = ed * gdd;
+        m1[j] += gd;
+        m2[j] += gd * xh;
+      }
+    }
+    for (int64_t j = 0; j < G; j++)
+      dxRow(e + o + j * D, unit, xhat + o + j * D, m1[j] / fD, m2[j] / fD, inv[r + j], g, D,
+            dx + o + j * D);
+  }
+  for (; r < R; r++) {
     const int64_t o = r * D;
     double m1 = 0, m2 = 0;
     for (int64_t d = 0; d < D; d++) {
@@ -63,12 +127,7 @@ void backwardRows(const X* e, double unit, const float* xhat, const double* inv,
       m1 += gd;
       m2 += gd * xh;
     }
-    m1 /= fD;
-    m2 /= fD;
-    for (int64_t d = 0; d < D; d++) {
-      const double gd = static_cast<double>(e[o + d]) * unit * static_cast<double>(g[d]);
-      dx[o + d] = static_cast<float>((gd - m1 - static_cast<double>(xhat[o + d]) * m2) * inv[r]);
-    }
+    dxRow(e + o, unit, xhat + o, m1 / fD, m2 / fD, inv[r], g, D, dx + o);
   }
 }
 
@@ -93,7 +152,7 @@ Napi::Value layernormForward(const Napi::CallbackInfo& info) {
   a.need(hv, R * D, "xhat");
   a.need(iv, R, "invSigma");
   // Rows are independent: split over the pool (each row's order is the same on any split).
-  pool::chunked(R, pool::perTask(D * 8), [&](int64_t r0, int64_t r1) {
+  pool::chunked(R, pool::perTask(D * 64), [&](int64_t r0, int64_t r1) {
     withKind(xv, [&](auto* x) { forwardRows(x, r0, r1, D, unit, eps, g, b, y, xhat, inv); });
   });
   return info.Env().Undefined();
