@@ -53,6 +53,7 @@ export { bn_sums } from './norm_sums';
 export { bn_forward, bn_affine_int } from './norm';
 export { bn_backward } from './norm-backward';
 export { bn_xhat_int } from './norm_xhat';
+export { layernorm_forward, layernorm_backward } from './layernorm';
 export { add_scaled } from './add';
 export { avgpool_fwd, avgpool_bwd } from './avgpool';
 export { flag_quantize } from './flag';

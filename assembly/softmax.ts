@@ -16,18 +16,23 @@ function at(p: usize, kind: i32, i: i32): f64 {
   return <f64>load<i32>(p + (<usize>i << 2));
 }
 
-/** scores (rows, cols) of kind ks -> p (rows, cols) i16 Q0.15; the first `valid` columns take part. */
+/**
+ * scores (rows, cols) of kind ks -> p (rows, cols) i16 Q0.15; the first `valid` columns take
+ * part, or valid[r] (i32) of row r where validRows is not 0.
+ */
 export function softmax_fixed(
   scores: usize,
   ks: i32,
   rows: i32,
   cols: i32,
   valid: i32,
+  validRows: usize,
   mult: f64,
   p: usize,
 ): void {
-  const L = max<i32>(0, min<i32>(valid, cols));
   for (let r = 0; r < rows; r++) {
+    const v = validRows ? load<i32>(validRows + (<usize>r << 2)) : valid;
+    const L = max<i32>(0, min<i32>(v, cols));
     const o = r * cols;
     let mx: f64 = -Infinity;
     for (let s = 0; s < L; s++) mx = max<f64>(mx, at(scores, ks, o + s));

@@ -13,6 +13,7 @@
         'src/bind-elem.cc',
         'src/bind-float-passes.cc',
         'src/bind-gemm.cc',
+        'src/bind-layernorm.cc',
         'src/bind-lstm.cc',
         'src/bind-norm.cc',
         'src/bind-pack.cc',

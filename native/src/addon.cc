@@ -55,6 +55,7 @@ Napi::Value kernels(const Napi::CallbackInfo& info) {
     addConvertBindings(env, o);
     addFloatPassBindings(env, o);
     addSoftmaxBindings(env, o);
+    addLayernormBindings(env, o);
     return o;
   }
   throw Napi::TypeError::New(env, "unknown instruction set \"" + name +

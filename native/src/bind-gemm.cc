@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Bindings of the GEMM kernels: gemmInt and gemmF32 (M, N, K, a, transA, b, transB, c,
 // accumulate), the layouts of src/kernels/spec.ts GemmShape; gemmInt then maxA, maxB (bounds
-// on max |a|, max |b| the caller knows, or -1).
+// on max |a|, max |b| the caller knows, or -1); both then an optional batch count (the
+// gemm_*_batch kernels: contiguous blocks, one call from JavaScript).
 
 #include <string>
 
@@ -26,19 +27,29 @@ struct Shape {
   bool transA, transB, accumulate;
 };
 
-Shape readShape(const Args& a, const View& A, const View& B, const View& C) {
+/** Reads M, N, K and the flags; checks A, B and C hold `batch` blocks of their shapes. */
+Shape readShape(const Args& a, const View& A, const View& B, const View& C, int64_t batch = 1) {
   Shape s{a.size(0, "M"), a.size(1, "N"), a.size(2, "K"), a.flag(4), a.flag(6), a.flag(8)};
-  a.need(A, s.M * s.K, std::string("A ") + (s.transA ? shape(s.K, s.M) : shape(s.M, s.K)));
-  a.need(B, s.K * s.N, std::string("B ") + (s.transB ? shape(s.N, s.K) : shape(s.K, s.N)));
-  a.need(C, s.M * s.N, "C " + shape(s.M, s.N));
+  const std::string x = batch == 1 ? "" : std::to_string(batch) + " x ";
+  a.need(A, batch * s.M * s.K, "A " + x + (s.transA ? shape(s.K, s.M) : shape(s.M, s.K)));
+  a.need(B, batch * s.K * s.N, "B " + x + (s.transB ? shape(s.N, s.K) : shape(s.K, s.N)));
+  a.need(C, batch * s.M * s.N, "C " + x + shape(s.M, s.N));
   return s;
 }
 
 int bytesOf(Kind k) { return k == Kind::I8 ? 1 : k == Kind::I16 ? 2 : 4; }
 
+const char* byteAt(const void* p, int64_t elements, int bytes) {
+  return static_cast<const char*>(p) + elements * bytes;
+}
+
+// gemmInt(M, N, K, a, transA, b, transB, c, accumulate, maxA, maxB[, batch]): batch (argument
+// 11, default 1) GEMMs of contiguous blocks, each the call on its own block would be.
 Napi::Value gemmInt(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
-  const Args a(info, "gemm_int");
+  const bool batched = info.Length() > 11;
+  const Args a(info, batched ? "gemm_int_batch" : "gemm_int");
+  const int64_t batch = batched ? a.size(11, "batch") : 1;
   const View A = a.array(3, "A"), B = a.array(5, "B"), C = a.array(7, "C");
   for (const View* v : {&A, &B})
     if (v->kind != Kind::I8 && v->kind != Kind::I16 && v->kind != Kind::I32)
@@ -46,35 +57,45 @@ Napi::Value gemmInt(const Napi::CallbackInfo& info) {
                   " must be an Int8Array, Int16Array or Int32Array of mantissas");
   if (C.kind != Kind::I32 && C.kind != Kind::F64)
     a.typeError("C must be an Int32Array, or a Float64Array where int32 could overflow");
-  const Shape s = readShape(a, A, B, C);
+  const Shape s = readShape(a, A, B, C, batch);
   const bool f64 = C.kind == Kind::F64;
-  if (A.kind == Kind::I32 || B.kind == Kind::I32) {
-    // 32-bit mantissas: products past int32 and even 2^53; the reference loop defines them.
-    gemmIntRefAny(s.M, s.N, s.K, A.p, bytesOf(A.kind), s.transA, B.p, bytesOf(B.kind), s.transB, C.p, f64, s.accumulate);
-    return info.Env().Undefined();
+  const int ba = bytesOf(A.kind), bb = bytesOf(B.kind), bc = f64 ? 8 : 4;
+  const int64_t maxA = a.integer(9, "maxA"), maxB = a.integer(10, "maxB");
+  for (int64_t i = 0; i < batch; i++) {
+    const char* pa = byteAt(A.p, i * s.M * s.K, ba);
+    const char* pb = byteAt(B.p, i * s.K * s.N, bb);
+    void* pc = const_cast<char*>(byteAt(C.p, i * s.M * s.N, bc));
+    if (A.kind == Kind::I32 || B.kind == Kind::I32) {
+      // 32-bit mantissas: products past int32 and even 2^53; the reference loop defines them.
+      gemmIntRefAny(s.M, s.N, s.K, pa, ba, s.transA, pb, bb, s.transB, pc, f64, s.accumulate);
+      continue;
+    }
+    const IntOperand oa{pa, ba, s.transA};
+    const IntOperand ob{pb, bb, s.transB};
+    if (f64)
+      gemmIntF64(isa, s.M, s.N, s.K, oa, ob, static_cast<double*>(pc), s.accumulate, maxA, maxB);
+    else
+      gemmIntI32(isa, s.M, s.N, s.K, oa, ob, static_cast<int32_t*>(pc), s.accumulate);
   }
-  const IntOperand oa{A.p, bytesOf(A.kind), s.transA};
-  const IntOperand ob{B.p, bytesOf(B.kind), s.transB};
-  if (f64)
-    gemmIntF64(isa, s.M, s.N, s.K, oa, ob, static_cast<double*>(C.p), s.accumulate,
-               a.integer(9, "maxA"), a.integer(10, "maxB"));
-  else
-    gemmIntI32(isa, s.M, s.N, s.K, oa, ob, static_cast<int32_t*>(C.p), s.accumulate);
   return info.Env().Undefined();
 }
 
+// gemmF32(M, N, K, a, transA, b, transB, c, accumulate[, batch]): as gemmInt's batch.
 Napi::Value gemmF32Binding(const Napi::CallbackInfo& info) {
   const Isa isa = *static_cast<const Isa*>(info.Data());
-  const Args a(info, "gemm_f32");
+  const bool batched = info.Length() > 9;
+  const Args a(info, batched ? "gemm_f32_batch" : "gemm_f32");
+  const int64_t batch = batched ? a.size(9, "batch") : 1;
   const View A = a.array(3, "A"), B = a.array(5, "B"), C = a.array(7, "C");
   for (const View* v : {&A, &B, &C})
     if (v->kind != Kind::F32) a.typeError("A, B and C must be Float32Arrays");
-  const Shape s = readShape(a, A, B, C);
-  gemmF32(isa, s.M, s.N, s.K, static_cast<const float*>(A.p), s.transA,
-          static_cast<const float*>(B.p), s.transB, static_cast<float*>(C.p), s.accumulate);
+  const Shape s = readShape(a, A, B, C, batch);
+  for (int64_t i = 0; i < batch; i++)
+    gemmF32(isa, s.M, s.N, s.K, static_cast<const float*>(A.p) + i * s.M * s.K, s.transA,
+            static_cast<const float*>(B.p) + i * s.K * s.N, s.transB,
+            static_cast<float*>(C.p) + i * s.M * s.N, s.accumulate);
   return info.Env().Undefined();
 }
-
 
 /** A conv kernel's arguments: (geom, first, M, x, out, ...), sizes checked. */
 struct ConvArgs {

@@ -41,19 +41,23 @@ T* typed(const Args& a, const View& v, Kind k, const char* what) {
   return static_cast<T*>(v.p);
 }
 
-// softmaxFixed(scores, rows, cols, valid, mult, p)
+// softmaxFixed(scores, rows, cols, valid, mult, p); valid a number or an Int32Array (rows)
 Napi::Value softmaxFixed(const Napi::CallbackInfo& info) {
   const Args a(info, "softmax_fixed");
   const View sv = a.array(0, "scores");
   const Acc sc = accOf(a, sv, "scores");
   const int64_t rows = a.size(1, "rows"), cols = a.size(2, "cols");
-  const int64_t valid = a.integer(3, "valid");
+  // valid: one count for every row, or an Int32Array of one per row.
+  const bool perRow = info[3].IsTypedArray();
+  const View vv = perRow ? a.array(3, "valid") : View{nullptr, 0, Kind::I32};
+  const int32_t* validRows = perRow ? typed<const int32_t>(a, vv, Kind::I32, "valid") : nullptr;
+  const int64_t valid = perRow ? 0 : a.integer(3, "valid");
   const double mult = a.number(4, "mult");
   const View pv = a.array(5, "p");
   int16_t* p = typed<int16_t>(a, pv, Kind::I16, "p");
   a.need(sv, rows * cols, "scores");
   a.need(pv, rows * cols, "p");
-  const int64_t L = valid < 0 ? 0 : valid < cols ? valid : cols;
+  if (perRow) a.need(vv, rows, "valid");
   auto expAt = [&](int64_t i, double mx) -> int64_t {
     double u = std::floor((sc[i] - mx) * mult + 0.5);
     if (u < -2147483648.0) u = -2147483648.0;
@@ -62,6 +66,8 @@ Napi::Value softmaxFixed(const Napi::CallbackInfo& info) {
   };
   pool::chunked(rows, pool::perTask(cols * 4), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
+      const int64_t v = perRow ? validRows[r] : valid;
+      const int64_t L = v < 0 ? 0 : v < cols ? v : cols;
       const int64_t o = r * cols;
       double mx = -INFINITY;
       for (int64_t s = 0; s < L; s++) mx = sc[o + s] > mx ? sc[o + s] : mx;

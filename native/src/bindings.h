@@ -20,5 +20,7 @@ void addConvertBindings(Napi::Env env, Napi::Object target);
 void addFloatPassBindings(Napi::Env env, Napi::Object target);
 /** Attention's integer softmax and its backward (bind-softmax.cc). */
 void addSoftmaxBindings(Napi::Env env, Napi::Object target);
+/** LayerNorm's forward and backward (bind-layernorm.cc): portable loops. */
+void addLayernormBindings(Napi::Env env, Napi::Object target);
 /** Adds packPanel(...) (tests compare the vector packers with the portable one). */
 void addPackBinding(Napi::Env env, Napi::Object target);

@@ -16,6 +16,30 @@ export interface ConvKernels {
    */
   gemm_int(g: GemmShape, a: IntArray, b: IntArray, c: Int32Array | Float64Array): void;
   /**
+   * `batch` independent gemm_f32 of shape g in one call (attention's per-(sample, head)
+   * products): block i of a, b and c starts at element i*M*K, i*K*N and i*M*N; each block
+   * gets the bits this backend's gemm_f32(g) gives it.
+   */
+  gemm_f32_batch(
+    g: GemmShape,
+    batch: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+  ): void;
+  /**
+   * `batch` independent gemm_int of shape g, blocks as gemm_f32_batch: exact, so the same
+   * integers as one gemm_int per block. The caller's accumulator bound (and maxA, maxB) hold
+   * for every block.
+   */
+  gemm_int_batch(
+    g: GemmShape,
+    batch: number,
+    a: IntArray,
+    b: IntArray,
+    c: Int32Array | Float64Array,
+  ): void;
+  /**
    * im2col over a whole batch: x (N,C,H,W) -> col (C*KH*KW, N*OH*OW), zero padding.
    * Works on any element type (mantissas or floats).
    */

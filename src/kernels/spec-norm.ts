@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The Kernels table's BatchNorm passes (spec.ts): exact per-channel sums, the forward on floats
-// and on mantissas, the backward passes, WAGEUBN's quantized x-hat and flag-format error. ref/
-// implements them; the faster backends match it bit for bit on integers.
+// The Kernels table's normalisation passes (spec.ts): BatchNorm's exact per-channel sums, its
+// forward on floats and on mantissas, its backward passes, WAGEUBN's quantized x-hat and
+// flag-format error; LayerNorm's row forward and backward. ref/ implements them; the faster
+// backends match it bit for bit on integers.
 
 import type { IntArray, MantArray } from '../tensor/dtype.js';
 import type { QuantStats } from '../quant/stats.js';
@@ -137,4 +138,42 @@ export interface NormKernels {
     k: number,
     out: IntArray,
   ): QuantStats;
+  /**
+   * LayerNorm's forward over the rows of x (R, D), x's stored numbers times `unit` (2^exp for
+   * mantissas, 1 for floats) being the values. Per row, float64 operations in this order
+   * (ref/layernorm.ts), sums in order d: s = sum x; mu = s / D; ss = sum (x - mu)(x - mu);
+   * is = 1 / sqrt(((ss / D) unit) unit + eps); h = ((x - mu) unit) is; then xhat = f32(h),
+   * y = f32(g h + b) from the unrounded h, invSigma[r] = is. Sums of integer x are exact (|x|
+   * D < 2^53). g, b (D) f32; y, xhat (R, D) f32; invSigma (R) f64.
+   */
+  layernorm_forward(
+    x: AnyArray,
+    R: number,
+    D: number,
+    unit: number,
+    eps: number,
+    g: Float32Array,
+    b: Float32Array,
+    y: Float32Array,
+    xhat: Float32Array,
+    invSigma: Float64Array,
+  ): void;
+  /**
+   * LayerNorm's backward from the incoming error e (R, D) (stored numbers times `unit`) and the
+   * forward's xhat (R, D) f32 and invSigma (R) f64: rows in order r, per row in order d,
+   * ed = e unit, dgb[d] += ed xhat, dgb[D + d] += ed, gd = ed g, m1 += gd, m2 += gd xhat; then
+   * m1 /= D, m2 /= D and dx = f32(((gd - m1) - xhat m2) invSigma), all float64. dgb (2D) f64 is
+   * overwritten: [dgamma (D), dbeta (D)] as float64 sums, from 0.
+   */
+  layernorm_backward(
+    e: AnyArray,
+    unit: number,
+    xhat: Float32Array,
+    invSigma: Float64Array,
+    g: Float32Array,
+    R: number,
+    D: number,
+    dx: Float32Array,
+    dgb: Float64Array,
+  ): void;
 }

@@ -79,13 +79,14 @@ export interface SequenceKernels {
   float_fn_f64(fn: FloatFn, x: Float64Array, y: Float64Array): void;
   /**
    * Attention's softmax in fixed point over rows of scores (ref/softmax.ts): the first
-   * `valid` columns, scaled by `mult` = 2^(exp+12)/sqrt(H) -> p (rows, cols) Q0.15.
+   * `valid` columns (an Int32Array: valid[r] of row r, so one call covers rows of different
+   * masks), scaled by `mult` = 2^(exp+12)/sqrt(H) -> p (rows, cols) Q0.15.
    */
   softmax_fixed(
     scores: AccArray,
     rows: number,
     cols: number,
-    valid: number,
+    valid: number | Int32Array,
     mult: number,
     p: Int16Array,
   ): void;

@@ -11,7 +11,7 @@
 //             dq_b = Es(dS_b) k_b;  dk_b = Es(dS_b)^T q_b
 
 import type { RunContext } from './context.js';
-import { matmul, rows } from './matmul.js';
+import { matmulBatch } from './matmul.js';
 import { stepArray } from './arrays.js';
 import { V_FRAC, Z_FRAC } from '../kernels/ref/fixed-functions.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
@@ -48,7 +48,8 @@ export function weightValues(p: Float32Array | Int16Array): Float32Array {
   return p instanceof Float32Array ? p : Float32Array.from(p, (v) => v / 32768);
 }
 
-// qh (B*T, dh), kh, vh (B*S, dh) -> o (B*T, dh) f32, and what backward needs.
+// qh (B*T, dh), kh, vh (B*S, dh) -> o (B*T, dh) f32, and what backward needs. Each product
+// is one batched GEMM over the B blocks (matmulBatch), the fixed softmax one kernel call.
 export function attendCore(
   name: string,
   site: AttentionSite,
@@ -60,62 +61,33 @@ export function attendCore(
   const kr = ctx.kernels;
   const scale = 1 / Math.sqrt(dh);
   const fixed = qh.kind === 'fixed' && kh.kind === 'fixed';
-  const p = fixed
-    ? c.pInWorkspace
-      ? stepArray(ctx, 'int16', B * T * S, false)
-      : new Int16Array(B * T * S)
-    : new Float32Array(B * T * S);
-  for (let b = 0; b < B; b++) {
-    const sc = matmul(
-      kr,
-      { M: T, N: S, K: dh, transB: true },
-      rows(qh, b * T, (b + 1) * T),
-      rows(kh, b * S, (b + 1) * S),
-      ctx,
-    );
-    if (p instanceof Int16Array) {
-      if (sc.kind !== 'fixed' || sc.mant instanceof Int8Array || sc.mant instanceof Int16Array)
-        throw new Error(`${name}: fixed-point scores must be an int32 or float64 accumulator`);
-      const mult = 2 ** (sc.exp + Z_FRAC) * scale;
-      const vb = valid.subarray(b * T, (b + 1) * T);
-      // One call for the block when its rows share a key count (no causal mask); the kernel
-      // works row by row, so the weights are the same either way.
-      if (vb.every((v) => v === vb[0])) {
-        kr.softmax_fixed(sc.mant, T, S, vb[0], mult, p.subarray(b * T * S, (b + 1) * T * S));
-        continue;
-      }
-      for (let t = 0; t < T; t++) {
-        const po = (b * T + t) * S;
-        const row = sc.mant.subarray(t * S, (t + 1) * S);
-        kr.softmax_fixed(row, 1, S, vb[t], mult, p.subarray(po, po + S));
-      }
-      continue;
-    }
+  // sc (B*T, S): block b = q_b k_b^T
+  const sc = matmulBatch(kr, { M: T, N: S, K: dh, transB: true }, B, qh, kh, ctx);
+  let p: Float32Array | Int16Array;
+  if (fixed) {
+    if (sc.kind !== 'fixed' || sc.mant instanceof Int8Array || sc.mant instanceof Int16Array)
+      throw new Error(`${name}: fixed-point scores must be an int32 or float64 accumulator`);
+    p = c.pInWorkspace ? stepArray(ctx, 'int16', B * T * S, false) : new Int16Array(B * T * S);
+    // Every row at once: the kernel works row by row with each row's own key count.
+    kr.softmax_fixed(sc.mant, B * T, S, valid, 2 ** (sc.exp + Z_FRAC) * scale, p);
+  } else {
+    p = new Float32Array(B * T * S);
     const sv = dequantize(sc);
-    for (let t = 0; t < T; t++) {
-      const o = (b * T + t) * S;
-      const L = valid[b * T + t];
+    for (let r = 0; r < B * T; r++) {
+      const o = r * S;
+      const L = valid[r];
       let mx = -Infinity;
-      for (let s = 0; s < L; s++) mx = Math.max(mx, sv[t * S + s] * scale);
+      for (let s = 0; s < L; s++) mx = Math.max(mx, sv[o + s] * scale);
       let sum = 0;
-      for (let s = 0; s < L; s++) sum += p[o + s] = Math.exp(sv[t * S + s] * scale - mx);
+      for (let s = 0; s < L; s++) sum += p[o + s] = Math.exp(sv[o + s] * scale - mx);
       for (let s = 0; s < L; s++) p[o + s] /= sum;
     }
   }
   const P =
     p instanceof Int16Array ? fixedTensor([B * T, S], p, -V_FRAC, 16) : floatTensor([B * T, S], p);
   const pq = site('Ap', P, ctx);
-  const out = new Float32Array(B * T * dh);
-  for (let b = 0; b < B; b++) {
-    const o = matmul(
-      kr,
-      { M: T, N: dh, K: S },
-      rows(pq, b * T, (b + 1) * T),
-      rows(vh, b * S, (b + 1) * S),
-      ctx,
-    );
-    out.set(dequantize(o), b * T * dh);
-  }
+  // out (B*T, dh): block b = Ap(P_b) v_b
+  const out = dequantize(matmulBatch(kr, { M: T, N: dh, K: S }, B, pq, vh, ctx));
   return { out, saved: { B, T, S, qh, kh, vh, p, pq } };
 }
 
@@ -130,41 +102,28 @@ export function attendCoreBackward(
   const { B, T, S, qh, kh, vh, p, pq } = s;
   const dh = qh.shape[1];
   const kr = ctx.kernels;
-  const dv = new Float32Array(B * S * dh);
-  const ds = new Float32Array(B * T * S);
   const scale = 1 / Math.sqrt(dh);
-  for (let b = 0; b < B; b++) {
-    const en = rows(eh, b * T, (b + 1) * T);
-    const vn = rows(vh, b * S, (b + 1) * S);
-    const dp = matmul(kr, { M: T, N: S, K: dh, transB: true }, en, vn, ctx);
-    const pn = rows(pq, b * T, (b + 1) * T);
-    dv.set(dequantize(matmul(kr, { M: S, N: dh, K: T, transA: true }, pn, en, ctx)), b * S * dh);
-    const o = b * T * S;
-    if (p instanceof Int16Array) {
-      const d = dp.kind === 'fixed' ? dp.mant : dp.data;
-      if (d instanceof Int8Array || d instanceof Int16Array)
-        throw new Error(`${name}: the score error must be an accumulator or float32`);
-      const scaleD = dp.kind === 'fixed' ? 2 ** dp.exp : 1;
-      kr.softmax_bwd(p.subarray(o, o + T * S), d, scaleD, T, S, scale, ds.subarray(o, o + T * S));
-      continue;
-    }
+  // dp (B*T, S): block b = e_b v_b^T; dv (B*S, dh): block b = P_b^T e_b
+  const dp = matmulBatch(kr, { M: T, N: S, K: dh, transB: true }, B, eh, vh, ctx);
+  const dv = dequantize(matmulBatch(kr, { M: S, N: dh, K: T, transA: true }, B, pq, eh, ctx));
+  const ds = new Float32Array(B * T * S);
+  if (p instanceof Int16Array) {
+    const d = dp.kind === 'fixed' ? dp.mant : dp.data;
+    if (d instanceof Int8Array || d instanceof Int16Array)
+      throw new Error(`${name}: the score error must be an accumulator or float32`);
+    const scaleD = dp.kind === 'fixed' ? 2 ** dp.exp : 1;
+    kr.softmax_bwd(p, d, scaleD, B * T, S, scale, ds);
+  } else {
     const dpv = dequantize(dp);
-    for (let t = 0; t < T; t++) {
-      const r = o + t * S;
+    for (let r = 0; r < B * T * S; r += S) {
       let dot = 0;
-      for (let j = 0; j < S; j++) dot += p[r + j] * dpv[t * S + j];
-      for (let j = 0; j < S; j++) ds[r + j] = p[r + j] * (dpv[t * S + j] - dot) * scale;
+      for (let j = 0; j < S; j++) dot += p[r + j] * dpv[r + j];
+      for (let j = 0; j < S; j++) ds[r + j] = p[r + j] * (dpv[r + j] - dot) * scale;
     }
   }
   const dsq = site('Es', floatTensor([B * T, S], ds), ctx);
-  const dq = new Float32Array(B * T * dh);
-  const dk = new Float32Array(B * S * dh);
-  for (let b = 0; b < B; b++) {
-    const dn = rows(dsq, b * T, (b + 1) * T);
-    const kn = rows(kh, b * S, (b + 1) * S);
-    const qn = rows(qh, b * T, (b + 1) * T);
-    dq.set(dequantize(matmul(kr, { M: T, N: dh, K: S }, dn, kn, ctx)), b * T * dh);
-    dk.set(dequantize(matmul(kr, { M: S, N: dh, K: T, transA: true }, dn, qn, ctx)), b * S * dh);
-  }
+  // dq (B*T, dh): block b = Es(dS_b) k_b; dk (B*S, dh): block b = Es(dS_b)^T q_b
+  const dq = dequantize(matmulBatch(kr, { M: T, N: dh, K: S }, B, dsq, kh, ctx));
+  const dk = dequantize(matmulBatch(kr, { M: S, N: dh, K: T, transA: true }, B, dsq, qh, ctx));
   return { dq, dk, dv };
 }

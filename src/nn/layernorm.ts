@@ -7,12 +7,13 @@
 // mantissas) and E (the incoming error). Row statistics are sums of the stored numbers in
 // float64 (exact on integer mantissas, then scaled by 2^exp once), so mean and variance are
 // rounded once from exact sums; x-hat and y are float64 rounded to float32 once. The output is
-// float32: the Linear layers it feeds quantize it at their own A site.
+// float32: the Linear layers it feeds quantize it at their own A site. Both passes are kernels
+// (layernorm_forward, layernorm_backward: kernels/spec-norm.ts gives their order of operations).
 
 import { Layer } from './layer.js';
 import { Param } from './param.js';
 import type { RunContext } from './context.js';
-import { storage } from './arrays.js';
+import { stepArray, storage } from './arrays.js';
 import { floatTensor, type Tensor } from '../tensor/tensor.js';
 import { assertShape, type Shape } from '../tensor/shape.js';
 import type { LayerCost } from './cost.js';
@@ -61,7 +62,7 @@ export class LayerNorm extends Layer {
     return input;
   }
 
-  // x (R,D) f32 or fixed -> y (R,D) f32
+  // x (R,D) f32 or fixed -> y (R,D) f32 (the kernel layernorm_forward: spec-norm.ts)
   forward(x: Tensor, ctx: RunContext): Tensor {
     const D = this.dim;
     if (x.shape.length !== 2 || x.shape[1] !== D) {
@@ -69,28 +70,24 @@ export class LayerNorm extends Layer {
     }
     const R = x.shape[0];
     const xq = this.quant('A', x, ctx);
-    const v = storage(xq);
     const unit = xq.kind === 'fixed' ? 2 ** xq.exp : 1;
-    const g = this.gamma.value;
-    const b = this.beta.value;
-    const y = new Float32Array(R * D);
-    const xh = new Float32Array(R * D);
-    const inv = new Float64Array(R);
-    for (let r = 0; r < R; r++) {
-      const o = r * D;
-      let s = 0;
-      for (let d = 0; d < D; d++) s += v[o + d];
-      const mu = s / D; // in mantissa units
-      let ss = 0;
-      for (let d = 0; d < D; d++) ss += (v[o + d] - mu) ** 2;
-      const is = 1 / Math.sqrt((ss / D) * unit * unit + this.eps);
-      inv[r] = is;
-      for (let d = 0; d < D; d++) {
-        const h = (v[o + d] - mu) * unit * is;
-        xh[o + d] = h;
-        y[o + d] = g[d] * h + b[d];
-      }
-    }
+    // Step arrays: y is read by the next layer, x-hat and 1/sigma by this step's backward.
+    const y = stepArray(ctx, 'float32', R * D, false);
+    const xh = stepArray(ctx, 'float32', R * D, false);
+    const inv = stepArray(ctx, 'float64', R, false);
+    const { gamma, beta } = this;
+    ctx.kernels.layernorm_forward(
+      storage(xq),
+      R,
+      D,
+      unit,
+      this.eps,
+      gamma.value,
+      beta.value,
+      y,
+      xh,
+      inv,
+    );
     if (ctx.training) {
       this.xhat = xh;
       this.invSigma = inv;
@@ -98,7 +95,7 @@ export class LayerNorm extends Layer {
     return floatTensor([R, D], y);
   }
 
-  // dy (R,D) -> dx (R,D) f32; adds dgamma, dbeta (D)
+  // dy (R,D) -> dx (R,D) f32; adds dgamma, dbeta (D) (the kernel layernorm_backward)
   backward(dy: Tensor, ctx: RunContext): Tensor {
     const xh = this.xhat;
     const inv = this.invSigma;
@@ -106,37 +103,13 @@ export class LayerNorm extends Layer {
     const D = this.dim;
     const R = inv.length;
     const eq = this.quant('E', dy, ctx);
-    const e = storage(eq);
     const unit = eq.kind === 'fixed' ? 2 ** eq.exp : 1;
-    const g = this.gamma.value;
-    const dg = new Float32Array(D);
-    const db = new Float32Array(D);
-    const dgs = new Float64Array(D);
-    const dbs = new Float64Array(D);
-    const dx = new Float32Array(R * D);
-    for (let r = 0; r < R; r++) {
-      const o = r * D;
-      let m1 = 0;
-      let m2 = 0;
-      for (let d = 0; d < D; d++) {
-        const ed = e[o + d] * unit;
-        dgs[d] += ed * xh[o + d];
-        dbs[d] += ed;
-        const gd = ed * g[d];
-        m1 += gd;
-        m2 += gd * xh[o + d];
-      }
-      m1 /= D;
-      m2 /= D;
-      for (let d = 0; d < D; d++)
-        dx[o + d] = (e[o + d] * unit * g[d] - m1 - xh[o + d] * m2) * inv[r];
-    }
-    for (let d = 0; d < D; d++) {
-      dg[d] = dgs[d];
-      db[d] = dbs[d];
-    }
-    this.gamma.addGrad(floatTensor([D], dg));
-    this.beta.addGrad(floatTensor([D], db));
+    const dx = stepArray(ctx, 'float32', R * D, false);
+    const dgb = stepArray(ctx, 'float64', 2 * D, false);
+    ctx.kernels.layernorm_backward(storage(eq), unit, xh, inv, this.gamma.value, R, D, dx, dgb);
+    // float64 sums rounded to float32 once
+    this.gamma.addGrad(floatTensor([D], Float32Array.from(dgb.subarray(0, D))));
+    this.beta.addGrad(floatTensor([D], Float32Array.from(dgb.subarray(D, 2 * D))));
     return floatTensor([R, D], dx);
   }
 

@@ -5,7 +5,7 @@
 // float32 passes of the convolutions, the recurrent and attention layers go through it.
 
 import type { GemmShape, Kernels } from '../kernels/spec.js';
-import { intGemm } from '../ops/intgemm.js';
+import { intGemm, intGemmBatch } from '../ops/intgemm.js';
 import { countMacs } from '../ops/macs.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 import { bitsOfAcc, sameKind, stepArray, stepLike, type StepScope } from './arrays.js';
@@ -33,6 +33,31 @@ export function matmul(
   k.gemm_f32(g, af, bf, c);
   countMacs(af, bf, g.M * g.N * g.K);
   return floatTensor([g.M, g.N], c);
+}
+
+/**
+ * `batch` products of shape g over contiguous row blocks in one kernel call: a holds blocks of
+ * op(A) (M*K elements each), b of op(B) (K*N) -> (batch*M, N), block i at rows i*M. The same
+ * numbers as matmul per block (integer sums are exact; float blocks run the same GEMM).
+ */
+export function matmulBatch(
+  k: Kernels,
+  g: GemmShape,
+  batch: number,
+  a: Tensor,
+  b: Tensor,
+  at?: StepScope,
+): Tensor {
+  if (a.kind === 'fixed' && b.kind === 'fixed') {
+    const acc = intGemmBatch(k, g, batch, a.mant, b.mant, at);
+    return fixedTensor([batch * g.M, g.N], acc, a.exp + b.exp, bitsOfAcc(acc));
+  }
+  const c = stepArray(at, 'float32', batch * g.M * g.N, g.K === 0);
+  const af = dequantize(a);
+  const bf = dequantize(b);
+  k.gemm_f32_batch(g, batch, af, bf, c);
+  countMacs(af, bf, batch * g.M * g.N * g.K);
+  return floatTensor([batch * g.M, g.N], c);
 }
 
 /**

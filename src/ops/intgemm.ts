@@ -55,6 +55,57 @@ export function intGemm(
   at?: StepScope | null,
   max: { a?: number; b?: number } = {},
 ): Int32Array | Float64Array {
+  const { shape, c } = accumulator(k, g, 1, a, b, extra, at, max);
+  k.gemm_int(shape, asInt(a), asInt(b), c);
+  countMacs(a, b, g.M * g.N * g.K);
+  at?.observer?.gemm?.({ shape: g, a, b, c });
+  return c;
+}
+
+/**
+ * `batch` integer GEMMs of shape g over contiguous blocks of a (M*K), b (K*N) into one fresh
+ * accumulator (batch*M*N), in one kernel call: the accumulator type is chosen from the bound
+ * over all blocks (the types', else the whole operands' max |mantissa|), so a block may get a
+ * float64 accumulator where its own bound fits int32; the integers are the same.
+ */
+export function intGemmBatch(
+  k: Kernels,
+  g: GemmShape,
+  batch: number,
+  a: MantArray,
+  b: MantArray,
+  at?: StepScope | null,
+): Int32Array | Float64Array {
+  const { shape, c } = accumulator(k, g, batch, a, b, 0, at, {});
+  k.gemm_int_batch(shape, batch, asInt(a), asInt(b), c);
+  countMacs(a, b, batch * g.M * g.N * g.K);
+  const obs = at?.observer;
+  if (obs?.gemm) {
+    // One event per block, as one gemm_int per block would give.
+    const { M, N, K } = g;
+    for (let i = 0; i < batch; i++) {
+      obs.gemm({
+        shape: g,
+        a: a.subarray(i * M * K, (i + 1) * M * K),
+        b: b.subarray(i * K * N, (i + 1) * K * N),
+        c: c.subarray(i * M * N, (i + 1) * M * N),
+      });
+    }
+  }
+  return c;
+}
+
+/** The accumulator of `batch` GEMMs of shape g, and the shape with maxA, maxB for a wide C. */
+function accumulator(
+  k: Kernels,
+  g: GemmShape,
+  batch: number,
+  a: MantArray,
+  b: MantArray,
+  extra: number,
+  at: StepScope | null | undefined,
+  max: { a?: number; b?: number },
+): { shape: GemmShape; c: Int32Array | Float64Array } {
   // The storage type bounds |mantissa| (int8: 128, int16: 32768): when that bound already
   // fits int32, the accumulator is int32 whatever the values, so the scans are skipped.
   const typeBound = g.K * typeMax(a) * typeMax(b) + extra;
@@ -69,11 +120,7 @@ export function intGemm(
     if (bound > INT32_LIMIT) shape = { ...g, maxA, maxB };
   }
   // The GEMM overwrites C (accumulate is off) unless the depth is 0.
-  const c = allocAcc(bound, g.M * g.N, at, g.K === 0);
-  k.gemm_int(shape, asInt(a), asInt(b), c);
-  countMacs(a, b, g.M * g.N * g.K);
-  at?.observer?.gemm?.({ shape: g, a, b, c });
-  return c;
+  return { shape, c: allocAcc(bound, batch * g.M * g.N, at, g.K === 0) };
 }
 
 /** Largest |value| the storage type of `m` can hold. */

@@ -197,6 +197,28 @@ for (const be of await fastBackends()) {
               assertSameArray(dg, dw, `ds ${what}`, cols);
             }
           }
+          // One key count per row (a causal mask, padded rows, 0 and past cols) in one call:
+          // the same weights as one call per row.
+          const perRow = Int32Array.from(
+            { length: rows },
+            (_, r) => [cols, r + 1, 0, cols + 2][r % 4],
+          );
+          const mult = 2 ** -8 / Math.sqrt(3);
+          const pw = new Int16Array(n).fill(9);
+          const pg = new Int16Array(n).fill(9);
+          for (let r = 0; r < rows; r++) {
+            const at = (a: Int16Array | AccArray) => a.subarray(r * cols, (r + 1) * cols);
+            refKernels.softmax_fixed(
+              at(scores) as AccArray,
+              1,
+              cols,
+              perRow[r],
+              mult,
+              at(pw) as Int16Array,
+            );
+          }
+          k.softmax_fixed(scores, rows, cols, perRow, mult, pg);
+          assertSameArray(pg, pw, `p ${rows}x${cols} valid per row wide=${wide}`, cols);
         }
       }
     });

@@ -11,6 +11,7 @@ import type { IntArray, MantArray } from '../../tensor/dtype.js';
 import type { RoundCode } from '../wasm/codes.js';
 import { FLOAT_PASS_FUNCTIONS, type NativeFloatPasses } from './float-passes.js';
 import { SEQUENCE_FUNCTIONS, type NativeSequence } from './sequence.js';
+import { LAYERNORM_FUNCTIONS, type NativeLayernorm } from './layernorm.js';
 
 /**
  * The instruction sets the addon's kernels are built for, fastest first, and a test path:
@@ -28,7 +29,7 @@ export function isAvx512(isa: NativeIsa): boolean {
 export const NATIVE_TEST_ISAS: readonly NativeIsa[] = ['avx512vnni-emulated'];
 
 /** The kernel functions of one instruction set (argument orders: native/src/bind-*.cc). */
-export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence {
+export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence, NativeLayernorm {
   readonly isa: NativeIsa;
   gemmInt(
     M: number,
@@ -43,6 +44,8 @@ export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence {
     /** Upper bounds on max |a|, max |b| (GemmShape maxA, maxB), or -1: scanned. */
     maxA: number,
     maxB: number,
+    /** Given: gemm_int_batch, this many contiguous blocks. */
+    batch?: number,
   ): void;
   gemmF32(
     M: number,
@@ -54,6 +57,8 @@ export interface NativeIsaKernels extends NativeFloatPasses, NativeSequence {
     transB: boolean,
     c: Float32Array,
     accumulate: boolean,
+    /** Given: gemm_f32_batch, this many contiguous blocks. */
+    batch?: number,
   ): void;
   /** c (M, N*OH*OW) = w (M, C*KH*KW) im2col(x) on int8/int16 mantissas into int32. */
   convGemmInt(geom: Float64Array, w: IntArray, M: number, x: IntArray, c: Int32Array): void;
@@ -403,6 +408,7 @@ const KERNEL_FUNCTIONS: readonly (keyof NativeIsaKernels)[] = [
   'kahanCarry',
   ...FLOAT_PASS_FUNCTIONS,
   ...SEQUENCE_FUNCTIONS,
+  ...LAYERNORM_FUNCTIONS,
 ];
 
 /** Where the addon is: LOWBIT_NATIVE_ADDON, else the package's native/build/Release. */

@@ -25,6 +25,7 @@ import { checkWinogradGeom } from '../ref/winograd.js';
 import { checkLen } from '../ref/optim.js';
 import { floatPassKernels } from './float-passes.js';
 import { sequenceKernels } from './sequence.js';
+import { layernormKernels } from './layernorm.js';
 
 /** The rounding modes the addon's quantizers implement (nearest-even runs on the base). */
 const ADDON_ROUNDINGS = new Set<Rounding>(['nearest', 'stochastic', 'floor']);
@@ -99,6 +100,24 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
         !!g.accumulate,
         g.maxA ?? -1,
         g.maxB ?? -1,
+      ),
+    // One addon call for every block (the per-block GEMM in C++).
+    gemm_f32_batch: (g, batch, a, b, c) =>
+      k.gemmF32(g.M, g.N, g.K, a, !!g.transA, b, !!g.transB, c, !!g.accumulate, batch),
+    gemm_int_batch: (g, batch, a, b, c) =>
+      k.gemmInt(
+        g.M,
+        g.N,
+        g.K,
+        a,
+        !!g.transA,
+        b,
+        !!g.transB,
+        c,
+        !!g.accumulate,
+        g.maxA ?? -1,
+        g.maxB ?? -1,
+        batch,
       ),
     conv_gemm_f32: (g, w, M, x, y) => k.convGemmF32(geomOf(g), w, M, x, y, false),
     conv_gemm_int: (g, w, M, x, y) => k.convGemmInt(geomOf(g), w, M, x, y),
@@ -325,6 +344,7 @@ export function nativeKernels(k: NativeIsaKernels, describe: () => string, base:
     ...own,
     ...floatPassKernels(k, base),
     ...sequenceKernels(k, base),
+    ...layernormKernels(k),
     name: 'native',
     describe,
   };

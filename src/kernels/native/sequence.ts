@@ -67,7 +67,8 @@ export interface NativeSequence {
     scores: AccArray,
     rows: number,
     cols: number,
-    valid: number,
+    /** A number, or an Int32Array of one count per row. */
+    valid: number | Int32Array,
     mult: number,
     p: Int16Array,
   ): void;
@@ -128,6 +129,7 @@ export function sequenceKernels(
       if (!Number.isFinite(mult)) return base.softmax_fixed(scores, rows, cols, valid, mult, p);
       need('softmax_fixed', 'scores', scores.length, rows * cols);
       need('softmax_fixed', 'p', p.length, rows * cols);
+      if (typeof valid !== 'number') need('softmax_fixed', 'valid', valid.length, rows);
       k.softmaxFixed(scores, rows, cols, valid, mult, p);
     },
     softmax_bwd(p, dp, dpScale, rows, cols, scale, ds) {

@@ -55,3 +55,58 @@ export function gemm_int(
 ): void {
   gemmAny(g, a, b, c, new Float64Array(g.N));
 }
+
+/** Block i of `batch` contiguous blocks of `n` elements each. */
+function block<T extends Num>(x: T, i: number, n: number): T {
+  return x.subarray(i * n, (i + 1) * n) as T;
+}
+
+/** Checks a batched GEMM's arrays hold `batch` blocks, naming the kernel and the array. */
+export function checkBatch(kind: string, g: GemmShape, batch: number, a: Num, b: Num, c: Num) {
+  if (!Number.isInteger(batch) || batch < 0)
+    throw new RangeError(`${kind}: batch=${batch} must be an integer >= 0`);
+  const { M, N, K } = g;
+  for (const [x, w, n] of [
+    [a, 'A', M * K],
+    [b, 'B', K * N],
+    [c, 'C', M * N],
+  ] as const)
+    if (x.length < batch * n)
+      throw new RangeError(`${kind}: ${w} holds ${x.length} elements, needs ${batch} x ${n}`);
+}
+
+/** `batch` gemm_f32 (or gemm_int) calls of `gemm` over contiguous blocks. */
+export function eachBlock<A extends Num, C extends Num>(
+  kind: string,
+  gemm: (g: GemmShape, a: A, b: A, c: C) => void,
+  g: GemmShape,
+  batch: number,
+  a: A,
+  b: A,
+  c: C,
+): void {
+  checkBatch(kind, g, batch, a, b, c);
+  const { M, N, K } = g;
+  for (let i = 0; i < batch; i++)
+    gemm(g, block(a, i, M * K), block(b, i, K * N), block(c, i, M * N));
+}
+
+export function gemm_f32_batch(
+  g: GemmShape,
+  batch: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+): void {
+  eachBlock('gemm_f32_batch', gemm_f32, g, batch, a, b, c);
+}
+
+export function gemm_int_batch(
+  g: GemmShape,
+  batch: number,
+  a: IntArray,
+  b: IntArray,
+  c: Int32Array | Float64Array,
+): void {
+  eachBlock('gemm_int_batch', gemm_int, g, batch, a, b, c);
+}

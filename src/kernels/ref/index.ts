@@ -2,7 +2,7 @@
 // The reference backend: plain TypeScript kernels, the definition of correct.
 
 import type { Kernels } from '../spec.js';
-import { gemm_f32, gemm_int } from './gemm.js';
+import { gemm_f32, gemm_f32_batch, gemm_int, gemm_int_batch } from './gemm.js';
 import { im2col, col2im } from './im2col.js';
 import { add_scaled, relu, relu_backward, relu_backward_max, swap_outer } from './layers.js';
 import {
@@ -15,6 +15,7 @@ import {
   bn_sums,
   bn_xhat_int,
 } from './norm.js';
+import { layernorm_backward, layernorm_forward } from './layernorm.js';
 import { avgpool, avgpool_backward } from './avgpool.js';
 import { col_sums, maxpool, maxpool_backward } from './pool.js';
 import { countAbsAtLeast, maxAbs, quantizeInto, requantizeInto } from '../../quant/quantize.js';
@@ -37,6 +38,8 @@ export const refKernels: Kernels = {
   name: 'ref',
   gemm_f32,
   gemm_int,
+  gemm_f32_batch,
+  gemm_int_batch,
   im2col,
   col2im,
   quantize: quantizeInto,
@@ -76,6 +79,8 @@ export const refKernels: Kernels = {
   bn_backward,
   bn_backward_max,
   bn_backward_flag,
+  layernorm_forward,
+  layernorm_backward,
   add_scaled,
   avgpool,
   avgpool_backward,

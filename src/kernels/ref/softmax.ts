@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Reference kernels of attention's softmax on the fixed-point path (the definition of
 // correct; assembly/softmax.ts computes the same bits). Rows of `cols` scores, of which the
-// first `valid` take part (padded source positions get probability 0).
+// first `valid` (or valid[r]) take part (padded source positions get probability 0).
 // Forward, per row (exact integer arithmetic; expneg: fixed-functions.ts):
 //   u_s = max(floor((s_s - max_s s) * mult + 1/2), -2^31)   scores relative to the row's max on
 //         the Q.12 grid; mult = 2^(exp + 12) / sqrt(H) (one float64 product, then rounding)
@@ -24,13 +24,15 @@ export function softmax_fixed(
   scores: AccArray,
   rows: number,
   cols: number,
-  valid: number,
+  valid: number | Int32Array,
   mult: number,
   p: Int16Array,
 ): void {
-  const L = Math.max(0, Math.min(valid, cols));
-  const e = new Float64Array(L);
+  if (typeof valid !== 'number' && valid.length < rows)
+    throw new RangeError(`softmax_fixed: valid holds ${valid.length} elements, needs ${rows}`);
+  const e = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
+    const L = Math.max(0, Math.min(typeof valid === 'number' ? valid : valid[r], cols));
     const o = r * cols;
     let mx = -Infinity;
     for (let s = 0; s < L; s++) mx = Math.max(mx, scores[o + s]);

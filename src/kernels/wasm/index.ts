@@ -36,6 +36,8 @@ import {
 } from './recurrent.js';
 import { floatFnF64Wasm, lstmBwdFloatWasm, lstmFwdFloatWasm } from './recurrent-float.js';
 import { stepArrayWasm } from './workspace.js';
+import { eachBlock } from '../ref/gemm.js';
+import { layernormBackwardWasm, layernormForwardWasm } from './layernorm.js';
 import {
   winogradConvWasm,
   winogradErrorWasm,
@@ -61,6 +63,11 @@ function makeKernels(ctx: WasmContext): Kernels {
     name: 'wasm',
     gemm_f32: (g, a, b, c) => gemmF32(ctx, g, a, b, c),
     gemm_int: (g, a, b, c) => gemmInt(ctx, g, a, b, c),
+    // One call per block (workspace operands go in place, no copies).
+    gemm_f32_batch: (g, batch, a, b, c) =>
+      eachBlock('gemm_f32_batch', (s, x, y, z) => gemmF32(ctx, s, x, y, z), g, batch, a, b, c),
+    gemm_int_batch: (g, batch, a, b, c) =>
+      eachBlock('gemm_int_batch', (s, x, y, z) => gemmInt(ctx, s, x, y, z), g, batch, a, b, c),
     im2col: (g, x, col) => im2colWasm(ctx, g, x, col),
     col2im: (g, col, dx) => col2imWasm(ctx, g, col, dx),
     quantize: (v, exp, bits, r, rng, out, sym) => quantizeWasm(ctx, v, exp, bits, r, rng, out, sym),
@@ -125,6 +132,10 @@ function makeKernels(ctx: WasmContext): Kernels {
       bnAffineIntWasm(ctx, x, N, C, R, p, relu, mask, y, true),
     bn_backward: (e, x, mask, N, C, R, p, xhat32, dx) =>
       bnBackwardWasm(ctx, e, x, mask, N, C, R, p, xhat32, dx),
+    layernorm_forward: (x, R, D, unit, eps, g, b, y, xhat, inv) =>
+      layernormForwardWasm(ctx, x, R, D, unit, eps, g, b, y, xhat, inv),
+    layernorm_backward: (e, unit, xhat, inv, g, R, D, dx, dgb) =>
+      layernormBackwardWasm(ctx, e, unit, xhat, inv, g, R, D, dx, dgb),
     add_scaled: (a, ka, b, kb, relu, mask, out) =>
       addScaledWasm(ctx, a, ka, b, kb, relu, mask, out),
     avgpool: (x, g, scale, y) => avgpoolWasm(ctx, x, g, scale, y),

@@ -221,6 +221,7 @@ export interface KernelExports {
     rows: I32,
     cols: I32,
     valid: I32,
+    validRows: Ptr,
     mult: F64,
     p: Ptr,
   ): void;
@@ -233,6 +234,33 @@ export interface KernelExports {
     cols: I32,
     scale: F64,
     ds: Ptr,
+  ): void;
+  /** LayerNorm's row forward (src/kernels/ref/layernorm.ts): x (R, D) of kind kx. */
+  layernorm_forward(
+    x: Ptr,
+    kx: ElemKind,
+    R: I32,
+    D: I32,
+    unit: F64,
+    eps: F64,
+    g: Ptr,
+    b: Ptr,
+    y: Ptr,
+    xhat: Ptr,
+    inv: Ptr,
+  ): void;
+  /** Its backward: dx (R, D) f32 and dgb (2D) f64 = [dgamma, dbeta] sums, overwritten. */
+  layernorm_backward(
+    e: Ptr,
+    ke: ElemKind,
+    unit: F64,
+    xhat: Ptr,
+    inv: Ptr,
+    g: Ptr,
+    R: I32,
+    D: I32,
+    dx: Ptr,
+    dgb: Ptr,
   ): void;
   /** dst f32 = src * scale; c f64 += src * scale (n elements of kind `kind`). */
   scale_to_f32(src: Ptr, kind: ElemKind, n: I32, scale: F64, dst: Ptr): void;

@@ -155,19 +155,22 @@ export function softmaxFixedWasm(
   scores: AccArray,
   rows: number,
   cols: number,
-  valid: number,
+  valid: number | Int32Array,
   mult: number,
   p: Int16Array,
 ): void {
   const n = rows * cols;
   need('softmax_fixed', 'scores', scores.length, n);
   need('softmax_fixed', 'p', p.length, n);
+  if (typeof valid !== 'number') need('softmax_fixed', 'valid', valid.length, rows);
   if (n === 0) return;
   const ar = ctx.arena;
   ar.reset();
   const ps = ar.copyIn(scores, n);
+  const pv = typeof valid === 'number' ? 0 : ar.copyIn(valid, rows);
   const pp = ar.outAt(p, n * 2);
-  ctx.ex.softmax_fixed(ps, elemKind(scores), rows, cols, valid, mult, pp);
+  const v = typeof valid === 'number' ? valid : 0;
+  ctx.ex.softmax_fixed(ps, elemKind(scores), rows, cols, v, pv, mult, pp);
   ar.get(pp, p, n, 2);
 }
 
