@@ -4,7 +4,7 @@
 // WASM wrappers check them (the same messages); arrays go in place.
 
 import type { AnyArray, Kernels } from '../spec.js';
-import { need } from '../wasm/recurrent.js';
+import { checkLayernormBackward, checkLayernormForward } from '../wasm/layernorm.js';
 
 export interface NativeLayernorm {
   layernormForward(
@@ -37,41 +37,16 @@ export const LAYERNORM_FUNCTIONS: readonly (keyof NativeLayernorm)[] = [
   'layernormBackward',
 ];
 
-function checkRD(kind: string, R: number, D: number): void {
-  if (!Number.isInteger(R) || !Number.isInteger(D) || R < 0 || D < 0)
-    throw new RangeError(`${kind}: R=${R} and D=${D} must be integers >= 0`);
-}
-
 export function layernormKernels(
   k: NativeLayernorm,
 ): Pick<Kernels, 'layernorm_forward' | 'layernorm_backward'> {
   return {
     layernorm_forward(x, R, D, unit, eps, g, b, y, xhat, invSigma) {
-      checkRD('layernorm_forward', R, D);
-      const n = R * D;
-      for (const [a, w, m] of [
-        [x, 'x', n],
-        [g, 'g', D],
-        [b, 'b', D],
-        [y, 'y', n],
-        [xhat, 'xhat', n],
-        [invSigma, 'invSigma', R],
-      ] as const)
-        need('layernorm_forward', w, a.length, m);
+      checkLayernormForward(x, R, D, g, b, y, xhat, invSigma);
       k.layernormForward(x, R, D, unit, eps, g, b, y, xhat, invSigma);
     },
     layernorm_backward(e, unit, xhat, invSigma, g, R, D, dx, dgb) {
-      checkRD('layernorm_backward', R, D);
-      const n = R * D;
-      for (const [a, w, m] of [
-        [e, 'e', n],
-        [xhat, 'xhat', n],
-        [invSigma, 'invSigma', R],
-        [g, 'g', D],
-        [dx, 'dx', n],
-        [dgb, 'dgb', 2 * D],
-      ] as const)
-        need('layernorm_backward', w, a.length, m);
+      checkLayernormBackward(e, xhat, invSigma, g, R, D, dx, dgb);
       k.layernormBackward(e, unit, xhat, invSigma, g, R, D, dx, dgb);
     },
   };

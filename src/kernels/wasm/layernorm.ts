@@ -14,13 +14,11 @@ function checkRD(kind: string, R: number, D: number): void {
     throw new RangeError(`${kind}: R=${R} and D=${D} must be integers >= 0`);
 }
 
-export function layernormForwardWasm(
-  ctx: WasmContext,
+/** layernorm_forward's argument checks (also the native wrapper's: the same messages). */
+export function checkLayernormForward(
   x: AnyArray,
   R: number,
   D: number,
-  unit: number,
-  eps: number,
   g: Float32Array,
   b: Float32Array,
   y: Float32Array,
@@ -38,6 +36,47 @@ export function layernormForwardWasm(
     [invSigma, 'invSigma', R],
   ] as const)
     need('layernorm_forward', w, a.length, m);
+}
+
+/** layernorm_backward's argument checks (also the native wrapper's). */
+export function checkLayernormBackward(
+  e: AnyArray,
+  xhat: Float32Array,
+  invSigma: Float64Array,
+  g: Float32Array,
+  R: number,
+  D: number,
+  dx: Float32Array,
+  dgb: Float64Array,
+): void {
+  checkRD('layernorm_backward', R, D);
+  const n = R * D;
+  for (const [a, w, m] of [
+    [e, 'e', n],
+    [xhat, 'xhat', n],
+    [invSigma, 'invSigma', R],
+    [g, 'g', D],
+    [dx, 'dx', n],
+    [dgb, 'dgb', 2 * D],
+  ] as const)
+    need('layernorm_backward', w, a.length, m);
+}
+
+export function layernormForwardWasm(
+  ctx: WasmContext,
+  x: AnyArray,
+  R: number,
+  D: number,
+  unit: number,
+  eps: number,
+  g: Float32Array,
+  b: Float32Array,
+  y: Float32Array,
+  xhat: Float32Array,
+  invSigma: Float64Array,
+): void {
+  checkLayernormForward(x, R, D, g, b, y, xhat, invSigma);
+  const n = R * D;
   if (n === 0) return;
   const ar = ctx.arena;
   ar.reset();
@@ -65,17 +104,8 @@ export function layernormBackwardWasm(
   dx: Float32Array,
   dgb: Float64Array,
 ): void {
-  checkRD('layernorm_backward', R, D);
+  checkLayernormBackward(e, xhat, invSigma, g, R, D, dx, dgb);
   const n = R * D;
-  for (const [a, w, m] of [
-    [e, 'e', n],
-    [xhat, 'xhat', n],
-    [invSigma, 'invSigma', R],
-    [g, 'g', D],
-    [dx, 'dx', n],
-    [dgb, 'dgb', 2 * D],
-  ] as const)
-    need('layernorm_backward', w, a.length, m);
   if (D === 0) return;
   const ar = ctx.arena;
   ar.reset();
