@@ -21,7 +21,8 @@ import type { Shape } from '../tensor/shape.js';
 
 /** a + b elementwise (float32 adds, add_inplace_f32) into a new float32 tensor of a's shape. */
 function plus(a: Tensor, b: Tensor, ctx: RunContext): Tensor {
-  const out = Float32Array.from(dequantize(a));
+  // A float a is copied (its storage is the layer's); a fixed one's values are already new.
+  const out = a.kind === 'float' ? a.data.slice() : dequantize(a);
   ctx.kernels.add_inplace_f32(out, dequantize(b));
   return floatTensor(a.shape, out);
 }

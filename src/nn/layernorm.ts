@@ -108,8 +108,12 @@ export class LayerNorm extends Layer {
     const dgb = stepArray(ctx, 'float64', 2 * D, false);
     ctx.kernels.layernorm_backward(storage(eq), unit, xh, inv, this.gamma.value, R, D, dx, dgb);
     // float64 sums rounded to float32 once
-    this.gamma.addGrad(floatTensor([D], Float32Array.from(dgb.subarray(0, D))));
-    this.beta.addGrad(floatTensor([D], Float32Array.from(dgb.subarray(D, 2 * D))));
+    const gg = new Float32Array(D);
+    const gb = new Float32Array(D);
+    gg.set(dgb.subarray(0, D));
+    gb.set(dgb.subarray(D, 2 * D));
+    this.gamma.addGrad(floatTensor([D], gg));
+    this.beta.addGrad(floatTensor([D], gb));
     return floatTensor([R, D], dx);
   }
 
