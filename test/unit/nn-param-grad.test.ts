@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Param } from '../../src/nn/param.js';
 import { refKernels } from '../../src/kernels/ref/index.js';
-import { dequantize, fixedTensor, type Tensor } from '../../src/tensor/tensor.js';
+import { dequantize, fixedTensor, floatTensor, type Tensor } from '../../src/tensor/tensor.js';
 
 function grads(g: Tensor[]): [Float32Array | null, Float32Array | null] {
   const [a, b] = [
@@ -38,4 +38,24 @@ test('Param.addGrad with kernels: same values as dequantize', () => {
   const wide = fixedTensor([6], Float64Array.from(m.map((v) => v * 2 ** 40)), 100, 53);
   assert.throws(() => grads([wide]), /not a finite float32 value/);
   assert.throws(() => grads([fixedTensor([6], Int8Array.from(m), 2000, 8)]), /exponent must be/);
+});
+
+test('Param.addGrad across steps: storage reused, values of the step, float sources copied', () => {
+  const p = new Param('l.weight', 'l', 'weight', [4]);
+  const src = Float32Array.from([1, -2, 3.5, 0]);
+  p.addGrad(floatTensor([4], src), refKernels);
+  src[0] = 99; // the layer's array may be reused: the gradient keeps its own copy
+  assert.deepEqual(Array.from(p.grad!), [1, -2, 3.5, 0]);
+  const first = p.grad;
+  p.zeroGrad();
+  assert.equal(p.grad, null);
+  p.addGrad(fixedTensor([4], Int8Array.from([4, 0, -1, 7]), -1, 8), refKernels);
+  assert.equal(p.grad, first, 'the next step writes into the same storage');
+  assert.deepEqual(Array.from(p.grad!), [2, 0, -0.5, 3.5]);
+  p.addGrad(floatTensor([4], Float32Array.from([1, 1, 1, 1])), refKernels);
+  assert.deepEqual(Array.from(p.grad!), [3, 1, 0.5, 4.5]);
+  assert.throws(
+    () => p.addGrad(floatTensor([3], new Float32Array(3))),
+    /l.weight: gradient has 3 values, parameter 4/,
+  );
 });
