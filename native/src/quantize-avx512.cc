@@ -192,26 +192,23 @@ QuantCounts driveLanes(int64_t n, uint32_t* st, Block&& block);
  */
 template <bool STOCH, class Block>
 QuantCounts drive(int64_t n, uint32_t* st, Block&& block) {
-  if (STOCH && n >= SCALAR_DRAWS && n < SHORT_DRAWS)
-    return driveLanes<STOCH, SHORT_STRIDE>(n, st, block);
-  if (!STOCH || n >= SCALAR_DRAWS) return driveLanes<STOCH, STRIDE>(n, st, block);
-  {
-    // Fewer than three lanes' worth: one scalar generator beats 16 lanes mostly idle.
-    Xoshiro rng(st);
-    Counts c;
-    auto blk = block;
-    alignas(64) uint32_t u[256];
-    for (int64_t i = 0; i < n; i += 256) {
-      const int64_t len = n - i < 256 ? n - i : 256;
-      for (int64_t j = 0; j < len; j++) u[j] = rng.next() >> 8;
-      for (int64_t j = 0; j < len; j += 16) {
-        const __mmask16 m = maskOf(len - j);
-        blk(i + j, m, _mm512_maskz_loadu_epi32(m, u + j), c);
-      }
+  if (!STOCH || n >= SHORT_DRAWS) return driveLanes<STOCH, STRIDE>(n, st, block);
+  if (n >= SCALAR_DRAWS) return driveLanes<STOCH, SHORT_STRIDE>(n, st, block);
+  // Fewer than three short lanes' worth: one scalar generator beats 16 lanes mostly idle.
+  Xoshiro rng(st);
+  Counts c;
+  auto blk = block;
+  alignas(64) uint32_t u[256];
+  for (int64_t i = 0; i < n; i += 256) {
+    const int64_t len = n - i < 256 ? n - i : 256;
+    for (int64_t j = 0; j < len; j++) u[j] = rng.next() >> 8;
+    for (int64_t j = 0; j < len; j += 16) {
+      const __mmask16 m = maskOf(len - j);
+      blk(i + j, m, _mm512_maskz_loadu_epi32(m, u + j), c);
     }
-    rng.save(st);
-    return {c.saturated, c.underflow};
   }
+  rng.save(st);
+  return {c.saturated, c.underflow};
 }
 
 /**
