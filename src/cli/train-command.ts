@@ -120,6 +120,10 @@ export function trainCommand(print: (s: string) => void): Command {
                   `seed ${cfg.seed} -> ${out}`,
               );
               print(`  backend: ${backendNote()}`);
+              if (s.threadChoices)
+                print(
+                  `  threads: auto, the faster of ${s.threadChoices.join(' and ')} measured on the first steps`,
+                );
               for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
               if (s.init)
                 print(

@@ -2,10 +2,19 @@
 // The options of a training run, shared by `train` and `sweep` (whose base options are the
 // ordinary `train` options): declared once, read back as a TrainConfigInput.
 
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { TrainConfigInput } from '../train/config.js';
 import { intOption, numberOption } from './options.js';
 import { addDataOptions, dataConfig, type DataFlags } from './data-options.js';
+
+/** --threads: a count, or auto (train/thread-tuner.ts: measured on the run's first steps). */
+function threadsOption(v: string): number | 'auto' {
+  if (v.trim() === 'auto') return 'auto';
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--threads must be a whole number >= 1 or auto, got "${v}"`);
+  return n;
+}
 
 export interface TrainOptionFlags extends DataFlags {
   model?: string;
@@ -25,7 +34,7 @@ export interface TrainOptionFlags extends DataFlags {
   evalEvery?: number;
   evalLast?: number;
   backend?: 'auto' | 'ref' | 'wasm' | 'native';
-  threads?: number;
+  threads?: number | 'auto';
   telemetry?: boolean;
   classes?: string;
   init?: string;
@@ -95,9 +104,9 @@ export function addTrainOptions(c: Command): Command {
       ).choices(['auto', 'ref', 'wasm', 'native']),
     )
     .option(
-      '--threads <n>',
-      'threads for the native or wasm kernels (default: LOWBIT_THREADS, else all cores)',
-      intOption('--threads'),
+      '--threads <n|auto>',
+      'threads for the native or wasm kernels; auto: the faster of 1 and all cores, measured on the first steps (default: LOWBIT_THREADS, else auto)',
+      threadsOption,
     )
     .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)')
     .option(

@@ -24,6 +24,12 @@ export type {
   WageubnStep,
 } from './spec-types.js';
 
+/** Kernels.threadDefault: the cores there are, and whether the environment fixed the count. */
+export interface ThreadDefault {
+  readonly cores: number;
+  readonly fixed: boolean;
+}
+
 export interface Kernels
   extends ConvKernels, ElementKernels, NormKernels, OptimKernels, SequenceKernels {
   readonly name: string;
@@ -32,6 +38,13 @@ export interface Kernels
    * resolves once the threads are ready.
    */
   setThreads?(n: number): Promise<void>;
+  /**
+   * Optional (with setThreads): the cores these kernels could run on, and whether the thread
+   * count was fixed outside the program (LOWBIT_THREADS). Where it was not, a training run
+   * that names no count measures its first steps on 1 and on all cores and keeps the faster
+   * (train/thread-tuner.ts); a count given by hand is never second-guessed.
+   */
+  threadDefault?(): ThreadDefault;
   /**
    * Optional: whether a 3x3 stride-1 int8 conv pass ('forward' or 'inputGrad') should run as
    * exact Winograd (winograd_conv) rather than im2col + gemm_int on these kernels (absent:

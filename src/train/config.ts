@@ -57,7 +57,8 @@ export const trainConfig = z.strictObject({
     })
     .optional(),
   backend: z.enum(['auto', 'ref', 'wasm', 'native']).default('auto'),
-  threads: z.int().min(1).optional(),
+  /** A count, or 'auto' (the default where LOWBIT_THREADS is unset): train/thread-tuner.ts. */
+  threads: z.union([z.int().min(1), z.literal('auto')]).optional(),
   telemetry: z.boolean().default(false),
   /**
    * With telemetry: about how many steps of the run record histograms (default 40). A sampled

@@ -25,6 +25,7 @@ import { setupRun, type RunSetup, type SetupOptions } from './setup.js';
 import type { RunRecord, RunStore } from './store.js';
 import type { StepResult } from './task.js';
 import { RunTelemetry } from './telemetry.js';
+import { ThreadTuner } from './thread-tuner.js';
 import { yieldToEventLoop } from './yield.js';
 
 export interface TrainHooks {
@@ -188,6 +189,10 @@ async function runEpochs(
   const watch = new DivergenceWatch(chanceLoss(setup.data));
   const params = setup.model.params();
   const metrics: EpochMetrics[] = [];
+  // No count fixed: measure the first steps on each choice and keep the faster (the same bits
+  // on any count, so only the speed changes).
+  const choices = setup.threadChoices;
+  const tuner = choices && kernels.setThreads ? new ThreadTuner(choices, choices.at(-1)!) : null;
   let step = pos.step;
   let epochsDone = pos.epoch;
   let interrupted = false;
@@ -210,9 +215,14 @@ async function runEpochs(
     };
     try {
       let k = start;
+      let stepT0 = performance.now();
       for (const r of task.trainEpoch(epoch, ctxAt, start)) {
         watch.observe(r.loss, step);
         optimizer.step({ kernels, step, epoch, lr: lrAt(cfg, step, totalSteps), telemetry });
+        if (tuner && !tuner.choice) {
+          tuner.record(performance.now() - stepT0);
+          if (tuner.choice) log(ThreadTuner.describe(tuner.choice));
+        }
         for (const p of params) p.zeroGrad();
         if (step % WEIGHT_CHECK_EVERY === 0) watch.checkWeights(params, step);
         step++;
@@ -228,6 +238,9 @@ async function runEpochs(
         }
         k++;
         await yieldToEventLoop();
+        const n = tuner?.threadsFor();
+        if (n != null) await kernels.setThreads!(n);
+        stepT0 = performance.now();
       }
       if (!interrupted) watch.checkWeights(params, step - 1);
     } catch (e) {

@@ -33,6 +33,12 @@ export interface RunSetup {
   readonly task: Task;
   /** What `SetupOptions.init` copied (a run started from another run's weights). */
   readonly init?: InitReport;
+  /**
+   * The thread counts a training loop should measure and choose from (train/thread-tuner.ts),
+   * the kernels being set to the last; null where the count is fixed (--threads N,
+   * LOWBIT_THREADS, a run list's share) or there is one core.
+   */
+  readonly threadChoices: readonly number[] | null;
 }
 
 /** A class subset: the limits apply after it (the first N samples of those classes). */
@@ -68,11 +74,24 @@ function checkNotEmpty(data: Dataset): void {
   }
 }
 
+/**
+ * The counts to measure where none was fixed: 1 and all cores. Asked for ('auto'), or by
+ * default unless LOWBIT_THREADS set the count; never on kernels without threads.
+ */
+function autoThreads(k: Kernels, asked: number | 'auto' | undefined): number[] | null {
+  if (typeof asked === 'number' || !k.setThreads || !k.threadDefault) return null;
+  const d = k.threadDefault();
+  if (asked === undefined && d.fixed) return null;
+  return d.cores > 1 ? [1, d.cores] : null;
+}
+
 export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promise<RunSetup> {
   const kernels = await useBackend(cfg.backend);
   // Every kernel set a run may select (wasm, native and its wasm fallback) takes the count.
   const threads = cfg.threads ?? getRunThreads();
-  if (threads !== undefined) await kernels.setThreads?.(threads);
+  if (typeof threads === 'number') await kernels.setThreads?.(threads);
+  const threadChoices = autoThreads(kernels, threads);
+  if (threadChoices) await kernels.setThreads!(threadChoices.at(-1)!);
   const limits = { limit: cfg.limit, testLimit: cfg.testLimit };
   const files = dataFiles(cfg);
   const load = (l: Partial<typeof limits>): Dataset =>
@@ -129,5 +148,15 @@ export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promi
         })),
       )
     : makeOptimizer(cfg.optimizer, model.params(), siteFn, optOpts, optScheme);
-  return { kernels, data, model, scheme, sites, optimizer, task, ...(init ? { init } : {}) };
+  return {
+    kernels,
+    data,
+    model,
+    scheme,
+    sites,
+    optimizer,
+    task,
+    threadChoices,
+    ...(init ? { init } : {}),
+  };
 }

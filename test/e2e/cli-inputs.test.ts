@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeIdx } from '../../src/data/idx.js';
 import { makeRng, randInt } from '../../src/quant/rng.js';
@@ -174,4 +174,34 @@ test('--data-dir trains on your own IDX files; eval and --resume find them from 
     join(work, 'g'),
   ]);
   assert.match(gen.err, /dataset 'gauss-10' is generated, not read from files/);
+});
+
+test('--threads takes a count or auto, and says which it measured', () => {
+  const bad = lowbit(['train', '--threads', 'many']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--threads must be a whole number >= 1 or auto, got "many"/);
+  const dir = join(tmp(), 'run');
+  const r = lowbit(
+    [
+      'train',
+      ...tinyMlp,
+      '--backend',
+      'wasm',
+      '--threads',
+      'auto',
+      '--limit',
+      '1280',
+      '--test-limit',
+      '16',
+      '--out',
+      dir,
+    ],
+    { env: { LOWBIT_THREADS: '' } },
+  );
+  assert.equal(r.code, 0, r.err);
+  if (availableParallelism() > 1) {
+    assert.match(r.out, /threads: auto, the faster of 1 and \d+ measured on the first steps/);
+    assert.match(r.out, /\nthreads: \d+ \(median step time over \d+ steps each/);
+  }
+  assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).threads, 'auto');
 });

@@ -134,6 +134,10 @@ export async function loadNativeKernels(isa?: NativeIsa): Promise<Kernels | null
       await setNativeThreads(n);
       await base.setThreads?.(n);
     };
+    k.threadDefault = () => ({
+      cores: availableParallelism(),
+      fixed: (process.env.LOWBIT_THREADS ?? '') !== '',
+    });
     byIsa.set(use, k);
   }
   return k;

@@ -36,6 +36,8 @@ export interface WasmHost {
   startWorker(init: GemmWorkerInit): WorkerHandle | null;
   /** The thread count when setThreads was not called. */
   defaultThreads(): number;
+  /** The cores there are, and whether the environment fixed the count (LOWBIT_THREADS). */
+  threadDefault(): { cores: number; fixed: boolean };
   warn(message: string): void;
 }
 
@@ -121,6 +123,7 @@ export const webHost: WasmHost = {
     return { ready, terminate: () => w.terminate() };
   },
   defaultThreads: () => web.navigator?.hardwareConcurrency ?? 1,
+  threadDefault: () => ({ cores: web.navigator?.hardwareConcurrency ?? 1, fixed: false }),
   warn: (m) => console.warn(m),
 };
 

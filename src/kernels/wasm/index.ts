@@ -25,6 +25,7 @@ import {
 import { flagQuantizeWasm } from './flag.js';
 import { makeOptimKernels } from './optim.js';
 import { attachThreads, getThreads, setThreads } from './threads.js';
+import { wasmHost } from './host.js';
 import {
   axpyF64Wasm,
   lstmBwdF32Wasm,
@@ -142,6 +143,12 @@ function makeKernels(ctx: WasmContext): Kernels {
     avgpool_backward: (dy, g, scale, dx) => avgpoolBackwardWasm(ctx, dy, g, scale, dx),
     ...makeOptimKernels(ctx),
     setThreads,
+    // One core's worth where workers cannot share this memory (a page that is not
+    // cross-origin isolated, its main thread): there is no count to choose.
+    threadDefault: () => {
+      const d = wasmHost().threadDefault();
+      return ctx.mod.shared && wasmHost().canBlock() ? d : { ...d, cores: 1 };
+    },
     describe: () => `${getThreads()} thread${getThreads() > 1 ? 's' : ''}`,
   };
   if (ctx.arena.shared)

@@ -41,6 +41,10 @@ export const nodeHost: WasmHost = {
     if (env !== undefined && env !== '') return checkThreadCount(Number(env), 'LOWBIT_THREADS');
     return availableParallelism();
   },
+  threadDefault: () => ({
+    cores: availableParallelism(),
+    fixed: (process.env.LOWBIT_THREADS ?? '') !== '',
+  }),
   warn: (m) => process.emitWarning(m),
 };
 

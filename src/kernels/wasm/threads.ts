@@ -55,10 +55,19 @@ class Pool implements GemmRunner {
   ) {
     this.ctrl = new Int32Array(ctrl);
     this.args = new Float64Array(args);
+    this.active = workers.length + 1;
+  }
+
+  /** Threads the kernels split over now (the caller and active - 1 workers; the rest idle). */
+  active: number;
+
+  /** Threads the pool has: the caller and its workers. */
+  get size(): number {
+    return this.workers.length + 1;
   }
 
   get threads(): number {
-    return this.workers.length + 1;
+    return this.active;
   }
 
   run<F extends ThreadedFn>(
@@ -141,8 +150,15 @@ async function startPool(ctx: WasmContext, n: number): Promise<Pool | null> {
 
 async function resize(n: number): Promise<void> {
   if (!context) return;
-  // Already that many (every run of a list sets its count; restarting workers costs).
-  if (pool ? pool.threads === n : n <= 1) return;
+  // No more than the pool has: the spare workers idle in Atomics.wait (no CPU), ready for a
+  // count that goes back up. Restarting them costs tens of ms a worker: a training run that
+  // measures its steps on 1 and on all cores (train/thread-tuner.ts) switches ~16 times.
+  if (pool && n <= pool.size) {
+    pool.active = n;
+    context.runner = n > 1 ? pool : null;
+    return;
+  }
+  if (!pool && n <= 1) return;
   const old = pool;
   pool = null;
   context.runner = null;
@@ -167,7 +183,8 @@ export async function attachThreads(ctx: WasmContext): Promise<void> {
 
 /**
  * Runs WASM GEMMs on `n` threads (n-1 workers + the caller). Results are identical for every
- * n. Resolves once the workers are ready; n = 1 stops them. Where shared memory, worker
+ * n. Resolves once the workers are ready; a smaller n than before leaves the spare workers
+ * idle (blocked, no CPU) until a larger one takes them back. Where shared memory, worker
  * threads or blocking are not allowed (a page that is not cross-origin isolated, a page's
  * main thread), the kernels stay on one thread.
  */
