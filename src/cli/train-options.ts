@@ -10,10 +10,11 @@ import { addDataOptions, dataConfig, type DataFlags } from './data-options.js';
 /** --threads: a count, or auto (train/thread-tuner.ts: measured on the run's first steps). */
 function threadsOption(v: string): number | 'auto' {
   if (v.trim() === 'auto') return 'auto';
-  const n = Number(v);
-  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < 1)
+  try {
+    return intOption('--threads')(v);
+  } catch {
     throw new InvalidArgumentError(`--threads must be a whole number >= 1 or auto, got "${v}"`);
-  return n;
+  }
 }
 
 export interface TrainOptionFlags extends DataFlags {
