@@ -142,7 +142,7 @@ QuantCounts quantizeAvx512(const View& values, double scale, double lo, double h
                            uint32_t* rng, const View& out);
 QuantCounts requantizeAvx512(const View& mant, int s, double div, double half, double p24,
                              double lo, double hi, int rounding, uint32_t* rng, const View& out);
-/** AVX-512 kernels; null entries (the conv data movers) come from ELEM_AVX2. */
+/** AVX-512 kernels; null entries (conv data movers) come from ELEM_AVX2, which must exist. */
 extern const ElemKernels* const ELEM_AVX512;  // null where it cannot be built
 
 const ElemKernels& elemKernels(Isa isa);

@@ -404,6 +404,17 @@ void im2colT(const Geom& g, const T* x, T* col) {
             copyRow(plane + (h + g.ph) * pd.Wp + g.pw, xp + h * g.W, g.W);
           src = plane;
         }
+#ifdef LOWBIT_IM2COL_WINDOW8
+        if constexpr (sizeof(T) == 1)
+          if (g.sw == 1 && g.OW + g.KW - 1 <= 16) {
+            LOWBIT_IM2COL_WINDOW8(reinterpret_cast<const uint8_t*>(src), pd.Wp, g.sh, g.KH, g.KW,
+                                  g.OH, g.OW,
+                                  reinterpret_cast<uint8_t*>(col + c * g.KH * g.KW * Q +
+                                                             n * g.OH * g.OW),
+                                  Q);
+            continue;
+          }
+#endif
         for (int64_t kh = 0; kh < g.KH; kh++)
           for (int64_t kw = 0; kw < g.KW; kw++) {
             T* o = col + ((c * g.KH + kh) * g.KW + kw) * Q + n * g.OH * g.OW;
@@ -441,11 +452,26 @@ void col2imT(const Geom& g, const T* col, T* dx) {
   // into a zeroed padded plane (no bounds in the row loops), whose inside is then dx's plane.
   const int64_t Q = g.N * g.OH * g.OW;
   const Padded pd(g);
+  // The plane's inside into dx's plane (c, n).
+  const auto copyOut = [&](int64_t c, int64_t n, const T* plane) {
+    T* d = dx + (n * g.C + c) * g.H * g.W;
+    for (int64_t h = 0; h < g.H; h++)
+      copyRow(d + h * g.W, plane + (h + g.ph) * pd.Wp + g.pw, g.W);
+  };
   chunked(g.C, perTask(g.KH * g.KW * Q), [&](int64_t c0, int64_t c1) {
     T* plane = static_cast<T*>(scratch(Slot::ConvPlane, pd.Hp * pd.Wp * sizeof(T)));
     for (int64_t c = c0; c < c1; c++)
       for (int64_t n = 0; n < g.N; n++) {
         for (int64_t i = 0; i < pd.Hp * pd.Wp; i++) plane[i] = T(0);
+#ifdef LOWBIT_COL2IM_WINDOW32
+        if constexpr (std::is_same_v<T, int32_t>)
+          if (g.sw == 1 && g.OW + g.KW - 1 <= 16) {
+            LOWBIT_COL2IM_WINDOW32(col + c * g.KH * g.KW * Q + n * g.OH * g.OW, Q, g.KH, g.KW,
+                                   g.OH, g.OW, g.sh, plane, pd.Wp);
+            copyOut(c, n, plane);
+            continue;
+          }
+#endif
         for (int64_t kh = 0; kh < g.KH; kh++)
           for (int64_t kw = 0; kw < g.KW; kw++) {
             const T* q = col + ((c * g.KH + kh) * g.KW + kw) * Q + n * g.OH * g.OW;
@@ -458,9 +484,7 @@ void col2imT(const Geom& g, const T* col, T* dx) {
               }
             }
           }
-        T* d = dx + (n * g.C + c) * g.H * g.W;
-        for (int64_t h = 0; h < g.H; h++)
-          copyRow(d + h * g.W, plane + (h + g.ph) * pd.Wp + g.pw, g.W);
+        copyOut(c, n, plane);
       }
   });
 }

@@ -41,6 +41,13 @@ const GEOMS: ConvGeom[] = [
   geom(2, 3, 5, 16, 3, 3, 1, 1, 1, 1),
   geom(1, 2, 4, 32, 3, 3, 1, 1, 1, 1),
   geom(2, 2, 3, 12, 3, 5, 2, 1, 1, 2),
+  // Byte windows of one 16-byte load (native AVX-512: OW + KW - 1 <= 16, column stride 1):
+  // LeNet-5's second conv (no padding: the image itself, its last row read to the end), the
+  // widest that fits, one past it, a padded plane with row stride 2.
+  geom(2, 6, 14, 14, 5, 5, 1, 1, 0, 0),
+  geom(1, 2, 16, 16, 5, 5, 1, 1, 0, 0),
+  geom(1, 2, 17, 17, 5, 5, 1, 1, 0, 0),
+  geom(2, 3, 9, 9, 3, 4, 2, 1, 1, 1),
 ];
 
 type Ctor =
