@@ -56,6 +56,10 @@ const CASES: Case[] = [
   { g: same(3, 3, 8, 16), M: 5, fillE: 127, fillX: -128 },
   { g: same(3, 3, 8, 16), M: 5, fillE: -128, fillX: 127 },
   { g: same(129, 1, 32, 32), M: 2, fillE: -128, fillX: -128, acc: 'f64' },
+  // Split by grid positions on 2 or more threads (at least 8192 positions a thread): 17 images
+  // in ragged layout tasks, the split inside an image's positions (64-aligned).
+  { g: same(17, 3, 32, 32), M: 5 },
+  { g: same(25, 2, 31, 30), M: 6, fillE: -128, fillX: -128 },
   // AMX (avx512amx): blocks of 16 channels and 16 error rows, ragged; groups of 4 (channel
   // block, tap) columns with a ragged last group.
   { g: same(2, 17, 6, 7), M: 33 },
