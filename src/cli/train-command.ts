@@ -122,7 +122,7 @@ export function trainCommand(print: (s: string) => void): Command {
               print(`  backend: ${backendNote()}`);
               if (s.threadChoices)
                 print(
-                  `  threads: auto, the faster of ${s.threadChoices.join(' and ')} measured on the first steps`,
+                  `  threads: auto, the fastest of ${s.threadChoices.join(', ')} measured on the first steps`,
                 );
               for (const line of schemeNotes(s.scheme, s.model)) print(`  ${line}`);
               if (s.init)

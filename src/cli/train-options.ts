@@ -106,7 +106,7 @@ export function addTrainOptions(c: Command): Command {
     )
     .option(
       '--threads <n|auto>',
-      'threads for the native or wasm kernels; auto: the faster of 1 and all cores, measured on the first steps (default: LOWBIT_THREADS, else auto)',
+      'threads for the native or wasm kernels; auto: the fastest of 1, half and all cores, measured on the first steps (default: LOWBIT_THREADS, else auto)',
       threadsOption,
     )
     .option('--telemetry', 'record per-layer, per-site quantization statistics (telemetry.jsonl)')

@@ -41,7 +41,7 @@ export interface Kernels
   /**
    * Optional (with setThreads): the cores these kernels could run on, and whether the thread
    * count was fixed outside the program (LOWBIT_THREADS). Where it was not, a training run
-   * that names no count measures its first steps on 1 and on all cores and keeps the faster
+   * that names no count measures its first steps on 1, half and all cores and keeps the fastest
    * (train/thread-tuner.ts); a count given by hand is never second-guessed.
    */
   threadDefault?(): ThreadDefault;

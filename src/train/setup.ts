@@ -22,6 +22,7 @@ export { registerTask, type TaskBuilder } from './tasks.js';
 import type { Task } from './task.js';
 import type { Checkpoint } from './checkpoint.js';
 import { initFromCheckpoint, type InitReport } from './init.js';
+import { threadCandidates } from './thread-tuner.js';
 
 export interface RunSetup {
   readonly kernels: Kernels;
@@ -75,14 +76,16 @@ function checkNotEmpty(data: Dataset): void {
 }
 
 /**
- * The counts to measure where none was fixed: 1 and all cores. Asked for ('auto'), or by
- * default unless LOWBIT_THREADS set the count; never on kernels without threads.
+ * The counts to measure where none was fixed (threadCandidates: 1, half and all cores). Asked
+ * for ('auto'), or by default unless LOWBIT_THREADS set the count; never on kernels without
+ * threads.
  */
 function autoThreads(k: Kernels, asked: number | 'auto' | undefined): number[] | null {
   if (typeof asked === 'number' || !k.setThreads || !k.threadDefault) return null;
   const d = k.threadDefault();
   if (asked === undefined && d.fixed) return null;
-  return d.cores > 1 ? [1, d.cores] : null;
+  const c = threadCandidates(d.cores);
+  return c.length > 1 ? c : null;
 }
 
 export async function setupRun(cfg: TrainConfig, opts: SetupOptions = {}): Promise<RunSetup> {

@@ -37,6 +37,16 @@ export interface ThreadChoice {
   readonly timed: ReadonlyMap<number, number>;
 }
 
+/**
+ * The counts to measure on `cores` cores: 1, half of them (from 4 cores), all of them. More
+ * candidates make the measuring longer (a round is a block of each); half the cores is where
+ * a model too small for all of them may still gain.
+ */
+export function threadCandidates(cores: number): number[] {
+  if (!Number.isInteger(cores) || cores < 2) return [1];
+  return cores >= 4 ? [1, Math.ceil(cores / 2), cores] : [1, cores];
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

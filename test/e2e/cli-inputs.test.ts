@@ -200,7 +200,7 @@ test('--threads takes a count or auto, and says which it measured', () => {
   );
   assert.equal(r.code, 0, r.err);
   if (availableParallelism() > 1) {
-    assert.match(r.out, /threads: auto, the faster of 1 and \d+ measured on the first steps/);
+    assert.match(r.out, /threads: auto, the fastest of 1, (\d+, )?\d+ measured on the first steps/);
     assert.match(r.out, /\nthreads: \d+ \(median step time over \d+ steps each/);
   }
   assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).threads, 'auto');

@@ -4,7 +4,7 @@
 // median, fewer threads within the tolerance, robust to a spike), its limits, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ThreadTuner } from '../../src/train/thread-tuner.js';
+import { threadCandidates, ThreadTuner } from '../../src/train/thread-tuner.js';
 
 /** Runs steps until the tuner decides (or `max` steps): per step, the count it ran on. */
 function drive(
@@ -95,4 +95,13 @@ test('bad candidates are refused', () => {
   assert.throws(() => new ThreadTuner([2], 2), /two or more distinct counts/);
   assert.throws(() => new ThreadTuner([2, 2], 2), /two or more distinct counts/);
   assert.throws(() => new ThreadTuner([0, 2], 2), /whole numbers >= 1, got 0/);
+});
+
+test('the counts measured: 1, half the cores from 4 up, all of them', () => {
+  assert.deepEqual(threadCandidates(1), [1]);
+  assert.deepEqual(threadCandidates(2), [1, 2]);
+  assert.deepEqual(threadCandidates(3), [1, 3]);
+  assert.deepEqual(threadCandidates(4), [1, 2, 4]);
+  assert.deepEqual(threadCandidates(12), [1, 6, 12]);
+  assert.deepEqual(threadCandidates(0), [1]);
 });
