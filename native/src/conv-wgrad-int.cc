@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The direct integer weight-gradient driver (conv-wgrad-int.h): tap shifts and padding masks
-// once per call, tasks over blocks of 4 dW columns, slices of images whose error rows stay in
-// L1 while the 4-column blocks stream by.
+// once per call, then per thread its images (large grids) or its blocks of 4 dW columns, in
+// slices of images whose error rows stay in L1 while the 4-column blocks stream by.
 
 #include "conv-wgrad-int.h"
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pool.h"
+#include "scratch.h"
 
 namespace {
 
@@ -21,6 +22,11 @@ constexpr int D = 4;
  * while the x columns stream by; each dot call's 16 lane reductions are paid per slice.
  */
 constexpr int64_t SLICE_PIXELS = 2048;
+/**
+ * Pixels a thread needs for the split by images (below it, by dW columns): fewer multiply the
+ * dot calls and the sums to add (the int8 dW fell to 0.9x on 2 threads at 64 channels of 8 x 8).
+ */
+constexpr int64_t SPLIT_PIXELS = 8192;
 
 }  // namespace
 
@@ -77,35 +83,56 @@ bool convWeightGradIntDirect(Isa isa, const int64_t* g, const int16_t* E, int64_
   const DirectColsI16 dc{R, C * R, batchMajor ? M * R : R};
   const int64_t Q = N * R;
   const int T = pool::threads();
-  const int tasks = static_cast<int>(
-      T <= 1 || M * Q * K < MIN_THREADED_MACS ? 1 : std::min<int64_t>(3 * T, blocks));
-  const int64_t blocksPer = (blocks + tasks - 1) / tasks;
-  pool::run(static_cast<int>((blocks + blocksPer - 1) / blocksPer), [&](int t) {
-    const int64_t b0 = t * blocksPer, b1 = std::min(blocks, b0 + blocksPer);
+  const bool threaded = T > 1 && M * Q * K >= MIN_THREADED_MACS;
+  // Images [n0, n1), column blocks [b0, b1), added into Pp (M, K).
+  const auto products = [&](int64_t n0, int64_t n1, int64_t b0, int64_t b1, double* Pp) {
     double out[D * D];
     const int16_t* a[D];
     const int16_t* b[D];
-    for (int64_t n0 = 0; n0 < N; n0 += per) {
-      const int64_t S = (std::min(N, n0 + per) - n0) * R;
+    for (int64_t s0 = n0; s0 < n1; s0 += per) {
+      const int64_t S = (std::min(n1, s0 + per) - s0) * R;
       // Rows outer: the block's 4 error rows stay in L1 while the x columns stream by.
       for (int64_t im = 0; im < M; im += D) {
         const int rows = static_cast<int>(std::min<int64_t>(D, M - im));
         for (int r = 0; r < D; r++) {
           const int64_t row = im + std::min(r, rows - 1);
-          a[r] = batchMajor ? E + (n0 * M + row) * R : E + row * Q + n0 * R;
+          a[r] = batchMajor ? E + (s0 * M + row) * R : E + row * Q + s0 * R;
         }
         for (int64_t jb = b0; jb < b1; jb++) {
           const int cols = static_cast<int>(std::min<int64_t>(D, K - jb * D));
-          for (int c = 0; c < D; c++) b[c] = x + n0 * C * R + colOff[jb * D + c];
+          for (int c = 0; c < D; c++) b[c] = x + s0 * C * R + colOff[jb * D + c];
           std::fill(out, out + D * D, 0.0);
           CONV_WGRAD_INT_AVX512->dot(dc, 0, S, chunk, a, b, colMask.data() + jb * vecs * D,
                                      out);
           for (int r = 0; r < rows; r++)
-            for (int q = 0; q < cols; q++) P[(im + r) * K + jb * D + q] += out[r * D + q];
+            for (int q = 0; q < cols; q++) Pp[(im + r) * K + jb * D + q] += out[r * D + q];
         }
       }
     }
-  });
+  };
+  if (threaded && N >= T && Q >= T * SPLIT_PIXELS) {
+    // By images: thread t its contiguous images (those the kernels before it wrote on it, split
+    // the same way) into its own exact sums, added at the end (integers below 2^53: any order,
+    // the same doubles). Split by dW columns, every thread read all of E and x.
+    // The other threads' sums in this thread's scratch (kept across calls: no fresh pages).
+    auto* part = static_cast<double*>(scratch(Slot::Part, sizeof(double) * (T - 1) * M * K));
+    pool::run(T, [&](int t) {
+      double* Pp = t == 0 ? P : part + (t - 1) * M * K;
+      if (t > 0) std::memset(Pp, 0, sizeof(double) * M * K);
+      products(t * N / T, (t + 1) * N / T, 0, blocks, Pp);
+    });
+    for (int t = 1; t < T; t++) {
+      const double* q = part + (t - 1) * M * K;
+      for (int64_t i = 0; i < M * K; i++) P[i] += q[i];
+    }
+  } else {
+    const int tasks = static_cast<int>(threaded ? std::min<int64_t>(3 * T, blocks) : 1);
+    const int64_t blocksPer = (blocks + tasks - 1) / tasks;
+    pool::run(static_cast<int>((blocks + blocksPer - 1) / blocksPer), [&](int t) {
+      const int64_t b0 = t * blocksPer;
+      products(0, N, b0, std::min(blocks, b0 + blocksPer), P);
+    });
+  }
   if (dW32)
     for (int64_t i = 0; i < M * K; i++) dW32[i] = static_cast<int32_t>(P[i]);
   return true;

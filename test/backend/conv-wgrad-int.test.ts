@@ -41,11 +41,14 @@ const CASES: Case[] = [
   { g: same(2, 4, 8, 4, 1, 3), M: 9, maxE: 50, maxX: 9 }, // 1x3 pad (0, 1)
   { g: same(5, 16, 32, 32), M: 17, maxE: 255, maxX: 127 }, // ResNet-20 32x32, several slices
   { g: same(33, 4, 8, 8), M: 4, maxE: 120, maxX: 127 }, // slices of 32 images, a ragged last one
+  // 8192+ pixels a thread on 2 threads: split by images, each thread's sums added at the end.
+  { g: same(17, 3, 32, 32), M: 5, maxE: 32767, maxX: 127 },
   // At the flush bound, every product of one sign: 2^31 - 1 / (32767 * 20000) = 3 products per
   // lane (one step of 2 per flush); 32767 * 1024: 64 (32 steps, 1024 pixels, mid-slice).
   { g: same(2, 2, 16, 16), M: 5, maxE: 32767, maxX: 20000, fill: true },
   { g: same(9, 3, 8, 8), M: 4, maxE: 32767, maxX: 1024, fill: true },
   { g: same(9, 3, 8, 8), M: 4, maxE: -32768, maxX: 1024, fill: true },
+  { g: same(18, 2, 32, 32), M: 4, maxE: -32768, maxX: 1024, fill: true },
 ];
 
 /** (A, B, R) -> (B, A, R). */
