@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The exports of assembly/index.ts with their typed signatures (the declaration of the kernel
-// ABI; exports.ts checks a loaded module against it).
+// ABI; exports.ts checks a loaded module against it): GEMMs, conv data movers, quantizers,
+// element-wise and Winograd kernels here, the other families in kernel-exports-*.ts.
 
 import type { ElemKind, RoundCode } from './codes.js';
 import type {
   F64,
-  Flag,
   GemmDotArgs,
   GemmWideDotArgs,
   GemmF32Args,
@@ -15,11 +15,15 @@ import type {
   I32,
   Ptr,
 } from './abi-args.js';
+import type { NormExports } from './kernel-exports-norm.js';
+import type { OptimExports } from './kernel-exports-optim.js';
+import type { SequenceExports } from './kernel-exports-sequence.js';
 
 /** im2col/col2im: geometry (12 int32 words, ConvGeom order), source and destination. */
 type ConvCopy = (geom: Ptr, src: Ptr, dst: Ptr) => void;
 
-export interface KernelExports {
+/** Every export: these and the families of kernel-exports-*.ts. */
+export interface KernelExports extends SequenceExports, NormExports, OptimExports {
   /** First free byte after static data. */
   heap_base(): Ptr;
 
@@ -144,124 +148,6 @@ export interface KernelExports {
   ): void;
   col_sums(e: Ptr, kind: ElemKind, N: I32, C: I32, R: I32, out: Ptr): void;
 
-  /** One fixed-point LSTM step (src/kernels/ref/lstm.ts); lens = 0: every row live. */
-  lstm_fwd_fixed(
-    N: I32,
-    H: I32,
-    t: I32,
-    lens: Ptr,
-    gx: Ptr,
-    kx: ElemKind,
-    zx: I32,
-    gh: Ptr,
-    kh: ElemKind,
-    zh: I32,
-    b12: Ptr,
-    hPrev: Ptr,
-    cPrev: Ptr,
-    act: Ptr,
-    tc: Ptr,
-    h: Ptr,
-    c: Ptr,
-  ): void;
-  /** Its float32 backward; dhp = 0 or ey = 0: absent. */
-  lstm_bwd_f32(
-    N: I32,
-    H: I32,
-    t: I32,
-    lens: Ptr,
-    dhp: Ptr,
-    kd: ElemKind,
-    scale: F64,
-    ey: Ptr,
-    act: Ptr,
-    tc: Ptr,
-    cPrev: Ptr,
-    dh: Ptr,
-    dc: Ptr,
-    dz: Ptr,
-  ): void;
-  /** One float-path LSTM step (src/kernels/ref/lstm-float.ts); lens = 0: every row live. */
-  lstm_fwd_float(
-    N: I32,
-    H: I32,
-    t: I32,
-    lens: Ptr,
-    gx: Ptr,
-    gh: Ptr,
-    bias: Ptr,
-    hPrev: Ptr,
-    cPrev: Ptr,
-    act: Ptr,
-    tc: Ptr,
-    h: Ptr,
-    c: Ptr,
-  ): void;
-  /** Its backward; dhp = 0 or ey = 0: absent. */
-  lstm_bwd_float(
-    N: I32,
-    H: I32,
-    t: I32,
-    lens: Ptr,
-    dhp: Ptr,
-    ey: Ptr,
-    act: Ptr,
-    tc: Ptr,
-    cPrev: Ptr,
-    dh: Ptr,
-    dc: Ptr,
-    dz: Ptr,
-  ): void;
-  /** y = fn(x) over n f64 (fn: codes.ts FN_*). */
-  float_fn_f64(fn: I32, x: Ptr, y: Ptr, n: I32): void;
-  /** Attention's fixed-point softmax over rows (src/kernels/ref/softmax.ts). */
-  softmax_fixed(
-    scores: Ptr,
-    ks: ElemKind,
-    rows: I32,
-    cols: I32,
-    valid: I32,
-    validRows: Ptr,
-    mult: F64,
-    p: Ptr,
-  ): void;
-  softmax_bwd(
-    p: Ptr,
-    dp: Ptr,
-    kd: ElemKind,
-    dpScale: F64,
-    rows: I32,
-    cols: I32,
-    scale: F64,
-    ds: Ptr,
-  ): void;
-  /** LayerNorm's row forward (src/kernels/ref/layernorm.ts): x (R, D) of kind kx. */
-  layernorm_forward(
-    x: Ptr,
-    kx: ElemKind,
-    R: I32,
-    D: I32,
-    unit: F64,
-    eps: F64,
-    g: Ptr,
-    b: Ptr,
-    y: Ptr,
-    xhat: Ptr,
-    inv: Ptr,
-  ): void;
-  /** Its backward: dx (R, D) f32 and dgb (2D) f64 = [dgamma, dbeta] sums, overwritten. */
-  layernorm_backward(
-    e: Ptr,
-    ke: ElemKind,
-    unit: F64,
-    xhat: Ptr,
-    inv: Ptr,
-    g: Ptr,
-    R: I32,
-    D: I32,
-    dx: Ptr,
-    dgb: Ptr,
-  ): void;
   /** dst f32 = src * scale; c f64 += src * scale (n elements of kind `kind`). */
   scale_to_f32(src: Ptr, kind: ElemKind, n: I32, scale: F64, dst: Ptr): void;
   axpy_f64(src: Ptr, kind: ElemKind, n: I32, scale: F64, c: Ptr): void;
@@ -285,179 +171,12 @@ export interface KernelExports {
     scratch: Ptr,
   ): void;
   winograd_conv_scratch_bytes(geom: Ptr, OC: I32): I32;
-  /** BatchNorm's x-hat grid mantissas (int32 out); res: [max |value|, NaN seen] f64. */
-  bn_xhat_int(
-    x: Ptr,
-    kx: ElemKind,
-    N: I32,
-    C: I32,
-    R: I32,
-    p: Ptr,
-    scale: F64,
-    out: Ptr,
-    res: Ptr,
-  ): void;
   /** Tiles of images [n0, n1) only. */
   winograd_error(geom: Ptr, OC: I32, e: Ptr, E: Ptr, ps: I32, scratch: Ptr, n0: I32, n1: I32): void;
   /** dU kind and dw kind: KIND_I32 or KIND_F64. */
   winograd_wgrad(dU: Ptr, kd: ElemKind, OC: I32, C: I32, dw: Ptr, kw: ElemKind): void;
   /** Scratch bytes of winograd_input / winograd_error for a geometry. */
   winograd_scratch_bytes(geom: Ptr): I32;
-  /** BatchNorm sums over (N, C, R): out (C, 4) f64 [sa_hi, sa_lo, sab_hi, sab_lo]. */
-  bn_sums(
-    a: Ptr,
-    ka: ElemKind,
-    b: Ptr,
-    kb: ElemKind,
-    mask: Ptr,
-    N: I32,
-    C: I32,
-    R: I32,
-    out: Ptr,
-  ): void;
-  /** y (f32) = g t + b, t = (x - mu) rs, p (C, 4) f64; optional ReLU and mask. */
-  bn_forward(
-    x: Ptr,
-    kx: ElemKind,
-    N: I32,
-    C: I32,
-    R: I32,
-    p: Ptr,
-    xhat32: Flag,
-    relu: Flag,
-    mask: Ptr,
-    y: Ptr,
-    /** f64 max |y| written here (0: not computed). */
-    amax: Ptr,
-  ): void;
-  /** y (i32) = g x + b on integer x, p (C, 2) f64; optional ReLU and mask. */
-  bn_affine_int(
-    x: Ptr,
-    kx: ElemKind,
-    N: I32,
-    C: I32,
-    R: I32,
-    p: Ptr,
-    relu: Flag,
-    mask: Ptr,
-    y: Ptr,
-    /** f64 max |y| written here (0: not computed). */
-    amax: Ptr,
-  ): void;
-  /** dx (f32) = k ((e - a) - t b), t = (x - mu) rs, p (C, 5) f64; e masked. */
-  bn_backward(
-    e: Ptr,
-    ke: ElemKind,
-    x: Ptr,
-    kx: ElemKind,
-    mask: Ptr,
-    N: I32,
-    C: I32,
-    R: I32,
-    p: Ptr,
-    xhat32: Flag,
-    dx: Ptr,
-    /** f64 max |dx| written here (0: not computed). */
-    amax: Ptr,
-  ): void;
-  /** out = a ka + b kb (int32 by shifts sa, sb, or float32); optional ReLU and mask. */
-  add_scaled(
-    a: Ptr,
-    kindA: ElemKind,
-    ka: F64,
-    sa: I32,
-    b: Ptr,
-    kindB: ElemKind,
-    kb: F64,
-    sb: I32,
-    n: I32,
-    floatOut: Flag,
-    relu: Flag,
-    mask: Ptr,
-    out: Ptr,
-    /** f64 max |out| of a float32 out written here (0: not computed). */
-    amax: Ptr,
-  ): void;
-  /** Average-pool window sums over P planes: int32 (intOut) or f32(sum * scale). */
-  avgpool_fwd(
-    x: Ptr,
-    kx: ElemKind,
-    P: I32,
-    H: I32,
-    W: I32,
-    KH: I32,
-    KW: I32,
-    SH: I32,
-    SW: I32,
-    OH: I32,
-    OW: I32,
-    scale: F64,
-    intOut: Flag,
-    y: Ptr,
-  ): void;
-  /** Adjoint of avgpool_fwd; float sums in `scratch` (P H W f64) unless global or intOut. */
-  avgpool_bwd(
-    dy: Ptr,
-    kd: ElemKind,
-    P: I32,
-    H: I32,
-    W: I32,
-    KH: I32,
-    KW: I32,
-    SH: I32,
-    SW: I32,
-    OH: I32,
-    OW: I32,
-    scale: F64,
-    intOut: Flag,
-    scratch: Ptr,
-    dx: Ptr,
-  ): void;
-  // Optimizer kernels (assembly/optim.ts): float32 arrays of n elements, updated in place.
-  round_to_grid_f32(
-    v: Ptr,
-    n: I32,
-    scale: F64,
-    unscale: F64,
-    lo: F64,
-    hi: F64,
-    mode: RoundCode,
-    rng: Ptr,
-    stats: Ptr,
-  ): void;
-  sgd_momentum_f32(m: Ptr, g: Ptr, theta: Ptr, n: I32, mu: F64, decay: F64): void;
-  sgd_update_f32(u: Ptr, x: Ptr, n: I32, lr: F64, theta: Ptr, decay: F64, withTheta: Flag): void;
-  add_inplace_f32(a: Ptr, b: Ptr, n: I32): void;
-  sub_inplace_f32(a: Ptr, b: Ptr, n: I32): void;
-  kahan_carry_f32(acc: Ptr, before: Ptr, theta: Ptr, n: I32): void;
-  adam_moments_f32(m: Ptr, v: Ptr, g: Ptr, theta: Ptr, n: I32, b1: F64, b2: F64, decay: F64): void;
-  adam_update_f32(
-    u: Ptr,
-    m: Ptr,
-    v: Ptr,
-    n: I32,
-    lr: F64,
-    c1: F64,
-    c2: F64,
-    eps: F64,
-    bound: F64,
-  ): void;
-  /** theta, g f32, acc f64; sGC, sAcc, sWU = 2^(k-1) of each width; lim clips theta. */
-  wageubn_momentum_f32(
-    theta: Ptr,
-    g: Ptr,
-    acc: Ptr,
-    n: I32,
-    lr: F64,
-    mom: F64,
-    decay: F64,
-    quantized: Flag,
-    sGC: F64,
-    sAcc: F64,
-    accEven: Flag,
-    sWU: F64,
-    lim: F64,
-  ): void;
 }
 
 export type ExportName = keyof KernelExports;
