@@ -92,7 +92,7 @@ export class ThreadTuner {
   }
 
   /** Where step `this.step` falls: warm-up, or (candidate, first of its block?). */
-  private slot(): { threads: number; timed: boolean } | null {
+  private slot(): { threads: number; timed: boolean } {
     const s = this.step - this.warmup;
     if (s < 0) return { threads: this.current, timed: false };
     const perRound = this.block * this.candidates.length;
@@ -105,7 +105,7 @@ export class ThreadTuner {
 
   /** The count the next step must run on when it differs from the one set, else null. */
   threadsFor(): number | null {
-    const want = this.choice ? this.choice.threads : this.slot()!.threads;
+    const want = this.choice ? this.choice.threads : this.slot().threads;
     if (want === this.current) return null;
     this.current = want;
     return want;
@@ -114,7 +114,7 @@ export class ThreadTuner {
   /** The last step took `ms` milliseconds. */
   record(ms: number): void {
     if (this.choice) return;
-    const at = this.slot()!;
+    const at = this.slot();
     this.step++;
     if (at.timed && Number.isFinite(ms) && ms >= 0) this.times.get(at.threads)!.push(ms);
     // Decide at the end of a round only (every candidate has had its blocks).
