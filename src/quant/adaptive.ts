@@ -4,7 +4,8 @@
 // (Itv, from eq. 3's moving-average range). Kind `adaptive`.
 
 import { z } from 'zod';
-import { allocInt } from '../tensor/dtype.js';
+import { intDTypeFor, type IntArray } from '../tensor/dtype.js';
+import { stepArray } from '../kernels/step-array.js';
 import { fixedTensor, type Tensor } from '../tensor/tensor.js';
 import { registerQuantizer } from './registry.js';
 import { sumAbs } from './sum-abs.js';
@@ -136,9 +137,10 @@ export class AdaptiveQuantizer implements Quantizer {
     n: number,
     exp: number,
     ctx: SiteContext,
-  ): { mant: ReturnType<typeof allocInt>; stats: QuantStats } {
+  ): { mant: IntArray; stats: QuantStats } {
     const size = x.kind === 'float' ? x.data.length : x.mant.length;
-    const mant = allocInt(n, size);
+    // A step's tensor: in the kernels' workspace when training (no allocation, no copies).
+    const mant = stepArray(ctx, intDTypeFor(n), size, false);
     const rng = this.p.rounding === 'stochastic' ? ctx.rng : null;
     const stats =
       x.kind === 'float'
@@ -154,7 +156,7 @@ export class AdaptiveQuantizer implements Quantizer {
     const inStep = ctx.training && this.measured !== null && this.measured.step === ctx.step;
     const adjust = this.exp === null || inStep || (ctx.training && ctx.step >= this.next);
     let diff: number | undefined;
-    let result: { mant: ReturnType<typeof allocInt>; stats: QuantStats };
+    let result: { mant: IntArray; stats: QuantStats };
     if (adjust) {
       const m: StepStats =
         inStep && this.measured
