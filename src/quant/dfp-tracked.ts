@@ -5,7 +5,8 @@
 
 import { z } from 'zod';
 import { dynamicExponent, qmax } from '../format/format.js';
-import { allocInt } from '../tensor/dtype.js';
+import { intDTypeFor } from '../tensor/dtype.js';
+import { stepArray } from '../kernels/step-array.js';
 import { fixedTensor, type Tensor } from '../tensor/tensor.js';
 import { Lfsr32, type RngKind } from './lfsr.js';
 import { registerQuantizer } from './registry.js';
@@ -108,7 +109,8 @@ export class DfpTrackedQuantizer implements Quantizer {
     // Before the first nonzero tensor any exponent quantizes the zeros exactly; a test pass
     // before training saw one fits its own tensor (and keeps nothing).
     const exp = this.exp ?? dynamicExponent(ctx.training ? 0 : max, bits);
-    const mant = allocInt(bits, n);
+    // A step's tensor: in the kernels' workspace when training (no allocation, no copies).
+    const mant = stepArray(ctx, intDTypeFor(bits), n, false);
     const rng = this.generator(ctx);
     const stats =
       x.kind === 'float'
