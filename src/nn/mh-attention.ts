@@ -16,7 +16,7 @@
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
-import { like, sameKind, storage } from './arrays.js';
+import { like, sameKind, stepLike, storage, type StepScope } from './arrays.js';
 import {
   attendCore,
   attendCoreBackward,
@@ -45,8 +45,10 @@ export function permuteHeads<T extends AnyArray>(
   heads: number,
   dh: number,
   inverse = false,
+  at?: StepScope | null,
 ): T {
-  const out = like(src, src.length);
+  // Every element is written: a step array need not be zeroed.
+  const out = at ? stepLike(at, src, src.length, false) : like(src, src.length);
   const D = heads * dh;
   for (let n = 0; n < N; n++)
     for (let l = 0; l < L; l++)
@@ -60,8 +62,15 @@ export function permuteHeads<T extends AnyArray>(
   return out;
 }
 
-function toHeads(t: Tensor, N: number, L: number, heads: number, dh: number): Tensor {
-  return sameKind(t, [N * heads * L, dh], permuteHeads(storage(t), N, L, heads, dh));
+function toHeads(
+  t: Tensor,
+  N: number,
+  L: number,
+  heads: number,
+  dh: number,
+  at: StepScope,
+): Tensor {
+  return sameKind(t, [N * heads * L, dh], permuteHeads(storage(t), N, L, heads, dh, false, at));
 }
 
 interface Saved extends CoreSaved {
@@ -187,9 +196,9 @@ export class ScaledDotAttention extends Layer {
       );
     const H = this.heads;
     const dh = D / H;
-    const qh = toHeads(this.quant('Aq', reshape(q, [N * T, D]), ctx), N, T, H, dh);
-    const kh = toHeads(this.quant('Ak', reshape(k, [N * S, D]), ctx), N, S, H, dh);
-    const vh = toHeads(this.quant('Av', reshape(v, [N * S, D]), ctx), N, S, H, dh);
+    const qh = toHeads(this.quant('Aq', reshape(q, [N * T, D]), ctx), N, T, H, dh, ctx);
+    const kh = toHeads(this.quant('Ak', reshape(k, [N * S, D]), ctx), N, S, H, dh, ctx);
+    const vh = toHeads(this.quant('Av', reshape(v, [N * S, D]), ctx), N, S, H, dh, ctx);
     const B = N * H;
     const valid = new Int32Array(B * T);
     for (let b = 0; b < B; b++) {
@@ -199,7 +208,7 @@ export class ScaledDotAttention extends Layer {
     const inputs = { qh, kh, vh, B, T, S, valid, pInWorkspace: false };
     const { out, saved } = attendCore(this.name, this.site, inputs, ctx);
     if (ctx.training) this.saved = { ...saved, N, valid };
-    return floatTensor([N, T, D], permuteHeads(out, N, T, H, dh, true));
+    return floatTensor([N, T, D], permuteHeads(out, N, T, H, dh, true, ctx));
   }
 
   // dout (N,T,D) -> dq (N,T,D), dk, dv (N,S,D), f32
@@ -210,12 +219,12 @@ export class ScaledDotAttention extends Layer {
     const D = this.dim;
     const H = this.heads;
     const dh = D / H;
-    const eh = toHeads(this.quant('E', reshape(dout, [N * T, D]), ctx), N, T, H, dh);
+    const eh = toHeads(this.quant('E', reshape(dout, [N * T, D]), ctx), N, T, H, dh, ctx);
     const { dq, dk, dv } = attendCoreBackward(this.name, this.site, s, eh, ctx);
     return {
-      dq: floatTensor([N, T, D], permuteHeads(dq, N, T, H, dh, true)),
-      dk: floatTensor([N, S, D], permuteHeads(dk, N, S, H, dh, true)),
-      dv: floatTensor([N, S, D], permuteHeads(dv, N, S, H, dh, true)),
+      dq: floatTensor([N, T, D], permuteHeads(dq, N, T, H, dh, true, ctx)),
+      dk: floatTensor([N, S, D], permuteHeads(dk, N, S, H, dh, true, ctx)),
+      dv: floatTensor([N, S, D], permuteHeads(dv, N, S, H, dh, true, ctx)),
     };
   }
 
