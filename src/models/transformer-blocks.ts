@@ -15,15 +15,19 @@ import { Linear } from '../nn/linear.js';
 import { MultiHeadAttention } from '../nn/mha.js';
 import { ReLU } from '../nn/relu.js';
 import type { Rng } from '../quant/rng.js';
-import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, type Tensor } from '../tensor/tensor.js';
+import { stepArray, stepValues } from '../nn/arrays.js';
 import { chainCost, sumCosts, type LayerCost } from '../nn/cost.js';
 import type { Shape } from '../tensor/shape.js';
 
 /** a + b elementwise (float32 adds, add_inplace_f32) into a new float32 tensor of a's shape. */
 function plus(a: Tensor, b: Tensor, ctx: RunContext): Tensor {
-  // A float a is copied (its storage is the layer's); a fixed one's values are already new.
-  const out = a.kind === 'float' ? a.data.slice() : dequantize(a);
-  ctx.kernels.add_inplace_f32(out, dequantize(b));
+  // Into a step array: a float a copied (its storage is the layer's), a fixed one's values.
+  const n = a.kind === 'float' ? a.data.length : a.mant.length;
+  let out: Float32Array;
+  if (a.kind === 'float') (out = stepArray(ctx, 'float32', n, false)).set(a.data);
+  else out = stepValues(a, ctx);
+  ctx.kernels.add_inplace_f32(out, stepValues(b, ctx));
   return floatTensor(a.shape, out);
 }
 

@@ -12,7 +12,7 @@
 
 import type { RunContext } from './context.js';
 import { matmulBatch } from './matmul.js';
-import { stepArray } from './arrays.js';
+import { stepArray, stepValues } from './arrays.js';
 import { V_FRAC, Z_FRAC } from '../kernels/ref/fixed-functions.js';
 import { dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
 
@@ -87,7 +87,7 @@ export function attendCore(
     p instanceof Int16Array ? fixedTensor([B * T, S], p, -V_FRAC, 16) : floatTensor([B * T, S], p);
   const pq = site('Ap', P, ctx);
   // out (B*T, dh): block b = Ap(P_b) v_b
-  const out = dequantize(matmulBatch(kr, { M: T, N: dh, K: S }, B, pq, vh, ctx));
+  const out = stepValues(matmulBatch(kr, { M: T, N: dh, K: S }, B, pq, vh, ctx), ctx);
   return { out, saved: { B, T, S, qh, kh, vh, p, pq } };
 }
 
@@ -105,8 +105,8 @@ export function attendCoreBackward(
   const scale = 1 / Math.sqrt(dh);
   // dp (B*T, S): block b = e_b v_b^T; dv (B*S, dh): block b = P_b^T e_b
   const dp = matmulBatch(kr, { M: T, N: S, K: dh, transB: true }, B, eh, vh, ctx);
-  const dv = dequantize(matmulBatch(kr, { M: S, N: dh, K: T, transA: true }, B, pq, eh, ctx));
-  const ds = new Float32Array(B * T * S);
+  const dv = stepValues(matmulBatch(kr, { M: S, N: dh, K: T, transA: true }, B, pq, eh, ctx), ctx);
+  const ds = stepArray(ctx, 'float32', B * T * S);
   if (p instanceof Int16Array) {
     const d = dp.kind === 'fixed' ? dp.mant : dp.data;
     if (d instanceof Int8Array || d instanceof Int16Array)
@@ -123,7 +123,7 @@ export function attendCoreBackward(
   }
   const dsq = site('Es', floatTensor([B * T, S], ds), ctx);
   // dq (B*T, dh): block b = Es(dS_b) k_b; dk (B*S, dh): block b = Es(dS_b)^T q_b
-  const dq = dequantize(matmulBatch(kr, { M: T, N: dh, K: S }, B, dsq, kh, ctx));
-  const dk = dequantize(matmulBatch(kr, { M: S, N: dh, K: T, transA: true }, B, dsq, qh, ctx));
+  const dq = stepValues(matmulBatch(kr, { M: T, N: dh, K: S }, B, dsq, kh, ctx), ctx);
+  const dk = stepValues(matmulBatch(kr, { M: S, N: dh, K: T, transA: true }, B, dsq, qh, ctx), ctx);
   return { dq, dk, dv };
 }

@@ -11,7 +11,8 @@ import type { RunContext } from './context.js';
 import { Linear } from './linear.js';
 import { ScaledDotAttention } from './mh-attention.js';
 import type { Rng } from '../quant/rng.js';
-import { dequantize, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import { stepArray, stepValues } from './arrays.js';
 import { sumCosts, type LayerCost } from './cost.js';
 import type { Shape } from '../tensor/shape.js';
 
@@ -109,10 +110,12 @@ export class MultiHeadAttention extends Layer {
     const da = this.o.backward(dy, ctx);
     const g = this.core.attendBackward(reshape(da, [d.N, d.T, D]), ctx);
     const dx = this.q.backward(reshape(g.dq, [d.N * d.T, D]), ctx);
-    const dmk = dequantize(this.k.backward(reshape(g.dk, [d.N * d.S, D]), ctx));
-    const dmv = dequantize(this.v.backward(reshape(g.dv, [d.N * d.S, D]), ctx));
-    const dm = new Float32Array(dmk.length);
-    for (let i = 0; i < dm.length; i++) dm[i] = dmk[i] + dmv[i];
+    const dmk = stepValues(this.k.backward(reshape(g.dk, [d.N * d.S, D]), ctx), ctx);
+    const dmv = stepValues(this.v.backward(reshape(g.dv, [d.N * d.S, D]), ctx), ctx);
+    // float32 sums, as add_inplace_f32 adds: dm = dmk + dmv (a step array, every element set).
+    const dm = stepArray(ctx, 'float32', dmk.length, false);
+    dm.set(dmk);
+    ctx.kernels.add_inplace_f32(dm, dmv);
     return { dx, dm: floatTensor([d.N * d.S, D], dm) };
   }
 
