@@ -16,7 +16,8 @@ import { Linear } from '../nn/linear.js';
 import { Tanh } from '../nn/tanh.js';
 import { predict } from '../nn/loss.js';
 import type { Rng } from '../quant/rng.js';
-import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, type Tensor } from '../tensor/tensor.js';
+import { stepArray, stepValues } from '../nn/arrays.js';
 import type { Shape } from '../tensor/shape.js';
 import { sumCosts, type LayerCost } from '../nn/cost.js';
 
@@ -139,9 +140,9 @@ export class Seq2Seq extends Layer {
     const H = this.H;
     const lens = this.lens;
     if (!lens) throw new Error(`${this.name}: decode before encode`);
-    const c = dequantize(this.attn.attend(dec, enc, lens, ctx));
-    const h = dequantize(dec);
-    const cat = new Float32Array(N * T * 2 * H);
+    const c = stepValues(this.attn.attend(dec, enc, lens, ctx), ctx);
+    const h = stepValues(dec, ctx);
+    const cat = stepArray(ctx, 'float32', N * T * 2 * H, false); // every element set below
     for (let r = 0; r < N * T; r++) {
       cat.set(c.subarray(r * H, (r + 1) * H), r * 2 * H);
       cat.set(h.subarray(r * H, (r + 1) * H), r * 2 * H + H);
@@ -181,16 +182,17 @@ export class Seq2Seq extends Layer {
     if (!sh || !this.encOut) throw new Error(`${this.name}: backward without a training forward`);
     const { N, S, T } = sh;
     const H = this.H;
-    const dz = this.tanh.backward(this.out.backward(dy, ctx));
-    const dcat = dequantize(this.combine.backward(dz, ctx));
-    const dc = new Float32Array(N * T * H);
-    const dh = new Float32Array(N * T * H);
+    const dz = this.tanh.backward(this.out.backward(dy, ctx), ctx);
+    const dcat = stepValues(this.combine.backward(dz, ctx), ctx);
+    // Halves of dcat's rows: every element set below.
+    const dc = stepArray(ctx, 'float32', N * T * H, false);
+    const dh = stepArray(ctx, 'float32', N * T * H, false);
     for (let r = 0; r < N * T; r++) {
       dc.set(dcat.subarray(r * 2 * H, r * 2 * H + H), r * H);
       dh.set(dcat.subarray(r * 2 * H + H, (r + 1) * 2 * H), r * H);
     }
     const { dq, dkv } = this.attn.attendBackward(floatTensor([N, T, H], dc), ctx);
-    const dqv = dequantize(dq);
+    const dqv = stepValues(dq, ctx);
     for (let i = 0; i < dh.length; i++) dh[i] += dqv[i];
     const dec = this.decoder.runBackward({ dy: floatTensor([N, T, H], dh) }, ctx);
     this.tgtEmb.backward(dec.dx, ctx);

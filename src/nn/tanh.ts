@@ -4,7 +4,8 @@
 
 import { Layer } from './layer.js';
 import type { RunContext } from './context.js';
-import { dequantize, floatTensor, type Tensor } from '../tensor/tensor.js';
+import { floatTensor, type Tensor } from '../tensor/tensor.js';
+import { stepArray, stepValues } from './arrays.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { LayerCost } from './cost.js';
 
@@ -29,18 +30,19 @@ export class Tanh extends Layer {
   }
 
   forward(x: Tensor, ctx: RunContext): Tensor {
-    const v = dequantize(x);
-    const y = new Float32Array(v.length);
+    const v = stepValues(x, ctx);
+    // A step array: kept for this step's backward only.
+    const y = stepArray(ctx, 'float32', v.length, false);
     for (let i = 0; i < v.length; i++) y[i] = Math.tanh(v[i]);
     if (ctx.training) this.y = y;
     return floatTensor(x.shape, y);
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, ctx: RunContext): Tensor {
     const y = this.y;
     if (!y) throw new Error(`${this.name}: backward without a training forward`);
-    const e = dequantize(dy);
-    const out = new Float32Array(e.length);
+    const e = stepValues(dy, ctx);
+    const out = stepArray(ctx, 'float32', e.length, false);
     for (let i = 0; i < e.length; i++) out[i] = e[i] * (1 - y[i] * y[i]);
     return floatTensor(dy.shape, out);
   }
