@@ -346,14 +346,14 @@ abstract class BatchNormBase extends Layer {
     }
     const fused = this.fusedE2(es, s, em, N, R, dy.shape, ctx);
     if (fused) {
-      this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
-      this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
+      this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx), ctx.kernels);
+      this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx), ctx.kernels);
       return fused;
     }
     const dx = stepArray(ctx, 'float32', es.length, false);
     const dxm = k.bn_backward(es, s.x, em, N, C, R, p, s.xhat32, dx);
-    this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx));
-    this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx));
+    this.gamma.addGrad(this.gradThrough('BN.ggamma', ch.gg, ctx), ctx.kernels);
+    this.beta.addGrad(this.gradThrough('BN.gbeta', ch.gb, ctx), ctx.kernels);
     const out = floatTensorMax(dy.shape, dx, dxm);
     return this.sites.has('E2') ? this.quant('E2', out, ctx) : out;
   }

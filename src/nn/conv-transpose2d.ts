@@ -216,7 +216,7 @@ export class ConvTranspose2d extends Layer {
       const gw = { M: IN, N: CKK, K: Q, transB: true };
       dw = reshape(matmul(k, gw, floatTensor([IN, Q], xr), colT, ctx), this.weight.shape);
     }
-    this.weight.addGrad(this.quant('G', dw, ctx));
+    this.weight.addGrad(this.quant('G', dw, ctx), ctx.kernels);
     if (this.bias) this.bias.addGrad(floatTensor([OUT], colSums(eq, g.N, OUT, g.H * g.W, k)));
     return dx;
   }

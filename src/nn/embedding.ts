@@ -109,7 +109,7 @@ export class Embedding extends Layer {
       }
       dw = floatTensor(this.weight.shape, acc);
     }
-    this.weight.addGrad(this.quant('G', dw, ctx));
+    this.weight.addGrad(this.quant('G', dw, ctx), ctx.kernels);
     return floatTensor(this.idShape);
   }
 

@@ -300,14 +300,20 @@ export class LSTM extends Layer implements LstmCore {
         : backwardFloat(this, s.path, T, N, s.lengths, eyAt, s.whq, dFinal, ctx);
     const dzAll = this.quant('Ex', floatTensor([T * N, G4], DZ), ctx);
     const dWx = matmul(k, { M: G4, N: F, K: T * N, transA: true }, dzAll, s.xq, ctx);
-    this.weightIh.addGrad(this.quant('Gx', reshape(dWx, this.weightIh.shape), ctx));
-    const dWh32 = dWh instanceof Float32Array ? dWh : Float32Array.from(dWh);
-    this.weightHh.addGrad(this.quant('Gh', floatTensor(this.weightHh.shape, dWh32), ctx));
+    this.weightIh.addGrad(this.quant('Gx', reshape(dWx, this.weightIh.shape), ctx), k);
+    let dWh32: Float32Array;
+    if (dWh instanceof Float32Array) dWh32 = dWh;
+    else (dWh32 = stepArray(ctx, 'float32', dWh.length, false)).set(dWh); // rounded as .from
+    this.weightHh.addGrad(this.quant('Gh', floatTensor(this.weightHh.shape, dWh32), ctx), k);
     // The bias gradient is the exact column sum of the (Eh-quantized) gate errors.
-    const db = new Float64Array(G4);
+    const db = stepArray(ctx, 'float64', G4);
     k.sum_rows_f64(DZ, T * N, G4, db);
-    this.bias.addGrad(floatTensor([G4], Float32Array.from(db)));
-    if (!this.inputGrad) return { dx: floatTensor([N, T, F]), dInitial };
+    const db32 = stepArray(ctx, 'float32', G4, false);
+    db32.set(db); // rounded to float32 as Float32Array.from rounds
+    this.bias.addGrad(floatTensor([G4], db32));
+    // The first layer's input (ids or pixels) takes no error: zeros, from the step workspace.
+    if (!this.inputGrad)
+      return { dx: floatTensor([N, T, F]), dInitial };
     const dxt = matmul(k, { M: T * N, N: F, K: G4 }, dzAll, s.wxq, ctx);
     return { dx: swapOuterTensor(k, dxt, T, N, F, [N, T, F], ctx), dInitial };
   }
