@@ -18,6 +18,7 @@ import { predict } from '../nn/loss.js';
 import { DecoderLayer, EncoderLayer } from './transformer-blocks.js';
 import type { Rng } from '../quant/rng.js';
 import { dequantize, floatTensor, reshape, type Tensor } from '../tensor/tensor.js';
+import { stepArray, stepValues } from '../nn/arrays.js';
 import { sumCosts, type LayerCost } from '../nn/cost.js';
 import type { Shape } from '../tensor/shape.js';
 
@@ -156,8 +157,8 @@ export class Transformer extends Layer {
   /** ids (N, L) -> embeddings plus position codes, rows (N*L, D) f32. */
   private embed(emb: Embedding, ids: Float32Array, N: number, L: number, ctx: RunContext): Tensor {
     const D = this.D;
-    const e = dequantize(emb.forward(floatTensor([N, L], ids), ctx));
-    const x = new Float32Array(N * L * D);
+    const e = stepValues(emb.forward(floatTensor([N, L], ids), ctx), ctx);
+    const x = stepArray(ctx, 'float32', N * L * D, false); // every element set below
     const codes = positionCodes(L, D);
     const LD = L * D;
     for (let n = 0; n < N; n++) {
@@ -217,12 +218,12 @@ export class Transformer extends Layer {
     const { N, S, T } = sv;
     const D = this.D;
     let d = this.decLn.backward(this.out.backward(dy, ctx), ctx);
-    const dmem = new Float32Array(N * S * D);
+    // The memory's error: the sum over decoder layers, float32 adds (zeroed step array).
+    const dmem = stepArray(ctx, 'float32', N * S * D);
     for (let i = this.decoders.length - 1; i >= 0; i--) {
       const g = this.decoders[i].decodeBackward(d, ctx);
       d = g.dy;
-      const m = dequantize(g.dmemory);
-      for (let j = 0; j < dmem.length; j++) dmem[j] += m[j];
+      ctx.kernels.add_inplace_f32(dmem, stepValues(g.dmemory, ctx));
     }
     this.tgtEmb.backward(reshape(d, [N, T, D]), ctx);
     let e = this.encLn.backward(floatTensor([N * S, D], dmem), ctx);

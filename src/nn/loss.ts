@@ -4,6 +4,7 @@
 // E site.
 
 import { dequantize, floatTensor, type FloatTensor, type Tensor } from '../tensor/tensor.js';
+import { stepArray, stepValues, type StepScope } from './arrays.js';
 
 export interface LossResult {
   /** Mean loss over the counted rows. */
@@ -26,6 +27,7 @@ export function softmaxCrossEntropy(
   logits: Tensor,
   labels: Int32Array,
   ignoreIndex?: number,
+  at?: StepScope,
 ): LossResult {
   const [N, C] = logits.shape;
   if (logits.shape.length !== 2 || labels.length !== N) {
@@ -33,8 +35,10 @@ export function softmaxCrossEntropy(
       `loss: logits [${logits.shape.join(', ')}] do not match ${labels.length} labels`,
     );
   }
-  const z = dequantize(logits);
-  const grad = new Float32Array(N * C);
+  // With a step scope: the values and the gradient in step arrays (the gradient zeroed: ignored
+  // rows stay 0), no new arrays per step.
+  const z = at ? stepValues(logits, at) : dequantize(logits);
+  const grad = at ? stepArray(at, 'float32', N * C) : new Float32Array(N * C);
   let count = N;
   if (ignoreIndex !== undefined) for (let n = 0; n < N; n++) if (labels[n] === ignoreIndex) count--;
   // Both scalings are kept as they were so that runs stay bit for bit what they were.

@@ -58,7 +58,7 @@ export class ClassificationTask implements Task {
       const ctx = ctxAt(k);
       const x = floatTensor([b.size, ...shape], b.x);
       const logits = this.model.forward(x, ctx);
-      const l = softmaxCrossEntropy(logits, b.y);
+      const l = softmaxCrossEntropy(logits, b.y, undefined, ctx);
       this.model.backward(l.grad, ctx);
       this.model.clearSaved();
       yield { loss: l.loss, count: b.size, correct: l.correct };

@@ -79,7 +79,7 @@ export class Seq2SeqTask implements Task {
       }
       const ctx = ctxAt(k);
       const { x, y } = this.pack(b);
-      const l = softmaxCrossEntropy(this.model.forward(x, ctx), y, this.data.pad);
+      const l = softmaxCrossEntropy(this.model.forward(x, ctx), y, this.data.pad, ctx);
       this.model.backward(l.grad, ctx);
       this.model.clearSaved();
       yield { loss: l.loss, count: l.count, correct: l.correct };
