@@ -4,7 +4,13 @@
 
 import type { MantArray } from '../tensor/dtype.js';
 import type { AnyArray } from '../kernels/spec.js';
-import { checkTensor, dequantize, fixedTensor, floatTensor, type Tensor } from '../tensor/tensor.js';
+import {
+  checkTensor,
+  dequantize,
+  fixedTensor,
+  floatTensor,
+  type Tensor,
+} from '../tensor/tensor.js';
 import { stepArray, type StepScope } from '../kernels/step-array.js';
 import type { Shape } from '../tensor/shape.js';
 

@@ -312,8 +312,7 @@ export class LSTM extends Layer implements LstmCore {
     db32.set(db); // rounded to float32 as Float32Array.from rounds
     this.bias.addGrad(floatTensor([G4], db32));
     // The first layer's input (ids or pixels) takes no error: zeros, from the step workspace.
-    if (!this.inputGrad)
-      return { dx: floatTensor([N, T, F]), dInitial };
+    if (!this.inputGrad) return { dx: floatTensor([N, T, F]), dInitial };
     const dxt = matmul(k, { M: T * N, N: F, K: G4 }, dzAll, s.wxq, ctx);
     return { dx: swapOuterTensor(k, dxt, T, N, F, [N, T, F], ctx), dInitial };
   }

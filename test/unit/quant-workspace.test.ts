@@ -59,7 +59,15 @@ test('every quantizer kind puts a training step mantissas in the step workspace'
   const values = Float32Array.from({ length: 96 }, (_, i) => Math.sin(i * 0.7) * (1 + (i % 5)));
   const inputs: [string, Tensor][] = [
     ['float', floatTensor([96], values)],
-    ['fixed', fixedTensor([96], Int16Array.from(values, (v) => Math.round(v * 256)), -8, 16)],
+    [
+      'fixed',
+      fixedTensor(
+        [96],
+        Int16Array.from(values, (v) => Math.round(v * 256)),
+        -8,
+        16,
+      ),
+    ],
   ];
   for (const name of kinds) {
     for (const [what, x] of inputs) {
